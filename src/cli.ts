@@ -1,0 +1,59 @@
+// `conveyor`: the same core as the extension, headless (for terminals and CI).
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { describeFolder } from './folderStatus';
+import { folderStatusJson, folderStatusText } from './folderStatusText';
+import { version } from '../package.json';
+
+const USAGE = `Usage: conveyor <command> [options]
+
+Commands:
+  status [folder] [--json]   What Conveyor detects and configures for a folder (default: current folder).
+                             Exits 1 when conveyor.yml has problems.
+
+Options:
+  -h, --help                 Show this help.
+  -v, --version              Show the version.
+`;
+
+export async function main(argv: string[], write: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
+    });
+  } catch (error) {
+    process.stderr.write(`conveyor: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    write(`${version}\n`);
+    return 0;
+  }
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    write(USAGE);
+    return values.help ? 0 : 2;
+  }
+  if (command === 'status') {
+    const folder = path.resolve(rest[0] ?? '.');
+    const status = await describeFolder(folder);
+    write(values.json ? `${JSON.stringify(folderStatusJson(status), null, 2)}\n` : folderStatusText(status));
+    return status.config.problems.some((p) => p.severity === 'error') ? 1 : 0;
+  }
+  process.stderr.write(`conveyor: unknown command "${command}"\n\n${USAGE}`);
+  return 2;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      process.stderr.write(`conveyor: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

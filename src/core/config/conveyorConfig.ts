@@ -1,0 +1,99 @@
+// The shape of conveyor.yml, mirroring schemas/conveyor.schema.json (the schema is the source of truth
+// for validation; these types are what the rest of the code reads after validation).
+
+export type BoardProviderName = 'local' | 'github' | 'linear' | 'jira';
+
+export interface BoardConfig {
+  provider?: BoardProviderName;
+  file?: string;
+  github?: { owner?: string; repo?: string; project?: number };
+  linear?: { team?: string };
+  jira?: { site: string; project?: string; jql?: string };
+}
+
+export type ProblemMatcherConfig =
+  | 'tsc'
+  | 'eslint'
+  | 'generic'
+  | 'none'
+  | { regexp: string; file?: number; line?: number; column?: number; severity?: number; message?: number };
+
+export interface StageConfig {
+  name: string;
+  run: string;
+  cwd?: string;
+  env?: Record<string, string | number | boolean>;
+  timeout?: number | string;
+  problemMatcher?: ProblemMatcherConfig;
+  junit?: string;
+  tap?: string;
+}
+
+export interface PipelineConfig {
+  security?: boolean;
+  stages?: StageConfig[];
+}
+
+export interface ImageConfig {
+  name: string;
+  dockerfile?: string;
+  context?: string;
+  registry?: string;
+  buildArgs?: Record<string, string>;
+}
+
+export interface EnvironmentConfig {
+  context?: string;
+  namespace?: string;
+  manifests?: string;
+  kustomize?: string;
+  confirm?: boolean;
+  autoRollback?: boolean;
+}
+
+export interface SentryConfig {
+  url?: string;
+  org?: string;
+  project?: string;
+  environment?: string;
+  receiverPort?: number;
+  pathMappings?: Record<string, string>;
+}
+
+export interface UptimeCheckConfig {
+  name: string;
+  url: string;
+  interval?: number;
+  timeout?: number;
+  expectStatus?: number;
+  keyword?: string;
+}
+
+export interface GoalConfig {
+  name: string;
+  source: 'lighthouse' | 'http-json';
+  url?: string;
+  metric?: 'performance' | 'lcp' | 'tbt' | 'cls';
+  valuePath?: string;
+  target?: number;
+  direction?: 'up' | 'down';
+}
+
+export interface CiConfig {
+  github?: { owner?: string; repo?: string; enterpriseUrl?: string };
+  jenkins?: { url: string; jobs?: string[] };
+}
+
+export interface ConveyorConfig {
+  version?: 1;
+  board?: BoardConfig;
+  pipeline?: PipelineConfig;
+  image?: ImageConfig;
+  environments?: Record<string, EnvironmentConfig>;
+  sentry?: SentryConfig;
+  uptime?: UptimeCheckConfig[];
+  goals?: GoalConfig[];
+  ci?: CiConfig;
+}
+
+export const CONFIG_FILE_NAME = 'conveyor.yml';

@@ -1,0 +1,94 @@
+// Finds the stages of a workspace folder that has no conveyor.yml, in the order a belt should run them.
+import * as path from 'node:path';
+import { exists, readTextIfExists } from '../core/fsUtil';
+import type { StageDefinition } from './stageDefinition';
+
+const SCRIPT_ORDER = ['lint', 'format:check', 'typecheck', 'type-check', 'check-types', 'compile', 'build', 'test'];
+const MAKE_ORDER = ['lint', 'vet', 'check', 'build', 'test'];
+const NPM_PLACEHOLDER_TEST = /no test specified/;
+
+export async function detectStages(folder: string): Promise<StageDefinition[]> {
+  const stages: StageDefinition[] = [];
+  const add = (found: StageDefinition[]) => {
+    for (const stage of found) if (!stages.some((s) => s.name === stage.name)) stages.push(stage);
+  };
+  add(await fromPackageJson(folder));
+  add(await fromMakefile(folder));
+  add(await fromGoModule(folder));
+  add(await fromPython(folder));
+  return stages;
+}
+
+/** package.json scripts: lint, type checks, build, test, then test:* in file order. */
+export function stagesFromPackageJson(packageJsonText: string, runner: string): StageDefinition[] {
+  let scripts: Record<string, unknown>;
+  try {
+    scripts = ((JSON.parse(packageJsonText) as { scripts?: Record<string, unknown> }).scripts ?? {});
+  } catch {
+    return [];
+  }
+  const usable = Object.keys(scripts).filter((name) => typeof scripts[name] === 'string' && !NPM_PLACEHOLDER_TEST.test(scripts[name]));
+  const ordered = [
+    ...SCRIPT_ORDER.filter((name) => usable.includes(name)),
+    ...usable.filter((name) => name.startsWith('test:')),
+  ];
+  return ordered.map((name) => ({
+    name,
+    run: `${runner} run ${name}`,
+    problemMatcher: guessProblemMatcher(String(scripts[name])),
+    source: 'package.json',
+  }));
+}
+
+function guessProblemMatcher(script: string): StageDefinition['problemMatcher'] {
+  if (/\beslint\b/.test(script)) return 'eslint';
+  if (/\btsc\b/.test(script)) return 'tsc';
+  return 'generic';
+}
+
+async function fromPackageJson(folder: string): Promise<StageDefinition[]> {
+  const text = await readTextIfExists(path.join(folder, 'package.json'));
+  if (text === undefined) return [];
+  const runner = (await exists(path.join(folder, 'pnpm-lock.yaml'))) ? 'pnpm' : (await exists(path.join(folder, 'yarn.lock'))) ? 'yarn' : 'npm';
+  return stagesFromPackageJson(text, runner);
+}
+
+/** Targets of a Makefile that a pipeline would run (lint, vet, check, build, test), in that order. */
+export function makeTargets(makefileText: string): string[] {
+  const targets = new Set<string>();
+  for (const line of makefileText.split('\n')) {
+    const match = /^([A-Za-z0-9_-]+)\s*:(?!=)/.exec(line);
+    if (match) targets.add(match[1]);
+  }
+  return MAKE_ORDER.filter((t) => targets.has(t));
+}
+
+async function fromMakefile(folder: string): Promise<StageDefinition[]> {
+  for (const name of ['GNUmakefile', 'Makefile', 'makefile']) {
+    const text = await readTextIfExists(path.join(folder, name));
+    if (text !== undefined) {
+      return makeTargets(text).map((target) => ({ name: target, run: `make ${target}`, problemMatcher: 'generic', source: name }));
+    }
+  }
+  return [];
+}
+
+async function fromGoModule(folder: string): Promise<StageDefinition[]> {
+  if (!(await exists(path.join(folder, 'go.mod')))) return [];
+  return [
+    { name: 'vet', run: 'go vet ./...', problemMatcher: 'generic', source: 'go.mod' },
+    { name: 'build', run: 'go build ./...', problemMatcher: 'generic', source: 'go.mod' },
+    { name: 'test', run: 'go test ./...', problemMatcher: 'generic', source: 'go.mod' },
+  ];
+}
+
+async function fromPython(folder: string): Promise<StageDefinition[]> {
+  const pyproject = (await readTextIfExists(path.join(folder, 'pyproject.toml'))) ?? '';
+  const hasPytestConfig = /\[tool\.pytest/.test(pyproject) || (await exists(path.join(folder, 'pytest.ini')));
+  const stages: StageDefinition[] = [];
+  if (/\[tool\.ruff/.test(pyproject)) stages.push({ name: 'lint', run: 'ruff check .', problemMatcher: 'generic', source: 'pyproject.toml' });
+  if (hasPytestConfig || (pyproject && (await exists(path.join(folder, 'tests'))))) {
+    stages.push({ name: 'test', run: 'python3 -m pytest', problemMatcher: 'generic', source: hasPytestConfig ? 'pytest configuration' : 'pyproject.toml' });
+  }
+  return stages;
+}

@@ -1,0 +1,78 @@
+// The embedded default board: a YAML file in the repository, versioned with the code.
+import * as path from 'node:path';
+import { parseDocument, LineCounter } from 'yaml';
+import type { ConveyorConfig, BoardProviderName } from '../core/config/conveyorConfig';
+import { readTextIfExists, writeFileAtomic } from '../core/fsUtil';
+
+export const DEFAULT_BOARD_FILE = '.conveyor/board.yml';
+
+export const WORK_ITEM_STATUSES = ['todo', 'in-progress', 'in-review', 'done'] as const;
+export type WorkItemStatus = (typeof WORK_ITEM_STATUSES)[number];
+export const STATUS_LABELS: Record<WorkItemStatus, string> = {
+  todo: 'To do',
+  'in-progress': 'In progress',
+  'in-review': 'In review',
+  done: 'Done',
+};
+
+export interface LocalWorkItem {
+  key: string;
+  title: string;
+  status: WorkItemStatus;
+  assignee?: string;
+}
+
+export interface BoardSetup {
+  provider: BoardProviderName;
+  /** Local board file, relative to the folder. */
+  file: string;
+  exists: boolean;
+  items: LocalWorkItem[];
+  /** Why the local board file could not be read, with its 1-based line. */
+  error?: { message: string; line: number };
+}
+
+export async function resolveBoardSetup(folder: string, config: ConveyorConfig): Promise<BoardSetup> {
+  const provider = config.board?.provider ?? 'local';
+  const file = config.board?.file ?? DEFAULT_BOARD_FILE;
+  const text = await readTextIfExists(path.join(folder, file));
+  if (text === undefined) return { provider, file, exists: false, items: [] };
+  return { provider, file, exists: true, ...parseLocalBoard(text) };
+}
+
+export function parseLocalBoard(text: string): { items: LocalWorkItem[]; error?: { message: string; line: number } } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const firstError = doc.errors[0];
+  if (firstError) return { items: [], error: { message: firstError.message.split('\n')[0], line: lineCounter.linePos(firstError.pos[0]).line } };
+  const data = doc.toJS() as { items?: unknown } | null;
+  const rawItems = Array.isArray(data?.items) ? (data.items as Record<string, unknown>[]) : [];
+  const items = rawItems
+    .filter((i) => i && typeof i.key === 'string' && typeof i.title === 'string')
+    .map<LocalWorkItem>((i) => ({
+      key: i.key as string,
+      title: i.title as string,
+      status: WORK_ITEM_STATUSES.includes(i.status as WorkItemStatus) ? (i.status as WorkItemStatus) : 'todo',
+      assignee: typeof i.assignee === 'string' ? i.assignee : undefined,
+    }));
+  return { items };
+}
+
+const STARTER_BOARD = `# Conveyor board: one block per work item, kept in the repository with the code.
+# status is one of: todo, in-progress, in-review, done
+items:
+  - key: CNV-1
+    title: Describe the first thing to build
+    status: todo
+  - key: CNV-2
+    title: Set up the pipeline (lint, build, test)
+    status: todo
+`;
+
+/** Creates the starter board unless a board file already exists; never overwrites one. */
+export async function createLocalBoard(folder: string, file = DEFAULT_BOARD_FILE): Promise<{ path: string; created: boolean }> {
+  const target = path.join(folder, file);
+  if ((await readTextIfExists(target)) !== undefined) return { path: target, created: false };
+  await writeFileAtomic(target, STARTER_BOARD);
+  return { path: target, created: true };
+}

@@ -1,0 +1,43 @@
+import * as vscode from 'vscode';
+import { registerBoardCommands } from '../plan/ui/boardCommands';
+import { registerPipelineCommands } from '../pipeline/ui/pipelineCommands';
+import { registerPipelineStatusBar } from '../pipeline/ui/pipelineStatusBar';
+import { registerConfigDiagnostics } from './configDiagnostics';
+import { registerConveyorViews } from './conveyorViews';
+import { RefreshManager } from './refreshManager';
+import { registerStatusDocuments } from './statusDocument';
+import { registerWorkspaceCommands } from './workspaceCommands';
+import { WorkspaceModel } from './workspaceModel';
+
+/**
+ * The one place Conveyor's services are created. Activation builds it; every stage's UI receives what it
+ * needs from here. Nothing here does I/O synchronously: the model loads in the background.
+ */
+export class Container implements vscode.Disposable {
+  readonly log: vscode.LogOutputChannel;
+  readonly model: WorkspaceModel;
+  readonly refreshManager: RefreshManager;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(readonly context: vscode.ExtensionContext) {
+    this.log = vscode.window.createOutputChannel('Conveyor', { log: true });
+    this.model = new WorkspaceModel(this.log);
+    this.refreshManager = new RefreshManager();
+    this.disposables.push(
+      this.log,
+      this.model,
+      this.refreshManager,
+      registerConveyorViews(this.model, this.refreshManager),
+      registerConfigDiagnostics(this.model),
+      registerStatusDocuments(this.model),
+      registerWorkspaceCommands(this.model, this.log),
+      registerPipelineCommands(this.model),
+      registerPipelineStatusBar(this.model),
+      registerBoardCommands(this.model),
+    );
+  }
+
+  dispose(): void {
+    vscode.Disposable.from(...this.disposables).dispose();
+  }
+}

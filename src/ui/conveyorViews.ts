@@ -1,0 +1,80 @@
+import * as vscode from 'vscode';
+import type { ViewNode } from '../core/viewNode';
+import type { FolderStatus } from '../folderStatus';
+import { boardNodes } from '../plan/ui/boardNodes';
+import { pipelineNodes } from '../pipeline/ui/pipelineNodes';
+import { ciNodes } from '../ci/ui/ciNodes';
+import { releaseNodes } from '../release/ui/releaseNodes';
+import { environmentNodes } from '../deploy/ui/environmentNodes';
+import { errorNodes, goalNodes, uptimeNodes } from '../monitor/ui/monitorNodes';
+import { NodeTreeProvider } from './nodeTreeProvider';
+import type { RefreshManager } from './refreshManager';
+import type { WorkspaceModel } from './workspaceModel';
+
+interface ViewSpec {
+  id: string;
+  nodes: (status: FolderStatus) => ViewNode[];
+  /** Views whose content is tied to commits say so when a folder has no git repository. */
+  needsGit?: boolean;
+}
+
+/** The Conveyor container's views, in the order of the DevOps loop (package.json lists the same ids). */
+export const VIEW_SPECS: ViewSpec[] = [
+  { id: 'conveyor.board', nodes: boardNodes, needsGit: true },
+  { id: 'conveyor.pipeline', nodes: pipelineNodes, needsGit: true },
+  { id: 'conveyor.ci', nodes: ciNodes },
+  { id: 'conveyor.releases', nodes: releaseNodes, needsGit: true },
+  { id: 'conveyor.environments', nodes: environmentNodes },
+  { id: 'conveyor.errors', nodes: errorNodes },
+  { id: 'conveyor.uptime', nodes: uptimeNodes },
+  { id: 'conveyor.goals', nodes: goalNodes },
+];
+
+export function registerConveyorViews(model: WorkspaceModel, refreshManager: RefreshManager): vscode.Disposable {
+  const disposables: vscode.Disposable[] = [];
+  for (const spec of VIEW_SPECS) {
+    const provider = new NodeTreeProvider(async () => {
+      await model.ready;
+      return rootsFor(model.folders(), spec);
+    });
+    const view = vscode.window.createTreeView(spec.id, { treeDataProvider: provider, showCollapseAll: false });
+    const updateMessage = () => (view.message = messageFor(model.folders(), spec));
+    refreshManager.register(view, () => {
+      updateMessage();
+      provider.refresh();
+    });
+    void model.ready.then(updateMessage);
+    disposables.push(view, provider);
+  }
+  disposables.push(
+    model.onDidChange(() => refreshManager.requestRefresh()),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => refreshManager.requestRefresh()),
+  );
+  return vscode.Disposable.from(...disposables);
+}
+
+/** One folder: its rows. Several folders: a row per folder that has something, its rows beneath. */
+function rootsFor(folders: FolderStatus[], spec: ViewSpec): ViewNode[] {
+  if (folders.length === 1) return spec.nodes(folders[0]);
+  return folders
+    .map((status) => ({ status, children: spec.nodes(status) }))
+    .filter(({ children }) => children.length > 0)
+    .map(({ status, children }) => ({
+      id: `${status.folder}/${spec.id}`,
+      label: status.name,
+      icon: 'root-folder',
+      tooltip: status.folder,
+      expanded: true,
+      children,
+    }));
+}
+
+function messageFor(folders: FolderStatus[], spec: ViewSpec): string | undefined {
+  const notes: string[] = [];
+  if (!vscode.workspace.isTrusted) notes.push('Restricted Mode: Conveyor shows what it finds but runs nothing until you trust this workspace.');
+  if (spec.needsGit) {
+    const withoutGit = folders.filter((f) => !f.git.isRepository).map((f) => f.name);
+    if (withoutGit.length > 0) notes.push(`No git repository in ${withoutGit.join(', ')}: runs and releases will not be tied to commits.`);
+  }
+  return notes.length ? notes.join(' ') : undefined;
+}

@@ -1,0 +1,54 @@
+import * as vscode from 'vscode';
+
+const DEBOUNCE_MS = 250;
+
+interface Registration {
+  view: vscode.TreeView<unknown>;
+  refresh: () => void;
+  stale: boolean;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * The one place views are refreshed: a change refreshes visible views (debounced) and only marks hidden
+ * ones stale; a stale view refreshes when it becomes visible. A hidden view costs nothing.
+ */
+export class RefreshManager implements vscode.Disposable {
+  private readonly registrations: Registration[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Refreshes actually performed, per view id (read by tests and benchmarks). */
+  readonly refreshCounts = new Map<string, number>();
+
+  register(view: vscode.TreeView<unknown>, refresh: () => void): void {
+    const registration: Registration = { view, refresh, stale: false };
+    this.registrations.push(registration);
+    this.disposables.push(
+      view.onDidChangeVisibility((e) => {
+        if (e.visible && registration.stale) this.schedule(registration);
+      }),
+    );
+  }
+
+  /** Something changed: every view may need new rows. */
+  requestRefresh(): void {
+    for (const registration of this.registrations) {
+      if (registration.view.visible) this.schedule(registration);
+      else registration.stale = true;
+    }
+  }
+
+  private schedule(registration: Registration): void {
+    registration.stale = false;
+    clearTimeout(registration.timer);
+    registration.timer = setTimeout(() => {
+      const id = (registration.view as { id?: string }).id ?? '?';
+      this.refreshCounts.set(id, (this.refreshCounts.get(id) ?? 0) + 1);
+      registration.refresh();
+    }, DEBOUNCE_MS);
+  }
+
+  dispose(): void {
+    for (const r of this.registrations) clearTimeout(r.timer);
+    vscode.Disposable.from(...this.disposables).dispose();
+  }
+}
