@@ -22,7 +22,7 @@ const builds = [
   { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
 ];
 if (args.has('--tests')) {
-  builds.push({ ...common, minify: false, sourcemap: 'inline', entryPoints: ['test/e2e/suite/index.ts'], outfile: 'out/test/suite/index.js' });
+  builds.push({ ...common, minify: false, sourcemap: 'inline', entryPoints: ['test/e2e/suite/index.ts'], outfile: 'out/test/suite/index.js', logOverride: { 'require-resolve-not-external': 'silent' } });
 }
 
 if (args.has('--watch')) {

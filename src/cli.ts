@@ -1,5 +1,6 @@
 // `conveyor`: the same core as the extension, headless (for terminals and CI).
 import * as path from 'node:path';
+import { promises as fs } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { describeFolder } from './folderStatus';
 import { folderStatusJson, folderStatusText } from './folderStatusText';
@@ -40,12 +41,20 @@ export async function main(argv: string[], write: (text: string) => void = (t) =
   }
   if (command === 'status') {
     const folder = path.resolve(rest[0] ?? '.');
+    if (!(await isDirectory(folder))) {
+      process.stderr.write(`conveyor: ${folder} is not a folder\n`);
+      return 2;
+    }
     const status = await describeFolder(folder);
     write(values.json ? `${JSON.stringify(folderStatusJson(status), null, 2)}\n` : folderStatusText(status));
     return status.config.problems.some((p) => p.severity === 'error') ? 1 : 0;
   }
   process.stderr.write(`conveyor: unknown command "${command}"\n\n${USAGE}`);
   return 2;
+}
+
+async function isDirectory(folder: string): Promise<boolean> {
+  return fs.stat(folder).then((s) => s.isDirectory(), () => false);
 }
 
 if (require.main === module) {

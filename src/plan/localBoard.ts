@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import { parseDocument, LineCounter } from 'yaml';
 import type { ConveyorConfig, BoardProviderName } from '../core/config/conveyorConfig';
+import { cleanYamlMessage, pinToContent } from '../core/config/parseConfig';
 import { readTextIfExists, writeFileAtomic } from '../core/fsUtil';
 
 export const DEFAULT_BOARD_FILE = '.conveyor/board.yml';
@@ -44,7 +45,7 @@ export function parseLocalBoard(text: string): { items: LocalWorkItem[]; error?:
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const firstError = doc.errors[0];
-  if (firstError) return { items: [], error: { message: firstError.message.split('\n')[0], line: lineCounter.linePos(firstError.pos[0]).line } };
+  if (firstError) return { items: [], error: { message: cleanYamlMessage(firstError.message), line: lineCounter.linePos(pinToContent(text, firstError.pos)[0]).line } };
   const data = doc.toJS() as { items?: unknown } | null;
   const rawItems = Array.isArray(data?.items) ? (data.items as Record<string, unknown>[]) : [];
   const items = rawItems

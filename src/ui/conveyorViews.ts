@@ -33,21 +33,27 @@ export const VIEW_SPECS: ViewSpec[] = [
 export function registerConveyorViews(model: WorkspaceModel, refreshManager: RefreshManager): vscode.Disposable {
   const disposables: vscode.Disposable[] = [];
   for (const spec of VIEW_SPECS) {
+    let view: vscode.TreeView<ViewNode> | undefined;
     const provider = new NodeTreeProvider(async () => {
       await model.ready;
-      return rootsFor(model.folders(), spec);
+      const roots = rootsFor(model.folders(), spec);
+      // A message hides the welcome text, so an empty view carries its notes in viewsWelcome instead
+      // (driven by the context keys below) and only a view with rows shows them as its message.
+      if (view) view.message = roots.length > 0 ? messageFor(model.folders(), spec) : undefined;
+      return roots;
     });
-    const view = vscode.window.createTreeView(spec.id, { treeDataProvider: provider, showCollapseAll: false });
-    const updateMessage = () => (view.message = messageFor(model.folders(), spec));
-    refreshManager.register(view, () => {
-      updateMessage();
-      provider.refresh();
-    });
-    void model.ready.then(updateMessage);
+    view = vscode.window.createTreeView(spec.id, { treeDataProvider: provider, showCollapseAll: false });
+    refreshManager.register(view, () => provider.refresh());
     disposables.push(view, provider);
   }
+  const updateContext = () =>
+    void vscode.commands.executeCommand('setContext', 'conveyor.folderWithoutGit', model.folders().some((f) => !f.git.isRepository));
+  void model.ready.then(updateContext);
   disposables.push(
-    model.onDidChange(() => refreshManager.requestRefresh()),
+    model.onDidChange(() => {
+      updateContext();
+      refreshManager.requestRefresh();
+    }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => refreshManager.requestRefresh()),
   );
   return vscode.Disposable.from(...disposables);

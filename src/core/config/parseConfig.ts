@@ -29,8 +29,8 @@ export function parseConfig(text: string): ParsedConfig {
   const toRange = (offsets: readonly number[] | undefined): TextRange => rangeOf(lineCounter, text, offsets);
 
   const problems: ConfigProblem[] = [
-    ...doc.errors.map((e) => ({ message: cleanYamlMessage(e.message), severity: 'error' as const, range: toRange(e.pos) })),
-    ...doc.warnings.map((w) => ({ message: cleanYamlMessage(w.message), severity: 'warning' as const, range: toRange(w.pos) })),
+    ...doc.errors.map((e) => ({ message: cleanYamlMessage(e.message), severity: 'error' as const, range: toRange(pinToContent(text, e.pos)) })),
+    ...doc.warnings.map((w) => ({ message: cleanYamlMessage(w.message), severity: 'warning' as const, range: toRange(pinToContent(text, w.pos)) })),
   ];
   if (doc.errors.length > 0) {
     // A document with syntax errors cannot be trusted piecemeal: use defaults for all of it.
@@ -48,7 +48,19 @@ export function parseConfig(text: string): ParsedConfig {
   return { config: pruneInvalid(data, validate, errors), problems: dedupe(problems) };
 }
 
-function cleanYamlMessage(message: string): string {
+/**
+ * The YAML parser reports some mistakes (an unclosed quote or bracket) at the end of the file; the line
+ * the user must fix is the last one with content, so point there instead of at an empty last line.
+ */
+export function pinToContent(text: string, offsets: readonly [number, number]): [number, number] {
+  const contentEnd = text.trimEnd().length;
+  if (offsets[0] < contentEnd) return [offsets[0], offsets[1]];
+  const lineStart = text.lastIndexOf('\n', contentEnd - 1) + 1;
+  const firstChar = lineStart + (text.slice(lineStart).length - text.slice(lineStart).trimStart().length);
+  return [Math.min(firstChar, contentEnd), contentEnd];
+}
+
+export function cleanYamlMessage(message: string): string {
   return message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '').trim();
 }
 
@@ -126,8 +138,8 @@ function describeValue(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
   if (typeof value === 'string') return `"${value.length > 40 ? value.slice(0, 40) + '…' : value}"`;
   if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object' || typeof value === 'function') return 'a mapping';
-  return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return 'a mapping';
 }
 
 function pairAt(node: unknown, key: PathSegment): Pair | undefined {

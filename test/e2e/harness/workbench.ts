@@ -19,14 +19,24 @@ export async function openConveyorContainer(page: Page): Promise<void> {
 
 /** The pane of a Conveyor view, expanded. */
 export async function viewPane(page: Page, title: string): Promise<Locator> {
-  const header = page.locator('.part.sidebar .pane-header', { has: page.locator('h3.title', { hasText: new RegExp(`^${title}$`, 'i') }) });
+  const pane = page.locator('.part.sidebar .pane', { has: page.locator('.pane-header h3.title', { hasText: new RegExp(`^${title}$`, 'i') }) });
+  const header = pane.locator('.pane-header');
   await header.waitFor({ timeout: 30_000 });
   if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
-  return page.locator('.part.sidebar .pane', { has: header });
+  return pane;
 }
 
+/** Each row as "label description", as a user reads it. */
 export async function treeRows(pane: Locator): Promise<string[]> {
-  return (await pane.locator('.monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+  const rows = pane.locator('.monaco-list-row');
+  const texts: string[] = [];
+  for (let i = 0; i < (await rows.count()); i++) {
+    const row = rows.nth(i);
+    const label = await row.locator('.label-name').first().innerText().catch(() => '');
+    const description = await row.locator('.label-description').first().innerText().catch(() => '');
+    texts.push(`${label} ${description}`.replace(/\s+/g, ' ').trim());
+  }
+  return texts;
 }
 
 export async function runCommand(page: Page, title: string): Promise<void> {
@@ -41,6 +51,11 @@ export async function runCommand(page: Page, title: string): Promise<void> {
 
 export function statusBarItem(page: Page, id: string): Locator {
   return page.locator(`.part.statusbar #${id.replace(/\./g, '\\.')}`);
+}
+
+/** For afterEach: keeps a picture of the workbench when a test failed. */
+export async function screenshotOnFailure(page: Page | undefined, test: Mocha.Test | undefined): Promise<void> {
+  if (page && test?.state === 'failed') await screenshot(page, `failed-${test.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

@@ -1,0 +1,167 @@
+// The packaged .vsix installed into a real VS Code (code-server), seen and driven through Chromium.
+import * as assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { launchBrowser } from './harness/browser';
+import type { Browser } from './harness/browser';
+import { installExtension, startCodeServer } from './harness/codeServer';
+import type { CodeServer } from './harness/codeServer';
+import { openConveyorContainer, openWorkbench, runCommand, screenshot, screenshotOnFailure, statusBarItem, treeRows, viewPane } from './harness/workbench';
+import { NODE_SERVICE_FILES, sampleWorkspace } from '../support/sampleWorkspace';
+import type { SampleWorkspace } from '../support/sampleWorkspace';
+import { version } from '../../package.json';
+
+const VSIX = path.resolve(__dirname, '..', '..', `conveyor-${version}.vsix`);
+const PIPELINE_ITEM = 'conveyor-dev.conveyor.conveyor.pipeline';
+const VIEWS = ['Board', 'Pipeline', 'CI', 'Releases', 'Environments', 'Errors', 'Uptime', 'Goals'];
+const WELCOME: Record<string, RegExp> = {
+  Board: /Create a local board/,
+  Pipeline: /Detect Pipeline/,
+  CI: /GitHub Actions runs and Jenkins builds/,
+  Releases: /tie a version to its git tag/,
+  Environments: /Kubernetes environments/,
+  Errors: /local Sentry-compatible receiver/,
+  Uptime: /HTTP checks run by the editor/,
+  Goals: /Measure success/,
+};
+const CONFIG = [
+  'version: 1',
+  'uptime:',
+  '  - { name: home page, url: "http://127.0.0.1:8080/", interval: 30 }',
+  'goals:',
+  '  - { name: page speed, source: lighthouse, url: "http://127.0.0.1:8080/", metric: performance, target: 90 }',
+  '',
+].join('\n');
+
+describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
+  let extensionsDir: string;
+  let server: CodeServer;
+  let browser: Browser;
+  const workspaces: SampleWorkspace[] = [];
+
+  before(async () => {
+    assert.ok(existsSync(VSIX), `${VSIX} exists (npm run package)`);
+    extensionsDir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-ext-'));
+    await installExtension(VSIX, extensionsDir);
+    server = await startCodeServer({ extensionsDir });
+    browser = await launchBrowser();
+  });
+
+  afterEach(async function () {
+    await screenshotOnFailure(browser?.page, this.currentTest);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    workspaces.forEach((w) => w.remove());
+    rmSync(extensionsDir, { recursive: true, force: true });
+  });
+
+  it('activates on a workspace with conveyor.yml and shows the loop: views, stages, status bar, palette', async () => {
+    const ws = sampleWorkspace({ ...NODE_SERVICE_FILES, 'conveyor.yml': CONFIG, '.github/workflows/ci.yml': 'on: push\njobs: {}\n' }, { git: true, name: 'demo-service' });
+    workspaces.push(ws);
+    const { page } = browser;
+    await openWorkbench(page, server.url({ folder: ws.dir }));
+
+    const indicator = statusBarItem(page, PIPELINE_ITEM);
+    await indicator.filter({ hasText: 'lint' }).waitFor({ timeout: 60_000 });
+    assert.match((await indicator.innerText()).replace(/\s+/g, ' '), /lint build test test:e2e/);
+    assert.equal(await indicator.locator('.codicon-circle-large-outline').count(), 4);
+
+    await openConveyorContainer(page);
+    const titles = (await page.locator('.part.sidebar .pane-header h3.title').allInnerTexts()).map((t) => t.trim().toLowerCase());
+    assert.deepEqual(titles, VIEWS.map((v) => v.toLowerCase()));
+
+    const pipeline = await viewPane(page, 'Pipeline');
+    await pipeline.locator('.monaco-list-row', { hasText: 'security' }).waitFor({ timeout: 30_000 });
+    assert.deepEqual((await treeRows(pipeline)).map((r) => r.split(' ')[0]), ['lint', 'build', 'test', 'test:e2e', 'security']);
+    assert.match((await treeRows(await viewPane(page, 'CI')))[0] ?? '', /ci\.yml GitHub Actions/);
+    assert.match((await treeRows(await viewPane(page, 'Releases')))[0] ?? '', /127\.0\.0\.1:5000\/demo-service/);
+    assert.deepEqual(await treeRows(await viewPane(page, 'Uptime')), ['home page http://127.0.0.1:8080/']);
+
+    const board = await viewPane(page, 'Board');
+    await board.getByRole('button', { name: 'Create a local board' }).click();
+    await board.locator('.monaco-list-row', { hasText: 'CNV-1' }).waitFor({ timeout: 30_000 });
+    assert.match(readFileSync(path.join(ws.dir, '.conveyor', 'board.yml'), 'utf8'), /key: CNV-2/);
+    await screenshot(page, '01-workspace-views');
+
+    await runCommand(page, 'Conveyor: Show Workspace Status');
+    const editor = page.locator('.editor-instance .view-lines');
+    await editor.filter({ hasText: 'Build & Test' }).waitFor({ timeout: 30_000 });
+    assert.match((await editor.innerText()).replace(/\u00a0/g, ' '), /Plan: local board \(\.conveyor\/board\.yml, 2 items\)/);
+    await screenshot(page, '02-status-from-palette');
+  });
+
+  it('shows every view\'s welcome text, and says so, in a folder with nothing to detect and no git', async () => {
+    const ws = sampleWorkspace({}, { name: 'empty-folder' });
+    workspaces.push(ws);
+    const { page } = browser;
+    await openWorkbench(page, server.url({ folder: ws.dir }));
+    await openConveyorContainer(page);
+    for (const view of VIEWS) {
+      const pane = await viewPane(page, view);
+      await pane.locator('.welcome-view-content').filter({ hasText: WELCOME[view]! }).waitFor({ state: 'attached', timeout: 30_000 });
+    }
+    const pipeline = await viewPane(page, 'Pipeline');
+    await pipeline.locator('.welcome-view-content', { hasText: 'A folder has no git repository' }).waitFor({ state: 'attached', timeout: 15_000 });
+    assert.match(await statusBarItem(page, PIPELINE_ITEM).innerText(), /no pipeline/);
+    await screenshot(page, '03-empty-folder-welcome');
+  });
+
+  it('groups rows by folder in a multi-root workspace', async () => {
+    const alpha = sampleWorkspace({ 'package.json': '{"scripts":{"build":"tsc"}}', 'conveyor.yml': 'version: 1\n' }, { git: true, name: 'alpha' });
+    const beta = sampleWorkspace({ Makefile: 'test:\n\t./run\n' }, { git: true, name: 'beta' });
+    workspaces.push(alpha, beta);
+    const file = path.join(path.dirname(alpha.dir), 'two.code-workspace');
+    writeFileSync(file, JSON.stringify({ folders: [{ path: alpha.dir }, { path: beta.dir }] }));
+    const { page } = browser;
+    await openWorkbench(page, server.url({ workspace: file }));
+    await openConveyorContainer(page);
+    const pipeline = await viewPane(page, 'Pipeline');
+    await pipeline.locator('.monaco-list-row', { hasText: 'beta' }).waitFor({ state: 'attached', timeout: 30_000 });
+    const rows = (await treeRows(pipeline)).map((r) => r.split(' ')[0]);
+    assert.deepEqual(rows, ['alpha', 'build', 'security', 'beta', 'test', 'security']);
+    assert.match((await statusBarItem(page, PIPELINE_ITEM).innerText()).replace(/\s+/g, ' '), /alpha: build/);
+    await screenshot(page, '04-multi-root');
+  });
+});
+
+describe('Conveyor in Restricted Mode (e2e)', () => {
+  let server: CodeServer;
+  let browser: Browser;
+  let extensionsDir: string;
+  let ws: SampleWorkspace;
+
+  before(async () => {
+    extensionsDir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-ext-'));
+    await installExtension(VSIX, extensionsDir);
+    server = await startCodeServer({ extensionsDir, restricted: true });
+    browser = await launchBrowser();
+    ws = sampleWorkspace({ ...NODE_SERVICE_FILES, 'conveyor.yml': 'version: 1\n' }, { git: true, name: 'untrusted' });
+  });
+
+  afterEach(async function () {
+    await screenshotOnFailure(browser?.page, this.currentTest);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    ws?.remove();
+    rmSync(extensionsDir, { recursive: true, force: true });
+  });
+
+  it('shows its views and says that nothing runs until the workspace is trusted', async () => {
+    const { page } = browser;
+    await openWorkbench(page, server.url({ folder: ws.dir }));
+    const indicator = statusBarItem(page, PIPELINE_ITEM);
+    await indicator.locator('.codicon-shield').waitFor({ timeout: 60_000 });
+    await openConveyorContainer(page);
+    const pipeline = await viewPane(page, 'Pipeline');
+    await pipeline.locator('.message', { hasText: 'Restricted Mode' }).waitFor({ timeout: 30_000 });
+    assert.ok((await treeRows(pipeline)).some((r) => r.startsWith('lint')), 'stages are still shown');
+    await screenshot(page, '05-restricted-mode');
+  });
+});

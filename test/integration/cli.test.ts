@@ -1,0 +1,69 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { NODE_SERVICE_FILES, sampleWorkspace } from '../support/sampleWorkspace';
+
+const CLI = path.resolve(__dirname, '..', '..', 'dist', 'cli.js');
+
+function conveyor(args: string[], cwd?: string) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 20_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('conveyor CLI, the built dist/cli.js (integration)', () => {
+  before(() => assert.ok(existsSync(CLI), `${CLI} is missing: run npm run build`));
+  const ws = sampleWorkspace(NODE_SERVICE_FILES, { git: true, name: 'shop' });
+  after(() => ws.remove());
+
+  it('prints a human summary of a folder', () => {
+    const { code, stdout } = conveyor(['status', ws.dir]);
+    assert.equal(code, 0);
+    assert.match(stdout, /^Conveyor — shop/);
+    assert.match(stdout, /git: branch main at [0-9a-f]{7}/);
+    assert.match(stdout, /Build & Test: 4 stage\(s\) detected, plus the built-in security stage/);
+    assert.match(stdout, /lint\s+npm run lint\s+\(package\.json\)/);
+    assert.match(stdout, /Release: image 127\.0\.0\.1:5000\/shop from Dockerfile \(detected\)/);
+    assert.match(stdout, /Deployment\/demo-service\s+k8s\/deployment\.yaml/);
+  });
+
+  it('defaults to the current folder and prints JSON on request', () => {
+    const { code, stdout } = conveyor(['status', '--json'], ws.dir);
+    assert.equal(code, 0);
+    const json = JSON.parse(stdout) as { folder: string; pipeline: { stages: { name: string }[] }; git: { branch: string } };
+    assert.equal(json.folder, ws.dir);
+    assert.equal(json.git.branch, 'main');
+    assert.deepEqual(json.pipeline.stages.map((s) => s.name), ['lint', 'build', 'test', 'test:e2e']);
+  });
+
+  it('exits 1 and prints file:line:column for each problem of a broken conveyor.yml', () => {
+    const broken = sampleWorkspace({ 'conveyor.yml': 'version: 1\nboard:\n  provider: trello\npipelin: {}\n' });
+    try {
+      const { code, stdout } = conveyor(['status', broken.dir]);
+      assert.equal(code, 1);
+      assert.match(stdout, /conveyor\.yml:3:13: error: board\.provider must be one of/);
+      assert.match(stdout, /conveyor\.yml:4:1: error: Unknown key "pipelin"/);
+    } finally {
+      broken.remove();
+    }
+  });
+
+  it('explains usage for no command (exit 2), --help (exit 0), unknown commands and options (exit 2)', () => {
+    assert.equal(conveyor([]).code, 2);
+    const help = conveyor(['--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /Usage: conveyor <command>/);
+    const unknown = conveyor(['deploy-everything']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown command "deploy-everything"/);
+    assert.equal(conveyor(['status', '--colour']).code, 2);
+    assert.match(conveyor(['--version']).stdout, /^\d+\.\d+\.\d+\n$/);
+  });
+
+  it('reports a folder that does not exist in one line, without a stack trace (exit 2)', () => {
+    const { code, stdout, stderr } = conveyor(['status', path.join(ws.dir, 'nope')]);
+    assert.equal(code, 2);
+    assert.equal(stdout, '');
+    assert.equal(stderr, `conveyor: ${path.join(ws.dir, 'nope')} is not a folder\n`);
+  });
+});
