@@ -6,7 +6,7 @@ const vscodeImportBan = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', '*.vsix', 'test-results/**', 'eslint.config.mjs', 'esbuild.mjs'] },
+  { ignores: ['dist/**', 'out/**', 'node_modules/**', '*.vsix', 'test-results/**', 'eslint.config.mjs', 'esbuild.mjs', 'demo/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -24,6 +24,6 @@ export default tseslint.config(
   {
     files: ['scripts/**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: { process: 'readonly', console: 'readonly' } },
   },
 );

@@ -33,16 +33,15 @@ export const VIEW_SPECS: ViewSpec[] = [
 export function registerConveyorViews(model: WorkspaceModel, refreshManager: RefreshManager): vscode.Disposable {
   const disposables: vscode.Disposable[] = [];
   for (const spec of VIEW_SPECS) {
-    let view: vscode.TreeView<ViewNode> | undefined;
     const provider = new NodeTreeProvider(async () => {
       await model.ready;
       const roots = rootsFor(model.folders(), spec);
       // A message hides the welcome text, so an empty view carries its notes in viewsWelcome instead
       // (driven by the context keys below) and only a view with rows shows them as its message.
-      if (view) view.message = roots.length > 0 ? messageFor(model.folders(), spec) : undefined;
+      view.message = roots.length > 0 ? messageFor(model.folders(), spec) : undefined;
       return roots;
     });
-    view = vscode.window.createTreeView(spec.id, { treeDataProvider: provider, showCollapseAll: false });
+    const view = vscode.window.createTreeView(spec.id, { treeDataProvider: provider, showCollapseAll: false });
     refreshManager.register(view, () => provider.refresh());
     disposables.push(view, provider);
   }

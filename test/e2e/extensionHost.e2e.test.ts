@@ -5,8 +5,8 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { launchBrowser } from './harness/browser';
 import type { Browser } from './harness/browser';
-import { startCodeServer } from './harness/codeServer';
-import type { CodeServer } from './harness/codeServer';
+import { startCodeServer } from '../../scripts/vscode-host/codeServer';
+import type { CodeServer } from '../../scripts/vscode-host/codeServer';
 import { sampleWorkspace } from '../support/sampleWorkspace';
 import type { SampleWorkspace } from '../support/sampleWorkspace';
 

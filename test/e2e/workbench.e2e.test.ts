@@ -5,8 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { launchBrowser } from './harness/browser';
 import type { Browser } from './harness/browser';
-import { installExtension, startCodeServer } from './harness/codeServer';
-import type { CodeServer } from './harness/codeServer';
+import { installExtension, startCodeServer } from '../../scripts/vscode-host/codeServer';
+import type { CodeServer } from '../../scripts/vscode-host/codeServer';
 import { openConveyorContainer, openWorkbench, runCommand, screenshot, screenshotOnFailure, statusBarItem, treeRows, viewPane } from './harness/workbench';
 import { NODE_SERVICE_FILES, sampleWorkspace } from '../support/sampleWorkspace';
 import type { SampleWorkspace } from '../support/sampleWorkspace';
@@ -102,7 +102,7 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
     await openConveyorContainer(page);
     for (const view of VIEWS) {
       const pane = await viewPane(page, view);
-      await pane.locator('.welcome-view-content').filter({ hasText: WELCOME[view]! }).waitFor({ state: 'attached', timeout: 30_000 });
+      await pane.locator('.welcome-view-content').filter({ hasText: WELCOME[view] }).waitFor({ state: 'attached', timeout: 30_000 });
     }
     const pipeline = await viewPane(page, 'Pipeline');
     await pipeline.locator('.welcome-view-content', { hasText: 'A folder has no git repository' }).waitFor({ state: 'attached', timeout: 15_000 });

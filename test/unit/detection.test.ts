@@ -10,10 +10,10 @@ describe('detection parsers (unit)', () => {
     const pkg = JSON.stringify({ scripts: { 'test:e2e': 'pw', test: 'mocha', build: 'tsc -p .', start: 'node .', lint: 'eslint .', typecheck: 'tsc --noEmit', 'test:unit': 'mocha unit' } });
     const stages = stagesFromPackageJson(pkg, 'npm');
     assert.deepEqual(stages.map((s) => s.name), ['lint', 'typecheck', 'build', 'test', 'test:e2e', 'test:unit']);
-    assert.equal(stages[0]!.run, 'npm run lint');
-    assert.equal(stages[0]!.problemMatcher, 'eslint');
-    assert.equal(stages[1]!.problemMatcher, 'tsc');
-    assert.equal(stages[3]!.problemMatcher, 'generic');
+    assert.equal(stages[0].run, 'npm run lint');
+    assert.equal(stages[0].problemMatcher, 'eslint');
+    assert.equal(stages[1].problemMatcher, 'tsc');
+    assert.equal(stages[3].problemMatcher, 'generic');
   });
 
   it('ignores npm init\'s placeholder test script and unparsable package.json', () => {
@@ -23,7 +23,7 @@ describe('detection parsers (unit)', () => {
   });
 
   it('uses the package manager it is given', () => {
-    assert.equal(stagesFromPackageJson(JSON.stringify({ scripts: { build: 'vite build' } }), 'pnpm')[0]!.run, 'pnpm run build');
+    assert.equal(stagesFromPackageJson(JSON.stringify({ scripts: { build: 'vite build' } }), 'pnpm')[0].run, 'pnpm run build');
   });
 
   it('finds pipeline targets in a Makefile and ignores variables and recipes', () => {

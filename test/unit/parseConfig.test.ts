@@ -47,7 +47,7 @@ describe('parseConfig (unit)', () => {
     const text = 'pipeline:\n  stages:\n    - name: lint\n      run: npm run lint\n      colour: red\n';
     const { config, problems } = parseConfig(text);
     assert.deepEqual(where(text), ['5:7']);
-    assert.match(problems[0]!.message, /Unknown key "colour" in pipeline\.stages\[0\].*Known keys: name, run/);
+    assert.match(problems[0].message, /Unknown key "colour" in pipeline\.stages\[0\].*Known keys: name, run/);
     assert.deepEqual(config.pipeline?.stages, [{ name: 'lint', run: 'npm run lint' }]);
   });
 
@@ -55,16 +55,16 @@ describe('parseConfig (unit)', () => {
     const text = 'environments:\n  staging:\n    namespace: web\n    confirm: "yes"\n';
     const { config, problems } = parseConfig(text);
     assert.deepEqual(where(text), ['4:14']);
-    assert.match(problems[0]!.message, /environments\.staging\.confirm must be true or false \(found "yes"\)/);
+    assert.match(problems[0].message, /environments\.staging\.confirm must be true or false \(found "yes"\)/);
     assert.deepEqual(config.environments, { staging: { namespace: 'web' } });
-    assert.deepEqual(problems[0]!.range.end, { line: 3, character: 18 });
+    assert.deepEqual(problems[0].range.end, { line: 3, character: 18 });
   });
 
   it('drops a stage that misses its command and keeps the others in order', () => {
     const text = 'pipeline:\n  stages:\n    - name: lint\n      run: eslint .\n    - name: build\n    - name: test\n      run: mocha\n';
     const { config, problems } = parseConfig(text);
     assert.deepEqual(where(text), ['5:7']);
-    assert.match(problems[0]!.message, /pipeline\.stages\[1\] is missing "run"/);
+    assert.match(problems[0].message, /pipeline\.stages\[1\] is missing "run"/);
     assert.deepEqual(config.pipeline?.stages?.map((s) => s.name), ['lint', 'test']);
   });
 
@@ -98,26 +98,26 @@ describe('parseConfig (unit)', () => {
     const { config, problems } = parseConfig(text);
     assert.deepEqual(config, {});
     assert.ok(problems.length > 0);
-    assert.equal(problems[0]!.severity, 'error');
-    assert.equal(problems[0]!.range.start.line, 3);
+    assert.equal(problems[0].severity, 'error');
+    assert.equal(problems[0].range.start.line, 3);
   });
 
   it('reports duplicate keys', () => {
     const text = 'version: 1\nversion: 1\n';
     const { problems } = parseConfig(text);
     assert.equal(problems.length, 1);
-    assert.match(problems[0]!.message, /unique/);
-    assert.equal(problems[0]!.range.start.line, 1);
+    assert.match(problems[0].message, /unique/);
+    assert.equal(problems[0].range.start.line, 1);
   });
 
   it('rejects a document that is not a mapping', () => {
     const { config, problems } = parseConfig('- a\n- b\n');
     assert.deepEqual(config, {});
-    assert.match(problems[0]!.message, /conveyor\.yml must be a mapping \(found a list\)/);
+    assert.match(problems[0].message, /conveyor\.yml must be a mapping \(found a list\)/);
   });
 
   it('formats problems the way compilers do (1-based)', () => {
     const [problem] = parseConfig('board:\n  provider: trello\n').problems;
-    assert.equal(formatProblem('conveyor.yml', problem!), 'conveyor.yml:2:13: error: board.provider must be one of: local, github, linear, jira (found "trello"); the default is used.');
+    assert.equal(formatProblem('conveyor.yml', problem), 'conveyor.yml:2:13: error: board.provider must be one of: local, github, linear, jira (found "trello"); the default is used.');
   });
 });

@@ -37,9 +37,9 @@ describe('view rows (unit)', () => {
   it('lists stages in order, then the built-in security stage, each not run yet', () => {
     const rows = pipelineNodes(folderStatus({ pipeline: twoStages }));
     assert.deepEqual(rows.map((r) => r.label), ['lint', 'test', 'security']);
-    assert.equal(rows[0]!.icon, 'circle-large-outline');
-    assert.equal(rows[0]!.file, '/ws/shop/package.json');
-    assert.match(rows[0]!.tooltip ?? '', /Not run yet/);
+    assert.equal(rows[0].icon, 'circle-large-outline');
+    assert.equal(rows[0].file, '/ws/shop/package.json');
+    assert.match(rows[0].tooltip ?? '', /Not run yet/);
   });
 
   it('groups local board items by status with counts', () => {
@@ -53,16 +53,16 @@ describe('view rows (unit)', () => {
     };
     const rows = boardNodes(folderStatus({ board }));
     assert.deepEqual(rows.map((r) => `${r.label} ${r.description}`), ['To do 2', 'In progress 0', 'In review 0', 'Done 1']);
-    assert.deepEqual(rows[0]!.children?.map((c) => c.label), ['CNV-1 One', 'CNV-3 Three']);
-    assert.equal(rows[0]!.children?.[1]?.description, 'ana');
+    assert.deepEqual(rows[0].children?.map((c) => c.label), ['CNV-1 One', 'CNV-3 Three']);
+    assert.equal(rows[0].children?.[1]?.description, 'ana');
   });
 
   it('explains an unreadable board file instead of showing an empty board', () => {
     const board: FolderStatus['board'] = { provider: 'local', file: '.conveyor/board.yml', exists: true, items: [], error: { message: 'Missing closing quote', line: 3 } };
     const [row] = boardNodes(folderStatus({ board }));
-    assert.equal(row!.icon, 'error');
-    assert.match(row!.description ?? '', /line 3: Missing closing quote/);
-    assert.deepEqual(row!.command?.arguments, ['/ws/shop', 3]);
+    assert.equal(row.icon, 'error');
+    assert.match(row.description ?? '', /line 3: Missing closing quote/);
+    assert.deepEqual(row.command?.arguments, ['/ws/shop', 3]);
   });
 
   it('nests the manifests an environment applies under it', () => {
@@ -71,9 +71,9 @@ describe('view rows (unit)', () => {
       manifests: [{ file: 'k8s/app.yaml', kind: 'Deployment', name: 'web' }, { file: 'other/x.yaml', kind: 'Service', name: 'x' }],
     };
     const [env] = environmentNodes(folderStatus({ deploy }));
-    assert.equal(env!.icon, 'lock');
-    assert.match(env!.description ?? '', /current context \/ web · asks before deploying/);
-    assert.deepEqual(env!.children?.map((c) => c.label), ['Deployment/web']);
+    assert.equal(env.icon, 'lock');
+    assert.match(env.description ?? '', /current context \/ web · asks before deploying/);
+    assert.deepEqual(env.children?.map((c) => c.label), ['Deployment/web']);
   });
 
   it('builds the status-bar indicator from the stages, marking Restricted Mode and multi-root', () => {

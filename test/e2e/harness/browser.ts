@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
-import { vscodeHostTools } from './vscodeHost';
+import { vscodeHostTools } from '../../../scripts/vscode-host/tools';
 
 export interface Browser {
   context: BrowserContext;

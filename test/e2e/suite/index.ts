@@ -22,6 +22,7 @@ export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 30_000, reporter: ConsoleLinesReporter as unknown as Mocha.ReporterConstructor });
   mocha.suite.emit('pre-require', globalThis, 'extension-host', mocha);
   // Loaded after mocha has defined describe/it on the global object.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- must run after pre-require, so not a hoisted import
   require('./extension.test');
   return new Promise((resolve, reject) => {
     mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} test(s) failed`)) : resolve()));

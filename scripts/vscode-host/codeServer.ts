@@ -8,7 +8,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { vscodeHostTools } from './vscodeHost';
+import { vscodeHostTools } from './tools';
 
 export interface CodeServerOptions {
   /** Extensions directory (install the .vsix there first); a fresh one when omitted. */
@@ -17,6 +17,8 @@ export interface CodeServerOptions {
   restricted?: boolean;
   /** Extra user settings. */
   settings?: Record<string, unknown>;
+  /** Loopback port; a free one when omitted. */
+  port?: number;
 }
 
 export interface CodeServer {
@@ -92,10 +94,11 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
       'security.workspace.trust.startupPrompt': 'never',
       'security.workspace.trust.banner': 'always',
       'git.openRepositoryInParentFolders': 'never',
+      'workbench.secondarySideBar.defaultVisibility': 'hidden',
       ...options.settings,
     }),
   );
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const logFile = path.join(home, 'code-server.log');
   const log = openSync(logFile, 'a');
   const args = [

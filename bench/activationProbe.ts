@@ -1,0 +1,14 @@
+// Child process of bench/activation.ts: loads one extension bundle fresh and prints the milliseconds
+// from require() to the end of activate().
+import * as path from 'node:path';
+import { installVscodeStub } from './vscodeStub';
+
+const [bundle, folder] = process.argv.slice(2) as [string, string];
+installVscodeStub(folder);
+const context = { subscriptions: [] as unknown[], extensionPath: path.dirname(bundle) };
+const started = performance.now();
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the point is to time require() itself
+const extension = require(bundle) as { activate(context: unknown): unknown };
+extension.activate(context);
+process.stdout.write(String(performance.now() - started));
+process.exit(0);

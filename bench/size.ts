@@ -1,0 +1,35 @@
+// bench/size: bytes of the production bundle and the .vsix against the 2 MB budget, plus the biggest
+// inputs of the bundle (from esbuild's metafile, built in the same run).
+import { statSync } from 'node:fs';
+import * as path from 'node:path';
+import * as esbuild from 'esbuild';
+import { version } from '../package.json';
+
+const ROOT = path.resolve(__dirname, '..');
+const BUDGET = 2 * 1024 * 1024;
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+async function main(): Promise<void> {
+  const bundle = statSync(path.join(ROOT, 'dist', 'extension.js')).size;
+  const cli = statSync(path.join(ROOT, 'dist', 'cli.js')).size;
+  const vsix = statSync(path.join(ROOT, `conveyor-${version}.vsix`)).size;
+  console.log('size');
+  console.log(`  dist/extension.js : ${kb(bundle)}`);
+  console.log(`  dist/cli.js       : ${kb(cli)}`);
+  console.log(`  .vsix             : ${kb(vsix)}  (${((vsix / BUDGET) * 100).toFixed(1)}% of the 2 MB budget, ratio ${(vsix / BUDGET).toFixed(3)})`);
+
+  const result = await esbuild.build({
+    entryPoints: [path.join(ROOT, 'src', 'extension.ts')], bundle: true, platform: 'node', format: 'cjs', external: ['vscode'],
+    minify: true, write: false, metafile: true, outfile: 'out.js', logLevel: 'silent',
+  });
+  const inputs = Object.values(result.metafile.outputs)[0]!.inputs;
+  const byPackage = new Map<string, number>();
+  for (const [file, info] of Object.entries(inputs)) {
+    const key = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? 'conveyor (src + schema)';
+    byPackage.set(key, (byPackage.get(key) ?? 0) + info.bytesInOutput);
+  }
+  console.log('  largest parts of dist/extension.js:');
+  for (const [name, bytes] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 5)) console.log(`    ${name.padEnd(26)} ${kb(bytes)}`);
+}
+
+void main();
