@@ -11,7 +11,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+  return sorted[Math.floor(sorted.length / 2)];
 }
 
 function measure(bundle: string, folder: string): number {

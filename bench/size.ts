@@ -22,7 +22,7 @@ async function main(): Promise<void> {
     entryPoints: [path.join(ROOT, 'src', 'extension.ts')], bundle: true, platform: 'node', format: 'cjs', external: ['vscode'],
     minify: true, write: false, metafile: true, outfile: 'out.js', logLevel: 'silent',
   });
-  const inputs = Object.values(result.metafile.outputs)[0]!.inputs;
+  const inputs = Object.values(result.metafile.outputs)[0].inputs;
   const byPackage = new Map<string, number>();
   for (const [file, info] of Object.entries(inputs)) {
     const key = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? 'conveyor (src + schema)';

@@ -62,7 +62,7 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
   it('activates on a workspace with conveyor.yml and shows the loop: views, stages, status bar, palette', async () => {
     const ws = sampleWorkspace({ ...NODE_SERVICE_FILES, 'conveyor.yml': CONFIG, '.github/workflows/ci.yml': 'on: push\njobs: {}\n' }, { git: true, name: 'demo-service' });
     workspaces.push(ws);
-    const { page } = browser;
+    const page = await browser.freshPage();
     await openWorkbench(page, server.url({ folder: ws.dir }));
 
     const indicator = statusBarItem(page, PIPELINE_ITEM);
@@ -97,7 +97,7 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
   it('shows every view\'s welcome text, and says so, in a folder with nothing to detect and no git', async () => {
     const ws = sampleWorkspace({}, { name: 'empty-folder' });
     workspaces.push(ws);
-    const { page } = browser;
+    const page = await browser.freshPage();
     await openWorkbench(page, server.url({ folder: ws.dir }));
     await openConveyorContainer(page);
     for (const view of VIEWS) {
@@ -110,13 +110,24 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
     await screenshot(page, '03-empty-folder-welcome');
   });
 
+  it('offers to open a folder when the window has none', async () => {
+    const page = await browser.freshPage();
+    await openWorkbench(page, server.url());
+    await openConveyorContainer(page);
+    for (const view of ['Board', 'Pipeline', 'Goals']) {
+      const pane = await viewPane(page, view);
+      await pane.getByRole('button', { name: 'Open Folder' }).waitFor({ state: 'attached', timeout: 30_000 });
+    }
+    await screenshot(page, '04-no-folder');
+  });
+
   it('groups rows by folder in a multi-root workspace', async () => {
     const alpha = sampleWorkspace({ 'package.json': '{"scripts":{"build":"tsc"}}', 'conveyor.yml': 'version: 1\n' }, { git: true, name: 'alpha' });
     const beta = sampleWorkspace({ Makefile: 'test:\n\t./run\n' }, { git: true, name: 'beta' });
     workspaces.push(alpha, beta);
     const file = path.join(path.dirname(alpha.dir), 'two.code-workspace');
     writeFileSync(file, JSON.stringify({ folders: [{ path: alpha.dir }, { path: beta.dir }] }));
-    const { page } = browser;
+    const page = await browser.freshPage();
     await openWorkbench(page, server.url({ workspace: file }));
     await openConveyorContainer(page);
     const pipeline = await viewPane(page, 'Pipeline');
@@ -124,7 +135,7 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
     const rows = (await treeRows(pipeline)).map((r) => r.split(' ')[0]);
     assert.deepEqual(rows, ['alpha', 'build', 'security', 'beta', 'test', 'security']);
     assert.match((await statusBarItem(page, PIPELINE_ITEM).innerText()).replace(/\s+/g, ' '), /alpha: build/);
-    await screenshot(page, '04-multi-root');
+    await screenshot(page, '05-multi-root');
   });
 });
 
@@ -154,7 +165,7 @@ describe('Conveyor in Restricted Mode (e2e)', () => {
   });
 
   it('shows its views and says that nothing runs until the workspace is trusted', async () => {
-    const { page } = browser;
+    const page = await browser.freshPage();
     await openWorkbench(page, server.url({ folder: ws.dir }));
     const indicator = statusBarItem(page, PIPELINE_ITEM);
     await indicator.locator('.codicon-shield').waitFor({ timeout: 60_000 });
@@ -162,6 +173,6 @@ describe('Conveyor in Restricted Mode (e2e)', () => {
     const pipeline = await viewPane(page, 'Pipeline');
     await pipeline.locator('.message', { hasText: 'Restricted Mode' }).waitFor({ timeout: 30_000 });
     assert.ok((await treeRows(pipeline)).some((r) => r.startsWith('lint')), 'stages are still shown');
-    await screenshot(page, '05-restricted-mode');
+    await screenshot(page, '06-restricted-mode');
   });
 });

@@ -8,6 +8,8 @@ import { vscodeHostTools } from '../../../scripts/vscode-host/tools';
 export interface Browser {
   context: BrowserContext;
   page: Page;
+  /** Closes the current page and opens a fresh one (each workbench in its own page, no state carried over). */
+  freshPage(): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -21,13 +23,19 @@ export async function launchBrowser(): Promise<Browser> {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
   });
-  const page = context.pages()[0] ?? (await context.newPage());
-  return {
+  const browser: Browser = {
     context,
-    page,
+    page: context.pages()[0] ?? (await context.newPage()),
+    async freshPage() {
+      const previous = browser.page;
+      browser.page = await context.newPage();
+      await previous.close().catch(() => undefined);
+      return browser.page;
+    },
     async close() {
       await context.close().catch(() => undefined);
       rmSync(profile, { recursive: true, force: true });
     },
   };
+  return browser;
 }
