@@ -16,8 +16,6 @@ interface Registration {
 export class RefreshManager implements vscode.Disposable {
   private readonly registrations: Registration[] = [];
   private readonly disposables: vscode.Disposable[] = [];
-  /** Refreshes actually performed, per view id (read by tests and benchmarks). */
-  readonly refreshCounts = new Map<string, number>();
 
   register(view: vscode.TreeView<unknown>, refresh: () => void): void {
     const registration: Registration = { view, refresh, stale: false };
@@ -40,11 +38,7 @@ export class RefreshManager implements vscode.Disposable {
   private schedule(registration: Registration): void {
     registration.stale = false;
     clearTimeout(registration.timer);
-    registration.timer = setTimeout(() => {
-      const id = (registration.view as { id?: string }).id ?? '?';
-      this.refreshCounts.set(id, (this.refreshCounts.get(id) ?? 0) + 1);
-      registration.refresh();
-    }, DEBOUNCE_MS);
+    registration.timer = setTimeout(() => registration.refresh(), DEBOUNCE_MS);
   }
 
   dispose(): void {
