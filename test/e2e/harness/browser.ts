@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { vscodeHostTools } from '../../../scripts/vscode-host/tools';
@@ -8,33 +5,36 @@ import { vscodeHostTools } from '../../../scripts/vscode-host/tools';
 export interface Browser {
   context: BrowserContext;
   page: Page;
-  /** Closes the current page and opens a fresh one (each workbench in its own page, no state carried over). */
+  /**
+   * Replaces the current browser context with a new one and returns its page. A workbench must not share
+   * storage with the previous one: it would reconnect to the previous window's extension host.
+   */
   freshPage(): Promise<Page>;
   close(): Promise<void>;
 }
 
 /** Headless Debian Chromium with the flags this closed network needs. */
 export async function launchBrowser(): Promise<Browser> {
-  const profile = mkdtempSync(path.join(os.tmpdir(), 'conveyor-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
+  const chromiumBrowser = await chromium.launch({
     executablePath: vscodeHostTools().chromium,
     headless: true,
-    viewport: { width: 1400, height: 900 },
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
   });
+  const newContext = () => chromiumBrowser.newContext({ viewport: { width: 1400, height: 900 } });
+  const context = await newContext();
   const browser: Browser = {
     context,
-    page: context.pages()[0] ?? (await context.newPage()),
+    page: await context.newPage(),
     async freshPage() {
-      const previous = browser.page;
-      browser.page = await context.newPage();
+      const previous = browser.context;
+      browser.context = await newContext();
+      browser.page = await browser.context.newPage();
       await previous.close().catch(() => undefined);
       return browser.page;
     },
     async close() {
-      await context.close().catch(() => undefined);
-      rmSync(profile, { recursive: true, force: true });
+      await chromiumBrowser.close().catch(() => undefined);
     },
   };
   return browser;
