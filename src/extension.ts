@@ -1,6 +1,6 @@
 // Must stay the first import: it records when the bundle started loading.
 import { bundleLoadStartedAt, millisecondsSince } from './core/activationClock';
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 import { Container } from './ui/container';
 
 /** What activate() returns: used by the extension-host tests and by other extensions. */
@@ -12,13 +12,9 @@ export interface ConveyorApi {
 }
 
 export function activate(context: vscode.ExtensionContext): ConveyorApi {
-  const container = new Container(context);
+  const container = new Container();
   context.subscriptions.push(container);
   const activationMs = millisecondsSince(bundleLoadStartedAt);
-  container.log.info(`Activated in ${activationMs} ms (bundle load + activate)`);
+  container.log.info(`Activated in ${activationMs} ms (bundle load + activate); ${vscode.workspace.workspaceFolders?.length ?? 0} workspace folder(s)`);
   return { activationMs, whenReady: () => container.model.ready };
-}
-
-export function deactivate(): void {
-  // Everything is disposed through context.subscriptions.
 }

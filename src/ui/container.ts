@@ -19,7 +19,7 @@ export class Container implements vscode.Disposable {
   readonly refreshManager: RefreshManager;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(readonly context: vscode.ExtensionContext) {
+  constructor() {
     this.log = vscode.window.createOutputChannel('Conveyor', { log: true });
     this.model = new WorkspaceModel(this.log);
     this.refreshManager = new RefreshManager();

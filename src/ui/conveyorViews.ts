@@ -16,15 +16,17 @@ interface ViewSpec {
   nodes: (status: FolderStatus) => ViewNode[];
   /** Views whose content is tied to commits say so when a folder has no git repository. */
   needsGit?: boolean;
+  /** Views whose stage runs commands (pipeline, image builds, deploys) say so in Restricted Mode. */
+  runsCommands?: boolean;
 }
 
 /** The Conveyor container's views, in the order of the DevOps loop (package.json lists the same ids). */
 export const VIEW_SPECS: ViewSpec[] = [
   { id: 'conveyor.board', nodes: boardNodes, needsGit: true },
-  { id: 'conveyor.pipeline', nodes: pipelineNodes, needsGit: true },
+  { id: 'conveyor.pipeline', nodes: pipelineNodes, needsGit: true, runsCommands: true },
   { id: 'conveyor.ci', nodes: ciNodes },
-  { id: 'conveyor.releases', nodes: releaseNodes, needsGit: true },
-  { id: 'conveyor.environments', nodes: environmentNodes },
+  { id: 'conveyor.releases', nodes: releaseNodes, needsGit: true, runsCommands: true },
+  { id: 'conveyor.environments', nodes: environmentNodes, runsCommands: true },
   { id: 'conveyor.errors', nodes: errorNodes },
   { id: 'conveyor.uptime', nodes: uptimeNodes },
   { id: 'conveyor.goals', nodes: goalNodes },
@@ -76,7 +78,7 @@ function rootsFor(folders: FolderStatus[], spec: ViewSpec): ViewNode[] {
 
 function messageFor(folders: FolderStatus[], spec: ViewSpec): string | undefined {
   const notes: string[] = [];
-  if (!vscode.workspace.isTrusted) notes.push('Restricted Mode: Conveyor shows what it finds but runs nothing until you trust this workspace.');
+  if (spec.runsCommands && !vscode.workspace.isTrusted) notes.push('Restricted Mode: Conveyor shows what it finds but runs nothing until you trust this workspace.');
   if (spec.needsGit) {
     const withoutGit = folders.filter((f) => !f.git.isRepository).map((f) => f.name);
     if (withoutGit.length > 0) notes.push(`No git repository in ${withoutGit.join(', ')}: runs and releases will not be tied to commits.`);

@@ -23,7 +23,8 @@ export class WorkspaceModel implements vscode.Disposable {
 
   constructor(private readonly log: vscode.LogOutputChannel) {
     this.disposables.push(
-      vscode.workspace.onDidChangeWorkspaceFolders(() => {
+      vscode.workspace.onDidChangeWorkspaceFolders((e) => {
+        this.log.info(`Workspace folders changed: +${e.added.length} -${e.removed.length}`);
         this.ready = this.reloadAll();
       }),
       vscode.workspace.onDidChangeTextDocument((e) => this.onConfigEdited(e.document)),

@@ -7,7 +7,7 @@ import { launchBrowser } from './harness/browser';
 import type { Browser } from './harness/browser';
 import { installExtension, startCodeServer } from '../../scripts/vscode-host/codeServer';
 import type { CodeServer } from '../../scripts/vscode-host/codeServer';
-import { openConveyorContainer, openWorkbench, runCommand, screenshot, screenshotOnFailure, statusBarItem, treeRows, viewPane } from './harness/workbench';
+import { openConveyorContainer, openWorkbench, openWorkspaceWindow, runCommand, screenshot, screenshotOnFailure, statusBarItem, treeRows, viewPane } from './harness/workbench';
 import { NODE_SERVICE_FILES, sampleWorkspace } from '../support/sampleWorkspace';
 import type { SampleWorkspace } from '../support/sampleWorkspace';
 import { version } from '../../package.json';
@@ -128,7 +128,7 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
     const file = path.join(path.dirname(alpha.dir), 'two.code-workspace');
     writeFileSync(file, JSON.stringify({ folders: [{ path: alpha.dir }, { path: beta.dir }] }));
     const page = await browser.freshPage();
-    await openWorkbench(page, server.url({ workspace: file }));
+    await openWorkspaceWindow(page, server.url({ workspace: file }));
     await openConveyorContainer(page);
     const pipeline = await viewPane(page, 'Pipeline');
     await pipeline.locator('.monaco-list-row', { hasText: 'beta' }).waitFor({ state: 'attached', timeout: 30_000 });

@@ -8,6 +8,7 @@ import type { Document, Node, Pair } from 'yaml';
 import schema from '../../../schemas/conveyor.schema.json';
 import type { ConveyorConfig } from './conveyorConfig';
 import type { ConfigProblem, TextRange } from './configProblem';
+import { cleanYamlMessage, pinToContent } from '../yamlText';
 
 export interface ParsedConfig {
   config: ConveyorConfig;
@@ -46,22 +47,6 @@ export function parseConfig(text: string): ParsedConfig {
     problems.push({ message: describeError(error), severity: 'error', range: toRange(locateError(doc, error)) });
   }
   return { config: pruneInvalid(data, validate, errors), problems: dedupe(problems) };
-}
-
-/**
- * The YAML parser reports some mistakes (an unclosed quote or bracket) at the end of the file; the line
- * the user must fix is the last one with content, so point there instead of at an empty last line.
- */
-export function pinToContent(text: string, offsets: readonly [number, number]): [number, number] {
-  const contentEnd = text.trimEnd().length;
-  if (offsets[0] < contentEnd) return [offsets[0], offsets[1]];
-  const lineStart = text.lastIndexOf('\n', contentEnd - 1) + 1;
-  const firstChar = lineStart + (text.slice(lineStart).length - text.slice(lineStart).trimStart().length);
-  return [Math.min(firstChar, contentEnd), contentEnd];
-}
-
-export function cleanYamlMessage(message: string): string {
-  return message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '').trim();
 }
 
 function rangeOf(lineCounter: LineCounter, text: string, offsets: readonly number[] | undefined): TextRange {

@@ -2,6 +2,9 @@ import * as path from 'node:path';
 import type { ViewNode } from '../../core/viewNode';
 import type { FolderStatus } from '../../folderStatus';
 import { STATUS_LABELS, WORK_ITEM_STATUSES } from '../localBoard';
+import type { WorkItemStatus } from '../localBoard';
+
+const STATUS_ICONS: Record<WorkItemStatus, string> = { todo: 'circle-large-outline', 'in-progress': 'sync', 'in-review': 'eye', done: 'pass' };
 
 /** Local board items grouped by status; a hosted provider or an unreadable file shows one explaining row. */
 export function boardNodes(status: FolderStatus): ViewNode[] {
@@ -33,7 +36,7 @@ export function boardNodes(status: FolderStatus): ViewNode[] {
       id: `${status.folder}/board/${workStatus}`,
       label: STATUS_LABELS[workStatus],
       description: String(items.length),
-      icon: workStatus === 'done' ? 'pass' : workStatus === 'todo' ? 'circle-large-outline' : 'sync',
+      icon: STATUS_ICONS[workStatus],
       expanded: workStatus !== 'done',
       children: items.map((item) => ({
         id: `${status.folder}/board/item/${item.key}`,
