@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { describeFolder } from './folderStatus';
 import { folderStatusJson, folderStatusText } from './folderStatusText';
+import { pipelineRunCommand } from './pipeline/pipelineCli';
 import { version } from '../package.json';
 
 const USAGE = `Usage: conveyor <command> [options]
@@ -11,6 +12,10 @@ const USAGE = `Usage: conveyor <command> [options]
 Commands:
   status [folder] [--json]   What Conveyor detects and configures for a folder (default: current folder).
                              Exits 1 when conveyor.yml has problems.
+  pipeline run [folder] [--stage NAME]... [--json]
+                             Run the pipeline's stages in order (or only the named ones); the first
+                             failure stops the belt. Exits 0 when every stage passed, 1 otherwise,
+                             130 when interrupted. A clean, fully passing commit is marked ready.
 
 Options:
   -h, --help                 Show this help.
@@ -23,7 +28,7 @@ export async function main(argv: string[], write: (text: string) => void = (t) =
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
+      options: { json: { type: 'boolean' }, stage: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
     });
   } catch (error) {
     process.stderr.write(`conveyor: ${(error as Error).message}\n\n${USAGE}`);
@@ -48,6 +53,28 @@ export async function main(argv: string[], write: (text: string) => void = (t) =
     const status = await describeFolder(folder);
     write(values.json ? `${JSON.stringify(folderStatusJson(status), null, 2)}\n` : folderStatusText(status));
     return status.config.problems.some((p) => p.severity === 'error') ? 1 : 0;
+  }
+  if (command === 'pipeline') {
+    const [action, target] = rest;
+    if (action !== 'run') {
+      process.stderr.write(`conveyor: unknown pipeline action "${action ?? ''}" (expected: run)\n\n${USAGE}`);
+      return 2;
+    }
+    const folder = path.resolve(target ?? '.');
+    if (!(await isDirectory(folder))) {
+      process.stderr.write(`conveyor: ${folder} is not a folder\n`);
+      return 2;
+    }
+    const interrupt = new AbortController();
+    const onSigint = () => interrupt.abort();
+    process.once('SIGINT', onSigint);
+    process.once('SIGTERM', onSigint);
+    try {
+      return await pipelineRunCommand({ folder, stages: values.stage ?? [], json: values.json ?? false, tty: process.stdout.isTTY === true, write, signal: interrupt.signal });
+    } finally {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
+    }
   }
   process.stderr.write(`conveyor: unknown command "${command}"\n\n${USAGE}`);
   return 2;

@@ -7,6 +7,8 @@ export interface GitInfo {
   isRepository: boolean;
   /** Root of the working tree (may be above the workspace folder). */
   root?: string;
+  /** This working tree's git directory (`.git`, or the worktree's folder inside the main `.git`). */
+  gitDir?: string;
   /** Branch name, or undefined when HEAD is detached. */
   branch?: string;
   /** Commit SHA of HEAD, when it has one (a new repository has none yet). */
@@ -24,7 +26,7 @@ export async function readGitInfo(folder: string): Promise<GitInfo> {
   const branch = refMatch?.[1]?.replace(/^refs\/heads\//, '');
   const head = refMatch ? await resolveRef(commonDir, gitDir, refMatch[1]) : /^[0-9a-f]{40,64}$/.test(headText) ? headText : undefined;
   const originUrl = parseOriginUrl((await readTextIfExists(path.join(commonDir, 'config'))) ?? '');
-  return { isRepository: true, root, branch, head, originUrl };
+  return { isRepository: true, root, gitDir, branch, head, originUrl };
 }
 
 async function findGitDir(start: string): Promise<{ root: string; gitDir: string; commonDir: string } | undefined> {

@@ -13,6 +13,9 @@ export interface ViewNode {
   contextValue?: string;
   /** Absolute path of a file the row stands for (opens on click when no command is given). */
   file?: string;
+  /** 1-based position to reveal when the file opens. */
+  line?: number;
+  column?: number;
   command?: { command: string; title: string; arguments?: unknown[] };
   children?: ViewNode[];
   expanded?: boolean;

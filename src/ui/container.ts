@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { registerBoardCommands } from '../plan/ui/boardCommands';
 import { registerPipelineCommands } from '../pipeline/ui/pipelineCommands';
 import { registerPipelineStatusBar } from '../pipeline/ui/pipelineStatusBar';
+import { PipelineService } from '../pipeline/ui/pipelineService';
 import { registerConfigDiagnostics } from './configDiagnostics';
 import { registerConveyorViews } from './conveyorViews';
 import { RefreshManager } from './refreshManager';
@@ -17,22 +18,25 @@ export class Container implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
   readonly model: WorkspaceModel;
   readonly refreshManager: RefreshManager;
+  readonly pipeline: PipelineService;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor() {
     this.log = vscode.window.createOutputChannel('Conveyor', { log: true });
     this.model = new WorkspaceModel(this.log);
     this.refreshManager = new RefreshManager();
+    this.pipeline = new PipelineService(this.model, this.log);
     this.disposables.push(
       this.log,
       this.model,
       this.refreshManager,
-      registerConveyorViews(this.model, this.refreshManager),
+      this.pipeline,
+      registerConveyorViews(this.model, this.refreshManager, this.pipeline),
       registerConfigDiagnostics(this.model),
       registerStatusDocuments(this.model),
       registerWorkspaceCommands(this.model, this.log),
-      registerPipelineCommands(this.model),
-      registerPipelineStatusBar(this.model),
+      registerPipelineCommands(this.model, this.pipeline),
+      registerPipelineStatusBar(this.model, this.pipeline),
       registerBoardCommands(this.model),
     );
   }

@@ -9,11 +9,17 @@ import { environmentNodes } from '../deploy/ui/environmentNodes';
 import { errorNodes, goalNodes, uptimeNodes } from '../monitor/ui/monitorNodes';
 import { NodeTreeProvider } from './nodeTreeProvider';
 import type { RefreshManager } from './refreshManager';
+import type { PipelineService } from '../pipeline/ui/pipelineService';
 import type { WorkspaceModel } from './workspaceModel';
+
+/** What a view may need beyond the folder's status. */
+export interface ViewContext {
+  pipeline: Pick<PipelineService, 'viewState'>;
+}
 
 interface ViewSpec {
   id: string;
-  nodes: (status: FolderStatus) => ViewNode[];
+  nodes: (status: FolderStatus, context: ViewContext) => ViewNode[];
   /** Views whose content is tied to commits say so when a folder has no git repository. */
   needsGit?: boolean;
   /** Views whose stage runs commands (pipeline, image builds, deploys) say so in Restricted Mode. */
@@ -23,7 +29,7 @@ interface ViewSpec {
 /** The Conveyor container's views, in the order of the DevOps loop (package.json lists the same ids). */
 export const VIEW_SPECS: ViewSpec[] = [
   { id: 'conveyor.board', nodes: boardNodes, needsGit: true },
-  { id: 'conveyor.pipeline', nodes: pipelineNodes, needsGit: true, runsCommands: true },
+  { id: 'conveyor.pipeline', nodes: (status, context) => pipelineNodes(status, context.pipeline.viewState(status.folder)), needsGit: true, runsCommands: true },
   { id: 'conveyor.ci', nodes: ciNodes },
   { id: 'conveyor.releases', nodes: releaseNodes, needsGit: true, runsCommands: true },
   { id: 'conveyor.environments', nodes: environmentNodes, runsCommands: true },
@@ -32,19 +38,20 @@ export const VIEW_SPECS: ViewSpec[] = [
   { id: 'conveyor.goals', nodes: goalNodes },
 ];
 
-export function registerConveyorViews(model: WorkspaceModel, refreshManager: RefreshManager): vscode.Disposable {
+export function registerConveyorViews(model: WorkspaceModel, refreshManager: RefreshManager, pipeline: PipelineService): vscode.Disposable {
+  const context: ViewContext = { pipeline };
   const disposables: vscode.Disposable[] = [];
   for (const spec of VIEW_SPECS) {
     const provider = new NodeTreeProvider(async () => {
       await model.ready;
-      const roots = rootsFor(model.folders(), spec);
+      const roots = rootsFor(model.folders(), spec, context);
       // A message hides the welcome text, so an empty view carries its notes in viewsWelcome instead
       // (driven by the context keys below) and only a view with rows shows them as its message.
       view.message = roots.length > 0 ? messageFor(model.folders(), spec) : undefined;
       return roots;
     });
     const view = vscode.window.createTreeView(spec.id, { treeDataProvider: provider, showCollapseAll: false });
-    refreshManager.register(view, () => provider.refresh());
+    refreshManager.register(spec.id, view, () => provider.refresh());
     disposables.push(view, provider);
   }
   const updateContext = () =>
@@ -56,15 +63,16 @@ export function registerConveyorViews(model: WorkspaceModel, refreshManager: Ref
       refreshManager.requestRefresh();
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => refreshManager.requestRefresh()),
+    pipeline.onDidChange(() => refreshManager.requestRefresh('conveyor.pipeline')),
   );
   return vscode.Disposable.from(...disposables);
 }
 
 /** One folder: its rows. Several folders: a row per folder that has something, its rows beneath. */
-function rootsFor(folders: FolderStatus[], spec: ViewSpec): ViewNode[] {
-  if (folders.length === 1) return spec.nodes(folders[0]);
+function rootsFor(folders: FolderStatus[], spec: ViewSpec, context: ViewContext): ViewNode[] {
+  if (folders.length === 1) return spec.nodes(folders[0], context);
   return folders
-    .map((status) => ({ status, children: spec.nodes(status) }))
+    .map((status) => ({ status, children: spec.nodes(status, context) }))
     .filter(({ children }) => children.length > 0)
     .map(({ status, children }) => ({
       id: `${status.folder}/${spec.id}`,

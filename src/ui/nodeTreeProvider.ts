@@ -32,12 +32,17 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<ViewNode> {
       item.iconPath = new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
     }
     if (node.file) item.resourceUri = vscode.Uri.file(node.file);
-    item.command =
-      node.command ?? (node.file && !node.children?.length ? { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(node.file)] } : undefined);
+    item.command = node.command ?? (node.file && !node.children?.length ? openFileCommand(node.file, node.line, node.column) : undefined);
     return item;
   }
 
   dispose(): void {
     this.changed.dispose();
   }
+}
+
+function openFileCommand(file: string, line?: number, column?: number): vscode.Command {
+  const position = line ? new vscode.Position(line - 1, (column ?? 1) - 1) : undefined;
+  const options: vscode.TextDocumentShowOptions | undefined = position && { selection: new vscode.Range(position, position) };
+  return { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(file), options] };
 }

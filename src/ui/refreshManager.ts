@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 const DEBOUNCE_MS = 250;
 
 interface Registration {
+  id: string;
   view: vscode.TreeView<unknown>;
   refresh: () => void;
   stale: boolean;
@@ -17,8 +18,8 @@ export class RefreshManager implements vscode.Disposable {
   private readonly registrations: Registration[] = [];
   private readonly disposables: vscode.Disposable[] = [];
 
-  register(view: vscode.TreeView<unknown>, refresh: () => void): void {
-    const registration: Registration = { view, refresh, stale: false };
+  register(id: string, view: vscode.TreeView<unknown>, refresh: () => void): void {
+    const registration: Registration = { id, view, refresh, stale: false };
     this.registrations.push(registration);
     this.disposables.push(
       view.onDidChangeVisibility((e) => {
@@ -27,9 +28,10 @@ export class RefreshManager implements vscode.Disposable {
     );
   }
 
-  /** Something changed: every view may need new rows. */
-  requestRefresh(): void {
+  /** Something changed: every view (or the one named) may need new rows. */
+  requestRefresh(viewId?: string): void {
     for (const registration of this.registrations) {
+      if (viewId && registration.id !== viewId) continue;
       if (registration.view.visible) this.schedule(registration);
       else registration.stale = true;
     }

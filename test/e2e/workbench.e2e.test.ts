@@ -67,8 +67,8 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
 
     const indicator = statusBarItem(page, PIPELINE_ITEM);
     await indicator.filter({ hasText: 'lint' }).waitFor({ timeout: 60_000 });
-    assert.match((await indicator.innerText()).replace(/\s+/g, ' '), /lint build test test:e2e/);
-    assert.equal(await indicator.locator('.codicon-circle-large-outline').count(), 4);
+    assert.match((await indicator.innerText()).replace(/\s+/g, ' '), /lint build security test test:e2e/);
+    assert.equal(await indicator.locator('.codicon-circle-large-outline').count(), 5);
 
     await openConveyorContainer(page);
     const titles = (await page.locator('.part.sidebar .pane-header h3.title').allInnerTexts()).map((t) => t.trim().toLowerCase());
@@ -76,7 +76,7 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
 
     const pipeline = await viewPane(page, 'Pipeline');
     await pipeline.locator('.monaco-list-row', { hasText: 'security' }).waitFor({ timeout: 30_000 });
-    assert.deepEqual((await treeRows(pipeline)).map((r) => r.split(' ')[0]), ['lint', 'build', 'test', 'test:e2e', 'security']);
+    assert.deepEqual((await treeRows(pipeline)).map((r) => r.split(' ')[0]), ['lint', 'build', 'security', 'test', 'test:e2e']);
     assert.match((await treeRows(await viewPane(page, 'CI')))[0] ?? '', /ci\.yml GitHub Actions/);
     assert.match((await treeRows(await viewPane(page, 'Releases')))[0] ?? '', /127\.0\.0\.1:5000\/demo-service/);
     assert.deepEqual(await treeRows(await viewPane(page, 'Uptime')), ['home page http://127.0.0.1:8080/']);
@@ -92,6 +92,47 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
     await editor.filter({ hasText: 'Build & Test' }).waitFor({ timeout: 30_000 });
     assert.match((await editor.innerText()).replace(/\u00a0/g, ' '), /Plan: local board \(\.conveyor\/board\.yml, 2 items\)/);
     await screenshot(page, '02-status-from-palette');
+  });
+
+  it('runs the pipeline from the palette: red with the lint error in Problems, fixed, re-run, green', async () => {
+    const eslint = path.resolve(__dirname, '..', '..', 'node_modules', 'eslint', 'bin', 'eslint.js');
+    const ws = sampleWorkspace(
+      {
+        'package.json': JSON.stringify({ name: 'belt', scripts: { lint: `node ${eslint} src`, test: 'node -e "console.log(\\"1 passing\\")"' } }, null, 2),
+        'eslint.config.js': "module.exports = [{ files: ['**/*.js'], rules: { 'no-unused-vars': 'error' } }];\n",
+        'src/app.js': "const port = 8080;\nconst unused = 1;\nconsole.log(port);\n",
+        'conveyor.yml': 'version: 1\n',
+      },
+      { git: true, name: 'belt' },
+    );
+    workspaces.push(ws);
+    const page = await browser.freshPage();
+    await openWorkbench(page, server.url({ folder: ws.dir }));
+    const indicator = statusBarItem(page, PIPELINE_ITEM);
+    await indicator.filter({ hasText: 'lint' }).waitFor({ timeout: 60_000 });
+
+    await runCommand(page, 'Conveyor: Run Pipeline');
+    await indicator.locator('.codicon-error').waitFor({ timeout: 60_000 });
+    assert.match((await indicator.innerText()).replace(/\s+/g, ' '), /lint security test/);
+    assert.equal(await indicator.locator('.codicon-circle-slash').count(), 2, 'security and test did not run');
+    await runCommand(page, 'View: Focus Problems');
+    const problems = page.locator('.markers-panel .monaco-list-row');
+    await problems.filter({ hasText: "'unused' is assigned a value but never used" }).waitFor({ timeout: 30_000 });
+    const problemText = (await problems.allInnerTexts()).join(' ').replace(/\s+/g, ' ');
+    assert.match(problemText, /\[Ln 2, Col 7\]/);
+    await screenshot(page, '07-pipeline-red');
+
+    writeFileSync(path.join(ws.dir, 'src', 'app.js'), 'const port = 8080;\nconsole.log(port);\n');
+    await runCommand(page, 'Conveyor: Run Pipeline');
+    await indicator.locator('.codicon-check').nth(2).waitFor({ timeout: 60_000 });
+    assert.equal(await indicator.locator('.codicon-error').count(), 0);
+    await problems.filter({ hasText: "'unused' is assigned" }).waitFor({ state: 'detached', timeout: 30_000 });
+    await openConveyorContainer(page);
+    const pipeline = await viewPane(page, 'Pipeline');
+    await pipeline.locator('.monaco-list-row', { hasText: 'History' }).waitFor({ timeout: 30_000 });
+    const rows = await treeRows(pipeline);
+    assert.match(rows.find((r) => r.startsWith('lint')) ?? '', /^lint \d/);
+    await screenshot(page, '08-pipeline-green');
   });
 
   it('shows every view\'s welcome text, and says so, in a folder with nothing to detect and no git', async () => {
@@ -131,9 +172,9 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
     await openWorkspaceWindow(page, server.url({ workspace: file }));
     await openConveyorContainer(page);
     const pipeline = await viewPane(page, 'Pipeline');
-    await pipeline.locator('.monaco-list-row', { hasText: 'beta' }).waitFor({ state: 'attached', timeout: 30_000 });
+    await pipeline.locator('.monaco-list-row', { hasText: 'make test' }).waitFor({ state: 'attached', timeout: 30_000 });
     const rows = (await treeRows(pipeline)).map((r) => r.split(' ')[0]);
-    assert.deepEqual(rows, ['alpha', 'build', 'security', 'beta', 'test', 'security']);
+    assert.deepEqual(rows, ['alpha', 'build', 'security', 'beta', 'security', 'test']);
     assert.match((await statusBarItem(page, PIPELINE_ITEM).innerText()).replace(/\s+/g, ' '), /alpha: build/);
     await screenshot(page, '05-multi-root');
   });

@@ -67,3 +67,46 @@ describe('conveyor CLI, the built dist/cli.js (integration)', () => {
     assert.equal(stderr, `conveyor: ${path.join(ws.dir, 'nope')} is not a folder\n`);
   });
 });
+
+describe('conveyor pipeline run, the built dist/cli.js (integration)', () => {
+  const ws = sampleWorkspace(
+    {
+      'package.json': JSON.stringify({ name: 'belt', scripts: { lint: 'node -e "console.log(\'lint ok\')"', test: 'node -e "console.log(\'src/app.js:1:1: error: boom\'); process.exit(3)"' } }),
+      'src/app.js': 'module.exports = 1;\n',
+    },
+    { git: true, name: 'belt' },
+  );
+  after(() => ws.remove());
+
+  it('streams plain progress and output when stdout is not a terminal, exiting 1 at the failing stage', () => {
+    const { code, stdout } = conveyor(['pipeline', 'run'], ws.dir);
+    assert.equal(code, 1);
+    assert.match(stdout, /^▶ lint: npm run lint\n/m);
+    assert.match(stdout, /^lint ok$/m);
+    assert.match(stdout, /^✓ lint passed in \d/m);
+    assert.match(stdout, /^✓ security passed/m);
+    assert.match(stdout, /^✗ test failed in .* — exit code 3$/m);
+    assert.match(stdout, /^Pipeline failed at test in .*\nLog: .*\.log\n$/m);
+  });
+
+  it('prints a JSON summary with --json and runs only the named stage with --stage', () => {
+    const { code, stdout } = conveyor(['pipeline', 'run', ws.dir, '--stage', 'lint', '--json']);
+    assert.equal(code, 0);
+    const run = JSON.parse(stdout) as { result: string; scope: string; stages: { name: string; status: string }[]; readyForRelease: boolean };
+    assert.equal(run.result, 'passed');
+    assert.equal(run.scope, 'stage');
+    assert.deepEqual(run.stages.map((s) => `${s.name}:${s.status}`), ['lint:passed', 'security:skipped', 'test:skipped']);
+    assert.equal(run.readyForRelease, false);
+    const failing = conveyor(['pipeline', 'run', ws.dir, '--json']);
+    assert.equal(failing.code, 1);
+    const failed = JSON.parse(failing.stdout) as { stages: { name: string; problems: { line: number; message: string }[] }[] };
+    assert.deepEqual(failed.stages.find((s) => s.name === 'test')?.problems.map((p) => [p.line, p.message]), [[1, 'boom']]);
+  });
+
+  it('rejects an unknown stage and an unknown action with usage errors (exit 2)', () => {
+    const unknownStage = conveyor(['pipeline', 'run', ws.dir, '--stage', 'deploy']);
+    assert.equal(unknownStage.code, 2);
+    assert.equal(unknownStage.stderr, 'conveyor: no stage named deploy in belt (stages: lint, security, test)\n');
+    assert.equal(conveyor(['pipeline', 'fly']).code, 2);
+  });
+});

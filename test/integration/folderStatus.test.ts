@@ -7,23 +7,16 @@ import { configFromDetection } from '../../src/configFromDetection';
 import { parseConfig } from '../../src/core/config/parseConfig';
 import { createLocalBoard } from '../../src/plan/localBoard';
 import { readTextIfExists } from '../../src/core/fsUtil';
-import { NODE_SERVICE_FILES, sampleWorkspace } from '../support/sampleWorkspace';
-import type { SampleWorkspace } from '../support/sampleWorkspace';
+import { NODE_SERVICE_FILES, sampleWorkspaces } from '../support/sampleWorkspace';
 
 describe('workspace detection on real folders (integration)', () => {
-  const made: SampleWorkspace[] = [];
-  const workspace = (...args: Parameters<typeof sampleWorkspace>) => {
-    const ws = sampleWorkspace(...args);
-    made.push(ws);
-    return ws;
-  };
-  after(() => made.forEach((ws) => ws.remove()));
+  const workspace = sampleWorkspaces();
 
   it('describes an npm service in a git repository: stages, image, manifests, Sentry SDK, branch and HEAD', async () => {
     const ws = workspace(NODE_SERVICE_FILES, { git: true, name: 'demo-service' });
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ws.dir, encoding: 'utf8' }).trim();
     const status = await describeFolder(ws.dir);
-    assert.deepEqual(status.git, { isRepository: true, root: ws.dir, branch: 'main', head, originUrl: undefined });
+    assert.deepEqual(status.git, { isRepository: true, root: ws.dir, gitDir: path.join(ws.dir, '.git'), branch: 'main', head, originUrl: undefined });
     assert.equal(status.config.found, false);
     assert.equal(status.pipeline.source, 'detected');
     assert.deepEqual(status.pipeline.stages.map((s) => s.name), ['lint', 'build', 'test', 'test:e2e']);

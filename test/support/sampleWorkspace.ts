@@ -62,3 +62,14 @@ export const NODE_SERVICE_FILES: Record<string, string> = {
     '',
   ].join('\n'),
 };
+
+/** For a describe block: a sampleWorkspace factory whose folders are removed after the block. */
+export function sampleWorkspaces(): (...args: Parameters<typeof sampleWorkspace>) => SampleWorkspace {
+  const made: SampleWorkspace[] = [];
+  after(() => made.forEach((ws) => ws.remove()));
+  return (...args) => {
+    const ws = sampleWorkspace(...args);
+    made.push(ws);
+    return ws;
+  };
+}

@@ -34,9 +34,9 @@ describe('view rows (unit)', () => {
     assert.deepEqual(pipelineNodes(folderStatus()), []);
   });
 
-  it('lists stages in order, then the built-in security stage, each not run yet', () => {
+  it('lists stages in belt order, the built-in security stage before the tests, each not run yet', () => {
     const rows = pipelineNodes(folderStatus({ pipeline: twoStages }));
-    assert.deepEqual(rows.map((r) => r.label), ['lint', 'test', 'security']);
+    assert.deepEqual(rows.map((r) => r.label), ['lint', 'security', 'test']);
     assert.equal(rows[0].icon, 'circle-large-outline');
     assert.equal(rows[0].file, '/ws/shop/package.json');
     assert.match(rows[0].tooltip ?? '', /Not run yet/);
@@ -78,7 +78,7 @@ describe('view rows (unit)', () => {
 
   it('builds the status-bar indicator from the stages, marking Restricted Mode and multi-root', () => {
     const indicator = pipelineIndicator(folderStatus({ pipeline: twoStages }), true, false);
-    assert.equal(indicator.text, '$(circle-large-outline) lint $(circle-large-outline) test');
+    assert.equal(indicator.text, '$(circle-large-outline) lint $(circle-large-outline) security $(circle-large-outline) test');
     assert.equal(indicator.hasStages, true);
     const restricted = pipelineIndicator(folderStatus({ pipeline: twoStages }), false, true);
     assert.ok(restricted.text.startsWith('$(shield) shop: '));

@@ -1,0 +1,71 @@
+// Turns a process's byte chunks into clean text lines: split across chunk boundaries, ANSI colours and
+// control bytes removed (matchers and the view see plain text; the terminal gets the raw bytes), and
+// every line bounded so a stage printing binary noise or one enormous line cannot exhaust memory.
+
+export const MAX_LINE_LENGTH = 4096;
+
+// CSI and OSC escape sequences, as terminals and coloured tool output use them.
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
+
+export function cleanLine(raw: string): string {
+  const text = raw.replace(ANSI, '').replace(CONTROL, '');
+  return text.length > MAX_LINE_LENGTH ? `${text.slice(0, MAX_LINE_LENGTH)}… [line cut at ${MAX_LINE_LENGTH} characters]` : text;
+}
+
+/** Feeds chunks in, calls back once per complete, cleaned line. Call `end()` for the last partial line. */
+export class LineSplitter {
+  private pending = '';
+  private readonly decoder = new TextDecoder('utf-8');
+
+  constructor(private readonly onLine: (line: string) => void) {}
+
+  push(chunk: Buffer): void {
+    let text = this.pending + this.decoder.decode(chunk, { stream: true });
+    let newline = text.indexOf('\n');
+    while (newline !== -1) {
+      this.onLine(cleanLine(stripCarriageReturn(text.slice(0, newline))));
+      text = text.slice(newline + 1);
+      newline = text.indexOf('\n');
+    }
+    // A line without a newline for a long time (progress bars, binary) is emitted in pieces.
+    if (text.length > MAX_LINE_LENGTH * 4) {
+      this.onLine(cleanLine(text));
+      text = '';
+    }
+    this.pending = text;
+  }
+
+  end(): void {
+    const rest = this.pending + this.decoder.decode();
+    this.pending = '';
+    if (rest.length > 0) this.onLine(cleanLine(stripCarriageReturn(rest)));
+  }
+}
+
+/** `50%\r75%\r100%` shows as `100%` on a terminal: keep what was printed last. */
+function stripCarriageReturn(line: string): string {
+  const trimmed = line.endsWith('\r') ? line.slice(0, -1) : line;
+  const last = trimmed.lastIndexOf('\r');
+  return last === -1 ? trimmed : trimmed.slice(last + 1);
+}
+
+/** The last `size` items pushed, oldest first. */
+export class RingBuffer<T> {
+  private readonly items: T[] = [];
+  private next = 0;
+
+  constructor(private readonly size: number) {}
+
+  push(item: T): void {
+    if (this.items.length < this.size) this.items.push(item);
+    else this.items[this.next] = item;
+    this.next = (this.next + 1) % this.size;
+  }
+
+  toArray(): T[] {
+    return this.items.length < this.size ? [...this.items] : [...this.items.slice(this.next), ...this.items.slice(0, this.next)];
+  }
+}

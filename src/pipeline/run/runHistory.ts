@@ -1,0 +1,103 @@
+// Where a folder's runs live: recent runs, their logs, and the commits marked ready for release. Kept in
+// the repository's git directory (per clone, never committed, shared by the extension and the CLI), or in
+// `.conveyor/runs/` for a folder without git.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { GitInfo } from '../../code/gitInfo';
+import { listDir, readTextIfExists, writeFileAtomic } from '../../core/fsUtil';
+import type { PipelineRun } from './pipelineRun';
+
+const MAX_RUNS = 30;
+const MAX_READY = 200;
+const KEPT_PROBLEMS_PER_STAGE = 50;
+
+export interface ReadyCommit {
+  sha: string;
+  runId: string;
+  markedAt: string;
+}
+
+export function pipelineStateDir(folder: string, git: Pick<GitInfo, 'gitDir' | 'root'>): string {
+  if (!git.gitDir || !git.root) return path.join(folder, '.conveyor', 'runs');
+  const relative = path.relative(git.root, folder);
+  return path.join(git.gitDir, 'conveyor', relative || '.');
+}
+
+export class RunHistory {
+  constructor(readonly stateDir: string) {}
+
+  get logsDir(): string {
+    return path.join(this.stateDir, 'logs');
+  }
+
+  /** Newest first. A missing or unreadable history is an empty one (it is a cache, not a record). */
+  async runs(): Promise<PipelineRun[]> {
+    const parsed = await readJson<{ runs?: PipelineRun[] }>(path.join(this.stateDir, 'runs.json'));
+    return Array.isArray(parsed?.runs) ? parsed.runs : [];
+  }
+
+  async record(run: PipelineRun): Promise<void> {
+    await this.ensureDir();
+    const others = (await this.runs()).filter((r) => r.id !== run.id);
+    const runs = [compact(run), ...others].slice(0, MAX_RUNS);
+    await writeFileAtomic(path.join(this.stateDir, 'runs.json'), `${JSON.stringify({ version: 1, runs }, null, 1)}\n`);
+    await this.pruneLogs(runs);
+  }
+
+  async readyCommits(): Promise<ReadyCommit[]> {
+    const parsed = await readJson<{ commits?: ReadyCommit[] }>(path.join(this.stateDir, 'ready.json'));
+    return Array.isArray(parsed?.commits) ? parsed.commits : [];
+  }
+
+  async isReady(sha: string): Promise<ReadyCommit | undefined> {
+    return (await this.readyCommits()).find((c) => c.sha === sha);
+  }
+
+  async markReady(sha: string, runId: string): Promise<void> {
+    await this.ensureDir();
+    const commits = [{ sha, runId, markedAt: new Date().toISOString() }, ...(await this.readyCommits()).filter((c) => c.sha !== sha)].slice(0, MAX_READY);
+    await writeFileAtomic(path.join(this.stateDir, 'ready.json'), `${JSON.stringify({ version: 1, commits }, null, 1)}\n`);
+  }
+
+  logFileFor(runId: string): string {
+    return path.join(this.logsDir, `${runId}.log`);
+  }
+
+  private async ensureDir(): Promise<void> {
+    await fs.mkdir(this.stateDir, { recursive: true });
+    // Without git the state sits in the workspace: keep it out of any future repository.
+    if (this.stateDir.endsWith(path.join('.conveyor', 'runs'))) {
+      await fs.writeFile(path.join(this.stateDir, '.gitignore'), '*\n', { flag: 'wx' }).catch(() => undefined);
+    }
+  }
+
+  private async pruneLogs(kept: PipelineRun[]): Promise<void> {
+    const keep = new Set(kept.map((r) => path.basename(r.logFile)));
+    for (const name of await listDir(this.logsDir)) {
+      if (name.endsWith('.log') && !keep.has(name)) await fs.rm(path.join(this.logsDir, name), { force: true });
+    }
+  }
+}
+
+/** The history keeps enough to show a run, not every problem it found. */
+function compact(run: PipelineRun): PipelineRun {
+  return {
+    ...run,
+    stages: run.stages.map((s) => ({
+      ...s,
+      problems: s.problems.slice(0, KEPT_PROBLEMS_PER_STAGE),
+      droppedProblems: (s.droppedProblems ?? 0) + Math.max(0, s.problems.length - KEPT_PROBLEMS_PER_STAGE),
+      tests: s.tests && { ...s.tests, results: [] },
+    })),
+  };
+}
+
+async function readJson<T>(file: string): Promise<T | undefined> {
+  const text = await readTextIfExists(file).catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,56 @@
+// A run's full output on disk, bounded: the first MAX_LOG_BYTES are kept as printed, then only the last
+// lines, so a stage printing millions of lines costs a fixed amount of disk and memory.
+import { createWriteStream, mkdirSync } from 'node:fs';
+import type { WriteStream } from 'node:fs';
+import * as path from 'node:path';
+import { RingBuffer } from '../../core/outputLines';
+
+export const MAX_LOG_BYTES = 8 * 1024 * 1024;
+const TAIL_LINES = 500;
+
+export class RunLog {
+  private readonly stream: WriteStream;
+  private written = 0;
+  private omittedLines = 0;
+  private tail = new RingBuffer<string>(TAIL_LINES);
+
+  constructor(readonly file: string, private readonly maxBytes = MAX_LOG_BYTES) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    this.stream = createWriteStream(file, { flags: 'w' });
+    // A disk that fills up must not crash the run; the run's result matters more than its log.
+    this.stream.on('error', () => undefined);
+  }
+
+  /** Marks the start of a stage (always written, even past the limit). */
+  heading(text: string): void {
+    this.flushTail();
+    this.stream.write(`\n━━ ${text}\n`);
+  }
+
+  line(text: string): void {
+    const bytes = Buffer.byteLength(text) + 1;
+    if (this.written + bytes <= this.maxBytes) {
+      this.written += bytes;
+      this.stream.write(`${text}\n`);
+      return;
+    }
+    this.omittedLines++;
+    this.tail.push(text);
+  }
+
+  async close(): Promise<void> {
+    this.flushTail();
+    await new Promise<void>((resolve) => this.stream.end(resolve));
+  }
+
+  /** After a stage: say how much was left out, then write the stage's last lines. */
+  private flushTail(): void {
+    if (this.omittedLines === 0) return;
+    const tail = this.tail.toArray();
+    const skipped = this.omittedLines - tail.length;
+    if (skipped > 0) this.stream.write(`[… ${skipped} lines omitted: the log keeps the first ${Math.round(this.maxBytes / 1048576)} MB and the last ${TAIL_LINES} lines of each stage …]\n`);
+    for (const line of tail) this.stream.write(`${line}\n`);
+    this.omittedLines = 0;
+    this.tail = new RingBuffer<string>(TAIL_LINES);
+  }
+}

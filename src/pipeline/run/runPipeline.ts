@@ -1,0 +1,226 @@
+// The engine: runs a folder's stages in order, stops the belt at the first failure, keeps a bounded log,
+// turns output and reports into problems and test results, records the run and marks a clean, fully
+// passing commit ready for release. Shared by the extension and `conveyor pipeline run`.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { readWorkingTree } from '../../code/workingTree';
+import type { WorkingTreeState } from '../../code/workingTree';
+import { LineSplitter, RingBuffer } from '../../core/outputLines';
+import { runProcess } from '../../core/processRunner';
+import type { ProcessResult } from '../../core/processRunner';
+import type { PipelineDefinition } from '../pipelineDefinition';
+import type { Problem } from '../problem';
+import { createProblemMatcher } from '../problemMatchers';
+import type { StageDefinition } from '../stageDefinition';
+import { plannedStages } from './plannedStages';
+import type { PlannedStage } from './plannedStages';
+import { isStageFailure } from './pipelineRun';
+import type { PipelineRun, PipelineRunListener, RunScope, StageRun } from './pipelineRun';
+import type { RunHistory } from './runHistory';
+import { RunLog } from './runLog';
+import { runSecurityStage } from './securityStage';
+import { readStageTests } from './stageTests';
+import { formatDuration } from '../formatDuration';
+
+export interface PipelineRunRequest {
+  folder: string;
+  definition: PipelineDefinition;
+  history: RunHistory;
+  trigger: PipelineRun['trigger'];
+  scope?: RunScope;
+  /** For scope `stage`: the stages to run. */
+  stageNames?: string[];
+  /** For scope `failed`: the run whose failed stage (and the ones after it) run again. */
+  previous?: PipelineRun;
+  signal?: AbortSignal;
+  listener?: PipelineRunListener;
+  /** Ask tools for coloured output (a terminal shows it; matchers see cleaned lines either way). */
+  color?: boolean;
+}
+
+const LAST_LINES = 10;
+const MAX_PROBLEMS_PER_STAGE = 500;
+
+export async function runPipeline(request: PipelineRunRequest): Promise<PipelineRun> {
+  const { folder, history, listener } = request;
+  const scope = request.scope ?? 'all';
+  const planned = plannedStages(request.definition);
+  const before = await readWorkingTree(folder).catch(() => undefined);
+  const id = newRunId();
+  const run: PipelineRun = {
+    id,
+    folder,
+    scope,
+    trigger: request.trigger,
+    startedAt: new Date().toISOString(),
+    result: 'running',
+    commit: before?.commit,
+    branch: before?.branch,
+    dirty: before?.dirty,
+    stages: planned.map((s) => ({ name: s.name, command: describeStage(s), status: 'pending', lastLines: [], outputLineCount: 0, problems: [] })),
+    readyForRelease: false,
+    logFile: history.logFileFor(id),
+  };
+  const selected = selectStages(run, planned, request);
+  const log = new RunLog(run.logFile);
+  log.heading(`Conveyor pipeline run ${id} in ${folder} — ${run.branch ?? 'no branch'} at ${run.commit?.slice(0, 12) ?? 'no commit'}${run.dirty ? ' (uncommitted changes)' : ''}`);
+  listener?.runStarted?.(run);
+
+  let belt: 'moving' | 'stopped' = 'moving';
+  for (const [index, stage] of run.stages.entries()) {
+    if (!selected.has(stage.name)) continue;
+    if (belt === 'stopped' || request.signal?.aborted) {
+      stage.status = 'skipped';
+      stage.summary = request.signal?.aborted ? 'not run: the run was stopped' : 'not run: an earlier stage failed';
+      continue;
+    }
+    await runStage(run, stage, planned[index], request, log);
+    if (stage.status !== 'passed') belt = 'stopped';
+  }
+
+  run.finishedAt = new Date().toISOString();
+  run.durationMs = Date.parse(run.finishedAt) - Date.parse(run.startedAt);
+  run.result = request.signal?.aborted ? 'cancelled' : run.stages.some((s) => isStageFailure(s.status)) ? 'failed' : 'passed';
+  if (run.result === 'passed') await decideReadiness(run, before, request);
+  log.heading(`Run ${run.result} in ${formatDuration(run.durationMs)}${run.readyForRelease ? ` — ${run.commit?.slice(0, 12)} is ready for release` : run.notReadyReason ? ` — not marked ready: ${run.notReadyReason}` : ''}`);
+  await log.close();
+  await history.record(run);
+  if (run.readyForRelease && run.commit) await history.markReady(run.commit, run.id);
+  listener?.runFinished?.(run);
+  return run;
+}
+
+function selectStages(run: PipelineRun, planned: PlannedStage[], request: PipelineRunRequest): Set<string> {
+  const all = planned.map((s) => s.name);
+  if (request.scope === 'stage') {
+    const wanted = new Set(request.stageNames ?? []);
+    for (const stage of run.stages) if (!wanted.has(stage.name)) Object.assign(stage, { status: 'skipped', summary: 'not part of this run' });
+    return wanted;
+  }
+  if (request.scope === 'failed' && request.previous) {
+    // Stages that passed before the first failure carry over; the failed one and everything after it run.
+    const previous = new Map(request.previous.stages.map((s) => [s.name, s]));
+    const firstToRun = all.findIndex((name) => previous.get(name)?.status !== 'passed');
+    const carried = firstToRun === -1 ? [] : all.slice(0, firstToRun);
+    for (const stage of run.stages) {
+      const earlier = previous.get(stage.name);
+      if (carried.includes(stage.name) && earlier) {
+        Object.assign(stage, { ...earlier, carriedFromRun: earlier.carriedFromRun ?? request.previous.id, summary: 'passed in the previous run' });
+      }
+    }
+    return new Set(firstToRun === -1 ? all : all.slice(firstToRun));
+  }
+  return new Set(all);
+}
+
+async function runStage(run: PipelineRun, stage: StageRun, planned: PlannedStage, request: PipelineRunRequest, log: RunLog): Promise<void> {
+  const { folder, listener } = request;
+  const startedAt = Date.now();
+  stage.status = 'running';
+  stage.startedAt = new Date(startedAt).toISOString();
+  listener?.stageStarted?.(run, stage);
+  log.heading(`${stage.name}: ${stage.command}`);
+
+  const cwd = planned.kind === 'command' ? path.resolve(folder, planned.definition.cwd ?? '.') : folder;
+  const lastLines = new RingBuffer<string>(LAST_LINES);
+  const matcher = createProblemMatcher(planned.kind === 'command' ? planned.definition.problemMatcher : 'none', cwd, stage.name);
+  const problems: Problem[] = [];
+  const onLine = (line: string) => {
+    stage.outputLineCount++;
+    lastLines.push(line);
+    log.line(line);
+    const problem = matcher.match(line);
+    if (problem) addProblem(stage, problems, problem);
+    listener?.line?.(stage, line);
+  };
+
+  if (planned.kind === 'security') {
+    const outcome = await runSecurityStage(folder, { signal: request.signal, line: onLine });
+    for (const problem of outcome.problems) addProblem(stage, problems, problem);
+    stage.status = request.signal?.aborted ? 'cancelled' : outcome.passed ? 'passed' : 'failed';
+    stage.summary = outcome.summary;
+  } else {
+    const splitter = new LineSplitter(onLine);
+    const result = await runCommandStage(planned.definition, cwd, request, (chunk) => {
+      listener?.output?.(stage, chunk);
+      splitter.push(chunk);
+    });
+    splitter.end();
+    Object.assign(stage, outcomeOf(result, planned.definition, cwd, lastLines.toArray()));
+    const tests = await readStageTests(planned.definition, folder, startedAt);
+    if (tests) {
+      stage.tests = tests;
+      for (const failure of tests.failures) {
+        if (failure.location) addProblem(stage, problems, { ...failure.location, column: failure.location.column ?? 1, severity: 'error', message: `${failure.name}: ${failure.message ?? 'failed'}`, source: `${stage.name} (tests)` });
+      }
+    }
+  }
+  stage.problems = await existingFilesOnly(problems);
+  stage.lastLines = lastLines.toArray();
+  stage.durationMs = Date.now() - startedAt;
+  log.heading(`${stage.name} ${stage.status} in ${formatDuration(stage.durationMs)}${stage.summary ? ` (${stage.summary})` : ''}`);
+  listener?.stageFinished?.(run, stage);
+}
+
+async function runCommandStage(definition: StageDefinition, cwd: string, request: PipelineRunRequest, onOutput: (chunk: Buffer) => void): Promise<ProcessResult> {
+  const cwdExists = await fs.stat(cwd).then((s) => s.isDirectory(), () => false);
+  if (!cwdExists) return { exitCode: null, signal: null, timedOut: false, cancelled: false, durationMs: 0, spawnError: `working directory not found: ${cwd}` };
+  const color: Record<string, string> = request.color ? { FORCE_COLOR: '1', CLICOLOR_FORCE: '1' } : { NO_COLOR: '1' };
+  return runProcess(
+    { command: '/bin/sh', args: ['-c', definition.run], cwd, env: { ...color, CONVEYOR_PIPELINE: '1', ...definition.env } },
+    { timeoutMs: definition.timeoutSeconds ? definition.timeoutSeconds * 1000 : undefined, signal: request.signal, onOutput },
+  );
+}
+
+function outcomeOf(result: ProcessResult, definition: StageDefinition, cwd: string, lastLines: string[]): Pick<StageRun, 'status' | 'exitCode' | 'summary'> {
+  if (result.spawnError) return { status: 'failed', exitCode: null, summary: result.spawnError };
+  if (result.timedOut) return { status: 'timed-out', exitCode: result.exitCode, summary: `timed out after ${formatDuration((definition.timeoutSeconds ?? 0) * 1000)}; the stage and every process it started were stopped` };
+  if (result.cancelled) return { status: 'cancelled', exitCode: result.exitCode, summary: 'stopped' };
+  if (result.exitCode === 0) return { status: 'passed', exitCode: 0 };
+  if (result.exitCode === 127) {
+    const missing = lastLines.map((l) => /([^\s:]+): (?:command )?not found/.exec(l)?.[1]).find(Boolean) ?? definition.run.split(/\s+/)[0];
+    return { status: 'failed', exitCode: 127, summary: `command not found: ${missing} (in ${cwd})` };
+  }
+  if (result.exitCode === null) return { status: 'failed', exitCode: null, summary: `killed by ${result.signal ?? 'a signal'}` };
+  return { status: 'failed', exitCode: result.exitCode, summary: `exit code ${result.exitCode}` };
+}
+
+function addProblem(stage: StageRun, problems: Problem[], problem: Problem): void {
+  if (problems.length < MAX_PROBLEMS_PER_STAGE) problems.push(problem);
+  else stage.droppedProblems = (stage.droppedProblems ?? 0) + 1;
+}
+
+/** Output mentions paths that are not files (URLs, stack frames of other machines): keep real files only. */
+async function existingFilesOnly(problems: Problem[]): Promise<Problem[]> {
+  const files = [...new Set(problems.map((p) => p.file))];
+  const found = new Set((await Promise.all(files.map(async (f) => ((await fs.stat(f).then((s) => s.isFile(), () => false)) ? f : undefined)))).filter(Boolean));
+  return problems.filter((p) => found.has(p.file));
+}
+
+async function decideReadiness(run: PipelineRun, before: WorkingTreeState | undefined, request: PipelineRunRequest): Promise<void> {
+  const reason = await notReadyReason(run, before, request);
+  run.readyForRelease = reason === undefined;
+  run.notReadyReason = reason;
+}
+
+async function notReadyReason(run: PipelineRun, before: WorkingTreeState | undefined, request: PipelineRunRequest): Promise<string | undefined> {
+  if (!before?.commit) return 'the folder is not a git repository with a commit';
+  if (run.stages.some((s) => s.status !== 'passed')) return 'not every stage ran in this run';
+  if (before.dirty) return `the working tree had uncommitted changes (${before.changes.slice(0, 3).join(', ')}${before.changes.length > 3 ? ', …' : ''})`;
+  const carriedFrom = request.scope === 'failed' ? request.previous : undefined;
+  if (carriedFrom && (carriedFrom.commit !== before.commit || carriedFrom.dirty !== false)) return 'the stages carried over passed on a different tree';
+  const after = await readWorkingTree(run.folder).catch(() => undefined);
+  if (after?.commit !== before.commit) return 'HEAD moved during the run';
+  if (after.dirty) return `the stages changed files in the working tree (${after.changes.slice(0, 3).join(', ')}); ignore build outputs in .gitignore`;
+  return undefined;
+}
+
+function describeStage(stage: PlannedStage): string {
+  return stage.kind === 'command' ? stage.definition.run : 'secret scan of tracked files and dependency audit (built in)';
+}
+
+function newRunId(): string {
+  const now = new Date();
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${Math.random().toString(36).slice(2, 6)}`;
+}
