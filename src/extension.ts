@@ -2,6 +2,7 @@
 import { bundleLoadStartedAt, millisecondsSince } from './core/activationClock';
 import * as vscode from 'vscode';
 import { Container } from './ui/container';
+import type { PipelineRun } from './pipeline/run/pipelineRun';
 
 /** What activate() returns: used by the extension-host tests and by other extensions. */
 export interface ConveyorApi {
@@ -9,6 +10,8 @@ export interface ConveyorApi {
   activationMs: number;
   /** Resolves when every workspace folder has been described once. */
   whenReady(): Promise<void>;
+  /** The pipeline run in progress in a folder, else its last run. */
+  pipelineRun(folder: string): PipelineRun | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): ConveyorApi {
@@ -16,5 +19,5 @@ export function activate(context: vscode.ExtensionContext): ConveyorApi {
   context.subscriptions.push(container);
   const activationMs = millisecondsSince(bundleLoadStartedAt);
   container.log.info(`Activated in ${activationMs} ms (bundle load + activate); ${vscode.workspace.workspaceFolders?.length ?? 0} workspace folder(s)`);
-  return { activationMs, whenReady: () => container.model.ready };
+  return { activationMs, whenReady: () => container.model.ready, pipelineRun: (folder) => container.pipeline.lastRun(folder) };
 }

@@ -125,7 +125,9 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     } catch {
       // already gone
     }
-    rmSync(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    // CONVEYOR_KEEP_CODE_SERVER=1 keeps the server's folders (logs of the extension host) for debugging.
+    if (process.env.CONVEYOR_KEEP_CODE_SERVER) process.stderr.write(`code-server files kept in ${home}\n`);
+    else rmSync(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   };
 
   const deadline = Date.now() + 60_000;

@@ -121,8 +121,13 @@ export class PipelineService implements vscode.Disposable {
       },
       stageFinished: (_run, stage) => {
         terminal.line(`\x1b[${stage.status === 'passed' ? '32' : '31'}m${stage.name} ${stage.status} in ${formatDuration(stage.durationMs ?? 0)}${stage.summary ? ` — ${stage.summary}` : ''}\x1b[0m`);
-        this.diagnostics.setStageProblems(status.folder, stage.name, stage.problems);
-        this.testing.report(status.folder, status.name, stage);
+        // A failure to show results must not stop the belt: log it and go on.
+        try {
+          this.diagnostics.setStageProblems(status.folder, stage.name, stage.problems);
+          this.testing.report(status.folder, status.name, stage);
+        } catch (error) {
+          this.log.error(`${status.name}: could not show the results of ${stage.name}: ${error instanceof Error ? error.message : String(error)}`);
+        }
         this.changed.fire(status.folder);
       },
     };

@@ -29,12 +29,12 @@ export class PipelineTesting implements vscode.Disposable {
   report(folder: string, folderName: string, stage: StageRun): void {
     const tests = stage.tests;
     if (!tests || tests.error) return;
-    const stageItem = this.upsert(this.controller.items, `${folder}\u0000${stage.name}`, `${folderName}: ${stage.name}`);
+    const stageItem = this.upsert(this.controller.items, testId(folder, stage.name), `${folderName}: ${stage.name}`);
     const fresh = new Set<string>();
     const run = this.controller.createTestRun(new vscode.TestRunRequest(), `${folderName}: ${stage.name}`, false);
     for (const result of tests.results) {
-      const suiteItem = this.upsert(stageItem.children, `${stageItem.id}\u0000${result.suite}`, result.suite, result.suiteFile);
-      const testItem = this.upsert(suiteItem.children, `${suiteItem.id}\u0000${result.className ?? ''}\u0000${result.name}`, result.name, result.location?.file ?? result.suiteFile, result.location?.line);
+      const suiteItem = this.upsert(stageItem.children, testId(folder, stage.name, result.suite), result.suite, result.suiteFile);
+      const testItem = this.upsert(suiteItem.children, testId(folder, stage.name, result.suite, result.className ?? '', result.name), result.name, result.location?.file ?? result.suiteFile, result.location?.line);
       fresh.add(suiteItem.id).add(testItem.id);
       this.record(run, testItem, result);
     }
@@ -88,7 +88,12 @@ function stageOf(item: vscode.TestItem): vscode.TestItem | undefined {
   return current;
 }
 
+/** Test item ids are JSON arrays of their path (VS Code reserves the NUL character in ids). */
+function testId(...parts: string[]): string {
+  return JSON.stringify(parts);
+}
+
 function parseStageId(id: string): { folder: string; stage: string } {
-  const [folder, stage] = id.split('\u0000');
+  const [folder, stage] = JSON.parse(id) as string[];
   return { folder, stage };
 }

@@ -6,10 +6,7 @@ import * as vscode from 'vscode';
 
 const EXTENSION_ID = 'conveyor-dev.conveyor';
 
-interface ConveyorApi {
-  activationMs: number;
-  whenReady(): Promise<void>;
-}
+import type { ConveyorApi } from '../../../src/extension';
 
 function folder(): string {
   const first = vscode.workspace.workspaceFolders?.[0];
@@ -112,5 +109,30 @@ describe('Conveyor in the real extension host', () => {
     await vscode.commands.executeCommand('conveyor.board.createLocal', folder());
     const text = await fs.readFile(path.join(folder(), '.conveyor', 'board.yml'), 'utf8');
     assert.match(text, /key: CNV-1/);
+  });
+
+  it('runs the pipeline from its command: the failing test from the JUnit report is a diagnostic at its line, and the run is recorded', async () => {
+    const root = folder();
+    await fs.mkdir(path.join(root, 'test'), { recursive: true });
+    await fs.writeFile(
+      path.join(root, 'test', 'math.test.js'),
+      ["const test = require('node:test');", "const assert = require('node:assert');", "test('adds', () => assert.strictEqual(1 + 1, 2));", "test('multiplies', () => {", '  assert.strictEqual(2 * 3, 7);', '});', ''].join('\n'),
+    );
+    await fs.writeFile(
+      path.join(root, 'conveyor.yml'),
+      ['version: 1', 'pipeline:', '  security: false', '  stages:', '    - name: unit', '      run: mkdir -p reports && node --test --test-reporter=junit --test-reporter-destination=reports/junit.xml test/math.test.js', '      junit: reports/junit.xml', ''].join('\n'),
+    );
+    await until('the new stage', () => (configDiagnostics().length === 0 ? true : undefined));
+    await vscode.commands.executeCommand('conveyor.refresh');
+    await vscode.commands.executeCommand('conveyor.pipeline.run', root);
+    const run = api.pipelineRun(root);
+    assert.equal(run?.result, 'failed');
+    const unit = run.stages.find((s) => s.name === 'unit');
+    assert.deepEqual(unit?.tests?.counts, { total: 2, passed: 1, failed: 1, skipped: 0 });
+    const diagnostics = vscode.languages.getDiagnostics(vscode.Uri.file(path.join(root, 'test', 'math.test.js')));
+    const failure = diagnostics.find((d) => d.source === 'unit (tests)');
+    assert.ok(failure, `a diagnostic from the report among ${JSON.stringify(diagnostics.map((d) => d.message))}`);
+    assert.equal(failure.range.start.line + 1, 5);
+    assert.match(failure.message, /^multiplies: /);
   });
 });
