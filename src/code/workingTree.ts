@@ -12,12 +12,40 @@ export interface WorkingTreeState {
 
 const LISTED_CHANGES = 20;
 
-/** Undefined when the folder is not inside a git working tree. */
+/** Undefined when the folder is not inside a git working tree. One `git status` answers everything. */
 export async function readWorkingTree(folder: string): Promise<WorkingTreeState | undefined> {
   const git = simpleGit({ baseDir: folder, timeout: { block: 30_000 } });
-  if (!(await git.checkIsRepo().catch(() => false))) return undefined;
-  const status = await git.status(['--untracked-files=normal']);
-  const commit = await git.revparse(['HEAD']).then((sha) => sha.trim(), () => undefined);
-  const changes = status.files.map((f) => f.path);
-  return { commit, branch: status.detached ? undefined : (status.current ?? undefined), changes: changes.slice(0, LISTED_CHANGES), dirty: changes.length > 0 };
+  let output: string;
+  try {
+    output = await git.raw(['status', '--porcelain=v2', '--branch', '--untracked-files=normal', '-z']);
+  } catch {
+    return undefined;
+  }
+  return parseStatusV2(output);
+}
+
+/** `git status --porcelain=v2 --branch -z`: `# branch.oid <sha>`, `# branch.head <name>`, then one entry per change. */
+export function parseStatusV2(output: string): WorkingTreeState {
+  let commit: string | undefined;
+  let branch: string | undefined;
+  const changes: string[] = [];
+  const entries = output.split('\0');
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i];
+    if (entry.startsWith('# branch.oid ')) {
+      const oid = entry.slice('# branch.oid '.length);
+      commit = oid === '(initial)' ? undefined : oid;
+    } else if (entry.startsWith('# branch.head ')) {
+      const head = entry.slice('# branch.head '.length);
+      branch = head === '(detached)' ? undefined : head;
+    } else if (entry.startsWith('1 ') || entry.startsWith('u ')) {
+      changes.push(entry.split(' ').slice(entry.startsWith('1 ') ? 8 : 10).join(' '));
+    } else if (entry.startsWith('2 ')) {
+      changes.push(entry.split(' ').slice(9).join(' '));
+      i++; // a rename is followed by its original path
+    } else if (entry.startsWith('? ')) {
+      changes.push(entry.slice(2));
+    }
+  }
+  return { commit, branch, changes: changes.slice(0, LISTED_CHANGES), dirty: changes.length > 0 };
 }

@@ -8,22 +8,28 @@ type StageResult = NonNullable<StageRun['tests']>['results'][number];
  * failures at their source location. Running a test item from there runs its stage.
  */
 export class PipelineTesting implements vscode.Disposable {
-  private readonly controller = vscode.tests.createTestController('conveyor.pipeline', 'Conveyor Pipeline');
+  private testController: vscode.TestController | undefined;
 
-  constructor(runStage: (folder: string, stage: string) => Promise<void>) {
-    this.controller.createRunProfile(
+  constructor(private readonly runStage: (folder: string, stage: string) => Promise<void>) {}
+
+  /** Created with the first report, so a workspace without test reports has no empty Testing entry. */
+  private get controller(): vscode.TestController {
+    if (this.testController) return this.testController;
+    const controller = vscode.tests.createTestController('conveyor.pipeline', 'Conveyor Pipeline');
+    controller.createRunProfile(
       'Run Stage in Conveyor',
       vscode.TestRunProfileKind.Run,
       async (request) => {
         const stages = new Map<string, { folder: string; stage: string }>();
-        for (const item of request.include ?? [...gather(this.controller.items)]) {
+        for (const item of request.include ?? [...gather(controller.items)]) {
           const owner = stageOf(item);
           if (owner) stages.set(owner.id, parseStageId(owner.id));
         }
-        for (const { folder, stage } of stages.values()) await runStage(folder, stage);
+        for (const { folder, stage } of stages.values()) await this.runStage(folder, stage);
       },
       true,
     );
+    return (this.testController = controller);
   }
 
   report(folder: string, folderName: string, stage: StageRun): void {
@@ -72,7 +78,7 @@ export class PipelineTesting implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.controller.dispose();
+    this.testController?.dispose();
   }
 }
 

@@ -1,0 +1,84 @@
+// bench/pipeline: (1) the same stages run by Conveyor's engine and directly by `sh -c`, one after the
+// other, in the same run: wall-time ratio (goal ≤ 1.10); (2) peak memory of the engine while a stage
+// prints 100,000 and 1,000,000 lines: bounded, not growing with output.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runPipeline } from '../src/pipeline/run/runPipeline';
+import { RunHistory } from '../src/pipeline/run/runHistory';
+import type { StageDefinition } from '../src/pipeline/stageDefinition';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const WORK = "let x=0;for(let i=0;i<3e7;i++)x+=i%7;";
+const STAGES: StageDefinition[] = [
+  { name: 'lint', run: `node -e "${WORK}console.log('lint ok')"`, source: 'bench' },
+  { name: 'build', run: `node -e "${WORK}for(let i=0;i<20000;i++)console.log('compiled module '+i)"`, source: 'bench' },
+  { name: 'test', run: `node -e "${WORK}for(let i=0;i<2000;i++)console.log('ok '+i+' test passes')"`, source: 'bench' },
+];
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** The baseline: each stage through `sh -c`, output read and discarded, stop at the first failure. */
+async function runDirectly(folder: string): Promise<number> {
+  const started = performance.now();
+  for (const stage of STAGES) {
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn('/bin/sh', ['-c', stage.run], { cwd: folder, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.resume();
+      child.stderr.resume();
+      child.on('close', resolve);
+    });
+    if (code !== 0) throw new Error(`${stage.name} failed directly`);
+  }
+  return performance.now() - started;
+}
+
+async function runWithConveyor(folder: string, history: RunHistory): Promise<number> {
+  const started = performance.now();
+  const run = await runPipeline({ folder, definition: { source: 'conveyor.yml', stages: STAGES, security: false }, history, trigger: 'cli' });
+  if (run.result !== 'passed') throw new Error(`the pipeline ${run.result}`);
+  return performance.now() - started;
+}
+
+function peakMemory(lines: number): { peakRssMb: number; baseRssMb: number } {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'pipelineMemoryProbe.ts'), String(lines)], { cwd: path.resolve(__dirname, '..'), encoding: 'utf8' });
+  return JSON.parse(out) as { peakRssMb: number; baseRssMb: number };
+}
+
+async function main(): Promise<void> {
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'conveyor-bench-pipeline-'));
+  try {
+    execFileSync('git', ['init', '-q'], { cwd: folder });
+    writeFileSync(path.join(folder, 'README.md'), 'bench\n');
+    const history = new RunHistory(path.join(folder, '.state'));
+    const direct: number[] = [];
+    const conveyor: number[] = [];
+    await runDirectly(folder); // warm the file cache for both
+    for (let i = 0; i < RUNS; i++) {
+      direct.push(await runDirectly(folder));
+      conveyor.push(await runWithConveyor(folder, history));
+    }
+    const d = median(direct);
+    const c = median(conveyor);
+    console.log(`pipeline overhead (3 stages, 22,000 output lines, median of ${RUNS} alternating runs)`);
+    console.log(`  sh -c directly : ${d.toFixed(0)} ms`);
+    console.log(`  conveyor       : ${c.toFixed(0)} ms`);
+    console.log(`  ratio          : ${(c / d).toFixed(3)}  (goal ≤ 1.10)`);
+
+    const small = peakMemory(100_000);
+    const large = peakMemory(1_000_000);
+    console.log('peak memory of the engine while a stage prints N lines (RSS of the engine process)');
+    console.log(`  before the run     : ${large.baseRssMb.toFixed(0)} MB`);
+    console.log(`  100,000 lines      : ${small.peakRssMb.toFixed(0)} MB`);
+    console.log(`  1,000,000 lines    : ${large.peakRssMb.toFixed(0)} MB`);
+    console.log(`  ratio 1M / 100k    : ${(large.peakRssMb / small.peakRssMb).toFixed(2)}  (10x the output; bounded means ≈ 1)`);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+void main();
