@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, utimesSync } from 'node:fs';
 import * as path from 'node:path';
 import { describeFolder } from '../../src/folderStatus';
 import type { PipelineRun, StageRun } from '../../src/pipeline/run/pipelineRun';
@@ -215,5 +215,40 @@ describe('pipeline engine on real projects (integration)', function () {
     assert.deepEqual(result.stages.map((s) => `${s.name}:${s.status}`), ['lint:passed', 'security:skipped', 'test:skipped']);
     assert.equal(result.readyForRelease, false);
     assert.match(result.notReadyReason ?? '', /not every stage ran/);
+  });
+
+  it('reads a TAP report from Node’s test runner, and refuses a stale report the stage did not rewrite', async () => {
+    const ws = workspace({
+      'conveyor.yml': [
+        'pipeline:', '  security: false', '  stages:',
+        '    - name: unit', '      run: node --test --test-reporter=tap --test-reporter-destination=unit.tap test/unit.test.js', '      tap: unit.tap',
+        '    - name: e2e', '      run: echo "no report written"', '      junit: old-report.xml',
+        '',
+      ].join('\n'),
+      '.gitignore': 'unit.tap\n',
+      'test/unit.test.js': "const test = require('node:test');\ntest('one', () => {});\ntest('two', { skip: true }, () => {});\n",
+      'old-report.xml': '<testsuite name="old" tests="1"><testcase name="old test"/></testsuite>\n',
+    });
+    const old = new Date(Date.now() - 3600_000);
+    utimesSync(path.join(ws.dir, 'old-report.xml'), old, old);
+    const result = await run(ws);
+    assert.deepEqual(stage(result, 'unit').tests?.counts, { total: 2, passed: 1, failed: 0, skipped: 1 });
+    const e2e = stage(result, 'e2e');
+    assert.equal(e2e.status, 'passed');
+    assert.match(e2e.tests?.error ?? '', /old-report\.xml was not updated by this run/);
+  });
+
+  it('stops the belt at the security stage when a tracked file holds a private key, pointing at its line', async () => {
+    const ws = workspace({
+      'package.json': JSON.stringify({ scripts: { build: 'node -e "1"', test: 'node -e "1"' } }),
+      'deploy/key.pem': ['# staging key', '-----BEGIN RSA ' + 'PRIVATE KEY-----', 'MIIEowIBAAKCAQEA' + 'x'.repeat(40), '-----END RSA PRIVATE KEY-----', ''].join('\n'),
+    });
+    const result = await run(ws);
+    assert.deepEqual(result.stages.map((s) => `${s.name}:${s.status}`), ['build:passed', 'security:failed', 'test:skipped']);
+    const security = stage(result, 'security');
+    assert.match(security.summary ?? '', /1 possible secret/);
+    const [finding] = security.problems;
+    assert.deepEqual([finding.file, finding.line, finding.source], [path.join(ws.dir, 'deploy', 'key.pem'), 2, 'secret-scan']);
+    assert.doesNotMatch(finding.message, /MIIEowIBAAKCAQEA/);
   });
 });
