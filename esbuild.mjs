@@ -5,12 +5,24 @@ import * as esbuild from 'esbuild';
 const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
 
+// dockerode's BuildKit-only modules (see scripts/build/buildkitStub.cjs).
+const withoutBuildkit = {
+  name: 'without-buildkit',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/(session|buildkit)$/ }, (args) =>
+      /dockerode[\\/]lib/.test(args.importer) ? { path: new URL('./scripts/build/buildkitStub.cjs', import.meta.url).pathname } : undefined,
+    );
+  },
+};
+
 const common = {
+  plugins: [withoutBuildkit],
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['vscode'],
+  // ssh2 (dockerode's transport for ssh:// hosts) tries optional native addons and falls back to JavaScript.
+  external: ['vscode', 'cpu-features', '*.node'],
   sourcemap: production ? false : 'linked',
   minify: production,
   logLevel: 'warning',
@@ -22,6 +34,8 @@ const builds = [
   { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // Loaded by the extension on the first pipeline run (src/pipeline/ui/pipelineEngine.ts).
   { ...common, entryPoints: ['src/pipeline/run/engine.ts'], outfile: 'dist/pipelineEngine.js' },
+  // Loaded on the first release or Releases view refresh (src/release/ui/releaseEngine.ts).
+  { ...common, entryPoints: ['src/release/releaseEngine.ts'], outfile: 'dist/releaseEngine.js' },
 ];
 if (args.has('--tests')) {
   builds.push({ ...common, minify: false, sourcemap: 'inline', entryPoints: ['test/e2e/suite/index.ts'], outfile: 'out/test/suite/index.js', logOverride: { 'require-resolve-not-external': 'silent' } });

@@ -13,11 +13,13 @@ async function main(): Promise<void> {
   const bundle = statSync(path.join(ROOT, 'dist', 'extension.js')).size;
   const cli = statSync(path.join(ROOT, 'dist', 'cli.js')).size;
   const engine = statSync(path.join(ROOT, 'dist', 'pipelineEngine.js')).size;
+  const releaseEngine = statSync(path.join(ROOT, 'dist', 'releaseEngine.js')).size;
   const vsix = statSync(path.join(ROOT, `conveyor-${version}.vsix`)).size;
   console.log('size');
   console.log(`  dist/extension.js : ${kb(bundle)}`);
   console.log(`  dist/cli.js       : ${kb(cli)}`);
   console.log(`  dist/pipelineEngine.js : ${kb(engine)}  (loaded on the first pipeline run, not at activation)`);
+  console.log(`  dist/releaseEngine.js  : ${kb(releaseEngine)}  (loaded on the first release or Releases view refresh)`);
   console.log(`  .vsix             : ${kb(vsix)}  (${((vsix / BUDGET) * 100).toFixed(1)}% of the 2 MB budget, ratio ${(vsix / BUDGET).toFixed(3)})`);
 
   const result = await esbuild.build({

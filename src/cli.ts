@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { describeFolder } from './folderStatus';
 import { folderStatusJson, folderStatusText } from './folderStatusText';
 import { pipelineRunCommand } from './pipeline/pipelineCli';
+import { releaseCommand, releaseListCommand } from './release/releaseCli';
 import { version } from '../package.json';
 
 const USAGE = `Usage: conveyor <command> [options]
@@ -16,6 +17,12 @@ Commands:
                              Run the pipeline's stages in order (or only the named ones); the first
                              failure stops the belt. Exits 0 when every stage passed, 1 otherwise,
                              130 when interrupted. A clean, fully passing commit is marked ready.
+  release [folder] [--bump major|minor|patch|X.Y.Z] [--push] [--dry-run] [--yes] [--override REASON] [--json]
+                             Cut a release of a commit the pipeline marked ready: version file and
+                             CHANGELOG committed, image built and pushed, annotated tag with the record
+                             (version, commit, digest); --push also pushes the commit and tag to origin.
+  release list [folder] [--json]
+                             Releases from the tags, each checked against the registry's digest.
 
 Options:
   -h, --help                 Show this help.
@@ -28,7 +35,17 @@ export async function main(argv: string[], write: (text: string) => void = (t) =
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { json: { type: 'boolean' }, stage: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
+      options: {
+        json: { type: 'boolean' },
+        stage: { type: 'string', multiple: true },
+        bump: { type: 'string' },
+        push: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        yes: { type: 'boolean', short: 'y' },
+        override: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
     });
   } catch (error) {
     process.stderr.write(`conveyor: ${(error as Error).message}\n\n${USAGE}`);
@@ -75,6 +92,29 @@ export async function main(argv: string[], write: (text: string) => void = (t) =
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigint);
     }
+  }
+  if (command === 'release') {
+    const listing = rest[0] === 'list';
+    const folder = path.resolve((listing ? rest[1] : rest[0]) ?? '.');
+    if (!(await isDirectory(folder))) {
+      process.stderr.write(`conveyor: ${folder} is not a folder\n`);
+      return 2;
+    }
+    if (listing) return releaseListCommand(folder, values.json ?? false, write);
+    const interrupt = new AbortController();
+    process.once('SIGINT', () => interrupt.abort());
+    return releaseCommand({
+      folder,
+      bump: values.bump,
+      push: values.push ?? false,
+      override: values.override,
+      dryRun: values['dry-run'] ?? false,
+      yes: values.yes ?? false,
+      json: values.json ?? false,
+      tty: process.stdout.isTTY === true && process.stdin.isTTY === true,
+      write,
+      signal: interrupt.signal,
+    });
   }
   process.stderr.write(`conveyor: unknown command "${command}"\n\n${USAGE}`);
   return 2;

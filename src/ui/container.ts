@@ -3,6 +3,8 @@ import { registerBoardCommands } from '../plan/ui/boardCommands';
 import { registerPipelineCommands } from '../pipeline/ui/pipelineCommands';
 import { registerPipelineStatusBar } from '../pipeline/ui/pipelineStatusBar';
 import { PipelineService } from '../pipeline/ui/pipelineService';
+import { registerReleaseCommands } from '../release/ui/releaseCommands';
+import { ReleaseService } from '../release/ui/releaseService';
 import { registerConfigDiagnostics } from './configDiagnostics';
 import { registerConveyorViews } from './conveyorViews';
 import { RefreshManager } from './refreshManager';
@@ -19,25 +21,29 @@ export class Container implements vscode.Disposable {
   readonly model: WorkspaceModel;
   readonly refreshManager: RefreshManager;
   readonly pipeline: PipelineService;
+  readonly release: ReleaseService;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor() {
+  constructor(secrets: vscode.SecretStorage) {
     this.log = vscode.window.createOutputChannel('Conveyor', { log: true });
     this.model = new WorkspaceModel(this.log);
     this.refreshManager = new RefreshManager();
     this.pipeline = new PipelineService(this.model, this.log);
+    this.release = new ReleaseService(this.model, this.log, secrets);
     this.disposables.push(
       this.log,
       this.model,
       this.refreshManager,
       this.pipeline,
-      registerConveyorViews(this.model, this.refreshManager, this.pipeline),
+      this.release,
+      registerConveyorViews(this.model, this.refreshManager, this.pipeline, this.release),
       registerConfigDiagnostics(this.model),
       registerStatusDocuments(this.model),
       registerWorkspaceCommands(this.model, this.log),
       registerPipelineCommands(this.model, this.pipeline),
       registerPipelineStatusBar(this.model, this.pipeline),
       registerBoardCommands(this.model),
+      registerReleaseCommands(this.model, this.release, this.log),
     );
   }
 

@@ -10,11 +10,13 @@ import { errorNodes, goalNodes, uptimeNodes } from '../monitor/ui/monitorNodes';
 import { NodeTreeProvider } from './nodeTreeProvider';
 import type { RefreshManager } from './refreshManager';
 import type { PipelineService } from '../pipeline/ui/pipelineService';
+import type { ReleaseService } from '../release/ui/releaseService';
 import type { WorkspaceModel } from './workspaceModel';
 
 /** What a view may need beyond the folder's status. */
 export interface ViewContext {
   pipeline: Pick<PipelineService, 'viewState'>;
+  release: Pick<ReleaseService, 'viewState'>;
 }
 
 interface ViewSpec {
@@ -31,15 +33,15 @@ export const VIEW_SPECS: ViewSpec[] = [
   { id: 'conveyor.board', nodes: boardNodes, needsGit: true },
   { id: 'conveyor.pipeline', nodes: (status, context) => pipelineNodes(status, context.pipeline.viewState(status.folder)), needsGit: true, runsCommands: true },
   { id: 'conveyor.ci', nodes: ciNodes },
-  { id: 'conveyor.releases', nodes: releaseNodes, needsGit: true, runsCommands: true },
+  { id: 'conveyor.releases', nodes: (status, context) => releaseNodes(status, context.release.viewState(status.folder)), needsGit: true, runsCommands: true },
   { id: 'conveyor.environments', nodes: environmentNodes, runsCommands: true },
   { id: 'conveyor.errors', nodes: errorNodes },
   { id: 'conveyor.uptime', nodes: uptimeNodes },
   { id: 'conveyor.goals', nodes: goalNodes },
 ];
 
-export function registerConveyorViews(model: WorkspaceModel, refreshManager: RefreshManager, pipeline: PipelineService): vscode.Disposable {
-  const context: ViewContext = { pipeline };
+export function registerConveyorViews(model: WorkspaceModel, refreshManager: RefreshManager, pipeline: PipelineService, release: ReleaseService): vscode.Disposable {
+  const context: ViewContext = { pipeline, release };
   const disposables: vscode.Disposable[] = [];
   for (const spec of VIEW_SPECS) {
     const provider = new NodeTreeProvider(async () => {
@@ -64,6 +66,9 @@ export function registerConveyorViews(model: WorkspaceModel, refreshManager: Ref
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => refreshManager.requestRefresh()),
     pipeline.onDidChange(() => refreshManager.requestRefresh('conveyor.pipeline')),
+    release.onDidChange(() => refreshManager.requestRefresh('conveyor.releases')),
+    // New commits and tags may mean new releases; the registry is asked again only if the view is shown.
+    model.onDidChange(() => release.invalidate()),
   );
   return vscode.Disposable.from(...disposables);
 }

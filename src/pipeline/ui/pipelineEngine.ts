@@ -1,11 +1,7 @@
-import * as path from 'node:path';
 import type * as Engine from '../run/engine';
+import { loadBundle } from '../../ui/lazyBundle';
 
-let engine: typeof Engine | undefined;
-
-/** The engine bundle, loaded on first use (see esbuild.mjs). */
+/** The pipeline engine bundle (dist/pipelineEngine.js), loaded on the first run. */
 export function pipelineEngine(): typeof Engine {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a runtime path, so esbuild keeps it a separate file
-  engine ??= require(path.join(__dirname, 'pipelineEngine.js')) as typeof Engine;
-  return engine;
+  return loadBundle<typeof Engine>('pipelineEngine.js');
 }

@@ -1,0 +1,7 @@
+// The Docker test infrastructure in one import: a private engine, a private registry and the base image
+// that test Dockerfiles build FROM. Start with scripts/docker/setup.ts once per machine.
+export { startDockerEngine } from './dockerEngine';
+export type { DockerEngine } from './dockerEngine';
+export { startRegistry } from './localRegistry';
+export type { LocalRegistry, RegistryAccount, RegistryOptions } from './localRegistry';
+export { BASE_IMAGE, ensureBaseImage, followToEnd } from './baseImage';

@@ -1,0 +1,168 @@
+// Builds and pushes images through the Docker Engine API (dockerode). The engine reports failures as
+// `{error, errorDetail}` events inside the progress stream, not as rejections: they are turned into
+// errors here, with the build step or the layer that failed.
+import type { Readable } from 'node:stream';
+import Docker from 'dockerode';
+
+export interface BuildImageRequest {
+  context: Readable;
+  /** Path of the Dockerfile inside the context. */
+  dockerfile: string;
+  /** `repository:tag` names; the first is given to the build, the others are added after. */
+  tags: string[];
+  buildArgs?: Record<string, string>;
+  labels?: Record<string, string>;
+  signal?: AbortSignal;
+  /** Each line the builder prints, with the step it belongs to. */
+  onProgress?: (progress: { step?: string; line: string }) => void;
+}
+
+export interface PushImageRequest {
+  repository: string;
+  tag: string;
+  auth?: { username?: string; password?: string; identitytoken?: string; serveraddress: string };
+  signal?: AbortSignal;
+  onLayer?: (layer: LayerProgress) => void;
+}
+
+export interface LayerProgress {
+  id: string;
+  status: string;
+  current?: number;
+  total?: number;
+}
+
+export class ImageEngineError extends Error {
+  constructor(
+    message: string,
+    readonly step?: string,
+  ) {
+    super(message);
+    this.name = 'ImageEngineError';
+  }
+}
+
+interface EngineEvent {
+  stream?: string;
+  status?: string;
+  id?: string;
+  progressDetail?: { current?: number; total?: number };
+  aux?: { ID?: string; Tag?: string; Digest?: string; Size?: number };
+  error?: string;
+  errorDetail?: { code?: number; message?: string };
+}
+
+/** A client for the engine at DOCKER_HOST (or the default socket); `describeEngine` names it in messages. */
+export function connectEngine(dockerHost = process.env.DOCKER_HOST): Docker {
+  if (!dockerHost) return new Docker();
+  const socket = /^unix:\/\/(.+)$/.exec(dockerHost)?.[1];
+  return socket ? new Docker({ socketPath: socket }) : new Docker();
+}
+
+export function describeEngine(dockerHost = process.env.DOCKER_HOST): string {
+  return dockerHost ?? 'unix:///var/run/docker.sock';
+}
+
+/** Fails with what the user can do when no engine answers. */
+export async function checkEngine(docker: Docker, dockerHost = process.env.DOCKER_HOST): Promise<void> {
+  try {
+    await docker.ping();
+  } catch (error) {
+    throw new ImageEngineError(`Cannot reach the Docker engine at ${describeEngine(dockerHost)} (${shortReason(error)}): start Docker, or set DOCKER_HOST to its socket.`);
+  }
+}
+
+export async function buildImage(docker: Docker, request: BuildImageRequest): Promise<{ imageId: string }> {
+  const [first, ...others] = request.tags;
+  const stream = (await docker.buildImage(request.context, {
+    t: first,
+    dockerfile: request.dockerfile,
+    buildargs: request.buildArgs,
+    labels: request.labels,
+    rm: true,
+    forcerm: true,
+    abortSignal: request.signal,
+  })) as Readable;
+  let step: string | undefined;
+  let imageId: string | undefined;
+  await followEngineStream(docker, stream, request.signal, (event) => {
+    if (event.error || event.errorDetail) throw new ImageEngineError(`The image build failed${step ? ` at ${step}` : ''}: ${(event.errorDetail?.message ?? event.error ?? '').trim()}`, step);
+    if (event.aux?.ID) imageId = event.aux.ID;
+    for (const line of (event.stream ?? '').split('\n').filter((l) => l.trim() !== '')) {
+      if (/^Step \d+\/\d+ : /.test(line)) step = line.trim();
+      const built = /^Successfully built ([0-9a-f]+)/.exec(line);
+      if (built) imageId ??= built[1];
+      request.onProgress?.({ step, line });
+    }
+  });
+  if (!imageId) throw new ImageEngineError('The engine finished the build without naming an image.', step);
+  for (const name of others) {
+    const { repository, tag } = splitName(name);
+    await docker.getImage(imageId).tag({ repo: repository, tag });
+  }
+  return { imageId };
+}
+
+/** Pushes one tag; resolves with the manifest digest the registry stored. */
+export async function pushImage(docker: Docker, request: PushImageRequest): Promise<{ digest: string; size?: number }> {
+  const image = docker.getImage(`${request.repository}:${request.tag}`);
+  // The engine wants an X-Registry-Auth header even for an anonymous registry.
+  const stream = (await image.push({ tag: request.tag, authconfig: request.auth ?? {}, abortSignal: request.signal })) as Readable;
+  let digest: string | undefined;
+  let size: number | undefined;
+  await followEngineStream(docker, stream, request.signal, (event) => {
+    if (event.error || event.errorDetail) {
+      throw new ImageEngineError(`Pushing ${request.repository}:${request.tag} failed: ${(event.errorDetail?.message ?? event.error ?? '').trim()}`);
+    }
+    if (event.aux?.Digest) {
+      digest = event.aux.Digest;
+      size = event.aux.Size;
+    }
+    const reported = /digest: (sha256:[0-9a-f]{64})/.exec(event.status ?? '');
+    if (reported) digest ??= reported[1];
+    if (event.id && event.status) request.onLayer?.({ id: event.id, status: event.status, current: event.progressDetail?.current, total: event.progressDetail?.total });
+  });
+  if (!digest) throw new ImageEngineError(`The registry did not report a digest for ${request.repository}:${request.tag}.`);
+  return { digest, size };
+}
+
+/** Reads the engine's JSON event stream to its end; `onEvent` may throw to fail (error events). */
+function followEngineStream(docker: Docker, stream: Readable, signal: AbortSignal | undefined, onEvent: (event: EngineEvent) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let failed: Error | undefined;
+    const onAbort = () => {
+      stream.destroy();
+      reject(new ImageEngineError('Stopped.'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    docker.modem.followProgress(
+      stream,
+      (error: Error | null) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (failed) reject(failed);
+        else if (error) reject(new ImageEngineError(`The Docker engine stream broke off: ${error.message}`));
+        else resolve();
+      },
+      (event: EngineEvent) => {
+        if (failed) return;
+        try {
+          onEvent(event);
+        } catch (error) {
+          failed = error instanceof Error ? error : new ImageEngineError(String(error));
+        }
+      },
+    );
+  });
+}
+
+/** `127.0.0.1:5000/shop-api:1.4.0` → repository `127.0.0.1:5000/shop-api`, tag `1.4.0`. */
+export function splitName(name: string): { repository: string; tag: string } {
+  const at = name.lastIndexOf(':');
+  if (at === -1 || name.slice(at).includes('/')) return { repository: name, tag: 'latest' };
+  return { repository: name.slice(0, at), tag: name.slice(at + 1) };
+}
+
+function shortReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0].slice(0, 200);
+}

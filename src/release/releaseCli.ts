@@ -1,0 +1,121 @@
+// `conveyor release`: plan, confirm on a terminal, cut the release; `conveyor release list`: the releases
+// with their registry check. Same core as the extension's Create Release.
+import * as path from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { describeFolder } from '../folderStatus';
+import { readReleaseCatalog } from './releaseCatalog';
+import { executeRelease } from './releaseFlow';
+import type { ReleaseProgress } from './releaseFlow';
+import { gateProblem, imageTarget, planRelease, ReleaseError } from './releasePlan';
+import type { ReleasePlan } from './releasePlan';
+import { readDockerCredentials } from './registry/dockerConfig';
+import { RegistryClient } from './registry/registryClient';
+import type { VersionBump } from './version/conventionalCommits';
+
+export interface ReleaseCliOptions {
+  folder: string;
+  /** major, minor, patch, or an explicit version such as 2.0.0. */
+  bump?: string;
+  push: boolean;
+  override?: string;
+  dryRun: boolean;
+  yes: boolean;
+  json: boolean;
+  tty: boolean;
+  write: (text: string) => void;
+  signal?: AbortSignal;
+}
+
+export async function releaseCommand(options: ReleaseCliOptions): Promise<number> {
+  const { write } = options;
+  if (options.bump && !/^(major|minor|patch|v?\d+\.\d+\.\d+(?:[-+].*)?)$/.test(options.bump)) {
+    process.stderr.write(`conveyor: --bump must be major, minor, patch or a version such as 2.0.0, not "${options.bump}"\n`);
+    return 2;
+  }
+  const status = await describeFolder(options.folder);
+  let plan: ReleasePlan;
+  try {
+    const named = ['major', 'minor', 'patch'].includes(options.bump ?? '');
+    plan = await planRelease(status, named ? { bump: options.bump as VersionBump } : { version: options.bump?.replace(/^v/, '') });
+  } catch (error) {
+    return fail(error);
+  }
+  if (!options.json) write(describePlan(plan));
+  const problem = gateProblem(plan);
+  if (problem && !(problem.kind === 'gate' && options.override)) {
+    process.stderr.write(`conveyor: ${problem.message}${problem.kind === 'gate' ? ' (or release anyway with --override "reason")' : ''}\n`);
+    return 1;
+  }
+  if (options.dryRun) return 0;
+  if (options.tty && !options.yes && !(await confirm(`Release v${plan.version}? [y/N] `))) {
+    write('Nothing released.\n');
+    return 1;
+  }
+  const credentials = plan.image ? await readDockerCredentials(plan.image.host).catch(() => undefined) : undefined;
+  try {
+    const record = await executeRelease(plan, {
+      override: options.override ? { reason: options.override, by: process.env.USER } : undefined,
+      pushGit: options.push,
+      credentials,
+      signal: options.signal,
+      onProgress: options.json ? undefined : progressPrinter(write),
+    });
+    write(options.json ? `${JSON.stringify(record, null, 2)}\n` : `Released ${record.tag} at ${record.commit.slice(0, 7)}${record.image ? ` — ${record.image.repository}@${record.image.digest}` : ''}\n`);
+    return 0;
+  } catch (error) {
+    return fail(error);
+  }
+}
+
+export async function releaseListCommand(folder: string, json: boolean, write: (text: string) => void): Promise<number> {
+  const status = await describeFolder(folder);
+  const image = status.image && imageTarget(status.image);
+  const registry = image ? new RegistryClient(image.host, await readDockerCredentials(image.host).catch(() => undefined)) : undefined;
+  const catalog = await readReleaseCatalog(status.folder, image, registry);
+  if (json) {
+    write(`${JSON.stringify(catalog, null, 2)}\n`);
+    return 0;
+  }
+  if (catalog.releases.length === 0) write(`No releases in ${status.name} yet.\n`);
+  for (const r of catalog.releases) {
+    const digest = r.record?.image?.digest;
+    write(`${r.tag.padEnd(12)} ${r.commit.slice(0, 7)}  ${r.date.slice(0, 10)}  ${digest ? `${digest.slice(0, 19)}…  ${r.check}${r.registryDigest ? ` (registry has ${r.registryDigest.slice(0, 19)}…)` : ''}` : r.error ?? 'no image'}\n`);
+  }
+  if (catalog.registryError) write(`Registry not checked: ${catalog.registryError}\n`);
+  return catalog.releases.some((r) => r.check === 'mismatch') ? 1 : 0;
+}
+
+function describePlan(plan: ReleasePlan): string {
+  const lines = [
+    `Release ${path.basename(plan.folder)}: ${plan.currentVersion} → ${plan.version} (${plan.reason})`,
+    `  from ${plan.head.slice(0, 7)}${plan.branch ? ` on ${plan.branch}` : ''}, ${plan.commits.length} commit(s) since ${plan.previousTag ?? 'the start'}`,
+    `  pipeline: ${plan.ready ? `ready (run ${plan.ready.runId})` : 'not marked ready'}`,
+    `  image: ${plan.image ? `${plan.image.repository}:${plan.version}` : 'none (no Dockerfile or image in conveyor.yml)'}`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function progressPrinter(write: (text: string) => void): (p: ReleaseProgress) => void {
+  let last = '';
+  return (p) => {
+    if (p.layer || p.buildLine) return;
+    if (p.message !== last) write(`• ${p.message}\n`);
+    last = p.message;
+  };
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+function fail(error: unknown): number {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`conveyor: ${message}\n`);
+  return error instanceof ReleaseError && error.kind === 'input' ? 2 : 1;
+}

@@ -1,0 +1,8 @@
+// Entry point of the separately bundled release engine (dist/releaseEngine.js): dockerode and the registry
+// client load when the user first releases or opens the Releases view, not at activation.
+export { planRelease, gateProblem, imageTarget, ReleaseError } from './releasePlan';
+export { executeRelease } from './releaseFlow';
+export { readReleaseCatalog } from './releaseCatalog';
+export { RegistryClient } from './registry/registryClient';
+export { readDockerCredentials } from './registry/dockerConfig';
+export { connectEngine } from './image/imageEngine';

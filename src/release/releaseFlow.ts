@@ -1,0 +1,176 @@
+// Cuts a release: gate → version files and CHANGELOG committed → image built from that commit, tagged
+// `<version>` and `sha-<short>`, pushed → digest checked against the registry → annotated tag carrying the
+// release record → (optionally) pushed. Anything failing before the tag undoes the release commit, so a
+// failed release leaves no tag and no record behind.
+import { rm } from 'node:fs/promises';
+import * as path from 'node:path';
+import type Docker from 'dockerode';
+import { readTextIfExists, writeFileAtomic } from '../core/fsUtil';
+import { commitReleaseFiles, createReleaseTag, pushRelease, resetToCommit } from './gitRelease';
+import { packBuildContext } from './image/buildContext';
+import { buildImage, checkEngine, connectEngine, pushImage } from './image/imageEngine';
+import type { LayerProgress, PushImageRequest } from './image/imageEngine';
+import type { ReleaseRecord } from './releaseRecord';
+import { gateProblem, ReleaseError } from './releasePlan';
+import type { ImageTarget, ReleasePlan } from './releasePlan';
+import type { RegistryCredentials } from './registry/credentials';
+import { RegistryClient } from './registry/registryClient';
+import { prependChangelog } from './version/changelog';
+import { writeProjectVersion } from './version/versionFile';
+
+export type ReleaseStep = 'gate' | 'version' | 'build' | 'push' | 'verify' | 'tag' | 'publish';
+
+export interface ReleaseProgress {
+  step: ReleaseStep;
+  message: string;
+  /** A build output line (build step). */
+  buildLine?: string;
+  /** A layer's push progress (push step). */
+  layer?: LayerProgress;
+}
+
+export interface ReleaseOptions {
+  /** Release although the pipeline did not mark HEAD ready; recorded in the release record. */
+  override?: { reason: string; by?: string };
+  /** Push the release commit and tag to the git remote. */
+  pushGit?: boolean;
+  credentials?: RegistryCredentials;
+  docker?: Docker;
+  signal?: AbortSignal;
+  onProgress?: (progress: ReleaseProgress) => void;
+}
+
+const CHANGELOG_FILE = 'CHANGELOG.md';
+
+export async function executeRelease(plan: ReleasePlan, options: ReleaseOptions = {}): Promise<ReleaseRecord> {
+  const progress = options.onProgress ?? (() => undefined);
+  const problem = gateProblem(plan);
+  if (problem && !(problem.kind === 'gate' && options.override)) throw problem;
+  progress({ step: 'gate', message: plan.ready ? `${plan.head.slice(0, 7)} is ready (pipeline run ${plan.ready.runId})` : `Gate overridden: ${options.override?.reason ?? ''}` });
+
+  // Fail before changing anything when the engine or the registry cannot be reached.
+  const docker = plan.image ? (options.docker ?? connectEngine()) : undefined;
+  const registry = plan.image ? new RegistryClient(plan.image.host, options.credentials) : undefined;
+  if (docker && registry) {
+    await checkEngine(docker);
+    await registry.ping();
+  }
+
+  const changelogFile = path.join(plan.folder, CHANGELOG_FILE);
+  const changelogExisted = (await readTextIfExists(changelogFile)) !== undefined;
+  let record: ReleaseRecord | undefined;
+  try {
+    progress({ step: 'version', message: `Writing version ${plan.version} and the CHANGELOG` });
+    const files = await writeReleaseFiles(plan, changelogFile);
+    const releaseCommit = await commitReleaseFiles(plan.folder, files, plan.version);
+    const image = docker && registry && plan.image ? await buildAndPush(plan, plan.image, releaseCommit, docker, registry, options) : undefined;
+    record = {
+      version: plan.version,
+      tag: `v${plan.version}`,
+      commit: releaseCommit,
+      testedCommit: plan.head,
+      readyRun: plan.ready?.runId,
+      gateOverride: plan.ready ? undefined : options.override && { ...options.override, at: new Date().toISOString() },
+      image,
+      createdAt: new Date().toISOString(),
+    };
+    progress({ step: 'tag', message: `Tagging ${record.tag}` });
+    await createReleaseTag(plan.folder, record, plan.changelog);
+  } catch (error) {
+    // Nothing was tagged: take the release commit and files back, so the tree is the tested commit again.
+    await resetToCommit(plan.folder, plan.head);
+    if (!changelogExisted) await rm(changelogFile, { force: true });
+    throw error instanceof ReleaseError ? error : new ReleaseError(messageOf(error));
+  }
+  if (options.pushGit) {
+    progress({ step: 'publish', message: `Pushing ${record.tag} to origin` });
+    try {
+      await pushRelease(plan.folder, record.tag);
+    } catch (error) {
+      throw new ReleaseError(`Release ${record.tag} was created here, but pushing it failed: ${messageOf(error)}. Push it later with git push --follow-tags.`);
+    }
+  }
+  return record;
+}
+
+async function writeReleaseFiles(plan: ReleasePlan, changelogFile: string): Promise<string[]> {
+  const written: string[] = [];
+  if (plan.versionFile) written.push(...(await writeProjectVersion(plan.folder, plan.version)));
+  await writeFileAtomic(changelogFile, prependChangelog(await readTextIfExists(changelogFile), plan.changelog));
+  written.push(changelogFile);
+  return written;
+}
+
+async function buildAndPush(plan: ReleasePlan, image: ImageTarget, releaseCommit: string, docker: Docker, registry: RegistryClient, options: ReleaseOptions): Promise<NonNullable<ReleaseRecord['image']>> {
+  const progress = options.onProgress ?? (() => undefined);
+  const tags = [plan.version, `sha-${releaseCommit.slice(0, 7)}`];
+  progress({ step: 'build', message: `Building ${image.repository}:${plan.version} from ${image.dockerfile}` });
+  const context = await packBuildContext(plan.folder, image.context, image.dockerfile);
+  await buildImage(docker, {
+    context: context.stream,
+    dockerfile: context.dockerfile,
+    tags: tags.map((t) => `${image.repository}:${t}`),
+    buildArgs: image.buildArgs,
+    labels: {
+      'org.opencontainers.image.revision': releaseCommit,
+      'org.opencontainers.image.version': plan.version,
+      'org.opencontainers.image.created': new Date().toISOString(),
+      ...(plan.originUrl ? { 'org.opencontainers.image.source': plan.originUrl } : {}),
+    },
+    signal: options.signal,
+    onProgress: ({ step, line }) => progress({ step: 'build', message: step ?? 'Building', buildLine: line }),
+  });
+  const { username, password, identityToken } = options.credentials ?? {};
+  const auth = options.credentials ? { username, password, identitytoken: identityToken, serveraddress: image.host } : undefined;
+  let digest: string | undefined;
+  for (const tag of tags) {
+    progress({ step: 'push', message: `Pushing ${image.repository}:${tag}` });
+    const pushed = await pushWatchingRegistry(docker, registry, { repository: image.repository, tag, auth, signal: options.signal, onLayer: (layer) => progress({ step: 'push', message: `Pushing ${image.repository}:${tag}`, layer }) });
+    digest ??= pushed.digest;
+  }
+  progress({ step: 'verify', message: `Checking the digest ${digest} in ${image.host}` });
+  const stored = await registry.manifestDigest(image.path, plan.version);
+  if (stored !== digest) {
+    throw new ReleaseError(`The registry answers ${stored ?? 'nothing'} for ${image.repository}:${plan.version}, not the pushed ${digest}: someone pushed the same tag meanwhile?`);
+  }
+  return { repository: image.repository, tags, digest: digest! };
+}
+
+/**
+ * The engine retries a failing layer upload five times with growing pauses (about a minute in all). When
+ * it starts retrying, ask the registry directly: if it is gone, stop the push now and say so.
+ */
+async function pushWatchingRegistry(docker: Docker, registry: RegistryClient, request: PushImageRequest): Promise<{ digest: string }> {
+  const abort = new AbortController();
+  const onOuterAbort = () => abort.abort();
+  request.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  let registryGone: Error | undefined;
+  let probing = false;
+  try {
+    return await pushImage(docker, {
+      ...request,
+      signal: abort.signal,
+      onLayer: (layer) => {
+        request.onLayer?.(layer);
+        if (!/^Retrying in/.test(layer.status) || probing || registryGone) return;
+        probing = true;
+        registry.ping().then(
+          () => (probing = false),
+          (error: unknown) => {
+            registryGone = new ReleaseError(`Pushing ${request.repository}:${request.tag} failed: the registry stopped answering (${messageOf(error)}).`);
+            abort.abort();
+          },
+        );
+      },
+    });
+  } catch (error) {
+    throw registryGone ?? error;
+  } finally {
+    request.signal?.removeEventListener('abort', onOuterAbort);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+

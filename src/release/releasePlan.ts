@@ -1,0 +1,111 @@
+// What a release would be, before anything changes: the next version and why, the changelog section, the
+// image it would push, and whether the pipeline gate lets it through. Shown to the user for confirmation.
+import { readWorkingTree } from '../code/workingTree';
+import type { FolderStatus } from '../folderStatus';
+import { pipelineStateDir, RunHistory } from '../pipeline/run/runHistory';
+import type { ReadyCommit } from '../pipeline/run/runHistory';
+import { commitsSince, lastReleaseTag, remoteCompareUrl } from './gitRelease';
+import type { ReleaseCommit } from './gitRelease';
+import type { ImageDefinition } from './imageDefinition';
+import { changelogSection } from './version/changelog';
+import { nextVersion } from './version/conventionalCommits';
+import type { VersionBump } from './version/conventionalCommits';
+import { readProjectVersion } from './version/versionFile';
+import type { ProjectVersion } from './version/versionFile';
+
+export interface ReleasePlan {
+  folder: string;
+  /** The version before the release: the version file's, else the last tag's, else 0.0.0. */
+  currentVersion: string;
+  versionFile?: ProjectVersion;
+  version: string;
+  bump?: VersionBump;
+  reason: string;
+  previousTag?: string;
+  commits: ReleaseCommit[];
+  changelog: string;
+  head: string;
+  branch?: string;
+  dirty: boolean;
+  changes: string[];
+  /** The pipeline's mark for HEAD, when a clean run of every stage passed on it. */
+  ready?: ReadyCommit;
+  image?: ImageTarget;
+  originUrl?: string;
+}
+
+export interface ImageTarget extends ImageDefinition {
+  /** Registry host[:port] (where credentials and the HTTP API live). */
+  host: string;
+  /** Repository path inside the registry: `shop-api`, `acme/shop-api`. */
+  path: string;
+  /** Full repository name for the engine: `127.0.0.1:5000/shop-api`. */
+  repository: string;
+}
+
+export class ReleaseError extends Error {
+  constructor(
+    message: string,
+    /** `gate` errors may be overridden with an explicit confirmation; the others may not. */
+    readonly kind: 'gate' | 'dirty' | 'input' | 'failed' = 'failed',
+  ) {
+    super(message);
+    this.name = 'ReleaseError';
+  }
+}
+
+export async function planRelease(status: FolderStatus, request: { bump?: VersionBump; version?: string } = {}): Promise<ReleasePlan> {
+  const { folder } = status;
+  const tree = await readWorkingTree(folder);
+  if (!tree?.commit) throw new ReleaseError(`${status.name} is not a git repository with a commit: a release tags a commit.`, 'input');
+  const previousTag = await lastReleaseTag(folder);
+  const commits = await commitsSince(folder, previousTag);
+  const versionFile = await readProjectVersion(folder);
+  const currentVersion = versionFile?.version ?? previousTag?.replace(/^v/, '') ?? '0.0.0';
+  let next;
+  try {
+    next = nextVersion(currentVersion, commits, request.version ?? request.bump);
+  } catch (error) {
+    throw new ReleaseError(error instanceof Error ? error.message : String(error), 'input');
+  }
+  const compareUrl = previousTag ? remoteCompareUrl(status.git.originUrl, previousTag, `v${next.version}`) : undefined;
+  const ready = await new RunHistory(pipelineStateDir(folder, status.git)).isReady(tree.commit);
+  return {
+    folder,
+    currentVersion,
+    versionFile,
+    version: next.version,
+    bump: next.bump,
+    reason: next.reason,
+    previousTag,
+    commits,
+    changelog: changelogSection(next.version, new Date(), commits, { compareUrl, previousTag }),
+    head: tree.commit,
+    branch: tree.branch,
+    dirty: tree.dirty,
+    changes: tree.changes,
+    ready,
+    image: status.image && imageTarget(status.image),
+    originUrl: status.git.originUrl,
+  };
+}
+
+export function imageTarget(image: ImageDefinition): ImageTarget {
+  const [host, ...namespace] = image.registry.split('/');
+  const path = [...namespace, image.name].join('/');
+  return { ...image, host, path, repository: `${host}/${path}` };
+}
+
+/** Why the release may not go ahead, or undefined. A dirty tree always stops it; a missing ready mark can be overridden. */
+export function gateProblem(plan: ReleasePlan): ReleaseError | undefined {
+  if (plan.dirty) {
+    return new ReleaseError(`The working tree has uncommitted changes (${plan.changes.slice(0, 3).join(', ')}${plan.changes.length > 3 ? ', …' : ''}): commit or stash them — a release is built from a commit.`, 'dirty');
+  }
+  if (plan.version === plan.currentVersion) {
+    return new ReleaseError(`Nothing to release since ${plan.previousTag ?? 'the start'}: no feat, fix or breaking commits. Choose a bump explicitly to release anyway.`, 'input');
+  }
+  if (!plan.ready) {
+    return new ReleaseError(`${plan.head.slice(0, 7)} is not marked ready for release: run the pipeline on this commit with a clean tree until every stage passes.`, 'gate');
+  }
+  return undefined;
+}

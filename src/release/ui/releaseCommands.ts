@@ -1,0 +1,155 @@
+import * as vscode from 'vscode';
+import type { ViewNode } from '../../core/viewNode';
+import { describeFolder } from '../../folderStatus';
+import type { FolderStatus } from '../../folderStatus';
+import { pickFolder } from '../../ui/folderPicker';
+import type { WorkspaceModel } from '../../ui/workspaceModel';
+import type { ReleaseProgress } from '../releaseFlow';
+import type { ReleasePlan } from '../releasePlan';
+import type { VersionBump } from '../version/conventionalCommits';
+import { releaseEngine } from './releaseEngine';
+import type { ReleaseService } from './releaseService';
+
+/** Create Release (plan → choose version → gate → confirm → progress), registry sign-in, copy digest. */
+export function registerReleaseCommands(model: WorkspaceModel, service: ReleaseService, log: vscode.LogOutputChannel): vscode.Disposable {
+  return vscode.Disposable.from(
+    vscode.commands.registerCommand('conveyor.release.create', async (arg?: unknown) => {
+      if (!vscode.workspace.isTrusted) {
+        const choice = await vscode.window.showWarningMessage('Restricted Mode: Conveyor creates no release (git, docker) until you trust this workspace.', 'Manage Workspace Trust');
+        if (choice) await vscode.commands.executeCommand('workbench.trust.manage');
+        return;
+      }
+      const status = await pickFolder(model, typeof arg === 'string' ? arg : undefined, 'Release which folder?');
+      if (status) await createRelease(status.folder, service, log);
+    }),
+    vscode.commands.registerCommand('conveyor.release.signIn', async () => {
+      const host = await vscode.window.showInputBox({ title: 'Sign in to a container registry', prompt: 'Registry host, e.g. ghcr.io or 127.0.0.1:5000', value: model.activeFolder()?.image?.registry.split('/')[0] });
+      if (host) await service.signIn(host.trim());
+    }),
+    vscode.commands.registerCommand('conveyor.release.copyDigest', async (node?: ViewNode) => {
+      const reference = node?.tooltip?.match(/\S+@sha256:[0-9a-f]{64}/)?.[0];
+      if (!reference) return;
+      await vscode.env.clipboard.writeText(reference);
+      vscode.window.setStatusBarMessage(`Copied ${reference}`, 4000);
+    }),
+  );
+}
+
+async function createRelease(folder: string, service: ReleaseService, log: vscode.LogOutputChannel): Promise<void> {
+  const engine = releaseEngine();
+  let plan: ReleasePlan;
+  try {
+    const folderStatus = await statusOf(folder);
+    plan = await engine.planRelease(folderStatus);
+    const chosen = await chooseVersion(plan);
+    if (!chosen) return;
+    if (chosen !== plan.version) plan = await engine.planRelease(folderStatus, ['major', 'minor', 'patch'].includes(chosen) ? { bump: chosen as VersionBump } : { version: chosen });
+  } catch (error) {
+    void vscode.window.showErrorMessage(`Cannot plan a release: ${messageOf(error)}`);
+    return;
+  }
+  const problem = engine.gateProblem(plan);
+  let override: { reason: string } | undefined;
+  if (problem?.kind === 'gate') {
+    const choice = await vscode.window.showWarningMessage(problem.message, { modal: true, detail: 'Releasing anyway is recorded in the release (who, when, why).' }, 'Run Pipeline', 'Release Anyway…');
+    if (choice === 'Run Pipeline') await vscode.commands.executeCommand('conveyor.pipeline.run', folder);
+    if (choice !== 'Release Anyway…') return;
+    const reason = await vscode.window.showInputBox({ title: 'Why release a commit the pipeline did not mark ready?', prompt: 'Recorded in the release record', ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'A reason is required') });
+    if (!reason) return;
+    override = { reason: reason.trim() };
+  } else if (problem) {
+    void vscode.window.showErrorMessage(problem.message);
+    return;
+  }
+  const target = plan.image ? `${plan.image.repository}:${plan.version}` : 'no image';
+  const confirm = await vscode.window.showInformationMessage(
+    `Release v${plan.version}?`,
+    { modal: true, detail: `${plan.currentVersion} → ${plan.version} (${plan.reason})\nFrom ${plan.head.slice(0, 7)}, ${plan.commits.length} commit(s) since ${plan.previousTag ?? 'the start'}\nImage: ${target}\n\n${plan.changelog}` },
+    'Release',
+    'Release and Push',
+  );
+  if (!confirm) return;
+  await runRelease(plan, { override, pushGit: confirm === 'Release and Push' }, service, log);
+}
+
+async function runRelease(plan: ReleasePlan, choice: { override?: { reason: string }; pushGit: boolean }, service: ReleaseService, log: vscode.LogOutputChannel): Promise<void> {
+  const engine = releaseEngine();
+  const credentials = plan.image ? await service.credentialsFor(plan.image.host) : undefined;
+  const dockerHost = service.dockerHost();
+  try {
+    const record = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Releasing v${plan.version}`, cancellable: true },
+      async (progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        const report = progressReporter(progress, log);
+        return engine.executeRelease(plan, {
+          override: choice.override && { ...choice.override, by: vscode.env.machineId.slice(0, 8) },
+          pushGit: choice.pushGit,
+          credentials,
+          docker: plan.image ? engine.connectEngine(dockerHost) : undefined,
+          signal: abort.signal,
+          onProgress: report,
+        });
+      },
+    );
+    log.info(`Released ${record.tag} at ${record.commit}${record.image ? ` as ${record.image.repository}@${record.image.digest}` : ''}`);
+    service.invalidate(plan.folder);
+    void vscode.commands.executeCommand('conveyor.releases.focus');
+    void vscode.window.showInformationMessage(`Released ${record.tag}${record.image ? ` — ${record.image.repository}@${record.image.digest.slice(0, 19)}…` : ''}`);
+  } catch (error) {
+    const message = messageOf(error);
+    log.error(`Release v${plan.version} failed: ${message}`);
+    const unauthorized = /\b401\b|unauthorized|refused the credentials/i.test(message) && plan.image;
+    const choice = await vscode.window.showErrorMessage(`Release v${plan.version} failed, nothing was tagged: ${message}`, ...(unauthorized ? ['Sign In to Registry'] : []), 'Show Log');
+    if (choice === 'Show Log') log.show();
+    if (choice === 'Sign In to Registry' && plan.image) await service.signIn(plan.image.host);
+  }
+}
+
+function progressReporter(progress: vscode.Progress<{ message?: string; increment?: number }>, log: vscode.LogOutputChannel): (p: ReleaseProgress) => void {
+  const layers = new Map<string, { current: number; total: number; done: boolean }>();
+  let lastMessage = '';
+  return (p) => {
+    if (p.buildLine) log.trace(`[build] ${p.buildLine}`);
+    if (p.layer) {
+      const { id, status, current, total } = p.layer;
+      const known = layers.get(id) ?? { current: 0, total: 0, done: false };
+      layers.set(id, { current: current ?? known.current, total: total ?? known.total, done: known.done || /Pushed|already exists/.test(status) });
+      const all = [...layers.values()];
+      const mb = (n: number) => (n / 1048576).toFixed(1);
+      progress.report({ message: `${p.message}: ${all.filter((l) => l.done).length}/${all.length} layers, ${mb(all.reduce((a, l) => a + l.current, 0))}/${mb(all.reduce((a, l) => a + l.total, 0))} MB` });
+      return;
+    }
+    if (p.message !== lastMessage) {
+      lastMessage = p.message;
+      log.info(`[release] ${p.message}`);
+      progress.report({ message: p.message });
+    }
+  };
+}
+
+async function chooseVersion(plan: ReleasePlan): Promise<string | undefined> {
+  const semverInc = (bump: VersionBump) => {
+    const [major, minor, patch] = plan.currentVersion.split(/[.-]/).map(Number);
+    return bump === 'major' ? `${major + 1}.0.0` : bump === 'minor' ? `${major}.${minor + 1}.0` : `${major}.${minor}.${patch + 1}`;
+  };
+  const items: (vscode.QuickPickItem & { value: string })[] = [
+    ...(plan.bump ? [{ label: plan.version, description: `${plan.bump} — recommended`, detail: plan.reason, value: plan.version }] : []),
+    ...(['major', 'minor', 'patch'] as const).filter((b) => b !== plan.bump).map((b) => ({ label: semverInc(b), description: b, value: b })),
+    { label: 'Another version…', description: 'type it', value: '' },
+  ];
+  const picked = await vscode.window.showQuickPick(items, { title: `Release ${plan.currentVersion} → ?`, placeHolder: plan.bump ? undefined : plan.reason, ignoreFocusOut: true });
+  if (!picked) return undefined;
+  if (picked.value) return picked.value;
+  return vscode.window.showInputBox({ title: 'Release version', prompt: `Greater than ${plan.currentVersion}`, ignoreFocusOut: true, validateInput: (v) => (/^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/.test(v.trim()) ? undefined : 'A semantic version such as 2.0.0') });
+}
+
+/** A fresh look at the folder: the release must see the files as they are now, not as last watched. */
+function statusOf(folder: string): Promise<FolderStatus> {
+  return describeFolder(folder);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,117 @@
+import * as vscode from 'vscode';
+import type { FolderStatus } from '../../folderStatus';
+import type { WorkspaceModel } from '../../ui/workspaceModel';
+import type { ReleaseCatalog } from '../releaseCatalog';
+import type { RegistryCredentials } from '../registry/credentials';
+import { releaseEngine } from './releaseEngine';
+
+interface FolderReleases {
+  catalog?: ReleaseCatalog;
+  error?: string;
+  loading?: Promise<void>;
+  stale: boolean;
+}
+
+export interface ReleaseViewState {
+  catalog?: ReleaseCatalog;
+  loading: boolean;
+  error?: string;
+}
+
+const SECRET_PREFIX = 'conveyor.registry.';
+
+/**
+ * The releases of each folder (tags joined with the registry, read lazily while the view asks) and the
+ * registry credentials: the user's Docker config first, then what they entered, kept in SecretStorage.
+ */
+export class ReleaseService implements vscode.Disposable {
+  private readonly folders = new Map<string, FolderReleases>();
+  private readonly changed = new vscode.EventEmitter<string>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly model: WorkspaceModel,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly secrets: vscode.SecretStorage,
+  ) {}
+
+  /** Cached releases; a stale or missing catalog starts loading (git and registry calls, trusted only). */
+  viewState(folder: string): ReleaseViewState {
+    const state = this.stateOf(folder);
+    if (state.stale && !state.loading && vscode.workspace.isTrusted) state.loading = this.load(folder);
+    return { catalog: state.catalog, loading: state.loading !== undefined, error: state.error };
+  }
+
+  invalidate(folder?: string): void {
+    for (const [key, state] of this.folders) if (!folder || key === folder) state.stale = true;
+    if (folder && !this.folders.has(folder)) this.stateOf(folder);
+    this.changed.fire(folder ?? '');
+  }
+
+  async credentialsFor(host: string): Promise<RegistryCredentials | undefined> {
+    const stored = await this.secrets.get(SECRET_PREFIX + host);
+    if (stored) {
+      try {
+        return JSON.parse(stored) as RegistryCredentials;
+      } catch {
+        await this.secrets.delete(SECRET_PREFIX + host);
+      }
+    }
+    return releaseEngine().readDockerCredentials(host).catch(() => undefined);
+  }
+
+  /** Asks for a user and password (or token) and keeps them in SecretStorage, never in settings. */
+  async signIn(host: string): Promise<boolean> {
+    const username = await vscode.window.showInputBox({ title: `Sign in to ${host}`, prompt: 'User name', ignoreFocusOut: true });
+    if (!username) return false;
+    const password = await vscode.window.showInputBox({ title: `Sign in to ${host}`, prompt: `Password or access token for ${username}`, password: true, ignoreFocusOut: true });
+    if (!password) return false;
+    await this.secrets.store(SECRET_PREFIX + host, JSON.stringify({ username, password }));
+    this.log.info(`Stored credentials for ${host} in SecretStorage (user ${username})`);
+    this.invalidate();
+    return true;
+  }
+
+  async signOut(host: string): Promise<void> {
+    await this.secrets.delete(SECRET_PREFIX + host);
+    this.invalidate();
+  }
+
+  dockerHost(): string | undefined {
+    return vscode.workspace.getConfiguration('conveyor.release').get<string>('dockerHost') || process.env.DOCKER_HOST || undefined;
+  }
+
+  private async load(folder: string): Promise<void> {
+    const state = this.stateOf(folder);
+    const status: FolderStatus | undefined = this.model.statusOf(folder);
+    try {
+      if (!status?.git.isRepository) {
+        state.catalog = { releases: [] };
+        return;
+      }
+      const engine = releaseEngine();
+      const image = status.image && engine.imageTarget(status.image);
+      const registry = image && new engine.RegistryClient(image.host, await this.credentialsFor(image.host));
+      state.catalog = await engine.readReleaseCatalog(folder, image, registry);
+      state.error = undefined;
+      if (state.catalog.registryError) this.log.warn(`${status.name}: registry not checked: ${state.catalog.registryError}`);
+    } catch (error) {
+      state.error = error instanceof Error ? error.message : String(error);
+      this.log.error(`${status?.name ?? folder}: could not read releases: ${state.error}`);
+    } finally {
+      state.stale = false;
+      state.loading = undefined;
+      this.changed.fire(folder);
+    }
+  }
+
+  private stateOf(folder: string): FolderReleases {
+    let state = this.folders.get(folder);
+    if (!state) this.folders.set(folder, (state = { stale: true }));
+    return state;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
