@@ -4,9 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
-import { pack } from 'tar-fs';
+import { packDirectory } from '../../src/release/image/buildContext';
 import type { DockerEngine } from './dockerEngine';
 import { DOCKER_TOOLS } from './tools';
 
@@ -27,8 +26,7 @@ export async function ensureBaseImage(engine: DockerEngine): Promise<string> {
   const rootfs = busyboxRootfs();
   try {
     const [repo, tag] = BASE_IMAGE.split(':');
-    // tar-fs makes a streamx stream, which the engine reads like any Node Readable.
-    const tar = pack(rootfs, { map: (header) => ({ ...header, uid: 0, gid: 0 }) }) as unknown as Readable;
+    const tar = packDirectory(rootfs);
     const progress = await docker.importImage(tar, { repo, tag, changes: [`ENV PATH=${STANDARD_PATH}`, 'CMD ["sh"]'] });
     await followToEnd(docker, progress, `import of ${BASE_IMAGE}`);
   } finally {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
-import { pack } from 'tar-fs';
+import { packDirectory } from '../../src/release/image/buildContext';
 import { ensureBaseImage, followToEnd, startDockerEngine, startRegistry } from '../../scripts/docker/dockerHost';
 import type { DockerEngine, LocalRegistry } from '../../scripts/docker/dockerHost';
 
@@ -16,7 +16,7 @@ interface PushEvent {
 function contextWith(dockerfile: string): { tar: Readable; dispose: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'cnv-context-'));
   writeFileSync(path.join(dir, 'Dockerfile'), dockerfile);
-  return { tar: pack(dir) as unknown as Readable, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+  return { tar: packDirectory(dir), dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 async function timed<T>(timings: Record<string, number>, name: string, work: () => Promise<T>): Promise<T> {

@@ -2,9 +2,8 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
-import { pack } from 'tar-fs';
+import { packDirectory } from '../../src/release/image/buildContext';
 import { ensureBaseImage, followToEnd, startDockerEngine, startRegistry } from '../../scripts/docker/dockerHost';
 import type { DockerEngine, LocalRegistry, RegistryAccount } from '../../scripts/docker/dockerHost';
 import { readDockerCredentials } from '../../src/release/registry/dockerConfig';
@@ -23,7 +22,7 @@ async function buildImage(docker: Docker, base: string): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'cnv-context-'));
   try {
     writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${base}\nRUN echo shop-api > /app\n`);
-    const build = await docker.buildImage(pack(dir) as unknown as Readable, { t: IMAGE });
+    const build = await docker.buildImage(packDirectory(dir), { t: IMAGE });
     await followToEnd(docker, build, 'build');
   } finally {
     rmSync(dir, { recursive: true, force: true });
