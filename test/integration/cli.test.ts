@@ -110,3 +110,32 @@ describe('conveyor pipeline run, the built dist/cli.js (integration)', () => {
     assert.equal(conveyor(['pipeline', 'fly']).code, 2);
   });
 });
+
+describe('conveyor release, the built dist/cli.js (integration)', () => {
+  const ws = sampleWorkspace({ 'package.json': '{\n  "name": "lib",\n  "version": "0.9.0",\n  "scripts": { "test": "node -e 1" }\n}\n' }, { git: true, name: 'lib' });
+  after(() => ws.remove());
+  const git = (...args: string[]) => spawnSync('git', args, { cwd: ws.dir, encoding: 'utf8' }).stdout.trim();
+
+  it('refuses a commit the pipeline has not marked ready, explaining the override (exit 1)', () => {
+    const { code, stdout, stderr } = conveyor(['release', ws.dir]);
+    assert.equal(code, 1);
+    assert.match(stdout, /^Release lib: 0\.9\.0 → 0\.10\.0 \(minor/);
+    assert.match(stderr, /is not marked ready for release: run the pipeline .* \(or release anyway with --override "reason"\)/);
+    assert.equal(git('tag', '--list'), '');
+  });
+
+  it('releases a ready commit without an image as a version commit and an annotated tag, then lists it', () => {
+    git('config', 'user.name', 'CLI Tester');
+    git('config', 'user.email', 'cli@conveyor.invalid');
+    assert.equal(conveyor(['pipeline', 'run', ws.dir]).code, 0);
+    assert.equal(conveyor(['release', ws.dir, '--dry-run']).code, 0);
+    assert.equal(git('tag', '--list'), '', '--dry-run changes nothing');
+    const { code, stdout } = conveyor(['release', ws.dir, '--bump', 'major']);
+    assert.equal(code, 0, stdout);
+    assert.match(stdout, /Released v1\.0\.0 at [0-9a-f]{7}\n$/);
+    assert.equal(git('tag', '--list'), 'v1.0.0');
+    const listed = conveyor(['release', 'list', ws.dir]);
+    assert.match(listed.stdout, /^v1\.0\.0\s+[0-9a-f]{7}\s+\d{4}-\d\d-\d\d\s+no image$/m);
+    assert.equal(conveyor(['release', ws.dir, '--bump', 'sideways']).code, 2);
+  });
+});
