@@ -36,6 +36,8 @@ const builds = [
   { ...common, entryPoints: ['src/pipeline/run/engine.ts'], outfile: 'dist/pipelineEngine.js' },
   // Loaded on the first release or Releases view refresh (src/release/ui/releaseEngine.ts).
   { ...common, entryPoints: ['src/release/releaseEngine.ts'], outfile: 'dist/releaseEngine.js' },
+  // Loaded when remote CI is first needed (src/ci/ui/ciService.ts).
+  { ...common, entryPoints: ['src/ci/ciEngine.ts'], outfile: 'dist/ciEngine.js' },
 ];
 if (args.has('--tests')) {
   builds.push({ ...common, minify: false, sourcemap: 'inline', entryPoints: ['test/e2e/suite/index.ts'], outfile: 'out/test/suite/index.js', logOverride: { 'require-resolve-not-external': 'silent' } });

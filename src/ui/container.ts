@@ -5,6 +5,9 @@ import { registerPipelineStatusBar } from '../pipeline/ui/pipelineStatusBar';
 import { PipelineService } from '../pipeline/ui/pipelineService';
 import { registerReleaseCommands } from '../release/ui/releaseCommands';
 import { ReleaseService } from '../release/ui/releaseService';
+import { registerCiCommands } from '../ci/ui/ciCommands';
+import { CiService } from '../ci/ui/ciService';
+import { registerCiStatusBar } from '../ci/ui/ciStatusBar';
 import { registerConfigDiagnostics } from './configDiagnostics';
 import { registerConveyorViews } from './conveyorViews';
 import { RefreshManager } from './refreshManager';
@@ -22,6 +25,7 @@ export class Container implements vscode.Disposable {
   readonly refreshManager: RefreshManager;
   readonly pipeline: PipelineService;
   readonly release: ReleaseService;
+  readonly ci: CiService;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(secrets: vscode.SecretStorage) {
@@ -30,13 +34,15 @@ export class Container implements vscode.Disposable {
     this.refreshManager = new RefreshManager();
     this.pipeline = new PipelineService(this.model, this.log);
     this.release = new ReleaseService(this.model, this.log, secrets);
+    this.ci = new CiService(this.model, this.log, secrets);
     this.disposables.push(
       this.log,
       this.model,
       this.refreshManager,
       this.pipeline,
       this.release,
-      registerConveyorViews(this.model, this.refreshManager, this.pipeline, this.release),
+      this.ci,
+      registerConveyorViews(this.model, this.refreshManager, this.pipeline, this.release, this.ci),
       registerConfigDiagnostics(this.model),
       registerStatusDocuments(this.model),
       registerWorkspaceCommands(this.model, this.log),
@@ -44,6 +50,8 @@ export class Container implements vscode.Disposable {
       registerPipelineStatusBar(this.model, this.pipeline),
       registerBoardCommands(this.model),
       registerReleaseCommands(this.model, this.release, this.log),
+      registerCiCommands(this.model, this.ci, this.log),
+      registerCiStatusBar(this.model, this.ci),
     );
   }
 

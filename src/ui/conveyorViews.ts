@@ -11,12 +11,14 @@ import { NodeTreeProvider } from './nodeTreeProvider';
 import type { RefreshManager } from './refreshManager';
 import type { PipelineService } from '../pipeline/ui/pipelineService';
 import type { ReleaseService } from '../release/ui/releaseService';
+import type { CiService } from '../ci/ui/ciService';
 import type { WorkspaceModel } from './workspaceModel';
 
 /** What a view may need beyond the folder's status. */
 export interface ViewContext {
   pipeline: Pick<PipelineService, 'viewState'>;
   release: Pick<ReleaseService, 'viewState'>;
+  ci: Pick<CiService, 'viewState'>;
 }
 
 interface ViewSpec {
@@ -32,7 +34,7 @@ interface ViewSpec {
 export const VIEW_SPECS: ViewSpec[] = [
   { id: 'conveyor.board', nodes: boardNodes, needsGit: true },
   { id: 'conveyor.pipeline', nodes: (status, context) => pipelineNodes(status, context.pipeline.viewState(status.folder)), needsGit: true, runsCommands: true },
-  { id: 'conveyor.ci', nodes: ciNodes },
+  { id: 'conveyor.ci', nodes: (status, context) => ciNodes(status, context.ci.viewState(status.folder)) },
   { id: 'conveyor.releases', nodes: (status, context) => releaseNodes(status, context.release.viewState(status.folder)), needsGit: true, runsCommands: true },
   { id: 'conveyor.environments', nodes: environmentNodes, runsCommands: true },
   { id: 'conveyor.errors', nodes: errorNodes },
@@ -40,8 +42,8 @@ export const VIEW_SPECS: ViewSpec[] = [
   { id: 'conveyor.goals', nodes: goalNodes },
 ];
 
-export function registerConveyorViews(model: WorkspaceModel, refreshManager: RefreshManager, pipeline: PipelineService, release: ReleaseService): vscode.Disposable {
-  const context: ViewContext = { pipeline, release };
+export function registerConveyorViews(model: WorkspaceModel, refreshManager: RefreshManager, pipeline: PipelineService, release: ReleaseService, ci: CiService): vscode.Disposable {
+  const context: ViewContext = { pipeline, release, ci };
   const disposables: vscode.Disposable[] = [];
   for (const spec of VIEW_SPECS) {
     const provider = new NodeTreeProvider(async () => {
@@ -54,6 +56,8 @@ export function registerConveyorViews(model: WorkspaceModel, refreshManager: Ref
     });
     const view = vscode.window.createTreeView(spec.id, { treeDataProvider: provider, showCollapseAll: false });
     refreshManager.register(spec.id, view, () => provider.refresh());
+    // Remote CI polls only while its view is visible (or a followed run is in progress).
+    if (spec.id === 'conveyor.ci') disposables.push(view.onDidChangeVisibility((e) => ci.setViewVisible(e.visible)));
     disposables.push(view, provider);
   }
   const updateContext = () =>
@@ -67,6 +71,7 @@ export function registerConveyorViews(model: WorkspaceModel, refreshManager: Ref
     vscode.workspace.onDidGrantWorkspaceTrust(() => refreshManager.requestRefresh()),
     pipeline.onDidChange(() => refreshManager.requestRefresh('conveyor.pipeline')),
     release.onDidChange(() => refreshManager.requestRefresh('conveyor.releases')),
+    ci.onDidChange(() => refreshManager.requestRefresh('conveyor.ci')),
     // New commits and tags may mean new releases; the registry is asked again only if the view is shown.
     model.onDidChange(() => release.invalidate()),
   );

@@ -1,6 +1,7 @@
 // One HTTP exchange with a registry or its token service, with the failures that happen before any
 // status code (refused, unknown host, TLS, timeout) turned into RegistryErrors that say what to check.
 import { RegistryError } from './registryError';
+import { networkReason } from '../../core/networkReason';
 
 export interface RegistryHttpOptions {
   fetch: typeof fetch;
@@ -46,7 +47,7 @@ export class RegistryHttp {
     if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
       return new RegistryError('timeout', `${capitalize(peer)} did not answer within ${formatSeconds(this.options.timeoutMs)}`);
     }
-    return new RegistryError('unreachable', `Cannot reach ${peer}: ${networkReason(error)}`, undefined, { cause: error });
+    return new RegistryError('unreachable', `Cannot reach ${peer}: ${networkReason(error, HTTPS_MISMATCH)}`, undefined, { cause: error });
   }
 }
 
@@ -55,30 +56,6 @@ export async function discard(response: Response): Promise<void> {
   await response.body?.cancel().catch(() => undefined);
 }
 
-/** undici reports `TypeError: fetch failed` with the system error as its cause. */
-function networkReason(error: unknown): string {
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  const code = typeof cause === 'object' && cause !== null && 'code' in cause ? String(cause.code) : '';
-  const reasons: Record<string, string> = {
-    ECONNREFUSED: 'connection refused',
-    ENOTFOUND: 'host not found',
-    EAI_AGAIN: 'host not found (DNS lookup failed)',
-    ECONNRESET: 'the connection was reset',
-    EHOSTUNREACH: 'host unreachable',
-    ENETUNREACH: 'network unreachable',
-    ETIMEDOUT: 'the connection timed out',
-    UND_ERR_SOCKET: 'the connection closed unexpectedly',
-    ERR_SSL_WRONG_VERSION_NUMBER: 'it does not speak HTTPS on this port (for a plain-HTTP registry, write its address with http://)',
-  };
-  if (reasons[code]) {
-    return reasons[code];
-  }
-  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
-    return `its TLS certificate is not trusted (${code})`;
-  }
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return code ? `${message} (${code})` : message;
-}
 
 export function formatSeconds(ms: number): string {
   return `${Math.round(ms / 100) / 10} s`;
@@ -87,3 +64,6 @@ export function formatSeconds(ms: number): string {
 export function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/** A plain-HTTP registry addressed as HTTPS fails its handshake with this code. */
+const HTTPS_MISMATCH = { ERR_SSL_WRONG_VERSION_NUMBER: 'it does not speak HTTPS on this port (for a plain-HTTP registry, write its address with http://)' };

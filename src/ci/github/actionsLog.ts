@@ -1,0 +1,147 @@
+// A GitHub Actions job log made readable in an editor: the runner stamps every line with a UTC time and
+// brackets collapsible parts with `##[group]`/`##[endgroup]`. The timestamps go (they double every
+// line's width), groups and the job's steps become sections to fold, and `##[error]`/`##[warning]` lines
+// are kept verbatim and indexed so the editor can jump to the first failure.
+import type { CiStep } from '../ciModel';
+
+export interface LogSection {
+  /** The group's title (`Run npm test`) or the step's name. */
+  name: string;
+  /** 0-based, inclusive, indexes into `lines`. */
+  startLine: number;
+  endLine: number;
+  kind: 'step' | 'group';
+  stepNumber?: number;
+}
+
+export interface ParsedActionsLog {
+  lines: string[];
+  /** By start line, the enclosing section first when two start on the same line (a step and its first group). */
+  sections: LogSection[];
+  errorLines: number[];
+  warningLines: number[];
+}
+
+// `2024-01-15T10:00:01.1234567Z ` — seven fractional digits in practice; any number is accepted.
+const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?/;
+/** `YYYY-MM-DDTHH:MM:SS`: ISO times in UTC compare as strings, which is all step matching needs. */
+const SECOND_LENGTH = 19;
+const ESC = String.fromCharCode(27);
+// SGR colours and cursor sequences that some tools print even without a terminal.
+const ANSI = new RegExp(`${ESC}\\[[0-9;?]*[A-Za-z]`, 'g');
+const GROUP = '##[group]';
+const END_GROUP = '##[endgroup]';
+const ERROR = '##[error]';
+const WARNING = '##[warning]';
+
+interface Scan {
+  lines: string[];
+  /** The second each line was written in; a line without a stamp inherits the previous one's. */
+  seconds: string[];
+  groups: LogSection[];
+  errorLines: number[];
+  warningLines: number[];
+}
+
+/** `steps` are the job's steps (with `startedAt`) from the jobs API; without them only groups become sections. */
+export function parseActionsLog(text: string, steps: readonly CiStep[] = []): ParsedActionsLog {
+  const scan = scanLines(text);
+  const stepSections = sectionsOfSteps(scan, steps);
+  const sections = [...stepSections, ...scan.groups].sort((a, b) => a.startLine - b.startLine || b.endLine - a.endLine);
+  return { lines: scan.lines, sections, errorLines: scan.errorLines, warningLines: scan.warningLines };
+}
+
+function scanLines(text: string): Scan {
+  const scan: Scan = { lines: [], seconds: [], groups: [], errorLines: [], warningLines: [] };
+  const open: { name: string; startLine: number }[] = [];
+  const raw = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split('\n');
+  if (raw[raw.length - 1] === '') raw.pop();
+  let second = '';
+  for (const rawLine of raw) {
+    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+    const stamp = TIMESTAMP.exec(line);
+    if (stamp) second = line.slice(0, SECOND_LENGTH);
+    let content = stamp ? line.slice(stamp[0].length) : line;
+    if (content.includes(ESC)) content = content.replace(ANSI, '');
+    if (content.startsWith(END_GROUP)) {
+      closeGroup(scan, open.pop());
+      continue;
+    }
+    const index = scan.lines.length;
+    if (content.startsWith(GROUP)) {
+      content = content.slice(GROUP.length);
+      open.push({ name: content, startLine: index });
+    } else if (content.startsWith(ERROR)) {
+      scan.errorLines.push(index);
+    } else if (content.startsWith(WARNING)) {
+      scan.warningLines.push(index);
+    }
+    scan.lines.push(content);
+    scan.seconds.push(second);
+  }
+  // A log cut short (a cancelled job) can leave a group open: it runs to the end.
+  while (open.length > 0) closeGroup(scan, open.pop());
+  scan.groups.sort((a, b) => a.startLine - b.startLine);
+  return scan;
+}
+
+function closeGroup(scan: Scan, group: { name: string; startLine: number } | undefined): void {
+  if (group) scan.groups.push({ name: group.name, startLine: group.startLine, endLine: Math.max(group.startLine, scan.lines.length - 1), kind: 'group' });
+}
+
+/**
+ * The log has no step markers, so each step is placed by time: its first line is the first one written in
+ * or after the second it started (the API gives seconds). Steps that start within the same second as the
+ * previous one ends would start too early, so a group titled like the step (`Run npm test`, GitHub's
+ * default step name) wins when there is one nearby.
+ */
+function sectionsOfSteps(scan: Scan, steps: readonly CiStep[]): LogSection[] {
+  if (scan.lines.length === 0) return [];
+  const starts: { step: CiStep; line: number }[] = [];
+  let previous = -1;
+  for (const step of [...steps].sort((a, b) => a.number - b.number)) {
+    if (step.state === 'skipped' || step.state === 'queued') continue;
+    const line = starts.length === 0 && step.startedAt ? 0 : stepStart(scan, step, previous);
+    if (line === undefined) continue;
+    starts.push({ step, line });
+    previous = line;
+  }
+  return starts.map(({ step, line }, i) => ({
+    name: step.name,
+    startLine: line,
+    endLine: i + 1 < starts.length ? starts[i + 1].line - 1 : scan.lines.length - 1,
+    kind: 'step',
+    stepNumber: step.number,
+  }));
+}
+
+function stepStart(scan: Scan, step: CiStep, previous: number): number | undefined {
+  const second = step.startedAt ? utcSecond(step.startedAt) : undefined;
+  if (second === undefined) return titledGroup(scan, step.name, previous, scan.lines.length - 1);
+  const byTime = firstLineFrom(scan, previous + 1, second);
+  if (byTime === undefined) return undefined;
+  // Only up to the end of the step's starting second, so that a later step of the same name is not taken.
+  return titledGroup(scan, step.name, previous, lastLineOfSecond(scan, byTime)) ?? byTime;
+}
+
+function titledGroup(scan: Scan, name: string, after: number, last: number): number | undefined {
+  return scan.groups.find((g) => g.name === name && g.startLine > after && g.startLine <= last)?.startLine;
+}
+
+function firstLineFrom(scan: Scan, from: number, second: string): number | undefined {
+  for (let i = from; i < scan.seconds.length; i++) {
+    if (scan.seconds[i] >= second) return i;
+  }
+  return undefined;
+}
+
+function lastLineOfSecond(scan: Scan, line: number): number {
+  let last = line;
+  while (last + 1 < scan.seconds.length && scan.seconds[last + 1] === scan.seconds[line]) last++;
+  return last;
+}
+
+function utcSecond(iso: string): string | undefined {
+  const time = Date.parse(iso);
+  return Number.isNaN(time) ? undefined : new Date(time).toISOString().slice(0, SECOND_LENGTH);
+}

@@ -1,0 +1,197 @@
+import * as vscode from 'vscode';
+import type { FolderStatus } from '../../folderStatus';
+import { loadBundle } from '../../ui/lazyBundle';
+import type { WorkspaceModel } from '../../ui/workspaceModel';
+import type * as Engine from '../ciEngine';
+import type { CiPoller, GitHubSource, JenkinsSource } from '../ciPoller';
+import { headCi } from '../ciStatus';
+import type { HeadCi } from '../ciStatus';
+import type { CiViewState } from './ciNodes';
+
+const GITHUB_TOKEN_SECRET = 'conveyor.ci.githubToken';
+const jenkinsSecret = (url: string) => `conveyor.ci.jenkins.${url}`;
+
+export function ciEngine(): typeof Engine {
+  return loadBundle<typeof Engine>('ciEngine.js');
+}
+
+interface FolderCi {
+  /** What the poller was built for; a change (new branch, new repo, new URL) rebuilds it. */
+  key: string;
+  poller: CiPoller;
+  github?: { client: InstanceType<typeof Engine.GitHubActionsClient>; owner: string; repo: string };
+  jenkins?: { client: InstanceType<typeof Engine.JenkinsClient> };
+}
+
+/**
+ * Remote CI per folder: builds the clients (GitHub through VS Code's GitHub sign-in or a stored token,
+ * Jenkins with a stored API token), runs one poller per folder that polls only while the CI view is
+ * visible or a followed run is in progress, and tells the view and the status bar.
+ */
+export class CiService implements vscode.Disposable {
+  private readonly folders = new Map<string, FolderCi>();
+  private readonly changed = new vscode.EventEmitter<string>();
+  readonly onDidChange = this.changed.event;
+  private visible = false;
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+
+  constructor(
+    private readonly model: WorkspaceModel,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly secrets: vscode.SecretStorage,
+  ) {
+    this.disposables.push(
+      model.onDidChange(() => void this.sync()),
+      vscode.authentication.onDidChangeSessions((e) => e.provider.id === 'github' && void this.rebuild()),
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('conveyor.ci') && void this.rebuild()),
+    );
+    void model.ready.then(() => this.sync());
+  }
+
+  viewState(folder: string): CiViewState {
+    return this.folders.get(folder)?.poller.state ?? {};
+  }
+
+  head(folder: string): HeadCi | undefined {
+    const state = this.folders.get(folder)?.poller.state;
+    const status = this.model.statusOf(folder);
+    if (!state || !status) return undefined;
+    return headCi([...(state.github?.runs ?? []), ...[...(state.jenkins?.builds.values() ?? [])].flat()], status.git.head);
+  }
+
+  setViewVisible(visible: boolean): void {
+    this.visible = visible;
+    for (const entry of this.folders.values()) entry.poller.setVisible(visible);
+  }
+
+  async refresh(folder?: string): Promise<void> {
+    await Promise.all([...this.folders].filter(([key]) => !folder || key === folder).map(([, entry]) => entry.poller.refresh()));
+  }
+
+  watch(folder: string, runId: string | undefined): void {
+    this.folders.get(folder)?.poller.watch(runId);
+  }
+
+  github(folder: string): FolderCi['github'] {
+    return this.folders.get(folder)?.github;
+  }
+
+  jenkins(folder: string): FolderCi['jenkins'] {
+    return this.folders.get(folder)?.jenkins;
+  }
+
+  /** VS Code's GitHub sign-in first; where it is unavailable (GitHub Enterprise without it, offline hosts) a token. */
+  async signInGitHub(): Promise<void> {
+    try {
+      const session = await vscode.authentication.getSession('github', ['repo'], { createIfNone: true });
+      if (session) {
+        await this.rebuild();
+        return;
+      }
+    } catch (error) {
+      this.log.warn(`GitHub sign-in is not available here: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const token = await vscode.window.showInputBox({ title: 'GitHub token', prompt: 'A personal access token with repo and workflow scopes (kept in SecretStorage)', password: true, ignoreFocusOut: true });
+    if (!token) return;
+    await this.secrets.store(GITHUB_TOKEN_SECRET, token.trim());
+    await this.rebuild();
+  }
+
+  async signInJenkins(url: string): Promise<void> {
+    const user = await vscode.window.showInputBox({ title: `Jenkins ${url}`, prompt: 'User name', ignoreFocusOut: true });
+    if (!user) return;
+    const apiToken = await vscode.window.showInputBox({ title: `Jenkins ${url}`, prompt: `API token of ${user} (Jenkins › user › Configure › API Token)`, password: true, ignoreFocusOut: true });
+    if (!apiToken) return;
+    await this.secrets.store(jenkinsSecret(url), JSON.stringify({ user, apiToken }));
+    await this.rebuild();
+  }
+
+  private async rebuild(): Promise<void> {
+    for (const entry of this.folders.values()) entry.poller.dispose();
+    this.folders.clear();
+    await this.sync();
+  }
+
+  /** Creates, keeps or replaces each folder's poller to match its CI setup and branch. */
+  private async sync(): Promise<void> {
+    const live = new Set<string>();
+    for (const status of this.model.folders()) {
+      live.add(status.folder);
+      const key = JSON.stringify([status.ci.githubRepository, status.ci.jenkinsUrl, status.config.config.ci?.jenkins?.jobs, status.git.branch, this.githubApiUrl(status)]);
+      const known = this.folders.get(status.folder);
+      if (known?.key === key) continue;
+      known?.poller.dispose();
+      this.folders.delete(status.folder);
+      if (!vscode.workspace.isTrusted || (!usesActions(status) && !status.ci.jenkinsUrl)) continue;
+      try {
+        this.folders.set(status.folder, await this.create(status, key));
+      } catch (error) {
+        this.log.error(`${status.name}: CI unavailable: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    for (const [folder, entry] of this.folders) {
+      if (!live.has(folder)) {
+        entry.poller.dispose();
+        this.folders.delete(folder);
+      }
+    }
+    this.changed.fire('');
+  }
+
+  private async create(status: FolderStatus, key: string): Promise<FolderCi> {
+    const engine = ciEngine();
+    const repo = usesActions(status) ? status.ci.githubRepository : undefined;
+    const github = repo ? { client: new engine.GitHubActionsClient({ baseUrl: this.githubApiUrl(status), token: await this.githubToken(), userAgent: 'conveyor-vscode' }), ...repo } : undefined;
+    const jenkinsUrl = status.ci.jenkinsUrl;
+    const jenkinsAuth = jenkinsUrl ? await this.jenkinsAuth(jenkinsUrl) : undefined;
+    const jenkins = jenkinsUrl ? { client: new engine.JenkinsClient({ url: jenkinsUrl, ...jenkinsAuth }) } : undefined;
+    const githubSource: GitHubSource | undefined = github && {
+      owner: github.owner,
+      repo: github.repo,
+      runsFor: (o, r, q, etag) => github.client.runsFor(o, r, q, etag),
+      jobsFor: (o, r, id, etag) => github.client.jobsFor(o, r, id, etag),
+      rateBudget: () => github.client.rateBudget(),
+    };
+    const jenkinsSource: JenkinsSource | undefined = jenkins && {
+      jobs: () => jenkins.client.jobs(),
+      builds: (name, limit) => jenkins.client.builds(name, limit),
+      queue: async () => (await jenkins.client.queue()).map((item) => ({ name: item.name, why: item.why })),
+    };
+    const poller = new engine.CiPoller({ github: githubSource, jenkins: jenkinsSource, jenkinsJobs: status.config.config.ci?.jenkins?.jobs, branch: status.git.branch }, () => this.changed.fire(status.folder));
+    poller.setVisible(this.visible);
+    // One look at startup, so the status bar knows HEAD's state; after that, only while shown or followed.
+    void poller.refresh();
+    return { key, poller, github, jenkins };
+  }
+
+  private githubApiUrl(status: FolderStatus): string | undefined {
+    const setting = vscode.workspace.getConfiguration('conveyor.ci.github').get<string>('apiUrl');
+    if (setting) return setting.replace(/\/$/, '');
+    const enterprise = status.config.config.ci?.github?.enterpriseUrl;
+    return enterprise ? `${enterprise.replace(/\/$/, '')}/api/v3` : undefined;
+  }
+
+  private async githubToken(): Promise<string | undefined> {
+    const session = await Promise.resolve(vscode.authentication.getSession('github', ['repo'], { silent: true })).catch(() => undefined);
+    return session?.accessToken ?? (await this.secrets.get(GITHUB_TOKEN_SECRET));
+  }
+
+  private async jenkinsAuth(url: string): Promise<{ user?: string; apiToken?: string } | undefined> {
+    const stored = await this.secrets.get(jenkinsSecret(url));
+    try {
+      return stored ? (JSON.parse(stored) as { user: string; apiToken: string }) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  dispose(): void {
+    for (const entry of this.folders.values()) entry.poller.dispose();
+    vscode.Disposable.from(...this.disposables).dispose();
+  }
+}
+
+/** Actions runs are asked for only where the folder has workflows or conveyor.yml names the repository. */
+function usesActions(status: FolderStatus): boolean {
+  return status.ci.githubRepository !== undefined && (status.ci.githubWorkflows.length > 0 || status.config.config.ci?.github !== undefined);
+}

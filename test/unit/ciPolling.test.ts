@@ -1,0 +1,128 @@
+import * as assert from 'node:assert/strict';
+import type { CiJob, CiRun, Conditional } from '../../src/ci/ciModel';
+import { CiPoller } from '../../src/ci/ciPoller';
+import type { Clock, GitHubSource } from '../../src/ci/ciPoller';
+import { ACTIVE_POLL_MS, IDLE_POLL_MS, nextPollDelay } from '../../src/ci/ciPolling';
+import { headCi } from '../../src/ci/ciStatus';
+
+function run(id: string, state: CiRun['state'], extra: Partial<CiRun> = {}): CiRun {
+  return { provider: 'github', id, name: 'CI', number: Number(id), state, rawStatus: state, commit: 'abc', url: `https://github.com/acme/shop/actions/runs/${id}`, ...extra };
+}
+
+/** A clock whose timers fire only when the test advances time. */
+class FakeClock implements Clock {
+  time = 0;
+  private timers: { at: number; fn: () => void; id: number }[] = [];
+  private next = 1;
+  now = () => this.time;
+  setTimeout = (fn: () => void, ms: number) => {
+    const id = this.next++;
+    this.timers.push({ at: this.time + ms, fn, id });
+    return id;
+  };
+  clearTimeout = (handle: unknown) => void (this.timers = this.timers.filter((t) => t.id !== handle));
+  async advance(ms: number): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    const end = this.time + ms;
+    for (;;) {
+      const due = this.timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      this.timers = this.timers.filter((t) => t !== due);
+      this.time = due.at;
+      due.fn();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    this.time = end;
+  }
+}
+
+function source(runs: () => CiRun[]): GitHubSource & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    owner: 'acme',
+    repo: 'shop',
+    calls,
+    runsFor: (_o, _r, _q, etag): Promise<Conditional<CiRun[]>> => {
+      calls.push('runs');
+      const data = runs();
+      const tag = JSON.stringify(data);
+      if (etag === tag) return Promise.resolve({ changed: false });
+      return Promise.resolve({ changed: true, data, etag: tag });
+    },
+    jobsFor: (_o, _r, id): Promise<Conditional<CiJob[]>> => {
+      calls.push(`jobs ${id}`);
+      return Promise.resolve({ changed: true, data: [{ id: `${id}-1`, name: 'build', state: 'passed', rawStatus: 'completed', steps: [] }] });
+    },
+    rateBudget: () => undefined,
+  };
+}
+
+describe('remote CI polling (unit)', () => {
+  it('asks nothing while the view is hidden, once a minute while visible, every 10 s while a run is active', () => {
+    const now = 0;
+    assert.equal(nextPollDelay({ visible: false, watchingActiveRun: false, anyActiveRun: true, now }), undefined);
+    assert.equal(nextPollDelay({ visible: true, watchingActiveRun: false, anyActiveRun: false, now }), IDLE_POLL_MS);
+    assert.equal(nextPollDelay({ visible: true, watchingActiveRun: false, anyActiveRun: true, now }), ACTIVE_POLL_MS);
+    assert.equal(nextPollDelay({ visible: false, watchingActiveRun: true, anyActiveRun: true, now }), ACTIVE_POLL_MS, 'a followed run is polled even when hidden');
+    assert.equal(nextPollDelay({ visible: true, watchingActiveRun: false, anyActiveRun: false, retryAfterMs: 120_000, now }), 120_000);
+    assert.equal(nextPollDelay({ visible: true, watchingActiveRun: true, anyActiveRun: true, budget: { limit: 5000, remaining: 1, resetAt: 900_000 }, now }), 900_000, 'an exhausted budget waits for the reset');
+    assert.equal(nextPollDelay({ visible: true, watchingActiveRun: true, anyActiveRun: true, budget: { limit: 5000, remaining: 100, resetAt: 3_000_000 }, now }), 60_000);
+  });
+
+  it('says what HEAD’s CI is: a failure wins, then running, counting only the newest attempt of each workflow', () => {
+    assert.equal(headCi([], 'abc').state, 'none');
+    assert.equal(headCi([run('1', 'passed'), run('2', 'failed', { name: 'Lint' })], 'abc').state, 'failed');
+    assert.equal(headCi([run('1', 'failed', { startedAt: '2026-01-01T00:00:00Z' }), run('2', 'passed', { startedAt: '2026-01-01T01:00:00Z' })], 'abc').state, 'passed', 'a re-run that passed replaces the failure');
+    assert.equal(headCi([run('1', 'running'), run('2', 'passed', { name: 'Lint' })], 'abc').run?.id, '1');
+    assert.equal(headCi([run('1', 'passed', { commit: 'other' })], 'abc').state, 'none');
+  });
+
+  it('polls with a fake clock: nothing hidden, jobs of a finished run fetched once, active runs every 10 s', async () => {
+    const clock = new FakeClock();
+    let runs = [run('7', 'running')];
+    const github = source(() => runs);
+    const poller = new CiPoller({ github, branch: 'main' }, () => undefined, clock);
+    await clock.advance(10 * 60_000);
+    assert.deepEqual(github.calls, [], 'hidden and not following: no request');
+
+    poller.setVisible(true);
+    await clock.advance(1);
+    assert.deepEqual(github.calls, ['runs', 'jobs 7']);
+    github.calls.length = 0;
+    await clock.advance(60_000);
+    assert.equal(github.calls.filter((c) => c === 'runs').length, 6, 'running: every 10 s');
+
+    runs = [run('7', 'passed')];
+    github.calls.length = 0;
+    await clock.advance(10_000);
+    assert.deepEqual(github.calls, ['runs', 'jobs 7'], 'the jobs are fetched once more after the run finished');
+    github.calls.length = 0;
+    await clock.advance(5 * 60_000);
+    assert.deepEqual(github.calls, ['runs', 'runs', 'runs', 'runs', 'runs'], 'idle: once a minute, and the finished run’s jobs never again');
+    poller.setVisible(false);
+    github.calls.length = 0;
+    await clock.advance(10 * 60_000);
+    assert.deepEqual(github.calls, []);
+    poller.dispose();
+  });
+
+  it('backs off after an error and shows it, keeping the last runs', async () => {
+    const clock = new FakeClock();
+    let failing = false;
+    const github = source(() => {
+      if (failing) throw Object.assign(new Error('GitHub rate limit exhausted: resets in 10 min'), { kind: 'rate-limited', retryAfterMs: 600_000 });
+      return [run('1', 'passed')];
+    });
+    const poller = new CiPoller({ github }, () => undefined, clock);
+    poller.setVisible(true);
+    await clock.advance(1);
+    failing = true;
+    await clock.advance(60_000);
+    assert.match(poller.state.github?.error ?? '', /rate limit exhausted/);
+    assert.equal(poller.state.github?.runs.length, 1, 'the last known runs stay');
+    github.calls.length = 0;
+    await clock.advance(599_000 - 60_000);
+    assert.deepEqual(github.calls, [], 'waits for the time the server asked');
+    poller.dispose();
+  });
+});
