@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 
 export const CI_LOG_SCHEME = 'conveyor-ci-log';
+const FOLDING_SETTLE_MS = 400;
 
 interface LogContent {
   text: string;
@@ -30,7 +31,9 @@ export class CiLogDocuments implements vscode.TextDocumentContentProvider, vscod
     this.changed.fire(uri);
     const doc = await vscode.workspace.openTextDocument(uri);
     const editor = await vscode.window.showTextDocument(doc, { preview: true });
-    // Fold every step, then open the one where the first error is.
+    // Fold every step, then open the one where the first error is. The editor asks for folding ranges
+    // after it shows the document, so give it a moment before folding them.
+    await new Promise((resolve) => setTimeout(resolve, FOLDING_SETTLE_MS));
     await vscode.commands.executeCommand('editor.foldAll');
     if (options.revealLine !== undefined) {
       const position = new vscode.Position(options.revealLine, 0);
