@@ -47,7 +47,7 @@ export function installVscodeStub(folder: string): void {
   const event = () => ({ dispose: () => undefined });
   // A plain object (not a Proxy) at the top: bundlers copy the module's own keys when importing it.
   const namespaces = ['commands', 'languages', 'Uri', 'RelativePattern', 'ThemeIcon', 'ThemeColor', 'TreeItem', 'TreeItemCollapsibleState',
-    'MarkdownString', 'StatusBarAlignment', 'Range', 'Position', 'Diagnostic', 'DiagnosticSeverity', 'extensions', 'env'];
+    'MarkdownString', 'StatusBarAlignment', 'Range', 'Position', 'Diagnostic', 'DiagnosticSeverity', 'extensions', 'env', 'authentication', 'tests'];
   const api = {
     ...Object.fromEntries(namespaces.map((n) => [n, inert()])),
     EventEmitter,

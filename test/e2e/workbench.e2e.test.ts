@@ -77,7 +77,12 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
     const pipeline = await viewPane(page, 'Pipeline');
     await pipeline.locator('.monaco-list-row', { hasText: 'security' }).waitFor({ timeout: 30_000 });
     assert.deepEqual((await treeRows(pipeline)).map((r) => r.split(' ')[0]), ['lint', 'build', 'security', 'test', 'test:e2e']);
-    assert.match((await treeRows(await viewPane(page, 'CI')))[0] ?? '', /ci\.yml GitHub Actions/);
+    const ciPane = await viewPane(page, 'CI');
+    await ciPane.locator('.monaco-list-row', { hasText: 'ci.yml' }).waitFor({ timeout: 30_000 });
+    const ciRows = await treeRows(ciPane);
+    assert.equal(ciRows[0], 'GitHub Actions');
+    assert.ok(ciRows.includes('ci.yml workflow file'), ciRows.join('\n'));
+    assert.ok(ciRows.some((r) => r.startsWith('No GitHub repository')), 'says why no runs are shown');
     assert.match((await treeRows(await viewPane(page, 'Releases')))[0] ?? '', /127\.0\.0\.1:5000\/demo-service/);
     assert.deepEqual(await treeRows(await viewPane(page, 'Uptime')), ['home page http://127.0.0.1:8080/']);
 

@@ -1,39 +1,13 @@
 import * as assert from 'node:assert/strict';
 import type { CiJob, CiRun, Conditional } from '../../src/ci/ciModel';
 import { CiPoller } from '../../src/ci/ciPoller';
-import type { Clock, GitHubSource } from '../../src/ci/ciPoller';
+import type { GitHubSource } from '../../src/ci/ciPoller';
+import { VirtualClock } from '../support/virtualClock';
 import { ACTIVE_POLL_MS, IDLE_POLL_MS, nextPollDelay } from '../../src/ci/ciPolling';
 import { headCi } from '../../src/ci/ciStatus';
 
 function run(id: string, state: CiRun['state'], extra: Partial<CiRun> = {}): CiRun {
   return { provider: 'github', id, name: 'CI', number: Number(id), state, rawStatus: state, commit: 'abc', url: `https://github.com/acme/shop/actions/runs/${id}`, ...extra };
-}
-
-/** A clock whose timers fire only when the test advances time. */
-class FakeClock implements Clock {
-  time = 0;
-  private timers: { at: number; fn: () => void; id: number }[] = [];
-  private next = 1;
-  now = () => this.time;
-  setTimeout = (fn: () => void, ms: number) => {
-    const id = this.next++;
-    this.timers.push({ at: this.time + ms, fn, id });
-    return id;
-  };
-  clearTimeout = (handle: unknown) => void (this.timers = this.timers.filter((t) => t.id !== handle));
-  async advance(ms: number): Promise<void> {
-    await new Promise((resolve) => setImmediate(resolve));
-    const end = this.time + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((t) => t !== due);
-      this.time = due.at;
-      due.fn();
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    this.time = end;
-  }
 }
 
 function source(runs: () => CiRun[]): GitHubSource & { calls: string[] } {
@@ -78,7 +52,7 @@ describe('remote CI polling (unit)', () => {
   });
 
   it('polls with a fake clock: nothing hidden, jobs of a finished run fetched once, active runs every 10 s', async () => {
-    const clock = new FakeClock();
+    const clock = new VirtualClock();
     let runs = [run('7', 'running')];
     const github = source(() => runs);
     const poller = new CiPoller({ github, branch: 'main' }, () => undefined, clock);
@@ -107,7 +81,7 @@ describe('remote CI polling (unit)', () => {
   });
 
   it('backs off after an error and shows it, keeping the last runs', async () => {
-    const clock = new FakeClock();
+    const clock = new VirtualClock();
     let failing = false;
     const github = source(() => {
       if (failing) throw Object.assign(new Error('GitHub rate limit exhausted: resets in 10 min'), { kind: 'rate-limited', retryAfterMs: 600_000 });
