@@ -38,6 +38,8 @@ const builds = [
   { ...common, entryPoints: ['src/release/releaseEngine.ts'], outfile: 'dist/releaseEngine.js' },
   // Loaded when remote CI is first needed (src/ci/ui/ciService.ts).
   { ...common, entryPoints: ['src/ci/ciEngine.ts'], outfile: 'dist/ciEngine.js' },
+  // Loaded on the first Start Work or board change (src/plan/ui/boardService.ts).
+  { ...common, entryPoints: ['src/plan/planEngine.ts'], outfile: 'dist/planEngine.js' },
 ];
 if (args.has('--tests')) {
   builds.push({ ...common, minify: false, sourcemap: 'inline', entryPoints: ['test/e2e/suite/index.ts'], outfile: 'out/test/suite/index.js', logOverride: { 'require-resolve-not-external': 'silent' } });

@@ -5,7 +5,7 @@ import { installVscodeStub } from './vscodeStub';
 
 const [bundle, folder] = process.argv.slice(2) as [string, string];
 installVscodeStub(folder);
-const context = { subscriptions: [] as unknown[], extensionPath: path.dirname(bundle) };
+const context = { subscriptions: [] as unknown[], extensionPath: path.dirname(bundle), workspaceState: { get: () => undefined, update: () => Promise.resolve() }, secrets: { get: () => Promise.resolve(undefined) } };
 const started = performance.now();
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the point is to time require() itself
 const extension = require(bundle) as { activate(context: unknown): unknown };

@@ -15,7 +15,7 @@ export interface ConveyorApi {
 }
 
 export function activate(context: vscode.ExtensionContext): ConveyorApi {
-  const container = new Container(context.secrets);
+  const container = new Container(context.secrets, context.workspaceState);
   context.subscriptions.push(container);
   const activationMs = millisecondsSince(bundleLoadStartedAt);
   container.log.info(`Activated in ${activationMs} ms (bundle load + activate); ${vscode.workspace.workspaceFolders?.length ?? 0} workspace folder(s)`);

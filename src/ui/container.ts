@@ -8,6 +8,8 @@ import { ReleaseService } from '../release/ui/releaseService';
 import { registerCiCommands } from '../ci/ui/ciCommands';
 import { CiService } from '../ci/ui/ciService';
 import { registerCiStatusBar } from '../ci/ui/ciStatusBar';
+import { BoardService } from '../plan/ui/boardService';
+import { registerActiveItemStatusBar } from '../plan/ui/activeItemStatusBar';
 import { registerConfigDiagnostics } from './configDiagnostics';
 import { registerConveyorViews } from './conveyorViews';
 import { RefreshManager } from './refreshManager';
@@ -26,15 +28,17 @@ export class Container implements vscode.Disposable {
   readonly pipeline: PipelineService;
   readonly release: ReleaseService;
   readonly ci: CiService;
+  readonly board: BoardService;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(secrets: vscode.SecretStorage) {
+  constructor(secrets: vscode.SecretStorage, workspaceState: vscode.Memento) {
     this.log = vscode.window.createOutputChannel('Conveyor', { log: true });
     this.model = new WorkspaceModel(this.log);
     this.refreshManager = new RefreshManager();
     this.pipeline = new PipelineService(this.model, this.log);
     this.release = new ReleaseService(this.model, this.log, secrets);
     this.ci = new CiService(this.model, this.log, secrets);
+    this.board = new BoardService(this.model, workspaceState);
     this.disposables.push(
       this.log,
       this.model,
@@ -42,13 +46,15 @@ export class Container implements vscode.Disposable {
       this.pipeline,
       this.release,
       this.ci,
-      registerConveyorViews(this.model, this.refreshManager, this.pipeline, this.release, this.ci),
+      this.board,
+      registerConveyorViews(this.model, this.refreshManager, { pipeline: this.pipeline, release: this.release, ci: this.ci, board: this.board }),
       registerConfigDiagnostics(this.model),
       registerStatusDocuments(this.model),
       registerWorkspaceCommands(this.model, this.log),
       registerPipelineCommands(this.model, this.pipeline),
       registerPipelineStatusBar(this.model, this.pipeline),
-      registerBoardCommands(this.model),
+      registerBoardCommands(this.model, this.board, this.log),
+      registerActiveItemStatusBar(this.model, this.board),
       registerReleaseCommands(this.model, this.release, this.log),
       registerCiCommands(this.model, this.ci, this.log),
       registerCiStatusBar(this.model, this.ci),

@@ -12,6 +12,7 @@ import type { RefreshManager } from './refreshManager';
 import type { PipelineService } from '../pipeline/ui/pipelineService';
 import type { ReleaseService } from '../release/ui/releaseService';
 import type { CiService } from '../ci/ui/ciService';
+import type { BoardService } from '../plan/ui/boardService';
 import type { WorkspaceModel } from './workspaceModel';
 
 /** What a view may need beyond the folder's status. */
@@ -19,6 +20,7 @@ export interface ViewContext {
   pipeline: Pick<PipelineService, 'viewState'>;
   release: Pick<ReleaseService, 'viewState'>;
   ci: Pick<CiService, 'viewState'>;
+  board: Pick<BoardService, 'viewState'>;
 }
 
 interface ViewSpec {
@@ -32,7 +34,7 @@ interface ViewSpec {
 
 /** The Conveyor container's views, in the order of the DevOps loop (package.json lists the same ids). */
 export const VIEW_SPECS: ViewSpec[] = [
-  { id: 'conveyor.board', nodes: boardNodes, needsGit: true },
+  { id: 'conveyor.board', nodes: (status, context) => boardNodes(status, context.board.viewState(status.folder)), needsGit: true },
   { id: 'conveyor.pipeline', nodes: (status, context) => pipelineNodes(status, context.pipeline.viewState(status.folder)), needsGit: true, runsCommands: true },
   { id: 'conveyor.ci', nodes: (status, context) => ciNodes(status, context.ci.viewState(status.folder)) },
   { id: 'conveyor.releases', nodes: (status, context) => releaseNodes(status, context.release.viewState(status.folder)), needsGit: true, runsCommands: true },
@@ -42,8 +44,9 @@ export const VIEW_SPECS: ViewSpec[] = [
   { id: 'conveyor.goals', nodes: goalNodes },
 ];
 
-export function registerConveyorViews(model: WorkspaceModel, refreshManager: RefreshManager, pipeline: PipelineService, release: ReleaseService, ci: CiService): vscode.Disposable {
-  const context: ViewContext = { pipeline, release, ci };
+export function registerConveyorViews(model: WorkspaceModel, refreshManager: RefreshManager, services: Omit<ViewContext, never> & { pipeline: PipelineService; release: ReleaseService; ci: CiService; board: BoardService }): vscode.Disposable {
+  const { pipeline, release, ci, board } = services;
+  const context: ViewContext = services;
   const disposables: vscode.Disposable[] = [];
   for (const spec of VIEW_SPECS) {
     const provider = new NodeTreeProvider(async () => {
@@ -72,6 +75,7 @@ export function registerConveyorViews(model: WorkspaceModel, refreshManager: Ref
     pipeline.onDidChange(() => refreshManager.requestRefresh('conveyor.pipeline')),
     release.onDidChange(() => refreshManager.requestRefresh('conveyor.releases')),
     ci.onDidChange(() => refreshManager.requestRefresh('conveyor.ci')),
+    board.onDidChange(() => refreshManager.requestRefresh('conveyor.board')),
     // New commits and tags may mean new releases; the registry is asked again only if the view is shown.
     model.onDidChange(() => release.invalidate()),
   );

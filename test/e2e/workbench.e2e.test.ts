@@ -1,5 +1,6 @@
 // The packaged .vsix installed into a real VS Code (code-server), seen and driven through Chromium.
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -138,6 +139,31 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
     const rows = await treeRows(pipeline);
     assert.match(rows.find((r) => r.startsWith('lint')) ?? '', /^lint \d/);
     await screenshot(page, '08-pipeline-green');
+  });
+
+  it('starts work on a board item from the palette: branch from main, item in progress, shown in the status bar; remote text stays text', async () => {
+    const board = ['items:', '  - key: SHOP-1', '    title: Add the pay button', '    status: todo', '  - key: SHOP-2', '    title: "<img src=x onerror=alert(1)>"', '    status: todo', ''].join('\n');
+    const ws = sampleWorkspace({ '.conveyor/board.yml': board, 'conveyor.yml': 'version: 1\n' }, { git: true, name: 'board-shop' });
+    workspaces.push(ws);
+    execFileSync('git', ['config', 'user.name', 'Board Tester'], { cwd: ws.dir });
+    execFileSync('git', ['config', 'user.email', 'board@conveyor.invalid'], { cwd: ws.dir });
+    const page = await browser.freshPage();
+    await openWorkbench(page, server.url({ folder: ws.dir }));
+    await openConveyorContainer(page);
+    const boardPane = await viewPane(page, 'Board');
+    await boardPane.locator('.monaco-list-row', { hasText: 'SHOP-2' }).waitFor({ timeout: 30_000 });
+    assert.ok((await treeRows(boardPane)).includes('SHOP-2 <img src=x onerror=alert(1)>'), 'the title is shown as text');
+    assert.equal(await boardPane.locator('img').count(), 0, 'no element was created from the title');
+
+    await runCommand(page, 'Conveyor: Start Work on Item');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'SHOP-1' }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.type('SHOP-1');
+    await page.keyboard.press('Enter');
+    await statusBarItem(page, 'conveyor-dev.conveyor.conveyor.activeItem').filter({ hasText: 'SHOP-1' }).waitFor({ timeout: 30_000 });
+    assert.equal(execFileSync('git', ['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: ws.dir, encoding: 'utf8' }).trim(), 'feat/SHOP-1-add-the-pay-button');
+    assert.match(readFileSync(path.join(ws.dir, '.conveyor', 'board.yml'), 'utf8'), /key: SHOP-1\n {4}title: Add the pay button\n {4}status: in-progress/);
+    await boardPane.locator('.monaco-list-row', { hasText: 'working on it' }).waitFor({ timeout: 15_000 });
+    await screenshot(page, '15-board-start-work');
   });
 
   it('shows every view\'s welcome text, and says so, in a folder with nothing to detect and no git', async () => {

@@ -1,13 +1,23 @@
 import * as path from 'node:path';
 import type { ViewNode } from '../../core/viewNode';
 import type { FolderStatus } from '../../folderStatus';
-import { STATUS_LABELS, WORK_ITEM_STATUSES } from '../localBoard';
-import type { WorkItemStatus } from '../localBoard';
+import { groupItems } from '../boardGrouping';
+import type { BoardQuery } from '../boardGrouping';
+import { toWorkItem } from '../localBoardProvider';
+import type { BoardColumn, WorkItem } from '../workItem';
 
-const STATUS_ICONS: Record<WorkItemStatus, string> = { todo: 'circle-large-outline', 'in-progress': 'sync', 'in-review': 'eye', done: 'pass' };
+const COLUMN_ICONS: Record<BoardColumn, string> = { todo: 'circle-large-outline', 'in-progress': 'sync', 'in-review': 'eye', done: 'pass' };
+/** Rows per group: a group of 10,000 stays responsive; search narrows it. */
+const ROWS_PER_GROUP = 500;
 
-/** Local board items grouped by status; a hosted provider or an unreadable file shows one explaining row. */
-export function boardNodes(status: FolderStatus): ViewNode[] {
+export interface BoardViewState {
+  query: BoardQuery;
+  /** The item the user is working on (its branch is checked out). */
+  activeKey?: string;
+}
+
+/** The folder's work items grouped as asked; a hosted provider or an unreadable file shows one explaining row. */
+export function boardNodes(status: FolderStatus, state: BoardViewState = { query: { groupBy: 'status', mine: false } }): ViewNode[] {
   const { board } = status;
   const file = path.join(status.folder, board.file);
   if (board.provider !== 'local') {
@@ -15,7 +25,7 @@ export function boardNodes(status: FolderStatus): ViewNode[] {
       id: `${status.folder}/board/provider`,
       label: `${board.provider} board`,
       description: 'configured in conveyor.yml',
-      tooltip: 'This version of Conveyor lists local boards only; hosted providers sign in from the Board view once available.',
+      tooltip: 'This version of Conveyor shows local boards in the view; the Jira and Linear clients are built and tested, their sign-in in the view is not wired yet.',
       icon: 'info',
     }];
   }
@@ -30,23 +40,31 @@ export function boardNodes(status: FolderStatus): ViewNode[] {
       command: { command: 'conveyor.board.openFile', title: 'Open Board File', arguments: [status.folder, board.error.line] },
     }];
   }
-  return WORK_ITEM_STATUSES.map<ViewNode>((workStatus) => {
-    const items = board.items.filter((i) => i.status === workStatus);
-    return {
-      id: `${status.folder}/board/${workStatus}`,
-      label: STATUS_LABELS[workStatus],
-      description: String(items.length),
-      icon: STATUS_ICONS[workStatus],
-      expanded: workStatus !== 'done',
-      children: items.map((item) => ({
-        id: `${status.folder}/board/item/${item.key}`,
-        label: `${item.key} ${item.title}`,
-        description: item.assignee,
-        tooltip: `${item.key}: ${item.title}\nStatus: ${STATUS_LABELS[item.status]}${item.assignee ? `\nAssignee: ${item.assignee}` : ''}`,
-        icon: 'issues',
-        contextValue: 'workItem.local',
-        file,
-      })),
-    };
-  });
+  const items = board.items.map(toWorkItem);
+  return groupItems(items, state.query).map<ViewNode>((group) => ({
+    // VS Code keeps a row's collapsed state by id, and a row first seen without children stays collapsed
+    // once it has some: an empty group gets another id, so a group that fills up opens.
+    id: `${status.folder}/board/group/${group.id}${group.items.length === 0 ? '/empty' : ''}`,
+    label: group.label,
+    description: String(group.items.length),
+    icon: group.column ? COLUMN_ICONS[group.column] : state.query.groupBy === 'assignee' ? 'person' : 'milestone',
+    expanded: group.column !== 'done',
+    children: [
+      ...group.items.slice(0, ROWS_PER_GROUP).map((item) => itemNode(status.folder, item, file, state.activeKey)),
+      ...(group.items.length > ROWS_PER_GROUP ? [{ id: `${status.folder}/board/group/${group.id}/more`, label: `${group.items.length - ROWS_PER_GROUP} more: search to narrow`, icon: 'search' }] : []),
+    ],
+  }));
+}
+
+function itemNode(folder: string, item: WorkItem, file: string, activeKey: string | undefined): ViewNode {
+  const active = item.key === activeKey;
+  return {
+    id: `${folder}/board/item/${item.key}`,
+    label: `${item.key} ${item.title}`,
+    description: [active ? 'working on it' : undefined, item.assignee].filter(Boolean).join(' · ') || undefined,
+    tooltip: `${item.key}: ${item.title}\nStatus: ${item.status}${item.assignee ? `\nAssignee: ${item.assignee}` : ''}`,
+    icon: active ? 'debug-start:charts.green' : 'issues',
+    contextValue: `workItem.${item.provider}`,
+    file,
+  };
 }

@@ -1,0 +1,82 @@
+// Changes to the local board file as small edits of its YAML document: comments, order and formatting stay
+// as the team wrote them, so a move is a one-line diff. Each change re-reads the file first, so an edit
+// made meanwhile by git or another editor is kept; a file that does not parse is never written.
+import * as path from 'node:path';
+import { isMap, isSeq, parseDocument, YAMLMap } from 'yaml';
+import type { Document } from 'yaml';
+import { readTextIfExists, writeFileAtomic } from '../core/fsUtil';
+import { parseLocalBoard, WORK_ITEM_STATUSES } from './localBoard';
+import type { LocalWorkItem, WorkItemStatus } from './localBoard';
+import { BoardError } from './workItem';
+
+export type LocalBoardChange =
+  | { kind: 'create'; title: string; status?: WorkItemStatus; assignee?: string }
+  | { kind: 'update'; key: string; status?: WorkItemStatus; assignee?: string | null; title?: string }
+  | { kind: 'delete'; key: string };
+
+/** Applies one change to the board file and returns the items as written (and the key of a created item). */
+export async function changeLocalBoard(folder: string, file: string, change: LocalBoardChange): Promise<{ items: LocalWorkItem[]; key: string }> {
+  const target = path.join(folder, file);
+  const text = (await readTextIfExists(target)) ?? 'items: []\n';
+  const parsed = parseLocalBoard(text);
+  if (parsed.error) {
+    throw new BoardError(`${file} line ${parsed.error.line}: ${parsed.error.message}. Fix the file first; Conveyor does not write over a board it cannot read.`, 'invalid');
+  }
+  const doc = parseDocument(text);
+  const items = itemsOf(doc, file);
+  const key = applyChange(doc, items, change, parsed.items, file);
+  const written = doc.toString({ lineWidth: 0 });
+  await writeFileAtomic(target, written);
+  return { items: parseLocalBoard(written).items, key };
+}
+
+function itemsOf(doc: Document, file: string) {
+  if (!isMap(doc.contents)) doc.contents = new YAMLMap();
+  const map = doc.contents as YAMLMap;
+  if (!map.has('items')) map.set('items', doc.createNode([]));
+  const items = map.get('items', true);
+  if (!isSeq(items)) throw new BoardError(`${file}: "items" must be a list of work items.`, 'invalid');
+  // Flow style (`[]`) for an empty list would put every new item on one line.
+  items.flow = false;
+  return items;
+}
+
+function applyChange(doc: Document, items: ReturnType<typeof itemsOf>, change: LocalBoardChange, known: LocalWorkItem[], file: string): string {
+  if (change.kind === 'create') {
+    const title = change.title.trim();
+    if (!title) throw new BoardError('A work item needs a title.', 'invalid');
+    const key = nextKey(known);
+    const block: Record<string, string> = { key, title, status: change.status ?? 'todo' };
+    if (change.assignee) block.assignee = change.assignee;
+    const node = doc.createNode(block);
+    // Keep the file's rhythm: when items are separated by blank lines, so is the new one.
+    if (items.items.some((existing) => isMap(existing) && existing.spaceBefore)) node.spaceBefore = true;
+    items.add(node);
+    return key;
+  }
+  const index = items.items.findIndex((node) => isMap(node) && node.get('key') === change.key);
+  if (index === -1) throw new BoardError(`${change.key} is no longer in ${file} (removed or renamed meanwhile): refresh the board.`, 'not-found');
+  if (change.kind === 'delete') {
+    items.delete(index);
+    return change.key;
+  }
+  const node = items.items[index] as YAMLMap;
+  if (change.status) {
+    if (!WORK_ITEM_STATUSES.includes(change.status)) throw new BoardError(`Unknown status ${change.status}.`, 'invalid');
+    node.set('status', change.status);
+  }
+  if (change.title !== undefined) node.set('title', change.title.trim());
+  if (change.assignee === null || change.assignee === '') node.delete('assignee');
+  else if (change.assignee !== undefined) node.set('assignee', change.assignee);
+  return change.key;
+}
+
+/** `CNV-7` after CNV-1…CNV-6: the most common prefix, the highest number plus one. */
+export function nextKey(items: readonly LocalWorkItem[]): string {
+  const parsed = items.map((i) => /^([A-Za-z][A-Za-z0-9]*)-(\d+)$/.exec(i.key)).filter((m): m is RegExpExecArray => m !== null);
+  const counts = new Map<string, number>();
+  for (const m of parsed) counts.set(m[1], (counts.get(m[1]) ?? 0) + 1);
+  const prefix = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'CNV';
+  const highest = Math.max(0, ...parsed.filter((m) => m[1] === prefix).map((m) => Number(m[2])));
+  return `${prefix}-${highest + 1}`;
+}

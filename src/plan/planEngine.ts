@@ -1,0 +1,4 @@
+// Entry point of the separately bundled plan engine (dist/planEngine.js): Start Work's git operations load on
+// first use, not at activation.
+export { startWork, branchNameFor, StartWorkError } from '../code/startWork';
+export { LocalBoardProvider } from './localBoardProvider';

@@ -1,0 +1,76 @@
+import * as vscode from 'vscode';
+import { loadBundle } from '../../ui/lazyBundle';
+import type { WorkspaceModel } from '../../ui/workspaceModel';
+import type { BoardGrouping, BoardQuery } from '../boardGrouping';
+import type * as PlanEngine from '../planEngine';
+import type { BoardViewState } from './boardNodes';
+
+const QUERY_KEY = 'conveyor.board.query';
+const ACTIVE_KEY = 'conveyor.board.activeItem';
+
+export function planEngine(): typeof PlanEngine {
+  return loadBundle<typeof PlanEngine>('planEngine.js');
+}
+
+/** The Board view's query (group, mine, search) and the item being worked on, kept per workspace. */
+export class BoardService implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private me: string | undefined;
+
+  constructor(
+    private readonly model: WorkspaceModel,
+    private readonly state: vscode.Memento,
+  ) {
+    void this.updateContext();
+  }
+
+  viewState(folder: string): BoardViewState {
+    return { query: { ...this.query(), me: this.me }, activeKey: this.activeItem(folder) };
+  }
+
+  query(): BoardQuery {
+    return this.state.get<BoardQuery>(QUERY_KEY) ?? { groupBy: 'status', mine: false };
+  }
+
+  async setQuery(change: Partial<BoardQuery>): Promise<void> {
+    if (change.mine && this.me === undefined) this.me = await this.gitUserName();
+    await this.state.update(QUERY_KEY, { ...this.query(), ...change });
+    await this.updateContext();
+    this.changed.fire();
+  }
+
+  async groupBy(grouping: BoardGrouping): Promise<void> {
+    await this.setQuery({ groupBy: grouping });
+  }
+
+  activeItem(folder: string): string | undefined {
+    return this.state.get<Record<string, string>>(ACTIVE_KEY)?.[folder];
+  }
+
+  async setActiveItem(folder: string, key: string | undefined): Promise<void> {
+    const all = { ...(this.state.get<Record<string, string>>(ACTIVE_KEY) ?? {}) };
+    if (key) all[folder] = key;
+    else delete all[folder];
+    await this.state.update(ACTIVE_KEY, all);
+    this.changed.fire();
+  }
+
+  /** "Mine" means the git user (user.name), the name people put in the board file's assignee. */
+  private async gitUserName(): Promise<string | undefined> {
+    const folder = this.model.activeFolder()?.folder;
+    if (!folder || !vscode.workspace.isTrusted) return undefined;
+    const { execFile } = await import('node:child_process');
+    return new Promise((resolve) => execFile('git', ['config', 'user.name'], { cwd: folder }, (error, stdout) => resolve(error ? undefined : stdout.trim() || undefined)));
+  }
+
+  private async updateContext(): Promise<void> {
+    const query = this.query();
+    await vscode.commands.executeCommand('setContext', 'conveyor.board.mine', query.mine);
+    await vscode.commands.executeCommand('setContext', 'conveyor.board.searching', Boolean(query.search));
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}

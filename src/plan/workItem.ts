@@ -1,0 +1,57 @@
+// One model for work, whichever board it lives on: the local board file, GitHub Issues, Linear or Jira.
+
+/** The four columns every board is shown with; each provider's own status names map onto them. */
+export type BoardColumn = 'todo' | 'in-progress' | 'in-review' | 'done';
+
+export interface WorkItem {
+  provider: 'local' | 'github' | 'linear' | 'jira';
+  /** The provider's id (GitHub node id, Linear uuid, Jira id, local key). */
+  id: string;
+  /** What people say: `CNV-12`, `#42`, `ENG-7`, `SHOP-3`. */
+  key: string;
+  title: string;
+  column: BoardColumn;
+  /** The provider's own status name (`In Review`, `open`, `Selected for Development`). */
+  status: string;
+  assignee?: string;
+  labels: string[];
+  /** Milestone, cycle or sprint name. */
+  milestone?: string;
+  /** ISO date. */
+  due?: string;
+  url?: string;
+  /** ISO date-time. */
+  updated?: string;
+  /** `feat`, `fix`, `chore`… for branch names; from a label or the issue type when the provider has one. */
+  type?: string;
+}
+
+/** A move the provider allows from an item's current status. */
+export interface WorkItemTransition {
+  id: string;
+  /** The provider's name for the move or its target status. */
+  name: string;
+  column: BoardColumn;
+}
+
+/** A board's source of items. Providers that cannot do an operation leave it out. */
+export interface BoardProvider {
+  readonly name: WorkItem['provider'];
+  list(options?: { mine?: boolean; signal?: AbortSignal }): Promise<WorkItem[]>;
+  transitions?(item: WorkItem): Promise<WorkItemTransition[]>;
+  move?(item: WorkItem, transition: WorkItemTransition): Promise<WorkItem>;
+  assign?(item: WorkItem, assignee: string | undefined): Promise<WorkItem>;
+  create?(fields: { title: string; column?: BoardColumn; assignee?: string }): Promise<WorkItem>;
+}
+
+/** A failure the user can act on, worded for the view; never carries tokens. */
+export class BoardError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'unauthorized' | 'forbidden' | 'not-found' | 'rate-limited' | 'unreachable' | 'timeout' | 'server' | 'malformed' | 'invalid',
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = 'BoardError';
+  }
+}
