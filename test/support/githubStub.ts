@@ -9,9 +9,7 @@ import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import Ajv from 'ajv';
-import type { AnySchema, ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import { openApiValidator } from './openApiValidator';
 
 export const STUB_OWNER = 'octo-org';
 export const STUB_REPO = 'octo-repo';
@@ -54,8 +52,6 @@ export const OPERATIONS = {
 
 const SCHEMA_ROOT = 'https://api.github.com/openapi';
 let openApi: OpenApi | undefined;
-let ajv: Ajv | undefined;
-const validators = new Map<string, ValidateFunction>();
 
 function spec(): OpenApi {
   if (!openApi) {
@@ -104,31 +100,15 @@ export function publishedExample(operationId: string, status: number): unknown {
  * operations that declare none are checked against `basic-error`, the schema of GitHub's error bodies.
  */
 export function validateResponse(operationId: string, status: number, body: unknown): string[] {
-  const key = `${operationId} ${status}`;
-  let validate = validators.get(key);
-  if (!validate) {
+  return validateWith(`${operationId} ${status}`, () => {
     const schema = jsonResponse(operationId, status)?.schema ?? (status >= 400 ? { $ref: '#/components/schemas/basic-error' } : undefined);
     if (!schema) throw new Error(`${operationId} declares no JSON answer for ${status}`);
-    validate = schemaValidator().compile(rebased(schema));
-    validators.set(key, validate);
-  }
-  return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? e.keyword}`);
+    return schema;
+  }, body);
 }
 
-function schemaValidator(): Ajv {
-  if (!ajv) {
-    // strict: false because OpenAPI 3.0 adds keywords (example, nullable, discriminator) JSON Schema lacks.
-    ajv = new Ajv({ strict: false, allErrors: true });
-    addFormats(ajv);
-    ajv.addSchema({ $id: SCHEMA_ROOT, components: { schemas: spec().components.schemas } });
-  }
-  return ajv;
-}
+const validateWith = openApiValidator(SCHEMA_ROOT, () => spec().components.schemas);
 
-/** The operation's schemas point into `#/components/schemas`, which lives in the schema added above. */
-function rebased(schema: unknown): AnySchema {
-  return JSON.parse(JSON.stringify(schema).replaceAll('"#/components/schemas/', `"${SCHEMA_ROOT}#/components/schemas/`)) as AnySchema;
-}
 
 /**
  * Where GitHub's published examples contradict its published schemas, the stub serves what the schema

@@ -1,0 +1,117 @@
+// A board on Jira Cloud: issues from a JQL search, moved through the workflow's transitions.
+import type { BoardProvider, WorkItem, WorkItemTransition } from '../workItem';
+import { BoardError } from '../workItem';
+import { boardJql, ISSUE_FIELDS, MalformedIssue, searchPageOf, transitionsOf, workItemOf } from './jiraIssue';
+import { DEFAULT_TIMEOUT_MS, JiraHttp } from './jiraHttp';
+import type { Purpose } from './jiraHttp';
+
+export interface JiraBoardOptions {
+  /** The site root, e.g. `https://acme.atlassian.net`. */
+  site: string;
+  email: string;
+  apiToken: string;
+  /** Project key whose open (and recently finished) issues make the board. */
+  project?: string;
+  /** A JQL query that replaces the project's default one. */
+  jql?: string;
+  /** The site's Sprint custom field (e.g. `customfield_10020`); its active sprint becomes the milestone. */
+  sprintField?: string;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}
+
+const PAGE_SIZE = 100;
+/** A runaway pagination (a server that always says "more") stops here. */
+const MAX_PAGES = 50;
+
+export class JiraBoardProvider implements BoardProvider {
+  readonly name = 'jira' as const;
+  private readonly site: string;
+  private readonly http: JiraHttp;
+  /** Target status names of the transitions last offered, by issue key and transition id. */
+  private readonly targets = new Map<string, string>();
+
+  constructor(private readonly options: JiraBoardOptions) {
+    this.site = siteRoot(options.site);
+    this.http = new JiraHttp({
+      site: this.site,
+      email: options.email,
+      apiToken: options.apiToken,
+      fetch: options.fetch ?? fetch,
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    });
+  }
+
+  async list(options: { mine?: boolean; signal?: AbortSignal } = {}): Promise<WorkItem[]> {
+    const { project, jql } = this.options;
+    if (!project?.trim() && !jql?.trim()) {
+      throw new BoardError('Choose the Jira board: set a project key or a JQL query in conveyor.yml (board.jira)', 'invalid');
+    }
+    const purpose: Purpose = { action: `list ${project ? `the ${project} board` : 'the board'}`, subject: project ? `Project ${project}` : 'The board' };
+    const query = boardJql({ project, jql, mine: options.mine });
+    const fields = this.options.sprintField ? [...ISSUE_FIELDS, this.options.sprintField] : [...ISSUE_FIELDS];
+    const items: WorkItem[] = [];
+    let nextPageToken: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const body = { jql: query, fields, maxResults: PAGE_SIZE, ...(nextPageToken ? { nextPageToken } : {}) };
+      const answer = await this.http.request('POST', '/rest/api/3/search/jql', purpose, body, options.signal);
+      const result = this.shaped(purpose, () => {
+        const parsed = searchPageOf(answer);
+        return { ...parsed, items: parsed.issues.map((issue) => workItemOf(issue, this.site, this.options.sprintField)) };
+      });
+      items.push(...result.items);
+      if (result.isLast || !result.nextPageToken || result.nextPageToken === nextPageToken) break;
+      nextPageToken = result.nextPageToken;
+    }
+    return items;
+  }
+
+  async transitions(item: WorkItem): Promise<WorkItemTransition[]> {
+    const purpose: Purpose = { action: `read the moves of ${item.key}`, subject: `Issue ${item.key}` };
+    const answer = await this.http.request('GET', `/rest/api/3/issue/${encodeURIComponent(item.key)}/transitions`, purpose);
+    const offered = this.shaped(purpose, () => transitionsOf(answer));
+    for (const { transition, status } of offered) this.targets.set(`${item.key} ${transition.id}`, status);
+    return offered.map((o) => o.transition);
+  }
+
+  async move(item: WorkItem, transition: WorkItemTransition): Promise<WorkItem> {
+    const purpose: Purpose = { action: `move ${item.key} (${transition.name})`, subject: `Issue ${item.key}` };
+    await this.http.request('POST', `/rest/api/3/issue/${encodeURIComponent(item.key)}/transitions`, purpose, { transition: { id: transition.id } });
+    const status = this.targets.get(`${item.key} ${transition.id}`) ?? transition.name;
+    return { ...item, status, column: transition.column, updated: new Date().toISOString() };
+  }
+
+  /** Assigns to an Atlassian account id, or unassigns; the item comes back as Jira now has it. */
+  async assign(item: WorkItem, accountId: string | undefined): Promise<WorkItem> {
+    const key = encodeURIComponent(item.key);
+    const purpose: Purpose = { action: accountId ? `assign ${item.key}` : `unassign ${item.key}`, subject: `Issue ${item.key}` };
+    // Jira unassigns on an explicit null; leaving accountId out is a 400.
+    await this.http.request('PUT', `/rest/api/3/issue/${key}/assignee`, purpose, { accountId: accountId ?? null });
+    // Re-read for the assignee's display name: the account id alone means nothing on a board.
+    const fields = this.options.sprintField ? [...ISSUE_FIELDS, this.options.sprintField] : [...ISSUE_FIELDS];
+    const readPurpose: Purpose = { action: `read ${item.key}`, subject: `Issue ${item.key}` };
+    const answer = await this.http.request('GET', `/rest/api/3/issue/${key}?fields=${fields.map(encodeURIComponent).join(',')}`, readPurpose);
+    return this.shaped(readPurpose, () => workItemOf(answer, this.site, this.options.sprintField));
+  }
+
+  private shaped<T>(purpose: Purpose, read: () => T): T {
+    try {
+      return read();
+    } catch (error) {
+      if (error instanceof MalformedIssue) throw this.http.malformed(purpose, error.message);
+      throw error;
+    }
+  }
+}
+
+/** `https://acme.atlassian.net/` or `acme.atlassian.net/jira/…` → `https://acme.atlassian.net`. */
+function siteRoot(site: string): string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(site.trim()) ? site.trim() : `https://${site.trim()}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new BoardError(`"${site}" is not a Jira site URL: use the address of your site, e.g. https://your-company.atlassian.net`, 'invalid');
+  }
+  return url.origin;
+}

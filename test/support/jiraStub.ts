@@ -1,0 +1,393 @@
+// A local Jira Cloud REST API for the operations Conveyor's Jira board uses. Its fixtures are shaped from
+// Atlassian's published OpenAPI description (../shared/api-schemas/jira-v3.json): every body it serves and
+// every request body it receives is checked against the schemas of the same operation, and the problems
+// are recorded for the test to assert on. Issue fields, which the spec leaves untyped in `IssueBean`, are
+// checked against the component schemas the spec uses for them elsewhere.
+import { readFileSync } from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { openApiValidator } from './openApiValidator';
+
+export const SPEC_FILE = path.resolve(__dirname, '../../../shared/api-schemas/jira-v3.json');
+export const FIXTURES = path.resolve(__dirname, '../fixtures/jira');
+export const STUB_EMAIL = 'mia@example.com';
+export const STUB_TOKEN = 'ATATT3xFfGF0stubToken0123456789abcdefghijklmnop=ABCD1234';
+/** The signed-in user (`currentUser()`): Mia Krystof in users.json. */
+export const STUB_ACCOUNT_ID = '5b10a2844c20165700ede21g';
+export const STUB_PROJECT = 'SHOP';
+
+/** The operations the stub answers, by Atlassian's operation ids (the spec's spelling, "Reconsile" included). */
+export const OPERATIONS = {
+  search: 'searchAndReconsileIssuesUsingJqlPost',
+  getTransitions: 'getTransitions',
+  doTransition: 'doTransition',
+  assign: 'assignIssue',
+  getIssue: 'getIssue',
+} as const;
+export type OperationId = (typeof OPERATIONS)[keyof typeof OPERATIONS];
+
+// --- Atlassian's published description: operations, examples and schemas. ---
+
+interface MediaType {
+  schema?: unknown;
+  example?: unknown;
+}
+interface Operation {
+  operationId?: string;
+  requestBody?: { content?: Record<string, MediaType> };
+  responses?: Record<string, { content?: Record<string, MediaType> }>;
+}
+interface OpenApi {
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown> };
+}
+
+const SCHEMA_ROOT = 'https://developer.atlassian.com/cloud/jira/platform/swagger-v3.v3.json';
+let openApi: OpenApi | undefined;
+
+function spec(): OpenApi {
+  openApi ??= JSON.parse(readFileSync(SPEC_FILE, 'utf8')) as OpenApi;
+  return openApi;
+}
+
+function operation(operationId: OperationId): Operation {
+  for (const item of Object.values(spec().paths)) {
+    for (const op of Object.values(item)) {
+      if (typeof op === 'object' && op.operationId === operationId) return op;
+    }
+  }
+  throw new Error(`Jira's OpenAPI description has no operation ${operationId}`);
+}
+
+/** Atlassian's published example of an operation's 200 answer (the spec stores it as a JSON string). */
+export function publishedExample(operationId: OperationId): unknown {
+  const example = operation(operationId).responses?.['200']?.content?.['application/json']?.example;
+  if (example === undefined) throw new Error(`${operationId} publishes no example`);
+  return typeof example === 'string' ? (JSON.parse(example) as unknown) : structuredClone(example);
+}
+
+/**
+ * Where the published schema contradicts the published description, the stub accepts what the description
+ * (and the live API) says. The integration test checks that each repair is still needed.
+ */
+export const SPEC_REPAIRS = [
+  {
+    operationId: OPERATIONS.assign,
+    body: { accountId: null },
+    problem: '/accountId must be string',
+    why: "assignIssue's description says `accountId: null` unassigns, but its request schema (User) types accountId as a plain string",
+  },
+] as const;
+
+export function validateResponse(operationId: OperationId, status: number, body: unknown): string[] {
+  return validateWith(`${operationId} ${status}`, () => {
+    const schema = operation(operationId).responses?.[String(status)]?.content?.['application/json']?.schema;
+    if (!schema) throw new Error(`${operationId} declares no JSON answer for ${status}`);
+    return schema;
+  }, body);
+}
+
+export function validateRequest(operationId: OperationId, body: unknown, options: { repaired?: boolean } = {}): string[] {
+  const repaired = options.repaired !== false;
+  return validateWith(`${operationId} request${repaired ? '' : ' (as published)'}`, () => {
+    const schema = operation(operationId).requestBody?.content?.['application/json']?.schema;
+    if (!schema) throw new Error(`${operationId} declares no JSON request body`);
+    if (!repaired || operationId !== OPERATIONS.assign) return schema;
+    // The User schema, with accountId nullable as the operation's description documents.
+    const user = structuredClone(spec().components.schemas.User) as { properties: Record<string, unknown> };
+    user.properties.accountId = { anyOf: [user.properties.accountId, { type: 'null' }] };
+    return user;
+  }, body);
+}
+
+/** Errors bodies of these operations are undeclared; Jira sends its `ErrorCollection`. */
+export function validateErrorBody(body: unknown): string[] {
+  return validateWith('ErrorCollection', () => ({ $ref: '#/components/schemas/ErrorCollection' }), body);
+}
+
+/** The component schema the spec gives each issue field Conveyor reads (elsewhere than in `IssueBean`). */
+const FIELD_SCHEMAS: Record<string, unknown> = {
+  summary: { type: 'string' },
+  status: { $ref: '#/components/schemas/StatusDetails' },
+  assignee: { $ref: '#/components/schemas/UserDetails' },
+  labels: { type: 'array', items: { type: 'string' } },
+  duedate: { type: 'string', format: 'date' },
+  updated: { type: 'string' },
+  issuetype: { $ref: '#/components/schemas/IssueTypeDetails' },
+  fixVersions: { type: 'array', items: { $ref: '#/components/schemas/Version' } },
+};
+
+/**
+ * Atlassian's search example gives `updated` as the number 1; Jira's field metadata types it `datetime` and the
+ * live API sends a string. The stub serves the example as published and tolerates exactly this problem.
+ */
+export const PUBLISHED_EXAMPLE_QUIRKS = ['ED-1 updated/ must be string'];
+
+/** Problems of the fields of an issue; null means "no value", as Jira sends for an unassigned issue. */
+export function validateIssueFields(issue: unknown): string[] {
+  const fields = (issue as { fields?: Record<string, unknown> } | null)?.fields ?? {};
+  const key = (issue as { key?: unknown } | null)?.key;
+  return Object.entries(FIELD_SCHEMAS).flatMap(([field, schema]) =>
+    fields[field] === undefined || fields[field] === null
+      ? []
+      : validateWith(`field ${field}`, () => schema, fields[field]).map((p) => `${String(key)} ${field}${p}`),
+  );
+}
+
+const validateWith = openApiValidator(SCHEMA_ROOT, () => spec().components.schemas);
+
+// --- Fixtures. ---
+
+/** A fixture file's JSON, a fresh copy each time. */
+export function fixture<T = unknown>(name: string): T {
+  return JSON.parse(readFileSync(path.join(FIXTURES, name), 'utf8')) as T;
+}
+
+/** Each fixture and the schema it is checked against. */
+export const FIXTURE_SCHEMAS: { file: string; check: (body: unknown) => string[] }[] = [
+  {
+    file: 'search-published-example.json',
+    check: (b) => [...validateResponse(OPERATIONS.search, 200, b), ...issuesOf(b).flatMap(validateIssueFields).filter((p) => !PUBLISHED_EXAMPLE_QUIRKS.includes(p))],
+  },
+  { file: 'search-page-1.json', check: (b) => [...validateResponse(OPERATIONS.search, 200, b), ...issuesOf(b).flatMap(validateIssueFields)] },
+  { file: 'search-page-2.json', check: (b) => [...validateResponse(OPERATIONS.search, 200, b), ...issuesOf(b).flatMap(validateIssueFields)] },
+  { file: 'transitions-published-example.json', check: (b) => validateResponse(OPERATIONS.getTransitions, 200, b) },
+  { file: 'transitions.json', check: (b) => validateResponse(OPERATIONS.getTransitions, 200, b) },
+  { file: 'users.json', check: (b) => (b as unknown[]).flatMap((u) => validateWith('field assignee', () => FIELD_SCHEMAS.assignee, u)) },
+  { file: 'error-issue-not-found.json', check: validateErrorBody },
+  { file: 'error-bad-project.json', check: validateErrorBody },
+  { file: 'error-forbidden.json', check: validateErrorBody },
+  { file: 'error-rate-limited.json', check: validateErrorBody },
+];
+
+function issuesOf(body: unknown): unknown[] {
+  return (body as { issues?: unknown[] }).issues ?? [];
+}
+
+interface IssueJson {
+  id: string;
+  key: string;
+  fields: Record<string, unknown> & { assignee?: { accountId?: string } | null };
+}
+interface SearchPage {
+  isLast: boolean;
+  nextPageToken?: string;
+  issues: IssueJson[];
+}
+
+// --- The server. ---
+
+export type StubFailure =
+  | 'unauthorized'
+  | 'forbidden'
+  | 'captcha'
+  | 'not-found'
+  | 'rate-limited'
+  | 'server-error'
+  | 'server-error-echoing-auth'
+  | 'malformed-json'
+  | 'html'
+  | 'hang';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  operationId?: OperationId;
+  body?: unknown;
+  /** Whether the Authorization header carried the stub's email and token. */
+  authenticated: boolean;
+}
+
+export interface JiraStub {
+  url: string;
+  requests: RecordedRequest[];
+  /** Schema problems of what the stub was sent or served; a passing test leaves this empty. */
+  problems: string[];
+  /** Issues as they are now, by key (moves and assignments change them). */
+  issues: Map<string, IssueJson>;
+  failNext(failure: StubFailure): void;
+  stop(): Promise<void>;
+}
+
+export async function startJiraStub(): Promise<JiraStub> {
+  const pages = [fixture<SearchPage>('search-page-1.json'), fixture<SearchPage>('search-page-2.json')];
+  const published = fixture<SearchPage>('search-published-example.json');
+  const issues = new Map<string, IssueJson>([...pages, published].flatMap((p) => p.issues.map((i): [string, IssueJson] => [i.key, i])));
+  const users = fixture<{ accountId: string }[]>('users.json');
+  const requests: RecordedRequest[] = [];
+  const problems: string[] = [];
+  const failures: StubFailure[] = [];
+  const expectedAuth = `Basic ${Buffer.from(`${STUB_EMAIL}:${STUB_TOKEN}`).toString('base64')}`;
+
+  const transitionsFor = (key: string) => fixture<{ transitions: { id: string; isAvailable?: boolean; to: unknown }[] }>(
+    // ED-1 is the issue of Atlassian's own search example; it gets Atlassian's own transitions example.
+    key === 'ED-1' ? 'transitions-published-example.json' : 'transitions.json',
+  );
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://stub');
+      const text = Buffer.concat(chunks).toString('utf8');
+      let body: unknown;
+      try {
+        body = text ? (JSON.parse(text) as unknown) : undefined;
+      } catch {
+        problems.push(`${req.method} ${url.pathname}: request body is not JSON`);
+      }
+      const recorded: RecordedRequest = {
+        method: req.method ?? '',
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        body,
+        authenticated: req.headers.authorization === expectedAuth,
+      };
+      requests.push(recorded);
+
+      const send = (status: number, answer: unknown, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8', ...headers });
+        res.end(answer === undefined ? '' : JSON.stringify(answer));
+      };
+      const sendError = (status: number, name: string, headers: Record<string, string> = {}) => send(status, fixture(name), headers);
+      const serve = (operationId: OperationId, answer: unknown) => {
+        problems.push(...validateResponse(operationId, 200, answer).map((p) => `${operationId} answer ${p}`));
+        send(200, answer);
+      };
+
+      const failure = failures.shift();
+      if (failure) return fail(failure, res, req.headers.authorization ?? '', sendError);
+      if (!recorded.authenticated) {
+        // What Jira Cloud answers to a wrong or revoked API token.
+        res.writeHead(401, { 'content-type': 'text/plain;charset=UTF-8', 'www-authenticate': 'Basic realm="protected-area"' });
+        return res.end('Client must be authenticated to access this resource.');
+      }
+
+      const issueRoute = /^\/rest\/api\/3\/issue\/([^/]+)(\/transitions|\/assignee)?$/.exec(url.pathname);
+      if (req.method === 'POST' && url.pathname === '/rest/api/3/search/jql') {
+        recorded.operationId = OPERATIONS.search;
+        const request = (body ?? {}) as { jql?: string; nextPageToken?: string; fields?: string[] };
+        problems.push(...validateRequest(OPERATIONS.search, body).map((p) => `${OPERATIONS.search} request ${p}`));
+        const project = /project\s*=\s*"?([A-Z][A-Z0-9_]*)"?/i.exec(request.jql ?? '')?.[1];
+        if (project && project !== STUB_PROJECT && project !== 'ED') return sendError(400, 'error-bad-project.json');
+        const pageIndex = request.nextPageToken === undefined ? 0 : pages.findIndex((p) => p.nextPageToken === request.nextPageToken) + 1;
+        if (pageIndex <= 0 && request.nextPageToken !== undefined) {
+          return send(400, { errorMessages: ['The provided next page token is invalid or expired.'], errors: {} });
+        }
+        const source = project === 'ED' ? published : pages[pageIndex];
+        const mine = /assignee\s*=\s*currentUser\(\)/i.test(request.jql ?? '');
+        const page = {
+          ...source,
+          issues: source.issues
+            .map((i) => current(i.key))
+            .filter((i) => !mine || i.fields.assignee?.accountId === STUB_ACCOUNT_ID)
+            .map((i) => onlyFields(i, request.fields)),
+        };
+        problems.push(...page.issues.flatMap(validateIssueFields).filter((p) => !PUBLISHED_EXAMPLE_QUIRKS.includes(p)));
+        return serve(OPERATIONS.search, page);
+      }
+      if (!issueRoute) return send(404, { errorMessages: [`No stub route for ${req.method} ${url.pathname}`], errors: {} });
+      const key = decodeURIComponent(issueRoute[1]);
+      const issue = issues.get(key);
+      if (!issue) return sendError(404, 'error-issue-not-found.json');
+      if (req.method === 'GET' && issueRoute[2] === '/transitions') {
+        recorded.operationId = OPERATIONS.getTransitions;
+        return serve(OPERATIONS.getTransitions, transitionsFor(key));
+      }
+      if (req.method === 'POST' && issueRoute[2] === '/transitions') {
+        recorded.operationId = OPERATIONS.doTransition;
+        problems.push(...validateRequest(OPERATIONS.doTransition, body).map((p) => `${OPERATIONS.doTransition} request ${p}`));
+        const id = (body as { transition?: { id?: string } } | undefined)?.transition?.id;
+        const target = transitionsFor(key).transitions.find((t) => t.id === id && t.isAvailable !== false);
+        if (!target) return send(400, { errorMessages: [`Transition id '${String(id)}' is not valid for this issue.`], errors: {} });
+        issue.fields.status = target.to;
+        issue.fields.updated = new Date().toISOString().replace('Z', '+0000');
+        return send(204, undefined);
+      }
+      if (req.method === 'PUT' && issueRoute[2] === '/assignee') {
+        recorded.operationId = OPERATIONS.assign;
+        problems.push(...validateRequest(OPERATIONS.assign, body).map((p) => `${OPERATIONS.assign} request ${p}`));
+        const accountId = (body as { accountId?: string | null } | undefined)?.accountId;
+        if (accountId === null) {
+          issue.fields.assignee = null;
+          return send(204, undefined);
+        }
+        const user = users.find((u) => u.accountId === accountId);
+        if (!user) return send(400, { errorMessages: [], errors: { assignee: `User '${String(accountId)}' cannot be assigned issues.` } });
+        issue.fields.assignee = user;
+        return send(204, undefined);
+      }
+      if (req.method === 'GET' && !issueRoute[2]) {
+        recorded.operationId = OPERATIONS.getIssue;
+        const answer = onlyFields(current(key), url.searchParams.get('fields')?.split(','));
+        problems.push(...validateIssueFields(answer).filter((p) => !PUBLISHED_EXAMPLE_QUIRKS.includes(p)));
+        return serve(OPERATIONS.getIssue, answer);
+      }
+      return send(405, { errorMessages: [`Method ${req.method} not allowed`], errors: {} });
+    });
+  });
+
+  function current(key: string): IssueJson {
+    return structuredClone(issues.get(key) as IssueJson);
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    problems,
+    issues,
+    failNext: (failure) => failures.push(failure),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Jira returns only the fields asked for (all navigable ones when none are named). */
+function onlyFields(issue: IssueJson, fields: string[] | undefined): IssueJson {
+  if (!fields?.length || fields.includes('*all') || fields.includes('*navigable')) return issue;
+  return { ...issue, fields: Object.fromEntries(Object.entries(issue.fields).filter(([name]) => fields.includes(name))) };
+}
+
+function fail(
+  failure: StubFailure,
+  res: http.ServerResponse,
+  authorization: string,
+  sendError: (status: number, name: string, headers?: Record<string, string>) => void,
+): void {
+  switch (failure) {
+    case 'unauthorized':
+      res.writeHead(401, { 'content-type': 'text/plain;charset=UTF-8' });
+      return void res.end('Client must be authenticated to access this resource.');
+    case 'forbidden':
+      return sendError(403, 'error-forbidden.json');
+    case 'captcha':
+      res.writeHead(403, { 'content-type': 'text/html;charset=UTF-8', 'x-seraph-loginreason': 'AUTHENTICATION_DENIED', 'x-authentication-denied-reason': 'CAPTCHA_CHALLENGE' });
+      return void res.end('<html><body>CAPTCHA required</body></html>');
+    case 'not-found':
+      return sendError(404, 'error-issue-not-found.json');
+    case 'rate-limited':
+      return sendError(429, 'error-rate-limited.json', { 'retry-after': '30', 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '0' });
+    case 'server-error':
+      res.writeHead(503, { 'content-type': 'application/json;charset=UTF-8' });
+      return void res.end(JSON.stringify({ errorMessages: ['Service temporarily unavailable'], errors: {} }));
+    case 'server-error-echoing-auth':
+      // A misbehaving proxy that echoes the request's Authorization header (base64 of email:token) back.
+      res.writeHead(502, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ errorMessages: [`Upstream refused ${authorization} (${Buffer.from(authorization.replace('Basic ', ''), 'base64').toString()})`] }));
+    case 'malformed-json':
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end('{"isLast": true, "issues": [');
+    case 'html':
+      res.writeHead(200, { 'content-type': 'text/html;charset=UTF-8' });
+      return void res.end('<!DOCTYPE html><html><head><title>Log in with Atlassian account</title></head><body></body></html>');
+    case 'hang':
+      return;
+  }
+}

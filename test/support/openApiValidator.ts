@@ -1,0 +1,34 @@
+// Validates JSON against schemas taken from an OpenAPI 3.0 description (GitHub's, Jira's), for the stubs
+// that must not drift from the published API.
+import Ajv from 'ajv';
+import type { AnySchema, ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+
+/**
+ * A validator over the description's `components.schemas`, identified by `schemaRoot`. The returned function
+ * answers the problems of `body` against the schema `schemaOf()` gives ([] when it conforms), compiling each
+ * schema once per `cacheKey`.
+ */
+export function openApiValidator(schemaRoot: string, componentSchemas: () => Record<string, unknown>): (cacheKey: string, schemaOf: () => unknown, body: unknown) => string[] {
+  let ajv: Ajv | undefined;
+  const validators = new Map<string, ValidateFunction>();
+  const validatorFor = (): Ajv => {
+    if (!ajv) {
+      // strict: false because OpenAPI 3.0 adds keywords (example, nullable, discriminator, xml) JSON Schema lacks.
+      ajv = new Ajv({ strict: false, allErrors: true });
+      addFormats(ajv);
+      ajv.addSchema({ $id: schemaRoot, components: { schemas: componentSchemas() } });
+    }
+    return ajv;
+  };
+  // The operation's schemas point into `#/components/schemas`, which lives in the schema added above.
+  const rebased = (schema: unknown) => JSON.parse(JSON.stringify(schema).replaceAll('"#/components/schemas/', `"${schemaRoot}#/components/schemas/`)) as AnySchema;
+  return (cacheKey, schemaOf, body) => {
+    let validate = validators.get(cacheKey);
+    if (!validate) {
+      validate = validatorFor().compile(rebased(schemaOf()));
+      validators.set(cacheKey, validate);
+    }
+    return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? e.keyword}`);
+  };
+}
