@@ -40,6 +40,8 @@ const builds = [
   { ...common, entryPoints: ['src/ci/ciEngine.ts'], outfile: 'dist/ciEngine.js' },
   // Loaded on the first Start Work or board change (src/plan/ui/boardService.ts).
   { ...common, entryPoints: ['src/plan/planEngine.ts'], outfile: 'dist/planEngine.js' },
+  // Loaded for folders whose board is on Jira or Linear (src/plan/ui/remoteBoard.ts).
+  { ...common, entryPoints: ['src/plan/hostedBoards.ts'], outfile: 'dist/hostedBoards.js' },
 ];
 if (args.has('--tests')) {
   builds.push({ ...common, minify: false, sourcemap: 'inline', entryPoints: ['test/e2e/suite/index.ts'], outfile: 'out/test/suite/index.js', logOverride: { 'require-resolve-not-external': 'silent' } });

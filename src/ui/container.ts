@@ -38,7 +38,7 @@ export class Container implements vscode.Disposable {
     this.pipeline = new PipelineService(this.model, this.log);
     this.release = new ReleaseService(this.model, this.log, secrets);
     this.ci = new CiService(this.model, this.log, secrets);
-    this.board = new BoardService(this.model, workspaceState);
+    this.board = new BoardService(this.model, workspaceState, secrets);
     this.disposables.push(
       this.log,
       this.model,

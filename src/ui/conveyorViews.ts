@@ -61,6 +61,8 @@ export function registerConveyorViews(model: WorkspaceModel, refreshManager: Ref
     refreshManager.register(spec.id, view, () => provider.refresh());
     // Remote CI polls only while its view is visible (or a followed run is in progress).
     if (spec.id === 'conveyor.ci') disposables.push(view.onDidChangeVisibility((e) => ci.setViewVisible(e.visible)));
+    // Hosted boards (Jira, Linear) are asked only while the Board view is visible.
+    if (spec.id === 'conveyor.board') disposables.push(view.onDidChangeVisibility((e) => board.setViewVisible(e.visible)));
     disposables.push(view, provider);
   }
   const updateContext = () =>

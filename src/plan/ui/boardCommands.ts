@@ -17,8 +17,27 @@ export function registerBoardCommands(model: WorkspaceModel, service: BoardServi
     const id = (node as ViewNode | undefined)?.id ?? '';
     const at = id.lastIndexOf('/board/item/');
     const status = at === -1 ? undefined : model.statusOf(id.slice(0, at));
-    const local = status?.board.items.find((i) => i.key === id.slice(at + '/board/item/'.length));
-    return status && local ? { status, item: toWorkItem(local) } : undefined;
+    const key = id.slice(at + '/board/item/'.length);
+    const local = status?.board.items.find((i) => i.key === key);
+    const remote = status && service.remote.state(status.folder)?.items.find((i) => i.key === key);
+    const item = remote ?? (local && toWorkItem(local));
+    return status && item ? { status, item } : undefined;
+  };
+  /** Moves an item through its provider: the local board directly, a hosted one by one of its transitions. */
+  const moveItem = async (status: FolderStatus, item: WorkItem, column: WorkItem['column'] | undefined): Promise<void> => {
+    if (item.provider === 'local') {
+      if (column) await boardOf(status).move(item, { id: column, name: STATUS_LABELS[column], column });
+      return;
+    }
+    const provider = await service.remote.provider(status);
+    if (!provider?.transitions || !provider.move) throw new Error(`Sign in to ${item.provider} first.`);
+    const transitions = await provider.transitions(item);
+    const transition = column
+      ? transitions.find((t) => t.column === column)
+      : (await vscode.window.showQuickPick(transitions.map((t) => ({ label: t.name, description: STATUS_LABELS[t.column], t })), { placeHolder: `Move ${item.key} to…` }))?.t;
+    if (!transition) return;
+    await provider.move(item, transition);
+    await service.refreshRemote(status.folder);
   };
   const boardOf = (status: FolderStatus) => new (planEngine().LocalBoardProvider)(status.folder, status.board.file);
   const fail = (what: string) => (error: unknown) => {
@@ -44,7 +63,7 @@ export function registerBoardCommands(model: WorkspaceModel, service: BoardServi
         result = await engine.startWork(status.folder, item, choice === 'Carry Changes' ? 'carry' : 'stash').catch(fail(`Could not start work on ${item.key}`));
         if (!result) return;
       }
-      if (item.column === 'todo') await boardOf(status).move(item, { id: 'in-progress', name: 'In progress', column: 'in-progress' }).catch(fail(`Could not move ${item.key} to In progress`));
+      if (item.column === 'todo') await moveItem(status, item, 'in-progress').catch(fail(`Could not move ${item.key} to In progress`));
       await service.setActiveItem(status.folder, item.key);
       prefillCommitMessage(status.folder, item.key);
       await changed(status);
@@ -53,16 +72,25 @@ export function registerBoardCommands(model: WorkspaceModel, service: BoardServi
     vscode.commands.registerCommand('conveyor.board.moveTo', async (node?: unknown) => {
       const target = itemOf(node);
       if (!target) return;
-      const picked = await vscode.window.showQuickPick(
-        WORK_ITEM_STATUSES.filter((s) => s !== target.item.column).map((s) => ({ label: STATUS_LABELS[s], column: s })),
-        { placeHolder: `Move ${target.item.key} to…` },
-      );
-      if (!picked) return;
-      await boardOf(target.status).move(target.item, { id: picked.column, name: picked.label, column: picked.column }).then(() => changed(target.status), fail(`Could not move ${target.item.key}`));
+      let column: WorkItem['column'] | undefined;
+      if (target.item.provider === 'local') {
+        const picked = await vscode.window.showQuickPick(
+          WORK_ITEM_STATUSES.filter((s) => s !== target.item.column).map((s) => ({ label: STATUS_LABELS[s], column: s })),
+          { placeHolder: `Move ${target.item.key} to…` },
+        );
+        if (!picked) return;
+        column = picked.column;
+      }
+      await moveItem(target.status, target.item, column).then(() => changed(target.status), fail(`Could not move ${target.item.key}`));
     }),
     vscode.commands.registerCommand('conveyor.board.assignTo', async (node?: unknown) => {
       const target = itemOf(node);
       if (!target) return;
+      if (target.item.provider !== 'local') {
+        return void vscode.window.showInformationMessage(`Assigning ${target.item.provider} items from Conveyor is not available yet: open ${target.item.key} in the browser.`, 'Open in Browser').then((choice) => {
+          if (choice && target.item.url) void vscode.env.openExternal(vscode.Uri.parse(target.item.url));
+        });
+      }
       const people = [...new Set(target.status.board.items.map((i) => i.assignee).filter((a): a is string => Boolean(a)))].sort();
       const picked = await vscode.window.showQuickPick([...people.map((p) => ({ label: p })), { label: 'Someone else…' }, { label: 'Nobody', description: 'unassign' }], { placeHolder: `Assign ${target.item.key} to…` });
       if (!picked) return;
@@ -73,6 +101,7 @@ export function registerBoardCommands(model: WorkspaceModel, service: BoardServi
     vscode.commands.registerCommand('conveyor.board.newItem', async (arg?: unknown) => {
       const status = await pickFolder(model, typeof arg === 'string' ? arg : undefined, 'Add a work item to which folder?');
       if (!status) return;
+      if (status.board.provider !== 'local') return void vscode.window.showInformationMessage(`${status.name}'s board is on ${status.board.provider}: create items there for now (creating them from Conveyor is not built yet).`);
       const title = await vscode.window.showInputBox({ title: 'New work item', prompt: 'Title', ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'A title is needed') });
       if (!title) return;
       await boardOf(status).create({ title }).then(async (item) => {
@@ -85,6 +114,15 @@ export function registerBoardCommands(model: WorkspaceModel, service: BoardServi
       if (!target) return;
       const ok = await vscode.window.showWarningMessage(`Delete ${target.item.key} "${target.item.title}" from the board file?`, { modal: true }, 'Delete');
       if (ok) await boardOf(target.status).delete(target.item).then(() => changed(target.status), fail(`Could not delete ${target.item.key}`));
+    }),
+    vscode.commands.registerCommand('conveyor.board.signIn', async (arg?: unknown) => {
+      const status = await pickFolder(model, typeof arg === 'string' ? arg : undefined, 'Sign in to the board of which folder?');
+      if (status && (await service.remote.signIn(status))) await service.refreshRemote(status.folder);
+    }),
+    vscode.commands.registerCommand('conveyor.board.refresh', () => service.refreshRemote()),
+    vscode.commands.registerCommand('conveyor.board.openInBrowser', async (node?: unknown) => {
+      const url = itemOf(node)?.item.url;
+      if (url) await vscode.env.openExternal(vscode.Uri.parse(url));
     }),
     vscode.commands.registerCommand('conveyor.board.copyKey', async (node?: unknown) => {
       const target = itemOf(node);

@@ -4,6 +4,7 @@ import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type { BoardGrouping, BoardQuery } from '../boardGrouping';
 import type * as PlanEngine from '../planEngine';
 import type { BoardViewState } from './boardNodes';
+import { RemoteBoards } from './remoteBoard';
 
 const QUERY_KEY = 'conveyor.board.query';
 const ACTIVE_KEY = 'conveyor.board.activeItem';
@@ -17,16 +18,35 @@ export class BoardService implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private me: string | undefined;
+  private visible = false;
+  readonly remote: RemoteBoards;
+  private readonly listeners: vscode.Disposable[];
 
   constructor(
     private readonly model: WorkspaceModel,
     private readonly state: vscode.Memento,
+    secrets: vscode.SecretStorage,
   ) {
+    this.remote = new RemoteBoards(secrets);
+    this.listeners = [this.remote, this.remote.onDidChange(() => this.changed.fire())];
     void this.updateContext();
   }
 
   viewState(folder: string): BoardViewState {
-    return { query: { ...this.query(), me: this.me }, activeKey: this.activeItem(folder) };
+    return { query: { ...this.query(), me: this.me }, activeKey: this.activeItem(folder), remote: this.remote.state(folder) };
+  }
+
+  /** Hosted boards are asked only while the Board view is visible. */
+  setViewVisible(visible: boolean): void {
+    const opened = visible && !this.visible;
+    this.visible = visible;
+    if (opened) void this.refreshRemote();
+  }
+
+  async refreshRemote(folder?: string): Promise<void> {
+    if (!vscode.workspace.isTrusted) return;
+    const folders = this.model.folders().filter((f) => (!folder || f.folder === folder) && (f.board.provider === 'jira' || f.board.provider === 'linear'));
+    await Promise.all(folders.map((f) => this.remote.load(f, this.query().mine)));
   }
 
   query(): BoardQuery {
@@ -71,6 +91,7 @@ export class BoardService implements vscode.Disposable {
   }
 
   dispose(): void {
+    vscode.Disposable.from(...this.listeners).dispose();
     this.changed.dispose();
   }
 }

@@ -1,0 +1,96 @@
+import * as vscode from 'vscode';
+import type { FolderStatus } from '../../folderStatus';
+import type { BoardProvider, WorkItem } from '../workItem';
+import { loadBundle } from '../../ui/lazyBundle';
+import type * as HostedBoards from '../hostedBoards';
+
+export interface RemoteBoardState {
+  items: WorkItem[];
+  loading: boolean;
+  error?: string;
+  /** The error asks the user to sign in (missing or rejected credentials). */
+  needsSignIn?: boolean;
+}
+
+const jiraSecret = (site: string) => `conveyor.board.jira.${site}`;
+const LINEAR_SECRET = 'conveyor.board.linear.apiKey';
+
+/**
+ * Hosted boards (Jira Cloud, Linear) for folders whose conveyor.yml chooses one: credentials from
+ * SecretStorage only, items loaded while the Board view is visible (and on Refresh), kept on errors.
+ */
+export class RemoteBoards implements vscode.Disposable {
+  private readonly states = new Map<string, RemoteBoardState>();
+  private readonly changed = new vscode.EventEmitter<string>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(private readonly secrets: vscode.SecretStorage) {}
+
+  state(folder: string): RemoteBoardState | undefined {
+    return this.states.get(folder);
+  }
+
+  /** The provider for a folder, or undefined when it is local or credentials are missing. */
+  async provider(status: FolderStatus): Promise<BoardProvider | undefined> {
+    const board = status.config.config.board;
+    const engine = loadBundle<typeof HostedBoards>('hostedBoards.js');
+    if (status.board.provider === 'jira' && board?.jira) {
+      const stored = await this.secrets.get(jiraSecret(board.jira.site));
+      const auth = stored ? (JSON.parse(stored) as { email: string; apiToken: string }) : undefined;
+      return auth && new engine.JiraBoardProvider({ site: board.jira.site, project: board.jira.project, jql: board.jira.jql, ...auth });
+    }
+    if (status.board.provider === 'linear') {
+      const apiKey = await this.secrets.get(LINEAR_SECRET);
+      return apiKey ? new engine.LinearBoardProvider({ apiKey, team: board?.linear?.team }) : undefined;
+    }
+    return undefined;
+  }
+
+  async load(status: FolderStatus, mine: boolean): Promise<void> {
+    if (status.board.provider !== 'jira' && status.board.provider !== 'linear') return;
+    const previous = this.states.get(status.folder);
+    const state: RemoteBoardState = { items: previous?.items ?? [], loading: true };
+    this.states.set(status.folder, state);
+    this.changed.fire(status.folder);
+    try {
+      const provider = await this.provider(status);
+      if (!provider) {
+        Object.assign(state, { error: `Sign in to ${status.board.provider === 'jira' ? 'Jira' : 'Linear'} to see this board.`, needsSignIn: true });
+        return;
+      }
+      state.items = await provider.list({ mine });
+      state.error = undefined;
+    } catch (error) {
+      const kind = (error as { kind?: string }).kind;
+      state.error = error instanceof Error ? error.message : String(error);
+      state.needsSignIn = kind === 'unauthorized';
+    } finally {
+      state.loading = false;
+      this.changed.fire(status.folder);
+    }
+  }
+
+  async signIn(status: FolderStatus): Promise<boolean> {
+    const board = status.config.config.board;
+    if (status.board.provider === 'jira' && board?.jira) {
+      const email = await vscode.window.showInputBox({ title: `Jira ${board.jira.site}`, prompt: 'Atlassian account email', ignoreFocusOut: true });
+      if (!email) return false;
+      const apiToken = await vscode.window.showInputBox({ title: `Jira ${board.jira.site}`, prompt: 'API token (id.atlassian.com › Security › API tokens)', password: true, ignoreFocusOut: true });
+      if (!apiToken) return false;
+      await this.secrets.store(jiraSecret(board.jira.site), JSON.stringify({ email: email.trim(), apiToken: apiToken.trim() }));
+      return true;
+    }
+    if (status.board.provider === 'linear') {
+      const apiKey = await vscode.window.showInputBox({ title: 'Linear', prompt: 'Personal API key (Linear › Settings › API)', password: true, ignoreFocusOut: true });
+      if (!apiKey) return false;
+      await this.secrets.store(LINEAR_SECRET, apiKey.trim());
+      return true;
+    }
+    void vscode.window.showInformationMessage(`The ${status.board.provider} board has no sign-in here yet: choose local, jira or linear in conveyor.yml.`);
+    return false;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
