@@ -28,7 +28,12 @@ export class BoardService implements vscode.Disposable {
     secrets: vscode.SecretStorage,
   ) {
     this.remote = new RemoteBoards(secrets);
-    this.listeners = [this.remote, this.remote.onDidChange(() => this.changed.fire())];
+    this.listeners = [
+      this.remote,
+      this.remote.onDidChange(() => this.changed.fire()),
+      // The view can open before the folders are described: load hosted boards that have no state yet.
+      model.onDidChange(() => this.visible && void this.refreshRemote(undefined, { missingOnly: true })),
+    ];
     void this.updateContext();
   }
 
@@ -43,9 +48,12 @@ export class BoardService implements vscode.Disposable {
     if (opened) void this.refreshRemote();
   }
 
-  async refreshRemote(folder?: string): Promise<void> {
+  async refreshRemote(folder?: string, options: { missingOnly?: boolean } = {}): Promise<void> {
     if (!vscode.workspace.isTrusted) return;
-    const folders = this.model.folders().filter((f) => (!folder || f.folder === folder) && (f.board.provider === 'jira' || f.board.provider === 'linear'));
+    const folders = this.model
+      .folders()
+      .filter((f) => (!folder || f.folder === folder) && (f.board.provider === 'jira' || f.board.provider === 'linear'))
+      .filter((f) => !options.missingOnly || this.remote.state(f.folder) === undefined);
     await Promise.all(folders.map((f) => this.remote.load(f, this.query().mine)));
   }
 
