@@ -43,6 +43,8 @@ const builds = [
   // Loaded for folders whose board is on Jira or Linear (src/plan/ui/remoteBoard.ts).
   { ...common, entryPoints: ['src/plan/hostedBoards.ts'], outfile: 'dist/hostedBoards.js' },
 ];
+// Webview front ends: plain browser code, no Node, no vscode module.
+builds.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', minify: production, sourcemap: false, logLevel: 'warning', entryPoints: { board: 'webviews/board/main.ts', 'board-style': 'webviews/board/board.css' }, outdir: 'dist/webviews', entryNames: '[name]' });
 if (args.has('--tests')) {
   builds.push({ ...common, minify: false, sourcemap: 'inline', entryPoints: ['test/e2e/suite/index.ts'], outfile: 'out/test/suite/index.js', logOverride: { 'require-resolve-not-external': 'silent' } });
 }

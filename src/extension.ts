@@ -15,7 +15,7 @@ export interface ConveyorApi {
 }
 
 export function activate(context: vscode.ExtensionContext): ConveyorApi {
-  const container = new Container(context.secrets, context.workspaceState);
+  const container = new Container(context.secrets, context.workspaceState, context.extensionUri);
   context.subscriptions.push(container);
   const activationMs = millisecondsSince(bundleLoadStartedAt);
   container.log.info(`Activated in ${activationMs} ms (bundle load + activate); ${vscode.workspace.workspaceFolders?.length ?? 0} workspace folder(s)`);

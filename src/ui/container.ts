@@ -10,6 +10,7 @@ import { CiService } from '../ci/ui/ciService';
 import { registerCiStatusBar } from '../ci/ui/ciStatusBar';
 import { BoardService } from '../plan/ui/boardService';
 import { registerActiveItemStatusBar } from '../plan/ui/activeItemStatusBar';
+import { registerKanban } from '../plan/ui/kanbanPanel';
 import { registerConfigDiagnostics } from './configDiagnostics';
 import { registerConveyorViews } from './conveyorViews';
 import { RefreshManager } from './refreshManager';
@@ -31,7 +32,7 @@ export class Container implements vscode.Disposable {
   readonly board: BoardService;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(secrets: vscode.SecretStorage, workspaceState: vscode.Memento) {
+  constructor(secrets: vscode.SecretStorage, workspaceState: vscode.Memento, extensionUri: vscode.Uri) {
     this.log = vscode.window.createOutputChannel('Conveyor', { log: true });
     this.model = new WorkspaceModel(this.log);
     this.refreshManager = new RefreshManager();
@@ -55,6 +56,7 @@ export class Container implements vscode.Disposable {
       registerPipelineStatusBar(this.model, this.pipeline),
       registerBoardCommands(this.model, this.board, this.log),
       registerActiveItemStatusBar(this.model, this.board),
+      registerKanban(this.model, this.board, extensionUri),
       registerReleaseCommands(this.model, this.release, this.log),
       registerCiCommands(this.model, this.ci, this.log),
       registerCiStatusBar(this.model, this.ci),

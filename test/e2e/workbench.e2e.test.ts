@@ -166,6 +166,29 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
     await screenshot(page, '15-board-start-work');
   });
 
+  it('shows the board as a kanban: dragging a card moves the item in the board file; titles stay text', async () => {
+    const board = ['items:', '  - key: KAN-1', '    title: Drag me', '    status: todo', '  - key: KAN-2', '    title: "<img src=x onerror=alert(1)>"', '    status: in-progress', ''].join('\n');
+    const ws = sampleWorkspace({ '.conveyor/board.yml': board, 'conveyor.yml': 'version: 1\n' }, { git: true, name: 'kanban-shop' });
+    workspaces.push(ws);
+    const page = await browser.freshPage();
+    await openWorkbench(page, server.url({ folder: ws.dir }));
+    await statusBarItem(page, PIPELINE_ITEM).waitFor({ timeout: 60_000 });
+    await runCommand(page, 'Conveyor: Open Board as Kanban');
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    const card = frame.locator('.card', { hasText: 'Drag me' });
+    await card.waitFor({ timeout: 30_000 });
+    assert.equal(await frame.locator('.column[data-column="in-progress"] .card .title').innerText(), '<img src=x onerror=alert(1)>');
+    assert.equal(await frame.locator('img').count(), 0, 'the title did not become an element');
+    await card.dragTo(frame.locator('.column[data-column="in-review"]'));
+    await frame.locator('.column[data-column="in-review"] .card', { hasText: 'Drag me' }).waitFor({ timeout: 15_000 });
+    const deadline = Date.now() + 15_000;
+    while (!/key: KAN-1\n {4}title: Drag me\n {4}status: in-review/.test(readFileSync(path.join(ws.dir, '.conveyor', 'board.yml'), 'utf8'))) {
+      assert.ok(Date.now() < deadline, 'the board file was updated by the drag');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await screenshot(page, '17-kanban');
+  });
+
   it('shows every view\'s welcome text, and says so, in a folder with nothing to detect and no git', async () => {
     const ws = sampleWorkspace({}, { name: 'empty-folder' });
     workspaces.push(ws);

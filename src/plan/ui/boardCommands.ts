@@ -115,6 +115,19 @@ export function registerBoardCommands(model: WorkspaceModel, service: BoardServi
       const ok = await vscode.window.showWarningMessage(`Delete ${target.item.key} "${target.item.title}" from the board file?`, { modal: true }, 'Delete');
       if (ok) await boardOf(target.status).delete(target.item).then(() => changed(target.status), fail(`Could not delete ${target.item.key}`));
     }),
+    // Used by the kanban webview: moves and creates by key and column, no pickers.
+    vscode.commands.registerCommand('conveyor.board.moveItem', async (folder: string, key: string, column: WorkItem['column']) => {
+      const target = itemOf({ id: `${folder}/board/item/${key}` });
+      if (!target) throw new Error(`${key} is no longer on the board.`);
+      await moveItem(target.status, target.item, column);
+      await changed(target.status);
+    }),
+    vscode.commands.registerCommand('conveyor.board.createItem', async (folder: string, title: string, column: WorkItem['column']) => {
+      const status = model.statusOf(folder);
+      if (!status || status.board.provider !== 'local') return;
+      await boardOf(status).create({ title, column });
+      await changed(status);
+    }),
     vscode.commands.registerCommand('conveyor.board.signIn', async (arg?: unknown) => {
       const status = await pickFolder(model, typeof arg === 'string' ? arg : undefined, 'Sign in to the board of which folder?');
       if (status && (await service.remote.signIn(status))) await service.refreshRemote(status.folder);

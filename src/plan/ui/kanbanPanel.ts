@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { HostToWebview, KanbanCard, WebviewToHost } from '../../../webviews/board/protocol';
+import type { FolderStatus } from '../../folderStatus';
+import { pickFolder } from '../../ui/folderPicker';
+import type { WorkspaceModel } from '../../ui/workspaceModel';
+import { STATUS_LABELS, WORK_ITEM_STATUSES } from '../localBoard';
+import { toWorkItem } from '../localBoardProvider';
+import type { BoardService } from './boardService';
+
+/** The board as a kanban in an editor tab: one panel per folder, kept current while open. */
+export function registerKanban(model: WorkspaceModel, board: BoardService, extensionUri: vscode.Uri): vscode.Disposable {
+  const panels = new Map<string, vscode.WebviewPanel>();
+  const post = (status: FolderStatus, panel: vscode.WebviewPanel) => void panel.webview.postMessage(boardMessage(status, board));
+  const refreshAll = () => {
+    for (const [folder, panel] of panels) {
+      const status = model.statusOf(folder);
+      if (status && panel.visible) post(status, panel);
+    }
+  };
+  return vscode.Disposable.from(
+    model.onDidChange(refreshAll),
+    board.onDidChange(refreshAll),
+    vscode.commands.registerCommand('conveyor.board.openKanban', async (arg?: unknown) => {
+      const status = await pickFolder(model, typeof arg === 'string' ? arg : undefined, 'Open the kanban of which folder?');
+      if (!status) return;
+      const existing = panels.get(status.folder);
+      if (existing) return existing.reveal();
+      const root = vscode.Uri.joinPath(extensionUri, 'dist', 'webviews');
+      const panel = vscode.window.createWebviewPanel('conveyor.kanban', `Board: ${status.name}`, vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [root], retainContextWhenHidden: false });
+      panel.webview.html = html(panel.webview, root);
+      panels.set(status.folder, panel);
+      panel.onDidDispose(() => panels.delete(status.folder));
+      panel.onDidChangeViewState(() => panel.visible && post(model.statusOf(status.folder) ?? status, panel));
+      panel.webview.onDidReceiveMessage(async (message: WebviewToHost) => {
+        const current = model.statusOf(status.folder) ?? status;
+        const node = 'key' in message ? { id: `${status.folder}/board/item/${message.key}` } : undefined;
+        try {
+          if (message.type === 'ready') post(current, panel);
+          else if (message.type === 'move') await vscode.commands.executeCommand('conveyor.board.moveItem', status.folder, message.key, message.column);
+          else if (message.type === 'create') await vscode.commands.executeCommand('conveyor.board.createItem', status.folder, message.title, message.column);
+          else if (message.type === 'assign') await vscode.commands.executeCommand('conveyor.board.assignTo', node);
+          else await vscode.commands.executeCommand('conveyor.board.startWork', node);
+        } catch (error) {
+          void panel.webview.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) } satisfies HostToWebview);
+        }
+        // The board as written, whether the change worked or not (a failed move snaps back).
+        post(model.statusOf(status.folder) ?? current, panel);
+      });
+    }),
+    { dispose: () => panels.forEach((panel) => void panel.dispose()) },
+  );
+}
+
+function boardMessage(status: FolderStatus, board: BoardService): HostToWebview {
+  const hosted = status.board.provider !== 'local';
+  const items = hosted ? (board.remote.state(status.folder)?.items ?? []) : status.board.items.map(toWorkItem);
+  const cards: KanbanCard[] = items.map((i) => ({ key: i.key, title: i.title, column: i.column, status: i.status, assignee: i.assignee }));
+  return { type: 'board', title: `${status.name} board`, columns: WORK_ITEM_STATUSES.map((id) => ({ id, label: STATUS_LABELS[id] })), cards, canCreate: !hosted };
+}
+
+/** Strict CSP: only our own script (with a fresh nonce) and stylesheet, nothing inline, nothing remote. */
+function html(webview: vscode.Webview, root: vscode.Uri): string {
+  const nonce = randomBytes(16).toString('base64');
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(root, 'board.js'));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(root, 'board-style.css'));
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${webview.cspSource}; script-src 'nonce-${nonce}';">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style.toString()}">
+<title>Board</title>
+</head>
+<body>
+<main id="board" role="application"></main>
+<script nonce="${nonce}" src="${script.toString()}"></script>
+</body>
+</html>`;
+}

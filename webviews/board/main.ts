@@ -1,0 +1,107 @@
+// The kanban board: columns by status, cards dragged (or moved with Alt+←/→) between them. Every piece of
+// text reaches the page through textContent, never as HTML, so a title like `<img onerror=…>` stays text.
+import type { HostToWebview, KanbanCard, KanbanColumn, WebviewToHost } from './protocol';
+
+declare function acquireVsCodeApi(): { postMessage(message: WebviewToHost): void };
+
+const vscode = acquireVsCodeApi();
+const root = document.getElementById('board')!;
+let columns: { id: KanbanColumn; label: string }[] = [];
+let cards: KanbanCard[] = [];
+
+function element<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function render(title: string, canCreate: boolean): void {
+  root.replaceChildren();
+  root.setAttribute('aria-label', title);
+  for (const column of columns) {
+    const inColumn = cards.filter((c) => c.column === column.id);
+    const section = element('section', 'column');
+    section.dataset.column = column.id;
+    section.setAttribute('aria-label', `${column.label}, ${inColumn.length} items`);
+    const header = element('h2', 'column-title', `${column.label} `);
+    header.append(element('span', 'count', String(inColumn.length)));
+    section.append(header);
+    const list = element('ul', 'cards');
+    list.setAttribute('role', 'list');
+    for (const card of inColumn) list.append(cardElement(card));
+    section.append(list);
+    if (canCreate) section.append(createButton(column.id));
+    section.addEventListener('dragover', (event) => {
+      event.preventDefault();
+      section.classList.add('drop-target');
+    });
+    section.addEventListener('dragleave', () => section.classList.remove('drop-target'));
+    section.addEventListener('drop', (event) => {
+      event.preventDefault();
+      section.classList.remove('drop-target');
+      const key = event.dataTransfer?.getData('text/plain');
+      if (key) move(key, column.id);
+    });
+    root.append(section);
+  }
+}
+
+function cardElement(card: KanbanCard): HTMLLIElement {
+  const item = element('li', 'card');
+  item.draggable = true;
+  item.tabIndex = 0;
+  item.dataset.key = card.key;
+  item.setAttribute('aria-label', `${card.key} ${card.title}, ${card.status}${card.assignee ? `, assigned to ${card.assignee}` : ''}. Alt+Left or Alt+Right to move.`);
+  item.append(element('span', 'key', card.key), element('span', 'title', card.title));
+  if (card.assignee) item.append(element('span', 'assignee', card.assignee));
+  item.addEventListener('dragstart', (event) => event.dataTransfer?.setData('text/plain', card.key));
+  item.addEventListener('keydown', (event) => {
+    const index = columns.findIndex((c) => c.id === card.column);
+    if (event.altKey && event.key === 'ArrowRight' && index < columns.length - 1) move(card.key, columns[index + 1].id);
+    else if (event.altKey && event.key === 'ArrowLeft' && index > 0) move(card.key, columns[index - 1].id);
+    else if (event.key === 'Enter') vscode.postMessage({ type: 'startWork', key: card.key });
+    else if (event.key === 'a') vscode.postMessage({ type: 'assign', key: card.key });
+  });
+  return item;
+}
+
+function createButton(column: KanbanColumn): HTMLElement {
+  const form = element('form', 'create');
+  const input = element('input', 'create-title');
+  input.placeholder = 'New item…';
+  input.setAttribute('aria-label', `New item in ${columns.find((c) => c.id === column)?.label ?? column}`);
+  form.append(input);
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const title = input.value.trim();
+    if (title) vscode.postMessage({ type: 'create', title, column });
+    input.value = '';
+  });
+  return form;
+}
+
+/** Moves the card at once (the host answers with the board as written, or an error that puts it back). */
+function move(key: string, column: KanbanColumn): void {
+  const card = cards.find((c) => c.key === key);
+  if (!card || card.column === column) return;
+  card.column = column;
+  render(root.getAttribute('aria-label') ?? '', root.querySelector('form') !== null);
+  root.querySelector<HTMLElement>(`[data-key="${CSS.escape(key)}"]`)?.focus();
+  vscode.postMessage({ type: 'move', key, column });
+}
+
+window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
+  const message = event.data;
+  if (message.type === 'board') {
+    columns = message.columns;
+    cards = message.cards;
+    render(message.title, message.canCreate);
+  } else {
+    const banner = element('div', 'error', message.message);
+    banner.setAttribute('role', 'alert');
+    root.prepend(banner);
+  }
+});
+
+vscode.postMessage({ type: 'ready' });

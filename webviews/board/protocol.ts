@@ -1,0 +1,23 @@
+// Messages between the kanban webview and the extension host. Both sides import this file only.
+
+export type KanbanColumn = 'todo' | 'in-progress' | 'in-review' | 'done';
+
+export interface KanbanCard {
+  key: string;
+  title: string;
+  column: KanbanColumn;
+  /** The provider's own status name. */
+  status: string;
+  assignee?: string;
+}
+
+export type HostToWebview =
+  | { type: 'board'; title: string; columns: { id: KanbanColumn; label: string }[]; cards: KanbanCard[]; canCreate: boolean }
+  | { type: 'error'; message: string };
+
+export type WebviewToHost =
+  | { type: 'ready' }
+  | { type: 'move'; key: string; column: KanbanColumn }
+  | { type: 'create'; title: string; column: KanbanColumn }
+  | { type: 'assign'; key: string }
+  | { type: 'startWork'; key: string };
