@@ -2,3 +2,4 @@
 // first use, not at activation.
 export { startWork, branchNameFor, StartWorkError } from '../code/startWork';
 export { LocalBoardProvider } from './localBoardProvider';
+export { readItemLinks } from '../code/itemLinks';

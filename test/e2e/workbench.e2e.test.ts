@@ -163,6 +163,7 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
     assert.equal(execFileSync('git', ['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: ws.dir, encoding: 'utf8' }).trim(), 'feat/SHOP-1-add-the-pay-button');
     assert.match(readFileSync(path.join(ws.dir, '.conveyor', 'board.yml'), 'utf8'), /key: SHOP-1\n {4}title: Add the pay button\n {4}status: in-progress/);
     await boardPane.locator('.monaco-list-row', { hasText: 'working on it' }).waitFor({ timeout: 15_000 });
+    await boardPane.locator('.monaco-list-row', { hasText: '⎇ feat/SHOP-1-add-the-pay-button' }).waitFor({ timeout: 15_000 });
     await screenshot(page, '15-board-start-work');
   });
 

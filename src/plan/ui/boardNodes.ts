@@ -6,6 +6,7 @@ import type { BoardQuery } from '../boardGrouping';
 import { toWorkItem } from '../localBoardProvider';
 import type { BoardColumn, WorkItem } from '../workItem';
 import type { RemoteBoardState } from './remoteBoard';
+import type { ItemLinks } from '../../code/itemLinks';
 
 const COLUMN_ICONS: Record<BoardColumn, string> = { todo: 'circle-large-outline', 'in-progress': 'sync', 'in-review': 'eye', done: 'pass' };
 /** Rows per group: a group of 10,000 stays responsive; search narrows it. */
@@ -17,6 +18,8 @@ export interface BoardViewState {
   activeKey?: string;
   /** Items of a hosted board (Jira, Linear), when the folder uses one. */
   remote?: RemoteBoardState;
+  /** Branches and commits that mention each item, by key. */
+  links?: ReadonlyMap<string, ItemLinks>;
 }
 
 /** The folder's work items grouped as asked; a hosted provider or an unreadable file shows one explaining row. */
@@ -74,19 +77,22 @@ function groupNodes(folder: string, items: WorkItem[], state: BoardViewState, fi
     icon: group.column ? COLUMN_ICONS[group.column] : state.query.groupBy === 'assignee' ? 'person' : 'milestone',
     expanded: group.column !== 'done',
     children: [
-      ...group.items.slice(0, ROWS_PER_GROUP).map((item) => itemNode(folder, item, file, state.activeKey)),
+      ...group.items.slice(0, ROWS_PER_GROUP).map((item) => itemNode(folder, item, file, state.activeKey, state.links?.get(item.key))),
       ...(group.items.length > ROWS_PER_GROUP ? [{ id: `${folder}/board/group/${group.id}/more`, label: `${group.items.length - ROWS_PER_GROUP} more: search to narrow`, icon: 'search' }] : []),
     ],
   }));
 }
 
-function itemNode(folder: string, item: WorkItem, file: string | undefined, activeKey: string | undefined): ViewNode {
+function itemNode(folder: string, item: WorkItem, file: string | undefined, activeKey: string | undefined, links: ItemLinks | undefined): ViewNode {
   const active = item.key === activeKey;
+  const commits = links?.commits.length ?? 0;
+  const linked = [links?.branches[0] && `⎇ ${links.branches[0]}`, commits ? `${commits} commit${commits === 1 ? '' : 's'}` : undefined];
+  const history = links ? `\n\nBranches: ${links.branches.join(', ') || 'none'}${links.commits.map((c) => `\n${c.sha.slice(0, 7)} ${c.subject}`).join('')}` : '';
   return {
     id: `${folder}/board/item/${item.key}`,
     label: `${item.key} ${item.title}`,
-    description: [active ? 'working on it' : undefined, item.assignee].filter(Boolean).join(' · ') || undefined,
-    tooltip: `${item.key}: ${item.title}\nStatus: ${item.status}${item.assignee ? `\nAssignee: ${item.assignee}` : ''}${item.url ? `\n${item.url}` : ''}`,
+    description: [active ? 'working on it' : undefined, item.assignee, ...linked].filter(Boolean).join(' · ') || undefined,
+    tooltip: `${item.key}: ${item.title}\nStatus: ${item.status}${item.assignee ? `\nAssignee: ${item.assignee}` : ''}${item.url ? `\n${item.url}` : ''}${history}`,
     icon: active ? 'debug-start:charts.green' : 'issues',
     contextValue: `workItem.${item.provider}`,
     file,

@@ -5,6 +5,7 @@ import type { BoardGrouping, BoardQuery } from '../boardGrouping';
 import type * as PlanEngine from '../planEngine';
 import type { BoardViewState } from './boardNodes';
 import { RemoteBoards } from './remoteBoard';
+import type { ItemLinks } from '../../code/itemLinks';
 
 const QUERY_KEY = 'conveyor.board.query';
 const ACTIVE_KEY = 'conveyor.board.activeItem';
@@ -19,6 +20,7 @@ export class BoardService implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private me: string | undefined;
   private visible = false;
+  private readonly links = new Map<string, Map<string, ItemLinks>>();
   readonly remote: RemoteBoards;
   private readonly listeners: vscode.Disposable[];
 
@@ -33,19 +35,36 @@ export class BoardService implements vscode.Disposable {
       this.remote.onDidChange(() => this.changed.fire()),
       // The view can open before the folders are described: load hosted boards that have no state yet.
       model.onDidChange(() => this.visible && void this.refreshRemote(undefined, { missingOnly: true })),
+      // A new commit or branch may link to an item.
+      model.onDidChange(() => this.visible && void this.refreshLinks()),
     ];
     void this.updateContext();
   }
 
   viewState(folder: string): BoardViewState {
-    return { query: { ...this.query(), me: this.me }, activeKey: this.activeItem(folder), remote: this.remote.state(folder) };
+    return { query: { ...this.query(), me: this.me }, activeKey: this.activeItem(folder), remote: this.remote.state(folder), links: this.links.get(folder) };
   }
 
   /** Hosted boards are asked only while the Board view is visible. */
   setViewVisible(visible: boolean): void {
     const opened = visible && !this.visible;
     this.visible = visible;
-    if (opened) void this.refreshRemote();
+    if (opened) {
+      void this.refreshRemote();
+      void this.refreshLinks();
+    }
+  }
+
+  /** Branches and commits that mention each item (git processes: trusted workspaces only). */
+  async refreshLinks(): Promise<void> {
+    if (!vscode.workspace.isTrusted) return;
+    for (const status of this.model.folders()) {
+      if (!status.git.isRepository) continue;
+      const keys = [...status.board.items.map((i) => i.key), ...(this.remote.state(status.folder)?.items.map((i) => i.key) ?? [])];
+      if (keys.length === 0) continue;
+      this.links.set(status.folder, await planEngine().readItemLinks(status.folder, keys).catch(() => new Map<string, ItemLinks>()));
+    }
+    this.changed.fire();
   }
 
   async refreshRemote(folder?: string, options: { missingOnly?: boolean } = {}): Promise<void> {

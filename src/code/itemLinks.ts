@@ -1,0 +1,38 @@
+// Which branches and commits belong to which work item: a branch whose name holds the key, a commit whose
+// subject mentions it. One `for-each-ref` and one bounded `git log`, whatever the number of items.
+import { simpleGit } from 'simple-git';
+
+export interface ItemLinks {
+  branches: string[];
+  commits: { sha: string; subject: string }[];
+}
+
+const COMMITS_SCANNED = 2000;
+const COMMITS_KEPT = 20;
+
+export async function readItemLinks(folder: string, keys: readonly string[]): Promise<Map<string, ItemLinks>> {
+  const git = simpleGit({ baseDir: folder, timeout: { block: 30_000 } });
+  const branches = (await git.raw(['for-each-ref', 'refs/heads', '--format=%(refname:short)']).catch(() => '')).split('\n').filter(Boolean);
+  const log = await git.raw(['log', `-n${COMMITS_SCANNED}`, '--format=%H%x1f%s']).catch(() => '');
+  const commits = log.split('\n').filter(Boolean).map((line) => {
+    const [sha, subject] = line.split('\x1f');
+    return { sha, subject: subject ?? '' };
+  });
+  return linkItems(keys, branches, commits);
+}
+
+/** Pure matching: `SHOP-1` matches `SHOP-1` but not `SHOP-12`; `#4` matches `#4` but not `#42`. */
+export function linkItems(keys: readonly string[], branches: readonly string[], commits: readonly { sha: string; subject: string }[]): Map<string, ItemLinks> {
+  const links = new Map<string, ItemLinks>();
+  for (const key of keys) {
+    const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const mention = new RegExp(`(^|[^A-Za-z0-9])${escaped}(?![0-9])`, key.startsWith('#') ? '' : 'i');
+    const branchPattern = new RegExp(`(^|[/_-])${escaped.replace(/^#/, '')}(?![0-9])`, 'i');
+    const item: ItemLinks = {
+      branches: branches.filter((b) => branchPattern.test(b)),
+      commits: commits.filter((c) => mention.test(c.subject)).slice(0, COMMITS_KEPT),
+    };
+    if (item.branches.length > 0 || item.commits.length > 0) links.set(key, item);
+  }
+  return links;
+}
