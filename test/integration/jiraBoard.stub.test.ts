@@ -25,21 +25,12 @@ import {
   validateRequest,
 } from '../support/jiraStub';
 import type { JiraStub, StubFailure } from '../support/jiraStub';
+import { boardErrorOf } from '../support/boardError';
 
 const BASIC = Buffer.from(`${EMAIL}:${TOKEN}`).toString('base64');
 const EMMA = '5b10ac8d82e05b22cc7d4ef5';
 
-async function boardError(promise: Promise<unknown>): Promise<BoardError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof BoardError, `expected a BoardError, got ${String(error)}`);
-    assert.ok(!error.message.includes(TOKEN), `the token leaked into: ${error.message}`);
-    assert.ok(!error.message.includes(BASIC), `the basic auth string leaked into: ${error.message}`);
-    return error;
-  }
-  assert.fail('expected the call to fail');
-}
+const boardError = (promise: Promise<unknown>) => boardErrorOf(promise, [TOKEN, BASIC]);
 
 function byKey(items: WorkItem[]): Map<string, WorkItem> {
   return new Map(items.map((i) => [i.key, i]));
