@@ -5,6 +5,7 @@ import { groupItems } from '../boardGrouping';
 import type { BoardQuery } from '../boardGrouping';
 import { toWorkItem } from '../localBoardProvider';
 import type { BoardColumn, WorkItem } from '../workItem';
+import { isHosted, PROVIDER_NAMES } from '../boardProviders';
 import type { RemoteBoardState } from './remoteBoard';
 import type { ItemLinks } from '../../code/itemLinks';
 
@@ -26,7 +27,7 @@ export interface BoardViewState {
 export function boardNodes(status: FolderStatus, state: BoardViewState = { query: { groupBy: 'status', mine: false } }): ViewNode[] {
   const { board } = status;
   const file = path.join(status.folder, board.file);
-  if (board.provider === 'jira' || board.provider === 'linear') return remoteNodes(status, state);
+  if (isHosted(status)) return remoteNodes(status, state);
   if (board.provider !== 'local') {
     return [{
       id: `${status.folder}/board/provider`,
@@ -52,7 +53,7 @@ export function boardNodes(status: FolderStatus, state: BoardViewState = { query
 
 function remoteNodes(status: FolderStatus, state: BoardViewState): ViewNode[] {
   const remote = state.remote;
-  const name = status.board.provider === 'jira' ? 'Jira' : 'Linear';
+  const name = PROVIDER_NAMES[status.board.provider];
   const rows: ViewNode[] = [];
   if (!remote || (remote.loading && remote.items.length === 0)) rows.push({ id: `${status.folder}/board/loading`, label: `Loading the ${name} board…`, icon: 'loading~spin' });
   if (remote?.error) {

@@ -5,6 +5,7 @@ import type { BoardGrouping, BoardQuery } from '../boardGrouping';
 import type * as PlanEngine from '../planEngine';
 import type { BoardViewState } from './boardNodes';
 import { RemoteBoards } from './remoteBoard';
+import { isHosted } from '../boardProviders';
 import type { ItemLinks } from '../../code/itemLinks';
 
 const QUERY_KEY = 'conveyor.board.query';
@@ -71,7 +72,7 @@ export class BoardService implements vscode.Disposable {
     if (!vscode.workspace.isTrusted) return;
     const folders = this.model
       .folders()
-      .filter((f) => (!folder || f.folder === folder) && (f.board.provider === 'jira' || f.board.provider === 'linear'))
+      .filter((f) => (!folder || f.folder === folder) && isHosted(f))
       .filter((f) => !options.missingOnly || this.remote.state(f.folder) === undefined);
     await Promise.all(folders.map((f) => this.remote.load(f, this.query().mine)));
   }

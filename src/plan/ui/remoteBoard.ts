@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import type { FolderStatus } from '../../folderStatus';
+import { parseGitHubRemote } from '../../code/gitInfo';
+import { isHosted, PROVIDER_NAMES } from '../boardProviders';
 import type { BoardProvider, WorkItem } from '../workItem';
 import { loadBundle } from '../../ui/lazyBundle';
 import type * as HostedBoards from '../hostedBoards';
@@ -14,6 +16,14 @@ export interface RemoteBoardState {
 
 const jiraSecret = (site: string) => `conveyor.board.jira.${site}`;
 const LINEAR_SECRET = 'conveyor.board.linear.apiKey';
+/** Shared with the CI view: one GitHub token for Actions and Issues. */
+const GITHUB_TOKEN_SECRET = 'conveyor.ci.githubToken';
+
+function githubRepository(status: FolderStatus): { owner: string; repo: string } | undefined {
+  const configured = status.config.config.board?.github;
+  if (configured?.owner && configured.repo) return { owner: configured.owner, repo: configured.repo };
+  return parseGitHubRemote(status.git.originUrl);
+}
 
 /**
  * Hosted boards (Jira Cloud, Linear) for folders whose conveyor.yml chooses one: credentials from
@@ -43,11 +53,21 @@ export class RemoteBoards implements vscode.Disposable {
       const apiKey = await this.secrets.get(LINEAR_SECRET);
       return apiKey ? new engine.LinearBoardProvider({ apiKey, team: board?.linear?.team }) : undefined;
     }
+    if (status.board.provider === 'github') {
+      const repo = githubRepository(status);
+      // Public repositories can be read without a token; writes ask to sign in.
+      return repo && new engine.GitHubIssuesBoardProvider({ ...repo, token: await this.githubToken() });
+    }
     return undefined;
   }
 
+  private async githubToken(): Promise<string | undefined> {
+    const session = await Promise.resolve(vscode.authentication.getSession('github', ['repo'], { silent: true })).catch(() => undefined);
+    return session?.accessToken ?? (await this.secrets.get(GITHUB_TOKEN_SECRET));
+  }
+
   async load(status: FolderStatus, mine: boolean): Promise<void> {
-    if (status.board.provider !== 'jira' && status.board.provider !== 'linear') return;
+    if (!isHosted(status)) return;
     const previous = this.states.get(status.folder);
     const state: RemoteBoardState = { items: previous?.items ?? [], loading: true };
     this.states.set(status.folder, state);
@@ -55,7 +75,8 @@ export class RemoteBoards implements vscode.Disposable {
     try {
       const provider = await this.provider(status);
       if (!provider) {
-        Object.assign(state, { error: `Sign in to ${status.board.provider === 'jira' ? 'Jira' : 'Linear'} to see this board.`, needsSignIn: true });
+        const missing = status.board.provider === 'github' ? 'Set board.github.owner and repo in conveyor.yml, or add a GitHub origin remote.' : `Sign in to ${PROVIDER_NAMES[status.board.provider]} to see this board.`;
+        Object.assign(state, { error: missing, needsSignIn: status.board.provider !== 'github' });
         return;
       }
       state.items = await provider.list({ mine });
@@ -86,7 +107,18 @@ export class RemoteBoards implements vscode.Disposable {
       await this.secrets.store(LINEAR_SECRET, apiKey.trim());
       return true;
     }
-    void vscode.window.showInformationMessage(`The ${status.board.provider} board has no sign-in here yet: choose local, jira or linear in conveyor.yml.`);
+    if (status.board.provider === 'github') {
+      try {
+        if (await vscode.authentication.getSession('github', ['repo'], { createIfNone: true })) return true;
+      } catch {
+        // No GitHub sign-in here (offline host, GitHub Enterprise without it): fall back to a token.
+      }
+      const token = await vscode.window.showInputBox({ title: 'GitHub token', prompt: 'A personal access token with the repo scope (kept in SecretStorage)', password: true, ignoreFocusOut: true });
+      if (!token) return false;
+      await this.secrets.store(GITHUB_TOKEN_SECRET, token.trim());
+      return true;
+    }
+    void vscode.window.showInformationMessage('The local board needs no sign-in.');
     return false;
   }
 
