@@ -1,53 +1,30 @@
 // A Jira Cloud board in the Board view, against a local stub whose answers are checked against Atlassian's
 // published OpenAPI (stub, not Jira: it cannot be reached from here). The token goes in through the UI.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { installExtension, startCodeServer } from '../../scripts/vscode-host/codeServer';
-import type { CodeServer } from '../../scripts/vscode-host/codeServer';
 import { startJiraStub, STUB_EMAIL, STUB_PROJECT, STUB_TOKEN } from '../support/jiraStub';
 import type { JiraStub } from '../support/jiraStub';
-import { launchBrowser } from './harness/browser';
-import type { Browser } from './harness/browser';
-import { openConveyorContainer, openWorkbench, screenshot, screenshotOnFailure, treeRows, viewPane } from './harness/workbench';
+import { useVsixHost } from './harness/vsixHost';
+import { openConveyorContainer, openWorkbench, screenshot, treeRows, viewPane } from './harness/workbench';
 import { sampleWorkspace } from '../support/sampleWorkspace';
 import type { SampleWorkspace } from '../support/sampleWorkspace';
-import { version } from '../../package.json';
-
-const VSIX = path.resolve(__dirname, '..', '..', `conveyor-${version}.vsix`);
 
 describe('a Jira board in the Board view against a Jira API stub (e2e, stub)', () => {
   let stub: JiraStub;
-  let server: CodeServer;
-  let browser: Browser;
-  let extensionsDir: string;
   let ws: SampleWorkspace;
 
   before(async () => {
     stub = await startJiraStub();
     ws = sampleWorkspace({ 'conveyor.yml': ['version: 1', 'board:', '  provider: jira', '  jira:', `    site: ${stub.url}`, `    project: ${STUB_PROJECT}`, ''].join('\n') }, { git: true, name: 'jira-shop' });
-    extensionsDir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-ext-'));
-    await installExtension(VSIX, extensionsDir);
-    server = await startCodeServer({ extensionsDir });
-    browser = await launchBrowser();
   });
-
-  afterEach(async function () {
-    await screenshotOnFailure(browser?.page, this.currentTest);
-  });
-
   after(async () => {
-    await browser?.close();
-    await server?.stop();
     await stub?.stop();
     ws?.remove();
-    if (extensionsDir) rmSync(extensionsDir, { recursive: true, force: true });
   });
+  const host = useVsixHost();
 
   it('asks to sign in, takes the email and API token through input boxes, then lists the issues by status', async () => {
-    const page = await browser.freshPage();
-    await openWorkbench(page, server.url({ folder: ws.dir }));
+    const page = await host.browser.freshPage();
+    await openWorkbench(page, host.server.url({ folder: ws.dir }));
     await openConveyorContainer(page);
     const board = await viewPane(page, 'Board');
     const signIn = board.locator('.monaco-list-row', { hasText: 'Sign in to Jira to see this board.' });

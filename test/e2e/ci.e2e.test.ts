@@ -2,28 +2,16 @@
 // GitHub's published OpenAPI examples (stub, not the real GitHub: it cannot be reached from here).
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { installExtension, startCodeServer } from '../../scripts/vscode-host/codeServer';
-import type { CodeServer } from '../../scripts/vscode-host/codeServer';
 import { job, jobLogOf, startGitHubStub, STUB_OWNER, STUB_REPO, workflowRun } from '../support/githubStub';
 import type { GitHubStub } from '../support/githubStub';
-import { launchBrowser } from './harness/browser';
-import type { Browser } from './harness/browser';
-import { openConveyorContainer, openWorkbench, screenshot, screenshotOnFailure, statusBarItem, treeRows, viewPane } from './harness/workbench';
+import { useVsixHost } from './harness/vsixHost';
+import { openConveyorContainer, openWorkbench, screenshot, statusBarItem, treeRows, viewPane } from './harness/workbench';
 import { sampleWorkspace } from '../support/sampleWorkspace';
 import type { SampleWorkspace } from '../support/sampleWorkspace';
-import { version } from '../../package.json';
-
-const VSIX = path.resolve(__dirname, '..', '..', `conveyor-${version}.vsix`);
 const CI_ITEM = 'conveyor-dev.conveyor.conveyor.ci';
 
 describe('CI view and status bar against a GitHub API stub (e2e, stub)', () => {
   let stub: GitHubStub;
-  let server: CodeServer;
-  let browser: Browser;
-  let extensionsDir: string;
   let ws: SampleWorkspace;
 
   before(async () => {
@@ -45,27 +33,16 @@ describe('CI view and status bar against a GitHub API stub (e2e, stub)', () => {
     stub.setJobs(101, [failing]);
     stub.setLog(201, jobLogOf(failing));
     stub.setJobs(100, [job({ id: 200, run_id: 100, name: 'test', status: 'completed', conclusion: 'success' })]);
-    extensionsDir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-ext-'));
-    await installExtension(VSIX, extensionsDir);
-    server = await startCodeServer({ extensionsDir, settings: { 'conveyor.ci.github.apiUrl': stub.url } });
-    browser = await launchBrowser();
   });
-
-  afterEach(async function () {
-    await screenshotOnFailure(browser?.page, this.currentTest);
-  });
-
   after(async () => {
-    await browser?.close();
-    await server?.stop();
     await stub?.stop();
     ws?.remove();
-    if (extensionsDir) rmSync(extensionsDir, { recursive: true, force: true });
   });
+  const host = useVsixHost({ settings: () => ({ 'conveyor.ci.github.apiUrl': stub.url }) });
 
   it('shows runs and jobs for the branch, a red status bar for HEAD, and opens the failing job’s log with its steps folded', async () => {
-    const page = await browser.freshPage();
-    await openWorkbench(page, server.url({ folder: ws.dir }));
+    const page = await host.browser.freshPage();
+    await openWorkbench(page, host.server.url({ folder: ws.dir }));
     const indicator = statusBarItem(page, CI_ITEM);
     await indicator.locator('.codicon-error').waitFor({ timeout: 60_000 });
 

@@ -1,41 +1,25 @@
 // Create Release from the palette in a real VS Code (code-server), against a real Docker engine and registry.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { ensureBaseImage, startDockerEngine, startRegistry } from '../../scripts/docker/dockerHost';
 import type { DockerEngine, LocalRegistry } from '../../scripts/docker/dockerHost';
-import { installExtension, startCodeServer } from '../../scripts/vscode-host/codeServer';
-import type { CodeServer } from '../../scripts/vscode-host/codeServer';
 import { describeFolder } from '../../src/folderStatus';
 import { pipelineStateDir, RunHistory } from '../../src/pipeline/run/runHistory';
 import { runPipeline } from '../../src/pipeline/run/runPipeline';
-import { launchBrowser } from './harness/browser';
-import type { Browser } from './harness/browser';
-import { openConveyorContainer, openWorkbench, runCommand, screenshot, screenshotOnFailure, treeRows, viewPane } from './harness/workbench';
+import { useVsixHost } from './harness/vsixHost';
+import { openConveyorContainer, openWorkbench, runCommand, screenshot, treeRows, viewPane } from './harness/workbench';
 import { sampleWorkspace } from '../support/sampleWorkspace';
 import type { SampleWorkspace } from '../support/sampleWorkspace';
-import { version } from '../../package.json';
-
-const VSIX = path.resolve(__dirname, '..', '..', `conveyor-${version}.vsix`);
 
 describe('Create Release in VS Code with a real Docker engine and registry (e2e)', () => {
   let engine: DockerEngine;
   let registry: LocalRegistry;
-  let server: CodeServer;
-  let browser: Browser;
-  let extensionsDir: string;
   let ws: SampleWorkspace;
 
   before(async () => {
     engine = await startDockerEngine();
     await ensureBaseImage(engine);
     registry = await startRegistry();
-    extensionsDir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-ext-'));
-    await installExtension(VSIX, extensionsDir);
-    server = await startCodeServer({ extensionsDir, settings: { 'conveyor.release.dockerHost': engine.dockerHost } });
-    browser = await launchBrowser();
     ws = sampleWorkspace(
       {
         'package.json': '{\n  "name": "shop",\n  "version": "1.3.0"\n}\n',
@@ -51,22 +35,16 @@ describe('Create Release in VS Code with a real Docker engine and registry (e2e)
     assert.equal(run.readyForRelease, true, run.notReadyReason);
   });
 
-  afterEach(async function () {
-    await screenshotOnFailure(browser?.page, this.currentTest);
-  });
-
   after(async () => {
-    await browser?.close();
-    await server?.stop();
     await registry?.stop();
     await engine?.stop();
     ws?.remove();
-    if (extensionsDir) rmSync(extensionsDir, { recursive: true, force: true });
   });
+  const host = useVsixHost({ settings: () => ({ 'conveyor.release.dockerHost': engine.dockerHost }) });
 
   it('releases the ready commit from the palette: version chosen, progress shown, the Releases view lists it with its verified digest', async () => {
-    const page = await browser.freshPage();
-    await openWorkbench(page, server.url({ folder: ws.dir }));
+    const page = await host.browser.freshPage();
+    await openWorkbench(page, host.server.url({ folder: ws.dir }));
     await openConveyorContainer(page);
     const releases = await viewPane(page, 'Releases');
     await releases.locator('.monaco-list-row', { hasText: `${registry.host}/shop-api` }).waitFor({ timeout: 60_000 });
