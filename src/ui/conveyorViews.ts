@@ -44,7 +44,7 @@ export const VIEW_SPECS: ViewSpec[] = [
   { id: 'conveyor.goals', nodes: goalNodes },
 ];
 
-export function registerConveyorViews(model: WorkspaceModel, refreshManager: RefreshManager, services: Omit<ViewContext, never> & { pipeline: PipelineService; release: ReleaseService; ci: CiService; board: BoardService }): vscode.Disposable {
+export function registerConveyorViews(model: WorkspaceModel, refreshManager: RefreshManager, services: { pipeline: PipelineService; release: ReleaseService; ci: CiService; board: BoardService }): vscode.Disposable {
   const { pipeline, release, ci, board } = services;
   const context: ViewContext = services;
   const disposables: vscode.Disposable[] = [];

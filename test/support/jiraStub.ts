@@ -1,5 +1,5 @@
 // A local Jira Cloud REST API for the operations Conveyor's Jira board uses. Its fixtures are shaped from
-// Atlassian's published OpenAPI description (../shared/api-schemas/jira-v3.json): every body it serves and
+// Atlassian's published OpenAPI description (test/fixtures/api-schemas/jira-v3.json): every body it serves and
 // every request body it receives is checked against the schemas of the same operation, and the problems
 // are recorded for the test to assert on. Issue fields, which the spec leaves untyped in `IssueBean`, are
 // checked against the component schemas the spec uses for them elsewhere.
@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { openApiValidator } from './openApiValidator';
 
-export const SPEC_FILE = path.resolve(__dirname, '../../../shared/api-schemas/jira-v3.json');
+export const SPEC_FILE = path.resolve(__dirname, '../fixtures/api-schemas/jira-v3.json');
 export const FIXTURES = path.resolve(__dirname, '../fixtures/jira');
 export const STUB_EMAIL = 'mia@example.com';
 export const STUB_TOKEN = 'ATATT3xFfGF0stubToken0123456789abcdefghijklmnop=ABCD1234';

@@ -1,5 +1,5 @@
 // A Linear GraphQL endpoint on 127.0.0.1 for @linear/sdk. Every query is parsed and validated against Linear's
-// published schema (../shared/api-schemas/linear-schema.graphql) and answered by executing it against that
+// published schema (test/fixtures/api-schemas/linear-schema.graphql) and answered by executing it against that
 // schema over the fixtures in test/fixtures/linear (see its README), so the SDK gets exactly the shape the real
 // API would give, and a query the real API would reject is rejected and recorded. Failures are scripted per request.
 import { readFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ import {
   validate,
 } from 'graphql';
 
-export const LINEAR_SCHEMA_PATH = path.resolve(__dirname, '..', '..', '..', 'shared', 'api-schemas', 'linear-schema.graphql');
+export const LINEAR_SCHEMA_PATH = path.resolve(__dirname, '..', 'fixtures', 'api-schemas', 'linear-schema.graphql');
 export const LINEAR_FIXTURES = path.resolve(__dirname, '..', 'fixtures', 'linear');
 
 export interface LinearWorkspace {

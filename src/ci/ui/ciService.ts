@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { FolderStatus } from '../../folderStatus';
+import { githubToken, signInToGitHub } from '../../ui/githubAuth';
 import { loadBundle } from '../../ui/lazyBundle';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type * as Engine from '../ciEngine';
@@ -8,7 +9,6 @@ import { headCi } from '../ciStatus';
 import type { HeadCi } from '../ciStatus';
 import type { CiViewState } from './ciNodes';
 
-const GITHUB_TOKEN_SECRET = 'conveyor.ci.githubToken';
 const jenkinsSecret = (url: string) => `conveyor.ci.jenkins.${url}`;
 
 export function ciEngine(): typeof Engine {
@@ -80,21 +80,8 @@ export class CiService implements vscode.Disposable {
     return this.folders.get(folder)?.jenkins;
   }
 
-  /** VS Code's GitHub sign-in first; where it is unavailable (GitHub Enterprise without it, offline hosts) a token. */
   async signInGitHub(): Promise<void> {
-    try {
-      const session = await vscode.authentication.getSession('github', ['repo'], { createIfNone: true });
-      if (session) {
-        await this.rebuild();
-        return;
-      }
-    } catch (error) {
-      this.log.warn(`GitHub sign-in is not available here: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    const token = await vscode.window.showInputBox({ title: 'GitHub token', prompt: 'A personal access token with repo and workflow scopes (kept in SecretStorage)', password: true, ignoreFocusOut: true });
-    if (!token) return;
-    await this.secrets.store(GITHUB_TOKEN_SECRET, token.trim());
-    await this.rebuild();
+    if (await signInToGitHub(this.secrets, this.log)) await this.rebuild();
   }
 
   async signInJenkins(url: string): Promise<void> {
@@ -141,7 +128,7 @@ export class CiService implements vscode.Disposable {
   private async create(status: FolderStatus, key: string): Promise<FolderCi> {
     const engine = ciEngine();
     const repo = usesActions(status) ? status.ci.githubRepository : undefined;
-    const github = repo ? { client: new engine.GitHubActionsClient({ baseUrl: this.githubApiUrl(status), token: await this.githubToken(), userAgent: 'conveyor-vscode' }), ...repo } : undefined;
+    const github = repo ? { client: new engine.GitHubActionsClient({ baseUrl: this.githubApiUrl(status), token: await githubToken(this.secrets), userAgent: 'conveyor-vscode' }), ...repo } : undefined;
     const jenkinsUrl = status.ci.jenkinsUrl;
     const jenkinsAuth = jenkinsUrl ? await this.jenkinsAuth(jenkinsUrl) : undefined;
     const jenkins = jenkinsUrl ? { client: new engine.JenkinsClient({ url: jenkinsUrl, ...jenkinsAuth }) } : undefined;
@@ -169,11 +156,6 @@ export class CiService implements vscode.Disposable {
     if (setting) return setting.replace(/\/$/, '');
     const enterprise = status.config.config.ci?.github?.enterpriseUrl;
     return enterprise ? `${enterprise.replace(/\/$/, '')}/api/v3` : undefined;
-  }
-
-  private async githubToken(): Promise<string | undefined> {
-    const session = await Promise.resolve(vscode.authentication.getSession('github', ['repo'], { silent: true })).catch(() => undefined);
-    return session?.accessToken ?? (await this.secrets.get(GITHUB_TOKEN_SECRET));
   }
 
   private async jenkinsAuth(url: string): Promise<{ user?: string; apiToken?: string } | undefined> {

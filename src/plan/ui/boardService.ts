@@ -34,10 +34,13 @@ export class BoardService implements vscode.Disposable {
     this.listeners = [
       this.remote,
       this.remote.onDidChange(() => this.changed.fire()),
-      // The view can open before the folders are described: load hosted boards that have no state yet.
-      model.onDidChange(() => this.visible && void this.refreshRemote(undefined, { missingOnly: true })),
-      // A new commit or branch may link to an item.
-      model.onDidChange(() => this.visible && void this.refreshLinks()),
+      model.onDidChange(() => {
+        if (!this.visible) return;
+        // The view can open before the folders are described: load hosted boards that have no state yet.
+        void this.refreshRemote(undefined, { missingOnly: true });
+        // A new commit or branch may link to an item.
+        void this.refreshLinks();
+      }),
     ];
     void this.updateContext();
   }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { FolderStatus } from '../../folderStatus';
 import { parseGitHubRemote } from '../../code/gitInfo';
+import { githubToken, signInToGitHub } from '../../ui/githubAuth';
 import { isHosted, PROVIDER_NAMES } from '../boardProviders';
 import type { BoardProvider, WorkItem } from '../workItem';
 import { loadBundle } from '../../ui/lazyBundle';
@@ -16,8 +17,6 @@ export interface RemoteBoardState {
 
 const jiraSecret = (site: string) => `conveyor.board.jira.${site}`;
 const LINEAR_SECRET = 'conveyor.board.linear.apiKey';
-/** Shared with the CI view: one GitHub token for Actions and Issues. */
-const GITHUB_TOKEN_SECRET = 'conveyor.ci.githubToken';
 
 function githubRepository(status: FolderStatus): { owner: string; repo: string } | undefined {
   const configured = status.config.config.board?.github;
@@ -56,15 +55,12 @@ export class RemoteBoards implements vscode.Disposable {
     if (status.board.provider === 'github') {
       const repo = githubRepository(status);
       // Public repositories can be read without a token; writes ask to sign in.
-      return repo && new engine.GitHubIssuesBoardProvider({ ...repo, token: await this.githubToken() });
+      return repo && new engine.GitHubIssuesBoardProvider({ ...repo, token: await githubToken(this.secrets) });
     }
     return undefined;
   }
 
-  private async githubToken(): Promise<string | undefined> {
-    const session = await Promise.resolve(vscode.authentication.getSession('github', ['repo'], { silent: true })).catch(() => undefined);
-    return session?.accessToken ?? (await this.secrets.get(GITHUB_TOKEN_SECRET));
-  }
+
 
   async load(status: FolderStatus, mine: boolean): Promise<void> {
     if (!isHosted(status)) return;
@@ -107,17 +103,7 @@ export class RemoteBoards implements vscode.Disposable {
       await this.secrets.store(LINEAR_SECRET, apiKey.trim());
       return true;
     }
-    if (status.board.provider === 'github') {
-      try {
-        if (await vscode.authentication.getSession('github', ['repo'], { createIfNone: true })) return true;
-      } catch {
-        // No GitHub sign-in here (offline host, GitHub Enterprise without it): fall back to a token.
-      }
-      const token = await vscode.window.showInputBox({ title: 'GitHub token', prompt: 'A personal access token with the repo scope (kept in SecretStorage)', password: true, ignoreFocusOut: true });
-      if (!token) return false;
-      await this.secrets.store(GITHUB_TOKEN_SECRET, token.trim());
-      return true;
-    }
+    if (status.board.provider === 'github') return signInToGitHub(this.secrets, undefined);
     void vscode.window.showInformationMessage('The local board needs no sign-in.');
     return false;
   }
