@@ -42,9 +42,16 @@ const builds = [
   { ...common, entryPoints: ['src/plan/planEngine.ts'], outfile: 'dist/planEngine.js' },
   // Loaded for folders whose board is on Jira or Linear (src/plan/ui/remoteBoard.ts).
   { ...common, entryPoints: ['src/plan/hostedBoards.ts'], outfile: 'dist/hostedBoards.js' },
+  // Loaded when a monitor feature is first used (src/monitor/ui/monitorEngine.ts).
+  { ...common, entryPoints: ['src/monitor/monitorEngine.ts'], outfile: 'dist/monitorEngine.js' },
+  // Loaded on the first deploy or Environments refresh: it carries @kubernetes/client-node.
+  { ...common, entryPoints: ['src/deploy/deployEngine.ts'], outfile: 'dist/deployEngine.js' },
+  // Loaded only when the user turns Conveyor's own crash reports on (src/monitor/ui/crashReporting.ts).
+  { ...common, entryPoints: ['src/monitor/crashReports.ts'], outfile: 'dist/crashReporter.js' },
 ];
 // Webview front ends: plain browser code, no Node, no vscode module.
-builds.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', minify: production, sourcemap: false, logLevel: 'warning', entryPoints: { board: 'webviews/board/main.ts', 'board-style': 'webviews/board/board.css' }, outdir: 'dist/webviews', entryNames: '[name]' });
+builds.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', minify: production, sourcemap: false, logLevel: 'warning', entryPoints: { board: 'webviews/board/main.ts', 'board-style': 'webviews/board/board.css' }, outdir: 'dist/webviews', entryNames: '[name]', assetNames: '[name]', loader: { '.ttf': 'file' } });
+builds.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', minify: production, sourcemap: false, logLevel: 'warning', entryPoints: { monitor: 'webviews/monitor/main.ts', 'monitor-style': 'webviews/monitor/monitor.css' }, outdir: 'dist/webviews', entryNames: '[name]' });
 if (args.has('--tests')) {
   builds.push({ ...common, minify: false, sourcemap: 'inline', entryPoints: ['test/e2e/suite/index.ts'], outfile: 'out/test/suite/index.js', logOverride: { 'require-resolve-not-external': 'silent' } });
 }

@@ -6,7 +6,7 @@ const vscodeImportBan = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', '*.vsix', 'test-results/**', 'eslint.config.mjs', 'esbuild.mjs', 'demo/**', 'scripts/build/*.cjs'] },
+  { ignores: ['dist/**', 'out/**', 'test/fixtures/**', 'node_modules/**', '*.vsix', 'test-results/**', 'eslint.config.mjs', 'esbuild.mjs', 'demo/**', 'scripts/build/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

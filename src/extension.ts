@@ -15,7 +15,8 @@ export interface ConveyorApi {
 }
 
 export function activate(context: vscode.ExtensionContext): ConveyorApi {
-  const container = new Container(context.secrets, context.workspaceState, context.extensionUri);
+  // Workspace storage when a folder is open; the global one for an empty window (nothing is monitored there).
+  const container = new Container(context.secrets, context.workspaceState, context.extensionUri, context.storageUri ?? context.globalStorageUri, String((context.extension.packageJSON as { version?: string }).version ?? '0.0.0'));
   context.subscriptions.push(container);
   const activationMs = millisecondsSince(bundleLoadStartedAt);
   container.log.info(`Activated in ${activationMs} ms (bundle load + activate); ${vscode.workspace.workspaceFolders?.length ?? 0} workspace folder(s)`);

@@ -6,6 +6,8 @@ import type { CiError, CiJob, CiRun, Conditional, RateBudget } from './ciModel';
 import { isActive } from './ciStatus';
 import { nextPollDelay } from './ciPolling';
 import type { CiViewState, JenkinsJobRow } from './ui/ciNodes';
+import { realClock } from '../core/clock';
+import type { Clock } from '../core/clock';
 
 export interface GitHubSource {
   owner: string;
@@ -20,18 +22,6 @@ export interface JenkinsSource {
   builds(fullName: string, limit?: number): Promise<CiRun[]>;
   queue(): Promise<{ name: string; why?: string }[]>;
 }
-
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 const RUNS_PER_PAGE = 20;
 /** Jobs are fetched for the newest runs only; older ones are rarely opened. */

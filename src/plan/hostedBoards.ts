@@ -3,3 +3,4 @@
 export { JiraBoardProvider } from './jira/jiraBoard';
 export { LinearBoardProvider } from './linear/linearBoard';
 export { GitHubIssuesBoardProvider } from './github/githubIssuesBoard';
+export { GitHubProjectBoardProvider } from './github/githubProjectBoard';

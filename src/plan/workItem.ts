@@ -34,13 +34,22 @@ export interface WorkItemTransition {
   column: BoardColumn;
 }
 
+/** Someone an item can be assigned to: the provider's id for them and the name people know. */
+export interface Assignee {
+  id: string;
+  name: string;
+}
+
 /** A board's source of items. Providers that cannot do an operation leave it out. */
 export interface BoardProvider {
   readonly name: WorkItem['provider'];
   list(options?: { mine?: boolean; signal?: AbortSignal }): Promise<WorkItem[]>;
   transitions?(item: WorkItem): Promise<WorkItemTransition[]>;
   move?(item: WorkItem, transition: WorkItemTransition): Promise<WorkItem>;
+  /** `assignee` is an id from `assignees()` (a GitHub login, a Jira account id, a Linear user id). */
   assign?(item: WorkItem, assignee: string | undefined): Promise<WorkItem>;
+  /** Who can be assigned (to this item, when given): the choices of Assign to…. */
+  assignees?(item?: WorkItem): Promise<Assignee[]>;
   create?(fields: { title: string; column?: BoardColumn; assignee?: string }): Promise<WorkItem>;
 }
 

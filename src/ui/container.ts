@@ -11,6 +11,14 @@ import { registerCiStatusBar } from '../ci/ui/ciStatusBar';
 import { BoardService } from '../plan/ui/boardService';
 import { registerActiveItemStatusBar } from '../plan/ui/activeItemStatusBar';
 import { registerKanban } from '../plan/ui/kanbanPanel';
+import { ErrorService } from '../monitor/ui/errorService';
+import { UptimeService } from '../monitor/ui/uptimeService';
+import { GoalService } from '../monitor/ui/goalService';
+import { registerErrorEditorFeatures } from '../monitor/ui/errorEditorFeatures';
+import { registerMonitorCommands } from '../monitor/ui/monitorCommands';
+import { registerMonitorStatusBar } from '../monitor/ui/monitorStatusBar';
+import { registerMonitorDashboard } from '../monitor/ui/dashboardPanel';
+import { registerCrashReporting } from '../monitor/ui/crashReporting';
 import { registerConfigDiagnostics } from './configDiagnostics';
 import { registerConveyorViews } from './conveyorViews';
 import { RefreshManager } from './refreshManager';
@@ -32,7 +40,12 @@ export class Container implements vscode.Disposable {
   readonly board: BoardService;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(secrets: vscode.SecretStorage, workspaceState: vscode.Memento, extensionUri: vscode.Uri) {
+  readonly errors: ErrorService;
+  readonly uptime: UptimeService;
+  readonly goals: GoalService;
+
+  /** @param storage the extension's storage for this workspace (local errors, uptime and goal history). */
+  constructor(secrets: vscode.SecretStorage, workspaceState: vscode.Memento, extensionUri: vscode.Uri, storage: vscode.Uri, extensionVersion: string) {
     this.log = vscode.window.createOutputChannel('Conveyor', { log: true });
     this.model = new WorkspaceModel(this.log);
     this.refreshManager = new RefreshManager();
@@ -40,6 +53,9 @@ export class Container implements vscode.Disposable {
     this.release = new ReleaseService(this.model, this.log, secrets);
     this.ci = new CiService(this.model, this.log, secrets);
     this.board = new BoardService(this.model, workspaceState, secrets);
+    this.errors = new ErrorService(this.model, workspaceState, secrets, storage, this.log);
+    this.uptime = new UptimeService(this.model, storage, this.log);
+    this.goals = new GoalService(this.model, storage, extensionUri.fsPath, this.log);
     this.disposables.push(
       this.log,
       this.model,
@@ -48,7 +64,10 @@ export class Container implements vscode.Disposable {
       this.release,
       this.ci,
       this.board,
-      registerConveyorViews(this.model, this.refreshManager, { pipeline: this.pipeline, release: this.release, ci: this.ci, board: this.board }),
+      this.errors,
+      this.uptime,
+      this.goals,
+      registerConveyorViews(this.model, this.refreshManager, this),
       registerConfigDiagnostics(this.model),
       registerStatusDocuments(this.model),
       registerWorkspaceCommands(this.model, this.log),
@@ -60,6 +79,11 @@ export class Container implements vscode.Disposable {
       registerReleaseCommands(this.model, this.release, this.log),
       registerCiCommands(this.model, this.ci, this.log),
       registerCiStatusBar(this.model, this.ci),
+      registerErrorEditorFeatures(this.errors),
+      registerMonitorCommands(this.model, { errors: this.errors, uptime: this.uptime, goals: this.goals }, this.log),
+      registerMonitorStatusBar(this.model, this.errors, this.uptime),
+      registerMonitorDashboard(this.model, this.uptime, this.goals, extensionUri),
+      registerCrashReporting(this.log, { path: extensionUri.fsPath, version: extensionVersion }),
     );
   }
 

@@ -14,6 +14,9 @@ import type { ReleaseService } from '../release/ui/releaseService';
 import type { CiService } from '../ci/ui/ciService';
 import type { BoardService } from '../plan/ui/boardService';
 import type { WorkspaceModel } from './workspaceModel';
+import type { ErrorService } from '../monitor/ui/errorService';
+import type { UptimeService } from '../monitor/ui/uptimeService';
+import type { GoalService } from '../monitor/ui/goalService';
 
 /** What a view may need beyond the folder's status. */
 export interface ViewContext {
@@ -21,6 +24,20 @@ export interface ViewContext {
   release: Pick<ReleaseService, 'viewState'>;
   ci: Pick<CiService, 'viewState'>;
   board: Pick<BoardService, 'viewState'>;
+  errors: Pick<ErrorService, 'viewState'>;
+  uptime: Pick<UptimeService, 'viewState'>;
+  goals: Pick<GoalService, 'viewState'>;
+}
+
+/** The services behind the views (each also tells when its view must refresh). */
+export interface ViewServices {
+  pipeline: PipelineService;
+  release: ReleaseService;
+  ci: CiService;
+  board: BoardService;
+  errors: ErrorService;
+  uptime: UptimeService;
+  goals: GoalService;
 }
 
 interface ViewSpec {
@@ -39,13 +56,13 @@ export const VIEW_SPECS: ViewSpec[] = [
   { id: 'conveyor.ci', nodes: (status, context) => ciNodes(status, context.ci.viewState(status.folder)) },
   { id: 'conveyor.releases', nodes: (status, context) => releaseNodes(status, context.release.viewState(status.folder)), needsGit: true, runsCommands: true },
   { id: 'conveyor.environments', nodes: environmentNodes, runsCommands: true },
-  { id: 'conveyor.errors', nodes: errorNodes },
-  { id: 'conveyor.uptime', nodes: uptimeNodes },
-  { id: 'conveyor.goals', nodes: goalNodes },
+  { id: 'conveyor.errors', nodes: (status, context) => errorNodes(status, context.errors.viewState(status.folder)) },
+  { id: 'conveyor.uptime', nodes: (status, context) => uptimeNodes(status, context.uptime.viewState(status.folder)) },
+  { id: 'conveyor.goals', nodes: (status, context) => goalNodes(status, context.goals.viewState(status.folder)) },
 ];
 
-export function registerConveyorViews(model: WorkspaceModel, refreshManager: RefreshManager, services: { pipeline: PipelineService; release: ReleaseService; ci: CiService; board: BoardService }): vscode.Disposable {
-  const { pipeline, release, ci, board } = services;
+export function registerConveyorViews(model: WorkspaceModel, refreshManager: RefreshManager, services: ViewServices): vscode.Disposable {
+  const { pipeline, release, ci, board, errors, uptime, goals } = services;
   const context: ViewContext = services;
   const disposables: vscode.Disposable[] = [];
   for (const spec of VIEW_SPECS) {
@@ -63,6 +80,8 @@ export function registerConveyorViews(model: WorkspaceModel, refreshManager: Ref
     if (spec.id === 'conveyor.ci') disposables.push(view.onDidChangeVisibility((e) => ci.setViewVisible(e.visible)));
     // Hosted boards (Jira, Linear) are asked only while the Board view is visible.
     if (spec.id === 'conveyor.board') disposables.push(view.onDidChangeVisibility((e) => board.setViewVisible(e.visible)));
+    // Hosted Sentry is asked only while the Errors view is visible.
+    if (spec.id === 'conveyor.errors') disposables.push(view.onDidChangeVisibility((e) => errors.setViewVisible(e.visible)));
     disposables.push(view, provider);
   }
   const updateContext = () =>
@@ -78,6 +97,9 @@ export function registerConveyorViews(model: WorkspaceModel, refreshManager: Ref
     release.onDidChange(() => refreshManager.requestRefresh('conveyor.releases')),
     ci.onDidChange(() => refreshManager.requestRefresh('conveyor.ci')),
     board.onDidChange(() => refreshManager.requestRefresh('conveyor.board')),
+    errors.onDidChange(() => refreshManager.requestRefresh('conveyor.errors')),
+    uptime.onDidChange(() => refreshManager.requestRefresh('conveyor.uptime')),
+    goals.onDidChange(() => refreshManager.requestRefresh('conveyor.goals')),
     // New commits and tags may mean new releases; the registry is asked again only if the view is shown.
     model.onDidChange(() => release.invalidate()),
   );

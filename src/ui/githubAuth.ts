@@ -4,8 +4,8 @@ import * as vscode from 'vscode';
 export const GITHUB_TOKEN_SECRET = 'conveyor.ci.githubToken';
 
 /** VS Code's GitHub sign-in when there is a session (never prompting), else a token stored in SecretStorage. */
-export async function githubToken(secrets: vscode.SecretStorage): Promise<string | undefined> {
-  const session = await Promise.resolve(vscode.authentication.getSession('github', ['repo'], { silent: true })).catch(() => undefined);
+export async function githubToken(secrets: vscode.SecretStorage, scopes: readonly string[] = ['repo']): Promise<string | undefined> {
+  const session = await Promise.resolve(vscode.authentication.getSession('github', [...scopes], { silent: true })).catch(() => undefined);
   return session?.accessToken ?? (await secrets.get(GITHUB_TOKEN_SECRET));
 }
 
@@ -13,13 +13,13 @@ export async function githubToken(secrets: vscode.SecretStorage): Promise<string
  * VS Code's GitHub sign-in; where it is unavailable (offline hosts, GitHub Enterprise without it) a token typed
  * by the user, kept in SecretStorage. True when either worked.
  */
-export async function signInToGitHub(secrets: vscode.SecretStorage, log: vscode.LogOutputChannel | undefined): Promise<boolean> {
+export async function signInToGitHub(secrets: vscode.SecretStorage, log: vscode.LogOutputChannel | undefined, scopes: readonly string[] = ['repo']): Promise<boolean> {
   try {
-    if (await vscode.authentication.getSession('github', ['repo'], { createIfNone: true })) return true;
+    if (await vscode.authentication.getSession('github', [...scopes], { createIfNone: true })) return true;
   } catch (error) {
     log?.warn(`GitHub sign-in is not available here: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const token = await vscode.window.showInputBox({ title: 'GitHub token', prompt: 'A personal access token with the repo and workflow scopes (kept in SecretStorage)', password: true, ignoreFocusOut: true });
+  const token = await vscode.window.showInputBox({ title: 'GitHub token', prompt: `A personal access token with the ${[...new Set([...scopes, 'workflow'])].join(', ')} scopes (kept in SecretStorage)`, password: true, ignoreFocusOut: true });
   if (!token) return false;
   await secrets.store(GITHUB_TOKEN_SECRET, token.trim());
   return true;

@@ -187,6 +187,16 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
       assert.ok(Date.now() < deadline, 'the board file was updated by the drag');
       await new Promise((r) => setTimeout(r, 200));
     }
+    // Native look: vscode-elements render (a counter badge per column) and the codicon font is loaded under the CSP.
+    assert.equal(await frame.locator('.column[data-column="in-review"] vscode-badge').innerText(), '1');
+    const codiconLoaded = `document.fonts.ready.then(() => [...document.fonts].some((f) => f.family.replaceAll('"', '') === 'codicon' && f.status === 'loaded'))`;
+    assert.equal(await frame.locator('body').evaluate(codiconLoaded), true, 'codicon font loaded');
+    // Create from the column's text field: the item lands in that column of the board file.
+    const newItem = frame.locator('.column[data-column="in-progress"] vscode-textfield input');
+    await newItem.fill('Made on the kanban');
+    await newItem.press('Enter');
+    await frame.locator('.column[data-column="in-progress"] .card', { hasText: 'Made on the kanban' }).waitFor({ timeout: 15_000 });
+    assert.match(readFileSync(path.join(ws.dir, '.conveyor', 'board.yml'), 'utf8'), /title: Made on the kanban\n {4}status: in-progress/);
     await screenshot(page, '17-kanban');
   });
 

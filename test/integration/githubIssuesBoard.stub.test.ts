@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { GitHubIssuesBoardProvider } from '../../src/plan/github/githubIssuesBoard';
 import type { WorkItem } from '../../src/plan/workItem';
-import { issue, ISSUES_OWNER, ISSUES_REPO, problemsOf, recordedPages, SSO_URL, startGitHubIssuesStub, STUB_LOGIN } from '../support/githubIssuesStub';
+import { ASSIGNABLE_LOGINS, issue, ISSUES_OWNER, ISSUES_REPO, problemsOf, recordedPages, SSO_URL, startGitHubIssuesStub, STUB_LOGIN } from '../support/githubIssuesStub';
 import type { GitHubIssuesStub } from '../support/githubIssuesStub';
 import { boardErrorOf } from '../support/boardError';
 
@@ -13,12 +13,12 @@ const boardError = (promise: Promise<unknown>) => boardErrorOf(promise, [TOKEN])
 
 function fixtures() {
   return [
-    issue({ number: 1, title: 'Plain todo', labels: ['enhancement'], updated_at: '2024-05-01T10:00:00Z' }),
+    issue({ number: 1, title: 'Plain todo', labels: ['enhancement'], assignee: null, updated_at: '2024-05-01T10:00:00Z' }),
     issue({ number: 2, title: 'Being built', labels: ['bug', 'in progress'], assignee: STUB_LOGIN, milestone: { title: 'v1.0', due_on: '2024-06-01T07:00:00Z' }, updated_at: '2024-05-02T10:00:00Z' }),
-    issue({ number: 3, title: 'Under review', labels: ['Review'], updated_at: '2024-05-03T10:00:00Z' }),
+    issue({ number: 3, title: 'Under review', labels: ['Review'], assignee: null, updated_at: '2024-05-03T10:00:00Z' }),
     issue({ number: 4, title: 'Finished', state: 'closed', labels: ['in progress'], assignee: 'hubot', updated_at: '2024-05-04T10:00:00Z' }),
     issue({ number: 5, title: 'A pull request', pullRequest: true, updated_at: '2024-05-05T10:00:00Z' }),
-    issue({ number: 6, title: 'Doing it', labels: ['doing'], updated_at: '2024-05-06T10:00:00Z' }),
+    issue({ number: 6, title: 'Doing it', labels: ['doing'], assignee: null, updated_at: '2024-05-06T10:00:00Z' }),
   ];
 }
 
@@ -48,8 +48,10 @@ describe('GitHub Issues board against a stub serving GitHub OpenAPI examples (in
     await board().assign(byKey(items, '#3'), 'hubot');
     await board().assign(byKey(items, '#2'), undefined);
     await board({ me: undefined }).list({ mine: true });
+    await board().assignees();
+    await board().create({ title: 'New' });
     const operations = new Set(stub.served.map((s) => s.operationId));
-    for (const op of ['issues/list-for-repo', 'issues/update', 'issues/add-labels', 'issues/remove-label', 'issues/add-assignees', 'issues/remove-assignees', 'users/get-authenticated']) assert.ok(operations.has(op), `${op} not exercised`);
+    for (const op of ['issues/list-for-repo', 'issues/update', 'issues/add-labels', 'issues/remove-label', 'issues/add-assignees', 'issues/remove-assignees', 'users/get-authenticated', 'issues/create', 'issues/list-assignees']) assert.ok(operations.has(op), `${op} not exercised`);
     assert.ok(stub.served.length > 0);
     for (const served of stub.served) assert.deepEqual(problemsOf(served), [], served.operationId);
   });
@@ -146,6 +148,29 @@ describe('GitHub Issues board against a stub serving GitHub OpenAPI examples (in
     const cleared = await board().assign(assigned, undefined);
     assert.equal(cleared.assignee, undefined);
     assert.ok(stub.requests.some((r) => r.method === 'DELETE' && r.path.endsWith('/issues/1/assignees')));
+  });
+
+  it('mine: lists the issues assigned to the signed-in user, read from GET /user', async () => {
+    const mine = await board({ me: undefined }).list({ mine: true });
+    assert.deepEqual(mine.map((i) => i.key), ['#2']);
+    assert.ok(stub.requests.some((r) => r.path === '/user'));
+    assert.ok(stub.requests.some((r) => r.path.includes(`assignee=${STUB_LOGIN}`)));
+  });
+
+  it('lists who can be assigned in the repository', async () => {
+    const people = await board().assignees();
+    assert.deepEqual(people, ASSIGNABLE_LOGINS.map((login) => ({ id: login, name: login })));
+  });
+
+  it('creates an issue, assigned, and puts it in the column asked for', async () => {
+    const created = await board().create({ title: 'Export as CSV', column: 'in-review', assignee: 'hubot' });
+    assert.equal(created.key, '#7');
+    assert.equal(created.title, 'Export as CSV');
+    assert.equal(created.assignee, 'hubot');
+    assert.equal(created.column, 'in-review');
+    assert.deepEqual(JSON.parse(stub.requests.find((r) => r.method === 'POST' && r.path.endsWith('/issues'))?.body ?? '{}'), { title: 'Export as CSV', assignees: ['hubot'] });
+    const listed = byKey(await board().list(), '#7');
+    assert.equal(listed.column, 'in-review');
   });
 
   describe('errors', () => {

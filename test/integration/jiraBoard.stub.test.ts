@@ -205,6 +205,40 @@ describe('Jira board against a stub shaped from the published Jira Cloud OpenAPI
     });
   });
 
+  describe('create and assignees', () => {
+    it('lists who can be assigned to an issue, by account id and display name', async () => {
+      const shop3 = byKey(await board().list()).get('SHOP-3') as WorkItem;
+      const people = await board().assignees(shop3);
+      assert.deepEqual(people.map((p) => p.id).sort(), fixture<{ accountId: string }[]>('users.json').map((u) => u.accountId).sort());
+      assert.ok(people.some((p) => p.id === EMMA && p.name === 'Emma Richards'));
+      assert.equal(stub.requests.find((r) => r.operationId === OPERATIONS.assignable)?.query.issueKey, 'SHOP-3');
+    });
+
+    it('creates a Task in the project, assigned, and moves it to the column asked for', async () => {
+      const created = await board().create({ title: 'Refund button on the order page', column: 'in-progress', assignee: EMMA });
+      assert.match(created.key, /^SHOP-\d+$/);
+      assert.equal(created.title, 'Refund button on the order page');
+      assert.equal(created.assignee, 'Emma Richards');
+      assert.equal(created.column, 'in-progress');
+      const post = stub.requests.find((r) => r.operationId === OPERATIONS.createIssue);
+      assert.deepEqual((post?.body as { fields: unknown }).fields, { project: { key: PROJECT }, summary: 'Refund button on the order page', issuetype: { id: '10001' }, assignee: { accountId: EMMA } });
+      assert.ok(stub.requests.some((r) => r.operationId === OPERATIONS.doTransition && r.path === `/rest/api/3/issue/${created.key}/transitions`));
+    });
+
+    it('creates in To do without a transition when no column is asked for', async () => {
+      const created = await board().create({ title: 'Plain task' });
+      assert.equal(created.column, 'todo');
+      assert.ok(!stub.requests.some((r) => r.operationId === OPERATIONS.doTransition));
+    });
+
+    it('refuses to create on a JQL board without a project, before any request', async () => {
+      const error = await boardError(board({ project: undefined, jql: 'assignee = currentUser()' }).create({ title: 'x' }));
+      assert.equal(error.kind, 'invalid');
+      assert.match(error.message, /board\.jira\.project/);
+      assert.equal(stub.requests.length, 0);
+    });
+  });
+
   describe('errors', () => {
     const failing = async (failure: StubFailure, options: Partial<JiraBoardOptions> = {}) => {
       stub.failNext(failure);

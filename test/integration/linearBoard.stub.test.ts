@@ -218,4 +218,27 @@ describe('Linear board provider (integration, stub)', () => {
     setTimeout(() => controller.abort(), 50);
     await assert.rejects(listing, (error: Error) => error.name === 'AbortError');
   });
+
+  it('lists the active people who can be assigned, by user id', async () => {
+    const people = await board().assignees();
+    assert.deepEqual(people, [{ id: 'user-ada', name: 'ada' }, { id: 'user-grace', name: 'grace' }]);
+  });
+
+  it('creates an issue in the board\'s team, in the status of the column asked for, assigned', async () => {
+    const created = await board().create({ title: 'Export the board as CSV', column: 'in-review', assignee: 'user-grace' });
+    assert.match(created.key, /^ENG-\d+$/);
+    assert.equal(created.title, 'Export the board as CSV');
+    assert.equal(created.status, 'In Review');
+    assert.equal(created.column, 'in-review');
+    const create = stub.requests.find((request) => request.operationName === 'createIssue' || /issueCreate/.test(request.query));
+    assert.deepEqual((create?.variables.input as Record<string, unknown>).teamId, 'team-eng');
+    const listed = await board().list();
+    assert.ok(listed.some((item) => item.key === created.key), 'the new issue is on the board');
+  });
+
+  it('asks for board.linear.team when the key sees several teams and none is configured', async () => {
+    const error = await boardError(board({ team: undefined }).create({ title: 'x' }));
+    assert.equal(error.kind, 'invalid');
+    assert.match(error.message, /board\.linear\.team/);
+  });
 });

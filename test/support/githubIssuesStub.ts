@@ -26,7 +26,12 @@ export const ISSUE_OPERATIONS = {
   addAssignees: 'issues/add-assignees',
   removeAssignees: 'issues/remove-assignees',
   me: 'users/get-authenticated',
+  create: 'issues/create',
+  listAssignees: 'issues/list-assignees',
 } as const;
+
+/** People the stub's repository lets be assigned (GitHub's `GET /repos/{o}/{r}/assignees`). */
+export const ASSIGNABLE_LOGINS = ['octocat', 'hubot', 'monalisa'];
 
 export type Issue = Record<string, unknown> & { number: number; title: string; state: 'open' | 'closed' };
 
@@ -277,6 +282,19 @@ class IssuesStubServer implements GitHubIssuesStub {
     if (method === 'GET' && p === '/user') return this.send(res, ISSUE_OPERATIONS.me, 200, { ...(structuredClone(openApi().components.examples['private-user']?.value) as Record<string, unknown>), login: STUB_LOGIN });
     if (method === 'GET' && this.recorded && (p === `${repo}/issues` || /^\/repositories\/\d+\/issues$/.test(p))) return this.recordedList(req, res, url);
     if (method === 'GET' && p === `${repo}/issues`) return this.list(req, res, url);
+    if (method === 'GET' && p === `${repo}/assignees`) return this.send(res, ISSUE_OPERATIONS.listAssignees, 200, ASSIGNABLE_LOGINS.map((login) => user(login)));
+    if (method === 'POST' && p === `${repo}/issues`) {
+      const input = body ? (JSON.parse(body) as { title?: string; assignees?: string[] }) : {};
+      if (!input.title) return this.send(res, 'error', 422, { message: 'Validation Failed', errors: [{ resource: 'Issue', code: 'missing_field', field: 'title' }], documentation_url: 'https://docs.github.com/rest/issues/issues#create-an-issue', status: '422' });
+      const created = issue({ number: Math.max(0, ...this.issues.map((i) => i.number)) + 1, title: input.title, assignee: null, labels: [] });
+      // GitHub drops logins that cannot be assigned, without an error.
+      const logins = (input.assignees ?? []).filter((l) => ASSIGNABLE_LOGINS.includes(l));
+      const assignees = logins.map((login) => user(login));
+      created.assignees = assignees;
+      created.assignee = assignees[0] ?? null;
+      this.issues.push(created);
+      return this.send(res, ISSUE_OPERATIONS.create, 201, created);
+    }
     if ((match = new RegExp(`^${repo}/issues/(\\d+)(/.*)?$`).exec(p))) {
       const found = this.issues.find((i) => i.number === Number(match?.[1]));
       if (!found) return this.send(res, 'error', 404, scripted('not-found', 0).body);

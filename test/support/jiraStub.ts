@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { openApiValidator } from './openApiValidator';
+import { openApiDocument, openApiValidator } from './openApiValidator';
 
 export const SPEC_FILE = path.resolve(__dirname, '../fixtures/api-schemas/jira-v3.json');
 export const FIXTURES = path.resolve(__dirname, '../fixtures/jira');
@@ -24,6 +24,9 @@ export const OPERATIONS = {
   doTransition: 'doTransition',
   assign: 'assignIssue',
   getIssue: 'getIssue',
+  createIssue: 'createIssue',
+  issueTypes: 'getCreateIssueMetaIssueTypes',
+  assignable: 'findAssignableUsers',
 } as const;
 export type OperationId = (typeof OPERATIONS)[keyof typeof OPERATIONS];
 
@@ -44,21 +47,7 @@ interface OpenApi {
 }
 
 const SCHEMA_ROOT = 'https://developer.atlassian.com/cloud/jira/platform/swagger-v3.v3.json';
-let openApi: OpenApi | undefined;
-
-function spec(): OpenApi {
-  openApi ??= JSON.parse(readFileSync(SPEC_FILE, 'utf8')) as OpenApi;
-  return openApi;
-}
-
-function operation(operationId: OperationId): Operation {
-  for (const item of Object.values(spec().paths)) {
-    for (const op of Object.values(item)) {
-      if (typeof op === 'object' && op.operationId === operationId) return op;
-    }
-  }
-  throw new Error(`Jira's OpenAPI description has no operation ${operationId}`);
-}
+const { spec, operation } = openApiDocument<OpenApi, Operation>(SPEC_FILE, 'Jira');
 
 /** Atlassian's published example of an operation's 200 answer (the spec stores it as a JSON string). */
 export function publishedExample(operationId: OperationId): unknown {
@@ -154,6 +143,7 @@ export const FIXTURE_SCHEMAS: { file: string; check: (body: unknown) => string[]
   { file: 'search-page-2.json', check: (b) => [...validateResponse(OPERATIONS.search, 200, b), ...issuesOf(b).flatMap(validateIssueFields)] },
   { file: 'transitions-published-example.json', check: (b) => validateResponse(OPERATIONS.getTransitions, 200, b) },
   { file: 'transitions.json', check: (b) => validateResponse(OPERATIONS.getTransitions, 200, b) },
+  { file: 'createmeta-issuetypes.json', check: (b) => validateResponse(OPERATIONS.issueTypes, 200, b) },
   { file: 'users.json', check: (b) => (b as unknown[]).flatMap((u) => validateWith('field assignee', () => FIELD_SCHEMAS.assignee, u)) },
   { file: 'error-issue-not-found.json', check: validateErrorBody },
   { file: 'error-bad-project.json', check: validateErrorBody },
@@ -265,6 +255,48 @@ export async function startJiraStub(): Promise<JiraStub> {
         return res.end('Client must be authenticated to access this resource.');
       }
 
+      if (req.method === 'GET' && url.pathname === '/rest/api/3/user/assignable/search') {
+        recorded.operationId = OPERATIONS.assignable;
+        const scoped = url.searchParams.get('issueKey') ?? url.searchParams.get('project');
+        if (!scoped) return send(400, { errorMessages: ['One of issueKey or project is required.'], errors: {} });
+        return serve(OPERATIONS.assignable, users);
+      }
+      const createMeta = /^\/rest\/api\/3\/issue\/createmeta\/([^/]+)\/issuetypes$/.exec(url.pathname);
+      if (req.method === 'GET' && createMeta) {
+        recorded.operationId = OPERATIONS.issueTypes;
+        if (decodeURIComponent(createMeta[1]) !== STUB_PROJECT) return sendError(404, 'error-bad-project.json');
+        return serve(OPERATIONS.issueTypes, fixture('createmeta-issuetypes.json'));
+      }
+      if (req.method === 'POST' && url.pathname === '/rest/api/3/issue') {
+        recorded.operationId = OPERATIONS.createIssue;
+        problems.push(...validateRequest(OPERATIONS.createIssue, body).map((p) => `${OPERATIONS.createIssue} request ${p}`));
+        const fields = ((body ?? {}) as { fields?: { project?: { key?: string }; summary?: string; issuetype?: { id?: string }; assignee?: { accountId?: string } } }).fields ?? {};
+        if (fields.project?.key !== STUB_PROJECT) return send(400, { errorMessages: [], errors: { project: 'Specify a valid project ID or key' } });
+        if (!fields.summary) return send(400, { errorMessages: [], errors: { summary: 'You must specify a summary of the issue.' } });
+        const type = fixture<{ issueTypes: { id: string; name: string; subtask: boolean }[] }>('createmeta-issuetypes.json').issueTypes.find((t) => t.id === fields.issuetype?.id);
+        if (!type) return send(400, { errorMessages: [], errors: { issuetype: 'Specify an issue type' } });
+        const assignee = fields.assignee?.accountId ? users.find((u) => u.accountId === fields.assignee?.accountId) : undefined;
+        if (fields.assignee?.accountId && !assignee) return send(400, { errorMessages: [], errors: { assignee: `User '${fields.assignee.accountId}' cannot be assigned issues.` } });
+        const id = String(10100 + issues.size);
+        const key = `${STUB_PROJECT}-${Math.max(...[...issues.keys()].filter((k) => k.startsWith(`${STUB_PROJECT}-`)).map((k) => Number(k.split('-')[1]))) + 1}`;
+        // A new issue starts in the workflow's first status, as the To Do issues of the fixtures show it.
+        const todo = [...issues.values()].find((i) => (i.fields.status as { statusCategory?: { key?: string } } | undefined)?.statusCategory?.key === 'new');
+        issues.set(key, {
+          id,
+          key,
+          fields: {
+            summary: fields.summary,
+            status: structuredClone(todo?.fields.status),
+            assignee: assignee ?? null,
+            labels: [],
+            updated: new Date().toISOString().replace('Z', '+0000'),
+            issuetype: { id: type.id, name: type.name, subtask: type.subtask, self: `https://your-domain.atlassian.net/rest/api/3/issuetype/${type.id}` },
+          },
+        });
+        const created = { id, key, self: `${'https://your-domain.atlassian.net'}/rest/api/3/issue/${id}` };
+        problems.push(...validateResponse(OPERATIONS.createIssue, 201, created).map((p) => `${OPERATIONS.createIssue} answer ${p}`));
+        return send(201, created);
+      }
       const issueRoute = /^\/rest\/api\/3\/issue\/([^/]+)(\/transitions|\/assignee)?$/.exec(url.pathname);
       if (req.method === 'POST' && url.pathname === '/rest/api/3/search/jql') {
         recorded.operationId = OPERATIONS.search;

@@ -252,7 +252,9 @@ class WorkspaceModel {
       cycles: (args) => this.page(this.ws.cycles.filter((cycle) => idMatches(cycle.id, args.filter as Filter, 'CycleFilter')).map((cycle) => this.cycle(cycle.id)), args),
       projectMilestones: (args) =>
         this.page(this.ws.projectMilestones.filter((milestone) => idMatches(milestone.id, args.filter as Filter, 'ProjectMilestoneFilter')), args),
+      teams: (args) => this.page(this.ws.teams.filter((team) => fieldsMatch({ id: team.id, key: team.key }, (args.filter ?? {}) as Record<string, Args>, 'TeamFilter')).map((team) => this.team(team.id)), args),
       issueUpdate: (args) => this.issueUpdate(args.id as string, args.input as Args),
+      issueCreate: (args) => this.issueCreate(args.input as Args),
     };
   }
 
@@ -352,6 +354,28 @@ class WorkspaceModel {
   private cycle(id: string): object {
     const cycle = must(this.ws.cycles.find((c) => c.id === id), 'cycle', id);
     return { ...cycle, team: this.ws.teams.find((t) => t.id === cycle.teamId) };
+  }
+
+  private issueCreate(input: Args): object {
+    const { teamId, title, ...rest } = input as { teamId: string; title?: string } & Args;
+    if (!this.ws.teams.some((team) => team.id === teamId)) throw new UserFacingError('Entity not found: Team');
+    if (!title) throw new UserFacingError('Title is required');
+    const states = this.ws.states.filter((state) => state.teamId === teamId);
+    // Linear puts a new issue in the team's first backlog/unstarted status unless told otherwise.
+    const initial = states.filter((s) => s.type === 'unstarted' || s.type === 'backlog').sort((a, b) => a.position - b.position)[0] ?? states[0];
+    const issue: FixtureIssue = {
+      id: `00000000-0000-4000-8000-${String(this.ws.issues.length + 1).padStart(12, '0')}`,
+      number: Math.max(0, ...this.ws.issues.filter((i) => i.teamId === teamId).map((i) => i.number)) + 1,
+      teamId,
+      title,
+      stateId: initial.id,
+      assigneeId: null,
+      labelIds: [],
+      updatedAt: new Date().toISOString(),
+    };
+    this.ws.issues.push(issue);
+    if (Object.keys(rest).length) this.issueUpdate(issue.id, rest);
+    return { success: true, lastSyncId: ++this.syncId, issue: this.issue(issue) };
   }
 
   private issueUpdate(id: string, input: Args): object {

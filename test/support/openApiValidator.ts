@@ -1,5 +1,6 @@
 // Validates JSON against schemas taken from an OpenAPI 3.0 description (GitHub's, Jira's), for the stubs
 // that must not drift from the published API.
+import { readFileSync } from 'node:fs';
 import Ajv from 'ajv';
 import type { AnySchema, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -31,4 +32,19 @@ export function openApiValidator(schemaRoot: string, componentSchemas: () => Rec
     }
     return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? e.keyword}`);
   };
+}
+
+/** A vendor's OpenAPI description read once from `file`, and its operations by id. */
+export function openApiDocument<Spec extends { paths: Record<string, Record<string, unknown>> }, Operation extends { operationId?: string }>(file: string, vendor: string): { spec: () => Spec; operation: (operationId: string) => Operation } {
+  let loaded: Spec | undefined;
+  const spec = () => (loaded ??= JSON.parse(readFileSync(file, 'utf8')) as Spec);
+  const operation = (operationId: string): Operation => {
+    for (const item of Object.values(spec().paths)) {
+      for (const op of Object.values(item)) {
+        if (typeof op === 'object' && op !== null && (op as Operation).operationId === operationId) return op as Operation;
+      }
+    }
+    throw new Error(`${vendor}'s OpenAPI description has no operation ${operationId}`);
+  };
+  return { spec, operation };
 }

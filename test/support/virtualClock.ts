@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/ci/ciPoller';
+import type { Clock } from '../../src/core/clock';
 
 /** A clock whose timers fire only when time is advanced; `settle` lets the work a timer started finish first. */
 export class VirtualClock implements Clock {

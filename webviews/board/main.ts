@@ -1,5 +1,7 @@
 // The kanban board: columns by status, cards dragged (or moved with Alt+←/→) between them. Every piece of
 // text reaches the page through textContent, never as HTML, so a title like `<img onerror=…>` stays text.
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { HostToWebview, KanbanCard, KanbanColumn, WebviewToHost } from './protocol';
 
 declare function acquireVsCodeApi(): { postMessage(message: WebviewToHost): void };
@@ -25,7 +27,10 @@ function render(title: string, canCreate: boolean): void {
     section.dataset.column = column.id;
     section.setAttribute('aria-label', `${column.label}, ${inColumn.length} items`);
     const header = element('h2', 'column-title', `${column.label} `);
-    header.append(element('span', 'count', String(inColumn.length)));
+    const count = document.createElement('vscode-badge');
+    count.setAttribute('variant', 'counter');
+    count.textContent = String(inColumn.length);
+    header.append(count);
     section.append(header);
     const list = element('ul', 'cards');
     list.setAttribute('role', 'list');
@@ -53,8 +58,14 @@ function cardElement(card: KanbanCard): HTMLLIElement {
   item.tabIndex = 0;
   item.dataset.key = card.key;
   item.setAttribute('aria-label', `${card.key} ${card.title}, ${card.status}${card.assignee ? `, assigned to ${card.assignee}` : ''}. Alt+Left or Alt+Right to move.`);
-  item.append(element('span', 'key', card.key), element('span', 'title', card.title));
-  if (card.assignee) item.append(element('span', 'assignee', card.assignee));
+  const head = element('div', 'card-head');
+  head.append(element('span', 'key', card.key), actionButton('git-branch', `Start work on ${card.key}`, { type: 'startWork', key: card.key }), actionButton('person', `Assign ${card.key}…`, { type: 'assign', key: card.key }));
+  item.append(head, element('span', 'title', card.title));
+  if (card.assignee) {
+    const assignee = element('span', 'assignee');
+    assignee.append(icon('account'), document.createTextNode(card.assignee));
+    item.append(assignee);
+  }
   item.addEventListener('dragstart', (event) => event.dataTransfer?.setData('text/plain', card.key));
   item.addEventListener('keydown', (event) => {
     const index = columns.findIndex((c) => c.id === card.column);
@@ -66,18 +77,42 @@ function cardElement(card: KanbanCard): HTMLLIElement {
   return item;
 }
 
+function icon(name: string): HTMLElement {
+  const span = element('span', `codicon codicon-${name}`);
+  span.setAttribute('aria-hidden', 'true');
+  return span;
+}
+
+/** A small toolbar button on a card (shown on hover and focus), like a tree row's inline actions. */
+function actionButton(codicon: string, label: string, message: WebviewToHost): HTMLButtonElement {
+  const button = element('button', 'card-action');
+  button.type = 'button';
+  button.title = label;
+  button.setAttribute('aria-label', label);
+  button.append(icon(codicon));
+  button.addEventListener('click', (event) => {
+    event.stopPropagation();
+    vscode.postMessage(message);
+  });
+  return button;
+}
+
+/** A vscode-textfield at the foot of a column: type a title, Enter creates the item in that column. */
 function createButton(column: KanbanColumn): HTMLElement {
   const form = element('form', 'create');
-  const input = element('input', 'create-title');
+  const input = document.createElement('vscode-textfield') as HTMLElement & { value: string; placeholder: string };
+  input.className = 'create-title';
   input.placeholder = 'New item…';
   input.setAttribute('aria-label', `New item in ${columns.find((c) => c.id === column)?.label ?? column}`);
-  form.append(input);
-  form.addEventListener('submit', (event) => {
+  input.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter') return;
     event.preventDefault();
     const title = input.value.trim();
     if (title) vscode.postMessage({ type: 'create', title, column });
     input.value = '';
   });
+  form.append(input);
+  form.addEventListener('submit', (event) => event.preventDefault());
   return form;
 }
 

@@ -77,6 +77,8 @@ export interface GoalConfig {
   valuePath?: string;
   target?: number;
   direction?: 'up' | 'down';
+  /** Seconds between measurements; default 6 h for lighthouse, 15 min for http-json. */
+  interval?: number;
 }
 
 export interface CiConfig {

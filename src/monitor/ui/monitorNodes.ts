@@ -1,37 +1,254 @@
 import type { ViewNode } from '../../core/viewNode';
+import * as path from 'node:path';
 import type { FolderStatus } from '../../folderStatus';
+import type { ErrorIssue, WorkspaceLocation } from '../errors/errorModel';
+import type { GoalConfig, UptimeCheckConfig } from '../../core/config/conveyorConfig';
+import { formatAge } from '../../core/formatAge';
+import type { UptimeStats } from '../uptime/uptimeStats';
+import type { GoalProgress } from '../goals/goalHistory';
 
-/** A hosted Sentry project, when one is configured (the local receiver needs no row to exist). */
-export function errorNodes(status: FolderStatus): ViewNode[] {
-  const { sentry } = status.monitor;
-  if (!sentry) return [];
-  return [{
-    id: `${status.folder}/errors/sentry`,
-    label: `Sentry ${[sentry.org, sentry.project].filter(Boolean).join('/')}`,
-    description: sentry.url ?? 'https://sentry.io',
-    icon: 'bug',
-    file: status.config.file,
-  }];
+/** Hosted Sentry's issues for a folder, as last loaded. */
+export interface HostedErrorsState {
+  issues: ErrorIssue[];
+  loading: boolean;
+  error?: string;
+  needsSignIn?: boolean;
 }
 
-export function uptimeNodes(status: FolderStatus): ViewNode[] {
-  return status.monitor.uptimeChecks.map((check) => ({
-    id: `${status.folder}/uptime/${check.name}`,
-    label: check.name,
-    description: check.url,
-    tooltip: `${check.url}\nEvery ${check.interval ?? 60}s, timeout ${check.timeout ?? 10}s, expects ${check.expectStatus ?? '2xx'}${check.keyword ? `, keyword "${check.keyword}"` : ''}\nNot probed yet`,
-    icon: 'pulse',
-    file: status.config.file,
-  }));
+export interface ErrorViewState {
+  receiver: { dsn?: string; problem?: string; trusted: boolean };
+  /** The local receiver's issues (workspace-wide). */
+  localIssues: ErrorIssue[];
+  hosted?: HostedErrorsState;
+  /** Where an issue happened in the workspace, when a frame maps. */
+  locationOf: (issueId: string) => WorkspaceLocation | undefined;
 }
 
-export function goalNodes(status: FolderStatus): ViewNode[] {
-  return status.monitor.goals.map((goal) => ({
-    id: `${status.folder}/goals/${goal.name}`,
-    label: goal.name,
-    description: `${goal.source}${goal.target !== undefined ? ` · target ${goal.direction === 'down' ? '≤' : '≥'} ${goal.target}` : ''}`,
-    tooltip: `${goal.name}: measured by ${goal.source}${goal.url ? ` from ${goal.url}` : ''}\nNot measured yet`,
-    icon: 'graph-line',
-    file: status.config.file,
-  }));
+const LEVEL_ICONS: Record<ErrorIssue['level'], string> = {
+  fatal: 'error:errorForeground',
+  error: 'bug:errorForeground',
+  warning: 'warning:editorWarning.foreground',
+  info: 'info',
+  debug: 'debug',
+};
+
+/** "152 events · 14 users · 3 min ago". */
+export function issueFacts(issue: ErrorIssue, now = Date.now()): string {
+  const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+  return [plural(issue.count, 'event'), plural(issue.userCount, 'user'), formatAge(Date.parse(issue.lastSeen), now)].join(' · ');
+}
+
+function issueNode(idPrefix: string, issue: ErrorIssue, state: ErrorViewState, now: number): ViewNode {
+  const location = state.locationOf(issue.id);
+  const tooltip = [
+    `${issue.shortId}: ${issue.title}`,
+    issue.culprit ? `in ${issue.culprit}` : undefined,
+    `${issueFacts(issue, now)}; first seen ${formatAge(Date.parse(issue.firstSeen), now)}${issue.firstRelease ? ` in ${issue.firstRelease}` : ''}`,
+    issue.lastRelease ? `Last release: ${issue.lastRelease}` : undefined,
+    location ? `${location.file}:${location.line}` : 'No frame maps to a file of this workspace',
+    issue.source === 'sentry' ? 'From Sentry' : 'From the local receiver',
+  ].filter(Boolean).join('\n');
+  return {
+    id: `${idPrefix}/${issue.id}`,
+    label: issue.title,
+    description: issueFacts(issue, now),
+    tooltip,
+    icon: LEVEL_ICONS[issue.level] ?? 'bug',
+    contextValue: issue.url ? 'errorIssue.hosted' : 'errorIssue',
+    command: { command: 'conveyor.errors.openIssue', title: 'Go to Code', arguments: [issue.id] },
+  };
+}
+
+/** Issues grouped by release and by file, newest first; the local receiver's row first. */
+export function errorNodes(status: FolderStatus, state: ErrorViewState, now = Date.now()): ViewNode[] {
+  const base = `${status.folder}/errors`;
+  const nodes: ViewNode[] = [];
+  const { receiver } = state;
+  nodes.push({
+    id: `${base}/receiver`,
+    label: 'Local receiver',
+    description: receiver.dsn ?? (receiver.problem ? 'not running: see tooltip' : receiver.trusted ? 'stopped · click to start' : 'waits for workspace trust'),
+    tooltip: receiver.dsn
+      ? `Set SENTRY_DSN=${receiver.dsn} in your app: its errors appear here and next to the code. Click to copy the DSN.`
+      : receiver.problem ?? 'A Sentry-compatible receiver on 127.0.0.1: start it and point your app\'s SENTRY_DSN at it.',
+    icon: receiver.dsn ? 'radio-tower:testing.iconPassed' : receiver.problem ? 'error:errorForeground' : 'radio-tower',
+    contextValue: receiver.dsn ? 'errorReceiver.running' : 'errorReceiver.stopped',
+    command: { command: 'conveyor.errors.copyDsn', title: 'Copy Local Sentry DSN' },
+  });
+  const hosted = state.hosted;
+  if (status.monitor.sentry) {
+    const sentry = status.monitor.sentry;
+    const name = `Sentry ${[sentry.org, sentry.project].filter(Boolean).join('/')}`;
+    if (hosted?.error) {
+      nodes.push({
+        id: `${base}/sentry`,
+        label: name,
+        description: hosted.needsSignIn ? 'sign in' : 'could not load',
+        tooltip: hosted.error,
+        icon: hosted.needsSignIn ? 'account' : 'warning',
+        contextValue: 'errorSentry',
+        command: hosted.needsSignIn ? { command: 'conveyor.errors.signIn', title: 'Sign in to Sentry', arguments: [status.folder] } : undefined,
+      });
+    } else {
+      nodes.push({ id: `${base}/sentry`, label: name, description: hosted?.loading ? 'loading…' : `${hosted?.issues.length ?? 0} issues`, tooltip: sentry.url ?? 'https://sentry.io', icon: 'cloud', contextValue: 'errorSentry' });
+    }
+  }
+  const inFolder = (issue: ErrorIssue) => {
+    const location = state.locationOf(issue.id);
+    return !location || location.file.startsWith(status.folder + path.sep) || location.file === status.folder;
+  };
+  const issues = [...state.localIssues.filter(inFolder), ...(hosted?.issues ?? [])].sort((a, b) => b.lastSeen.localeCompare(a.lastSeen));
+  if (issues.length === 0) return nodes;
+
+  const releases = new Map<string, ErrorIssue[]>();
+  for (const issue of issues) {
+    const release = issue.lastRelease ?? issue.latestEvent?.release ?? 'No release';
+    releases.set(release, [...(releases.get(release) ?? []), issue]);
+  }
+  nodes.push({
+    id: `${base}/by-release`,
+    label: 'By release',
+    icon: 'tag',
+    expanded: true,
+    children: [...releases].map(([release, list]) => ({
+      id: `${base}/by-release/${release}`,
+      label: release,
+      description: `${list.length} issue${list.length === 1 ? '' : 's'}`,
+      icon: 'versions',
+      expanded: true,
+      children: list.map((issue) => issueNode(`${base}/by-release/${release}`, issue, state, now)),
+    })),
+  });
+  const files = new Map<string, ErrorIssue[]>();
+  for (const issue of issues) {
+    const file = state.locationOf(issue.id)?.file;
+    if (file) files.set(file, [...(files.get(file) ?? []), issue]);
+  }
+  if (files.size > 0) {
+    nodes.push({
+      id: `${base}/by-file`,
+      label: 'By file',
+      icon: 'files',
+      children: [...files].map(([file, list]) => ({
+        id: `${base}/by-file/${file}`,
+        label: path.relative(status.folder, file) || path.basename(file),
+        description: `${list.length} issue${list.length === 1 ? '' : 's'}`,
+        icon: 'file-code',
+        file,
+        children: list.map((issue) => issueNode(`${base}/by-file/${file}`, issue, state, now)),
+      })),
+    });
+  }
+  return nodes;
+}
+
+/** An uptime check with what its history says. */
+export interface UptimeRow {
+  check: UptimeCheckConfig;
+  stats: UptimeStats;
+}
+
+export interface UptimeViewState {
+  rows: UptimeRow[];
+  /** Probes wait for workspace trust. */
+  trusted: boolean;
+}
+
+const STATUS_ICONS = { up: 'pass-filled:testing.iconPassed', down: 'error:testing.iconFailed', unknown: 'circle-large-outline' } as const;
+
+export function formatPercent(value: number | undefined): string {
+  if (value === undefined) return '–';
+  // 99.95 % would round up to a misleading 100 %.
+  return `${value >= 99.95 && value < 100 ? value.toFixed(2) : value.toFixed(1)}%`;
+}
+
+export function uptimeNodes(status: FolderStatus, state: UptimeViewState, now = Date.now()): ViewNode[] {
+  return state.rows.map(({ check, stats }) => {
+    const last = stats.lastResult;
+    const summary =
+      stats.lastStatus === 'unknown'
+        ? state.trusted ? 'not probed yet' : 'waits for workspace trust'
+        : [stats.lastStatus, formatPercent(stats.uptime24h), stats.p50LatencyMs === undefined ? undefined : `${Math.round(stats.p50LatencyMs)} ms`].filter(Boolean).join(' · ');
+    const tooltip = [
+      `${check.name}: ${check.url}`,
+      `Every ${check.interval ?? 60} s, timeout ${check.timeout ?? 10} s, expects ${check.expectStatus ?? '2xx'}${check.keyword ? `, keyword "${check.keyword}"` : ''}`,
+      last ? `Last probe ${formatAge(last.at, now)}: ${last.ok ? `up, ${last.status ?? ''} in ${Math.round(last.latencyMs)} ms` : `down: ${last.reason ?? 'failed'}`}` : 'Not probed yet',
+      `Uptime: ${formatPercent(stats.uptime24h)} (24 h), ${formatPercent(stats.uptime7d)} (7 d)`,
+      `Latency (24 h): p50 ${stats.p50LatencyMs === undefined ? '–' : `${Math.round(stats.p50LatencyMs)} ms`}, p95 ${stats.p95LatencyMs === undefined ? '–' : `${Math.round(stats.p95LatencyMs)} ms`}`,
+      stats.lastChangeAt ? `${stats.lastStatus === 'down' ? 'Down' : 'Up'} since ${formatAge(stats.lastChangeAt, now)}` : undefined,
+    ].filter(Boolean).join('\n');
+    return {
+      id: `${status.folder}/uptime/${check.name}`,
+      label: check.name,
+      description: stats.lastStatus === 'down' && last?.reason ? `down · ${last.reason}` : summary,
+      tooltip,
+      icon: STATUS_ICONS[stats.lastStatus],
+      contextValue: 'uptimeCheck',
+      file: status.config.file,
+    };
+  });
+}
+
+export interface GoalRow {
+  goal: GoalConfig;
+  /** Undefined until the history is loaded. */
+  progress?: GoalProgress;
+  measuring: boolean;
+}
+
+export interface GoalViewState {
+  rows: GoalRow[];
+  trusted: boolean;
+}
+
+const GOAL_UNITS: Partial<Record<NonNullable<GoalConfig['metric']>, string>> = { lcp: 'ms', tbt: 'ms', performance: '/100' };
+
+/** `1,234 ms`, `0.05`, `92/100`. */
+export function formatGoalValue(goal: GoalConfig, value: number | undefined): string {
+  if (value === undefined) return '–';
+  const unit = goal.source === 'lighthouse' ? GOAL_UNITS[goal.metric ?? 'performance'] : undefined;
+  const number = Math.abs(value) >= 100 ? Math.round(value).toLocaleString('en-US') : String(Math.round(value * 1000) / 1000);
+  return unit === '/100' ? `${number}/100` : unit ? `${number} ${unit}` : number;
+}
+
+const TREND_ARROWS = { better: '↗', worse: '↘', flat: '→', unknown: '' } as const;
+
+export function goalNodes(status: FolderStatus, state: GoalViewState, now = Date.now()): ViewNode[] {
+  return state.rows.map(({ goal, progress, measuring }) => {
+    const target = goal.target === undefined ? '' : `target ${goal.direction === 'down' ? '≤' : '≥'} ${formatGoalValue(goal, goal.target)}`;
+    const value = progress?.value;
+    const description = measuring
+      ? 'measuring…'
+      : value === undefined
+        ? progress?.lastError ? `failed: ${progress.lastError}` : state.trusted ? 'not measured yet' : 'waits for workspace trust'
+        : [`${formatGoalValue(goal, value)} ${TREND_ARROWS[progress?.trend ?? 'unknown']}`.trim(), target].filter(Boolean).join(' · ');
+    const tooltip = [
+      `${goal.name}: ${goal.source === 'lighthouse' ? `Lighthouse ${goal.metric ?? 'performance'}` : `${goal.valuePath ?? 'value'} from JSON`}${goal.url ? ` of ${goal.url}` : ''}`,
+      value === undefined ? 'Not measured yet' : `Now ${formatGoalValue(goal, value)}${progress?.measuredAt ? ` (${formatAge(progress.measuredAt, now)})` : ''}${progress?.previous !== undefined ? `, before ${formatGoalValue(goal, progress.previous)}` : ''}`,
+      target ? `${target[0].toUpperCase()}${target.slice(1)}: ${progress?.met === undefined ? 'not known yet' : progress.met ? 'met' : 'not met'}` : undefined,
+      progress?.lastError ? `Last measurement failed: ${progress.lastError}` : undefined,
+      progress && progress.recent.length > 1 ? `Last ${progress.recent.length}: ${progress.recent.map((v) => formatGoalValue(goal, v)).join(', ')}` : undefined,
+    ].filter(Boolean).join('\n');
+    const icon = measuring ? 'sync~spin' : progress?.met === true ? 'pass-filled:testing.iconPassed' : progress?.met === false ? 'warning:editorWarning.foreground' : 'graph-line';
+    return {
+      id: `${status.folder}/goals/${goal.name}`,
+      label: goal.name,
+      description,
+      tooltip,
+      icon,
+      contextValue: 'goal',
+      file: status.config.file,
+    };
+  });
+}
+
+/**
+ * The release now running is the one the newest event came from; its "new" errors are the issues first seen in
+ * it (or, without releases, those seen in the last 24 hours).
+ */
+export function newErrors(issues: readonly ErrorIssue[], now = Date.now()): { release?: string; issues: ErrorIssue[] } {
+  const newest = [...issues].sort((a, b) => b.lastSeen.localeCompare(a.lastSeen))[0];
+  const release = newest?.lastRelease ?? newest?.latestEvent?.release;
+  if (release) return { release, issues: issues.filter((i) => (i.firstRelease ?? i.latestEvent?.release) === release) };
+  return { issues: issues.filter((i) => now - Date.parse(i.lastSeen) < 24 * 3_600_000) };
 }

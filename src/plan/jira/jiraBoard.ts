@@ -1,5 +1,5 @@
 // A board on Jira Cloud: issues from a JQL search, moved through the workflow's transitions.
-import type { BoardProvider, WorkItem, WorkItemTransition } from '../workItem';
+import type { Assignee, BoardColumn, BoardProvider, WorkItem, WorkItemTransition } from '../workItem';
 import { BoardError } from '../workItem';
 import { boardJql, ISSUE_FIELDS, MalformedIssue, searchPageOf, transitionsOf, workItemOf } from './jiraIssue';
 import { DEFAULT_TIMEOUT_MS, JiraHttp } from './jiraHttp';
@@ -88,10 +88,58 @@ export class JiraBoardProvider implements BoardProvider {
     // Jira unassigns on an explicit null; leaving accountId out is a 400.
     await this.http.request('PUT', `/rest/api/3/issue/${key}/assignee`, purpose, { accountId: accountId ?? null });
     // Re-read for the assignee's display name: the account id alone means nothing on a board.
+    return this.read(item.key);
+  }
+
+  /** People Jira lets be assigned: to this issue, or in the board's project. */
+  async assignees(item?: WorkItem): Promise<Assignee[]> {
+    const project = this.options.project?.trim();
+    if (!item && !project) return [];
+    const purpose: Purpose = { action: `list who can be assigned${item ? ` ${item.key}` : ''}`, subject: item ? `Issue ${item.key}` : `Project ${project}` };
+    const scope = item ? `issueKey=${encodeURIComponent(item.key)}` : `project=${encodeURIComponent(project ?? '')}`;
+    const answer = await this.http.request('GET', `/rest/api/3/user/assignable/search?${scope}&maxResults=100`, purpose);
+    return this.shaped(purpose, () => {
+      if (!Array.isArray(answer)) throw new MalformedIssue('the assignable users are not a list');
+      return answer
+        .filter((u): u is { accountId: string; displayName?: string; active?: boolean } => typeof (u as { accountId?: unknown })?.accountId === 'string')
+        .filter((u) => u.active !== false)
+        .map((u) => ({ id: u.accountId, name: u.displayName || u.accountId }));
+    });
+  }
+
+  /**
+   * Creates an issue in the board's project, of the project's Task type (or its first standard type), then
+   * moves it to the column asked for through the workflow.
+   */
+  async create(fields: { title: string; column?: BoardColumn; assignee?: string }): Promise<WorkItem> {
+    const project = this.options.project?.trim();
+    if (!project) throw new BoardError('Set board.jira.project in conveyor.yml to create issues from Conveyor (a JQL board has no single project)', 'invalid');
+    const metaPurpose: Purpose = { action: `read the issue types of ${project}`, subject: `Project ${project}` };
+    const meta = await this.http.request('GET', `/rest/api/3/issue/createmeta/${encodeURIComponent(project)}/issuetypes`, metaPurpose);
+    const issueType = this.shaped(metaPurpose, () => standardIssueType(meta));
+    if (!issueType) throw new BoardError(`Project ${project} offers no issue type Conveyor can create (only sub-tasks)`, 'invalid');
+    const purpose: Purpose = { action: `create an issue in ${project}`, subject: `Project ${project}` };
+    const created = await this.http.request('POST', '/rest/api/3/issue', purpose, {
+      fields: { project: { key: project }, summary: fields.title, issuetype: { id: issueType }, ...(fields.assignee ? { assignee: { accountId: fields.assignee } } : {}) },
+    });
+    const key = this.shaped(purpose, () => {
+      const k = (created as { key?: unknown } | undefined)?.key;
+      if (typeof k !== 'string') throw new MalformedIssue('the created issue has no key');
+      return k;
+    });
+    let item = await this.read(key);
+    if (fields.column && fields.column !== item.column) {
+      const transition = (await this.transitions(item)).find((t) => t.column === fields.column);
+      if (transition) item = await this.move(item, transition);
+    }
+    return item;
+  }
+
+  private async read(key: string): Promise<WorkItem> {
     const fields = this.options.sprintField ? [...ISSUE_FIELDS, this.options.sprintField] : [...ISSUE_FIELDS];
-    const readPurpose: Purpose = { action: `read ${item.key}`, subject: `Issue ${item.key}` };
-    const answer = await this.http.request('GET', `/rest/api/3/issue/${key}?fields=${fields.map(encodeURIComponent).join(',')}`, readPurpose);
-    return this.shaped(readPurpose, () => workItemOf(answer, this.site, this.options.sprintField));
+    const purpose: Purpose = { action: `read ${key}`, subject: `Issue ${key}` };
+    const answer = await this.http.request('GET', `/rest/api/3/issue/${encodeURIComponent(key)}?fields=${fields.map(encodeURIComponent).join(',')}`, purpose);
+    return this.shaped(purpose, () => workItemOf(answer, this.site, this.options.sprintField));
   }
 
   private shaped<T>(purpose: Purpose, read: () => T): T {
@@ -102,6 +150,14 @@ export class JiraBoardProvider implements BoardProvider {
       throw error;
     }
   }
+}
+
+/** The id of the project's Task type, else of its first type that is not a sub-task. */
+function standardIssueType(meta: unknown): string | undefined {
+  const types = (meta as { issueTypes?: unknown } | undefined)?.issueTypes;
+  if (!Array.isArray(types)) throw new MalformedIssue('the issue types are not a list');
+  const standard = types.filter((t): t is { id: string; name?: string; subtask?: boolean } => typeof (t as { id?: unknown })?.id === 'string' && !(t as { subtask?: boolean }).subtask);
+  return (standard.find((t) => t.name?.toLowerCase() === 'task') ?? standard[0])?.id;
 }
 
 /** `https://acme.atlassian.net/` or `acme.atlassian.net/jira/…` → `https://acme.atlassian.net`. */

@@ -4,7 +4,7 @@
 // therefore resolves its relations in one batched query per kind, cached for the provider's lifetime except
 // that each list() starts afresh so renamed states and labels show up on refresh.
 import type * as LinearSdk from '@linear/sdk';
-import type { BoardProvider, WorkItem, WorkItemTransition } from '../workItem';
+import type { Assignee, BoardColumn, BoardProvider, WorkItem, WorkItemTransition } from '../workItem';
 import { BoardError } from '../workItem';
 import { boardErrorFromLinear } from './linearErrors';
 import type { LinearIssueFacts } from './workItemFromIssue';
@@ -34,6 +34,15 @@ const LABELS_QUERY = `query conveyorIssueLabels($ids: [ID!], $first: Int, $after
     pageInfo { hasNextPage endCursor }
   }
 }`;
+
+// The SDK's Team fragment asks for fields the published schema lacks, so teams are read with a query of our own.
+const TEAMS_QUERY = `query conveyorTeams($filter: TeamFilter, $first: Int) {
+  teams(filter: $filter, first: $first) { nodes { id key } }
+}`;
+
+interface TeamsPage {
+  teams: { nodes: { id: string; key: string }[] };
+}
 
 interface LabelsPage {
   issueLabels: { nodes: { id: string; name: string }[]; pageInfo: { hasNextPage: boolean; endCursor?: string | null } };
@@ -100,6 +109,44 @@ export class LinearBoardProvider implements BoardProvider {
   async assign(item: WorkItem, assignee: string | undefined): Promise<WorkItem> {
     const doing = assignee ? `assigning ${item.key}` : `unassigning ${item.key}`;
     return this.update(item, doing, { assigneeId: assignee ?? null });
+  }
+
+  /** Active members of the workspace, by user id and the name Linear shows. */
+  async assignees(): Promise<Assignee[]> {
+    return this.run('listing Linear users', undefined, async (client) => {
+      const users = await allPages(await client.users({ first: LOOKUP_PAGE_SIZE }));
+      return users.filter((user) => user.active).map((user) => ({ id: user.id, name: user.displayName || user.name }));
+    });
+  }
+
+  /** Creates an issue in the board's team, in the team's first status of the column asked for. */
+  async create(fields: { title: string; column?: BoardColumn; assignee?: string }): Promise<WorkItem> {
+    return this.run('creating a Linear issue', undefined, async (client) => {
+      const teamId = await this.boardTeamId(client);
+      let stateId: string | undefined;
+      if (fields.column) {
+        const states = await allPages(await client.workflowStates({ filter: { team: { id: { eq: teamId } } }, first: LOOKUP_PAGE_SIZE }));
+        stateId = states
+          .filter((state) => !state.archivedAt && columnOfState(state) === fields.column)
+          .sort((a, b) => a.position - b.position)[0]?.id;
+      }
+      const payload = await client.createIssue({ teamId, title: fields.title, ...(fields.assignee ? { assigneeId: fields.assignee } : {}), ...(stateId ? { stateId } : {}) });
+      const created = payload.success ? await payload.issue : undefined;
+      if (!created) throw new BoardError('Linear did not create the issue; refresh the board and try again.', 'invalid');
+      const [item] = await this.toWorkItems(client, [created]);
+      return item;
+    });
+  }
+
+  /** The configured team, or the only team the key can see; several teams need board.linear.team to choose. */
+  private async boardTeamId(client: LinearSdk.LinearClient): Promise<string> {
+    const key = this.options.team;
+    const variables = key ? { filter: { key: { eq: key } }, first: 1 } : { first: 2 };
+    const { data } = await client.client.rawRequest<TeamsPage, Record<string, unknown>>(TEAMS_QUERY, variables);
+    const teams = data?.teams ?? { nodes: [] };
+    if (key && !teams.nodes[0]) throw new BoardError(`Linear has no team with the key ${key} that this API key can see (board.linear.team in conveyor.yml).`, 'not-found');
+    if (!key && teams.nodes.length !== 1) throw new BoardError('Set board.linear.team in conveyor.yml to choose the team new issues go to.', 'invalid');
+    return teams.nodes[0].id;
   }
 
   private async update(item: WorkItem, doing: string, input: LinearSdk.LinearDocument.IssueUpdateInput): Promise<WorkItem> {

@@ -39,6 +39,39 @@ export function registerBoardCommands(model: WorkspaceModel, service: BoardServi
     await provider.move(item, transition);
     await service.refreshRemote(status.folder);
   };
+  /** Creates on the folder's board: the local file, or the hosted provider (which needs a sign-in). */
+  const createItem = async (status: FolderStatus, title: string, column: WorkItem['column'] | undefined): Promise<WorkItem> => {
+    if (status.board.provider === 'local') {
+      const item = await boardOf(status).create({ title, column });
+      await changed(status);
+      return item;
+    }
+    const provider = await service.remote.provider(status);
+    if (!provider?.create) throw new Error(`Sign in to ${status.board.provider} to create items on this board.`);
+    const item = await provider.create({ title, column });
+    await service.refreshRemote(status.folder);
+    return item;
+  };
+  /** Who to assign: a person (their provider id), null for nobody, undefined when the user cancelled. */
+  const pickAssignee = async (status: FolderStatus, item: WorkItem): Promise<string | null | undefined> => {
+    const nobody = { label: 'Nobody', description: 'unassign', id: null as string | null };
+    if (item.provider !== 'local') {
+      const provider = await service.remote.provider(status);
+      if (!provider?.assignees) {
+        void vscode.window.showErrorMessage(`Sign in to ${item.provider} to assign ${item.key}.`);
+        return undefined;
+      }
+      const people = await provider.assignees(item).catch((error: unknown) => void fail(`Could not list who can be assigned ${item.key}`)(error));
+      if (!people) return undefined;
+      const picked = await vscode.window.showQuickPick([...people.map((p) => ({ label: p.name, description: p.name === item.assignee ? 'assigned now' : undefined, id: p.id })), nobody], { placeHolder: `Assign ${item.key} to…`, matchOnDescription: true });
+      return picked?.id;
+    }
+    const names = [...new Set(status.board.items.map((i) => i.assignee).filter((a): a is string => Boolean(a)))].sort();
+    const picked = await vscode.window.showQuickPick([...names.map((n) => ({ label: n, id: n })), { label: 'Someone else…', id: '' }, nobody], { placeHolder: `Assign ${item.key} to…` });
+    if (!picked || picked.id !== '') return picked?.id;
+    const typed = await vscode.window.showInputBox({ prompt: 'Name' });
+    return typed?.trim() || undefined;
+  };
   const boardOf = (status: FolderStatus) => new (planEngine().LocalBoardProvider)(status.folder, status.board.file);
   const fail = (what: string) => (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
@@ -86,28 +119,24 @@ export function registerBoardCommands(model: WorkspaceModel, service: BoardServi
     vscode.commands.registerCommand('conveyor.board.assignTo', async (node?: unknown) => {
       const target = itemOf(node);
       if (!target) return;
-      if (target.item.provider !== 'local') {
-        return void vscode.window.showInformationMessage(`Assigning ${target.item.provider} items from Conveyor is not available yet: open ${target.item.key} in the browser.`, 'Open in Browser').then((choice) => {
-          if (choice && target.item.url) void vscode.env.openExternal(vscode.Uri.parse(target.item.url));
-        });
+      const { status, item } = target;
+      const assignee = await pickAssignee(status, item);
+      if (assignee === undefined) return;
+      const id = assignee === null ? undefined : assignee;
+      if (item.provider === 'local') {
+        await boardOf(status).assign(item, id).then(() => changed(status), fail(`Could not assign ${item.key}`));
+        return;
       }
-      const people = [...new Set(target.status.board.items.map((i) => i.assignee).filter((a): a is string => Boolean(a)))].sort();
-      const picked = await vscode.window.showQuickPick([...people.map((p) => ({ label: p })), { label: 'Someone else…' }, { label: 'Nobody', description: 'unassign' }], { placeHolder: `Assign ${target.item.key} to…` });
-      if (!picked) return;
-      const assignee = picked.label === 'Nobody' ? undefined : picked.label === 'Someone else…' ? await vscode.window.showInputBox({ prompt: 'Name' }) : picked.label;
-      if (picked.label === 'Someone else…' && !assignee) return;
-      await boardOf(target.status).assign(target.item, assignee).then(() => changed(target.status), fail(`Could not assign ${target.item.key}`));
+      const provider = await service.remote.provider(status);
+      if (!provider?.assign) return void vscode.window.showErrorMessage(`Sign in to ${item.provider} to assign ${item.key}.`);
+      await provider.assign(item, id).then(() => service.refreshRemote(status.folder), fail(`Could not assign ${item.key}`));
     }),
     vscode.commands.registerCommand('conveyor.board.newItem', async (arg?: unknown) => {
       const status = await pickFolder(model, typeof arg === 'string' ? arg : undefined, 'Add a work item to which folder?');
       if (!status) return;
-      if (status.board.provider !== 'local') return void vscode.window.showInformationMessage(`${status.name}'s board is on ${status.board.provider}: create items there for now (creating them from Conveyor is not built yet).`);
       const title = await vscode.window.showInputBox({ title: 'New work item', prompt: 'Title', ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'A title is needed') });
       if (!title) return;
-      await boardOf(status).create({ title }).then(async (item) => {
-        await changed(status);
-        vscode.window.setStatusBarMessage(`Added ${item.key}`, 4000);
-      }, fail('Could not add the item'));
+      await createItem(status, title.trim(), undefined).then((item) => vscode.window.setStatusBarMessage(`Added ${item.key}`, 4000), fail('Could not add the item'));
     }),
     vscode.commands.registerCommand('conveyor.board.deleteItem', async (node?: unknown) => {
       const target = itemOf(node);
@@ -124,9 +153,7 @@ export function registerBoardCommands(model: WorkspaceModel, service: BoardServi
     }),
     vscode.commands.registerCommand('conveyor.board.createItem', async (folder: string, title: string, column: WorkItem['column']) => {
       const status = model.statusOf(folder);
-      if (!status || status.board.provider !== 'local') return;
-      await boardOf(status).create({ title, column });
-      await changed(status);
+      if (status) await createItem(status, title, column);
     }),
     vscode.commands.registerCommand('conveyor.board.signIn', async (arg?: unknown) => {
       const status = await pickFolder(model, typeof arg === 'string' ? arg : undefined, 'Sign in to the board of which folder?');

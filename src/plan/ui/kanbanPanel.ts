@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { HostToWebview, KanbanCard, WebviewToHost } from '../../../webviews/board/protocol';
 import type { FolderStatus } from '../../folderStatus';
 import { pickFolder } from '../../ui/folderPicker';
+import { webviewHtml } from '../../ui/webviewHtml';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import { STATUS_LABELS, WORK_ITEM_STATUSES } from '../localBoard';
 import { toWorkItem } from '../localBoardProvider';
@@ -28,7 +28,7 @@ export function registerKanban(model: WorkspaceModel, board: BoardService, exten
       if (existing) return existing.reveal();
       const root = vscode.Uri.joinPath(extensionUri, 'dist', 'webviews');
       const panel = vscode.window.createWebviewPanel('conveyor.kanban', `Board: ${status.name}`, vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [root], retainContextWhenHidden: false });
-      panel.webview.html = html(panel.webview, root);
+      panel.webview.html = webviewHtml(panel.webview, root, { title: 'Board', script: 'board.js', style: 'board-style.css', mainId: 'board', mainRole: 'application', csp: 'font-src {cspSource};' });
       panels.set(status.folder, panel);
       panel.onDidDispose(() => panels.delete(status.folder));
       panel.onDidChangeViewState(() => panel.visible && post(model.statusOf(status.folder) ?? status, panel));
@@ -56,26 +56,5 @@ function boardMessage(status: FolderStatus, board: BoardService): HostToWebview 
   const hosted = status.board.provider !== 'local';
   const items = hosted ? (board.remote.state(status.folder)?.items ?? []) : status.board.items.map(toWorkItem);
   const cards: KanbanCard[] = items.map((i) => ({ key: i.key, title: i.title, column: i.column, status: i.status, assignee: i.assignee }));
-  return { type: 'board', title: `${status.name} board`, columns: WORK_ITEM_STATUSES.map((id) => ({ id, label: STATUS_LABELS[id] })), cards, canCreate: !hosted };
-}
-
-/** Strict CSP: only our own script (with a fresh nonce) and stylesheet, nothing inline, nothing remote. */
-function html(webview: vscode.Webview, root: vscode.Uri): string {
-  const nonce = randomBytes(16).toString('base64');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(root, 'board.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(root, 'board-style.css'));
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${webview.cspSource}; script-src 'nonce-${nonce}';">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-<title>Board</title>
-</head>
-<body>
-<main id="board" role="application"></main>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+  return { type: 'board', title: `${status.name} board`, columns: WORK_ITEM_STATUSES.map((id) => ({ id, label: STATUS_LABELS[id] })), cards, canCreate: !hosted || !board.remote.state(status.folder)?.needsSignIn };
 }

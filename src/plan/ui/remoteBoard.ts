@@ -18,6 +18,9 @@ export interface RemoteBoardState {
 const jiraSecret = (site: string) => `conveyor.board.jira.${site}`;
 const LINEAR_SECRET = 'conveyor.board.linear.apiKey';
 
+/** A Projects v2 board needs the project scope on top of repo (reading and setting the Status field). */
+const projectScopes = (status: FolderStatus) => (status.config.config.board?.github?.project ? ['repo', 'project'] : ['repo']);
+
 function githubRepository(status: FolderStatus): { owner: string; repo: string } | undefined {
   const configured = status.config.config.board?.github;
   if (configured?.owner && configured.repo) return { owner: configured.owner, repo: configured.repo };
@@ -25,7 +28,7 @@ function githubRepository(status: FolderStatus): { owner: string; repo: string }
 }
 
 /**
- * Hosted boards (Jira Cloud, Linear) for folders whose conveyor.yml chooses one: credentials from
+ * Hosted boards (Jira Cloud, Linear, GitHub Issues or a GitHub project) for folders whose conveyor.yml chooses one: credentials from
  * SecretStorage only, items loaded while the Board view is visible (and on Refresh), kept on errors.
  */
 export class RemoteBoards implements vscode.Disposable {
@@ -54,8 +57,13 @@ export class RemoteBoards implements vscode.Disposable {
     }
     if (status.board.provider === 'github') {
       const repo = githubRepository(status);
+      if (!repo) return undefined;
+      const token = await githubToken(this.secrets, projectScopes(status));
+      const project = board?.github?.project;
+      // With a project, its Status field is the board; GitHub's GraphQL API always needs a token.
+      if (project) return token ? new engine.GitHubProjectBoardProvider({ ...repo, project, token }) : undefined;
       // Public repositories can be read without a token; writes ask to sign in.
-      return repo && new engine.GitHubIssuesBoardProvider({ ...repo, token: await githubToken(this.secrets) });
+      return new engine.GitHubIssuesBoardProvider({ ...repo, token });
     }
     return undefined;
   }
@@ -71,8 +79,9 @@ export class RemoteBoards implements vscode.Disposable {
     try {
       const provider = await this.provider(status);
       if (!provider) {
-        const missing = status.board.provider === 'github' ? 'Set board.github.owner and repo in conveyor.yml, or add a GitHub origin remote.' : `Sign in to ${PROVIDER_NAMES[status.board.provider]} to see this board.`;
-        Object.assign(state, { error: missing, needsSignIn: status.board.provider !== 'github' });
+        const noRepository = status.board.provider === 'github' && !githubRepository(status);
+        const missing = noRepository ? 'Set board.github.owner and repo in conveyor.yml, or add a GitHub origin remote.' : `Sign in to ${PROVIDER_NAMES[status.board.provider]} to see this board.`;
+        Object.assign(state, { error: missing, needsSignIn: !noRepository });
         return;
       }
       state.items = await provider.list({ mine });
@@ -103,7 +112,7 @@ export class RemoteBoards implements vscode.Disposable {
       await this.secrets.store(LINEAR_SECRET, apiKey.trim());
       return true;
     }
-    if (status.board.provider === 'github') return signInToGitHub(this.secrets, undefined);
+    if (status.board.provider === 'github') return signInToGitHub(this.secrets, undefined, projectScopes(status));
     void vscode.window.showInformationMessage('The local board needs no sign-in.');
     return false;
   }

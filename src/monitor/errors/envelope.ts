@@ -1,0 +1,226 @@
+/**
+ * Sentry envelopes (https://develop.sentry.dev/sdk/envelopes/) and the events inside them, read into the
+ * shared error model. Pure: no I/O, so the parser is tested on envelopes recorded from the real SDK.
+ */
+import type { ErrorEventDetail, ErrorIssue, StackFrame } from './errorModel';
+
+export type ErrorLevel = ErrorIssue['level'];
+
+export interface EnvelopeItem {
+  type: string;
+  headers: Record<string, unknown>;
+  payload: Buffer;
+}
+
+export interface Envelope {
+  headers: Record<string, unknown>;
+  items: EnvelopeItem[];
+}
+
+/** One error event as the store needs it: the detail the UI shows, plus what grouping and counting use. */
+export interface ReceivedEvent {
+  detail: ErrorEventDetail;
+  level: ErrorLevel;
+  /** Who saw it (user id, else email, username or IP), for the distinct-user count. */
+  userKey?: string;
+  /** The SDK's own fingerprint (`event.fingerprint`), when it set one other than the default. */
+  fingerprint?: string[];
+  /** The event had no exception, only a message (`captureMessage`). */
+  messageOnly: boolean;
+}
+
+/** The body is not a Sentry envelope or event; the message says which part and is sent back as `detail`. */
+export class EnvelopeError extends Error {
+  override name = 'EnvelopeError';
+}
+
+const NEWLINE = 0x0a;
+
+/** Splits an envelope into its header and items; throws EnvelopeError when it is truncated or not JSON. */
+export function parseEnvelope(body: Buffer): Envelope {
+  let offset = 0;
+  const readLine = (): Buffer | undefined => {
+    if (offset >= body.length) return undefined;
+    const end = body.indexOf(NEWLINE, offset);
+    const line = body.subarray(offset, end === -1 ? body.length : end);
+    offset = end === -1 ? body.length : end + 1;
+    return line;
+  };
+
+  const headerLine = readLine();
+  if (headerLine === undefined) throw new EnvelopeError('empty envelope');
+  const headers = parseJsonObject(headerLine, 'envelope header');
+  const items: EnvelopeItem[] = [];
+  for (;;) {
+    const itemHeaderLine = readLine();
+    if (itemHeaderLine === undefined) break;
+    // SDKs may end the envelope with a newline, and some separate items with blank lines.
+    if (itemHeaderLine.length === 0 || isBlank(itemHeaderLine)) continue;
+    const itemHeaders = parseJsonObject(itemHeaderLine, `header of item ${items.length + 1}`);
+    const type = typeof itemHeaders.type === 'string' ? itemHeaders.type : undefined;
+    if (!type) throw new EnvelopeError(`item ${items.length + 1} has no type`);
+    let payload: Buffer;
+    if (itemHeaders.length !== undefined) {
+      const length = itemHeaders.length;
+      if (typeof length !== 'number' || !Number.isInteger(length) || length < 0) {
+        throw new EnvelopeError(`item ${items.length + 1} has an invalid length`);
+      }
+      if (offset + length > body.length) {
+        throw new EnvelopeError(`item ${items.length + 1} is truncated: ${length} bytes announced, ${body.length - offset} sent`);
+      }
+      payload = body.subarray(offset, offset + length);
+      offset += length;
+      if (body[offset] === NEWLINE) offset += 1;
+    } else {
+      payload = readLine() ?? Buffer.alloc(0);
+    }
+    items.push({ type, headers: itemHeaders, payload });
+  }
+  return { headers, items };
+}
+
+/** The error events of an envelope; every other item type (sessions, transactions, attachments, …) is skipped. */
+export function eventsFromEnvelope(envelope: Envelope, receivedAt = new Date()): ReceivedEvent[] {
+  const events: ReceivedEvent[] = [];
+  const envelopeEventId = typeof envelope.headers.event_id === 'string' ? envelope.headers.event_id : undefined;
+  envelope.items.forEach((item, index) => {
+    if (item.type !== 'event') return;
+    const json = parseJsonObject(item.payload, `event in item ${index + 1}`);
+    events.push(eventFromJson(json, receivedAt, envelopeEventId));
+  });
+  return events;
+}
+
+/** Reads one Sentry event (an envelope `event` item or a legacy `/store/` body). */
+export function eventFromJson(event: Record<string, unknown>, receivedAt = new Date(), fallbackEventId?: string): ReceivedEvent {
+  const exception = mainException(event.exception);
+  const message = messageText(event.message) ?? messageText(event.logentry);
+  const frames = framesOf(exception?.stacktrace) ?? framesOf(event.stacktrace) ?? threadFrames(event.threads) ?? [];
+  const exceptionType = text(exception?.type) ?? '';
+  const exceptionValue = text(exception?.value) ?? message ?? '';
+  const user = record(event.user);
+  const userKey = text(user?.id) ?? text(user?.email) ?? text(user?.username) ?? text(user?.ip_address);
+  const fingerprint = Array.isArray(event.fingerprint) ? event.fingerprint.filter((part): part is string => typeof part === 'string') : undefined;
+  const detail: ErrorEventDetail = {
+    eventId: text(event.event_id) ?? fallbackEventId ?? '',
+    timestamp: timestampOf(event.timestamp, receivedAt),
+    release: text(event.release),
+    environment: text(event.environment),
+    exceptionType,
+    exceptionValue,
+    frames,
+    // Only the id: emails and IP addresses count users (hashed by the store) but are not kept.
+    userId: text(user?.id),
+  };
+  return {
+    detail,
+    level: levelOf(event.level),
+    userKey,
+    fingerprint: fingerprint && fingerprint.length > 0 && !fingerprint.includes('{{ default }}') ? fingerprint : undefined,
+    messageOnly: exceptionType === '' && message !== undefined,
+  };
+}
+
+function parseJsonObject(bytes: Buffer, what: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    throw new EnvelopeError(`${what} is not valid JSON (${(error as Error).message})`);
+  }
+  const object = record(value);
+  if (!object) throw new EnvelopeError(`${what} is not a JSON object`);
+  return object;
+}
+
+function isBlank(line: Buffer): boolean {
+  for (const byte of line) if (byte !== 0x20 && byte !== 0x0d && byte !== 0x09) return false;
+  return true;
+}
+
+/** Sentry lists chained exceptions cause first; the last value is the one that was raised. */
+function mainException(exception: unknown): Record<string, unknown> | undefined {
+  const values = record(exception)?.values ?? exception;
+  if (!Array.isArray(values)) return undefined;
+  for (let index = values.length - 1; index >= 0; index--) {
+    const value = record(values[index]);
+    if (value) return value;
+  }
+  return undefined;
+}
+
+function messageText(message: unknown): string | undefined {
+  if (typeof message === 'string') return message || undefined;
+  const object = record(message);
+  return text(object?.formatted) ?? text(object?.message);
+}
+
+function framesOf(stacktrace: unknown): StackFrame[] | undefined {
+  const frames = record(stacktrace)?.frames;
+  if (!Array.isArray(frames)) return undefined;
+  return frames.map(record).filter((frame): frame is Record<string, unknown> => frame !== undefined).map(frameOf);
+}
+
+/** `attachStacktrace` puts the stack of a message event on the crashed (or current) thread. */
+function threadFrames(threads: unknown): StackFrame[] | undefined {
+  const values = record(threads)?.values;
+  if (!Array.isArray(values)) return undefined;
+  const candidates = values.map(record).filter((thread) => thread !== undefined);
+  const thread = candidates.find((t) => t.crashed === true) ?? candidates.find((t) => t.current === true) ?? candidates[0];
+  return framesOf(thread?.stacktrace);
+}
+
+function frameOf(frame: Record<string, unknown>): StackFrame {
+  const filename = text(frame.filename);
+  const absPath = text(frame.abs_path);
+  return {
+    filename,
+    absPath: absPath !== filename ? absPath : undefined,
+    module: text(frame.module),
+    function: text(frame.function),
+    lineno: positiveInteger(frame.lineno),
+    colno: positiveInteger(frame.colno),
+    inApp: typeof frame.in_app === 'boolean' ? frame.in_app : undefined,
+    contextLine: typeof frame.context_line === 'string' ? frame.context_line : undefined,
+  };
+}
+
+function timestampOf(value: unknown, receivedAt: Date): string {
+  let millis: number | undefined;
+  if (typeof value === 'number' && Number.isFinite(value)) millis = value * 1000;
+  else if (typeof value === 'string') {
+    const numeric = Number(value);
+    millis = value.trim() !== '' && Number.isFinite(numeric) ? numeric * 1000 : Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`);
+  }
+  const date = millis !== undefined && Number.isFinite(millis) ? new Date(millis) : receivedAt;
+  return Number.isNaN(date.getTime()) ? receivedAt.toISOString() : date.toISOString();
+}
+
+const LEVELS: Record<string, ErrorLevel> = {
+  fatal: 'fatal',
+  critical: 'fatal',
+  error: 'error',
+  warning: 'warning',
+  warn: 'warning',
+  info: 'info',
+  log: 'info',
+  debug: 'debug',
+};
+
+function levelOf(level: unknown): ErrorLevel {
+  return (typeof level === 'string' && LEVELS[level.toLowerCase()]) || 'error';
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function text(value: unknown): string | undefined {
+  if (typeof value === 'string') return value === '' ? undefined : value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+function positiveInteger(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
+}

@@ -1,0 +1,74 @@
+/**
+ * One model for errors, whichever source they come from: the local Sentry-compatible receiver (embedded
+ * default) or a hosted Sentry's REST API. The UI (Errors view, diagnostics, CodeLens, hover) reads only this.
+ */
+
+export type ErrorSource = 'local' | 'sentry';
+
+/** A stack frame as both sources agree on it (the envelope says `lineno`, the REST API `lineNo`). */
+export interface StackFrame {
+  /** As reported: absolute path, `app:///dist/x.js`, `~/src/x.ts`, or a module-relative name. */
+  filename?: string;
+  /** Sentry's `abs_path` / `absPath` when it differs from `filename`. */
+  absPath?: string;
+  module?: string;
+  function?: string;
+  /** 1-based. */
+  lineno?: number;
+  /** 1-based. */
+  colno?: number;
+  inApp?: boolean;
+  /** Source line text, when the SDK sent context. */
+  contextLine?: string;
+}
+
+/** The latest (or a representative) event of an issue, with its stack; frames innermost LAST, as in Sentry. */
+export interface ErrorEventDetail {
+  eventId: string;
+  /** ISO 8601. */
+  timestamp: string;
+  release?: string;
+  environment?: string;
+  exceptionType: string;
+  exceptionValue: string;
+  frames: StackFrame[];
+  userId?: string;
+}
+
+/** A group of events that are the same error (exception type + message + top in-app frame). */
+export interface ErrorIssue {
+  source: ErrorSource;
+  /** Stable id: the receiver's fingerprint hash, or Sentry's issue id. */
+  id: string;
+  /** Short id shown to users, e.g. `LOCAL-3` or Sentry's `PROJ-1A`. */
+  shortId: string;
+  /** `TypeError: Cannot read properties of undefined (reading 'x')`. */
+  title: string;
+  exceptionType: string;
+  exceptionValue: string;
+  /** Where it happened, as Sentry's culprit: `function (file)`. */
+  culprit?: string;
+  level: 'fatal' | 'error' | 'warning' | 'info' | 'debug';
+  count: number;
+  userCount: number;
+  /** ISO 8601. */
+  firstSeen: string;
+  /** ISO 8601. */
+  lastSeen: string;
+  firstRelease?: string;
+  lastRelease?: string;
+  environment?: string;
+  /** Link to the issue (Sentry web UI); the local receiver has none. */
+  url?: string;
+  latestEvent?: ErrorEventDetail;
+}
+
+/** A frame resolved to a file of the workspace (after path mappings and source maps). */
+export interface WorkspaceLocation {
+  /** Absolute path of a file that exists in the workspace. */
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+}

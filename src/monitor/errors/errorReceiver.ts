@@ -1,0 +1,323 @@
+/**
+ * A local, Sentry-compatible ingest endpoint: any Sentry SDK pointed at `dsn` reports here instead of to
+ * sentry.io. It answers like Sentry's relay (`POST /api/<project>/envelope/`, legacy `/store/`, key in the
+ * query string or `X-Sentry-Auth`, JSON `{detail}` errors) and listens on loopback only.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
+import type { ErrorIssue } from './errorModel';
+import { EnvelopeError, eventFromJson, eventsFromEnvelope, parseEnvelope } from './envelope';
+import type { ReceivedEvent } from './envelope';
+import type { Disposable, ErrorStore, IssuesChange } from './errorStore';
+
+export const RECEIVER_HOST = '127.0.0.1';
+const MIB = 1024 * 1024;
+/** Bytes of a refused body read and thrown away (so the client sees the answer) before the socket is cut. */
+const MAX_DISCARDED_BYTES = 64 * MIB;
+const ROUTE = /^\/api\/([A-Za-z0-9_-]+)\/(envelope|store)\/?$/;
+
+export interface ErrorReceiverOptions {
+  store: ErrorStore;
+  /** The DSN's public key; requests without it are refused. Keep it stable (persisted) so apps keep working. */
+  publicKey: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Project id in the DSN; any project id in the URL is accepted, all go to the one store. */
+  project?: string;
+  /** Largest body accepted as sent (compressed). */
+  maxBodyBytes?: number;
+  /** Largest body after decompression: a small gzip bomb must not inflate into the extension host's memory. */
+  maxDecompressedBytes?: number;
+  /** Changes are batched for this long before listeners hear of them, so a burst of events is one UI refresh. */
+  notifyDelayMs?: number;
+}
+
+/** A random 32-hex-digit key, the shape of Sentry's public keys. */
+export function generatePublicKey(): string {
+  return randomBytes(16).toString('hex');
+}
+
+class RequestRefusal extends Error {
+  constructor(
+    readonly status: number,
+    detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+export class ErrorReceiver {
+  private server: http.Server | undefined;
+  private listeningPort: number | undefined;
+  private readonly keyBytes: Buffer;
+  private readonly maxBodyBytes: number;
+  private readonly maxDecompressedBytes: number;
+  private readonly listeners = new Set<(change: IssuesChange) => void>();
+  private readonly storeSubscription: Disposable;
+  private pending: { changed: Map<string, ErrorIssue>; removed: Set<string>; cleared: boolean } | undefined;
+  private notifyTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: ErrorReceiverOptions) {
+    this.keyBytes = Buffer.from(options.publicKey, 'utf8');
+    this.maxBodyBytes = options.maxBodyBytes ?? MIB;
+    this.maxDecompressedBytes = options.maxDecompressedBytes ?? 20 * MIB;
+    this.storeSubscription = options.store.onChanged((change) => this.queueNotification(change));
+  }
+
+  get port(): number {
+    if (this.listeningPort === undefined) throw new Error('the error receiver is not started');
+    return this.listeningPort;
+  }
+
+  get isRunning(): boolean {
+    return this.server !== undefined;
+  }
+
+  /** `http://<key>@127.0.0.1:<port>/<project>`: what the app's `SENTRY_DSN` should be. */
+  get dsn(): string {
+    return `http://${this.options.publicKey}@${RECEIVER_HOST}:${this.port}/${this.options.project ?? '1'}`;
+  }
+
+  /** Listens on loopback; rejects (e.g. EADDRINUSE) with a message that names the port. */
+  async start(): Promise<void> {
+    if (this.server) return;
+    const server = http.createServer((request, response) => void this.handle(request, response));
+    server.keepAliveTimeout = 5_000;
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 30_000;
+    await new Promise<void>((resolve, reject) => {
+      const fail = (error: NodeJS.ErrnoException) => {
+        const port = this.options.port ?? 0;
+        reject(new Error(error.code === 'EADDRINUSE' ? `port ${port} on ${RECEIVER_HOST} is in use: choose another receiver port` : `cannot listen on ${RECEIVER_HOST}:${port}: ${error.message}`));
+      };
+      server.once('error', fail);
+      server.listen({ port: this.options.port ?? 0, host: RECEIVER_HOST }, () => {
+        server.off('error', fail);
+        resolve();
+      });
+    });
+    this.server = server;
+    this.listeningPort = (server.address() as AddressInfo).port;
+  }
+
+  /** Stops listening and closes open connections. The store stays open: the caller closes it. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    this.listeningPort = undefined;
+    if (server) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    }
+    this.flushNotification();
+  }
+
+  /** Stops and stops listening to the store. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    this.storeSubscription.dispose();
+    this.listeners.clear();
+  }
+
+  /** Batched store changes (ingest, eviction, clear, load). */
+  onIssuesChanged(listener: (change: IssuesChange) => void): Disposable {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    setCorsHeaders(request, response);
+    try {
+      const url = new URL(request.url ?? '/', `http://${RECEIVER_HOST}`);
+      const route = ROUTE.exec(url.pathname);
+      if (!route) throw new RequestRefusal(404, `no such endpoint: ${url.pathname}`);
+      if (request.method === 'OPTIONS') {
+        response.writeHead(204).end();
+        discardBody(request);
+        return;
+      }
+      if (request.method !== 'POST') {
+        response.setHeader('Allow', 'POST, OPTIONS');
+        throw new RequestRefusal(405, `method ${request.method ?? ''} is not allowed; send POST`);
+      }
+      this.checkKey(url, request);
+      const declaredLength = Number(request.headers['content-length']);
+      if (declaredLength > this.maxBodyBytes) throw new RequestRefusal(413, `body of ${declaredLength} bytes is over the ${this.maxBodyBytes}-byte limit`);
+      const encoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+      if (!DECODERS.has(encoding)) throw new RequestRefusal(415, `unsupported Content-Encoding: ${encoding}`);
+      const sent = await readBody(request, this.maxBodyBytes);
+      const body = await decodeBody(sent, encoding, this.maxDecompressedBytes);
+      const { id, events } = route[2] === 'envelope' ? envelopeEvents(body) : storeEvent(body);
+      // Parsing finished before anything is recorded: a bad envelope leaves the store as it was.
+      this.options.store.record(events);
+      reply(response, 200, id ? { id } : {});
+    } catch (error) {
+      // A request is destroyed once its body is read, so ask the response whether an answer can still go out.
+      if (response.headersSent || response.destroyed) return;
+      const status = error instanceof RequestRefusal ? error.status : error instanceof EnvelopeError ? 400 : 500;
+      reply(response, status, { detail: (error as Error).message });
+      discardBody(request);
+    }
+  }
+
+  private checkKey(url: URL, request: http.IncomingMessage): void {
+    const key = url.searchParams.get('sentry_key') ?? keyFromAuthHeader(request.headers['x-sentry-auth']) ?? keyFromAuthHeader(request.headers.authorization);
+    if (!key) throw new RequestRefusal(401, 'missing authorization information: send sentry_key in the query string or X-Sentry-Auth');
+    const given = Buffer.from(key, 'utf8');
+    if (given.length !== this.keyBytes.length || !timingSafeEqual(given, this.keyBytes)) {
+      throw new RequestRefusal(401, 'invalid sentry_key: the DSN does not match this receiver');
+    }
+  }
+
+  private queueNotification(change: IssuesChange): void {
+    if (this.listeners.size === 0) return;
+    const pending = (this.pending ??= { changed: new Map(), removed: new Set(), cleared: false });
+    if (change.cleared) {
+      pending.changed.clear();
+      pending.cleared = true;
+    }
+    for (const id of change.removed) {
+      pending.changed.delete(id);
+      pending.removed.add(id);
+    }
+    for (const issue of change.changed) {
+      pending.removed.delete(issue.id);
+      pending.changed.set(issue.id, issue);
+    }
+    if (this.notifyTimer) return;
+    this.notifyTimer = setTimeout(() => this.flushNotification(), this.options.notifyDelayMs ?? 100);
+    this.notifyTimer.unref();
+  }
+
+  private flushNotification(): void {
+    if (this.notifyTimer) clearTimeout(this.notifyTimer);
+    this.notifyTimer = undefined;
+    const pending = this.pending;
+    this.pending = undefined;
+    if (!pending) return;
+    const change: IssuesChange = { changed: [...pending.changed.values()], removed: [...pending.removed], cleared: pending.cleared };
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(change);
+      } catch {
+        // The UI's trouble is not the receiver's: keep serving and notifying the others.
+      }
+    }
+  }
+}
+
+function envelopeEvents(body: Buffer): { id?: string; events: ReceivedEvent[] } {
+  const envelope = parseEnvelope(body);
+  const events = eventsFromEnvelope(envelope);
+  const headerId = envelope.headers.event_id;
+  return { id: typeof headerId === 'string' ? headerId : events[0]?.detail.eventId || undefined, events };
+}
+
+function storeEvent(body: Buffer): { id?: string; events: ReceivedEvent[] } {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new EnvelopeError(`event is not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new EnvelopeError('event is not a JSON object');
+  const event = eventFromJson(json as Record<string, unknown>);
+  return { id: event.detail.eventId || undefined, events: [event] };
+}
+
+/** `Sentry sentry_key=abc, sentry_version=7`. */
+function keyFromAuthHeader(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value || !/^\s*sentry\s/i.test(value)) return undefined;
+  return /sentry_key\s*=\s*([^,\s]+)/i.exec(value)?.[1];
+}
+
+/** Browser SDKs post cross-origin (the app's origin is not the receiver's), so preflights must pass. */
+function setCorsHeaders(request: http.IncomingMessage, response: http.ServerResponse): void {
+  response.setHeader('Access-Control-Allow-Origin', '*');
+  response.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
+  response.setHeader('Access-Control-Allow-Headers', request.headers['access-control-request-headers'] ?? 'content-type, content-encoding, x-sentry-auth, sentry-trace, baggage');
+  response.setHeader('Access-Control-Expose-Headers', 'x-sentry-error, x-sentry-rate-limits, retry-after');
+  response.setHeader('Access-Control-Max-Age', '3600');
+}
+
+function reply(response: http.ServerResponse, status: number, body: object): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
+/**
+ * The body, up to `limit` bytes; beyond that a 413 refusal. Whatever the client still sends is read and
+ * dropped (up to a cap), so it sees the answer instead of a reset connection.
+ */
+function readBody(request: http.IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      request.off('data', onData);
+      request.off('end', onEnd);
+      reject(new RequestRefusal(413, `body is over the ${limit}-byte limit`));
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks, received));
+    request.on('data', onData);
+    request.on('end', onEnd);
+    request.on('error', reject);
+    // A client that hangs up mid-body gets no answer; settle so nothing waits for it.
+    request.on('close', () => {
+      if (!request.readableEnded) reject(new RequestRefusal(400, 'the client closed the connection before the body ended'));
+    });
+  });
+}
+
+/** Reads and drops the rest of a refused request; cuts the connection if the client keeps sending. */
+function discardBody(request: http.IncomingMessage): void {
+  if (request.readableEnded || request.destroyed) return;
+  let discarded = 0;
+  request.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > MAX_DISCARDED_BYTES) request.destroy();
+  });
+  request.on('error', () => undefined);
+  request.resume();
+}
+
+type Decoder = (body: Buffer, options: zlib.ZlibOptions) => Promise<Buffer>;
+const gunzip = promisify(zlib.gunzip) as Decoder;
+const inflate = promisify(zlib.inflate) as Decoder;
+const inflateRaw = promisify(zlib.inflateRaw) as Decoder;
+const brotliDecompress = promisify(zlib.brotliDecompress) as Decoder;
+
+const DECODERS = new Map<string, Decoder | undefined>([
+  ['identity', undefined],
+  ['gzip', gunzip],
+  ['x-gzip', gunzip],
+  // "deflate" should be zlib-wrapped, but some clients send raw deflate.
+  ['deflate', (body, options) => inflate(body, options).catch((error: NodeJS.ErrnoException) => (error.code === 'Z_DATA_ERROR' ? inflateRaw(body, options) : Promise.reject(error)))],
+  ['br', brotliDecompress],
+]);
+
+/** Decompresses with a ceiling on the output: zlib stops as soon as `maxOutputLength` is passed. */
+async function decodeBody(body: Buffer, encoding: string, maxDecompressedBytes: number): Promise<Buffer> {
+  const decoder = DECODERS.get(encoding);
+  if (!decoder) return body;
+  try {
+    return await decoder(body, { maxOutputLength: maxDecompressedBytes });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
+      throw new RequestRefusal(413, `body is over ${maxDecompressedBytes} bytes once decompressed`);
+    }
+    throw new RequestRefusal(400, `body is not valid ${encoding}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,297 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { FolderStatus } from '../../folderStatus';
+import type { WorkspaceModel } from '../../ui/workspaceModel';
+import type { ErrorIssue, WorkspaceLocation } from '../errors/errorModel';
+import type { ErrorReceiver } from '../errors/errorReceiver';
+import type { ErrorStore } from '../errors/errorStore';
+import type { FrameMapper, IssueLocation } from '../errors/frameMapping';
+import type { ErrorViewState, HostedErrorsState } from './monitorNodes';
+import { monitorEngine } from './monitorEngine';
+
+const RECEIVER_KEY = 'conveyor.errors.receiver';
+const sentrySecret = (url: string) => `conveyor.sentry.token.${url}`;
+/** Hosted Sentry is asked again this often while the Errors view is visible. */
+const HOSTED_REFRESH_MS = 60_000;
+
+interface ReceiverSettings {
+  publicKey: string;
+  /** Started once in this workspace: start again on the next window, so the app's DSN keeps working. */
+  enabled: boolean;
+}
+
+/**
+ * Errors from the local Sentry-compatible receiver (the embedded default) and from hosted Sentry when
+ * conveyor.yml names one, mapped onto workspace files for the diagnostics, CodeLens and hovers.
+ */
+export class ErrorService implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private store: ErrorStore | undefined;
+  private receiver: ErrorReceiver | undefined;
+  private starting: Promise<void> | undefined;
+  private receiverProblem: string | undefined;
+  private readonly hosted = new Map<string, HostedErrorsState>();
+  private byFile = new Map<string, IssueLocation[]>();
+  private readonly issueLocations = new Map<string, WorkspaceLocation>();
+  private mapper: FrameMapper | undefined;
+  private remapTimer: NodeJS.Timeout | undefined;
+  private hostedTimer: NodeJS.Timeout | undefined;
+  private visible = false;
+  private readonly listeners: vscode.Disposable[];
+
+  constructor(
+    private readonly model: WorkspaceModel,
+    private readonly state: vscode.Memento,
+    private readonly secrets: vscode.SecretStorage,
+    private readonly storage: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.listeners = [
+      model.onDidChange(() => {
+        this.mapper = undefined;
+        void this.autoStart();
+        this.scheduleRemap();
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.autoStart()),
+      // A saved file may move lines or rebuild a source map.
+      vscode.workspace.onDidSaveTextDocument(() => {
+        this.mapper = undefined;
+        this.scheduleRemap();
+      }),
+    ];
+    void model.ready.then(() => this.autoStart());
+  }
+
+  /** The DSN apps send to, while the receiver runs. */
+  dsn(): string | undefined {
+    return this.receiver?.isRunning ? this.receiver.dsn : undefined;
+  }
+
+  /** Local and hosted issues, most recently seen first. */
+  issues(): ErrorIssue[] {
+    const all = [...(this.store?.issues() ?? []), ...[...this.hosted.values()].flatMap((h) => h.issues)];
+    return all.sort((a, b) => b.lastSeen.localeCompare(a.lastSeen));
+  }
+
+  issue(id: string): ErrorIssue | undefined {
+    return this.issues().find((issue) => issue.id === id);
+  }
+
+  /** The marks in one file, sorted by line (see locationsByFile). */
+  locationsIn(file: string): IssueLocation[] {
+    return this.byFile.get(path.resolve(file)) ?? [];
+  }
+
+  filesWithErrors(): string[] {
+    return [...this.byFile.keys()];
+  }
+
+  locationOf(issueId: string): WorkspaceLocation | undefined {
+    return this.issueLocations.get(issueId);
+  }
+
+  /** Maps one frame of an issue's stack (for the stack trace picker). */
+  async mapFrame(issue: ErrorIssue, index: number): Promise<WorkspaceLocation | undefined> {
+    const frame = issue.latestEvent?.frames[index];
+    return frame && this.frameMapper().map(frame);
+  }
+
+  viewState(folder: string): ErrorViewState {
+    return {
+      receiver: { dsn: this.dsn(), problem: this.receiverProblem, trusted: vscode.workspace.isTrusted },
+      localIssues: this.store?.issues() ?? [],
+      hosted: this.hosted.get(folder),
+      locationOf: (id) => this.issueLocations.get(id),
+    };
+  }
+
+  /** Starts the receiver (trusted workspaces only) and remembers to start it in later windows. */
+  async startReceiver(): Promise<string | undefined> {
+    if (!vscode.workspace.isTrusted) throw new Error('Restricted Mode: the local error receiver opens a port, so it waits until you trust this workspace.');
+    if (this.receiver?.isRunning) return this.receiver.dsn;
+    this.starting ??= this.start().finally(() => (this.starting = undefined));
+    await this.starting;
+    return this.dsn();
+  }
+
+  async stopReceiver(): Promise<void> {
+    await this.receiver?.stop();
+    await this.state.update(RECEIVER_KEY, { ...this.settings(), enabled: false });
+    this.changed.fire();
+  }
+
+  async clearLocal(): Promise<void> {
+    await this.ensureStore();
+    this.store?.clear();
+  }
+
+  /** Hosted Sentry is asked only while the Errors view is visible (and on Refresh). */
+  setViewVisible(visible: boolean): void {
+    const opened = visible && !this.visible;
+    this.visible = visible;
+    clearInterval(this.hostedTimer);
+    this.hostedTimer = undefined;
+    if (!visible) return;
+    if (opened) void this.refreshHosted();
+    this.hostedTimer = setInterval(() => void this.refreshHosted(), HOSTED_REFRESH_MS);
+  }
+
+  async refreshHosted(): Promise<void> {
+    if (!vscode.workspace.isTrusted) return;
+    await Promise.all(this.model.folders().filter((f) => f.monitor.sentry).map((f) => this.loadHosted(f)));
+    this.scheduleRemap();
+  }
+
+  async signIn(status: FolderStatus): Promise<boolean> {
+    const sentry = status.monitor.sentry;
+    if (!sentry) return false;
+    const url = sentry.url ?? 'https://sentry.io';
+    const token = await vscode.window.showInputBox({
+      title: `Sentry ${new URL(url).host}`,
+      prompt: 'Auth token with event:read (Sentry › Settings › Auth Tokens)',
+      password: true,
+      ignoreFocusOut: true,
+    });
+    if (!token?.trim()) return false;
+    await this.secrets.store(sentrySecret(url), token.trim());
+    await this.loadHosted(status);
+    this.scheduleRemap();
+    return true;
+  }
+
+  private async loadHosted(status: FolderStatus): Promise<void> {
+    const sentry = status.monitor.sentry;
+    if (!sentry?.org) {
+      this.hosted.set(status.folder, { issues: [], loading: false, error: 'Set sentry.org (and project) in conveyor.yml to see its issues.' });
+      return this.changed.fire();
+    }
+    const url = sentry.url ?? 'https://sentry.io';
+    const previous = this.hosted.get(status.folder);
+    const state: HostedErrorsState = { issues: previous?.issues ?? [], loading: true };
+    this.hosted.set(status.folder, state);
+    this.changed.fire();
+    try {
+      const token = await this.secrets.get(sentrySecret(url));
+      if (!token) {
+        Object.assign(state, { error: `Sign in to Sentry (${new URL(url).host}) to see the issues of ${sentry.org}.`, needsSignIn: true });
+        return;
+      }
+      const client = new (monitorEngine().SentryClient)({ baseUrl: url, token, org: sentry.org });
+      state.issues = await client.issuesWithLatestEvents({ project: sentry.project, environment: sentry.environment });
+      state.error = undefined;
+      state.needsSignIn = false;
+    } catch (error) {
+      state.error = error instanceof Error ? error.message : String(error);
+      state.needsSignIn = (error as { kind?: string }).kind === 'auth';
+      this.log.warn(`Sentry: ${state.error}`);
+    } finally {
+      state.loading = false;
+      this.changed.fire();
+    }
+  }
+
+  private settings(): ReceiverSettings {
+    const stored = this.state.get<ReceiverSettings>(RECEIVER_KEY);
+    if (stored?.publicKey) return stored;
+    return { publicKey: monitorEngine().generatePublicKey(), enabled: false };
+  }
+
+  /**
+   * The receiver starts by itself in a trusted workspace that used it before, that depends on a Sentry SDK,
+   * or whose conveyor.yml sets a receiver port. Otherwise it waits for Copy Local Sentry DSN.
+   */
+  private async autoStart(): Promise<void> {
+    if (!vscode.workspace.isTrusted || this.receiver?.isRunning || this.starting) return;
+    const folders = this.model.folders();
+    const wanted = this.state.get<ReceiverSettings>(RECEIVER_KEY)?.enabled || folders.some((f) => f.monitor.sentrySdks.length > 0 || f.config.config.sentry?.receiverPort !== undefined);
+    if (!wanted) {
+      // The store is still shown: errors received in an earlier window stay next to the code.
+      if (folders.length > 0) await this.ensureStore().catch(() => undefined);
+      return;
+    }
+    await this.startReceiver().catch((error: unknown) => this.log.warn(`Local error receiver: ${error instanceof Error ? error.message : String(error)}`));
+  }
+
+  private async ensureStore(): Promise<ErrorStore> {
+    if (this.store) return this.store;
+    const engine = monitorEngine();
+    const store = new engine.ErrorStore({
+      directory: path.join(this.storage.fsPath, 'errors'),
+      onSaveError: (error) => this.log.error(`Could not save the local errors: ${error.message}`),
+    });
+    this.store = store;
+    const loaded = await store.load();
+    if (loaded.problem) {
+      this.log.warn(`Local errors: ${loaded.problem}${loaded.movedAside ? ` (the file was moved to ${loaded.movedAside})` : ''}`);
+      void vscode.window.showWarningMessage(`Conveyor could not read the stored local errors: ${loaded.problem}. It starts afresh; the old file was kept${loaded.movedAside ? ` as ${path.basename(loaded.movedAside)}` : ''}.`);
+    }
+    store.onChanged(() => this.scheduleRemap());
+    this.scheduleRemap();
+    return store;
+  }
+
+  private async start(): Promise<void> {
+    const store = await this.ensureStore();
+    const settings = this.settings();
+    const port = this.model.folders().map((f) => f.monitor.receiverPort)[0];
+    const receiver = new (monitorEngine().ErrorReceiver)({ store, publicKey: settings.publicKey, port });
+    try {
+      await receiver.start();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      this.receiverProblem =
+        code === 'EADDRINUSE'
+          ? `Port ${port} is in use (another window or app?): set sentry.receiverPort in conveyor.yml to another port.`
+          : `The local error receiver could not start: ${error instanceof Error ? error.message : String(error)}`;
+      this.changed.fire();
+      throw new Error(this.receiverProblem, { cause: error });
+    }
+    this.receiver = receiver;
+    this.receiverProblem = undefined;
+    await this.state.update(RECEIVER_KEY, { publicKey: settings.publicKey, enabled: true });
+    this.log.info(`Local error receiver listening: ${receiver.dsn}`);
+    this.changed.fire();
+  }
+
+  private frameMapper(): FrameMapper {
+    if (this.mapper) return this.mapper;
+    const folders = this.model.folders();
+    const pathMappings = Object.assign({}, ...folders.map((f) => f.config.config.sentry?.pathMappings ?? {})) as Record<string, string>;
+    this.mapper = new (monitorEngine().FrameMapper)({ roots: folders.map((f) => f.folder), pathMappings });
+    return this.mapper;
+  }
+
+  /** Frames are mapped once per burst of changes, off the event that caused them. */
+  private scheduleRemap(): void {
+    clearTimeout(this.remapTimer);
+    this.remapTimer = setTimeout(() => void this.remap(), 150);
+  }
+
+  private async remap(): Promise<void> {
+    if (!this.store && this.hosted.size === 0) return;
+    const engine = monitorEngine();
+    const mapper = this.frameMapper();
+    const issues = this.issues();
+    try {
+      this.byFile = await engine.locationsByFile(issues, mapper, { allInAppFrames: true });
+    } catch (error) {
+      this.log.warn(`Could not map error frames to files: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    this.issueLocations.clear();
+    for (const [file, marks] of this.byFile) {
+      for (const mark of marks) if (mark.top) this.issueLocations.set(mark.issue.id, { file, line: mark.line, column: mark.column });
+    }
+    this.changed.fire();
+  }
+
+  dispose(): void {
+    clearTimeout(this.remapTimer);
+    clearInterval(this.hostedTimer);
+    vscode.Disposable.from(...this.listeners).dispose();
+    void this.receiver?.dispose();
+    void this.store?.close();
+    this.changed.dispose();
+  }
+}
