@@ -23,6 +23,11 @@ Commands:
                              (version, commit, digest); --push also pushes the commit and tag to origin.
   release list [folder] [--json]
                              Releases from the tags, each checked against the registry's digest.
+  deploy <environment> [folder] [--release vX.Y.Z] [--kubeconfig FILE] [--yes] [--json]
+                             Deploy a release (default: the newest ready one) by image digest to an
+                             environment of conveyor.yml (or a kube context), follow the rollout and
+                             print why pods fail. Exits 0 when rolled out, 1 on failure. Environments
+                             with confirm: true ask on a terminal and need --yes elsewhere.
 
 Options:
   -h, --help                 Show this help.
@@ -43,6 +48,8 @@ export async function main(argv: string[], write: (text: string) => void = (t) =
         'dry-run': { type: 'boolean' },
         yes: { type: 'boolean', short: 'y' },
         override: { type: 'string' },
+        release: { type: 'string' },
+        kubeconfig: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -109,6 +116,29 @@ export async function main(argv: string[], write: (text: string) => void = (t) =
       push: values.push ?? false,
       override: values.override,
       dryRun: values['dry-run'] ?? false,
+      yes: values.yes ?? false,
+      json: values.json ?? false,
+      tty: process.stdout.isTTY === true && process.stdin.isTTY === true,
+      write,
+      signal: interrupt.signal,
+    });
+  }
+  if (command === 'deploy') {
+    const [environment, target] = rest;
+    const folder = path.resolve(target ?? '.');
+    if (!(await isDirectory(folder))) {
+      process.stderr.write(`conveyor: ${folder} is not a folder\n`);
+      return 2;
+    }
+    const interrupt = new AbortController();
+    process.once('SIGINT', () => interrupt.abort());
+    // client-node is large: only `conveyor deploy` pays for loading it.
+    const { deployCommand } = await import('./deploy/deployCli');
+    return deployCommand({
+      folder,
+      environment,
+      release: values.release,
+      kubeconfig: values.kubeconfig,
       yes: values.yes ?? false,
       json: values.json ?? false,
       tty: process.stdout.isTTY === true && process.stdin.isTTY === true,

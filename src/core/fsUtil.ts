@@ -33,10 +33,10 @@ export async function listDir(dir: string): Promise<string[]> {
  * Writes a file so that readers see the old content or the new one, never half of it: write a sibling
  * temporary file, flush it, then rename over the target (rename is atomic on one filesystem).
  */
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
+export async function writeFileAtomic(file: string, content: string, mode?: number): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const handle = await fs.open(temp, 'w');
+  const handle = await fs.open(temp, 'w', mode);
   try {
     await handle.writeFile(content, 'utf8');
     await handle.sync();

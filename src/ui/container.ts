@@ -19,6 +19,9 @@ import { registerMonitorCommands } from '../monitor/ui/monitorCommands';
 import { registerMonitorStatusBar } from '../monitor/ui/monitorStatusBar';
 import { registerMonitorDashboard } from '../monitor/ui/dashboardPanel';
 import { registerCrashReporting } from '../monitor/ui/crashReporting';
+import { DeployService } from '../deploy/ui/deployService';
+import { registerDeployCommands } from '../deploy/ui/deployCommands';
+import { registerDeployStatusBar } from '../deploy/ui/deployStatusBar';
 import { registerConfigDiagnostics } from './configDiagnostics';
 import { registerConveyorViews } from './conveyorViews';
 import { RefreshManager } from './refreshManager';
@@ -43,6 +46,7 @@ export class Container implements vscode.Disposable {
   readonly errors: ErrorService;
   readonly uptime: UptimeService;
   readonly goals: GoalService;
+  readonly deploy: DeployService;
 
   /** @param storage the extension's storage for this workspace (local errors, uptime and goal history). */
   constructor(secrets: vscode.SecretStorage, workspaceState: vscode.Memento, extensionUri: vscode.Uri, storage: vscode.Uri, extensionVersion: string) {
@@ -56,6 +60,7 @@ export class Container implements vscode.Disposable {
     this.errors = new ErrorService(this.model, workspaceState, secrets, storage, this.log);
     this.uptime = new UptimeService(this.model, storage, this.log);
     this.goals = new GoalService(this.model, storage, extensionUri.fsPath, this.log);
+    this.deploy = new DeployService(this.model, this.log);
     this.disposables.push(
       this.log,
       this.model,
@@ -67,6 +72,7 @@ export class Container implements vscode.Disposable {
       this.errors,
       this.uptime,
       this.goals,
+      this.deploy,
       registerConveyorViews(this.model, this.refreshManager, this),
       registerConfigDiagnostics(this.model),
       registerStatusDocuments(this.model),
@@ -83,6 +89,8 @@ export class Container implements vscode.Disposable {
       registerMonitorCommands(this.model, { errors: this.errors, uptime: this.uptime, goals: this.goals }, this.log),
       registerMonitorStatusBar(this.model, this.errors, this.uptime),
       registerMonitorDashboard(this.model, this.uptime, this.goals, extensionUri),
+      registerDeployCommands(this.model, this.deploy, this.log),
+      registerDeployStatusBar(this.model, this.deploy),
       registerCrashReporting(this.log, { path: extensionUri.fsPath, version: extensionVersion }),
     );
   }

@@ -17,6 +17,7 @@ import type { WorkspaceModel } from './workspaceModel';
 import type { ErrorService } from '../monitor/ui/errorService';
 import type { UptimeService } from '../monitor/ui/uptimeService';
 import type { GoalService } from '../monitor/ui/goalService';
+import type { DeployService } from '../deploy/ui/deployService';
 
 /** What a view may need beyond the folder's status. */
 export interface ViewContext {
@@ -27,6 +28,7 @@ export interface ViewContext {
   errors: Pick<ErrorService, 'viewState'>;
   uptime: Pick<UptimeService, 'viewState'>;
   goals: Pick<GoalService, 'viewState'>;
+  deploy: Pick<DeployService, 'viewState'>;
 }
 
 /** The services behind the views (each also tells when its view must refresh). */
@@ -38,6 +40,7 @@ export interface ViewServices {
   errors: ErrorService;
   uptime: UptimeService;
   goals: GoalService;
+  deploy: DeployService;
 }
 
 interface ViewSpec {
@@ -55,14 +58,14 @@ export const VIEW_SPECS: ViewSpec[] = [
   { id: 'conveyor.pipeline', nodes: (status, context) => pipelineNodes(status, context.pipeline.viewState(status.folder)), needsGit: true, runsCommands: true },
   { id: 'conveyor.ci', nodes: (status, context) => ciNodes(status, context.ci.viewState(status.folder)) },
   { id: 'conveyor.releases', nodes: (status, context) => releaseNodes(status, context.release.viewState(status.folder)), needsGit: true, runsCommands: true },
-  { id: 'conveyor.environments', nodes: environmentNodes, runsCommands: true },
+  { id: 'conveyor.environments', nodes: (status, context) => environmentNodes(status, context.deploy.viewState(status.folder)), runsCommands: true },
   { id: 'conveyor.errors', nodes: (status, context) => errorNodes(status, context.errors.viewState(status.folder)) },
   { id: 'conveyor.uptime', nodes: (status, context) => uptimeNodes(status, context.uptime.viewState(status.folder)) },
   { id: 'conveyor.goals', nodes: (status, context) => goalNodes(status, context.goals.viewState(status.folder)) },
 ];
 
 export function registerConveyorViews(model: WorkspaceModel, refreshManager: RefreshManager, services: ViewServices): vscode.Disposable {
-  const { pipeline, release, ci, board, errors, uptime, goals } = services;
+  const { pipeline, release, ci, board, errors, uptime, goals, deploy } = services;
   const context: ViewContext = services;
   const disposables: vscode.Disposable[] = [];
   for (const spec of VIEW_SPECS) {
@@ -82,6 +85,8 @@ export function registerConveyorViews(model: WorkspaceModel, refreshManager: Ref
     if (spec.id === 'conveyor.board') disposables.push(view.onDidChangeVisibility((e) => board.setViewVisible(e.visible)));
     // Hosted Sentry is asked only while the Errors view is visible.
     if (spec.id === 'conveyor.errors') disposables.push(view.onDidChangeVisibility((e) => errors.setViewVisible(e.visible)));
+    // Cluster watches run only while the Environments view is visible.
+    if (spec.id === 'conveyor.environments') disposables.push(view.onDidChangeVisibility((e) => deploy.setViewVisible(e.visible)));
     disposables.push(view, provider);
   }
   const updateContext = () =>
@@ -100,6 +105,7 @@ export function registerConveyorViews(model: WorkspaceModel, refreshManager: Ref
     errors.onDidChange(() => refreshManager.requestRefresh('conveyor.errors')),
     uptime.onDidChange(() => refreshManager.requestRefresh('conveyor.uptime')),
     goals.onDidChange(() => refreshManager.requestRefresh('conveyor.goals')),
+    deploy.onDidChange(() => refreshManager.requestRefresh('conveyor.environments')),
     // New commits and tags may mean new releases; the registry is asked again only if the view is shown.
     model.onDidChange(() => release.invalidate()),
   );

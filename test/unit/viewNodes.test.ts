@@ -73,7 +73,8 @@ describe('view rows (unit)', () => {
     const [env] = environmentNodes(folderStatus({ deploy }));
     assert.equal(env.icon, 'lock');
     assert.match(env.description ?? '', /current context \/ web · asks before deploying/);
-    assert.deepEqual(env.children?.map((c) => c.label), ['Deployment/web']);
+    assert.deepEqual(env.children?.map((c) => c.label), ['Manifests']);
+    assert.deepEqual(env.children?.[0].children?.map((c) => c.label), ['Deployment/web']);
   });
 
   it('builds the status-bar indicator from the stages, marking Restricted Mode and multi-root', () => {

@@ -1,28 +1,166 @@
 import * as path from 'node:path';
 import type { ViewNode } from '../../core/viewNode';
+import { formatAge } from '../../core/formatAge';
 import type { FolderStatus } from '../../folderStatus';
+import type { DeploymentRow, PodRow } from '../operate/workloadRows';
 
-/** Environments with their cluster target and the manifests they apply. */
-export function environmentNodes(status: FolderStatus): ViewNode[] {
+/** How the last deploy from this window went, for the view and the status bar. */
+export interface LastRollout {
+  environment: string;
+  release: string;
+  state: 'running' | 'complete' | 'failed' | 'rolled-back';
+  message: string;
+  at: number;
+}
+
+export interface EnvironmentState {
+  name: string;
+  context?: string;
+  namespace?: string;
+  /** Why the cluster cannot be shown (unreachable, 401, 403, no such context). */
+  problem?: string;
+  watchState?: 'stopped' | 'connecting' | 'connected' | 'reconnecting' | 'error';
+  deployments: (DeploymentRow & { pods: PodRow[] })[];
+  lastRollout?: LastRollout;
+}
+
+/** What `terraform plan` says for a folder with Terraform files (read-only; Apply asks first). */
+export interface InfrastructureState {
+  files: string[];
+  status: 'planning' | 'planned' | 'failed' | 'not-installed' | 'not-planned';
+  message?: string;
+  summary?: { add: number; change: number; remove: number };
+  changes?: { address: string; action: string; reason?: string }[];
+}
+
+export interface EnvironmentViewState {
+  trusted: boolean;
+  infrastructure?: InfrastructureState;
+  visible: boolean;
+  current: { context?: string; namespace?: string; problem?: string };
+  environments: EnvironmentState[];
+}
+
+const EMPTY_STATE: EnvironmentViewState = { trusted: true, visible: false, current: {}, environments: [] };
+
+const shortDigest = (digest?: string) => (digest ? `${digest.replace(/^sha256:/, '').slice(0, 12)}` : undefined);
+
+function podNode(base: string, pod: PodRow): ViewNode {
+  const waiting = pod.waiting ? `${pod.waiting.reason}${pod.waiting.message ? `: ${pod.waiting.message}` : ''}` : undefined;
+  const healthy = pod.phase === 'Running' && pod.readyContainers === pod.totalContainers;
+  return {
+    id: `${base}/pod/${pod.name}`,
+    label: pod.name,
+    description: [pod.waiting?.reason ?? pod.status, pod.ready, pod.restarts ? `${pod.restarts} restarts` : undefined, pod.age].filter(Boolean).join(' · '),
+    tooltip: [`Pod ${pod.name}`, `Phase ${pod.phase}, ${pod.ready} ready, ${pod.restarts} restarts, age ${pod.age}`, pod.node ? `Node ${pod.node}` : undefined, waiting, `Containers: ${pod.containers.join(', ')}`].filter(Boolean).join('\n'),
+    icon: healthy ? 'vm-running:testing.iconPassed' : pod.waiting ? 'vm-outline:testing.iconFailed' : 'vm-outline',
+    contextValue: 'pod',
+  };
+}
+
+function deploymentNode(base: string, deployment: EnvironmentState['deployments'][number]): ViewNode {
+  const id = `${base}/deployment/${deployment.name}`;
+  const failing = deployment.rollout.state === 'failed';
+  return {
+    id,
+    label: deployment.name,
+    description: [deployment.release, shortDigest(deployment.digest), `${deployment.ready}/${deployment.desired} ready`].filter(Boolean).join(' · '),
+    tooltip: [
+      `Deployment ${deployment.name}${deployment.revision ? ` (revision ${deployment.revision})` : ''}`,
+      deployment.release ? `Release ${deployment.release}${deployment.commit ? ` (commit ${deployment.commit.slice(0, 7)})` : ''}` : 'Not deployed by Conveyor',
+      deployment.digest ? `Digest ${deployment.digest}` : undefined,
+      `Images: ${deployment.images.join(', ')}`,
+      `Replicas: ${deployment.desired} desired, ${deployment.updated} updated, ${deployment.ready} ready, ${deployment.available} available`,
+      deployment.rollout.message,
+    ].filter(Boolean).join('\n'),
+    icon: failing ? 'error:testing.iconFailed' : deployment.rollout.state === 'progressing' ? 'sync~spin' : 'package',
+    contextValue: 'deployment',
+    expanded: failing,
+    children: deployment.pods.map((pod) => podNode(id, pod)),
+  };
+}
+
+/**
+ * Environments with what runs there: deployments (release, digest, readiness) and their pods (phase, ready,
+ * restarts, age, why a pod is waiting), the last rollout from this window, and the manifests each applies.
+ */
+export function environmentNodes(status: FolderStatus, state: EnvironmentViewState = EMPTY_STATE, now = Date.now()): ViewNode[] {
   const { environments, manifests } = status.deploy;
+  const infrastructure = state.infrastructure ? [infrastructureNode(status, state.infrastructure)] : [];
+  return [...environmentRows(status, environments, manifests, state, now), ...infrastructure];
+}
+
+const ACTION_ICONS: Record<string, string> = { create: 'add:gitDecoration.addedResourceForeground', update: 'edit:gitDecoration.modifiedResourceForeground', replace: 'replace:gitDecoration.modifiedResourceForeground', delete: 'remove:gitDecoration.deletedResourceForeground' };
+
+function infrastructureNode(status: FolderStatus, infra: InfrastructureState): ViewNode {
+  const base = `${status.folder}/infrastructure`;
+  const summary = infra.summary ? `+${infra.summary.add} ~${infra.summary.change} -${infra.summary.remove}` : undefined;
+  const description = infra.status === 'planned' ? (summary === '+0 ~0 -0' ? 'no changes' : summary) : infra.status === 'planning' ? 'planning…' : infra.status === 'not-installed' ? 'terraform not installed' : infra.status === 'failed' ? 'plan failed' : 'not planned yet';
+  return {
+    id: base,
+    label: 'Infrastructure (Terraform)',
+    description,
+    tooltip: [`Terraform files: ${infra.files.join(', ')}`, infra.message, 'Read-only: Plan shows what would change; Apply asks first.'].filter(Boolean).join('\n'),
+    icon: infra.status === 'failed' ? 'error:testing.iconFailed' : 'server-environment',
+    contextValue: infra.status === 'planned' && summary !== '+0 ~0 -0' ? 'infrastructure.changes' : 'infrastructure',
+    children: (infra.changes ?? []).map((change) => ({
+      id: `${base}/${change.address}`,
+      label: change.address,
+      description: change.reason ? `${change.action} · ${change.reason}` : change.action,
+      icon: ACTION_ICONS[change.action] ?? 'circle-outline',
+    })),
+  };
+}
+
+function environmentRows(status: FolderStatus, environments: FolderStatus['deploy']['environments'], manifests: FolderStatus['deploy']['manifests'], state: EnvironmentViewState, now: number): ViewNode[] {
   return environments.map((env) => {
+    const live = state.environments.find((e) => e.name === env.name);
+    const base = `${status.folder}/env/${env.name}`;
     const folder = env.manifests ?? env.kustomize;
     const objects = manifests.filter((m) => folder && m.file.startsWith(`${folder}/`));
-    const target = [env.context ?? 'current context', env.namespace ?? 'default namespace'].join(' / ');
+    const target = [live?.context ?? env.context ?? 'current context', live?.namespace ?? env.namespace ?? 'its namespace'].join(' / ');
+    const rollout = live?.lastRollout;
+    const children: ViewNode[] = [];
+    if (live?.problem) {
+      children.push({ id: `${base}/problem`, label: live.problem, icon: 'warning:editorWarning.foreground', tooltip: live.problem, contextValue: 'environmentProblem' });
+    } else if (!state.trusted) {
+      children.push({ id: `${base}/restricted`, label: 'Restricted Mode: the cluster is read once you trust this workspace', icon: 'shield' });
+    }
+    if (rollout) {
+      children.push({
+        id: `${base}/rollout`,
+        label: `Last deploy: ${rollout.release} ${rollout.state === 'complete' ? 'rolled out' : rollout.state === 'running' ? 'rolling out…' : rollout.state === 'rolled-back' ? 'failed, rolled back' : 'failed'}`,
+        description: formatAge(rollout.at, now),
+        tooltip: rollout.message,
+        icon: rollout.state === 'complete' ? 'pass:testing.iconPassed' : rollout.state === 'running' ? 'sync~spin' : 'error:testing.iconFailed',
+      });
+    }
+    children.push(...(live?.deployments ?? []).map((d) => deploymentNode(base, d)));
+    if (objects.length > 0) {
+      children.push({
+        id: `${base}/manifests`,
+        label: 'Manifests',
+        description: folder,
+        icon: 'files',
+        children: objects.map((m) => ({
+          id: `${base}/${m.file}/${m.kind}/${m.name}`,
+          label: `${m.kind}/${m.name}`,
+          description: m.file,
+          icon: 'symbol-file',
+          file: path.join(status.folder, m.file),
+        })),
+      });
+    }
+    const running = live?.deployments.map((d) => d.release).filter(Boolean);
     return {
-      id: `${status.folder}/env/${env.name}`,
+      id: base,
       label: env.name,
-      description: `${target}${env.confirm ? ' · asks before deploying' : ''}`,
-      tooltip: `${env.name}: ${target}\nManifests: ${folder ?? 'none'}${env.source === 'detected' ? '\nDetected from the manifest folder' : ''}`,
+      description: [target, running?.length ? [...new Set(running)].join(', ') : undefined, env.confirm ? 'asks before deploying' : undefined].filter(Boolean).join(' · '),
+      tooltip: `${env.name}: ${target}\nManifests: ${folder ?? 'none'}${env.source === 'detected' ? '\nDetected from the manifest folder' : ''}${env.confirm ? '\nDeploys ask first (confirm: true)' : ''}${env.autoRollback ? '\nRolls back by itself when a rollout fails' : ''}`,
       icon: env.confirm ? 'lock' : 'cloud',
+      contextValue: 'environment',
       expanded: true,
-      children: objects.map((m) => ({
-        id: `${status.folder}/env/${env.name}/${m.file}/${m.kind}/${m.name}`,
-        label: `${m.kind}/${m.name}`,
-        description: m.file,
-        icon: 'symbol-file',
-        file: path.join(status.folder, m.file),
-      })),
+      children,
     };
   });
 }

@@ -64,6 +64,8 @@ export function errorNodes(status: FolderStatus, state: ErrorViewState, now = Da
   const base = `${status.folder}/errors`;
   const nodes: ViewNode[] = [];
   const { receiver } = state;
+  // Nothing to show yet: the view's welcome text explains the receiver and offers to start it.
+  if (!receiver.dsn && !receiver.problem && state.localIssues.length === 0 && !status.monitor.sentry) return [];
   nodes.push({
     id: `${base}/receiver`,
     label: 'Local receiver',

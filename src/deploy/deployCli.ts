@@ -1,0 +1,106 @@
+// `conveyor deploy <environment>`: the same engine as the extension's Deploy Release, with progress lines
+// for terminals and CI logs. Exit codes: 0 rolled out, 1 failed (reasons printed), 2 usage problems.
+import { createInterface } from 'node:readline/promises';
+import { describeFolder } from '../folderStatus';
+import { listReleaseRecords } from '../release/gitRelease';
+import { isDeployError } from './deployError';
+import type { DeployError } from './deployError';
+import { deployRelease } from './deployFlow';
+import type { DeployProgress } from './deployFlow';
+import { environmentsForContexts, findEnvironment } from './environments';
+import { loadKubeConfig } from './kubeConfig';
+import { selectRelease } from './releaseChoice';
+import { describePlan, describeResult } from './deployText';
+
+export interface DeployCliOptions {
+  folder: string;
+  environment?: string;
+  /** `v1.2.0` or `1.2.0`; default: the newest ready release. */
+  release?: string;
+  kubeconfig?: string;
+  yes: boolean;
+  json: boolean;
+  /** Whether stdin/stdout are a terminal (a confirm environment asks there). */
+  tty: boolean;
+  write: (text: string) => void;
+  writeError?: (text: string) => void;
+  ask?: (question: string) => Promise<string>;
+  signal?: AbortSignal;
+}
+
+export async function deployCommand(options: DeployCliOptions): Promise<number> {
+  const { write } = options;
+  const writeError = options.writeError ?? ((text: string) => process.stderr.write(text));
+  if (!options.environment) {
+    writeError('conveyor: deploy needs an environment: conveyor deploy <environment> [folder] [--release vX.Y.Z] [--kubeconfig FILE] [--yes] [--json]\n');
+    return 2;
+  }
+  let refusedWithoutTerminal = false;
+  try {
+    const status = await describeFolder(options.folder);
+    const kubeconfig = await loadKubeConfig({ kubeconfigPaths: options.kubeconfig ? [options.kubeconfig] : undefined });
+    const contexts = kubeconfig.config.getContexts().map((c) => c.name);
+    let environment;
+    let release;
+    try {
+      environment = findEnvironment(environmentsForContexts(status.deploy.environments, contexts), options.environment);
+      release = selectRelease(await listReleaseRecords(status.folder), options.release);
+    } catch (error) {
+      if (!isDeployError(error)) throw error;
+      writeError(`conveyor: ${error.message}\n`);
+      return 2;
+    }
+    if (!options.json) write(`Deploying ${release.version} (${release.commit.slice(0, 7)}, ${release.image}@${release.digest.slice(0, 19)}…) to ${environment.name}\n`);
+    const result = await deployRelease({
+      folder: status.folder,
+      environment,
+      release,
+      kubeconfig: kubeconfig.config,
+      signal: options.signal,
+      onProgress: options.json ? undefined : progressPrinter(write),
+      confirm: async (plan) => {
+        if (!options.json) write(describePlan(plan));
+        if (options.yes) return true;
+        if (!options.tty) {
+          refusedWithoutTerminal = true;
+          return false;
+        }
+        const answer = await (options.ask ?? askOnTerminal)(`Deploy ${release.version} to ${environment.name}? [y/N] `);
+        return /^y(es)?$/i.test(answer.trim());
+      },
+    });
+    if (options.json) write(`${JSON.stringify(result, null, 2)}\n`);
+    else write(describeResult(result));
+    if (refusedWithoutTerminal) {
+      writeError(`conveyor: environment ${environment.name} asks for confirmation: pass --yes to deploy without a terminal.\n`);
+      return 2;
+    }
+    return result.ok ? 0 : 1;
+  } catch (error) {
+    if (options.json && isDeployError(error)) write(`${JSON.stringify(errorJson(error), null, 2)}\n`);
+    writeError(`conveyor: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+
+function progressPrinter(write: (text: string) => void): (p: DeployProgress) => void {
+  let last = '';
+  return (p) => {
+    if (p.message !== last) write(`• ${p.message}\n`);
+    last = p.message;
+  };
+}
+
+function errorJson(error: DeployError): { ok: false; error: { kind: string; message: string; details: object } } {
+  return { ok: false, error: { kind: error.kind, message: error.message, details: error.details } };
+}
+
+async function askOnTerminal(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
+  }
+}

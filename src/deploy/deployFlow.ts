@@ -1,0 +1,206 @@
+// One deploy, end to end: render the manifests for the release, ask the cluster what would change (dry
+// run), let the user confirm where the environment asks for it, apply, and follow every Deployment's
+// rollout; a failed rollout brings back the previous revision when the environment says so.
+import { KubeConfig } from '@kubernetes/client-node';
+import { DeployError } from './deployError';
+import { applyObjects, applyOrder } from './deployApply';
+import { planDeploy } from './deployPlan';
+import type { DeployPlan } from './deployPlan';
+import type { EnvironmentDefinition } from './environmentDefinition';
+import { manifestFolderOf } from './environments';
+import { KubeClient, toDeployError } from './kubeClient';
+import { contextNamespace, loadKubeConfig, withContext } from './kubeConfig';
+import type { KubeConfigSource } from './kubeConfig';
+import { describeRef } from './kubeObject';
+import { isClusterScopedKind, readManifestFolder, renderManifests } from './renderManifests';
+import type { ReleaseToDeploy, RenderedObject } from './renderManifests';
+import { rollbackDeployment } from './rollback';
+import type { RollbackResult } from './rollback';
+import { followRollout } from './rollout';
+import type { PodProblem, RolloutProgress, RolloutResult } from './rollout';
+
+export type DeployStep = 'connect' | 'render' | 'plan' | 'confirm' | 'apply' | 'rollout' | 'rollback';
+
+export interface DeployProgress {
+  step: DeployStep;
+  message: string;
+  /** For rollout steps: the Deployment's replica counts. */
+  rollout?: RolloutProgress;
+}
+
+export interface DeployOptions {
+  /** The workspace folder; the environment's manifests folder is relative to it. */
+  folder: string;
+  environment: EnvironmentDefinition;
+  release: ReleaseToDeploy;
+  /** Where to read the kubeconfig from, or an already loaded (possibly switched) configuration. */
+  kubeconfig: KubeConfigSource | KubeConfig;
+  /** Asked with the dry-run plan when the environment has `confirm: true`; false applies nothing. */
+  confirm?: (plan: DeployPlan) => Promise<boolean>;
+  onProgress?: (progress: DeployProgress) => void;
+  /** Per Deployment; the Deployment's own progressDeadlineSeconds usually decides first. */
+  rolloutTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface RollbackOutcome {
+  deployment: string;
+  result?: RollbackResult;
+  rollout?: RolloutResult;
+  /** Why this Deployment could not be rolled back. */
+  error?: string;
+}
+
+export interface DeployResult {
+  /** True when every Deployment rolled out. */
+  ok: boolean;
+  environment: string;
+  context: string;
+  namespace: string;
+  release: ReleaseToDeploy;
+  plan: DeployPlan;
+  /** False when the environment asked for confirmation and did not get it: nothing was applied. */
+  confirmed: boolean;
+  /** `Kind/name` of every object applied, in order. */
+  applied: string[];
+  rollouts: RolloutResult[];
+  failure?: { kind: 'rollout-failed' | 'timeout'; message: string; problems: PodProblem[] };
+  /** Set when the environment has autoRollback and a rollout failed. */
+  rolledBack?: RollbackOutcome[];
+  durationMs: number;
+}
+
+export interface ConnectedEnvironment {
+  client: KubeClient;
+  context: string;
+  namespace: string;
+}
+
+/** The client for an environment: its context (else the current one) and namespace (else the context's). */
+export async function connectEnvironment(environment: EnvironmentDefinition, kubeconfig: KubeConfigSource | KubeConfig): Promise<ConnectedEnvironment> {
+  const base = kubeconfig instanceof KubeConfig ? kubeconfig : (await loadKubeConfig(kubeconfig)).config;
+  const context = environment.context ?? base.getCurrentContext();
+  if (!context) throw new DeployError('not-found', `Environment "${environment.name}" names no kube context and the kubeconfig has no current context.`);
+  const config = withContext(base, context);
+  return { client: new KubeClient(config), context, namespace: environment.namespace ?? contextNamespace(config, context) };
+}
+
+export async function deployRelease(options: DeployOptions): Promise<DeployResult> {
+  const started = performance.now();
+  const { environment, release } = options;
+  const progress = (step: DeployStep, message: string, rollout?: RolloutProgress) => options.onProgress?.({ step, message, ...(rollout ? { rollout } : {}) });
+  const manifests = manifestFolderOf(environment);
+  // Manifests are read before the cluster is contacted: a typo is reported even when the cluster is down.
+  progress('render', `Reading manifests in ${manifests}`);
+  const documents = await readManifestFolder(options.folder, manifests);
+  const { client, context, namespace } = await connectEnvironment(environment, options.kubeconfig);
+  progress('connect', `Context ${context}, namespace ${namespace} (${client.server})`);
+  const rendered = await renderForCluster(client, documents, release, namespace);
+  progress('render', `${rendered.length} object(s) rendered for ${release.version} (${release.image}@${release.digest.slice(0, 19)}…)`);
+
+  const ordered = applyOrder(rendered);
+  progress('plan', 'Asking the cluster what would change (server-side dry run)');
+  const plan: DeployPlan = { environment: environment.name, context, namespace, release, objects: await planDeploy(client, ordered) };
+  const base = { environment: environment.name, context, namespace, release, plan };
+  if (environment.confirm) {
+    progress('confirm', `Environment ${environment.name} asks for confirmation`);
+    const confirmed = options.confirm ? await options.confirm(plan) : false;
+    if (!confirmed) return { ok: false, ...base, confirmed: false, applied: [], rollouts: [], durationMs: elapsed(started) };
+  }
+
+  const applied = await applyObjects(client, ordered, ({ object }) => progress('apply', `Applied ${describeRef(object.ref)}`));
+  const deployments = applied.filter((a) => a.object.ref.kind === 'Deployment').map((a) => a.object.ref);
+  const rollouts = await Promise.all(
+    deployments.map((ref) =>
+      followRollout(client, ref.namespace ?? namespace, ref.name, {
+        timeoutMs: options.rolloutTimeoutMs,
+        signal: options.signal,
+        onProgress: (p) => progress('rollout', `${p.deployment}: ${p.message}`, p),
+      }),
+    ),
+  );
+  const result: DeployResult = { ok: true, ...base, confirmed: true, applied: applied.map((a) => describeRef(a.object.ref)), rollouts, durationMs: 0 };
+  const failed = rollouts.filter((r) => r.status !== 'complete');
+  if (failed.length > 0) {
+    result.ok = false;
+    result.failure = {
+      kind: failed.some((r) => r.status === 'failed') ? 'rollout-failed' : 'timeout',
+      message: failed.map((r) => r.message).join('; '),
+      problems: failed.flatMap((r) => r.problems),
+    };
+    if (environment.autoRollback) {
+      // Every Deployment this deploy changed goes back, not only the failed ones: half a release is not a release.
+      const changed = plan.objects.filter((o) => o.ref.kind === 'Deployment' && o.action === 'update').map((o) => o.ref.name);
+      result.rolledBack = await rollBackWith({ client, context, namespace }, changed, options);
+    }
+  }
+  result.durationMs = elapsed(started);
+  return result;
+}
+
+export interface RollBackOptions {
+  environment: EnvironmentDefinition;
+  kubeconfig: KubeConfigSource | KubeConfig;
+  /** Deployment names in the environment's namespace. */
+  deployments: string[];
+  /** A specific revision (only with one deployment); default: the previous one. */
+  toRevision?: string;
+  onProgress?: (progress: DeployProgress) => void;
+  rolloutTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Roll Back (offered by the caller after a failed rollout, or from the Environments view). */
+export async function rollBack(options: RollBackOptions): Promise<RollbackOutcome[]> {
+  return rollBackWith(await connectEnvironment(options.environment, options.kubeconfig), options.deployments, options);
+}
+
+async function rollBackWith(target: ConnectedEnvironment, deployments: string[], options: Pick<RollBackOptions, 'toRevision' | 'onProgress' | 'rolloutTimeoutMs' | 'signal'>): Promise<RollbackOutcome[]> {
+  const { client, namespace } = target;
+  const progress = (message: string, rollout?: RolloutProgress) => options.onProgress?.({ step: 'rollback', message, ...(rollout ? { rollout } : {}) });
+  return Promise.all(
+    deployments.map(async (name): Promise<RollbackOutcome> => {
+      try {
+        const result = await rollbackDeployment(client, namespace, name, options.toRevision);
+        progress(`Rolling back ${name} to revision ${result.toRevision}${result.release ? ` (${result.release})` : ''}`);
+        const rollout = await followRollout(client, namespace, name, { timeoutMs: options.rolloutTimeoutMs, signal: options.signal, onProgress: (p) => progress(`${p.deployment}: ${p.message}`, p) });
+        return { deployment: name, result, rollout };
+      } catch (error) {
+        const message = toDeployError(error, { action: `roll back Deployment/${name}`, context: client.context }).message;
+        progress(`Could not roll back ${name}: ${message}`);
+        return { deployment: name, error: message };
+      }
+    }),
+  );
+}
+
+/** Renders with the cluster's own idea of which kinds are namespaced (custom resources included). */
+async function renderForCluster(client: KubeClient, documents: Awaited<ReturnType<typeof readManifestFolder>>, release: ReleaseToDeploy, namespace: string): Promise<RenderedObject[]> {
+  const scopes = new Map<string, boolean>();
+  for (const doc of documents) {
+    const apiVersion = doc.object.apiVersion ?? '';
+    const kind = doc.object.kind ?? '';
+    const key = `${apiVersion}/${kind}`;
+    if (scopes.has(key)) continue;
+    try {
+      const resource = await client.resourceFor(apiVersion, kind);
+      if (!resource) throw new DeployError('invalid-manifest', `${doc.file}:${doc.line}: the cluster of context "${client.context}" does not know ${kind} in ${apiVersion}.`, { file: doc.file, line: doc.line });
+      scopes.set(key, resource.namespaced);
+    } catch (error) {
+      throw toDeployError(error, { action: `look up ${kind} in ${apiVersion}`, context: client.context, file: doc.file, line: doc.line });
+    }
+  }
+  const rendered = renderManifests(documents, { release, namespace, isNamespaced: (apiVersion, kind) => scopes.get(`${apiVersion}/${kind}`) ?? !isClusterScopedKind(kind) });
+  if (!rendered.some((r) => r.pinnedImages.length > 0) && !usesPinnedImage(rendered, release)) {
+    throw new DeployError('invalid-manifest', `No container in the manifests uses the image ${release.image}, so deploying ${release.version} would not change what runs: set a container's image to ${release.image} (any tag).`);
+  }
+  return rendered;
+}
+
+function usesPinnedImage(rendered: RenderedObject[], release: ReleaseToDeploy): boolean {
+  return rendered.some((r) => JSON.stringify(r.object).includes(`@${release.digest}`));
+}
+
+function elapsed(started: number): number {
+  return Math.round(performance.now() - started);
+}

@@ -1,0 +1,121 @@
+// The few shapes the deploy engine reads from Kubernetes objects. Objects travel as plain JSON (what the
+// API server sends), so every field is optional and read defensively.
+
+export interface ObjectMeta {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: { kind?: string; name?: string; uid?: string }[];
+  [key: string]: unknown;
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  [key: string]: unknown;
+}
+
+/** Which object, in the words kubectl uses: `Deployment/web` in a namespace. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+export function refOf(object: KubeObject): ObjectRef {
+  return {
+    apiVersion: object.apiVersion ?? '',
+    kind: object.kind ?? '',
+    name: object.metadata?.name ?? '',
+    ...(object.metadata?.namespace ? { namespace: object.metadata.namespace } : {}),
+  };
+}
+
+export function describeRef(ref: ObjectRef): string {
+  return `${ref.kind}/${ref.name}`;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export interface Container {
+  name?: string;
+  image?: string;
+  ports?: { containerPort?: number; protocol?: string }[];
+  [key: string]: unknown;
+}
+
+export interface PodSpec {
+  containers?: Container[];
+  initContainers?: Container[];
+  [key: string]: unknown;
+}
+
+export interface PodTemplate {
+  metadata?: ObjectMeta;
+  spec?: PodSpec;
+}
+
+export interface DeploymentCondition {
+  type?: string;
+  status?: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface Deployment extends KubeObject {
+  spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> }; template?: PodTemplate; paused?: boolean; progressDeadlineSeconds?: number };
+  status?: {
+    observedGeneration?: number;
+    replicas?: number;
+    updatedReplicas?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+    unavailableReplicas?: number;
+    conditions?: DeploymentCondition[];
+  };
+}
+
+export interface ReplicaSet extends KubeObject {
+  spec?: { replicas?: number; template?: PodTemplate };
+  status?: { replicas?: number; conditions?: DeploymentCondition[] };
+}
+
+export interface ContainerState {
+  waiting?: { reason?: string; message?: string };
+  running?: { startedAt?: string };
+  terminated?: { reason?: string; message?: string; exitCode?: number };
+}
+
+export interface ContainerStatus {
+  name?: string;
+  ready?: boolean;
+  restartCount?: number;
+  image?: string;
+  state?: ContainerState;
+  lastState?: ContainerState;
+}
+
+export interface Pod extends KubeObject {
+  spec?: PodSpec;
+  status?: {
+    phase?: string;
+    reason?: string;
+    message?: string;
+    conditions?: DeploymentCondition[];
+    containerStatuses?: ContainerStatus[];
+    initContainerStatuses?: ContainerStatus[];
+  };
+}
+
+export interface KubeList<T> {
+  metadata?: { resourceVersion?: string };
+  items: T[];
+}

@@ -1,0 +1,169 @@
+// The Environments view's picture of one namespace: Deployments, ReplicaSets and Pods kept current by
+// watches while the view is visible (start) and costing nothing while it is hidden (stop).
+import { AppsV1Api, CoreV1Api, Watch } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+import { realClock, type Clock } from '../../core/clock';
+import type { KubeOperationError } from './kubeErrors';
+import { Reflector, type OpenWatch, type ReflectorTiming, type ResourceSource, type WatchState } from './reflector';
+import { deploymentRow, podRow, replicaSetRow, type DeploymentRow, type PodRow, type ReplicaSetRow } from './workloadRows';
+
+export type ClusterWatchState = WatchState;
+
+export interface ClusterWatchOptions extends Partial<ReflectorTiming> {
+  clock?: Clock;
+  /** Bursts of watch events (a rollout touches many objects) become one `changed`. */
+  debounceMs?: number;
+  /** Stands in for client-node's Watch (tests). */
+  openWatch?: OpenWatch;
+}
+
+export interface Disposable {
+  dispose(): void;
+}
+
+const DEFAULT_TIMING: ReflectorTiming = {
+  initialBackoffMs: 1000,
+  maxBackoffMs: 30_000,
+  requestTimeoutMs: 30_000,
+  // Under the apiserver's own limit (--min-request-timeout 1800 s), like client-go's 5-10 min.
+  watchTimeoutSeconds: 300,
+};
+
+/** Worst first: the view shows the state of the least healthy watch. */
+const STATE_ORDER: WatchState[] = ['error', 'reconnecting', 'connecting', 'connected', 'stopped'];
+
+export class ClusterWatch {
+  private readonly deploymentCache: Reflector<V1Deployment>;
+  private readonly replicaSetCache: Reflector<V1ReplicaSet>;
+  private readonly podCache: Reflector<V1Pod>;
+  private readonly listeners = new Set<() => void>();
+  private readonly clock: Clock;
+  private readonly debounceMs: number;
+  private pending?: unknown;
+
+  constructor(
+    kubeConfig: KubeConfig,
+    readonly namespace: string,
+    options: ClusterWatchOptions = {},
+  ) {
+    this.clock = options.clock ?? realClock;
+    this.debounceMs = options.debounceMs ?? 300;
+    const timing: ReflectorTiming = {
+      initialBackoffMs: options.initialBackoffMs ?? DEFAULT_TIMING.initialBackoffMs,
+      maxBackoffMs: options.maxBackoffMs ?? DEFAULT_TIMING.maxBackoffMs,
+      requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_TIMING.requestTimeoutMs,
+      watchTimeoutSeconds: options.watchTimeoutSeconds ?? DEFAULT_TIMING.watchTimeoutSeconds,
+    };
+    const watch = new Watch(kubeConfig);
+    const openWatch: OpenWatch = options.openWatch ?? ((path, query, onEvent, onDone) => watch.watch(path, query, onEvent, onDone));
+    const apps = kubeConfig.makeApiClient(AppsV1Api);
+    const core = kubeConfig.makeApiClient(CoreV1Api);
+    const server = kubeConfig.getCurrentCluster()?.server;
+    const ns = encodeURIComponent(namespace);
+    const make = <T extends KubernetesObject>(source: ResourceSource<T>) =>
+      new Reflector<T>(source, openWatch, this.clock, timing, () => this.scheduleChanged(), server);
+    this.deploymentCache = make<V1Deployment>({
+      path: `/apis/apps/v1/namespaces/${ns}/deployments`,
+      noun: `deployments in namespace "${namespace}"`,
+      list: async () => listed(await apps.listNamespacedDeployment({ namespace })),
+    });
+    this.replicaSetCache = make<V1ReplicaSet>({
+      path: `/apis/apps/v1/namespaces/${ns}/replicasets`,
+      noun: `replica sets in namespace "${namespace}"`,
+      list: async () => listed(await apps.listNamespacedReplicaSet({ namespace })),
+    });
+    this.podCache = make<V1Pod>({
+      path: `/api/v1/namespaces/${ns}/pods`,
+      noun: `pods in namespace "${namespace}"`,
+      list: async () => listed(await core.listNamespacedPod({ namespace })),
+    });
+  }
+
+  /** Call when the view becomes visible. */
+  start(): void {
+    for (const cache of this.caches()) cache.start();
+  }
+
+  /** Call when the view is hidden: closes the watches and makes no further requests. */
+  stop(): void {
+    for (const cache of this.caches()) cache.stop();
+    if (this.pending !== undefined) this.clock.clearTimeout(this.pending);
+    this.pending = undefined;
+  }
+
+  /** Retry now rather than at the end of the back-off. */
+  refresh(): void {
+    for (const cache of this.caches()) cache.retryNow();
+  }
+
+  dispose(): void {
+    this.stop();
+    this.listeners.clear();
+  }
+
+  get state(): ClusterWatchState {
+    const states = this.caches().map((c) => c.state);
+    return STATE_ORDER.find((s) => states.includes(s)) ?? 'stopped';
+  }
+
+  get error(): KubeOperationError | undefined {
+    return this.caches().find((c) => c.error)?.error;
+  }
+
+  get errorMessage(): string | undefined {
+    return this.error?.message;
+  }
+
+  /** Fires (debounced) when objects or the connection state changed. */
+  onChanged(listener: () => void): Disposable {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  /** List and watch requests made so far: a stopped cache must not add any. */
+  get requestCount(): number {
+    return this.caches().reduce((sum, c) => sum + c.requests.lists + c.requests.watches, 0);
+  }
+
+  deployments(): DeploymentRow[] {
+    return this.deploymentCache
+      .list()
+      .map(deploymentRow)
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** The pods of one deployment (owned through its ReplicaSets), or every pod of the namespace. */
+  pods(deployment?: string, now = this.clock.now()): PodRow[] {
+    const owners = new Map(this.replicaSetCache.list().map((rs) => [rs.metadata?.name ?? '', replicaSetRow(rs).deployment]));
+    return this.podCache
+      .list()
+      .map((pod) => podRow(pod, (rs) => owners.get(rs), now))
+      .filter((row) => deployment === undefined || row.deployment === deployment)
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Newest revision first. */
+  replicaSets(deployment?: string): ReplicaSetRow[] {
+    return this.replicaSetCache
+      .list()
+      .map(replicaSetRow)
+      .filter((row) => deployment === undefined || row.deployment === deployment)
+      .sort((a, b) => (b.revision ?? 0) - (a.revision ?? 0));
+  }
+
+  private caches(): Reflector<KubernetesObject>[] {
+    return [this.deploymentCache, this.replicaSetCache, this.podCache] as Reflector<KubernetesObject>[];
+  }
+
+  private scheduleChanged(): void {
+    if (this.pending !== undefined) return;
+    this.pending = this.clock.setTimeout(() => {
+      this.pending = undefined;
+      for (const listener of [...this.listeners]) listener();
+    }, this.debounceMs);
+  }
+}
+
+function listed<T>(list: { items: T[]; metadata?: { resourceVersion?: string } }): { items: T[]; resourceVersion: string } {
+  return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+}

@@ -1,0 +1,73 @@
+// `kubectl rollout undo`: put the pod template of an earlier ReplicaSet back on the Deployment. The
+// controller then scales that old ReplicaSet up again (same template hash), so the previous release comes
+// back exactly, with its release annotations.
+import { DeployError } from './deployError';
+import { FIELD_MANAGER, toDeployError } from './kubeClient';
+import type { KubeClient } from './kubeClient';
+import type { Deployment, PodTemplate, ReplicaSet } from './kubeObject';
+import { ANNOTATION_RELEASE, RELEASE_ANNOTATIONS } from './renderManifests';
+import { byRevision, ownedReplicaSets, REVISION_ANNOTATION } from './rollout';
+
+export interface RollbackTarget {
+  /** The revision being rolled back to, as `kubectl rollout history` numbers it. */
+  revision: string;
+  replicaSet: ReplicaSet;
+  template: PodTemplate;
+}
+
+export interface RollbackResult {
+  deployment: string;
+  namespace: string;
+  fromRevision?: string;
+  toRevision: string;
+  /** The release the restored template carries (its conveyor.dev/release annotation), when it has one. */
+  release?: string;
+  images: string[];
+}
+
+/**
+ * The ReplicaSet to go back to: `toRevision` when given, else the highest revision below the current one.
+ * Pure, so the choice is tested without a cluster.
+ */
+export function rollbackTarget(deployment: Deployment, replicaSets: ReplicaSet[], toRevision?: string): RollbackTarget | undefined {
+  const current = Number(deployment.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0);
+  const candidates = replicaSets.filter((rs) => rs.spec?.template && rs.metadata?.annotations?.[REVISION_ANNOTATION]).sort(byRevision);
+  const chosen = toRevision
+    ? candidates.find((rs) => rs.metadata?.annotations?.[REVISION_ANNOTATION] === toRevision)
+    : candidates.filter((rs) => Number(rs.metadata?.annotations?.[REVISION_ANNOTATION]) < current).at(-1);
+  if (!chosen?.spec?.template) return undefined;
+  const template = structuredClone(chosen.spec.template);
+  // The controller adds the hash label to its ReplicaSets' templates; the Deployment's template has none.
+  if (template.metadata?.labels) delete template.metadata.labels['pod-template-hash'];
+  return { revision: chosen.metadata!.annotations![REVISION_ANNOTATION], replicaSet: chosen, template };
+}
+
+export async function rollbackDeployment(client: KubeClient, namespace: string, name: string, toRevision?: string): Promise<RollbackResult> {
+  const where = { context: client.context, action: `roll back Deployment/${name}` };
+  try {
+    const path = `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/deployments/${encodeURIComponent(name)}`;
+    const deployment = await client.getOptional<Deployment>(path);
+    if (!deployment) throw new DeployError('not-found', `Deployment "${name}" does not exist in namespace "${namespace}" (context "${client.context}").`);
+    const target = rollbackTarget(deployment, await ownedReplicaSets(client, deployment), toRevision);
+    if (!target) {
+      throw new DeployError('not-found', toRevision ? `Deployment "${name}" has no revision ${toRevision} to roll back to.` : `Deployment "${name}" has no earlier revision to roll back to.`);
+    }
+    // JSON Patch replaces the template wholesale: a merge would keep keys only the new template has, and
+    // the template would no longer match the old ReplicaSet.
+    const previousAnnotations = target.replicaSet.metadata?.annotations ?? {};
+    const operations: unknown[] = [{ op: 'replace', path: '/spec/template', value: target.template }];
+    if (!deployment.metadata?.annotations) operations.push({ op: 'add', path: '/metadata/annotations', value: {} });
+    for (const key of RELEASE_ANNOTATIONS) {
+      const pointer = `/metadata/annotations/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      if (previousAnnotations[key] !== undefined) operations.push({ op: 'add', path: pointer, value: previousAnnotations[key] });
+      else if (deployment.metadata?.annotations?.[key] !== undefined) operations.push({ op: 'remove', path: pointer });
+    }
+    await client.request('PATCH', path, { body: operations, contentType: 'application/json-patch+json', query: { fieldManager: FIELD_MANAGER } });
+    const images = (target.template.spec?.containers ?? []).map((c) => c.image ?? '').filter(Boolean);
+    const fromRevision = deployment.metadata?.annotations?.[REVISION_ANNOTATION];
+    const release = previousAnnotations[ANNOTATION_RELEASE];
+    return { deployment: name, namespace, ...(fromRevision ? { fromRevision } : {}), toRevision: target.revision, ...(release ? { release } : {}), images };
+  } catch (error) {
+    throw toDeployError(error, where);
+  }
+}

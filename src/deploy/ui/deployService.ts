@@ -1,0 +1,232 @@
+import * as vscode from 'vscode';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { FolderStatus } from '../../folderStatus';
+import { loadBundle } from '../../ui/lazyBundle';
+import type { WorkspaceModel } from '../../ui/workspaceModel';
+import type * as DeployEngine from '../deployEngine';
+import type { EnvironmentDefinition } from '../environmentDefinition';
+import type { ClusterWatch } from '../operate/clusterWatch';
+import type { EnvironmentViewState, InfrastructureState, LastRollout } from './environmentNodes';
+
+export function deployEngine(): typeof DeployEngine {
+  return loadBundle<typeof DeployEngine>('deployEngine.js');
+}
+
+interface Connected {
+  config: KubeConfig;
+  context: string;
+  namespace: string;
+  watch: ClusterWatch;
+}
+
+/**
+ * Kubernetes for the Environments view and the deploy commands: one kubeconfig (the `conveyor.deploy.kubeconfig`
+ * setting, else KUBECONFIG, else ~/.kube/config, like kubectl), a watch per environment's context and namespace
+ * that runs only while the view is visible, and the last rollout of each environment.
+ */
+export class DeployService implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private readonly connections = new Map<string, Promise<Connected>>();
+  private readonly connected = new Map<string, Connected>();
+  private readonly problems = new Map<string, string>();
+  private readonly rollouts = new Map<string, LastRollout>();
+  private readonly infrastructure = new Map<string, InfrastructureState>();
+  private visible = false;
+  private currentContext: { context?: string; namespace?: string; problem?: string } = {};
+  private readonly listeners: vscode.Disposable[];
+
+  constructor(
+    private readonly model: WorkspaceModel,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.listeners = [
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('conveyor.deploy.kubeconfig')) void this.reconnect();
+      }),
+      model.onDidChange(() => {
+        if (this.visible) void this.connectAll();
+      }),
+    ];
+    void model.ready.then(() => this.readCurrentContext());
+  }
+
+  /** The kubeconfig files to read: the setting, else KUBECONFIG / ~/.kube/config (decided by the engine). */
+  kubeconfigSource(): DeployEngine.KubeConfigSource {
+    const setting = vscode.workspace.getConfiguration('conveyor.deploy').get<string | string[]>('kubeconfig');
+    const paths = (Array.isArray(setting) ? setting : setting ? [setting] : []).filter((p) => p.trim() !== '');
+    return { kubeconfigPaths: paths.length > 0 ? paths : undefined, env: process.env };
+  }
+
+  viewState(folder: string): EnvironmentViewState {
+    const status = this.model.statusOf(folder);
+    const environments = status?.deploy.environments ?? [];
+    return {
+      trusted: vscode.workspace.isTrusted,
+      visible: this.visible,
+      current: this.currentContext,
+      infrastructure: this.infrastructure.get(folder),
+      environments: environments.map((env) => {
+        const key = keyOf(folder, env);
+        const connection = this.connected.get(key);
+        return {
+          name: env.name,
+          context: connection?.context,
+          namespace: connection?.namespace,
+          problem: this.problems.get(key) ?? connection?.watch.errorMessage,
+          watchState: connection?.watch.state,
+          deployments: connection ? connection.watch.deployments().map((d) => ({ ...d, pods: connection.watch.pods(d.name) })) : [],
+          lastRollout: this.rollouts.get(key),
+        };
+      }),
+    };
+  }
+
+  /** Watches run only while the Environments view is visible: hidden, no request reaches the cluster. */
+  setViewVisible(visible: boolean): void {
+    this.visible = visible;
+    if (visible) void this.connectAll();
+    else for (const connection of this.connected.values()) connection.watch.stop();
+    this.changed.fire();
+  }
+
+  lastRollout(folder: string, environment: string): LastRollout | undefined {
+    return this.rollouts.get(`${folder}\n${environment}`);
+  }
+
+  currentRollout(): LastRollout | undefined {
+    return [...this.rollouts.values()].sort((a, b) => b.at - a.at)[0];
+  }
+
+  current(): { context?: string; namespace?: string; problem?: string } {
+    return this.currentContext;
+  }
+
+  /** The kube client config of an environment (its context, else the current one). */
+  async connection(status: FolderStatus, env: EnvironmentDefinition): Promise<Connected> {
+    const key = keyOf(status.folder, env);
+    let pending = this.connections.get(key);
+    if (!pending) {
+      pending = this.connect(env);
+      this.connections.set(key, pending);
+      pending.then(
+        (connection) => {
+          this.connected.set(key, connection);
+          this.problems.delete(key);
+          connection.watch.onChanged(() => this.changed.fire());
+          if (this.visible) connection.watch.start();
+          this.changed.fire();
+        },
+        (error: unknown) => {
+          this.connections.delete(key);
+          this.problems.set(key, error instanceof Error ? error.message : String(error));
+          this.changed.fire();
+        },
+      );
+    }
+    return pending;
+  }
+
+  recordRollout(folder: string, environment: string, rollout: Omit<LastRollout, 'at'>): void {
+    this.rollouts.set(`${folder}\n${environment}`, { ...rollout, at: Date.now() });
+    this.changed.fire();
+  }
+
+  /** Switching the context writes `current-context` into the first kubeconfig file, as kubectl does. */
+  async switchContext(context: string, namespace?: string): Promise<void> {
+    const engine = deployEngine();
+    const { files } = await engine.loadKubeConfig(this.kubeconfigSource());
+    await engine.persistContextSwitch(files, context, namespace);
+    await this.reconnect();
+  }
+
+  async contexts(): Promise<DeployEngine.KubeContextInfo[]> {
+    const engine = deployEngine();
+    const { config } = await engine.loadKubeConfig(this.kubeconfigSource());
+    return engine.listContexts(config);
+  }
+
+  async reconnect(): Promise<void> {
+    for (const connection of this.connected.values()) connection.watch.dispose();
+    this.connected.clear();
+    this.connections.clear();
+    this.problems.clear();
+    await this.readCurrentContext();
+    if (this.visible) await this.connectAll();
+    this.changed.fire();
+  }
+
+  /** `terraform plan` for a folder with Terraform files (trusted workspaces; read-only). */
+  async planInfrastructure(folder: string): Promise<void> {
+    const engine = deployEngine();
+    const files = await engine.findTerraformFiles(folder);
+    if (files.length === 0) {
+      this.infrastructure.delete(folder);
+      return this.changed.fire();
+    }
+    if (!vscode.workspace.isTrusted) {
+      this.infrastructure.set(folder, { files, status: 'not-planned', message: 'Restricted Mode: terraform runs once you trust this workspace.' });
+      return this.changed.fire();
+    }
+    this.infrastructure.set(folder, { ...this.infrastructure.get(folder), files, status: 'planning' });
+    this.changed.fire();
+    const result = await engine.terraformPlan(folder).catch((error: unknown) => ({ status: 'failed' as const, message: error instanceof Error ? error.message : String(error), plan: undefined }));
+    const plan = 'plan' in result ? result.plan : undefined;
+    this.infrastructure.set(folder, {
+      files,
+      status: result.status === 'no-terraform-files' ? 'not-planned' : result.status,
+      message: 'message' in result ? result.message : undefined,
+      summary: plan?.summary,
+      changes: plan?.changes.map((c) => ({ address: c.address, action: c.action, reason: c.reason })),
+    });
+    this.changed.fire();
+  }
+
+  async applyInfrastructure(folder: string): Promise<{ ok: boolean; message: string }> {
+    const result = await deployEngine().terraformApply(folder, { onOutput: (text) => this.log.info(text.trimEnd()) });
+    await this.planInfrastructure(folder);
+    return result;
+  }
+
+  private async connectAll(): Promise<void> {
+    if (!vscode.workspace.isTrusted) return;
+    for (const status of this.model.folders()) {
+      if (!this.infrastructure.has(status.folder)) void this.planInfrastructure(status.folder);
+      for (const env of status.deploy.environments) {
+        const connection = await this.connection(status, env).catch(() => undefined);
+        connection?.watch.start();
+      }
+    }
+  }
+
+  private async connect(env: EnvironmentDefinition): Promise<Connected> {
+    const engine = deployEngine();
+    const { client, context, namespace } = await engine.connectEnvironment(env, this.kubeconfigSource());
+    const watch = new engine.ClusterWatch(client.config, namespace);
+    return { config: client.config, context, namespace, watch };
+  }
+
+  private async readCurrentContext(): Promise<void> {
+    if (!this.model.folders().some((f) => f.deploy.environments.length > 0)) return;
+    try {
+      const engine = deployEngine();
+      const { config } = await engine.loadKubeConfig(this.kubeconfigSource());
+      const context = config.getCurrentContext() || undefined;
+      this.currentContext = { context, namespace: context ? engine.contextNamespace(config, context) : undefined };
+    } catch (error) {
+      this.currentContext = { problem: error instanceof Error ? error.message : String(error) };
+      this.log.warn(`Kubeconfig: ${this.currentContext.problem}`);
+    }
+    this.changed.fire();
+  }
+
+  dispose(): void {
+    vscode.Disposable.from(...this.listeners).dispose();
+    for (const connection of this.connected.values()) connection.watch.dispose();
+    this.changed.dispose();
+  }
+}
+
+function keyOf(folder: string, env: EnvironmentDefinition): string {
+  return `${folder}\n${env.name}`;
+}
