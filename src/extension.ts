@@ -3,6 +3,7 @@ import { bundleLoadStartedAt, millisecondsSince } from './core/activationClock';
 import * as vscode from 'vscode';
 import { Container } from './ui/container';
 import type { PipelineRun } from './pipeline/run/pipelineRun';
+import { version } from '../package.json';
 
 /** What activate() returns: used by the extension-host tests and by other extensions. */
 export interface ConveyorApi {
@@ -16,7 +17,7 @@ export interface ConveyorApi {
 
 export function activate(context: vscode.ExtensionContext): ConveyorApi {
   // Workspace storage when a folder is open; the global one for an empty window (nothing is monitored there).
-  const container = new Container(context.secrets, context.workspaceState, context.extensionUri, context.storageUri ?? context.globalStorageUri, String((context.extension.packageJSON as { version?: string }).version ?? '0.0.0'));
+  const container = new Container(context.secrets, context.workspaceState, context.extensionUri, context.storageUri ?? context.globalStorageUri, version);
   context.subscriptions.push(container);
   const activationMs = millisecondsSince(bundleLoadStartedAt);
   container.log.info(`Activated in ${activationMs} ms (bundle load + activate); ${vscode.workspace.workspaceFolders?.length ?? 0} workspace folder(s)`);
