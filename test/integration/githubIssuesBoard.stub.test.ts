@@ -89,6 +89,17 @@ describe('GitHub Issues board against a stub serving GitHub OpenAPI examples (in
     assert.match(stub.requests[2].path, /page=3/);
   });
 
+  it('follows the Link headers of recorded real traffic (@octokit/fixtures paginate-issues) through all pages', async () => {
+    stub.useRecordedPagination();
+    const pages = recordedPages();
+    const items = await board().list();
+    const recordedIssues = pages.flatMap((p) => p.response as { number: number; pull_request?: unknown }[]).filter((i) => !i.pull_request);
+    assert.deepEqual(items.map((i) => i.key), recordedIssues.map((i) => `#${i.number}`));
+    const listed = stub.requests.filter((r) => r.path.includes('/issues'));
+    assert.equal(listed.length, pages.length, 'one request per recorded page, ending at the page without rel="next"');
+    assert.match(listed[1].path, /^\/repositories\/1000\/issues\?.*page=2/);
+  });
+
   it('stops after 10 pages', async () => {
     stub.pageSize = 1;
     stub.setIssues(Array.from({ length: 12 }, (_, i) => issue({ number: i + 1, title: `Issue ${i + 1}` })));

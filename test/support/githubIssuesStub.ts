@@ -380,7 +380,8 @@ class IssuesStubServer implements GitHubIssuesStub {
   private recordedList(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
     const pages = recordedPages();
     const page = Number(url.searchParams.get('page') ?? 1);
-    const recording = page === 1 ? pages[0] : pages.find((r) => r.path.endsWith(`page=${page}`));
+    // `[?&]page=` so that `per_page=3` of the first recording is not taken for page 3.
+    const recording = page === 1 ? pages[0] : pages.find((r) => new RegExp(`[?&]page=${page}$`).test(r.path));
     if (!recording) return this.send(res, 'error', 404, scripted('not-found', 0).body);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(recording.headers)) {
