@@ -59,21 +59,13 @@ function cardElement(card: KanbanCard): HTMLLIElement {
   item.dataset.key = card.key;
   item.setAttribute('aria-label', `${card.key} ${card.title}, ${card.status}${card.assignee ? `, assigned to ${card.assignee}` : ''}. Alt+Left or Alt+Right to move.`);
   const head = element('div', 'card-head');
-  head.append(element('span', 'key', card.key), actionButton('git-branch', `Start work on ${card.key}`, { type: 'startWork', key: card.key }), actionButton('person', `Assign ${card.key}…`, { type: 'assign', key: card.key }));
+  head.append(element('span', 'key', card.key));
   item.append(head, element('span', 'title', card.title));
   if (card.assignee) {
     const assignee = element('span', 'assignee');
     assignee.append(icon('account'), document.createTextNode(card.assignee));
     item.append(assignee);
   }
-  item.addEventListener('dragstart', (event) => event.dataTransfer?.setData('text/plain', card.key));
-  item.addEventListener('keydown', (event) => {
-    const index = columns.findIndex((c) => c.id === card.column);
-    if (event.altKey && event.key === 'ArrowRight' && index < columns.length - 1) move(card.key, columns[index + 1].id);
-    else if (event.altKey && event.key === 'ArrowLeft' && index > 0) move(card.key, columns[index - 1].id);
-    else if (event.key === 'Enter') vscode.postMessage({ type: 'startWork', key: card.key });
-    else if (event.key === 'a') vscode.postMessage({ type: 'assign', key: card.key });
-  });
   return item;
 }
 
@@ -83,19 +75,63 @@ function icon(name: string): HTMLElement {
   return span;
 }
 
+const ACTION_ICONS = { startWork: 'git-branch', assign: 'person' } as const;
+/** One button per action, cloned per card: cheaper than building each from scratch for 1,000 cards. */
+const actionTemplates = new Map<keyof typeof ACTION_ICONS, HTMLButtonElement>();
+
 /** A small toolbar button on a card (shown on hover and focus), like a tree row's inline actions. */
-function actionButton(codicon: string, label: string, message: WebviewToHost): HTMLButtonElement {
-  const button = element('button', 'card-action');
-  button.type = 'button';
+function actionButton(action: keyof typeof ACTION_ICONS, label: string): HTMLButtonElement {
+  let template = actionTemplates.get(action);
+  if (!template) {
+    template = element('button', 'card-action');
+    template.type = 'button';
+    template.dataset.action = action;
+    template.append(icon(ACTION_ICONS[action]));
+    actionTemplates.set(action, template);
+  }
+  const button = template.cloneNode(true) as HTMLButtonElement;
   button.title = label;
   button.setAttribute('aria-label', label);
-  button.append(icon(codicon));
-  button.addEventListener('click', (event) => {
-    event.stopPropagation();
-    vscode.postMessage(message);
-  });
   return button;
 }
+
+/** The card a board event happened in, by its key. */
+function cardOf(target: EventTarget | null): KanbanCard | undefined {
+  const key = target instanceof Element ? target.closest<HTMLElement>('.card')?.dataset.key : undefined;
+  return key === undefined ? undefined : cards.find((c) => c.key === key);
+}
+
+/** A card's buttons appear when it is hovered or focused: 2,000 buttons up front doubled the first render. */
+function showActions(target: EventTarget | null): void {
+  const item = target instanceof Element ? target.closest<HTMLElement>('.card') : null;
+  const key = item?.dataset.key;
+  if (!item || key === undefined || item.querySelector('.card-action')) return;
+  item.querySelector('.card-head')?.append(actionButton('startWork', `Start work on ${key}`), actionButton('assign', `Assign ${key}…`));
+}
+root.addEventListener('mouseover', (event) => showActions(event.target));
+root.addEventListener('focusin', (event) => showActions(event.target));
+
+// Card events are delegated to the board: a thousand cards do not need three thousand listeners.
+root.addEventListener('dragstart', (event) => {
+  const card = cardOf(event.target);
+  if (card) event.dataTransfer?.setData('text/plain', card.key);
+});
+root.addEventListener('click', (event) => {
+  const button = event.target instanceof Element ? event.target.closest<HTMLElement>('.card-action') : null;
+  const card = cardOf(event.target);
+  const action = button?.dataset.action;
+  if (card && (action === 'startWork' || action === 'assign')) vscode.postMessage({ type: action, key: card.key });
+});
+root.addEventListener('keydown', (event) => {
+  if (!(event.target instanceof HTMLElement) || !event.target.classList.contains('card')) return;
+  const card = cardOf(event.target);
+  if (!card) return;
+  const index = columns.findIndex((c) => c.id === card.column);
+  if (event.altKey && event.key === 'ArrowRight' && index < columns.length - 1) move(card.key, columns[index + 1].id);
+  else if (event.altKey && event.key === 'ArrowLeft' && index > 0) move(card.key, columns[index - 1].id);
+  else if (event.key === 'Enter') vscode.postMessage({ type: 'startWork', key: card.key });
+  else if (event.key === 'a') vscode.postMessage({ type: 'assign', key: card.key });
+});
 
 /** A vscode-textfield at the foot of a column: type a title, Enter creates the item in that column. */
 function createButton(column: KanbanColumn): HTMLElement {
