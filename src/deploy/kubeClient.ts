@@ -11,6 +11,7 @@ import { DeployError } from './deployError';
 import type { DeployErrorDetails } from './deployError';
 import { describeRef, isRecord, refOf } from './kubeObject';
 import type { KubeObject, ObjectRef } from './kubeObject';
+import { parseForbidden } from './operate/kubeErrors';
 
 export const FIELD_MANAGER = 'conveyor';
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -198,7 +199,8 @@ export function toDeployError(error: unknown, where: ErrorContext): DeployError 
     case 401:
       return new DeployError('unauthorized', `The cluster rejected the credentials of context "${where.context}" (401 Unauthorized, e.g. an expired token): sign in again / refresh the credentials for context "${where.context}".`, details);
     case 403: {
-      const refused = parseForbidden(message);
+      const rbac = parseForbidden(message);
+      const refused: { verb?: string; resource?: string; namespace?: string } = rbac ? { verb: rbac.verb, resource: rbac.group ? `${rbac.resource}.${rbac.group}` : rbac.resource, ...(rbac.namespace ? { namespace: rbac.namespace } : {}) } : {};
       return new DeployError('forbidden', `Not allowed to ${where.action} with context "${where.context}": ${message}. Ask for ${refused.verb ?? 'that'} permission on ${refused.resource ?? 'the resource'}${refused.namespace ? ` in namespace "${refused.namespace}"` : ''}, or use another context.`, { ...details, ...refused });
     }
     case 404:
@@ -214,14 +216,6 @@ export function toDeployError(error: unknown, where: ErrorContext): DeployError 
     default:
       return new DeployError('unreachable', `The cluster of context "${where.context}" failed to ${where.action} (HTTP ${error.status}): ${message}.`, details);
   }
-}
-
-/** `User "x" cannot patch resource "deployments" in API group "apps" in the namespace "default"`. */
-export function parseForbidden(message: string): { verb?: string; resource?: string; namespace?: string } {
-  const match = /cannot (\S+) resource "([^"]+)"(?: in API group "([^"]*)")?(?: in the namespace "([^"]+)")?/.exec(message);
-  if (!match) return {};
-  const [, verb, resource, group, namespace] = match;
-  return { verb, resource: group ? `${resource}.${group}` : resource, ...(namespace ? { namespace } : {}) };
 }
 
 function firstLine(text: string): string {

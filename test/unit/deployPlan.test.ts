@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import { applyObjects, applyOrder } from '../../src/deploy/deployApply';
 import { summarizeChange } from '../../src/deploy/deployPlan';
 import { DeployError } from '../../src/deploy/deployError';
-import { KubeApiError, parseForbidden, toDeployError } from '../../src/deploy/kubeClient';
+import { KubeApiError, toDeployError } from '../../src/deploy/kubeClient';
+import { parseForbidden } from '../../src/deploy/operate/kubeErrors';
 import type { KubeClient } from '../../src/deploy/kubeClient';
 import type { KubeObject } from '../../src/deploy/kubeObject';
 import type { RenderedObject } from '../../src/deploy/renderManifests';
@@ -131,7 +132,7 @@ describe('deploy: API errors in the user\'s words (unit)', () => {
     assert.equal(error.kind, 'forbidden');
     assert.deepEqual([error.details.verb, error.details.resource, error.details.namespace], ['patch', 'deployments.apps', 'default']);
     assert.match(error.message, /^Not allowed to apply Deployment\/web with context "conveyor-limited": .*cannot patch resource "deployments"/);
-    assert.deepEqual(parseForbidden('User "x" cannot list resource "namespaces" in API group "" at the cluster scope'), { verb: 'list', resource: 'namespaces' });
+    assert.deepEqual(parseForbidden('User "x" cannot list resource "namespaces" in API group "" at the cluster scope'), { user: 'x', verb: 'list', resource: 'namespaces' });
   });
 
   it('409 is a conflict, 404 not found, 422 an invalid manifest with its file:line', () => {

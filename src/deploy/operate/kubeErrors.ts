@@ -82,11 +82,18 @@ function describeStatus(code: number, body: KubeStatus | undefined): { kind: Kub
 // `deployments.apps "web" is forbidden: User "limited" cannot patch resource "deployments/scale" in API group
 // "apps" in the namespace "default"` → `user "limited" is not allowed to patch deployments/scale in namespace "default"`
 function forbiddenReason(message: string): string {
-  const rbac = /User "([^"]*)" cannot (\S+) resource "([^"]+)"(?: in API group "[^"]*")?(?: in the namespace "([^"]+)")?/.exec(message);
+  const rbac = parseForbidden(message);
   if (!rbac) return message.replace(/^[^:]*is forbidden: /, '');
-  const [, user, verb, resource, namespace] = rbac;
-  const where = namespace ? ` in namespace "${namespace}"` : ' at cluster scope';
-  return `user "${user}" is not allowed to ${verb} ${resource}${where}`;
+  const where = rbac.namespace ? ` in namespace "${rbac.namespace}"` : ' at cluster scope';
+  return `user "${rbac.user}" is not allowed to ${rbac.verb} ${rbac.resource}${where}`;
+}
+
+/** The parts of an RBAC refusal: `User "x" cannot patch resource "deployments" in API group "apps" in the namespace "default"`. */
+export function parseForbidden(message: string): { user: string; verb: string; resource: string; group?: string; namespace?: string } | undefined {
+  const match = /User "([^"]*)" cannot (\S+) resource "([^"]+)"(?: in API group "([^"]*)")?(?: in the namespace "([^"]+)")?/.exec(message);
+  if (!match) return undefined;
+  const [, user, verb, resource, group, namespace] = match;
+  return { user, verb, resource, ...(group ? { group } : {}), ...(namespace ? { namespace } : {}) };
 }
 
 // `deployments.apps "web" not found` → `deployment "web" was not found`
