@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { FolderStatus } from '../folderStatus';
 
 /** Where a GitHub token entered by hand is kept (for hosts without VS Code's GitHub sign-in); shared by CI and the board. */
 export const GITHUB_TOKEN_SECRET = 'conveyor.ci.githubToken';
@@ -23,4 +24,12 @@ export async function signInToGitHub(secrets: vscode.SecretStorage, log: vscode.
   if (!token) return false;
   await secrets.store(GITHUB_TOKEN_SECRET, token.trim());
   return true;
+}
+
+/** The GitHub API root for a folder (Actions and the GitHub board): the setting, else GitHub Enterprise from conveyor.yml, else github.com's. */
+export function githubApiUrl(status: FolderStatus): string | undefined {
+  const setting = vscode.workspace.getConfiguration('conveyor.ci.github').get<string>('apiUrl');
+  if (setting) return setting.replace(/\/$/, '');
+  const enterprise = status.config.config.ci?.github?.enterpriseUrl;
+  return enterprise ? `${enterprise.replace(/\/$/, '')}/api/v3` : undefined;
 }

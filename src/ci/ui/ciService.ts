@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { FolderStatus } from '../../folderStatus';
-import { githubToken, signInToGitHub } from '../../ui/githubAuth';
+import { githubApiUrl, githubToken, signInToGitHub } from '../../ui/githubAuth';
 import { loadBundle } from '../../ui/lazyBundle';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type * as Engine from '../ciEngine';
@@ -104,7 +104,7 @@ export class CiService implements vscode.Disposable {
     const live = new Set<string>();
     for (const status of this.model.folders()) {
       live.add(status.folder);
-      const key = JSON.stringify([status.ci.githubRepository, status.ci.jenkinsUrl, status.config.config.ci?.jenkins?.jobs, status.git.branch, this.githubApiUrl(status)]);
+      const key = JSON.stringify([status.ci.githubRepository, status.ci.jenkinsUrl, status.config.config.ci?.jenkins?.jobs, status.git.branch, githubApiUrl(status)]);
       const known = this.folders.get(status.folder);
       if (known?.key === key) continue;
       known?.poller.dispose();
@@ -128,7 +128,7 @@ export class CiService implements vscode.Disposable {
   private async create(status: FolderStatus, key: string): Promise<FolderCi> {
     const engine = ciEngine();
     const repo = usesActions(status) ? status.ci.githubRepository : undefined;
-    const github = repo ? { client: new engine.GitHubActionsClient({ baseUrl: this.githubApiUrl(status), token: await githubToken(this.secrets), userAgent: 'conveyor-vscode' }), ...repo } : undefined;
+    const github = repo ? { client: new engine.GitHubActionsClient({ baseUrl: githubApiUrl(status), token: await githubToken(this.secrets), userAgent: 'conveyor-vscode' }), ...repo } : undefined;
     const jenkinsUrl = status.ci.jenkinsUrl;
     const jenkinsAuth = jenkinsUrl ? await this.jenkinsAuth(jenkinsUrl) : undefined;
     const jenkins = jenkinsUrl ? { client: new engine.JenkinsClient({ url: jenkinsUrl, ...jenkinsAuth }) } : undefined;
@@ -149,13 +149,6 @@ export class CiService implements vscode.Disposable {
     // One look at startup, so the status bar knows HEAD's state; after that, only while shown or followed.
     void poller.refresh();
     return { key, poller, github, jenkins };
-  }
-
-  private githubApiUrl(status: FolderStatus): string | undefined {
-    const setting = vscode.workspace.getConfiguration('conveyor.ci.github').get<string>('apiUrl');
-    if (setting) return setting.replace(/\/$/, '');
-    const enterprise = status.config.config.ci?.github?.enterpriseUrl;
-    return enterprise ? `${enterprise.replace(/\/$/, '')}/api/v3` : undefined;
   }
 
   private async jenkinsAuth(url: string): Promise<{ user?: string; apiToken?: string } | undefined> {

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { FolderStatus } from '../../folderStatus';
 import { parseGitHubRemote } from '../../code/gitInfo';
-import { githubToken, signInToGitHub } from '../../ui/githubAuth';
+import { githubApiUrl, githubToken, signInToGitHub } from '../../ui/githubAuth';
 import { isHosted, PROVIDER_NAMES } from '../boardProviders';
 import type { BoardProvider, WorkItem } from '../workItem';
 import { loadBundle } from '../../ui/lazyBundle';
@@ -61,9 +61,10 @@ export class RemoteBoards implements vscode.Disposable {
       const token = await githubToken(this.secrets, projectScopes(status));
       const project = board?.github?.project;
       // With a project, its Status field is the board; GitHub's GraphQL API always needs a token.
-      if (project) return token ? new engine.GitHubProjectBoardProvider({ ...repo, project, token }) : undefined;
+      const baseUrl = githubApiUrl(status);
+      if (project) return token ? new engine.GitHubProjectBoardProvider({ ...repo, project, token, baseUrl }) : undefined;
       // Public repositories can be read without a token; writes ask to sign in.
-      return new engine.GitHubIssuesBoardProvider({ ...repo, token });
+      return new engine.GitHubIssuesBoardProvider({ ...repo, token, baseUrl });
     }
     return undefined;
   }
