@@ -1,7 +1,7 @@
 // Long-running test servers (dockerd, the registry, a token server): started with their output in a log
 // file, waited for with a readiness probe, stopped by PID. Errors quote the end of the log, because that
 // is where a daemon says why it would not start.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
@@ -30,9 +30,25 @@ function killOnExit(pid: number): void {
 }
 
 export function startInBackground(name: string, command: string, args: string[], options: { cwd: string; logFile: string; env?: NodeJS.ProcessEnv }): BackgroundProcess {
+  const { process: proc } = spawnLogged(name, command, args, options, (pid) => running.delete(pid));
+  killOnExit(proc.pid);
+  return proc;
+}
+
+/**
+ * Spawns `command` with stdout and stderr appended to `logFile`; `onGone` hears the pid when it exits.
+ * `detached` makes it lead its own process group (stopped as a group).
+ */
+export function spawnLogged(
+  name: string,
+  command: string,
+  args: string[],
+  options: { cwd: string; logFile: string; env?: NodeJS.ProcessEnv; detached?: boolean },
+  onGone: (pid: number) => void,
+): { process: BackgroundProcess; child: ChildProcess } {
   const log = openSync(options.logFile, 'a');
   try {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', log, log] });
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', log, log], detached: options.detached ?? false });
     let done = false;
     const exited = new Promise<number | string>((resolve) => {
       child.once('error', (error) => {
@@ -41,15 +57,14 @@ export function startInBackground(name: string, command: string, args: string[],
       });
       child.once('exit', (code, exitSignal) => {
         done = true;
-        running.delete(child.pid ?? -1);
+        onGone(child.pid ?? -1);
         resolve(code ?? exitSignal ?? 'unknown');
       });
     });
     if (child.pid === undefined) {
       throw new Error(`${name} did not start (${command}): see ${options.logFile}`);
     }
-    killOnExit(child.pid);
-    return { name, pid: child.pid, logFile: options.logFile, exited, hasExited: () => done };
+    return { process: { name, pid: child.pid, logFile: options.logFile, exited, hasExited: () => done }, child };
   } finally {
     // The child holds its own copy of the descriptor.
     closeSync(log);

@@ -2,20 +2,11 @@
 // errors that quote the log) with two differences that a cluster shared by a whole mocha run needs:
 // each process leads its own process group, stopped as a group; and the children are unref'd, so a test
 // process that is done exits (its 'exit' hook then kills them) instead of waiting for daemons that never end.
-import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import { delay, logTail } from '../docker/background';
+import { delay, logTail, spawnLogged, type BackgroundProcess } from '../docker/background';
 
 export { delay, freePort, logTail, processesMentioning } from '../docker/background';
 
-export interface KubeProcess {
-  readonly name: string;
-  readonly pid: number;
-  readonly logFile: string;
-  /** Settles with the exit code (or the signal's name) once the process is gone. */
-  readonly exited: Promise<number | string>;
-  hasExited(): boolean;
-}
+export type KubeProcess = BackgroundProcess;
 
 const running = new Set<number>();
 let exitHookInstalled = false;
@@ -36,30 +27,10 @@ function trackUntilExit(pid: number): void {
 }
 
 export function startProcess(name: string, command: string, args: string[], options: { cwd: string; logFile: string; env?: NodeJS.ProcessEnv }): KubeProcess {
-  const log = openSync(options.logFile, 'a');
-  try {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', log, log], detached: true });
-    let done = false;
-    const exited = new Promise<number | string>((resolve) => {
-      child.once('error', (error) => {
-        done = true;
-        resolve(error.message);
-      });
-      child.once('exit', (code, exitSignal) => {
-        done = true;
-        running.delete(child.pid ?? -1);
-        resolve(code ?? exitSignal ?? 'unknown');
-      });
-    });
-    if (child.pid === undefined) {
-      throw new Error(`${name} did not start (${command}): see ${options.logFile}`);
-    }
-    child.unref();
-    trackUntilExit(child.pid);
-    return { name, pid: child.pid, logFile: options.logFile, exited, hasExited: () => done };
-  } finally {
-    closeSync(log);
-  }
+  const { process: proc, child } = spawnLogged(name, command, args, { ...options, detached: true }, (pid) => running.delete(pid));
+  child.unref();
+  trackUntilExit(proc.pid);
+  return proc;
 }
 
 export class KubeProcessExitedError extends Error {

@@ -2,22 +2,15 @@
 // define a name wins), else one default file; switching context persists `current-context` into the FIRST
 // file. Parsing and authentication (token, client certificates, exec plugins) are client-node's.
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Cluster, Context, User } from '@kubernetes/client-node';
 import { isMap, isSeq, parseDocument } from 'yaml';
 import { DeployError } from './deployError';
 import { writeFileAtomic } from '../core/fsUtil';
+import { kubeconfigFiles, type KubeConfigSource } from './kubeconfigFiles';
 
-export interface KubeConfigSource {
-  /** Explicit files (`--kubeconfig`, or what the extension resolved for the user); wins over KUBECONFIG. */
-  kubeconfigPaths?: string[];
-  /** Where KUBECONFIG is read from; defaults to process.env. */
-  env?: NodeJS.ProcessEnv;
-  /** Used when neither paths nor KUBECONFIG are given; defaults to ~/.kube/config. */
-  defaultPath?: string;
-}
+export { kubeconfigFiles, type KubeConfigSource };
 
 export interface LoadedKubeConfig {
   config: KubeConfig;
@@ -32,17 +25,6 @@ export interface KubeContextInfo {
   namespace?: string;
   server?: string;
   current: boolean;
-}
-
-/** Which files make up the kubeconfig, in kubectl's order of precedence. */
-export function kubeconfigFiles(source: KubeConfigSource = {}): string[] {
-  if (source.kubeconfigPaths && source.kubeconfigPaths.length > 0) return source.kubeconfigPaths.map((p) => path.resolve(p));
-  const fromEnv = (source.env ?? process.env).KUBECONFIG;
-  if (fromEnv) {
-    const files = fromEnv.split(path.delimiter).filter((p) => p.trim() !== '');
-    if (files.length > 0) return files.map((p) => path.resolve(p));
-  }
-  return [source.defaultPath ?? path.join(os.homedir(), '.kube', 'config')];
 }
 
 export async function loadKubeConfig(source: KubeConfigSource = {}): Promise<LoadedKubeConfig> {

@@ -32,22 +32,8 @@ export type OperationId = (typeof OPERATIONS)[keyof typeof OPERATIONS];
 
 // --- Atlassian's published description: operations, examples and schemas. ---
 
-interface MediaType {
-  schema?: unknown;
-  example?: unknown;
-}
-interface Operation {
-  operationId?: string;
-  requestBody?: { content?: Record<string, MediaType> };
-  responses?: Record<string, { content?: Record<string, MediaType> }>;
-}
-interface OpenApi {
-  paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, unknown> };
-}
-
 const SCHEMA_ROOT = 'https://developer.atlassian.com/cloud/jira/platform/swagger-v3.v3.json';
-const { spec, operation } = openApiDocument<OpenApi, Operation>(SPEC_FILE, 'Jira');
+const { spec, operation } = openApiDocument(SPEC_FILE, 'Jira');
 
 /** Atlassian's published example of an operation's 200 answer (the spec stores it as a JSON string). */
 export function publishedExample(operationId: OperationId): unknown {

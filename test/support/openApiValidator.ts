@@ -34,8 +34,25 @@ export function openApiValidator(schemaRoot: string, componentSchemas: () => Rec
   };
 }
 
+/** The parts of an OpenAPI 3 description the stubs read. */
+export interface OpenApiMediaType {
+  schema?: unknown;
+  example?: unknown;
+  examples?: Record<string, { value: unknown }>;
+}
+export interface OpenApiOperation {
+  operationId?: string;
+  parameters?: { in: 'query' | 'path' | 'header' | 'cookie'; name: string; schema?: unknown }[];
+  requestBody?: { content?: Record<string, OpenApiMediaType> };
+  responses?: Record<string, { content?: Record<string, OpenApiMediaType> }>;
+}
+export interface OpenApiSpec {
+  paths: Record<string, Record<string, OpenApiOperation>>;
+  components: { schemas: Record<string, unknown> };
+}
+
 /** A vendor's OpenAPI description read once from `file`, and its operations by id. */
-export function openApiDocument<Spec extends { paths: Record<string, Record<string, unknown>> }, Operation extends { operationId?: string }>(file: string, vendor: string): { spec: () => Spec; operation: (operationId: string) => Operation } {
+export function openApiDocument<Spec extends { paths: Record<string, Record<string, unknown>> } = OpenApiSpec, Operation extends { operationId?: string } = OpenApiOperation>(file: string, vendor: string): { spec: () => Spec; operation: (operationId: string) => Operation } {
   let loaded: Spec | undefined;
   const spec = () => (loaded ??= JSON.parse(readFileSync(file, 'utf8')) as Spec);
   const operation = (operationId: string): Operation => {

@@ -32,27 +32,8 @@ export type OperationId = (typeof OPERATIONS)[keyof typeof OPERATIONS];
 
 // --- Sentry's published description: operations, examples and schemas. ---
 
-interface MediaType {
-  schema?: unknown;
-  examples?: Record<string, { value: unknown }>;
-}
-interface Parameter {
-  in: 'query' | 'path' | 'header';
-  name: string;
-  schema?: unknown;
-}
-interface Operation {
-  operationId?: string;
-  parameters?: Parameter[];
-  responses?: Record<string, { content?: Record<string, MediaType> }>;
-}
-interface OpenApi {
-  paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, unknown> };
-}
-
 const SCHEMA_ROOT = 'https://github.com/getsentry/sentry-api-schema/openapi-derefed.json';
-const { spec, operation } = openApiDocument<OpenApi, Operation>(SPEC_FILE, 'Sentry');
+const { spec, operation } = openApiDocument(SPEC_FILE, 'Sentry');
 
 /** Sentry's published example of an operation's 200 answer. */
 export function publishedExample(operationId: OperationId): unknown {

@@ -6,6 +6,7 @@ import { DeployError } from '../../src/deploy/deployError';
 import { environmentsForContexts, findEnvironment, manifestFolderOf } from '../../src/deploy/environments';
 import type { EnvironmentDefinition } from '../../src/deploy/environments';
 import { contextNamespace, kubeconfigFiles, listContexts, loadKubeConfig, persistContextSwitch, withContext } from '../../src/deploy/kubeConfig';
+import { currentKubeContext } from '../../src/deploy/kubeconfigFiles';
 import { selectRelease } from '../../src/deploy/releaseChoice';
 import type { ReleaseTagEntry } from '../../src/release/gitRelease';
 
@@ -34,6 +35,18 @@ describe('deploy: kubeconfig like kubectl (unit)', () => {
     assert.deepEqual(kubeconfigFiles({ kubeconfigPaths: ['/a'], env: { KUBECONFIG: '/b' } }), ['/a']);
     assert.deepEqual(kubeconfigFiles({ env: { KUBECONFIG: `/b${path.delimiter}${path.delimiter}/c` }, defaultPath: '/d' }), ['/b', '/c']);
     assert.deepEqual(kubeconfigFiles({ env: {}, defaultPath: '/d' }), ['/d']);
+  });
+
+  it('reads the current context and its namespace without the client library, as the merge would', async () => {
+    const first = path.join(dir, 'one.yaml');
+    const second = path.join(dir, 'two.yaml');
+    await fs.writeFile(first, kubeconfig('alpha', 'https://a.example'));
+    await fs.writeFile(second, kubeconfig('beta', 'https://b.example', 'current-context: beta\n').replace('context: {cluster: beta, user: beta-user}', 'context: {cluster: beta, user: beta-user, namespace: shop}'));
+    const light = await currentKubeContext({ env: { KUBECONFIG: [first, path.join(dir, 'missing.yaml'), second].join(path.delimiter) } });
+    const { config } = await loadKubeConfig({ env: { KUBECONFIG: [first, second].join(path.delimiter) } });
+    assert.deepEqual(light, { context: 'beta', namespace: 'shop' });
+    assert.deepEqual(light, { context: config.getCurrentContext(), namespace: contextNamespace(config) });
+    await assert.rejects(currentKubeContext({ kubeconfigPaths: [path.join(dir, 'missing.yaml')] }), /No kubeconfig found/);
   });
 
   it('merges KUBECONFIG files: first definition and first current-context win; missing files are skipped', async () => {

@@ -3,23 +3,17 @@ import type { FolderStatus } from '../../src/folderStatus';
 import { environmentNodes } from '../../src/deploy/ui/environmentNodes';
 import type { EnvironmentViewState } from '../../src/deploy/ui/environmentNodes';
 import type { ViewNode } from '../../src/core/viewNode';
+import { folderStatus } from '../support/folderStatusFixture';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
 
-const status: FolderStatus = {
-  folder: '/ws/shop',
-  name: 'shop',
-  git: { isRepository: true, branch: 'main' },
+const status: FolderStatus = folderStatus({
   config: { file: '/ws/shop/conveyor.yml', found: true, config: {}, problems: [] },
-  board: { provider: 'local', file: '.conveyor/board.yml', exists: false, items: [] },
-  pipeline: { source: 'none', stages: [], security: true },
   deploy: {
     environments: [{ name: 'production', context: 'prod', namespace: 'shop', manifests: 'k8s', confirm: true, autoRollback: false, source: 'conveyor.yml' }],
     manifests: [{ file: 'k8s/web.yaml', kind: 'Deployment', name: 'web' }],
   },
-  ci: { githubWorkflows: [], jenkinsfile: false },
-  monitor: { receiverPort: 8969, sentrySdks: [], uptimeChecks: [], goals: [] },
-};
+});
 
 const pod = (name: string, fields: Record<string, unknown> = {}) => ({
   name, deployment: 'web', phase: 'Running', status: 'Running', readyContainers: 1, totalContainers: 1, ready: '1/1', restarts: 0, age: '5m', containers: ['web'], ...fields,

@@ -10,21 +10,13 @@ import { newErrors } from '../../src/monitor/ui/monitorNodes';
 import { addToConfigList, ConfigEditError } from '../../src/core/config/configEdit';
 import { parseConfig } from '../../src/core/config/parseConfig';
 import type { ViewNode } from '../../src/core/viewNode';
+import { folderStatus } from '../support/folderStatusFixture';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
 
-function folderStatus(overrides: Partial<FolderStatus['monitor']> = {}): FolderStatus {
-  return {
-    folder: '/ws/shop',
-    name: 'shop',
-    git: { isRepository: true, branch: 'main' },
-    config: { file: '/ws/shop/conveyor.yml', found: true, config: {}, problems: [] },
-    board: { provider: 'local', file: '.conveyor/board.yml', exists: false, items: [] },
-    pipeline: { source: 'none', stages: [], security: true },
-    deploy: { environments: [], manifests: [] },
-    ci: { githubWorkflows: [], jenkinsfile: false },
-    monitor: { receiverPort: 8969, sentrySdks: [], uptimeChecks: [], goals: [], ...overrides },
-  };
+function monitoredStatus(monitor: Partial<FolderStatus['monitor']> = {}): FolderStatus {
+  const base = folderStatus({ config: { file: '/ws/shop/conveyor.yml', found: true, config: {}, problems: [] } });
+  return { ...base, monitor: { ...base.monitor, ...monitor } };
 }
 
 function issue(fields: Partial<ErrorIssue> & { id: string }): ErrorIssue {
@@ -57,7 +49,7 @@ describe('monitor views (unit)', () => {
       localIssues: issues,
       locationOf: (id) => (id === 'a' ? { file: '/ws/shop/src/cart.ts', line: 12, column: 5 } : id === 'c' ? { file: '/ws/other/x.ts', line: 1, column: 1 } : undefined),
     };
-    const nodes = errorNodes(folderStatus(), state, NOW);
+    const nodes = errorNodes(monitoredStatus(), state, NOW);
     assert.equal(nodes[0].description, 'http://k@127.0.0.1:8969/1');
     assert.equal(nodes[0].command?.command, 'conveyor.errors.copyDsn');
     // Issue c happened in another folder, so this folder does not list it.
@@ -69,7 +61,7 @@ describe('monitor views (unit)', () => {
 
   it('says why the receiver is not running, and asks to sign in to a hosted Sentry', () => {
     const state: ErrorViewState = { receiver: { problem: 'Port 8969 is in use', trusted: true }, localIssues: [], hosted: { issues: [], loading: false, error: 'Sign in', needsSignIn: true }, locationOf: () => undefined };
-    const nodes = errorNodes(folderStatus({ sentry: { org: 'acme', project: 'shop' } }), state, NOW);
+    const nodes = errorNodes(monitoredStatus({ sentry: { org: 'acme', project: 'shop' } }), state, NOW);
     assert.equal(nodes[0].tooltip, 'Port 8969 is in use');
     assert.equal(nodes[1].label, 'Sentry acme/shop');
     assert.equal(nodes[1].command?.command, 'conveyor.errors.signIn');
@@ -77,7 +69,7 @@ describe('monitor views (unit)', () => {
 
   it('shows each uptime check with its status, uptime and latency, and the reason when down', () => {
     const checks = [{ name: 'shop', url: 'https://shop.example/health' }, { name: 'pay', url: 'https://pay.example/' }, { name: 'new', url: 'https://new.example/' }];
-    const nodes = uptimeNodes(folderStatus({ uptimeChecks: checks }), {
+    const nodes = uptimeNodes(monitoredStatus({ uptimeChecks: checks }), {
       trusted: true,
       rows: [
         { check: checks[0], stats: { lastStatus: 'up', uptime24h: 99.96, p50LatencyMs: 120.4, probes24h: 100 } },
@@ -92,7 +84,7 @@ describe('monitor views (unit)', () => {
 
   it('shows a goal\'s value, trend and target, and whether it is met', () => {
     const goal = { name: 'Page speed', source: 'lighthouse' as const, url: 'https://shop.example', metric: 'performance' as const, target: 90, direction: 'up' as const };
-    const [row] = goalNodes(folderStatus({ goals: [goal] }), {
+    const [row] = goalNodes(monitoredStatus({ goals: [goal] }), {
       trusted: true,
       rows: [{ goal, measuring: false, progress: { direction: 'up', value: 84, previous: 80, met: false, trend: 'better', recent: [80, 84], series: [[1, 2], [80, 84]], measuredAt: NOW - 120_000 } }],
     }, NOW);

@@ -4,21 +4,7 @@ import { pipelineNodes } from '../../src/pipeline/ui/pipelineNodes';
 import { boardNodes } from '../../src/plan/ui/boardNodes';
 import { environmentNodes } from '../../src/deploy/ui/environmentNodes';
 import { pipelineIndicator } from '../../src/pipeline/pipelineIndicator';
-
-function folderStatus(overrides: Partial<FolderStatus> = {}): FolderStatus {
-  return {
-    folder: '/ws/shop',
-    name: 'shop',
-    git: { isRepository: true, branch: 'main' },
-    config: { file: '/ws/shop/conveyor.yml', found: false, config: {}, problems: [] },
-    board: { provider: 'local', file: '.conveyor/board.yml', exists: false, items: [] },
-    pipeline: { source: 'none', stages: [], security: true },
-    deploy: { environments: [], manifests: [] },
-    ci: { githubWorkflows: [], jenkinsfile: false },
-    monitor: { receiverPort: 8969, sentrySdks: [], uptimeChecks: [], goals: [] },
-    ...overrides,
-  };
-}
+import { folderStatus } from '../support/folderStatusFixture';
 
 const twoStages: FolderStatus['pipeline'] = {
   source: 'detected',

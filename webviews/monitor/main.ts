@@ -83,7 +83,8 @@ function latencyChart(target: HTMLElement, card: UptimeCard): uPlot {
       height: 140,
       legend: { show: false },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true }, ms: { range: (_u, _min, max) => [0, Math.max(1, max ?? 1) * 1.1] }, down: { range: [0, 1.05] } },
+      // Always the last 24 hours: uPlot would stretch a single probe over years.
+      scales: { x: { time: true, range: () => [Date.now() / 1000 - 86_400, Date.now() / 1000] }, ms: { range: (_u, _min, max) => [0, Math.max(1, max ?? 1) * 1.1] }, down: { range: [0, 1.05] } },
       axes: [axis, { ...axis, scale: 'ms', size: 64, values: (_u, ticks) => ticks.map((t) => `${t} ms`) }],
       series: [{}, { label: 'latency', scale: 'ms', stroke: line, width: 1.5, spanGaps: false }, { label: 'down', scale: 'down', stroke: down, width: 0, points: { show: true, size: 6, fill: down, stroke: down } }],
     },
@@ -101,7 +102,7 @@ function goalCard(card: GoalCard): HTMLElement {
   measure.type = 'button';
   measure.addEventListener('click', () => vscode.postMessage({ type: 'measureGoal', name: card.name }));
   head.append(measure);
-  const unit = card.unit ? ` ${card.unit}` : '';
+  const unit = card.unit ? (card.unit.startsWith('/') ? card.unit : ` ${card.unit}`) : '';
   const value = element('p', 'value', card.value === undefined ? '–' : `${formatNumber(card.value)}${unit}`);
   const target = card.target === undefined ? '' : `target ${card.direction === 'down' ? '≤' : '≥'} ${formatNumber(card.target)}${unit}`;
   box.append(head, value, element('p', 'target', [target, card.met === undefined ? '' : card.met ? 'met' : 'not met'].filter(Boolean).join(' · ')));

@@ -5,6 +5,7 @@ import { loadBundle } from '../../ui/lazyBundle';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type * as DeployEngine from '../deployEngine';
 import type { EnvironmentDefinition } from '../environmentDefinition';
+import { currentKubeContext, type KubeConfigSource } from '../kubeconfigFiles';
 import type { ClusterWatch } from '../operate/clusterWatch';
 import type { EnvironmentViewState, InfrastructureState, LastRollout } from './environmentNodes';
 
@@ -52,7 +53,7 @@ export class DeployService implements vscode.Disposable {
   }
 
   /** The kubeconfig files to read: the setting, else KUBECONFIG / ~/.kube/config (decided by the engine). */
-  kubeconfigSource(): DeployEngine.KubeConfigSource {
+  kubeconfigSource(): KubeConfigSource {
     const setting = vscode.workspace.getConfiguration('conveyor.deploy').get<string | string[]>('kubeconfig');
     const paths = (Array.isArray(setting) ? setting : setting ? [setting] : []).filter((p) => p.trim() !== '');
     return { kubeconfigPaths: paths.length > 0 ? paths : undefined, env: process.env };
@@ -206,13 +207,11 @@ export class DeployService implements vscode.Disposable {
     return { config: client.config, context, namespace, watch };
   }
 
+  /** For the status bar: read without the deploy engine (and its 2 MB of client-node), so activation stays light. */
   private async readCurrentContext(): Promise<void> {
     if (!this.model.folders().some((f) => f.deploy.environments.length > 0)) return;
     try {
-      const engine = deployEngine();
-      const { config } = await engine.loadKubeConfig(this.kubeconfigSource());
-      const context = config.getCurrentContext() || undefined;
-      this.currentContext = { context, namespace: context ? engine.contextNamespace(config, context) : undefined };
+      this.currentContext = await currentKubeContext(this.kubeconfigSource());
     } catch (error) {
       this.currentContext = { problem: error instanceof Error ? error.message : String(error) };
       this.log.warn(`Kubeconfig: ${this.currentContext.problem}`);

@@ -4,7 +4,7 @@ import { pickFolder } from '../../ui/folderPicker';
 import { webviewHtml } from '../../ui/webviewHtml';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type { GoalService } from './goalService';
-import { formatGoalValue } from './monitorNodes';
+import { goalUnit } from './monitorNodes';
 import type { UptimeService } from './uptimeService';
 
 /** Uptime charts and goal sparklines of a folder in an editor tab, redrawn while visible. */
@@ -58,8 +58,7 @@ function dashboardMessage(model: WorkspaceModel, uptime: UptimeService, goals: G
   }));
   const goalCards: GoalCard[] = goals.viewState(folder).rows.map(({ goal, progress }) => ({
     name: goal.name,
-    // The card shows the number and its unit apart: "92" + "/100", "1,830" + "ms".
-    unit: formatGoalValue(goal, 0).replace(/^0\s*/, '') || undefined,
+    unit: goalUnit(goal),
     value: progress?.value,
     target: goal.target,
     direction: progress?.direction ?? goal.direction ?? 'up',

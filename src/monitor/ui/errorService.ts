@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FolderStatus } from '../../folderStatus';
@@ -5,6 +6,7 @@ import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type { ErrorIssue, WorkspaceLocation } from '../errors/errorModel';
 import type { ErrorReceiver } from '../errors/errorReceiver';
 import type { ErrorStore } from '../errors/errorStore';
+import { STORE_FILE_NAME } from '../errors/errorStore';
 import type { FrameMapper, IssueLocation } from '../errors/frameMapping';
 import type { ErrorViewState, HostedErrorsState } from './monitorNodes';
 import { monitorEngine } from './monitorEngine';
@@ -206,8 +208,8 @@ export class ErrorService implements vscode.Disposable {
     const folders = this.model.folders();
     const wanted = this.state.get<ReceiverSettings>(RECEIVER_KEY)?.enabled || folders.some((f) => f.monitor.sentrySdks.length > 0 || f.config.config.sentry?.receiverPort !== undefined);
     if (!wanted) {
-      // The store is still shown: errors received in an earlier window stay next to the code.
-      if (folders.length > 0) await this.ensureStore().catch(() => undefined);
+      // Errors received in an earlier window stay next to the code; with no store file there is nothing to load.
+      if (folders.length > 0 && existsSync(path.join(this.storeDirectory(), STORE_FILE_NAME))) await this.ensureStore().catch(() => undefined);
       return;
     }
     await this.startReceiver().catch((error: unknown) => this.log.warn(`Local error receiver: ${error instanceof Error ? error.message : String(error)}`));
@@ -217,7 +219,7 @@ export class ErrorService implements vscode.Disposable {
     if (this.store) return this.store;
     const engine = monitorEngine();
     const store = new engine.ErrorStore({
-      directory: path.join(this.storage.fsPath, 'errors'),
+      directory: this.storeDirectory(),
       onSaveError: (error) => this.log.error(`Could not save the local errors: ${error.message}`),
     });
     this.store = store;
@@ -229,6 +231,10 @@ export class ErrorService implements vscode.Disposable {
     store.onChanged(() => this.scheduleRemap());
     this.scheduleRemap();
     return store;
+  }
+
+  private storeDirectory(): string {
+    return path.join(this.storage.fsPath, 'errors');
   }
 
   private async start(): Promise<void> {

@@ -205,10 +205,15 @@ export interface GoalViewState {
 
 const GOAL_UNITS: Partial<Record<NonNullable<GoalConfig['metric']>, string>> = { lcp: 'ms', tbt: 'ms', performance: '/100' };
 
+/** What a goal's number counts: `/100` for a Lighthouse score, `ms` for LCP and TBT; none for CLS or JSON values. */
+export function goalUnit(goal: GoalConfig): string | undefined {
+  return goal.source === 'lighthouse' ? GOAL_UNITS[goal.metric ?? 'performance'] : undefined;
+}
+
 /** `1,234 ms`, `0.05`, `92/100`. */
 export function formatGoalValue(goal: GoalConfig, value: number | undefined): string {
   if (value === undefined) return '–';
-  const unit = goal.source === 'lighthouse' ? GOAL_UNITS[goal.metric ?? 'performance'] : undefined;
+  const unit = goalUnit(goal);
   const number = Math.abs(value) >= 100 ? Math.round(value).toLocaleString('en-US') : String(Math.round(value * 1000) / 1000);
   return unit === '/100' ? `${number}/100` : unit ? `${number} ${unit}` : number;
 }
