@@ -1,7 +1,7 @@
 // bench/release: (1) pushing the same ~50 MB image by Conveyor (dockerode) and by the docker CLI, each
 // into a fresh registry so no layer is already there, alternating: median wall time and ratio (goal
 // ≤ 1.10); (2) packing a 10,000-file build context by Conveyor (tar-stream + .dockerignore) against `tar`.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -96,7 +96,6 @@ async function benchContext(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'scripts', 'docker', 'setup.ts')], { stdio: 'inherit' });
   await benchPush();
   await benchContext();
 }

@@ -1,5 +1,6 @@
 // `npm run demo`: VS Code in the browser with the packaged Conveyor on a copy of demo/workspace (embedded
-// defaults only). Prints the URL; Ctrl-C stops everything it started.
+// defaults only). Prints the URL; Ctrl-C stops everything it started. `scripts/setup.ts demo` installs
+// what it runs (the npm script calls it first).
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
@@ -43,7 +44,6 @@ async function main(): Promise<void> {
   git('commit', '-q', '-m', 'feat: shop-api demo service');
 
   // A private Docker engine and a local registry, so Create Release works here with no account.
-  execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'docker', 'setup.ts')], { stdio: 'inherit' });
   const engine = await startDockerEngine();
   await ensureBaseImage(engine);
   const registry = await startRegistry({ port: REGISTRY_PORT });
@@ -51,7 +51,6 @@ async function main(): Promise<void> {
   // A local Kubernetes control plane (built once from Debian's source, see scripts/kube), so Deploy works too.
   let kube: KubeControlPlane | undefined;
   if (WITH_KUBE) {
-    execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'kube', 'setup.ts')], { stdio: 'inherit' });
     kube = await startControlPlane();
     // The namespaces the demo's environments deploy into.
     const admin = { server: kube.server, token: kube.token, ca: kube.caData };

@@ -1,5 +1,5 @@
 // The Docker test infrastructure in one import: a private engine, a private registry and the base image
-// that test Dockerfiles build FROM. Start with scripts/docker/setup.ts once per machine.
+// that test Dockerfiles build FROM. scripts/setup.ts installs the engine.
 export { startDockerEngine } from './dockerEngine';
 export type { DockerEngine } from './dockerEngine';
 export { startRegistry } from './localRegistry';

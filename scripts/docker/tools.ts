@@ -1,5 +1,5 @@
 // Where the Debian packages behind the Docker test infrastructure put their programs, and a check that they
-// are there. scripts/docker/setup.ts installs them; a missing tool fails the run loudly, so integration
+// are there. scripts/setup.ts installs them; a missing tool fails the run loudly, so integration
 // tests never skip because Docker is absent.
 import { existsSync } from 'node:fs';
 
@@ -17,7 +17,7 @@ export const DOCKER_TOOLS = {
 /** The Debian packages that provide DOCKER_TOOLS. */
 export const DOCKER_DEBIAN_PACKAGES = ['docker.io', 'docker-registry', 'busybox-static'];
 
-export const DOCKER_SETUP_COMMAND = 'node --import tsx scripts/docker/setup.ts';
+export const DOCKER_SETUP_COMMAND = 'node --import tsx scripts/setup.ts integration';
 
 export function missingDockerTools(): string[] {
   return Object.values(DOCKER_TOOLS).filter((tool) => !existsSync(tool));

@@ -3,15 +3,15 @@
 // `apt-get source` through a PRIVATE apt configuration in the cache (the system's sources stay untouched),
 // `make WHAT=…` with GOPROXY=off, and etcd unpacked (not installed, so it never starts as a service) from
 // Debian's etcd-server. The binaries are cached outside the repository with a stamp; later runs reuse them.
-// Idempotent: with a matching stamp it does nothing.
+// Idempotent: with a matching stamp it does nothing. scripts/setup.ts calls ensureKubeTools().
 import { execFileSync } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { aptGet, installDebianPackages } from '../setup/debian';
 import { GO_DIR, GO_PACKAGES, KUBE_BUILD_RECIPE, KUBE_COMMANDS, KUBE_MINOR, kubeToolPaths, kubeToolsProblem } from './tools';
 import type { KubeBuildStamp } from './tools';
 
 const tools = kubeToolPaths();
-const started = performance.now();
 const timings: Record<string, number> = {};
 const log = (message: string) => console.log(`[kube setup] ${message}`);
 
@@ -28,25 +28,6 @@ function timed<T>(name: string, work: () => T): T {
 const run = (command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
   execFileSync(command, args, { stdio: 'inherit', ...options });
 const aptEnv = (extra: NodeJS.ProcessEnv = {}) => ({ ...process.env, DEBIAN_FRONTEND: 'noninteractive', ...extra });
-
-function debianPackageInstalled(name: string): boolean {
-  try {
-    return execFileSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).includes('install ok installed');
-  } catch {
-    return false;
-  }
-}
-
-/** apt-get with the system configuration; refreshes the package lists once if the first try fails. */
-function aptWithRetry(args: string[], cwd?: string): void {
-  try {
-    run('apt-get', args, { cwd, env: aptEnv() });
-  } catch {
-    log(`apt-get ${args[0]} failed; apt-get update and retry`);
-    run('apt-get', ['update', '-qq'], { env: aptEnv() });
-    run('apt-get', args, { cwd, env: aptEnv() });
-  }
-}
 
 /**
  * An apt configuration of our own whose only source is bookworm's deb-src: `apt-get source` needs Sources
@@ -134,7 +115,7 @@ function fetchEtcd(workDir: string): { etcd: string; etcdDebianVersion: string }
   const debDir = path.join(workDir, 'etcd-deb');
   rmSync(debDir, { recursive: true, force: true });
   mkdirSync(debDir, { recursive: true });
-  timed('apt-get download etcd-server', () => aptWithRetry(['download', '-qq', 'etcd-server'], debDir));
+  timed('apt-get download etcd-server', () => aptGet(['download', '-qq', 'etcd-server'], debDir));
   const deb = readdirSync(debDir).find((name) => name.startsWith('etcd-server_') && name.endsWith('.deb'));
   if (!deb) {
     throw new Error(`apt-get download etcd-server left no .deb in ${debDir}`);
@@ -191,10 +172,7 @@ function setUp(): boolean {
     return false;
   }
   log(`building the test control plane into ${tools.binDir} (${problem})`);
-  const missingPackages = GO_PACKAGES.filter((name) => !debianPackageInstalled(name));
-  if (missingPackages.length > 0) {
-    timed(`apt-get install ${missingPackages.join(' ')}`, () => aptWithRetry(['install', '-y', '-qq', '--no-install-recommends', ...missingPackages]));
-  }
+  timed('Debian build tools', () => installDebianPackages(GO_PACKAGES));
   const workDir = path.join(tools.cache, 'work');
   mkdirSync(workDir, { recursive: true });
   const { srcDir, debianVersion } = fetchSource(workDir);
@@ -225,16 +203,18 @@ function setUp(): boolean {
   return true;
 }
 
-try {
-  let built = false;
-  withLock(() => (built = setUp()));
-  const stamp = JSON.parse(readFileSync(tools.stampFile, 'utf8')) as KubeBuildStamp;
-  const total = Math.round((performance.now() - started) / 100) / 10;
-  log(
-    `${built ? 'built' : 'cached, nothing to do'}: kubernetes ${stamp.kubeVersion} (Debian ${stamp.debianVersion}, make took ${stamp.buildSeconds} s on ${stamp.builtAt}), etcd ${stamp.etcdDebianVersion} in ${tools.binDir} (${total} s this run${built ? `; steps (s): ${JSON.stringify(timings)}` : ''})`,
-  );
-} catch (error) {
-  console.error(`[kube setup] failed: ${(error as Error).message}`);
-  console.error(`[kube setup] timings so far (s): ${JSON.stringify(timings)}`);
-  process.exit(1);
+/** Builds the control plane unless the cache already holds it; throws with what failed. */
+export function ensureKubeTools(): void {
+  const started = performance.now();
+  try {
+    let built = false;
+    withLock(() => (built = setUp()));
+    const stamp = JSON.parse(readFileSync(tools.stampFile, 'utf8')) as KubeBuildStamp;
+    const total = Math.round((performance.now() - started) / 100) / 10;
+    log(
+      `${built ? 'built' : 'cached, nothing to do'}: kubernetes ${stamp.kubeVersion} (Debian ${stamp.debianVersion}, make took ${stamp.buildSeconds} s on ${stamp.builtAt}), etcd ${stamp.etcdDebianVersion} in ${tools.binDir} (${total} s this run${built ? `; steps (s): ${JSON.stringify(timings)}` : ''})`,
+    );
+  } catch (error) {
+    throw new Error(`Kubernetes setup failed: ${(error as Error).message} (timings so far, s: ${JSON.stringify(timings)})`, { cause: error });
+  }
 }

@@ -15,9 +15,10 @@ export const KUBE_BUILD_RECIPE = 1;
 export const KUBE_MINOR = '1.20';
 /** The Go toolchain Debian builds bookworm's kubernetes with. */
 export const GO_DIR = '/usr/lib/go-1.19';
-export const GO_PACKAGES = ['golang-1.19-go', 'golang-1.19-src', 'rsync'];
+/** What the build needs besides Go: make, dpkg-source (dpkg-dev) and xz for `apt-get source`, rsync for the build. */
+export const GO_PACKAGES = ['golang-1.19-go', 'golang-1.19-src', 'rsync', 'make', 'dpkg-dev', 'xz-utils'];
 export const KUBE_COMMANDS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const;
-export const KUBE_SETUP_COMMAND = 'node --import tsx scripts/kube/setup.ts';
+export const KUBE_SETUP_COMMAND = 'node --import tsx scripts/setup.ts integration';
 
 export interface KubeTools {
   /** `$CONVEYOR_CACHE/kube` or `~/.cache/conveyor/kube`. */

@@ -1,5 +1,5 @@
 // The VS Code host tools (Node 24, code-server, Chromium): their versions, where they live in the cache
-// folder, and a check that they are there. scripts/vscode-host/setup.ts installs them; a missing tool
+// folder, and a check that they are there. scripts/setup.ts installs them; a missing tool
 // fails the run loudly, so e2e tests never skip because the host is absent.
 import { existsSync } from 'node:fs';
 import * as os from 'node:os';
@@ -7,6 +7,8 @@ import * as path from 'node:path';
 
 export const NODE24_VERSION = '24.21.0';
 export const CODE_SERVER_VERSION = '4.139.1';
+/** Chromium drives the workbench; code-server's native module builds against libkrb5 with node-gyp. */
+export const VSCODE_HOST_DEBIAN_PACKAGES = ['chromium', 'libkrb5-dev', 'g++', 'make', 'python3'];
 
 export interface VscodeHostTools {
   /** Folder holding the downloads, outside the repository. */
@@ -39,7 +41,7 @@ export function vscodeHostTools(): VscodeHostTools {
   const required = { codeServer: tools.codeServer, node: path.join(tools.nodeBin, 'node'), chromium: tools.chromium };
   const missing = Object.entries(required).filter(([, p]) => !existsSync(p));
   if (missing.length > 0) {
-    throw new Error(`VS Code host tools missing (${missing.map(([k, p]) => `${k}: ${p}`).join(', ')}). Run: node --import tsx scripts/vscode-host/setup.ts`);
+    throw new Error(`VS Code host tools missing (${missing.map(([k, p]) => `${k}: ${p}`).join(', ')}). Run: node --import tsx scripts/setup.ts e2e`);
   }
   return tools;
 }

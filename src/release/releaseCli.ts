@@ -40,9 +40,11 @@ export async function releaseCommand(options: ReleaseCliOptions): Promise<number
   } catch (error) {
     return fail(error);
   }
-  if (!options.json) write(describePlan(plan));
   const problem = gateProblem(plan);
-  if (problem && !(problem.kind === 'gate' && options.override)) {
+  const blocked = problem !== undefined && !(problem.kind === 'gate' && options.override);
+  if (!options.json) write(describePlan(plan));
+  else if (options.dryRun) write(`${JSON.stringify(planJson(plan, blocked ? problem : undefined, options.override), null, 2)}\n`);
+  if (blocked) {
     process.stderr.write(`conveyor: ${problem.message}${problem.kind === 'gate' ? ' (or release anyway with --override "reason")' : ''}\n`);
     return 1;
   }
@@ -94,6 +96,31 @@ function describePlan(plan: ReleasePlan): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/** What `--dry-run --json` prints: the plan a release would follow, and whether the gate lets it through. */
+function planJson(plan: ReleasePlan, problem: ReleaseError | undefined, override: string | undefined) {
+  return {
+    dryRun: true,
+    folder: plan.folder,
+    currentVersion: plan.currentVersion,
+    version: plan.version,
+    bump: plan.bump ?? null,
+    reason: plan.reason,
+    previousTag: plan.previousTag ?? null,
+    head: plan.head,
+    branch: plan.branch ?? null,
+    commits: plan.commits.map((c) => ({ sha: c.sha, subject: c.message.split('\n', 1)[0] })),
+    changelog: plan.changelog,
+    image: plan.image ? { repository: plan.image.repository, tag: plan.version } : null,
+    gate: {
+      ready: plan.ready ?? null,
+      dirty: plan.dirty,
+      passes: problem === undefined,
+      ...(problem ? { problem: { kind: problem.kind, message: problem.message } } : {}),
+      ...(override ? { override } : {}),
+    },
+  };
 }
 
 function progressPrinter(write: (text: string) => void): (p: ReleaseProgress) => void {

@@ -116,6 +116,19 @@ describe('conveyor release, the built dist/cli.js (integration)', () => {
   after(() => ws.remove());
   const git = (...args: string[]) => spawnSync('git', args, { cwd: ws.dir, encoding: 'utf8' }).stdout.trim();
 
+  it('prints the plan as JSON with --dry-run --json, exit 1 while the gate refuses and 0 once it passes', () => {
+    const refused = conveyor(['release', ws.dir, '--dry-run', '--json']);
+    assert.equal(refused.code, 1);
+    const plan = JSON.parse(refused.stdout) as { currentVersion: string; version: string; bump: string; reason: string; commits: { subject: string }[]; image: unknown; gate: { passes: boolean; problem?: { kind: string } } };
+    assert.deepEqual([plan.currentVersion, plan.version, plan.bump, plan.image], ['0.9.0', '0.10.0', 'minor', null]);
+    assert.match(plan.reason, /^minor release: 1 feature in 2 commits\./);
+    assert.deepEqual(plan.commits.map((c) => c.subject), ['feat: sample project', 'chore: start']);
+    assert.deepEqual([plan.gate.passes, plan.gate.problem?.kind], [false, 'gate']);
+    assert.match(refused.stderr, /not marked ready for release/);
+    const overridden = JSON.parse(conveyor(['release', ws.dir, '--dry-run', '--json', '--override', 'hotfix']).stdout) as { gate: { passes: boolean } };
+    assert.equal(overridden.gate.passes, true);
+  });
+
   it('refuses a commit the pipeline has not marked ready, explaining the override (exit 1)', () => {
     const { code, stdout, stderr } = conveyor(['release', ws.dir]);
     assert.equal(code, 1);
@@ -129,6 +142,9 @@ describe('conveyor release, the built dist/cli.js (integration)', () => {
     git('config', 'user.email', 'cli@conveyor.invalid');
     assert.equal(conveyor(['pipeline', 'run', ws.dir]).code, 0);
     assert.equal(conveyor(['release', ws.dir, '--dry-run']).code, 0);
+    const ready = conveyor(['release', ws.dir, '--dry-run', '--json']);
+    assert.equal(ready.code, 0);
+    assert.equal((JSON.parse(ready.stdout) as { gate: { passes: boolean } }).gate.passes, true);
     assert.equal(git('tag', '--list'), '', '--dry-run changes nothing');
     const { code, stdout } = conveyor(['release', ws.dir, '--bump', 'major']);
     assert.equal(code, 0, stdout);

@@ -61,6 +61,13 @@ describe('conventional commit messages (unit)', () => {
     assert.equal(parseConventionalCommit('Update README\n\nBREAKING CHANGE: ignored').breaking, false);
   });
 
+  it('reads a breaking footer after a header with an empty description, its text on the next line (as conventional-commits-parser does)', () => {
+    const parsed = parseConventionalCommit('feat(api):\n\nBREAKING CHANGE:\nthe /v1 routes are gone\nuse /v2');
+    assert.deepEqual([parsed.conventional, parsed.type, parsed.scope, parsed.breaking, parsed.breakingNote], [true, 'feat', 'api', true, 'the /v1 routes are gone use /v2']);
+    assert.equal(releaseBump(messages('feat(api):\n\nBREAKING CHANGE:\nthe /v1 routes are gone')), 'major');
+    assert.equal(parseConventionalCommit('feat(api):').conventional, false);
+  });
+
   it('treats an empty scope as no scope', () => {
     assert.equal(parseConventionalCommit('fix(): tidy').scope, undefined);
   });
@@ -95,6 +102,15 @@ describe('release bump and next version (unit)', () => {
     assert.deepEqual([next.version, next.bump], ['2.0.0', undefined]);
     assert.match(next.reason, /^No release needed: 1 commit, none of them a feat, fix, perf or breaking change\./);
     assert.match(nextVersion('2.0.0', []).reason, /no commits since the last release/);
+  });
+
+  it('graduates a prerelease when the commits call for no bump of their own, and bumps from it otherwise', () => {
+    const next = nextVersion('4.0.0-1', messages('chore: tidy'));
+    assert.deepEqual([next.version, next.bump], ['4.0.0', 'major']);
+    assert.equal(next.reason, '4.0.0 release: the prerelease 4.0.0-1 graduates (1 commit, none of them a feat, fix, perf or breaking change).');
+    assert.deepEqual(pick(nextVersion('4.1.3-rc.2', [])), ['4.1.3', 'patch']);
+    assert.deepEqual(pick(nextVersion('4.0.0-1', messages('fix: a'))), ['4.0.0', 'patch']);
+    assert.deepEqual(pick(nextVersion('4.0.1-1', messages('feat: a'))), ['4.1.0', 'minor']);
   });
 
   it('applies a requested bump and notes when it differs from the commits', () => {

@@ -1,5 +1,6 @@
 // Reads commit messages as Conventional Commits (https://www.conventionalcommits.org/en/v1.0.0/) and turns
 // them into the next version. Plain functions over text: git is asked elsewhere (gitRelease.ts).
+import { sync as parseCommit } from 'conventional-commits-parser';
 import * as semver from 'semver';
 
 export interface ConventionalCommit {
@@ -31,42 +32,39 @@ export interface NextVersion {
   reason: string;
 }
 
-const HEADER = /^([a-z][\w-]*)(?:\(([^()\n]*)\))?(!)?: +(\S.*)$/i;
-const BREAKING_FOOTER = /^BREAKING[ -]CHANGE: *(.*)$/;
-// A footer token (`Refs: #12`, `Reviewed-by: x`, `Closes #4`) ends the previous footer's text.
-const FOOTER_TOKEN = /^(?:BREAKING[ -]CHANGE|[\w-]+)(?:: | #)/;
+// The reference parser (conventional-changelog's) reads footers, notes and references. Its header patterns are
+// the `conventionalcommits` preset's, widened to allow `-` in types and an empty description: `feat(api):`
+// followed by a BREAKING CHANGE footer is still a breaking change, as the reference tools read it.
+const PARSER_OPTIONS = {
+  headerPattern: /^(\w[\w-]*)(?:\(([^()\n]*)\))?!?:(?: +(.*))?$/,
+  breakingHeaderPattern: /^(\w[\w-]*)(?:\(([^()\n]*)\))?!:(?: +(.*))?$/,
+  headerCorrespondence: ['type', 'scope', 'subject'],
+};
 
 export function parseConventionalCommit(message: string): ConventionalCommit {
-  const lines = message.replace(/\r\n?/g, '\n').split('\n');
+  const text = message.replace(/\r\n?/g, '\n');
+  const lines = text.split('\n');
   const header = lines[0].trim();
   const body = lines.slice(1).join('\n').trim();
-  const match = HEADER.exec(header);
-  if (!match) return { breaking: false, subject: header, body, conventional: false };
-  const [, type, scope, bang, subject] = match;
-  const footerNote = breakingFooter(body);
-  const breaking = bang === '!' || footerNote !== undefined;
+  const parsed = parseCommit(`${header}\n${lines.slice(1).join('\n')}`, PARSER_OPTIONS);
+  const type = parsed.type ?? undefined;
+  const subject = parsed.subject?.trim() ?? '';
+  // The spec makes the footer token case-sensitive (the parser does not): "breaking change:" is body text.
+  const note = parsed.notes.find((n) => /^BREAKING[ -]CHANGE$/.test(n.title));
+  // A header with no description is only a conventional commit when a breaking footer says what it changes.
+  if (!type || (subject === '' && !note)) {
+    return { breaking: false, subject: header, body, conventional: false };
+  }
+  const noteText = note?.text.split('\n').map((line) => line.trim()).filter(Boolean).join(' ');
   return {
     type: type.toLowerCase(),
-    scope: scope?.trim() || undefined,
-    breaking,
-    breakingNote: breaking ? footerNote || subject.trim() : undefined,
-    subject: subject.trim(),
+    scope: parsed.scope?.trim() || undefined,
+    breaking: note !== undefined,
+    breakingNote: note ? noteText || subject || header : undefined,
+    subject: subject || header,
     body,
     conventional: true,
   };
-}
-
-/** The text of a breaking-change footer (continuation lines joined), '' when it has none, undefined when absent. */
-function breakingFooter(body: string): string | undefined {
-  const lines = body.split('\n');
-  const start = lines.findIndex((line) => BREAKING_FOOTER.test(line));
-  if (start < 0) return undefined;
-  const text = [BREAKING_FOOTER.exec(lines[start])?.[1] ?? ''];
-  for (const line of lines.slice(start + 1)) {
-    if (line.trim() === '' || FOOTER_TOKEN.test(line)) break;
-    text.push(line.trim());
-  }
-  return text.join(' ').trim();
 }
 
 const BUMP_ORDER: readonly VersionBump[] = ['patch', 'minor', 'major'];
@@ -105,6 +103,7 @@ export function nextVersion(current: string, commits: readonly CommitMessage[], 
   const fromCommits = releaseBump(commits);
   const summary = summarize(commits);
   if (override === undefined || override === '') {
+    if (!fromCommits && semver.prerelease(from)) return graduate(from, summary);
     if (!fromCommits) return { version: from, bump: undefined, reason: `No release needed: ${summary}. Choose a bump or a version to release anyway.` };
     return { version: increment(from, fromCommits), bump: fromCommits, reason: `${fromCommits} release: ${summary}.` };
   }
@@ -113,6 +112,12 @@ export function nextVersion(current: string, commits: readonly CommitMessage[], 
     return { version: increment(from, override), bump: override, reason: `${override} release requested${unlike}: ${summary}.` };
   }
   return explicitVersion(from, override.trim(), summary);
+}
+
+/** After `4.0.0-1`, commits that call for no bump of their own release the version it was leading to: `4.0.0`. */
+function graduate(from: string, summary: string): NextVersion {
+  const version = `${semver.major(from)}.${semver.minor(from)}.${semver.patch(from)}`;
+  return { version, bump: bumpBetween(from, version), reason: `${version} release: the prerelease ${from} graduates (${summary}).` };
 }
 
 function explicitVersion(from: string, requested: string, summary: string): NextVersion {

@@ -1,0 +1,62 @@
+// The one setup step every entry point runs first: `node --import tsx scripts/setup.ts PHASE…` installs what
+// those phases use and nothing more, so `npm run test:integration`, `test:e2e`, `bench` and `demo` each work
+// alone on a fresh machine, and no phase relies on an earlier one having installed something. Idempotent:
+// on a machine that has everything it costs a few dpkg-queries and file checks.
+//   unit         nothing beyond npm's dependencies (git is the machine's)
+//   integration  Docker engine + registry, the Kubernetes control plane, Chromium (Lighthouse goals)
+//   e2e, demo    the same plus the VS Code host (Node 24, code-server); CONVEYOR_DEMO_KUBE=0 skips Kubernetes
+//   bench        Docker, Kubernetes, Chromium (kanban render)
+import { DOCKER_DEBIAN_PACKAGES, missingDockerTools } from './docker/tools';
+import { ensureKubeTools } from './kube/setup';
+import { GO_PACKAGES, kubeToolsProblem } from './kube/tools';
+import { installDebianPackages } from './setup/debian';
+import { ensureVscodeHost } from './vscode-host/setup';
+import { VSCODE_HOST_DEBIAN_PACKAGES } from './vscode-host/tools';
+
+type Tool = 'docker' | 'kube' | 'chromium' | 'vscodeHost';
+
+const PHASES: Record<string, readonly Tool[]> = {
+  unit: [],
+  integration: ['docker', 'kube', 'chromium'],
+  e2e: ['docker', 'kube', 'chromium', 'vscodeHost'],
+  demo: ['docker', 'kube', 'chromium', 'vscodeHost'],
+  bench: ['docker', 'kube', 'chromium'],
+};
+
+function debianPackagesFor(tools: ReadonlySet<Tool>): string[] {
+  const packages: string[] = [];
+  if (tools.has('docker')) packages.push(...DOCKER_DEBIAN_PACKAGES);
+  if (tools.has('chromium')) packages.push('chromium');
+  if (tools.has('vscodeHost')) packages.push(...VSCODE_HOST_DEBIAN_PACKAGES);
+  // Go and the build tools only when the control plane still has to be built.
+  if (tools.has('kube') && kubeToolsProblem()) packages.push(...GO_PACKAGES);
+  return packages;
+}
+
+function main(phases: string[]): void {
+  const unknown = phases.filter((phase) => !(phase in PHASES));
+  if (phases.length === 0 || unknown.length > 0) {
+    console.error(`usage: node --import tsx scripts/setup.ts ${Object.keys(PHASES).join('|')}…${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`);
+    process.exit(2);
+  }
+  const started = performance.now();
+  const tools = new Set(phases.flatMap((phase) => PHASES[phase]));
+  // The demo's own switch: without its cluster it needs no Kubernetes build.
+  if (phases.every((phase) => phase === 'demo') && process.env.CONVEYOR_DEMO_KUBE === '0') tools.delete('kube');
+  const installed = installDebianPackages(debianPackagesFor(tools));
+  if (tools.has('docker')) {
+    const missing = missingDockerTools();
+    if (missing.length > 0) throw new Error(`the Docker packages are installed but ${missing.join(', ')} is missing`);
+  }
+  if (tools.has('vscodeHost')) ensureVscodeHost();
+  if (tools.has('kube')) ensureKubeTools();
+  const seconds = Math.round((performance.now() - started) / 100) / 10;
+  console.log(`[setup] ${phases.join(', ')}: ready in ${seconds} s${installed.length ? ` (installed ${installed.join(' ')})` : ''}`);
+}
+
+try {
+  main(process.argv.slice(2));
+} catch (error) {
+  console.error(`[setup] failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
