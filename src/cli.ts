@@ -28,6 +28,13 @@ Commands:
                              environment of conveyor.yml (or a kube context), follow the rollout and
                              print why pods fail. Exits 0 when rolled out, 1 on failure. Environments
                              with confirm: true ask on a terminal and need --yes elsewhere.
+  ship [folder] [--to ENV] [--yes] [--kubeconfig FILE] [--json]
+                             The belt: pipeline → release → deploy to each environment of delivery in
+                             conveyor.yml → verify (uptime checks, new errors in the release) → promote;
+                             a failed verification rolls that environment back. Environments that confirm
+                             ask on a terminal; elsewhere the belt stops before them unless --yes.
+                             Exits 0 shipped (or verified up to where it stopped), 1 failed or rolled
+                             back, 2 usage, 130 stopped.
 
 Options:
   -h, --help                 Show this help.
@@ -50,6 +57,7 @@ export async function main(argv: string[], write: (text: string) => void = (t) =
         override: { type: 'string' },
         release: { type: 'string' },
         kubeconfig: { type: 'string' },
+        to: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -145,6 +153,33 @@ export async function main(argv: string[], write: (text: string) => void = (t) =
       write,
       signal: interrupt.signal,
     });
+  }
+  if (command === 'ship') {
+    const folder = path.resolve(rest[0] ?? '.');
+    if (!(await isDirectory(folder))) {
+      process.stderr.write(`conveyor: ${folder} is not a folder\n`);
+      return 2;
+    }
+    const interrupt = new AbortController();
+    const onInterrupt = () => interrupt.abort();
+    process.on('SIGINT', onInterrupt);
+    process.on('SIGTERM', onInterrupt);
+    try {
+      const { shipCommand } = await import('./loop/shipCli');
+      return await shipCommand({
+        folder,
+        to: values.to,
+        yes: values.yes ?? false,
+        json: values.json ?? false,
+        kubeconfig: values.kubeconfig,
+        tty: process.stdout.isTTY === true && process.stdin.isTTY === true,
+        write,
+        signal: interrupt.signal,
+      });
+    } finally {
+      process.off('SIGINT', onInterrupt);
+      process.off('SIGTERM', onInterrupt);
+    }
   }
   process.stderr.write(`conveyor: unknown command "${command}"\n\n${USAGE}`);
   return 2;

@@ -67,6 +67,8 @@ export interface UptimeCheckConfig {
   timeout?: number;
   expectStatus?: number;
   keyword?: string;
+  /** The environment whose release this check watches (the belt verifies with it). */
+  environment?: string;
 }
 
 export interface GoalConfig {
@@ -86,12 +88,23 @@ export interface CiConfig {
   jenkins?: { url: string; jobs?: string[] };
 }
 
+export interface DeliveryEnvironmentConfig {
+  name: string;
+  auto?: boolean;
+  verify?: { bake?: number; uptime?: string[]; maxNewErrors?: number; interval?: number };
+}
+
+export interface DeliveryConfig {
+  environments?: DeliveryEnvironmentConfig[];
+}
+
 export interface ConveyorConfig {
   version?: 1;
   board?: BoardConfig;
   pipeline?: PipelineConfig;
   image?: ImageConfig;
   environments?: Record<string, EnvironmentConfig>;
+  delivery?: DeliveryConfig;
   sentry?: SentryConfig;
   uptime?: UptimeCheckConfig[];
   goals?: GoalConfig[];

@@ -1,0 +1,120 @@
+// The belt's stations on the stages' own engines: the same pipeline run, release and deploy as Run Pipeline,
+// Create Release and Deploy Release to…, and the monitor's uptime probe and error issues for verification.
+// Used by `conveyor ship` and by the editor's Ship, so both run exactly the same belt.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { deployRelease, rollBack } from '../../deploy/deployFlow';
+import type { DeployResult } from '../../deploy/deployFlow';
+import type { KubeConfigSource } from '../../deploy/kubeConfig';
+import type { FolderStatus } from '../../folderStatus';
+import type { ErrorIssue } from '../../monitor/errors/errorModel';
+import { probe } from '../../monitor/uptime/probe';
+import type { PipelineRunListener } from '../../pipeline/run/pipelineRun';
+import { pipelineStateDir, RunHistory } from '../../pipeline/run/runHistory';
+import { runPipeline } from '../../pipeline/run/runPipeline';
+import { executeRelease } from '../../release/releaseFlow';
+import type { ReleaseProgress } from '../../release/releaseFlow';
+import { gateProblem, planRelease } from '../../release/releasePlan';
+import type { RegistryCredentials } from '../../release/registry/credentials';
+import type { EnvironmentOutcome } from './beltRun';
+import type { DeliveryStep } from './deliveryPlan';
+import type { BeltStations } from './runBelt';
+import { verifyEnvironment } from './verifyEnvironment';
+
+export interface EngineStationOptions {
+  status: FolderStatus;
+  kubeconfig: KubeConfigSource | KubeConfig;
+  /** Error issues for verification; without it the belt verifies uptime only and says so. */
+  errorIssues?: () => Promise<ErrorIssue[]>;
+  credentials?: (host: string) => Promise<RegistryCredentials | undefined>;
+  confirmPromotion: (step: DeliveryStep, version: string, verified: EnvironmentOutcome[]) => Promise<boolean>;
+  pipelineListener?: PipelineRunListener;
+  onReleaseProgress?: (progress: ReleaseProgress) => void;
+  onDeployProgress?: (environment: string, message: string) => void;
+  rolloutTimeoutMs?: number;
+}
+
+export function engineStations(options: EngineStationOptions): BeltStations {
+  const { status } = options;
+  const deploys = new Map<string, DeployResult>();
+  return {
+    async pipeline(signal) {
+      const run = await runPipeline({
+        folder: status.folder,
+        definition: status.pipeline,
+        history: new RunHistory(pipelineStateDir(status.folder, status.git)),
+        trigger: 'cli',
+        scope: 'all',
+        signal,
+        listener: options.pipelineListener,
+      });
+      const failed = run.stages.filter((s) => s.status === 'failed' || s.status === 'timed-out').map((s) => s.name);
+      const ok = run.result === 'passed' && run.readyForRelease;
+      const summary = ok
+        ? `${run.stages.filter((s) => s.status === 'passed').length} stage(s) passed; ${run.commit?.slice(0, 7)} is ready`
+        : run.result === 'passed'
+          ? `passed but not marked ready: ${run.notReadyReason ?? 'unknown reason'}`
+          : failed.length > 0
+            ? `${failed.join(', ')} failed`
+            : run.result;
+      return { ok, runId: run.id, commit: run.commit, summary };
+    },
+
+    async release(signal) {
+      const plan = await planRelease(status);
+      if (plan.version === plan.currentVersion) return { nothing: `Nothing to release: ${plan.reason}` };
+      const problem = gateProblem(plan);
+      if (problem) throw problem;
+      if (!plan.image) throw new Error(`${status.name} has no image (no Dockerfile or image in conveyor.yml): the belt deploys images by digest`);
+      const record = await executeRelease(plan, { credentials: await options.credentials?.(plan.image.host), signal, onProgress: options.onReleaseProgress });
+      if (!record.image) throw new Error(`release ${record.tag} recorded no image digest`);
+      return {
+        release: { version: record.tag, commit: record.commit, image: record.image.repository, digest: record.image.digest },
+        summary: `${record.tag} (${plan.reason.replace(/\.$/, '')}), ${record.image.repository}@${record.image.digest.slice(0, 19)}…`,
+      };
+    },
+
+    async deploy(step, release, signal) {
+      // The belt asks before a promotion itself; the deploy engine must not ask again.
+      const environment = { ...step.environment, confirm: false, autoRollback: false };
+      const result = await deployRelease({
+        folder: status.folder,
+        environment,
+        release,
+        kubeconfig: options.kubeconfig,
+        signal,
+        rolloutTimeoutMs: options.rolloutTimeoutMs,
+        onProgress: (p) => options.onDeployProgress?.(step.environment.name, p.message),
+      });
+      deploys.set(step.environment.name, result);
+      return {
+        ok: result.ok,
+        summary: result.ok
+          ? `${result.rollouts.length} Deployment(s) rolled out in ${result.context}/${result.namespace}`
+          : (result.failure?.message ?? 'the rollout did not complete'),
+      };
+    },
+
+    verify(step, release, since, signal) {
+      return verifyEnvironment(step.verify, release, since, { probe: (check, s) => probe(check, { signal: s }), issues: options.errorIssues }, signal);
+    },
+
+    async rollback(step) {
+      const result = deploys.get(step.environment.name);
+      const updated = result?.plan.objects.filter((o) => o.ref.kind === 'Deployment' && o.action === 'update').map((o) => o.ref.name) ?? [];
+      const created = result?.plan.objects.filter((o) => o.ref.kind === 'Deployment' && o.action === 'create').map((o) => o.ref.name) ?? [];
+      if (updated.length === 0) {
+        return { ok: false, summary: created.length > 0 ? `no earlier release of ${created.join(', ')} in ${step.environment.name} to go back to` : 'nothing was applied' };
+      }
+      const outcomes = await rollBack({ environment: step.environment, kubeconfig: options.kubeconfig, deployments: updated, rolloutTimeoutMs: options.rolloutTimeoutMs });
+      const failed = outcomes.filter((o) => o.error || (o.rollout && o.rollout.status !== 'complete'));
+      const releases = [...new Set(outcomes.map((o) => o.result?.release).filter(Boolean))];
+      return failed.length > 0
+        ? { ok: false, summary: `rollback failed for ${failed.map((o) => `${o.deployment}: ${o.error ?? o.rollout?.message}`).join('; ')}` }
+        : { ok: true, summary: `${updated.join(', ')} back to ${releases.join(', ') || 'the previous revision'}` };
+    },
+
+    confirmPromotion(step, release, verified) {
+      return options.confirmPromotion(step, release.version, verified);
+    },
+  };
+}
