@@ -16,6 +16,7 @@ import { BeltHistory } from './belt/beltHistory';
 import { beltExitCode } from './belt/beltRun';
 import type { BeltRun, StationRecord } from './belt/beltRun';
 import { deliveryPlan } from './belt/deliveryPlan';
+import { directEngines } from './belt/directEngines';
 import { engineStations } from './belt/engineStations';
 import { runBelt } from './belt/runBelt';
 
@@ -80,6 +81,7 @@ export async function shipCommand(options: ShipCliOptions): Promise<number> {
       },
       stations: engineStations({
         status,
+        engines: directEngines(status),
         kubeconfig: options.kubeconfig ? { kubeconfigPaths: [options.kubeconfig] } : await loadKubeConfig().then((k) => k.config),
         errorIssues: errors.issues,
         credentials: (host) => readDockerCredentials(host).catch(() => undefined),

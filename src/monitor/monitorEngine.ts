@@ -2,6 +2,7 @@
 // receiver, the Sentry REST client, frame mapping with source maps, uptime probes and goals. Loaded when a
 // monitor feature is first used, so activation does not pay for it.
 export { UptimeMonitor } from './uptime/uptimeMonitor';
+export { probe } from './uptime/probe';
 export { ErrorReceiver, generatePublicKey } from './errors/errorReceiver';
 export { ErrorStore } from './errors/errorStore';
 export { FrameMapper, locationsByFile } from './errors/frameMapping';

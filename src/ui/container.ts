@@ -22,6 +22,8 @@ import { registerCrashReporting } from '../monitor/ui/crashReporting';
 import { DeployService } from '../deploy/ui/deployService';
 import { registerDeployCommands } from '../deploy/ui/deployCommands';
 import { registerDeployStatusBar } from '../deploy/ui/deployStatusBar';
+import { BeltService } from '../loop/ui/beltService';
+import { registerShipCommands } from '../loop/ui/shipCommands';
 import { registerConfigDiagnostics } from './configDiagnostics';
 import { registerConveyorViews } from './conveyorViews';
 import { RefreshManager } from './refreshManager';
@@ -47,6 +49,7 @@ export class Container implements vscode.Disposable {
   readonly uptime: UptimeService;
   readonly goals: GoalService;
   readonly deploy: DeployService;
+  readonly belt: BeltService;
 
   /** @param storage the extension's storage for this workspace (local errors, uptime and goal history). */
   constructor(secrets: vscode.SecretStorage, workspaceState: vscode.Memento, extensionUri: vscode.Uri, storage: vscode.Uri, extensionVersion: string) {
@@ -61,6 +64,7 @@ export class Container implements vscode.Disposable {
     this.uptime = new UptimeService(this.model, storage, this.log);
     this.goals = new GoalService(this.model, storage, extensionUri.fsPath, this.log);
     this.deploy = new DeployService(this.model, this.log);
+    this.belt = new BeltService(this.model, { pipeline: this.pipeline, release: this.release, deploy: this.deploy, errors: this.errors }, this.log);
     this.disposables.push(
       this.log,
       this.model,
@@ -73,6 +77,7 @@ export class Container implements vscode.Disposable {
       this.uptime,
       this.goals,
       this.deploy,
+      this.belt,
       registerConveyorViews(this.model, this.refreshManager, this),
       registerConfigDiagnostics(this.model),
       registerStatusDocuments(this.model),
@@ -91,6 +96,7 @@ export class Container implements vscode.Disposable {
       registerMonitorDashboard(this.model, this.uptime, this.goals, extensionUri),
       registerDeployCommands(this.model, this.deploy, this.log),
       registerDeployStatusBar(this.model, this.deploy),
+      registerShipCommands(this.model, this.belt),
       registerCrashReporting(this.log, { path: extensionUri.fsPath, version: extensionVersion }),
     );
   }

@@ -7,6 +7,8 @@ import { ciNodes } from '../ci/ui/ciNodes';
 import { releaseNodes } from '../release/ui/releaseNodes';
 import { environmentNodes } from '../deploy/ui/environmentNodes';
 import { errorNodes, goalNodes, uptimeNodes } from '../monitor/ui/monitorNodes';
+import { beltNodes } from '../loop/ui/beltNodes';
+import type { BeltService } from '../loop/ui/beltService';
 import { NodeTreeProvider } from './nodeTreeProvider';
 import type { RefreshManager } from './refreshManager';
 import type { PipelineService } from '../pipeline/ui/pipelineService';
@@ -29,6 +31,7 @@ export interface ViewContext {
   uptime: Pick<UptimeService, 'viewState'>;
   goals: Pick<GoalService, 'viewState'>;
   deploy: Pick<DeployService, 'viewState'>;
+  belt: Pick<BeltService, 'viewState'>;
 }
 
 /** The services behind the views (each also tells when its view must refresh). */
@@ -41,6 +44,7 @@ export interface ViewServices {
   uptime: UptimeService;
   goals: GoalService;
   deploy: DeployService;
+  belt: BeltService;
 }
 
 interface ViewSpec {
@@ -56,6 +60,7 @@ interface ViewSpec {
 export const VIEW_SPECS: ViewSpec[] = [
   { id: 'conveyor.board', nodes: (status, context) => boardNodes(status, context.board.viewState(status.folder)), needsGit: true },
   { id: 'conveyor.pipeline', nodes: (status, context) => pipelineNodes(status, context.pipeline.viewState(status.folder)), needsGit: true, runsCommands: true },
+  { id: 'conveyor.belt', nodes: (status, context) => beltNodes(status.folder, context.belt.viewState(status.folder)), needsGit: true, runsCommands: true },
   { id: 'conveyor.ci', nodes: (status, context) => ciNodes(status, context.ci.viewState(status.folder)) },
   { id: 'conveyor.releases', nodes: (status, context) => releaseNodes(status, context.release.viewState(status.folder)), needsGit: true, runsCommands: true },
   { id: 'conveyor.environments', nodes: (status, context) => environmentNodes(status, context.deploy.viewState(status.folder)), runsCommands: true },
@@ -65,7 +70,7 @@ export const VIEW_SPECS: ViewSpec[] = [
 ];
 
 export function registerConveyorViews(model: WorkspaceModel, refreshManager: RefreshManager, services: ViewServices): vscode.Disposable {
-  const { pipeline, release, ci, board, errors, uptime, goals, deploy } = services;
+  const { pipeline, release, ci, board, errors, uptime, goals, deploy, belt } = services;
   const context: ViewContext = services;
   const disposables: vscode.Disposable[] = [];
   for (const spec of VIEW_SPECS) {
@@ -106,6 +111,7 @@ export function registerConveyorViews(model: WorkspaceModel, refreshManager: Ref
     uptime.onDidChange(() => refreshManager.requestRefresh('conveyor.uptime')),
     goals.onDidChange(() => refreshManager.requestRefresh('conveyor.goals')),
     deploy.onDidChange(() => refreshManager.requestRefresh('conveyor.environments')),
+    belt.onDidChange(() => refreshManager.requestRefresh('conveyor.belt')),
     // New commits and tags may mean new releases; the registry is asked again only if the view is shown.
     model.onDidChange(() => release.invalidate()),
   );

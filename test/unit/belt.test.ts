@@ -2,13 +2,14 @@ import * as assert from 'node:assert/strict';
 import type { EnvironmentDefinition } from '../../src/deploy/environmentDefinition';
 import type { ReleaseToDeploy } from '../../src/deploy/renderManifests';
 import type { ErrorIssue } from '../../src/monitor/errors/errorModel';
-import type { VerifyVerdict } from '../../src/loop/belt/beltRun';
+import type { BeltRun, VerifyVerdict } from '../../src/loop/belt/beltRun';
 import { beltExitCode } from '../../src/loop/belt/beltRun';
 import { deliveryPlan } from '../../src/loop/belt/deliveryPlan';
 import type { DeliveryStep } from '../../src/loop/belt/deliveryPlan';
 import { runBelt } from '../../src/loop/belt/runBelt';
 import type { BeltStations } from '../../src/loop/belt/runBelt';
 import { isRelease, verifyEnvironment } from '../../src/loop/belt/verifyEnvironment';
+import { beltNodes, beltStatusText } from '../../src/loop/ui/beltNodes';
 
 const env = (name: string, confirm = false): EnvironmentDefinition => ({ name, confirm, autoRollback: false, source: 'conveyor.yml' });
 const RELEASE: ReleaseToDeploy = { version: 'v1.5.0', commit: 'c0ffee', image: '127.0.0.1:5000/shop', digest: `sha256:${'a'.repeat(64)}` };
@@ -147,5 +148,60 @@ describe('verifying an environment (unit)', () => {
 
   it('reads the release names SDKs use', () => {
     assert.deepEqual(['1.5.0', 'v1.5.0', 'shop@1.5.0', 'shop@v1.5.0', '1.5.01', 'shop@1.5.1', undefined].map((r) => isRelease(r, 'v1.5.0')), [true, true, true, true, false, false, false]);
+  });
+});
+
+describe('the Ship view rows and the status bar text (unit)', () => {
+  const started = Date.parse('2026-12-03T10:00:00Z');
+  const at = (s: number) => new Date(started + s * 1000).toISOString();
+  const running: BeltRun = {
+    id: 'b1',
+    folder: '/w',
+    startedAt: at(0),
+    result: 'running',
+    message: 'Verifying v1.5.0 in staging',
+    release: RELEASE,
+    stations: [
+      { station: 'pipeline', startedAt: at(0), finishedAt: at(20), result: 'passed', summary: '3 stage(s) passed' },
+      { station: 'release', startedAt: at(20), finishedAt: at(30), result: 'passed', summary: 'v1.5.0' },
+      { station: 'deploy', environment: 'staging', startedAt: at(30), finishedAt: at(35), result: 'passed', summary: '1 Deployment(s) rolled out' },
+      { station: 'verify', environment: 'staging', startedAt: at(35), result: 'running', summary: '' },
+    ],
+    environments: [
+      { name: 'staging', state: 'verifying' },
+      { name: 'production', state: 'pending' },
+    ],
+  };
+
+  it('says where the belt is, with the running station\'s clock', () => {
+    assert.equal(beltStatusText(running, started + 77_000), '$(rocket) v1.5.0 · staging · verifying 0:42');
+    assert.equal(beltStatusText({ ...running, result: 'rolled-back' }), '$(rocket) v1.5.0 · rolled-back');
+  });
+
+  it('shows the route before the first run, then the run with its stations and environments, older runs under History', () => {
+    const empty = beltNodes('/w', { trusted: true, environments: ['staging', 'production'], runs: [] });
+    assert.deepEqual(empty.map((n) => [n.label, n.description, n.command?.command]), [['Ship', 'pipeline → release → staging → production', 'conveyor.ship']]);
+    const rolledBack: BeltRun = {
+      ...running,
+      id: 'b0',
+      result: 'rolled-back',
+      finishedAt: at(100),
+      message: 'v1.5.0 failed verification in staging and was rolled back: uptime check stg is down',
+      environments: [{ name: 'staging', state: 'rolled-back', rollback: 'shop back to v1.4.0', verdict: { ok: false, summary: 'uptime check stg is down', probes: 1, newErrors: 0 } }],
+    };
+    const rows = beltNodes('/w', { trusted: true, environments: ['staging', 'production'], runs: [running, rolledBack], now: started + 60_000 });
+    assert.deepEqual(rows.map((n) => n.label), ['v1.5.0 · running', 'History']);
+    assert.deepEqual(rows[0].children?.map((n) => [n.label, n.icon]), [
+      ['Verifying v1.5.0 in staging', 'info'],
+      ['pipeline', 'pass:testing.iconPassed'],
+      ['release', 'pass:testing.iconPassed'],
+      ['deploy staging', 'pass:testing.iconPassed'],
+      ['verify staging', 'sync~spin'],
+      ['staging', 'cloud'],
+      ['production', 'cloud'],
+    ]);
+    const older = rows[1].children?.[0];
+    assert.equal(older?.label, 'v1.5.0 · rolled-back');
+    assert.equal(older?.children?.find((n) => n.label === 'staging')?.description, 'rolled back · uptime check stg is down · rollback: shop back to v1.4.0');
   });
 });

@@ -9,6 +9,9 @@ const MAX_RUNS = 30;
 const FILE = 'belt.json';
 
 export class BeltHistory {
+  /** Writes go one after another, so a record made while the belt moves never lands after the final one. */
+  private writing: Promise<void> = Promise.resolve();
+
   constructor(readonly stateDir: string) {}
 
   /** A missing or unreadable file is an empty history. */
@@ -21,9 +24,13 @@ export class BeltHistory {
     }
   }
 
-  async record(run: BeltRun): Promise<void> {
-    await mkdir(this.stateDir, { recursive: true });
-    const runs = [run, ...(await this.runs()).filter((r) => r.id !== run.id)].slice(0, MAX_RUNS);
-    await writeFileAtomic(path.join(this.stateDir, FILE), `${JSON.stringify({ version: 1, runs }, null, 1)}\n`);
+  record(run: BeltRun): Promise<void> {
+    const write = async () => {
+      await mkdir(this.stateDir, { recursive: true });
+      const runs = [run, ...(await this.runs()).filter((r) => r.id !== run.id)].slice(0, MAX_RUNS);
+      await writeFileAtomic(path.join(this.stateDir, FILE), `${JSON.stringify({ version: 1, runs }, null, 1)}\n`);
+    };
+    this.writing = this.writing.then(write, write);
+    return this.writing;
   }
 }

@@ -2,51 +2,55 @@
 // Create Release and Deploy Release to…, and the monitor's uptime probe and error issues for verification.
 // Used by `conveyor ship` and by the editor's Ship, so both run exactly the same belt.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { deployRelease, rollBack } from '../../deploy/deployFlow';
-import type { DeployResult } from '../../deploy/deployFlow';
+import type { deployRelease, DeployResult, rollBack } from '../../deploy/deployFlow';
 import type { KubeConfigSource } from '../../deploy/kubeConfig';
 import type { FolderStatus } from '../../folderStatus';
 import type { ErrorIssue } from '../../monitor/errors/errorModel';
-import { probe } from '../../monitor/uptime/probe';
-import type { PipelineRunListener } from '../../pipeline/run/pipelineRun';
-import { pipelineStateDir, RunHistory } from '../../pipeline/run/runHistory';
-import { runPipeline } from '../../pipeline/run/runPipeline';
-import { executeRelease } from '../../release/releaseFlow';
-import type { ReleaseProgress } from '../../release/releaseFlow';
-import { gateProblem, planRelease } from '../../release/releasePlan';
+import type { probe } from '../../monitor/uptime/probe';
+import type { PipelineRun } from '../../pipeline/run/pipelineRun';
+import type { executeRelease, ReleaseProgress } from '../../release/releaseFlow';
+import type { gateProblem, planRelease } from '../../release/releasePlan';
 import type { RegistryCredentials } from '../../release/registry/credentials';
 import type { EnvironmentOutcome } from './beltRun';
 import type { DeliveryStep } from './deliveryPlan';
 import type { BeltStations } from './runBelt';
 import { verifyEnvironment } from './verifyEnvironment';
 
+/**
+ * The stage engines the stations call. The CLI passes them imported; the extension passes them from the
+ * lazily loaded engine bundles (and its pipeline service), so this file imports only their types.
+ */
+export interface BeltEngines {
+  /** A full pipeline run of the folder; undefined when it could not start. */
+  runPipeline(signal: AbortSignal): Promise<PipelineRun | undefined>;
+  planRelease: typeof planRelease;
+  gateProblem: typeof gateProblem;
+  executeRelease: typeof executeRelease;
+  deployRelease: typeof deployRelease;
+  rollBack: typeof rollBack;
+  probe: typeof probe;
+}
+
 export interface EngineStationOptions {
   status: FolderStatus;
+  engines: BeltEngines;
   kubeconfig: KubeConfigSource | KubeConfig;
   /** Error issues for verification; without it the belt verifies uptime only and says so. */
   errorIssues?: () => Promise<ErrorIssue[]>;
   credentials?: (host: string) => Promise<RegistryCredentials | undefined>;
   confirmPromotion: (step: DeliveryStep, version: string, verified: EnvironmentOutcome[]) => Promise<boolean>;
-  pipelineListener?: PipelineRunListener;
   onReleaseProgress?: (progress: ReleaseProgress) => void;
   onDeployProgress?: (environment: string, message: string) => void;
   rolloutTimeoutMs?: number;
 }
 
 export function engineStations(options: EngineStationOptions): BeltStations {
-  const { status } = options;
+  const { status, engines } = options;
   const deploys = new Map<string, DeployResult>();
   return {
     async pipeline(signal) {
-      const run = await runPipeline({
-        folder: status.folder,
-        definition: status.pipeline,
-        history: new RunHistory(pipelineStateDir(status.folder, status.git)),
-        trigger: 'cli',
-        scope: 'all',
-        signal,
-        listener: options.pipelineListener,
-      });
+      const run = await engines.runPipeline(signal);
+      if (!run) return { ok: false, runId: '', summary: 'the pipeline did not start' };
       const failed = run.stages.filter((s) => s.status === 'failed' || s.status === 'timed-out').map((s) => s.name);
       const ok = run.result === 'passed' && run.readyForRelease;
       const summary = ok
@@ -60,12 +64,12 @@ export function engineStations(options: EngineStationOptions): BeltStations {
     },
 
     async release(signal) {
-      const plan = await planRelease(status);
+      const plan = await engines.planRelease(status);
       if (plan.version === plan.currentVersion) return { nothing: `Nothing to release: ${plan.reason}` };
-      const problem = gateProblem(plan);
+      const problem = engines.gateProblem(plan);
       if (problem) throw problem;
       if (!plan.image) throw new Error(`${status.name} has no image (no Dockerfile or image in conveyor.yml): the belt deploys images by digest`);
-      const record = await executeRelease(plan, { credentials: await options.credentials?.(plan.image.host), signal, onProgress: options.onReleaseProgress });
+      const record = await engines.executeRelease(plan, { credentials: await options.credentials?.(plan.image.host), signal, onProgress: options.onReleaseProgress });
       if (!record.image) throw new Error(`release ${record.tag} recorded no image digest`);
       return {
         release: { version: record.tag, commit: record.commit, image: record.image.repository, digest: record.image.digest },
@@ -76,7 +80,7 @@ export function engineStations(options: EngineStationOptions): BeltStations {
     async deploy(step, release, signal) {
       // The belt asks before a promotion itself; the deploy engine must not ask again.
       const environment = { ...step.environment, confirm: false, autoRollback: false };
-      const result = await deployRelease({
+      const result = await engines.deployRelease({
         folder: status.folder,
         environment,
         release,
@@ -95,7 +99,7 @@ export function engineStations(options: EngineStationOptions): BeltStations {
     },
 
     verify(step, release, since, signal) {
-      return verifyEnvironment(step.verify, release, since, { probe: (check, s) => probe(check, { signal: s }), issues: options.errorIssues }, signal);
+      return verifyEnvironment(step.verify, release, since, { probe: (check, s) => engines.probe(check, { signal: s }), issues: options.errorIssues }, signal);
     },
 
     async rollback(step) {
@@ -105,7 +109,7 @@ export function engineStations(options: EngineStationOptions): BeltStations {
       if (updated.length === 0) {
         return { ok: false, summary: created.length > 0 ? `no earlier release of ${created.join(', ')} in ${step.environment.name} to go back to` : 'nothing was applied' };
       }
-      const outcomes = await rollBack({ environment: step.environment, kubeconfig: options.kubeconfig, deployments: updated, rolloutTimeoutMs: options.rolloutTimeoutMs });
+      const outcomes = await engines.rollBack({ environment: step.environment, kubeconfig: options.kubeconfig, deployments: updated, rolloutTimeoutMs: options.rolloutTimeoutMs });
       const failed = outcomes.filter((o) => o.error || (o.rollout && o.rollout.status !== 'complete'));
       const releases = [...new Set(outcomes.map((o) => o.result?.release).filter(Boolean))];
       return failed.length > 0

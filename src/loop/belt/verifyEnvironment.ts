@@ -59,9 +59,14 @@ export async function verifyEnvironment(policy: VerifyPolicy, release: ReleaseTo
   return { ok: true, summary: `${checks}, ${errors} over ${Math.round(policy.bakeMs / 1000)} s`, probes, newErrors };
 }
 
-/** Issues first seen in the release (as the SDK names it: `1.5.0`, `v1.5.0`, `app@1.5.0`) since the deploy began. */
+/**
+ * Error issues (not warnings or messages) first seen in the release (as the SDK names it: `1.5.0`, `v1.5.0`,
+ * `app@1.5.0`) since the deploy began, the most frequent first.
+ */
 export function newIssuesIn(issues: readonly ErrorIssue[], version: string, since: Date): ErrorIssue[] {
-  return issues.filter((i) => isRelease(i.firstRelease, version) && Date.parse(i.lastSeen) >= since.getTime()).sort((a, b) => b.count - a.count);
+  return issues
+    .filter((i) => (i.level === 'error' || i.level === 'fatal') && isRelease(i.firstRelease, version) && Date.parse(i.lastSeen) >= since.getTime())
+    .sort((a, b) => b.count - a.count);
 }
 
 export function isRelease(reported: string | undefined, version: string): boolean {
