@@ -35,6 +35,9 @@ Commands:
                              ask on a terminal; elsewhere the belt stops before them unless --yes.
                              Exits 0 shipped (or verified up to where it stopped), 1 failed or rolled
                              back, 2 usage, 130 stopped.
+  hook install|remove|status [folder]
+                             A pre-push git hook that runs the pipeline before every push (honours
+                             core.hooksPath; a hook already there is kept and run first).
 
 Options:
   -h, --help                 Show this help.
@@ -153,6 +156,25 @@ export async function main(argv: string[], write: (text: string) => void = (t) =
       write,
       signal: interrupt.signal,
     });
+  }
+  if (command === 'hook') {
+    const [action, target] = rest;
+    const folder = path.resolve(target ?? '.');
+    if (!['install', 'remove', 'status'].includes(action ?? '') || !(await isDirectory(folder))) {
+      process.stderr.write(`conveyor: usage: conveyor hook install|remove|status [folder]${action && !(await isDirectory(folder)) ? ` (${folder} is not a folder)` : ''}\n`);
+      return 2;
+    }
+    const hooks = await import('./loop/hooks/prePushHook');
+    try {
+      const state =
+        action === 'install' ? await hooks.installPrePushHook(folder, { node: process.execPath, script: __filename }) : action === 'remove' ? await hooks.removePrePushHook(folder) : await hooks.prePushHookState(folder);
+      const kept = state.chained ? ` (runs the hook that was there first: ${hooks.CHAINED_HOOK})` : '';
+      write(values.json ? `${JSON.stringify(state)}\n` : state.kind === 'conveyor' ? `pre-push hook installed at ${state.file}${kept}\n` : state.kind === 'other' ? `${state.file} is another tool's hook\n` : `no Conveyor pre-push hook in ${path.dirname(state.file)}\n`);
+      return 0;
+    } catch (error) {
+      process.stderr.write(`conveyor: ${error instanceof Error ? error.message : String(error)}\n`);
+      return 1;
+    }
   }
   if (command === 'ship') {
     const folder = path.resolve(rest[0] ?? '.');

@@ -24,6 +24,7 @@ import { registerDeployCommands } from '../deploy/ui/deployCommands';
 import { registerDeployStatusBar } from '../deploy/ui/deployStatusBar';
 import { BeltService } from '../loop/ui/beltService';
 import { registerShipCommands } from '../loop/ui/shipCommands';
+import { registerHookCommands } from '../loop/ui/hookCommands';
 import { registerConfigDiagnostics } from './configDiagnostics';
 import { registerConveyorViews } from './conveyorViews';
 import { RefreshManager } from './refreshManager';
@@ -97,6 +98,7 @@ export class Container implements vscode.Disposable {
       registerDeployCommands(this.model, this.deploy, this.log),
       registerDeployStatusBar(this.model, this.deploy),
       registerShipCommands(this.model, this.belt),
+      registerHookCommands(this.model, extensionUri.fsPath),
       registerCrashReporting(this.log, { path: extensionUri.fsPath, version: extensionVersion }),
     );
   }
