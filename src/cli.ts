@@ -28,13 +28,17 @@ Commands:
                              environment of conveyor.yml (or a kube context), follow the rollout and
                              print why pods fail. Exits 0 when rolled out, 1 on failure. Environments
                              with confirm: true ask on a terminal and need --yes elsewhere.
-  ship [folder] [--to ENV] [--yes] [--kubeconfig FILE] [--json]
+  ship [folder] [--to ENV] [--yes] [--push] [--kubeconfig FILE] [--json]
                              The belt: pipeline → release → deploy to each environment of delivery in
                              conveyor.yml → verify (uptime checks, new errors in the release) → promote;
                              a failed verification rolls that environment back. Environments that confirm
                              ask on a terminal; elsewhere the belt stops before them unless --yes.
                              Exits 0 shipped (or verified up to where it stopped), 1 failed or rolled
-                             back, 2 usage, 130 stopped.
+                             back, 2 usage, 130 stopped. --push pushes the release commit and tag.
+  ci export [folder] [--force]
+                             Write a GitHub Actions workflow and a Jenkinsfile that run the pipeline
+                             through this CLI on every push, and ship on the default branch when delivery
+                             is configured; the CLI itself goes to .conveyor/bin/conveyor.js.
   hook install|remove|status [folder]
                              A pre-push git hook that runs the pipeline before every push (honours
                              core.hooksPath; a hook already there is kept and run first).
@@ -61,6 +65,7 @@ export async function main(argv: string[], write: (text: string) => void = (t) =
         release: { type: 'string' },
         kubeconfig: { type: 'string' },
         to: { type: 'string' },
+        force: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -157,6 +162,15 @@ export async function main(argv: string[], write: (text: string) => void = (t) =
       signal: interrupt.signal,
     });
   }
+  if (command === 'ci' && rest[0] === 'export') {
+    const folder = path.resolve(rest[1] ?? '.');
+    if (!(await isDirectory(folder))) {
+      process.stderr.write(`conveyor: ${folder} is not a folder\n`);
+      return 2;
+    }
+    const { exportCiCommand } = await import('./loop/ciExportCli');
+    return exportCiCommand(folder, { force: values.force ?? false, cliBundle: __filename, write });
+  }
   if (command === 'hook') {
     const [action, target] = rest;
     const folder = path.resolve(target ?? '.');
@@ -192,6 +206,7 @@ export async function main(argv: string[], write: (text: string) => void = (t) =
         folder,
         to: values.to,
         yes: values.yes ?? false,
+        push: values.push ?? false,
         json: values.json ?? false,
         kubeconfig: values.kubeconfig,
         tty: process.stdout.isTTY === true && process.stdin.isTTY === true,

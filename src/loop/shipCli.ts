@@ -24,6 +24,8 @@ export interface ShipCliOptions {
   folder: string;
   to?: string;
   yes: boolean;
+  /** Push the release commit and tag to origin. */
+  push?: boolean;
   json: boolean;
   tty: boolean;
   kubeconfig?: string;
@@ -82,6 +84,7 @@ export async function shipCommand(options: ShipCliOptions): Promise<number> {
       stations: engineStations({
         status,
         engines: directEngines(status),
+        pushGit: options.push,
         kubeconfig: options.kubeconfig ? { kubeconfigPaths: [options.kubeconfig] } : await loadKubeConfig().then((k) => k.config),
         errorIssues: errors.issues,
         credentials: (host) => readDockerCredentials(host).catch(() => undefined),

@@ -25,6 +25,7 @@ import { registerDeployStatusBar } from '../deploy/ui/deployStatusBar';
 import { BeltService } from '../loop/ui/beltService';
 import { registerShipCommands } from '../loop/ui/shipCommands';
 import { registerHookCommands } from '../loop/ui/hookCommands';
+import { registerCiExportCommands } from '../loop/ui/ciExportCommands';
 import { registerConfigDiagnostics } from './configDiagnostics';
 import { registerConveyorViews } from './conveyorViews';
 import { RefreshManager } from './refreshManager';
@@ -99,6 +100,7 @@ export class Container implements vscode.Disposable {
       registerDeployStatusBar(this.model, this.deploy),
       registerShipCommands(this.model, this.belt),
       registerHookCommands(this.model, extensionUri.fsPath),
+      registerCiExportCommands(this.model, extensionUri.fsPath),
       registerCrashReporting(this.log, { path: extensionUri.fsPath, version: extensionVersion }),
     );
   }

@@ -38,6 +38,8 @@ export interface EngineStationOptions {
   /** Error issues for verification; without it the belt verifies uptime only and says so. */
   errorIssues?: () => Promise<ErrorIssue[]>;
   credentials?: (host: string) => Promise<RegistryCredentials | undefined>;
+  /** Push the release commit and tag to origin (CI, where the clone is thrown away). */
+  pushGit?: boolean;
   confirmPromotion: (step: DeliveryStep, version: string, verified: EnvironmentOutcome[]) => Promise<boolean>;
   onReleaseProgress?: (progress: ReleaseProgress) => void;
   onDeployProgress?: (environment: string, message: string) => void;
@@ -69,7 +71,7 @@ export function engineStations(options: EngineStationOptions): BeltStations {
       const problem = engines.gateProblem(plan);
       if (problem) throw problem;
       if (!plan.image) throw new Error(`${status.name} has no image (no Dockerfile or image in conveyor.yml): the belt deploys images by digest`);
-      const record = await engines.executeRelease(plan, { credentials: await options.credentials?.(plan.image.host), signal, onProgress: options.onReleaseProgress });
+      const record = await engines.executeRelease(plan, { credentials: await options.credentials?.(plan.image.host), pushGit: options.pushGit, signal, onProgress: options.onReleaseProgress });
       if (!record.image) throw new Error(`release ${record.tag} recorded no image digest`);
       return {
         release: { version: record.tag, commit: record.commit, image: record.image.repository, digest: record.image.digest },

@@ -1,0 +1,38 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { existsSync } from 'node:fs';
+import { simpleGit } from 'simple-git';
+import { defaultBranch } from '../../code/startWork';
+import { pickFolder } from '../../ui/folderPicker';
+import type { WorkspaceModel } from '../../ui/workspaceModel';
+import { ciExport, JENKINSFILE, VENDORED_CLI, WORKFLOW_FILE, writeCiExport } from '../ciExport';
+
+/** Export Pipeline to CI: the workflow and Jenkinsfile that run the same stages (and ship) through the CLI. */
+export function registerCiExportCommands(model: WorkspaceModel, extensionPath: string): vscode.Disposable {
+  return vscode.commands.registerCommand('conveyor.pipeline.exportToCi', async (arg?: unknown) => {
+    const status = await pickFolder(model, typeof arg === 'string' ? arg : undefined, 'Export which folder\'s pipeline?');
+    if (!status) return;
+    if (!status.git.root) {
+      void vscode.window.showErrorMessage(`${status.name} is not in a git repository: CI runs on pushes.`);
+      return;
+    }
+    try {
+      const exported = ciExport({ status, defaultBranch: await defaultBranch(simpleGit({ baseDir: status.git.root })) });
+      const existing = [WORKFLOW_FILE, JENKINSFILE].filter((file) => existsSync(path.join(status.git.root!, file)));
+      let overwrite = false;
+      if (existing.length > 0) {
+        const replace = 'Replace';
+        const keep = 'Keep Mine';
+        const answer = await vscode.window.showWarningMessage(`${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''}.`, { modal: true }, replace, keep);
+        if (!answer) return;
+        overwrite = answer === replace;
+      }
+      const files = await writeCiExport(status.git.root, exported, path.join(extensionPath, 'dist', 'cli.js'), overwrite);
+      const what = exported.ships ? 'every push runs the pipeline, and pushes to the default branch ship' : 'every push runs the pipeline';
+      void vscode.window.showInformationMessage(`Wrote ${files.written.join(', ')}: ${what}. Commit them (with ${VENDORED_CLI}, the CLI the jobs run).`);
+      if (files.written.includes(WORKFLOW_FILE)) await vscode.window.showTextDocument(vscode.Uri.file(path.join(status.git.root, WORKFLOW_FILE)));
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Could not export the pipeline: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  });
+}
