@@ -35,6 +35,8 @@ export interface DeployOptions {
   release: ReleaseToDeploy;
   /** Where to read the kubeconfig from, or an already loaded (possibly switched) configuration. */
   kubeconfig: KubeConfigSource | KubeConfig;
+  /** Told the dry-run plan as soon as it is known, before anything is applied (a caller that stops can undo it). */
+  onPlanned?: (plan: DeployPlan) => void;
   /** Asked with the dry-run plan when the environment has `confirm: true`; false applies nothing. */
   confirm?: (plan: DeployPlan) => Promise<boolean>;
   onProgress?: (progress: DeployProgress) => void;
@@ -102,6 +104,7 @@ export async function deployRelease(options: DeployOptions): Promise<DeployResul
   progress('plan', 'Asking the cluster what would change (server-side dry run)');
   const plan: DeployPlan = { environment: environment.name, context, namespace, release, objects: await planDeploy(client, ordered) };
   const base = { environment: environment.name, context, namespace, release, plan };
+  options.onPlanned?.(plan);
   if (environment.confirm) {
     progress('confirm', `Environment ${environment.name} asks for confirmation`);
     const confirmed = options.confirm ? await options.confirm(plan) : false;
@@ -145,6 +148,8 @@ export interface RollBackOptions {
   deployments: string[];
   /** A specific revision (only with one deployment); default: the previous one. */
   toRevision?: string;
+  /** Only Deployments that run this release are rolled back (see rollbackDeployment). */
+  fromRelease?: string;
   onProgress?: (progress: DeployProgress) => void;
   rolloutTimeoutMs?: number;
   signal?: AbortSignal;
@@ -155,13 +160,17 @@ export async function rollBack(options: RollBackOptions): Promise<RollbackOutcom
   return rollBackWith(await connectEnvironment(options.environment, options.kubeconfig), options.deployments, options);
 }
 
-async function rollBackWith(target: ConnectedEnvironment, deployments: string[], options: Pick<RollBackOptions, 'toRevision' | 'onProgress' | 'rolloutTimeoutMs' | 'signal'>): Promise<RollbackOutcome[]> {
+async function rollBackWith(target: ConnectedEnvironment, deployments: string[], options: Pick<RollBackOptions, 'toRevision' | 'fromRelease' | 'onProgress' | 'rolloutTimeoutMs' | 'signal'>): Promise<RollbackOutcome[]> {
   const { client, namespace } = target;
   const progress = (message: string, rollout?: RolloutProgress) => options.onProgress?.({ step: 'rollback', message, ...(rollout ? { rollout } : {}) });
   return Promise.all(
     deployments.map(async (name): Promise<RollbackOutcome> => {
       try {
-        const result = await rollbackDeployment(client, namespace, name, options.toRevision);
+        const result = await rollbackDeployment(client, namespace, name, options.toRevision, options.fromRelease);
+        if (result.unchanged) {
+          progress(result.unchanged);
+          return { deployment: name, result };
+        }
         progress(`Rolling back ${name} to revision ${result.toRevision}${result.release ? ` (${result.release})` : ''}`);
         const rollout = await followRollout(client, namespace, name, { timeoutMs: options.rolloutTimeoutMs, signal: options.signal, onProgress: (p) => progress(`${p.deployment}: ${p.message}`, p) });
         return { deployment: name, result, rollout };

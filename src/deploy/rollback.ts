@@ -23,6 +23,8 @@ export interface RollbackResult {
   /** The release the restored template carries (its conveyor.dev/release annotation), when it has one. */
   release?: string;
   images: string[];
+  /** Set when nothing was changed because the Deployment no longer runs the release to roll back from. */
+  unchanged?: string;
 }
 
 /**
@@ -42,12 +44,21 @@ export function rollbackTarget(deployment: Deployment, replicaSets: ReplicaSet[]
   return { revision: chosen.metadata!.annotations![REVISION_ANNOTATION], replicaSet: chosen, template };
 }
 
-export async function rollbackDeployment(client: KubeClient, namespace: string, name: string, toRevision?: string): Promise<RollbackResult> {
+/**
+ * @param fromRelease roll back only while the Deployment runs this release (its conveyor.dev/release): an
+ *   automatic rollback must not undo a deploy that came after it, nor one that never happened.
+ */
+export async function rollbackDeployment(client: KubeClient, namespace: string, name: string, toRevision?: string, fromRelease?: string): Promise<RollbackResult> {
   const where = { context: client.context, action: `roll back Deployment/${name}` };
   try {
     const path = `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/deployments/${encodeURIComponent(name)}`;
     const deployment = await client.getOptional<Deployment>(path);
     if (!deployment) throw new DeployError('not-found', `Deployment "${name}" does not exist in namespace "${namespace}" (context "${client.context}").`);
+    const running = deployment.metadata?.annotations?.[ANNOTATION_RELEASE];
+    if (fromRelease !== undefined && running !== fromRelease) {
+      const revision = deployment.metadata?.annotations?.[REVISION_ANNOTATION] ?? '';
+      return { deployment: name, namespace, toRevision: revision, ...(running ? { release: running } : {}), images: [], unchanged: `${name} runs ${running ?? 'no Conveyor release'}, not ${fromRelease}: left as it is` };
+    }
     const target = rollbackTarget(deployment, await ownedReplicaSets(client, deployment), toRevision);
     if (!target) {
       throw new DeployError('not-found', toRevision ? `Deployment "${name}" has no revision ${toRevision} to roll back to.` : `Deployment "${name}" has no earlier revision to roll back to.`);

@@ -2,7 +2,8 @@
 // Create Release and Deploy Release to…, and the monitor's uptime probe and error issues for verification.
 // Used by `conveyor ship` and by the editor's Ship, so both run exactly the same belt.
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { deployRelease, DeployResult, rollBack } from '../../deploy/deployFlow';
+import type { deployRelease, rollBack } from '../../deploy/deployFlow';
+import type { DeployPlan } from '../../deploy/deployPlan';
 import type { KubeConfigSource } from '../../deploy/kubeConfig';
 import type { FolderStatus } from '../../folderStatus';
 import type { ErrorIssue } from '../../monitor/errors/errorModel';
@@ -48,7 +49,8 @@ export interface EngineStationOptions {
 
 export function engineStations(options: EngineStationOptions): BeltStations {
   const { status, engines } = options;
-  const deploys = new Map<string, DeployResult>();
+  /** Each environment's dry-run plan, known before anything is applied: what a rollback must undo. */
+  const plans = new Map<string, DeployPlan>();
   return {
     async pipeline(signal) {
       const run = await engines.runPipeline(signal);
@@ -82,16 +84,17 @@ export function engineStations(options: EngineStationOptions): BeltStations {
     async deploy(step, release, signal) {
       // The belt asks before a promotion itself; the deploy engine must not ask again.
       const environment = { ...step.environment, confirm: false, autoRollback: false };
+      plans.delete(step.environment.name);
       const result = await engines.deployRelease({
         folder: status.folder,
         environment,
         release,
         kubeconfig: options.kubeconfig,
         signal,
+        onPlanned: (plan) => plans.set(step.environment.name, plan),
         rolloutTimeoutMs: options.rolloutTimeoutMs,
         onProgress: (p) => options.onDeployProgress?.(step.environment.name, p.message),
       });
-      deploys.set(step.environment.name, result);
       return {
         ok: result.ok,
         summary: result.ok
@@ -104,16 +107,19 @@ export function engineStations(options: EngineStationOptions): BeltStations {
       return verifyEnvironment(step.verify, release, since, { probe: (check, s) => engines.probe(check, { signal: s }), issues: options.errorIssues }, signal);
     },
 
-    async rollback(step) {
-      const result = deploys.get(step.environment.name);
-      const updated = result?.plan.objects.filter((o) => o.ref.kind === 'Deployment' && o.action === 'update').map((o) => o.ref.name) ?? [];
-      const created = result?.plan.objects.filter((o) => o.ref.kind === 'Deployment' && o.action === 'create').map((o) => o.ref.name) ?? [];
+    async rollback(step, release) {
+      const plan = plans.get(step.environment.name);
+      const updated = plan?.objects.filter((o) => o.ref.kind === 'Deployment' && o.action === 'update').map((o) => o.ref.name) ?? [];
+      const created = plan?.objects.filter((o) => o.ref.kind === 'Deployment' && o.action === 'create').map((o) => o.ref.name) ?? [];
       if (updated.length === 0) {
         return { ok: false, summary: created.length > 0 ? `no earlier release of ${created.join(', ')} in ${step.environment.name} to go back to` : 'nothing was applied' };
       }
-      const outcomes = await engines.rollBack({ environment: step.environment, kubeconfig: options.kubeconfig, deployments: updated, rolloutTimeoutMs: options.rolloutTimeoutMs });
+      // Only what still runs the new release goes back: a deploy stopped before its apply changed nothing.
+      const outcomes = await engines.rollBack({ environment: step.environment, kubeconfig: options.kubeconfig, deployments: updated, fromRelease: release.version, rolloutTimeoutMs: options.rolloutTimeoutMs });
       const failed = outcomes.filter((o) => o.error || (o.rollout && o.rollout.status !== 'complete'));
-      const releases = [...new Set(outcomes.map((o) => o.result?.release).filter(Boolean))];
+      const unchanged = outcomes.filter((o) => o.result?.unchanged);
+      if (failed.length === 0 && unchanged.length === outcomes.length) return { ok: true, summary: `nothing to undo: ${unchanged.map((o) => o.result!.unchanged).join('; ')}` };
+      const releases = [...new Set(outcomes.filter((o) => !o.result?.unchanged).map((o) => o.result?.release).filter(Boolean))];
       return failed.length > 0
         ? { ok: false, summary: `rollback failed for ${failed.map((o) => `${o.deployment}: ${o.error ?? o.rollout?.message}`).join('; ')}` }
         : { ok: true, summary: `${updated.join(', ')} back to ${releases.join(', ') || 'the previous revision'}` };
