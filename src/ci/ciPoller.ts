@@ -37,6 +37,7 @@ export class CiPoller {
   private timer: unknown;
   private visible = false;
   private watchedRun: string | undefined;
+  private followingPush = false;
   private failures = 0;
   private retryAfterMs: number | undefined;
   private refreshing: Promise<void> | undefined;
@@ -65,6 +66,13 @@ export class CiPoller {
     this.schedule();
   }
 
+  /** Keep asking, view hidden or not, while a pushed commit's runs are awaited (see PushedCommits). */
+  setFollowingPush(following: boolean): void {
+    if (following === this.followingPush) return;
+    this.followingPush = following;
+    this.schedule();
+  }
+
   refresh(): Promise<void> {
     this.refreshing ??= this.fetchAll().finally(() => {
       this.refreshing = undefined;
@@ -85,7 +93,7 @@ export class CiPoller {
     const watched = this.watchedRun ? runs.find((r) => r.id === this.watchedRun) : undefined;
     const delay = nextPollDelay({
       visible: this.visible,
-      watchingActiveRun: watched ? isActive(watched.state) : false,
+      watchingActiveRun: (watched ? isActive(watched.state) : false) || this.followingPush,
       anyActiveRun: runs.some((r) => isActive(r.state)) || (this.state.jenkins?.queue.length ?? 0) > 0,
       budget: this.source.github?.rateBudget(),
       retryAfterMs: this.retryAfterMs,

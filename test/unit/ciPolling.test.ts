@@ -3,6 +3,7 @@ import type { CiJob, CiRun, Conditional } from '../../src/ci/ciModel';
 import { CiPoller } from '../../src/ci/ciPoller';
 import type { GitHubSource } from '../../src/ci/ciPoller';
 import { VirtualClock } from '../support/virtualClock';
+import { PushedCommits } from '../../src/ci/pushedCommits';
 import { ACTIVE_POLL_MS, IDLE_POLL_MS, nextPollDelay } from '../../src/ci/ciPolling';
 import { headCi } from '../../src/ci/ciStatus';
 
@@ -78,6 +79,47 @@ describe('remote CI polling (unit)', () => {
     await clock.advance(10 * 60_000);
     assert.deepEqual(github.calls, []);
     poller.dispose();
+  });
+
+  it('follows a pushed commit with the view hidden: announces each of its runs once when it finishes, then stops asking', async () => {
+    const clock = new VirtualClock();
+    let runs = [run('7', 'queued')];
+    const github = source(() => runs);
+    const pushed = new PushedCommits();
+    const announced: string[] = [];
+    const poller = new CiPoller({ github, branch: 'main' }, (state) => {
+      announced.push(...pushed.finished(state.github?.runs ?? [], clock.now()).map((r) => `${r.id} ${r.state}`));
+      if (!pushed.following) poller.setFollowingPush(false);
+    }, clock);
+    // As CiService does on a push: follow, and look at once.
+    pushed.follow('abc', clock.now());
+    poller.setFollowingPush(true);
+    void poller.refresh();
+    await clock.advance(1);
+    assert.deepEqual(github.calls, ['runs', 'jobs 7'], 'hidden, but the pushed commit is followed');
+    runs = [run('7', 'running'), run('8', 'running', { name: 'Lint' })];
+    await clock.advance(20_000);
+    assert.deepEqual(announced, []);
+    runs = [run('7', 'failed'), run('8', 'running', { name: 'Lint' })];
+    await clock.advance(10_000);
+    assert.deepEqual(announced, ['7 failed']);
+    runs = [run('7', 'failed'), run('8', 'passed', { name: 'Lint' })];
+    await clock.advance(10_000);
+    assert.deepEqual(announced, ['7 failed', '8 passed'], 'each run once');
+    assert.equal(pushed.following, false);
+    github.calls.length = 0;
+    await clock.advance(10 * 60_000);
+    assert.deepEqual(github.calls, [], 'every run finished: no more requests while hidden');
+    poller.dispose();
+  });
+
+  it('stops following a pushed commit whose CI never finishes after an hour', () => {
+    const pushed = new PushedCommits();
+    pushed.follow('abc', 0);
+    assert.deepEqual(pushed.finished([run('1', 'running')], 30 * 60_000), []);
+    assert.equal(pushed.following, true);
+    pushed.finished([run('1', 'running')], 61 * 60_000);
+    assert.equal(pushed.following, false);
   });
 
   it('backs off after an error and shows it, keeping the last runs', async () => {

@@ -19,6 +19,16 @@ function element<K extends keyof HTMLElementTagNameMap>(tag: K, className: strin
 }
 
 function render(title: string, canCreate: boolean): void {
+  // A board refresh (the file changed, a move was written) can arrive while someone types a new item:
+  // what they typed, and where, survives the redraw.
+  const drafts = new Map<string, string>();
+  let focused: string | undefined;
+  for (const field of Array.from(root.querySelectorAll<HTMLElement & { value: string }>('.column .create-title'))) {
+    const column = field.closest<HTMLElement>('.column')?.dataset.column;
+    if (!column) continue;
+    if (field.value) drafts.set(column, field.value);
+    if (field.matches(':focus-within')) focused = column;
+  }
   root.replaceChildren();
   root.setAttribute('aria-label', title);
   for (const column of columns) {
@@ -36,7 +46,7 @@ function render(title: string, canCreate: boolean): void {
     list.setAttribute('role', 'list');
     for (const card of inColumn) list.append(cardElement(card));
     section.append(list);
-    if (canCreate) section.append(createButton(column.id));
+    if (canCreate) section.append(createButton(column.id, drafts.get(column.id)));
     section.addEventListener('dragover', (event) => {
       event.preventDefault();
       section.classList.add('drop-target');
@@ -50,6 +60,7 @@ function render(title: string, canCreate: boolean): void {
     });
     root.append(section);
   }
+  if (focused) root.querySelector<HTMLElement>(`.column[data-column="${focused}"] .create-title`)?.focus();
 }
 
 function cardElement(card: KanbanCard): HTMLLIElement {
@@ -134,11 +145,12 @@ root.addEventListener('keydown', (event) => {
 });
 
 /** A vscode-textfield at the foot of a column: type a title, Enter creates the item in that column. */
-function createButton(column: KanbanColumn): HTMLElement {
+function createButton(column: KanbanColumn, draft = ''): HTMLElement {
   const form = element('form', 'create');
   const input = document.createElement('vscode-textfield') as HTMLElement & { value: string; placeholder: string };
   input.className = 'create-title';
   input.placeholder = 'New item…';
+  input.value = draft;
   input.setAttribute('aria-label', `New item in ${columns.find((c) => c.id === column)?.label ?? column}`);
   input.addEventListener('keydown', (event) => {
     if (event.key !== 'Enter') return;

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import * as vscode from 'vscode';
 import type { FolderStatus } from '../../folderStatus';
 import { githubApiUrl, githubToken, signInToGitHub } from '../../ui/githubAuth';
@@ -6,6 +8,8 @@ import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type * as Engine from '../ciEngine';
 import type { CiPoller, GitHubSource, JenkinsSource } from '../ciPoller';
 import { headCi } from '../ciStatus';
+import type { CiRun } from '../ciModel';
+import { PushedCommits } from '../pushedCommits';
 import type { HeadCi } from '../ciStatus';
 import type { CiViewState } from './ciNodes';
 
@@ -21,7 +25,12 @@ interface FolderCi {
   poller: CiPoller;
   github?: { client: InstanceType<typeof Engine.GitHubActionsClient>; owner: string; repo: string };
   jenkins?: { client: InstanceType<typeof Engine.JenkinsClient> };
+  /** Commits pushed from this window whose runs are awaited, and the watcher of the remote refs that tells of a push. */
+  pushed: PushedCommits;
+  refsWatcher?: vscode.Disposable;
 }
+
+const run = promisify(execFile);
 
 /**
  * Remote CI per folder: builds the clients (GitHub through VS Code's GitHub sign-in or a stored token,
@@ -94,7 +103,7 @@ export class CiService implements vscode.Disposable {
   }
 
   private async rebuild(): Promise<void> {
-    for (const entry of this.folders.values()) entry.poller.dispose();
+    for (const entry of this.folders.values()) disposeEntry(entry);
     this.folders.clear();
     await this.sync();
   }
@@ -107,7 +116,7 @@ export class CiService implements vscode.Disposable {
       const key = JSON.stringify([status.ci.githubRepository, status.ci.jenkinsUrl, status.config.config.ci?.jenkins?.jobs, status.git.branch, githubApiUrl(status)]);
       const known = this.folders.get(status.folder);
       if (known?.key === key) continue;
-      known?.poller.dispose();
+      if (known) disposeEntry(known);
       this.folders.delete(status.folder);
       if (!vscode.workspace.isTrusted || (!usesActions(status) && !status.ci.jenkinsUrl)) continue;
       try {
@@ -118,7 +127,7 @@ export class CiService implements vscode.Disposable {
     }
     for (const [folder, entry] of this.folders) {
       if (!live.has(folder)) {
-        entry.poller.dispose();
+        disposeEntry(entry);
         this.folders.delete(folder);
       }
     }
@@ -144,11 +153,56 @@ export class CiService implements vscode.Disposable {
       builds: (name, limit) => jenkins.client.builds(name, limit),
       queue: async () => (await jenkins.client.queue()).map((item) => ({ name: item.name, why: item.why })),
     };
-    const poller = new engine.CiPoller({ github: githubSource, jenkins: jenkinsSource, jenkinsJobs: status.config.config.ci?.jenkins?.jobs, branch: status.git.branch }, () => this.changed.fire(status.folder));
+    const pushed = new PushedCommits();
+    const poller = new engine.CiPoller({ github: githubSource, jenkins: jenkinsSource, jenkinsJobs: status.config.config.ci?.jenkins?.jobs, branch: status.git.branch }, () => {
+      this.announcePushed(status.folder);
+      this.changed.fire(status.folder);
+    });
     poller.setVisible(this.visible);
     // One look at startup, so the status bar knows HEAD's state; after that, only while shown or followed.
     void poller.refresh();
-    return { key, poller, github, jenkins };
+    // A push moves a remote-tracking ref: then the pushed commit's runs are followed until they finish.
+    let refsWatcher: vscode.Disposable | undefined;
+    if (status.git.gitDir) {
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(status.git.gitDir), '{refs/remotes/**,packed-refs}'));
+      const check = () => void this.followPush(status.folder);
+      refsWatcher = vscode.Disposable.from(watcher, watcher.onDidChange(check), watcher.onDidCreate(check));
+    }
+    return { key, poller, github, jenkins, pushed, refsWatcher };
+  }
+
+  /** HEAD is what its upstream points at now: it was just pushed, so its CI runs are followed. */
+  private async followPush(folder: string): Promise<void> {
+    const entry = this.folders.get(folder);
+    if (!entry) return;
+    const shas = await run('git', ['rev-parse', 'HEAD', '@{upstream}'], { cwd: folder }).then(
+      ({ stdout }) => stdout.trim().split('\n'),
+      () => [],
+    );
+    if (shas.length !== 2 || shas[0] !== shas[1] || entry.pushed.isFollowed(shas[0])) return;
+    entry.pushed.follow(shas[0], Date.now());
+    this.log.info(`CI: following the runs of ${shas[0].slice(0, 7)}, just pushed`);
+    entry.poller.setFollowingPush(true);
+    void entry.poller.refresh();
+  }
+
+  private announcePushed(folder: string): void {
+    const entry = this.folders.get(folder);
+    if (!entry?.pushed.following) return;
+    const state = entry.poller.state;
+    const runs: CiRun[] = [...(state.github?.runs ?? []), ...[...(state.jenkins?.builds.values() ?? [])].flat()];
+    for (const finished of entry.pushed.finished(runs, Date.now())) void this.announce(finished);
+    if (!entry.pushed.following) entry.poller.setFollowingPush(false);
+  }
+
+  private async announce(ciRun: CiRun): Promise<void> {
+    const what = `${ciRun.name} #${ciRun.number} for ${ciRun.commit?.slice(0, 7) ?? 'your push'}`;
+    const open = 'Open';
+    const answer =
+      ciRun.state === 'passed'
+        ? await vscode.window.showInformationMessage(`CI passed: ${what}.`, open)
+        : await vscode.window.showErrorMessage(`CI ${ciRun.state === 'cancelled' ? 'was cancelled' : 'failed'}: ${what}.`, open);
+    if (answer === open) await vscode.env.openExternal(vscode.Uri.parse(ciRun.url));
   }
 
   private async jenkinsAuth(url: string): Promise<{ user?: string; apiToken?: string } | undefined> {
@@ -161,9 +215,14 @@ export class CiService implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const entry of this.folders.values()) entry.poller.dispose();
+    for (const entry of this.folders.values()) disposeEntry(entry);
     vscode.Disposable.from(...this.disposables).dispose();
   }
+}
+
+function disposeEntry(entry: FolderCi): void {
+  entry.poller.dispose();
+  entry.refsWatcher?.dispose();
 }
 
 /** Actions runs are asked for only where the folder has workflows or conveyor.yml names the repository. */
