@@ -2,6 +2,7 @@
 // Create Release and Deploy Release to…, and the monitor's uptime probe and error issues for verification.
 // Used by `conveyor ship` and by the editor's Ship, so both run exactly the same belt.
 import type { KubeConfig } from '@kubernetes/client-node';
+import type Docker from 'dockerode';
 import type { deployRelease, rollBack } from '../../deploy/deployFlow';
 import type { DeployPlan } from '../../deploy/deployPlan';
 import type { KubeConfigSource } from '../../deploy/kubeConfig';
@@ -39,6 +40,8 @@ export interface EngineStationOptions {
   /** Error issues for verification; without it the belt verifies uptime only and says so. */
   errorIssues?: () => Promise<ErrorIssue[]>;
   credentials?: (host: string) => Promise<RegistryCredentials | undefined>;
+  /** The Docker engine to build with (the editor's conveyor.release.dockerHost); default: DOCKER_HOST. */
+  docker?: () => Docker;
   /** Push the release commit and tag to origin (CI, where the clone is thrown away). */
   pushGit?: boolean;
   confirmPromotion: (step: DeliveryStep, version: string, verified: EnvironmentOutcome[]) => Promise<boolean>;
@@ -73,7 +76,7 @@ export function engineStations(options: EngineStationOptions): BeltStations {
       const problem = engines.gateProblem(plan);
       if (problem) throw problem;
       if (!plan.image) throw new Error(`${status.name} has no image (no Dockerfile or image in conveyor.yml): the belt deploys images by digest`);
-      const record = await engines.executeRelease(plan, { credentials: await options.credentials?.(plan.image.host), pushGit: options.pushGit, signal, onProgress: options.onReleaseProgress });
+      const record = await engines.executeRelease(plan, { credentials: await options.credentials?.(plan.image.host), docker: options.docker?.(), pushGit: options.pushGit, signal, onProgress: options.onReleaseProgress });
       if (!record.image) throw new Error(`release ${record.tag} recorded no image digest`);
       return {
         release: { version: record.tag, commit: record.commit, image: record.image.repository, digest: record.image.digest },
