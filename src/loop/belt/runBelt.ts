@@ -74,6 +74,7 @@ export async function runBelt(options: BeltOptions): Promise<BeltRun> {
     if (signal.aborted) throw new Stopped();
     const record: StationRecord = { station: name, ...(environment ? { environment } : {}), startedAt: now().toISOString(), result: 'running', summary: '' };
     run.stations.push(record);
+    run.message = doing(name, run.release?.version, environment);
     changed();
     try {
       const value = await work();
@@ -153,6 +154,7 @@ export async function runBelt(options: BeltOptions): Promise<BeltRun> {
     // The rollback runs even after a stop: it is what makes the stop leave nothing half-applied.
     const record: StationRecord = { station: 'rollback', environment: step.environment.name, startedAt: now().toISOString(), result: 'running', summary: '' };
     run.stations.push(record);
+    run.message = doing('rollback', release?.version, step.environment.name);
     changed();
     try {
       const result = await options.stations.rollback(step, release!);
@@ -169,6 +171,24 @@ export async function runBelt(options: BeltOptions): Promise<BeltRun> {
     record.finishedAt = now().toISOString();
     if (state !== 'rolled-back' && outcome.state === 'rolled-back') outcome.state = state;
     changed();
+  }
+}
+
+/** What the belt is doing now, for the view and the status bar's tooltip while it runs. */
+function doing(station: StationName, version = 'the release', environment = ''): string {
+  switch (station) {
+    case 'pipeline':
+      return 'Running the pipeline';
+    case 'release':
+      return 'Releasing the next version';
+    case 'deploy':
+      return `Deploying ${version} to ${environment}`;
+    case 'verify':
+      return `Verifying ${version} in ${environment}`;
+    case 'promote':
+      return `Waiting for the promotion of ${version} to ${environment}`;
+    case 'rollback':
+      return `Rolling ${environment} back`;
   }
 }
 

@@ -64,7 +64,10 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await input.waitFor({ timeout: 10_000 });
   await input.fill(`>${title}`);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10_000 });
-  await page.keyboard.press('Enter');
+  // The palette may rank a longer title first ("Conveyor: Stop Ship" for "Conveyor: Ship"): take the exact one.
+  const exact = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
+  if ((await exact.count()) > 0) await exact.first().click();
+  else await page.keyboard.press('Enter');
 }
 
 export function statusBarItem(page: Page, id: string): Locator {
