@@ -193,12 +193,12 @@ describe('the Ship view rows and the status bar text (unit)', () => {
     assert.deepEqual(rows.map((n) => n.label), ['v1.5.0 · running', 'History']);
     assert.deepEqual(rows[0].children?.map((n) => [n.label, n.icon]), [
       ['Verifying v1.5.0 in staging', 'info'],
+      ['staging', 'cloud'],
+      ['production', 'cloud'],
       ['pipeline', 'pass:testing.iconPassed'],
       ['release', 'pass:testing.iconPassed'],
       ['deploy staging', 'pass:testing.iconPassed'],
       ['verify staging', 'sync~spin'],
-      ['staging', 'cloud'],
-      ['production', 'cloud'],
     ]);
     const older = rows[1].children?.[0];
     assert.equal(older?.label, 'v1.5.0 · rolled-back');

@@ -96,7 +96,8 @@ function runNode(folder: string, run: BeltRun, now: number, expanded: boolean): 
     icon: RESULT_ICON[run.result],
     contextValue: run.result === 'running' ? 'conveyor.belt.running' : 'conveyor.belt.run',
     expanded,
-    children: [{ id: `${folder}/belt/${run.id}/message`, label: run.message, icon: 'info', tooltip: run.message }, ...stations, ...environments],
+    // Where each environment stands matters most, so it comes before the stations that got it there.
+    children: [{ id: `${folder}/belt/${run.id}/message`, label: run.message, icon: 'info', tooltip: run.message }, ...environments, ...stations],
   };
 }
 
