@@ -1,6 +1,6 @@
 // `conveyor deploy <environment>`: the same engine as the extension's Deploy Release, with progress lines
 // for terminals and CI logs. Exit codes: 0 rolled out, 1 failed (reasons printed), 2 usage problems.
-import { createInterface } from 'node:readline/promises';
+import { askOnTerminal } from '../core/askOnTerminal';
 import { describeFolder } from '../folderStatus';
 import { listReleaseRecords } from '../release/gitRelease';
 import { isDeployError } from './deployError';
@@ -94,13 +94,4 @@ function progressPrinter(write: (text: string) => void): (p: DeployProgress) => 
 
 function errorJson(error: DeployError): { ok: false; error: { kind: string; message: string; details: object } } {
   return { ok: false, error: { kind: error.kind, message: error.message, details: error.details } };
-}
-
-async function askOnTerminal(question: string): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    return await rl.question(question);
-  } finally {
-    rl.close();
-  }
 }

@@ -3,9 +3,9 @@
 // an environment that asks while no one can answer), 1 failed or rolled back, 2 usage, 130 stopped.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import { formatProblem } from '../core/config/configProblem';
 import { loadKubeConfig } from '../deploy/kubeConfig';
+import { askOnTerminal } from '../core/askOnTerminal';
 import { describeFolder } from '../folderStatus';
 import { ErrorReceiver, generatePublicKey } from '../monitor/errors/errorReceiver';
 import type { ErrorIssue } from '../monitor/errors/errorModel';
@@ -170,13 +170,4 @@ function stationPrinter(write: (text: string) => void): (run: BeltRun) => void {
 
 function verdictLine(run: BeltRun): string {
   return `${run.result === 'shipped' || run.result === 'waiting' ? '✓' : run.result === 'stopped' ? '■' : '✗'} ${run.message}`;
-}
-
-async function askOnTerminal(question: string): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    return await rl.question(question);
-  } finally {
-    rl.close();
-  }
 }

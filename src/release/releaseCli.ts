@@ -1,7 +1,7 @@
 // `conveyor release`: plan, confirm on a terminal, cut the release; `conveyor release list`: the releases
 // with their registry check. Same core as the extension's Create Release.
 import * as path from 'node:path';
-import { createInterface } from 'node:readline/promises';
+import { confirmOnTerminal } from '../core/askOnTerminal';
 import { describeFolder } from '../folderStatus';
 import { readReleaseCatalog } from './releaseCatalog';
 import { executeRelease } from './releaseFlow';
@@ -49,7 +49,7 @@ export async function releaseCommand(options: ReleaseCliOptions): Promise<number
     return 1;
   }
   if (options.dryRun) return 0;
-  if (options.tty && !options.yes && !(await confirm(`Release v${plan.version}? [y/N] `))) {
+  if (options.tty && !options.yes && !(await confirmOnTerminal(`Release v${plan.version}? [y/N] `))) {
     write('Nothing released.\n');
     return 1;
   }
@@ -130,15 +130,6 @@ function progressPrinter(write: (text: string) => void): (p: ReleaseProgress) =>
     if (p.message !== last) write(`• ${p.message}\n`);
     last = p.message;
   };
-}
-
-async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
-  }
 }
 
 function fail(error: unknown): number {

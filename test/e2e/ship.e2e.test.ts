@@ -9,7 +9,7 @@ import { ensureBaseImage, startDockerEngine, startRegistry } from '../../scripts
 import type { DockerEngine, LocalRegistry } from '../../scripts/docker/dockerHost';
 import { api } from '../../scripts/kube/api';
 import { useKubeCluster } from '../support/kubeCluster';
-import { sampleWorkspace } from '../support/sampleWorkspace';
+import { shipProject } from '../support/shipProject';
 import type { SampleWorkspace } from '../support/sampleWorkspace';
 import { useVsixHost } from './harness/vsixHost';
 import { openConveyorContainer, openWorkbench, runCommand, screenshot, statusBarItem, treeRows, viewPane } from './harness/workbench';
@@ -38,37 +38,7 @@ describe('Ship from the palette: release, staging verified, promotion prompt, au
     }
     await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
     const appPort = (app.address() as AddressInfo).port;
-    ws = sampleWorkspace(
-      {
-        'package.json': '{\n  "name": "shop",\n  "version": "0.1.0"\n}\n',
-        Dockerfile: 'FROM conveyor-base:busybox\nCOPY src /app\n',
-        'src/app.js': 'console.log("shop");\n',
-        'k8s/app.yaml': `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: shop}\nspec:\n  replicas: 1\n  progressDeadlineSeconds: 8\n  selector: {matchLabels: {app: shop}}\n  template:\n    metadata: {labels: {app: shop}}\n    spec:\n      containers:\n        - {name: shop, image: "${registry.host}/shop:latest"}\n`,
-        'conveyor.yml': [
-          'version: 1',
-          'pipeline:',
-          '  security: false',
-          '  stages:',
-          '    - { name: test, run: "true" }',
-          'image:',
-          '  name: shop',
-          `  registry: ${registry.host}`,
-          'environments:',
-          '  staging: { context: conveyor-admin, namespace: ship-staging, manifests: k8s }',
-          '  production: { context: conveyor-admin, namespace: ship-production, manifests: k8s, confirm: true }',
-          'delivery:',
-          '  environments:',
-          '    - { name: staging, verify: { bake: 6, interval: 1 } }',
-          '    - { name: production, verify: { bake: 1, interval: 1 } }',
-          'uptime:',
-          `  - { name: shop-staging, url: "http://127.0.0.1:${appPort}/health", environment: staging }`,
-          '',
-        ].join('\n'),
-      },
-      { git: true, name: 'ship-shop' },
-    );
-    git('config', 'user.name', 'Ship Tester');
-    git('config', 'user.email', 'ship@conveyor.invalid');
+    ws = shipProject({ registryHost: registry.host, namespaces: { staging: 'ship-staging', production: 'ship-production' }, appPort, stagingBakeSeconds: 6, name: 'ship-shop' });
   });
 
   after(async () => {

@@ -23,7 +23,7 @@ import { ErrorReceiver } from '../../src/monitor/errors/errorReceiver';
 import { ErrorStore } from '../../src/monitor/errors/errorStore';
 import { pipelineStateDir } from '../../src/pipeline/run/runHistory';
 import { useKubeCluster } from '../support/kubeCluster';
-import { sampleWorkspace } from '../support/sampleWorkspace';
+import { shipProject } from '../support/shipProject';
 import type { SampleWorkspace } from '../support/sampleWorkspace';
 
 const run = promisify(execFile);
@@ -84,52 +84,7 @@ describe('the belt against real git, Docker, registry, Kubernetes and the Sentry
     receiver = new ErrorReceiver({ store, publicKey: RECEIVER_KEY, port: 0, notifyDelayMs: 10 });
     await receiver.start();
     receiverPort = receiver.port;
-    ws = sampleWorkspace(
-      {
-        'package.json': '{\n  "name": "shop",\n  "version": "0.1.0"\n}\n',
-        Dockerfile: 'FROM conveyor-base:busybox\nCOPY src /app\n',
-        'src/app.js': 'console.log("shop");\n',
-        'k8s/app.yaml': [
-          'apiVersion: apps/v1',
-          'kind: Deployment',
-          'metadata: {name: shop}',
-          'spec:',
-          '  replicas: 1',
-          '  progressDeadlineSeconds: 8',
-          '  selector: {matchLabels: {app: shop}}',
-          '  template:',
-          '    metadata: {labels: {app: shop}}',
-          '    spec:',
-          '      containers:',
-          `        - {name: shop, image: "${registry.host}/shop:latest"}`,
-          '',
-        ].join('\n'),
-        'conveyor.yml': [
-          'pipeline:',
-          '  security: false',
-          '  stages:',
-          '    - { name: test, run: "true" }',
-          'image:',
-          '  name: shop',
-          `  registry: ${registry.host}`,
-          'environments:',
-          '  staging: { context: conveyor-admin, namespace: shop-staging, manifests: k8s }',
-          '  production: { context: conveyor-admin, namespace: shop, manifests: k8s, confirm: true }',
-          'delivery:',
-          '  environments:',
-          '    - { name: staging, verify: { bake: 2, interval: 1 } }',
-          '    - { name: production, verify: { bake: 1, interval: 1 } }',
-          'uptime:',
-          `  - { name: shop-staging, url: "http://127.0.0.1:${appPort}/health", environment: staging }`,
-          'sentry:',
-          `  receiverPort: ${receiverPort}`,
-          '',
-        ].join('\n'),
-      },
-      { git: true, name: 'shop' },
-    );
-    git('config', 'user.name', 'Belt Tester');
-    git('config', 'user.email', 'belt@conveyor.invalid');
+    ws = shipProject({ registryHost: registry.host, namespaces: { staging: 'shop-staging', production: 'shop' }, appPort, stagingBakeSeconds: 2, receiverPort });
   });
 
   after(async () => {
