@@ -39,6 +39,11 @@ export function branchNameFor(item: { key: string; title: string; type?: string 
   return `${item.type ?? 'feat'}/${key}${slug ? `-${slug}` : ''}`;
 }
 
+/** The default branch of the repository at `folder` (see defaultBranch). */
+export function defaultBranchOf(folder: string): Promise<string> {
+  return defaultBranch(simpleGit({ baseDir: folder }));
+}
+
 /** The branch new work starts from: origin's HEAD, else main or master, else the current branch. */
 export async function defaultBranch(git: SimpleGit): Promise<string> {
   const originHead = await git.raw(['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD']).then((s) => s.trim(), () => '');

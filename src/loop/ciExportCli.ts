@@ -1,6 +1,5 @@
 // `conveyor ci export [folder] [--force]`: writes the workflow, the Jenkinsfile and the CLI (see ciExport.ts).
-import { simpleGit } from 'simple-git';
-import { defaultBranch } from '../code/startWork';
+import { defaultBranchOf } from '../code/startWork';
 import { describeFolder } from '../folderStatus';
 import { ciExport, writeCiExport } from './ciExport';
 
@@ -10,7 +9,7 @@ export async function exportCiCommand(folder: string, options: { force: boolean;
     process.stderr.write(`conveyor: ${status.name} is not in a git repository: CI runs on pushes\n`);
     return 2;
   }
-  const branch = await defaultBranch(simpleGit({ baseDir: status.git.root }));
+  const branch = await defaultBranchOf(status.git.root);
   const exported = ciExport({ status, defaultBranch: branch });
   const files = await writeCiExport(status.git.root, exported, options.cliBundle, options.force);
   for (const file of files.written) options.write(`wrote ${file}\n`);

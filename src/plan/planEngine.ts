@@ -1,5 +1,5 @@
 // Entry point of the separately bundled plan engine (dist/planEngine.js): Start Work's git operations load on
 // first use, not at activation.
-export { startWork, branchNameFor, StartWorkError } from '../code/startWork';
+export { startWork, branchNameFor, StartWorkError, defaultBranchOf } from '../code/startWork';
 export { LocalBoardProvider } from './localBoardProvider';
 export { readItemLinks } from '../code/itemLinks';

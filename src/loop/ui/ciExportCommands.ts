@@ -1,8 +1,7 @@
 import * as path from 'node:path';
-import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
-import { simpleGit } from 'simple-git';
-import { defaultBranch } from '../../code/startWork';
+import * as vscode from 'vscode';
+import { planEngine } from '../../plan/ui/boardService';
 import { pickFolder } from '../../ui/folderPicker';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import { ciExport, JENKINSFILE, VENDORED_CLI, WORKFLOW_FILE, writeCiExport } from '../ciExport';
@@ -17,7 +16,7 @@ export function registerCiExportCommands(model: WorkspaceModel, extensionPath: s
       return;
     }
     try {
-      const exported = ciExport({ status, defaultBranch: await defaultBranch(simpleGit({ baseDir: status.git.root })) });
+      const exported = ciExport({ status, defaultBranch: await planEngine().defaultBranchOf(status.git.root) });
       const existing = [WORKFLOW_FILE, JENKINSFILE].filter((file) => existsSync(path.join(status.git.root!, file)));
       let overwrite = false;
       if (existing.length > 0) {
