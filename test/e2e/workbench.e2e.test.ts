@@ -15,10 +15,11 @@ import { version } from '../../package.json';
 
 const VSIX = path.resolve(__dirname, '..', '..', `conveyor-${version}.vsix`);
 const PIPELINE_ITEM = 'conveyor-dev.conveyor.conveyor.pipeline';
-const VIEWS = ['Board', 'Pipeline', 'CI', 'Releases', 'Environments', 'Errors', 'Uptime', 'Goals'];
+const VIEWS = ['Board', 'Pipeline', 'Ship', 'CI', 'Releases', 'Environments', 'Errors', 'Uptime', 'Goals'];
 const WELCOME: Record<string, RegExp> = {
   Board: /Create a local board/,
   Pipeline: /Detect Pipeline/,
+  Ship: /Ship takes a change that passes the pipeline all the way/,
   CI: /GitHub Actions runs and Jenkins builds/,
   Releases: /tie a version to its git tag/,
   Environments: /Kubernetes environments/,

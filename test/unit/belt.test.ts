@@ -179,6 +179,7 @@ describe('the Ship view rows and the status bar text (unit)', () => {
   });
 
   it('shows the route before the first run, then the run with its stations and environments, older runs under History', () => {
+    assert.deepEqual(beltNodes('/w', { trusted: true, environments: [], runs: [] }), [], 'nowhere to ship: the welcome text shows');
     const empty = beltNodes('/w', { trusted: true, environments: ['staging', 'production'], runs: [] });
     assert.deepEqual(empty.map((n) => [n.label, n.description, n.command?.command]), [['Ship', 'pipeline → release → staging → production', 'conveyor.ship']]);
     const rolledBack: BeltRun = {

@@ -52,6 +52,8 @@ export function beltNodes(folder: string, state: BeltViewState): ViewNode[] {
   const rows: ViewNode[] = [];
   if (state.problem) rows.push({ id: `${folder}/belt/problem`, label: 'delivery in conveyor.yml', description: state.problem, icon: 'warning:list.warningForeground', tooltip: state.problem });
   const [latest, ...older] = state.runs;
+  // Nowhere to ship to and nothing shipped: the view's welcome text explains the belt instead.
+  if (!latest && state.environments.length === 0) return rows;
   if (!latest) {
     rows.push({
       id: `${folder}/belt/route`,
