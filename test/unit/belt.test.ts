@@ -80,6 +80,16 @@ describe('the belt: order, promotion and rollback (unit)', () => {
     assert.equal(beltExitCode(run), 130);
   });
 
+  it('rolls staging back when stopped during its verification, and says it was stopped', async () => {
+    const stop = new AbortController();
+    const { stations: s, calls } = stations({
+      verify: () => (stop.abort(), Promise.resolve({ ok: false, summary: 'verification stopped', probes: 1, newErrors: 0, failure: { kind: 'stopped', message: 'verification stopped' } })),
+    });
+    const run = await runBelt({ folder: '/w', steps: steps(), stations: s, signal: stop.signal });
+    assert.deepEqual(calls, ['pipeline', 'release', 'deploy staging', 'verify*', 'rollback staging']);
+    assert.deepEqual([run.result, run.environments.map((e) => e.state)], ['stopped', ['stopped', 'stopped']]);
+  });
+
   it('leaves production untouched when the promotion is declined, and stops after --to', async () => {
     const no = stations({ confirmPromotion: () => Promise.resolve(false) });
     const declined = await runBelt({ folder: '/w', steps: steps(), stations: no.stations });

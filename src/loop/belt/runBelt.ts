@@ -131,6 +131,11 @@ export async function runBelt(options: BeltOptions): Promise<BeltRun> {
       outcome.state = 'verifying';
       const verdict = await station('verify', step.environment.name, () => options.stations.verify(step, release!, since, signal), (v) => ({ ok: v.ok, text: v.summary }));
       outcome.verdict = verdict;
+      if (signal.aborted) {
+        // Stopped while watching: the unverified release does not stay either.
+        await rollBack(step, 'stopped');
+        throw new Stopped();
+      }
       if (!verdict.ok) {
         await rollBack(step, 'rolled-back');
         return finish('rolled-back', `${release.version} failed verification in ${step.environment.name} and was rolled back: ${verdict.failure?.message ?? verdict.summary}.`);
@@ -149,6 +154,7 @@ export async function runBelt(options: BeltOptions): Promise<BeltRun> {
     return finish('failed', messageOf(error));
   }
 
+  /** `stopped` leaves the environment marked as left as it was; otherwise it is rolled back (or failed, if the rollback did). */
   async function rollBack(step: DeliveryStep, state: 'rolled-back' | 'failed' | 'stopped'): Promise<void> {
     const outcome = run.environments.find((e) => e.name === step.environment.name)!;
     // The rollback runs even after a stop: it is what makes the stop leave nothing half-applied.
@@ -169,7 +175,6 @@ export async function runBelt(options: BeltOptions): Promise<BeltRun> {
       outcome.state = 'failed';
     }
     record.finishedAt = now().toISOString();
-    if (state !== 'rolled-back' && outcome.state === 'rolled-back') outcome.state = state;
     changed();
   }
 }
