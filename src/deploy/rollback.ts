@@ -52,7 +52,7 @@ export async function rollbackDeployment(client: KubeClient, namespace: string, 
   const where = { context: client.context, action: `roll back Deployment/${name}` };
   try {
     const path = `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/deployments/${encodeURIComponent(name)}`;
-    const deployment = await client.getOptional<Deployment>(path);
+    const deployment = await observedDeployment(client, path);
     if (!deployment) throw new DeployError('not-found', `Deployment "${name}" does not exist in namespace "${namespace}" (context "${client.context}").`);
     const running = deployment.metadata?.annotations?.[ANNOTATION_RELEASE];
     if (fromRelease !== undefined && running !== fromRelease) {
@@ -82,3 +82,24 @@ export async function rollbackDeployment(client: KubeClient, namespace: string, 
     throw toDeployError(error, where);
   }
 }
+
+/** How long a rollback waits for the controller to take in the Deployment's last change. */
+const OBSERVE_TIMEOUT_MS = 30_000;
+
+/**
+ * The Deployment once its controller has observed its latest spec. Right after an apply (a deploy stopped at
+ * once), the revision annotation and the ReplicaSets still describe the revision before it, and "the
+ * previous revision" would be one too far back.
+ */
+async function observedDeployment(client: KubeClient, path: string): Promise<Deployment | undefined> {
+  const deadline = Date.now() + OBSERVE_TIMEOUT_MS;
+  for (;;) {
+    const deployment = await client.getOptional<Deployment>(path);
+    if (!deployment || (deployment.status?.observedGeneration ?? -1) >= (deployment.metadata?.generation ?? 0)) return deployment;
+    if (Date.now() > deadline) {
+      throw new DeployError('timeout', `Deployment "${deployment.metadata?.name}" has a change its controller has not taken in after ${OBSERVE_TIMEOUT_MS / 1000} s: roll back once it has (is kube-controller-manager running?).`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
