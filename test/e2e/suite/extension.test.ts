@@ -56,12 +56,12 @@ describe('Conveyor in the real extension host', () => {
     }
   });
 
-  it('contributes the eight views of the loop, each focusable and with a welcome text', async () => {
+  it('contributes the nine views of the loop, each focusable and with a welcome text', async () => {
     const contributes = (vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as {
       contributes: { views: Record<string, { id: string }[]>; viewsWelcome: { view: string }[] };
     }).contributes;
     const ids = contributes.views.conveyor.map((v) => v.id);
-    assert.deepEqual(ids, ['conveyor.board', 'conveyor.pipeline', 'conveyor.ci', 'conveyor.releases', 'conveyor.environments', 'conveyor.errors', 'conveyor.uptime', 'conveyor.goals']);
+    assert.deepEqual(ids, ['conveyor.board', 'conveyor.pipeline', 'conveyor.belt', 'conveyor.ci', 'conveyor.releases', 'conveyor.environments', 'conveyor.errors', 'conveyor.uptime', 'conveyor.goals']);
     for (const id of ids) {
       assert.ok(contributes.viewsWelcome.some((w) => w.view === id), `${id} has a welcome text`);
       await vscode.commands.executeCommand(`${id}.focus`);
