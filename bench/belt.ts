@@ -8,6 +8,7 @@ import { ensureBaseImage, startDockerEngine, startRegistry } from '../scripts/do
 import { api } from '../scripts/kube/api';
 import { startKubeCluster } from '../test/support/kubeCluster';
 import { sampleWorkspace } from '../test/support/sampleWorkspace';
+import { messageOf } from '../src/core/errors';
 
 const RUNS = 4;
 const CLI = path.resolve(__dirname, '..', 'dist', 'cli.js');
@@ -72,6 +73,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`bench/belt: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`bench/belt: ${messageOf(error)}`);
   process.exit(1);
 });

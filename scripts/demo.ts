@@ -12,6 +12,7 @@ import { startControlPlane } from './kube/cluster';
 import type { KubeControlPlane } from './kube/cluster';
 import { api } from './kube/api';
 import { version } from '../package.json';
+import { messageOf } from '../src/core/errors';
 
 const ROOT = path.resolve(__dirname, '..');
 const PORT = Number(process.env.CONVEYOR_DEMO_PORT ?? 8080);
@@ -80,6 +81,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`demo: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`demo: ${messageOf(error)}`);
   process.exit(1);
 });

@@ -12,6 +12,7 @@ import { GO_PACKAGES, kubeToolsProblem } from './kube/tools';
 import { installDebianPackages } from './setup/debian';
 import { ensureVscodeHost } from './vscode-host/setup';
 import { VSCODE_HOST_DEBIAN_PACKAGES } from './vscode-host/tools';
+import { messageOf } from '../src/core/errors';
 
 type Tool = 'docker' | 'kube' | 'chromium' | 'vscodeHost';
 
@@ -57,6 +58,6 @@ function main(phases: string[]): void {
 try {
   main(process.argv.slice(2));
 } catch (error) {
-  console.error(`[setup] failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`[setup] failed: ${messageOf(error)}`);
   process.exit(1);
 }

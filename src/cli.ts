@@ -7,6 +7,7 @@ import { folderStatusJson, folderStatusText } from './folderStatusText';
 import { pipelineRunCommand } from './pipeline/pipelineCli';
 import { releaseCommand, releaseListCommand } from './release/releaseCli';
 import { version } from '../package.json';
+import { messageOf } from './core/errors';
 
 const USAGE = `Usage: conveyor <command> [options]
 
@@ -186,7 +187,7 @@ export async function main(argv: string[], write: (text: string) => void = (t) =
       write(values.json ? `${JSON.stringify(state)}\n` : state.kind === 'conveyor' ? `pre-push hook installed at ${state.file}${kept}\n` : state.kind === 'other' ? `${state.file} is another tool's hook\n` : `no Conveyor pre-push hook in ${path.dirname(state.file)}\n`);
       return 0;
     } catch (error) {
-      process.stderr.write(`conveyor: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(`conveyor: ${messageOf(error)}\n`);
       return 1;
     }
   }
@@ -230,7 +231,7 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => (process.exitCode = code),
     (error: unknown) => {
-      process.stderr.write(`conveyor: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(`conveyor: ${messageOf(error)}\n`);
       process.exitCode = 1;
     },
   );

@@ -8,6 +8,7 @@ import { nextPollDelay } from './ciPolling';
 import type { CiViewState, JenkinsJobRow } from './ui/ciNodes';
 import { realClock } from '../core/clock';
 import type { Clock } from '../core/clock';
+import { messageOf } from '../core/errors';
 
 export interface GitHubSource {
   owner: string;
@@ -178,6 +179,3 @@ function leafJobs(jobs: JenkinsJobRow[]): JenkinsJobRow[] {
   return jobs.flatMap((j) => (j.kind === 'folder' ? leafJobs(j.children ?? []) : [j]));
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

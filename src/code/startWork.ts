@@ -2,6 +2,7 @@
 // tree is never lost: the caller chooses to carry the changes over or to stash them first.
 import { simpleGit } from 'simple-git';
 import type { SimpleGit } from 'simple-git';
+import { messageOf } from '../core/errors';
 
 export type DirtyTreeChoice = 'carry' | 'stash';
 
@@ -94,5 +95,5 @@ async function run<T>(work: () => Promise<T>, what: string): Promise<T> {
 }
 
 function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).trim().split('\n')[0];
+  return (messageOf(error)).trim().split('\n')[0];
 }

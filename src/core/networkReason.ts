@@ -1,3 +1,4 @@
+import { messageOf } from './errors';
 /** Why a fetch failed, in words: undici reports `TypeError: fetch failed` with the system error as its cause. */
 export function networkReason(error: unknown, extraReasons: Record<string, string> = {}): string {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
@@ -15,6 +16,6 @@ export function networkReason(error: unknown, extraReasons: Record<string, strin
   };
   if (reasons[code]) return reasons[code];
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) return `its TLS certificate is not trusted (${code})`;
-  const message = cause instanceof Error ? cause.message : String(cause);
+  const message = messageOf(cause);
   return code ? `${message} (${code})` : message;
 }

@@ -11,6 +11,7 @@ import { environmentsForContexts, findEnvironment } from './environments';
 import { loadKubeConfig } from './kubeConfig';
 import { selectRelease } from './releaseChoice';
 import { describePlan, describeResult } from './deployText';
+import { messageOf } from '../core/errors';
 
 export interface DeployCliOptions {
   folder: string;
@@ -78,11 +79,10 @@ export async function deployCommand(options: DeployCliOptions): Promise<number> 
     return result.ok ? 0 : 1;
   } catch (error) {
     if (options.json && isDeployError(error)) write(`${JSON.stringify(errorJson(error), null, 2)}\n`);
-    writeError(`conveyor: ${error instanceof Error ? error.message : String(error)}\n`);
+    writeError(`conveyor: ${messageOf(error)}\n`);
     return 1;
   }
 }
-
 
 function progressPrinter(write: (text: string) => void): (p: DeployProgress) => void {
   let last = '';

@@ -2,7 +2,8 @@
 // admission and validation are the cluster's own: the plan is what apply will do, not a local guess.
 import { KubeApiError, toDeployError } from './kubeClient';
 import type { KubeClient } from './kubeClient';
-import { describeRef, isRecord } from './kubeObject';
+import { describeRef } from './kubeObject';
+import { isRecord } from '../core/records';
 import type { KubeObject, ObjectRef } from './kubeObject';
 import { ANNOTATION_RELEASE, RELEASE_ANNOTATIONS } from './renderManifests';
 import type { ReleaseToDeploy, RenderedObject } from './renderManifests';

@@ -9,9 +9,11 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { networkReason } from '../core/networkReason';
 import { DeployError } from './deployError';
 import type { DeployErrorDetails } from './deployError';
-import { describeRef, isRecord, refOf } from './kubeObject';
+import { describeRef, refOf } from './kubeObject';
+import { isRecord } from '../core/records';
 import type { KubeObject, ObjectRef } from './kubeObject';
 import { parseForbidden } from './operate/kubeErrors';
+import { messageOf } from '../core/errors';
 
 export const FIELD_MANAGER = 'conveyor';
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -191,7 +193,7 @@ export function toDeployError(error: unknown, where: ErrorContext): DeployError 
     }
     return error;
   }
-  if (!(error instanceof KubeApiError)) return new DeployError('unreachable', `Could not ${where.action}: ${firstLine(error instanceof Error ? error.message : String(error))}.`);
+  if (!(error instanceof KubeApiError)) return new DeployError('unreachable', `Could not ${where.action}: ${firstLine(messageOf(error))}.`);
   const message = firstLine(error.body.message ?? `HTTP ${error.status}`);
   const details: DeployErrorDetails = { status: error.status };
   const location = where.file ? `${where.file}:${where.line ?? 1}: ` : '';

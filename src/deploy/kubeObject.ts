@@ -41,10 +41,6 @@ export function describeRef(ref: ObjectRef): string {
   return `${ref.kind}/${ref.name}`;
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 export interface Container {
   name?: string;
   image?: string;

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { isMap, isScalar, LineCounter, parseAllDocuments } from 'yaml';
 import { DeployError } from './deployError';
-import { isRecord } from './kubeObject';
+import { isRecord } from '../core/records';
 import type { Container, KubeObject, ObjectRef, PodSpec } from './kubeObject';
 
 export interface ReleaseToDeploy {

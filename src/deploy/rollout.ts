@@ -4,7 +4,7 @@
 import { DeployError } from './deployError';
 import { KubeApiError, toDeployError } from './kubeClient';
 import type { KubeClient, WatchEvent } from './kubeClient';
-import { isRecord } from './kubeObject';
+import { isRecord } from '../core/records';
 import type { ContainerStatus, Deployment, KubeList, Pod, ReplicaSet } from './kubeObject';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';

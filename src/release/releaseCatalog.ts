@@ -4,6 +4,7 @@ import { listReleaseRecords } from './gitRelease';
 import type { ReleaseRecord } from './releaseRecord';
 import type { ImageTarget } from './releasePlan';
 import type { RegistryClient } from './registry/registryClient';
+import { messageOf } from '../core/errors';
 
 export type RegistryCheck = 'verified' | 'mismatch' | 'missing' | 'unchecked' | 'no-image';
 
@@ -44,7 +45,7 @@ export async function readReleaseCatalog(folder: string, image: ImageTarget | un
       release.check = digest === undefined ? 'missing' : digest === recorded.digest ? 'verified' : 'mismatch';
       if (digest && digest !== recorded.digest) release.registryDigest = digest;
     } catch (error) {
-      registryError = error instanceof Error ? error.message : String(error);
+      registryError = messageOf(error);
     }
   }
   return { releases, registryError };

@@ -11,6 +11,7 @@ import type { ReleasePlan } from './releasePlan';
 import { readDockerCredentials } from './registry/dockerConfig';
 import { RegistryClient } from './registry/registryClient';
 import type { VersionBump } from './version/conventionalCommits';
+import { messageOf } from '../core/errors';
 
 export interface ReleaseCliOptions {
   folder: string;
@@ -133,7 +134,7 @@ function progressPrinter(write: (text: string) => void): (p: ReleaseProgress) =>
 }
 
 function fail(error: unknown): number {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   process.stderr.write(`conveyor: ${message}\n`);
   return error instanceof ReleaseError && error.kind === 'input' ? 2 : 1;
 }

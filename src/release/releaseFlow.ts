@@ -17,6 +17,7 @@ import type { RegistryCredentials } from './registry/credentials';
 import { RegistryClient } from './registry/registryClient';
 import { prependChangelog } from './version/changelog';
 import { writeProjectVersion } from './version/versionFile';
+import { messageOf } from '../core/errors';
 
 export type ReleaseStep = 'gate' | 'version' | 'build' | 'push' | 'verify' | 'tag' | 'publish';
 
@@ -168,9 +169,5 @@ async function pushWatchingRegistry(docker: Docker, registry: RegistryClient, re
   } finally {
     request.signal?.removeEventListener('abort', onOuterAbort);
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 

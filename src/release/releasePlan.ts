@@ -12,6 +12,7 @@ import { nextVersion } from './version/conventionalCommits';
 import type { VersionBump } from './version/conventionalCommits';
 import { readProjectVersion } from './version/versionFile';
 import type { ProjectVersion } from './version/versionFile';
+import { messageOf } from '../core/errors';
 
 export interface ReleasePlan {
   folder: string;
@@ -66,7 +67,7 @@ export async function planRelease(status: FolderStatus, request: { bump?: Versio
   try {
     next = nextVersion(currentVersion, commits, request.version ?? request.bump);
   } catch (error) {
-    throw new ReleaseError(error instanceof Error ? error.message : String(error), 'input');
+    throw new ReleaseError(messageOf(error), 'input');
   }
   const compareUrl = previousTag ? remoteCompareUrl(status.git.originUrl, previousTag, `v${next.version}`) : undefined;
   const ready = await new RunHistory(pipelineStateDir(folder, status.git)).isReady(tree.commit);

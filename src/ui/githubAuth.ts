@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { FolderStatus } from '../folderStatus';
+import { messageOf } from '../core/errors';
 
 /** Where a GitHub token entered by hand is kept (for hosts without VS Code's GitHub sign-in); shared by CI and the board. */
 export const GITHUB_TOKEN_SECRET = 'conveyor.ci.githubToken';
@@ -18,7 +19,7 @@ export async function signInToGitHub(secrets: vscode.SecretStorage, log: vscode.
   try {
     if (await vscode.authentication.getSession('github', [...scopes], { createIfNone: true })) return true;
   } catch (error) {
-    log?.warn(`GitHub sign-in is not available here: ${error instanceof Error ? error.message : String(error)}`);
+    log?.warn(`GitHub sign-in is not available here: ${messageOf(error)}`);
   }
   const token = await vscode.window.showInputBox({ title: 'GitHub token', prompt: `A personal access token with the ${[...new Set([...scopes, 'workflow'])].join(', ')} scopes (kept in SecretStorage)`, password: true, ignoreFocusOut: true });
   if (!token) return false;

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { CONFIG_FILE_NAME } from '../core/config/conveyorConfig';
 import { describeFolder } from '../folderStatus';
 import type { FolderStatus } from '../folderStatus';
+import { messageOf } from '../core/errors';
 
 /** Files whose change can change what Conveyor detects in a folder. */
 const WATCHED = `{${CONFIG_FILE_NAME},package.json,Makefile,GNUmakefile,makefile,Dockerfile,Containerfile,go.mod,pyproject.toml,pytest.ini,Jenkinsfile,.conveyor/**,.github/workflows/**,k8s/**,kubernetes/**,deploy/**,manifests/**,.k8s/**,.git/HEAD}`;
@@ -78,7 +79,7 @@ export class WorkspaceModel implements vscode.Disposable {
       this.statuses.set(folderPath, status);
       this.log.debug(`Described ${folderPath} in ${Math.round(performance.now() - started)} ms`);
     } catch (error) {
-      this.log.error(`Could not read ${folderPath}: ${error instanceof Error ? error.message : String(error)}`);
+      this.log.error(`Could not read ${folderPath}: ${messageOf(error)}`);
     }
   }
 

@@ -3,6 +3,7 @@
 // nobody promised; an entry that cannot be read is left out rather than invented.
 import type { CiRun, CiState } from '../ciModel';
 import { jobFullNameFromUrl } from './jenkinsUrls';
+import { isRecord } from '../../core/records';
 
 /** A job or folder (plain folder, multibranch project, organization folder) in the Jenkins tree. */
 export interface JenkinsJob {
@@ -233,6 +234,3 @@ export function readCrumb(body: unknown): { field: string; crumb: string } | und
   return undefined;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -8,6 +8,7 @@ import type { WorkspaceModel } from '../../ui/workspaceModel';
 import { CiLogDocuments } from './ciLogDocuments';
 import { ciEngine } from './ciService';
 import type { CiService } from './ciService';
+import { messageOf } from '../../core/errors';
 
 /** Where a CI view row points: parsed from its id (`<folder>/ci/github/run/<id>/job/<id>` …). */
 interface CiTarget {
@@ -22,7 +23,7 @@ interface CiTarget {
 export function registerCiCommands(model: WorkspaceModel, service: CiService, log: vscode.LogOutputChannel): vscode.Disposable {
   const logs = new CiLogDocuments();
   const fail = (what: string) => (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     log.error(`${what}: ${message}`);
     void vscode.window.showErrorMessage(`${what}: ${message}`);
   };
@@ -113,7 +114,7 @@ export function registerCiCommands(model: WorkspaceModel, service: CiService, lo
         open: () => {
           jenkins.client.followLog(jobFullName, buildNumber, (chunk) => writer.fire(chunk.replace(/\r?\n/g, '\r\n')), { signal: abort.signal }).then(
             () => !abort.signal.aborted && writer.fire('\r\n\x1b[2m[end of console]\x1b[0m\r\n'),
-            (error: unknown) => !abort.signal.aborted && writer.fire(`\r\n\x1b[31m${error instanceof Error ? error.message : String(error)}\x1b[0m\r\n`),
+            (error: unknown) => !abort.signal.aborted && writer.fire(`\r\n\x1b[31m${messageOf(error)}\x1b[0m\r\n`),
           );
         },
         close: () => {

@@ -12,6 +12,7 @@ import type { CiRun } from '../ciModel';
 import { PushedCommits } from '../pushedCommits';
 import type { HeadCi } from '../ciStatus';
 import type { CiViewState } from './ciNodes';
+import { messageOf } from '../../core/errors';
 
 const jenkinsSecret = (url: string) => `conveyor.ci.jenkins.${url}`;
 
@@ -122,7 +123,7 @@ export class CiService implements vscode.Disposable {
       try {
         this.folders.set(status.folder, await this.create(status, key));
       } catch (error) {
-        this.log.error(`${status.name}: CI unavailable: ${error instanceof Error ? error.message : String(error)}`);
+        this.log.error(`${status.name}: CI unavailable: ${messageOf(error)}`);
       }
     }
     for (const [folder, entry] of this.folders) {

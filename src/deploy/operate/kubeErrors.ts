@@ -2,6 +2,7 @@
 // act on. client-node reports failures in several shapes (ApiException with the Status body as text,
 // watch errors with `statusCode`, node-fetch FetchErrors with a system `code`); callers should not care.
 import { networkReason } from '../../core/networkReason';
+import { messageOf } from '../../core/errors';
 
 export type KubeErrorKind = 'unreachable' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'invalid' | 'timeout';
 
@@ -48,7 +49,7 @@ export function kubeErrorOf(error: unknown, doing: string, server?: string): Kub
   if (hasSystemCode(error)) {
     return new KubeOperationError('unreachable', sentence(doing, `the API server${at(server)} is unreachable (${networkReason(error)})`));
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   // Config problems (no current cluster, unreadable kubeconfig) and anything else client-node throws.
   return new KubeOperationError('invalid', sentence(doing, firstLine(message)));
 }

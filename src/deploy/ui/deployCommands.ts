@@ -6,6 +6,7 @@ import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type { EnvironmentDefinition } from '../environmentDefinition';
 import type { DeployService } from './deployService';
 import { deployEngine } from './deployService';
+import { messageOf } from '../../core/errors';
 
 /** A row of the Environments view: `<folder>/env/<env>[/deployment/<name>[/pod/<name>]]`. */
 interface Target {
@@ -31,7 +32,7 @@ export function registerDeployCommands(model: WorkspaceModel, service: DeploySer
     return false;
   };
   const fail = (what: string) => (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     log.error(`${what}: ${message}`);
     void vscode.window.showErrorMessage(`${what}: ${message}`);
   };
@@ -238,7 +239,7 @@ function openLogTerminal(name: string, stream: (write: (line: string) => void, s
     open: () => {
       void stream((line) => output.fire(`${line.replace(/\r?\n/g, '\r\n')}\r\n`), abort.signal).then(
         () => output.fire('\r\n[stream ended]\r\n'),
-        (error: unknown) => output.fire(`\r\n\x1b[31m${error instanceof Error ? error.message : String(error)}\x1b[0m\r\n`),
+        (error: unknown) => output.fire(`\r\n\x1b[31m${messageOf(error)}\x1b[0m\r\n`),
       );
     },
     close: () => abort.abort(),

@@ -8,6 +8,7 @@ import type { EnvironmentDefinition } from '../environmentDefinition';
 import { currentKubeContext, type KubeConfigSource } from '../kubeconfigFiles';
 import type { ClusterWatch } from '../operate/clusterWatch';
 import type { EnvironmentViewState, InfrastructureState, LastRollout } from './environmentNodes';
+import { messageOf } from '../../core/errors';
 
 export function deployEngine(): typeof DeployEngine {
   return loadBundle<typeof DeployEngine>('deployEngine.js');
@@ -120,7 +121,7 @@ export class DeployService implements vscode.Disposable {
         },
         (error: unknown) => {
           this.connections.delete(key);
-          this.problems.set(key, error instanceof Error ? error.message : String(error));
+          this.problems.set(key, messageOf(error));
           this.changed.fire();
         },
       );
@@ -171,7 +172,7 @@ export class DeployService implements vscode.Disposable {
     }
     this.infrastructure.set(folder, { ...this.infrastructure.get(folder), files, status: 'planning' });
     this.changed.fire();
-    const result = await engine.terraformPlan(folder).catch((error: unknown) => ({ status: 'failed' as const, message: error instanceof Error ? error.message : String(error), plan: undefined }));
+    const result = await engine.terraformPlan(folder).catch((error: unknown) => ({ status: 'failed' as const, message: messageOf(error), plan: undefined }));
     const plan = 'plan' in result ? result.plan : undefined;
     this.infrastructure.set(folder, {
       files,
@@ -213,7 +214,7 @@ export class DeployService implements vscode.Disposable {
     try {
       this.currentContext = await currentKubeContext(this.kubeconfigSource());
     } catch (error) {
-      this.currentContext = { problem: error instanceof Error ? error.message : String(error) };
+      this.currentContext = { problem: messageOf(error) };
       this.log.warn(`Kubeconfig: ${this.currentContext.problem}`);
     }
     this.changed.fire();

@@ -6,6 +6,7 @@
 import type { ReleaseToDeploy } from '../../deploy/renderManifests';
 import type { BeltResult, BeltRun, EnvironmentOutcome, StationName, StationRecord, VerifyVerdict } from './beltRun';
 import type { DeliveryStep } from './deliveryPlan';
+import { messageOf } from '../../core/errors';
 
 export interface PipelineOutcome {
   ok: boolean;
@@ -209,6 +210,3 @@ function verifiedText(environments: EnvironmentOutcome[]): string {
   return verified.length > 0 ? `verified in ${verified.join(', ')}` : 'no environment was changed';
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -5,6 +5,7 @@ import { planEngine } from '../../plan/ui/boardService';
 import { pickFolder } from '../../ui/folderPicker';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import { ciExport, JENKINSFILE, VENDORED_CLI, WORKFLOW_FILE, writeCiExport } from '../ciExport';
+import { messageOf } from '../../core/errors';
 
 /** Export Pipeline to CI: the workflow and Jenkinsfile that run the same stages (and ship) through the CLI. */
 export function registerCiExportCommands(model: WorkspaceModel, extensionPath: string): vscode.Disposable {
@@ -31,7 +32,7 @@ export function registerCiExportCommands(model: WorkspaceModel, extensionPath: s
       void vscode.window.showInformationMessage(`Wrote ${files.written.join(', ')}: ${what}. Commit them (with ${VENDORED_CLI}, the CLI the jobs run).`);
       if (files.written.includes(WORKFLOW_FILE)) await vscode.window.showTextDocument(vscode.Uri.file(path.join(status.git.root, WORKFLOW_FILE)));
     } catch (error) {
-      void vscode.window.showErrorMessage(`Could not export the pipeline: ${error instanceof Error ? error.message : String(error)}`);
+      void vscode.window.showErrorMessage(`Could not export the pipeline: ${messageOf(error)}`);
     }
   });
 }

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { pickFolder } from '../../ui/folderPicker';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import { CHAINED_HOOK, installPrePushHook, prePushHookState, removePrePushHook } from '../hooks/prePushHook';
+import { messageOf } from '../../core/errors';
 
 /** Install / Remove Pre-push Hook: the pipeline through the extension's own CLI before every push (opt-in). */
 export function registerHookCommands(model: WorkspaceModel, extensionPath: string): vscode.Disposable {
@@ -30,7 +31,7 @@ export function registerHookCommands(model: WorkspaceModel, extensionPath: strin
         const state = await installPrePushHook(status.folder, { node: process.execPath, script: path.join(extensionPath, 'dist', 'cli.js') });
         void vscode.window.showInformationMessage(`Pre-push hook installed at ${state.file}.`);
       } catch (error) {
-        void vscode.window.showErrorMessage(`Could not install the pre-push hook: ${error instanceof Error ? error.message : String(error)}`);
+        void vscode.window.showErrorMessage(`Could not install the pre-push hook: ${messageOf(error)}`);
       }
     }),
     vscode.commands.registerCommand('conveyor.hooks.removePrePush', async (arg?: unknown) => {
@@ -40,7 +41,7 @@ export function registerHookCommands(model: WorkspaceModel, extensionPath: strin
         const state = await removePrePushHook(status.folder);
         void vscode.window.showInformationMessage(state.kind === 'other' ? `Conveyor's pre-push hook was removed; the hook that was there before is back at ${state.file}.` : `Conveyor's pre-push hook was removed from ${path.dirname(state.file)}.`);
       } catch (error) {
-        void vscode.window.showErrorMessage(`Could not remove the pre-push hook: ${error instanceof Error ? error.message : String(error)}`);
+        void vscode.window.showErrorMessage(`Could not remove the pre-push hook: ${messageOf(error)}`);
       }
     }),
   );

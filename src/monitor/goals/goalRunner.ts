@@ -7,6 +7,7 @@ import type { Disposable } from '../uptime/uptimeScheduler';
 import { goalKey, type GoalHistory, type GoalMeasurement } from './goalHistory';
 import { measureHttpJson } from './httpJsonGoal';
 import { lighthouseMetricValue, runLighthouse, type LighthouseMetrics, type LighthouseOptions } from './lighthouse';
+import { messageOf } from '../../core/errors';
 
 export type MeasureFunction = (goal: GoalConfig, signal: AbortSignal) => Promise<{ value: number; lighthouse?: LighthouseMetrics }>;
 
@@ -149,7 +150,7 @@ export class GoalRunner {
         const { value, lighthouse } = await this.measure(goal, abort.signal);
         return { at, value, durationMs: durationMs(), ...(lighthouse ? { lighthouse } : {}) };
       } catch (error) {
-        return { at, error: error instanceof Error ? error.message : String(error), durationMs: durationMs() };
+        return { at, error: messageOf(error), durationMs: durationMs() };
       }
     })().then((measurement) => {
       state.inFlight = undefined;

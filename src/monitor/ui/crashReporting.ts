@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { loadBundle } from '../../ui/lazyBundle';
 import type * as CrashReports from '../crashReports';
+import { messageOf } from '../../core/errors';
 
 const SECTION = 'conveyor.crashReports';
 
@@ -38,7 +39,7 @@ export function registerCrashReporting(log: vscode.LogOutputChannel, extension: 
       });
       originalError('Crash reports are on: Conveyor\'s errors are sent, scrubbed, to the DSN in conveyor.crashReports.dsn.');
     } catch (error) {
-      originalError(`Crash reports stay off: ${error instanceof Error ? error.message : String(error)}`);
+      originalError(`Crash reports stay off: ${messageOf(error)}`);
     }
   };
 

@@ -6,6 +6,7 @@ import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type { GoalService } from './goalService';
 import { goalUnit } from './monitorNodes';
 import type { UptimeService } from './uptimeService';
+import { messageOf } from '../../core/errors';
 
 /** Uptime charts and goal sparklines of a folder in an editor tab, redrawn while visible. */
 export function registerMonitorDashboard(model: WorkspaceModel, uptime: UptimeService, goals: GoalService, extensionUri: vscode.Uri): vscode.Disposable {
@@ -35,7 +36,7 @@ export function registerMonitorDashboard(model: WorkspaceModel, uptime: UptimeSe
           else if (message.type === 'probeNow') await uptime.probeNow(status.folder, message.name);
           else await goals.measure(status.folder, message.name);
         } catch (error) {
-          void panel.webview.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) } satisfies HostToDashboard);
+          void panel.webview.postMessage({ type: 'error', message: messageOf(error) } satisfies HostToDashboard);
         }
       });
     }),

@@ -10,6 +10,7 @@ import { STORE_FILE_NAME } from '../errors/errorStore';
 import type { FrameMapper, IssueLocation } from '../errors/frameMapping';
 import type { ErrorViewState, HostedErrorsState } from './monitorNodes';
 import { monitorEngine } from './monitorEngine';
+import { messageOf } from '../../core/errors';
 
 const RECEIVER_KEY = 'conveyor.errors.receiver';
 const sentrySecret = (url: string) => `conveyor.sentry.token.${url}`;
@@ -184,7 +185,7 @@ export class ErrorService implements vscode.Disposable {
       state.error = undefined;
       state.needsSignIn = false;
     } catch (error) {
-      state.error = error instanceof Error ? error.message : String(error);
+      state.error = messageOf(error);
       state.needsSignIn = (error as { kind?: string }).kind === 'auth';
       this.log.warn(`Sentry: ${state.error}`);
     } finally {
@@ -212,7 +213,7 @@ export class ErrorService implements vscode.Disposable {
       if (folders.length > 0 && existsSync(path.join(this.storeDirectory(), STORE_FILE_NAME))) await this.ensureStore().catch(() => undefined);
       return;
     }
-    await this.startReceiver().catch((error: unknown) => this.log.warn(`Local error receiver: ${error instanceof Error ? error.message : String(error)}`));
+    await this.startReceiver().catch((error: unknown) => this.log.warn(`Local error receiver: ${messageOf(error)}`));
   }
 
   private async ensureStore(): Promise<ErrorStore> {
@@ -249,7 +250,7 @@ export class ErrorService implements vscode.Disposable {
       this.receiverProblem =
         code === 'EADDRINUSE'
           ? `Port ${port} is in use (another window or app?): set sentry.receiverPort in conveyor.yml to another port.`
-          : `The local error receiver could not start: ${error instanceof Error ? error.message : String(error)}`;
+          : `The local error receiver could not start: ${messageOf(error)}`;
       this.changed.fire();
       throw new Error(this.receiverProblem, { cause: error });
     }
@@ -282,7 +283,7 @@ export class ErrorService implements vscode.Disposable {
     try {
       this.byFile = await engine.locationsByFile(issues, mapper, { allInAppFrames: true });
     } catch (error) {
-      this.log.warn(`Could not map error frames to files: ${error instanceof Error ? error.message : String(error)}`);
+      this.log.warn(`Could not map error frames to files: ${messageOf(error)}`);
       return;
     }
     this.issueLocations.clear();

@@ -7,6 +7,7 @@ import type { GoalHistory, GoalMeasurement } from '../goals/goalHistory';
 import type { GoalRunner } from '../goals/goalRunner';
 import type { GoalRow, GoalViewState } from './monitorNodes';
 import { monitorEngine } from './monitorEngine';
+import { messageOf } from '../../core/errors';
 
 interface FolderGoals {
   history: GoalHistory;
@@ -71,7 +72,7 @@ export class GoalService implements vscode.Disposable {
         await existing.history.load(status.monitor.goals);
         existing.runner.updateGoals(status.monitor.goals);
       } else {
-        await this.open(status.folder).catch((error: unknown) => this.log.error(`Goals of ${status.name} could not start: ${error instanceof Error ? error.message : String(error)}`));
+        await this.open(status.folder).catch((error: unknown) => this.log.error(`Goals of ${status.name} could not start: ${messageOf(error)}`));
       }
     }
     this.changed.fire();

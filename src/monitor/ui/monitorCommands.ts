@@ -7,6 +7,7 @@ import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type { ErrorService } from './errorService';
 import type { GoalService } from './goalService';
 import type { UptimeService } from './uptimeService';
+import { messageOf } from '../../core/errors';
 
 interface MonitorServices {
   errors: ErrorService;
@@ -30,7 +31,7 @@ function folderOf(node: unknown, kind: 'uptime' | 'goals'): string | undefined {
 export function registerMonitorCommands(model: WorkspaceModel, services: MonitorServices, log: vscode.LogOutputChannel): vscode.Disposable {
   const { errors, uptime, goals } = services;
   const fail = (what: string) => (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     log.error(`${what}: ${message}`);
     void vscode.window.showErrorMessage(`${what}: ${message}`);
   };

@@ -7,6 +7,7 @@ import type { UptimeTransition } from '../uptime/uptimeScheduler';
 import type { UptimeSeries } from '../uptime/uptimeStats';
 import type { UptimeRow, UptimeViewState } from './monitorNodes';
 import { monitorEngine } from './monitorEngine';
+import { messageOf } from '../../core/errors';
 
 /**
  * The uptime checks of every folder: probed in the extension host while the workspace is trusted, backing off
@@ -83,7 +84,7 @@ export class UptimeService implements vscode.Disposable {
       this.monitors.set(status.folder, opening);
       await opening.catch((error: unknown) => {
         this.monitors.delete(status.folder);
-        this.log.error(`Uptime checks of ${status.name} could not start: ${error instanceof Error ? error.message : String(error)}`);
+        this.log.error(`Uptime checks of ${status.name} could not start: ${messageOf(error)}`);
       });
     }
     this.changed.fire();

@@ -6,6 +6,7 @@ import { DEFAULT_INTERVAL_S, probe, type ProbeResult } from './probe';
 import { jittered, statusOf, type UptimeStatus } from './uptimeStats';
 
 import { realClock, type Clock } from '../../core/clock';
+import { messageOf } from '../../core/errors';
 
 export interface Disposable {
   dispose(): void;
@@ -212,7 +213,7 @@ export class UptimeScheduler {
     state.lastStartAt = this.clock.now();
     const startedAt = state.lastStartAt;
     const inFlight = this.probeFunction(state.check, abort.signal)
-      .catch((error: unknown): ProbeResult => ({ at: startedAt, ok: false, latencyMs: 0, reason: error instanceof Error ? error.message : String(error) }))
+      .catch((error: unknown): ProbeResult => ({ at: startedAt, ok: false, latencyMs: 0, reason: messageOf(error) }))
       .then((result) => {
       state.inFlight = undefined;
       state.abort = undefined;

@@ -4,6 +4,7 @@ import { displayPath, firstFrameInFolder, makeLocation, toAbsolutePath } from '.
 import type { SourceLocation } from './sourceLocation';
 import { countTests } from './testReport';
 import type { TestCaseResult, TestCounts, TestReport, TestSuiteResult } from './testReport';
+import { isRecord } from '../../core/records';
 
 /** One element of the report, in document order, with its own text (CDATA included) joined. */
 interface XmlElement {
@@ -255,6 +256,3 @@ function textOf(content: unknown): string {
     .join('');
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

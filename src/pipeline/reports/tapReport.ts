@@ -5,6 +5,7 @@ import { displayPath, firstFrameInFolder, makeLocation, parseStackFrame, parseLo
 import type { SourceLocation } from './sourceLocation';
 import { countTests } from './testReport';
 import type { TestCaseResult, TestReport, TestSuiteResult } from './testReport';
+import { isRecord } from '../../core/records';
 
 /** A test point that is a test, with the names of the subtests around it, outermost first. */
 interface CollectedTest {
@@ -175,6 +176,3 @@ function numberIn(record: Record<string, unknown>, key: string): number | undefi
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

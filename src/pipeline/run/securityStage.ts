@@ -7,6 +7,7 @@ import type { Problem } from '../problem';
 import { auditCommand, auditFails, parseNpmAudit } from '../security/dependencyAudit';
 import { scanSecrets } from '../security/secretScan';
 import { readTextIfExists } from '../../core/fsUtil';
+import { messageOf } from '../../core/errors';
 
 export interface SecurityOutcome {
   passed: boolean;
@@ -36,8 +37,8 @@ export async function runSecurityStage(folder: string, options: { signal?: Abort
   } catch (error) {
     if (signal?.aborted) return { passed: false, summary: 'stopped', problems };
     passed = false;
-    verdicts.push(`secret scan failed: ${errorMessage(error)}`);
-    line(`Secret scan failed: ${errorMessage(error)}`);
+    verdicts.push(`secret scan failed: ${messageOf(error)}`);
+    line(`Secret scan failed: ${messageOf(error)}`);
   }
 
   const audit = await auditCommand(folder);
@@ -81,6 +82,3 @@ export async function runSecurityStage(folder: string, options: { signal?: Abort
   return { passed, summary: verdicts.length ? verdicts.join('; ') : passed ? 'no secrets, no high vulnerabilities' : 'failed', problems };
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

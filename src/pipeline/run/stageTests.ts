@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { readTestReport } from '../reports/readTestReport';
 import type { StageDefinition } from '../stageDefinition';
 import type { StageTests } from './pipelineRun';
+import { messageOf } from '../../core/errors';
 
 const MAX_RESULTS = 5000;
 const MAX_FAILURES = 100;
@@ -27,6 +28,6 @@ export async function readStageTests(definition: StageDefinition, folder: string
     const failures = report.suites.flatMap((suite) => suite.tests.filter((t) => t.outcome === 'failed').map((t) => ({ ...t, suite: suite.name })));
     return { counts: report.counts, failures: failures.slice(0, MAX_FAILURES), results: results.slice(0, MAX_RESULTS), reportFile };
   } catch (error) {
-    return { ...empty, error: error instanceof Error ? error.message : String(error) };
+    return { ...empty, error: messageOf(error) };
   }
 }

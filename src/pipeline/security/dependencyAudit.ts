@@ -5,6 +5,7 @@ import { LineCounter, isMap, isPair, isScalar, parseDocument } from 'yaml';
 import type { CommandSpec } from '../../core/processRunner';
 import { exists } from '../../core/fsUtil';
 import type { Problem, ProblemSeverity } from '../problem';
+import { isRecord } from '../../core/records';
 
 export type AuditSeverity = 'info' | 'low' | 'moderate' | 'high' | 'critical';
 
@@ -240,10 +241,6 @@ function dependencyKeyPositions(packageJsonText: string): Map<string, KeyPositio
     }
   }
   return positions;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function stringOr(value: unknown, fallback: string): string {

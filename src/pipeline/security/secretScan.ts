@@ -9,6 +9,7 @@ import { findSecretsInLine } from './secretRules';
 import type { SecretMatch } from './secretRules';
 import { parseSecretsIgnore, secretFingerprint, SECRETS_IGNORE_FILE } from './secretsIgnore';
 import type { SecretsIgnore } from './secretsIgnore';
+import { messageOf } from '../../core/errors';
 
 export interface SecretScanOptions {
   /** Folder-relative or absolute paths to scan instead of the tracked files (e.g. the staged ones). */
@@ -72,7 +73,7 @@ async function listFilesToScan(root: string, signal: AbortSignal | undefined): P
 }
 
 function isNotARepository(error: unknown): boolean {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   // Also covers git not being installed: the folder can still be walked.
   return /not a git repository|ENOENT|spawn git/i.test(message);
 }

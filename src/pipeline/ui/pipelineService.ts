@@ -10,6 +10,7 @@ import { PipelineDiagnostics } from './pipelineDiagnostics';
 import { pipelineEngine } from './pipelineEngine';
 import { PipelineTerminal } from './pipelineTerminal';
 import { PipelineTesting } from './pipelineTesting';
+import { messageOf } from '../../core/errors';
 
 interface FolderPipeline {
   active?: { run: PipelineRun; abort: AbortController };
@@ -126,7 +127,7 @@ export class PipelineService implements vscode.Disposable {
           this.diagnostics.setStageProblems(status.folder, stage.name, stage.problems);
           this.testing.report(status.folder, status.name, stage);
         } catch (error) {
-          this.log.error(`${status.name}: could not show the results of ${stage.name}: ${error instanceof Error ? error.message : String(error)}`);
+          this.log.error(`${status.name}: could not show the results of ${stage.name}: ${messageOf(error)}`);
         }
         this.changed.fire(status.folder);
       },
@@ -149,7 +150,7 @@ export class PipelineService implements vscode.Disposable {
       void this.announce(status, run);
       return run;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       this.log.error(`${status.name}: the pipeline could not run: ${message}`);
       void vscode.window.showErrorMessage(`Conveyor could not run the pipeline of ${status.name}: ${message}`, 'Show Log').then((c) => c && this.log.show());
       return undefined;
@@ -190,7 +191,7 @@ export class PipelineService implements vscode.Disposable {
     try {
       state.history = await new RunHistory(pipelineStateDir(folder, status.git)).runs();
     } catch (error) {
-      this.log.warn(`${status.name}: could not read the pipeline history: ${error instanceof Error ? error.message : String(error)}`);
+      this.log.warn(`${status.name}: could not read the pipeline history: ${messageOf(error)}`);
     }
     if (state.history.length > 0) this.changed.fire(folder);
   }

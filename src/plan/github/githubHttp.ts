@@ -3,6 +3,8 @@
 // Shared by the Issues board (REST) and the Projects v2 board (GraphQL plus REST). Plain Node (fetch).
 import type { Assignee } from '../workItem';
 import { BoardError } from '../workItem';
+import { messageOf } from '../../core/errors';
+import { isRecord } from '../../core/records';
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
 const API_VERSION = '2022-11-28';
@@ -164,10 +166,6 @@ export class GitHubHttp {
   }
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 export function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' && value ? value : undefined;
 }
@@ -221,7 +219,7 @@ function networkReason(error: unknown): string {
   if (code === 'ECONNREFUSED') return 'the connection was refused (check the GitHub API URL)';
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'the connection was reset';
   if (code?.startsWith('CERT_') || code?.includes('CERT')) return `the TLS certificate was not accepted (${code})`;
-  return error instanceof Error ? error.message : String(error);
+  return messageOf(error);
 }
 
 /** Who can be assigned issues in a repository (`GET /repos/{owner}/{repo}/assignees`, the first 100). */

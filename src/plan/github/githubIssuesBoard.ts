@@ -4,7 +4,8 @@
 import type { Assignee, BoardColumn, BoardProvider, WorkItem, WorkItemTransition } from '../workItem';
 import { BoardError } from '../workItem';
 import type { GitHubPurpose } from './githubHttp';
-import { GitHubHttp, isRecord, optionalString, repositoryAssignees } from './githubHttp';
+import { GitHubHttp, optionalString, repositoryAssignees } from './githubHttp';
+import { isRecord } from '../../core/records';
 
 export { DEFAULT_TIMEOUT_MS } from './githubHttp';
 

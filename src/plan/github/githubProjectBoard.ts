@@ -5,7 +5,8 @@ import type { Assignee, BoardColumn, BoardProvider, WorkItem, WorkItemTransition
 import { BoardError } from '../workItem';
 import { labelColumn, typeOfLabels } from './githubIssuesBoard';
 import type { GitHubPurpose } from './githubHttp';
-import { GitHubHttp, isRecord, optionalString, repositoryAssignees } from './githubHttp';
+import { GitHubHttp, optionalString, repositoryAssignees } from './githubHttp';
+import { isRecord } from '../../core/records';
 import { ADD_ITEM_MUTATION, PROJECT_ITEM_QUERY, PROJECT_ITEMS_QUERY, PROJECT_QUERY, SET_STATUS_MUTATION, VIEWER_QUERY } from './projectQueries';
 
 export interface GitHubProjectBoardOptions {

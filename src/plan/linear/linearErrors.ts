@@ -2,6 +2,7 @@
 // Messages are written here, never copied from the SDK, whose messages embed the request and response text.
 import type * as LinearSdk from '@linear/sdk';
 import { BoardError } from '../workItem';
+import { messageOf } from '../../core/errors';
 
 type Sdk = typeof LinearSdk;
 
@@ -76,10 +77,6 @@ function linearSays(error: LinearSdk.LinearError): string {
 function causeCode(raw: unknown): string | undefined {
   const cause = raw instanceof Error ? (raw.cause as { code?: unknown } | undefined) : undefined;
   return typeof cause?.code === 'string' ? cause.code : undefined;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function scrub(text: string, secret: string): string {

@@ -10,6 +10,7 @@ import type { WorkItem } from '../workItem';
 import type { BoardGrouping } from '../boardGrouping';
 import { planEngine } from './boardService';
 import type { BoardService } from './boardService';
+import { messageOf } from '../../core/errors';
 
 export function registerBoardCommands(model: WorkspaceModel, service: BoardService, log: vscode.LogOutputChannel): vscode.Disposable {
   /** The folder and item of a Board view row (`<folder>/board/item/<key>`). */
@@ -74,7 +75,7 @@ export function registerBoardCommands(model: WorkspaceModel, service: BoardServi
   };
   const boardOf = (status: FolderStatus) => new (planEngine().LocalBoardProvider)(status.folder, status.board.file);
   const fail = (what: string) => (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     log.error(`${what}: ${message}`);
     void vscode.window.showErrorMessage(`${what}: ${message}`);
   };

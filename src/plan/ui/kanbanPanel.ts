@@ -7,6 +7,7 @@ import type { WorkspaceModel } from '../../ui/workspaceModel';
 import { STATUS_LABELS, WORK_ITEM_STATUSES } from '../localBoard';
 import { toWorkItem } from '../localBoardProvider';
 import type { BoardService } from './boardService';
+import { messageOf } from '../../core/errors';
 
 /** The board as a kanban in an editor tab: one panel per folder, kept current while open. */
 export function registerKanban(model: WorkspaceModel, board: BoardService, extensionUri: vscode.Uri): vscode.Disposable {
@@ -42,7 +43,7 @@ export function registerKanban(model: WorkspaceModel, board: BoardService, exten
           else if (message.type === 'assign') await vscode.commands.executeCommand('conveyor.board.assignTo', node);
           else await vscode.commands.executeCommand('conveyor.board.startWork', node);
         } catch (error) {
-          void panel.webview.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) } satisfies HostToWebview);
+          void panel.webview.postMessage({ type: 'error', message: messageOf(error) } satisfies HostToWebview);
         }
         // The board as written, whether the change worked or not (a failed move snaps back).
         post(model.statusOf(status.folder) ?? current, panel);

@@ -6,6 +6,7 @@ import { isHosted, PROVIDER_NAMES } from '../boardProviders';
 import type { BoardProvider, WorkItem } from '../workItem';
 import { loadBundle } from '../../ui/lazyBundle';
 import type * as HostedBoards from '../hostedBoards';
+import { messageOf } from '../../core/errors';
 
 export interface RemoteBoardState {
   items: WorkItem[];
@@ -69,8 +70,6 @@ export class RemoteBoards implements vscode.Disposable {
     return undefined;
   }
 
-
-
   async load(status: FolderStatus, mine: boolean): Promise<void> {
     if (!isHosted(status)) return;
     const previous = this.states.get(status.folder);
@@ -89,7 +88,7 @@ export class RemoteBoards implements vscode.Disposable {
       state.error = undefined;
     } catch (error) {
       const kind = (error as { kind?: string }).kind;
-      state.error = error instanceof Error ? error.message : String(error);
+      state.error = messageOf(error);
       state.needsSignIn = kind === 'unauthorized';
     } finally {
       state.loading = false;

@@ -3,6 +3,7 @@
 // errors here, with the build step or the layer that failed.
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
+import { messageOf } from '../../core/errors';
 
 export interface BuildImageRequest {
   context: Readable;
@@ -163,6 +164,6 @@ export function splitName(name: string): { repository: string; tag: string } {
 }
 
 function shortReason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return message.split('\n')[0].slice(0, 200);
 }

@@ -9,6 +9,7 @@ import type { ReleasePlan } from '../releasePlan';
 import type { VersionBump } from '../version/conventionalCommits';
 import { releaseEngine } from './releaseEngine';
 import type { ReleaseService } from './releaseService';
+import { messageOf } from '../../core/errors';
 
 /** Create Release (plan → choose version → gate → confirm → progress), registry sign-in, copy digest. */
 export function registerReleaseCommands(model: WorkspaceModel, service: ReleaseService, log: vscode.LogOutputChannel): vscode.Disposable {
@@ -150,6 +151,3 @@ function statusOf(folder: string): Promise<FolderStatus> {
   return describeFolder(folder);
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

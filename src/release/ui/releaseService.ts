@@ -4,6 +4,7 @@ import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type { ReleaseCatalog } from '../releaseCatalog';
 import type { RegistryCredentials } from '../registry/credentials';
 import { releaseEngine } from './releaseEngine';
+import { messageOf } from '../../core/errors';
 
 interface FolderReleases {
   catalog?: ReleaseCatalog;
@@ -96,7 +97,7 @@ export class ReleaseService implements vscode.Disposable {
       state.error = undefined;
       if (state.catalog.registryError) this.log.warn(`${status.name}: registry not checked: ${state.catalog.registryError}`);
     } catch (error) {
-      state.error = error instanceof Error ? error.message : String(error);
+      state.error = messageOf(error);
       this.log.error(`${status?.name ?? folder}: could not read releases: ${state.error}`);
     } finally {
       state.stale = false;
