@@ -31,10 +31,10 @@ const common = {
 
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
-  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
-  // Loaded by the extension on the first pipeline run (src/pipeline/ui/pipelineEngine.ts).
-  { ...common, entryPoints: ['src/pipeline/run/engine.ts'], outfile: 'dist/pipelineEngine.js' },
-  // Loaded on the first release or Releases view refresh (src/release/ui/releaseEngine.ts).
+  { ...common, entryPoints: ['src/cli/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // Loaded by the extension on the first pipeline run (src/pipeline/ui/pipelineEngineLoader.ts).
+  { ...common, entryPoints: ['src/pipeline/pipelineEngine.ts'], outfile: 'dist/pipelineEngine.js' },
+  // Loaded on the first release or Releases view refresh (src/release/ui/releaseEngineLoader.ts).
   { ...common, entryPoints: ['src/release/releaseEngine.ts'], outfile: 'dist/releaseEngine.js' },
   // Loaded when remote CI is first needed (src/ci/ui/ciService.ts).
   { ...common, entryPoints: ['src/ci/ciEngine.ts'], outfile: 'dist/ciEngine.js' },
@@ -42,12 +42,12 @@ const builds = [
   { ...common, entryPoints: ['src/plan/planEngine.ts'], outfile: 'dist/planEngine.js' },
   // Loaded for folders whose board is on Jira or Linear (src/plan/ui/remoteBoard.ts).
   { ...common, entryPoints: ['src/plan/hostedBoards.ts'], outfile: 'dist/hostedBoards.js' },
-  // Loaded when a monitor feature is first used (src/monitor/ui/monitorEngine.ts).
+  // Loaded when a monitor feature is first used (src/monitor/ui/monitorEngineLoader.ts).
   { ...common, entryPoints: ['src/monitor/monitorEngine.ts'], outfile: 'dist/monitorEngine.js' },
   // Loaded on the first deploy or Environments refresh: it carries @kubernetes/client-node.
   { ...common, entryPoints: ['src/deploy/deployEngine.ts'], outfile: 'dist/deployEngine.js' },
-  // Loaded only when the user turns Conveyor's own crash reports on (src/monitor/ui/crashReporting.ts).
-  { ...common, entryPoints: ['src/monitor/crashReports.ts'], outfile: 'dist/crashReporter.js' },
+  // Loaded only when the user turns Conveyor's own crash reports on (src/crashReporter/ui/crashReporting.ts).
+  { ...common, entryPoints: ['src/crashReporter/crashReporter.ts'], outfile: 'dist/crashReporter.js' },
 ];
 // Webview front ends: plain browser code, no Node, no vscode module.
 builds.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', minify: production, sourcemap: false, logLevel: 'warning', entryPoints: { board: 'webviews/board/main.ts', 'board-style': 'webviews/board/board.css' }, outdir: 'dist/webviews', entryNames: '[name]', assetNames: '[name]', loader: { '.ttf': 'file' } });

@@ -1,6 +1,6 @@
 // bench/board: building the Board view's rows for 10,000 work items (grouped, filtered, capped per group)
 // against a baseline of the same size measured in the same run: turning each item into a plain row.
-import type { FolderStatus } from '../src/folderStatus';
+import type { FolderStatus } from '../src/loop/folderStatus';
 import type { LocalWorkItem } from '../src/plan/localBoard';
 import { boardNodes } from '../src/plan/ui/boardNodes';
 

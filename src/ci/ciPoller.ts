@@ -1,10 +1,10 @@
-// Keeps one folder's remote CI current, following the polling policy (ciPolling.ts): conditional requests
+// Keeps one folder's remote CI current, following the polling policy (ciPollSchedule.ts): conditional requests
 // for GitHub runs, jobs fetched once for finished runs and while active for running ones, Jenkins jobs,
 // builds and queue. Plain TypeScript with an injectable clock, so the benchmark can count requests over a
 // simulated minute.
 import type { CiError, CiJob, CiRun, Conditional, RateBudget } from './ciModel';
 import { isActive } from './ciStatus';
-import { nextPollDelay } from './ciPolling';
+import { nextPollDelay } from './ciPollSchedule';
 import type { CiViewState, JenkinsJobRow } from './ui/ciNodes';
 import { realClock } from '../core/clock';
 import type { Clock } from '../core/clock';

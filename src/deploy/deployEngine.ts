@@ -2,8 +2,8 @@
 // @kubernetes/client-node: the extension loads it on the first deploy or Environments refresh.
 export { DeployError, isDeployError } from './deployError';
 export type { DeployErrorKind, DeployErrorDetails } from './deployError';
-export { loadKubeConfig, kubeconfigFiles, listContexts, contextNamespace, withContext, persistContextSwitch } from './kubeConfig';
-export type { KubeConfigSource, LoadedKubeConfig, KubeContextInfo } from './kubeConfig';
+export { loadKubeConfig, kubeconfigFiles, listContexts, contextNamespace, withContext, persistContextSwitch } from './kubeconfigLoader';
+export type { KubeConfigSource, LoadedKubeConfig, KubeContextInfo } from './kubeconfigLoader';
 export { resolveEnvironments, environmentsForContexts, findEnvironment, manifestFolderOf } from './environments';
 export type { EnvironmentDefinition } from './environments';
 export { readManifestFolder, parseManifests, renderManifests, releaseAnnotations, normalizeRepository } from './renderManifests';

@@ -6,7 +6,7 @@ import { copyFile, mkdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { writeFileAtomic } from '../core/fsUtil';
-import type { FolderStatus } from '../folderStatus';
+import type { FolderStatus } from './folderStatus';
 import { deliveryPlan } from './belt/deliveryPlan';
 
 export const VENDORED_CLI = '.conveyor/bin/conveyor.js';

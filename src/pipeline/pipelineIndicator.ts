@@ -1,4 +1,4 @@
-import type { FolderStatus } from '../folderStatus';
+import type { FolderStatus } from '../loop/folderStatus';
 import type { PipelineRun, StageStatus } from './run/pipelineRun';
 import { plannedStages } from './run/plannedStages';
 import { formatDuration } from './formatDuration';

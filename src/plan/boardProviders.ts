@@ -1,4 +1,4 @@
-import type { FolderStatus } from '../folderStatus';
+import type { FolderStatus } from '../loop/folderStatus';
 
 /** How the view names each board provider. */
 export const PROVIDER_NAMES = { local: 'the local board', jira: 'Jira', linear: 'Linear', github: 'GitHub' } as const;

@@ -1,7 +1,7 @@
 // What a release would be, before anything changes: the next version and why, the changelog section, the
 // image it would push, and whether the pipeline gate lets it through. Shown to the user for confirmation.
 import { readWorkingTree } from '../code/workingTree';
-import type { FolderStatus } from '../folderStatus';
+import type { FolderStatus } from '../loop/folderStatus';
 import { pipelineStateDir, RunHistory } from '../pipeline/run/runHistory';
 import type { ReadyCommit } from '../pipeline/run/runHistory';
 import { commitsSince, lastReleaseTag, remoteCompareUrl } from './gitRelease';

@@ -18,7 +18,7 @@ import { registerErrorEditorFeatures } from '../monitor/ui/errorEditorFeatures';
 import { registerMonitorCommands } from '../monitor/ui/monitorCommands';
 import { registerMonitorStatusBar } from '../monitor/ui/monitorStatusBar';
 import { registerMonitorDashboard } from '../monitor/ui/dashboardPanel';
-import { registerCrashReporting } from '../monitor/ui/crashReporting';
+import { registerCrashReporting } from '../crashReporter/ui/crashReporting';
 import { DeployService } from '../deploy/ui/deployService';
 import { registerDeployCommands } from '../deploy/ui/deployCommands';
 import { registerDeployStatusBar } from '../deploy/ui/deployStatusBar';

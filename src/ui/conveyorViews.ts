@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { ViewNode } from '../core/viewNode';
-import type { FolderStatus } from '../folderStatus';
+import type { FolderStatus } from '../loop/folderStatus';
 import { boardNodes } from '../plan/ui/boardNodes';
 import { pipelineNodes } from '../pipeline/ui/pipelineNodes';
 import { ciNodes } from '../ci/ui/ciNodes';

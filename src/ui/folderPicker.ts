@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { FolderStatus } from '../folderStatus';
+import type { FolderStatus } from '../loop/folderStatus';
 import type { WorkspaceModel } from './workspaceModel';
 
 /**

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { FolderStatus } from '../folderStatus';
+import type { FolderStatus } from '../loop/folderStatus';
 import { messageOf } from '../core/errors';
 
 /** Where a GitHub token entered by hand is kept (for hosts without VS Code's GitHub sign-in); shared by CI and the board. */

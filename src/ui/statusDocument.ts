@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { folderStatusText } from '../folderStatusText';
+import { folderStatusText } from '../loop/folderStatusText';
 import type { WorkspaceModel } from './workspaceModel';
 
 export const STATUS_SCHEME = 'conveyor-status';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { configFromDetection } from '../configFromDetection';
+import { configFromDetection } from '../loop/configFromDetection';
 import { writeFileAtomic, readTextIfExists } from '../core/fsUtil';
 import { pickFolder } from './folderPicker';
 import { statusDocumentUri } from './statusDocument';

@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CONFIG_FILE_NAME } from '../core/config/conveyorConfig';
-import { describeFolder } from '../folderStatus';
-import type { FolderStatus } from '../folderStatus';
+import { describeFolder } from '../loop/folderStatus';
+import type { FolderStatus } from '../loop/folderStatus';
 import { messageOf } from '../core/errors';
 
 /** Files whose change can change what Conveyor detects in a folder. */

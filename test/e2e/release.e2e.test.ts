@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { ensureBaseImage, startDockerEngine, startRegistry } from '../../scripts/docker/dockerHost';
 import type { DockerEngine, LocalRegistry } from '../../scripts/docker/dockerHost';
-import { describeFolder } from '../../src/folderStatus';
+import { describeFolder } from '../../src/loop/folderStatus';
 import { pipelineStateDir, RunHistory } from '../../src/pipeline/run/runHistory';
 import { runPipeline } from '../../src/pipeline/run/runPipeline';
 import { useVsixHost } from './harness/vsixHost';

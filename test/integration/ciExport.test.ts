@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { describeFolder } from '../../src/folderStatus';
+import { describeFolder } from '../../src/loop/folderStatus';
 import { ciExport, JENKINSFILE, VENDORED_CLI, WORKFLOW_FILE } from '../../src/loop/ciExport';
 import { sampleWorkspaces } from '../support/sampleWorkspace';
 

@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as Sentry from '@sentry/node';
-import { createCrashReporter } from '../../src/monitor/crashReports';
-import type { CrashReporter } from '../../src/monitor/crashReports';
+import { createCrashReporter } from '../../src/crashReporter/crashReporter';
+import type { CrashReporter } from '../../src/crashReporter/crashReporter';
 import { ErrorReceiver, generatePublicKey } from '../../src/monitor/errors/errorReceiver';
 import { ErrorStore } from '../../src/monitor/errors/errorStore';
 

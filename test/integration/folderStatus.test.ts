@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { describeFolder } from '../../src/folderStatus';
+import { describeFolder } from '../../src/loop/folderStatus';
 import { loadConfig } from '../../src/core/config/loadConfig';
-import { configFromDetection } from '../../src/configFromDetection';
+import { configFromDetection } from '../../src/loop/configFromDetection';
 import { parseConfig } from '../../src/core/config/parseConfig';
 import { createLocalBoard } from '../../src/plan/localBoard';
 import { readTextIfExists } from '../../src/core/fsUtil';

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, utimesSync } from 'node:fs';
 import * as path from 'node:path';
-import { describeFolder } from '../../src/folderStatus';
+import { describeFolder } from '../../src/loop/folderStatus';
 import type { PipelineRun, StageRun } from '../../src/pipeline/run/pipelineRun';
 import { pipelineStateDir, RunHistory } from '../../src/pipeline/run/runHistory';
 import { MAX_LOG_BYTES } from '../../src/pipeline/run/runLog';

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import Docker from 'dockerode';
 import { ensureBaseImage, startDockerEngine, startRegistry } from '../../scripts/docker/dockerHost';
 import type { DockerEngine, LocalRegistry } from '../../scripts/docker/dockerHost';
-import { describeFolder } from '../../src/folderStatus';
+import { describeFolder } from '../../src/loop/folderStatus';
 import { pipelineStateDir, RunHistory } from '../../src/pipeline/run/runHistory';
 import { runPipeline } from '../../src/pipeline/run/runPipeline';
 import { listReleaseRecords } from '../../src/release/gitRelease';

@@ -1,4 +1,4 @@
-import type { FolderStatus } from '../../src/folderStatus';
+import type { FolderStatus } from '../../src/loop/folderStatus';
 
 /** A described folder with nothing detected, for view-row tests; override the parts a test is about. */
 export function folderStatus(overrides: Partial<FolderStatus> = {}): FolderStatus {

@@ -4,7 +4,7 @@ import { CiPoller } from '../../src/ci/ciPoller';
 import type { GitHubSource } from '../../src/ci/ciPoller';
 import { VirtualClock } from '../support/virtualClock';
 import { PushedCommits } from '../../src/ci/pushedCommits';
-import { ACTIVE_POLL_MS, IDLE_POLL_MS, nextPollDelay } from '../../src/ci/ciPolling';
+import { ACTIVE_POLL_MS, IDLE_POLL_MS, nextPollDelay } from '../../src/ci/ciPollSchedule';
 import { headCi } from '../../src/ci/ciStatus';
 
 function run(id: string, state: CiRun['state'], extra: Partial<CiRun> = {}): CiRun {

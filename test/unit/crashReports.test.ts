@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { Event, StackFrame } from '@sentry/node';
-import { REDACTED, scrubEvent } from '../../src/monitor/crashReports';
-import type { ScrubOptions } from '../../src/monitor/crashReports';
+import { REDACTED, scrubEvent } from '../../src/crashReporter/crashReporter';
+import type { ScrubOptions } from '../../src/crashReporter/crashReporter';
 
 const HOME = '/Users/alice';
 const WORKSPACE = '/Users/alice/code/shop';

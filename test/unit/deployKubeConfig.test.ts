@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import { DeployError } from '../../src/deploy/deployError';
 import { environmentsForContexts, findEnvironment, manifestFolderOf } from '../../src/deploy/environments';
 import type { EnvironmentDefinition } from '../../src/deploy/environments';
-import { contextNamespace, kubeconfigFiles, listContexts, loadKubeConfig, persistContextSwitch, withContext } from '../../src/deploy/kubeConfig';
-import { currentKubeContext } from '../../src/deploy/kubeconfigFiles';
+import { contextNamespace, kubeconfigFiles, listContexts, loadKubeConfig, persistContextSwitch, withContext } from '../../src/deploy/kubeconfigLoader';
+import { currentKubeContext } from '../../src/deploy/kubeconfigLocator';
 import { selectRelease } from '../../src/deploy/releaseChoice';
 import type { ReleaseTagEntry } from '../../src/release/gitRelease';
 

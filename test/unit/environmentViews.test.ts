@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import type { FolderStatus } from '../../src/folderStatus';
+import type { FolderStatus } from '../../src/loop/folderStatus';
 import { environmentNodes } from '../../src/deploy/ui/environmentNodes';
 import type { EnvironmentViewState } from '../../src/deploy/ui/environmentNodes';
 import type { ViewNode } from '../../src/core/viewNode';

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { FolderStatus } from '../../src/folderStatus';
+import type { FolderStatus } from '../../src/loop/folderStatus';
 import type { ErrorIssue } from '../../src/monitor/errors/errorModel';
 import { errorNodes, goalNodes, uptimeNodes } from '../../src/monitor/ui/monitorNodes';
 import type { ErrorViewState } from '../../src/monitor/ui/monitorNodes';

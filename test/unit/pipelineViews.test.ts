@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { FolderStatus } from '../../src/folderStatus';
+import type { FolderStatus } from '../../src/loop/folderStatus';
 import { pipelineIndicator } from '../../src/pipeline/pipelineIndicator';
 import type { PipelineRun, StageRun } from '../../src/pipeline/run/pipelineRun';
 import { pipelineStateDir, RunHistory } from '../../src/pipeline/run/runHistory';

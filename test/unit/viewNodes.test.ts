@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import type { FolderStatus } from '../../src/folderStatus';
+import type { FolderStatus } from '../../src/loop/folderStatus';
 import { pipelineNodes } from '../../src/pipeline/ui/pipelineNodes';
 import { boardNodes } from '../../src/plan/ui/boardNodes';
 import { environmentNodes } from '../../src/deploy/ui/environmentNodes';

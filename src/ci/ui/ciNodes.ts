@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { ViewNode } from '../../core/viewNode';
-import type { FolderStatus } from '../../folderStatus';
+import type { FolderStatus } from '../../loop/folderStatus';
 import { formatDuration } from '../../pipeline/formatDuration';
 import type { CiJob, CiRun, CiState } from '../ciModel';
 

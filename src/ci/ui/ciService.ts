@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as vscode from 'vscode';
-import type { FolderStatus } from '../../folderStatus';
+import type { FolderStatus } from '../../loop/folderStatus';
 import { githubApiUrl, githubToken, signInToGitHub } from '../../ui/githubAuth';
 import { loadBundle } from '../../ui/lazyBundle';
 import type { WorkspaceModel } from '../../ui/workspaceModel';

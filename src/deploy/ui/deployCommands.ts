@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { ViewNode } from '../../core/viewNode';
-import type { FolderStatus } from '../../folderStatus';
+import type { FolderStatus } from '../../loop/folderStatus';
 import { pickFolder } from '../../ui/folderPicker';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type { EnvironmentDefinition } from '../environmentDefinition';

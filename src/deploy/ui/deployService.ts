@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { FolderStatus } from '../../folderStatus';
+import type { FolderStatus } from '../../loop/folderStatus';
 import { loadBundle } from '../../ui/lazyBundle';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type * as DeployEngine from '../deployEngine';
 import type { EnvironmentDefinition } from '../environmentDefinition';
-import { currentKubeContext, type KubeConfigSource } from '../kubeconfigFiles';
+import { currentKubeContext, type KubeConfigSource } from '../kubeconfigLocator';
 import type { ClusterWatch } from '../operate/clusterWatch';
 import type { EnvironmentViewState, InfrastructureState, LastRollout } from './environmentNodes';
 import { messageOf } from '../../core/errors';

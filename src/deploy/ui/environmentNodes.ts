@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { ViewNode } from '../../core/viewNode';
 import { formatAge } from '../../core/formatAge';
-import type { FolderStatus } from '../../folderStatus';
+import type { FolderStatus } from '../../loop/folderStatus';
 import type { DeploymentRow, PodRow } from '../operate/workloadRows';
 
 /** How the last deploy from this window went, for the view and the status bar. */

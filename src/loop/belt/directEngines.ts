@@ -1,7 +1,7 @@
 // The stage engines imported directly, for the CLI (and tests): the extension loads the same functions from
 // its lazy engine bundles instead.
 import { deployRelease, rollBack } from '../../deploy/deployFlow';
-import type { FolderStatus } from '../../folderStatus';
+import type { FolderStatus } from '../folderStatus';
 import { probe } from '../../monitor/uptime/probe';
 import { pipelineStateDir, RunHistory } from '../../pipeline/run/runHistory';
 import { runPipeline } from '../../pipeline/run/runPipeline';

@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
 import { deployEngine } from '../../deploy/ui/deployService';
 import type { DeployService } from '../../deploy/ui/deployService';
-import type { FolderStatus } from '../../folderStatus';
+import type { FolderStatus } from '../folderStatus';
 import type { ErrorService } from '../../monitor/ui/errorService';
-import { monitorEngine } from '../../monitor/ui/monitorEngine';
+import { monitorEngine } from '../../monitor/ui/monitorEngineLoader';
 import { pipelineStateDir } from '../../pipeline/run/runHistory';
 import type { PipelineService } from '../../pipeline/ui/pipelineService';
-import { releaseEngine } from '../../release/ui/releaseEngine';
+import { releaseEngine } from '../../release/ui/releaseEngineLoader';
 import type { ReleaseService } from '../../release/ui/releaseService';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import { BeltHistory } from '../belt/beltHistory';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { FolderStatus } from '../../folderStatus';
+import type { FolderStatus } from '../../loop/folderStatus';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type { ErrorIssue, WorkspaceLocation } from '../errors/errorModel';
 import type { ErrorReceiver } from '../errors/errorReceiver';
@@ -9,7 +9,7 @@ import type { ErrorStore } from '../errors/errorStore';
 import { STORE_FILE_NAME } from '../errors/errorStore';
 import type { FrameMapper, IssueLocation } from '../errors/frameMapping';
 import type { ErrorViewState, HostedErrorsState } from './monitorNodes';
-import { monitorEngine } from './monitorEngine';
+import { monitorEngine } from './monitorEngineLoader';
 import { messageOf } from '../../core/errors';
 
 const RECEIVER_KEY = 'conveyor.errors.receiver';

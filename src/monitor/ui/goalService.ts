@@ -6,7 +6,7 @@ import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type { GoalHistory, GoalMeasurement } from '../goals/goalHistory';
 import type { GoalRunner } from '../goals/goalRunner';
 import type { GoalRow, GoalViewState } from './monitorNodes';
-import { monitorEngine } from './monitorEngine';
+import { monitorEngine } from './monitorEngineLoader';
 import { messageOf } from '../../core/errors';
 
 interface FolderGoals {

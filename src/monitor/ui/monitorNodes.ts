@@ -1,6 +1,6 @@
 import type { ViewNode } from '../../core/viewNode';
 import * as path from 'node:path';
-import type { FolderStatus } from '../../folderStatus';
+import type { FolderStatus } from '../../loop/folderStatus';
 import type { ErrorIssue, WorkspaceLocation } from '../errors/errorModel';
 import type { GoalConfig, UptimeCheckConfig } from '../../core/config/conveyorConfig';
 import { formatAge } from '../../core/formatAge';

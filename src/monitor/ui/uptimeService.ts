@@ -6,7 +6,7 @@ import type { UptimeMonitor } from '../uptime/uptimeMonitor';
 import type { UptimeTransition } from '../uptime/uptimeScheduler';
 import type { UptimeSeries } from '../uptime/uptimeStats';
 import type { UptimeRow, UptimeViewState } from './monitorNodes';
-import { monitorEngine } from './monitorEngine';
+import { monitorEngine } from './monitorEngineLoader';
 import { messageOf } from '../../core/errors';
 
 /**

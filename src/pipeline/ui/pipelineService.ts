@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { FolderStatus } from '../../folderStatus';
+import type { FolderStatus } from '../../loop/folderStatus';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import { formatDuration } from '../formatDuration';
 import type { PipelineRun, PipelineRunListener, RunScope, StageRun } from '../run/pipelineRun';
@@ -7,7 +7,7 @@ import { isStageFailure } from '../run/pipelineRun';
 import { pipelineStateDir, RunHistory } from '../run/runHistory';
 import type { PipelineViewState } from './pipelineNodes';
 import { PipelineDiagnostics } from './pipelineDiagnostics';
-import { pipelineEngine } from './pipelineEngine';
+import { pipelineEngine } from './pipelineEngineLoader';
 import { PipelineTerminal } from './pipelineTerminal';
 import { PipelineTesting } from './pipelineTesting';
 import { messageOf } from '../../core/errors';

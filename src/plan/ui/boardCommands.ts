@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import { pickFolder } from '../../ui/folderPicker';
 import type { ViewNode } from '../../core/viewNode';
-import type { FolderStatus } from '../../folderStatus';
+import type { FolderStatus } from '../../loop/folderStatus';
 import { createLocalBoard, STATUS_LABELS, WORK_ITEM_STATUSES } from '../localBoard';
 import { toWorkItem } from '../localBoardProvider';
 import type { WorkItem } from '../workItem';

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { HostToWebview, KanbanCard, WebviewToHost } from '../../../webviews/board/protocol';
-import type { FolderStatus } from '../../folderStatus';
+import type { FolderStatus } from '../../loop/folderStatus';
 import { pickFolder } from '../../ui/folderPicker';
 import { webviewHtml } from '../../ui/webviewHtml';
 import type { WorkspaceModel } from '../../ui/workspaceModel';

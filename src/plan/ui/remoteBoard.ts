@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { FolderStatus } from '../../folderStatus';
+import type { FolderStatus } from '../../loop/folderStatus';
 import { parseGitHubRemote } from '../../code/gitInfo';
 import { githubApiUrl, githubToken, signInToGitHub } from '../../ui/githubAuth';
 import { isHosted, PROVIDER_NAMES } from '../boardProviders';

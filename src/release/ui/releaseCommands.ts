@@ -1,13 +1,13 @@
 import * as vscode from 'vscode';
 import type { ViewNode } from '../../core/viewNode';
-import { describeFolder } from '../../folderStatus';
-import type { FolderStatus } from '../../folderStatus';
+import { describeFolder } from '../../loop/folderStatus';
+import type { FolderStatus } from '../../loop/folderStatus';
 import { pickFolder } from '../../ui/folderPicker';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type { ReleaseProgress } from '../releaseFlow';
 import type { ReleasePlan } from '../releasePlan';
 import type { VersionBump } from '../version/conventionalCommits';
-import { releaseEngine } from './releaseEngine';
+import { releaseEngine } from './releaseEngineLoader';
 import type { ReleaseService } from './releaseService';
 import { messageOf } from '../../core/errors';
 

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import type { FolderStatus } from '../../folderStatus';
+import type { FolderStatus } from '../../loop/folderStatus';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type { ReleaseCatalog } from '../releaseCatalog';
 import type { RegistryCredentials } from '../registry/credentials';
-import { releaseEngine } from './releaseEngine';
+import { releaseEngine } from './releaseEngineLoader';
 import { messageOf } from '../../core/errors';
 
 interface FolderReleases {

@@ -4,21 +4,21 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { formatProblem } from '../core/config/configProblem';
-import { loadKubeConfig } from '../deploy/kubeConfig';
+import { loadKubeConfig } from '../deploy/kubeconfigLoader';
 import { askOnTerminal } from '../core/askOnTerminal';
-import { describeFolder } from '../folderStatus';
+import { describeFolder } from '../loop/folderStatus';
 import { ErrorReceiver, generatePublicKey } from '../monitor/errors/errorReceiver';
 import type { ErrorIssue } from '../monitor/errors/errorModel';
 import { ErrorStore } from '../monitor/errors/errorStore';
 import { pipelineStateDir } from '../pipeline/run/runHistory';
 import { readDockerCredentials } from '../release/registry/dockerConfig';
-import { BeltHistory } from './belt/beltHistory';
-import { beltExitCode } from './belt/beltRun';
-import type { BeltRun, StationRecord } from './belt/beltRun';
-import { deliveryPlan } from './belt/deliveryPlan';
-import { directEngines } from './belt/directEngines';
-import { engineStations } from './belt/engineStations';
-import { runBelt } from './belt/runBelt';
+import { BeltHistory } from '../loop/belt/beltHistory';
+import { beltExitCode } from '../loop/belt/beltRun';
+import type { BeltRun, StationRecord } from '../loop/belt/beltRun';
+import { deliveryPlan } from '../loop/belt/deliveryPlan';
+import { directEngines } from '../loop/belt/directEngines';
+import { engineStations } from '../loop/belt/engineStations';
+import { runBelt } from '../loop/belt/runBelt';
 
 export interface ShipCliOptions {
   folder: string;

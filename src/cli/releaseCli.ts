@@ -2,15 +2,15 @@
 // with their registry check. Same core as the extension's Create Release.
 import * as path from 'node:path';
 import { confirmOnTerminal } from '../core/askOnTerminal';
-import { describeFolder } from '../folderStatus';
-import { readReleaseCatalog } from './releaseCatalog';
-import { executeRelease } from './releaseFlow';
-import type { ReleaseProgress } from './releaseFlow';
-import { gateProblem, imageTarget, planRelease, ReleaseError } from './releasePlan';
-import type { ReleasePlan } from './releasePlan';
-import { readDockerCredentials } from './registry/dockerConfig';
-import { RegistryClient } from './registry/registryClient';
-import type { VersionBump } from './version/conventionalCommits';
+import { describeFolder } from '../loop/folderStatus';
+import { readReleaseCatalog } from '../release/releaseCatalog';
+import { executeRelease } from '../release/releaseFlow';
+import type { ReleaseProgress } from '../release/releaseFlow';
+import { gateProblem, imageTarget, planRelease, ReleaseError } from '../release/releasePlan';
+import type { ReleasePlan } from '../release/releasePlan';
+import { readDockerCredentials } from '../release/registry/dockerConfig';
+import { RegistryClient } from '../release/registry/registryClient';
+import type { VersionBump } from '../release/version/conventionalCommits';
 import { messageOf } from '../core/errors';
 
 export interface ReleaseCliOptions {

@@ -8,7 +8,7 @@ import type { Cluster, Context, User } from '@kubernetes/client-node';
 import { isMap, isSeq, parseDocument } from 'yaml';
 import { DeployError } from './deployError';
 import { writeFileAtomic } from '../core/fsUtil';
-import { kubeconfigFiles, type KubeConfigSource } from './kubeconfigFiles';
+import { kubeconfigFiles, type KubeConfigSource } from './kubeconfigLocator';
 
 export { kubeconfigFiles, type KubeConfigSource };
 

@@ -2,12 +2,12 @@
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { describeFolder } from './folderStatus';
-import { folderStatusJson, folderStatusText } from './folderStatusText';
-import { pipelineRunCommand } from './pipeline/pipelineCli';
-import { releaseCommand, releaseListCommand } from './release/releaseCli';
-import { version } from '../package.json';
-import { messageOf } from './core/errors';
+import { describeFolder } from '../loop/folderStatus';
+import { folderStatusJson, folderStatusText } from '../loop/folderStatusText';
+import { pipelineRunCommand } from './pipelineCli';
+import { releaseCommand, releaseListCommand } from './releaseCli';
+import { version } from '../../package.json';
+import { messageOf } from '../core/errors';
 
 const USAGE = `Usage: conveyor <command> [options]
 
@@ -150,7 +150,7 @@ export async function main(argv: string[], write: (text: string) => void = (t) =
     const interrupt = new AbortController();
     process.once('SIGINT', () => interrupt.abort());
     // client-node is large: only `conveyor deploy` pays for loading it.
-    const { deployCommand } = await import('./deploy/deployCli');
+    const { deployCommand } = await import('./deployCli');
     return deployCommand({
       folder,
       environment,
@@ -169,7 +169,7 @@ export async function main(argv: string[], write: (text: string) => void = (t) =
       process.stderr.write(`conveyor: ${folder} is not a folder\n`);
       return 2;
     }
-    const { exportCiCommand } = await import('./loop/ciExportCli');
+    const { exportCiCommand } = await import('./ciExportCli');
     return exportCiCommand(folder, { force: values.force ?? false, cliBundle: __filename, write });
   }
   if (command === 'hook') {
@@ -179,7 +179,7 @@ export async function main(argv: string[], write: (text: string) => void = (t) =
       process.stderr.write(`conveyor: usage: conveyor hook install|remove|status [folder]${action && !(await isDirectory(folder)) ? ` (${folder} is not a folder)` : ''}\n`);
       return 2;
     }
-    const hooks = await import('./loop/hooks/prePushHook');
+    const hooks = await import('../loop/hooks/prePushHook');
     try {
       const state =
         action === 'install' ? await hooks.installPrePushHook(folder, { node: process.execPath, script: __filename }) : action === 'remove' ? await hooks.removePrePushHook(folder) : await hooks.prePushHookState(folder);
@@ -202,7 +202,7 @@ export async function main(argv: string[], write: (text: string) => void = (t) =
     process.on('SIGINT', onInterrupt);
     process.on('SIGTERM', onInterrupt);
     try {
-      const { shipCommand } = await import('./loop/shipCli');
+      const { shipCommand } = await import('./shipCli');
       return await shipCommand({
         folder,
         to: values.to,

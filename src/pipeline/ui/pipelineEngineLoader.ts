@@ -1,4 +1,4 @@
-import type * as Engine from '../run/engine';
+import type * as Engine from '../pipelineEngine';
 import { loadBundle } from '../../ui/lazyBundle';
 
 /** The pipeline engine bundle (dist/pipelineEngine.js), loaded on the first run. */

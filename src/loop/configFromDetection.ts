@@ -1,6 +1,6 @@
 // Writes what was detected as a starting conveyor.yml, so the user can see and change it.
 import { stringify } from 'yaml';
-import type { ConveyorConfig } from './core/config/conveyorConfig';
+import type { ConveyorConfig } from '../core/config/conveyorConfig';
 import type { FolderStatus } from './folderStatus';
 
 export function configFromDetection(status: FolderStatus): string {

@@ -1,23 +1,23 @@
 // What Conveyor knows about one workspace folder: its configuration (with problems) and what it detected
 // for each stage of the loop. Shared by the extension's views and `conveyor status`.
 import * as path from 'node:path';
-import { readGitInfo } from './code/gitInfo';
-import type { GitInfo } from './code/gitInfo';
-import { loadConfig } from './core/config/loadConfig';
-import type { LoadedConfig } from './core/config/loadConfig';
-import { parseConfig } from './core/config/parseConfig';
-import { resolveCiSetup } from './ci/ciSetup';
-import type { CiSetup } from './ci/ciSetup';
-import { resolveDeploySetup } from './deploy/environmentDefinition';
-import type { DeploySetup } from './deploy/environmentDefinition';
-import { resolveMonitorSetup } from './monitor/monitorSetup';
-import type { MonitorSetup } from './monitor/monitorSetup';
-import { resolvePipeline } from './pipeline/pipelineDefinition';
-import type { PipelineDefinition } from './pipeline/pipelineDefinition';
-import { resolveBoardSetup } from './plan/localBoard';
-import type { BoardSetup } from './plan/localBoard';
-import { resolveImage } from './release/imageDefinition';
-import type { ImageDefinition } from './release/imageDefinition';
+import { readGitInfo } from '../code/gitInfo';
+import type { GitInfo } from '../code/gitInfo';
+import { loadConfig } from '../core/config/loadConfig';
+import type { LoadedConfig } from '../core/config/loadConfig';
+import { parseConfig } from '../core/config/parseConfig';
+import { resolveCiSetup } from '../ci/ciSetup';
+import type { CiSetup } from '../ci/ciSetup';
+import { resolveDeploySetup } from '../deploy/environmentDefinition';
+import type { DeploySetup } from '../deploy/environmentDefinition';
+import { resolveMonitorSetup } from '../monitor/monitorSetup';
+import type { MonitorSetup } from '../monitor/monitorSetup';
+import { resolvePipeline } from '../pipeline/pipelineDefinition';
+import type { PipelineDefinition } from '../pipeline/pipelineDefinition';
+import { resolveBoardSetup } from '../plan/localBoard';
+import type { BoardSetup } from '../plan/localBoard';
+import { resolveImage } from '../release/imageDefinition';
+import type { ImageDefinition } from '../release/imageDefinition';
 
 export interface FolderStatus {
   folder: string;

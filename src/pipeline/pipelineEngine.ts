@@ -1,3 +1,3 @@
 // Entry point of the separately bundled pipeline engine (dist/pipelineEngine.js): the extension loads it
 // on the first run, so simple-git, the report parsers and the scanners stay out of activation.
-export { runPipeline } from './runPipeline';
+export { runPipeline } from './run/runPipeline';

@@ -1,16 +1,16 @@
 // `conveyor deploy <environment>`: the same engine as the extension's Deploy Release, with progress lines
 // for terminals and CI logs. Exit codes: 0 rolled out, 1 failed (reasons printed), 2 usage problems.
 import { askOnTerminal } from '../core/askOnTerminal';
-import { describeFolder } from '../folderStatus';
+import { describeFolder } from '../loop/folderStatus';
 import { listReleaseRecords } from '../release/gitRelease';
-import { isDeployError } from './deployError';
-import type { DeployError } from './deployError';
-import { deployRelease } from './deployFlow';
-import type { DeployProgress } from './deployFlow';
-import { environmentsForContexts, findEnvironment } from './environments';
-import { loadKubeConfig } from './kubeConfig';
-import { selectRelease } from './releaseChoice';
-import { describePlan, describeResult } from './deployText';
+import { isDeployError } from '../deploy/deployError';
+import type { DeployError } from '../deploy/deployError';
+import { deployRelease } from '../deploy/deployFlow';
+import type { DeployProgress } from '../deploy/deployFlow';
+import { environmentsForContexts, findEnvironment } from '../deploy/environments';
+import { loadKubeConfig } from '../deploy/kubeconfigLoader';
+import { selectRelease } from '../deploy/releaseChoice';
+import { describePlan, describeResult } from '../deploy/deployText';
 import { messageOf } from '../core/errors';
 
 export interface DeployCliOptions {

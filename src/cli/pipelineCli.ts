@@ -2,12 +2,12 @@
 // failing stage's last lines; elsewhere (CI logs) it streams the output with plain stage markers.
 import * as path from 'node:path';
 import { formatProblem } from '../core/config/configProblem';
-import { describeFolder } from '../folderStatus';
-import type { PipelineRun, PipelineRunListener, StageRun } from './run/pipelineRun';
-import { pipelineStateDir, RunHistory } from './run/runHistory';
-import { plannedStages } from './run/plannedStages';
-import { runPipeline } from './run/runPipeline';
-import { formatDuration } from './formatDuration';
+import { describeFolder } from '../loop/folderStatus';
+import type { PipelineRun, PipelineRunListener, StageRun } from '../pipeline/run/pipelineRun';
+import { pipelineStateDir, RunHistory } from '../pipeline/run/runHistory';
+import { plannedStages } from '../pipeline/run/plannedStages';
+import { runPipeline } from '../pipeline/run/runPipeline';
+import { formatDuration } from '../pipeline/formatDuration';
 
 export interface PipelineCliOptions {
   folder: string;

@@ -1,7 +1,7 @@
 // `conveyor ci export [folder] [--force]`: writes the workflow, the Jenkinsfile and the CLI (see ciExport.ts).
 import { defaultBranchOf } from '../code/startWork';
-import { describeFolder } from '../folderStatus';
-import { ciExport, writeCiExport } from './ciExport';
+import { describeFolder } from '../loop/folderStatus';
+import { ciExport, writeCiExport } from '../loop/ciExport';
 
 export async function exportCiCommand(folder: string, options: { force: boolean; cliBundle: string; write: (text: string) => void }): Promise<number> {
   const status = await describeFolder(folder);

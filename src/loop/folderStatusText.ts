@@ -1,6 +1,6 @@
 // Human-readable and JSON forms of a FolderStatus, used by `conveyor status` and "Show Workspace Status".
 import * as path from 'node:path';
-import { formatProblem } from './core/config/configProblem';
+import { formatProblem } from '../core/config/configProblem';
 import type { FolderStatus } from './folderStatus';
 
 export function folderStatusText(status: FolderStatus): string {

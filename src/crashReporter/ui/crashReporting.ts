@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { loadBundle } from '../../ui/lazyBundle';
-import type * as CrashReports from '../crashReports';
+import type * as CrashReports from '../crashReporter';
 import { messageOf } from '../../core/errors';
 
 const SECTION = 'conveyor.crashReports';
@@ -9,7 +9,7 @@ const SECTION = 'conveyor.crashReports';
 /**
  * Conveyor's own crash reports, opt-in: only while VS Code's telemetry is on AND the user turned
  * `conveyor.crashReports.enabled` on AND gave a DSN. What is sent is what Conveyor logs as an error, with the
- * workspace, home and extension paths and anything token-shaped scrubbed (src/monitor/crashReports.ts).
+ * workspace, home and extension paths and anything token-shaped scrubbed (src/crashReporter/crashReporter.ts).
  * The SDK is a separate bundle, loaded only then: it costs nothing otherwise.
  */
 export function registerCrashReporting(log: vscode.LogOutputChannel, extension: { path: string; version: string }): vscode.Disposable {
