@@ -1,0 +1,262 @@
+import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as http from 'node:http';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
+import { buildSync } from 'esbuild';
+import type { ErrorIssue } from '../../../src/monitor/errors/errorModel';
+import { ErrorReceiver, generatePublicKey } from '../../../src/monitor/errors/errorReceiver';
+import { ErrorStore } from '../../../src/monitor/errors/errorStore';
+import type { IssuesChange } from '../../../src/monitor/errors/errorStore';
+import { FrameMapper, issueLocation, locationsByFile } from '../../../src/monitor/errors/frameMapping';
+
+const REPO = path.resolve(__dirname, '..', '..', '..');
+const APP_DIR = path.join(REPO, 'test', 'fixtures', 'sentry-app');
+const RECORDED_EVENT = readFileSync(path.join(APP_DIR, 'envelopes', 'node-exception.envelope'));
+const run = promisify(execFile);
+
+/** 1-based line of the `THROWS: <name>` marker, and the column of the expression V8 reports there. */
+function thrownAt(file: string, name: string, expression: string): { line: number; column: number } {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const index = lines.findIndex((line) => line.includes(`THROWS: ${name}`));
+  assert.ok(index >= 0, `marker ${name} in ${file}`);
+  return { line: index + 1, column: lines[index].indexOf(expression) + 1 };
+}
+
+/** Runs a Sentry-instrumented script to completion (it flushes before exiting). */
+async function runApp(script: string, dsn: string): Promise<void> {
+  await run(process.execPath, [script], {
+    env: { ...process.env, SENTRY_DSN: dsn, NODE_PATH: path.join(REPO, 'node_modules'), NODE_OPTIONS: '' },
+    timeout: 20_000,
+  });
+}
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A raw request, so the tests control chunking, headers and encodings exactly. */
+function send(port: number, options: { path?: string; method?: string; headers?: http.OutgoingHttpHeaders; body?: Buffer | Buffer[] }): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const request = http.request({ host: '127.0.0.1', port, path: options.path ?? '/api/1/envelope/', method: options.method ?? 'POST', headers: options.headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    request.on('error', reject);
+    const parts = options.body === undefined ? [] : Array.isArray(options.body) ? options.body : [options.body];
+    for (const part of parts) request.write(part);
+    request.end();
+  });
+}
+
+const detail = (answer: Answer) => (JSON.parse(answer.body) as { detail?: string }).detail ?? '';
+const byType = (issues: ErrorIssue[], type: string) => issues.find((issue) => issue.exceptionType === type);
+
+describe('local error receiver with the real Sentry SDK (integration)', function () {
+  this.timeout(60_000);
+  let directory: string;
+  let publicKey: string;
+  let store: ErrorStore;
+  let receiver: ErrorReceiver;
+  const workspaces: string[] = [];
+
+  async function startReceiver(): Promise<void> {
+    store = new ErrorStore({ directory, saveDelayMs: 50 });
+    await store.load();
+    receiver = new ErrorReceiver({ store, publicKey, port: 0, notifyDelayMs: 20 });
+    await receiver.start();
+  }
+
+  async function stopReceiver(): Promise<void> {
+    await receiver.dispose();
+    await store.close();
+  }
+
+  const envelopeUrl = (key = publicKey) => `/api/1/envelope/?sentry_version=7&sentry_key=${key}`;
+
+  beforeEach(async () => {
+    directory = mkdtempSync(path.join(tmpdir(), 'cnv-receiver-'));
+    publicKey = generatePublicKey();
+    await startReceiver();
+  });
+
+  afterEach(async () => {
+    await stopReceiver();
+    rmSync(directory, { recursive: true, force: true });
+    for (const workspace of workspaces.splice(0)) rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('groups the events of a plain JavaScript app and maps its frames to the lines that threw', async () => {
+    const changes: IssuesChange[] = [];
+    receiver.onIssuesChanged((change) => changes.push(change));
+    assert.match(receiver.dsn, new RegExp(`^http://${publicKey}@127\\.0\\.0\\.1:${receiver.port}/1$`));
+
+    await runApp(path.join(APP_DIR, 'app.js'), receiver.dsn);
+
+    const issues = store.issues();
+    assert.equal(issues.length, 3, issues.map((i) => i.title).join('\n'));
+    const missingCustomer = byType(issues, 'TypeError')!;
+    assert.equal(missingCustomer.count, 3, 'the same error thrown three times (different order ids) is one issue');
+    assert.equal(missingCustomer.userCount, 3);
+    // The title is the latest event's; the SDK sends the three concurrently, so any of them may arrive last.
+    assert.match(missingCustomer.title, /^TypeError: order 100[123] has no customer$/);
+    assert.equal(missingCustomer.firstRelease, 'sentry-app@1.0.0');
+    assert.equal(byType(issues, 'RangeError')?.count, 1);
+    const message = issues.find((issue) => issue.title === 'checkout finished');
+    assert.equal(message?.level, 'info');
+    assert.deepEqual(issues.map((i) => i.shortId).sort(), ['LOCAL-1', 'LOCAL-2', 'LOCAL-3']);
+
+    const app = path.join(APP_DIR, 'app.js');
+    const mapper = new FrameMapper({ roots: [APP_DIR] });
+    assert.deepEqual(await issueLocation(missingCustomer, mapper), { file: app, ...thrownAt(app, 'parseOrder', 'new TypeError') });
+    assert.deepEqual(await issueLocation(byType(issues, 'RangeError')!, mapper), { file: app, ...thrownAt(app, 'chargeCard', 'new RangeError') });
+    const lines = (await locationsByFile(issues, mapper)).get(app)?.map((location) => location.line);
+    assert.deepEqual(lines?.slice(0, 2), [thrownAt(app, 'parseOrder', 'new').line, thrownAt(app, 'chargeCard', 'new').line]);
+
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const announced = new Set(changes.flatMap((change) => change.changed.map((issue) => issue.id)));
+    assert.deepEqual([...announced].sort(), issues.map((i) => i.id).sort(), 'listeners heard of every issue');
+    assert.ok(changes.length < 5, `changes were batched (${changes.length} notifications for 5 events)`);
+  });
+
+  it('maps frames of a TypeScript app built by esbuild back to the .ts lines through its source map', async () => {
+    const workspace = mkdtempSync(path.join(tmpdir(), 'cnv-ts-app-'));
+    workspaces.push(workspace);
+    cpSync(path.join(APP_DIR, 'src'), path.join(workspace, 'src'), { recursive: true });
+    const source = path.join(workspace, 'src', 'checkout.ts');
+    const outfile = path.join(workspace, 'dist', 'checkout.js');
+    buildSync({ entryPoints: [source], outfile, sourcemap: true, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'silent' });
+
+    await runApp(outfile, receiver.dsn);
+
+    const issues = store.issues();
+    const inventory = byType(issues, 'InventoryError');
+    assert.equal(inventory?.count, 2, 'two quantities, one issue');
+    assert.equal(inventory?.firstRelease, 'sentry-ts-app@2.0.0');
+    const coupon = byType(issues, 'TypeError');
+    assert.match(coupon?.exceptionValue ?? '', /reading 'percent'/);
+    const topFrame = coupon!.latestEvent!.frames.at(-1)!;
+    assert.equal(topFrame.filename, outfile, 'the SDK reports the built file');
+
+    const mapper = new FrameMapper({ roots: [workspace] });
+    assert.deepEqual(await issueLocation(inventory, mapper), { file: source, ...thrownAt(source, 'reserve', 'new InventoryError') });
+    const couponAt = await issueLocation(coupon!, mapper);
+    assert.equal(couponAt?.file, source);
+    assert.equal(couponAt?.line, thrownAt(source, 'applyCoupon', '').line);
+    assert.notEqual(topFrame.lineno, couponAt?.line, 'the built line differs: the source map did the work');
+  });
+
+  it('keeps issues across a restart of the receiver and keeps counting them', async () => {
+    await runApp(path.join(APP_DIR, 'app.js'), receiver.dsn);
+    const before = store.issues();
+    await stopReceiver();
+
+    await startReceiver();
+    assert.deepEqual(store.issues(), JSON.parse(JSON.stringify(before)), 'the same issues, as saved');
+    await runApp(path.join(APP_DIR, 'app.js'), receiver.dsn);
+    const after = store.issues();
+    assert.deepEqual(after.map((i) => i.shortId).sort(), before.map((i) => i.shortId).sort());
+    assert.equal(byType(after, 'TypeError')?.count, 6);
+    assert.equal(byType(after, 'TypeError')?.userCount, 3, 'the same three users');
+  });
+
+  it('refuses bad requests with Sentry-like answers, keeps serving and leaves stored issues untouched', async () => {
+    const port = receiver.port;
+    const good = await send(port, { path: envelopeUrl(), body: RECORDED_EVENT });
+    assert.equal(good.status, 200);
+    assert.match(good.body, /^\{"id":"[0-9a-f]{32}"\}$/);
+    const stored = store.issues();
+    assert.equal(stored.length, 1);
+
+    const truncated = await send(port, { path: envelopeUrl(), body: RECORDED_EVENT.subarray(0, RECORDED_EVENT.length - 200) });
+    assert.equal(truncated.status, 400);
+    assert.match(detail(truncated), /event in item 1 is not valid JSON/);
+    const lengthCut = await send(port, { path: envelopeUrl(), body: Buffer.from('{}\n{"type":"event","length":9000}\n{"message":"x"}\n') });
+    assert.equal(lengthCut.status, 400);
+    assert.match(detail(lengthCut), /truncated/);
+    const badHeader = await send(port, { path: envelopeUrl(), body: Buffer.from('{"event_id": nope}\n{"type":"event"}\n{}\n') });
+    assert.equal(badHeader.status, 400);
+    assert.match(detail(badHeader), /envelope header is not valid JSON/);
+
+    const bomb = zlib.gzipSync(Buffer.alloc(50 * 1024 * 1024), { level: 9 });
+    assert.ok(bomb.length < 1024 * 1024, 'the bomb itself fits under the compressed limit');
+    const bombAnswer = await send(port, { path: envelopeUrl(), headers: { 'Content-Encoding': 'gzip' }, body: bomb });
+    assert.equal(bombAnswer.status, 413);
+    assert.match(detail(bombAnswer), /once decompressed/);
+    const notGzip = await send(port, { path: envelopeUrl(), headers: { 'Content-Encoding': 'gzip' }, body: RECORDED_EVENT });
+    assert.equal(notGzip.status, 400);
+
+    const big = Buffer.alloc(2 * 1024 * 1024, 0x20);
+    const declared = await send(port, { path: envelopeUrl(), headers: { 'Content-Length': big.length }, body: big });
+    assert.equal(declared.status, 413);
+    const chunked = await send(port, { path: envelopeUrl(), body: Array.from({ length: 32 }, () => big.subarray(0, 64 * 1024)) });
+    assert.equal(chunked.status, 413, 'a chunked body without Content-Length is cut at the limit too');
+
+    const wrongKey = await send(port, { path: envelopeUrl(generatePublicKey()), body: RECORDED_EVENT });
+    assert.equal(wrongKey.status, 401);
+    assert.match(detail(wrongKey), /invalid sentry_key/);
+    const noKey = await send(port, { path: '/api/1/envelope/', body: RECORDED_EVENT });
+    assert.equal(noKey.status, 401);
+    assert.match(detail(noKey), /missing authorization/);
+
+    const unknownItems = await send(port, { path: envelopeUrl(), body: Buffer.from('{}\n{"type":"replay_video","length":3}\nabc\n{"type":"client_report"}\n{"discarded_events":[]}\n') });
+    assert.equal(unknownItems.status, 200);
+    assert.equal(unknownItems.body, '{}');
+
+    assert.equal((await send(port, { path: '/api/1/nothing/', body: RECORDED_EVENT })).status, 404);
+    const get = await send(port, { path: envelopeUrl(), method: 'GET' });
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.allow, 'POST, OPTIONS');
+    const unsupported = await send(port, { path: envelopeUrl(), headers: { 'Content-Encoding': 'zstd' }, body: RECORDED_EVENT });
+    assert.equal(unsupported.status, 415);
+
+    assert.deepEqual(store.issues(), stored, 'no bad request touched the stored issues');
+    const again = await send(port, { path: envelopeUrl(), body: RECORDED_EVENT });
+    assert.equal(again.status, 200, 'still serving');
+    assert.equal(store.issues()[0].count, 2);
+  });
+
+  it('takes the key from X-Sentry-Auth, compressed bodies, legacy /store/ events and browser preflights', async () => {
+    const port = receiver.port;
+    const auth = { 'X-Sentry-Auth': `Sentry sentry_version=7, sentry_client=sentry.javascript.browser/10.0.0, sentry_key=${publicKey}` };
+    for (const [encoding, body] of [
+      ['gzip', zlib.gzipSync(RECORDED_EVENT)],
+      ['deflate', zlib.deflateSync(RECORDED_EVENT)],
+      ['deflate', zlib.deflateRawSync(RECORDED_EVENT)],
+      ['br', zlib.brotliCompressSync(RECORDED_EVENT)],
+    ] as const) {
+      const answer = await send(port, { headers: { ...auth, 'Content-Encoding': encoding }, body });
+      assert.equal(answer.status, 200, `${encoding}: ${answer.body}`);
+    }
+    assert.equal(store.issues()[0].count, 4);
+
+    const legacy = await send(port, {
+      path: `/api/7/store/?sentry_key=${publicKey}`,
+      body: Buffer.from(JSON.stringify({ event_id: 'c0ffee00c0ffee00c0ffee00c0ffee00', message: 'legacy client says hi', level: 'warning' })),
+    });
+    assert.equal(legacy.status, 200);
+    assert.equal(legacy.body, '{"id":"c0ffee00c0ffee00c0ffee00c0ffee00"}');
+    assert.equal(store.issues().find((i) => i.title === 'legacy client says hi')?.level, 'warning');
+
+    const preflight = await send(port, {
+      method: 'OPTIONS',
+      headers: { Origin: 'http://localhost:5173', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type, sentry-trace' },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers['access-control-allow-origin'], '*');
+    assert.match(preflight.headers['access-control-allow-methods'] ?? '', /POST/);
+    assert.equal(preflight.headers['access-control-allow-headers'], 'content-type, sentry-trace');
+  });
+
+  it('refuses to start on a port that is taken, naming it', async () => {
+    const second = new ErrorReceiver({ store, publicKey, port: receiver.port });
+    await assert.rejects(second.start(), new RegExp(`port ${receiver.port} on 127\\.0\\.0\\.1 is in use`));
+    await second.dispose();
+  });
+});

@@ -1,0 +1,254 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync, utimesSync } from 'node:fs';
+import * as path from 'node:path';
+import { describeFolder } from '../../../src/loop/folderStatus';
+import type { PipelineRun, StageRun } from '../../../src/pipeline/run/pipelineRun';
+import { pipelineStateDir, RunHistory } from '../../../src/pipeline/run/runHistory';
+import { MAX_LOG_BYTES } from '../../../src/pipeline/run/runLog';
+import { runPipeline } from '../../../src/pipeline/run/runPipeline';
+import type { PipelineRunRequest } from '../../../src/pipeline/run/runPipeline';
+import { sampleWorkspaces } from '../../support/sampleWorkspace';
+import type { SampleWorkspace } from '../../support/sampleWorkspace';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const ESLINT = path.join(ROOT, 'node_modules', 'eslint', 'bin', 'eslint.js');
+const MOCHA = path.join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
+
+async function run(ws: SampleWorkspace, request: Partial<PipelineRunRequest> = {}): Promise<PipelineRun> {
+  const status = await describeFolder(ws.dir);
+  assert.deepEqual(status.config.problems, [], 'the sample conveyor.yml must be valid');
+  return runPipeline({ folder: status.folder, definition: status.pipeline, history: new RunHistory(pipelineStateDir(status.folder, status.git)), trigger: 'cli', ...request });
+}
+
+function stage(run: PipelineRun, name: string): StageRun {
+  const found = run.stages.find((s) => s.name === name);
+  assert.ok(found, `no stage ${name} in ${run.stages.map((s) => s.name).join(', ')}`);
+  return found;
+}
+
+function commitAll(ws: SampleWorkspace, message: string): string {
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Conveyor Test', '-c', 'user.email=test@conveyor.invalid', ...args], { cwd: ws.dir, encoding: 'utf8' });
+  git('add', '-A');
+  git('commit', '-q', '-m', message);
+  return git('rev-parse', 'HEAD').trim();
+}
+
+/** Running, not a zombie (a killed orphan stays a zombie until PID 1 reaps it, and in a container it may not). */
+function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+describe('pipeline engine on real projects (integration)', function () {
+  this.timeout(60_000);
+  const sample = sampleWorkspaces();
+  const workspace = (files: Record<string, string>) => sample(files, { git: true });
+
+  it('an npm project whose eslint fails stops the belt with the problem at its line; fixed and committed, it passes and is marked ready', async () => {
+    const ws = workspace({
+      'package.json': JSON.stringify({ name: 'lint-me', version: '1.0.0', scripts: { lint: `node ${ESLINT} src`, build: 'node -e "console.log(\'built\')"', test: 'node -e "console.log(\'tested\')"' } }, null, 2),
+      'eslint.config.js': "module.exports = [{ files: ['**/*.js'], rules: { 'no-unused-vars': 'error', semi: 'error' } }];\n",
+      '.gitignore': 'node_modules\n',
+      'src/app.js': "const port = 8080;\nconst unused = 1;\nconsole.log(port);\n",
+    });
+    const failed = await run(ws);
+    assert.equal(failed.result, 'failed');
+    assert.deepEqual(failed.stages.map((s) => `${s.name}:${s.status}`), ['lint:failed', 'build:skipped', 'security:skipped', 'test:skipped']);
+    const lint = stage(failed, 'lint');
+    assert.equal(lint.summary, 'exit code 1');
+    assert.deepEqual(
+      lint.problems.map((p) => ({ file: p.file, line: p.line, column: p.column, code: p.code, severity: p.severity })),
+      [{ file: path.join(ws.dir, 'src', 'app.js'), line: 2, column: 7, code: 'no-unused-vars', severity: 'error' }],
+    );
+    assert.equal(failed.readyForRelease, false);
+
+    ws.write('src/app.js', "const port = 8080;\nconsole.log(port);\n");
+    const sha = commitAll(ws, 'fix: lint');
+    const passed = await run(ws);
+    assert.equal(passed.result, 'passed', JSON.stringify(passed.stages.map((s) => [s.name, s.status, s.summary])));
+    assert.deepEqual(stage(passed, 'lint').problems, []);
+    assert.equal(stage(passed, 'security').status, 'passed');
+    assert.equal(passed.commit, sha);
+    assert.equal(passed.dirty, false);
+    assert.equal(passed.readyForRelease, true, passed.notReadyReason);
+    const history = new RunHistory(pipelineStateDir(ws.dir, (await describeFolder(ws.dir)).git));
+    assert.equal((await history.isReady(sha))?.runId, passed.id);
+    assert.deepEqual((await history.runs()).map((r) => r.id), [passed.id, failed.id], 'history keeps both runs, newest first');
+    assert.match(readFileSync(passed.logFile, 'utf8'), /tested/);
+  });
+
+  it('does not mark a passing run ready when the tree has uncommitted changes, and says why', async () => {
+    const ws = workspace({ 'package.json': JSON.stringify({ scripts: { test: 'node -e "1"' } }) });
+    ws.write('notes.txt', 'work in progress\n');
+    const result = await run(ws);
+    assert.equal(result.result, 'passed');
+    assert.equal(result.dirty, true);
+    assert.equal(result.readyForRelease, false);
+    assert.match(result.notReadyReason ?? '', /uncommitted changes \(notes\.txt\)/);
+  });
+
+  it('reads a failing mocha run’s JUnit report (mocha’s xunit reporter): counts, the failed test and its location', async () => {
+    const ws = workspace({
+      'package.json': JSON.stringify({ scripts: {} }),
+      'conveyor.yml': [
+        'pipeline:',
+        '  security: false',
+        '  stages:',
+        '    - name: test',
+        `      run: mkdir -p reports && node ${MOCHA} --reporter xunit --reporter-options output=reports/junit.xml test/*.test.js`,
+        '      junit: reports/junit.xml',
+        '',
+      ].join('\n'),
+      'test/math.test.js': [
+        "const assert = require('node:assert');",
+        "describe('math', () => {",
+        "  it('adds', () => assert.strictEqual(1 + 1, 2));",
+        "  it('multiplies', () => {",
+        '    assert.strictEqual(2 * 3, 7);',
+        '  });',
+        '});',
+        '',
+      ].join('\n'),
+    });
+    const result = await run(ws);
+    const test = stage(result, 'test');
+    assert.equal(test.status, 'failed');
+    assert.ok(test.tests, 'the JUnit report was read');
+    assert.equal(test.tests.error, undefined);
+    assert.deepEqual(test.tests.counts, { total: 2, passed: 1, failed: 1, skipped: 0 });
+    const [failure] = test.tests.failures;
+    assert.equal(failure.name, 'multiplies');
+    assert.equal(failure.className, 'math');
+    assert.equal(failure.location?.file, path.join(ws.dir, 'test', 'math.test.js'));
+    assert.equal(failure.location?.line, 5);
+    assert.ok(test.problems.some((p) => p.file === path.join(ws.dir, 'test', 'math.test.js') && p.line === 5), 'the failure is also a problem at its line');
+  });
+
+  it('runs a Makefile project’s detected targets in order and stops at the failing one', async () => {
+    const ws = workspace({
+      Makefile: ['lint:', '\t@echo linting', 'build:', '\t@echo "src/main.c:3:5: error: expected ; before return"; exit 2', 'test:', '\t@echo testing', ''].join('\n'),
+      'src/main.c': 'int main(void) {\n  int x = 1\n  return x;\n}\n',
+    });
+    const result = await run(ws);
+    assert.deepEqual(result.stages.map((s) => `${s.name}:${s.status}`), ['lint:passed', 'build:failed', 'security:skipped', 'test:skipped']);
+    assert.equal(stage(result, 'build').command, 'make build');
+    const [problem] = stage(result, 'build').problems;
+    assert.deepEqual({ file: problem.file, line: problem.line, column: problem.column, message: problem.message }, {
+      file: path.join(ws.dir, 'src', 'main.c'), line: 3, column: 5, message: 'expected ; before return',
+    });
+  });
+
+  it('kills a stage that passes its timeout, with every process it started', async () => {
+    const ws = workspace({
+      'conveyor.yml': ['pipeline:', '  security: false', '  stages:', '    - name: hang', "      run: sleep 300 & echo $! > child.pid; sleep 300", '      timeout: 1s', ''].join('\n'),
+    });
+    const started = Date.now();
+    const result = await run(ws);
+    const hang = stage(result, 'hang');
+    assert.equal(hang.status, 'timed-out');
+    assert.match(hang.summary ?? '', /timed out after 1\.0 s/);
+    assert.ok(Date.now() - started < 10_000, 'the run ended soon after the timeout');
+    const childPid = Number(readFileSync(path.join(ws.dir, 'child.pid'), 'utf8'));
+    assert.ok(childPid > 0);
+    assert.equal(isAlive(childPid), false, 'the background child was killed too');
+    assert.equal(result.result, 'failed');
+  });
+
+  it('stops a run on request, leaving no process behind', async () => {
+    const ws = workspace({
+      'conveyor.yml': ['pipeline:', '  security: false', '  stages:', '    - name: serve', "      run: sleep 300 & echo $! > child.pid; wait", '    - name: after', '      run: echo never', ''].join('\n'),
+    });
+    const abort = new AbortController();
+    const result = await run(ws, { signal: abort.signal, listener: { stageStarted: () => setTimeout(() => abort.abort(), 300) } });
+    assert.equal(result.result, 'cancelled');
+    assert.deepEqual(result.stages.map((s) => s.status), ['cancelled', 'skipped']);
+    assert.equal(isAlive(Number(readFileSync(path.join(ws.dir, 'child.pid'), 'utf8'))), false);
+  });
+
+  it('reports a command that does not exist as such', async () => {
+    const ws = workspace({ 'conveyor.yml': ['pipeline:', '  security: false', '  stages:', '    - name: build', '      run: definitely-not-a-command --all', ''].join('\n') });
+    const build = stage(await run(ws), 'build');
+    assert.equal(build.status, 'failed');
+    assert.equal(build.exitCode, 127);
+    assert.match(build.summary ?? '', /^command not found: definitely-not-a-command/);
+  });
+
+  it('survives a stage printing 1,000,000 lines and binary noise: bounded log, last lines kept', async () => {
+    const script = "const out=process.stdout;let s='';for(let i=1;i<=1000000;i++){s+='line '+i+' of the flood\\n';if(s.length>65536){out.write(s);s='';}}out.write(s);out.write(require('crypto').randomBytes(200000));out.write('\\nflood done\\n');";
+    const ws = workspace({ 'flood.js': script, 'conveyor.yml': ['pipeline:', '  security: false', '  stages:', '    - name: flood', '      run: node flood.js', ''].join('\n') });
+    const result = await run(ws);
+    const flood = stage(result, 'flood');
+    assert.equal(flood.status, 'passed', flood.summary);
+    assert.ok(flood.outputLineCount >= 1_000_000, `counted ${flood.outputLineCount} lines`);
+    assert.equal(flood.lastLines.at(-1), 'flood done');
+    assert.ok(flood.lastLines.length <= 10);
+    const logSize = statSync(result.logFile).size;
+    assert.ok(logSize <= MAX_LOG_BYTES + 2 * 1024 * 1024, `log is ${logSize} bytes`);
+    const log = readFileSync(result.logFile, 'utf8');
+    assert.match(log, /lines omitted: the log keeps the first 8 MB/);
+    assert.match(log, /flood done/);
+  });
+
+  it('re-runs the failed stage and the ones after it, carrying the stages that passed', async () => {
+    const ws = workspace({
+      'conveyor.yml': ['pipeline:', '  security: false', '  stages:', '    - name: first', '      run: echo one >> ran.txt', '    - name: second', '      run: test -f fixed', '    - name: third', '      run: echo three', ''].join('\n'),
+      '.gitignore': 'ran.txt\n',
+    });
+    const failed = await run(ws);
+    assert.deepEqual(failed.stages.map((s) => s.status), ['passed', 'failed', 'skipped']);
+    ws.write('fixed', '');
+    const rerun = await run(ws, { scope: 'failed', previous: failed });
+    assert.deepEqual(rerun.stages.map((s) => s.status), ['passed', 'passed', 'passed']);
+    assert.equal(stage(rerun, 'first').carriedFromRun, failed.id);
+    assert.equal(readFileSync(path.join(ws.dir, 'ran.txt'), 'utf8'), 'one\n', 'the first stage ran once');
+  });
+
+  it('runs only the named stage when asked, which never marks a commit ready', async () => {
+    const ws = workspace({ 'package.json': JSON.stringify({ scripts: { lint: 'node -e "1"', test: 'node -e "process.exit(1)"' } }) });
+    const result = await run(ws, { scope: 'stage', stageNames: ['lint'] });
+    assert.equal(result.result, 'passed');
+    assert.deepEqual(result.stages.map((s) => `${s.name}:${s.status}`), ['lint:passed', 'security:skipped', 'test:skipped']);
+    assert.equal(result.readyForRelease, false);
+    assert.match(result.notReadyReason ?? '', /not every stage ran/);
+  });
+
+  it('reads a TAP report from Node’s test runner, and refuses a stale report the stage did not rewrite', async () => {
+    const ws = workspace({
+      'conveyor.yml': [
+        'pipeline:', '  security: false', '  stages:',
+        '    - name: unit', '      run: node --test --test-reporter=tap --test-reporter-destination=unit.tap test/unit.test.js', '      tap: unit.tap',
+        '    - name: e2e', '      run: echo "no report written"', '      junit: old-report.xml',
+        '',
+      ].join('\n'),
+      '.gitignore': 'unit.tap\n',
+      'test/unit.test.js': "const test = require('node:test');\ntest('one', () => {});\ntest('two', { skip: true }, () => {});\n",
+      'old-report.xml': '<testsuite name="old" tests="1"><testcase name="old test"/></testsuite>\n',
+    });
+    const old = new Date(Date.now() - 3600_000);
+    utimesSync(path.join(ws.dir, 'old-report.xml'), old, old);
+    const result = await run(ws);
+    assert.deepEqual(stage(result, 'unit').tests?.counts, { total: 2, passed: 1, failed: 0, skipped: 1 });
+    const e2e = stage(result, 'e2e');
+    assert.equal(e2e.status, 'passed');
+    assert.match(e2e.tests?.error ?? '', /old-report\.xml was not updated by this run/);
+  });
+
+  it('stops the belt at the security stage when a tracked file holds a private key, pointing at its line', async () => {
+    const ws = workspace({
+      'package.json': JSON.stringify({ scripts: { build: 'node -e "1"', test: 'node -e "1"' } }),
+      'deploy/key.pem': ['# staging key', '-----BEGIN RSA ' + 'PRIVATE KEY-----', 'MIIEowIBAAKCAQEA' + 'x'.repeat(40), '-----END RSA PRIVATE KEY-----', ''].join('\n'),
+    });
+    const result = await run(ws);
+    assert.deepEqual(result.stages.map((s) => `${s.name}:${s.status}`), ['build:passed', 'security:failed', 'test:skipped']);
+    const security = stage(result, 'security');
+    assert.match(security.summary ?? '', /1 possible secret/);
+    const [finding] = security.problems;
+    assert.deepEqual([finding.file, finding.line, finding.source], [path.join(ws.dir, 'deploy', 'key.pem'), 2, 'secret-scan']);
+    assert.doesNotMatch(finding.message, /MIIEowIBAAKCAQEA/);
+  });
+});

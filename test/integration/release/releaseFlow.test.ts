@@ -1,0 +1,220 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import Docker from 'dockerode';
+import { ensureBaseImage, startDockerEngine, startRegistry } from '../../../scripts/docker/dockerHost';
+import type { DockerEngine, LocalRegistry } from '../../../scripts/docker/dockerHost';
+import { describeFolder } from '../../../src/loop/folderStatus';
+import { pipelineStateDir, RunHistory } from '../../../src/pipeline/run/runHistory';
+import { runPipeline } from '../../../src/pipeline/run/runPipeline';
+import { listReleaseRecords } from '../../../src/release/gitRelease';
+import { readReleaseCatalog } from '../../../src/release/releaseCatalog';
+import { packBuildContext } from '../../../src/release/image/buildContext';
+import { buildImage, pushImage } from '../../../src/release/image/imageEngine';
+import { executeRelease } from '../../../src/release/releaseFlow';
+import type { ReleaseProgress } from '../../../src/release/releaseFlow';
+import { gateProblem, imageTarget, planRelease } from '../../../src/release/releasePlan';
+import { RegistryClient } from '../../../src/release/registry/registryClient';
+import { sampleWorkspaces } from '../../support/sampleWorkspace';
+import type { SampleWorkspace } from '../../support/sampleWorkspace';
+
+const git = (ws: SampleWorkspace, ...args: string[]) => execFileSync('git', args, { cwd: ws.dir, encoding: 'utf8' }).trim();
+
+function project(registry: LocalRegistry, name: string, dockerfile: string[], extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    'package.json': '{\n  "name": "shop",\n  "version": "1.3.0"\n}\n',
+    Dockerfile: [...dockerfile, ''].join('\n'),
+    '.dockerignore': 'secrets.txt\n.git\n',
+    '.gitignore': 'secrets.txt\n',
+    'conveyor.yml': ['pipeline:', '  security: false', '  stages:', '    - { name: test, run: "true" }', 'image:', `  name: ${name}`, `  registry: ${registry.host}`, ''].join('\n'),
+    'src/app.js': 'console.log("shop");\n',
+    ...extra,
+  };
+}
+
+/** Makes the HEAD commit ready the way a user does: a clean, fully passing pipeline run. */
+async function passPipeline(ws: SampleWorkspace): Promise<void> {
+  const status = await describeFolder(ws.dir);
+  const run = await runPipeline({ folder: ws.dir, definition: status.pipeline, history: new RunHistory(pipelineStateDir(ws.dir, status.git)), trigger: 'cli' });
+  assert.equal(run.readyForRelease, true, run.notReadyReason);
+}
+
+async function registryDigest(registry: LocalRegistry, name: string, tag: string): Promise<string | null> {
+  const response = await fetch(`${registry.url}/v2/${name}/manifests/${tag}`, {
+    method: 'HEAD',
+    headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' },
+  });
+  return response.headers.get('docker-content-digest');
+}
+
+function gitState(ws: SampleWorkspace) {
+  return { head: git(ws, 'rev-parse', 'HEAD'), tags: git(ws, 'tag', '--list'), status: git(ws, 'status', '--porcelain'), version: (JSON.parse(readFileSync(path.join(ws.dir, 'package.json'), 'utf8')) as { version: string }).version };
+}
+
+describe('releases against a real Docker engine and registry (integration)', function () {
+  this.timeout(180_000);
+  let engine: DockerEngine;
+  let registry: LocalRegistry;
+  let docker: Docker;
+  const workspace = sampleWorkspaces();
+
+  before(async () => {
+    engine = await startDockerEngine();
+    await ensureBaseImage(engine);
+    registry = await startRegistry();
+    docker = new Docker({ socketPath: engine.socket });
+  });
+
+  after(async () => {
+    await registry?.stop();
+    await engine?.stop();
+  });
+
+  const sample = (files: Record<string, string>) => {
+    const ws = workspace(files, { git: true });
+    git(ws, 'config', 'user.name', 'Release Tester');
+    git(ws, 'config', 'user.email', 'release@conveyor.invalid');
+    return ws;
+  };
+
+  it('refuses a commit the pipeline did not mark ready, and a dirty tree, changing nothing', async () => {
+    const ws = sample(project(registry, 'gated', ['FROM conveyor-base:busybox']));
+    const before = gitState(ws);
+    const plan = await planRelease(await describeFolder(ws.dir));
+    assert.equal(plan.version, '1.4.0', 'feat: sample project → minor');
+    assert.equal(gateProblem(plan)?.kind, 'gate');
+    await assert.rejects(executeRelease(plan, { docker }), /is not marked ready for release/);
+    assert.deepEqual(gitState(ws), before);
+
+    await passPipeline(ws);
+    ws.write('src/app.js', 'console.log("changed");\n');
+    const dirty = await planRelease(await describeFolder(ws.dir));
+    await assert.rejects(executeRelease(dirty, { docker, override: { reason: 'try' } }), /uncommitted changes \(src\/app\.js\)/);
+    assert.equal(git(ws, 'tag', '--list'), '');
+  });
+
+  it('cuts a release: version and CHANGELOG committed, image built with OCI labels and pushed, tag records the registry’s digest', async () => {
+    const ws = sample(project(registry, 'shop-api', ['FROM conveyor-base:busybox', 'COPY . /app', 'RUN echo built > /app/built.txt'], { 'secrets.txt': 'not for the image\n' }));
+    await passPipeline(ws);
+    const tested = git(ws, 'rev-parse', 'HEAD');
+    const steps = new Set<string>();
+    const layers = new Set<string>();
+    const plan = await planRelease(await describeFolder(ws.dir));
+    const record = await executeRelease(plan, {
+      docker,
+      onProgress: (p: ReleaseProgress) => {
+        steps.add(p.step);
+        if (p.layer) layers.add(p.layer.id);
+      },
+    });
+    assert.deepEqual([...steps], ['gate', 'version', 'build', 'push', 'verify', 'tag']);
+    assert.ok(layers.size >= 1, 'per-layer push progress arrived');
+    assert.equal(record.version, '1.4.0');
+    assert.equal(record.testedCommit, tested);
+    assert.notEqual(record.commit, tested, 'a release commit carries the version files');
+    assert.equal(git(ws, 'rev-parse', 'HEAD'), record.commit);
+    assert.equal(git(ws, 'show', '--format=%s', '--no-patch', 'HEAD'), 'chore(release): v1.4.0');
+    assert.match(readFileSync(path.join(ws.dir, 'package.json'), 'utf8'), /"version": "1\.4\.0"/);
+    assert.match(readFileSync(path.join(ws.dir, 'CHANGELOG.md'), 'utf8'), /## 1\.4\.0 .*\n\n### Features\n\n- sample project/);
+
+    assert.equal(record.image?.repository, `${registry.host}/shop-api`);
+    assert.deepEqual(record.image?.tags, ['1.4.0', `sha-${record.commit.slice(0, 7)}`]);
+    assert.equal(record.image?.digest, await registryDigest(registry, 'shop-api', '1.4.0'), 'the recorded digest is the registry’s Docker-Content-Digest');
+    assert.equal(await registryDigest(registry, 'shop-api', `sha-${record.commit.slice(0, 7)}`), record.image?.digest);
+
+    const [tag] = await listReleaseRecords(ws.dir);
+    assert.equal(tag.tag, 'v1.4.0');
+    assert.deepEqual(tag.record?.image, record.image);
+    assert.equal(tag.commit, record.commit);
+
+    const labels = (await docker.getImage(`${registry.host}/shop-api:1.4.0`).inspect()).Config.Labels;
+    assert.equal(labels['org.opencontainers.image.revision'], record.commit);
+    assert.equal(labels['org.opencontainers.image.version'], '1.4.0');
+    const container = await docker.createContainer({ Image: `${registry.host}/shop-api:1.4.0`, Cmd: ['ls', '/app'], HostConfig: { NetworkMode: 'none' } });
+    await container.start();
+    await container.wait();
+    const listing = (await container.logs({ stdout: true })).toString('utf8');
+    await container.remove();
+    assert.match(listing, /built\.txt/);
+    assert.doesNotMatch(listing, /secrets\.txt/, '.dockerignore kept the secret out of the image');
+
+    const catalog = await readReleaseCatalog(ws.dir, imageTarget((await describeFolder(ws.dir)).image!), new RegistryClient(registry.host));
+    assert.deepEqual(catalog.releases.map((r) => `${r.tag} ${r.check}`), ['v1.4.0 verified']);
+  });
+
+  it('flags a release whose registry tag now points at another digest', async () => {
+    const ws = sample(project(registry, 'repushed', ['FROM conveyor-base:busybox', 'RUN echo one > /one']));
+    await passPipeline(ws);
+    const record = await executeRelease(await planRelease(await describeFolder(ws.dir)), { docker });
+    // Someone builds something else and pushes it under the released tag.
+    const other = workspace({ Dockerfile: 'FROM conveyor-base:busybox\nRUN echo two > /two\n' });
+    const context = await packBuildContext(other.dir, '.', 'Dockerfile');
+    await buildImage(docker, { context: context.stream, dockerfile: context.dockerfile, tags: [`${registry.host}/repushed:${record.version}`] });
+    const repushed = await pushImage(docker, { repository: `${registry.host}/repushed`, tag: record.version });
+    assert.notEqual(repushed.digest, record.image?.digest);
+
+    const catalog = await readReleaseCatalog(ws.dir, imageTarget((await describeFolder(ws.dir)).image!), new RegistryClient(registry.host));
+    assert.equal(catalog.releases[0].check, 'mismatch');
+    assert.equal(catalog.releases[0].registryDigest, repushed.digest);
+  });
+
+  it('reports a failing RUN with its step, and leaves no tag, no release commit, no changed file', async () => {
+    const ws = sample(project(registry, 'broken', ['FROM conveyor-base:busybox', 'RUN echo fine', 'RUN false']));
+    await passPipeline(ws);
+    const before = gitState(ws);
+    const plan = await planRelease(await describeFolder(ws.dir));
+    await assert.rejects(executeRelease(plan, { docker }), (error: Error) => {
+      assert.match(error.message, /The image build failed at Step 3\/\d+ : RUN false: .*returned a non-zero code: 1/);
+      return true;
+    });
+    assert.deepEqual(gitState(ws), before);
+    assert.equal(existsSync(path.join(ws.dir, 'CHANGELOG.md')), false, 'the CHANGELOG written for the release is gone');
+  });
+
+  it('pushes to a registry with htpasswd auth with the right password, and refuses the wrong one without a tag', async () => {
+    const secured = await startRegistry({ htpasswd: { user: 'ci', password: 'right-horse-battery' } });
+    try {
+      const ws = sample(project(secured, 'private-shop', ['FROM conveyor-base:busybox', 'RUN echo private > /p']));
+      await passPipeline(ws);
+      const before = gitState(ws);
+      const wrong = await planRelease(await describeFolder(ws.dir));
+      await assert.rejects(executeRelease(wrong, { docker, credentials: { username: 'ci', password: 'wrong' } }), (error: Error) => {
+        assert.match(error.message, /401|unauthorized|refused the credentials/i);
+        assert.doesNotMatch(error.message, /wrong/);
+        return true;
+      });
+      assert.deepEqual(gitState(ws), before);
+
+      const record = await executeRelease(await planRelease(await describeFolder(ws.dir)), { docker, credentials: { username: 'ci', password: 'right-horse-battery' } });
+      const client = new RegistryClient(secured.host, { username: 'ci', password: 'right-horse-battery' });
+      assert.equal(await client.manifestDigest('private-shop', record.version), record.image?.digest);
+    } finally {
+      await secured.stop();
+    }
+  });
+
+  it('fails clearly when the registry goes away in the middle of a push, leaving no tag', async () => {
+    const doomed = await startRegistry();
+    const ws = sample(project(doomed, 'big-shop', ['FROM conveyor-base:busybox', 'RUN dd if=/dev/urandom of=/big bs=1048576 count=40']));
+    await passPipeline(ws);
+    const before = gitState(ws);
+    let stopping: Promise<void> | undefined;
+    const plan = await planRelease(await describeFolder(ws.dir));
+    await assert.rejects(
+      executeRelease(plan, {
+        docker,
+        onProgress: (p) => {
+          if (p.layer?.status === 'Pushing' && !stopping) stopping = doomed.stop();
+        },
+      }),
+      (error: Error) => {
+        assert.match(error.message, /^Pushing .*big-shop:(1\.4\.0|sha-[0-9a-f]{7}) failed: /);
+        return true;
+      },
+    );
+    await stopping;
+    assert.ok(stopping, 'the registry was stopped during the push');
+    assert.deepEqual(gitState(ws), before);
+  });
+});

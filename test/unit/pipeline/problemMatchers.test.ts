@@ -1,0 +1,96 @@
+import * as assert from 'node:assert/strict';
+import { cleanLine, LineSplitter, MAX_LINE_LENGTH, RingBuffer } from '../../../src/core/outputLines';
+import { createProblemMatcher } from '../../../src/pipeline/problemMatchers';
+import type { Problem } from '../../../src/pipeline/problem';
+
+function matchAll(matcherName: Parameters<typeof createProblemMatcher>[0], lines: string[]): Problem[] {
+  const matcher = createProblemMatcher(matcherName, '/ws/app', 'stage');
+  return lines.map((l) => matcher.match(cleanLine(l))).filter((p): p is Problem => p !== undefined);
+}
+
+// Output captured from the real tools (tsc 5.9, eslint 10) on small files.
+const TSC_PLAIN = "bad.ts(1,7): error TS2322: Type 'string' is not assignable to type 'number'.";
+const TSC_PRETTY = "\u001b[96mbad.ts\u001b[0m:\u001b[93m1\u001b[0m:\u001b[93m7\u001b[0m - \u001b[91merror\u001b[0m\u001b[90m TS2322: \u001b[0mType 'string' is not assignable to type 'number'.";
+const ESLINT_STYLISH = [
+  '',
+  '/ws/app/src/a.js',
+  "  1:7  error    'a' is assigned a value but never used  no-unused-vars",
+  '  2:1  warning  Unexpected console statement            no-console',
+  '',
+  '✖ 2 problems (1 error, 1 warning)',
+];
+
+describe('problem matchers (unit)', () => {
+  it('reads tsc errors in plain and --pretty (coloured) form', () => {
+    for (const line of [TSC_PLAIN, TSC_PRETTY]) {
+      assert.deepEqual(matchAll('tsc', [line]), [
+        { file: '/ws/app/bad.ts', line: 1, column: 7, severity: 'error', message: "Type 'string' is not assignable to type 'number'.", code: 'TS2322', source: 'tsc' },
+      ]);
+    }
+  });
+
+  it('reads eslint’s stylish output, remembering the file header', () => {
+    const problems = matchAll('eslint', ESLINT_STYLISH);
+    assert.deepEqual(problems.map((p) => [p.file, p.line, p.column, p.severity, p.code, p.message]), [
+      ['/ws/app/src/a.js', 1, 7, 'error', 'no-unused-vars', "'a' is assigned a value but never used"],
+      ['/ws/app/src/a.js', 2, 1, 'warning', 'no-console', 'Unexpected console statement'],
+    ]);
+  });
+
+  it('reads generic file:line:col output (gcc, go vet, mypy) and ignores URLs and prose', () => {
+    const problems = matchAll('generic', [
+      'src/main.c:3:5: error: expected ; before return',
+      './cmd/server.go:12:2: undefined: handler',
+      'app/models.py:40: note: see the definition',
+      'Listening on http://localhost:8080/health',
+      'make: *** [Makefile:4: build] Error 2',
+      'Found 1 error in bad.ts:1',
+    ]);
+    assert.deepEqual(problems.map((p) => [p.file, p.line, p.column, p.severity, p.message]), [
+      ['/ws/app/src/main.c', 3, 5, 'error', 'expected ; before return'],
+      ['/ws/app/cmd/server.go', 12, 2, 'error', 'undefined: handler'],
+      ['/ws/app/app/models.py', 40, 1, 'info', 'see the definition'],
+    ]);
+  });
+
+  it('applies a user problem matcher with its groups, and none matches nothing', () => {
+    const custom = { regexp: '^(WARN|ERR) (\\S+)@(\\d+): (.*)$', severity: 1, file: 2, line: 3, column: 9, message: 4 };
+    const [problem] = matchAll(custom, ['WARN lib/x.rb@17: deprecated call']);
+    assert.deepEqual([problem.file, problem.line, problem.column, problem.severity, problem.message], ['/ws/app/lib/x.rb', 17, 1, 'warning', 'deprecated call']);
+    assert.deepEqual(matchAll('none', [TSC_PLAIN]), []);
+    assert.deepEqual(matchAll({ regexp: '([' }, ['anything']), [], 'a broken regular expression matches nothing');
+  });
+});
+
+describe('output lines (unit)', () => {
+  it('joins lines split across chunks, including a multi-byte character split in two', () => {
+    const lines: string[] = [];
+    const splitter = new LineSplitter((l) => lines.push(l));
+    const euro = Buffer.from('€');
+    splitter.push(Buffer.concat([Buffer.from('first\nsec'), euro.subarray(0, 1)]));
+    splitter.push(Buffer.concat([euro.subarray(1), Buffer.from('ond\r\nprogress 50%\rprogress 100%\nlast')]));
+    splitter.end();
+    assert.deepEqual(lines, ['first', 'sec€ond', 'progress 100%', 'last']);
+  });
+
+  it('strips colours and control bytes and bounds a line', () => {
+    assert.equal(cleanLine('\u001b[31mred\u001b[0m\u0007 text\u0000'), 'red text');
+    const long = cleanLine('x'.repeat(MAX_LINE_LENGTH * 3));
+    assert.ok(long.length < MAX_LINE_LENGTH + 60);
+    assert.match(long, /line cut at/);
+  });
+
+  it('emits a never-ending line in bounded pieces', () => {
+    const lines: string[] = [];
+    const splitter = new LineSplitter((l) => lines.push(l));
+    for (let i = 0; i < 10; i++) splitter.push(Buffer.alloc(MAX_LINE_LENGTH, 0x61));
+    assert.ok(lines.length >= 2, 'pieces were emitted before any newline');
+    assert.ok(lines.every((l) => l.length < MAX_LINE_LENGTH + 60));
+  });
+
+  it('keeps the last N items in order', () => {
+    const ring = new RingBuffer<number>(3);
+    [1, 2, 3, 4, 5].forEach((n) => ring.push(n));
+    assert.deepEqual(ring.toArray(), [3, 4, 5]);
+  });
+});
