@@ -59,8 +59,13 @@ export class ServiceError extends Error {
   }
 }
 
+/**
+ * By name and shape rather than `instanceof`: each lazily loaded engine bundle (esbuild.mjs) carries its own
+ * copy of this class, so an error thrown in the monitor engine is no instance of the extension's ServiceError.
+ */
 export function isServiceError(error: unknown, kind?: ServiceErrorKind): error is ServiceError {
-  return error instanceof ServiceError && (kind === undefined || error.kind === kind);
+  if (!(error instanceof Error) || error.name !== 'ServiceError' || !('kind' in error) || !('service' in error)) return false;
+  return kind === undefined || error.kind === kind;
 }
 
 /** The kind an HTTP error status stands for. */

@@ -31,7 +31,16 @@ export interface HttpClientOptions {
    * text (at most 64 KB), already read.
    */
   describeStatus?: (answer: ErrorAnswer) => ServiceError | undefined;
+  /**
+   * Words for a failure before any status, when the service's sentences differ from the client's
+   * ("Jira (site) did not answer within 15 s: …", "Cannot reach Sentry at https://sentry.io: …"). Return
+   * undefined for the client's sentence. The kind stays 'timeout' or 'unreachable'.
+   */
+  describeNetwork?: (failure: NetworkFailure) => string | undefined;
 }
+
+/** What went wrong before any status: no answer in time, or no connection (`reason` in words: "connection refused"). */
+export type NetworkFailure = { kind: 'timeout'; timeoutMs: number } | { kind: 'unreachable'; reason: string };
 
 export interface ErrorAnswer {
   status: number;
@@ -50,8 +59,11 @@ export interface HttpRequest {
   body?: unknown;
   signal?: AbortSignal;
   timeoutMs?: number;
-  /** Statuses that are answers, not failures (e.g. 404 for "not there yet", 304 for a cache hit). */
-  accept?: number[];
+  /**
+   * Statuses that are answers, not failures (e.g. 404 for "not there yet", 304 for a cache hit), or a test
+   * (`() => true` for a caller that judges every status itself, like an uptime probe).
+   */
+  accept?: readonly number[] | ((status: number) => boolean);
   /** Follow redirects (the default) or hand 3xx answers back. */
   redirect?: RequestRedirect;
   /** "list the octo/repo issues": what the request was for, worded to follow "could not". */
@@ -152,7 +164,7 @@ export class HttpClient {
       throw this.networkError(error, full);
     }
     const answer = new HttpAnswer(response, this, full);
-    if (response.status < 400 || request.accept?.includes(response.status)) return answer;
+    if (response.status < 400 || accepts(request.accept, response.status)) return answer;
     const text = (await answer.text().catch(() => '')).slice(0, 65_536);
     throw this.statusError({ status: response.status, headers: response.headers, body: text, url: response.url, purpose: request.purpose });
   }
@@ -191,10 +203,17 @@ export class HttpClient {
     const name = error instanceof Error ? error.name : '';
     const hint = this.options.networkHint ?? '';
     if (name === 'TimeoutError' || name === 'AbortError') {
-      return this.error('timeout', `${capitalize(this.service)} did not answer within ${formatSeconds(request.timeoutMs)}${hint}`);
+      const words = this.options.describeNetwork?.({ kind: 'timeout', timeoutMs: request.timeoutMs });
+      return this.error('timeout', words ?? `${capitalize(this.service)} did not answer within ${formatSeconds(request.timeoutMs)}${hint}`);
     }
-    return this.error('unreachable', `Cannot reach ${this.service}: ${networkReason(error, this.options.networkReasons)}${hint}`, { cause: error });
+    const reason = networkReason(error, this.options.networkReasons);
+    const words = this.options.describeNetwork?.({ kind: 'unreachable', reason });
+    return this.error('unreachable', words ?? `Cannot reach ${this.service}: ${reason}${hint}`, { cause: error });
   }
+}
+
+function accepts(accept: HttpRequest['accept'], status: number): boolean {
+  return typeof accept === 'function' ? accept(status) : (accept?.includes(status) ?? false);
 }
 
 export function capitalize(text: string): string {
