@@ -1,9 +1,10 @@
 // Builds and pushes images through the Docker Engine API (dockerode). The engine reports failures as
 // `{error, errorDetail}` events inside the progress stream, not as rejections: they are turned into
-// errors here, with the build step or the layer that failed.
+// ServiceErrors of the service "Docker" here, with the build step or the layer that failed.
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
-import { messageOf } from '../../core/errors';
+import { messageOf, ServiceError } from '../../core/errors';
+import type { ServiceErrorKind } from '../../core/errors';
 
 export interface BuildImageRequest {
   context: Readable;
@@ -33,16 +34,6 @@ export interface LayerProgress {
   total?: number;
 }
 
-export class ImageEngineError extends Error {
-  constructor(
-    message: string,
-    readonly step?: string,
-  ) {
-    super(message);
-    this.name = 'ImageEngineError';
-  }
-}
-
 interface EngineEvent {
   stream?: string;
   status?: string;
@@ -69,7 +60,7 @@ export async function checkEngine(docker: Docker, dockerHost = process.env.DOCKE
   try {
     await docker.ping();
   } catch (error) {
-    throw new ImageEngineError(`Cannot reach the Docker engine at ${describeEngine(dockerHost)} (${shortReason(error)}): start Docker, or set DOCKER_HOST to its socket.`);
+    throw engineError('unreachable', `Cannot reach the Docker engine at ${describeEngine(dockerHost)} (${shortReason(error)}): start Docker, or set DOCKER_HOST to its socket.`, { cause: error });
   }
 }
 
@@ -87,7 +78,7 @@ export async function buildImage(docker: Docker, request: BuildImageRequest): Pr
   let step: string | undefined;
   let imageId: string | undefined;
   await followEngineStream(docker, stream, request.signal, (event) => {
-    if (event.error || event.errorDetail) throw new ImageEngineError(`The image build failed${step ? ` at ${step}` : ''}: ${(event.errorDetail?.message ?? event.error ?? '').trim()}`, step);
+    if (event.error || event.errorDetail) throw engineError('invalid', `The image build failed${step ? ` at ${step}` : ''}: ${(event.errorDetail?.message ?? event.error ?? '').trim()}`, { detail: { step } });
     if (event.aux?.ID) imageId = event.aux.ID;
     for (const line of (event.stream ?? '').split('\n').filter((l) => l.trim() !== '')) {
       if (/^Step \d+\/\d+ : /.test(line)) step = line.trim();
@@ -96,7 +87,7 @@ export async function buildImage(docker: Docker, request: BuildImageRequest): Pr
       request.onProgress?.({ step, line });
     }
   });
-  if (!imageId) throw new ImageEngineError('The engine finished the build without naming an image.', step);
+  if (!imageId) throw engineError('malformed', 'The engine finished the build without naming an image.', { detail: { step } });
   for (const name of others) {
     const { repository, tag } = splitName(name);
     await docker.getImage(imageId).tag({ repo: repository, tag });
@@ -113,7 +104,7 @@ export async function pushImage(docker: Docker, request: PushImageRequest): Prom
   let size: number | undefined;
   await followEngineStream(docker, stream, request.signal, (event) => {
     if (event.error || event.errorDetail) {
-      throw new ImageEngineError(`Pushing ${request.repository}:${request.tag} failed: ${(event.errorDetail?.message ?? event.error ?? '').trim()}`);
+      throw engineError('server', `Pushing ${request.repository}:${request.tag} failed: ${(event.errorDetail?.message ?? event.error ?? '').trim()}`);
     }
     if (event.aux?.Digest) {
       digest = event.aux.Digest;
@@ -123,7 +114,7 @@ export async function pushImage(docker: Docker, request: PushImageRequest): Prom
     if (reported) digest ??= reported[1];
     if (event.id && event.status) request.onLayer?.({ id: event.id, status: event.status, current: event.progressDetail?.current, total: event.progressDetail?.total });
   });
-  if (!digest) throw new ImageEngineError(`The registry did not report a digest for ${request.repository}:${request.tag}.`);
+  if (!digest) throw engineError('malformed', `The registry did not report a digest for ${request.repository}:${request.tag}.`);
   return { digest, size };
 }
 
@@ -133,7 +124,7 @@ function followEngineStream(docker: Docker, stream: Readable, signal: AbortSigna
     let failed: Error | undefined;
     const onAbort = () => {
       stream.destroy();
-      reject(new ImageEngineError('Stopped.'));
+      reject(new DOMException('Stopped.', 'AbortError'));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     docker.modem.followProgress(
@@ -141,7 +132,7 @@ function followEngineStream(docker: Docker, stream: Readable, signal: AbortSigna
       (error: Error | null) => {
         signal?.removeEventListener('abort', onAbort);
         if (failed) reject(failed);
-        else if (error) reject(new ImageEngineError(`The Docker engine stream broke off: ${error.message}`));
+        else if (error) reject(engineError('unreachable', `The Docker engine stream broke off: ${error.message}`, { cause: error }));
         else resolve();
       },
       (event: EngineEvent) => {
@@ -149,7 +140,7 @@ function followEngineStream(docker: Docker, stream: Readable, signal: AbortSigna
         try {
           onEvent(event);
         } catch (error) {
-          failed = error instanceof Error ? error : new ImageEngineError(String(error));
+          failed = error instanceof Error ? error : new Error(messageOf(error));
         }
       },
     );
@@ -161,6 +152,11 @@ export function splitName(name: string): { repository: string; tag: string } {
   const at = name.lastIndexOf(':');
   if (at === -1 || name.slice(at).includes('/')) return { repository: name, tag: 'latest' };
   return { repository: name.slice(0, at), tag: name.slice(at + 1) };
+}
+
+/** A build that fails is the engine refusing what it was given ('invalid'); a push it cannot finish is its failure ('server'). */
+function engineError(kind: ServiceErrorKind, message: string, options?: ConstructorParameters<typeof ServiceError>[3]): ServiceError {
+  return new ServiceError('Docker', kind, message, options);
 }
 
 function shortReason(error: unknown): string {

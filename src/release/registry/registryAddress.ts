@@ -24,6 +24,11 @@ export function registryAddress(registry: string): RegistryAddress {
   return { display: dockerHub ? 'docker.io' : host, baseUrl: `${scheme ?? (isLoopback(host) ? 'http' : 'https')}://${apiHost}`, dockerHub };
 }
 
+/** The registry as the service in messages and errors: "registry 127.0.0.1:5000". */
+export function registryService(address: RegistryAddress): string {
+  return `registry ${address.display}`;
+}
+
 /** Docker Hub's official images live under `library/`: `node` is `library/node` to the API. */
 export function apiRepository(address: RegistryAddress, repository: string): string {
   return address.dockerHub && !repository.includes('/') ? `library/${repository}` : repository;

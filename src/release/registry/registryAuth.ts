@@ -1,11 +1,12 @@
 // Answers a registry's 401 the way Docker does (distribution's token authentication spec): Basic with the
 // stored credentials, or a Bearer token from the realm the challenge names, fetched with those credentials
 // (or anonymously) and cached per scope until it expires.
+import { ServiceError } from '../../core/errors';
+import type { HttpAnswer, HttpClient, HttpRequest } from '../../core/http/httpClient';
+import { isRecord } from '../../core/records';
+import { registryService } from './registryAddress';
 import type { RegistryAddress } from './registryAddress';
 import type { RegistryCredentials } from './credentials';
-import { RegistryError } from './registryError';
-import { discard } from './registryHttp';
-import type { RegistryHttp } from './registryHttp';
 import { parseWwwAuthenticate } from './wwwAuthenticate';
 import type { AuthChallenge } from './wwwAuthenticate';
 
@@ -34,8 +35,9 @@ export class RegistryAuth {
 
   constructor(
     private readonly address: RegistryAddress,
-    private readonly http: RegistryHttp,
     private readonly credentials: RegistryCredentials | undefined,
+    /** A client for the named service, sending as the registry's own does. */
+    private readonly transport: (service: string) => HttpClient,
   ) {}
 
   get hasCredentials(): boolean {
@@ -67,7 +69,7 @@ export class RegistryAuth {
       return header;
     }
     const schemes = challenges.map((c) => c.scheme).join(', ') || 'none given';
-    throw new RegistryError('unauthorized', `${this.address.display} asks for a kind of sign-in Conveyor does not support (${schemes}) (401)`, 401);
+    throw new ServiceError(registryService(this.address), 'unsupported', `${this.address.display} asks for a kind of sign-in Conveyor does not support (${schemes}) (401)`, { status: 401 });
   }
 
   private basicHeader(): string | undefined {
@@ -81,19 +83,19 @@ export class RegistryAuth {
     const scope = challenge.params.scope ?? access.scope;
     const peer = `the token service of ${this.address.display} (${realm.origin})`;
     // tokenRequest adds the query to `realm`, so it runs before realm.href is read.
-    const init = this.tokenRequest(realm, challenge.params.service, scope);
-    const response = await this.http.send(realm.href, init, peer);
-    if (!response.ok) {
-      await discard(response);
-      throw tokenServiceError(response, this.address, access, this.hasCredentials, peer);
+    const request = this.tokenRequest(realm, challenge.params.service, scope);
+    const answer = await this.transport(peer).send({ url: realm.href, ...request, accept: () => true });
+    if (!answer.response.ok) {
+      await answer.discard();
+      throw tokenServiceError(answer, this.address, access, this.hasCredentials, peer);
     }
-    const token = readToken(await this.http.json(response, peer, 'a token answer'), peer);
+    const token = readToken(await answer.json('a token answer'), peer);
     this.tokens.set(access.scope, { header: `Bearer ${token.value}`, expiresAt: Date.now() + token.lifetimeS * 1000 - EXPIRY_MARGIN_MS });
     return `Bearer ${token.value}`;
   }
 
   /** GET with Basic credentials (or none), or the OAuth2 refresh-token POST when Docker stored an identity token. */
-  private tokenRequest(realm: URL, service: string | undefined, scope: string): RequestInit & { headers: Record<string, string> } {
+  private tokenRequest(realm: URL, service: string | undefined, scope: string): Pick<HttpRequest, 'method' | 'headers' | 'body'> {
     const identityToken = this.credentials?.identityToken;
     if (identityToken) {
       const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: identityToken, client_id: CLIENT_ID });
@@ -118,24 +120,25 @@ function parseRealm(challenge: AuthChallenge, address: RegistryAddress): URL {
   } catch {
     // Reported below.
   }
-  throw new RegistryError('malformed', `${address.display} asks for a token but names no usable token service (realm)`, 401);
+  throw new ServiceError(registryService(address), 'malformed', `${address.display} asks for a token but names no usable token service (realm)`, { status: 401 });
 }
 
 function readToken(body: unknown, peer: string): { value: string; lifetimeS: number } {
-  const answer = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  const answer = isRecord(body) ? body : {};
   const value = typeof answer.token === 'string' && answer.token ? answer.token : answer.access_token;
   if (typeof value !== 'string' || value === '') {
-    throw new RegistryError('malformed', `${peer} answered without a token`);
+    throw new ServiceError(peer, 'malformed', `${peer} answered without a token`);
   }
   const lifetimeS = typeof answer.expires_in === 'number' && answer.expires_in > 0 ? answer.expires_in : DEFAULT_TOKEN_LIFETIME_S;
   return { value, lifetimeS };
 }
 
-function tokenServiceError(response: Response, address: RegistryAddress, access: AccessRequest, hasCredentials: boolean, peer: string): RegistryError {
-  if (response.status === 401) return unauthorized(address, access, hasCredentials);
-  if (response.status === 403) return forbidden(address, access, 403);
-  if (response.status === 429) return new RegistryError('rate-limited', `${address.display} is rate-limiting sign-ins (429): try again later`, 429);
-  return new RegistryError('server', `${peer} failed with ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`, response.status);
+function tokenServiceError(answer: HttpAnswer, address: RegistryAddress, access: AccessRequest, hasCredentials: boolean, peer: string): ServiceError {
+  const { status, statusText } = answer.response;
+  if (status === 401) return unauthorized(address, access, hasCredentials);
+  if (status === 403) return forbidden(address, access, 403);
+  if (status === 429) return new ServiceError(peer, 'rate-limited', `${address.display} is rate-limiting sign-ins (429): try again later`, { status: 429 });
+  return new ServiceError(peer, 'server', `${peer} failed with ${status}${statusText ? ` ${statusText}` : ''}`, { status });
 }
 
 /** What the repository is called in messages. */
@@ -143,14 +146,14 @@ function what(access: AccessRequest): string {
   return access.repository ?? 'its API';
 }
 
-export function unauthorized(address: RegistryAddress, access: AccessRequest, hasCredentials: boolean): RegistryError {
+export function unauthorized(address: RegistryAddress, access: AccessRequest, hasCredentials: boolean): ServiceError {
   const message = hasCredentials
     ? `${address.display} refused the credentials for ${what(access)} (401): check the user and password in your Docker config or sign in again`
     : `${address.display} requires sign-in to read ${what(access)} (401): run \`docker login ${address.display}\` or check the repository name`;
-  return new RegistryError('unauthorized', message, 401);
+  return new ServiceError(registryService(address), 'unauthorized', message, { status: 401 });
 }
 
 /** 403, or a 401 whose challenge says the (accepted) account lacks the scope. */
-export function forbidden(address: RegistryAddress, access: AccessRequest, status: number): RegistryError {
-  return new RegistryError('forbidden', `${address.display} denied access to ${what(access)} (${status}): the account may not pull it; check the repository name and the account's permissions`, status);
+export function forbidden(address: RegistryAddress, access: AccessRequest, status: number): ServiceError {
+  return new ServiceError(registryService(address), 'forbidden', `${address.display} denied access to ${what(access)} (${status}): the account may not pull it; check the repository name and the account's permissions`, { status });
 }

@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { defaultDockerConfigPath, findDockerCredentials, readDockerCredentials } from '../../../src/release/registry/dockerConfig';
 import { registryAddress } from '../../../src/release/registry/registryAddress';
-import { nextPage, RegistryClient, retryAfterMs } from '../../../src/release/registry/registryClient';
-import type { RegistryError } from '../../../src/release/registry/registryError';
+import { RegistryClient } from '../../../src/release/registry/registryClient';
+import type { ServiceError } from '../../../src/core/errors';
+import { nextLink, retryAfterMs } from '../../../src/core/http/headers';
 import { parseWwwAuthenticate } from '../../../src/release/registry/wwwAuthenticate';
 import { registryError } from '../../support/registryError';
 
@@ -49,16 +50,17 @@ describe('registry addresses, pagination links and Retry-After (unit)', () => {
 
   it('follows relative and absolute next links', () => {
     const page = 'http://127.0.0.1:5000/v2/shop-api/tags/list?n=2';
-    assert.equal(nextPage('</v2/shop-api/tags/list?last=b&n=2>; rel="next"', page), 'http://127.0.0.1:5000/v2/shop-api/tags/list?last=b&n=2');
-    assert.equal(nextPage('<https://other.example/v2/x?last=1>; rel=next', page), 'https://other.example/v2/x?last=1');
-    assert.equal(nextPage(null, page), undefined);
+    assert.equal(nextLink('</v2/shop-api/tags/list?last=b&n=2>; rel="next"', page), 'http://127.0.0.1:5000/v2/shop-api/tags/list?last=b&n=2');
+    assert.equal(nextLink('<https://other.example/v2/x?last=1>; rel=next', page), 'https://other.example/v2/x?last=1');
+    assert.equal(nextLink(null, page), undefined);
   });
 
   it('reads Retry-After as seconds or a date', () => {
-    assert.equal(retryAfterMs('3'), 3000);
-    assert.equal(retryAfterMs(new Date(10_000).toUTCString(), 4_000), 6000);
-    assert.equal(retryAfterMs('soon'), undefined);
-    assert.equal(retryAfterMs(null), undefined);
+    const retryAfter = (value: string | null, now?: number) => retryAfterMs(new Headers(value === null ? {} : { 'Retry-After': value }), now);
+    assert.equal(retryAfter('3'), 3000);
+    assert.equal(retryAfter(new Date(10_000).toUTCString(), 4_000), 6000);
+    assert.equal(retryAfter('soon'), undefined);
+    assert.equal(retryAfter(null), undefined);
   });
 });
 
@@ -247,7 +249,7 @@ describe('registry client against a token-auth registry (unit, stub)', () => {
     const client = new RegistryClient(stub.base, { username: 'alice', password: 's3cret' });
     stub.tags = [];
     stub.setBusy(1);
-    await assert.rejects(client.tags('busy'), (error: RegistryError) => error.kind === 'not-found', 'after the wait the request goes through (to a 404 here)');
+    await assert.rejects(client.tags('busy'), (error: ServiceError) => error.kind === 'not-found', 'after the wait the request goes through (to a 404 here)');
     stub.setBusy(2);
     const limited = await registryError(client.tags('busy'));
     assert.equal(limited.kind, 'rate-limited');
