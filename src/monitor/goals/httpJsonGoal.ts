@@ -1,6 +1,7 @@
 // An http-json goal: GET a URL that answers JSON (a metrics endpoint, an admin API) and read one number.
 import type { GoalConfig } from '../../core/config/conveyorConfig';
-import { networkReason } from '../../core/networkReason';
+import { kindOfStatus, messageOf } from '../../core/errors';
+import { HttpClient } from '../../core/http/httpClient';
 import { parseJsonAnswer, readNumberAt } from './valuePath';
 
 export interface HttpJsonOptions {
@@ -10,34 +11,42 @@ export interface HttpJsonOptions {
   maxBytes?: number;
 }
 
-const DEFAULT_TIMEOUT_MS = 30_000;
+/** Metrics endpoints can be slow to aggregate: a goal waits longer than an API call. */
+const GOAL_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
 
 /** The goal's current value; throws an Error whose message is one sentence for the user. */
 export async function measureHttpJson(goal: GoalConfig, options: HttpJsonOptions = {}): Promise<number> {
-  if (!goal.url) throw new Error(`Goal "${goal.name}" needs a url to read JSON from.`);
-  if (!goal.valuePath) throw new Error(`Goal "${goal.name}" needs a valuePath, e.g. data.users.total.`);
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])]);
-  const failed = (error: unknown) => {
-    if (error instanceof Error && error.name === 'TimeoutError') return new Error(`${goal.url} did not answer within ${timeoutMs / 1000} s.`);
-    if (error instanceof Error && error.name === 'AbortError') return new Error('Measurement cancelled.');
-    return new Error(`${goal.url} could not be reached: ${networkReason(error)}.`);
-  };
-  const response = await fetch(goal.url, { signal, headers: { accept: 'application/json' } }).catch((error: unknown) => {
-    throw failed(error);
-  });
-  const length = Number(response.headers.get('content-length') ?? 0);
-  if (!response.ok || length > (options.maxBytes ?? DEFAULT_MAX_BYTES)) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new Error(response.ok ? `${goal.url} answered ${length} bytes, more than a goal reads.` : `${goal.url} answered ${response.status} ${response.statusText}.`.replace(' .', '.'));
-  }
-  const text = await response.text().catch((error: unknown) => {
-    throw failed(error);
+  const { url, valuePath } = goal;
+  if (!url) throw new Error(`Goal "${goal.name}" needs a url to read JSON from.`);
+  if (!valuePath) throw new Error(`Goal "${goal.name}" needs a valuePath, e.g. data.users.total.`);
+  const http = new HttpClient({
+    service: url,
+    timeoutMs: options.timeoutMs ?? GOAL_TIMEOUT_MS,
+    headers: { accept: 'application/json' },
+    describeNetwork: (failure) => (failure.kind === 'timeout' ? `${url} did not answer within ${failure.timeoutMs / 1000} s.` : `${url} could not be reached: ${failure.reason}.`),
   });
   try {
-    return readNumberAt(parseJsonAnswer(text), goal.valuePath);
+    // Every status is an answer here: the body of a failed or oversized one is dropped unread.
+    const answer = await http.send({ url, signal: options.signal, accept: () => true });
+    const { ok, status, statusText } = answer.response;
+    const length = Number(answer.headers.get('content-length') ?? 0);
+    if (!ok) {
+      await answer.discard();
+      throw http.error(kindOfStatus(status), `${url} answered ${status} ${statusText}.`.replace(' .', '.'), { status });
+    }
+    if (length > (options.maxBytes ?? DEFAULT_MAX_BYTES)) {
+      await answer.discard();
+      throw http.error('malformed', `${url} answered ${length} bytes, more than a goal reads.`, { status });
+    }
+    const text = await answer.text();
+    try {
+      return readNumberAt(parseJsonAnswer(text), valuePath);
+    } catch (error) {
+      throw http.error('malformed', `${url}: ${messageOf(error)}.`, { status, cause: error });
+    }
   } catch (error) {
-    throw new Error(`${goal.url}: ${(error as Error).message}.`, { cause: error });
+    if (options.signal?.aborted) throw new Error('Measurement cancelled.', { cause: error });
+    throw error;
   }
 }

@@ -10,7 +10,7 @@ import { STORE_FILE_NAME } from '../errors/errorStore';
 import type { FrameMapper, IssueLocation } from '../errors/frameMapping';
 import type { ErrorViewState, HostedErrorsState } from './monitorNodes';
 import { monitorEngine } from './monitorEngineLoader';
-import { messageOf } from '../../core/errors';
+import { isServiceError, messageOf } from '../../core/errors';
 
 const RECEIVER_KEY = 'conveyor.errors.receiver';
 const sentrySecret = (url: string) => `conveyor.sentry.token.${url}`;
@@ -186,7 +186,7 @@ export class ErrorService implements vscode.Disposable {
       state.needsSignIn = false;
     } catch (error) {
       state.error = messageOf(error);
-      state.needsSignIn = (error as { kind?: string }).kind === 'auth';
+      state.needsSignIn = isServiceError(error, 'unauthorized');
       this.log.warn(`Sentry: ${state.error}`);
     } finally {
       state.loading = false;

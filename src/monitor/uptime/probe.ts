@@ -1,6 +1,9 @@
 // One uptime probe: a GET that follows redirects, judges the final status and optionally looks for a keyword
 // in the body. Everything (redirects, headers, body) shares one deadline, so a probe never outlives its timeout.
 import type { UptimeCheckConfig } from '../../core/config/conveyorConfig';
+import { isServiceError } from '../../core/errors';
+import { HttpClient } from '../../core/http/httpClient';
+import type { HttpAnswer } from '../../core/http/httpClient';
 import { networkReason } from '../../core/networkReason';
 
 export interface ProbeResult {
@@ -29,19 +32,18 @@ export const DEFAULT_TIMEOUT_S = 10;
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 const DEFAULT_MAX_REDIRECTS = 5;
 
+const http = new HttpClient({
+  service: 'the checked URL',
+  headers: { 'user-agent': 'Conveyor-Uptime/1', 'cache-control': 'no-cache' },
+  // A probe's reason reads after "Down: ": "connection refused", not a sentence about the client.
+  describeNetwork: (failure) => (failure.kind === 'unreachable' ? failure.reason : undefined),
+});
+
 export async function probe(check: UptimeCheckConfig, options: ProbeOptions = {}): Promise<ProbeResult> {
   const at = (options.now ?? Date.now)();
   const started = performance.now();
   const timeoutS = check.timeout ?? DEFAULT_TIMEOUT_S;
-  const deadline = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    deadline.abort();
-  }, timeoutS * 1000);
-  const onCancel = () => deadline.abort();
-  options.signal?.addEventListener('abort', onCancel, { once: true });
-  if (options.signal?.aborted) deadline.abort();
+  const deadline = started + timeoutS * 1000;
   const done = (ok: boolean, status: number | undefined, reason?: string): ProbeResult => ({
     at,
     ok,
@@ -50,32 +52,33 @@ export async function probe(check: UptimeCheckConfig, options: ProbeOptions = {}
     ...(reason ? { reason } : {}),
   });
   try {
-    const response = await fetchFollowingRedirects(check, deadline.signal, options.maxRedirects ?? DEFAULT_MAX_REDIRECTS);
-    if (typeof response === 'string') return done(false, undefined, response);
+    const answer = await getFollowingRedirects(check, deadline, options.signal, options.maxRedirects ?? DEFAULT_MAX_REDIRECTS);
+    if (typeof answer === 'string') return done(false, undefined, answer);
     const expected = check.expectStatus;
-    const statusOk = expected !== undefined ? response.status === expected : response.status >= 200 && response.status < 300;
+    const statusOk = expected !== undefined ? answer.status === expected : answer.status >= 200 && answer.status < 300;
     if (!statusOk) {
-      await response.body?.cancel().catch(() => undefined);
-      return done(false, response.status, `unexpected status ${response.status} (expected ${expected ?? '2xx'})`);
+      await answer.discard();
+      return done(false, answer.status, `unexpected status ${answer.status} (expected ${expected ?? '2xx'})`);
     }
     if (!check.keyword) {
-      await response.body?.cancel().catch(() => undefined);
-      return done(true, response.status);
+      await answer.discard();
+      return done(true, answer.status);
     }
-    const found = await bodyContains(response, check.keyword, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
-    return found ? done(true, response.status) : done(false, response.status, `keyword "${check.keyword}" missing from the response`);
+    const found = await bodyContains(answer.response, check.keyword, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+    return found ? done(true, answer.status) : done(false, answer.status, `keyword "${check.keyword}" missing from the response`);
   } catch (error) {
-    if (timedOut) return done(false, undefined, `timed out after ${timeoutS} s`);
-    if (deadline.signal.aborted) return done(false, undefined, 'probe cancelled');
-    return done(false, undefined, networkReason(error));
-  } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onCancel);
+    if (options.signal?.aborted) return done(false, undefined, 'probe cancelled');
+    // The body is read from the stream directly, so a timeout there arrives as the fetch's own TimeoutError.
+    if (isServiceError(error, 'timeout') || (error instanceof Error && error.name === 'TimeoutError')) return done(false, undefined, `timed out after ${timeoutS} s`);
+    return done(false, undefined, isServiceError(error) ? error.message : networkReason(error));
   }
 }
 
-/** The final response, or why there is none. A 3xx is final when the check expects exactly that status. */
-async function fetchFollowingRedirects(check: UptimeCheckConfig, signal: AbortSignal, maxRedirects: number): Promise<Response | string> {
+/**
+ * The final answer, or why there is none. A 3xx is final when the check expects exactly that status. Each hop
+ * gets what is left of the probe's deadline, and every status is an answer: the probe judges it.
+ */
+async function getFollowingRedirects(check: UptimeCheckConfig, deadline: number, signal: AbortSignal | undefined, maxRedirects: number): Promise<HttpAnswer | string> {
   let url: URL;
   try {
     url = new URL(check.url);
@@ -85,14 +88,10 @@ async function fetchFollowingRedirects(check: UptimeCheckConfig, signal: AbortSi
   const followRedirects = !(check.expectStatus !== undefined && check.expectStatus >= 300 && check.expectStatus < 400);
   for (let hop = 0; ; hop++) {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return `redirected to an unsupported address (${url.protocol})`;
-    const response = await fetch(url, {
-      redirect: 'manual',
-      signal,
-      headers: { 'user-agent': 'Conveyor-Uptime/1', 'cache-control': 'no-cache' },
-    });
-    const location = response.headers.get('location');
-    if (!followRedirects || response.status < 300 || response.status >= 400 || response.status === 304 || !location) return response;
-    await response.body?.cancel().catch(() => undefined);
+    const answer = await http.send({ url: url.href, redirect: 'manual', signal, timeoutMs: Math.max(1, Math.ceil(deadline - performance.now())), accept: () => true });
+    const location = answer.headers.get('location');
+    if (!followRedirects || answer.status < 300 || answer.status >= 400 || answer.status === 304 || !location) return answer;
+    await answer.discard();
     if (hop >= maxRedirects) return `too many redirects (more than ${maxRedirects})`;
     url = new URL(location, url);
   }

@@ -3,19 +3,20 @@
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SentryApiError, SentryClient } from '../../../src/monitor/errors/sentry/sentryApi';
+import { ServiceError } from '../../../src/core/errors';
+import { SentryClient } from '../../../src/monitor/errors/sentry/sentryApi';
 import type { SentryClientOptions } from '../../../src/monitor/errors/sentry/sentryApi';
 import { EXAMPLE_ISSUE_ID, EXAMPLE_ORG, startSentryStub, STUB_ISSUE_IDS, STUB_ORG as ORG, STUB_TOKEN as TOKEN } from '../../support/sentryStub';
 import type { SentryStub, StubFailure } from '../../support/sentryStub';
 
 const urlOf = (input: Parameters<typeof fetch>[0]): string => (input instanceof Request ? input.url : input.toString());
 
-/** The error a call fails with; it must be a SentryApiError and must not carry the token anywhere. */
-async function apiError(promise: Promise<unknown>): Promise<SentryApiError> {
+/** The error a call fails with; it must be a ServiceError and must not carry the token anywhere. */
+async function apiError(promise: Promise<unknown>): Promise<ServiceError> {
   try {
     await promise;
   } catch (error) {
-    assert.ok(error instanceof SentryApiError, `expected a SentryApiError, got ${String(error)}`);
+    assert.ok(error instanceof ServiceError, `expected a ServiceError, got ${String(error)}`);
     for (const text of [error.message, String(error), JSON.stringify(error)]) assert.ok(!text.includes(TOKEN), `the token leaked: ${text}`);
     assert.ok(!error.message.includes('\n    at '), 'a message is one sentence, never a stack');
     return error;
@@ -197,7 +198,7 @@ describe('Sentry REST client against a stub checked against the published Sentry
   describe('failures', () => {
     it('401: a wrong, expired or revoked token asks the user to sign in again', async () => {
       const error = await apiError(client({ token: 'sntryu_revoked' }).listIssues());
-      assert.equal(error.kind, 'auth');
+      assert.equal(error.kind, 'unauthorized');
       assert.equal(error.status, 401);
       assert.match(error.message, /expired or been revoked, so sign in to Sentry again/);
       assert.equal(stub.requests.length, 1);
@@ -260,7 +261,7 @@ describe('Sentry REST client against a stub checked against the published Sentry
       const { port } = closed.address() as AddressInfo;
       await new Promise<void>((resolve) => closed.close(() => resolve()));
       const error = await apiError(client({ baseUrl: `http://127.0.0.1:${port}` }).listIssues());
-      assert.equal(error.kind, 'network');
+      assert.equal(error.kind, 'unreachable');
       assert.equal(error.message, `Cannot reach Sentry at http://127.0.0.1:${port}: connection refused`);
     });
 
@@ -303,7 +304,7 @@ describe('Sentry REST client against a stub checked against the published Sentry
       const error = await apiError(client().listIssues());
       assert.equal(error.kind, 'rate-limited');
       assert.equal(stub.requests.length, 2);
-      assert.ok(error.retryAt !== undefined && error.retryAt > Date.now());
+      assert.ok(error.retryAfterMs !== undefined && error.retryAfterMs > 0);
       assert.match(error.message, /rate limit for this token is used up, so Conveyor cannot list the issues of acme now: try again in \d s/);
     });
 
@@ -315,7 +316,7 @@ describe('Sentry REST client against a stub checked against the published Sentry
       assert.equal(error.kind, 'rate-limited');
       assert.equal(stub.requests.length, 1);
       assert.match(error.message, /try again in 2 min/);
-      assert.ok(error.retryAt !== undefined && Math.abs(error.retryAt - (started + 120_000)) < 2000);
+      assert.ok(error.retryAfterMs !== undefined && Math.abs(Date.now() + error.retryAfterMs - (started + 120_000)) < 2000);
     });
 
     it('when an answer says the budget is spent, waits for the reset before the next request', async () => {

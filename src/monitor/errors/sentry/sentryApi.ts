@@ -1,16 +1,16 @@
 // Hosted Sentry (sentry.io or self-hosted) through its REST API, in Conveyor's error model: the issues of a
 // project and release, and the latest event of each with its stack. No SDK: two GET endpoints, a Bearer
-// token and cursor pagination are all it takes, and plain fetch keeps errors and rate limits in our hands.
+// token and cursor pagination are all it takes, and the core HTTP client keeps errors and rate limits in our hands.
+import { isServiceError } from '../../../core/errors';
 import type { ErrorEventDetail, ErrorIssue } from '../errorModel';
 import type { Purpose, SentryRateLimit } from './sentryHttp';
-import { nextCursor, SentryApiError, SentryHttp } from './sentryHttp';
+import { nextCursor, SentryHttp } from './sentryHttp';
 import { eventFromSentry, issueFromSentry } from './sentryMapping';
 
-export { SentryApiError, nextCursor } from './sentryHttp';
-export type { SentryApiErrorKind, SentryRateLimit } from './sentryHttp';
+export { nextCursor } from './sentryHttp';
+export type { SentryRateLimit } from './sentryHttp';
 
 export const DEFAULT_SENTRY_URL = 'https://sentry.io';
-const DEFAULT_TIMEOUT_MS = 15_000;
 const DEFAULT_MAX_RATE_LIMIT_WAIT_MS = 60_000;
 /** Sentry's maximum page size. */
 const MAX_PAGE_SIZE = 100;
@@ -26,7 +26,7 @@ export interface SentryClientOptions {
   org: string;
   /** For tests and proxies; the global fetch otherwise. */
   fetch?: typeof fetch;
-  /** Per request, including reading its body. Default 15 s. */
+  /** Per request, including reading its body. Default: the HTTP client's (15 s). */
   timeoutMs?: number;
   /** Rate limits that ask for a longer wait fail with a 'rate-limited' error instead. Default 60 s. */
   maxRateLimitWaitMs?: number;
@@ -68,8 +68,8 @@ export class SentryClient {
     this.http = new SentryHttp({
       baseUrl: this.baseUrl,
       token: options.token,
-      fetch: options.fetch ?? fetch,
-      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      fetch: options.fetch,
+      timeoutMs: options.timeoutMs,
       maxRateLimitWaitMs: options.maxRateLimitWaitMs ?? DEFAULT_MAX_RATE_LIMIT_WAIT_MS,
       sleep: options.sleep ?? sleep,
       now: options.now ?? Date.now,
@@ -144,7 +144,7 @@ export class SentryClient {
       try {
         issue.latestEvent = await this.latestEvent(issue.id, { environment, signal: query.signal });
       } catch (error) {
-        if (!(error instanceof SentryApiError && error.kind === 'not-found')) throw error;
+        if (!isServiceError(error, 'not-found')) throw error;
       }
     });
     return issues;

@@ -1,24 +1,9 @@
-// GET requests to Sentry's REST API (sentry.io or self-hosted) with a Bearer token. Plain Node (global fetch):
-// the Errors view, diagnostics and the CLI share it. It keeps to Sentry's rate-limit headers, and every failure
-// becomes a SentryApiError whose message says what the user can do next and never carries the token.
-import { networkReason } from '../../../core/networkReason';
-
-export type SentryApiErrorKind = 'auth' | 'forbidden' | 'not-found' | 'rate-limited' | 'server' | 'timeout' | 'network' | 'malformed';
-
-export class SentryApiError extends Error {
-  override readonly name = 'SentryApiError';
-
-  constructor(
-    message: string,
-    readonly kind: SentryApiErrorKind,
-    /** The HTTP status, when Sentry answered. */
-    readonly status?: number,
-    /** Epoch ms after which a rate-limited request may be tried again. */
-    readonly retryAt?: number,
-  ) {
-    super(message);
-  }
-}
+// GET requests to Sentry's REST API (sentry.io or self-hosted) with a Bearer token, on the core HTTP client: the
+// Errors view, diagnostics and the CLI share it. It keeps to Sentry's rate-limit headers, and every failure
+// becomes a ServiceError (service "Sentry") whose message says what the user can do next and never carries the token.
+import type { ServiceError, ServiceErrorKind } from '../../../core/errors';
+import { formatSeconds, formatWait, retryAfterMs } from '../../../core/http/headers';
+import { HttpClient } from '../../../core/http/httpClient';
 
 /** Sentry's per-endpoint budget, from the `X-Sentry-Rate-Limit-*` headers of the last answer. */
 export interface SentryRateLimit {
@@ -31,8 +16,9 @@ export interface SentryRateLimit {
 export interface SentryHttpOptions {
   baseUrl: string;
   token: string;
-  fetch: typeof fetch;
-  timeoutMs: number;
+  fetch?: typeof fetch;
+  /** Per request, including reading its body; the HTTP client's default when absent. */
+  timeoutMs?: number;
   /** The longest Conveyor waits for a rate limit before giving up with a 'rate-limited' error. */
   maxRateLimitWaitMs: number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -54,10 +40,32 @@ export interface SentryAnswer {
   headers: Headers;
 }
 
+interface ReadAnswer {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
 export class SentryHttp {
   private readonly budgets = new Map<string, SentryRateLimit>();
+  private readonly http: HttpClient;
 
-  constructor(private readonly options: SentryHttpOptions) {}
+  constructor(private readonly options: SentryHttpOptions) {
+    const { baseUrl, token } = options;
+    this.http = new HttpClient({
+      service: 'Sentry',
+      baseUrl,
+      fetch: options.fetch,
+      timeoutMs: options.timeoutMs,
+      secrets: () => [token],
+      headers: { Accept: 'application/json', 'User-Agent': 'conveyor-vscode' },
+      authorization: () => `Bearer ${token}`,
+      describeNetwork: (failure) =>
+        failure.kind === 'timeout'
+          ? `Sentry (${baseUrl}) did not answer within ${formatSeconds(failure.timeoutMs)}: check the network, or the Sentry URL`
+          : `Cannot reach Sentry at ${baseUrl}: ${failure.reason}`,
+    });
+  }
 
   rateLimit(endpoint: string): SentryRateLimit | undefined {
     return this.budgets.get(endpoint);
@@ -66,39 +74,35 @@ export class SentryHttp {
   /** GET `path` (starting `/api/0/`) and parse its JSON; waits out a rate limit once, within the bound. */
   async get(path: string, query: URLSearchParams, purpose: Purpose, signal?: AbortSignal): Promise<SentryAnswer> {
     await this.waitForBudget(purpose, signal);
-    let response = await this.send(path, query, purpose, signal);
-    if (response.status === 429) {
+    let answer = await this.send(path, query, purpose, signal);
+    if (answer.status === 429) {
       // One retry: a second 429 means the limit is tighter than the headers said, and looping would hammer it.
-      await this.waitOrGiveUp(this.retryAt(response.headers), purpose, signal);
-      response = await this.send(path, query, purpose, signal);
+      await this.waitOrGiveUp(this.retryAfter(answer.headers), purpose, signal);
+      answer = await this.send(path, query, purpose, signal);
     }
-    if (response.status >= 300) throw this.statusError(response, purpose);
-    return { body: this.parse(response, purpose), headers: response.headers };
+    if (answer.status >= 300) throw this.statusError(answer, purpose);
+    return { body: this.parse(answer, purpose), headers: answer.headers };
   }
 
   /** An answer that is JSON but not in the shape Sentry documents. */
-  malformed(purpose: Purpose, detail: string): SentryApiError {
-    return this.error('malformed', `Sentry answered the request to ${purpose.action} in an unexpected shape (${detail}): check the Sentry URL (${this.options.baseUrl})`);
+  malformed(purpose: Purpose, detail: string): ServiceError {
+    return this.http.error('malformed', `Sentry answered the request to ${purpose.action} in an unexpected shape (${detail}): check the Sentry URL (${this.options.baseUrl})`);
   }
 
-  private async send(path: string, query: URLSearchParams, purpose: Purpose, signal?: AbortSignal): Promise<{ status: number; headers: Headers; text: string }> {
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+  /** Every status comes back as an answer (its budget headers count too); `get` says what a failure means. */
+  private async send(path: string, query: URLSearchParams, purpose: Purpose, signal?: AbortSignal): Promise<ReadAnswer> {
     const search = query.size > 0 ? `?${query.toString()}` : '';
-    try {
-      const response = await this.options.fetch(`${this.options.baseUrl}${path}${search}`, {
-        headers: { Accept: 'application/json', Authorization: `Bearer ${this.options.token}`, 'User-Agent': 'conveyor-vscode' },
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-        // A redirect would mean a wrong URL (or a sign-in page); following it could hand the token to another host.
-        redirect: 'manual',
-      });
-      // The timeout covers reading the body too: a server that sends headers and then stalls is as stuck.
-      const text = await response.text();
-      this.remember(purpose.endpoint, response.headers);
-      return { status: response.status, headers: response.headers, text };
-    } catch (error) {
-      if (signal?.aborted) throw signal.reason;
-      throw this.networkError(error, timeout.aborted);
-    }
+    const answer = await this.http.send({
+      url: `${path}${search}`,
+      signal,
+      // A redirect would mean a wrong URL (or a sign-in page); following it could hand the token to another host.
+      redirect: 'manual',
+      accept: () => true,
+    });
+    // The client's timeout covers reading the body too: a server that sends headers and then stalls is as stuck.
+    const text = await answer.text();
+    this.remember(purpose.endpoint, answer.headers);
+    return { status: answer.status, headers: answer.headers, text };
   }
 
   private remember(endpoint: string, headers: Headers): void {
@@ -112,51 +116,50 @@ export class SentryHttp {
   /** When the last answer said the budget is spent, wait for it to refill instead of earning a 429. */
   private async waitForBudget(purpose: Purpose, signal?: AbortSignal): Promise<void> {
     const budget = this.budgets.get(purpose.endpoint);
-    if (budget?.remaining !== 0 || budget.resetAt === undefined || budget.resetAt <= this.options.now()) return;
-    await this.waitOrGiveUp(budget.resetAt, purpose, signal);
+    const now = this.options.now();
+    if (budget?.remaining !== 0 || budget.resetAt === undefined || budget.resetAt <= now) return;
+    await this.waitOrGiveUp(budget.resetAt - now, purpose, signal);
     this.budgets.delete(purpose.endpoint);
   }
 
-  private async waitOrGiveUp(retryAt: number, purpose: Purpose, signal?: AbortSignal): Promise<void> {
-    const waitMs = Math.max(0, retryAt - this.options.now());
-    if (waitMs > this.options.maxRateLimitWaitMs) throw this.rateLimited(purpose, retryAt);
+  private async waitOrGiveUp(waitMs: number, purpose: Purpose, signal?: AbortSignal): Promise<void> {
+    if (waitMs > this.options.maxRateLimitWaitMs) throw this.rateLimited(purpose, waitMs);
     await this.options.sleep(waitMs, signal);
   }
 
-  /** Sentry's `Retry-After` (seconds), else the budget's reset, else a minute (the usual window). */
-  private retryAt(headers: Headers): number {
+  /** Sentry's `Retry-After`, else the budget's reset, else a minute (the usual window); in ms from now. */
+  private retryAfter(headers: Headers): number {
     const now = this.options.now();
-    const retryAfter = headerNumber(headers, 'retry-after');
-    if (retryAfter !== undefined && retryAfter >= 0) return now + retryAfter * 1000;
+    const retryAfter = retryAfterMs(headers, now);
+    if (retryAfter !== undefined) return retryAfter;
     const reset = headerNumber(headers, 'x-sentry-rate-limit-reset');
-    if (reset !== undefined) return Math.max(now, reset * 1000);
-    return now + 60_000;
+    if (reset !== undefined) return Math.max(0, reset * 1000 - now);
+    return 60_000;
   }
 
-  private rateLimited(purpose: Purpose, retryAt: number): SentryApiError {
-    const seconds = Math.max(1, Math.ceil((retryAt - this.options.now()) / 1000));
-    const when = seconds < 120 ? `${seconds} s` : `${Math.ceil(seconds / 60)} min`;
-    return this.error('rate-limited', `Sentry's rate limit for this token is used up, so Conveyor cannot ${purpose.action} now: try again in ${when}`, 429, retryAt);
+  private rateLimited(purpose: Purpose, waitMs: number): ServiceError {
+    const wait = Math.max(0, waitMs);
+    return this.error('rate-limited', `Sentry's rate limit for this token is used up, so Conveyor cannot ${purpose.action} now: try again in ${formatWait(Math.max(1000, wait))}`, 429, wait);
   }
 
-  private parse(response: { status: number; headers: Headers; text: string }, purpose: Purpose): unknown {
-    const type = response.headers.get('content-type') ?? '';
-    if (/html/i.test(type) || /^\s*</.test(response.text)) {
+  private parse(answer: ReadAnswer, purpose: Purpose): unknown {
+    const type = answer.headers.get('content-type') ?? '';
+    if (/html/i.test(type) || /^\s*</.test(answer.text)) {
       // A URL that is not a Sentry API (a proxy's sign-in page, the web app) answers with a web page.
-      throw this.error('malformed', `${this.options.baseUrl} answered the request to ${purpose.action} with a web page instead of Sentry's JSON: check the Sentry URL`, response.status);
+      throw this.error('malformed', `${this.options.baseUrl} answered the request to ${purpose.action} with a web page instead of Sentry's JSON: check the Sentry URL`, answer.status);
     }
     try {
-      return JSON.parse(response.text) as unknown;
+      return JSON.parse(answer.text) as unknown;
     } catch {
-      throw this.error('malformed', `Sentry answered the request to ${purpose.action} with something that is not JSON: try again, or check the Sentry URL (${this.options.baseUrl})`, response.status);
+      throw this.error('malformed', `Sentry answered the request to ${purpose.action} with something that is not JSON: try again, or check the Sentry URL (${this.options.baseUrl})`, answer.status);
     }
   }
 
-  private statusError(response: { status: number; headers: Headers; text: string }, purpose: Purpose): SentryApiError {
-    const { status } = response;
-    const said = sentryDetail(response.text);
+  private statusError(answer: ReadAnswer, purpose: Purpose): ServiceError {
+    const { status } = answer;
+    const said = sentryDetail(answer.text);
     if (status === 401) {
-      return this.error('auth', `Sentry did not accept the token (${said || 'unauthorized'}): it has expired or been revoked, so sign in to Sentry again`, status);
+      return this.error('unauthorized', `Sentry did not accept the token (${said || 'unauthorized'}): it has expired or been revoked, so sign in to Sentry again`, status);
     }
     if (status === 403) {
       return this.error('forbidden', `The Sentry token may not ${purpose.action}: it needs the event:read scope and access to the project`, status);
@@ -164,7 +167,7 @@ export class SentryHttp {
     if (status === 404) {
       return this.error('not-found', `Sentry has no ${purpose.subject} at ${this.options.baseUrl}, or the token cannot see it: check the names in conveyor.yml`, status);
     }
-    if (status === 429) return this.rateLimited(purpose, this.retryAt(response.headers));
+    if (status === 429) return this.rateLimited(purpose, this.retryAfter(answer.headers));
     if (status >= 500) {
       return this.error('server', `Sentry could not ${purpose.action} (${status}${said ? `: ${said}` : ''}): try again in a moment, or check https://status.sentry.io`, status);
     }
@@ -172,20 +175,12 @@ export class SentryHttp {
       return this.error('malformed', `${this.options.baseUrl} redirected the request to ${purpose.action} (${status}): check the Sentry URL (https://sentry.io, or your own Sentry's address)`, status);
     }
     // 400: a search query Sentry cannot parse, a bad statsPeriod; Sentry's own words say what is wrong.
-    return this.error('malformed', `Sentry could not ${purpose.action}: ${said || `it answered ${status}`}`, status);
+    return this.error('invalid', `Sentry could not ${purpose.action}: ${said || `it answered ${status}`}`, status);
   }
 
-  private networkError(error: unknown, timedOut: boolean): SentryApiError {
-    if (timedOut || (error instanceof Error && error.name === 'TimeoutError')) {
-      return this.error('timeout', `Sentry (${this.options.baseUrl}) did not answer within ${formatSeconds(this.options.timeoutMs)}: check the network, or the Sentry URL`);
-    }
-    return this.error('network', `Cannot reach Sentry at ${this.options.baseUrl}: ${networkReason(error)}`);
-  }
-
-  /** Every message passes here, so a token echoed back by Sentry or a proxy never reaches a view or a log. */
-  private error(kind: SentryApiErrorKind, message: string, status?: number, retryAt?: number): SentryApiError {
-    const token = this.options.token;
-    return new SentryApiError(token ? message.split(token).join('***') : message, kind, status, retryAt);
+  /** Every message passes the client's scrubbing, so a token echoed back by Sentry or a proxy never reaches a view or a log. */
+  private error(kind: ServiceErrorKind, message: string, status?: number, retryAfter?: number): ServiceError {
+    return this.http.error(kind, message, { status, retryAfterMs: retryAfter });
   }
 }
 
@@ -204,10 +199,6 @@ function headerNumber(headers: Headers, name: string): number | undefined {
   if (value === null || value.trim() === '') return undefined;
   const number = Number(value);
   return Number.isFinite(number) ? number : undefined;
-}
-
-function formatSeconds(ms: number): string {
-  return `${Math.round(ms / 100) / 10} s`;
 }
 
 /** The `cursor` of Sentry's `rel="next"` link when it says more results exist; undefined on the last page. */
