@@ -1,4 +1,5 @@
-// Remote CI in one shape, whether the runs come from GitHub Actions or Jenkins.
+// Remote CI in one shape, whether the runs come from GitHub Actions or Jenkins. Failures are ServiceErrors
+// (core/errors.ts), whose `kind` lets the UI offer the right action and whose message says it in words.
 
 /** Where a run is: GitHub's `status` and Jenkins' building/queue state, in one word. */
 export type CiState = 'queued' | 'running' | 'passed' | 'failed' | 'cancelled' | 'skipped' | 'unknown';
@@ -50,24 +51,5 @@ export interface CiStep {
 /** The answer of a provider call: data, or "unchanged" for a conditional request (GitHub 304). */
 export type Conditional<T> = { changed: true; data: T; etag?: string } | { changed: false };
 
-/** Rate-limit budget as the provider reports it; `resetAt` is epoch ms. */
-export interface RateBudget {
-  limit: number;
-  remaining: number;
-  resetAt: number;
-}
-
-/**
- * A failure the user can act on. `kind` lets the UI offer the right action (sign in, wait, open settings)
- * and `message` already says it in words, without tokens or stack traces.
- */
-export class CiError extends Error {
-  constructor(
-    message: string,
-    readonly kind: 'unauthorized' | 'forbidden' | 'sso' | 'not-found' | 'rate-limited' | 'unreachable' | 'timeout' | 'server' | 'malformed' | 'unsupported',
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-    this.name = 'CiError';
-  }
-}
+/** Rate-limit budget as the provider reports it (GitHub's `x-ratelimit-*`). */
+export type { RateBudget } from '../core/github/githubHttp';

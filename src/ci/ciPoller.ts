@@ -2,12 +2,13 @@
 // for GitHub runs, jobs fetched once for finished runs and while active for running ones, Jenkins jobs,
 // builds and queue. Plain TypeScript with an injectable clock, so the benchmark can count requests over a
 // simulated minute.
-import type { CiError, CiJob, CiRun, Conditional, RateBudget } from './ciModel';
+import type { CiJob, CiRun, Conditional, RateBudget } from './ciModel';
 import { isActive } from './ciStatus';
 import { nextPollDelay } from './ciPollSchedule';
 import type { CiViewState, JenkinsJobRow } from './ui/ciNodes';
 import { realClock } from '../core/clock';
 import type { Clock } from '../core/clock';
+import type { ServiceError } from '../core/errors';
 import { messageOf } from '../core/errors';
 
 export interface GitHubSource {
@@ -170,7 +171,8 @@ export class CiPoller {
   }
 
   private noteRetryAfter(error: unknown): void {
-    const retryAfter = (error as Partial<CiError>).retryAfterMs;
+    // Any error that says how long to wait (a rate-limited ServiceError) holds the next poll back that long.
+    const retryAfter = (error as Partial<ServiceError>).retryAfterMs;
     if (typeof retryAfter === 'number') this.retryAfterMs = Math.max(this.retryAfterMs ?? 0, retryAfter);
   }
 }

@@ -1,8 +1,16 @@
 import { messageOf } from './errors';
-/** Why a fetch failed, in words: undici reports `TypeError: fetch failed` with the system error as its cause. */
+
+/** The system error code behind a failed fetch (`ECONNREFUSED`), or '' when there is none. */
+export function networkCode(error: unknown): string {
+  // undici reports `TypeError: fetch failed` with the system error as its cause.
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  return typeof cause === 'object' && cause !== null && 'code' in cause ? String(cause.code) : '';
+}
+
+/** Why a fetch failed, in words. */
 export function networkReason(error: unknown, extraReasons: Record<string, string> = {}): string {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  const code = typeof cause === 'object' && cause !== null && 'code' in cause ? String(cause.code) : '';
+  const code = networkCode(error);
   const reasons: Record<string, string> = {
     ECONNREFUSED: 'connection refused',
     ENOTFOUND: 'host not found',

@@ -4,8 +4,15 @@ import { parseDocument, LineCounter } from 'yaml';
 import type { ConveyorConfig, BoardProviderName } from '../core/config/conveyorConfig';
 import { cleanYamlMessage, pinToContent } from '../core/yamlText';
 import { readTextIfExists, writeFileAtomic } from '../core/fsUtil';
+import type { ServiceErrorKind } from '../core/errors';
+import { ServiceError } from '../core/errors';
 
 export const DEFAULT_BOARD_FILE = '.conveyor/board.yml';
+
+/** A board file that cannot be read or changed, as a ServiceError of "the local board" like a hosted board's. */
+export function localBoardError(kind: ServiceErrorKind, message: string): ServiceError {
+  return new ServiceError('the local board', kind, message);
+}
 
 export const WORK_ITEM_STATUSES = ['todo', 'in-progress', 'in-review', 'done'] as const;
 export type WorkItemStatus = (typeof WORK_ITEM_STATUSES)[number];

@@ -5,9 +5,8 @@ import * as path from 'node:path';
 import { isMap, isSeq, parseDocument, YAMLMap } from 'yaml';
 import type { Document } from 'yaml';
 import { readTextIfExists, writeFileAtomic } from '../core/fsUtil';
-import { parseLocalBoard, WORK_ITEM_STATUSES } from './localBoard';
+import { localBoardError, parseLocalBoard, WORK_ITEM_STATUSES } from './localBoard';
 import type { LocalWorkItem, WorkItemStatus } from './localBoard';
-import { BoardError } from './workItem';
 
 export type LocalBoardChange =
   | { kind: 'create'; title: string; status?: WorkItemStatus; assignee?: string }
@@ -20,7 +19,7 @@ export async function changeLocalBoard(folder: string, file: string, change: Loc
   const text = (await readTextIfExists(target)) ?? 'items: []\n';
   const parsed = parseLocalBoard(text);
   if (parsed.error) {
-    throw new BoardError(`${file} line ${parsed.error.line}: ${parsed.error.message}. Fix the file first; Conveyor does not write over a board it cannot read.`, 'invalid');
+    throw localBoardError('invalid', `${file} line ${parsed.error.line}: ${parsed.error.message}. Fix the file first; Conveyor does not write over a board it cannot read.`);
   }
   const doc = parseDocument(text);
   const items = itemsOf(doc, file);
@@ -35,7 +34,7 @@ function itemsOf(doc: Document, file: string) {
   const map = doc.contents as YAMLMap;
   if (!map.has('items')) map.set('items', doc.createNode([]));
   const items = map.get('items', true);
-  if (!isSeq(items)) throw new BoardError(`${file}: "items" must be a list of work items.`, 'invalid');
+  if (!isSeq(items)) throw localBoardError('invalid', `${file}: "items" must be a list of work items.`);
   // Flow style (`[]`) for an empty list would put every new item on one line.
   items.flow = false;
   return items;
@@ -44,7 +43,7 @@ function itemsOf(doc: Document, file: string) {
 function applyChange(doc: Document, items: ReturnType<typeof itemsOf>, change: LocalBoardChange, known: LocalWorkItem[], file: string): string {
   if (change.kind === 'create') {
     const title = change.title.trim();
-    if (!title) throw new BoardError('A work item needs a title.', 'invalid');
+    if (!title) throw localBoardError('invalid', 'A work item needs a title.');
     const key = nextKey(known);
     const block: Record<string, string> = { key, title, status: change.status ?? 'todo' };
     if (change.assignee) block.assignee = change.assignee;
@@ -55,14 +54,14 @@ function applyChange(doc: Document, items: ReturnType<typeof itemsOf>, change: L
     return key;
   }
   const index = items.items.findIndex((node) => isMap(node) && node.get('key') === change.key);
-  if (index === -1) throw new BoardError(`${change.key} is no longer in ${file} (removed or renamed meanwhile): refresh the board.`, 'not-found');
+  if (index === -1) throw localBoardError('not-found', `${change.key} is no longer in ${file} (removed or renamed meanwhile): refresh the board.`);
   if (change.kind === 'delete') {
     items.delete(index);
     return change.key;
   }
   const node = items.items[index] as YAMLMap;
   if (change.status) {
-    if (!WORK_ITEM_STATUSES.includes(change.status)) throw new BoardError(`Unknown status ${change.status}.`, 'invalid');
+    if (!WORK_ITEM_STATUSES.includes(change.status)) throw localBoardError('invalid', `Unknown status ${change.status}.`);
     node.set('status', change.status);
   }
   if (change.title !== undefined) node.set('title', change.title.trim());

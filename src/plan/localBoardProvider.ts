@@ -1,10 +1,9 @@
 // The local board as a BoardProvider: the board file read and changed in place.
 import * as path from 'node:path';
 import { readTextIfExists } from '../core/fsUtil';
-import { parseLocalBoard, STATUS_LABELS, WORK_ITEM_STATUSES } from './localBoard';
+import { localBoardError, parseLocalBoard, STATUS_LABELS, WORK_ITEM_STATUSES } from './localBoard';
 import type { LocalWorkItem } from './localBoard';
 import { changeLocalBoard } from './localBoardFile';
-import { BoardError } from './workItem';
 import type { BoardColumn, BoardProvider, WorkItem, WorkItemTransition } from './workItem';
 
 export class LocalBoardProvider implements BoardProvider {
@@ -21,7 +20,7 @@ export class LocalBoardProvider implements BoardProvider {
     const text = await readTextIfExists(path.join(this.folder, this.file));
     if (text === undefined) return [];
     const { items, error } = parseLocalBoard(text);
-    if (error) throw new BoardError(`${this.file} line ${error.line}: ${error.message}`, 'invalid');
+    if (error) throw localBoardError('invalid', `${this.file} line ${error.line}: ${error.message}`);
     return items.map(toWorkItem).filter((i) => !options.mine || (this.me !== undefined && i.assignee === this.me));
   }
 
@@ -52,7 +51,7 @@ export class LocalBoardProvider implements BoardProvider {
   private async change(change: Parameters<typeof changeLocalBoard>[2]): Promise<WorkItem> {
     const { items, key } = await changeLocalBoard(this.folder, this.file, change);
     const item = items.find((i) => i.key === key);
-    if (!item) throw new BoardError(`${key} could not be read back from ${this.file}.`, 'invalid');
+    if (!item) throw localBoardError('invalid', `${key} could not be read back from ${this.file}.`);
     return toWorkItem(item);
   }
 }

@@ -1,4 +1,5 @@
 // One model for work, whichever board it lives on: the local board file, GitHub Issues, Linear or Jira.
+// Every board fails with a ServiceError (core/errors.ts) whose `kind` the view acts on (sign in, wait).
 
 /** The four columns every board is shown with; each provider's own status names map onto them. */
 export type BoardColumn = 'todo' | 'in-progress' | 'in-review' | 'done';
@@ -51,16 +52,4 @@ export interface BoardProvider {
   /** Who can be assigned (to this item, when given): the choices of Assign to…. */
   assignees?(item?: WorkItem): Promise<Assignee[]>;
   create?(fields: { title: string; column?: BoardColumn; assignee?: string }): Promise<WorkItem>;
-}
-
-/** A failure the user can act on, worded for the view; never carries tokens. */
-export class BoardError extends Error {
-  constructor(
-    message: string,
-    readonly kind: 'unauthorized' | 'forbidden' | 'not-found' | 'rate-limited' | 'unreachable' | 'timeout' | 'server' | 'malformed' | 'invalid',
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-    this.name = 'BoardError';
-  }
 }

@@ -2,8 +2,9 @@
 // following its console. Plain Node (global fetch), no VS Code: the CI view, the commands and tests share it.
 // Tree queries keep answers small: one request for the job tree, one per job for its builds.
 import type { CiRun } from '../ciModel';
-import { CiError } from '../ciModel';
-import { JenkinsHttp } from './jenkinsHttp';
+import type { ServiceError } from '../../core/errors';
+import { isServiceError } from '../../core/errors';
+import { JenkinsHttp, withBody } from './jenkinsHttp';
 import type { Purpose } from './jenkinsHttp';
 import { readBuilds, readCrumb, readJobs, readQueue, readQueueItemProgress } from './jenkinsModel';
 import type { JenkinsJob, JenkinsQueueItem } from './jenkinsModel';
@@ -20,7 +21,7 @@ export interface JenkinsClientOptions {
   apiToken?: string;
   /** For tests and proxies; the global fetch otherwise. */
   fetch?: typeof fetch;
-  /** Per request, including reading its body. Default 15 s. */
+  /** Per request, including reading its body. Default: the HTTP client's (15 s). */
   timeoutMs?: number;
 }
 
@@ -40,7 +41,6 @@ interface LogFollow {
   signal?: AbortSignal;
 }
 
-const DEFAULT_TIMEOUT_MS = 15_000;
 const DEFAULT_POLL_MS = 1_000;
 const MAX_BUILDS = 100;
 
@@ -58,7 +58,7 @@ export class JenkinsClient {
     if (apiToken !== undefined && user === undefined) {
       throw new RangeError('A Jenkins API token needs the user it belongs to: set the user too');
     }
-    this.http = new JenkinsHttp({ base: this.base, user, apiToken, fetch: options.fetch ?? ((input, init) => fetch(input, init)), timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+    this.http = new JenkinsHttp({ base: this.base, user, apiToken, fetch: options.fetch, timeoutMs: options.timeoutMs });
   }
 
   /**
@@ -73,10 +73,10 @@ export class JenkinsClient {
       notFound: folderFullName ? `No folder ${folderFullName} on ${this.url}` : `No Jenkins API at ${this.url}api/json (404): is the URL the Jenkins root?`,
     };
     const path = folderFullName ? jobPath(folderFullName) : '';
-    const { body } = await this.http.getJson(apiUrl(this.base.base, `${path}api/json`, jobsTree()), purpose);
+    const body = await this.http.getJson(apiUrl(this.base.base, `${path}api/json`, jobsTree()), purpose);
     const jobs = readJobs(body, folderFullName);
     if (!jobs) {
-      throw new CiError(`Jenkins at ${this.url} answered without a list of jobs for ${where}: is the URL the Jenkins root${folderFullName ? `, and is ${folderFullName} a folder` : ''}?`, 'malformed');
+      throw this.http.error('malformed', `Jenkins at ${this.url} answered without a list of jobs for ${where}: is the URL the Jenkins root${folderFullName ? `, and is ${folderFullName} a folder` : ''}?`);
     }
     return jobs;
   }
@@ -85,10 +85,10 @@ export class JenkinsClient {
   async builds(jobFullName: string, limit = 10): Promise<CiRun[]> {
     const purpose = this.jobPurpose(jobFullName, `the builds of ${jobFullName}`);
     const count = Math.min(MAX_BUILDS, Math.max(1, Math.floor(limit)));
-    const { body } = await this.http.getJson(apiUrl(this.base.base, `${jobPath(jobFullName)}api/json`, buildsTree(count)), purpose);
+    const body = await this.http.getJson(apiUrl(this.base.base, `${jobPath(jobFullName)}api/json`, buildsTree(count)), purpose);
     const builds = readBuilds(body, jobFullName);
     if (!builds) {
-      throw new CiError(`Jenkins at ${this.url} answered without a list of builds for ${jobFullName}: is it a folder rather than a job?`, 'malformed');
+      throw this.http.error('malformed', `Jenkins at ${this.url} answered without a list of builds for ${jobFullName}: is it a folder rather than a job?`);
     }
     return builds.slice(0, count);
   }
@@ -96,10 +96,10 @@ export class JenkinsClient {
   /** What waits in the build queue, and why. */
   async queue(): Promise<JenkinsQueueItem[]> {
     const purpose: Purpose = { doing: 'reading the build queue', may: 'read the build queue', notFound: `No build queue at ${this.url}queue/api/json (404): is the URL the Jenkins root?` };
-    const { body } = await this.http.getJson(apiUrl(this.base.base, 'queue/api/json', QUEUE_TREE), purpose);
+    const body = await this.http.getJson(apiUrl(this.base.base, 'queue/api/json', QUEUE_TREE), purpose);
     const items = readQueue(body, this.base.base);
     if (!items) {
-      throw new CiError(`Jenkins at ${this.url} answered without a list of queue items: is the URL the Jenkins root?`, 'malformed');
+      throw this.http.error('malformed', `Jenkins at ${this.url} answered without a list of queue items: is the URL the Jenkins root?`);
     }
     return items;
   }
@@ -112,21 +112,19 @@ export class JenkinsClient {
     const purpose: Purpose = { ...this.jobPurpose(jobFullName, `a build of ${jobFullName}`), may: `build ${jobFullName}`, doing: `starting a build of ${jobFullName}` };
     const crumb = await this.crumbHeaders();
     const url = apiUrl(this.base.base, `${jobPath(jobFullName)}${parameters ? 'buildWithParameters' : 'build'}`);
-    const body = parameters ? new URLSearchParams(parameters) : undefined;
+    const body = parameters ? new URLSearchParams(parameters).toString() : undefined;
     const headers: Record<string, string> = { ...crumb, ...(body ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}) };
+    const crumbRefused = (refused: { status: number; body: string }) => (refused.status === 403 && /no valid crumb/i.test(refused.body) ? this.crumbRejected(jobFullName, crumb !== undefined) : undefined);
     // Manual redirects: older Jenkins answers 302 to the queue, and the Location is the answer either way.
-    const { response, text } = await this.http.fetchText(url, { method: 'POST', headers, body, redirect: 'manual' }, purpose);
-    if (response.status === 403 && /no valid crumb/i.test(text)) {
-      throw this.crumbRejected(jobFullName, crumb !== undefined);
-    }
-    const location = response.headers.get('location');
-    if (response.status === 201 || (response.status >= 300 && response.status < 400 && location)) {
+    const { answer, text } = await this.http.fetchText(url, { method: 'POST', headers, body, redirect: 'manual', describeStatus: crumbRefused }, purpose);
+    const location = answer.headers.get('location');
+    if (answer.status === 201 || (answer.status >= 300 && answer.status < 400 && location)) {
       if (!location) {
-        throw new CiError(`Jenkins at ${this.url} queued a build of ${jobFullName} but did not say where (no Location header): look for it in the job's history`, 'unsupported');
+        throw this.http.error('unsupported', `Jenkins at ${this.url} queued a build of ${jobFullName} but did not say where (no Location header): look for it in the job's history`);
       }
       return { queueItemUrl: new URL(location, url).href };
     }
-    throw this.http.statusError(response, text, purpose);
+    throw this.http.statusError(withBody(answer, text), purpose);
   }
 
   /**
@@ -137,23 +135,23 @@ export class JenkinsClient {
   async queueItemBuild(queueItemUrl: string): Promise<{ number: number; url: string } | undefined> {
     const id = queueItemId(queueItemUrl);
     if (id === undefined) {
-      throw new CiError(`"${queueItemUrl}" is not a Jenkins queue item URL (…/queue/item/<id>/)`, 'not-found');
+      throw this.http.error('not-found', `"${queueItemUrl}" is not a Jenkins queue item URL (…/queue/item/<id>/)`);
     }
     const purpose: Purpose = {
       doing: `reading queue item ${id}`,
       may: `read queue item ${id}`,
       notFound: `Jenkins at ${this.url} no longer knows queue item ${id}: it forgets items a few minutes after their build starts; look for the build in the job's history`,
     };
-    const { body } = await this.http.getJson(apiUrl(this.base.base, `queue/item/${id}/api/json`, QUEUE_ITEM_TREE), purpose);
+    const body = await this.http.getJson(apiUrl(this.base.base, `queue/item/${id}/api/json`, QUEUE_ITEM_TREE), purpose);
     const progress = readQueueItemProgress(body);
     if (!progress) {
-      throw new CiError(`Jenkins at ${this.url} answered queue item ${id} with something that is not a queue item`, 'malformed');
+      throw this.http.error('malformed', `Jenkins at ${this.url} answered queue item ${id} with something that is not a queue item`);
     }
     if (progress.started) {
       return { number: progress.number, url: progress.url };
     }
     if (progress.cancelled) {
-      throw new CiError(`The queued build (queue item ${id}) was cancelled on ${this.url}`, 'not-found');
+      throw this.http.error('not-found', `The queued build (queue item ${id}) was cancelled on ${this.url}`);
     }
     return undefined;
   }
@@ -189,7 +187,7 @@ export class JenkinsClient {
         await pause(pollMs, signal);
       }
     } catch (error) {
-      if (signal?.aborted && !(error instanceof CiError)) {
+      if (signal?.aborted && !isServiceError(error)) {
         return;
       }
       throw error;
@@ -200,20 +198,15 @@ export class JenkinsClient {
   private async pollLog(follow: LogFollow, start: number): Promise<{ next: number; more: boolean }> {
     const url = new URL(follow.url);
     url.searchParams.set('start', String(start));
-    const open = await this.http.open(url, { method: 'GET' }, follow.purpose, follow.signal);
-    try {
-      const { response } = open;
-      if (!response.ok) {
-        throw this.http.statusError(response, await open.read(response.text()), follow.purpose);
-      }
-      const received = await open.read(streamText(response, follow.decoder, follow.onText));
-      const size = response.headers.get('x-text-size');
-      // X-Text-Size is the byte offset to ask from next; without it, the bytes received say the same.
-      const next = size !== null && /^\d+$/.test(size.trim()) ? Number(size) : start + received;
-      return { next: Math.max(start, next), more: response.headers.get('x-more-data')?.trim().toLowerCase() === 'true' };
-    } finally {
-      open.finish();
+    const answer = await this.http.send(url, { signal: follow.signal }, follow.purpose);
+    if (!answer.response.ok) {
+      throw this.http.statusError(withBody(answer, await answer.text()), follow.purpose);
     }
+    const received = await answer.read((response) => streamText(response, follow.decoder, follow.onText));
+    const size = answer.headers.get('x-text-size');
+    // X-Text-Size is the byte offset to ask from next; without it, the bytes received say the same.
+    const next = size !== null && /^\d+$/.test(size.trim()) ? Number(size) : start + received;
+    return { next: Math.max(start, next), more: answer.headers.get('x-more-data')?.trim().toLowerCase() === 'true' };
   }
 
   /**
@@ -222,29 +215,29 @@ export class JenkinsClient {
    */
   private async crumbHeaders(): Promise<Record<string, string> | undefined> {
     const purpose: Purpose = { doing: 'asking for a CSRF crumb', may: 'ask for a CSRF crumb', notFound: '' };
-    const { response, text } = await this.http.fetchText(apiUrl(this.base.base, 'crumbIssuer/api/json'), { method: 'GET', headers: { Accept: 'application/json' } }, purpose);
-    if (response.status === 404) {
+    const { answer, text } = await this.http.fetchText(apiUrl(this.base.base, 'crumbIssuer/api/json'), { headers: { Accept: 'application/json' }, accept: [404] }, purpose);
+    if (answer.status === 404) {
       return undefined;
     }
-    if (!response.ok) {
-      throw this.http.statusError(response, text, purpose);
+    if (!answer.response.ok) {
+      throw this.http.statusError(withBody(answer, text), purpose);
     }
-    const crumb = readCrumb(this.http.parseJson(response, text, purpose));
+    const crumb = readCrumb(this.http.parseJson(answer, text, purpose));
     if (!crumb) {
-      throw new CiError(`Jenkins at ${this.url} answered the crumb request without a crumb`, 'malformed');
+      throw this.http.error('malformed', `Jenkins at ${this.url} answered the crumb request without a crumb`);
     }
-    const cookies = response.headers
+    const cookies = answer.headers
       .getSetCookie()
       .map((cookie) => cookie.split(';')[0].trim())
       .filter((cookie) => cookie.includes('='));
     return { [crumb.field]: crumb.crumb, ...(cookies.length > 0 ? { Cookie: cookies.join('; ') } : {}) };
   }
 
-  private crumbRejected(jobFullName: string, sentCrumb: boolean): CiError {
+  private crumbRejected(jobFullName: string, sentCrumb: boolean): ServiceError {
     const message = sentCrumb
       ? `Jenkins at ${this.url} rejected the CSRF crumb sent to build ${jobFullName} (403 No valid crumb): a proxy may drop the session cookie the crumb belongs to; sign in with an API token rather than a password`
       : `Jenkins at ${this.url} wants a CSRF crumb to build ${jobFullName} (403 No valid crumb), but its crumb issuer (crumbIssuer/api/json) answered 404: sign in with an API token (Jenkins 2.176 and later need no crumb with one), or ask an administrator about CSRF protection`;
-    return new CiError(message, 'forbidden');
+    return this.http.error('forbidden', message, 403);
   }
 
   private jobPurpose(jobFullName: string, what: string): Purpose {

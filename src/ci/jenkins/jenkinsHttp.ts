@@ -1,15 +1,19 @@
-// Requests to one Jenkins: basic auth with an API token, a deadline per request (body included), and every
-// failure turned into a CiError that says what to do. Messages name the Jenkins root and the user, never the
-// token, which only ever travels in the Authorization header.
-import { CiError } from '../ciModel';
+// Requests to one Jenkins on Conveyor's HTTP client: basic auth with an API token, a deadline per request (body
+// included), and every failure turned into a ServiceError that says what to do. Messages name the Jenkins root
+// and the user, never the token, which only ever travels in the Authorization header.
+import type { ServiceError, ServiceErrorKind } from '../../core/errors';
+import type { ErrorAnswer, HttpAnswer, HttpRequest, NetworkFailure } from '../../core/http/httpClient';
+import { HttpClient } from '../../core/http/httpClient';
+import { formatSeconds } from '../../core/http/headers';
+import { networkCode } from '../../core/networkReason';
 import type { JenkinsBase } from './jenkinsUrls';
 
 export interface JenkinsHttpOptions {
   base: JenkinsBase;
   user?: string;
   apiToken?: string;
-  fetch: typeof fetch;
-  timeoutMs: number;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
 }
 
 /** What a request is for, in the words of its messages. */
@@ -22,161 +26,119 @@ export interface Purpose {
   notFound: string;
 }
 
-/** A response whose body may still be read: `read()` guards a body read, `finish()` ends the deadline. */
-export interface OpenResponse {
-  response: Response;
-  read<T>(body: Promise<T>): Promise<T>;
-  finish(): void;
-}
+/** An answer Jenkins sent, with its body read: what `statusError` words. */
+type JenkinsAnswer = Pick<ErrorAnswer, 'status' | 'statusText' | 'headers' | 'body'>;
 
 export class JenkinsHttp {
   readonly display: string;
   readonly user: string | undefined;
-  private readonly authorization: string | undefined;
+  private readonly client: HttpClient;
 
-  constructor(private readonly options: JenkinsHttpOptions) {
+  constructor(options: JenkinsHttpOptions) {
     this.display = options.base.display;
     this.user = options.user;
-    this.authorization = options.user !== undefined && options.apiToken !== undefined ? `Basic ${Buffer.from(`${options.user}:${options.apiToken}`).toString('base64')}` : undefined;
+    const credential = options.user !== undefined && options.apiToken !== undefined ? Buffer.from(`${options.user}:${options.apiToken}`).toString('base64') : undefined;
+    this.client = new HttpClient({
+      service: 'Jenkins',
+      fetch: options.fetch,
+      timeoutMs: options.timeoutMs,
+      secrets: () => [options.apiToken, credential],
+      authorization: () => (credential ? `Basic ${credential}` : undefined),
+      describeNetwork: (failure) => this.networkError(failure),
+    });
   }
 
   /** GET a JSON answer; HTML (a login page, a proxy's page) and unreadable text fail as 'malformed'. */
-  async getJson(url: URL, purpose: Purpose, extraHeaders: Record<string, string> = {}): Promise<{ body: unknown; response: Response }> {
-    const { response, text } = await this.fetchText(url, { method: 'GET', headers: { Accept: 'application/json', ...extraHeaders } }, purpose);
-    if (!response.ok) {
-      throw this.statusError(response, text, purpose);
-    }
-    return { body: this.parseJson(response, text, purpose), response };
+  async getJson(url: URL, purpose: Purpose): Promise<unknown> {
+    const { answer, text } = await this.fetchText(url, { headers: { Accept: 'application/json' } }, purpose);
+    if (!answer.response.ok) throw this.statusError(withBody(answer, text), purpose);
+    return this.parseJson(answer, text, purpose);
   }
 
-  /** Sends and reads the whole body within the deadline; the status is left to the caller. */
-  async fetchText(url: URL, init: RequestInit, purpose: Purpose): Promise<{ response: Response; text: string }> {
-    const open = await this.open(url, init, purpose);
-    try {
-      const text = await open.read(open.response.text());
-      return { response: open.response, text };
-    } finally {
-      open.finish();
-    }
+  /** Sends and reads the whole body within the deadline; answers below 400 (and `accept`ed ones) are left to the caller. */
+  async fetchText(url: URL, request: Omit<HttpRequest, 'url' | 'purpose'>, purpose: Purpose): Promise<{ answer: HttpAnswer; text: string }> {
+    const answer = await this.send(url, request, purpose);
+    return { answer, text: await answer.text() };
   }
 
   /**
-   * Sends a request whose deadline runs until `finish()`, so that a body read slowly still times out. `signal`
-   * (the caller's) aborts too; that abort is passed through as is, since the caller asked for it.
+   * Sends a request whose deadline also covers reading the body (`answer.read`, `answer.text`). The caller's
+   * `signal` aborts too; that abort is passed through as is, since the caller asked for it. Error statuses
+   * become ServiceErrors through `request.describeStatus`, else `statusError`.
    */
-  async open(url: URL, init: RequestInit, purpose: Purpose, signal?: AbortSignal): Promise<OpenResponse> {
-    const deadline = new Deadline(this.options.timeoutMs, signal);
-    const headers = new Headers(init.headers);
-    if (this.authorization) {
-      headers.set('Authorization', this.authorization);
-    }
-    try {
-      const response = await this.guard(this.options.fetch(url, { ...init, headers, signal: deadline.signal }), purpose, deadline);
-      return { response, read: (body) => this.guard(body, purpose, deadline), finish: () => deadline.clear() };
-    } catch (error) {
-      deadline.clear();
-      throw error;
-    }
+  async send(url: URL, request: Omit<HttpRequest, 'url' | 'purpose'>, purpose: Purpose): Promise<HttpAnswer> {
+    return this.client.send({
+      ...request,
+      url: url.href,
+      purpose: purpose.doing,
+      describeStatus: (answer) => request.describeStatus?.(answer) ?? this.statusError(answer, purpose),
+    });
   }
 
-  /** Maps what fetch and body reads throw: the deadline → 'timeout', the caller's abort → itself, else 'unreachable'. */
-  private async guard<T>(promise: Promise<T>, purpose: Purpose, deadline: Deadline): Promise<T> {
-    try {
-      return await promise;
-    } catch (error) {
-      if (error instanceof CiError) {
-        throw error;
-      }
-      if (deadline.timedOut) {
-        throw new CiError(`Jenkins at ${this.display} did not answer within ${formatSeconds(this.options.timeoutMs)} while ${purpose.doing}: it may be overloaded, or a proxy is holding the request`, 'timeout');
-      }
-      if (deadline.callerAborted) {
-        throw error;
-      }
-      throw new CiError(`Jenkins at ${this.display} is unreachable${networkCode(error)}: check the URL, the network and any proxy`, 'unreachable');
-    }
-  }
-
-  parseJson(response: Response, text: string, purpose: Purpose): unknown {
-    if (looksLikeHtml(response, text)) {
-      throw new CiError(`Jenkins answered with an HTML page, not JSON: is the URL the Jenkins root, and does it need a login? (${this.display}, ${purpose.doing})`, 'malformed');
+  parseJson(answer: HttpAnswer, text: string, purpose: Purpose): unknown {
+    if (looksLikeHtml(answer.headers, text)) {
+      throw this.error('malformed', `Jenkins answered with an HTML page, not JSON: is the URL the Jenkins root, and does it need a login? (${this.display}, ${purpose.doing})`);
     }
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      throw new CiError(`Jenkins at ${this.display} answered with something that is not JSON while ${purpose.doing}: is the URL the Jenkins root?`, 'malformed');
+      throw this.error('malformed', `Jenkins at ${this.display} answered with something that is not JSON while ${purpose.doing}: is the URL the Jenkins root?`);
     }
   }
 
-  statusError(response: Response, text: string, purpose: Purpose): CiError {
-    const status = response.status;
+  statusError(answer: JenkinsAnswer, purpose: Purpose): ServiceError {
+    const { status } = answer;
     if (status === 401) {
       return this.user !== undefined
-        ? new CiError(`Jenkins rejected user ${this.user} on ${this.display} (401): check the API token (Jenkins › your name › Security › API Token)`, 'unauthorized')
-        : new CiError(`Jenkins on ${this.display} asks for a login (401): set a user and an API token`, 'unauthorized');
+        ? this.error('unauthorized', `Jenkins rejected user ${this.user} on ${this.display} (401): check the API token (Jenkins › your name › Security › API Token)`, status)
+        : this.error('unauthorized', `Jenkins on ${this.display} asks for a login (401): set a user and an API token`, status);
     }
     if (status === 403) {
-      return this.forbidden(response, text, purpose);
+      return this.forbidden(answer, purpose);
     }
     if (status === 404) {
-      return new CiError(purpose.notFound, 'not-found');
+      return this.error('not-found', purpose.notFound, status);
     }
     if (status === 429) {
-      return new CiError(`Jenkins at ${this.display} is rate-limiting requests (429) while ${purpose.doing}: try again later`, 'rate-limited');
+      return this.error('rate-limited', `Jenkins at ${this.display} is rate-limiting requests (429) while ${purpose.doing}: try again later`, status);
     }
-    const statusText = response.statusText ? ` ${response.statusText}` : '';
+    const statusText = answer.statusText ? ` ${answer.statusText}` : '';
     const hint = status >= 500 ? ': try again later, or look at the Jenkins system log' : '';
-    return new CiError(`Jenkins at ${this.display} failed with ${status}${statusText} while ${purpose.doing}${hint}`, 'server');
+    return this.error('server', `Jenkins at ${this.display} failed with ${status}${statusText} while ${purpose.doing}${hint}`, status);
+  }
+
+  /** Every message passes here, so no credential reaches a view or a log. */
+  error(kind: ServiceErrorKind, message: string, status?: number): ServiceError {
+    return this.client.error(kind, message, status === undefined ? {} : { status });
   }
 
   /** Jenkins says who it took the caller for and which permission was missing, in headers of its 403 page. */
-  private forbidden(response: Response, text: string, purpose: Purpose): CiError {
-    const authenticatedAs = response.headers.get('x-you-are-authenticated-as');
-    const permission = response.headers.get('x-required-permission') ?? /is missing the ([\w/ ]+?) permission/.exec(text)?.[1];
+  private forbidden(answer: JenkinsAnswer, purpose: Purpose): ServiceError {
+    const authenticatedAs = answer.headers.get('x-you-are-authenticated-as');
+    const permission = answer.headers.get('x-required-permission') ?? /is missing the ([\w/ ]+?) permission/.exec(answer.body)?.[1];
     if (this.user === undefined || authenticatedAs === 'anonymous') {
-      return new CiError(`Jenkins on ${this.display} does not let anonymous users ${purpose.may} (403): set a user and an API token`, 'forbidden');
+      return this.error('forbidden', `Jenkins on ${this.display} does not let anonymous users ${purpose.may} (403): set a user and an API token`, 403);
     }
     const lacking = permission ? ` without the ${permissionName(permission)} permission` : '';
-    return new CiError(`Jenkins user ${this.user} may not ${purpose.may} on ${this.display}${lacking} (403): ask a Jenkins administrator for access`, 'forbidden');
+    return this.error('forbidden', `Jenkins user ${this.user} may not ${purpose.may} on ${this.display}${lacking} (403): ask a Jenkins administrator for access`, 403);
   }
-}
 
-/** The timer behind one request, tied to the caller's own signal. */
-class Deadline {
-  readonly signal: AbortSignal;
-  timedOut = false;
-  callerAborted = false;
-  private readonly controller = new AbortController();
-  private readonly timer: NodeJS.Timeout;
-  private readonly onCallerAbort = () => {
-    this.callerAborted = true;
-    this.controller.abort(this.caller?.reason);
-  };
-
-  constructor(
-    timeoutMs: number,
-    private readonly caller?: AbortSignal,
-  ) {
-    this.signal = this.controller.signal;
-    this.timer = setTimeout(() => {
-      this.timedOut = true;
-      this.controller.abort(new Error('Jenkins request timed out'));
-    }, timeoutMs);
-    if (caller?.aborted) {
-      this.onCallerAbort();
-    } else {
-      caller?.addEventListener('abort', this.onCallerAbort, { once: true });
+  private networkError(failure: NetworkFailure): string {
+    if (failure.kind === 'timeout') {
+      return `Jenkins at ${this.display} did not answer within ${formatSeconds(failure.timeoutMs)} while ${failure.purpose ?? 'waiting'}: it may be overloaded, or a proxy is holding the request`;
     }
-  }
-
-  clear(): void {
-    clearTimeout(this.timer);
-    this.caller?.removeEventListener('abort', this.onCallerAbort);
+    const code = networkCode(failure.error);
+    return `Jenkins at ${this.display} is unreachable${code ? ` (${code})` : ''}: check the URL, the network and any proxy`;
   }
 }
 
-function looksLikeHtml(response: Response, text: string): boolean {
-  const type = response.headers.get('content-type') ?? '';
+/** An answer below 400 that the caller refuses anyway, in the shape `statusError` words. */
+export function withBody(answer: HttpAnswer, body: string): JenkinsAnswer {
+  return { status: answer.status, statusText: answer.response.statusText, headers: answer.headers, body };
+}
+
+function looksLikeHtml(headers: Headers, text: string): boolean {
+  const type = headers.get('content-type') ?? '';
   return /html/i.test(type) || /^\s*</.test(text.replace(/^\uFEFF/, ''));
 }
 
@@ -188,16 +150,4 @@ function permissionName(permission: string): string {
   }
   const group = match[1] === 'Item' ? 'Job' : match[1] === 'Hudson' ? 'Overall' : match[1];
   return `${group}/${match[2]}`;
-}
-
-/** ` (ECONNREFUSED)` from undici's `fetch failed` error and its cause, or nothing when there is no code. */
-function networkCode(error: unknown): string {
-  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
-  const code = typeof cause?.code === 'string' ? cause.code : undefined;
-  return code ? ` (${code})` : '';
-}
-
-export function formatSeconds(ms: number): string {
-  const seconds = ms / 1000;
-  return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
 }

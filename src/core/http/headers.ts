@@ -14,7 +14,7 @@ export function retryAfterMs(headers: Headers, now = Date.now()): number | undef
 export function nextLink(link: string | null, base: string): string | undefined {
   const next = link
     ?.split(',')
-    .map((part) => /<([^>]+)>\s*;.*\brel="?next"?/.exec(part)?.[1])
+    .map((part) => /<([^>]+)>\s*;.*\brel="?next"?/i.exec(part)?.[1])
     .find(Boolean);
   return next ? new URL(next, base).toString() : undefined;
 }

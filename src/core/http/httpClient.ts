@@ -32,20 +32,29 @@ export interface HttpClientOptions {
    */
   describeStatus?: (answer: ErrorAnswer) => ServiceError | undefined;
   /**
-   * Words for a failure before any status, when the service's sentences differ from the client's
+   * Words for a request that got no (complete) answer, when the service's sentences differ from the client's
    * ("Jira (site) did not answer within 15 s: …", "Cannot reach Sentry at https://sentry.io: …"). Return
-   * undefined for the client's sentence. The kind stays 'timeout' or 'unreachable'.
+   * undefined for the client's sentence. The kind stays 'timeout' or 'unreachable'; the words are scrubbed.
    */
   describeNetwork?: (failure: NetworkFailure) => string | undefined;
 }
 
-/** What went wrong before any status: no answer in time, or no connection (`reason` in words: "connection refused"). */
-export type NetworkFailure = { kind: 'timeout'; timeoutMs: number } | { kind: 'unreachable'; reason: string };
-
 export interface ErrorAnswer {
   status: number;
+  statusText: string;
   headers: Headers;
   body: string;
+  url: string;
+  purpose?: string;
+}
+
+export interface NetworkFailure {
+  kind: 'timeout' | 'unreachable';
+  /** What fetch or the body read threw; its cause carries the system error code. */
+  error: unknown;
+  timeoutMs: number;
+  /** Why there was no connection, in words ("connection refused"); for a timeout, the same for what it is worth. */
+  reason: string;
   url: string;
   purpose?: string;
 }
@@ -68,6 +77,8 @@ export interface HttpRequest {
   redirect?: RequestRedirect;
   /** "list the octo/repo issues": what the request was for, worded to follow "could not". */
   purpose?: string;
+  /** Words for an error status of this request, before the client's (e.g. a 404 that names what was asked for). */
+  describeStatus?: (answer: ErrorAnswer) => ServiceError | undefined;
 }
 
 /** An answer whose body is read under the same timeout and cancel as the request. */
@@ -91,16 +102,17 @@ export class HttpAnswer {
   }
 
   async text(): Promise<string> {
-    try {
-      return await this.response.text();
-    } catch (error) {
-      throw this.client.networkError(error, this.request);
-    }
+    return this.read((response) => response.text());
   }
 
   async bytes(): Promise<Buffer> {
+    return this.read(async (response) => Buffer.from(await response.arrayBuffer()));
+  }
+
+  /** Reads the body some other way (a stream handed on as it arrives), under the same timeout and cancel. */
+  async read<T>(reader: (response: Response) => Promise<T>): Promise<T> {
     try {
-      return Buffer.from(await this.response.arrayBuffer());
+      return await reader(this.response);
     } catch (error) {
       throw this.client.networkError(error, this.request);
     }
@@ -166,7 +178,8 @@ export class HttpClient {
     const answer = new HttpAnswer(response, this, full);
     if (response.status < 400 || accepts(request.accept, response.status)) return answer;
     const text = (await answer.text().catch(() => '')).slice(0, 65_536);
-    throw this.statusError({ status: response.status, headers: response.headers, body: text, url: response.url, purpose: request.purpose });
+    const errorAnswer = { status: response.status, statusText: response.statusText, headers: response.headers, body: text, url: response.url, purpose: request.purpose };
+    throw this.scrubbed(request.describeStatus?.(errorAnswer)) ?? this.statusError(errorAnswer);
   }
 
   /** `send` and read the answer as JSON. */
@@ -188,8 +201,8 @@ export class HttpClient {
   }
 
   statusError(answer: ErrorAnswer): ServiceError {
-    const described = this.options.describeStatus?.(answer);
-    if (described) return described.message === this.scrub(described.message) ? described : this.error(described.kind, described.message, described);
+    const described = this.scrubbed(this.options.describeStatus?.(answer));
+    if (described) return described;
     const kind = kindOfStatus(answer.status);
     const what = answer.purpose ? ` to ${answer.purpose}` : '';
     const wait = kind === 'rate-limited' ? retryAfterMs(answer.headers) : undefined;
@@ -201,14 +214,18 @@ export class HttpClient {
     if (request.signal?.aborted) return error instanceof Error ? error : new Error(String(error));
     if (error instanceof ServiceError) return error;
     const name = error instanceof Error ? error.name : '';
-    const hint = this.options.networkHint ?? '';
-    if (name === 'TimeoutError' || name === 'AbortError') {
-      const words = this.options.describeNetwork?.({ kind: 'timeout', timeoutMs: request.timeoutMs });
-      return this.error('timeout', words ?? `${capitalize(this.service)} did not answer within ${formatSeconds(request.timeoutMs)}${hint}`);
-    }
+    const kind = name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'unreachable';
     const reason = networkReason(error, this.options.networkReasons);
-    const words = this.options.describeNetwork?.({ kind: 'unreachable', reason });
+    const words = this.options.describeNetwork?.({ kind, error, reason, timeoutMs: request.timeoutMs, url: this.resolve(request.url), purpose: request.purpose });
+    const hint = this.options.networkHint ?? '';
+    if (kind === 'timeout') return this.error('timeout', words ?? `${capitalize(this.service)} did not answer within ${formatSeconds(request.timeoutMs)}${hint}`);
     return this.error('unreachable', words ?? `Cannot reach ${this.service}: ${reason}${hint}`, { cause: error });
+  }
+
+  /** A service's own words, scrubbed like the client's. */
+  private scrubbed(described: ServiceError | undefined): ServiceError | undefined {
+    if (!described || described.message === this.scrub(described.message)) return described;
+    return this.error(described.kind, described.message, { status: described.status, retryAfterMs: described.retryAfterMs, detail: described.detail, cause: described.cause });
   }
 }
 

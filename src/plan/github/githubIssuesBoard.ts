@@ -2,12 +2,11 @@
 // done; open ones sit in "in progress" or "in review" when they carry such a label, otherwise in todo.
 // Plain Node (fetch), no editor API, so it runs in tests and the CLI as well.
 import type { Assignee, BoardColumn, BoardProvider, WorkItem, WorkItemTransition } from '../workItem';
-import { BoardError } from '../workItem';
-import type { GitHubPurpose } from './githubHttp';
-import { GitHubHttp, optionalString, repositoryAssignees } from './githubHttp';
-import { isRecord } from '../../core/records';
-
-export { DEFAULT_TIMEOUT_MS } from './githubHttp';
+import { unexpectedShape } from '../../core/answerShape';
+import { ServiceError } from '../../core/errors';
+import type { GitHubPurpose } from '../../core/github/githubHttp';
+import { GitHubHttp } from '../../core/github/githubHttp';
+import { isRecord, optionalString } from '../../core/records';
 
 export interface GitHubIssuesBoardOptions {
   owner: string;
@@ -52,11 +51,11 @@ export class GitHubIssuesBoardProvider implements BoardProvider {
   constructor(options: { owner: string; repo: string; token?: string; baseUrl?: string; fetch?: typeof fetch; timeoutMs?: number; me?: string }) {
     this.me = options.me?.trim() || undefined;
     if (!options.owner?.trim() || !options.repo?.trim()) {
-      throw new BoardError('Choose the GitHub repository of the board: set its owner and name (board.github in conveyor.yml)', 'invalid');
+      throw new ServiceError('GitHub', 'invalid', 'Choose the GitHub repository of the board: set its owner and name (board.github in conveyor.yml)');
     }
     this.repoPath = `/repos/${encodeURIComponent(options.owner.trim())}/${encodeURIComponent(options.repo.trim())}`;
     this.slug = `${options.owner.trim()}/${options.repo.trim()}`;
-    this.http = new GitHubHttp({ ...options, slug: this.slug, need: `Issues read and write access to ${this.slug}` });
+    this.http = new GitHubHttp({ baseUrl: options.baseUrl, token: options.token, fetch: options.fetch, timeoutMs: options.timeoutMs, need: `Issues read and write access to ${this.slug}` });
   }
 
   async list(options: { mine?: boolean; signal?: AbortSignal } = {}): Promise<WorkItem[]> {
@@ -70,19 +69,19 @@ export class GitHubIssuesBoardProvider implements BoardProvider {
     let etag: string | undefined;
     let url: string | undefined = firstUrl;
     for (let page = 0; page < MAX_PAGES && url; page++) {
-      const response = await this.http.call('GET', url, purpose, { etag: page === 0 ? cached?.etag : undefined, signal: options.signal });
+      const answer = await this.http.send('GET', url, purpose, { etag: page === 0 ? cached?.etag : undefined, signal: options.signal });
       if (page === 0) {
         // Nothing changed since the last list: GitHub does not charge a 304 to the rate limit.
-        if (response.status === 304 && cached) return cached.items.map((item) => ({ ...item, labels: [...item.labels] }));
-        etag = response.headers.get('etag') ?? undefined;
+        if (answer.status === 304 && cached) return cached.items.map((item) => ({ ...item, labels: [...item.labels] }));
+        etag = answer.headers.get('etag') ?? undefined;
       }
-      const body = await this.http.json(response, purpose);
-      if (!Array.isArray(body)) throw this.error('malformed', `GitHub answered the request to ${purpose.action} in an unexpected shape (not a list of issues)`);
+      const body = await this.http.json(answer, purpose);
+      if (!Array.isArray(body)) throw this.http.unexpected(purpose, 'not a list of issues');
       for (const issue of body) {
         if (isRecord(issue) && issue.pull_request) continue; // the issues endpoint lists pull requests too
-        items.push(this.shaped(purpose, () => workItemOf(issue)));
+        items.push(this.http.shaped(purpose, () => workItemOf(issue)));
       }
-      url = this.http.nextPage(response.headers.get('link'), purpose);
+      url = this.http.nextPage(answer.headers.get('link'), purpose);
     }
     if (etag) this.cache.set(firstUrl, { etag, items: items.map((item) => ({ ...item, labels: [...item.labels] })) });
     else this.cache.delete(firstUrl);
@@ -100,18 +99,18 @@ export class GitHubIssuesBoardProvider implements BoardProvider {
     const issuePath = `${this.repoPath}/issues/${number}`;
     const purpose: GitHubPurpose = { action: `move ${item.key} to ${transition.name}`, subject: `Issue ${item.key} in ${this.slug}` };
     const target = transition.column;
-    const patched = await this.request('PATCH', issuePath, purpose, { state: target === 'done' ? 'closed' : 'open' });
-    let moved = this.shaped(purpose, () => workItemOf(patched));
+    const patched = await this.http.request('PATCH', issuePath, purpose, { state: target === 'done' ? 'closed' : 'open' });
+    let moved = this.http.shaped(purpose, () => workItemOf(patched));
     let labels = moved.labels;
 
     // Labels that put the issue in another column come off; closing also clears them, so a reopened issue is todo.
     for (const label of labels.filter((name) => { const column = labelColumn(name); return column !== undefined && column !== target; })) {
-      const answer = await this.request('DELETE', `${issuePath}/labels/${encodeURIComponent(label)}`, purpose, undefined, { tolerate404: true });
-      labels = answer === undefined ? labels.filter((name) => name !== label) : this.shaped(purpose, () => labelNamesOf(answer));
+      const answer = await this.http.request('DELETE', `${issuePath}/labels/${encodeURIComponent(label)}`, purpose, undefined, { tolerate404: true });
+      labels = answer === undefined ? labels.filter((name) => name !== label) : this.http.shaped(purpose, () => labelNamesOf(answer));
     }
     if ((target === 'in-progress' || target === 'in-review') && !labels.some((name) => labelColumn(name) === target)) {
-      const answer = await this.request('POST', `${issuePath}/labels`, purpose, { labels: [STATUS_LABELS[target]] });
-      labels = this.shaped(purpose, () => labelNamesOf(answer));
+      const answer = await this.http.request('POST', `${issuePath}/labels`, purpose, { labels: [STATUS_LABELS[target]] });
+      labels = this.http.shaped(purpose, () => labelNamesOf(answer));
     }
     moved = { ...moved, labels, ...placement(moved.status === 'closed' ? 'closed' : 'open', labels) };
     return moved;
@@ -123,13 +122,13 @@ export class GitHubIssuesBoardProvider implements BoardProvider {
     const path = `${this.repoPath}/issues/${number}/assignees`;
     const purpose: GitHubPurpose = { action: login ? `assign ${item.key} to ${login}` : `unassign ${item.key}`, subject: `Issue ${item.key} in ${this.slug}` };
     let answer: unknown;
-    if (item.assignee && item.assignee !== login) answer = await this.request('DELETE', path, purpose, { assignees: [item.assignee] });
-    if (login && item.assignee !== login) answer = await this.request('POST', path, purpose, { assignees: [login] });
+    if (item.assignee && item.assignee !== login) answer = await this.http.request('DELETE', path, purpose, { assignees: [item.assignee] });
+    if (login && item.assignee !== login) answer = await this.http.request('POST', path, purpose, { assignees: [login] });
     if (answer === undefined) return { ...item, labels: [...item.labels] };
-    const assigned = this.shaped(purpose, () => workItemOf(answer));
+    const assigned = this.http.shaped(purpose, () => workItemOf(answer));
     // GitHub quietly ignores a login that cannot be assigned (no access to the repository).
     if (login && assigned.assignee !== login && !assigneesOf(answer).includes(login)) {
-      throw this.error('invalid', `GitHub did not assign ${item.key} to ${login}: they need access to ${this.slug}`);
+      throw this.http.error('invalid', `GitHub did not assign ${item.key} to ${login}: they need access to ${this.slug}`);
     }
     return assigned;
   }
@@ -141,8 +140,8 @@ export class GitHubIssuesBoardProvider implements BoardProvider {
   /** Opens an issue (assigned when asked), then moves it to the column asked for. */
   async create(fields: { title: string; column?: BoardColumn; assignee?: string }): Promise<WorkItem> {
     const purpose: GitHubPurpose = { action: `create an issue in ${this.slug}`, subject: `Repository ${this.slug}` };
-    const answer = await this.request('POST', `${this.repoPath}/issues`, purpose, { title: fields.title, ...(fields.assignee ? { assignees: [fields.assignee] } : {}) });
-    const created = this.shaped(purpose, () => workItemOf(answer));
+    const answer = await this.http.request('POST', `${this.repoPath}/issues`, purpose, { title: fields.title, ...(fields.assignee ? { assignees: [fields.assignee] } : {}) });
+    const created = this.http.shaped(purpose, () => workItemOf(answer));
     const transition = TRANSITIONS.find((t) => t.column === fields.column);
     return transition && transition.column !== created.column ? this.move(created, transition) : created;
   }
@@ -151,43 +150,24 @@ export class GitHubIssuesBoardProvider implements BoardProvider {
 
   private async login(signal: AbortSignal | undefined): Promise<string> {
     if (this.me) return this.me;
-    if (!this.http.token) throw this.error('unauthorized', 'Sign in to GitHub to see the issues assigned to you');
+    if (!this.http.token) throw this.http.error('unauthorized', 'Sign in to GitHub to see the issues assigned to you');
     const purpose: GitHubPurpose = { action: 'read who is signed in', subject: 'The signed-in user' };
-    const body = await this.http.json(await this.http.call('GET', `${this.http.baseUrl}/user`, purpose, { signal }), purpose);
-    if (!isRecord(body) || typeof body.login !== 'string' || !body.login) throw this.error('malformed', 'GitHub answered the request to read who is signed in without a login');
+    const body = await this.http.json(await this.http.send('GET', '/user', purpose, { signal }), purpose);
+    if (!isRecord(body) || typeof body.login !== 'string' || !body.login) throw this.http.error('malformed', 'GitHub answered the request to read who is signed in without a login');
     this.me = body.login;
     return body.login;
-  }
-
-  private request(method: string, path: string, purpose: GitHubPurpose, body?: unknown, options: { tolerate404?: boolean } = {}): Promise<unknown> {
-    return this.http.request(method, path, purpose, body, options);
-  }
-
-  private shaped<T>(purpose: GitHubPurpose, read: () => T): T {
-    try {
-      return read();
-    } catch (error) {
-      if (!(error instanceof MalformedIssue)) throw error;
-      throw this.error('malformed', `GitHub answered the request to ${purpose.action} in an unexpected shape (${error.message})`);
-    }
-  }
-
-  private error(kind: BoardError['kind'], message: string): BoardError {
-    return this.http.error(kind, message);
   }
 }
 
 // --- Mapping GitHub's issues onto work items. ---
 
-class MalformedIssue extends Error {}
-
 /** One issue of GitHub's REST API as a work item. */
 export function workItemOf(issue: unknown): WorkItem {
-  if (!isRecord(issue)) throw new MalformedIssue('an issue is not an object');
+  if (!isRecord(issue)) throw unexpectedShape('GitHub', 'an issue is not an object');
   const { number, title, state } = issue;
-  if (typeof number !== 'number' || !Number.isInteger(number)) throw new MalformedIssue('an issue has no number');
-  if (typeof title !== 'string') throw new MalformedIssue(`issue #${number} has no title`);
-  if (state !== 'open' && state !== 'closed') throw new MalformedIssue(`issue #${number} has no open/closed state`);
+  if (typeof number !== 'number' || !Number.isInteger(number)) throw unexpectedShape('GitHub', 'an issue has no number');
+  if (typeof title !== 'string') throw unexpectedShape('GitHub', `issue #${number} has no title`);
+  if (state !== 'open' && state !== 'closed') throw unexpectedShape('GitHub', `issue #${number} has no open/closed state`);
   const labels = labelNamesOf(issue.labels ?? []);
   const milestone = isRecord(issue.milestone) ? issue.milestone : undefined;
   const due = optionalString(milestone?.due_on);
@@ -220,11 +200,11 @@ function assigneesOf(issue: unknown): string[] {
 
 /** Label names from GitHub's labels (objects, or plain names as some answers give). */
 function labelNamesOf(labels: unknown): string[] {
-  if (!Array.isArray(labels)) throw new MalformedIssue('labels are not a list');
+  if (!Array.isArray(labels)) throw unexpectedShape('GitHub', 'labels are not a list');
   return labels.map((label) => {
     if (typeof label === 'string') return label;
     if (isRecord(label) && typeof label.name === 'string') return label.name;
-    throw new MalformedIssue('a label has no name');
+    throw unexpectedShape('GitHub', 'a label has no name');
   });
 }
 
@@ -265,6 +245,16 @@ export function typeOfLabels(labels: string[]): string | undefined {
 
 function issueNumber(item: WorkItem): number {
   const number = Number(/^#?(\d+)$/.exec(item.key.trim())?.[1]);
-  if (!Number.isInteger(number) || number <= 0) throw new BoardError(`${item.key} is not a GitHub issue number`, 'invalid');
+  if (!Number.isInteger(number) || number <= 0) throw new ServiceError('GitHub', 'invalid', `${item.key} is not a GitHub issue number`);
   return number;
+}
+
+/** Who can be assigned issues in a repository (`GET /repos/{owner}/{repo}/assignees`, the first 100). */
+export async function repositoryAssignees(http: GitHubHttp, repoPath: string, purpose: GitHubPurpose): Promise<Assignee[]> {
+  const answer = await http.request('GET', `${repoPath}/assignees?per_page=100`, purpose);
+  if (!Array.isArray(answer)) throw http.unexpected(purpose, 'not a list of users');
+  return answer
+    .map((user) => (isRecord(user) ? optionalString(user.login) : undefined))
+    .filter((login): login is string => login !== undefined)
+    .map((login) => ({ id: login, name: login }));
 }

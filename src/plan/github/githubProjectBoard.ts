@@ -2,11 +2,12 @@
 // by the project's Status single-select field. Reads and moves go through GraphQL; creating and assigning issues
 // through REST, as the Issues board does. Plain Node (fetch), no editor API, so it runs in tests and the CLI too.
 import type { Assignee, BoardColumn, BoardProvider, WorkItem, WorkItemTransition } from '../workItem';
-import { BoardError } from '../workItem';
-import { labelColumn, typeOfLabels } from './githubIssuesBoard';
-import type { GitHubPurpose } from './githubHttp';
-import { GitHubHttp, optionalString, repositoryAssignees } from './githubHttp';
-import { isRecord } from '../../core/records';
+import { labelColumn, repositoryAssignees, typeOfLabels } from './githubIssuesBoard';
+import { unexpectedShape } from '../../core/answerShape';
+import { isServiceError, ServiceError } from '../../core/errors';
+import type { GitHubPurpose } from '../../core/github/githubHttp';
+import { GitHubHttp } from '../../core/github/githubHttp';
+import { isRecord, optionalString } from '../../core/records';
 import { ADD_ITEM_MUTATION, PROJECT_ITEM_QUERY, PROJECT_ITEMS_QUERY, PROJECT_QUERY, SET_STATUS_MUTATION, VIEWER_QUERY } from './projectQueries';
 
 export interface GitHubProjectBoardOptions {
@@ -53,8 +54,6 @@ interface ItemContent {
   assignees: string[];
 }
 
-class MalformedAnswer extends Error {}
-
 export class GitHubProjectBoardProvider implements BoardProvider {
   readonly name = 'github' as const;
   private readonly http: GitHubHttp;
@@ -71,16 +70,16 @@ export class GitHubProjectBoardProvider implements BoardProvider {
   constructor(options: GitHubProjectBoardOptions) {
     const owner = options.owner?.trim();
     const repo = options.repo?.trim();
-    if (!owner || !repo) throw new BoardError('Choose the GitHub repository of the board: set its owner and name (board.github in conveyor.yml)', 'invalid');
+    if (!owner || !repo) throw new ServiceError('GitHub', 'invalid', 'Choose the GitHub repository of the board: set its owner and name (board.github in conveyor.yml)');
     if (!Number.isInteger(options.project) || options.project <= 0) {
-      throw new BoardError(`board.github.project in conveyor.yml must be the project's number (as in github.com/orgs/${owner}/projects/NUMBER)`, 'invalid');
+      throw new ServiceError('GitHub', 'invalid', `board.github.project in conveyor.yml must be the project's number (as in github.com/orgs/${owner}/projects/NUMBER)`);
     }
     this.owner = owner;
     this.slug = `${owner}/${repo}`;
     this.number = options.project;
     this.projectName = `Project ${this.number} of ${owner}`;
     this.me = options.me?.trim() || undefined;
-    this.http = new GitHubHttp({ ...options, slug: this.slug, need: `read and write access to ${this.projectName} (the project scope)` });
+    this.http = new GitHubHttp({ baseUrl: options.baseUrl, token: options.token, fetch: options.fetch, timeoutMs: options.timeoutMs, need: `read and write access to ${this.projectName} (the project scope)` });
   }
 
   async list(options: { mine?: boolean; signal?: AbortSignal } = {}): Promise<WorkItem[]> {
@@ -90,13 +89,13 @@ export class GitHubProjectBoardProvider implements BoardProvider {
     let cursor: string | null = null;
     for (let page = 0; page < MAX_PAGES; page++) {
       const data = await this.graphql(PROJECT_ITEMS_QUERY, { owner: this.owner, number: this.number, cursor }, purpose, options.signal);
-      const { project, connection } = this.shaped(purpose, () => {
+      const { project, connection } = this.http.shaped(purpose, () => {
         const project = this.projectOf(data);
         return { project, connection: readItemsConnection(project.raw.items) };
       });
       this.projectInfo = project.info;
       for (const node of connection.nodes) {
-        const item = this.shaped(purpose, () => this.workItemOf(node));
+        const item = this.http.shaped(purpose, () => this.workItemOf(node));
         if (item) items.push(item);
       }
       if (!connection.hasNextPage || !connection.endCursor) break;
@@ -122,7 +121,7 @@ export class GitHubProjectBoardProvider implements BoardProvider {
       throw this.http.error('invalid', `${this.projectName} has no Status option "${transition.name}" any more: refresh the board`);
     }
     const data = await this.graphql(SET_STATUS_MUTATION, { projectId: project.id, itemId: item.id, fieldId: project.status.fieldId, optionId: option.id }, purpose);
-    const moved = this.shaped(purpose, () => {
+    const moved = this.http.shaped(purpose, () => {
       const payload = readRecord(data.updateProjectV2ItemFieldValue, 'updateProjectV2ItemFieldValue');
       return payload.projectV2Item ? this.workItemOf(payload.projectV2Item) : undefined;
     });
@@ -149,7 +148,7 @@ export class GitHubProjectBoardProvider implements BoardProvider {
     if (item.assignee && item.assignee !== login) answer = await this.http.request('DELETE', path, purpose, { assignees: [item.assignee] });
     if (login && item.assignee !== login) answer = await this.http.request('POST', path, purpose, { assignees: [login] });
     if (answer === undefined) return { ...item, labels: [...item.labels] };
-    const assignees = this.shaped(purpose, () => restAssignees(answer));
+    const assignees = this.http.shaped(purpose, () => restAssignees(answer));
     // GitHub quietly ignores a login that cannot be assigned (no access to the repository).
     if (login && !assignees.includes(login)) throw this.http.error('invalid', `GitHub did not assign ${item.key} to ${login}: they need access to ${content.repository}`);
     this.contents.set(item.id, { ...content, assignees });
@@ -163,7 +162,7 @@ export class GitHubProjectBoardProvider implements BoardProvider {
   /** Opens an issue in the configured repository, adds it to the project and sets the Status of `column`. */
   async create(fields: { title: string; column?: BoardColumn; assignee?: string }): Promise<WorkItem> {
     const title = fields.title.trim();
-    if (!title) throw new BoardError('Give the new issue a title', 'invalid');
+    if (!title) throw new ServiceError('GitHub', 'invalid', 'Give the new issue a title');
     const purpose = this.purpose(`add "${title}" to ${this.projectName}`, this.projectName);
     // Checked before anything is created, so a missing option leaves no stray issue behind.
     const { project, option } = fields.column ? await this.statusOption(purpose, (options) => options.find((o) => statusColumn(o.name) === fields.column)) : { project: await this.project(purpose), option: undefined };
@@ -173,37 +172,37 @@ export class GitHubProjectBoardProvider implements BoardProvider {
 
     const issuePurpose = this.purpose(`create an issue in ${this.slug}`, `Repository ${this.slug}`, `Issues read and write access to ${this.slug}`);
     const created = await this.http.request('POST', `${repoPath(this.slug)}/issues`, issuePurpose, { title, ...(fields.assignee ? { assignees: [fields.assignee] } : {}) });
-    const issue = this.shaped(issuePurpose, () => readCreatedIssue(created));
+    const issue = this.http.shaped(issuePurpose, () => readCreatedIssue(created));
     let step = 'put it on';
     try {
       const added = await this.graphql(ADD_ITEM_MUTATION, { projectId: project.id, contentId: issue.nodeId }, purpose);
-      const item = this.shaped(purpose, () => this.workItemOf(readRecord(readRecord(added.addProjectV2ItemById, 'addProjectV2ItemById').item, 'item')));
+      const item = this.http.shaped(purpose, () => this.workItemOf(readRecord(readRecord(added.addProjectV2ItemById, 'addProjectV2ItemById').item, 'item')));
       if (!item) throw this.http.error('malformed', `GitHub answered the request to ${purpose.action} without the new item`);
       if (!option || !project.status) return item;
       step = 'set its Status on';
       const data = await this.graphql(SET_STATUS_MUTATION, { projectId: project.id, itemId: item.id, fieldId: project.status.fieldId, optionId: option.id }, purpose);
-      return this.shaped(purpose, () => this.workItemOf(readRecord(readRecord(data.updateProjectV2ItemFieldValue, 'updateProjectV2ItemFieldValue').projectV2Item, 'projectV2Item'))) ?? item;
+      return this.http.shaped(purpose, () => this.workItemOf(readRecord(readRecord(data.updateProjectV2ItemFieldValue, 'updateProjectV2ItemFieldValue').projectV2Item, 'projectV2Item'))) ?? item;
     } catch (error) {
       // The issue exists by now: say so, so the user does not create it twice.
-      if (!(error instanceof BoardError)) throw error;
-      throw this.http.error(error.kind, `Created issue #${issue.number} in ${this.slug}, but could not ${step} ${this.projectName}: ${error.message}`, error.retryAfterMs);
+      if (!isServiceError(error)) throw error;
+      throw this.http.error(error.kind, `Created issue #${issue.number} in ${this.slug}, but could not ${step} ${this.projectName}: ${error.message}`, { status: error.status, retryAfterMs: error.retryAfterMs });
     }
   }
 
   // --- GraphQL ---
 
   private async graphql(query: string, variables: Record<string, unknown>, purpose: GitHubPurpose, signal?: AbortSignal): Promise<Record<string, unknown>> {
-    const response = await this.http.call('POST', this.http.graphqlUrl, purpose, { body: { query, variables }, signal });
-    const body = await this.http.json(response, purpose);
-    if (!isRecord(body)) throw this.http.error('malformed', `GitHub answered the request to ${purpose.action} in an unexpected shape (not a GraphQL answer)`);
+    const answer = await this.http.send('POST', this.http.graphqlUrl, purpose, { body: { query, variables }, signal });
+    const body = await this.http.json(answer, purpose);
+    if (!isRecord(body)) throw this.http.unexpected(purpose, 'not a GraphQL answer');
     // GitHub answers 200 with `errors` (and often partial `data`) for missing, hidden or rate-limited things.
     const errors = Array.isArray(body.errors) ? body.errors.filter(isRecord) : [];
-    if (errors.length) throw this.graphqlError(errors, response.headers, purpose);
+    if (errors.length) throw this.graphqlError(errors, answer.headers, purpose);
     if (!isRecord(body.data)) throw this.http.error('malformed', `GitHub answered the request to ${purpose.action} without data`);
     return body.data;
   }
 
-  private graphqlError(errors: Record<string, unknown>[], headers: Headers, purpose: GitHubPurpose): BoardError {
+  private graphqlError(errors: Record<string, unknown>[], headers: Headers, purpose: GitHubPurpose): ServiceError {
     const byType = (type: string) => errors.find((error) => error.type === type);
     const messageOf = (error: Record<string, unknown> | undefined) => optionalString(error?.message) ?? '';
     const scopes = byType('INSUFFICIENT_SCOPES');
@@ -244,7 +243,7 @@ export class GitHubProjectBoardProvider implements BoardProvider {
   private async project(purpose: GitHubPurpose, refresh = false): Promise<ProjectInfo> {
     if (this.projectInfo && !refresh) return this.projectInfo;
     const data = await this.graphql(PROJECT_QUERY, { owner: this.owner, number: this.number }, purpose);
-    this.projectInfo = this.shaped(purpose, () => this.projectOf(data).info);
+    this.projectInfo = this.http.shaped(purpose, () => this.projectOf(data).info);
     return this.projectInfo;
   }
 
@@ -264,7 +263,7 @@ export class GitHubProjectBoardProvider implements BoardProvider {
     const known = this.contents.get(item.id);
     if (known) return known;
     const data = await this.graphql(PROJECT_ITEM_QUERY, { id: item.id }, purpose);
-    this.shaped(purpose, () => (isRecord(data.node) ? this.workItemOf(data.node) : undefined));
+    this.http.shaped(purpose, () => (isRecord(data.node) ? this.workItemOf(data.node) : undefined));
     const content = this.contents.get(item.id);
     if (!content) throw this.http.error('not-found', `${item.key} is not on ${this.projectName} any more, or the token cannot see it: refresh the board`);
     return content;
@@ -306,7 +305,7 @@ export class GitHubProjectBoardProvider implements BoardProvider {
       this.contents.set(id, { kind, id: contentId, closed, assignees });
     } else {
       const number = content.number;
-      if (typeof number !== 'number' || !Number.isInteger(number)) throw new MalformedAnswer(`${kind} ${contentId} has no number`);
+      if (typeof number !== 'number' || !Number.isInteger(number)) throw unexpectedShape('GitHub', `${kind} ${contentId} has no number`);
       const repository = readString(readRecord(content.repository, 'repository').nameWithOwner, 'repository name');
       key = repository.toLowerCase() === this.slug.toLowerCase() ? `#${number}` : `${repository}#${number}`;
       labels = namesOf(content.labels);
@@ -327,15 +326,6 @@ export class GitHubProjectBoardProvider implements BoardProvider {
     const type = typeOfLabels(labels);
     if (type) item.type = type;
     return item;
-  }
-
-  private shaped<T>(purpose: GitHubPurpose, read: () => T): T {
-    try {
-      return read();
-    } catch (error) {
-      if (!(error instanceof MalformedAnswer)) throw error;
-      throw this.http.error('malformed', `GitHub answered the request to ${purpose.action} in an unexpected shape (${error.message})`);
-    }
   }
 
   private purpose(action: string, subject: string, need?: string): GitHubPurpose {
@@ -367,17 +357,17 @@ function columnOf(status: string | undefined, closed: boolean): BoardColumn {
 // --- Reading GitHub's answers. ---
 
 function readRecord(value: unknown, what: string): Record<string, unknown> {
-  if (!isRecord(value)) throw new MalformedAnswer(`${what} is missing`);
+  if (!isRecord(value)) throw unexpectedShape('GitHub', `${what} is missing`);
   return value;
 }
 
 function readString(value: unknown, what: string): string {
-  if (typeof value !== 'string') throw new MalformedAnswer(`${what} is missing`);
+  if (typeof value !== 'string') throw unexpectedShape('GitHub', `${what} is missing`);
   return value;
 }
 
 function readList(value: unknown, what: string): unknown[] {
-  if (!Array.isArray(value)) throw new MalformedAnswer(`${what} are not a list`);
+  if (!Array.isArray(value)) throw unexpectedShape('GitHub', `${what} are not a list`);
   return value;
 }
 
@@ -402,13 +392,13 @@ function namesOf(connection: unknown): string[] {
 /** The assignee logins of a REST issue answer. */
 function restAssignees(issue: unknown): string[] {
   const record = readRecord(issue, 'issue');
-  if (!Array.isArray(record.assignees)) throw new MalformedAnswer('the issue has no assignees list');
+  if (!Array.isArray(record.assignees)) throw unexpectedShape('GitHub', 'the issue has no assignees list');
   return record.assignees.map((a) => (isRecord(a) ? optionalString(a.login) : undefined)).filter((login): login is string => login !== undefined);
 }
 
 function readCreatedIssue(issue: unknown): { nodeId: string; number: number } {
   const record = readRecord(issue, 'issue');
-  if (typeof record.number !== 'number') throw new MalformedAnswer('the new issue has no number');
+  if (typeof record.number !== 'number') throw unexpectedShape('GitHub', 'the new issue has no number');
   return { nodeId: readString(record.node_id, 'the new issue node id'), number: record.number };
 }
 

@@ -1,9 +1,10 @@
 // A board on Jira Cloud: issues from a JQL search, moved through the workflow's transitions.
 import type { Assignee, BoardColumn, BoardProvider, WorkItem, WorkItemTransition } from '../workItem';
-import { BoardError } from '../workItem';
-import { boardJql, ISSUE_FIELDS, MalformedIssue, searchPageOf, transitionsOf, workItemOf } from './jiraIssue';
-import { DEFAULT_TIMEOUT_MS, JiraHttp } from './jiraHttp';
+import { boardJql, ISSUE_FIELDS, searchPageOf, transitionsOf, workItemOf } from './jiraIssue';
+import { JiraHttp } from './jiraHttp';
 import type { Purpose } from './jiraHttp';
+import { readShape, unexpectedShape } from '../../core/answerShape';
+import { ServiceError } from '../../core/errors';
 
 export interface JiraBoardOptions {
   /** The site root, e.g. `https://acme.atlassian.net`. */
@@ -33,19 +34,13 @@ export class JiraBoardProvider implements BoardProvider {
 
   constructor(private readonly options: JiraBoardOptions) {
     this.site = siteRoot(options.site);
-    this.http = new JiraHttp({
-      site: this.site,
-      email: options.email,
-      apiToken: options.apiToken,
-      fetch: options.fetch ?? fetch,
-      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    });
+    this.http = new JiraHttp({ site: this.site, email: options.email, apiToken: options.apiToken, fetch: options.fetch, timeoutMs: options.timeoutMs });
   }
 
   async list(options: { mine?: boolean; signal?: AbortSignal } = {}): Promise<WorkItem[]> {
     const { project, jql } = this.options;
     if (!project?.trim() && !jql?.trim()) {
-      throw new BoardError('Choose the Jira board: set a project key or a JQL query in conveyor.yml (board.jira)', 'invalid');
+      throw new ServiceError('Jira', 'invalid', 'Choose the Jira board: set a project key or a JQL query in conveyor.yml (board.jira)');
     }
     const purpose: Purpose = { action: `list ${project ? `the ${project} board` : 'the board'}`, subject: project ? `Project ${project}` : 'The board' };
     const query = boardJql({ project, jql, mine: options.mine });
@@ -99,7 +94,7 @@ export class JiraBoardProvider implements BoardProvider {
     const scope = item ? `issueKey=${encodeURIComponent(item.key)}` : `project=${encodeURIComponent(project ?? '')}`;
     const answer = await this.http.request('GET', `/rest/api/3/user/assignable/search?${scope}&maxResults=100`, purpose);
     return this.shaped(purpose, () => {
-      if (!Array.isArray(answer)) throw new MalformedIssue('the assignable users are not a list');
+      if (!Array.isArray(answer)) throw unexpectedShape('Jira', 'the assignable users are not a list');
       return answer
         .filter((u): u is { accountId: string; displayName?: string; active?: boolean } => typeof (u as { accountId?: unknown })?.accountId === 'string')
         .filter((u) => u.active !== false)
@@ -113,18 +108,18 @@ export class JiraBoardProvider implements BoardProvider {
    */
   async create(fields: { title: string; column?: BoardColumn; assignee?: string }): Promise<WorkItem> {
     const project = this.options.project?.trim();
-    if (!project) throw new BoardError('Set board.jira.project in conveyor.yml to create issues from Conveyor (a JQL board has no single project)', 'invalid');
+    if (!project) throw new ServiceError('Jira', 'invalid', 'Set board.jira.project in conveyor.yml to create issues from Conveyor (a JQL board has no single project)');
     const metaPurpose: Purpose = { action: `read the issue types of ${project}`, subject: `Project ${project}` };
     const meta = await this.http.request('GET', `/rest/api/3/issue/createmeta/${encodeURIComponent(project)}/issuetypes`, metaPurpose);
     const issueType = this.shaped(metaPurpose, () => standardIssueType(meta));
-    if (!issueType) throw new BoardError(`Project ${project} offers no issue type Conveyor can create (only sub-tasks)`, 'invalid');
+    if (!issueType) throw new ServiceError('Jira', 'invalid', `Project ${project} offers no issue type Conveyor can create (only sub-tasks)`);
     const purpose: Purpose = { action: `create an issue in ${project}`, subject: `Project ${project}` };
     const created = await this.http.request('POST', '/rest/api/3/issue', purpose, {
       fields: { project: { key: project }, summary: fields.title, issuetype: { id: issueType }, ...(fields.assignee ? { assignee: { accountId: fields.assignee } } : {}) },
     });
     const key = this.shaped(purpose, () => {
       const k = (created as { key?: unknown } | undefined)?.key;
-      if (typeof k !== 'string') throw new MalformedIssue('the created issue has no key');
+      if (typeof k !== 'string') throw unexpectedShape('Jira', 'the created issue has no key');
       return k;
     });
     let item = await this.read(key);
@@ -143,19 +138,14 @@ export class JiraBoardProvider implements BoardProvider {
   }
 
   private shaped<T>(purpose: Purpose, read: () => T): T {
-    try {
-      return read();
-    } catch (error) {
-      if (error instanceof MalformedIssue) throw this.http.malformed(purpose, error.message);
-      throw error;
-    }
+    return readShape(read, (what) => this.http.malformed(purpose, what));
   }
 }
 
 /** The id of the project's Task type, else of its first type that is not a sub-task. */
 function standardIssueType(meta: unknown): string | undefined {
   const types = (meta as { issueTypes?: unknown } | undefined)?.issueTypes;
-  if (!Array.isArray(types)) throw new MalformedIssue('the issue types are not a list');
+  if (!Array.isArray(types)) throw unexpectedShape('Jira', 'the issue types are not a list');
   const standard = types.filter((t): t is { id: string; name?: string; subtask?: boolean } => typeof (t as { id?: unknown })?.id === 'string' && !(t as { subtask?: boolean }).subtask);
   return (standard.find((t) => t.name?.toLowerCase() === 'task') ?? standard[0])?.id;
 }
@@ -167,7 +157,7 @@ function siteRoot(site: string): string {
   try {
     url = new URL(withScheme);
   } catch {
-    throw new BoardError(`"${site}" is not a Jira site URL: use the address of your site, e.g. https://your-company.atlassian.net`, 'invalid');
+    throw new ServiceError('Jira', 'invalid', `"${site}" is not a Jira site URL: use the address of your site, e.g. https://your-company.atlassian.net`);
   }
   return url.origin;
 }

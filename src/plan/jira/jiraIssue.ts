@@ -1,14 +1,12 @@
 // Jira's issue and transition JSON, read into Conveyor's WorkItem model; and the JQL a board asks with.
 import type { BoardColumn, WorkItem, WorkItemTransition } from '../workItem';
+import { unexpectedShape } from '../../core/answerShape';
 
 /** The issue fields a board shows; Jira returns only what is asked for. */
 export const ISSUE_FIELDS = ['summary', 'status', 'assignee', 'labels', 'duedate', 'updated', 'issuetype', 'fixVersions'] as const;
 
 /** How long finished work stays on the board. */
 export const RECENTLY_DONE = '-14d';
-
-/** A shape Jira's answer should have but does not. */
-export class MalformedIssue extends Error {}
 
 /**
  * The JQL for a board: the caller's own query, else the project's open items and those done recently.
@@ -153,7 +151,7 @@ function isoDateTime(value: unknown): string | undefined {
 /** The moves Jira offers from an issue's status; unavailable ones (a failing condition) are left out. */
 export function transitionsOf(body: unknown): { transition: WorkItemTransition; status: string }[] {
   const list = record(body, 'transitions answer').transitions;
-  if (!Array.isArray(list)) throw new MalformedIssue('no transitions list');
+  if (!Array.isArray(list)) throw unexpectedShape('Jira', 'no transitions list');
   return list
     .map((t) => record(t, 'transition'))
     .filter((t) => t.isAvailable !== false)
@@ -168,14 +166,14 @@ export function transitionsOf(body: unknown): { transition: WorkItemTransition; 
 /** One page of `POST /search/jql`. */
 export function searchPageOf(body: unknown): { issues: unknown[]; nextPageToken?: string; isLast: boolean } {
   const page = record(body, 'search answer');
-  if (!Array.isArray(page.issues)) throw new MalformedIssue('no issues list');
+  if (!Array.isArray(page.issues)) throw unexpectedShape('Jira', 'no issues list');
   const nextPageToken = typeof page.nextPageToken === 'string' && page.nextPageToken ? page.nextPageToken : undefined;
   // Jira leaves isLast out on some answers; without a token there is no next page to ask for.
   return { issues: page.issues, nextPageToken, isLast: page.isLast === true || !nextPageToken };
 }
 
 function record(value: unknown, what: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new MalformedIssue(`${what} is not an object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw unexpectedShape('Jira', `${what} is not an object`);
   return value as Record<string, unknown>;
 }
 
@@ -186,5 +184,5 @@ function optionalRecord(value: unknown): Record<string, unknown> | undefined {
 function text(value: unknown, what: string): string {
   if (typeof value === 'string' && value) return value;
   if (typeof value === 'number') return String(value);
-  throw new MalformedIssue(`${what} is missing`);
+  throw unexpectedShape('Jira', `${what} is missing`);
 }

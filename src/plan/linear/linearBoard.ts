@@ -5,8 +5,7 @@
 // that each list() starts afresh so renamed states and labels show up on refresh.
 import type * as LinearSdk from '@linear/sdk';
 import type { Assignee, BoardColumn, BoardProvider, WorkItem, WorkItemTransition } from '../workItem';
-import { BoardError } from '../workItem';
-import { boardErrorFromLinear } from './linearErrors';
+import { linearError, serviceErrorFromLinear } from './linearErrors';
 import type { LinearIssueFacts } from './workItemFromIssue';
 import { columnOfState, workItemFromIssue } from './workItemFromIssue';
 
@@ -92,7 +91,7 @@ export class LinearBoardProvider implements BoardProvider {
   async transitions(item: WorkItem): Promise<WorkItemTransition[]> {
     return this.run(`loading the statuses of ${item.key}`, undefined, async (client) => {
       const teamId = this.teamOfIssue.get(item.id) ?? (await client.issue(item.id)).teamId;
-      if (!teamId) throw new BoardError(`${item.key} has no team in Linear, so it has no statuses to move to.`, 'not-found');
+      if (!teamId) throw linearError('not-found', `${item.key} has no team in Linear, so it has no statuses to move to.`);
       const states = await allPages(await client.workflowStates({ filter: { team: { id: { eq: teamId } } }, first: LOOKUP_PAGE_SIZE }));
       states.forEach((state) => this.names.states.set(state.id, { name: state.name, type: state.type }));
       return states
@@ -132,7 +131,7 @@ export class LinearBoardProvider implements BoardProvider {
       }
       const payload = await client.createIssue({ teamId, title: fields.title, ...(fields.assignee ? { assigneeId: fields.assignee } : {}), ...(stateId ? { stateId } : {}) });
       const created = payload.success ? await payload.issue : undefined;
-      if (!created) throw new BoardError('Linear did not create the issue; refresh the board and try again.', 'invalid');
+      if (!created) throw linearError('invalid', 'Linear did not create the issue; refresh the board and try again.');
       const [item] = await this.toWorkItems(client, [created]);
       return item;
     });
@@ -144,8 +143,8 @@ export class LinearBoardProvider implements BoardProvider {
     const variables = key ? { filter: { key: { eq: key } }, first: 1 } : { first: 2 };
     const { data } = await client.client.rawRequest<TeamsPage, Record<string, unknown>>(TEAMS_QUERY, variables);
     const teams = data?.teams ?? { nodes: [] };
-    if (key && !teams.nodes[0]) throw new BoardError(`Linear has no team with the key ${key} that this API key can see (board.linear.team in conveyor.yml).`, 'not-found');
-    if (!key && teams.nodes.length !== 1) throw new BoardError('Set board.linear.team in conveyor.yml to choose the team new issues go to.', 'invalid');
+    if (key && !teams.nodes[0]) throw linearError('not-found', `Linear has no team with the key ${key} that this API key can see (board.linear.team in conveyor.yml).`);
+    if (!key && teams.nodes.length !== 1) throw linearError('invalid', 'Set board.linear.team in conveyor.yml to choose the team new issues go to.');
     return teams.nodes[0].id;
   }
 
@@ -153,7 +152,7 @@ export class LinearBoardProvider implements BoardProvider {
     return this.run(doing, undefined, async (client) => {
       const payload = await client.updateIssue(item.id, input);
       const updated = payload.success ? await payload.issue : undefined;
-      if (!updated) throw new BoardError(`Linear did not apply the change while ${doing}; refresh the board and try again.`, 'invalid');
+      if (!updated) throw linearError('invalid', `Linear did not apply the change while ${doing}; refresh the board and try again.`);
       const [result] = await this.toWorkItems(client, [updated]);
       return result;
     });
@@ -167,7 +166,7 @@ export class LinearBoardProvider implements BoardProvider {
     });
   }
 
-  /** One operation under one deadline, with the SDK's errors turned into BoardErrors. */
+  /** One operation under one deadline, with the SDK's errors turned into ServiceErrors. */
   private async run<T>(doing: string, signal: AbortSignal | undefined, operation: (client: LinearSdk.LinearClient, sdk: Sdk) => Promise<T>): Promise<T> {
     const sdk = await loadSdk();
     const deadline = AbortSignal.timeout(this.timeoutMs);
@@ -181,9 +180,9 @@ export class LinearBoardProvider implements BoardProvider {
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       if (deadline.aborted) {
-        throw new BoardError(`Linear did not answer within ${this.timeoutMs < 1000 ? `${this.timeoutMs} ms` : `${Math.round(this.timeoutMs / 1000)} s`} while ${doing}; check your network and try again.`, 'timeout');
+        throw linearError('timeout', `Linear did not answer within ${this.timeoutMs < 1000 ? `${this.timeoutMs} ms` : `${Math.round(this.timeoutMs / 1000)} s`} while ${doing}; check your network and try again.`);
       }
-      throw boardErrorFromLinear(error, sdk, doing, this.options.apiKey);
+      throw serviceErrorFromLinear(error, sdk, doing, this.options.apiKey);
     }
   }
 }

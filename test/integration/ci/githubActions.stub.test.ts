@@ -4,7 +4,6 @@ import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CiRun } from '../../../src/ci/ciModel';
-import { CiError } from '../../../src/ci/ciModel';
 import { parseActionsLog } from '../../../src/ci/github/actionsLog';
 import { GitHubActionsClient } from '../../../src/ci/github/githubActions';
 import type { GitHubActionsOptions } from '../../../src/ci/github/githubActions';
@@ -24,20 +23,12 @@ import {
   workflowRun,
 } from '../../support/githubStub';
 import type { GitHubStub, GitHubStubOptions, StubFailure } from '../../support/githubStub';
+import { serviceErrorOf } from '../../support/serviceError';
 
 const TOKEN = 'ghp_stubToken0123456789abcdefghijklmnopqr';
 const NOW = Date.parse('2024-05-14T10:00:00Z');
 
-async function ciError(promise: Promise<unknown>): Promise<CiError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof CiError, `expected a CiError, got ${String(error)}`);
-    assert.ok(!error.message.includes(TOKEN), `the token leaked into: ${error.message}`);
-    return error;
-  }
-  assert.fail('expected the call to fail');
-}
+const ciError = (promise: Promise<unknown>) => serviceErrorOf(promise, [TOKEN]);
 
 describe('GitHub Actions client against a stub serving GitHub OpenAPI examples (integration, stub)', () => {
   let stub: GitHubStub;
@@ -405,7 +396,7 @@ describe('GitHub Actions client against a stub serving GitHub OpenAPI examples (
 
     it('403 with SAML enforcement: says where to authorize the token', async () => {
       const error = await failing('sso');
-      assert.equal(error.kind, 'sso');
+      assert.equal(error.kind, 'forbidden');
       assert.equal(error.message, `Resource protected by organization SAML enforcement: authorize the token for the organization at ${SSO_URL}`);
       const served = stub.served.at(-1)?.body as { message?: string };
       assert.equal(served.message, SSO_MESSAGE);

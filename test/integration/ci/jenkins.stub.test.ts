@@ -3,27 +3,18 @@
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CiError } from '../../../src/ci/ciModel';
 import { JenkinsClient } from '../../../src/ci/jenkins/jenkinsClient';
 import type { JenkinsJob } from '../../../src/ci/jenkins/jenkinsClient';
 import { defaultLogParts, jenkinsFixture, JenkinsStub } from '../../support/jenkinsStub';
 import type { JenkinsStubOptions } from '../../support/jenkinsStub';
+import { serviceErrorOf } from '../../support/serviceError';
 
 const USER = 'release-bot';
 const API_TOKEN = '11c0ffee5eed1dea5b0b0fab1e5ca1ab1e';
 const WRONG_TOKEN = '11deadbeefdeadbeefdeadbeefdeadbeef';
 
-/** The CiError a call fails with; the test fails when it does not fail, or fails otherwise. */
-async function ciError(promise: Promise<unknown>): Promise<CiError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof CiError, `expected a CiError, got ${String(error)}`);
-    assert.ok(!error.message.includes(API_TOKEN) && !error.message.includes(WRONG_TOKEN), `the message shows a token: ${error.message}`);
-    return error;
-  }
-  assert.fail('expected the call to fail');
-}
+/** The ServiceError a call fails with, checked to show no token. */
+const ciError = (promise: Promise<unknown>) => serviceErrorOf(promise, [API_TOKEN, WRONG_TOKEN]);
 
 /** Name, state and children of a job tree, to compare at a glance. */
 function outline(jobs: JenkinsJob[]): unknown[] {

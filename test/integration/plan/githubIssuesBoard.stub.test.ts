@@ -5,11 +5,11 @@ import { GitHubIssuesBoardProvider } from '../../../src/plan/github/githubIssues
 import type { WorkItem } from '../../../src/plan/workItem';
 import { ASSIGNABLE_LOGINS, issue, ISSUES_OWNER, ISSUES_REPO, problemsOf, recordedPages, SSO_URL, startGitHubIssuesStub, STUB_LOGIN } from '../../support/githubIssuesStub';
 import type { GitHubIssuesStub } from '../../support/githubIssuesStub';
-import { boardErrorOf } from '../../support/boardError';
+import { serviceErrorOf } from '../../support/serviceError';
 
 const TOKEN = 'ghp_issuesStubToken0123456789abcdefghijkl';
 
-const boardError = (promise: Promise<unknown>) => boardErrorOf(promise, [TOKEN]);
+const boardError = (promise: Promise<unknown>) => serviceErrorOf(promise, [TOKEN]);
 
 function fixtures() {
   return [
@@ -234,7 +234,7 @@ describe('GitHub Issues board against a stub serving GitHub OpenAPI examples (in
       const error = await boardError(board({ fetch: echo }).list());
       assert.equal(error.kind, 'forbidden');
     });
-    it('a failed move is a BoardError', async () => {
+    it('a failed move is a ServiceError', async () => {
       const items = await board().list();
       stub.failNext('server-error');
       assert.equal((await boardError(board().move(byKey(items, '#1'), { id: 'done', name: 'Done', column: 'done' }))).kind, 'server');

@@ -6,14 +6,14 @@ import { parse, validate } from 'graphql';
 import { GitHubProjectBoardProvider, NO_STATUS, statusColumn } from '../../../src/plan/github/githubProjectBoard';
 import { PROJECT_DOCUMENTS } from '../../../src/plan/github/projectQueries';
 import type { WorkItem } from '../../../src/plan/workItem';
-import { boardErrorOf } from '../../support/boardError';
+import { serviceErrorOf } from '../../support/serviceError';
 import type { GitHubProjectStub } from '../../support/githubProjectStub';
 import { githubGraphqlSchema, issueNodeId, PROJECT_NUMBER, PROJECT_OWNER, PROJECT_REPO, sampleProject, startGitHubProjectStub, stubIssue, STUB_LOGIN } from '../../support/githubProjectStub';
 
 const TOKEN = 'ghp_projectStubToken0123456789abcdefghij';
 /** Drafts have no number: their key ends with their node id's tail. */
 const DRAFT_KEY = 'draft-WzgFZFRg';
-const boardError = (promise: Promise<unknown>) => boardErrorOf(promise, [TOKEN]);
+const boardError = (promise: Promise<unknown>) => serviceErrorOf(promise, [TOKEN]);
 
 describe('GitHub Projects v2 board: its GraphQL documents (unit)', () => {
   it('every document in projectQueries.ts validates against GitHub\'s published schema', async () => {
@@ -290,7 +290,7 @@ describe('GitHub Projects v2 board against a stub validating GraphQL against the
       assert.equal((await boardError(board({ timeoutMs: 300 }).list())).kind, 'timeout');
       assert.equal((await boardError(board({ baseUrl: 'http://127.0.0.1:1' }).list())).kind, 'unreachable');
     });
-    it('a failed move is a BoardError', async () => {
+    it('a failed move is a ServiceError', async () => {
       const provider = board();
       const items = await provider.list();
       stub.failNext('server-error');

@@ -8,7 +8,7 @@ import { JiraBoardProvider } from '../../../src/plan/jira/jiraBoard';
 import type { JiraBoardOptions } from '../../../src/plan/jira/jiraBoard';
 import { boardJql } from '../../../src/plan/jira/jiraIssue';
 import type { WorkItem } from '../../../src/plan/workItem';
-import { BoardError } from '../../../src/plan/workItem';
+import { ServiceError } from '../../../src/core/errors';
 import {
   fixture,
   FIXTURE_SCHEMAS,
@@ -25,12 +25,12 @@ import {
   validateRequest,
 } from '../../support/jiraStub';
 import type { JiraStub, StubFailure } from '../../support/jiraStub';
-import { boardErrorOf } from '../../support/boardError';
+import { serviceErrorOf } from '../../support/serviceError';
 
 const BASIC = Buffer.from(`${EMAIL}:${TOKEN}`).toString('base64');
 const EMMA = '5b10ac8d82e05b22cc7d4ef5';
 
-const boardError = (promise: Promise<unknown>) => boardErrorOf(promise, [TOKEN, BASIC]);
+const boardError = (promise: Promise<unknown>) => serviceErrorOf(promise, [TOKEN, BASIC]);
 
 function byKey(items: WorkItem[]): Map<string, WorkItem> {
   return new Map(items.map((i) => [i.key, i]));
@@ -318,14 +318,14 @@ describe('Jira board against a stub shaped from the published Jira Cloud OpenAPI
       const controller = new AbortController();
       const listing = board().list({ signal: controller.signal });
       setTimeout(() => controller.abort(), 50);
-      await assert.rejects(listing, (error: unknown) => !(error instanceof BoardError) && error instanceof Error && error.name === 'AbortError');
+      await assert.rejects(listing, (error: unknown) => !(error instanceof ServiceError) && error instanceof Error && error.name === 'AbortError');
     });
 
     it('a board without a project or JQL, and a site that is not a URL', async () => {
       const unset = await boardError(board({ project: undefined }).list());
       assert.equal(unset.kind, 'invalid');
       assert.match(unset.message, /set a project key or a JQL query/);
-      assert.throws(() => board({ site: 'https://' }), (error: unknown) => error instanceof BoardError && error.kind === 'invalid');
+      assert.throws(() => board({ site: 'https://' }), (error: unknown) => error instanceof ServiceError && error.kind === 'invalid');
       assert.equal(stub.requests.length, 0);
     });
 

@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { LinearBoardProvider } from '../../../src/plan/linear/linearBoard';
 import type { WorkItem } from '../../../src/plan/workItem';
-import { BoardError } from '../../../src/plan/workItem';
 import type { LinearStub } from '../../support/linearStub';
 import { linearErrorReplies, startLinearStub } from '../../support/linearStub';
+import { serviceErrorOf } from '../../support/serviceError';
 
 const API_KEY = 'lin_api_k3yThatMustNeverBeShown0000000000000';
 
@@ -33,15 +33,7 @@ describe('Linear board provider (integration, stub)', () => {
     return item;
   };
 
-  async function boardError(promise: Promise<unknown>): Promise<BoardError> {
-    const error = await promise.then(
-      () => assert.fail('expected a BoardError'),
-      (caught: unknown) => caught,
-    );
-    assert.ok(error instanceof BoardError, `BoardError, got ${String(error)}`);
-    assert.ok(!error.message.includes(API_KEY), 'message carries no key');
-    return error;
-  }
+  const boardError = (promise: Promise<unknown>) => serviceErrorOf(promise, [API_KEY]);
 
   it('lists the team\'s unarchived issues, most recently updated first, following pages', async () => {
     const items = await board().list();
