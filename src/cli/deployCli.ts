@@ -11,7 +11,7 @@ import { environmentsForContexts, findEnvironment } from '../deploy/environments
 import { loadKubeConfig } from '../deploy/kubeconfigLoader';
 import { selectRelease } from '../deploy/releaseChoice';
 import { describePlan, describeResult } from '../deploy/deployText';
-import { messageOf } from '../core/errors';
+import { isServiceError, messageOf, type ServiceError } from '../core/errors';
 
 export interface DeployCliOptions {
   folder: string;
@@ -78,7 +78,7 @@ export async function deployCommand(options: DeployCliOptions): Promise<number> 
     }
     return result.ok ? 0 : 1;
   } catch (error) {
-    if (options.json && isDeployError(error)) write(`${JSON.stringify(errorJson(error), null, 2)}\n`);
+    if (options.json && (isDeployError(error) || isServiceError(error))) write(`${JSON.stringify(errorJson(error), null, 2)}\n`);
     writeError(`conveyor: ${messageOf(error)}\n`);
     return 1;
   }
@@ -92,6 +92,7 @@ function progressPrinter(write: (text: string) => void): (p: DeployProgress) => 
   };
 }
 
-function errorJson(error: DeployError): { ok: false; error: { kind: string; message: string; details: object } } {
-  return { ok: false, error: { kind: error.kind, message: error.message, details: error.details } };
+function errorJson(error: DeployError | ServiceError): { ok: false; error: { kind: string; message: string; details: object } } {
+  const details = isDeployError(error) ? error.details : { status: error.status, ...error.detail };
+  return { ok: false, error: { kind: error.kind, message: error.message, details } };
 }

@@ -1,9 +1,10 @@
 // Server-side apply, one object at a time, in the order that lets each find what it needs (namespace before
 // its contents, configuration before the pods that mount it). A failure midway is reported with exactly
 // what was and was not applied: the cluster is never left half-changed without the user knowing.
-import { DeployError } from './deployError';
-import { KubeApiError, toDeployError } from './kubeClient';
+import { ServiceError } from '../core/errors';
+import { DeployError, deployErrorOf } from './deployError';
 import type { KubeClient } from './kubeClient';
+import { kubeAnswerOf } from './kubeErrors';
 import { describeRef } from './kubeObject';
 import type { KubeObject } from './kubeObject';
 import type { RenderedObject } from './renderManifests';
@@ -53,11 +54,13 @@ export async function applyObjects(client: KubeClient, objects: RenderedObject[]
       applied.push({ object, live });
       onApplied?.({ object, live });
     } catch (error) {
-      const cause = toDeployError(error, { action: `apply ${describeRef(object.ref)}`, context: client.context, ref: object.ref, file: object.file, line: object.line });
+      const cause = deployErrorOf(error, { action: `apply ${describeRef(object.ref)}`, context: client.context, ref: object.ref, file: object.file, line: object.line });
       const done = applied.map((a) => describeRef(a.object.ref));
       const notDone = objects.slice(index).map((o) => describeRef(o.ref));
       const summary = `${done.length > 0 ? `Applied: ${done.join(', ')}.` : 'Nothing was applied.'} Not applied: ${notDone.join(', ')}.`;
-      throw new DeployError(cause.kind, `${cause.message} ${summary}`, { ...cause.details, applied: done, notApplied: notDone });
+      const progress = { applied: done, notApplied: notDone };
+      if (cause instanceof DeployError) throw new DeployError(cause.kind, `${cause.message} ${summary}`, { ...cause.details, ...progress });
+      throw new ServiceError(cause.service, cause.kind, `${cause.message} ${summary}`, { status: cause.status, detail: { ...cause.detail, ...progress }, cause: cause.cause });
     }
   }
   return applied;
@@ -68,7 +71,7 @@ async function applyWithRaceRetry(client: KubeClient, object: RenderedObject, sl
     try {
       return await client.apply<KubeObject>(object.object);
     } catch (error) {
-      const race = error instanceof KubeApiError && SERVICE_ACCOUNT_RACE.test(error.body.message ?? '');
+      const race = SERVICE_ACCOUNT_RACE.test(kubeAnswerOf(error)?.message ?? '');
       if (!race || attempt >= RACE_RETRIES) throw error;
       await sleep(RACE_RETRY_MS);
     }

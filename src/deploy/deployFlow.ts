@@ -2,13 +2,13 @@
 // run), let the user confirm where the environment asks for it, apply, and follow every Deployment's
 // rollout; a failed rollout brings back the previous revision when the environment says so.
 import { KubeConfig } from '@kubernetes/client-node';
-import { DeployError } from './deployError';
+import { DeployError, deployErrorOf } from './deployError';
 import { applyObjects, applyOrder } from './deployApply';
 import { planDeploy } from './deployPlan';
 import type { DeployPlan } from './deployPlan';
 import type { EnvironmentDefinition } from './environmentDefinition';
 import { manifestFolderOf } from './environments';
-import { KubeClient, toDeployError } from './kubeClient';
+import { KubeClient } from './kubeClient';
 import { contextNamespace, loadKubeConfig, withContext } from './kubeconfigLoader';
 import type { KubeConfigSource } from './kubeconfigLoader';
 import { describeRef } from './kubeObject';
@@ -175,7 +175,7 @@ async function rollBackWith(target: ConnectedEnvironment, deployments: string[],
         const rollout = await followRollout(client, namespace, name, { timeoutMs: options.rolloutTimeoutMs, signal: options.signal, onProgress: (p) => progress(`${p.deployment}: ${p.message}`, p) });
         return { deployment: name, result, rollout };
       } catch (error) {
-        const message = toDeployError(error, { action: `roll back Deployment/${name}`, context: client.context }).message;
+        const message = deployErrorOf(error, { action: `roll back Deployment/${name}`, context: client.context }).message;
         progress(`Could not roll back ${name}: ${message}`);
         return { deployment: name, error: message };
       }
@@ -196,7 +196,7 @@ async function renderForCluster(client: KubeClient, documents: Awaited<ReturnTyp
       if (!resource) throw new DeployError('invalid-manifest', `${doc.file}:${doc.line}: the cluster of context "${client.context}" does not know ${kind} in ${apiVersion}.`, { file: doc.file, line: doc.line });
       scopes.set(key, resource.namespaced);
     } catch (error) {
-      throw toDeployError(error, { action: `look up ${kind} in ${apiVersion}`, context: client.context, file: doc.file, line: doc.line });
+      throw deployErrorOf(error, { action: `look up ${kind} in ${apiVersion}`, context: client.context, file: doc.file, line: doc.line });
     }
   }
   const rendered = renderManifests(documents, { release, namespace, isNamespaced: (apiVersion, kind) => scopes.get(`${apiVersion}/${kind}`) ?? !isClusterScopedKind(kind) });

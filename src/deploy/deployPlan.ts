@@ -1,6 +1,6 @@
 // What a deploy will change, asked of the API server itself (server-side dry run), so defaulting,
 // admission and validation are the cluster's own: the plan is what apply will do, not a local guess.
-import { KubeApiError, toDeployError } from './kubeClient';
+import { deployErrorOf } from './deployError';
 import type { KubeClient } from './kubeClient';
 import { describeRef } from './kubeObject';
 import { isRecord } from '../core/records';
@@ -44,13 +44,12 @@ export async function planDeploy(client: KubeClient, objects: RenderedObject[]):
         continue;
       }
       const after = await client.apply<KubeObject>(item.object, { dryRun: true }).catch((error: unknown) => {
-        if (error instanceof KubeApiError) throw toDeployError(error, { ...where, action: `apply ${describeRef(item.ref)}` });
-        throw error;
+        throw deployErrorOf(error, { ...where, action: `apply ${describeRef(item.ref)}` });
       });
       if (!before && item.ref.kind === 'Namespace') namespacesCreated.add(item.ref.name);
       planned.push({ ref: item.ref, file: item.file, line: item.line, ...summarizeChange(before, after) });
     } catch (error) {
-      throw toDeployError(error, { ...where, action: `read ${describeRef(item.ref)}` });
+      throw deployErrorOf(error, { ...where, action: `read ${describeRef(item.ref)}` });
     }
   }
   return planned;

@@ -1,43 +1,23 @@
-// A thin JSON client over the Kubernetes REST API. client-node supplies the kubeconfig's TLS settings and
-// credentials (token, client certificate, exec plugin) and the Watch; requests are made here so objects stay
-// the exact JSON the API server sent (client-node's typed models drop fields they do not know and turn
-// timestamps into Dates, which would make server-side apply and before/after comparisons lossy).
+// The one client Conveyor talks to a Kubernetes API server with: JSON requests, watches and streamed bodies
+// (logs) over node:http. client-node supplies only the kubeconfig's TLS settings and credentials (token, client
+// certificate, exec plugin); requests are made here so objects stay the exact JSON the API server sent
+// (client-node's typed models drop fields they do not know and turn timestamps into Dates, which would make
+// server-side apply and before/after comparisons lossy), and so every failure is one ServiceError
+// (kubeErrors.ts) carrying the request and the API server's Status answer.
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { Watch } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { networkReason } from '../core/networkReason';
-import { DeployError } from './deployError';
-import type { DeployErrorDetails } from './deployError';
-import { describeRef, refOf } from './kubeObject';
+import { isServiceError } from '../core/errors';
 import { isRecord } from '../core/records';
+import { DeployError } from './deployError';
+import { answerError, connectionError, credentialsError, type KubeRequest, type KubeStatus } from './kubeErrors';
+import { refOf } from './kubeObject';
 import type { KubeObject, ObjectRef } from './kubeObject';
-import { parseForbidden } from './operate/kubeErrors';
-import { messageOf } from '../core/errors';
 
 export const FIELD_MANAGER = 'conveyor';
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-
-/** The `Status` object the API server sends with every error. */
-export interface KubeStatus {
-  kind?: string;
-  status?: string;
-  message?: string;
-  reason?: string;
-  code?: number;
-  details?: { name?: string; group?: string; kind?: string; causes?: { reason?: string; message?: string; field?: string }[] };
-}
-
-/** An error answer of the API server, before it is put in the user's words by `toDeployError`. */
-export class KubeApiError extends Error {
-  override readonly name = 'KubeApiError';
-  constructor(
-    readonly status: number,
-    readonly body: KubeStatus,
-  ) {
-    super(body.message ?? `HTTP ${status}`);
-  }
-}
+/** Idle time before TCP keep-alive probes on a watch or followed log, so a dead connection is noticed. */
+const STREAM_KEEPALIVE_MS = 30_000;
 
 export interface ApiResource {
   /** Plural resource name used in URLs (`deployments`). */
@@ -45,9 +25,12 @@ export interface ApiResource {
   namespaced: boolean;
 }
 
+export type Query = Record<string, string | number | boolean | undefined>;
+
 export interface RequestOptions {
-  query?: Record<string, string | number | boolean | undefined>;
+  query?: Query;
   body?: unknown;
+  /** `application/apply-patch+yaml`, `application/merge-patch+json`, `application/strategic-merge-patch+json`… */
   contentType?: string;
   timeoutMs?: number;
 }
@@ -70,45 +53,16 @@ export class KubeClient {
     return this.config.getCurrentCluster()?.server ?? '';
   }
 
-  /** One API call; errors are DeployErrors naming the context, except API errors, left to `what` callers. */
+  /** One API call and its JSON answer; any other answer than 2xx, and no answer, is a ServiceError. */
   async request<T>(method: string, apiPath: string, options: RequestOptions = {}): Promise<T> {
-    const cluster = this.config.getCurrentCluster();
-    if (!cluster) throw new DeployError('not-found', `The kubeconfig context "${this.context}" names no cluster.`);
-    const url = new URL(cluster.server.replace(/\/+$/, '') + apiPath);
-    for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
-    const requestOptions: https.RequestOptions = { method, headers: { Accept: 'application/json' } };
-    try {
-      await this.config.applyToHTTPSOptions(requestOptions);
-    } catch (error) {
-      // An exec plugin that fails (expired SSO session, missing binary) is a sign-in problem, not a cluster one.
-      throw new DeployError('unauthorized', `Could not get credentials for context "${this.context}": ${firstLine((error as Error).message)}. Sign in again / refresh the credentials for context "${this.context}".`);
-    }
-    const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-    const headers: http.OutgoingHttpHeaders = { ...(requestOptions.headers as http.OutgoingHttpHeaders), ...(body !== undefined ? { 'Content-Type': options.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}) };
-    const transport = url.protocol === 'http:' ? http : https;
-    const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
-    return new Promise<T>((resolve, reject) => {
-      const req = transport.request(url, { ...requestOptions, method, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', (error) => reject(this.unreachable(error)));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          const status = res.statusCode ?? 0;
-          let parsed: unknown;
-          try {
-            parsed = text === '' ? {} : JSON.parse(text);
-          } catch {
-            parsed = { message: text.trim().slice(0, 300) };
-          }
-          if (status >= 200 && status < 300) resolve(parsed as T);
-          else reject(new KubeApiError(status, isRecord(parsed) ? parsed : { message: String(parsed) }));
-        });
-      });
-      req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })));
-      req.on('error', (error) => reject(this.unreachable(error)));
-      req.end(body);
+    const request = this.describe(method, apiPath);
+    const response = await this.send(method, apiPath, options);
+    const text = await readBody(response).catch((error: unknown) => {
+      throw connectionError(request, error);
     });
+    const status = response.statusCode ?? 0;
+    if (status >= 200 && status < 300) return parseAnswer(text) as T;
+    throw answerError(request, status, parseAnswer(text));
   }
 
   /** The object, or undefined when it does not exist. */
@@ -116,7 +70,7 @@ export class KubeClient {
     try {
       return await this.request<T>('GET', apiPath);
     } catch (error) {
-      if (error instanceof KubeApiError && error.status === 404) return undefined;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
   }
@@ -129,7 +83,7 @@ export class KubeClient {
         .then((list) => (list.resources ?? []).filter((r) => !r.name.includes('/')))
         .catch((error: unknown) => {
           this.discovery.delete(apiVersion);
-          if (error instanceof KubeApiError && error.status === 404) return [];
+          if (isNotFound(error)) return [];
           throw error;
         });
       this.discovery.set(apiVersion, listing);
@@ -157,18 +111,106 @@ export class KubeClient {
   }
 
   /**
-   * Follows a collection with the API server's watch (client-node's Watch). `onDone` gets null when the
-   * server closed the stream normally and an error (with `statusCode` for HTTP errors) otherwise.
+   * Follows a collection with the API server's watch, from `query.resourceVersion`. Resolves once the watch is
+   * open or has failed; `onDone` then gets null when the server ended the stream (its timeoutSeconds) and the
+   * ServiceError otherwise (status 410: the resourceVersion is too old, list again). Nothing is reported after
+   * the caller aborts the returned controller.
    */
-  async watch<T>(apiPath: string, query: Record<string, string | number | boolean | undefined>, onEvent: (event: WatchEvent<T>) => void, onDone: (error: unknown) => void): Promise<AbortController> {
-    return new Watch(this.config).watch(apiPath, query, (type: string, object: unknown) => onEvent({ type, object } as WatchEvent<T>), onDone);
+  async watch<T>(apiPath: string, query: Query, onEvent: (event: WatchEvent<T>) => void, onDone: (error: unknown) => void): Promise<AbortController> {
+    const controller = new AbortController();
+    let ended = false;
+    const end = (error: unknown) => {
+      if (ended || controller.signal.aborted) return;
+      ended = true;
+      controller.abort();
+      onDone(error);
+    };
+    try {
+      const response = await this.open(apiPath, { ...query, watch: true }, controller.signal);
+      response.setEncoding('utf8');
+      let pending = '';
+      response.on('data', (text: string) => {
+        const lines = (pending + text).split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) {
+          const event = parseEvent<T>(line);
+          if (!event || ended || controller.signal.aborted) continue;
+          try {
+            onEvent(event);
+          } catch {
+            // A listener's failure is its own; it must not end the watch (client-node's Watch behaved the same).
+          }
+        }
+      });
+      response.on('error', (error) => end(connectionError(this.describe('GET', apiPath), error)));
+      response.on('close', () => end(null));
+    } catch (error) {
+      end(error);
+    }
+    return controller;
   }
 
-  private unreachable(error: unknown): DeployError {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = networkReason(error);
-    if (code === 'ETIMEDOUT') return new DeployError('timeout', `The cluster of context "${this.context}" (${this.server}) did not answer: ${reason}.`);
-    return new DeployError('unreachable', `Cannot reach the cluster of context "${this.context}" at ${this.server}: ${reason}. Check that the cluster is running and the kubeconfig points at it.`);
+  /** A GET whose body is handed over as it arrives (a followed log) until the server ends it or `signal` aborts. */
+  async stream(apiPath: string, query: Query, onData: (chunk: Buffer) => void, signal?: AbortSignal): Promise<void> {
+    const response = await this.open(apiPath, query, signal).catch((error: unknown) => {
+      if (signal?.aborted) return undefined;
+      throw error;
+    });
+    if (!response) return;
+    await new Promise<void>((resolve, reject) => {
+      response.on('data', (chunk: Buffer) => {
+        if (!signal?.aborted) onData(chunk);
+      });
+      response.on('error', (error) => (signal?.aborted ? resolve() : reject(connectionError(this.describe('GET', apiPath), error))));
+      response.on('close', () => resolve());
+    });
+  }
+
+  /** A streamed GET, once the server answered 200 (any other answer is an error, 204 included). */
+  private async open(apiPath: string, query: Query, signal?: AbortSignal): Promise<http.IncomingMessage> {
+    const response = await this.send('GET', apiPath, { query }, { signal });
+    if (response.statusCode === 200) return response;
+    const text = await readBody(response).catch(() => '');
+    throw answerError(this.describe('GET', apiPath), response.statusCode ?? 0, parseAnswer(text));
+  }
+
+  /** The response once its status and headers are in; a stream has no request timeout after that. */
+  private async send(method: string, apiPath: string, options: RequestOptions, stream?: { signal?: AbortSignal }): Promise<http.IncomingMessage> {
+    const request = this.describe(method, apiPath);
+    const cluster = this.config.getCurrentCluster();
+    if (!cluster) throw new DeployError('not-found', `The kubeconfig context "${this.context}" names no cluster.`);
+    const url = new URL(cluster.server.replace(/\/+$/, '') + apiPath);
+    for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+    const requestOptions: https.RequestOptions = { headers: { Accept: 'application/json' } };
+    try {
+      await this.config.applyToHTTPSOptions(requestOptions);
+    } catch (error) {
+      throw credentialsError(request, error);
+    }
+    const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    const headers: http.OutgoingHttpHeaders = {
+      ...(requestOptions.headers as http.OutgoingHttpHeaders),
+      ...(body !== undefined ? { 'Content-Type': options.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}),
+    };
+    const transport = url.protocol === 'http:' ? http : https;
+    const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
+    return new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = transport.request(url, { ...requestOptions, method, headers, signal: stream?.signal }, (response) => {
+        if (stream) {
+          // A watch of a calm namespace, or a followed log, may stay quiet for minutes.
+          req.setTimeout(0);
+          response.socket.setKeepAlive(true, STREAM_KEEPALIVE_MS);
+        }
+        resolve(response);
+      });
+      req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })));
+      req.on('error', (error) => reject(connectionError(request, error)));
+      req.end(body);
+    });
+  }
+
+  private describe(method: string, apiPath: string): KubeRequest {
+    return { request: `${method} ${apiPath}`, context: this.context, server: this.server };
   }
 }
 
@@ -176,50 +218,40 @@ export function apiVersionPath(apiVersion: string): string {
   return apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
 }
 
-export interface ErrorContext {
-  /** What was being done, e.g. "apply Deployment/web". */
-  action: string;
-  context: string;
-  ref?: ObjectRef;
-  file?: string;
-  line?: number;
+/** The URL of a namespace's collection of a built-in kind (`deployments` in `apps/v1`), or of one object in it. */
+export function collectionPath(apiVersion: string, resource: string, namespace: string, name?: string): string {
+  return `${apiVersionPath(apiVersion)}/namespaces/${encodeURIComponent(namespace)}/${resource}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
 }
 
-/** Any error of a client call in the user's words: one sentence, the kind, and what to do next. */
-export function toDeployError(error: unknown, where: ErrorContext): DeployError {
-  if (error instanceof DeployError) {
-    if (where.file && error.kind === 'invalid-manifest' && !error.details.file) {
-      return new DeployError(error.kind, `${where.file}:${where.line ?? 1}: ${error.message}`, { ...error.details, file: where.file, line: where.line });
-    }
-    return error;
-  }
-  if (!(error instanceof KubeApiError)) return new DeployError('unreachable', `Could not ${where.action}: ${firstLine(messageOf(error))}.`);
-  const message = firstLine(error.body.message ?? `HTTP ${error.status}`);
-  const details: DeployErrorDetails = { status: error.status };
-  const location = where.file ? `${where.file}:${where.line ?? 1}: ` : '';
-  switch (error.status) {
-    case 401:
-      return new DeployError('unauthorized', `The cluster rejected the credentials of context "${where.context}" (401 Unauthorized, e.g. an expired token): sign in again / refresh the credentials for context "${where.context}".`, details);
-    case 403: {
-      const rbac = parseForbidden(message);
-      const refused: { verb?: string; resource?: string; namespace?: string } = rbac ? { verb: rbac.verb, resource: rbac.group ? `${rbac.resource}.${rbac.group}` : rbac.resource, ...(rbac.namespace ? { namespace: rbac.namespace } : {}) } : {};
-      return new DeployError('forbidden', `Not allowed to ${where.action} with context "${where.context}": ${message}. Ask for ${refused.verb ?? 'that'} permission on ${refused.resource ?? 'the resource'}${refused.namespace ? ` in namespace "${refused.namespace}"` : ''}, or use another context.`, { ...details, ...refused });
-    }
-    case 404:
-      return new DeployError('not-found', `Could not ${where.action}: ${message}.`, details);
-    case 409:
-      return new DeployError('conflict', `Could not ${where.action}: ${message} (someone else changed it; try again).`, details);
-    case 400:
-    case 422:
-      return new DeployError('invalid-manifest', `${location}The cluster rejected ${where.ref ? describeRef(where.ref) : 'the object'}: ${message}.`, { ...details, file: where.file, line: where.line });
-    case 408:
-    case 504:
-      return new DeployError('timeout', `The cluster of context "${where.context}" timed out while trying to ${where.action}: ${message}.`, details);
-    default:
-      return new DeployError('unreachable', `The cluster of context "${where.context}" failed to ${where.action} (HTTP ${error.status}): ${message}.`, details);
+function isNotFound(error: unknown): boolean {
+  return isServiceError(error) && error.status === 404;
+}
+
+function readBody(response: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    response.on('data', (chunk: Buffer) => chunks.push(chunk));
+    response.on('error', reject);
+    response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}
+
+/** JSON as sent; a body that is not JSON (a proxy's error page) becomes the message of a Status. */
+function parseAnswer(text: string): Record<string, unknown> {
+  if (text === '') return {};
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return isRecord(parsed) ? parsed : { message: String(parsed) };
+  } catch {
+    return { message: text.trim().slice(0, 300) };
   }
 }
 
-function firstLine(text: string): string {
-  return text.split('\n')[0].replace(/[.\s]+$/, '');
+function parseEvent<T>(line: string): WatchEvent<T> | undefined {
+  try {
+    const event = JSON.parse(line) as unknown;
+    return isRecord(event) && typeof event.type === 'string' ? (event as WatchEvent<T>) : undefined;
+  } catch {
+    return undefined;
+  }
 }

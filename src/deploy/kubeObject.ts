@@ -51,6 +51,7 @@ export interface Container {
 export interface PodSpec {
   containers?: Container[];
   initContainers?: Container[];
+  nodeName?: string;
   [key: string]: unknown;
 }
 

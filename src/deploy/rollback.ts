@@ -1,9 +1,11 @@
 // `kubectl rollout undo`: put the pod template of an earlier ReplicaSet back on the Deployment. The
 // controller then scales that old ReplicaSet up again (same template hash), so the previous release comes
 // back exactly, with its release annotations.
-import { DeployError } from './deployError';
-import { FIELD_MANAGER, toDeployError } from './kubeClient';
+import { ServiceError } from '../core/errors';
+import { DeployError, deployErrorOf } from './deployError';
+import { FIELD_MANAGER } from './kubeClient';
 import type { KubeClient } from './kubeClient';
+import { KUBERNETES } from './kubeErrors';
 import type { Deployment, PodTemplate, ReplicaSet } from './kubeObject';
 import { ANNOTATION_RELEASE, RELEASE_ANNOTATIONS } from './renderManifests';
 import { byRevision, ownedReplicaSets, REVISION_ANNOTATION } from './rollout';
@@ -53,7 +55,7 @@ export async function rollbackDeployment(client: KubeClient, namespace: string, 
   try {
     const path = `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/deployments/${encodeURIComponent(name)}`;
     const deployment = await observedDeployment(client, path);
-    if (!deployment) throw new DeployError('not-found', `Deployment "${name}" does not exist in namespace "${namespace}" (context "${client.context}").`);
+    if (!deployment) throw new ServiceError(KUBERNETES, 'not-found', `Deployment "${name}" does not exist in namespace "${namespace}" (context "${client.context}").`, { status: 404 });
     const running = deployment.metadata?.annotations?.[ANNOTATION_RELEASE];
     if (fromRelease !== undefined && running !== fromRelease) {
       const revision = deployment.metadata?.annotations?.[REVISION_ANNOTATION] ?? '';
@@ -79,7 +81,7 @@ export async function rollbackDeployment(client: KubeClient, namespace: string, 
     const release = previousAnnotations[ANNOTATION_RELEASE];
     return { deployment: name, namespace, ...(fromRevision ? { fromRevision } : {}), toRevision: target.revision, ...(release ? { release } : {}), images };
   } catch (error) {
-    throw toDeployError(error, where);
+    throw deployErrorOf(error, where);
   }
 }
 
@@ -97,7 +99,7 @@ async function observedDeployment(client: KubeClient, path: string): Promise<Dep
     const deployment = await client.getOptional<Deployment>(path);
     if (!deployment || (deployment.status?.observedGeneration ?? -1) >= (deployment.metadata?.generation ?? 0)) return deployment;
     if (Date.now() > deadline) {
-      throw new DeployError('timeout', `Deployment "${deployment.metadata?.name}" has a change its controller has not taken in after ${OBSERVE_TIMEOUT_MS / 1000} s: roll back once it has (is kube-controller-manager running?).`);
+      throw new ServiceError(KUBERNETES, 'timeout', `Deployment "${deployment.metadata?.name}" has a change its controller has not taken in after ${OBSERVE_TIMEOUT_MS / 1000} s: roll back once it has (is kube-controller-manager running?).`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

@@ -1,10 +1,10 @@
 // Follows a Deployment's rollout the way `kubectl rollout status` judges it, fed by a WATCH on the
 // Deployment (no polling). When it fails, the reasons come from the pods of the NEW ReplicaSet: those are
 // the ones that cannot start; the old ones are still serving.
-import { DeployError } from './deployError';
-import { KubeApiError, toDeployError } from './kubeClient';
+import { ServiceError, isServiceError } from '../core/errors';
+import { DeployError, deployErrorOf } from './deployError';
 import type { KubeClient, WatchEvent } from './kubeClient';
-import { isRecord } from '../core/records';
+import { KUBERNETES } from './kubeErrors';
 import type { ContainerStatus, Deployment, KubeList, Pod, ReplicaSet } from './kubeObject';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
@@ -90,13 +90,13 @@ export async function followRollout(client: KubeClient, namespace: string, name:
   const timeoutMs = options.timeoutMs ?? DEFAULT_ROLLOUT_TIMEOUT_MS;
   let latest: Deployment | undefined;
 
-  const outcome = await new Promise<{ status: RolloutStatus; message: string } | { error: DeployError }>((resolve) => {
+  const outcome = await new Promise<{ status: RolloutStatus; message: string } | { error: DeployError | ServiceError }>((resolve) => {
     let settled = false;
     let watcher: AbortController | undefined;
     let resourceVersion: string | undefined;
     let lastProgress = '';
     let reconnectError: unknown;
-    const finish = (result: { status: RolloutStatus; message: string } | { error: DeployError }) => {
+    const finish = (result: { status: RolloutStatus; message: string } | { error: DeployError | ServiceError }) => {
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
@@ -105,7 +105,7 @@ export async function followRollout(client: KubeClient, namespace: string, name:
       resolve(result);
     };
     const deadline = setTimeout(() => {
-      const suffix = reconnectError ? ` (the watch kept failing: ${toDeployError(reconnectError, where).message})` : '';
+      const suffix = reconnectError ? ` (the watch kept failing: ${deployErrorOf(reconnectError, where).message})` : '';
       finish({ status: 'timeout', message: `Deployment "${name}" did not finish rolling out within ${Math.round(timeoutMs / 1000)} s${suffix}` });
     }, timeoutMs);
     const onAbort = () => finish({ error: new DeployError('timeout', `Stopped following the rollout of Deployment "${name}".`) });
@@ -131,8 +131,9 @@ export async function followRollout(client: KubeClient, namespace: string, name:
         judge(current);
         if (!settled) await startWatch();
       } catch (error) {
-        if (error instanceof KubeApiError && error.status !== 404 && error.status < 500) return finish({ error: toDeployError(error, where) });
-        if (error instanceof KubeApiError && error.status === 404) return finish({ error: new DeployError('not-found', `Deployment "${name}" does not exist in namespace "${namespace}".`) });
+        const status = isServiceError(error) ? error.status : undefined;
+        if (status === 404) return finish({ error: new ServiceError(KUBERNETES, 'not-found', `Deployment "${name}" does not exist in namespace "${namespace}".`, { status, cause: error }) });
+        if (status !== undefined && status < 500) return finish({ error: deployErrorOf(error, where) });
         reconnectError = error;
         retryLater(listAndWatch);
       }
@@ -153,14 +154,14 @@ export async function followRollout(client: KubeClient, namespace: string, name:
             return;
           }
           if (event.type === 'BOOKMARK') resourceVersion = event.object.metadata?.resourceVersion ?? resourceVersion;
-          else if (event.type === 'DELETED') finish({ error: new DeployError('not-found', `Deployment "${name}" was deleted during its rollout.`) });
+          else if (event.type === 'DELETED') finish({ error: new ServiceError(KUBERNETES, 'not-found', `Deployment "${name}" was deleted during its rollout.`) });
           else judge(event.object);
         },
         (error: unknown) => {
           if (settled) return;
-          const status = isRecord(error) ? error.statusCode : undefined;
+          const status = isServiceError(error) ? error.status : undefined;
           if (restartFromList || status === 410) return void listAndWatch();
-          if (status === 401 || status === 403) return finish({ error: toDeployError(new KubeApiError(status, { message: `watch deployments: HTTP ${status}` }), where) });
+          if (status === 401 || status === 403) return finish({ error: deployErrorOf(error, where) });
           if (error) {
             reconnectError = error;
             return retryLater(listAndWatch);

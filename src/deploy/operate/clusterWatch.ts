@@ -1,9 +1,10 @@
 // The Environments view's picture of one namespace: Deployments, ReplicaSets and Pods kept current by
 // watches while the view is visible (start) and costing nothing while it is hidden (stop).
-import { AppsV1Api, CoreV1Api, Watch } from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesObject, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import { realClock, type Clock } from '../../core/clock';
-import type { KubeOperationError } from './kubeErrors';
+import type { ServiceError } from '../../core/errors';
+import { KubeClient, collectionPath } from '../kubeClient';
+import type { KubeList } from '../kubeObject';
 import { Reflector, type OpenWatch, type ReflectorTiming, type ResourceSource, type WatchState } from './reflector';
 import { deploymentRow, podRow, replicaSetRow, type DeploymentRow, type PodRow, type ReplicaSetRow } from './workloadRows';
 
@@ -13,7 +14,7 @@ export interface ClusterWatchOptions extends Partial<ReflectorTiming> {
   clock?: Clock;
   /** Bursts of watch events (a rollout touches many objects) become one `changed`. */
   debounceMs?: number;
-  /** Stands in for client-node's Watch (tests). */
+  /** Stands in for the client's watch (tests). */
   openWatch?: OpenWatch;
 }
 
@@ -54,29 +55,15 @@ export class ClusterWatch {
       requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_TIMING.requestTimeoutMs,
       watchTimeoutSeconds: options.watchTimeoutSeconds ?? DEFAULT_TIMING.watchTimeoutSeconds,
     };
-    const watch = new Watch(kubeConfig);
-    const openWatch: OpenWatch = options.openWatch ?? ((path, query, onEvent, onDone) => watch.watch(path, query, onEvent, onDone));
-    const apps = kubeConfig.makeApiClient(AppsV1Api);
-    const core = kubeConfig.makeApiClient(CoreV1Api);
-    const server = kubeConfig.getCurrentCluster()?.server;
-    const ns = encodeURIComponent(namespace);
-    const make = <T extends KubernetesObject>(source: ResourceSource<T>) =>
-      new Reflector<T>(source, openWatch, this.clock, timing, () => this.scheduleChanged(), server);
-    this.deploymentCache = make<V1Deployment>({
-      path: `/apis/apps/v1/namespaces/${ns}/deployments`,
-      noun: `deployments in namespace "${namespace}"`,
-      list: async () => listed(await apps.listNamespacedDeployment({ namespace })),
-    });
-    this.replicaSetCache = make<V1ReplicaSet>({
-      path: `/apis/apps/v1/namespaces/${ns}/replicasets`,
-      noun: `replica sets in namespace "${namespace}"`,
-      list: async () => listed(await apps.listNamespacedReplicaSet({ namespace })),
-    });
-    this.podCache = make<V1Pod>({
-      path: `/api/v1/namespaces/${ns}/pods`,
-      noun: `pods in namespace "${namespace}"`,
-      list: async () => listed(await core.listNamespacedPod({ namespace })),
-    });
+    const client = new KubeClient(kubeConfig);
+    const openWatch: OpenWatch = options.openWatch ?? ((path, query, onEvent, onDone) => client.watch(path, query, (event) => onEvent(event.type, event.object), onDone));
+    const make = <T extends KubernetesObject>(path: string, noun: string) => {
+      const source: ResourceSource<T> = { path, noun: `${noun} in namespace "${namespace}"`, list: async () => listed(await client.request<KubeList<T>>('GET', path)) };
+      return new Reflector<T>(source, openWatch, this.clock, timing, () => this.scheduleChanged(), client.server);
+    };
+    this.deploymentCache = make<V1Deployment>(collectionPath('apps/v1', 'deployments', namespace), 'deployments');
+    this.replicaSetCache = make<V1ReplicaSet>(collectionPath('apps/v1', 'replicasets', namespace), 'replica sets');
+    this.podCache = make<V1Pod>(collectionPath('v1', 'pods', namespace), 'pods');
   }
 
   /** Call when the view becomes visible. */
@@ -106,7 +93,7 @@ export class ClusterWatch {
     return STATE_ORDER.find((s) => states.includes(s)) ?? 'stopped';
   }
 
-  get error(): KubeOperationError | undefined {
+  get error(): ServiceError | undefined {
     return this.caches().find((c) => c.error)?.error;
   }
 
@@ -164,6 +151,6 @@ export class ClusterWatch {
   }
 }
 
-function listed<T>(list: { items: T[]; metadata?: { resourceVersion?: string } }): { items: T[]; resourceVersion: string } {
+function listed<T>(list: KubeList<T>): { items: T[]; resourceVersion: string } {
   return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
 }

@@ -1,5 +1,6 @@
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { kubeErrorOf } from './kubeErrors';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient, collectionPath } from '../kubeClient';
+import { kubeErrorOf } from '../kubeErrors';
 
 export interface DeletePodOptions {
   /** Seconds the pod gets to shut down; the pod's own terminationGracePeriodSeconds when omitted. */
@@ -8,10 +9,9 @@ export interface DeletePodOptions {
 
 /** Deletes one pod; its ReplicaSet (if any) starts a replacement. */
 export async function deletePod(kubeConfig: KubeConfig, namespace: string, name: string, options: DeletePodOptions = {}): Promise<void> {
-  const core = kubeConfig.makeApiClient(CoreV1Api);
   try {
-    await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: options.gracePeriodSeconds });
+    await new KubeClient(kubeConfig).request('DELETE', collectionPath('v1', 'pods', namespace, name), { query: { gracePeriodSeconds: options.gracePeriodSeconds } });
   } catch (error) {
-    throw kubeErrorOf(error, `delete pod "${name}"`, kubeConfig.getCurrentCluster()?.server);
+    throw kubeErrorOf(error, `delete pod "${name}"`);
   }
 }

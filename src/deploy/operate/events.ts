@@ -1,6 +1,8 @@
-import { CoreV1Api, type CoreV1Event, type KubeConfig } from '@kubernetes/client-node';
+import type { CoreV1Event, KubeConfig } from '@kubernetes/client-node';
 import { formatAge } from '../../core/formatAge';
-import { kubeErrorOf } from './kubeErrors';
+import { KubeClient, collectionPath } from '../kubeClient';
+import { kubeErrorOf } from '../kubeErrors';
+import type { KubeList } from '../kubeObject';
 
 export interface InvolvedObject {
   /** `Pod`, `Deployment`, `ReplicaSet`… */
@@ -23,15 +25,13 @@ export interface EventRow {
 
 /** The events about one object, newest first (what `kubectl describe` shows at the bottom). */
 export async function listEvents(kubeConfig: KubeConfig, namespace: string, involved: InvolvedObject, now = Date.now()): Promise<EventRow[]> {
-  const core = kubeConfig.makeApiClient(CoreV1Api);
   try {
-    const list = await core.listNamespacedEvent({
-      namespace,
-      fieldSelector: `involvedObject.name=${involved.name},involvedObject.kind=${involved.kind}`,
+    const list = await new KubeClient(kubeConfig).request<KubeList<CoreV1Event>>('GET', collectionPath('v1', 'events', namespace), {
+      query: { fieldSelector: `involvedObject.name=${involved.name},involvedObject.kind=${involved.kind}` },
     });
     return list.items.map((event) => eventRow(event, now)).sort((a, b) => (b.lastSeen ?? 0) - (a.lastSeen ?? 0));
   } catch (error) {
-    throw kubeErrorOf(error, `list events of ${involved.kind.toLowerCase()} "${involved.name}"`, kubeConfig.getCurrentCluster()?.server);
+    throw kubeErrorOf(error, `list events of ${involved.kind.toLowerCase()} "${involved.name}"`);
   }
 }
 

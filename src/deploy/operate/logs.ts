@@ -1,9 +1,11 @@
-// Pod logs through the API server (client-node's Log), several pods at once, each line prefixed with where
+// Pod logs through the API server, several pods at once, each line prefixed with where
 // it came from, the way `kubectl logs -l … --prefix` shows them.
-import { Writable } from 'node:stream';
-import { CoreV1Api, Log, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ServiceError, isServiceError } from '../../core/errors';
 import { LineSplitter } from '../../core/outputLines';
-import { KubeOperationError, kubeErrorOf } from './kubeErrors';
+import { KubeClient, collectionPath } from '../kubeClient';
+import { KUBERNETES, kubeErrorOf } from '../kubeErrors';
+import type { Pod } from '../kubeObject';
 
 /** The annotation kubectl reads to pick a pod's container when none is named. */
 const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
@@ -38,64 +40,37 @@ export interface LogStreamOutcome {
   pod: string;
   container: string;
   /** Why this pod's log could not be (fully) read; the other pods' streams go on. */
-  error?: KubeOperationError;
+  error?: ServiceError;
 }
 
 /** Streams the logs of `sources` until they end (or `signal` aborts); one outcome per source. */
 export function streamLogs(kubeConfig: KubeConfig, namespace: string, sources: LogSource[], options: StreamLogsOptions): Promise<LogStreamOutcome[]> {
-  return Promise.all(sources.map((source) => streamOne(kubeConfig, namespace, source, options)));
+  const client = new KubeClient(kubeConfig);
+  return Promise.all(sources.map((source) => streamOne(client, namespace, source, options)));
 }
 
-async function streamOne(kubeConfig: KubeConfig, namespace: string, source: LogSource, options: StreamLogsOptions): Promise<LogStreamOutcome> {
-  const server = kubeConfig.getCurrentCluster()?.server;
+async function streamOne(client: KubeClient, namespace: string, source: LogSource, options: StreamLogsOptions): Promise<LogStreamOutcome> {
+  const path = collectionPath('v1', 'pods', namespace, source.pod);
   let container = source.container ?? '';
   try {
-    const pod = await kubeConfig.makeApiClient(CoreV1Api).readNamespacedPod({ name: source.pod, namespace });
+    const pod = await client.request<Pod>('GET', path);
     container = pickContainer(pod, source.container);
     const notReady = notStartedReason(pod, container);
-    if (notReady) return { pod: source.pod, container, error: new KubeOperationError('not-found', notReady) };
+    if (notReady) return { pod: source.pod, container, error: new ServiceError(KUBERNETES, 'not-found', notReady) };
   } catch (error) {
-    return { pod: source.pod, container, error: kubeErrorOf(error, `read the log of pod "${source.pod}"`, server) };
+    return { pod: source.pod, container, error: kubeErrorOf(error, `read the log of pod "${source.pod}"`) };
   }
   if (options.signal?.aborted) return { pod: source.pod, container };
-
-  return new Promise<LogStreamOutcome>((resolve) => {
-    let settled = false;
-    let controller: AbortController | undefined;
-    const finish = (error?: KubeOperationError) => {
-      if (settled) return;
-      settled = true;
-      options.signal?.removeEventListener('abort', onAbort);
-      splitter.end();
-      controller?.abort();
-      resolve({ pod: source.pod, container, error });
-    };
-    const onAbort = () => finish();
-    const splitter = new LineSplitter((raw) => options.onLine(logLine(source.pod, container, raw, options.timestamps === true)));
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        if (!settled) splitter.push(chunk);
-        callback();
-      },
-    });
-    sink.on('finish', () => finish());
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    new Log(kubeConfig)
-      .log(namespace, source.pod, container, sink, {
-        follow: options.follow,
-        tailLines: options.tailLines,
-        timestamps: options.timestamps,
-        sinceSeconds: options.sinceSeconds,
-      })
-      .then(
-        (started) => {
-          controller = started;
-          // Aborted while the request was on its way.
-          if (settled) started.abort();
-        },
-        (error: unknown) => finish(logError(error, source.pod, container, server)),
-      );
-  });
+  const splitter = new LineSplitter((raw) => options.onLine(logLine(source.pod, container, raw, options.timestamps === true)));
+  const query = { container, follow: options.follow, tailLines: options.tailLines, timestamps: options.timestamps, sinceSeconds: options.sinceSeconds };
+  try {
+    await client.stream(`${path}/log`, query, (chunk) => splitter.push(chunk), options.signal);
+    return { pod: source.pod, container };
+  } catch (error) {
+    return { pod: source.pod, container, error: logError(error, source.pod, container) };
+  } finally {
+    splitter.end();
+  }
 }
 
 function logLine(pod: string, container: string, raw: string, timestamps: boolean): LogLine {
@@ -111,17 +86,17 @@ function logLine(pod: string, container: string, raw: string, timestamps: boolea
   return { pod, container, timestamp, text, prefixed: `[${pod}/${container}] ${text}` };
 }
 
-function pickContainer(pod: V1Pod, wanted: string | undefined): string {
-  const names = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].map((c) => c.name);
+function pickContainer(pod: Pod, wanted: string | undefined): string {
+  const names = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].map((c) => c.name ?? '');
   const name = wanted ?? pod.metadata?.annotations?.[DEFAULT_CONTAINER_ANNOTATION] ?? names[0];
   if (!name || !names.includes(name)) {
-    throw new KubeOperationError('not-found', `Could not read the log of pod "${pod.metadata?.name}": it has no container "${wanted ?? ''}" (it has ${names.join(', ')}).`);
+    throw new ServiceError(KUBERNETES, 'not-found', `Could not read the log of pod "${pod.metadata?.name}": it has no container "${wanted ?? ''}" (it has ${names.join(', ')}).`);
   }
   return name;
 }
 
 /** A log request that cannot succeed yet: say why instead of showing the kubelet's 400 or an empty 204. */
-function notStartedReason(pod: V1Pod, container: string): string | undefined {
+function notStartedReason(pod: Pod, container: string): string | undefined {
   const name = pod.metadata?.name ?? '';
   if (!pod.spec?.nodeName) {
     const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
@@ -137,10 +112,10 @@ function notStartedReason(pod: V1Pod, container: string): string | undefined {
   return undefined;
 }
 
-function logError(error: unknown, pod: string, container: string, server: string | undefined): KubeOperationError {
+function logError(error: unknown, pod: string, container: string): ServiceError {
   // The API server answers 204 No Content for a pod that has no node yet.
-  if ((error as { code?: unknown } | undefined)?.code === 204) {
-    return new KubeOperationError('not-found', `Pod "${pod}" is not running yet: there is no log to show.`, 204);
+  if (isServiceError(error) && error.status === 204) {
+    return new ServiceError(KUBERNETES, 'not-found', `Pod "${pod}" is not running yet: there is no log to show.`, { status: 204 });
   }
-  return kubeErrorOf(error, `read the log of container "${container}" in pod "${pod}"`, server);
+  return kubeErrorOf(error, `read the log of container "${container}" in pod "${pod}"`);
 }

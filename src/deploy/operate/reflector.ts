@@ -3,11 +3,12 @@
 // on the first error and has no back-off or state, and the Environments view needs both.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Clock } from '../../core/clock';
-import { KubeOperationError, kubeErrorOf } from './kubeErrors';
+import { ServiceError, isServiceError } from '../../core/errors';
+import { KUBERNETES, kubeErrorOf } from '../kubeErrors';
 
 export type WatchState = 'stopped' | 'connecting' | 'connected' | 'reconnecting' | 'error';
 
-/** client-node `Watch.watch`'s shape. */
+/** `KubeClient.watch`, with each event as its type and object. */
 export type OpenWatch = (
   path: string,
   query: Record<string, string | number | boolean | undefined>,
@@ -37,13 +38,13 @@ const MIN_HEALTHY_WATCH_MS = 1000;
 /** How long past the server-side timeout a watch may stay silent before it is presumed dead. */
 const WATCHDOG_GRACE_MS = 30_000;
 /** Failures a user must fix (credentials, RBAC, a wrong namespace) rather than wait out. */
-const PERMANENT: KubeOperationError['kind'][] = ['unauthorized', 'forbidden', 'not-found', 'invalid'];
+const PERMANENT: ServiceError['kind'][] = ['unauthorized', 'forbidden', 'not-found', 'invalid'];
 
 export class Reflector<T extends KubernetesObject> {
   /** Every list and watch request this reflector started: a stopped one must not add any. */
   readonly requests = { lists: 0, watches: 0 };
   private current: WatchState = 'stopped';
-  private lastError?: KubeOperationError;
+  private lastError?: ServiceError;
   private items = new Map<string, T>();
   private resourceVersion = '';
   private running = false;
@@ -68,7 +69,7 @@ export class Reflector<T extends KubernetesObject> {
     return this.current;
   }
 
-  get error(): KubeOperationError | undefined {
+  get error(): ServiceError | undefined {
     return this.lastError;
   }
 
@@ -258,7 +259,7 @@ export class Reflector<T extends KubernetesObject> {
   private withTimeout<R>(promise: Promise<R>, doing: string): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       const timer = this.clock.setTimeout(
-        () => reject(new KubeOperationError('timeout', `Could not ${doing}: the API server did not answer within ${Math.round(this.timing.requestTimeoutMs / 1000)} s.`)),
+        () => reject(new ServiceError(KUBERNETES, 'timeout', `Could not ${doing}: the API server did not answer within ${Math.round(this.timing.requestTimeoutMs / 1000)} s.`)),
         this.timing.requestTimeoutMs,
       );
       promise.then(
@@ -280,7 +281,5 @@ function keyOf(item: KubernetesObject): string {
 }
 
 function isGone(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const record = error as { statusCode?: unknown; code?: unknown };
-  return record.statusCode === 410 || record.code === 410;
+  return isServiceError(error) && error.status === 410;
 }

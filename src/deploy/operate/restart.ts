@@ -1,5 +1,8 @@
-import { AppsV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import { KubeOperationError, kubeErrorOf } from './kubeErrors';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ServiceError } from '../../core/errors';
+import { KubeClient, collectionPath } from '../kubeClient';
+import { KUBERNETES, kubeErrorOf } from '../kubeErrors';
+import type { Deployment } from '../kubeObject';
 
 /** The annotation `kubectl rollout restart` sets; using the same one keeps both tools' restarts alike. */
 export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
@@ -16,21 +19,21 @@ export interface RestartResult {
  */
 export async function restartDeployment(kubeConfig: KubeConfig, namespace: string, name: string, now = new Date()): Promise<RestartResult> {
   const doing = `restart deployment "${name}"`;
-  const server = kubeConfig.getCurrentCluster()?.server;
-  const apps = kubeConfig.makeApiClient(AppsV1Api);
+  const client = new KubeClient(kubeConfig);
+  const path = collectionPath('apps/v1', 'deployments', namespace, name);
   // kubectl writes RFC 3339 without fractions.
   const restartedAt = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   try {
-    const current = await apps.readNamespacedDeployment({ name, namespace });
+    const current = await client.request<Deployment>('GET', path);
     if (current.spec?.paused) {
-      throw new KubeOperationError('invalid', `Could not ${doing}: its rollout is paused; resume it first.`);
+      throw new ServiceError(KUBERNETES, 'invalid', `Could not ${doing}: its rollout is paused; resume it first.`);
     }
-    const patched = await apps.patchNamespacedDeployment(
-      { name, namespace, body: { spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: restartedAt } } } } } },
-      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
-    );
+    const patched = await client.request<Deployment>('PATCH', path, {
+      body: { spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: restartedAt } } } } },
+      contentType: 'application/strategic-merge-patch+json',
+    });
     return { restartedAt, generation: patched.metadata?.generation };
   } catch (error) {
-    throw kubeErrorOf(error, doing, server);
+    throw kubeErrorOf(error, doing);
   }
 }

@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../../src/cli/cli';
+import { ServiceError } from '../../../src/core/errors';
 import { DeployError } from '../../../src/deploy/deployError';
 import { deployRelease, rollBack } from '../../../src/deploy/deployFlow';
 import type { DeployProgress, DeployResult } from '../../../src/deploy/deployFlow';
@@ -71,12 +72,22 @@ function environment(name: string, namespace: string, options: Partial<Environme
   return { name, context: 'conveyor-admin', namespace, manifests: 'k8s', confirm: false, autoRollback: false, source: 'conveyor.yml', ...options };
 }
 
+/** A deploy that fails on what it was given (a manifest): a DeployError. */
 async function rejection(work: Promise<unknown>): Promise<DeployError> {
+  return rejectionAs(work, DeployError);
+}
+
+/** A deploy that fails on what the cluster answered, or that it did not: a ServiceError. */
+async function serviceRejection(work: Promise<unknown>): Promise<ServiceError> {
+  return rejectionAs(work, ServiceError);
+}
+
+async function rejectionAs<E extends Error>(work: Promise<unknown>, type: new (...args: never[]) => E): Promise<E> {
   const error = await work.then(
     () => assert.fail('expected the deploy to fail'),
     (e: unknown) => e,
   );
-  assert.ok(error instanceof DeployError, `a DeployError, got ${String(error)}`);
+  assert.ok(error instanceof type, `a ${type.name}, got ${String(error)}`);
   assert.doesNotMatch(error.message, /\n\s+at /, 'no stack trace in the message');
   return error;
 }
@@ -226,15 +237,15 @@ describe('deploy (integration, real kube-apiserver)', function () {
   });
 
   it('expired credentials are "unauthorized" and name the context to sign in to again', async () => {
-    const error = await rejection(deploy(await workspace('expired'), environment('staging', 'default', { context: 'conveyor-expired' }), release('v1.0.0', 1)));
+    const error = await serviceRejection(deploy(await workspace('expired'), environment('staging', 'default', { context: 'conveyor-expired' }), release('v1.0.0', 1)));
     assert.equal(error.kind, 'unauthorized');
     assert.match(error.message, /sign in again \/ refresh the credentials for context "conveyor-expired"/);
   });
 
   it('RBAC refusal is "forbidden" with the verb, resource and namespace', async () => {
-    const error = await rejection(deploy(await workspace('limited'), environment('staging', 'default', { context: 'conveyor-limited' }), release('v1.0.0', 1)));
+    const error = await serviceRejection(deploy(await workspace('limited'), environment('staging', 'default', { context: 'conveyor-limited' }), release('v1.0.0', 1)));
     assert.equal(error.kind, 'forbidden');
-    assert.deepEqual([error.details.verb, error.details.resource, error.details.namespace], ['patch', 'configmaps', 'default']);
+    assert.deepEqual([error.detail?.verb, error.detail?.resource, error.detail?.namespace], ['patch', 'configmaps', 'default']);
     assert.match(error.message, /^Not allowed to apply ConfigMap\/web-settings with context "conveyor-limited": .*cannot patch resource "configmaps"/);
     assert.equal(await readDeployment('default'), undefined);
   });
@@ -250,7 +261,7 @@ describe('deploy (integration, real kube-apiserver)', function () {
     const reloaded = await loadKubeConfig({ kubeconfigPaths: [file] });
     assert.equal(reloaded.config.getCurrentContext(), 'conveyor-limited');
     const noContext = environment('staging', 'default', { context: undefined });
-    const error = await rejection(deployRelease({ folder: await workspace('switched'), environment: noContext, release: release('v1.0.0', 1), kubeconfig: reloaded.config }));
+    const error = await serviceRejection(deployRelease({ folder: await workspace('switched'), environment: noContext, release: release('v1.0.0', 1), kubeconfig: reloaded.config }));
     assert.equal(error.kind, 'forbidden', 'an environment without a context uses the switched current context');
   });
 
@@ -316,7 +327,7 @@ describe('deploy (integration, real kube-apiserver)', function () {
     const folder = await workspace('unreachable');
     await cluster.get().stopApiServer();
     try {
-      const error = await rejection(deploy(folder, environment('staging', 'cnv-deploy-ok'), release('v1.0.0', 1)));
+      const error = await serviceRejection(deploy(folder, environment('staging', 'cnv-deploy-ok'), release('v1.0.0', 1)));
       assert.equal(error.kind, 'unreachable');
       assert.match(error.message, /^Cannot reach the cluster of context "conveyor-admin" at https:\/\/127\.0\.0\.1:\d+: connection refused\./);
     } finally {

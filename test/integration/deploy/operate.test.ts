@@ -3,7 +3,7 @@ import { KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/clie
 import { ClusterWatch } from '../../../src/deploy/operate/clusterWatch';
 import { deletePod } from '../../../src/deploy/operate/deletePod';
 import { listEvents } from '../../../src/deploy/operate/events';
-import type { KubeOperationError } from '../../../src/deploy/operate/kubeErrors';
+import type { ServiceError } from '../../../src/core/errors';
 import { streamLogs, type LogLine } from '../../../src/deploy/operate/logs';
 import { restartDeployment } from '../../../src/deploy/operate/restart';
 import { scaleDeployment } from '../../../src/deploy/operate/scale';
@@ -160,7 +160,7 @@ describe('operate: watch cache and operations (integration, real kube-apiserver)
 
   it('refuses to scale with the view-only context, saying why', async () => {
     const limited = kubeConfigFor(cluster.get().kubeconfig, 'conveyor-limited');
-    await assert.rejects(scaleDeployment(limited, NAMESPACE, WEB, 5), (error: KubeOperationError) => {
+    await assert.rejects(scaleDeployment(limited, NAMESPACE, WEB, 5), (error: ServiceError) => {
       assert.equal(error.kind, 'forbidden');
       assert.match(error.message, new RegExp(`^Could not scale deployment "${WEB}" to 5: user "[^"]+" is not allowed to patch deployments/scale in namespace "default"\\.$`));
       return true;

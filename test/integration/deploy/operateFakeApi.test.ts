@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { ClusterWatch } from '../../../src/deploy/operate/clusterWatch';
 import { deletePod } from '../../../src/deploy/operate/deletePod';
 import { listEvents } from '../../../src/deploy/operate/events';
-import type { KubeOperationError } from '../../../src/deploy/operate/kubeErrors';
+import type { ServiceError } from '../../../src/core/errors';
 import { streamLogs, type LogLine } from '../../../src/deploy/operate/logs';
 import { RESTARTED_AT_ANNOTATION, restartDeployment } from '../../../src/deploy/operate/restart';
 import { scaleDeployment } from '../../../src/deploy/operate/scale';
@@ -195,7 +195,7 @@ describe('operate: watch cache and operations (integration, fake API server)', f
     const [patch] = api.requestsTo(/\/deployments\/web\/scale$/, 'PATCH');
     assert.equal(patch.contentType, 'application/merge-patch+json');
     assert.deepEqual(patch.body, { spec: { replicas: 3 } });
-    await assert.rejects(scaleDeployment(api.kubeConfig(), 'default', 'web', -1), (e: KubeOperationError) => e.kind === 'invalid' && /0 or more/.test(e.message));
+    await assert.rejects(scaleDeployment(api.kubeConfig(), 'default', 'web', -1), (e: ServiceError) => e.kind === 'invalid' && /0 or more/.test(e.message));
     assert.equal(api.requestsTo(/scale$/).length, 1, 'an invalid count is refused before any request');
   });
 
@@ -206,7 +206,7 @@ describe('operate: watch cache and operations (integration, fake API server)', f
       409,
       status(409, 'Conflict', 'Operation cannot be fulfilled on deployments.apps "web": the object has been modified; please apply your changes to the latest version and try again', { name: 'web', group: 'apps', kind: 'deployments' }),
     );
-    await assert.rejects(scaleDeployment(api.kubeConfig(), 'default', 'web', 2), (e: KubeOperationError) => {
+    await assert.rejects(scaleDeployment(api.kubeConfig(), 'default', 'web', 2), (e: ServiceError) => {
       assert.equal(e.kind, 'conflict');
       assert.equal(e.message, 'Could not scale deployment "web" to 2: deployment "web" was changed by someone else meanwhile; reload and try again.');
       return true;
@@ -217,7 +217,7 @@ describe('operate: watch cache and operations (integration, fake API server)', f
       403,
       status(403, 'Forbidden', 'deployments.apps "web" is forbidden: User "limited" cannot patch resource "deployments/scale" in API group "apps" in the namespace "default"', { name: 'web', group: 'apps', kind: 'deployments' }),
     );
-    await assert.rejects(scaleDeployment(api.kubeConfig(), 'default', 'web', 2), (e: KubeOperationError) => {
+    await assert.rejects(scaleDeployment(api.kubeConfig(), 'default', 'web', 2), (e: ServiceError) => {
       assert.equal(e.kind, 'forbidden');
       assert.equal(e.status, 403);
       assert.equal(e.message, 'Could not scale deployment "web" to 2: user "limited" is not allowed to patch deployments/scale in namespace "default".');
@@ -232,7 +232,7 @@ describe('operate: watch cache and operations (integration, fake API server)', f
     const [patch] = api.requestsTo(/\/deployments\/web$/, 'PATCH');
     assert.equal(patch.contentType, 'application/strategic-merge-patch+json');
     assert.deepEqual(patch.body, { spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: '2024-05-01T10:00:00Z' } } } } });
-    await assert.rejects(restartDeployment(api.kubeConfig(), 'default', 'nope'), (e: KubeOperationError) => e.kind === 'not-found' && e.message === 'Could not restart deployment "nope": deployment "nope" was not found.');
+    await assert.rejects(restartDeployment(api.kubeConfig(), 'default', 'nope'), (e: ServiceError) => e.kind === 'not-found' && e.message === 'Could not restart deployment "nope": deployment "nope" was not found.');
   });
 
   it('streams the logs of several pods, prefixed, split into whole lines across chunks, until aborted', async () => {
@@ -289,6 +289,6 @@ describe('operate: watch cache and operations (integration, fake API server)', f
   it('deletes a pod, and says so when it is already gone', async () => {
     await deletePod(api.kubeConfig(), 'default', 'web-7d9f-a');
     assert.equal(api.get('pods', 'web-7d9f-a'), undefined);
-    await assert.rejects(deletePod(api.kubeConfig(), 'default', 'web-7d9f-a'), (e: KubeOperationError) => e.kind === 'not-found' && e.message === 'Could not delete pod "web-7d9f-a": pod "web-7d9f-a" was not found.');
+    await assert.rejects(deletePod(api.kubeConfig(), 'default', 'web-7d9f-a'), (e: ServiceError) => e.kind === 'not-found' && e.message === 'Could not delete pod "web-7d9f-a": pod "web-7d9f-a" was not found.');
   });
 });

@@ -1,12 +1,17 @@
 import * as assert from 'node:assert/strict';
 import { applyObjects, applyOrder } from '../../../src/deploy/deployApply';
 import { summarizeChange } from '../../../src/deploy/deployPlan';
-import { DeployError } from '../../../src/deploy/deployError';
-import { KubeApiError, toDeployError } from '../../../src/deploy/kubeClient';
-import { parseForbidden } from '../../../src/deploy/operate/kubeErrors';
+import { ServiceError } from '../../../src/core/errors';
+import { DeployError, deployErrorOf } from '../../../src/deploy/deployError';
+import { answerError, parseForbidden, type KubeStatus } from '../../../src/deploy/kubeErrors';
 import type { KubeClient } from '../../../src/deploy/kubeClient';
 import type { KubeObject } from '../../../src/deploy/kubeObject';
 import type { RenderedObject } from '../../../src/deploy/renderManifests';
+
+/** What KubeClient throws when the API server answers an error status. */
+function apiAnswer(status: number, answer: KubeStatus): ServiceError {
+  return answerError({ request: 'PATCH /apis/apps/v1/namespaces/default/deployments/web', context: 'conveyor-limited', server: 'https://127.0.0.1:6443' }, status, answer);
+}
 
 const OLD = `registry.example.test/web@sha256:${'1'.repeat(64)}`;
 const NEW = `registry.example.test/web@sha256:${'2'.repeat(64)}`;
@@ -92,7 +97,7 @@ describe('deploy: apply order and partial failure (unit)', () => {
       context: 'ctx',
       apply: (object: KubeObject) => {
         calls.push(object.metadata?.name ?? '');
-        if (object.kind === 'Service') return Promise.reject(new KubeApiError(422, { message: 'Service "web" is invalid: spec.ports[0].port: Invalid value: 0' }));
+        if (object.kind === 'Service') return Promise.reject(apiAnswer(422, { message: 'Service "web" is invalid: spec.ports[0].port: Invalid value: 0' }));
         return Promise.resolve(object);
       },
     } as unknown as KubeClient;
@@ -109,7 +114,7 @@ describe('deploy: apply order and partial failure (unit)', () => {
     let attempts = 0;
     const client = {
       context: 'ctx',
-      apply: (object: KubeObject) => (++attempts < 3 ? Promise.reject(new KubeApiError(403, { message: 'pods "p" is forbidden: error looking up service account shop/default: serviceaccount "default" not found' })) : Promise.resolve(object)),
+      apply: (object: KubeObject) => (++attempts < 3 ? Promise.reject(apiAnswer(403, { message: 'pods "p" is forbidden: error looking up service account shop/default: serviceaccount "default" not found' })) : Promise.resolve(object)),
     } as unknown as KubeClient;
     const applied = await applyObjects(client, [rendered('Pod', 'p')], undefined, () => Promise.resolve());
     assert.equal(applied.length, 1);
@@ -121,24 +126,26 @@ describe('deploy: API errors in the user\'s words (unit)', () => {
   const where = { action: 'apply Deployment/web', context: 'conveyor-limited' };
 
   it('401 says to sign in again for the context', () => {
-    const error = toDeployError(new KubeApiError(401, { message: 'Unauthorized' }), where);
+    const error = deployErrorOf(apiAnswer(401, { message: 'Unauthorized' }), where);
     assert.equal(error.kind, 'unauthorized');
     assert.match(error.message, /sign in again \/ refresh the credentials for context "conveyor-limited"/);
   });
 
   it('403 names verb, resource and namespace from the Status message', () => {
     const message = 'deployments.apps "web" is forbidden: User "conveyor-viewer" cannot patch resource "deployments" in API group "apps" in the namespace "default"';
-    const error = toDeployError(new KubeApiError(403, { message, reason: 'Forbidden', code: 403 }), where);
+    const error = deployErrorOf(apiAnswer(403, { message, reason: 'Forbidden', code: 403 }), where);
+    assert.ok(error instanceof ServiceError);
     assert.equal(error.kind, 'forbidden');
-    assert.deepEqual([error.details.verb, error.details.resource, error.details.namespace], ['patch', 'deployments.apps', 'default']);
+    assert.deepEqual([error.detail?.verb, error.detail?.resource, error.detail?.namespace], ['patch', 'deployments.apps', 'default']);
     assert.match(error.message, /^Not allowed to apply Deployment\/web with context "conveyor-limited": .*cannot patch resource "deployments"/);
     assert.deepEqual(parseForbidden('User "x" cannot list resource "namespaces" in API group "" at the cluster scope'), { user: 'x', verb: 'list', resource: 'namespaces' });
   });
 
   it('409 is a conflict, 404 not found, 422 an invalid manifest with its file:line', () => {
-    assert.equal(toDeployError(new KubeApiError(409, { message: 'Apply failed with 1 conflict' }), where).kind, 'conflict');
-    assert.equal(toDeployError(new KubeApiError(404, { message: 'namespaces "nope" not found' }), where).kind, 'not-found');
-    const invalid = toDeployError(new KubeApiError(422, { message: 'Deployment.apps "web" is invalid: spec.replicas: Invalid value: -1' }), { ...where, file: 'k8s/web.yaml', line: 12 });
+    assert.equal(deployErrorOf(apiAnswer(409, { message: 'Apply failed with 1 conflict' }), where).kind, 'conflict');
+    assert.equal(deployErrorOf(apiAnswer(404, { message: 'namespaces "nope" not found' }), where).kind, 'not-found');
+    const invalid = deployErrorOf(apiAnswer(422, { message: 'Deployment.apps "web" is invalid: spec.replicas: Invalid value: -1' }), { ...where, file: 'k8s/web.yaml', line: 12 });
+    assert.ok(invalid instanceof DeployError);
     assert.equal(invalid.kind, 'invalid-manifest');
     assert.deepEqual([invalid.details.file, invalid.details.line], ['k8s/web.yaml', 12]);
     assert.match(invalid.message, /^k8s\/web\.yaml:12: /);

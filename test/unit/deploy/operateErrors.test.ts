@@ -1,16 +1,16 @@
 import * as assert from 'node:assert/strict';
-import { ApiException } from '@kubernetes/client-node';
-import { KubeOperationError, kubeErrorOf } from '../../../src/deploy/operate/kubeErrors';
+import { ServiceError, type ServiceErrorKind } from '../../../src/core/errors';
+import { answerError, kubeErrorOf } from '../../../src/deploy/kubeErrors';
 
-function apiException(code: number, body: object | undefined): ApiException<unknown> {
-  // The generated clients put the response text in `body` (undefined for 401).
-  return new ApiException(code, 'Unknown API Status Code!', body === undefined ? undefined : JSON.stringify(body), {});
+/** What KubeClient throws for an error status: the Status body it sent (none for a bare 401). */
+function apiAnswer(code: number, body: object | undefined): ServiceError {
+  return answerError({ request: 'GET /api/v1/pods', context: 'test', server: 'https://127.0.0.1:6443' }, code, body);
 }
 
 describe('operate: kubeErrorOf (unit)', () => {
   it('turns an RBAC 403 into who may not do what, where', () => {
     const error = kubeErrorOf(
-      apiException(403, {
+      apiAnswer(403, {
         kind: 'Status',
         code: 403,
         reason: 'Forbidden',
@@ -20,16 +20,16 @@ describe('operate: kubeErrorOf (unit)', () => {
     );
     assert.equal(error.kind, 'forbidden');
     assert.equal(error.message, 'Could not scale deployment "web" to 3: user "limited" is not allowed to patch deployments/scale in namespace "default".');
-    assert.equal(error.stack, `KubeOperationError: ${error.message}`);
+    assert.equal(error.stack, `ServiceError: ${error.message}`);
   });
 
   it('names each kind from the status code and Status body', () => {
-    const cases: [unknown, KubeOperationError['kind'], string][] = [
-      [apiException(401, undefined), 'unauthorized', 'Could not list pods: the API server rejected the credentials (401 Unauthorized); sign in again or refresh the token in your kubeconfig.'],
-      [apiException(404, { kind: 'Status', code: 404, message: 'pods "x" not found', details: { name: 'x', kind: 'pods' } }), 'not-found', 'Could not list pods: pod "x" was not found.'],
-      [apiException(404, { kind: 'Status', code: 404, message: 'deployments.apps "web" not found' }), 'not-found', 'Could not list pods: deployment "web" not found.'],
+    const cases: [unknown, ServiceErrorKind, string][] = [
+      [apiAnswer(401, undefined), 'unauthorized', 'Could not list pods: the API server rejected the credentials (401 Unauthorized); sign in again or refresh the token in your kubeconfig.'],
+      [apiAnswer(404, { kind: 'Status', code: 404, message: 'pods "x" not found', details: { name: 'x', kind: 'pods' } }), 'not-found', 'Could not list pods: pod "x" was not found.'],
+      [apiAnswer(404, { kind: 'Status', code: 404, message: 'deployments.apps "web" not found' }), 'not-found', 'Could not list pods: deployment "web" not found.'],
       [
-        apiException(422, {
+        apiAnswer(422, {
           kind: 'Status',
           code: 422,
           message: 'Deployment.apps "web" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
@@ -38,10 +38,10 @@ describe('operate: kubeErrorOf (unit)', () => {
         'invalid',
         'Could not list pods: spec.replicas: Invalid value: -1: must be greater than or equal to 0.',
       ],
-      [apiException(504, { kind: 'Status', code: 504, message: 'Timeout: request did not complete within requested timeout' }), 'timeout', 'Could not list pods: Timeout: request did not complete within requested timeout.'],
-      [apiException(503, undefined), 'unreachable', 'Could not list pods: the API server answered 503.'],
-      [Object.assign(new Error('Gone'), { statusCode: 410 }), 'conflict', 'Could not list pods: the data it was based on is too old (410 Gone); reload and try again.'],
-      [{ kind: 'Status', code: 500, message: 'etcdserver: request timed out' }, 'unreachable', 'Could not list pods: the API server answered 500: etcdserver: request timed out.'],
+      [apiAnswer(504, { kind: 'Status', code: 504, message: 'Timeout: request did not complete within requested timeout' }), 'timeout', 'Could not list pods: Timeout: request did not complete within requested timeout.'],
+      [apiAnswer(503, undefined), 'server', 'Could not list pods: the API server answered 503.'],
+      [apiAnswer(410, undefined), 'conflict', 'Could not list pods: the data it was based on is too old (410 Gone); reload and try again.'],
+      [{ kind: 'Status', code: 500, message: 'etcdserver: request timed out' }, 'server', 'Could not list pods: the API server answered 500: etcdserver: request timed out.'],
     ];
     for (const [input, kind, message] of cases) {
       const error = kubeErrorOf(input, 'list pods');
@@ -59,8 +59,8 @@ describe('operate: kubeErrorOf (unit)', () => {
     assert.match(kubeErrorOf(untrusted, 'watch pods').message, /TLS certificate is not trusted/);
   });
 
-  it('passes a KubeOperationError through and keeps other errors to one line', () => {
-    const original = new KubeOperationError('conflict', 'Could not x: y.');
+  it('passes an error already in the user\'s words through and keeps other errors to one line', () => {
+    const original = new ServiceError('Kubernetes', 'conflict', 'Could not x: y.');
     assert.equal(kubeErrorOf(original, 'z'), original);
     assert.equal(kubeErrorOf(new Error('No currently active cluster\n    at foo (bar.js:1:1)'), 'list pods').message, 'Could not list pods: No currently active cluster.');
   });
