@@ -3,6 +3,7 @@
 import { AppsV1Api, CoreV1Api, Watch } from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesObject, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import { realClock, type Clock } from '../../core/clock';
+import { Emitter, type Event } from '../../core/events';
 import type { KubeOperationError } from './kubeErrors';
 import { Reflector, type OpenWatch, type ReflectorTiming, type ResourceSource, type WatchState } from './reflector';
 import { deploymentRow, podRow, replicaSetRow, type DeploymentRow, type PodRow, type ReplicaSetRow } from './workloadRows';
@@ -15,10 +16,6 @@ export interface ClusterWatchOptions extends Partial<ReflectorTiming> {
   debounceMs?: number;
   /** Stands in for client-node's Watch (tests). */
   openWatch?: OpenWatch;
-}
-
-export interface Disposable {
-  dispose(): void;
 }
 
 const DEFAULT_TIMING: ReflectorTiming = {
@@ -36,7 +33,7 @@ export class ClusterWatch {
   private readonly deploymentCache: Reflector<V1Deployment>;
   private readonly replicaSetCache: Reflector<V1ReplicaSet>;
   private readonly podCache: Reflector<V1Pod>;
-  private readonly listeners = new Set<() => void>();
+  private readonly changed = new Emitter();
   private readonly clock: Clock;
   private readonly debounceMs: number;
   private pending?: unknown;
@@ -98,7 +95,7 @@ export class ClusterWatch {
 
   dispose(): void {
     this.stop();
-    this.listeners.clear();
+    this.changed.dispose();
   }
 
   get state(): ClusterWatchState {
@@ -115,10 +112,7 @@ export class ClusterWatch {
   }
 
   /** Fires (debounced) when objects or the connection state changed. */
-  onChanged(listener: () => void): Disposable {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
-  }
+  readonly onChanged: Event<void> = this.changed.event;
 
   /** List and watch requests made so far: a stopped cache must not add any. */
   get requestCount(): number {
@@ -159,7 +153,7 @@ export class ClusterWatch {
     if (this.pending !== undefined) return;
     this.pending = this.clock.setTimeout(() => {
       this.pending = undefined;
-      for (const listener of [...this.listeners]) listener();
+      this.changed.fire();
     }, this.debounceMs);
   }
 }
