@@ -11,7 +11,7 @@ import { headCi } from '../ciStatus';
 import type { CiRun } from '../ciModel';
 import { PushedCommits } from '../pushedCommits';
 import type { HeadCi } from '../ciStatus';
-import type { CiViewState } from './ciNodes';
+import type { CiViewState } from '../ciModel';
 import { messageOf } from '../../core/errors';
 
 const jenkinsSecret = (url: string) => `conveyor.ci.jenkins.${url}`;
