@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { ViewNode } from '../../core/viewNode';
 import type { FolderStatus } from '../../loop/folderStatus';
-import { formatDuration } from '../../pipeline/formatDuration';
+import { formatDuration } from '../../core/formatDuration';
 import type { CiJob, CiRun, CiState, CiViewState, JenkinsJobRow } from '../ciModel';
 
 export const STATE_ICONS: Record<CiState, string> = {
