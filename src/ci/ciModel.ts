@@ -48,6 +48,22 @@ export interface CiStep {
   durationMs?: number;
 }
 
+/** What the CI view shows beyond the folder's files: runs and builds fetched from the providers. */
+export interface CiViewState {
+  github?: { runs: CiRun[]; jobs: ReadonlyMap<string, CiJob[]>; error?: string; loading: boolean; branch?: string };
+  jenkins?: { jobs: JenkinsJobRow[]; builds: ReadonlyMap<string, CiRun[]>; queue: { name: string; why?: string }[]; error?: string; loading: boolean };
+}
+
+/** A Jenkins job or folder as the view needs it. */
+export interface JenkinsJobRow {
+  name: string;
+  fullName: string;
+  url: string;
+  kind: 'folder' | 'job';
+  state: CiState;
+  children?: JenkinsJobRow[];
+}
+
 /** The answer of a provider call: data, or "unchanged" for a conditional request (GitHub 304). */
 export type Conditional<T> = { changed: true; data: T; etag?: string } | { changed: false };
 

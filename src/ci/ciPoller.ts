@@ -5,7 +5,7 @@
 import type { CiJob, CiRun, Conditional, RateBudget } from './ciModel';
 import { isActive } from './ciStatus';
 import { nextPollDelay } from './ciPollSchedule';
-import type { CiViewState, JenkinsJobRow } from './ui/ciNodes';
+import type { CiViewState, JenkinsJobRow } from './ciModel';
 import { realClock } from '../core/clock';
 import type { Clock } from '../core/clock';
 import type { ServiceError } from '../core/errors';

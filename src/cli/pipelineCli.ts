@@ -7,7 +7,7 @@ import type { PipelineRun, PipelineRunListener, StageRun } from '../pipeline/run
 import { pipelineStateDir, RunHistory } from '../pipeline/run/runHistory';
 import { plannedStages } from '../pipeline/run/plannedStages';
 import { runPipeline } from '../pipeline/run/runPipeline';
-import { formatDuration } from '../pipeline/formatDuration';
+import { formatDuration } from '../core/formatDuration';
 
 export interface PipelineCliOptions {
   folder: string;

@@ -1,7 +1,7 @@
-import type { FolderStatus } from '../loop/folderStatus';
+import type { PipelineDefinition } from './pipelineDefinition';
 import type { PipelineRun, StageStatus } from './run/pipelineRun';
 import { plannedStages } from './run/plannedStages';
-import { formatDuration } from './formatDuration';
+import { formatDuration } from '../core/formatDuration';
 
 export interface PipelineIndicator {
   text: string;
@@ -28,7 +28,7 @@ export const STAGE_ICONS: Record<StageStatus, string> = {
  * Status-bar text: one codicon per stage, `$(check) lint $(check) build $(sync~spin) test`, from the
  * current or last run of the folder; `$(circle-large-outline)` for stages that have not run.
  */
-export function pipelineIndicator(status: FolderStatus | undefined, trusted: boolean, multiRoot: boolean, run?: PipelineRun): PipelineIndicator {
+export function pipelineIndicator(status: { name: string; pipeline: PipelineDefinition } | undefined, trusted: boolean, multiRoot: boolean, run?: PipelineRun): PipelineIndicator {
   if (!status) {
     return { text: '$(circle-slash) Conveyor', tooltip: 'Conveyor: open a folder to detect its pipeline.', accessibilityLabel: 'Conveyor: no folder', hasStages: false, state: 'idle' };
   }

@@ -1,7 +1,7 @@
 // What a release would be, before anything changes: the next version and why, the changelog section, the
 // image it would push, and whether the pipeline gate lets it through. Shown to the user for confirmation.
 import { readWorkingTree } from '../code/workingTree';
-import type { FolderStatus } from '../loop/folderStatus';
+import type { GitInfo } from '../code/gitInfo';
 import { pipelineStateDir, RunHistory } from '../pipeline/run/runHistory';
 import type { ReadyCommit } from '../pipeline/run/runHistory';
 import { commitsSince, lastReleaseTag, remoteCompareUrl } from './gitRelease';
@@ -13,6 +13,14 @@ import type { VersionBump } from './version/conventionalCommits';
 import { readProjectVersion } from './version/versionFile';
 import type { ProjectVersion } from './version/versionFile';
 import { messageOf } from '../core/errors';
+
+/** What a release needs to know of its folder; the folder model (FolderStatus) has it. */
+export interface ReleaseFolder {
+  folder: string;
+  name: string;
+  git: GitInfo;
+  image?: ImageDefinition;
+}
 
 export interface ReleasePlan {
   folder: string;
@@ -55,7 +63,7 @@ export class ReleaseError extends Error {
   }
 }
 
-export async function planRelease(status: FolderStatus, request: { bump?: VersionBump; version?: string } = {}): Promise<ReleasePlan> {
+export async function planRelease(status: ReleaseFolder, request: { bump?: VersionBump; version?: string } = {}): Promise<ReleasePlan> {
   const { folder } = status;
   const tree = await readWorkingTree(folder);
   if (!tree?.commit) throw new ReleaseError(`${status.name} is not a git repository with a commit: a release tags a commit.`, 'input');

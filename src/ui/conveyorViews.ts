@@ -5,7 +5,7 @@ import { boardNodes } from '../plan/ui/boardNodes';
 import { pipelineNodes } from '../pipeline/ui/pipelineNodes';
 import { ciNodes } from '../ci/ui/ciNodes';
 import { releaseNodes } from '../release/ui/releaseNodes';
-import { environmentNodes } from '../deploy/ui/environmentNodes';
+import { environmentNodes } from '../deploy/ui/deployNodes';
 import { errorNodes, goalNodes, uptimeNodes } from '../monitor/ui/monitorNodes';
 import { beltNodes } from '../loop/ui/beltNodes';
 import type { BeltService } from '../loop/ui/beltService';

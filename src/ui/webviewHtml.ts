@@ -1,11 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 
+/** A webview page: its bundle's script and stylesheet (files in `root`), the main element, extra CSP sources. */
+export interface WebviewPage {
+  title: string;
+  script: string;
+  style: string;
+  mainId: string;
+  mainRole?: string;
+  /** Sources the page needs beyond script and style (fonts, data: images); `{cspSource}` is the webview's. */
+  csp?: string;
+}
+
 /**
  * A webview page with a strict CSP: only our own script (with a fresh nonce) and stylesheet from `root`,
  * nothing inline, nothing remote. `csp` adds sources a page needs (fonts, data: images).
  */
-export function webviewHtml(webview: vscode.Webview, root: vscode.Uri, page: { title: string; script: string; style: string; mainId: string; mainRole?: string; csp?: string }): string {
+export function webviewHtml(webview: vscode.Webview, root: vscode.Uri, page: WebviewPage): string {
   const nonce = randomBytes(16).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(root, page.script));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(root, page.style));

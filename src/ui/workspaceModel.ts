@@ -45,6 +45,11 @@ export class WorkspaceModel implements vscode.Disposable {
     return this.statuses.get(folderPath);
   }
 
+  /** The folder as its files are on disk now, not as last watched; the model itself is not changed. */
+  describeNow(folderPath: string): Promise<FolderStatus> {
+    return describeFolder(folderPath);
+  }
+
   /** The folder of the active editor, else the first folder. */
   activeFolder(): FolderStatus | undefined {
     const uri = vscode.window.activeTextEditor?.document.uri;

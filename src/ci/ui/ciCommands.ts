@@ -6,7 +6,7 @@ import { readTextIfExists } from '../../core/fsUtil';
 import { pickFolder } from '../../ui/folderPicker';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import { CiLogDocuments } from './ciLogDocuments';
-import { ciEngine } from './ciService';
+import { ciEngine } from './ciEngineLoader';
 import type { CiService } from './ciService';
 import { messageOf } from '../../core/errors';
 

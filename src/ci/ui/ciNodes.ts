@@ -1,24 +1,8 @@
 import * as path from 'node:path';
 import type { ViewNode } from '../../core/viewNode';
 import type { FolderStatus } from '../../loop/folderStatus';
-import { formatDuration } from '../../pipeline/formatDuration';
-import type { CiJob, CiRun, CiState } from '../ciModel';
-
-/** What the CI view shows beyond the folder's files: runs and builds fetched from the providers. */
-export interface CiViewState {
-  github?: { runs: CiRun[]; jobs: ReadonlyMap<string, CiJob[]>; error?: string; loading: boolean; branch?: string };
-  jenkins?: { jobs: JenkinsJobRow[]; builds: ReadonlyMap<string, CiRun[]>; queue: { name: string; why?: string }[]; error?: string; loading: boolean };
-}
-
-/** A Jenkins job or folder as the view needs it. */
-export interface JenkinsJobRow {
-  name: string;
-  fullName: string;
-  url: string;
-  kind: 'folder' | 'job';
-  state: CiState;
-  children?: JenkinsJobRow[];
-}
+import { formatDuration } from '../../core/formatDuration';
+import type { CiJob, CiRun, CiState, CiViewState, JenkinsJobRow } from '../ciModel';
 
 export const STATE_ICONS: Record<CiState, string> = {
   queued: 'clock',

@@ -3,22 +3,18 @@ import { promisify } from 'node:util';
 import * as vscode from 'vscode';
 import type { FolderStatus } from '../../loop/folderStatus';
 import { githubApiUrl, githubToken, signInToGitHub } from '../../ui/githubAuth';
-import { loadBundle } from '../../ui/lazyBundle';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type * as Engine from '../ciEngine';
+import { ciEngine } from './ciEngineLoader';
 import type { CiPoller, GitHubSource, JenkinsSource } from '../ciPoller';
 import { headCi } from '../ciStatus';
 import type { CiRun } from '../ciModel';
 import { PushedCommits } from '../pushedCommits';
 import type { HeadCi } from '../ciStatus';
-import type { CiViewState } from './ciNodes';
+import type { CiViewState } from '../ciModel';
 import { messageOf } from '../../core/errors';
 
 const jenkinsSecret = (url: string) => `conveyor.ci.jenkins.${url}`;
-
-export function ciEngine(): typeof Engine {
-  return loadBundle<typeof Engine>('ciEngine.js');
-}
 
 interface FolderCi {
   /** What the poller was built for; a change (new branch, new repo, new URL) rebuilds it. */

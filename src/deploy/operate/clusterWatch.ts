@@ -5,6 +5,7 @@ import { realClock, type Clock } from '../../core/clock';
 import type { ServiceError } from '../../core/errors';
 import { KubeClient, collectionPath } from '../kubeClient';
 import type { KubeList } from '../kubeObject';
+import { Emitter, type Event } from '../../core/events';
 import { Reflector, type OpenWatch, type ReflectorTiming, type ResourceSource, type WatchState } from './reflector';
 import { deploymentRow, podRow, replicaSetRow, type DeploymentRow, type PodRow, type ReplicaSetRow } from './workloadRows';
 
@@ -16,10 +17,6 @@ export interface ClusterWatchOptions extends Partial<ReflectorTiming> {
   debounceMs?: number;
   /** Stands in for the client's watch (tests). */
   openWatch?: OpenWatch;
-}
-
-export interface Disposable {
-  dispose(): void;
 }
 
 const DEFAULT_TIMING: ReflectorTiming = {
@@ -37,7 +34,7 @@ export class ClusterWatch {
   private readonly deploymentCache: Reflector<V1Deployment>;
   private readonly replicaSetCache: Reflector<V1ReplicaSet>;
   private readonly podCache: Reflector<V1Pod>;
-  private readonly listeners = new Set<() => void>();
+  private readonly changed = new Emitter();
   private readonly clock: Clock;
   private readonly debounceMs: number;
   private pending?: unknown;
@@ -85,7 +82,7 @@ export class ClusterWatch {
 
   dispose(): void {
     this.stop();
-    this.listeners.clear();
+    this.changed.dispose();
   }
 
   get state(): ClusterWatchState {
@@ -102,10 +99,7 @@ export class ClusterWatch {
   }
 
   /** Fires (debounced) when objects or the connection state changed. */
-  onChanged(listener: () => void): Disposable {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
-  }
+  readonly onChanged: Event<void> = this.changed.event;
 
   /** List and watch requests made so far: a stopped cache must not add any. */
   get requestCount(): number {
@@ -146,7 +140,7 @@ export class ClusterWatch {
     if (this.pending !== undefined) return;
     this.pending = this.clock.setTimeout(() => {
       this.pending = undefined;
-      for (const listener of [...this.listeners]) listener();
+      this.changed.fire();
     }, this.debounceMs);
   }
 }

@@ -5,7 +5,7 @@ import { pickFolder } from '../../ui/folderPicker';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type { EnvironmentDefinition } from '../environmentDefinition';
 import type { DeployService } from './deployService';
-import { deployEngine } from './deployService';
+import { deployEngine } from './deployEngineLoader';
 import { messageOf } from '../../core/errors';
 
 /** A row of the Environments view: `<folder>/env/<env>[/deployment/<name>[/pod/<name>]]`. */

@@ -1,18 +1,14 @@
 import * as vscode from 'vscode';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { FolderStatus } from '../../loop/folderStatus';
-import { loadBundle } from '../../ui/lazyBundle';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type * as DeployEngine from '../deployEngine';
+import { deployEngine } from './deployEngineLoader';
 import type { EnvironmentDefinition } from '../environmentDefinition';
 import { currentKubeContext, type KubeConfigSource } from '../kubeconfigLocator';
 import type { ClusterWatch } from '../operate/clusterWatch';
-import type { EnvironmentViewState, InfrastructureState, LastRollout } from './environmentNodes';
+import type { EnvironmentViewState, InfrastructureState, LastRollout } from './deployNodes';
 import { messageOf } from '../../core/errors';
-
-export function deployEngine(): typeof DeployEngine {
-  return loadBundle<typeof DeployEngine>('deployEngine.js');
-}
 
 interface Connected {
   config: KubeConfig;

@@ -2,7 +2,7 @@
 // its stations and where each environment was left, then the recent runs.
 import type { ViewNode } from '../../core/viewNode';
 import { formatAge } from '../../core/formatAge';
-import { formatDuration } from '../../pipeline/formatDuration';
+import { formatDuration } from '../../core/formatDuration';
 import type { BeltResult, BeltRun, EnvironmentState, StationRecord } from '../belt/beltRun';
 
 export interface BeltViewState {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { deployEngine } from '../../deploy/ui/deployService';
+import { deployEngine } from '../../deploy/ui/deployEngineLoader';
 import type { DeployService } from '../../deploy/ui/deployService';
 import type { FolderStatus } from '../folderStatus';
 import type { ErrorService } from '../../monitor/ui/errorService';

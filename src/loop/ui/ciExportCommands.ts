@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
-import { planEngine } from '../../plan/ui/boardService';
+import { planEngine } from '../../plan/ui/planEngineLoader';
 import { pickFolder } from '../../ui/folderPicker';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import { ciExport, JENKINSFILE, VENDORED_CLI, WORKFLOW_FILE, writeCiExport } from '../ciExport';

@@ -11,7 +11,8 @@ import * as zlib from 'node:zlib';
 import type { ErrorIssue } from './errorModel';
 import { EnvelopeError, eventFromJson, eventsFromEnvelope, parseEnvelope } from './envelope';
 import type { ReceivedEvent } from './envelope';
-import type { Disposable, ErrorStore, IssuesChange } from './errorStore';
+import { Emitter, type Disposable, type Event } from '../../core/events';
+import type { ErrorStore, IssuesChange } from './errorStore';
 
 export const RECEIVER_HOST = '127.0.0.1';
 const MIB = 1024 * 1024;
@@ -55,7 +56,7 @@ export class ErrorReceiver {
   private readonly keyBytes: Buffer;
   private readonly maxBodyBytes: number;
   private readonly maxDecompressedBytes: number;
-  private readonly listeners = new Set<(change: IssuesChange) => void>();
+  private readonly issuesChanged = new Emitter<IssuesChange>();
   private readonly storeSubscription: Disposable;
   private pending: { changed: Map<string, ErrorIssue>; removed: Set<string>; cleared: boolean } | undefined;
   private notifyTimer: NodeJS.Timeout | undefined;
@@ -120,14 +121,11 @@ export class ErrorReceiver {
   async dispose(): Promise<void> {
     await this.stop();
     this.storeSubscription.dispose();
-    this.listeners.clear();
+    this.issuesChanged.dispose();
   }
 
   /** Batched store changes (ingest, eviction, clear, load). */
-  onIssuesChanged(listener: (change: IssuesChange) => void): Disposable {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
-  }
+  readonly onIssuesChanged: Event<IssuesChange> = this.issuesChanged.event;
 
   private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     setCorsHeaders(request, response);
@@ -174,7 +172,7 @@ export class ErrorReceiver {
   }
 
   private queueNotification(change: IssuesChange): void {
-    if (this.listeners.size === 0) return;
+    if (this.issuesChanged.listenerCount === 0) return;
     const pending = (this.pending ??= { changed: new Map(), removed: new Set(), cleared: false });
     if (change.cleared) {
       pending.changed.clear();
@@ -200,13 +198,7 @@ export class ErrorReceiver {
     this.pending = undefined;
     if (!pending) return;
     const change: IssuesChange = { changed: [...pending.changed.values()], removed: [...pending.removed], cleared: pending.cleared };
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(change);
-      } catch {
-        // The UI's trouble is not the receiver's: keep serving and notifying the others.
-      }
-    }
+    this.issuesChanged.fire(change);
   }
 }
 

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { Emitter, type Event } from '../../core/events';
 import { isNotFound, writeFileAtomic } from '../../core/fsUtil';
 import type { ErrorIssue } from './errorModel';
 import type { ReceivedEvent } from './envelope';
@@ -45,10 +46,6 @@ export interface IssuesChange {
   cleared: boolean;
 }
 
-export interface Disposable {
-  dispose(): void;
-}
-
 interface StoredIssue {
   issue: ErrorIssue;
   /** Hashes of user keys: counting needs only equality, and emails or IPs need not be written to disk. */
@@ -67,7 +64,7 @@ export class ErrorStore {
   private readonly maxUsersPerIssue: number;
   private readonly saveDelayMs: number;
   private readonly entries = new Map<string, StoredIssue>();
-  private readonly listeners = new Set<(change: IssuesChange) => void>();
+  private readonly changes = new Emitter<IssuesChange>();
   private nextShortId = 1;
   private saveTimer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
@@ -114,7 +111,7 @@ export class ErrorStore {
     this.nextShortId = Math.max(this.nextShortId, stored.nextShortId, ...[...this.entries.values()].map((e) => shortIdNumber(e.issue.shortId) + 1));
     const removed = this.evictBeyondBound();
     const kept = changed.filter((issue) => this.entries.has(issue.id));
-    if (kept.length > 0 || removed.length > 0) this.emit({ changed: kept.map((issue) => ({ ...issue })), removed, cleared: false });
+    if (kept.length > 0 || removed.length > 0) this.changes.fire({ changed: kept.map((issue) => ({ ...issue })), removed, cleared: false });
     return { loaded: kept.length };
   }
 
@@ -130,7 +127,7 @@ export class ErrorStore {
     for (const id of removed) changed.delete(id);
     this.scheduleSave();
     const issues = [...changed.values()].map((issue) => ({ ...issue }));
-    this.emit({ changed: issues, removed, cleared: false });
+    this.changes.fire({ changed: issues, removed, cleared: false });
     return issues;
   }
 
@@ -154,13 +151,10 @@ export class ErrorStore {
     const removed = [...this.entries.keys()];
     this.entries.clear();
     this.scheduleSave();
-    this.emit({ changed: [], removed, cleared: true });
+    this.changes.fire({ changed: [], removed, cleared: true });
   }
 
-  onChanged(listener: (change: IssuesChange) => void): Disposable {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
-  }
+  readonly onChanged: Event<IssuesChange> = this.changes.event;
 
   /** Writes pending changes now. */
   async flush(): Promise<void> {
@@ -174,7 +168,7 @@ export class ErrorStore {
 
   /** Writes pending changes and stops listening; the issues stay readable. */
   async close(): Promise<void> {
-    this.listeners.clear();
+    this.changes.dispose();
     await this.flush();
   }
 
@@ -236,16 +230,6 @@ export class ErrorStore {
       removed.push(entry.issue.id);
     }
     return removed;
-  }
-
-  private emit(change: IssuesChange): void {
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(change);
-      } catch {
-        // A failing listener (UI) must not break ingestion or the other listeners.
-      }
-    }
   }
 
   /** The timer is not pushed back by later changes: under a steady stream of events a save still happens every `saveDelayMs`. */

@@ -1,9 +1,10 @@
-// Measures goals on demand and, once started, at each goal's interval. A goal never has two measurements in
-// flight, and Lighthouse runs one at a time across goals: two Chromiums on a small machine would slow each
-// other down and make both scores wrong.
+// Measures goals on demand and, once started, at each goal's interval (on the shared periodic scheduler). A
+// goal never has two measurements in flight, and Lighthouse runs one at a time across goals: two Chromiums on
+// a small machine would slow each other down and make both scores wrong.
 import type { GoalConfig } from '../../core/config/conveyorConfig';
 import { realClock, type Clock } from '../../core/clock';
-import type { Disposable } from '../uptime/uptimeScheduler';
+import { Emitter, type Event } from '../../core/events';
+import { PeriodicScheduler } from '../../core/scheduler';
 import { goalKey, type GoalHistory, type GoalMeasurement } from './goalHistory';
 import { measureHttpJson } from './httpJsonGoal';
 import { lighthouseMetricValue, runLighthouse, type LighthouseMetrics, type LighthouseOptions } from './lighthouse';
@@ -31,140 +32,84 @@ export interface GoalMeasurementEvent {
 
 export const DEFAULT_GOAL_INTERVAL_S: Record<GoalConfig['source'], number> = { lighthouse: 6 * 3600, 'http-json': 15 * 60 };
 
-interface GoalState {
-  goal: GoalConfig;
-  /** When the latest measurement started; before the first one, history's last measurement time. */
-  lastAt?: number;
-  timer?: unknown;
-  inFlight?: Promise<GoalMeasurement>;
-  abort?: AbortController;
-}
-
 export class GoalRunner {
-  private readonly states = new Map<string, GoalState>();
-  private readonly listeners = new Set<(event: GoalMeasurementEvent) => void>();
-  private readonly clock: Clock;
+  private readonly scheduler: PeriodicScheduler<GoalConfig, GoalMeasurement>;
+  private readonly measured = new Emitter<GoalMeasurementEvent>();
   private readonly measure: MeasureFunction;
   private lighthouseQueue: Promise<unknown> = Promise.resolve();
-  private running = false;
+
+  readonly onMeasurement: Event<GoalMeasurementEvent> = this.measured.event;
 
   constructor(
     goals: readonly GoalConfig[],
     private readonly options: GoalRunnerOptions = {},
   ) {
-    this.clock = options.clock ?? realClock;
+    const clock = options.clock ?? realClock;
     this.measure = options.measure ?? ((goal, signal) => this.measureForReal(goal, signal));
-    for (const goal of goals) this.states.set(goalKey(goal), { goal });
-  }
-
-  onMeasurement(listener: (event: GoalMeasurementEvent) => void): Disposable {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
+    this.scheduler = new PeriodicScheduler(goals, {
+      key: goalKey,
+      intervalMs,
+      run: (goal, signal) => this.measureOnce(goal, signal, clock),
+      onResult: (goal, measurement) => {
+        options.history?.record(goal, measurement);
+        this.measured.fire({ goal, measurement });
+      },
+      lastRunAt: (goal) => options.history?.lastMeasuredAt(goal),
+      clock,
+      random: options.random,
+      initialSpreadMs: options.initialSpreadMs ?? 30_000,
+      // Measurements are hours apart: one that is due is worth taking now.
+      whenOverdue: 'run',
+    });
   }
 
   get goals(): GoalConfig[] {
-    return [...this.states.values()].map((s) => s.goal);
+    return this.scheduler.items;
   }
 
   isMeasuring(name: string): boolean {
-    return this.stateNamed(name)?.inFlight !== undefined;
+    const goal = this.goalNamed(name);
+    return goal !== undefined && this.scheduler.isInFlight(goalKey(goal));
   }
 
   /** Measures now, or joins the measurement already running; undefined for an unknown goal name. */
   measureNow(name: string): Promise<GoalMeasurement> | undefined {
-    const state = this.stateNamed(name);
-    return state ? this.run(state) : undefined;
+    const goal = this.goalNamed(name);
+    return goal && this.scheduler.runNow(goalKey(goal));
   }
 
   measureAll(): Promise<GoalMeasurement[]> {
-    return Promise.all([...this.states.values()].map((state) => this.run(state)));
+    return Promise.all(this.scheduler.items.map((goal) => this.scheduler.runNow(goalKey(goal))!));
   }
 
   /** Starts measuring at intervals: each goal at its last measurement + interval, or soon if never measured. */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    for (const state of this.states.values()) this.schedule(state);
+    this.scheduler.start();
   }
 
   stop(): void {
-    this.running = false;
-    for (const state of this.states.values()) this.halt(state);
+    this.scheduler.stop();
   }
 
   updateGoals(goals: readonly GoalConfig[]): void {
-    const next = new Map(goals.map((goal) => [goalKey(goal), goal]));
-    for (const [key, state] of this.states) {
-      if (next.has(key)) continue;
-      this.halt(state);
-      this.states.delete(key);
+    this.scheduler.update(goals);
+  }
+
+  private goalNamed(name: string): GoalConfig | undefined {
+    return this.scheduler.items.find((goal) => goal.name === name);
+  }
+
+  /** One measurement; a failure is a measurement with an error, so it is recorded and shown like any other. */
+  private async measureOnce(goal: GoalConfig, signal: AbortSignal, clock: Clock): Promise<GoalMeasurement> {
+    const at = clock.now();
+    const started = performance.now();
+    const durationMs = () => Math.round(performance.now() - started);
+    try {
+      const { value, lighthouse } = await this.measure(goal, signal);
+      return { at, value, durationMs: durationMs(), ...(lighthouse ? { lighthouse } : {}) };
+    } catch (error) {
+      return { at, error: messageOf(error), durationMs: durationMs() };
     }
-    for (const [key, goal] of next) {
-      const state = this.states.get(key);
-      if (state) {
-        const intervalChanged = intervalMs(state.goal) !== intervalMs(goal);
-        state.goal = goal;
-        if (intervalChanged && !state.inFlight) {
-          this.clock.clearTimeout(state.timer);
-          state.timer = undefined;
-          this.schedule(state);
-        }
-        continue;
-      }
-      const created: GoalState = { goal };
-      this.states.set(key, created);
-      this.schedule(created);
-    }
-  }
-
-  private stateNamed(name: string): GoalState | undefined {
-    for (const state of this.states.values()) if (state.goal.name === name) return state;
-    return undefined;
-  }
-
-  private schedule(state: GoalState): void {
-    if (!this.running || state.inFlight || state.timer !== undefined) return;
-    const now = this.clock.now();
-    const last = state.lastAt ?? this.options.history?.lastMeasuredAt(state.goal);
-    const spread = (this.options.random ?? Math.random)() * (this.options.initialSpreadMs ?? 30_000);
-    const due = last !== undefined ? Math.max(last + intervalMs(state.goal), now) : now + spread;
-    state.timer = this.clock.setTimeout(() => {
-      state.timer = undefined;
-      void this.run(state);
-    }, Math.round(due - now));
-  }
-
-  private run(state: GoalState): Promise<GoalMeasurement> {
-    if (state.inFlight) return state.inFlight;
-    this.clock.clearTimeout(state.timer);
-    state.timer = undefined;
-    const abort = new AbortController();
-    state.abort = abort;
-    const { goal } = state;
-    state.lastAt = this.clock.now();
-    const inFlight = (async (): Promise<GoalMeasurement> => {
-      const at = this.clock.now();
-      const started = performance.now();
-      const durationMs = () => Math.round(performance.now() - started);
-      try {
-        const { value, lighthouse } = await this.measure(goal, abort.signal);
-        return { at, value, durationMs: durationMs(), ...(lighthouse ? { lighthouse } : {}) };
-      } catch (error) {
-        return { at, error: messageOf(error), durationMs: durationMs() };
-      }
-    })().then((measurement) => {
-      state.inFlight = undefined;
-      state.abort = undefined;
-      // A goal removed or a runner stopped mid-measurement records nothing.
-      if (!abort.signal.aborted) {
-        this.options.history?.record(goal, measurement);
-        for (const listener of this.listeners) listener({ goal, measurement });
-        this.schedule(state);
-      }
-      return measurement;
-    });
-    state.inFlight = inFlight;
-    return inFlight;
   }
 
   private async measureForReal(goal: GoalConfig, signal: AbortSignal): Promise<{ value: number; lighthouse?: LighthouseMetrics }> {
@@ -178,12 +123,6 @@ export class GoalRunner {
     this.lighthouseQueue = run.catch(() => undefined);
     const lighthouse = await run;
     return { value: lighthouseMetricValue(lighthouse, goal.metric), lighthouse };
-  }
-
-  private halt(state: GoalState): void {
-    this.clock.clearTimeout(state.timer);
-    state.timer = undefined;
-    state.abort?.abort();
   }
 }
 

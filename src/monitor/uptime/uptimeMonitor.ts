@@ -2,7 +2,8 @@
 // result and seeds the scheduler after a reload. This is the object the UI holds.
 import type { UptimeCheckConfig } from '../../core/config/conveyorConfig';
 import { UptimeHistory, type UptimeHistoryOptions } from './uptimeHistory';
-import { UptimeScheduler, type Disposable, type UptimeSchedulerOptions } from './uptimeScheduler';
+import type { Disposable } from '../../core/events';
+import { UptimeScheduler, type UptimeSchedulerOptions } from './uptimeScheduler';
 
 export interface UptimeMonitorOptions {
   scheduler?: Omit<UptimeSchedulerOptions, 'lastKnown'>;

@@ -129,8 +129,3 @@ export function addToBucket(buckets: Map<number, HourBucket>, r: ProbeResult): v
   }
   buckets.set(hour, bucket);
 }
-
-/** `ms` varied by up to ±fraction, so checks that share an interval drift apart instead of firing together. */
-export function jittered(ms: number, fraction: number, random: () => number): number {
-  return Math.round(ms * (1 + (random() * 2 - 1) * fraction));
-}

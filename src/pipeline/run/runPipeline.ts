@@ -20,7 +20,7 @@ import type { RunHistory } from './runHistory';
 import { RunLog } from './runLog';
 import { runSecurityStage } from './securityStage';
 import { readStageTests } from './stageTests';
-import { formatDuration } from '../formatDuration';
+import { formatDuration } from '../../core/formatDuration';
 
 export interface PipelineRunRequest {
   folder: string;

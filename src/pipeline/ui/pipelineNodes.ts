@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { ViewNode } from '../../core/viewNode';
 import type { FolderStatus } from '../../loop/folderStatus';
-import { formatDuration } from '../formatDuration';
+import { formatDuration } from '../../core/formatDuration';
 import { STAGE_ICONS } from '../pipelineIndicator';
 import type { Problem } from '../problem';
 import type { PipelineRun, StageRun } from '../run/pipelineRun';

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { FolderStatus } from '../../loop/folderStatus';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
-import { formatDuration } from '../formatDuration';
+import { formatDuration } from '../../core/formatDuration';
 import type { PipelineRun, PipelineRunListener, RunScope, StageRun } from '../run/pipelineRun';
 import { isStageFailure } from '../run/pipelineRun';
 import { pipelineStateDir, RunHistory } from '../run/runHistory';

@@ -8,7 +8,7 @@ import { createLocalBoard, STATUS_LABELS, WORK_ITEM_STATUSES } from '../localBoa
 import { toWorkItem } from '../localBoardProvider';
 import type { WorkItem } from '../workItem';
 import type { BoardGrouping } from '../boardGrouping';
-import { planEngine } from './boardService';
+import { planEngine } from './planEngineLoader';
 import type { BoardService } from './boardService';
 import { messageOf } from '../../core/errors';
 

@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
-import { loadBundle } from '../../ui/lazyBundle';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type { BoardGrouping, BoardQuery } from '../boardGrouping';
-import type * as PlanEngine from '../planEngine';
+import { planEngine } from './planEngineLoader';
 import type { BoardViewState } from './boardNodes';
 import { RemoteBoards } from './remoteBoard';
 import { isHosted } from '../boardProviders';
@@ -10,10 +9,6 @@ import type { ItemLinks } from '../../code/itemLinks';
 
 const QUERY_KEY = 'conveyor.board.query';
 const ACTIVE_KEY = 'conveyor.board.activeItem';
-
-export function planEngine(): typeof PlanEngine {
-  return loadBundle<typeof PlanEngine>('planEngine.js');
-}
 
 /** The Board view's query (group, mine, search) and the item being worked on, kept per workspace. */
 export class BoardService implements vscode.Disposable {

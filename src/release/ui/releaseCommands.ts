@@ -1,7 +1,5 @@
 import * as vscode from 'vscode';
 import type { ViewNode } from '../../core/viewNode';
-import { describeFolder } from '../../loop/folderStatus';
-import type { FolderStatus } from '../../loop/folderStatus';
 import { pickFolder } from '../../ui/folderPicker';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type { ReleaseProgress } from '../releaseFlow';
@@ -21,7 +19,7 @@ export function registerReleaseCommands(model: WorkspaceModel, service: ReleaseS
         return;
       }
       const status = await pickFolder(model, typeof arg === 'string' ? arg : undefined, 'Release which folder?');
-      if (status) await createRelease(status.folder, service, log);
+      if (status) await createRelease(model, status.folder, service, log);
     }),
     vscode.commands.registerCommand('conveyor.release.signIn', async () => {
       const host = await vscode.window.showInputBox({ title: 'Sign in to a container registry', prompt: 'Registry host, e.g. ghcr.io or 127.0.0.1:5000', value: model.activeFolder()?.image?.registry.split('/')[0] });
@@ -36,11 +34,12 @@ export function registerReleaseCommands(model: WorkspaceModel, service: ReleaseS
   );
 }
 
-async function createRelease(folder: string, service: ReleaseService, log: vscode.LogOutputChannel): Promise<void> {
+async function createRelease(model: WorkspaceModel, folder: string, service: ReleaseService, log: vscode.LogOutputChannel): Promise<void> {
   const engine = releaseEngine();
   let plan: ReleasePlan;
   try {
-    const folderStatus = await statusOf(folder);
+    // A fresh look at the folder: the release must see the files as they are now, not as last watched.
+    const folderStatus = await model.describeNow(folder);
     plan = await engine.planRelease(folderStatus);
     const chosen = await chooseVersion(plan);
     if (!chosen) return;
@@ -144,10 +143,5 @@ async function chooseVersion(plan: ReleasePlan): Promise<string | undefined> {
   if (!picked) return undefined;
   if (picked.value) return picked.value;
   return vscode.window.showInputBox({ title: 'Release version', prompt: `Greater than ${plan.currentVersion}`, ignoreFocusOut: true, validateInput: (v) => (/^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/.test(v.trim()) ? undefined : 'A semantic version such as 2.0.0') });
-}
-
-/** A fresh look at the folder: the release must see the files as they are now, not as last watched. */
-function statusOf(folder: string): Promise<FolderStatus> {
-  return describeFolder(folder);
 }
 

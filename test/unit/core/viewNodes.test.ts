@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import type { FolderStatus } from '../../../src/loop/folderStatus';
 import { pipelineNodes } from '../../../src/pipeline/ui/pipelineNodes';
 import { boardNodes } from '../../../src/plan/ui/boardNodes';
-import { environmentNodes } from '../../../src/deploy/ui/environmentNodes';
+import { environmentNodes } from '../../../src/deploy/ui/deployNodes';
 import { pipelineIndicator } from '../../../src/pipeline/pipelineIndicator';
 import { folderStatus } from '../../support/folderStatusFixture';
 

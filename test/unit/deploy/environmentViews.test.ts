@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { FolderStatus } from '../../../src/loop/folderStatus';
-import { environmentNodes } from '../../../src/deploy/ui/environmentNodes';
-import type { EnvironmentViewState } from '../../../src/deploy/ui/environmentNodes';
+import { environmentNodes } from '../../../src/deploy/ui/deployNodes';
+import type { EnvironmentViewState } from '../../../src/deploy/ui/deployNodes';
 import type { ViewNode } from '../../../src/core/viewNode';
 import { folderStatus } from '../../support/folderStatusFixture';
 
