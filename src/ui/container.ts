@@ -84,7 +84,7 @@ export class Container implements vscode.Disposable {
       registerConfigDiagnostics(this.model),
       registerStatusDocuments(this.model),
       registerWorkspaceCommands(this.model, this.log),
-      registerPipelineCommands(this.model, this.pipeline),
+      registerPipelineCommands(this.model, this.pipeline, this.log),
       registerPipelineStatusBar(this.model, this.pipeline),
       registerBoardCommands(this.model, this.board, this.log),
       registerActiveItemStatusBar(this.model, this.board),
@@ -98,9 +98,9 @@ export class Container implements vscode.Disposable {
       registerMonitorDashboard(this.model, this.uptime, this.goals, extensionUri),
       registerDeployCommands(this.model, this.deploy, this.log),
       registerDeployStatusBar(this.model, this.deploy),
-      registerShipCommands(this.model, this.belt),
-      registerHookCommands(this.model, extensionUri.fsPath),
-      registerCiExportCommands(this.model, extensionUri.fsPath),
+      registerShipCommands(this.model, this.belt, this.log),
+      registerHookCommands(this.model, extensionUri.fsPath, this.log),
+      registerCiExportCommands(this.model, extensionUri.fsPath, this.log),
       registerCrashReporting(this.log, { path: extensionUri.fsPath, version: extensionVersion }),
     );
   }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { Disposable, Event } from '../core/events';
 import type { ViewNode } from '../core/viewNode';
 import type { FolderStatus } from '../loop/folderStatus';
 import { boardNodes } from '../plan/ui/boardNodes';
@@ -50,6 +51,10 @@ export interface ViewServices {
 interface ViewSpec {
   id: string;
   nodes: (status: FolderStatus, context: ViewContext) => ViewNode[];
+  /** The service's event that says the view's rows changed. */
+  changes: (services: ViewServices) => Event<unknown>;
+  /** For a service that asks its backend only while the view is visible: it hears when that changes. */
+  setVisible?: (services: ViewServices, visible: boolean) => void;
   /** Views whose content is tied to commits say so when a folder has no git repository. */
   needsGit?: boolean;
   /** Views whose stage runs commands (pipeline, image builds, deploys) say so in Restricted Mode. */
@@ -58,21 +63,46 @@ interface ViewSpec {
 
 /** The Conveyor container's views, in the order of the DevOps loop (package.json lists the same ids). */
 export const VIEW_SPECS: ViewSpec[] = [
-  { id: 'conveyor.board', nodes: (status, context) => boardNodes(status, context.board.viewState(status.folder)), needsGit: true },
-  { id: 'conveyor.pipeline', nodes: (status, context) => pipelineNodes(status, context.pipeline.viewState(status.folder)), needsGit: true, runsCommands: true },
-  { id: 'conveyor.belt', nodes: (status, context) => beltNodes(status.folder, context.belt.viewState(status.folder)), needsGit: true, runsCommands: true },
-  { id: 'conveyor.ci', nodes: (status, context) => ciNodes(status, context.ci.viewState(status.folder)) },
-  { id: 'conveyor.releases', nodes: (status, context) => releaseNodes(status, context.release.viewState(status.folder)), needsGit: true, runsCommands: true },
-  { id: 'conveyor.environments', nodes: (status, context) => environmentNodes(status, context.deploy.viewState(status.folder)), runsCommands: true },
-  { id: 'conveyor.errors', nodes: (status, context) => errorNodes(status, context.errors.viewState(status.folder)) },
-  { id: 'conveyor.uptime', nodes: (status, context) => uptimeNodes(status, context.uptime.viewState(status.folder)) },
-  { id: 'conveyor.goals', nodes: (status, context) => goalNodes(status, context.goals.viewState(status.folder)) },
+  {
+    id: 'conveyor.board',
+    nodes: (status, context) => boardNodes(status, context.board.viewState(status.folder)),
+    changes: (s) => s.board.onDidChange,
+    // Hosted boards (Jira, Linear) are asked only while the Board view is visible.
+    setVisible: (s, visible) => s.board.setViewVisible(visible),
+    needsGit: true,
+  },
+  { id: 'conveyor.pipeline', nodes: (status, context) => pipelineNodes(status, context.pipeline.viewState(status.folder)), changes: (s) => s.pipeline.onDidChange, needsGit: true, runsCommands: true },
+  { id: 'conveyor.belt', nodes: (status, context) => beltNodes(status.folder, context.belt.viewState(status.folder)), changes: (s) => s.belt.onDidChange, needsGit: true, runsCommands: true },
+  {
+    id: 'conveyor.ci',
+    nodes: (status, context) => ciNodes(status, context.ci.viewState(status.folder)),
+    changes: (s) => s.ci.onDidChange,
+    // Remote CI polls only while its view is visible (or a followed run is in progress).
+    setVisible: (s, visible) => s.ci.setViewVisible(visible),
+  },
+  { id: 'conveyor.releases', nodes: (status, context) => releaseNodes(status, context.release.viewState(status.folder)), changes: (s) => s.release.onDidChange, needsGit: true, runsCommands: true },
+  {
+    id: 'conveyor.environments',
+    nodes: (status, context) => environmentNodes(status, context.deploy.viewState(status.folder)),
+    changes: (s) => s.deploy.onDidChange,
+    // Cluster watches run only while the Environments view is visible.
+    setVisible: (s, visible) => s.deploy.setViewVisible(visible),
+    runsCommands: true,
+  },
+  {
+    id: 'conveyor.errors',
+    nodes: (status, context) => errorNodes(status, context.errors.viewState(status.folder)),
+    changes: (s) => s.errors.onDidChange,
+    // Hosted Sentry is asked only while the Errors view is visible.
+    setVisible: (s, visible) => s.errors.setViewVisible(visible),
+  },
+  { id: 'conveyor.uptime', nodes: (status, context) => uptimeNodes(status, context.uptime.viewState(status.folder)), changes: (s) => s.uptime.onDidChange },
+  { id: 'conveyor.goals', nodes: (status, context) => goalNodes(status, context.goals.viewState(status.folder)), changes: (s) => s.goals.onDidChange },
 ];
 
 export function registerConveyorViews(model: WorkspaceModel, refreshManager: RefreshManager, services: ViewServices): vscode.Disposable {
-  const { pipeline, release, ci, board, errors, uptime, goals, deploy, belt } = services;
   const context: ViewContext = services;
-  const disposables: vscode.Disposable[] = [];
+  const disposables: Disposable[] = [];
   for (const spec of VIEW_SPECS) {
     const provider = new NodeTreeProvider(async () => {
       await model.ready;
@@ -84,15 +114,9 @@ export function registerConveyorViews(model: WorkspaceModel, refreshManager: Ref
     });
     const view = vscode.window.createTreeView(spec.id, { treeDataProvider: provider, showCollapseAll: false });
     refreshManager.register(spec.id, view, () => provider.refresh());
-    // Remote CI polls only while its view is visible (or a followed run is in progress).
-    if (spec.id === 'conveyor.ci') disposables.push(view.onDidChangeVisibility((e) => ci.setViewVisible(e.visible)));
-    // Hosted boards (Jira, Linear) are asked only while the Board view is visible.
-    if (spec.id === 'conveyor.board') disposables.push(view.onDidChangeVisibility((e) => board.setViewVisible(e.visible)));
-    // Hosted Sentry is asked only while the Errors view is visible.
-    if (spec.id === 'conveyor.errors') disposables.push(view.onDidChangeVisibility((e) => errors.setViewVisible(e.visible)));
-    // Cluster watches run only while the Environments view is visible.
-    if (spec.id === 'conveyor.environments') disposables.push(view.onDidChangeVisibility((e) => deploy.setViewVisible(e.visible)));
-    disposables.push(view, provider);
+    const { setVisible } = spec;
+    if (setVisible) disposables.push(view.onDidChangeVisibility((e) => setVisible(services, e.visible)));
+    disposables.push(view, provider, spec.changes(services)(() => refreshManager.requestRefresh(spec.id)));
   }
   const updateContext = () =>
     void vscode.commands.executeCommand('setContext', 'conveyor.folderWithoutGit', model.folders().some((f) => !f.git.isRepository));
@@ -103,17 +127,8 @@ export function registerConveyorViews(model: WorkspaceModel, refreshManager: Ref
       refreshManager.requestRefresh();
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => refreshManager.requestRefresh()),
-    pipeline.onDidChange(() => refreshManager.requestRefresh('conveyor.pipeline')),
-    release.onDidChange(() => refreshManager.requestRefresh('conveyor.releases')),
-    ci.onDidChange(() => refreshManager.requestRefresh('conveyor.ci')),
-    board.onDidChange(() => refreshManager.requestRefresh('conveyor.board')),
-    errors.onDidChange(() => refreshManager.requestRefresh('conveyor.errors')),
-    uptime.onDidChange(() => refreshManager.requestRefresh('conveyor.uptime')),
-    goals.onDidChange(() => refreshManager.requestRefresh('conveyor.goals')),
-    deploy.onDidChange(() => refreshManager.requestRefresh('conveyor.environments')),
-    belt.onDidChange(() => refreshManager.requestRefresh('conveyor.belt')),
     // New commits and tags may mean new releases; the registry is asked again only if the view is shown.
-    model.onDidChange(() => release.invalidate()),
+    model.onDidChange(() => services.release.invalidate()),
   );
   return vscode.Disposable.from(...disposables);
 }

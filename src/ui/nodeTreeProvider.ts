@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { clickCommand } from '../core/viewNode';
 import type { ViewNode } from '../core/viewNode';
 
 /** Turns the plain ViewNodes a stage builds into VS Code tree items. */
@@ -32,7 +33,7 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<ViewNode> {
       item.iconPath = new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
     }
     if (node.file) item.resourceUri = vscode.Uri.file(node.file);
-    item.command = node.command ?? (node.file && !node.children?.length ? openFileCommand(node.file, node.line, node.column) : undefined);
+    item.command = clickCommand(node) ?? (node.file && !node.children?.length ? openFileCommand(node.file, node.line, node.column) : undefined);
     return item;
   }
 

@@ -1,22 +1,19 @@
 import * as vscode from 'vscode';
 import { configFromDetection } from '../loop/configFromDetection';
 import { writeFileAtomic, readTextIfExists } from '../core/fsUtil';
-import { pickFolder } from './folderPicker';
+import { registerConveyorCommand } from './commands';
 import { statusDocumentUri } from './statusDocument';
 import type { WorkspaceModel } from './workspaceModel';
 
 /** Commands about the workspace as a whole: status, configuration, refresh, log. */
 export function registerWorkspaceCommands(model: WorkspaceModel, log: vscode.LogOutputChannel): vscode.Disposable {
+  const host = { model, log };
   return vscode.Disposable.from(
-    vscode.commands.registerCommand('conveyor.showStatus', async (folder?: unknown) => {
-      const status = await pickFolder(model, folder, 'Show the Conveyor status of which folder?');
-      if (!status) return;
+    registerConveyorCommand(host, 'conveyor.showStatus', async ({ status }) => {
       const doc = await vscode.workspace.openTextDocument(statusDocumentUri(status.folder));
       await vscode.window.showTextDocument(doc, { preview: true });
-    }),
-    vscode.commands.registerCommand('conveyor.openConfig', async (folder?: unknown) => {
-      const status = await pickFolder(model, folder, 'Open conveyor.yml of which folder?');
-      if (!status) return;
+    }, { folder: { placeHolder: 'Show the Conveyor status of which folder?' } }),
+    registerConveyorCommand(host, 'conveyor.openConfig', async ({ status }) => {
       const uri = vscode.Uri.file(status.config.file);
       if ((await readTextIfExists(status.config.file)) === undefined) {
         await writeFileAtomic(status.config.file, configFromDetection(status));
@@ -25,8 +22,8 @@ export function registerWorkspaceCommands(model: WorkspaceModel, log: vscode.Log
         await model.reload(status.folder);
       }
       await vscode.window.showTextDocument(uri);
-    }),
-    vscode.commands.registerCommand('conveyor.refresh', () => model.reloadAll()),
-    vscode.commands.registerCommand('conveyor.showLog', () => log.show()),
+    }, { folder: { placeHolder: 'Open conveyor.yml of which folder?' } }),
+    registerConveyorCommand(host, 'conveyor.refresh', () => model.reloadAll()),
+    registerConveyorCommand(host, 'conveyor.showLog', () => log.show()),
   );
 }

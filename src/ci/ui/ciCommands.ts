@@ -1,110 +1,99 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import * as YAML from 'yaml';
-import type { ViewNode } from '../../core/viewNode';
+import type { RefOf } from '../../core/viewNode';
 import { readTextIfExists } from '../../core/fsUtil';
-import { pickFolder } from '../../ui/folderPicker';
+import { registerConveyorCommand } from '../../ui/commands';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import { CiLogDocuments } from './ciLogDocuments';
 import { ciEngine } from './ciEngineLoader';
 import type { CiService } from './ciService';
 import { messageOf } from '../../core/errors';
 
-/** Where a CI view row points: parsed from its id (`<folder>/ci/github/run/<id>/job/<id>` …). */
-interface CiTarget {
-  folder: string;
-  runId?: string;
-  jobId?: string;
-  workflow?: string;
-  jenkinsJob?: string;
-  build?: number;
-}
+/** The CI rows a command can act on. */
+type CiRef = RefOf<'ci-run' | 'ci-job' | 'jenkins-job' | 'jenkins-build'>;
 
 export function registerCiCommands(model: WorkspaceModel, service: CiService, log: vscode.LogOutputChannel): vscode.Disposable {
+  const host = { model, log };
   const logs = new CiLogDocuments();
-  const fail = (what: string) => (error: unknown) => {
-    const message = messageOf(error);
-    log.error(`${what}: ${message}`);
-    void vscode.window.showErrorMessage(`${what}: ${message}`);
-  };
-  const githubOf = (target: CiTarget | undefined) => {
-    const github = target && service.github(target.folder);
+  const githubOf = (folder: string | undefined) => {
+    const github = folder === undefined ? undefined : service.github(folder);
     if (!github) void vscode.window.showInformationMessage('No GitHub repository for this folder: set ci.github in conveyor.yml or add a GitHub origin remote.');
     return github;
   };
+  const rerun = async (ref: RefOf<'ci-run'> | undefined, failedOnly: boolean): Promise<void> => {
+    const github = githubOf(ref?.folder);
+    if (!github || !ref) return;
+    await github.client.rerun(github.owner, github.repo, ref.runId, { failedOnly });
+    service.watch(ref.folder, ref.runId);
+    await service.refresh(ref.folder);
+  };
+  const github = { signIn: 'conveyor.ci.signInGitHub' };
   return vscode.Disposable.from(
     logs,
-    vscode.commands.registerCommand('conveyor.ci.refresh', () => service.refresh()),
-    vscode.commands.registerCommand('conveyor.ci.signInGitHub', () => service.signInGitHub()),
-    vscode.commands.registerCommand('conveyor.ci.signInJenkins', async (arg?: unknown) => {
-      const status = await pickFolder(model, targetOf(arg)?.folder ?? (typeof arg === 'string' ? arg : undefined), 'Sign in to the Jenkins of which folder?');
-      if (!status?.ci.jenkinsUrl) return void vscode.window.showInformationMessage('Set ci.jenkins.url in conveyor.yml first.');
+    registerConveyorCommand(host, 'conveyor.ci.refresh', () => service.refresh()),
+    registerConveyorCommand(host, 'conveyor.ci.signInGitHub', () => service.signInGitHub()),
+    registerConveyorCommand(host, 'conveyor.ci.signInJenkins', async ({ status }) => {
+      if (!status.ci.jenkinsUrl) return void vscode.window.showInformationMessage('Set ci.jenkins.url in conveyor.yml first.');
       await service.signInJenkins(status.ci.jenkinsUrl);
-    }),
-    vscode.commands.registerCommand('conveyor.ci.showJobLog', async (folder: string, runId: string, jobId: string) => {
-      const github = githubOf({ folder });
+    }, { folder: { placeHolder: 'Sign in to the Jenkins of which folder?' } }),
+    registerConveyorCommand(host, 'conveyor.ci.showJobLog', async (_call, folder: string, runId: string, jobId: string) => {
+      const github = githubOf(folder);
       if (!github) return;
-      try {
-        const text = await vscode.window.withProgress({ location: { viewId: 'conveyor.ci' }, title: 'Downloading the job log' }, () => github.client.jobLog(github.owner, github.repo, jobId));
-        const run = service.viewState(folder).github?.runs.find((r) => r.id === runId);
-        const job = service.viewState(folder).github?.jobs.get(runId)?.find((j) => j.id === jobId);
-        const parsed = ciEngine().parseActionsLog(text, job?.steps ?? []);
-        await logs.open(`${github.repo}-${run?.name ?? 'run'}-${job?.name ?? jobId}`, { text: parsed.lines.join('\n'), sections: parsed.sections }, { revealLine: parsed.errorLines[0] });
-        if (run && (run.state === 'running' || run.state === 'queued')) service.watch(folder, runId);
-      } catch (error) {
-        fail('Could not open the job log')(error);
-      }
-    }),
-    vscode.commands.registerCommand('conveyor.ci.openInBrowser', async (node?: ViewNode) => {
-      const url = urlOf(service, targetOf(node));
+      const text = await vscode.window.withProgress({ location: { viewId: 'conveyor.ci' }, title: 'Downloading the job log' }, () => github.client.jobLog(github.owner, github.repo, jobId));
+      const run = service.viewState(folder).github?.runs.find((r) => r.id === runId);
+      const job = service.viewState(folder).github?.jobs.get(runId)?.find((j) => j.id === jobId);
+      const parsed = ciEngine().parseActionsLog(text, job?.steps ?? []);
+      await logs.open(`${github.repo}-${run?.name ?? 'run'}-${job?.name ?? jobId}`, { text: parsed.lines.join('\n'), sections: parsed.sections }, { revealLine: parsed.errorLines[0] });
+      if (run && (run.state === 'running' || run.state === 'queued')) service.watch(folder, runId);
+    }, { failure: 'Could not open the job log', ...github }),
+    registerConveyorCommand(host, 'conveyor.ci.openInBrowser', async ({ ref }) => {
+      const url = urlOf(service, ref);
       if (url) await vscode.env.openExternal(vscode.Uri.parse(url));
-    }),
-    vscode.commands.registerCommand('conveyor.ci.rerun', (node?: ViewNode) => rerun(node, false)),
-    vscode.commands.registerCommand('conveyor.ci.rerunFailed', (node?: ViewNode) => rerun(node, true)),
-    vscode.commands.registerCommand('conveyor.ci.cancel', async (node?: ViewNode) => {
-      const target = targetOf(node);
-      const github = githubOf(target);
-      if (!github || !target?.runId) return;
-      await github.client.cancel(github.owner, github.repo, target.runId).then(() => service.refresh(target.folder), fail('Could not cancel the run'));
-    }),
-    vscode.commands.registerCommand('conveyor.ci.dispatch', async (arg?: unknown) => {
-      const target = targetOf(arg);
-      const status = await pickFolder(model, target?.folder ?? (typeof arg === 'string' ? arg : undefined), 'Run a workflow of which folder?');
-      const github = status && githubOf({ folder: status.folder });
-      if (!status || !github) return;
-      const workflow = target?.workflow ?? (await vscode.window.showQuickPick(status.ci.githubWorkflows, { placeHolder: 'Run which workflow (workflow_dispatch)?' }));
+    }, { refs: ['ci-run', 'ci-job', 'jenkins-job', 'jenkins-build'] }),
+    registerConveyorCommand(host, 'conveyor.ci.rerun', ({ ref }) => rerun(ref, false), { refs: ['ci-run'], failure: 'Could not re-run', ...github }),
+    registerConveyorCommand(host, 'conveyor.ci.rerunFailed', ({ ref }) => rerun(ref, true), { refs: ['ci-run'], failure: 'Could not re-run', ...github }),
+    registerConveyorCommand(host, 'conveyor.ci.cancel', async ({ ref }) => {
+      const github = githubOf(ref?.folder);
+      if (!github || !ref) return;
+      await github.client.cancel(github.owner, github.repo, ref.runId);
+      await service.refresh(ref.folder);
+    }, { refs: ['ci-run'], failure: 'Could not cancel the run', ...github }),
+    registerConveyorCommand(host, 'conveyor.ci.dispatch', async ({ status, ref, failed }) => {
+      const github = githubOf(status.folder);
+      if (!github) return;
+      const workflow = ref?.workflow ?? (await vscode.window.showQuickPick(status.ci.githubWorkflows, { placeHolder: 'Run which workflow (workflow_dispatch)?' }));
       if (!workflow) return;
       const inputs = await askInputs(path.join(status.folder, '.github', 'workflows', workflow));
       if (!inputs) return;
-      const ref = status.git.branch ?? 'main';
-      await github.client.dispatch(github.owner, github.repo, workflow, ref, inputs).then(
+      const branch = status.git.branch ?? 'main';
+      await github.client.dispatch(github.owner, github.repo, workflow, branch, inputs).then(
         () => {
-          void vscode.window.showInformationMessage(`Started ${workflow} on ${ref}.`);
+          void vscode.window.showInformationMessage(`Started ${workflow} on ${branch}.`);
           void service.refresh(status.folder);
         },
-        fail(`Could not start ${workflow}`),
+        failed(`Could not start ${workflow}`),
       );
-    }),
-    vscode.commands.registerCommand('conveyor.ci.jenkinsBuild', async (node?: ViewNode) => {
-      const target = targetOf(node);
-      const jenkins = target && service.jenkins(target.folder);
-      if (!target?.jenkinsJob || !jenkins) return;
-      const text = await vscode.window.showInputBox({ title: `Build ${target.jenkinsJob}`, prompt: 'Parameters as NAME=value, separated by spaces (empty for none)', ignoreFocusOut: true });
+    }, { folder: { placeHolder: 'Run a workflow of which folder?' }, refs: ['ci-workflow'], ...github }),
+    registerConveyorCommand(host, 'conveyor.ci.jenkinsBuild', async ({ ref, failed }) => {
+      const jenkins = ref && service.jenkins(ref.folder);
+      if (!ref || !jenkins) return;
+      const text = await vscode.window.showInputBox({ title: `Build ${ref.job}`, prompt: 'Parameters as NAME=value, separated by spaces (empty for none)', ignoreFocusOut: true });
       if (text === undefined) return;
       const parameters = Object.fromEntries(text.split(/\s+/).filter(Boolean).map((pair) => [pair.split('=')[0], pair.split('=').slice(1).join('=')]));
       try {
-        const { queueItemUrl } = await jenkins.client.build(target.jenkinsJob, Object.keys(parameters).length ? parameters : undefined);
-        void vscode.window.showInformationMessage(`Queued ${target.jenkinsJob}; the console opens when the build starts.`);
+        const { queueItemUrl } = await jenkins.client.build(ref.job, Object.keys(parameters).length ? parameters : undefined);
+        void vscode.window.showInformationMessage(`Queued ${ref.job}; the console opens when the build starts.`);
         for (let attempt = 0; attempt < 60; attempt++) {
           const build = await jenkins.client.queueItemBuild(queueItemUrl);
-          if (build) return void vscode.commands.executeCommand('conveyor.ci.followJenkinsLog', target.folder, target.jenkinsJob, build.number);
+          if (build) return void vscode.commands.executeCommand('conveyor.ci.followJenkinsLog', ref.folder, ref.job, build.number);
           await new Promise((r) => setTimeout(r, 2000));
         }
       } catch (error) {
-        fail(`Could not build ${target.jenkinsJob}`)(error);
+        failed(`Could not build ${ref.job}`)(error);
       }
-    }),
-    vscode.commands.registerCommand('conveyor.ci.followJenkinsLog', (folder: string, jobFullName: string, buildNumber: number) => {
+    }, { refs: ['jenkins-job'], signIn: 'conveyor.ci.signInJenkins' }),
+    registerConveyorCommand(host, 'conveyor.ci.followJenkinsLog', (_call, folder: string, jobFullName: string, buildNumber: number) => {
       const jenkins = service.jenkins(folder);
       if (!jenkins) return;
       const writer = new vscode.EventEmitter<string>();
@@ -125,46 +114,21 @@ export function registerCiCommands(model: WorkspaceModel, service: CiService, lo
       vscode.window.createTerminal({ name: `Jenkins: ${jobFullName} #${buildNumber}`, pty, iconPath: new vscode.ThemeIcon('server-process') }).show();
     }),
   );
-
-  async function rerun(node: ViewNode | undefined, failedOnly: boolean): Promise<void> {
-    const target = targetOf(node);
-    const github = githubOf(target);
-    if (!github || !target?.runId) return;
-    await github.client.rerun(github.owner, github.repo, target.runId, { failedOnly }).then(() => {
-      service.watch(target.folder, target.runId);
-      return service.refresh(target.folder);
-    }, fail('Could not re-run'));
-  }
 }
 
-function targetOf(arg: unknown): CiTarget | undefined {
-  const id = (arg as ViewNode | undefined)?.id;
-  if (typeof id !== 'string') return undefined;
-  const at = id.lastIndexOf('/ci/');
-  if (at === -1) return undefined;
-  const folder = id.slice(0, at);
-  const rest = id.slice(at + 4);
-  const run = /^github\/run\/([^/]+)(?:\/job\/([^/]+))?/.exec(rest);
-  if (run) return { folder, runId: run[1], jobId: run[2] };
-  const workflow = /^github\/workflow\/(.+)$/.exec(rest);
-  if (workflow) return { folder, workflow: workflow[1] };
-  const jenkins = /^jenkins\/job\/(.+?)(?:\/build\/(\d+))?$/.exec(rest);
-  if (jenkins) return { folder, jenkinsJob: jenkins[1], build: jenkins[2] ? Number(jenkins[2]) : undefined };
-  return { folder };
-}
-
-function urlOf(service: CiService, target: CiTarget | undefined): string | undefined {
-  if (!target) return undefined;
-  const state = service.viewState(target.folder);
-  if (target.runId) {
-    const job = target.jobId ? state.github?.jobs.get(target.runId)?.find((j) => j.id === target.jobId) : undefined;
-    return job?.url ?? state.github?.runs.find((r) => r.id === target.runId)?.url;
+function urlOf(service: CiService, ref: CiRef | undefined): string | undefined {
+  if (!ref) return undefined;
+  const state = service.viewState(ref.folder);
+  switch (ref.kind) {
+    case 'ci-run':
+      return state.github?.runs.find((r) => r.id === ref.runId)?.url;
+    case 'ci-job':
+      return state.github?.jobs.get(ref.runId)?.find((j) => j.id === ref.jobId)?.url ?? state.github?.runs.find((r) => r.id === ref.runId)?.url;
+    case 'jenkins-build':
+      return state.jenkins?.builds.get(ref.job)?.find((b) => b.number === ref.build)?.url ?? findJenkinsJob(state.jenkins?.jobs ?? [], ref.job)?.url;
+    case 'jenkins-job':
+      return findJenkinsJob(state.jenkins?.jobs ?? [], ref.job)?.url;
   }
-  if (target.jenkinsJob) {
-    const build = target.build !== undefined ? state.jenkins?.builds.get(target.jenkinsJob)?.find((b) => b.number === target.build) : undefined;
-    return build?.url ?? findJenkinsJob(state.jenkins?.jobs ?? [], target.jenkinsJob)?.url;
-  }
-  return undefined;
 }
 
 function findJenkinsJob<T extends { fullName: string; children?: T[] }>(jobs: T[], fullName: string): T | undefined {

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { ViewNode } from '../../core/viewNode';
+import type { ViewNode, ViewRef } from '../../core/viewNode';
 import type { FolderStatus } from '../../loop/folderStatus';
 import { formatDuration } from '../../core/formatDuration';
 import type { CiJob, CiRun, CiState, CiViewState, JenkinsJobRow } from '../ciModel';
@@ -31,7 +31,8 @@ function githubNode(status: FolderStatus, github: CiViewState['github']): ViewNo
   if (!repo) {
     children.push({ id: `${id}/no-repo`, label: 'No GitHub repository', description: 'set ci.github.owner/repo in conveyor.yml, or add a GitHub origin remote', icon: 'info', command: { command: 'conveyor.openConfig', title: 'Open conveyor.yml', arguments: [status.folder] } });
   }
-  if (github?.error) children.push({ id: `${id}/error`, label: github.error, tooltip: github.error, icon: 'warning', contextValue: 'ci.error.github', command: { command: 'conveyor.ci.signInGitHub', title: 'Sign in to GitHub' } });
+  const ref: ViewRef = { kind: 'ci-provider', folder: status.folder, provider: 'github' };
+  if (github?.error) children.push({ id: `${id}/error`, label: github.error, tooltip: github.error, icon: 'warning', contextValue: 'ci.error.github', ref, command: { command: 'conveyor.ci.signInGitHub', title: 'Sign in to GitHub' } });
   for (const run of (github?.runs ?? []).slice(0, RUNS_SHOWN)) children.push(runNode(status.folder, run, github?.jobs.get(run.id)));
   if (github?.loading && !github.runs.length) children.push({ id: `${id}/loading`, label: 'Loading runs…', icon: 'loading~spin' });
   if (repo && github && !github.loading && !github.error && github.runs.length === 0) {
@@ -44,6 +45,7 @@ function githubNode(status: FolderStatus, github: CiViewState['github']): ViewNo
       description: 'workflow file',
       icon: 'github-action',
       contextValue: 'ci.workflow',
+      ref: { kind: 'ci-workflow', folder: status.folder, workflow },
       file: path.join(status.folder, '.github', 'workflows', workflow),
     });
   }
@@ -54,6 +56,7 @@ function githubNode(status: FolderStatus, github: CiViewState['github']): ViewNo
     icon: 'github',
     expanded: true,
     contextValue: 'ci.provider.github',
+    ref,
     children,
   };
 }
@@ -67,6 +70,7 @@ function runNode(folder: string, run: CiRun, jobs: CiJob[] | undefined): ViewNod
     tooltip: `${run.name} #${run.number}: ${run.rawStatus}\n${run.url}`,
     icon: STATE_ICONS[run.state],
     contextValue: `ci.run.github.${run.state === 'queued' || run.state === 'running' ? 'active' : 'done'}`,
+    ref: { kind: 'ci-run', folder, runId: run.id },
     expanded: run.state === 'failed' || run.state === 'running' ? true : false,
     children: (jobs ?? []).map((job) => jobNode(folder, run, job)),
   };
@@ -80,6 +84,7 @@ function jobNode(folder: string, run: CiRun, job: CiJob): ViewNode {
     tooltip: `${job.name}: ${job.rawStatus}\nClick to open the log`,
     icon: STATE_ICONS[job.state],
     contextValue: 'ci.job.github',
+    ref: { kind: 'ci-job', folder, runId: run.id, jobId: job.id },
     expanded: job.state === 'failed' ? true : false,
     command: { command: 'conveyor.ci.showJobLog', title: 'Show Log', arguments: [folder, run.id, job.id] },
     children: job.steps.map((step) => ({
@@ -97,7 +102,8 @@ function jenkinsNode(status: FolderStatus, jenkins: CiViewState['jenkins']): Vie
   if (!status.ci.jenkinsUrl) {
     children.push({ id: `${id}/no-url`, label: 'No Jenkins URL', description: 'set ci.jenkins.url in conveyor.yml', icon: 'info', command: { command: 'conveyor.openConfig', title: 'Open conveyor.yml', arguments: [status.folder] } });
   }
-  if (jenkins?.error) children.push({ id: `${id}/error`, label: jenkins.error, tooltip: jenkins.error, icon: 'warning', command: { command: 'conveyor.ci.signInJenkins', title: 'Sign in to Jenkins' } });
+  const ref: ViewRef = { kind: 'ci-provider', folder: status.folder, provider: 'jenkins' };
+  if (jenkins?.error) children.push({ id: `${id}/error`, label: jenkins.error, tooltip: jenkins.error, icon: 'warning', ref, command: { command: 'conveyor.ci.signInJenkins', title: 'Sign in to Jenkins' } });
   if (jenkins?.loading && jenkins.jobs.length === 0) children.push({ id: `${id}/loading`, label: 'Loading jobs…', icon: 'loading~spin' });
   for (const job of jenkins?.jobs ?? []) children.push(jenkinsJobNode(status.folder, job, jenkins!.builds));
   if (jenkins && jenkins.queue.length > 0) {
@@ -110,7 +116,7 @@ function jenkinsNode(status: FolderStatus, jenkins: CiViewState['jenkins']): Vie
     });
   }
   if (status.ci.jenkinsfile) children.push({ id: `${id}/jenkinsfile`, label: 'Jenkinsfile', icon: 'file-code', file: path.join(status.folder, 'Jenkinsfile') });
-  return { id, label: 'Jenkins', description: status.ci.jenkinsUrl, icon: 'server-process', expanded: true, children };
+  return { id, label: 'Jenkins', description: status.ci.jenkinsUrl, icon: 'server-process', ref, expanded: true, children };
 }
 
 function jenkinsJobNode(folder: string, job: JenkinsJobRow, builds: ReadonlyMap<string, CiRun[]>): ViewNode {
@@ -125,6 +131,7 @@ function jenkinsJobNode(folder: string, job: JenkinsJobRow, builds: ReadonlyMap<
     tooltip: `${job.fullName}\n${job.url}`,
     icon: STATE_ICONS[job.state],
     contextValue: 'ci.job.jenkins',
+    ref: { kind: 'jenkins-job', folder, job: job.fullName },
     expanded: false,
     children: (builds.get(job.fullName) ?? []).map((build) => ({
       id: `${id}/build/${build.number}`,
@@ -133,6 +140,7 @@ function jenkinsJobNode(folder: string, job: JenkinsJobRow, builds: ReadonlyMap<
       tooltip: `${build.rawStatus}\n${build.url}`,
       icon: STATE_ICONS[build.state],
       contextValue: `ci.build.jenkins.${build.state === 'running' ? 'active' : 'done'}`,
+      ref: { kind: 'jenkins-build', folder, job: job.fullName, build: build.number },
       command: { command: 'conveyor.ci.followJenkinsLog', title: 'Show Console', arguments: [folder, job.fullName, build.number] },
     })),
   };

@@ -1,14 +1,15 @@
 import * as vscode from 'vscode';
-import type { ViewNode } from '../../core/viewNode';
+import type { RefOf } from '../../core/viewNode';
 import type { FolderStatus } from '../../loop/folderStatus';
-import { pickFolder } from '../../ui/folderPicker';
+import { registerConveyorCommand } from '../../ui/commands';
+import type { CommandOptions, ReportFailure } from '../../ui/commands';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type { EnvironmentDefinition } from '../environmentDefinition';
 import type { DeployService } from './deployService';
 import { deployEngine } from './deployEngineLoader';
 import { messageOf } from '../../core/errors';
 
-/** A row of the Environments view: `<folder>/env/<env>[/deployment/<name>[/pod/<name>]]`. */
+/** What an Environments row stands for: an environment, and the deployment and pod when the row is one. */
 interface Target {
   status: FolderStatus;
   env: EnvironmentDefinition;
@@ -16,26 +17,17 @@ interface Target {
   pod?: string;
 }
 
+/** The Restricted Mode text of every command that talks to a cluster. */
+const cluster = (doing: string) => `${doing} talks to your cluster, so it waits`;
+
+function targetOf(status: FolderStatus | undefined, ref: RefOf<'environment' | 'deployment' | 'pod'> | undefined): Target | undefined {
+  const env = ref && status?.deploy.environments.find((e) => e.name === ref.env);
+  if (!status || !ref || !env) return undefined;
+  return { status, env, deployment: ref.kind === 'deployment' ? ref.name : ref.kind === 'pod' ? ref.deployment : undefined, pod: ref.kind === 'pod' ? ref.name : undefined };
+}
+
 export function registerDeployCommands(model: WorkspaceModel, service: DeployService, log: vscode.LogOutputChannel): vscode.Disposable {
-  const targetOf = (node: unknown): Target | undefined => {
-    const id = (node as ViewNode | undefined)?.id ?? '';
-    const match = /^(.*)\/env\/([^/]+)(?:\/deployment\/([^/]+)(?:\/pod\/([^/]+))?)?$/.exec(id);
-    const status = match && model.statusOf(match[1]);
-    const env = status?.deploy.environments.find((e) => e.name === match?.[2]);
-    return status && env ? { status, env, deployment: match?.[3], pod: match?.[4] } : undefined;
-  };
-  const trusted = (what: string): boolean => {
-    if (vscode.workspace.isTrusted) return true;
-    void vscode.window.showWarningMessage(`Restricted Mode: ${what} talks to your cluster, so it waits until you trust this workspace.`, 'Manage Workspace Trust').then((choice) => {
-      if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
-    });
-    return false;
-  };
-  const fail = (what: string) => (error: unknown) => {
-    const message = messageOf(error);
-    log.error(`${what}: ${message}`);
-    void vscode.window.showErrorMessage(`${what}: ${message}`);
-  };
+  const host = { model, log };
   const pickEnvironment = async (status: FolderStatus, placeHolder: string): Promise<EnvironmentDefinition | undefined> => {
     const environments = status.deploy.environments;
     if (environments.length === 0) {
@@ -124,57 +116,54 @@ export function registerDeployCommands(model: WorkspaceModel, service: DeploySer
 
   /** The environment's kube config and namespace, for the operate commands. */
   const connected = async (target: Target) => service.connection(target.status, target.env);
+  /** A command on an Environments row, run while conveyor.yml still has the row's environment. */
+  const onTarget = <K extends 'environment' | 'deployment' | 'pod'>(id: string, run: (target: Target, failed: ReportFailure) => unknown, options: CommandOptions<K>) =>
+    registerConveyorCommand(host, id, ({ status, ref, failed }) => {
+      const target = targetOf(status, ref);
+      return target && run(target, failed);
+    }, options);
 
   return vscode.Disposable.from(
-    vscode.commands.registerCommand('conveyor.deploy.deployRelease', async (node?: unknown) => {
-      if (!trusted('Deploying')) return;
-      const id = (node as ViewNode | undefined)?.id ?? '';
-      const releaseMatch = /^(.*)\/release\/([^/]+)$/.exec(id);
-      const envTarget = targetOf(node);
-      const status = releaseMatch ? model.statusOf(releaseMatch[1]) : (envTarget?.status ?? (await pickFolder(model, undefined, 'Deploy a release of which folder?')));
-      if (!status) return;
-      await deploy(status, releaseMatch?.[2], envTarget?.env).catch(fail('Deploy failed'));
-    }),
-    vscode.commands.registerCommand('conveyor.deploy.rollback', async (node?: unknown) => {
-      const target = targetOf(node);
-      if (!target || !trusted('Rolling back')) return;
+    registerConveyorCommand(
+      host,
+      'conveyor.deploy.deployRelease',
+      ({ status, ref }) => deploy(status, ref?.kind === 'release' ? ref.tag : undefined, ref?.kind === 'environment' ? status.deploy.environments.find((e) => e.name === ref.env) : undefined),
+      { needsTrust: cluster('Deploying'), folder: { placeHolder: 'Deploy a release of which folder?' }, refs: ['release', 'environment'], failure: 'Deploy failed' },
+    ),
+    onTarget('conveyor.deploy.rollback', async (target) => {
       const deployments = target.deployment ? [target.deployment] : (await connected(target)).watch.deployments().map((d) => d.name);
       if (deployments.length === 0) return void vscode.window.showInformationMessage(`No deployments in ${target.env.name} to roll back.`);
       const ok = target.env.confirm ? await vscode.window.showWarningMessage(`Roll back ${deployments.join(', ')} in ${target.env.name} to the previous revision?`, { modal: true }, 'Roll Back') : 'Roll Back';
-      if (ok) await rollBack(target.status, target.env, deployments).catch(fail('Roll back failed'));
-    }),
-    vscode.commands.registerCommand('conveyor.deploy.scale', async (node?: unknown) => {
-      const target = targetOf(node);
-      if (!target?.deployment || !trusted('Scaling')) return;
+      if (ok) await rollBack(target.status, target.env, deployments);
+    }, { needsTrust: cluster('Rolling back'), refs: ['environment', 'deployment'], failure: 'Roll back failed' }),
+    onTarget('conveyor.deploy.scale', async (target, failed) => {
+      if (!target.deployment) return;
       const { config, namespace, watch } = await connected(target);
       const current = watch.deployments().find((d) => d.name === target.deployment)?.desired ?? 1;
       const answer = await vscode.window.showInputBox({ title: `Scale ${target.deployment}`, prompt: 'Replicas', value: String(current), validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : 'A whole number, 0 or more') });
       if (answer === undefined) return;
       await deployEngine()
         .scaleDeployment(config, namespace, target.deployment, Number(answer))
-        .then((replicas) => vscode.window.setStatusBarMessage(`Scaled ${target.deployment} to ${replicas}`, 5000), fail(`Could not scale ${target.deployment}`));
-    }),
-    vscode.commands.registerCommand('conveyor.deploy.restart', async (node?: unknown) => {
-      const target = targetOf(node);
-      if (!target?.deployment || !trusted('Restarting')) return;
+        .then((replicas) => vscode.window.setStatusBarMessage(`Scaled ${target.deployment} to ${replicas}`, 5000), failed(`Could not scale ${target.deployment}`));
+    }, { needsTrust: cluster('Scaling'), refs: ['deployment'] }),
+    onTarget('conveyor.deploy.restart', async (target, failed) => {
+      if (!target.deployment) return;
       const ok = target.env.confirm ? await vscode.window.showWarningMessage(`Restart every pod of ${target.deployment} in ${target.env.name}?`, { modal: true }, 'Restart') : 'Restart';
       if (!ok) return;
       const { config, namespace } = await connected(target);
       await deployEngine()
         .restartDeployment(config, namespace, target.deployment)
-        .then(() => vscode.window.setStatusBarMessage(`Restarting ${target.deployment}`, 5000), fail(`Could not restart ${target.deployment}`));
-    }),
-    vscode.commands.registerCommand('conveyor.deploy.deletePod', async (node?: unknown) => {
-      const target = targetOf(node);
-      if (!target?.pod || !trusted('Deleting a pod')) return;
+        .then(() => vscode.window.setStatusBarMessage(`Restarting ${target.deployment}`, 5000), failed(`Could not restart ${target.deployment}`));
+    }, { needsTrust: cluster('Restarting'), refs: ['deployment'] }),
+    onTarget('conveyor.deploy.deletePod', async (target, failed) => {
+      if (!target.pod) return;
       const ok = await vscode.window.showWarningMessage(`Delete pod ${target.pod}? Its deployment starts a new one.`, { modal: true }, 'Delete');
       if (!ok) return;
       const { config, namespace } = await connected(target);
-      await deployEngine().deletePod(config, namespace, target.pod).catch(fail(`Could not delete ${target.pod}`));
-    }),
-    vscode.commands.registerCommand('conveyor.deploy.streamLogs', async (node?: unknown) => {
-      const target = targetOf(node);
-      if (!target?.deployment || !trusted('Streaming logs')) return;
+      await deployEngine().deletePod(config, namespace, target.pod).catch(failed(`Could not delete ${target.pod}`));
+    }, { needsTrust: cluster('Deleting a pod'), refs: ['pod'] }),
+    onTarget('conveyor.deploy.streamLogs', async (target) => {
+      if (!target.deployment) return;
       const { config, namespace, watch } = await connected(target);
       const pods = watch.pods(target.deployment).filter((p) => !target.pod || p.name === target.pod);
       if (pods.length === 0) return void vscode.window.showInformationMessage(`${target.deployment} has no pods yet.`);
@@ -184,50 +173,44 @@ export function registerDeployCommands(model: WorkspaceModel, service: DeploySer
       openLogTerminal(`Logs: ${target.pod ?? target.deployment}`, (write, signal) =>
         deployEngine().streamLogs(config, namespace, pods.map((p) => ({ pod: p.name, container })), { follow: true, tailLines: 200, signal, onLine: (line) => write(pods.length > 1 ? line.prefixed : line.text) }),
       );
-    }),
-    vscode.commands.registerCommand('conveyor.deploy.showEvents', async (node?: unknown) => {
-      const target = targetOf(node);
-      if (!target?.deployment) return;
+    }, { needsTrust: cluster('Streaming logs'), refs: ['deployment', 'pod'] }),
+    onTarget('conveyor.deploy.showEvents', async (target, failed) => {
+      if (!target.deployment) return;
       const { config, namespace } = await connected(target);
       const involved = target.pod ? { kind: 'Pod', name: target.pod } : { kind: 'Deployment', name: target.deployment };
-      const events = await deployEngine().listEvents(config, namespace, involved).catch(fail(`Could not read the events of ${involved.name}`));
+      const events = await deployEngine().listEvents(config, namespace, involved).catch(failed(`Could not read the events of ${involved.name}`));
       if (!events) return;
       await vscode.window.showQuickPick(
         events.length ? events.map((e) => ({ label: `${e.type === 'Warning' ? '$(warning)' : '$(info)'} ${e.reason}`, description: `${e.count > 1 ? `×${e.count} · ` : ''}${e.age}`, detail: e.message })) : [{ label: 'No events', description: '', detail: 'Kubernetes keeps events for about an hour.' }],
         { title: `Events of ${involved.kind.toLowerCase()} ${involved.name}`, matchOnDetail: true },
       );
-    }),
-    vscode.commands.registerCommand('conveyor.deploy.switchContext', async () => {
-      const contexts = await service.contexts().catch(fail('Could not read the kubeconfig'));
+    }, { refs: ['deployment', 'pod'] }),
+    registerConveyorCommand(host, 'conveyor.deploy.switchContext', async ({ failed }) => {
+      const contexts = await service.contexts().catch(failed('Could not read the kubeconfig'));
       if (!contexts) return;
       const picked = await vscode.window.showQuickPick(contexts.map((c) => ({ label: c.name, description: [c.namespace ?? 'default', c.server].filter(Boolean).join(' · '), picked: c.current, context: c })), { placeHolder: 'Switch the current kube context' });
       if (!picked) return;
-      await service.switchContext(picked.context.name).catch(fail('Could not switch the context'));
+      await service.switchContext(picked.context.name);
+    }, { failure: 'Could not switch the context' }),
+    registerConveyorCommand(host, 'conveyor.deploy.refresh', () => service.reconnect()),
+    registerConveyorCommand(host, 'conveyor.deploy.planInfrastructure', ({ status }) => service.planInfrastructure(status.folder), {
+      needsTrust: cluster('terraform plan'),
+      folder: { placeHolder: 'Plan the Terraform of which folder?' },
+      failure: 'terraform plan failed',
     }),
-    vscode.commands.registerCommand('conveyor.deploy.refresh', () => service.reconnect()),
-    vscode.commands.registerCommand('conveyor.deploy.planInfrastructure', async (node?: unknown) => {
-      const folder = infrastructureFolder(node) ?? (await pickFolder(model, undefined, 'Plan the Terraform of which folder?'))?.folder;
-      if (folder && trusted('terraform plan')) await service.planInfrastructure(folder).catch(fail('terraform plan failed'));
-    }),
-    vscode.commands.registerCommand('conveyor.deploy.applyInfrastructure', async (node?: unknown) => {
-      const folder = infrastructureFolder(node);
-      if (!folder || !trusted('terraform apply')) return;
-      const changes = service.viewState(folder).infrastructure?.summary;
+    registerConveyorCommand(host, 'conveyor.deploy.applyInfrastructure', async ({ ref }) => {
+      if (!ref) return;
+      const changes = service.viewState(ref.folder).infrastructure?.summary;
       const ok = await vscode.window.showWarningMessage(
-        `Apply the Terraform plan of ${model.statusOf(folder)?.name ?? folder}?`,
+        `Apply the Terraform plan of ${model.statusOf(ref.folder)?.name ?? ref.folder}?`,
         { modal: true, detail: changes ? `${changes.add} to add, ${changes.change} to change, ${changes.remove} to destroy. This changes real infrastructure.` : 'This changes real infrastructure.' },
         'Apply',
       );
       if (!ok) return;
-      const result = await Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'terraform apply' }, () => service.applyInfrastructure(folder))).catch(fail('terraform apply failed'));
-      if (result) void (result.ok ? vscode.window.showInformationMessage(result.message) : vscode.window.showErrorMessage(result.message));
-    }),
+      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'terraform apply' }, () => service.applyInfrastructure(ref.folder));
+      void (result.ok ? vscode.window.showInformationMessage(result.message) : vscode.window.showErrorMessage(result.message));
+    }, { needsTrust: cluster('terraform apply'), refs: ['infrastructure'], failure: 'terraform apply failed' }),
   );
-}
-
-function infrastructureFolder(node: unknown): string | undefined {
-  const id = (node as ViewNode | undefined)?.id ?? '';
-  return id.endsWith('/infrastructure') ? id.slice(0, -'/infrastructure'.length) : undefined;
 }
 
 /** A terminal that shows a log stream; closing it ends the stream. */

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { ViewNode } from '../../core/viewNode';
+import type { RefOf, ViewNode } from '../../core/viewNode';
 import { formatAge } from '../../core/formatAge';
 import type { FolderStatus } from '../../loop/folderStatus';
 import type { DeploymentRow, PodRow } from '../operate/workloadRows';
@@ -45,7 +45,7 @@ const EMPTY_STATE: EnvironmentViewState = { trusted: true, visible: false, curre
 
 const shortDigest = (digest?: string) => (digest ? `${digest.replace(/^sha256:/, '').slice(0, 12)}` : undefined);
 
-function podNode(base: string, pod: PodRow): ViewNode {
+function podNode(base: string, deployment: RefOf<'deployment'>, pod: PodRow): ViewNode {
   const waiting = pod.waiting ? `${pod.waiting.reason}${pod.waiting.message ? `: ${pod.waiting.message}` : ''}` : undefined;
   const healthy = pod.phase === 'Running' && pod.readyContainers === pod.totalContainers;
   return {
@@ -55,11 +55,13 @@ function podNode(base: string, pod: PodRow): ViewNode {
     tooltip: [`Pod ${pod.name}`, `Phase ${pod.phase}, ${pod.ready} ready, ${pod.restarts} restarts, age ${pod.age}`, pod.node ? `Node ${pod.node}` : undefined, waiting, `Containers: ${pod.containers.join(', ')}`].filter(Boolean).join('\n'),
     icon: healthy ? 'vm-running:testing.iconPassed' : pod.waiting ? 'vm-outline:testing.iconFailed' : 'vm-outline',
     contextValue: 'pod',
+    ref: { kind: 'pod', folder: deployment.folder, env: deployment.env, deployment: deployment.name, name: pod.name },
   };
 }
 
-function deploymentNode(base: string, deployment: EnvironmentState['deployments'][number]): ViewNode {
+function deploymentNode(base: string, env: RefOf<'environment'>, deployment: EnvironmentState['deployments'][number]): ViewNode {
   const id = `${base}/deployment/${deployment.name}`;
+  const ref: RefOf<'deployment'> = { kind: 'deployment', folder: env.folder, env: env.env, name: deployment.name };
   const failing = deployment.rollout.state === 'failed';
   return {
     id,
@@ -75,8 +77,9 @@ function deploymentNode(base: string, deployment: EnvironmentState['deployments'
     ].filter(Boolean).join('\n'),
     icon: failing ? 'error:testing.iconFailed' : deployment.rollout.state === 'progressing' ? 'sync~spin' : 'package',
     contextValue: 'deployment',
+    ref,
     expanded: failing,
-    children: deployment.pods.map((pod) => podNode(id, pod)),
+    children: deployment.pods.map((pod) => podNode(id, ref, pod)),
   };
 }
 
@@ -103,6 +106,7 @@ function infrastructureNode(status: FolderStatus, infra: InfrastructureState): V
     tooltip: [`Terraform files: ${infra.files.join(', ')}`, infra.message, 'Read-only: Plan shows what would change; Apply asks first.'].filter(Boolean).join('\n'),
     icon: infra.status === 'failed' ? 'error:testing.iconFailed' : 'server-environment',
     contextValue: infra.status === 'planned' && summary !== '+0 ~0 -0' ? 'infrastructure.changes' : 'infrastructure',
+    ref: { kind: 'infrastructure', folder: status.folder },
     children: (infra.changes ?? []).map((change) => ({
       id: `${base}/${change.address}`,
       label: change.address,
@@ -116,6 +120,7 @@ function environmentRows(status: FolderStatus, environments: FolderStatus['deplo
   return environments.map((env) => {
     const live = state.environments.find((e) => e.name === env.name);
     const base = `${status.folder}/env/${env.name}`;
+    const ref: RefOf<'environment'> = { kind: 'environment', folder: status.folder, env: env.name };
     const folder = env.manifests ?? env.kustomize;
     const objects = manifests.filter((m) => folder && m.file.startsWith(`${folder}/`));
     const target = [live?.context ?? env.context ?? 'current context', live?.namespace ?? env.namespace ?? 'its namespace'].join(' / ');
@@ -135,7 +140,7 @@ function environmentRows(status: FolderStatus, environments: FolderStatus['deplo
         icon: rollout.state === 'complete' ? 'pass:testing.iconPassed' : rollout.state === 'running' ? 'sync~spin' : 'error:testing.iconFailed',
       });
     }
-    children.push(...(live?.deployments ?? []).map((d) => deploymentNode(base, d)));
+    children.push(...(live?.deployments ?? []).map((d) => deploymentNode(base, ref, d)));
     if (objects.length > 0) {
       children.push({
         id: `${base}/manifests`,
@@ -159,6 +164,7 @@ function environmentRows(status: FolderStatus, environments: FolderStatus['deplo
       tooltip: `${env.name}: ${target}\nManifests: ${folder ?? 'none'}${env.source === 'detected' ? '\nDetected from the manifest folder' : ''}${env.confirm ? '\nDeploys ask first (confirm: true)' : ''}${env.autoRollback ? '\nRolls back by itself when a rollout fails' : ''}`,
       icon: env.confirm ? 'lock' : 'cloud',
       contextValue: 'environment',
+      ref,
       expanded: true,
       children,
     };

@@ -2,23 +2,23 @@ import * as path from 'node:path';
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { planEngine } from '../../plan/ui/planEngineLoader';
-import { pickFolder } from '../../ui/folderPicker';
+import { registerConveyorCommand } from '../../ui/commands';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import { ciExport, JENKINSFILE, VENDORED_CLI, WORKFLOW_FILE, writeCiExport } from '../ciExport';
-import { messageOf } from '../../core/errors';
 
 /** Export Pipeline to CI: the workflow and Jenkinsfile that run the same stages (and ship) through the CLI. */
-export function registerCiExportCommands(model: WorkspaceModel, extensionPath: string): vscode.Disposable {
-  return vscode.commands.registerCommand('conveyor.pipeline.exportToCi', async (arg?: unknown) => {
-    const status = await pickFolder(model, typeof arg === 'string' ? arg : undefined, 'Export which folder\'s pipeline?');
-    if (!status) return;
-    if (!status.git.root) {
-      void vscode.window.showErrorMessage(`${status.name} is not in a git repository: CI runs on pushes.`);
-      return;
-    }
-    try {
-      const exported = ciExport({ status, defaultBranch: await planEngine().defaultBranchOf(status.git.root) });
-      const existing = [WORKFLOW_FILE, JENKINSFILE].filter((file) => existsSync(path.join(status.git.root!, file)));
+export function registerCiExportCommands(model: WorkspaceModel, extensionPath: string, log: vscode.LogOutputChannel): vscode.Disposable {
+  return registerConveyorCommand(
+    { model, log },
+    'conveyor.pipeline.exportToCi',
+    async ({ status }) => {
+      const root = status.git.root;
+      if (!root) {
+        void vscode.window.showErrorMessage(`${status.name} is not in a git repository: CI runs on pushes.`);
+        return;
+      }
+      const exported = ciExport({ status, defaultBranch: await planEngine().defaultBranchOf(root) });
+      const existing = [WORKFLOW_FILE, JENKINSFILE].filter((file) => existsSync(path.join(root, file)));
       let overwrite = false;
       if (existing.length > 0) {
         const replace = 'Replace';
@@ -27,12 +27,11 @@ export function registerCiExportCommands(model: WorkspaceModel, extensionPath: s
         if (!answer) return;
         overwrite = answer === replace;
       }
-      const files = await writeCiExport(status.git.root, exported, path.join(extensionPath, 'dist', 'cli.js'), overwrite);
+      const files = await writeCiExport(root, exported, path.join(extensionPath, 'dist', 'cli.js'), overwrite);
       const what = exported.ships ? 'every push runs the pipeline, and pushes to the default branch ship' : 'every push runs the pipeline';
       void vscode.window.showInformationMessage(`Wrote ${files.written.join(', ')}: ${what}. Commit them (with ${VENDORED_CLI}, the CLI the jobs run).`);
-      if (files.written.includes(WORKFLOW_FILE)) await vscode.window.showTextDocument(vscode.Uri.file(path.join(status.git.root, WORKFLOW_FILE)));
-    } catch (error) {
-      void vscode.window.showErrorMessage(`Could not export the pipeline: ${messageOf(error)}`);
-    }
-  });
+      if (files.written.includes(WORKFLOW_FILE)) await vscode.window.showTextDocument(vscode.Uri.file(path.join(root, WORKFLOW_FILE)));
+    },
+    { folder: { placeHolder: 'Export which folder\'s pipeline?' }, failure: 'Could not export the pipeline' },
+  );
 }

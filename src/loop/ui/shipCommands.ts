@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { pickFolder } from '../../ui/folderPicker';
+import { registerConveyorCommand } from '../../ui/commands';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type { BeltService } from './beltService';
 import { deliveryPlan } from '../belt/deliveryPlan';
@@ -9,7 +9,8 @@ import { beltStatusText } from './beltNodes';
  * Ship and Stop Ship (palette, the Ship and Pipeline views' title bars) and the belt's status bar item: a
  * Ship button while idle, where the belt is (`$(rocket) v1.5.0 · staging · verifying 0:42`) while it runs.
  */
-export function registerShipCommands(model: WorkspaceModel, belt: BeltService): vscode.Disposable {
+export function registerShipCommands(model: WorkspaceModel, belt: BeltService, log: vscode.LogOutputChannel): vscode.Disposable {
+  const host = { model, log };
   const item = vscode.window.createStatusBarItem('conveyor.belt', vscode.StatusBarAlignment.Left, 48);
   item.name = 'Conveyor Ship';
   let ticker: NodeJS.Timeout | undefined;
@@ -47,15 +48,10 @@ export function registerShipCommands(model: WorkspaceModel, belt: BeltService): 
     vscode.window.onDidChangeActiveTextEditor(update),
     vscode.workspace.onDidGrantWorkspaceTrust(update),
     { dispose: () => clearInterval(ticker) },
-    vscode.commands.registerCommand('conveyor.ship', async (arg?: unknown) => {
-      if (!vscode.workspace.isTrusted) {
-        const choice = await vscode.window.showWarningMessage('Restricted Mode: Ship runs the pipeline, builds and pushes an image and deploys it; Conveyor does none of that until you trust this workspace.', 'Manage Workspace Trust');
-        if (choice) await vscode.commands.executeCommand('workbench.trust.manage');
-        return;
-      }
-      const status = await pickFolder(model, typeof arg === 'string' ? arg : undefined, 'Ship which folder?');
-      if (status) await belt.ship(status);
+    registerConveyorCommand(host, 'conveyor.ship', ({ status }) => belt.ship(status), {
+      needsTrust: 'Ship runs the pipeline, builds and pushes an image and deploys it; Conveyor does none of that',
+      folder: { placeHolder: 'Ship which folder?' },
     }),
-    vscode.commands.registerCommand('conveyor.ship.stop', (arg?: unknown) => belt.stop(typeof arg === 'string' ? arg : undefined)),
+    registerConveyorCommand(host, 'conveyor.ship.stop', ({ status }) => belt.stop(status?.folder)),
   );
 }

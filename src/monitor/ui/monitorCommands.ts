@@ -1,13 +1,12 @@
 import * as vscode from 'vscode';
-import type { ViewNode } from '../../core/viewNode';
+import type { ErrorIssue } from '../errors/errorModel';
 import { addToConfigList } from '../../core/config/configEdit';
 import type { GoalConfig, UptimeCheckConfig } from '../../core/config/conveyorConfig';
-import { pickFolder } from '../../ui/folderPicker';
+import { registerConveyorCommand } from '../../ui/commands';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type { ErrorService } from './errorService';
 import type { GoalService } from './goalService';
 import type { UptimeService } from './uptimeService';
-import { messageOf } from '../../core/errors';
 
 interface MonitorServices {
   errors: ErrorService;
@@ -15,67 +14,49 @@ interface MonitorServices {
   goals: GoalService;
 }
 
-/** `<folder>/uptime/<name>`, `<folder>/goals/<name>`, `…/<issue id>`: the last segment of a view row's id. */
-function lastSegment(node: unknown): string | undefined {
-  const id = (node as ViewNode | undefined)?.id;
-  return id?.slice(id.lastIndexOf('/') + 1);
-}
-
-/** The folder of an Uptime or Goals row (`<folder>/<kind>/<name>`). */
-function folderOf(node: unknown, kind: 'uptime' | 'goals'): string | undefined {
-  const id = (node as ViewNode | undefined)?.id ?? '';
-  const at = id.lastIndexOf(`/${kind}/`);
-  return at === -1 ? undefined : id.slice(0, at);
-}
-
 export function registerMonitorCommands(model: WorkspaceModel, services: MonitorServices, log: vscode.LogOutputChannel): vscode.Disposable {
   const { errors, uptime, goals } = services;
-  const fail = (what: string) => (error: unknown) => {
-    const message = messageOf(error);
-    log.error(`${what}: ${message}`);
-    void vscode.window.showErrorMessage(`${what}: ${message}`);
-  };
+  const host = { model, log };
   const open = async (location: { file: string; line: number; column: number }) => {
     const position = new vscode.Position(location.line - 1, Math.max(0, location.column - 1));
     await vscode.window.showTextDocument(vscode.Uri.file(location.file), { selection: new vscode.Range(position, position) });
   };
+  /** A command on an issue row, or given an issue id (the row's click, the CodeLens and the hover pass one). */
+  const onIssue = (id: string, run: (issue: ErrorIssue) => unknown) =>
+    registerConveyorCommand(host, id, ({ ref }, arg?: unknown) => {
+      const issueId = typeof arg === 'string' ? arg : ref?.id;
+      const issue = issueId ? errors.issue(issueId) : undefined;
+      return issue && run(issue);
+    }, { refs: ['error'] });
+  const receiver = { failure: 'Could not start the local error receiver' };
 
   return vscode.Disposable.from(
-    vscode.commands.registerCommand('conveyor.errors.copyDsn', async () => {
-      const dsn = await errors.startReceiver().catch(fail('Could not start the local error receiver'));
+    registerConveyorCommand(host, 'conveyor.errors.copyDsn', async () => {
+      const dsn = await errors.startReceiver();
       if (!dsn) return;
       await vscode.env.clipboard.writeText(dsn);
       void vscode.window.showInformationMessage(`Copied the local Sentry DSN ${dsn}. Set SENTRY_DSN to it in your app: its errors appear in the Errors view and next to the code.`);
-    }),
-    vscode.commands.registerCommand('conveyor.errors.startReceiver', () => errors.startReceiver().catch(fail('Could not start the local error receiver'))),
-    vscode.commands.registerCommand('conveyor.errors.stopReceiver', () => errors.stopReceiver()),
-    vscode.commands.registerCommand('conveyor.errors.clearLocal', async () => {
+    }, receiver),
+    registerConveyorCommand(host, 'conveyor.errors.startReceiver', () => errors.startReceiver(), receiver),
+    registerConveyorCommand(host, 'conveyor.errors.stopReceiver', () => errors.stopReceiver()),
+    registerConveyorCommand(host, 'conveyor.errors.clearLocal', async () => {
       const ok = await vscode.window.showWarningMessage('Forget every error the local receiver has stored?', { modal: true }, 'Clear');
       if (ok) await errors.clearLocal();
     }),
-    vscode.commands.registerCommand('conveyor.errors.refresh', () => errors.refreshHosted()),
-    vscode.commands.registerCommand('conveyor.errors.signIn', async (folder?: unknown) => {
-      const status = await pickFolder(model, typeof folder === 'string' ? folder : undefined, 'Sign in to the Sentry of which folder?');
-      if (status?.monitor.sentry) await errors.signIn(status);
-      else if (status) void vscode.window.showInformationMessage(`${status.name} has no hosted Sentry in conveyor.yml (sentry.org and sentry.project); the local receiver needs no sign-in.`);
-    }),
-    vscode.commands.registerCommand('conveyor.errors.openIssue', async (arg?: unknown) => {
-      const id = typeof arg === 'string' ? arg : lastSegment(arg);
-      const issue = id ? errors.issue(id) : undefined;
-      if (!issue) return;
+    registerConveyorCommand(host, 'conveyor.errors.refresh', () => errors.refreshHosted()),
+    registerConveyorCommand(host, 'conveyor.errors.signIn', async ({ status }) => {
+      if (status.monitor.sentry) await errors.signIn(status);
+      else void vscode.window.showInformationMessage(`${status.name} has no hosted Sentry in conveyor.yml (sentry.org and sentry.project); the local receiver needs no sign-in.`);
+    }, { folder: { placeHolder: 'Sign in to the Sentry of which folder?' } }),
+    onIssue('conveyor.errors.openIssue', async (issue) => {
       const location = errors.locationOf(issue.id);
       if (location) return open(location);
       await vscode.commands.executeCommand('conveyor.errors.showStack', issue.id);
     }),
-    vscode.commands.registerCommand('conveyor.errors.openInSentry', async (arg?: unknown) => {
-      const id = typeof arg === 'string' ? arg : lastSegment(arg);
-      const url = id ? errors.issue(id)?.url : undefined;
-      if (url) await vscode.env.openExternal(vscode.Uri.parse(url));
+    onIssue('conveyor.errors.openInSentry', async (issue) => {
+      if (issue.url) await vscode.env.openExternal(vscode.Uri.parse(issue.url));
     }),
-    vscode.commands.registerCommand('conveyor.errors.showStack', async (arg?: unknown) => {
-      const id = typeof arg === 'string' ? arg : lastSegment(arg);
-      const issue = id ? errors.issue(id) : undefined;
-      if (!issue) return;
+    onIssue('conveyor.errors.showStack', async (issue) => {
       const frames = issue.latestEvent?.frames ?? [];
       // Innermost first, as a stack trace reads.
       const items = await Promise.all(
@@ -93,9 +74,7 @@ export function registerMonitorCommands(model: WorkspaceModel, services: Monitor
       if (picked?.location) await open(picked.location);
     }),
 
-    vscode.commands.registerCommand('conveyor.uptime.add', async (folder?: unknown) => {
-      const status = await pickFolder(model, typeof folder === 'string' ? folder : undefined, 'Add an uptime check to which folder?');
-      if (!status) return;
+    registerConveyorCommand(host, 'conveyor.uptime.add', async ({ status }) => {
       const url = await vscode.window.showInputBox({
         title: 'Add Uptime Check (1/2)',
         prompt: 'URL to probe with GET',
@@ -108,22 +87,15 @@ export function registerMonitorCommands(model: WorkspaceModel, services: Monitor
       const name = await vscode.window.showInputBox({ title: 'Add Uptime Check (2/2)', prompt: 'Name', value: suggested, ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'A name is needed') });
       if (!name) return;
       const check: UptimeCheckConfig = { name: name.trim(), url: url.trim(), interval: 60 };
-      await addToConfigList(status.folder, 'uptime', { ...check }).then(async (file) => {
-        await model.reload(status.folder);
-        void vscode.window.showInformationMessage(`Added the uptime check "${check.name}" to ${vscode.workspace.asRelativePath(file)}; it is probed every ${check.interval} s.`);
-      }, fail('Could not add the uptime check'));
-    }),
-    vscode.commands.registerCommand('conveyor.uptime.probeNow', async (node?: unknown) => {
-      const name = lastSegment(node);
-      const folder = folderOf(node, 'uptime') ?? model.activeFolder()?.folder;
-      if (!name || !folder) return;
-      if (!vscode.workspace.isTrusted) return void vscode.window.showWarningMessage('Restricted Mode: uptime checks wait until you trust this workspace.');
-      await uptime.probeNow(folder, name);
-    }),
+      const file = await addToConfigList(status.folder, 'uptime', { ...check });
+      await model.reload(status.folder);
+      void vscode.window.showInformationMessage(`Added the uptime check "${check.name}" to ${vscode.workspace.asRelativePath(file)}; it is probed every ${check.interval} s.`);
+    }, { folder: { placeHolder: 'Add an uptime check to which folder?' }, failure: 'Could not add the uptime check' }),
+    registerConveyorCommand(host, 'conveyor.uptime.probeNow', async ({ ref }) => {
+      if (ref) await uptime.probeNow(ref.folder, ref.name);
+    }, { needsTrust: 'uptime checks wait', refs: ['uptime-check'] }),
 
-    vscode.commands.registerCommand('conveyor.goals.add', async (folder?: unknown) => {
-      const status = await pickFolder(model, typeof folder === 'string' ? folder : undefined, 'Add a goal to which folder?');
-      if (!status) return;
+    registerConveyorCommand(host, 'conveyor.goals.add', async ({ status, failed }) => {
       const kind = await vscode.window.showQuickPick(
         [
           { label: '$(dashboard) Page speed', description: 'Lighthouse performance score of a URL', source: 'lighthouse' as const },
@@ -144,17 +116,16 @@ export function registerMonitorCommands(model: WorkspaceModel, services: Monitor
       const targetText = await vscode.window.showInputBox({ title: 'Add Goal', prompt: kind.source === 'lighthouse' ? 'Target score (0–100), empty for none' : 'Target value, empty for none', value: kind.source === 'lighthouse' ? '90' : '', ignoreFocusOut: true, validateInput: (v) => (v.trim() === '' || Number.isFinite(Number(v)) ? undefined : 'A number') });
       if (targetText === undefined) return;
       const goal: GoalConfig = { name: name.trim(), source: kind.source, url: url.trim(), ...(kind.source === 'lighthouse' ? { metric: 'performance' } : { valuePath: valuePath?.trim() }), ...(targetText.trim() ? { target: Number(targetText), direction: 'up' } : {}) };
-      await addToConfigList(status.folder, 'goals', { ...goal }).then(async (file) => {
-        await model.reload(status.folder);
-        void vscode.window.showInformationMessage(`Added the goal "${goal.name}" to ${vscode.workspace.asRelativePath(file)}.`, 'Measure Now').then((choice) => {
-          if (choice) void goals.measure(status.folder, goal.name).catch(fail(`Could not measure ${goal.name}`));
-        });
-      }, fail('Could not add the goal'));
-    }),
-    vscode.commands.registerCommand('conveyor.goals.measure', async (node?: unknown) => {
-      const folder = folderOf(node, 'goals') ?? (await pickFolder(model, undefined, 'Measure the goals of which folder?'))?.folder;
-      if (!folder) return;
-      await goals.measure(folder, node ? lastSegment(node) : undefined).catch(fail('Could not measure the goals'));
+      const file = await addToConfigList(status.folder, 'goals', { ...goal });
+      await model.reload(status.folder);
+      void vscode.window.showInformationMessage(`Added the goal "${goal.name}" to ${vscode.workspace.asRelativePath(file)}.`, 'Measure Now').then((choice) => {
+        if (choice) void goals.measure(status.folder, goal.name).catch(failed(`Could not measure ${goal.name}`));
+      });
+    }, { folder: { placeHolder: 'Add a goal to which folder?' }, failure: 'Could not add the goal' }),
+    registerConveyorCommand(host, 'conveyor.goals.measure', ({ status, ref }) => goals.measure(status.folder, ref?.name), {
+      folder: { placeHolder: 'Measure the goals of which folder?' },
+      refs: ['goal'],
+      failure: 'Could not measure the goals',
     }),
   );
 }

@@ -38,7 +38,7 @@ export function issueFacts(issue: ErrorIssue, now = Date.now()): string {
   return [plural(issue.count, 'event'), plural(issue.userCount, 'user'), formatAge(Date.parse(issue.lastSeen), now)].join(' · ');
 }
 
-function issueNode(idPrefix: string, issue: ErrorIssue, state: ErrorViewState, now: number): ViewNode {
+function issueNode(folder: string, idPrefix: string, issue: ErrorIssue, state: ErrorViewState, now: number): ViewNode {
   const location = state.locationOf(issue.id);
   const tooltip = [
     `${issue.shortId}: ${issue.title}`,
@@ -55,6 +55,7 @@ function issueNode(idPrefix: string, issue: ErrorIssue, state: ErrorViewState, n
     tooltip,
     icon: LEVEL_ICONS[issue.level] ?? 'bug',
     contextValue: issue.url ? 'errorIssue.hosted' : 'errorIssue',
+    ref: { kind: 'error', folder, id: issue.id },
     command: { command: 'conveyor.errors.openIssue', title: 'Go to Code', arguments: [issue.id] },
   };
 }
@@ -118,7 +119,7 @@ export function errorNodes(status: FolderStatus, state: ErrorViewState, now = Da
       description: `${list.length} issue${list.length === 1 ? '' : 's'}`,
       icon: 'versions',
       expanded: true,
-      children: list.map((issue) => issueNode(`${base}/by-release/${release}`, issue, state, now)),
+      children: list.map((issue) => issueNode(status.folder, `${base}/by-release/${release}`, issue, state, now)),
     })),
   });
   const files = new Map<string, ErrorIssue[]>();
@@ -137,7 +138,7 @@ export function errorNodes(status: FolderStatus, state: ErrorViewState, now = Da
         description: `${list.length} issue${list.length === 1 ? '' : 's'}`,
         icon: 'file-code',
         file,
-        children: list.map((issue) => issueNode(`${base}/by-file/${file}`, issue, state, now)),
+        children: list.map((issue) => issueNode(status.folder, `${base}/by-file/${file}`, issue, state, now)),
       })),
     });
   }
@@ -186,6 +187,7 @@ export function uptimeNodes(status: FolderStatus, state: UptimeViewState, now = 
       tooltip,
       icon: STATUS_ICONS[stats.lastStatus],
       contextValue: 'uptimeCheck',
+      ref: { kind: 'uptime-check', folder: status.folder, name: check.name },
       file: status.config.file,
     };
   });
@@ -244,6 +246,7 @@ export function goalNodes(status: FolderStatus, state: GoalViewState, now = Date
       tooltip,
       icon,
       contextValue: 'goal',
+      ref: { kind: 'goal', folder: status.folder, name: goal.name },
       file: status.config.file,
     };
   });

@@ -39,6 +39,7 @@ export function pipelineNodes(status: FolderStatus, state: PipelineViewState = {
       tooltip: `${planned.name}: ${command}\n${planned.kind === 'command' ? `From ${planned.definition.source}${planned.definition.timeoutSeconds ? `\nTimeout ${planned.definition.timeoutSeconds}s` : ''}` : 'Turn it off with pipeline.security: false in conveyor.yml.'}\nNot run yet`,
       icon: planned.kind === 'security' ? 'shield' : STAGE_ICONS.pending,
       contextValue: planned.kind === 'security' ? 'stage.builtin' : `stage.${origin}`,
+      ref: { kind: 'pipeline-stage', folder: status.folder, stage: planned.name },
       file: definitionFile,
     };
   });
@@ -74,6 +75,7 @@ function stageRunNode(status: FolderStatus, stage: StageRun, definitionFile: str
     tooltip: `${stage.name}: ${stage.command}\n${stage.status}${duration ? ` in ${duration}` : ''}${stage.summary ? ` — ${stage.summary}` : ''}${stage.lastLines.length ? `\n\n${stage.lastLines.slice(-5).join('\n')}` : ''}`,
     icon: `${STAGE_ICONS[stage.status]}${color ? `:${color}` : ''}`,
     contextValue: stage.name === 'security' && !definitionFile ? 'stage.builtin' : 'stage.run',
+    ref: { kind: 'pipeline-stage', folder: status.folder, stage: stage.name },
     file: definitionFile,
     expanded: stage.status === 'failed' || stage.status === 'timed-out' ? true : false,
     children,
@@ -139,6 +141,7 @@ function historyNode(status: FolderStatus, history: PipelineRun[]): ViewNode {
       tooltip: `Run ${run.id} (${run.trigger})\n${run.stages.map((s) => `${s.name}: ${s.status}${s.summary ? ` — ${s.summary}` : ''}`).join('\n')}${run.notReadyReason && run.result === 'passed' ? `\nNot marked ready: ${run.notReadyReason}` : ''}\nClick to open the log.`,
       icon: run.readyForRelease ? 'rocket:testing.iconPassed' : run.result === 'passed' ? 'pass:testing.iconPassed' : run.result === 'cancelled' ? 'debug-stop' : 'error:testing.iconFailed',
       contextValue: 'run',
+      ref: { kind: 'pipeline-run', folder: status.folder, runId: run.id, logFile: run.logFile },
       command: { command: 'conveyor.pipeline.openLog', title: 'Open Log', arguments: [run.logFile] },
     })),
   };

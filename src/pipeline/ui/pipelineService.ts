@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { FolderStatus } from '../../loop/folderStatus';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import { formatDuration } from '../../core/formatDuration';
+import { requireTrust } from '../../ui/workspaceTrust';
 import type { PipelineRun, PipelineRunListener, RunScope, StageRun } from '../run/pipelineRun';
 import { isStageFailure } from '../run/pipelineRun';
 import { pipelineStateDir, RunHistory } from '../run/runHistory';
@@ -54,14 +55,8 @@ export class PipelineService implements vscode.Disposable {
 
   /** Runs a folder's pipeline; resolves with the finished run, or undefined when nothing ran. */
   async runFolder(folder: string, scope: RunScope, stageNames?: string[]): Promise<PipelineRun | undefined> {
-    if (!vscode.workspace.isTrusted) {
-      const choice = await vscode.window.showWarningMessage(
-        'Restricted Mode: Conveyor runs no pipeline commands until you trust this workspace, because a workspace’s scripts can run any code.',
-        'Manage Workspace Trust',
-      );
-      if (choice) await vscode.commands.executeCommand('workbench.trust.manage');
-      return undefined;
-    }
+    // Here rather than in the commands: the Testing view and Ship run the pipeline too.
+    if (!requireTrust('Conveyor runs no pipeline commands (a workspace’s scripts can run any code)')) return undefined;
     const status = this.model.statusOf(folder);
     if (!status) return undefined;
     const state = this.stateOf(folder);

@@ -1,8 +1,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
-import { pickFolder } from '../../ui/folderPicker';
-import type { ViewNode } from '../../core/viewNode';
+import { registerConveyorCommand } from '../../ui/commands';
+import type { CommandOptions, ReportFailure } from '../../ui/commands';
+import type { RefOf } from '../../core/viewNode';
 import type { FolderStatus } from '../../loop/folderStatus';
 import { createLocalBoard, STATUS_LABELS, WORK_ITEM_STATUSES } from '../localBoard';
 import { toWorkItem } from '../localBoardProvider';
@@ -10,19 +11,19 @@ import type { WorkItem } from '../workItem';
 import type { BoardGrouping } from '../boardGrouping';
 import { planEngine } from './planEngineLoader';
 import type { BoardService } from './boardService';
-import { messageOf } from '../../core/errors';
 
 export function registerBoardCommands(model: WorkspaceModel, service: BoardService, log: vscode.LogOutputChannel): vscode.Disposable {
-  /** The folder and item of a Board view row (`<folder>/board/item/<key>`). */
-  const itemOf = (node: unknown): { status: FolderStatus; item: WorkItem } | undefined => {
-    const id = (node as ViewNode | undefined)?.id ?? '';
-    const at = id.lastIndexOf('/board/item/');
-    const status = at === -1 ? undefined : model.statusOf(id.slice(0, at));
-    const key = id.slice(at + '/board/item/'.length);
-    const local = status?.board.items.find((i) => i.key === key);
-    const remote = status && service.remote.state(status.folder)?.items.find((i) => i.key === key);
+  const host = { model, log };
+  /** Where the board's commands send a service's "sign in first". */
+  const board = { signIn: 'conveyor.board.signIn' };
+  /** The folder and item a Board row (or the kanban) names. */
+  const itemOf = (ref: RefOf<'work-item'> | undefined): { status: FolderStatus; item: WorkItem } | undefined => {
+    const status = ref && model.statusOf(ref.folder);
+    if (!ref || !status) return undefined;
+    const local = status.board.items.find((i) => i.key === ref.key);
+    const remote = service.remote.state(status.folder)?.items.find((i) => i.key === ref.key);
     const item = remote ?? (local && toWorkItem(local));
-    return status && item ? { status, item } : undefined;
+    return item && { status, item };
   };
   /** Moves an item through its provider: the local board directly, a hosted one by one of its transitions. */
   const moveItem = async (status: FolderStatus, item: WorkItem, column: WorkItem['column'] | undefined): Promise<void> => {
@@ -54,7 +55,7 @@ export function registerBoardCommands(model: WorkspaceModel, service: BoardServi
     return item;
   };
   /** Who to assign: a person (their provider id), null for nobody, undefined when the user cancelled. */
-  const pickAssignee = async (status: FolderStatus, item: WorkItem): Promise<string | null | undefined> => {
+  const pickAssignee = async (status: FolderStatus, item: WorkItem, failed: ReportFailure): Promise<string | null | undefined> => {
     const nobody = { label: 'Nobody', description: 'unassign', id: null as string | null };
     if (item.provider !== 'local') {
       const provider = await service.remote.provider(status);
@@ -62,7 +63,7 @@ export function registerBoardCommands(model: WorkspaceModel, service: BoardServi
         void vscode.window.showErrorMessage(`Sign in to ${item.provider} to assign ${item.key}.`);
         return undefined;
       }
-      const people = await provider.assignees(item).catch((error: unknown) => void fail(`Could not list who can be assigned ${item.key}`)(error));
+      const people = await provider.assignees(item).catch(failed(`Could not list who can be assigned ${item.key}`));
       if (!people) return undefined;
       const picked = await vscode.window.showQuickPick([...people.map((p) => ({ label: p.name, description: p.name === item.assignee ? 'assigned now' : undefined, id: p.id })), nobody], { placeHolder: `Assign ${item.key} to…`, matchOnDescription: true });
       return picked?.id;
@@ -74,38 +75,36 @@ export function registerBoardCommands(model: WorkspaceModel, service: BoardServi
     return typed?.trim() || undefined;
   };
   const boardOf = (status: FolderStatus) => new (planEngine().LocalBoardProvider)(status.folder, status.board.file);
-  const fail = (what: string) => (error: unknown) => {
-    const message = messageOf(error);
-    log.error(`${what}: ${message}`);
-    void vscode.window.showErrorMessage(`${what}: ${message}`);
-  };
   const changed = async (status: FolderStatus) => model.reload(status.folder);
+  /** A command on a Board row, run while the board still has the item. */
+  const onItem = (id: string, run: (target: { status: FolderStatus; item: WorkItem }, failed: ReportFailure) => unknown, options: CommandOptions<never> = {}) =>
+    registerConveyorCommand(host, id, ({ ref, failed }) => {
+      const target = itemOf(ref);
+      return target && run(target, failed);
+    }, { ...options, refs: ['work-item'] });
   return vscode.Disposable.from(
-    vscode.commands.registerCommand('conveyor.board.startWork', async (node?: unknown) => {
-      const target = itemOf(node) ?? (await pickItem(model));
+    registerConveyorCommand(host, 'conveyor.board.startWork', async ({ ref, pickFolder, failed }) => {
+      const target = itemOf(ref) ?? (await pickItem(pickFolder));
       if (!target) return;
-      if (!vscode.workspace.isTrusted) return void vscode.window.showWarningMessage('Restricted Mode: Start Work runs git, so it waits until you trust this workspace.');
       const { status, item } = target;
       const engine = planEngine();
       let result;
       try {
         result = await engine.startWork(status.folder, item);
       } catch (error) {
-        if (!(error instanceof engine.StartWorkError) || error.kind !== 'dirty') return fail(`Could not start work on ${item.key}`)(error);
+        if (!(error instanceof engine.StartWorkError) || error.kind !== 'dirty') return failed(`Could not start work on ${item.key}`)(error);
         const choice = await vscode.window.showWarningMessage(error.message, { modal: true }, 'Carry Changes', 'Stash Changes');
         if (!choice) return;
-        result = await engine.startWork(status.folder, item, choice === 'Carry Changes' ? 'carry' : 'stash').catch(fail(`Could not start work on ${item.key}`));
+        result = await engine.startWork(status.folder, item, choice === 'Carry Changes' ? 'carry' : 'stash').catch(failed(`Could not start work on ${item.key}`));
         if (!result) return;
       }
-      if (item.column === 'todo') await moveItem(status, item, 'in-progress').catch(fail(`Could not move ${item.key} to In progress`));
+      if (item.column === 'todo') await moveItem(status, item, 'in-progress').catch(failed(`Could not move ${item.key} to In progress`));
       await service.setActiveItem(status.folder, item.key);
       prefillCommitMessage(status.folder, item.key);
       await changed(status);
       void vscode.window.showInformationMessage(`${result.existed ? 'Switched to' : 'Created'} ${result.branch}${result.existed ? '' : ` from ${result.base}`}${result.stashed ? ' (your changes are stashed)' : ''}. ${item.key} is in progress.`);
-    }),
-    vscode.commands.registerCommand('conveyor.board.moveTo', async (node?: unknown) => {
-      const target = itemOf(node);
-      if (!target) return;
+    }, { needsTrust: 'Start Work runs git, so it waits', refs: ['work-item'], ...board }),
+    onItem('conveyor.board.moveTo', async (target, failed) => {
       let column: WorkItem['column'] | undefined;
       if (target.item.provider === 'local') {
         const picked = await vscode.window.showQuickPick(
@@ -115,77 +114,64 @@ export function registerBoardCommands(model: WorkspaceModel, service: BoardServi
         if (!picked) return;
         column = picked.column;
       }
-      await moveItem(target.status, target.item, column).then(() => changed(target.status), fail(`Could not move ${target.item.key}`));
-    }),
-    vscode.commands.registerCommand('conveyor.board.assignTo', async (node?: unknown) => {
-      const target = itemOf(node);
-      if (!target) return;
+      await moveItem(target.status, target.item, column).then(() => changed(target.status), failed(`Could not move ${target.item.key}`));
+    }, board),
+    onItem('conveyor.board.assignTo', async (target, failed) => {
       const { status, item } = target;
-      const assignee = await pickAssignee(status, item);
+      const assignee = await pickAssignee(status, item, failed);
       if (assignee === undefined) return;
       const id = assignee === null ? undefined : assignee;
       if (item.provider === 'local') {
-        await boardOf(status).assign(item, id).then(() => changed(status), fail(`Could not assign ${item.key}`));
+        await boardOf(status).assign(item, id).then(() => changed(status), failed(`Could not assign ${item.key}`));
         return;
       }
       const provider = await service.remote.provider(status);
       if (!provider?.assign) return void vscode.window.showErrorMessage(`Sign in to ${item.provider} to assign ${item.key}.`);
-      await provider.assign(item, id).then(() => service.refreshRemote(status.folder), fail(`Could not assign ${item.key}`));
-    }),
-    vscode.commands.registerCommand('conveyor.board.newItem', async (arg?: unknown) => {
-      const status = await pickFolder(model, typeof arg === 'string' ? arg : undefined, 'Add a work item to which folder?');
-      if (!status) return;
+      await provider.assign(item, id).then(() => service.refreshRemote(status.folder), failed(`Could not assign ${item.key}`));
+    }, board),
+    registerConveyorCommand(host, 'conveyor.board.newItem', async ({ status }) => {
       const title = await vscode.window.showInputBox({ title: 'New work item', prompt: 'Title', ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'A title is needed') });
       if (!title) return;
-      await createItem(status, title.trim(), undefined).then((item) => vscode.window.setStatusBarMessage(`Added ${item.key}`, 4000), fail('Could not add the item'));
-    }),
-    vscode.commands.registerCommand('conveyor.board.deleteItem', async (node?: unknown) => {
-      const target = itemOf(node);
-      if (!target) return;
+      const item = await createItem(status, title.trim(), undefined);
+      vscode.window.setStatusBarMessage(`Added ${item.key}`, 4000);
+    }, { folder: { placeHolder: 'Add a work item to which folder?' }, failure: 'Could not add the item', ...board }),
+    onItem('conveyor.board.deleteItem', async (target, failed) => {
       const ok = await vscode.window.showWarningMessage(`Delete ${target.item.key} "${target.item.title}" from the board file?`, { modal: true }, 'Delete');
-      if (ok) await boardOf(target.status).delete(target.item).then(() => changed(target.status), fail(`Could not delete ${target.item.key}`));
+      if (ok) await boardOf(target.status).delete(target.item).then(() => changed(target.status), failed(`Could not delete ${target.item.key}`));
     }),
-    // Used by the kanban webview: moves and creates by key and column, no pickers.
-    vscode.commands.registerCommand('conveyor.board.moveItem', async (folder: string, key: string, column: WorkItem['column']) => {
-      const target = itemOf({ id: `${folder}/board/item/${key}` });
+    // Used by the kanban webview: moves and creates by key and column, no pickers; it shows failures itself.
+    registerConveyorCommand(host, 'conveyor.board.moveItem', async (_call, folder: string, key: string, column: WorkItem['column']) => {
+      const target = itemOf({ kind: 'work-item', folder, key });
       if (!target) throw new Error(`${key} is no longer on the board.`);
       await moveItem(target.status, target.item, column);
       await changed(target.status);
-    }),
-    vscode.commands.registerCommand('conveyor.board.createItem', async (folder: string, title: string, column: WorkItem['column']) => {
-      const status = model.statusOf(folder);
+    }, { rethrow: true }),
+    registerConveyorCommand(host, 'conveyor.board.createItem', async ({ status }, _folder: string, title: string, column: WorkItem['column']) => {
       if (status) await createItem(status, title, column);
+    }, { rethrow: true }),
+    registerConveyorCommand(host, 'conveyor.board.signIn', async ({ status }) => {
+      if (await service.remote.signIn(status)) await service.refreshRemote(status.folder);
+    }, { folder: { placeHolder: 'Sign in to the board of which folder?' } }),
+    registerConveyorCommand(host, 'conveyor.board.refresh', () => service.refreshRemote()),
+    onItem('conveyor.board.openInBrowser', async ({ item }) => {
+      if (item.url) await vscode.env.openExternal(vscode.Uri.parse(item.url));
     }),
-    vscode.commands.registerCommand('conveyor.board.signIn', async (arg?: unknown) => {
-      const status = await pickFolder(model, typeof arg === 'string' ? arg : undefined, 'Sign in to the board of which folder?');
-      if (status && (await service.remote.signIn(status))) await service.refreshRemote(status.folder);
-    }),
-    vscode.commands.registerCommand('conveyor.board.refresh', () => service.refreshRemote()),
-    vscode.commands.registerCommand('conveyor.board.openInBrowser', async (node?: unknown) => {
-      const url = itemOf(node)?.item.url;
-      if (url) await vscode.env.openExternal(vscode.Uri.parse(url));
-    }),
-    vscode.commands.registerCommand('conveyor.board.copyKey', async (node?: unknown) => {
-      const target = itemOf(node);
-      if (target) await vscode.env.clipboard.writeText(target.item.key);
-    }),
-    vscode.commands.registerCommand('conveyor.board.groupBy', async () => {
+    onItem('conveyor.board.copyKey', ({ item }) => vscode.env.clipboard.writeText(item.key)),
+    registerConveyorCommand(host, 'conveyor.board.groupBy', async () => {
       const picked = await vscode.window.showQuickPick(
         (['status', 'assignee', 'milestone'] as BoardGrouping[]).map((g) => ({ label: g[0].toUpperCase() + g.slice(1), grouping: g, picked: service.query().groupBy === g })),
         { placeHolder: 'Group the board by…' },
       );
       if (picked) await service.groupBy(picked.grouping);
     }),
-    vscode.commands.registerCommand('conveyor.board.showMine', () => service.setQuery({ mine: true })),
-    vscode.commands.registerCommand('conveyor.board.showAll', () => service.setQuery({ mine: false })),
-    vscode.commands.registerCommand('conveyor.board.search', async () => {
+    registerConveyorCommand(host, 'conveyor.board.showMine', () => service.setQuery({ mine: true })),
+    registerConveyorCommand(host, 'conveyor.board.showAll', () => service.setQuery({ mine: false })),
+    registerConveyorCommand(host, 'conveyor.board.search', async () => {
       const search = await vscode.window.showInputBox({ title: 'Search the board', prompt: 'Words in the key, title, assignee or labels', value: service.query().search });
       if (search !== undefined) await service.setQuery({ search: search.trim() || undefined });
     }),
-    vscode.commands.registerCommand('conveyor.board.clearSearch', () => service.setQuery({ search: undefined })),
-    vscode.commands.registerCommand('conveyor.board.createLocal', async (folder?: unknown) => {
-      const status = await pickFolder(model, folder, 'Create the local board in which folder?');
-      if (!status) return;
+    registerConveyorCommand(host, 'conveyor.board.clearSearch', () => service.setQuery({ search: undefined })),
+    registerConveyorCommand(host, 'conveyor.board.createLocal', async ({ status }) => {
       const { path: file, created } = await createLocalBoard(status.folder, status.board.file);
       await model.reload(status.folder);
       void vscode.commands.executeCommand('conveyor.board.focus');
@@ -194,10 +180,8 @@ export function registerBoardCommands(model: WorkspaceModel, service: BoardServi
           ? `Created the local board ${path.relative(status.folder, file)} in ${status.name}. It is a plain file: commit it with your code.`
           : `${status.name} already has a board file (${path.relative(status.folder, file)}); it was left as it is.`,
       );
-    }),
-    vscode.commands.registerCommand('conveyor.board.openFile', async (folder?: unknown, line?: unknown) => {
-      const status = await pickFolder(model, folder, 'Open the board file of which folder?');
-      if (!status) return;
+    }, { folder: { placeHolder: 'Create the local board in which folder?' } }),
+    registerConveyorCommand(host, 'conveyor.board.openFile', async ({ status }, _folder?: unknown, line?: unknown) => {
       const file = path.join(status.folder, status.board.file);
       if (!status.board.exists) {
         void vscode.window.showInformationMessage(`${status.name} has no board file yet.`, 'Create Local Board').then((choice) => {
@@ -207,12 +191,12 @@ export function registerBoardCommands(model: WorkspaceModel, service: BoardServi
       }
       const position = typeof line === 'number' ? new vscode.Position(Math.max(0, line - 1), 0) : undefined;
       await vscode.window.showTextDocument(vscode.Uri.file(file), { selection: position && new vscode.Range(position, position) });
-    }),
+    }, { folder: { placeHolder: 'Open the board file of which folder?' } }),
   );
 }
 
-async function pickItem(model: WorkspaceModel): Promise<{ status: FolderStatus; item: WorkItem } | undefined> {
-  const status = await pickFolder(model, undefined, 'Start work in which folder?');
+async function pickItem(pickFolder: (placeHolder: string) => Promise<FolderStatus | undefined>): Promise<{ status: FolderStatus; item: WorkItem } | undefined> {
+  const status = await pickFolder('Start work in which folder?');
   if (!status) return undefined;
   const picked = await vscode.window.showQuickPick(
     status.board.items.filter((i) => i.status !== 'done').map((i) => ({ label: `${i.key} ${i.title}`, description: STATUS_LABELS[i.status], item: toWorkItem(i) })),

@@ -96,6 +96,7 @@ function itemNode(folder: string, item: WorkItem, file: string | undefined, acti
     tooltip: `${item.key}: ${item.title}\nStatus: ${item.status}${item.assignee ? `\nAssignee: ${item.assignee}` : ''}${item.url ? `\n${item.url}` : ''}${history}`,
     icon: active ? 'debug-start:charts.green' : 'issues',
     contextValue: `workItem.${item.provider}`,
+    ref: { kind: 'work-item', folder, key: item.key },
     file,
   };
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { HostToWebview, KanbanCard, WebviewToHost } from '../../../webviews/board/protocol';
+import type { ViewRef } from '../../core/viewNode';
 import type { FolderStatus } from '../../loop/folderStatus';
 import { pickFolder } from '../../ui/folderPicker';
 import { FolderPanels } from '../../ui/folderPanel';
@@ -20,11 +21,11 @@ export function registerKanban(model: WorkspaceModel, board: BoardService, exten
     // The board as written, whether the change worked or not (a failed move snaps back).
     redrawAfterMessage: true,
     handle: async (message, status) => {
-      const node = 'key' in message ? { id: `${status.folder}/board/item/${message.key}` } : undefined;
+      const ref: ViewRef | undefined = 'key' in message ? { kind: 'work-item', folder: status.folder, key: message.key } : undefined;
       if (message.type === 'move') await vscode.commands.executeCommand('conveyor.board.moveItem', status.folder, message.key, message.column);
       else if (message.type === 'create') await vscode.commands.executeCommand('conveyor.board.createItem', status.folder, message.title, message.column);
-      else if (message.type === 'assign') await vscode.commands.executeCommand('conveyor.board.assignTo', node);
-      else await vscode.commands.executeCommand('conveyor.board.startWork', node);
+      else if (message.type === 'assign') await vscode.commands.executeCommand('conveyor.board.assignTo', ref);
+      else await vscode.commands.executeCommand('conveyor.board.startWork', ref);
     },
   });
   return vscode.Disposable.from(

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { ViewNode } from '../../core/viewNode';
-import { pickFolder } from '../../ui/folderPicker';
+import { registerConveyorCommand } from '../../ui/commands';
+import type { ReportFailure } from '../../ui/commands';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type { ReleaseProgress } from '../releaseFlow';
 import type { ReleasePlan } from '../releasePlan';
@@ -11,30 +11,26 @@ import { messageOf } from '../../core/errors';
 
 /** Create Release (plan → choose version → gate → confirm → progress), registry sign-in, copy digest. */
 export function registerReleaseCommands(model: WorkspaceModel, service: ReleaseService, log: vscode.LogOutputChannel): vscode.Disposable {
+  const host = { model, log };
   return vscode.Disposable.from(
-    vscode.commands.registerCommand('conveyor.release.create', async (arg?: unknown) => {
-      if (!vscode.workspace.isTrusted) {
-        const choice = await vscode.window.showWarningMessage('Restricted Mode: Conveyor creates no release (git, docker) until you trust this workspace.', 'Manage Workspace Trust');
-        if (choice) await vscode.commands.executeCommand('workbench.trust.manage');
-        return;
-      }
-      const status = await pickFolder(model, typeof arg === 'string' ? arg : undefined, 'Release which folder?');
-      if (status) await createRelease(model, status.folder, service, log);
+    registerConveyorCommand(host, 'conveyor.release.create', ({ status, failed }) => createRelease(model, status.folder, service, log, failed), {
+      needsTrust: 'Conveyor creates no release (git, docker)',
+      folder: { placeHolder: 'Release which folder?' },
     }),
-    vscode.commands.registerCommand('conveyor.release.signIn', async () => {
-      const host = await vscode.window.showInputBox({ title: 'Sign in to a container registry', prompt: 'Registry host, e.g. ghcr.io or 127.0.0.1:5000', value: model.activeFolder()?.image?.registry.split('/')[0] });
-      if (host) await service.signIn(host.trim());
+    registerConveyorCommand(host, 'conveyor.release.signIn', async () => {
+      const registry = await vscode.window.showInputBox({ title: 'Sign in to a container registry', prompt: 'Registry host, e.g. ghcr.io or 127.0.0.1:5000', value: model.activeFolder()?.image?.registry.split('/')[0] });
+      if (registry) await service.signIn(registry.trim());
     }),
-    vscode.commands.registerCommand('conveyor.release.copyDigest', async (node?: ViewNode) => {
-      const reference = node?.tooltip?.match(/\S+@sha256:[0-9a-f]{64}/)?.[0];
-      if (!reference) return;
+    registerConveyorCommand(host, 'conveyor.release.copyDigest', async ({ ref }) => {
+      if (!ref?.image) return;
+      const reference = `${ref.image.repository}@${ref.image.digest}`;
       await vscode.env.clipboard.writeText(reference);
       vscode.window.setStatusBarMessage(`Copied ${reference}`, 4000);
-    }),
+    }, { refs: ['release'] }),
   );
 }
 
-async function createRelease(model: WorkspaceModel, folder: string, service: ReleaseService, log: vscode.LogOutputChannel): Promise<void> {
+async function createRelease(model: WorkspaceModel, folder: string, service: ReleaseService, log: vscode.LogOutputChannel, failed: ReportFailure): Promise<void> {
   const engine = releaseEngine();
   let plan: ReleasePlan;
   try {
@@ -45,8 +41,7 @@ async function createRelease(model: WorkspaceModel, folder: string, service: Rel
     if (!chosen) return;
     if (chosen !== plan.version) plan = await engine.planRelease(folderStatus, ['major', 'minor', 'patch'].includes(chosen) ? { bump: chosen as VersionBump } : { version: chosen });
   } catch (error) {
-    void vscode.window.showErrorMessage(`Cannot plan a release: ${messageOf(error)}`);
-    return;
+    return failed('Cannot plan a release')(error);
   }
   const problem = engine.gateProblem(plan);
   let override: { reason: string } | undefined;

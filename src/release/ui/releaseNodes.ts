@@ -66,5 +66,6 @@ function releaseNode(folder: string, release: ReleaseEntry): ViewNode {
     tooltip,
     icon: release.error ? 'error' : record?.gateOverride ? 'unverified' : CHECK_ICONS[release.check],
     contextValue: reference ? 'release.image' : 'release',
+    ref: { kind: 'release', folder, tag: release.tag, ...(image ? { image: { repository: image.repository, digest: image.digest } } : {}) },
   };
 }
