@@ -165,7 +165,7 @@ export class StubServer<R = never> {
     }
     const raw = Buffer.concat(chunks);
     try {
-      const exchange = new StubExchange(req, res, this.options.decode ? this.options.decode(raw, req) : raw.toString('utf8'), this as StubServer<unknown>);
+      const exchange = new StubExchange(req, res, this.options.decode ? this.options.decode(raw, req) : raw.toString('utf8'), this);
       const record = this.options.record?.(exchange);
       if (record !== undefined) this.requests.push(record);
       await this.options.handle(exchange, record as R);
