@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { openApiValidator } from './openApiValidator';
 import { FaultScript } from './stubServer';
-import type { StubExchange, StubHeaders } from './stubServer';
+import type { StubExchange, StubHeaders, StubServer } from './stubServer';
 
 /** The organization whose SAML enforcement the `sso` failure reports. */
 export const SSO_URL = 'https://github.com/orgs/acme/sso?authorization_request=A5UO4XNPVHEZLVVIJ7BFOQTHS5QWIZSVNZ3GCY3UN5ZGJ4DBA';
@@ -307,5 +307,35 @@ export class GitHubApi {
   private etagOf(body: unknown): string {
     const digest = createHash('sha256').update(JSON.stringify(body)).digest('hex');
     return this.options.etags === 'weak' ? `W/"${digest.slice(0, 32)}"` : `"${digest}"`;
+  }
+}
+
+/** What the REST stubs (Actions, Issues) have in common: their server, GitHub's side of it, and its scripted failures. */
+export abstract class GitHubRestStub<R> {
+  protected constructor(
+    protected readonly server: StubServer<R>,
+    protected readonly api: GitHubApi,
+  ) {}
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  get requests(): R[] {
+    return this.server.requests;
+  }
+
+  /** Every JSON body served, with its operation, for schema checks. */
+  get served(): ServedResponse[] {
+    return this.api.served;
+  }
+
+  /** The next `times` API requests fail this way. */
+  failNext(failure: GitHubFailure, times = 1): void {
+    this.api.faults.next(failure, { times });
+  }
+
+  stop(): Promise<void> {
+    return this.server.stop();
   }
 }

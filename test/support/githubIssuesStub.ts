@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type * as http from 'node:http';
 import * as path from 'node:path';
-import { componentExample, GitHubApi, publishedExample, validateResponse } from './githubApi';
+import { componentExample, GitHubApi, GitHubRestStub, publishedExample, validateResponse } from './githubApi';
 import type { GitHubFailure, ServedResponse } from './githubApi';
 import { findRoute, StubServer } from './stubServer';
 import type { Route, StubExchange } from './stubServer';
@@ -177,11 +177,10 @@ function input(exchange: StubExchange): Record<string, unknown> {
 
 const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-class IssuesStubServer implements GitHubIssuesStub {
+class IssuesStubServer extends GitHubRestStub<IssuesStubRequest> implements GitHubIssuesStub {
   issues: Issue[];
   pageSize: number;
   private recorded = false;
-  private readonly api = new GitHubApi({ docs: 'https://docs.github.com/rest/issues/issues', etags: 'weak', malformed: 'html' });
   private readonly routes: Route[] = [
     { method: 'GET', path: /^\/user$/, answer: (e) => this.api.sendJson(e, ISSUE_OPERATIONS.me, { status: 200, body: { ...(componentExample('private-user') as object), login: STUB_LOGIN } }) },
     { method: 'GET', path: inRepo('/issues'), answer: (e) => (this.recorded ? this.recordedList(e) : this.list(e)) },
@@ -195,24 +194,10 @@ class IssuesStubServer implements GitHubIssuesStub {
     { method: 'DELETE', path: inRepo('/issues/(\\d+)/assignees'), answer: (e, n) => this.withIssue(e, n, (found) => this.assign(e, found, ISSUE_OPERATIONS.removeAssignees)) },
   ];
 
-  constructor(
-    private readonly server: StubServer<IssuesStubRequest>,
-    options: { issues?: Issue[]; pageSize?: number },
-  ) {
+  constructor(server: StubServer<IssuesStubRequest>, options: { issues?: Issue[]; pageSize?: number }) {
+    super(server, new GitHubApi({ docs: 'https://docs.github.com/rest/issues/issues', etags: 'weak', malformed: 'html' }));
     this.issues = options.issues ?? [issue({ number: 1347, title: 'Found a bug', labels: ['bug'] })];
     this.pageSize = options.pageSize ?? 100;
-  }
-
-  get url(): string {
-    return this.server.url;
-  }
-
-  get requests(): IssuesStubRequest[] {
-    return this.server.requests;
-  }
-
-  get served(): ServedResponse[] {
-    return this.api.served;
   }
 
   get charged(): number {
@@ -225,14 +210,6 @@ class IssuesStubServer implements GitHubIssuesStub {
 
   useRecordedPagination(): void {
     this.recorded = true;
-  }
-
-  failNext(failure: IssuesStubFailure, times = 1): void {
-    this.api.faults.next(failure, { times });
-  }
-
-  stop(): Promise<void> {
-    return this.server.stop();
   }
 
   route(exchange: StubExchange): void {

@@ -6,7 +6,7 @@
 // behave as GitHub documents them (test/support/githubApi).
 import * as path from 'node:path';
 import type * as http from 'node:http';
-import { GitHubApi, publishedExample, recordedHeaders, validateResponse } from './githubApi';
+import { GitHubApi, GitHubRestStub, publishedExample, recordedHeaders, validateResponse } from './githubApi';
 import type { GitHubFailure, ServedResponse } from './githubApi';
 import { findRoute, StubServer } from './stubServer';
 import type { Route, StubExchange } from './stubServer';
@@ -194,10 +194,9 @@ export async function startGitHubStub(options: GitHubStubOptions = {}): Promise<
 
 const SIGNED_LOGS = '/_signed/job-logs/';
 
-class GitHubStubServer implements GitHubStub {
+class GitHubStubServer extends GitHubRestStub<StubRequest> implements GitHubStub {
   readonly logOrigin: string;
   readonly dispatches: { workflow: string; body: unknown }[] = [];
-  private readonly api: GitHubApi;
   private runs: WorkflowRun[] = exampleRuns();
   private readonly jobs = new Map<number, Job[]>(exampleJobs().map((j) => [j.run_id, [j]]));
   private readonly logs = new Map<number, string>(exampleJobs().map((j) => [j.id, jobLogOf(j)]));
@@ -217,30 +216,11 @@ class GitHubStubServer implements GitHubStub {
     { method: 'POST', path: /^\/actions\/workflows\/([^/]+)\/dispatches$/, operationId: OPERATIONS.dispatch, answer: (e, name) => this.dispatch(e, decodeURIComponent(name)) },
   ];
 
-  constructor(
-    private readonly server: StubServer<StubRequest>,
-    options: GitHubStubOptions,
-  ) {
+  constructor(server: StubServer<StubRequest>, options: GitHubStubOptions) {
+    const rateLimit = { remaining: 4999, resetAt: Math.floor(Date.now() / 1000) + 3600, ...options.rateLimit };
+    super(server, new GitHubApi({ docs: 'https://docs.github.com/rest/actions', rateLimit, etags: 'strong', malformed: 'truncated-json' }));
     this.logOrigin = `http://localhost:${server.port}`;
-    this.api = new GitHubApi({
-      docs: 'https://docs.github.com/rest/actions',
-      rateLimit: { remaining: 4999, resetAt: Math.floor(Date.now() / 1000) + 3600, ...options.rateLimit },
-      etags: 'strong',
-      malformed: 'truncated-json',
-    });
     this.withoutDispatch = new Set(options.withoutDispatch ?? ['linter.yaml']);
-  }
-
-  get url(): string {
-    return this.server.url;
-  }
-
-  get requests(): StubRequest[] {
-    return this.server.requests;
-  }
-
-  get served(): ServedResponse[] {
-    return this.api.served;
   }
 
   setRuns(runs: WorkflowRun[]): void {
@@ -253,14 +233,6 @@ class GitHubStubServer implements GitHubStub {
 
   setLog(jobId: number, text: string): void {
     this.logs.set(jobId, text);
-  }
-
-  failNext(failure: StubFailure, times = 1): void {
-    this.api.faults.next(failure, { times });
-  }
-
-  stop(): Promise<void> {
-    return this.server.stop();
   }
 
   route(exchange: StubExchange): void {

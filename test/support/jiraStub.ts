@@ -5,7 +5,7 @@
 // checked against the component schemas the spec uses for them elsewhere.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { openApiDocument, openApiValidator } from './openApiValidator';
+import { openApiDocument } from './openApiValidator';
 import { FaultScript, findRoute, StubServer } from './stubServer';
 import type { Fault, Route, StubExchange } from './stubServer';
 
@@ -32,14 +32,11 @@ export type OperationId = (typeof OPERATIONS)[keyof typeof OPERATIONS];
 
 // --- Atlassian's published description: operations, examples and schemas. ---
 
-const SCHEMA_ROOT = 'https://developer.atlassian.com/cloud/jira/platform/swagger-v3.v3.json';
-const { spec, operation } = openApiDocument(SPEC_FILE, 'Jira');
+const jira = openApiDocument(SPEC_FILE, 'Jira', 'https://developer.atlassian.com/cloud/jira/platform/swagger-v3.v3.json');
 
 /** Atlassian's published example of an operation's 200 answer (the spec stores it as a JSON string). */
 export function publishedExample(operationId: OperationId): unknown {
-  const example = operation(operationId).responses?.['200']?.content?.['application/json']?.example;
-  if (example === undefined) throw new Error(`${operationId} publishes no example`);
-  return typeof example === 'string' ? (JSON.parse(example) as unknown) : structuredClone(example);
+  return jira.publishedExample(operationId);
 }
 
 /**
@@ -56,21 +53,17 @@ export const SPEC_REPAIRS = [
 ] as const;
 
 export function validateResponse(operationId: OperationId, status: number, body: unknown): string[] {
-  return validateWith(`${operationId} ${status}`, () => {
-    const schema = operation(operationId).responses?.[String(status)]?.content?.['application/json']?.schema;
-    if (!schema) throw new Error(`${operationId} declares no JSON answer for ${status}`);
-    return schema;
-  }, body);
+  return jira.validateResponse(operationId, status, body);
 }
 
 export function validateRequest(operationId: OperationId, body: unknown, options: { repaired?: boolean } = {}): string[] {
   const repaired = options.repaired !== false;
-  return validateWith(`${operationId} request${repaired ? '' : ' (as published)'}`, () => {
-    const schema = operation(operationId).requestBody?.content?.['application/json']?.schema;
+  return jira.validate(`${operationId} request${repaired ? '' : ' (as published)'}`, () => {
+    const schema = jira.operation(operationId).requestBody?.content?.['application/json']?.schema;
     if (!schema) throw new Error(`${operationId} declares no JSON request body`);
     if (!repaired || operationId !== OPERATIONS.assign) return schema;
     // The User schema, with accountId nullable as the operation's description documents.
-    const user = structuredClone(spec().components.schemas.User) as { properties: Record<string, unknown> };
+    const user = structuredClone(jira.spec().components.schemas.User) as { properties: Record<string, unknown> };
     user.properties.accountId = { anyOf: [user.properties.accountId, { type: 'null' }] };
     return user;
   }, body);
@@ -78,7 +71,7 @@ export function validateRequest(operationId: OperationId, body: unknown, options
 
 /** Errors bodies of these operations are undeclared; Jira sends its `ErrorCollection`. */
 export function validateErrorBody(body: unknown): string[] {
-  return validateWith('ErrorCollection', () => ({ $ref: '#/components/schemas/ErrorCollection' }), body);
+  return jira.validate('ErrorCollection', () => ({ $ref: '#/components/schemas/ErrorCollection' }), body);
 }
 
 /** The component schema the spec gives each issue field Conveyor reads (elsewhere than in `IssueBean`). */
@@ -106,11 +99,9 @@ export function validateIssueFields(issue: unknown): string[] {
   return Object.entries(FIELD_SCHEMAS).flatMap(([field, schema]) =>
     fields[field] === undefined || fields[field] === null
       ? []
-      : validateWith(`field ${field}`, () => schema, fields[field]).map((p) => `${String(key)} ${field}${p}`),
+      : jira.validate(`field ${field}`, () => schema, fields[field]).map((p) => `${String(key)} ${field}${p}`),
   );
 }
-
-const validateWith = openApiValidator(SCHEMA_ROOT, () => spec().components.schemas);
 
 // --- Fixtures. ---
 
@@ -130,7 +121,7 @@ export const FIXTURE_SCHEMAS: { file: string; check: (body: unknown) => string[]
   { file: 'transitions-published-example.json', check: (b) => validateResponse(OPERATIONS.getTransitions, 200, b) },
   { file: 'transitions.json', check: (b) => validateResponse(OPERATIONS.getTransitions, 200, b) },
   { file: 'createmeta-issuetypes.json', check: (b) => validateResponse(OPERATIONS.issueTypes, 200, b) },
-  { file: 'users.json', check: (b) => (b as unknown[]).flatMap((u) => validateWith('field assignee', () => FIELD_SCHEMAS.assignee, u)) },
+  { file: 'users.json', check: (b) => (b as unknown[]).flatMap((u) => jira.validate('field assignee', () => FIELD_SCHEMAS.assignee, u)) },
   { file: 'error-issue-not-found.json', check: validateErrorBody },
   { file: 'error-bad-project.json', check: validateErrorBody },
   { file: 'error-forbidden.json', check: validateErrorBody },

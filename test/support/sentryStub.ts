@@ -6,7 +6,7 @@
 // from the spec's own event example (and the test checks that example still passes it).
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { openApiDocument, openApiValidator } from './openApiValidator';
+import { openApiDocument } from './openApiValidator';
 import { FaultScript, StubServer } from './stubServer';
 import type { StubExchange, StubHeaders } from './stubServer';
 
@@ -32,30 +32,20 @@ export type OperationId = (typeof OPERATIONS)[keyof typeof OPERATIONS];
 
 // --- Sentry's published description: operations, examples and schemas. ---
 
-const SCHEMA_ROOT = 'https://github.com/getsentry/sentry-api-schema/openapi-derefed.json';
-const { spec, operation } = openApiDocument(SPEC_FILE, 'Sentry');
+const sentry = openApiDocument(SPEC_FILE, 'Sentry', 'https://github.com/getsentry/sentry-api-schema/openapi-derefed.json');
 
 /** Sentry's published example of an operation's 200 answer. */
 export function publishedExample(operationId: OperationId): unknown {
-  const examples = operation(operationId).responses?.['200']?.content?.['application/json']?.examples ?? {};
-  const [example] = Object.values(examples);
-  if (!example) throw new Error(`${operationId} publishes no example`);
-  return structuredClone(example.value);
+  return sentry.publishedExample(operationId);
 }
 
-const validateWith = openApiValidator(SCHEMA_ROOT, () => spec().components.schemas);
-
 export function validateResponse(operationId: OperationId, body: unknown): string[] {
-  return validateWith(`${operationId} 200`, () => {
-    const schema = operation(operationId).responses?.['200']?.content?.['application/json']?.schema;
-    if (!schema) throw new Error(`${operationId} declares no JSON answer for 200`);
-    return schema;
-  }, body);
+  return sentry.validateResponse(operationId, 200, body);
 }
 
 /** Query and path parameters against the operation's declared ones: unknown names and bad values are problems. */
 export function validateParameters(operationId: OperationId, where: 'query' | 'path', values: Map<string, string[]>): string[] {
-  const declared = (operation(operationId).parameters ?? []).filter((p) => p.in === where);
+  const declared = (sentry.operation(operationId).parameters ?? []).filter((p) => p.in === where);
   const problems: string[] = [];
   for (const [name, given] of values) {
     const parameter = declared.find((p) => p.name === name);
@@ -66,7 +56,7 @@ export function validateParameters(operationId: OperationId, where: 'query' | 'p
     const schema = (parameter.schema ?? {}) as { type?: string };
     // Query strings carry text: a repeated or array parameter is its list of values, an integer is parsed.
     const value = schema.type === 'array' ? given.map(numberIfInteger) : schema.type === 'integer' ? numberIfInteger(given[0]) : given[0];
-    problems.push(...validateWith(`${operationId} ${where} ${name}`, () => parameter.schema ?? {}, value).map((p) => `${where} parameter ${name}${p === '/ ' ? '' : ` ${p}`}`));
+    problems.push(...sentry.validate(`${operationId} ${where} ${name}`, () => parameter.schema ?? {}, value).map((p) => `${where} parameter ${name}${p === '/ ' ? '' : ` ${p}`}`));
   }
   return problems;
 }
@@ -139,7 +129,7 @@ export function validateEvent(body: unknown): string[] {
   const exceptions = entries.filter((e) => (e as { type?: unknown } | null)?.type === 'exception');
   return [
     ...validateResponse(OPERATIONS.issueEvent, body),
-    ...exceptions.flatMap((e) => validateWith('exception entry', () => EXCEPTION_ENTRY_SCHEMA, e).map((p) => `exception entry${p}`)),
+    ...exceptions.flatMap((e) => sentry.validate('exception entry', () => EXCEPTION_ENTRY_SCHEMA, e).map((p) => `exception entry${p}`)),
   ];
 }
 
@@ -155,7 +145,7 @@ export const ERROR_BODY_SCHEMA = {
 } as const;
 
 export function validateErrorBody(body: unknown): string[] {
-  return validateWith('error body', () => ERROR_BODY_SCHEMA, body);
+  return sentry.validate('error body', () => ERROR_BODY_SCHEMA, body);
 }
 
 // --- Fixtures. ---
