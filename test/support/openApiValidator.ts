@@ -55,7 +55,7 @@ export interface OpenApiSpec {
  * A vendor's OpenAPI description read once from `file`: its operations by id, their published examples, and
  * validators over its `components.schemas` (identified by `schemaRoot`, see openApiValidator).
  */
-export function openApiDocument(file: string, vendor: string, schemaRoot: string) {
+export function openApiDocument<OperationId extends string = string>(file: string, vendor: string, schemaRoot: string) {
   let loaded: OpenApiSpec | undefined;
   const spec = () => (loaded ??= JSON.parse(readFileSync(file, 'utf8')) as OpenApiSpec);
   const operation = (operationId: string): OpenApiOperation => {
@@ -73,19 +73,18 @@ export function openApiDocument(file: string, vendor: string, schemaRoot: string
     operation,
     validate,
     /** The published example of the operation's JSON answer: its `example` (a value, or JSON text), else the first of its `examples`. */
-    publishedExample(operationId: string, status = 200): unknown {
+    publishedExample: (operationId: OperationId, status = 200): unknown => {
       const answer = jsonAnswer(operationId, status);
       const example = answer?.example ?? Object.values(answer?.examples ?? {})[0]?.value;
       if (example === undefined) throw new Error(`${operationId} publishes no example`);
       return typeof example === 'string' ? (JSON.parse(example) as unknown) : structuredClone(example);
     },
     /** Schema problems of `body` as the operation's JSON answer with `status` ([] when it conforms). */
-    validateResponse(operationId: string, status: number, body: unknown): string[] {
-      return validate(`${operationId} ${status}`, () => {
+    validateResponse: (operationId: OperationId, status: number, body: unknown): string[] =>
+      validate(`${operationId} ${status}`, () => {
         const schema = jsonAnswer(operationId, status)?.schema;
         if (!schema) throw new Error(`${operationId} declares no JSON answer for ${status}`);
         return schema;
-      }, body);
-    },
+      }, body),
   };
 }
