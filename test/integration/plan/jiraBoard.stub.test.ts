@@ -24,6 +24,7 @@ import {
 } from '../../support/jiraStub';
 import type { JiraStub, StubFailure } from '../../support/jiraStub';
 import { boardErrorOf } from '../../support/boardError';
+import { aWorkItem } from '../../support/builders';
 import { closedPort } from '../../support/stubServer';
 
 const BASIC = Buffer.from(`${EMAIL}:${TOKEN}`).toString('base64');
@@ -261,7 +262,7 @@ describe('Jira board against a stub shaped from the published Jira Cloud OpenAPI
     });
 
     it('404: an issue that is gone or hidden', async () => {
-      const item: WorkItem = { provider: 'jira', id: '1', key: 'SHOP-99', title: '', column: 'todo', status: 'To Do', labels: [] };
+      const item = aWorkItem({ provider: 'jira', id: '1', key: 'SHOP-99', status: 'To Do' });
       const error = await boardError(board().transitions(item));
       assert.equal(error.kind, 'not-found');
       assert.match(error.message, /^Issue SHOP-99 not found in .*, or mia@example\.com cannot see it \("Issue does not exist/);
