@@ -176,7 +176,7 @@ export class StubServer<R = never> {
   }
 }
 
-/** Scripted faults, taken one a request in order; an entry can wait for a request it `matches`. */
+/** Scripted faults, played in order, one per request; an entry can wait for a request it `matches`. */
 export class FaultScript<F> {
   private readonly queue: { fault: F | undefined; left: number; matches?: (exchange: StubExchange) => boolean }[] = [];
 
@@ -196,11 +196,11 @@ export class FaultScript<F> {
   }
 }
 
-export interface Route<E = StubExchange> {
+export interface Route {
   method: string;
   /** Matched against the pathname; its groups are the route's parameters. */
   path: RegExp;
-  answer(exchange: E, ...params: string[]): void;
+  answer(exchange: StubExchange, ...params: string[]): void;
 }
 
 /** The first route for `method` whose path matches `pathname`, and its parameters. */
@@ -213,7 +213,7 @@ export function findRoute<T extends { method: string; path: RegExp }>(routes: re
 }
 
 /** Header names folded to lower case, so that a later `Content-Type` replaces an earlier `content-type`. */
-export function mergeHeaders(...headers: (StubHeaders | undefined)[]): StubHeaders {
+function mergeHeaders(...headers: (StubHeaders | undefined)[]): StubHeaders {
   const merged: StubHeaders = {};
   for (const set of headers) {
     for (const [name, value] of Object.entries(set ?? {})) merged[name.toLowerCase()] = value;
