@@ -13,6 +13,7 @@ import type { ErrorIssue, StackFrame } from '../src/monitor/errors/errorModel';
 import { ErrorReceiver, generatePublicKey } from '../src/monitor/errors/errorReceiver';
 import { ErrorStore } from '../src/monitor/errors/errorStore';
 import { FrameMapper, locationsByFile } from '../src/monitor/errors/frameMapping';
+import { anErrorIssue } from '../test/support/builders';
 
 const RECORDED_EVENT = readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'sentry-app', 'envelopes', 'node-exception.envelope'), 'utf8');
 const EVENTS = 10_000;
@@ -146,20 +147,14 @@ function issuesAt(file: string, lines: Array<{ line: number; column: number }>):
       { filename: file, function: 'main', lineno: lines[0].line, colno: 1, inApp: true },
       { filename: file, function: `step${n}`, lineno: line, colno: column, inApp: true },
     ];
-    return {
-      source: 'local',
+    return anErrorIssue({
       id: `issue-${n}`,
       shortId: `LOCAL-${n + 1}`,
-      title: `Error: failure ${n}`,
       exceptionType: 'Error',
       exceptionValue: `failure ${n}`,
-      level: 'error',
-      count: 1,
       userCount: 0,
-      firstSeen: '2026-01-01T00:00:00.000Z',
-      lastSeen: '2026-01-01T00:00:00.000Z',
       latestEvent: { eventId: String(n), timestamp: '2026-01-01T00:00:00.000Z', exceptionType: 'Error', exceptionValue: `failure ${n}`, frames },
-    };
+    });
   });
 }
 

@@ -2,9 +2,10 @@
 // patch with 409 or 403, expire a watch with 410 Gone (as HTTP 410 or as an ERROR event), keep a watch open
 // without a word, or drop every connection and come back. Plain HTTP on 127.0.0.1; `kubeConfig()` points
 // client-node at it.
-import * as http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type * as http from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
+import { FaultScript, StubServer } from './stubServer';
+import type { Fault, StubExchange } from './stubServer';
 
 export type FakeResource = 'deployments' | 'replicasets' | 'pods' | 'events';
 
@@ -46,13 +47,6 @@ interface HistoryEntry {
   object: FakeObject;
 }
 
-interface Failure {
-  method: string;
-  path: RegExp;
-  status: number;
-  body: object;
-}
-
 const ROUTES: { pattern: RegExp; resource: FakeResource }[] = [
   { pattern: /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments(?:\/([^/]+))?(\/scale)?$/, resource: 'deployments' },
   { pattern: /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/replicasets(?:\/([^/]+))?()$/, resource: 'replicasets' },
@@ -61,7 +55,6 @@ const ROUTES: { pattern: RegExp; resource: FakeResource }[] = [
 ];
 
 export class FakeKubeApi {
-  readonly requests: RecordedRequest[] = [];
   /** How a watch from a compacted resourceVersion is refused: the apiserver does both, depending on path. */
   goneAs: 'event' | 'http' = 'event';
   /** Watches are accepted and then never written to (a quiet namespace, or a stuck proxy). */
@@ -73,34 +66,39 @@ export class FakeKubeApi {
   /** With follow=true, one more line per pod this often. */
   followIntervalMs = 50;
 
-  private readonly server: http.Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly faults = new FaultScript<Fault>();
   private readonly objects = new Map<FakeResource, Map<string, FakeObject>>();
   private readonly watchers = new Set<Watcher>();
   private history: HistoryEntry[] = [];
-  private failures: Failure[] = [];
   private rv = 100;
   private compactedBefore = 0;
   private uid = 0;
-  port = 0;
 
-  private constructor() {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
-    this.server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-  }
+  private constructor(private readonly server: StubServer<RecordedRequest>) {}
 
   static async start(): Promise<FakeKubeApi> {
-    const api = new FakeKubeApi();
-    await api.listen(0);
-    api.port = (api.server.address() as AddressInfo).port;
-    return api;
+    let api: FakeKubeApi | undefined;
+    const server = await StubServer.start<RecordedRequest>({
+      jsonType: 'application/json',
+      record: (e) => {
+        const body = e.readJson();
+        return { method: e.method, path: e.url.pathname, query: e.url.searchParams, contentType: e.headers['content-type'], body: body.ok ? body.value : undefined };
+      },
+      handle: (e, request) => api?.handle(e, request),
+    });
+    return (api = new FakeKubeApi(server));
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.server.url;
+  }
+
+  get port(): number {
+    return this.server.port;
+  }
+
+  get requests(): RecordedRequest[] {
+    return this.server.requests;
   }
 
   kubeConfig(namespace = 'default'): KubeConfig {
@@ -151,7 +149,7 @@ export class FakeKubeApi {
 
   /** The next request matching `method` and `path` gets `status` with `body` (a Status object). */
   failNext(method: string, path: RegExp, status: number, body: object): void {
-    this.failures.push({ method, path, status, body });
+    this.faults.next({ status, json: body }, { matches: (e) => e.method === method && path.test(e.url.pathname) });
   }
 
   /**
@@ -170,29 +168,16 @@ export class FakeKubeApi {
 
   /** Stops accepting connections and cuts every open one, as a crashed or unreachable server would. */
   async dropConnections(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const watcher of this.watchers) watcher.res.destroy();
     this.watchers.clear();
-    for (const socket of this.sockets) socket.destroy();
-    await closed;
+    await this.server.dropConnections();
   }
 
-  async resume(): Promise<void> {
-    await this.listen(this.port);
+  resume(): Promise<void> {
+    return this.server.resume();
   }
 
-  async stop(): Promise<void> {
-    await this.dropConnections().catch(() => undefined);
-  }
-
-  private listen(port: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, '127.0.0.1', () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
+  stop(): Promise<void> {
+    return this.dropConnections();
   }
 
   private store(resource: FakeResource): Map<string, FakeObject> {
@@ -213,56 +198,46 @@ export class FakeKubeApi {
     res.write(`${JSON.stringify({ type, object })}\n`);
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', this.url);
-    const bodyText = await readBody(req);
-    const request: RecordedRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: url.searchParams,
-      contentType: req.headers['content-type'],
-      body: bodyText ? (JSON.parse(bodyText) as unknown) : undefined,
-    };
-    this.requests.push(request);
-    if (this.refuseAll) return sendJson(res, this.refuseAll.status, this.refuseAll.body);
-    const failure = this.failures.findIndex((f) => f.method === request.method && f.path.test(request.path));
-    if (failure !== -1) {
-      const [f] = this.failures.splice(failure, 1);
-      return sendJson(res, f.status, f.body);
-    }
+  private handle(exchange: StubExchange, request: RecordedRequest): void {
+    const { url, res } = exchange;
+    const sendJson = (code: number, body: unknown) => exchange.sendJson(code, body);
+    if (this.refuseAll) return exchange.sendJson(this.refuseAll.status, this.refuseAll.body);
+    const fault = this.faults.take(exchange);
+    if (fault) return exchange.fault(fault);
     const route = ROUTES.map((r) => ({ ...r, match: r.pattern.exec(url.pathname) })).find((r) => r.match);
-    if (!route?.match) return sendJson(res, 404, status(404, 'NotFound', `the server could not find the requested resource`));
+    if (!route?.match) return sendJson(404, status(404, 'NotFound', `the server could not find the requested resource`));
     const [, , name, sub] = route.match;
     const resource = route.resource;
     if (!name && request.method === 'GET') {
-      return url.searchParams.get('watch') === 'true' ? this.watch(resource, url.searchParams, res) : this.list(resource, url.searchParams, res);
+      return url.searchParams.get('watch') === 'true' ? this.watch(resource, url.searchParams, exchange) : this.list(resource, url.searchParams, exchange);
     }
     const object = name ? this.get(resource, name) : undefined;
-    if (!object) return sendJson(res, 404, status(404, 'NotFound', `${resource}${groupSuffix(resource)} "${name}" not found`, { name, kind: resource }));
+    if (!object) return sendJson(404, status(404, 'NotFound', `${resource}${groupSuffix(resource)} "${name}" not found`, { name, kind: resource }));
     if (sub === '/log' && request.method === 'GET') return this.serveLog(object, url.searchParams, res);
-    if (sub === '/scale' && request.method === 'PATCH') return this.patchScale(object, request, res);
-    if (request.method === 'PATCH') return this.patch(resource, object, request, res);
+    if (sub === '/scale' && request.method === 'PATCH') return this.patchScale(object, request, exchange);
+    if (request.method === 'PATCH') return this.patch(resource, object, request, exchange);
     if (request.method === 'DELETE') {
       this.remove(resource, object.metadata.name);
-      return sendJson(res, 200, object);
+      return sendJson(200, object);
     }
-    return sendJson(res, 200, object);
+    return sendJson(200, object);
   }
 
-  private list(resource: FakeResource, query: URLSearchParams, res: http.ServerResponse): void {
+  private list(resource: FakeResource, query: URLSearchParams, exchange: StubExchange): void {
     let items = [...this.store(resource).values()];
     const fieldSelector = query.get('fieldSelector');
     if (fieldSelector) {
       const wanted = Object.fromEntries(fieldSelector.split(',').map((pair) => pair.split('=') as [string, string]));
       items = items.filter((item) => Object.entries(wanted).every(([field, value]) => fieldOf(item, field) === value));
     }
-    sendJson(res, 200, { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: String(this.rv) }, items });
+    exchange.sendJson(200, { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: String(this.rv) }, items });
   }
 
-  private watch(resource: FakeResource, query: URLSearchParams, res: http.ServerResponse): void {
+  private watch(resource: FakeResource, query: URLSearchParams, exchange: StubExchange): void {
+    const { res } = exchange;
     const from = Number(query.get('resourceVersion') || '0');
     if (from > 0 && from < this.compactedBefore) {
-      if (this.goneAs === 'http') return sendJson(res, 410, goneStatus());
+      if (this.goneAs === 'http') return exchange.sendJson(410, goneStatus());
       res.writeHead(200, { 'Content-Type': 'application/json' });
       this.writeEvent(res, 'ERROR', goneStatus());
       res.end();
@@ -285,18 +260,18 @@ export class FakeKubeApi {
     });
   }
 
-  private patchScale(object: FakeObject, request: RecordedRequest, res: http.ServerResponse): void {
-    if (request.contentType !== 'application/merge-patch+json') return sendJson(res, 415, status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format`));
+  private patchScale(object: FakeObject, request: RecordedRequest, exchange: StubExchange): void {
+    if (request.contentType !== 'application/merge-patch+json') return exchange.sendJson(415, status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format`));
     const replicas = (request.body as { spec?: { replicas?: number } }).spec?.replicas ?? 0;
     const spec = { ...(object.spec as object), replicas };
     this.put('deployments', { ...object, spec });
-    sendJson(res, 200, { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: object.metadata.name, namespace: object.metadata.namespace }, spec: { replicas }, status: { replicas } });
+    exchange.sendJson(200, { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: object.metadata.name, namespace: object.metadata.namespace }, spec: { replicas }, status: { replicas } });
   }
 
-  private patch(resource: FakeResource, object: FakeObject, request: RecordedRequest, res: http.ServerResponse): void {
+  private patch(resource: FakeResource, object: FakeObject, request: RecordedRequest, exchange: StubExchange): void {
     const merged = deepMerge(object, request.body) as FakeObject;
     merged.metadata.generation = (object.metadata.generation ?? 1) + 1;
-    sendJson(res, 200, this.put(resource, merged));
+    exchange.sendJson(200, this.put(resource, merged));
   }
 
   private serveLog(pod: FakeObject, query: URLSearchParams, res: http.ServerResponse): void {
@@ -436,17 +411,4 @@ function deepMerge(target: unknown, patch: unknown): unknown {
   const result: Record<string, unknown> = { ...(target as Record<string, unknown>) };
   for (const [key, value] of Object.entries(patch)) result[key] = deepMerge(result[key], value);
   return result;
-}
-
-function sendJson(res: http.ServerResponse, code: number, body: unknown): void {
-  res.writeHead(code, { 'Content-Type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-  });
 }

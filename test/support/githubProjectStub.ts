@@ -3,12 +3,15 @@
 // (@octokit/graphql-schema), then executed against that schema over an in-memory project, so the provider gets
 // exactly the shape GitHub would give, and a document GitHub would reject is answered 400 and recorded. REST
 // answers start from GitHub's OpenAPI examples (test/support/githubIssuesStub) and are checked against its schemas.
-// Errors come as GitHub sends them: GraphQL ones with 200 and a `type`, HTTP ones with GitHub's headers.
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+// Errors come as GitHub sends them (test/support/githubApi): GraphQL ones with 200 and a `type`, HTTP ones with
+// GitHub's headers; REST and GraphQL have a rate limit each, as on GitHub.
 import type { DocumentNode, ExecutionResult, GraphQLSchema } from 'graphql';
 import { GraphQLError, Kind, buildSchema, execute, parse, validate } from 'graphql';
-import { issue as restIssue, ISSUES_OWNER, ISSUES_REPO, STUB_LOGIN, validateIssuesResponse } from './githubIssuesStub';
+import { GitHubApi, RATE_LIMIT_MESSAGE, validateResponse } from './githubApi';
+import type { GitHubAnswer } from './githubApi';
+import { issue as restIssue, ISSUES_OWNER, ISSUES_REPO, STUB_LOGIN } from './githubIssuesStub';
+import { FaultScript, StubServer } from './stubServer';
+import type { StubExchange } from './stubServer';
 
 export const PROJECT_OWNER = ISSUES_OWNER;
 export const PROJECT_REPO = ISSUES_REPO;
@@ -205,22 +208,12 @@ class GitHubGraphQLError extends GraphQLError {
   }
 }
 
-const RATE_LIMIT_MESSAGE = 'API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please include the request ID C0DE:1F2E:3A4B5C:6D7E8F:65B177D2.';
 const SCOPES_MESSAGE =
   "Your token has not been granted the required scopes to execute this query. The 'id' field requires one of the following scopes: ['read:project'], but your token has only been granted the: ['repo'] scopes. Please modify your token's scopes at: https://github.com/settings/tokens.";
 
-interface Reply {
-  status: number;
-  body: string | object;
-  headers?: Record<string, string>;
-}
-
-function failureReply(failure: Exclude<ProjectStubFailure, 'hang'>): Reply {
-  const resetAt = Math.floor(Date.now() / 1000) + 600;
-  const limitHeaders = { 'X-RateLimit-Limit': '5000', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Used': '5000', 'X-RateLimit-Reset': String(resetAt), 'X-RateLimit-Resource': 'graphql' };
+/** GitHub's answer to a failure GraphQL reports in its body (with 200); undefined for those that are HTTP failures. */
+function graphqlFailure(failure: ProjectStubFailure, graphql: GitHubApi): GitHubAnswer | undefined {
   switch (failure) {
-    case 'unauthorized':
-      return { status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/graphql', status: '401' } };
     case 'not-found':
       return { status: 200, body: { data: null, errors: [{ type: 'NOT_FOUND', path: ['repositoryOwner'], locations: [{ line: 3, column: 5 }], message: `Could not resolve to a User with the login of '${PROJECT_OWNER}'.` }] } };
     case 'forbidden':
@@ -228,13 +221,9 @@ function failureReply(failure: Exclude<ProjectStubFailure, 'hang'>): Reply {
     case 'insufficient-scopes':
       return { status: 200, body: { errors: [{ type: 'INSUFFICIENT_SCOPES', locations: [{ line: 6, column: 11 }], message: SCOPES_MESSAGE }] } };
     case 'graphql-rate-limited':
-      return { status: 200, headers: limitHeaders, body: { errors: [{ type: 'RATE_LIMITED', message: RATE_LIMIT_MESSAGE }] } };
-    case 'rate-limited':
-      return { status: 403, headers: limitHeaders, body: { message: RATE_LIMIT_MESSAGE, documentation_url: 'https://docs.github.com/graphql/overview/rate-limits-and-node-limits-for-the-graphql-api', status: '403' } };
-    case 'server-error':
-      return { status: 500, body: { message: 'Server Error' } };
-    case 'malformed':
-      return { status: 200, body: '<!DOCTYPE html><html><body>Sign in to GitHub</body></html>' };
+      return { status: 200, headers: graphql.exhaustedHeaders(), body: { errors: [{ type: 'RATE_LIMITED', message: RATE_LIMIT_MESSAGE }] } };
+    default:
+      return undefined;
   }
 }
 
@@ -243,20 +232,25 @@ export async function startGitHubProjectStub(options: ProjectStubOptions): Promi
   const fixture = options.fixture ?? sampleProject();
   const viewer = options.viewer ?? STUB_LOGIN;
   const assignable = new Set(options.assignable ?? [STUB_LOGIN, 'hubot', 'monalisa']);
-  /** The fate of the next requests, one each; 'serve' answers normally. */
-  const failures: (ProjectStubFailure | 'serve')[] = [];
+  const faults = new FaultScript<ProjectStubFailure>();
+  const rest = new GitHubApi({ docs: 'https://docs.github.com/rest', malformed: 'html' });
+  const graphql = new GitHubApi({ api: 'graphql', docs: 'https://docs.github.com/graphql', malformed: 'html' });
   let itemSerial = 0;
 
+  const server = await StubServer.start<ProjectStubRequest>({
+    record: (e) => ({ method: e.method, path: e.url.pathname, authorization: e.headers.authorization, body: e.body }),
+    handle: (e, record) => (record.path === '/graphql' && e.method === 'POST' ? answerGraphql(e, record) : answerRest(e, record)),
+  });
   const stub: GitHubProjectStub = {
-    url: '',
+    url: server.url,
     project: fixture.project,
     contents: fixture.contents,
-    requests: [],
+    requests: server.requests,
     invalid: [],
     problems: [],
     maxPageSize: 100,
-    failNext: (failure, times = 1, { after = 0 } = {}) => void failures.push(...Array<'serve'>(after).fill('serve'), ...Array<ProjectStubFailure>(times).fill(failure)),
-    stop: () => Promise.resolve(),
+    failNext: (failure, times = 1, { after = 0 } = {}) => faults.next(failure, { times, after }),
+    stop: () => server.stop(),
   };
   const project = () => stub.project;
   const contentById = (id: string) => stub.contents.find((c) => c.id === id);
@@ -369,33 +363,45 @@ export async function startGitHubProjectStub(options: ProjectStubOptions): Promi
     },
   };
 
-  const answerGraphql = (text: string, record: ProjectStubRequest): Reply | undefined => {
-    let body: { query?: string; variables?: Record<string, unknown>; operationName?: string };
-    try {
-      body = JSON.parse(text) as typeof body;
-    } catch {
+  /** A scripted failure for this request, answered; false when it is to be served. */
+  const failed = (exchange: StubExchange, api: GitHubApi, operation: string): boolean => {
+    const failure = faults.take(exchange);
+    if (!failure) return false;
+    const answer = graphqlFailure(failure, graphql);
+    if (answer) api.sendJson(exchange, operation, answer);
+    else api.fail(exchange, operation, failure as Exclude<ProjectStubFailure, 'insufficient-scopes' | 'graphql-rate-limited'>);
+    return true;
+  };
+  const authorized = (exchange: StubExchange, api: GitHubApi, operation: string): boolean => {
+    if (exchange.headers.authorization === `Bearer ${options.token}`) return true;
+    api.sendJson(exchange, operation, api.failure('unauthorized'));
+    return false;
+  };
+
+  const answerGraphql = (exchange: StubExchange, record: ProjectStubRequest): void => {
+    const body = exchange.readJson();
+    if (!body.ok) {
       stub.invalid.push('a GraphQL request body is not JSON');
-      return { status: 400, body: { message: 'Problems parsing JSON' } };
+      return graphql.sendJson(exchange, 'graphql', { status: 400, body: { message: 'Problems parsing JSON' } });
     }
+    const { query, variables, operationName } = (body.value ?? {}) as { query?: string; variables?: Record<string, unknown>; operationName?: string };
     let document: DocumentNode | undefined;
     let errors: string[];
     try {
-      document = parse(body.query ?? '');
+      document = parse(query ?? '');
       errors = validate(schema, document).map((error) => error.message);
     } catch (error) {
       errors = [(error as Error).message];
     }
     const operation = document?.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);
-    record.operationName = body.operationName ?? operation?.name?.value;
-    record.variables = body.variables ?? {};
+    record.operationName = operationName ?? operation?.name?.value;
+    record.variables = variables ?? {};
+    const name = record.operationName ?? 'anonymous';
     if (errors.length || !document) {
-      stub.invalid.push(...errors.map((message) => `${record.operationName ?? 'anonymous'}: ${message}`));
-      return { status: 400, body: { message: 'Problems parsing query', errors: errors.map((message) => ({ message })) } };
+      stub.invalid.push(...errors.map((message) => `${name}: ${message}`));
+      return graphql.sendJson(exchange, name, { status: 400, body: { message: 'Problems parsing query', errors: errors.map((message) => ({ message })) } });
     }
-    const failure = failures.shift();
-    if (failure === 'hang') return undefined;
-    if (failure && failure !== 'serve') return failureReply(failure);
-    if (record.authorization !== `Bearer ${options.token}`) return failureReply('unauthorized');
+    if (failed(exchange, graphql, name) || !authorized(exchange, graphql, name)) return;
 
     const result = execute({ schema, document, variableValues: record.variables, rootValue: root }) as ExecutionResult;
     const githubErrors = (result.errors ?? []).map((error) => {
@@ -403,7 +409,7 @@ export async function startGitHubProjectStub(options: ProjectStubOptions): Promi
       if (!(original instanceof GitHubGraphQLError)) stub.problems.push(`${record.operationName ?? '?'}: ${error.message} at ${error.path?.join('.') ?? '?'}`);
       return { type: original instanceof GitHubGraphQLError ? original.type : 'INTERNAL', path: error.path, locations: error.locations, message: error.message };
     });
-    return { status: 200, body: githubErrors.length ? { data: result.data ?? null, errors: githubErrors } : { data: result.data } };
+    graphql.sendJson(exchange, name, { status: 200, body: githubErrors.length ? { data: result.data ?? null, errors: githubErrors } : { data: result.data } });
   };
 
   // --- REST: create an issue, add and remove assignees. ---
@@ -414,61 +420,36 @@ export async function startGitHubProjectStub(options: ProjectStubOptions): Promi
     return { ...base, node_id: content.id, assignees: content.assignees.map((login) => ({ ...template, login, url: `https://api.github.com/users/${login}`, html_url: `https://github.com/${login}` })) };
   };
 
-  const checked = (operationId: string, status: number, body: Record<string, unknown>): Reply => {
-    stub.problems.push(...validateIssuesResponse(operationId, status, body).map((problem) => `${operationId} ${status}: ${problem}`));
-    return { status, body };
+  const sendChecked = (exchange: StubExchange, operationId: string, status: number, body: Record<string, unknown>): void => {
+    stub.problems.push(...validateResponse(operationId, status, body).map((problem) => `${operationId} ${status}: ${problem}`));
+    rest.sendJson(exchange, operationId, { status, body });
   };
 
-  const answerRest = (method: string, path: string, text: string, record: ProjectStubRequest): Reply | undefined => {
-    const failure = failures.shift();
-    if (failure === 'hang') return undefined;
-    if (failure && failure !== 'serve') return failureReply(failure);
-    if (record.authorization !== `Bearer ${options.token}`) return failureReply('unauthorized');
-    const notFound: Reply = { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' } };
-    const input = (text ? JSON.parse(text) : {}) as { title?: string; assignees?: string[] };
-    const create = /^\/repos\/([^/]+)\/([^/]+)\/issues$/.exec(path);
-    if (create && method === 'POST') {
+  const answerRest = (exchange: StubExchange, record: ProjectStubRequest): void => {
+    const operation = `${record.method} ${record.path}`;
+    if (failed(exchange, rest, operation) || !authorized(exchange, rest, operation)) return;
+    const body = exchange.readJson();
+    const { title, assignees: logins = [] } = ((body.ok ? body.value : undefined) ?? {}) as { title?: string; assignees?: string[] };
+    const create = /^\/repos\/([^/]+)\/([^/]+)\/issues$/.exec(record.path);
+    if (create && record.method === 'POST') {
       const repository = `${decodeURIComponent(create[1])}/${decodeURIComponent(create[2])}`;
-      if (repository !== `${PROJECT_OWNER}/${PROJECT_REPO}`) return notFound;
+      if (repository !== `${PROJECT_OWNER}/${PROJECT_REPO}`) return rest.sendJson(exchange, operation, rest.notFound());
       const numbers = stub.contents.filter((c): c is StubIssue => c.kind !== 'DraftIssue' && c.repository === repository).map((c) => c.number);
-      const created = stubIssue({ number: Math.max(0, ...numbers) + 1, title: input.title ?? '', assignees: (input.assignees ?? []).filter((login) => assignable.has(login)), updatedAt: new Date().toISOString() });
+      const created = stubIssue({ number: Math.max(0, ...numbers) + 1, title: title ?? '', assignees: logins.filter((login) => assignable.has(login)), updatedAt: new Date().toISOString() });
       stub.contents.push(created);
-      return checked('issues/create', 201, restBody(created));
+      return sendChecked(exchange, 'issues/create', 201, restBody(created));
     }
-    const assignees = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/assignees$/.exec(path);
-    if (assignees && (method === 'POST' || method === 'DELETE')) {
+    const assignees = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/assignees$/.exec(record.path);
+    if (assignees && (record.method === 'POST' || record.method === 'DELETE')) {
       const repository = `${decodeURIComponent(assignees[1])}/${decodeURIComponent(assignees[2])}`;
       const target = stub.contents.find((c): c is StubIssue => c.kind !== 'DraftIssue' && c.repository === repository && c.number === Number(assignees[3]));
-      if (!target) return notFound;
-      const logins = input.assignees ?? [];
-      if (method === 'POST') target.assignees = [...new Set([...target.assignees, ...logins.filter((login) => assignable.has(login))])];
+      if (!target) return rest.sendJson(exchange, operation, rest.notFound());
+      if (record.method === 'POST') target.assignees = [...new Set([...target.assignees, ...logins.filter((login) => assignable.has(login))])];
       else target.assignees = target.assignees.filter((login) => !logins.includes(login));
-      return checked(method === 'POST' ? 'issues/add-assignees' : 'issues/remove-assignees', method === 'POST' ? 201 : 200, restBody(target));
+      return sendChecked(exchange, record.method === 'POST' ? 'issues/add-assignees' : 'issues/remove-assignees', record.method === 'POST' ? 201 : 200, restBody(target));
     }
-    return notFound;
+    rest.sendJson(exchange, operation, rest.notFound());
   };
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      const path = new URL(req.url ?? '/', 'http://stub').pathname;
-      const record: ProjectStubRequest = { method: req.method ?? 'GET', path, authorization: req.headers.authorization, body: text };
-      stub.requests.push(record);
-      const reply = path === '/graphql' && req.method === 'POST' ? answerGraphql(text, record) : answerRest(record.method, path, text, record);
-      if (!reply) return; // a hang: the provider's timeout has to end it
-      const json = typeof reply.body !== 'string';
-      res.writeHead(reply.status, { 'content-type': json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8', ...reply.headers });
-      res.end(json ? JSON.stringify(reply.body) : reply.body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  stub.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  stub.stop = () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
   return stub;
 }

@@ -4,9 +4,10 @@
 // progressive console text served in scripted pieces. Failures are scripted per path.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type * as http from 'node:http';
 import * as path from 'node:path';
+import { StubServer } from './stubServer';
+import type { Fault, StubExchange, StubHeaders } from './stubServer';
 
 export const JENKINS_FIXTURES = path.resolve(__dirname, '..', 'fixtures', 'jenkins');
 
@@ -69,7 +70,6 @@ const FIRST_QUEUE_ID = 143;
 const RECORDED_ROOTS = /https?:\/\/(?:localhost|127\.0\.0\.1|10\.1\.248\.14):\d+\/(?:jenkins\/)?/g;
 
 export class JenkinsStub {
-  readonly requests: StubRequest[] = [];
   readonly triggered: TriggeredBuild[] = [];
   private readonly failures = new Map<string, StubFailure>();
   private readonly logs = new Map<string, { script: LogScript; polls: number }>();
@@ -77,21 +77,33 @@ export class JenkinsStub {
   private readonly queueItems = new Map<number, { job: string; polls: number; number?: number }>();
   private readonly nextBuildNumber = new Map<string, number>();
   private nextQueueId = FIRST_QUEUE_ID;
-  private root: TreeNode = { name: '', url: '' };
+  private readonly root: TreeNode;
 
   private constructor(
-    private readonly server: http.Server,
-    readonly url: string,
+    private readonly server: StubServer<StubRequest>,
     private readonly options: JenkinsStubOptions,
-  ) {}
+  ) {
+    this.root = this.recorded(options.root ?? 'jobs-tree.json') as unknown as TreeNode;
+  }
 
   static async start(options: JenkinsStubOptions = {}): Promise<JenkinsStub> {
-    const server = http.createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const stub = new JenkinsStub(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, options);
-    stub.root = stub.recorded(options.root ?? 'jobs-tree.json') as unknown as TreeNode;
-    server.on('request', (req, res) => void stub.handle(req, res));
-    return stub;
+    let stub: JenkinsStub | undefined;
+    const server = await StubServer.start<StubRequest>({
+      urlPath: '/',
+      jsonType: 'application/json;charset=utf-8',
+      record: (e) => ({ method: e.method, path: e.url.pathname, query: e.url.searchParams, headers: e.headers, body: e.body }),
+      handle: (e) => stub?.handle(e),
+    });
+    return (stub = new JenkinsStub(server, options));
+  }
+
+  /** The Jenkins root, http://127.0.0.1:PORT/. */
+  get url(): string {
+    return this.server.url;
+  }
+
+  get requests(): StubRequest[] {
+    return this.server.requests;
   }
 
   /** Answers every request to `pathname` (e.g. `/api/json`) with `failure` from now on. */
@@ -108,9 +120,8 @@ export class JenkinsStub {
     return this.requests.filter((r) => r.path.endsWith(suffix));
   }
 
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.server.stop();
   }
 
   /** A recorded fixture with its Jenkins root replaced by the stub's. */
@@ -118,64 +129,57 @@ export class JenkinsStub {
     return JSON.parse(jenkinsFixture(name).replace(RECORDED_ROOTS, this.url)) as Json;
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', this.url);
-    const body = await readBody(req);
-    this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body });
-    const failure = this.failures.get(url.pathname);
-    if (failure) {
-      return answerFailure(res, failure);
-    }
-    if (!this.authorized(req, res)) {
-      return;
-    }
-    this.route(req.method ?? 'GET', url, body, req, res);
+  private handle(exchange: StubExchange): void {
+    const failure = this.failures.get(exchange.url.pathname);
+    if (failure) return exchange.fault(faultOf(failure));
+    if (this.authorized(exchange)) this.route(exchange);
   }
 
-  private route(method: string, url: URL, body: string, req: http.IncomingMessage, res: http.ServerResponse): void {
+  private route(exchange: StubExchange): void {
+    const { method, url } = exchange;
     const { pathname, searchParams } = url;
     if (method === 'GET' && pathname === '/api/json') {
-      return sendJson(res, { _class: this.root._class, jobs: prune(this.root.jobs ?? [], treeDepth(searchParams.get('tree'))) });
+      return exchange.sendJson(200, { _class: this.root._class, jobs: prune(this.root.jobs ?? [], treeDepth(searchParams.get('tree'))) });
     }
     if (method === 'GET' && pathname === '/queue/api/json') {
-      return sendJson(res, this.recorded('queue.json'));
+      return exchange.sendJson(200, this.recorded('queue.json'));
     }
     if (method === 'GET' && pathname === '/crumbIssuer/api/json') {
-      return this.crumb(res);
+      return this.crumb(exchange);
     }
     const queueItem = /^\/queue\/item\/(\d+)\/api\/json$/.exec(pathname);
     if (method === 'GET' && queueItem) {
-      return this.queueItem(Number(queueItem[1]), res);
+      return this.queueItem(Number(queueItem[1]), exchange);
     }
     const job = /^\/((?:job\/[^/]+\/)+)(.*)$/.exec(pathname);
     const node = job ? findJob(this.root, fullNameOf(job[1])) : undefined;
     if (!job || !node) {
-      return sendHtml(res, 404, notFoundPage(pathname));
+      return sendHtml(exchange, 404, notFoundPage(pathname));
     }
     const fullName = fullNameOf(job[1]);
     const rest = job[2];
     if (method === 'GET' && rest === 'api/json') {
-      return sendJson(res, this.jobAnswer(node, fullName, searchParams.get('tree')));
+      return exchange.sendJson(200, this.jobAnswer(node, fullName, searchParams.get('tree')));
     }
     if (method === 'POST' && (rest === 'build' || rest === 'buildWithParameters') && !node.jobs) {
-      return this.queueBuild(fullName, rest, body, req, res);
+      return this.queueBuild(fullName, rest, exchange);
     }
     const log = /^(\d+)\/logText\/progressiveText$/.exec(rest);
     if (method === 'GET' && log && !node.jobs) {
-      return this.progressiveText(fullName, Number(log[1]), Number(searchParams.get('start') ?? '0'), res);
+      return this.progressiveText(fullName, Number(log[1]), Number(searchParams.get('start') ?? '0'), exchange);
     }
-    sendHtml(res, 404, notFoundPage(pathname));
+    sendHtml(exchange, 404, notFoundPage(pathname));
   }
 
   /** Without credentials Jenkins takes the caller for anonymous (403); with a wrong token it answers 401. */
-  private authorized(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  private authorized(exchange: StubExchange): boolean {
     const credentials = this.options.credentials;
     if (!credentials) {
       return true;
     }
-    const header = req.headers.authorization;
+    const header = exchange.headers.authorization;
     if (!header) {
-      sendHtml(res, 403, page('Authentication required', 'Authentication required'), {
+      sendHtml(exchange, 403, page('Authentication required', 'Authentication required'), {
         'X-You-Are-Authenticated-As': 'anonymous',
         'X-You-Are-In-Group-Disabled': 'JENKINS-39402: use -Dhudson.security.AccessDeniedException2.REPORT_GROUP_HEADERS=true or use /whoAmI to diagnose',
         'X-Required-Permission': 'hudson.model.Hudson.Read',
@@ -184,20 +188,20 @@ export class JenkinsStub {
       return false;
     }
     if (header !== `Basic ${Buffer.from(`${credentials.user}:${credentials.apiToken}`).toString('base64')}`) {
-      sendHtml(res, 401, page('Error 401 Unauthorized', `HTTP ERROR 401 Invalid password/token for user: ${credentials.user}`), { 'WWW-Authenticate': 'Basic realm="Jenkins"' });
+      sendHtml(exchange, 401, page('Error 401 Unauthorized', `HTTP ERROR 401 Invalid password/token for user: ${credentials.user}`), { 'WWW-Authenticate': 'Basic realm="Jenkins"' });
       return false;
     }
     return true;
   }
 
-  private crumb(res: http.ServerResponse): void {
+  private crumb(exchange: StubExchange): void {
     if (this.options.crumbIssuer && this.options.crumbIssuer !== 'session') {
-      return sendHtml(res, 404, notFoundPage('/crumbIssuer/api/json'));
+      return sendHtml(exchange, 404, notFoundPage('/crumbIssuer/api/json'));
     }
     const session = randomBytes(12).toString('hex');
     const crumb = randomBytes(32).toString('hex');
     this.sessions.set(session, crumb);
-    sendJson(res, { _class: 'hudson.security.csrf.DefaultCrumbIssuer', crumb, crumbRequestField: 'Jenkins-Crumb' }, 200, {
+    exchange.sendJson(200, { _class: 'hudson.security.csrf.DefaultCrumbIssuer', crumb, crumbRequestField: 'Jenkins-Crumb' }, {
       'Set-Cookie': `${SESSION_COOKIE}=${session}; Path=/; HttpOnly`,
     });
   }
@@ -211,34 +215,33 @@ export class JenkinsStub {
     return session !== undefined && typeof crumb === 'string' && this.sessions.get(session) === crumb;
   }
 
-  private queueBuild(fullName: string, endpoint: 'build' | 'buildWithParameters', body: string, req: http.IncomingMessage, res: http.ServerResponse): void {
-    if (!this.crumbValid(req)) {
-      return sendHtml(res, 403, page('Error 403 No valid crumb was included in the request', 'HTTP ERROR 403 No valid crumb was included in the request'));
+  private queueBuild(fullName: string, endpoint: 'build' | 'buildWithParameters', exchange: StubExchange): void {
+    if (!this.crumbValid(exchange.req)) {
+      return sendHtml(exchange, 403, page('Error 403 No valid crumb was included in the request', 'HTTP ERROR 403 No valid crumb was included in the request'));
     }
     const queueId = this.nextQueueId++;
-    const query = new URL(req.url ?? '/', this.url).searchParams;
-    const parameters = Object.fromEntries([...query, ...new URLSearchParams(body)]);
+    const parameters = Object.fromEntries([...exchange.url.searchParams, ...new URLSearchParams(exchange.body)]);
     this.triggered.push({ job: fullName, endpoint, parameters, queueId });
     this.queueItems.set(queueId, { job: fullName, polls: 0 });
-    res.writeHead(201, { Location: `${this.url}queue/item/${queueId}/`, 'Content-Length': '0' }).end();
+    exchange.send(201, '', { Location: `${this.url}queue/item/${queueId}/`, 'Content-Length': '0' });
   }
 
   /** The recorded pending item until it has been polled enough, then the recorded item that left the queue. */
-  private queueItem(id: number, res: http.ServerResponse): void {
+  private queueItem(id: number, exchange: StubExchange): void {
     const item = this.queueItems.get(id);
     const node = item && findJob(this.root, item.job);
     if (!item || !node) {
-      return sendHtml(res, 404, notFoundPage(`/queue/item/${id}/api/json`));
+      return sendHtml(exchange, 404, notFoundPage(`/queue/item/${id}/api/json`));
     }
     item.polls++;
     const task = { ...(this.recorded('queue-item-pending.json').task as Json), name: node.name, url: node.url };
     if (item.polls <= (this.options.queuePollsBeforeStart ?? 1)) {
-      return sendJson(res, { ...this.recorded('queue-item-pending.json'), id, url: `queue/item/${id}/`, task });
+      return exchange.sendJson(200, { ...this.recorded('queue-item-pending.json'), id, url: `queue/item/${id}/`, task });
     }
     item.number ??= this.buildNumberFor(item.job);
     const running = this.recorded('queue-item-running.json');
     const executable = { ...(running.executable as Json), number: item.number, url: `${node.url}${item.number}/` };
-    sendJson(res, { ...running, id, url: `queue/item/${id}/`, task, executable });
+    exchange.sendJson(200, { ...running, id, url: `queue/item/${id}/`, task, executable });
   }
 
   private buildNumberFor(job: string): number {
@@ -282,7 +285,7 @@ export class JenkinsStub {
   }
 
   /** Bytes [start, end of the pieces revealed so far); X-More-Data only while more is to come, as Jenkins does. */
-  private progressiveText(fullName: string, buildNumber: number, start: number, res: http.ServerResponse): void {
+  private progressiveText(fullName: string, buildNumber: number, start: number, exchange: StubExchange): void {
     const key = `${fullName}#${buildNumber}`;
     const log = this.logs.get(key) ?? { script: { parts: defaultLogParts() }, polls: 0 };
     this.logs.set(key, log);
@@ -291,12 +294,7 @@ export class JenkinsStub {
     log.polls++;
     const revealed = parts.slice(0, Math.min(log.polls, parts.length)).reduce((size, part) => size + part.length, 0);
     const more = revealed < full.length || log.script.endless === true;
-    res.writeHead(200, {
-      'Content-Type': 'text/plain;charset=UTF-8',
-      'X-Text-Size': String(revealed),
-      ...(more ? { 'X-More-Data': 'true' } : {}),
-    });
-    res.end(full.subarray(Math.min(start, revealed), revealed));
+    exchange.send(200, full.subarray(Math.min(start, revealed), revealed), { 'Content-Type': 'text/plain;charset=UTF-8', 'X-Text-Size': String(revealed) }, more ? { 'X-More-Data': 'true' } : {});
   }
 }
 
@@ -336,31 +334,17 @@ function fullNameOf(jobPath: string): string {
     .join('/');
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+/** Jenkins' answer to a scripted failure. */
+function faultOf(failure: StubFailure): Fault {
+  if (failure === 'hang') return 'hang';
+  if (failure === 'html-login') return { status: 200, text: loginPage(), headers: HTML };
+  return { status: failure.status, text: failure.body ?? page(`Error ${failure.status}`, `HTTP ERROR ${failure.status}`), headers: { ...HTML, ...failure.headers } };
 }
 
-function answerFailure(res: http.ServerResponse, failure: StubFailure): void {
-  if (failure === 'hang') {
-    return;
-  }
-  if (failure === 'html-login') {
-    return sendHtml(res, 200, loginPage());
-  }
-  sendHtml(res, failure.status, failure.body ?? page(`Error ${failure.status}`, `HTTP ERROR ${failure.status}`), failure.headers);
-}
+const HTML = { 'Content-Type': 'text/html;charset=utf-8' };
 
-function sendJson(res: http.ServerResponse, body: unknown, status = 200, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': 'application/json;charset=utf-8', ...headers }).end(JSON.stringify(body));
-}
-
-function sendHtml(res: http.ServerResponse, status: number, html: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': 'text/html;charset=utf-8', ...headers }).end(html);
+function sendHtml(exchange: StubExchange, status: number, html: string, headers: StubHeaders = {}): void {
+  exchange.send(status, html, HTML, headers);
 }
 
 function page(title: string, heading: string): string {

@@ -4,10 +4,10 @@
 // are recorded for the test to assert on. Issue fields, which the spec leaves untyped in `IssueBean`, are
 // checked against the component schemas the spec uses for them elsewhere.
 import { readFileSync } from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { openApiDocument, openApiValidator } from './openApiValidator';
+import { openApiDocument } from './openApiValidator';
+import { FaultScript, findRoute, StubServer } from './stubServer';
+import type { Fault, Route, StubExchange } from './stubServer';
 
 export const SPEC_FILE = path.resolve(__dirname, '../fixtures/api-schemas/jira-v3.json');
 export const FIXTURES = path.resolve(__dirname, '../fixtures/jira');
@@ -32,15 +32,9 @@ export type OperationId = (typeof OPERATIONS)[keyof typeof OPERATIONS];
 
 // --- Atlassian's published description: operations, examples and schemas. ---
 
-const SCHEMA_ROOT = 'https://developer.atlassian.com/cloud/jira/platform/swagger-v3.v3.json';
-const { spec, operation } = openApiDocument(SPEC_FILE, 'Jira');
-
-/** Atlassian's published example of an operation's 200 answer (the spec stores it as a JSON string). */
-export function publishedExample(operationId: OperationId): unknown {
-  const example = operation(operationId).responses?.['200']?.content?.['application/json']?.example;
-  if (example === undefined) throw new Error(`${operationId} publishes no example`);
-  return typeof example === 'string' ? (JSON.parse(example) as unknown) : structuredClone(example);
-}
+const jira = openApiDocument<OperationId>(SPEC_FILE, 'Jira', 'https://developer.atlassian.com/cloud/jira/platform/swagger-v3.v3.json');
+/** Atlassian's published examples (the spec stores them as JSON text), and the answers' schemas. */
+export const { publishedExample, validateResponse } = jira;
 
 /**
  * Where the published schema contradicts the published description, the stub accepts what the description
@@ -55,22 +49,14 @@ export const SPEC_REPAIRS = [
   },
 ] as const;
 
-export function validateResponse(operationId: OperationId, status: number, body: unknown): string[] {
-  return validateWith(`${operationId} ${status}`, () => {
-    const schema = operation(operationId).responses?.[String(status)]?.content?.['application/json']?.schema;
-    if (!schema) throw new Error(`${operationId} declares no JSON answer for ${status}`);
-    return schema;
-  }, body);
-}
-
 export function validateRequest(operationId: OperationId, body: unknown, options: { repaired?: boolean } = {}): string[] {
   const repaired = options.repaired !== false;
-  return validateWith(`${operationId} request${repaired ? '' : ' (as published)'}`, () => {
-    const schema = operation(operationId).requestBody?.content?.['application/json']?.schema;
+  return jira.validate(`${operationId} request${repaired ? '' : ' (as published)'}`, () => {
+    const schema = jira.operation(operationId).requestBody?.content?.['application/json']?.schema;
     if (!schema) throw new Error(`${operationId} declares no JSON request body`);
     if (!repaired || operationId !== OPERATIONS.assign) return schema;
     // The User schema, with accountId nullable as the operation's description documents.
-    const user = structuredClone(spec().components.schemas.User) as { properties: Record<string, unknown> };
+    const user = structuredClone(jira.spec().components.schemas.User) as { properties: Record<string, unknown> };
     user.properties.accountId = { anyOf: [user.properties.accountId, { type: 'null' }] };
     return user;
   }, body);
@@ -78,7 +64,7 @@ export function validateRequest(operationId: OperationId, body: unknown, options
 
 /** Errors bodies of these operations are undeclared; Jira sends its `ErrorCollection`. */
 export function validateErrorBody(body: unknown): string[] {
-  return validateWith('ErrorCollection', () => ({ $ref: '#/components/schemas/ErrorCollection' }), body);
+  return jira.validate('ErrorCollection', () => ({ $ref: '#/components/schemas/ErrorCollection' }), body);
 }
 
 /** The component schema the spec gives each issue field Conveyor reads (elsewhere than in `IssueBean`). */
@@ -106,11 +92,9 @@ export function validateIssueFields(issue: unknown): string[] {
   return Object.entries(FIELD_SCHEMAS).flatMap(([field, schema]) =>
     fields[field] === undefined || fields[field] === null
       ? []
-      : validateWith(`field ${field}`, () => schema, fields[field]).map((p) => `${String(key)} ${field}${p}`),
+      : jira.validate(`field ${field}`, () => schema, fields[field]).map((p) => `${String(key)} ${field}${p}`),
   );
 }
-
-const validateWith = openApiValidator(SCHEMA_ROOT, () => spec().components.schemas);
 
 // --- Fixtures. ---
 
@@ -130,7 +114,7 @@ export const FIXTURE_SCHEMAS: { file: string; check: (body: unknown) => string[]
   { file: 'transitions-published-example.json', check: (b) => validateResponse(OPERATIONS.getTransitions, 200, b) },
   { file: 'transitions.json', check: (b) => validateResponse(OPERATIONS.getTransitions, 200, b) },
   { file: 'createmeta-issuetypes.json', check: (b) => validateResponse(OPERATIONS.issueTypes, 200, b) },
-  { file: 'users.json', check: (b) => (b as unknown[]).flatMap((u) => validateWith('field assignee', () => FIELD_SCHEMAS.assignee, u)) },
+  { file: 'users.json', check: (b) => (b as unknown[]).flatMap((u) => jira.validate('field assignee', () => FIELD_SCHEMAS.assignee, u)) },
   { file: 'error-issue-not-found.json', check: validateErrorBody },
   { file: 'error-bad-project.json', check: validateErrorBody },
   { file: 'error-forbidden.json', check: validateErrorBody },
@@ -192,179 +176,175 @@ export async function startJiraStub(): Promise<JiraStub> {
   const published = fixture<SearchPage>('search-published-example.json');
   const issues = new Map<string, IssueJson>([...pages, published].flatMap((p) => p.issues.map((i): [string, IssueJson] => [i.key, i])));
   const users = fixture<{ accountId: string }[]>('users.json');
-  const requests: RecordedRequest[] = [];
   const problems: string[] = [];
-  const failures: StubFailure[] = [];
+  const faults = new FaultScript<StubFailure>();
   const expectedAuth = `Basic ${Buffer.from(`${STUB_EMAIL}:${STUB_TOKEN}`).toString('base64')}`;
 
   const transitionsFor = (key: string) => fixture<{ transitions: { id: string; isAvailable?: boolean; to: unknown }[] }>(
     // ED-1 is the issue of Atlassian's own search example; it gets Atlassian's own transitions example.
     key === 'ED-1' ? 'transitions-published-example.json' : 'transitions.json',
   );
+  const current = (key: string): IssueJson => structuredClone(issues.get(key) as IssueJson);
+  const checkRequest = (operationId: OperationId, body: unknown) => problems.push(...validateRequest(operationId, body).map((p) => `${operationId} request ${p}`));
+  const serve = (e: StubExchange, operationId: OperationId, answer: unknown) => {
+    problems.push(...validateResponse(operationId, 200, answer).map((p) => `${operationId} answer ${p}`));
+    e.sendJson(200, answer);
+  };
+  const sendError = (e: StubExchange, status: number, name: string) => e.sendJson(status, fixture(name));
+  const withIssue = (then: (e: StubExchange, record: RecordedRequest, key: string, issue: IssueJson) => void) => (e: StubExchange, record: RecordedRequest, key: string) => {
+    const issue = issues.get(decodeURIComponent(key));
+    if (issue) then(e, record, decodeURIComponent(key), issue);
+    else sendError(e, 404, 'error-issue-not-found.json');
+  };
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://stub');
-      const text = Buffer.concat(chunks).toString('utf8');
-      let body: unknown;
-      try {
-        body = text ? (JSON.parse(text) as unknown) : undefined;
-      } catch {
-        problems.push(`${req.method} ${url.pathname}: request body is not JSON`);
-      }
-      const recorded: RecordedRequest = {
-        method: req.method ?? '',
-        path: url.pathname,
-        query: Object.fromEntries(url.searchParams),
-        body,
-        authenticated: req.headers.authorization === expectedAuth,
-      };
-      requests.push(recorded);
-
-      const send = (status: number, answer: unknown, headers: Record<string, string> = {}) => {
-        res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8', ...headers });
-        res.end(answer === undefined ? '' : JSON.stringify(answer));
-      };
-      const sendError = (status: number, name: string, headers: Record<string, string> = {}) => send(status, fixture(name), headers);
-      const serve = (operationId: OperationId, answer: unknown) => {
-        problems.push(...validateResponse(operationId, 200, answer).map((p) => `${operationId} answer ${p}`));
-        send(200, answer);
-      };
-
-      const failure = failures.shift();
-      if (failure) return fail(failure, res, req.headers.authorization ?? '', sendError);
-      if (!recorded.authenticated) {
-        // What Jira Cloud answers to a wrong or revoked API token.
-        res.writeHead(401, { 'content-type': 'text/plain;charset=UTF-8', 'www-authenticate': 'Basic realm="protected-area"' });
-        return res.end('Client must be authenticated to access this resource.');
-      }
-
-      if (req.method === 'GET' && url.pathname === '/rest/api/3/user/assignable/search') {
-        recorded.operationId = OPERATIONS.assignable;
-        const scoped = url.searchParams.get('issueKey') ?? url.searchParams.get('project');
-        if (!scoped) return send(400, { errorMessages: ['One of issueKey or project is required.'], errors: {} });
-        return serve(OPERATIONS.assignable, users);
-      }
-      const createMeta = /^\/rest\/api\/3\/issue\/createmeta\/([^/]+)\/issuetypes$/.exec(url.pathname);
-      if (req.method === 'GET' && createMeta) {
-        recorded.operationId = OPERATIONS.issueTypes;
-        if (decodeURIComponent(createMeta[1]) !== STUB_PROJECT) return sendError(404, 'error-bad-project.json');
-        return serve(OPERATIONS.issueTypes, fixture('createmeta-issuetypes.json'));
-      }
-      if (req.method === 'POST' && url.pathname === '/rest/api/3/issue') {
-        recorded.operationId = OPERATIONS.createIssue;
-        problems.push(...validateRequest(OPERATIONS.createIssue, body).map((p) => `${OPERATIONS.createIssue} request ${p}`));
-        const fields = ((body ?? {}) as { fields?: { project?: { key?: string }; summary?: string; issuetype?: { id?: string }; assignee?: { accountId?: string } } }).fields ?? {};
-        if (fields.project?.key !== STUB_PROJECT) return send(400, { errorMessages: [], errors: { project: 'Specify a valid project ID or key' } });
-        if (!fields.summary) return send(400, { errorMessages: [], errors: { summary: 'You must specify a summary of the issue.' } });
-        const type = fixture<{ issueTypes: { id: string; name: string; subtask: boolean }[] }>('createmeta-issuetypes.json').issueTypes.find((t) => t.id === fields.issuetype?.id);
-        if (!type) return send(400, { errorMessages: [], errors: { issuetype: 'Specify an issue type' } });
-        const assignee = fields.assignee?.accountId ? users.find((u) => u.accountId === fields.assignee?.accountId) : undefined;
-        if (fields.assignee?.accountId && !assignee) return send(400, { errorMessages: [], errors: { assignee: `User '${fields.assignee.accountId}' cannot be assigned issues.` } });
-        const id = String(10100 + issues.size);
-        const key = `${STUB_PROJECT}-${Math.max(...[...issues.keys()].filter((k) => k.startsWith(`${STUB_PROJECT}-`)).map((k) => Number(k.split('-')[1]))) + 1}`;
-        // A new issue starts in the workflow's first status, as the To Do issues of the fixtures show it.
-        const todo = [...issues.values()].find((i) => (i.fields.status as { statusCategory?: { key?: string } } | undefined)?.statusCategory?.key === 'new');
-        issues.set(key, {
-          id,
-          key,
-          fields: {
-            summary: fields.summary,
-            status: structuredClone(todo?.fields.status),
-            assignee: assignee ?? null,
-            labels: [],
-            updated: new Date().toISOString().replace('Z', '+0000'),
-            issuetype: { id: type.id, name: type.name, subtask: type.subtask, self: `https://your-domain.atlassian.net/rest/api/3/issuetype/${type.id}` },
-          },
-        });
-        const created = { id, key, self: `${'https://your-domain.atlassian.net'}/rest/api/3/issue/${id}` };
-        problems.push(...validateResponse(OPERATIONS.createIssue, 201, created).map((p) => `${OPERATIONS.createIssue} answer ${p}`));
-        return send(201, created);
-      }
-      const issueRoute = /^\/rest\/api\/3\/issue\/([^/]+)(\/transitions|\/assignee)?$/.exec(url.pathname);
-      if (req.method === 'POST' && url.pathname === '/rest/api/3/search/jql') {
-        recorded.operationId = OPERATIONS.search;
-        const request = (body ?? {}) as { jql?: string; nextPageToken?: string; fields?: string[] };
-        problems.push(...validateRequest(OPERATIONS.search, body).map((p) => `${OPERATIONS.search} request ${p}`));
-        const project = /project\s*=\s*"?([A-Z][A-Z0-9_]*)"?/i.exec(request.jql ?? '')?.[1];
-        if (project && project !== STUB_PROJECT && project !== 'ED') return sendError(400, 'error-bad-project.json');
-        const pageIndex = request.nextPageToken === undefined ? 0 : pages.findIndex((p) => p.nextPageToken === request.nextPageToken) + 1;
-        if (pageIndex <= 0 && request.nextPageToken !== undefined) {
-          return send(400, { errorMessages: ['The provided next page token is invalid or expired.'], errors: {} });
-        }
-        const source = project === 'ED' ? published : pages[pageIndex];
-        const mine = /assignee\s*=\s*currentUser\(\)/i.test(request.jql ?? '');
-        const page = {
-          ...source,
-          issues: source.issues
-            .map((i) => current(i.key))
-            .filter((i) => !mine || i.fields.assignee?.accountId === STUB_ACCOUNT_ID)
-            .map((i) => onlyFields(i, request.fields)),
-        };
-        problems.push(...page.issues.flatMap(validateIssueFields).filter((p) => !PUBLISHED_EXAMPLE_QUIRKS.includes(p)));
-        return serve(OPERATIONS.search, page);
-      }
-      if (!issueRoute) return send(404, { errorMessages: [`No stub route for ${req.method} ${url.pathname}`], errors: {} });
-      const key = decodeURIComponent(issueRoute[1]);
-      const issue = issues.get(key);
-      if (!issue) return sendError(404, 'error-issue-not-found.json');
-      if (req.method === 'GET' && issueRoute[2] === '/transitions') {
-        recorded.operationId = OPERATIONS.getTransitions;
-        return serve(OPERATIONS.getTransitions, transitionsFor(key));
-      }
-      if (req.method === 'POST' && issueRoute[2] === '/transitions') {
-        recorded.operationId = OPERATIONS.doTransition;
-        problems.push(...validateRequest(OPERATIONS.doTransition, body).map((p) => `${OPERATIONS.doTransition} request ${p}`));
+  type JiraRoute = Pick<Route, 'method' | 'path'> & { operationId: OperationId; answer(e: StubExchange, record: RecordedRequest, ...params: string[]): void };
+  const routes: JiraRoute[] = [
+    {
+      method: 'GET',
+      path: /^\/rest\/api\/3\/user\/assignable\/search$/,
+      operationId: OPERATIONS.assignable,
+      answer: (e) => {
+        const scoped = e.url.searchParams.get('issueKey') ?? e.url.searchParams.get('project');
+        if (!scoped) return e.sendJson(400, { errorMessages: ['One of issueKey or project is required.'], errors: {} });
+        serve(e, OPERATIONS.assignable, users);
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/rest\/api\/3\/issue\/createmeta\/([^/]+)\/issuetypes$/,
+      operationId: OPERATIONS.issueTypes,
+      answer: (e, _record, project) => {
+        if (decodeURIComponent(project) !== STUB_PROJECT) return sendError(e, 404, 'error-bad-project.json');
+        serve(e, OPERATIONS.issueTypes, fixture('createmeta-issuetypes.json'));
+      },
+    },
+    { method: 'POST', path: /^\/rest\/api\/3\/issue$/, operationId: OPERATIONS.createIssue, answer: (e, record) => createIssue(e, record.body) },
+    { method: 'POST', path: /^\/rest\/api\/3\/search\/jql$/, operationId: OPERATIONS.search, answer: (e, record) => search(e, record.body) },
+    {
+      method: 'GET',
+      path: /^\/rest\/api\/3\/issue\/([^/]+)\/transitions$/,
+      operationId: OPERATIONS.getTransitions,
+      answer: withIssue((e, _record, key) => serve(e, OPERATIONS.getTransitions, transitionsFor(key))),
+    },
+    {
+      method: 'POST',
+      path: /^\/rest\/api\/3\/issue\/([^/]+)\/transitions$/,
+      operationId: OPERATIONS.doTransition,
+      answer: withIssue((e, { body }, key, issue) => {
+        checkRequest(OPERATIONS.doTransition, body);
         const id = (body as { transition?: { id?: string } } | undefined)?.transition?.id;
         const target = transitionsFor(key).transitions.find((t) => t.id === id && t.isAvailable !== false);
-        if (!target) return send(400, { errorMessages: [`Transition id '${String(id)}' is not valid for this issue.`], errors: {} });
+        if (!target) return e.sendJson(400, { errorMessages: [`Transition id '${String(id)}' is not valid for this issue.`], errors: {} });
         issue.fields.status = target.to;
         issue.fields.updated = new Date().toISOString().replace('Z', '+0000');
-        return send(204, undefined);
-      }
-      if (req.method === 'PUT' && issueRoute[2] === '/assignee') {
-        recorded.operationId = OPERATIONS.assign;
-        problems.push(...validateRequest(OPERATIONS.assign, body).map((p) => `${OPERATIONS.assign} request ${p}`));
+        e.sendJson(204, undefined);
+      }),
+    },
+    {
+      method: 'PUT',
+      path: /^\/rest\/api\/3\/issue\/([^/]+)\/assignee$/,
+      operationId: OPERATIONS.assign,
+      answer: withIssue((e, { body }, _key, issue) => {
+        checkRequest(OPERATIONS.assign, body);
         const accountId = (body as { accountId?: string | null } | undefined)?.accountId;
         if (accountId === null) {
           issue.fields.assignee = null;
-          return send(204, undefined);
+          return e.sendJson(204, undefined);
         }
         const user = users.find((u) => u.accountId === accountId);
-        if (!user) return send(400, { errorMessages: [], errors: { assignee: `User '${String(accountId)}' cannot be assigned issues.` } });
+        if (!user) return e.sendJson(400, { errorMessages: [], errors: { assignee: `User '${String(accountId)}' cannot be assigned issues.` } });
         issue.fields.assignee = user;
-        return send(204, undefined);
-      }
-      if (req.method === 'GET' && !issueRoute[2]) {
-        recorded.operationId = OPERATIONS.getIssue;
-        const answer = onlyFields(current(key), url.searchParams.get('fields')?.split(','));
+        e.sendJson(204, undefined);
+      }),
+    },
+    {
+      method: 'GET',
+      path: /^\/rest\/api\/3\/issue\/([^/]+)$/,
+      operationId: OPERATIONS.getIssue,
+      answer: withIssue((e, _record, key) => {
+        const answer = onlyFields(current(key), e.url.searchParams.get('fields')?.split(','));
         problems.push(...validateIssueFields(answer).filter((p) => !PUBLISHED_EXAMPLE_QUIRKS.includes(p)));
-        return serve(OPERATIONS.getIssue, answer);
-      }
-      return send(405, { errorMessages: [`Method ${req.method} not allowed`], errors: {} });
-    });
-  });
+        serve(e, OPERATIONS.getIssue, answer);
+      }),
+    },
+  ];
 
-  function current(key: string): IssueJson {
-    return structuredClone(issues.get(key) as IssueJson);
+  function createIssue(e: StubExchange, body: unknown): void {
+    checkRequest(OPERATIONS.createIssue, body);
+    const fields = ((body ?? {}) as { fields?: { project?: { key?: string }; summary?: string; issuetype?: { id?: string }; assignee?: { accountId?: string } } }).fields ?? {};
+    if (fields.project?.key !== STUB_PROJECT) return e.sendJson(400, { errorMessages: [], errors: { project: 'Specify a valid project ID or key' } });
+    if (!fields.summary) return e.sendJson(400, { errorMessages: [], errors: { summary: 'You must specify a summary of the issue.' } });
+    const type = fixture<{ issueTypes: { id: string; name: string; subtask: boolean }[] }>('createmeta-issuetypes.json').issueTypes.find((t) => t.id === fields.issuetype?.id);
+    if (!type) return e.sendJson(400, { errorMessages: [], errors: { issuetype: 'Specify an issue type' } });
+    const assignee = fields.assignee?.accountId ? users.find((u) => u.accountId === fields.assignee?.accountId) : undefined;
+    if (fields.assignee?.accountId && !assignee) return e.sendJson(400, { errorMessages: [], errors: { assignee: `User '${fields.assignee.accountId}' cannot be assigned issues.` } });
+    const id = String(10100 + issues.size);
+    const key = `${STUB_PROJECT}-${Math.max(...[...issues.keys()].filter((k) => k.startsWith(`${STUB_PROJECT}-`)).map((k) => Number(k.split('-')[1]))) + 1}`;
+    // A new issue starts in the workflow's first status, as the To Do issues of the fixtures show it.
+    const todo = [...issues.values()].find((i) => (i.fields.status as { statusCategory?: { key?: string } } | undefined)?.statusCategory?.key === 'new');
+    issues.set(key, {
+      id,
+      key,
+      fields: {
+        summary: fields.summary,
+        status: structuredClone(todo?.fields.status),
+        assignee: assignee ?? null,
+        labels: [],
+        updated: new Date().toISOString().replace('Z', '+0000'),
+        issuetype: { id: type.id, name: type.name, subtask: type.subtask, self: `https://your-domain.atlassian.net/rest/api/3/issuetype/${type.id}` },
+      },
+    });
+    const created = { id, key, self: `${'https://your-domain.atlassian.net'}/rest/api/3/issue/${id}` };
+    problems.push(...validateResponse(OPERATIONS.createIssue, 201, created).map((p) => `${OPERATIONS.createIssue} answer ${p}`));
+    e.sendJson(201, created);
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    problems,
-    issues,
-    failNext: (failure) => failures.push(failure),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  function search(e: StubExchange, body: unknown): void {
+    const request = (body ?? {}) as { jql?: string; nextPageToken?: string; fields?: string[] };
+    checkRequest(OPERATIONS.search, body);
+    const project = /project\s*=\s*"?([A-Z][A-Z0-9_]*)"?/i.exec(request.jql ?? '')?.[1];
+    if (project && project !== STUB_PROJECT && project !== 'ED') return sendError(e, 400, 'error-bad-project.json');
+    const pageIndex = request.nextPageToken === undefined ? 0 : pages.findIndex((p) => p.nextPageToken === request.nextPageToken) + 1;
+    if (pageIndex <= 0 && request.nextPageToken !== undefined) {
+      return e.sendJson(400, { errorMessages: ['The provided next page token is invalid or expired.'], errors: {} });
+    }
+    const source = project === 'ED' ? published : pages[pageIndex];
+    const mine = /assignee\s*=\s*currentUser\(\)/i.test(request.jql ?? '');
+    const page = {
+      ...source,
+      issues: source.issues
+        .map((i) => current(i.key))
+        .filter((i) => !mine || i.fields.assignee?.accountId === STUB_ACCOUNT_ID)
+        .map((i) => onlyFields(i, request.fields)),
+    };
+    problems.push(...page.issues.flatMap(validateIssueFields).filter((p) => !PUBLISHED_EXAMPLE_QUIRKS.includes(p)));
+    serve(e, OPERATIONS.search, page);
+  }
+
+  const server = await StubServer.start<RecordedRequest>({
+    jsonType: 'application/json;charset=UTF-8',
+    record: (e) => {
+      const body = e.readJson();
+      return { method: e.method, path: e.url.pathname, query: Object.fromEntries(e.url.searchParams), body: body.ok ? body.value : undefined, authenticated: e.headers.authorization === expectedAuth };
+    },
+    handle: (e, record) => {
+      if (!e.readJson().ok) problems.push(`${e.method} ${e.url.pathname}: request body is not JSON`);
+      const failure = faults.take(e);
+      if (failure) return e.fault(faultOf(failure, e));
+      // What Jira Cloud answers to a wrong or revoked API token.
+      if (!record.authenticated) return e.send(401, 'Client must be authenticated to access this resource.', { 'content-type': 'text/plain;charset=UTF-8', 'www-authenticate': 'Basic realm="protected-area"' });
+      const found = findRoute(routes, e.method, e.url.pathname);
+      if (found) {
+        record.operationId = found.route.operationId;
+        return found.route.answer(e, record, ...found.params);
+      }
+      const key = /^\/rest\/api\/3\/issue\/([^/]+)(\/transitions|\/assignee)?$/.exec(e.url.pathname)?.[1];
+      if (key === undefined) return e.sendJson(404, { errorMessages: [`No stub route for ${e.method} ${e.url.pathname}`], errors: {} });
+      if (!issues.has(decodeURIComponent(key))) return sendError(e, 404, 'error-issue-not-found.json');
+      e.sendJson(405, { errorMessages: [`Method ${e.method} not allowed`], errors: {} });
+    },
+  });
+  return { url: server.url, requests: server.requests, problems, issues, failNext: (failure) => faults.next(failure), stop: () => server.stop() };
 }
 
 /** Jira returns only the fields asked for (all navigable ones when none are named). */
@@ -373,39 +353,32 @@ function onlyFields(issue: IssueJson, fields: string[] | undefined): IssueJson {
   return { ...issue, fields: Object.fromEntries(Object.entries(issue.fields).filter(([name]) => fields.includes(name))) };
 }
 
-function fail(
-  failure: StubFailure,
-  res: http.ServerResponse,
-  authorization: string,
-  sendError: (status: number, name: string, headers?: Record<string, string>) => void,
-): void {
+/** Jira's answer to a scripted failure. */
+function faultOf(failure: StubFailure, exchange: StubExchange): Fault {
+  const html = { 'content-type': 'text/html;charset=UTF-8' };
   switch (failure) {
     case 'unauthorized':
-      res.writeHead(401, { 'content-type': 'text/plain;charset=UTF-8' });
-      return void res.end('Client must be authenticated to access this resource.');
+      return { status: 401, text: 'Client must be authenticated to access this resource.', headers: { 'content-type': 'text/plain;charset=UTF-8' } };
     case 'forbidden':
-      return sendError(403, 'error-forbidden.json');
+      return { status: 403, json: fixture('error-forbidden.json') };
     case 'captcha':
-      res.writeHead(403, { 'content-type': 'text/html;charset=UTF-8', 'x-seraph-loginreason': 'AUTHENTICATION_DENIED', 'x-authentication-denied-reason': 'CAPTCHA_CHALLENGE' });
-      return void res.end('<html><body>CAPTCHA required</body></html>');
+      return { status: 403, text: '<html><body>CAPTCHA required</body></html>', headers: { ...html, 'x-seraph-loginreason': 'AUTHENTICATION_DENIED', 'x-authentication-denied-reason': 'CAPTCHA_CHALLENGE' } };
     case 'not-found':
-      return sendError(404, 'error-issue-not-found.json');
+      return { status: 404, json: fixture('error-issue-not-found.json') };
     case 'rate-limited':
-      return sendError(429, 'error-rate-limited.json', { 'retry-after': '30', 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '0' });
+      return { status: 429, json: fixture('error-rate-limited.json'), headers: { 'retry-after': '30', 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '0' } };
     case 'server-error':
-      res.writeHead(503, { 'content-type': 'application/json;charset=UTF-8' });
-      return void res.end(JSON.stringify({ errorMessages: ['Service temporarily unavailable'], errors: {} }));
-    case 'server-error-echoing-auth':
+      return { status: 503, json: { errorMessages: ['Service temporarily unavailable'], errors: {} } };
+    case 'server-error-echoing-auth': {
       // A misbehaving proxy that echoes the request's Authorization header (base64 of email:token) back.
-      res.writeHead(502, { 'content-type': 'application/json' });
-      return void res.end(JSON.stringify({ errorMessages: [`Upstream refused ${authorization} (${Buffer.from(authorization.replace('Basic ', ''), 'base64').toString()})`] }));
+      const authorization = exchange.headers.authorization ?? '';
+      return { status: 502, json: { errorMessages: [`Upstream refused ${authorization} (${Buffer.from(authorization.replace('Basic ', ''), 'base64').toString()})`] }, headers: { 'content-type': 'application/json' } };
+    }
     case 'malformed-json':
-      res.writeHead(200, { 'content-type': 'application/json' });
-      return void res.end('{"isLast": true, "issues": [');
+      return { status: 200, text: '{"isLast": true, "issues": [', headers: { 'content-type': 'application/json' } };
     case 'html':
-      res.writeHead(200, { 'content-type': 'text/html;charset=UTF-8' });
-      return void res.end('<!DOCTYPE html><html><head><title>Log in with Atlassian account</title></head><body></body></html>');
+      return { status: 200, text: '<!DOCTYPE html><html><head><title>Log in with Atlassian account</title></head><body></body></html>', headers: html };
     case 'hang':
-      return;
+      return 'hang';
   }
 }

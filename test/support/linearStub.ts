@@ -3,10 +3,10 @@
 // schema over the fixtures in test/fixtures/linear (see its README), so the SDK gets exactly the shape the real
 // API would give, and a query the real API would reject is rejected and recorded. Failures are scripted per request.
 import { readFileSync } from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import type { DocumentNode, ExecutionResult, GraphQLFieldResolver, GraphQLOutputType, GraphQLSchema } from 'graphql';
+import { FaultScript, StubServer } from './stubServer';
+import type { Fault, StubExchange } from './stubServer';
 import {
   GraphQLError,
   Kind,
@@ -123,72 +123,45 @@ export async function startLinearStub(options: LinearStubOptions): Promise<Linea
   const model = new WorkspaceModel(workspace, options.maxPageSize ?? 250);
   const requests: LinearStubRequest[] = [];
   const problems: string[] = [];
-  const replies: LinearStubReply[] = [];
+  const replies = new FaultScript<LinearStubReply>();
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const send = (status: number, body: string | object, headers: Record<string, string> = {}): void => {
-        const text = typeof body === 'string' ? body : JSON.stringify(body);
-        const type = typeof body === 'string' ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8';
-        res.writeHead(status, { 'content-type': type, ...headers }).end(text);
-      };
-      let body: { query?: string; variables?: Record<string, unknown>; operationName?: string };
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
-      } catch {
-        return send(400, { errors: [{ message: 'Body is not JSON', extensions: { type: 'graphql error', code: 'BAD_REQUEST' } }] });
-      }
-      const query = body.query ?? '';
-      let document: DocumentNode | undefined;
-      let invalid: string[];
-      try {
-        document = parse(query);
-        invalid = validate(schema, document).map((error) => error.message);
-      } catch (error) {
-        invalid = [(error as Error).message];
-      }
-      const variables = body.variables ?? {};
-      const operation = document?.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);
-      const operationName = body.operationName ?? operation?.name?.value;
-      requests.push({ operationName, query, variables, authorization: req.headers.authorization, invalid });
+  const answer = (exchange: StubExchange): void => {
+    const body = exchange.readJson();
+    if (!body.ok || body.value === undefined) return exchange.sendJson(400, { errors: [{ message: 'Body is not JSON', extensions: { type: 'graphql error', code: 'BAD_REQUEST' } }] });
+    const { query = '', variables = {}, operationName } = body.value as { query?: string; variables?: Record<string, unknown>; operationName?: string };
+    let document: DocumentNode | undefined;
+    let invalid: string[];
+    try {
+      document = parse(query);
+      invalid = validate(schema, document).map((error) => error.message);
+    } catch (error) {
+      invalid = [(error as Error).message];
+    }
+    const operation = document?.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+    requests.push({ operationName: operationName ?? operation?.name?.value, query, variables, authorization: exchange.headers.authorization, invalid });
 
-      const reply = replies.shift();
-      if (reply === 'hang') return;
-      if (reply === 'drop') return req.socket.destroy();
-      if (reply) return send(reply.status, reply.body, reply.headers);
-
-      if (req.method !== 'POST') return send(405, 'Method Not Allowed');
-      if (req.headers.authorization !== options.apiKey) {
-        const { body: errors } = linearErrorReplies.authentication() as { body: object };
-        return send(400, errors);
-      }
-      if (!document || invalid.length) {
-        return send(400, { errors: invalid.map((message) => ({ message, extensions: { type: 'graphql error', code: 'GRAPHQL_VALIDATION_FAILED' } })) });
-      }
-      const result = execute({ schema, document, variableValues: variables, rootValue: model.root(), fieldResolver }) as ExecutionResult;
-      for (const error of result.errors ?? []) {
-        if (!(error.originalError instanceof UserFacingError)) problems.push(`${error.message} at ${error.path?.join('.') ?? '?'}`);
-      }
-      send(200, result);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    url: `http://127.0.0.1:${port}/graphql`,
-    workspace,
-    requests,
-    problems,
-    script: (...next) => void replies.push(...next),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    const reply = replies.take(exchange);
+    if (reply) return exchange.fault(faultOf(reply));
+    if (exchange.method !== 'POST') return exchange.fault(faultOf({ status: 405, body: 'Method Not Allowed' }));
+    if (exchange.headers.authorization !== options.apiKey) return exchange.fault(faultOf(linearErrorReplies.authentication()));
+    if (!document || invalid.length) {
+      return exchange.sendJson(400, { errors: invalid.map((message) => ({ message, extensions: { type: 'graphql error', code: 'GRAPHQL_VALIDATION_FAILED' } })) });
+    }
+    const result = execute({ schema, document, variableValues: variables, rootValue: model.root(), fieldResolver }) as ExecutionResult;
+    for (const error of result.errors ?? []) {
+      if (!(error.originalError instanceof UserFacingError)) problems.push(`${error.message} at ${error.path?.join('.') ?? '?'}`);
+    }
+    exchange.sendJson(200, result);
   };
+
+  const server = await StubServer.start({ urlPath: '/graphql', handle: answer });
+  return { url: server.url, workspace, requests, problems, script: (...next) => next.forEach((reply) => replies.next(reply)), close: () => server.stop() };
+}
+
+/** A scripted reply as the stub server plays it: text bodies are HTML, as a proxy or gateway sends them. */
+function faultOf(reply: LinearStubReply): Fault {
+  if (typeof reply === 'string') return reply;
+  return typeof reply.body === 'string' ? { status: reply.status, text: reply.body, headers: { 'content-type': 'text/html; charset=utf-8', ...reply.headers } } : { status: reply.status, json: reply.body, headers: reply.headers };
 }
 
 /**

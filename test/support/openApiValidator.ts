@@ -1,4 +1,4 @@
-// Validates JSON against schemas taken from an OpenAPI 3.0 description (GitHub's, Jira's), for the stubs
+// Validates JSON against schemas taken from an OpenAPI 3.0 description (GitHub's, Jira's, Sentry's), for the stubs
 // that must not drift from the published API.
 import { readFileSync } from 'node:fs';
 import Ajv from 'ajv';
@@ -51,17 +51,40 @@ export interface OpenApiSpec {
   components: { schemas: Record<string, unknown> };
 }
 
-/** A vendor's OpenAPI description read once from `file`, and its operations by id. */
-export function openApiDocument<Spec extends { paths: Record<string, Record<string, unknown>> } = OpenApiSpec, Operation extends { operationId?: string } = OpenApiOperation>(file: string, vendor: string): { spec: () => Spec; operation: (operationId: string) => Operation } {
-  let loaded: Spec | undefined;
-  const spec = () => (loaded ??= JSON.parse(readFileSync(file, 'utf8')) as Spec);
-  const operation = (operationId: string): Operation => {
+/**
+ * A vendor's OpenAPI description read once from `file`: its operations by id, their published examples, and
+ * validators over its `components.schemas` (identified by `schemaRoot`, see openApiValidator).
+ */
+export function openApiDocument<OperationId extends string = string>(file: string, vendor: string, schemaRoot: string) {
+  let loaded: OpenApiSpec | undefined;
+  const spec = () => (loaded ??= JSON.parse(readFileSync(file, 'utf8')) as OpenApiSpec);
+  const operation = (operationId: string): OpenApiOperation => {
     for (const item of Object.values(spec().paths)) {
       for (const op of Object.values(item)) {
-        if (typeof op === 'object' && op !== null && (op as Operation).operationId === operationId) return op as Operation;
+        if (op.operationId === operationId) return op;
       }
     }
     throw new Error(`${vendor}'s OpenAPI description has no operation ${operationId}`);
   };
-  return { spec, operation };
+  const jsonAnswer = (operationId: string, status: number) => operation(operationId).responses?.[String(status)]?.content?.['application/json'];
+  const validate = openApiValidator(schemaRoot, () => spec().components.schemas);
+  return {
+    spec,
+    operation,
+    validate,
+    /** The published example of the operation's JSON answer: its `example` (a value, or JSON text), else the first of its `examples`. */
+    publishedExample: (operationId: OperationId, status = 200): unknown => {
+      const answer = jsonAnswer(operationId, status);
+      const example = answer?.example ?? Object.values(answer?.examples ?? {})[0]?.value;
+      if (example === undefined) throw new Error(`${operationId} publishes no example`);
+      return typeof example === 'string' ? (JSON.parse(example) as unknown) : structuredClone(example);
+    },
+    /** Schema problems of `body` as the operation's JSON answer with `status` ([] when it conforms). */
+    validateResponse: (operationId: OperationId, status: number, body: unknown): string[] =>
+      validate(`${operationId} ${status}`, () => {
+        const schema = jsonAnswer(operationId, status)?.schema;
+        if (!schema) throw new Error(`${operationId} declares no JSON answer for ${status}`);
+        return schema;
+      }, body),
+  };
 }

@@ -1,7 +1,7 @@
 // A real HTTP server on 127.0.0.1 with the endpoints uptime checks and goals meet in the wild: ok, slow,
 // 5xx, redirects, a redirect loop, a page with a keyword, a switchable health endpoint, JSON answers.
-import * as http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { StubServer } from './stubServer';
+import type { StubExchange } from './stubServer';
 
 export interface ProbeTargets {
   url: string;
@@ -18,49 +18,36 @@ export const PAGE_HTML = `<!doctype html><html lang="en"><head><meta charset="ut
 export async function startProbeTargets(): Promise<ProbeTargets> {
   const health = { status: 200 };
   const hits = new Map<string, number>();
-  const sockets = new Set<Socket>();
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    hits.set(url.pathname, (hits.get(url.pathname) ?? 0) + 1);
-    const send = (status: number, body: string, type = 'text/plain') => {
-      res.writeHead(status, { 'content-type': type });
-      res.end(body);
-    };
-    switch (url.pathname) {
+  const answer = (exchange: StubExchange): void => {
+    const { pathname, searchParams } = exchange.url;
+    hits.set(pathname, (hits.get(pathname) ?? 0) + 1);
+    const send = (status: number, body: string, type = 'text/plain') => exchange.send(status, body, { 'content-type': type });
+    const redirect = (status: number, location: string) => exchange.send(status, '', { location });
+    switch (pathname) {
       case '/ok':
         return send(200, 'ok');
-      case '/slow': {
-        const timer = setTimeout(() => send(200, 'finally'), Number(url.searchParams.get('ms') ?? 5000));
-        res.on('close', () => clearTimeout(timer));
-        return;
-      }
-      case '/slow-body': {
+      case '/slow':
+        return exchange.later(Number(searchParams.get('ms') ?? 5000), () => send(200, 'finally'));
+      case '/slow-body':
         // Headers at once, the body never ends: the timeout must cover the body too.
-        res.writeHead(200, { 'content-type': 'text/html' });
-        res.write('<html><body>waiting');
+        exchange.res.writeHead(200, { 'content-type': 'text/html' });
+        exchange.res.write('<html><body>waiting');
         return;
-      }
       case '/unavailable':
         return send(503, 'maintenance');
       case '/moved':
-        res.writeHead(301, { location: '/ok' });
-        return res.end();
+        return redirect(301, '/ok');
       case '/hop': {
-        const left = Number(url.searchParams.get('n') ?? 0);
-        res.writeHead(302, { location: left > 0 ? `/hop?n=${left - 1}` : '/ok' });
-        return res.end();
+        const left = Number(searchParams.get('n') ?? 0);
+        return redirect(302, left > 0 ? `/hop?n=${left - 1}` : '/ok');
       }
       case '/loop':
-        res.writeHead(302, { location: '/loop' });
-        return res.end();
+        return redirect(302, '/loop');
       case '/page':
         return send(200, PAGE_HTML, 'text/html; charset=utf-8');
-      case '/big': {
+      case '/big':
         // 3 MB of filler with the word at the very end: beyond what a probe reads.
-        res.writeHead(200, { 'content-type': 'text/plain' });
-        res.end('x'.repeat(3 * 1024 * 1024) + 'needle');
-        return;
-      }
+        return send(200, 'x'.repeat(3 * 1024 * 1024) + 'needle');
       case '/health':
         return send(health.status, health.status < 300 ? 'healthy' : 'unhealthy');
       case '/metrics.json':
@@ -70,30 +57,7 @@ export async function startProbeTargets(): Promise<ProbeTargets> {
       default:
         return send(404, 'not found');
     }
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    health,
-    hits,
-    close: () =>
-      new Promise((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
   };
-}
-
-/** A port nothing listens on: bound once, then released. */
-export async function closedPort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  const server = await StubServer.start({ handle: answer });
+  return { url: server.url, health, hits, close: () => server.stop() };
 }

@@ -5,10 +5,10 @@
 // on. The spec leaves an event's `entries` untyped; exception entries are checked against a schema written
 // from the spec's own event example (and the test checks that example still passes it).
 import { readFileSync } from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { openApiDocument, openApiValidator } from './openApiValidator';
+import { openApiDocument } from './openApiValidator';
+import { FaultScript, StubServer } from './stubServer';
+import type { StubExchange, StubHeaders } from './stubServer';
 
 export const SPEC_FILE = path.resolve(__dirname, '../fixtures/api-schemas/sentry-openapi.json');
 export const FIXTURES = path.resolve(__dirname, '../fixtures/sentry');
@@ -32,30 +32,17 @@ export type OperationId = (typeof OPERATIONS)[keyof typeof OPERATIONS];
 
 // --- Sentry's published description: operations, examples and schemas. ---
 
-const SCHEMA_ROOT = 'https://github.com/getsentry/sentry-api-schema/openapi-derefed.json';
-const { spec, operation } = openApiDocument(SPEC_FILE, 'Sentry');
+const sentry = openApiDocument<OperationId>(SPEC_FILE, 'Sentry', 'https://github.com/getsentry/sentry-api-schema/openapi-derefed.json');
+export const { publishedExample } = sentry;
 
-/** Sentry's published example of an operation's 200 answer. */
-export function publishedExample(operationId: OperationId): unknown {
-  const examples = operation(operationId).responses?.['200']?.content?.['application/json']?.examples ?? {};
-  const [example] = Object.values(examples);
-  if (!example) throw new Error(`${operationId} publishes no example`);
-  return structuredClone(example.value);
-}
-
-const validateWith = openApiValidator(SCHEMA_ROOT, () => spec().components.schemas);
-
+/** Schema problems of `body` as the operation's 200 answer. */
 export function validateResponse(operationId: OperationId, body: unknown): string[] {
-  return validateWith(`${operationId} 200`, () => {
-    const schema = operation(operationId).responses?.['200']?.content?.['application/json']?.schema;
-    if (!schema) throw new Error(`${operationId} declares no JSON answer for 200`);
-    return schema;
-  }, body);
+  return sentry.validateResponse(operationId, 200, body);
 }
 
 /** Query and path parameters against the operation's declared ones: unknown names and bad values are problems. */
 export function validateParameters(operationId: OperationId, where: 'query' | 'path', values: Map<string, string[]>): string[] {
-  const declared = (operation(operationId).parameters ?? []).filter((p) => p.in === where);
+  const declared = (sentry.operation(operationId).parameters ?? []).filter((p) => p.in === where);
   const problems: string[] = [];
   for (const [name, given] of values) {
     const parameter = declared.find((p) => p.name === name);
@@ -66,7 +53,7 @@ export function validateParameters(operationId: OperationId, where: 'query' | 'p
     const schema = (parameter.schema ?? {}) as { type?: string };
     // Query strings carry text: a repeated or array parameter is its list of values, an integer is parsed.
     const value = schema.type === 'array' ? given.map(numberIfInteger) : schema.type === 'integer' ? numberIfInteger(given[0]) : given[0];
-    problems.push(...validateWith(`${operationId} ${where} ${name}`, () => parameter.schema ?? {}, value).map((p) => `${where} parameter ${name}${p === '/ ' ? '' : ` ${p}`}`));
+    problems.push(...sentry.validate(`${operationId} ${where} ${name}`, () => parameter.schema ?? {}, value).map((p) => `${where} parameter ${name}${p === '/ ' ? '' : ` ${p}`}`));
   }
   return problems;
 }
@@ -139,7 +126,7 @@ export function validateEvent(body: unknown): string[] {
   const exceptions = entries.filter((e) => (e as { type?: unknown } | null)?.type === 'exception');
   return [
     ...validateResponse(OPERATIONS.issueEvent, body),
-    ...exceptions.flatMap((e) => validateWith('exception entry', () => EXCEPTION_ENTRY_SCHEMA, e).map((p) => `exception entry${p}`)),
+    ...exceptions.flatMap((e) => sentry.validate('exception entry', () => EXCEPTION_ENTRY_SCHEMA, e).map((p) => `exception entry${p}`)),
   ];
 }
 
@@ -155,7 +142,7 @@ export const ERROR_BODY_SCHEMA = {
 } as const;
 
 export function validateErrorBody(body: unknown): string[] {
-  return validateWith('error body', () => ERROR_BODY_SCHEMA, body);
+  return sentry.validate('error body', () => ERROR_BODY_SCHEMA, body);
 }
 
 // --- Fixtures. ---
@@ -243,93 +230,49 @@ export async function startSentryStub(): Promise<SentryStub> {
   if (invalid.length) throw new Error(`Sentry stub fixtures do not conform to the published schema:\n${invalid.join('\n')}`);
 
   const pages = [1, 2, 3].map((n) => fixture<{ id: string; project: { id: string; slug: string } }[]>(`issues-page-${n}.json`));
-  const requests: RecordedRequest[] = [];
   const problems: string[] = [];
-  const queue: Queued[] = [];
-  const timers = new Set<NodeJS.Timeout>();
+  const faults = new FaultScript<Queued>();
   const windowCounts = new Map<number, number>();
 
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://stub');
-    const host = req.headers.host ?? '127.0.0.1';
-    const recorded: RecordedRequest = {
-      method: req.method ?? '',
-      path: url.pathname,
-      query: multiMap(url.searchParams),
-      authenticated: req.headers.authorization === `Bearer ${STUB_TOKEN}`,
-      at: Date.now(),
-    };
-    requests.push(recorded);
-
+  const answer = (exchange: StubExchange, recorded: RecordedRequest): void => {
+    const { url } = exchange;
+    const host = exchange.headers.host ?? '127.0.0.1';
     // Sentry counts requests per endpoint in one-second windows and says so on every answer.
     const second = Math.floor(Date.now() / 1000);
     const used = (windowCounts.get(second) ?? 0) + 1;
     windowCounts.set(second, used);
-    const rateHeaders = (remaining: number, resetSeconds: number) => ({
-      'x-sentry-rate-limit-limit': String(RATE_LIMIT),
-      'x-sentry-rate-limit-remaining': String(remaining),
-      'x-sentry-rate-limit-reset': String(resetSeconds),
-      'x-sentry-rate-limit-concurrentlimit': '25',
-      'x-sentry-rate-limit-concurrentremaining': '24',
-    });
-    let headers: Record<string, string> = rateHeaders(Math.max(0, RATE_LIMIT - used), second + 1);
+    let headers = rateHeaders(Math.max(0, RATE_LIMIT - used), second + 1);
+    const send = (status: number, body: unknown, extra: StubHeaders = {}) => exchange.sendJson(status, body, headers, extra);
+    const sendError = (status: number, name: string, extra: StubHeaders = {}) => send(status, fixture(name), extra);
 
-    const send = (status: number, body: unknown, extra: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': 'application/json', ...headers, ...extra });
-      res.end(JSON.stringify(body));
+    const serve = (operationId: OperationId, body: unknown, extra: StubHeaders = {}): void => {
+      const check = operationId === OPERATIONS.issueEvent ? validateEvent : (b: unknown) => validateResponse(operationId, b);
+      problems.push(...check(body).map((p) => `${operationId} answer ${p}`));
+      send(200, body, extra);
     };
-    const sendError = (status: number, name: string, extra: Record<string, string> = {}) => send(status, fixture(name), extra);
 
-    const queued = queue.shift();
-    if (queued) {
-      const { failure, options } = queued;
-      const reset = second + (options.resetInSeconds ?? 1);
-      switch (failure) {
-        case 'unauthorized':
-          return sendError(401, 'error-unauthorized.json');
-        case 'forbidden':
-          return sendError(403, 'error-forbidden.json');
-        case 'not-found':
-          return sendError(404, 'error-not-found.json');
-        case 'rate-limited':
-          headers = rateHeaders(0, reset);
-          return sendError(429, 'error-rate-limited.json', { 'retry-after': String(options.retryAfterSeconds ?? 1) });
-        case 'rate-limited-reset-only':
-          headers = rateHeaders(0, reset);
-          return sendError(429, 'error-rate-limited.json');
-        case 'budget-spent':
-          headers = rateHeaders(0, reset);
-          break;
-        case 'server-error':
-          return sendError(500, 'error-server.json');
-        case 'server-error-echoing-auth':
-          return send(502, { detail: `Upstream refused ${req.headers.authorization ?? ''}` });
-        case 'slow': {
-          const timer = setTimeout(() => {
-            timers.delete(timer);
-            route();
-          }, options.delayMs ?? 3000);
-          timers.add(timer);
-          return;
-        }
-        case 'malformed-json':
-          res.writeHead(200, { 'content-type': 'application/json', ...headers });
-          return void res.end('[{"id": "5012345601", "title": ');
-        case 'wrong-shape':
-          return send(200, { issues: [] });
-        case 'html':
-          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-          return void res.end('<!DOCTYPE html><html><head><title>Login | Sentry</title></head><body></body></html>');
-      }
-    }
-    route();
+    const listIssues = (org: string): void => {
+      if (org === EXAMPLE_ORG) return serve(OPERATIONS.listIssues, fixture('issues-published-example.json'), { link: links(url, host, 0, false) });
+      if (org !== STUB_ORG) return sendError(404, 'error-not-found.json');
+      // A project the token cannot see: Sentry answers 403 rather than revealing whether it exists.
+      const projects = recorded.query.get('project') ?? [];
+      if (projects.some((p) => p !== STUB_PROJECT.id && p !== STUB_PROJECT.slug)) return sendError(403, 'error-forbidden.json');
+      const cursor = url.searchParams.get('cursor') ?? undefined;
+      const index = cursor === undefined ? 0 : pageOfCursor(cursor);
+      if (index === undefined) return send(400, { detail: 'Invalid cursor parameter.' });
+      serve(OPERATIONS.listIssues, index < pages.length ? pages[index] : [], { link: links(url, host, index, index < pages.length - 1) });
+    };
 
-    function route(): void {
-      if (res.destroyed) return;
-      if (req.method !== 'GET') return send(405, { detail: `Method "${req.method}" not allowed.` });
+    const latestEvent = (org: string, issueId: string): void => {
+      if (org === EXAMPLE_ORG && issueId === EXAMPLE_ISSUE_ID) return serve(OPERATIONS.issueEvent, fixture('event-published-example.json'));
+      if (org !== STUB_ORG || !STUB_ISSUE_IDS.includes(issueId)) return sendError(404, 'error-not-found.json');
+      serve(OPERATIONS.issueEvent, fixture(`event-${issueId}.json`));
+    };
+
+    const route = (): void => {
+      if (exchange.method !== 'GET') return send(405, { detail: `Method "${exchange.method}" not allowed.` });
       // What Sentry answers to a wrong, expired or revoked token.
       if (!recorded.authenticated) return sendError(401, 'error-unauthorized.json');
-
       const issuesRoute = /^\/api\/0\/organizations\/([^/]+)\/issues\/$/.exec(url.pathname);
       const eventRoute = /^\/api\/0\/organizations\/([^/]+)\/issues\/([^/]+)\/events\/([^/]+)\/$/.exec(url.pathname);
       if (issuesRoute) {
@@ -346,51 +289,60 @@ export async function startSentryStub(): Promise<SentryStub> {
         );
         return latestEvent(org, issueId);
       }
-      return sendError(404, 'error-not-found.json');
-    }
+      sendError(404, 'error-not-found.json');
+    };
 
-    function listIssues(org: string): void {
-      if (org === EXAMPLE_ORG) {
-        res.setHeader('link', links(url, host, 0, false));
-        return serve(OPERATIONS.listIssues, fixture('issues-published-example.json'));
-      }
-      if (org !== STUB_ORG) return sendError(404, 'error-not-found.json');
-      // A project the token cannot see: Sentry answers 403 rather than revealing whether it exists.
-      const projects = recorded.query.get('project') ?? [];
-      if (projects.some((p) => p !== STUB_PROJECT.id && p !== STUB_PROJECT.slug)) return sendError(403, 'error-forbidden.json');
-      const cursor = url.searchParams.get('cursor') ?? undefined;
-      const index = cursor === undefined ? 0 : pageOfCursor(cursor);
-      if (index === undefined) return send(400, { detail: 'Invalid cursor parameter.' });
-      res.setHeader('link', links(url, host, index, index < pages.length - 1));
-      serve(OPERATIONS.listIssues, index < pages.length ? pages[index] : []);
+    const queued = faults.take(exchange);
+    if (!queued) return route();
+    const { failure, options } = queued;
+    const reset = second + (options.resetInSeconds ?? 1);
+    switch (failure) {
+      case 'unauthorized':
+        return sendError(401, 'error-unauthorized.json');
+      case 'forbidden':
+        return sendError(403, 'error-forbidden.json');
+      case 'not-found':
+        return sendError(404, 'error-not-found.json');
+      case 'rate-limited':
+        headers = rateHeaders(0, reset);
+        return sendError(429, 'error-rate-limited.json', { 'retry-after': String(options.retryAfterSeconds ?? 1) });
+      case 'rate-limited-reset-only':
+        headers = rateHeaders(0, reset);
+        return sendError(429, 'error-rate-limited.json');
+      case 'budget-spent':
+        headers = rateHeaders(0, reset);
+        return route();
+      case 'server-error':
+        return sendError(500, 'error-server.json');
+      case 'server-error-echoing-auth':
+        return send(502, { detail: `Upstream refused ${exchange.headers.authorization ?? ''}` });
+      case 'slow':
+        return exchange.fault({ delayMs: options.delayMs ?? 3000 }, route);
+      case 'malformed-json':
+        return exchange.fault({ status: 200, text: '[{"id": "5012345601", "title": ', headers: { 'content-type': 'application/json', ...headers } });
+      case 'wrong-shape':
+        return send(200, { issues: [] });
+      case 'html':
+        return exchange.fault({ status: 200, text: '<!DOCTYPE html><html><head><title>Login | Sentry</title></head><body></body></html>', headers: { 'content-type': 'text/html; charset=utf-8' } });
     }
+  };
 
-    function latestEvent(org: string, issueId: string): void {
-      if (org === EXAMPLE_ORG && issueId === EXAMPLE_ISSUE_ID) return serve(OPERATIONS.issueEvent, fixture('event-published-example.json'));
-      if (org !== STUB_ORG || !STUB_ISSUE_IDS.includes(issueId)) return sendError(404, 'error-not-found.json');
-      serve(OPERATIONS.issueEvent, fixture(`event-${issueId}.json`));
-    }
-
-    function serve(operationId: OperationId, body: unknown): void {
-      const check = operationId === OPERATIONS.issueEvent ? validateEvent : (b: unknown) => validateResponse(operationId, b);
-      problems.push(...check(body).map((p) => `${operationId} answer ${p}`));
-      send(200, body);
-    }
+  const server = await StubServer.start<RecordedRequest>({
+    jsonType: 'application/json',
+    record: (e) => ({ method: e.method, path: e.url.pathname, query: multiMap(e.url.searchParams), authenticated: e.headers.authorization === `Bearer ${STUB_TOKEN}`, at: Date.now() }),
+    handle: answer,
   });
+  return { url: server.url, requests: server.requests, problems, failNext: (failure, options = {}) => faults.next({ failure, options }), stop: () => server.stop() };
+}
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+/** The rate-limit headers Sentry puts on every answer. */
+function rateHeaders(remaining: number, resetSeconds: number): StubHeaders {
   return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    problems,
-    failNext: (failure, options = {}) => queue.push({ failure, options }),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const timer of timers) clearTimeout(timer);
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    'x-sentry-rate-limit-limit': String(RATE_LIMIT),
+    'x-sentry-rate-limit-remaining': String(remaining),
+    'x-sentry-rate-limit-reset': String(resetSeconds),
+    'x-sentry-rate-limit-concurrentlimit': '25',
+    'x-sentry-rate-limit-concurrentremaining': '24',
   };
 }
 

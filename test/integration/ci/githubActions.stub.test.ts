@@ -1,29 +1,15 @@
 // The GitHub Actions client against a local GitHub whose answers are GitHub's own OpenAPI examples (checked
 // against GitHub's schemas) with headers from recorded GitHub traffic: no account or network needed.
 import * as assert from 'node:assert/strict';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { CiRun } from '../../../src/ci/ciModel';
 import { parseActionsLog } from '../../../src/ci/github/actionsLog';
 import { GitHubActionsClient } from '../../../src/ci/github/githubActions';
 import type { GitHubActionsOptions } from '../../../src/ci/github/githubActions';
-import {
-  EXAMPLE_REPAIRS,
-  exampleJobs,
-  job,
-  jobLogOf,
-  OPERATIONS,
-  publishedExample,
-  SSO_MESSAGE,
-  SSO_URL,
-  startGitHubStub,
-  STUB_OWNER as OWNER,
-  STUB_REPO as REPO,
-  validateResponse,
-  workflowRun,
-} from '../../support/githubStub';
+import { publishedExample, SSO_MESSAGE, SSO_URL, validateResponse } from '../../support/githubApi';
+import { EXAMPLE_REPAIRS, exampleJobs, job, jobLogOf, OPERATIONS, startGitHubStub, STUB_OWNER as OWNER, STUB_REPO as REPO, workflowRun } from '../../support/githubStub';
 import type { GitHubStub, GitHubStubOptions, StubFailure } from '../../support/githubStub';
 import { serviceErrorOf } from '../../support/serviceError';
+import { closedPort } from '../../support/stubServer';
 
 const TOKEN = 'ghp_stubToken0123456789abcdefghijklmnopqr';
 const NOW = Date.parse('2024-05-14T10:00:00Z');
@@ -450,10 +436,7 @@ describe('GitHub Actions client against a stub serving GitHub OpenAPI examples (
     });
 
     it('nothing listening: unreachable', async () => {
-      const closed = http.createServer();
-      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-      const { port } = closed.address() as AddressInfo;
-      await new Promise((resolve) => closed.close(resolve));
+      const port = await closedPort();
       const error = await ciError(clientFor({ baseUrl: `http://127.0.0.1:${port}` }).runsFor(OWNER, REPO, {}));
       assert.deepEqual([error.kind, error.message], ['unreachable', `Cannot reach GitHub at 127.0.0.1:${port}: connection refused`]);
     });

@@ -1,13 +1,12 @@
 // The Jenkins client against a local stub replaying recorded Jenkins JSON (no Jenkins can be installed here;
 // test/fixtures/jenkins/README.md says where each recording comes from).
 import * as assert from 'node:assert/strict';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { JenkinsClient } from '../../../src/ci/jenkins/jenkinsClient';
 import type { JenkinsJob } from '../../../src/ci/jenkins/jenkinsClient';
 import { defaultLogParts, jenkinsFixture, JenkinsStub } from '../../support/jenkinsStub';
 import type { JenkinsStubOptions } from '../../support/jenkinsStub';
 import { serviceErrorOf } from '../../support/serviceError';
+import { closedPort } from '../../support/stubServer';
 
 const USER = 'release-bot';
 const API_TOKEN = '11c0ffee5eed1dea5b0b0fab1e5ca1ab1e';
@@ -306,10 +305,7 @@ describe('Jenkins client against a stub replaying recorded Jenkins JSON (integra
     });
 
     it('a Jenkins nobody listens for', async () => {
-      const server = http.createServer();
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const port = (server.address() as AddressInfo).port;
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const port = await closedPort();
       const error = await ciError(new JenkinsClient({ url: `http://${USER}:${API_TOKEN}@127.0.0.1:${port}/`, timeoutMs: 5_000 }).jobs());
       assert.equal(error.kind, 'unreachable');
       assert.equal(error.message, `Jenkins at http://127.0.0.1:${port}/ is unreachable (ECONNREFUSED): check the URL, the network and any proxy`);

@@ -7,7 +7,8 @@ import { GoalHistory } from '../../../src/monitor/goals/goalHistory';
 import { GoalRunner } from '../../../src/monitor/goals/goalRunner';
 import { measureHttpJson } from '../../../src/monitor/goals/httpJsonGoal';
 import { resolveLighthouseCli, runLighthouse } from '../../../src/monitor/goals/lighthouse';
-import { closedPort, startProbeTargets, type ProbeTargets } from '../../support/probeTargets';
+import { startProbeTargets, type ProbeTargets } from '../../support/probeTargets';
+import { closedPort } from '../../support/stubServer';
 
 const CHROMIUM = '/usr/bin/chromium';
 

@@ -1,13 +1,12 @@
 // The hosted-Sentry client against a local Sentry whose answers come from, and are checked against, Sentry's
 // published OpenAPI description: no Sentry account needed.
 import * as assert from 'node:assert/strict';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ServiceError } from '../../../src/core/errors';
 import { SentryClient } from '../../../src/monitor/errors/sentry/sentryApi';
 import type { SentryClientOptions } from '../../../src/monitor/errors/sentry/sentryApi';
 import { EXAMPLE_ISSUE_ID, EXAMPLE_ORG, startSentryStub, STUB_ISSUE_IDS, STUB_ORG as ORG, STUB_TOKEN as TOKEN } from '../../support/sentryStub';
 import type { SentryStub, StubFailure } from '../../support/sentryStub';
+import { closedPort } from '../../support/stubServer';
 
 const urlOf = (input: Parameters<typeof fetch>[0]): string => (input instanceof Request ? input.url : input.toString());
 
@@ -256,10 +255,7 @@ describe('Sentry REST client against a stub checked against the published Sentry
     });
 
     it('a server that is not there is a network error in words', async () => {
-      const closed = http.createServer();
-      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-      const { port } = closed.address() as AddressInfo;
-      await new Promise<void>((resolve) => closed.close(() => resolve()));
+      const port = await closedPort();
       const error = await apiError(client({ baseUrl: `http://127.0.0.1:${port}` }).listIssues());
       assert.equal(error.kind, 'unreachable');
       assert.equal(error.message, `Cannot reach Sentry at http://127.0.0.1:${port}: connection refused`);

@@ -7,7 +7,8 @@ import { probe } from '../../../src/monitor/uptime/probe';
 import { UptimeHistory } from '../../../src/monitor/uptime/uptimeHistory';
 import { UptimeMonitor } from '../../../src/monitor/uptime/uptimeMonitor';
 import type { UptimeTransition } from '../../../src/monitor/uptime/uptimeScheduler';
-import { closedPort, startProbeTargets, type ProbeTargets } from '../../support/probeTargets';
+import { startProbeTargets, type ProbeTargets } from '../../support/probeTargets';
+import { closedPort } from '../../support/stubServer';
 import { VirtualClock } from '../../support/virtualClock';
 
 describe('uptime probes against real HTTP servers (integration)', function () {

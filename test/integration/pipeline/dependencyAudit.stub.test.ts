@@ -3,14 +3,13 @@
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { auditFails, parseNpmAudit } from '../../../src/pipeline/security/dependencyAudit';
 import { sampleWorkspace } from '../../support/sampleWorkspace';
 import type { SampleWorkspace } from '../../support/sampleWorkspace';
+import { closedPort, StubServer } from '../../support/stubServer';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', 'fixtures', 'npm-audit');
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -106,8 +105,7 @@ describe('npm audit against a stub advisory endpoint serving recorded npm respon
   });
 
   it('reports an unreachable registry as an error', async () => {
-    const closedPort = await freePort();
-    const run = await audit(`http://127.0.0.1:${closedPort}/`);
+    const run = await audit(`http://127.0.0.1:${await closedPort()}/`);
     const result = parseNpmAudit(run.stdout, packageJsonText, packageJsonPath);
     assert.deepEqual(result.problems, []);
     assert.match(result.error ?? '', /^npm audit could not get advisories: request to .* failed, reason: connect ECONNREFUSED .* \(check the network/);
@@ -134,30 +132,16 @@ function runNpmAudit(cwd: string, registry: string, npmHome: string): Promise<{ 
 
 /** Answers the bulk-advisory POST like the registry (only the packages asked about) and, optionally, packuments. */
 async function startStub(mode: StubMode): Promise<Stub> {
-  const requests: Stub['requests'] = [];
-  const server = http.createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      const body = (request.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
-      const url = request.url ?? '/';
-      requests.push({ method: request.method ?? '', url, body });
-      const answer = answerFor(mode, request.method ?? '', url, body);
-      response.writeHead(answer.status, answer.headers).end(answer.body);
-    });
+  const server = await StubServer.start<Stub['requests'][number]>({
+    urlPath: '/',
+    decode: (raw, request) => (request.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8'),
+    record: (e) => ({ method: e.method, url: e.path, body: e.body }),
+    handle: (e) => {
+      const answer = answerFor(mode, e.method, e.path, e.body);
+      e.send(answer.status, answer.body, answer.headers);
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    requests,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { url: server.url, requests: server.requests, close: () => server.stop() };
 }
 
 function answerFor(mode: StubMode, method: string, url: string, body: string): { status: number; headers: Record<string, string>; body: string } {
@@ -172,13 +156,4 @@ function answerFor(mode: StubMode, method: string, url: string, body: string): {
     return { status: 200, headers: json, body: fixture(`packuments/${packument}.json`) };
   }
   return { status: 404, headers: json, body: '{"error":"Not found"}' };
-}
-
-/** A port nothing listens on: bound once by the OS, then released. */
-async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }

@@ -3,7 +3,8 @@
 import * as assert from 'node:assert/strict';
 import { GitHubIssuesBoardProvider } from '../../../src/plan/github/githubIssuesBoard';
 import type { WorkItem } from '../../../src/plan/workItem';
-import { ASSIGNABLE_LOGINS, issue, ISSUES_OWNER, ISSUES_REPO, problemsOf, recordedPages, SSO_URL, startGitHubIssuesStub, STUB_LOGIN } from '../../support/githubIssuesStub';
+import { SSO_URL } from '../../support/githubApi';
+import { ASSIGNABLE_LOGINS, issue, ISSUES_OWNER, ISSUES_REPO, problemsOf, recordedPages, startGitHubIssuesStub, STUB_LOGIN } from '../../support/githubIssuesStub';
 import type { GitHubIssuesStub } from '../../support/githubIssuesStub';
 import { serviceErrorOf } from '../../support/serviceError';
 

@@ -2,8 +2,6 @@
 // published OpenAPI description: no Jira site or account needed.
 import * as assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { JiraBoardProvider } from '../../../src/plan/jira/jiraBoard';
 import type { JiraBoardOptions } from '../../../src/plan/jira/jiraBoard';
 import { boardJql } from '../../../src/plan/jira/jiraIssue';
@@ -26,6 +24,8 @@ import {
 } from '../../support/jiraStub';
 import type { JiraStub, StubFailure } from '../../support/jiraStub';
 import { serviceErrorOf } from '../../support/serviceError';
+import { aWorkItem } from '../../support/builders';
+import { closedPort } from '../../support/stubServer';
 
 const BASIC = Buffer.from(`${EMAIL}:${TOKEN}`).toString('base64');
 const EMMA = '5b10ac8d82e05b22cc7d4ef5';
@@ -262,7 +262,7 @@ describe('Jira board against a stub shaped from the published Jira Cloud OpenAPI
     });
 
     it('404: an issue that is gone or hidden', async () => {
-      const item: WorkItem = { provider: 'jira', id: '1', key: 'SHOP-99', title: '', column: 'todo', status: 'To Do', labels: [] };
+      const item = aWorkItem({ provider: 'jira', id: '1', key: 'SHOP-99', status: 'To Do' });
       const error = await boardError(board().transitions(item));
       assert.equal(error.kind, 'not-found');
       assert.match(error.message, /^Issue SHOP-99 not found in .*, or mia@example\.com cannot see it \("Issue does not exist/);
@@ -300,10 +300,7 @@ describe('Jira board against a stub shaped from the published Jira Cloud OpenAPI
     });
 
     it('network: nothing listening, and a server that never answers', async () => {
-      const closed = http.createServer();
-      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-      const { port } = closed.address() as AddressInfo;
-      await new Promise<void>((resolve) => closed.close(() => resolve()));
+      const port = await closedPort();
       const unreachable = await boardError(board({ site: `http://127.0.0.1:${port}` }).list());
       assert.equal(unreachable.kind, 'unreachable');
       assert.match(unreachable.message, /Cannot reach Jira at http:\/\/127\.0\.0\.1:\d+: connection refused/);

@@ -4,6 +4,7 @@ import type { WorkItem } from '../../../src/plan/workItem';
 import type { LinearStub } from '../../support/linearStub';
 import { linearErrorReplies, startLinearStub } from '../../support/linearStub';
 import { serviceErrorOf } from '../../support/serviceError';
+import { aWorkItem } from '../../support/builders';
 
 const API_KEY = 'lin_api_k3yThatMustNeverBeShown0000000000000';
 
@@ -122,7 +123,7 @@ describe('Linear board provider (integration, stub)', () => {
   });
 
   it('finds the team of an issue it has not listed before offering transitions', async () => {
-    const transitions = await board().transitions({ provider: 'linear', id: 'issue-ops-1', key: 'OPS-1', title: '', column: 'todo', status: 'Todo', labels: [] });
+    const transitions = await board().transitions(aWorkItem({ provider: 'linear', id: 'issue-ops-1', key: 'OPS-1', status: 'Todo' }));
     assert.deepEqual(transitions, [{ id: 'state-ops-done', name: 'Done', column: 'done' }]);
   });
 

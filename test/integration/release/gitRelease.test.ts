@@ -15,6 +15,7 @@ import {
 import type { ReleaseRecord } from '../../../src/release/releaseRecord';
 import { changelogSection, prependChangelog } from '../../../src/release/version/changelog';
 import { writeProjectVersion } from '../../../src/release/version/versionFile';
+import { aReleaseRecord } from '../../support/builders';
 import { sampleWorkspaces, type SampleWorkspace } from '../../support/sampleWorkspace';
 
 const IDENTITY = ['-c', 'user.name=Conveyor Test', '-c', 'user.email=test@conveyor.invalid'];
@@ -31,13 +32,7 @@ function commit(ws: SampleWorkspace, message: string, file = 'app.txt'): string 
 }
 
 function record(version: string, commitSha: string): ReleaseRecord {
-  return {
-    version,
-    tag: `v${version}`,
-    commit: commitSha,
-    image: { repository: '127.0.0.1:5000/shop-api', tags: [version, 'latest'], digest: `sha256:${'c'.repeat(64)}` },
-    createdAt: '2026-11-26T10:00:00.000Z',
-  };
+  return aReleaseRecord({ version, commit: commitSha, image: { repository: '127.0.0.1:5000/shop-api', tags: [version, 'latest'], digest: `sha256:${'c'.repeat(64)}` }, createdAt: '2026-11-26T10:00:00.000Z' });
 }
 
 describe('git side of a release, on real repositories (integration)', () => {

@@ -10,6 +10,7 @@ import { runBelt } from '../../../src/loop/belt/runBelt';
 import type { BeltStations } from '../../../src/loop/belt/runBelt';
 import { isRelease, verifyEnvironment } from '../../../src/loop/belt/verifyEnvironment';
 import { beltNodes, beltStatusText } from '../../../src/loop/ui/beltNodes';
+import { anErrorIssue } from '../../support/builders';
 
 const env = (name: string, confirm = false): EnvironmentDefinition => ({ name, confirm, autoRollback: false, source: 'conveyor.yml' });
 const RELEASE: ReleaseToDeploy = { version: 'v1.5.0', commit: 'c0ffee', image: '127.0.0.1:5000/shop', digest: `sha256:${'a'.repeat(64)}` };
@@ -126,7 +127,7 @@ describe('verifying an environment (unit)', () => {
     let t = 1_000_000;
     return { now: () => t, sleep: (ms: number) => ((t += ms), Promise.resolve()) };
   };
-  const issue = (over: Partial<ErrorIssue>): ErrorIssue => ({ source: 'local', id: 'i1', shortId: 'LOCAL-1', title: 'TypeError: boom', exceptionType: 'TypeError', exceptionValue: 'boom', level: 'error', count: 3, userCount: 1, firstSeen: new Date(1_000_500).toISOString(), lastSeen: new Date(1_000_500).toISOString(), ...over });
+  const issue = (over: Partial<ErrorIssue>): ErrorIssue => anErrorIssue({ id: 'i1', shortId: 'LOCAL-1', exceptionValue: 'boom', count: 3, firstSeen: new Date(1_000_500).toISOString(), lastSeen: new Date(1_000_500).toISOString(), ...over });
 
   it('probes through the bake and passes with the counts', async () => {
     let probes = 0;

@@ -7,6 +7,7 @@ import { buildSync } from 'esbuild';
 import type { ErrorIssue, StackFrame } from '../../../src/monitor/errors/errorModel';
 import { FrameMapper, isLibraryPath, issueLocation, locationsByFile } from '../../../src/monitor/errors/frameMapping';
 import { sourceMappingUrl } from '../../../src/monitor/errors/sourceMaps';
+import { anErrorIssue } from '../../support/builders';
 
 const TS_SOURCE = `interface Order {
   id: number;
@@ -36,20 +37,7 @@ function positionOf(text: string, needle: string): { line: number; column: numbe
 }
 
 function issueWith(id: string, frames: StackFrame[], count = 1): ErrorIssue {
-  return {
-    source: 'local',
-    id,
-    shortId: `LOCAL-${id}`,
-    title: 'Error: x',
-    exceptionType: 'Error',
-    exceptionValue: 'x',
-    level: 'error',
-    count,
-    userCount: 0,
-    firstSeen: '2026-01-01T00:00:00.000Z',
-    lastSeen: '2026-01-01T00:00:00.000Z',
-    latestEvent: { eventId: id, timestamp: '2026-01-01T00:00:00.000Z', exceptionType: 'Error', exceptionValue: 'x', frames },
-  };
+  return anErrorIssue({ id, exceptionType: 'Error', exceptionValue: 'x', count, userCount: 0, latestEvent: { eventId: id, timestamp: '2026-01-01T00:00:00.000Z', exceptionType: 'Error', exceptionValue: 'x', frames } });
 }
 
 describe('frame mapping (unit)', () => {

@@ -10,6 +10,7 @@ import { newErrors } from '../../../src/monitor/ui/monitorNodes';
 import { addToConfigList, ConfigEditError } from '../../../src/core/config/configEdit';
 import { parseConfig } from '../../../src/core/config/parseConfig';
 import type { ViewNode } from '../../../src/core/viewNode';
+import { anErrorIssue } from '../../support/builders';
 import { folderStatus } from '../../support/folderStatusFixture';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
@@ -20,19 +21,7 @@ function monitoredStatus(monitor: Partial<FolderStatus['monitor']> = {}): Folder
 }
 
 function issue(fields: Partial<ErrorIssue> & { id: string }): ErrorIssue {
-  return {
-    source: 'local',
-    shortId: `LOCAL-${fields.id}`,
-    title: 'TypeError: x is undefined',
-    exceptionType: 'TypeError',
-    exceptionValue: 'x is undefined',
-    level: 'error',
-    count: 1,
-    userCount: 1,
-    firstSeen: '2026-11-26T11:00:00Z',
-    lastSeen: '2026-11-26T11:57:00Z',
-    ...fields,
-  };
+  return anErrorIssue({ firstSeen: '2026-11-26T11:00:00Z', lastSeen: '2026-11-26T11:57:00Z', ...fields });
 }
 
 const labels = (nodes: ViewNode[]): string[] => nodes.flatMap((n) => [n.label, ...labels(n.children ?? []).map((l) => `  ${l}`)]);

@@ -7,6 +7,7 @@ import { pipelineIndicator } from '../../../src/pipeline/pipelineIndicator';
 import type { PipelineRun, StageRun } from '../../../src/pipeline/run/pipelineRun';
 import { pipelineStateDir, RunHistory } from '../../../src/pipeline/run/runHistory';
 import { pipelineNodes } from '../../../src/pipeline/ui/pipelineNodes';
+import { aPipelineRun, aStageRun } from '../../support/builders';
 
 const status = {
   folder: '/ws/shop',
@@ -25,15 +26,14 @@ const status = {
 } as unknown as FolderStatus;
 
 function stage(name: string, status: StageRun['status'], extra: Partial<StageRun> = {}): StageRun {
-  return { name, command: `npm run ${name}`, status, lastLines: [], outputLineCount: 0, problems: [], ...extra };
+  return aStageRun({ name, status, ...extra });
 }
 
 function pipelineRun(stages: StageRun[], extra: Partial<PipelineRun> = {}): PipelineRun {
-  return {
-    id: '20261126-093000-abcd', folder: '/ws/shop', scope: 'all', trigger: 'editor', startedAt: '2026-11-26T09:30:00.000Z',
-    result: 'failed', commit: '4c7e1d2f9a0b4c7e1d2f9a0b4c7e1d2f9a0b4c7e', branch: 'main', dirty: false, stages, readyForRelease: false,
+  return aPipelineRun({
+    result: 'failed', commit: '4c7e1d2f9a0b4c7e1d2f9a0b4c7e1d2f9a0b4c7e', branch: 'main', dirty: false, stages,
     logFile: '/ws/.git/conveyor/logs/20261126-093000-abcd.log', durationMs: 4200, ...extra,
-  };
+  });
 }
 
 const failedRun = pipelineRun([

@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { groupItems } from '../../../src/plan/boardGrouping';
 import type { WorkItem } from '../../../src/plan/workItem';
+import { aWorkItem } from '../../support/builders';
 
-const item = (key: string, column: WorkItem['column'], extra: Partial<WorkItem> = {}): WorkItem => ({ provider: 'local', id: key, key, title: `Title of ${key}`, column, status: column, labels: [], ...extra });
+const item = (key: string, column: WorkItem['column'], extra: Partial<WorkItem> = {}): WorkItem => aWorkItem({ key, column, ...extra });
 const items = [item('A-1', 'todo', { assignee: 'ana', labels: ['payments'] }), item('A-2', 'done', { assignee: 'bo', milestone: 'M1' }), item('A-3', 'todo', { title: 'Refund flow' })];
 
 describe('board grouping (unit)', () => {

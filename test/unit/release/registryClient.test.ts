@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { defaultDockerConfigPath, findDockerCredentials, readDockerCredentials } from '../../../src/release/registry/dockerConfig';
@@ -11,6 +10,8 @@ import type { ServiceError } from '../../../src/core/errors';
 import { nextLink, retryAfterMs } from '../../../src/core/http/headers';
 import { parseWwwAuthenticate } from '../../../src/release/registry/wwwAuthenticate';
 import { registryError } from '../../support/registryError';
+import { StubServer } from '../../support/stubServer';
+import type { StubExchange } from '../../support/stubServer';
 
 describe('WWW-Authenticate challenges (unit)', () => {
   it('reads a Bearer challenge with realm, service and scope', () => {
@@ -114,90 +115,79 @@ describe('Docker config credentials (unit)', () => {
  * credentials (or an OAuth2 refresh token) and answers `{token, expires_in}`.
  */
 class TokenRegistryStub {
-  readonly requests: { method: string; url: string; headers: IncomingMessage['headers'] }[] = [];
   readonly tokensIssued: string[] = [];
   private readonly grants = new Map<string, string[]>();
-  private server: Server | undefined;
+  private server: StubServer<{ method: string; url: string; headers: IncomingHttpHeaders }> | undefined;
   private busy = 0;
   base = '';
   tags = ['1.0.0', '1.1.0', '1.2.0', 'latest'];
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    const address = this.server.address();
-    this.base = `127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    this.server = await StubServer.start({
+      jsonType: 'application/json',
+      record: (e) => ({ method: e.method, url: e.path, headers: e.headers }),
+      handle: (e) => (e.url.pathname === '/token' ? this.token(e, new URLSearchParams(e.body)) : this.registry(e)),
+    });
+    this.base = new URL(this.server.url).host;
     return this;
   }
 
+  get requests(): { method: string; url: string; headers: IncomingHttpHeaders }[] {
+    return this.server?.requests ?? [];
+  }
+
   stop(): Promise<void> {
-    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    return this.server?.stop() ?? Promise.resolve();
   }
 
   setBusy(times: number): void {
     this.busy = times;
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
-    const url = new URL(req.url ?? '/', `http://${this.base}`);
-    if (url.pathname === '/token') {
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      req.on('end', () => this.token(req, res, url, new URLSearchParams(body)));
-      return;
-    }
-    this.registry(req, res, url);
-  }
-
-  private token(req: IncomingMessage, res: ServerResponse, url: URL, form: URLSearchParams): void {
-    const basic = req.headers.authorization?.replace(/^Basic /, '');
+  private token(e: StubExchange, form: URLSearchParams): void {
+    const basic = e.headers.authorization?.replace(/^Basic /, '');
     const [user, password] = basic ? Buffer.from(basic, 'base64').toString().split(':') : [];
-    const byRefresh = req.method === 'POST' && form.get('grant_type') === 'refresh_token';
+    const byRefresh = e.method === 'POST' && form.get('grant_type') === 'refresh_token';
     if ((basic && (user !== 'alice' || password !== 's3cret')) || (byRefresh && form.get('refresh_token') !== 'refresh-me')) {
-      return send(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'bad credentials' }] });
+      return e.sendJson(401, { errors: [{ code: 'UNAUTHORIZED', message: 'bad credentials' }] });
     }
     const token = `tok-${this.tokensIssued.length + 1}`;
     this.tokensIssued.push(token);
-    const scopes = byRefresh ? [form.get('scope') ?? ''] : url.searchParams.getAll('scope');
+    const scopes = byRefresh ? [form.get('scope') ?? ''] : e.url.searchParams.getAll('scope');
     this.grants.set(token, basic || byRefresh ? scopes : []);
-    send(res, 200, byRefresh ? { access_token: token, expires_in: 300 } : { token, expires_in: 300 });
+    e.sendJson(200, byRefresh ? { access_token: token, expires_in: 300 } : { token, expires_in: 300 });
   }
 
-  private registry(req: IncomingMessage, res: ServerResponse, url: URL): void {
-    const repository = /^\/v2\/(.+)\/(tags\/list|manifests\/.+)$/.exec(url.pathname)?.[1];
+  private registry(e: StubExchange): void {
+    const { pathname } = e.url;
+    const repository = /^\/v2\/(.+)\/(tags\/list|manifests\/.+)$/.exec(pathname)?.[1];
     const scope = repository ? `repository:${repository}:pull` : '';
-    const token = req.headers.authorization?.replace(/^Bearer /, '');
+    const token = e.headers.authorization?.replace(/^Bearer /, '');
     const granted = token !== undefined && this.grants.has(token);
     if (!granted || (scope && !this.grants.get(token)!.includes(scope))) {
       const challenge = `Bearer realm="http://${this.base}/token",service="registry.test"${scope ? `,scope="${scope}"` : ''}${granted ? ',error="insufficient_scope"' : ''}`;
-      return send(res, 401, { errors: [{ code: 'UNAUTHORIZED' }] }, { 'WWW-Authenticate': challenge });
+      return e.sendJson(401, { errors: [{ code: 'UNAUTHORIZED' }] }, { 'WWW-Authenticate': challenge });
     }
     if (repository === 'busy' && this.busy > 0) {
       this.busy--;
-      return send(res, 429, { errors: [{ code: 'TOOMANYREQUESTS' }] }, { 'Retry-After': '0' });
+      return e.sendJson(429, { errors: [{ code: 'TOOMANYREQUESTS' }] }, { 'Retry-After': '0' });
     }
-    if (url.pathname === '/v2/') return send(res, 200, {});
-    if (url.pathname === '/v2/shop-api/tags/list') return this.tagPage(res, url);
-    if (url.pathname === '/v2/shop-api/manifests/1.2.0' && req.method === 'HEAD') {
-      return send(res, 200, undefined, { 'Docker-Content-Digest': 'sha256:' + 'ab'.repeat(32), 'Content-Type': 'application/vnd.oci.image.index.v1+json' });
+    if (pathname === '/v2/') return e.sendJson(200, {});
+    if (pathname === '/v2/shop-api/tags/list') return this.tagPage(e);
+    if (pathname === '/v2/shop-api/manifests/1.2.0' && e.method === 'HEAD') {
+      return e.sendJson(200, undefined, { 'Docker-Content-Digest': 'sha256:' + 'ab'.repeat(32), 'Content-Type': 'application/vnd.oci.image.index.v1+json' });
     }
-    send(res, 404, { errors: [{ code: 'MANIFEST_UNKNOWN' }] });
+    e.sendJson(404, { errors: [{ code: 'MANIFEST_UNKNOWN' }] });
   }
 
-  private tagPage(res: ServerResponse, url: URL): void {
-    const n = Number(url.searchParams.get('n') ?? this.tags.length);
-    const last = url.searchParams.get('last');
+  private tagPage(e: StubExchange): void {
+    const n = Number(e.url.searchParams.get('n') ?? this.tags.length);
+    const last = e.url.searchParams.get('last');
     const start = last ? this.tags.indexOf(last) + 1 : 0;
     const page = this.tags.slice(start, start + n);
     const more = start + n < this.tags.length;
-    send(res, 200, { name: 'shop-api', tags: page }, more ? { Link: `</v2/shop-api/tags/list?last=${page[page.length - 1]}&n=${n}>; rel="next"` } : {});
+    e.sendJson(200, { name: 'shop-api', tags: page }, more ? { Link: `</v2/shop-api/tags/list?last=${page[page.length - 1]}&n=${n}>; rel="next"` } : {});
   }
-}
-
-function send(res: ServerResponse, status: number, body: object | undefined, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
-  res.end(body === undefined ? undefined : JSON.stringify(body));
 }
 
 describe('registry client against a token-auth registry (unit, stub)', () => {
@@ -268,17 +258,14 @@ describe('registry client against a token-auth registry (unit, stub)', () => {
 
 describe('registry client failures before any answer (unit, stub)', () => {
   it('reports a refused connection and a registry that does not answer in time', async () => {
-    const silent = createServer(() => undefined);
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const address = silent.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
+    const silent = await StubServer.start({ handle: () => undefined });
+    const { port } = silent;
     try {
       const timeout = await registryError(new RegistryClient(`127.0.0.1:${port}`, undefined, { timeoutMs: 200 }).ping());
       assert.equal(timeout.kind, 'timeout');
       assert.equal(timeout.message, `Registry 127.0.0.1:${port} did not answer within 0.2 s`);
     } finally {
-      silent.closeAllConnections();
-      await new Promise((resolve) => silent.close(resolve));
+      await silent.stop();
     }
     const refused = await registryError(new RegistryClient(`127.0.0.1:${port}`).ping());
     assert.equal(refused.kind, 'unreachable');
@@ -287,16 +274,15 @@ describe('registry client failures before any answer (unit, stub)', () => {
 
   it('answers a Basic challenge with the credentials and sends them up front afterwards', async () => {
     const seen: (string | undefined)[] = [];
-    const server = createServer((req, res) => {
-      seen.push(req.headers.authorization);
-      if (req.headers.authorization !== `Basic ${Buffer.from('bob:pw').toString('base64')}`) {
-        return send(res, 401, {}, { 'WWW-Authenticate': 'Basic realm="r"' });
-      }
-      send(res, 200, { name: 'app', tags: null });
+    const server = await StubServer.start({
+      jsonType: 'application/json',
+      handle: (e) => {
+        seen.push(e.headers.authorization);
+        if (e.headers.authorization !== `Basic ${Buffer.from('bob:pw').toString('base64')}`) return e.sendJson(401, {}, { 'WWW-Authenticate': 'Basic realm="r"' });
+        e.sendJson(200, { name: 'app', tags: null });
+      },
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    const host = `127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const host = new URL(server.url).host;
     try {
       const client = new RegistryClient(host, { username: 'bob', password: 'pw' });
       assert.deepEqual(await client.tags('app'), [], 'tags: null is an empty list');
@@ -305,7 +291,7 @@ describe('registry client failures before any answer (unit, stub)', () => {
       const anonymous = await registryError(new RegistryClient(host).tags('app'));
       assert.equal(anonymous.kind, 'unauthorized');
     } finally {
-      await new Promise((resolve) => server.close(resolve));
+      await server.stop();
     }
   });
 });

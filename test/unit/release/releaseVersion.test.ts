@@ -2,10 +2,11 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseLog, parseTagList, remoteCompareUrl } from '../../../src/release/gitRelease';
-import { formatTagMessage, parseTagMessage, type ReleaseRecord } from '../../../src/release/releaseRecord';
+import { formatTagMessage, parseTagMessage } from '../../../src/release/releaseRecord';
 import { changelogSection, prependChangelog } from '../../../src/release/version/changelog';
 import { nextVersion, parseConventionalCommit, releaseBump } from '../../../src/release/version/conventionalCommits';
 import { locateJsonString, readProjectVersion, setLockfileVersion, setPackageVersion, writeProjectVersion } from '../../../src/release/version/versionFile';
+import { aReleaseRecord } from '../../support/builders';
 import { sampleWorkspaces } from '../../support/sampleWorkspace';
 
 const messages = (...list: string[]) => list.map((message, i) => ({ sha: `${String(i).padStart(2, '0')}aa11bb22cc33dd44ee55ff66aa77bb88cc99dd`, message }));
@@ -222,16 +223,14 @@ describe('prepending to CHANGELOG.md (unit)', () => {
 });
 
 describe('release record in the tag message (unit)', () => {
-  const record: ReleaseRecord = {
+  const record = aReleaseRecord({
     version: '1.4.0',
-    tag: 'v1.4.0',
-    commit: '4c7e1d2f9a0b4c7e1d2f9a0b4c7e1d2f9a0b4c7e',
     testedCommit: '1234567e89012345678901234567890123456789',
     readyRun: 'run-17',
     gateOverride: { reason: 'hotfix, e2e flaky', by: 'ana', at: '2026-11-26T10:00:00.000Z' },
     image: { repository: '127.0.0.1:5000/shop-api', tags: ['1.4.0', '1.4', 'latest'], digest: 'sha256:' + 'ab'.repeat(32) },
     createdAt: '2026-11-26T10:05:00.000Z',
-  };
+  });
   const section = '## 1.4.0 (2026-11-26)\n\n### Features\n\n- a (abc1234)\n';
 
   it('puts the human text first and the YAML block last, in a fixed key order', () => {
@@ -242,7 +241,7 @@ describe('release record in the tag message (unit)', () => {
 
   it('round-trips every field, including strings YAML would otherwise read as numbers', () => {
     assert.deepEqual(parseTagMessage(formatTagMessage(record, section)), record);
-    const minimal: ReleaseRecord = { version: '0.1.0', tag: 'v0.1.0', commit: 'abc', createdAt: '2026-01-01T00:00:00Z' };
+    const minimal = aReleaseRecord({ version: '0.1.0', commit: 'abc' });
     assert.deepEqual(parseTagMessage(formatTagMessage(minimal, '')), minimal);
     assert.deepEqual(parseTagMessage(formatTagMessage(minimal, '').replace(/\n/g, '\r\n')), minimal);
   });
