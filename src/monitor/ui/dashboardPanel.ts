@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { FolderStatus } from '../../loop/folderStatus';
 import type { DashboardToHost, GoalCard, HostToDashboard, UptimeCard } from '../../../webviews/monitor/protocol';
-import { pickFolder } from '../../ui/folderPicker';
+import { registerConveyorCommand } from '../../ui/commands';
 import { FolderPanels } from '../../ui/folderPanel';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type { GoalService } from './goalService';
@@ -9,7 +9,7 @@ import { goalUnit } from './monitorNodes';
 import type { UptimeService } from './uptimeService';
 
 /** Uptime charts and goal sparklines of a folder in an editor tab, redrawn while visible. */
-export function registerMonitorDashboard(model: WorkspaceModel, uptime: UptimeService, goals: GoalService, extensionUri: vscode.Uri): vscode.Disposable {
+export function registerMonitorDashboard(model: WorkspaceModel, uptime: UptimeService, goals: GoalService, extensionUri: vscode.Uri, log: vscode.LogOutputChannel): vscode.Disposable {
   const panels = new FolderPanels<DashboardToHost, HostToDashboard>(model, extensionUri, {
     viewType: 'conveyor.dashboard',
     title: (status) => `Monitor: ${status.name}`,
@@ -25,9 +25,8 @@ export function registerMonitorDashboard(model: WorkspaceModel, uptime: UptimeSe
   });
   return vscode.Disposable.from(
     panels,
-    vscode.commands.registerCommand('conveyor.monitor.openDashboard', async (arg?: unknown) => {
-      const status = await pickFolder(model, typeof arg === 'string' ? arg : undefined, 'Open the monitoring dashboard of which folder?');
-      if (status) panels.open(status);
+    registerConveyorCommand({ model, log }, 'conveyor.monitor.openDashboard', ({ status }) => panels.open(status), {
+      folder: { placeHolder: 'Open the monitoring dashboard of which folder?' },
     }),
   );
 }

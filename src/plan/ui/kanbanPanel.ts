@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { HostToWebview, KanbanCard, WebviewToHost } from '../../../webviews/board/protocol';
 import type { ViewRef } from '../../core/viewNode';
 import type { FolderStatus } from '../../loop/folderStatus';
-import { pickFolder } from '../../ui/folderPicker';
+import { registerConveyorCommand } from '../../ui/commands';
 import { FolderPanels } from '../../ui/folderPanel';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import { STATUS_LABELS, WORK_ITEM_STATUSES } from '../localBoard';
@@ -10,7 +10,7 @@ import { toWorkItem } from '../localBoardProvider';
 import type { BoardService } from './boardService';
 
 /** The board as a kanban in an editor tab: one panel per folder, kept current while open. */
-export function registerKanban(model: WorkspaceModel, board: BoardService, extensionUri: vscode.Uri): vscode.Disposable {
+export function registerKanban(model: WorkspaceModel, board: BoardService, extensionUri: vscode.Uri, log: vscode.LogOutputChannel): vscode.Disposable {
   const panels = new FolderPanels<WebviewToHost, HostToWebview>(model, extensionUri, {
     viewType: 'conveyor.kanban',
     title: (status) => `Board: ${status.name}`,
@@ -30,10 +30,7 @@ export function registerKanban(model: WorkspaceModel, board: BoardService, exten
   });
   return vscode.Disposable.from(
     panels,
-    vscode.commands.registerCommand('conveyor.board.openKanban', async (arg?: unknown) => {
-      const status = await pickFolder(model, typeof arg === 'string' ? arg : undefined, 'Open the kanban of which folder?');
-      if (status) panels.open(status);
-    }),
+    registerConveyorCommand({ model, log }, 'conveyor.board.openKanban', ({ status }) => panels.open(status), { folder: { placeHolder: 'Open the kanban of which folder?' } }),
   );
 }
 
