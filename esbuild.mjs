@@ -50,10 +50,41 @@ const builds = [
   { ...common, entryPoints: ['src/crashReporter/crashReporter.ts'], outfile: 'dist/crashReporter.js' },
 ];
 // Webview front ends: plain browser code, no Node, no vscode module.
-builds.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', minify: production, sourcemap: false, logLevel: 'warning', entryPoints: { board: 'webviews/board/main.ts', 'board-style': 'webviews/board/board.css' }, outdir: 'dist/webviews', entryNames: '[name]', assetNames: '[name]', loader: { '.ttf': 'file' } });
-builds.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', minify: production, sourcemap: false, logLevel: 'warning', entryPoints: { monitor: 'webviews/monitor/main.ts', 'monitor-style': 'webviews/monitor/monitor.css' }, outdir: 'dist/webviews', entryNames: '[name]' });
+builds.push({
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2022',
+  minify: production,
+  sourcemap: false,
+  logLevel: 'warning',
+  entryPoints: { board: 'webviews/board/main.ts', 'board-style': 'webviews/board/board.css' },
+  outdir: 'dist/webviews',
+  entryNames: '[name]',
+  assetNames: '[name]',
+  loader: { '.ttf': 'file' },
+});
+builds.push({
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2022',
+  minify: production,
+  sourcemap: false,
+  logLevel: 'warning',
+  entryPoints: { monitor: 'webviews/monitor/main.ts', 'monitor-style': 'webviews/monitor/monitor.css' },
+  outdir: 'dist/webviews',
+  entryNames: '[name]',
+});
 if (args.has('--tests')) {
-  builds.push({ ...common, minify: false, sourcemap: 'inline', entryPoints: ['test/e2e/suite/index.ts'], outfile: 'out/test/suite/index.js', logOverride: { 'require-resolve-not-external': 'silent' } });
+  builds.push({
+    ...common,
+    minify: false,
+    sourcemap: 'inline',
+    entryPoints: ['test/e2e/suite/index.ts'],
+    outfile: 'out/test/suite/index.js',
+    logOverride: { 'require-resolve-not-external': 'silent' },
+  });
 }
 
 if (args.has('--watch')) {

@@ -23,18 +23,25 @@ const STAGES = Object.keys(STAGE_EDGES);
 const into = (names) => `^(\\.\\./)+(${names.join('|')})(/|$)`;
 
 const vscodeImportBan = {
-  paths: [{ name: 'vscode', message: 'Only ui/ folders and src/extension.ts may import vscode: keep core and stage logic testable in plain Node.' }],
+  paths: [
+    {
+      name: 'vscode',
+      message: 'Only ui/ folders and src/extension.ts may import vscode: keep core and stage logic testable in plain Node.',
+    },
+  ],
 };
 
 const NO_UI = {
   regex: '(^|/)ui(/|$)',
   caseSensitive: true,
-  message: 'Engine code never imports ui/ code (its stage\'s, another\'s or src/ui/): the CLI and the loop run it without VS Code. Move the type or helper to the engine side.',
+  message:
+    "Engine code never imports ui/ code (its stage's, another's or src/ui/): the CLI and the loop run it without VS Code. Move the type or helper to the engine side.",
 };
 const NO_LOOP = {
   regex: into(['loop']),
   caseSensitive: true,
-  message: 'Stages never import src/loop/: it sits above them and calls their engines. Take what you need as a parameter (a narrow type), or move it down to the stage or src/core/.',
+  message:
+    'Stages never import src/loop/: it sits above them and calls their engines. Take what you need as a parameter (a narrow type), or move it down to the stage or src/core/.',
 };
 const NO_CLI = { regex: into(['cli']), caseSensitive: true, message: 'src/cli/ is the top of the CLI: nothing imports it.' };
 
@@ -53,14 +60,24 @@ function stageBoundaries(stage, { ui }) {
     // Views are handed the folder model (FolderStatus) by the app shell and read their stage's part of it.
     patterns.push(
       { ...NO_LOOP, regex: `^(\\.\\./)+loop/(?!folderStatus$)` },
-      { ...NO_LOOP, regex: `^(\\.\\./)+loop/folderStatus$`, allowTypeImports: true, message: 'A stage\'s ui/ may import only the FolderStatus type from src/loop/folderStatus; ask the WorkspaceModel (src/ui/) for a folder\'s status.' },
+      {
+        ...NO_LOOP,
+        regex: `^(\\.\\./)+loop/folderStatus$`,
+        allowTypeImports: true,
+        message:
+          "A stage's ui/ may import only the FolderStatus type from src/loop/folderStatus; ask the WorkspaceModel (src/ui/) for a folder's status.",
+      },
     );
   } else {
     patterns.push(NO_UI, NO_LOOP);
   }
   return ui
     ? { files: [`src/${stage}/ui/**/*.ts`], rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] } }
-    : { files: [`src/${stage}/**/*.ts`], ignores: [`src/${stage}/ui/**`], rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] } };
+    : {
+        files: [`src/${stage}/**/*.ts`],
+        ignores: [`src/${stage}/ui/**`],
+        rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },
+      };
 }
 
 const boundaries = [
@@ -70,20 +87,50 @@ const boundaries = [
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ regex: into([...STAGES, 'loop', 'cli', 'ui']), caseSensitive: true, message: 'src/core/ is the floor: it imports no stage, no loop, no UI. Pass what it needs in.' }] },
+        {
+          patterns: [
+            {
+              regex: into([...STAGES, 'loop', 'cli', 'ui']),
+              caseSensitive: true,
+              message: 'src/core/ is the floor: it imports no stage, no loop, no UI. Pass what it needs in.',
+            },
+          ],
+        },
       ],
     },
   },
-  { files: ['src/loop/**/*.ts'], ignores: ['src/loop/ui/**'], rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [NO_UI, NO_CLI] }] } },
+  {
+    files: ['src/loop/**/*.ts'],
+    ignores: ['src/loop/ui/**'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [NO_UI, NO_CLI] }] },
+  },
   { files: ['src/loop/ui/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [NO_CLI] }] } },
   {
     files: ['src/cli/**/*.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ ...NO_UI, message: 'The CLI runs in plain Node: no ui/ code (it imports vscode).' }] }] },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ ...NO_UI, message: 'The CLI runs in plain Node: no ui/ code (it imports vscode).' }] },
+      ],
+    },
   },
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'test/fixtures/**', 'node_modules/**', '*.vsix', 'test-results/**', 'eslint.config.mjs', 'esbuild.mjs', 'demo/**', 'scripts/build/*.cjs'] },
+  {
+    ignores: [
+      'dist/**',
+      'out/**',
+      'test/fixtures/**',
+      'node_modules/**',
+      '*.vsix',
+      'test-results/**',
+      'eslint.config.mjs',
+      'esbuild.mjs',
+      'demo/**',
+      'scripts/build/*.cjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -15,7 +15,10 @@ function median(values: number[]): number {
 }
 
 function measure(bundle: string, folder: string): number {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'activationProbe.ts'), bundle, folder], { cwd: ROOT, encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'activationProbe.ts'), bundle, folder], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   return Number(out);
 }
 

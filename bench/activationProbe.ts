@@ -6,7 +6,14 @@ import { installVscodeStub } from './vscodeStub';
 const [bundle, folder] = process.argv.slice(2) as [string, string];
 installVscodeStub(folder);
 // The parts of ExtensionContext activate() reads (storage and extension URIs as plain objects with fsPath).
-const context = { subscriptions: [] as unknown[], extensionPath: path.dirname(bundle), extensionUri: { fsPath: path.dirname(bundle) }, globalStorageUri: { fsPath: path.join(path.dirname(bundle), '.bench-storage') }, workspaceState: { get: () => undefined, update: () => Promise.resolve() }, secrets: { get: () => Promise.resolve(undefined) } };
+const context = {
+  subscriptions: [] as unknown[],
+  extensionPath: path.dirname(bundle),
+  extensionUri: { fsPath: path.dirname(bundle) },
+  globalStorageUri: { fsPath: path.join(path.dirname(bundle), '.bench-storage') },
+  workspaceState: { get: () => undefined, update: () => Promise.resolve() },
+  secrets: { get: () => Promise.resolve(undefined) },
+};
 const started = performance.now();
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the point is to time require() itself
 const extension = require(bundle) as { activate(context: unknown): unknown };

@@ -21,7 +21,13 @@ async function main(): Promise<void> {
   const cluster = await startKubeCluster();
   try {
     await ensureBaseImage(engine);
-    await api({ server: cluster.server, token: cluster.token, ca: cluster.caData }, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench-belt' } }, { allow: [409] });
+    await api(
+      { server: cluster.server, token: cluster.token, ca: cluster.caData },
+      'POST',
+      '/api/v1/namespaces',
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench-belt' } },
+      { allow: [409] },
+    );
     const ws = sampleWorkspace(
       {
         'package.json': '{\n  "name": "bench",\n  "version": "0.1.0"\n}\n',
@@ -32,8 +38,16 @@ async function main(): Promise<void> {
       },
       { git: true, name: 'bench' },
     );
-    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Bench', '-c', 'user.email=bench@conveyor.invalid', ...args], { cwd: ws.dir, stdio: 'pipe' });
-    const env = { ...process.env, DOCKER_HOST: engine.dockerHost, GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'bench@conveyor.invalid', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'bench@conveyor.invalid' };
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=Bench', '-c', 'user.email=bench@conveyor.invalid', ...args], { cwd: ws.dir, stdio: 'pipe' });
+    const env = {
+      ...process.env,
+      DOCKER_HOST: engine.dockerHost,
+      GIT_AUTHOR_NAME: 'Bench',
+      GIT_AUTHOR_EMAIL: 'bench@conveyor.invalid',
+      GIT_COMMITTER_NAME: 'Bench',
+      GIT_COMMITTER_EMAIL: 'bench@conveyor.invalid',
+    };
     const conveyor = (...args: string[]) => {
       const result = spawnSync(process.execPath, [CLI, ...args], { cwd: ws.dir, env, encoding: 'utf8' });
       if (result.status !== 0) throw new Error(`conveyor ${args.join(' ')} exited ${result.status}: ${result.stderr}${result.stdout}`);
@@ -53,11 +67,13 @@ async function main(): Promise<void> {
     const direct: number[] = [];
     const kubeconfig = ['--kubeconfig', cluster.kubeconfig];
     for (let i = 0; i < RUNS; i++) {
-      direct.push(timed(() => {
-        conveyor('pipeline', 'run', ws.dir);
-        conveyor('release', ws.dir, '--yes');
-        conveyor('deploy', 'staging', ws.dir, '--yes', ...kubeconfig);
-      }));
+      direct.push(
+        timed(() => {
+          conveyor('pipeline', 'run', ws.dir);
+          conveyor('release', ws.dir, '--yes');
+          conveyor('deploy', 'staging', ws.dir, '--yes', ...kubeconfig);
+        }),
+      );
       belt.push(timed(() => conveyor('ship', ws.dir, '--yes', ...kubeconfig)));
     }
     console.log('belt: pipeline → release → deploy to staging (bake 0), median of', RUNS);

@@ -6,8 +6,17 @@ import { boardNodes } from '../src/plan/ui/boardNodes';
 
 const COUNT = 10_000;
 const statuses = ['todo', 'in-progress', 'in-review', 'done'] as const;
-const items: LocalWorkItem[] = Array.from({ length: COUNT }, (_, i) => ({ key: `CNV-${i + 1}`, title: `Work item number ${i + 1} about the checkout`, status: statuses[i % 4], assignee: i % 3 ? `dev${i % 7}` : undefined }));
-const status = { folder: '/ws', name: 'ws', board: { provider: 'local', file: '.conveyor/board.yml', exists: true, items } } as unknown as FolderStatus;
+const items: LocalWorkItem[] = Array.from({ length: COUNT }, (_, i) => ({
+  key: `CNV-${i + 1}`,
+  title: `Work item number ${i + 1} about the checkout`,
+  status: statuses[i % 4],
+  assignee: i % 3 ? `dev${i % 7}` : undefined,
+}));
+const status = {
+  folder: '/ws',
+  name: 'ws',
+  board: { provider: 'local', file: '.conveyor/board.yml', exists: true, items },
+} as unknown as FolderStatus;
 
 const median = (f: () => void) => {
   const times: number[] = [];

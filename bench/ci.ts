@@ -14,7 +14,16 @@ async function requestsPerMinute(scenario: 'hidden' | 'visible' | 'following'): 
   const stub = await startGitHubStub();
   try {
     const running = scenario === 'following';
-    stub.setRuns([workflowRun({ id: 1, name: 'CI', run_number: 1, status: running ? 'in_progress' : 'completed', conclusion: running ? null : 'success', head_branch: 'main' })]);
+    stub.setRuns([
+      workflowRun({
+        id: 1,
+        name: 'CI',
+        run_number: 1,
+        status: running ? 'in_progress' : 'completed',
+        conclusion: running ? null : 'success',
+        head_branch: 'main',
+      }),
+    ]);
     stub.setJobs(1, [job({ id: 11, run_id: 1, status: running ? 'in_progress' : 'completed', conclusion: running ? null : 'success' })]);
     const client = new GitHubActionsClient({ baseUrl: stub.url });
     const clock = new VirtualClock();
@@ -26,7 +35,10 @@ async function requestsPerMinute(scenario: 'hidden' | 'visible' | 'following'): 
           repo: STUB_REPO,
           runsFor: (o, r, q, etag) => {
             const answer = client.runsFor(o, r, q, etag);
-            pending = answer.then(() => undefined, () => undefined);
+            pending = answer.then(
+              () => undefined,
+              () => undefined,
+            );
             return answer;
           },
           jobsFor: (o, r, id, etag) => client.jobsFor(o, r, id, etag),

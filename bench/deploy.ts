@@ -37,7 +37,10 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function conveyorRollout(client: KubeClient, name: string): Promise<number> {
-  const objects = renderManifests(parseManifests(manifest(name), 'k8s/bench.yaml'), { release: { version: 'bench', commit: 'bench', image: 'registry.local/bench', digest: digest() }, namespace: NAMESPACE });
+  const objects = renderManifests(parseManifests(manifest(name), 'k8s/bench.yaml'), {
+    release: { version: 'bench', commit: 'bench', image: 'registry.local/bench', digest: digest() },
+    namespace: NAMESPACE,
+  });
   const started = performance.now();
   await applyObjects(client, objects);
   const result = await followRollout(client, NAMESPACE, name, { timeoutMs: 60_000 });
@@ -48,14 +51,23 @@ async function conveyorRollout(client: KubeClient, name: string): Promise<number
 async function rawRollout(config: KubeConfig, name: string): Promise<number> {
   const objects = KubernetesObjectApi.makeApiClient(config);
   const apps = config.makeApiClient(AppsV1Api);
-  const body = renderManifests(parseManifests(manifest(name), 'k8s/bench.yaml'), { release: { version: 'bench', commit: 'bench', image: 'registry.local/bench', digest: digest() }, namespace: NAMESPACE })[0].object as KubernetesObject;
+  const body = renderManifests(parseManifests(manifest(name), 'k8s/bench.yaml'), {
+    release: { version: 'bench', commit: 'bench', image: 'registry.local/bench', digest: digest() },
+    namespace: NAMESPACE,
+  })[0].object as KubernetesObject;
   const started = performance.now();
   await objects.patch(body, undefined, undefined, 'bench', true, PatchStrategy.ServerSideApply);
   for (;;) {
     const deployment = await apps.readNamespacedDeploymentStatus({ name, namespace: NAMESPACE });
     const s = deployment.status ?? {};
     const wanted = deployment.spec?.replicas ?? 1;
-    if ((s.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 0) && s.updatedReplicas === wanted && s.availableReplicas === wanted && (s.replicas ?? 0) === wanted) break;
+    if (
+      (s.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 0) &&
+      s.updatedReplicas === wanted &&
+      s.availableReplicas === wanted &&
+      (s.replicas ?? 0) === wanted
+    )
+      break;
     await sleep(100);
   }
   return performance.now() - started;
@@ -67,7 +79,9 @@ async function main(): Promise<void> {
     const config = new KubeConfig();
     config.loadFromFile(cluster.kubeconfig);
     const client = new KubeClient(config);
-    await client.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } } }).catch(() => undefined);
+    await client
+      .request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } } })
+      .catch(() => undefined);
     // A first rollout each, so both measure updates of an existing Deployment.
     await conveyorRollout(client, 'conveyor-web');
     await rawRollout(config, 'raw-web');

@@ -14,11 +14,20 @@ const board: Extract<HostToWebview, { type: 'board' }> = {
   title: 'bench board',
   canCreate: true,
   columns: (['todo', 'in-progress', 'in-review', 'done'] as const).map((id) => ({ id, label: id })),
-  cards: Array.from({ length: CARDS }, (_, i) => ({ key: `CNV-${i + 1}`, title: `Work item ${i + 1} about the checkout page`, column: (['todo', 'in-progress', 'in-review', 'done'] as const)[i % 4], status: 'x', assignee: i % 3 ? `dev${i % 5}` : undefined })),
+  cards: Array.from({ length: CARDS }, (_, i) => ({
+    key: `CNV-${i + 1}`,
+    title: `Work item ${i + 1} about the checkout page`,
+    column: (['todo', 'in-progress', 'in-review', 'done'] as const)[i % 4],
+    status: 'x',
+    assignee: i % 3 ? `dev${i % 5}` : undefined,
+  })),
 };
 
 async function main(): Promise<void> {
-  const browser = await chromium.launch({ executablePath: vscodeHostTools().chromium, args: ['--no-sandbox', '--disable-gpu', '--headless'] });
+  const browser = await chromium.launch({
+    executablePath: vscodeHostTools().chromium,
+    args: ['--no-sandbox', '--disable-gpu', '--headless'],
+  });
   try {
     const page = await browser.newPage();
     const kanban: number[] = [];

@@ -15,7 +15,10 @@ import { ErrorStore } from '../src/monitor/errors/errorStore';
 import { FrameMapper, locationsByFile } from '../src/monitor/errors/frameMapping';
 import { anErrorIssue } from '../test/support/builders';
 
-const RECORDED_EVENT = readFileSync(path.join(__dirname, '..', 'test', 'fixtures', 'sentry-app', 'envelopes', 'node-exception.envelope'), 'utf8');
+const RECORDED_EVENT = readFileSync(
+  path.join(__dirname, '..', 'test', 'fixtures', 'sentry-app', 'envelopes', 'node-exception.envelope'),
+  'utf8',
+);
 const EVENTS = 10_000;
 const WARM_UP = 500;
 const CONCURRENCY = 16;
@@ -53,11 +56,14 @@ async function postAll(port: number, pathAndQuery: string, bodies: Buffer[]): Pr
     while (next < bodies.length) {
       const body = bodies[next++];
       await new Promise<void>((resolve, reject) => {
-        const request = http.request({ host: '127.0.0.1', port, path: pathAndQuery, method: 'POST', agent, headers: { 'Content-Length': body.length } }, (response) => {
-          if (response.statusCode !== 200) reject(new Error(`status ${response.statusCode}`));
-          response.resume();
-          response.on('end', resolve);
-        });
+        const request = http.request(
+          { host: '127.0.0.1', port, path: pathAndQuery, method: 'POST', agent, headers: { 'Content-Length': body.length } },
+          (response) => {
+            if (response.statusCode !== 200) reject(new Error(`status ${response.statusCode}`));
+            response.resume();
+            response.on('end', resolve);
+          },
+        );
         request.on('error', reject);
         request.end(body);
       });
@@ -101,7 +107,8 @@ async function receiverEventsPerSec(bodies: Buffer[], warmUp: Buffer[]): Promise
     await postAll(receiver.port, url, warmUp);
     const rate = await postAll(receiver.port, url, bodies);
     const issue = store.issues()[0];
-    if (store.size !== 1 || issue.count !== WARM_UP + EVENTS) throw new Error(`expected one issue with ${WARM_UP + EVENTS} events, got ${store.size} issues`);
+    if (store.size !== 1 || issue.count !== WARM_UP + EVENTS)
+      throw new Error(`expected one issue with ${WARM_UP + EVENTS} events, got ${store.size} issues`);
     return rate;
   } finally {
     await receiver.dispose();
@@ -153,7 +160,13 @@ function issuesAt(file: string, lines: Array<{ line: number; column: number }>):
       exceptionType: 'Error',
       exceptionValue: `failure ${n}`,
       userCount: 0,
-      latestEvent: { eventId: String(n), timestamp: '2026-01-01T00:00:00.000Z', exceptionType: 'Error', exceptionValue: `failure ${n}`, frames },
+      latestEvent: {
+        eventId: String(n),
+        timestamp: '2026-01-01T00:00:00.000Z',
+        exceptionType: 'Error',
+        exceptionValue: `failure ${n}`,
+        frames,
+      },
     });
   });
 }
@@ -171,7 +184,11 @@ function throwPositions(text: string): Array<{ line: number; column: number }> {
 export async function benchDecorations(): Promise<DecorationsResult> {
   const workspace = mkdtempSync(path.join(tmpdir(), 'cnv-bench-decorations-'));
   try {
-    const steps = Array.from({ length: ERROR_LINES }, (_, n) => `export function step${n}(value: number): number {\n  if (value > ${n}) throw new Error('failure ${n}');\n  return value * 2;\n}\n`);
+    const steps = Array.from(
+      { length: ERROR_LINES },
+      (_, n) =>
+        `export function step${n}(value: number): number {\n  if (value > ${n}) throw new Error('failure ${n}');\n  return value * 2;\n}\n`,
+    );
     const source = path.join(workspace, 'src', 'steps.ts');
     mkdirSync(path.dirname(source), { recursive: true });
     writeFileSync(source, steps.join('\n'));

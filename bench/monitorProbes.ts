@@ -39,14 +39,21 @@ function cpuMs(since: NodeJS.CpuUsage): number {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function benchProbeScheduler(options: { checks?: number; durationMs?: number; intervalS?: number } = {}): Promise<ProbeSchedulerBench> {
+export async function benchProbeScheduler(
+  options: { checks?: number; durationMs?: number; intervalS?: number } = {},
+): Promise<ProbeSchedulerBench> {
   const checkCount = options.checks ?? 100;
   const durationMs = options.durationMs ?? 10_000;
   const intervalS = options.intervalS ?? 1;
   const server = await startServer();
   const dir = mkdtempSync(path.join(tmpdir(), 'conveyor-bench-uptime-'));
   try {
-    const checks: UptimeCheckConfig[] = Array.from({ length: checkCount }, (_, i) => ({ name: `check ${i}`, url: `${server.url}/health/${i}`, interval: intervalS, timeout: 5 }));
+    const checks: UptimeCheckConfig[] = Array.from({ length: checkCount }, (_, i) => ({
+      name: `check ${i}`,
+      url: `${server.url}/health/${i}`,
+      interval: intervalS,
+      timeout: 5,
+    }));
     // Warm up fetch (undici's first request loads and compiles a lot) so neither side pays for it.
     for (let i = 0; i < 20; i++) await (await fetch(checks[i % checkCount].url)).arrayBuffer();
 
@@ -75,7 +82,13 @@ export async function benchProbeScheduler(options: { checks?: number; durationMs
       }),
     );
     const baselineCpuMs = cpuMs(baselineStart);
-    const result = { schedulerCpuMs: Math.round(schedulerCpuMs), baselineCpuMs: Math.round(baselineCpuMs), ratio: schedulerCpuMs / baselineCpuMs, probes, baselineFetches };
+    const result = {
+      schedulerCpuMs: Math.round(schedulerCpuMs),
+      baselineCpuMs: Math.round(baselineCpuMs),
+      ratio: schedulerCpuMs / baselineCpuMs,
+      probes,
+      baselineFetches,
+    };
     console.log(`uptime scheduler: ${checkCount} checks every ${intervalS} s for ${durationMs / 1000} s against a local server`);
     console.log(`  scheduler + history : ${result.schedulerCpuMs} ms CPU for ${probes} probes`);
     console.log(`  bare fetch loop     : ${result.baselineCpuMs} ms CPU for ${baselineFetches} fetches`);

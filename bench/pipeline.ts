@@ -10,7 +10,7 @@ import { RunHistory } from '../src/pipeline/run/runHistory';
 import type { StageDefinition } from '../src/pipeline/stageDefinition';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const WORK = "let x=0;for(let i=0;i<3e7;i++)x+=i%7;";
+const WORK = 'let x=0;for(let i=0;i<3e7;i++)x+=i%7;';
 const STAGES: StageDefinition[] = [
   { name: 'lint', run: `node -e "${WORK}console.log('lint ok')"`, source: 'bench' },
   { name: 'build', run: `node -e "${WORK}for(let i=0;i<20000;i++)console.log('compiled module '+i)"`, source: 'bench' },
@@ -39,13 +39,21 @@ async function runDirectly(folder: string): Promise<number> {
 
 async function runWithConveyor(folder: string, history: RunHistory): Promise<number> {
   const started = performance.now();
-  const run = await runPipeline({ folder, definition: { source: 'conveyor.yml', stages: STAGES, security: false }, history, trigger: 'cli' });
+  const run = await runPipeline({
+    folder,
+    definition: { source: 'conveyor.yml', stages: STAGES, security: false },
+    history,
+    trigger: 'cli',
+  });
   if (run.result !== 'passed') throw new Error(`the pipeline ${run.result}`);
   return performance.now() - started;
 }
 
 function peakMemory(lines: number): { peakRssMb: number; baseRssMb: number } {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'pipelineMemoryProbe.ts'), String(lines)], { cwd: path.resolve(__dirname, '..'), encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'pipelineMemoryProbe.ts'), String(lines)], {
+    cwd: path.resolve(__dirname, '..'),
+    encoding: 'utf8',
+  });
   return JSON.parse(out) as { peakRssMb: number; baseRssMb: number };
 }
 

@@ -9,7 +9,10 @@ import { RunHistory } from '../src/pipeline/run/runHistory';
 const lines = Number(process.argv[2]);
 const folder = mkdtempSync(path.join(os.tmpdir(), 'conveyor-bench-memory-'));
 execFileSync('git', ['init', '-q'], { cwd: folder });
-writeFileSync(path.join(folder, 'flood.js'), `let s='';for(let i=1;i<=${lines};i++){s+='line '+i+' of the flood, with some words to make it longer\\n';if(s.length>65536){process.stdout.write(s);s='';}}process.stdout.write(s);`);
+writeFileSync(
+  path.join(folder, 'flood.js'),
+  `let s='';for(let i=1;i<=${lines};i++){s+='line '+i+' of the flood, with some words to make it longer\\n';if(s.length>65536){process.stdout.write(s);s='';}}process.stdout.write(s);`,
+);
 global.gc?.();
 const mb = () => process.memoryUsage().rss / 1048576;
 const baseRssMb = mb();

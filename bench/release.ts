@@ -71,7 +71,8 @@ async function benchContext(): Promise<void> {
   try {
     for (let d = 0; d < 100; d++) {
       mkdirSync(path.join(dir, 'src', `module${d}`), { recursive: true });
-      for (let f = 0; f < 100; f++) writeFileSync(path.join(dir, 'src', `module${d}`, `file${f}.js`), `export const value${f} = ${d * 100 + f};\n`.repeat(20));
+      for (let f = 0; f < 100; f++)
+        writeFileSync(path.join(dir, 'src', `module${d}`, `file${f}.js`), `export const value${f} = ${d * 100 + f};\n`.repeat(20));
     }
     writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\n');
     writeFileSync(path.join(dir, '.dockerignore'), 'node_modules\n*.log\n');

@@ -15,14 +15,26 @@ async function main(): Promise<void> {
   console.log('size');
   console.log(`  dist/extension.js (loaded at activation) : ${kb(bundle)}`);
   // The other bundles load on first use of their stage (see esbuild.mjs), or are the CLI.
-  for (const file of readdirSync(path.join(ROOT, 'dist')).filter((f) => f.endsWith('.js') && f !== 'extension.js').sort()) {
+  for (const file of readdirSync(path.join(ROOT, 'dist'))
+    .filter((f) => f.endsWith('.js') && f !== 'extension.js')
+    .sort()) {
     console.log(`  dist/${file.padEnd(34)} : ${kb(statSync(path.join(ROOT, 'dist', file)).size)}`);
   }
-  console.log(`  .vsix${' '.repeat(36)}: ${kb(vsix)}  (${((vsix / BUDGET) * 100).toFixed(1)}% of the 2 MB budget, ratio ${(vsix / BUDGET).toFixed(3)})`);
+  console.log(
+    `  .vsix${' '.repeat(36)}: ${kb(vsix)}  (${((vsix / BUDGET) * 100).toFixed(1)}% of the 2 MB budget, ratio ${(vsix / BUDGET).toFixed(3)})`,
+  );
 
   const result = await esbuild.build({
-    entryPoints: [path.join(ROOT, 'src', 'extension.ts')], bundle: true, platform: 'node', format: 'cjs', external: ['vscode'],
-    minify: true, write: false, metafile: true, outfile: 'out.js', logLevel: 'silent',
+    entryPoints: [path.join(ROOT, 'src', 'extension.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    external: ['vscode'],
+    minify: true,
+    write: false,
+    metafile: true,
+    outfile: 'out.js',
+    logLevel: 'silent',
   });
   const inputs = Object.values(result.metafile.outputs)[0].inputs;
   const byPackage = new Map<string, number>();

@@ -10,7 +10,8 @@ function inert(): unknown {
     return undefined;
   };
   return new Proxy(target, {
-    get: (_t, property) => (property === 'then' || typeof property === 'symbol' ? undefined : property === 'dispose' ? () => undefined : inert()),
+    get: (_t, property) =>
+      property === 'then' || typeof property === 'symbol' ? undefined : property === 'dispose' ? () => undefined : inert(),
     set: () => true,
     apply: () => inert(),
     construct: () => inert() as object,
@@ -46,29 +47,56 @@ export function installVscodeStub(folder: string): void {
     new Proxy(base, { get: (_t, p: string) => (p in real ? real[p] : inert()) });
   const event = () => ({ dispose: () => undefined });
   // A plain object (not a Proxy) at the top: bundlers copy the module's own keys when importing it.
-  const namespaces = ['commands', 'languages', 'Uri', 'RelativePattern', 'ThemeIcon', 'ThemeColor', 'TreeItem', 'TreeItemCollapsibleState',
-    'MarkdownString', 'StatusBarAlignment', 'Range', 'Position', 'Diagnostic', 'DiagnosticSeverity', 'extensions', 'env', 'authentication', 'tests'];
+  const namespaces = [
+    'commands',
+    'languages',
+    'Uri',
+    'RelativePattern',
+    'ThemeIcon',
+    'ThemeColor',
+    'TreeItem',
+    'TreeItemCollapsibleState',
+    'MarkdownString',
+    'StatusBarAlignment',
+    'Range',
+    'Position',
+    'Diagnostic',
+    'DiagnosticSeverity',
+    'extensions',
+    'env',
+    'authentication',
+    'tests',
+  ];
   const api = {
     ...Object.fromEntries(namespaces.map((n) => [n, inert()])),
     EventEmitter,
     Disposable,
-    workspace: stubbed({}, {
-      workspaceFolders: [{ uri: { fsPath: folder, scheme: 'file', toString: () => `file://${folder}` }, name: 'bench', index: 0 }],
-      textDocuments: [],
-      isTrusted: true,
-      onDidChangeWorkspaceFolders: event,
-      onDidChangeTextDocument: event,
-      onDidCloseTextDocument: event,
-      onDidGrantWorkspaceTrust: event,
-    }),
-    window: stubbed({}, {
-      activeTextEditor: undefined,
-      createTreeView: () => ({ visible: false, onDidChangeVisibility: event, dispose: () => undefined }),
-      onDidChangeActiveTextEditor: event,
-    }),
+    workspace: stubbed(
+      {},
+      {
+        workspaceFolders: [{ uri: { fsPath: folder, scheme: 'file', toString: () => `file://${folder}` }, name: 'bench', index: 0 }],
+        textDocuments: [],
+        isTrusted: true,
+        onDidChangeWorkspaceFolders: event,
+        onDidChangeTextDocument: event,
+        onDidCloseTextDocument: event,
+        onDidGrantWorkspaceTrust: event,
+      },
+    ),
+    window: stubbed(
+      {},
+      {
+        activeTextEditor: undefined,
+        createTreeView: () => ({ visible: false, onDidChangeVisibility: event, dispose: () => undefined }),
+        onDidChangeActiveTextEditor: event,
+      },
+    ),
   };
   const originalLoad = (Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown })._load;
-  (Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown })._load = function (request: string, ...rest: unknown[]) {
+  (Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown })._load = function (
+    request: string,
+    ...rest: unknown[]
+  ) {
     return request === 'vscode' ? api : originalLoad.call(this, request, ...rest);
   };
 }

@@ -36,7 +36,11 @@ async function main(): Promise<void> {
   const shopPort = await freePort();
   const configFile = path.join(workspace, 'conveyor.yml');
   writeFileSync(configFile, readFileSync(configFile, 'utf8').replaceAll('127.0.0.1:8080', `127.0.0.1:${shopPort}`));
-  const shop = spawn(process.execPath, ['src/server.js'], { cwd: workspace, env: { ...process.env, PORT: String(shopPort) }, stdio: 'ignore' });
+  const shop = spawn(process.execPath, ['src/server.js'], {
+    cwd: workspace,
+    env: { ...process.env, PORT: String(shopPort) },
+    stdio: 'ignore',
+  });
   const git = (...args: string[]) => execFileSync('git', args, { cwd: workspace, stdio: 'pipe' });
   git('init', '-q', '-b', 'main');
   git('add', '-A');
@@ -77,7 +81,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
-  console.log(`\nConveyor demo is running. Open in a browser:\n\n  ${server.url({ folder: workspace })}\n\nWorkspace: ${workspace}\nDocker engine: ${engine.dockerHost}   registry: ${registry.host}\nshop-api: http://127.0.0.1:${shopPort}/health${kube ? `   Kubernetes: ${kube.server} (kubeconfig ${kube.kubeconfig})` : ''}\nPress Ctrl-C to stop.`);
+  console.log(
+    `\nConveyor demo is running. Open in a browser:\n\n  ${server.url({ folder: workspace })}\n\nWorkspace: ${workspace}\nDocker engine: ${engine.dockerHost}   registry: ${registry.host}\nshop-api: http://127.0.0.1:${shopPort}/health${kube ? `   Kubernetes: ${kube.server} (kubeconfig ${kube.kubeconfig})` : ''}\nPress Ctrl-C to stop.`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -37,7 +37,9 @@ function debianPackagesFor(tools: ReadonlySet<Tool>): string[] {
 function main(phases: string[]): void {
   const unknown = phases.filter((phase) => !(phase in PHASES));
   if (phases.length === 0 || unknown.length > 0) {
-    console.error(`usage: node --import tsx scripts/setup.ts ${Object.keys(PHASES).join('|')}…${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`);
+    console.error(
+      `usage: node --import tsx scripts/setup.ts ${Object.keys(PHASES).join('|')}…${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`,
+    );
     process.exit(2);
   }
   const started = performance.now();

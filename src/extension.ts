@@ -17,9 +17,17 @@ export interface ConveyorApi {
 
 export function activate(context: vscode.ExtensionContext): ConveyorApi {
   // Workspace storage when a folder is open; the global one for an empty window (nothing is monitored there).
-  const container = new Container(context.secrets, context.workspaceState, context.extensionUri, context.storageUri ?? context.globalStorageUri, version);
+  const container = new Container(
+    context.secrets,
+    context.workspaceState,
+    context.extensionUri,
+    context.storageUri ?? context.globalStorageUri,
+    version,
+  );
   context.subscriptions.push(container);
   const activationMs = millisecondsSince(bundleLoadStartedAt);
-  container.log.info(`Activated in ${activationMs} ms (bundle load + activate); ${vscode.workspace.workspaceFolders?.length ?? 0} workspace folder(s)`);
+  container.log.info(
+    `Activated in ${activationMs} ms (bundle load + activate); ${vscode.workspace.workspaceFolders?.length ?? 0} workspace folder(s)`,
+  );
   return { activationMs, whenReady: () => container.model.ready, pipelineRun: (folder) => container.pipeline.lastRun(folder) };
 }

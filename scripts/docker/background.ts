@@ -29,7 +29,12 @@ function killOnExit(pid: number): void {
   }
 }
 
-export function startInBackground(name: string, command: string, args: string[], options: { cwd: string; logFile: string; env?: NodeJS.ProcessEnv }): BackgroundProcess {
+export function startInBackground(
+  name: string,
+  command: string,
+  args: string[],
+  options: { cwd: string; logFile: string; env?: NodeJS.ProcessEnv },
+): BackgroundProcess {
   const { process: proc } = spawnLogged(name, command, args, options, (pid) => running.delete(pid));
   killOnExit(proc.pid);
   return proc;
@@ -48,7 +53,12 @@ export function spawnLogged(
 ): { process: BackgroundProcess; child: ChildProcess } {
   const log = openSync(options.logFile, 'a');
   try {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', log, log], detached: options.detached ?? false });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', log, log],
+      detached: options.detached ?? false,
+    });
     let done = false;
     const exited = new Promise<number | string>((resolve) => {
       child.once('error', (error) => {

@@ -51,7 +51,9 @@ function busyboxRootfs(): string {
     mkdirSync(path.join(root, dir), { recursive: true, mode: dir.endsWith('tmp') ? 0o1777 : 0o755 });
   }
   copyFileSync(DOCKER_TOOLS.busybox, path.join(root, 'bin', 'busybox'));
-  const applets = execFileSync(DOCKER_TOOLS.busybox, ['--list'], { encoding: 'utf8' }).split('\n').filter((name) => name && name !== 'busybox');
+  const applets = execFileSync(DOCKER_TOOLS.busybox, ['--list'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((name) => name && name !== 'busybox');
   for (const applet of applets) {
     symlinkSync('busybox', path.join(root, 'bin', applet));
   }

@@ -23,7 +23,9 @@ function bcrypt(password: string): string {
     env: { ...process.env, CNV_HTPASSWD_PASSWORD: password, CNV_HTPASSWD_SETTING: setting },
   });
   if (!hash.startsWith(setting)) {
-    throw new Error("the system crypt() made no bcrypt hash: libcrypt1 (libxcrypt) with bcrypt support is needed for the registry's htpasswd");
+    throw new Error(
+      "the system crypt() made no bcrypt hash: libcrypt1 (libxcrypt) with bcrypt support is needed for the registry's htpasswd",
+    );
   }
   return hash;
 }

@@ -85,7 +85,16 @@ function registryConfig(dir: string, host: string, options: RegistryOptions, tok
 
 function authConfig(dir: string, options: RegistryOptions, tokenServer: TokenServer | undefined): object {
   if (tokenServer) {
-    return { auth: { token: { realm: tokenServer.realm, service: tokenServer.service, issuer: tokenServer.issuer, rootcertbundle: tokenServer.certificateFile } } };
+    return {
+      auth: {
+        token: {
+          realm: tokenServer.realm,
+          service: tokenServer.service,
+          issuer: tokenServer.issuer,
+          rootcertbundle: tokenServer.certificateFile,
+        },
+      },
+    };
   }
   if (options.htpasswd) {
     const file = path.join(dir, 'htpasswd');

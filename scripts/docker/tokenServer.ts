@@ -29,8 +29,29 @@ const TOKEN_LIFETIME_S = 300;
 export async function startTokenServer(dir: string, account: { user: string; password: string }): Promise<TokenServer> {
   const keyFile = path.join(dir, 'token-key.pem');
   const certificateFile = path.join(dir, 'token-cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certificateFile, '-days', '2', '-subj', '/CN=conveyor-test-token-issuer'], { stdio: 'ignore' });
-  const signer = { key: createPrivateKey(readFileSync(keyFile)), x5c: new X509Certificate(readFileSync(certificateFile)).raw.toString('base64') };
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certificateFile,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=conveyor-test-token-issuer',
+    ],
+    { stdio: 'ignore' },
+  );
+  const signer = {
+    key: createPrivateKey(readFileSync(keyFile)),
+    x5c: new X509Certificate(readFileSync(certificateFile)).raw.toString('base64'),
+  };
   const service = 'conveyor-test-registry';
   const issuer = 'conveyor-test-token-issuer';
 
@@ -69,7 +90,16 @@ function answer(req: IncomingMessage, res: ServerResponse, context: TokenContext
   }
   const access = user ? url.searchParams.getAll('scope').flatMap(parseScope) : [];
   const now = Math.floor(Date.now() / 1000);
-  const claims = { iss: context.issuer, sub: user?.name ?? '', aud: context.service, exp: now + TOKEN_LIFETIME_S, nbf: now - 10, iat: now, jti: randomUUID(), access };
+  const claims = {
+    iss: context.issuer,
+    sub: user?.name ?? '',
+    aud: context.service,
+    exp: now + TOKEN_LIFETIME_S,
+    nbf: now - 10,
+    iat: now,
+    jti: randomUUID(),
+    access,
+  };
   const token = jwt(claims, context.signer);
   json(res, 200, { token, access_token: token, expires_in: TOKEN_LIFETIME_S, issued_at: new Date(now * 1000).toISOString() });
 }

@@ -115,7 +115,14 @@ class Agent {
 
   private nodeStatus(): object {
     const now = kubeTime();
-    const condition = (type: string, status: string, reason: string, message: string) => ({ type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: this.nodeSince });
+    const condition = (type: string, status: string, reason: string, message: string) => ({
+      type,
+      status,
+      reason,
+      message,
+      lastHeartbeatTime: now,
+      lastTransitionTime: this.nodeSince,
+    });
     const resources = { cpu: '4', memory: '8Gi', pods: '110', 'ephemeral-storage': '20Gi' };
     return {
       capacity: resources,
@@ -217,19 +224,23 @@ class Agent {
           this.pods.delete(uid);
         }
         let resourceVersion = list.body.metadata.resourceVersion;
-        const stream = watch<Pod & { code?: number }>(this.target, `/api/v1/pods?${selector}&watch=true&allowWatchBookmarks=true&timeoutSeconds=240&resourceVersion=${resourceVersion}`, (event) => {
-          if (event.type === 'ERROR') {
-            // Usually 410 Gone: the version is too old; the stream ends and we list again.
-            this.log(`watch error: ${JSON.stringify(event.object)}`);
-            return;
-          }
-          resourceVersion = event.object.metadata.resourceVersion ?? resourceVersion;
-          if (event.type === 'DELETED') {
-            this.pods.delete(event.object.metadata.uid);
-          } else if (event.type !== 'BOOKMARK') {
-            this.observe(event.object);
-          }
-        });
+        const stream = watch<Pod & { code?: number }>(
+          this.target,
+          `/api/v1/pods?${selector}&watch=true&allowWatchBookmarks=true&timeoutSeconds=240&resourceVersion=${resourceVersion}`,
+          (event) => {
+            if (event.type === 'ERROR') {
+              // Usually 410 Gone: the version is too old; the stream ends and we list again.
+              this.log(`watch error: ${JSON.stringify(event.object)}`);
+              return;
+            }
+            resourceVersion = event.object.metadata.resourceVersion ?? resourceVersion;
+            if (event.type === 'DELETED') {
+              this.pods.delete(event.object.metadata.uid);
+            } else if (event.type !== 'BOOKMARK') {
+              this.observe(event.object);
+            }
+          },
+        );
         await stream.done;
       } catch (error) {
         this.log(`pod watch: ${(error as Error).message}`);
@@ -311,7 +322,13 @@ class Agent {
       conditions: [
         { type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: started },
         { type: 'Ready', status: ready ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: started, ...(ready ? {} : notReady) },
-        { type: 'ContainersReady', status: ready ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: started, ...(ready ? {} : notReady) },
+        {
+          type: 'ContainersReady',
+          status: ready ? 'True' : 'False',
+          lastProbeTime: null,
+          lastTransitionTime: started,
+          ...(ready ? {} : notReady),
+        },
         { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: scheduledAt },
       ],
       hostIP: '127.0.0.1',
@@ -320,7 +337,15 @@ class Agent {
       startTime: started,
       initContainerStatuses: (pod.spec.initContainers ?? []).map((container) => ({
         name: container.name,
-        state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: started, finishedAt: started, containerID: containerId(pod, container) } },
+        state: {
+          terminated: {
+            exitCode: 0,
+            reason: 'Completed',
+            startedAt: started,
+            finishedAt: started,
+            containerID: containerId(pod, container),
+          },
+        },
         lastState: {},
         ready: true,
         restartCount: 0,
@@ -351,8 +376,21 @@ class Agent {
         const lastStart = firstSeen + (restarts - 1) * CRASH_RESTART_EVERY_MS;
         return {
           ...base,
-          state: { waiting: { reason: 'CrashLoopBackOff', message: `back-off 10s restarting failed container=${container.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})` } },
-          lastState: { terminated: { exitCode: 1, reason: 'Error', startedAt: kubeTime(lastStart), finishedAt: kubeTime(lastStart + 1_000), containerID: containerId(pod, container) } },
+          state: {
+            waiting: {
+              reason: 'CrashLoopBackOff',
+              message: `back-off 10s restarting failed container=${container.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`,
+            },
+          },
+          lastState: {
+            terminated: {
+              exitCode: 1,
+              reason: 'Error',
+              startedAt: kubeTime(lastStart),
+              finishedAt: kubeTime(lastStart + 1_000),
+              containerID: containerId(pod, container),
+            },
+          },
           ready: false,
           restartCount: restarts,
           imageID: `docker-pullable://${container.image}`,
@@ -408,17 +446,23 @@ class Agent {
     const record = [...this.pods.values()].find(({ pod }) => pod.metadata.namespace === namespace && pod.metadata.name === podName);
     const container = record?.pod.spec.containers.find((candidate) => candidate.name === containerName);
     if (!record || !container) {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end(`pod "${podName}" or container "${containerName}" not found in namespace "${namespace}"`);
+      res
+        .writeHead(404, { 'Content-Type': 'text/plain' })
+        .end(`pod "${podName}" or container "${containerName}" not found in namespace "${namespace}"`);
       return;
     }
     const behaviour = behaviourOf(container.image);
     // The kubelet's own words, which the apiserver passes on as the error message.
     if (behaviour === 'pull-fails') {
-      res.writeHead(400, { 'Content-Type': 'text/plain' }).end(`container "${containerName}" in pod "${podName}" is waiting to start: trying and failing to pull image`);
+      res
+        .writeHead(400, { 'Content-Type': 'text/plain' })
+        .end(`container "${containerName}" in pod "${podName}" is waiting to start: trying and failing to pull image`);
       return;
     }
     if (url.searchParams.get('previous') === 'true' && behaviour !== 'crash') {
-      res.writeHead(400, { 'Content-Type': 'text/plain' }).end(`previous terminated container "${containerName}" in pod "${podName}" not found`);
+      res
+        .writeHead(400, { 'Content-Type': 'text/plain' })
+        .end(`previous terminated container "${containerName}" in pod "${podName}" not found`);
       return;
     }
     const timestamps = url.searchParams.get('timestamps') === 'true';
@@ -467,7 +511,7 @@ class Agent {
     res.flushHeaders();
     const timer = setInterval(() => {
       const now = lineCount();
-      for (; last < now; ) {
+      for (; last < now;) {
         last++;
         if (!write(line(last))) {
           clearInterval(timer);

@@ -38,8 +38,28 @@ export function createClusterCerts(dir: string): ClusterCerts {
   const file = (name: string) => path.join(dir, name);
   const caCert = file('ca.crt');
   const caKey = file('ca.key');
-  writeConfig(file('ca.cnf'), 'conveyor-test-ca', undefined, ['basicConstraints = critical,CA:TRUE', 'keyUsage = critical,keyCertSign,cRLSign,digitalSignature', 'subjectKeyIdentifier = hash']);
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', caKey, '-out', caCert, '-days', DAYS, '-config', file('ca.cnf')]);
+  writeConfig(file('ca.cnf'), 'conveyor-test-ca', undefined, [
+    'basicConstraints = critical,CA:TRUE',
+    'keyUsage = critical,keyCertSign,cRLSign,digitalSignature',
+    'subjectKeyIdentifier = hash',
+  ]);
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    caKey,
+    '-out',
+    caCert,
+    '-days',
+    DAYS,
+    '-config',
+    file('ca.cnf'),
+  ]);
 
   const issue = (request: CertRequest) => {
     const cert = file(`${request.name}.crt`);
@@ -52,7 +72,27 @@ export function createClusterCerts(dir: string): ClusterCerts {
       ...(request.altNames ? [`subjectAltName = ${request.altNames.join(',')}`] : []),
     ];
     writeConfig(file(`${request.name}.cnf`), request.commonName, request.organization, extensions);
-    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', DAYS, '-config', file(`${request.name}.cnf`), '-CA', caCert, '-CAkey', caKey]);
+    openssl([
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      DAYS,
+      '-config',
+      file(`${request.name}.cnf`),
+      '-CA',
+      caCert,
+      '-CAkey',
+      caKey,
+    ]);
     return { cert, key };
   };
 
@@ -61,14 +101,36 @@ export function createClusterCerts(dir: string): ClusterCerts {
     commonName: 'kube-apiserver',
     usage: 'serverAuth',
     // 10.0.0.1 is the `kubernetes` Service's cluster IP in --service-cluster-ip-range 10.0.0.0/24.
-    altNames: ['IP:127.0.0.1', 'IP:10.0.0.1', 'DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc', 'DNS:kubernetes.default.svc.cluster.local'],
+    altNames: [
+      'IP:127.0.0.1',
+      'IP:10.0.0.1',
+      'DNS:localhost',
+      'DNS:kubernetes',
+      'DNS:kubernetes.default',
+      'DNS:kubernetes.default.svc',
+      'DNS:kubernetes.default.svc.cluster.local',
+    ],
   });
-  const kubeletClient = issue({ name: 'apiserver-kubelet-client', commonName: 'kube-apiserver-kubelet-client', organization: 'system:masters', usage: 'clientAuth' });
-  const agent = issue({ name: 'agent', commonName: 'conveyor-node', usage: 'serverAuth', altNames: ['IP:127.0.0.1', 'DNS:localhost', 'DNS:conveyor-node'] });
+  const kubeletClient = issue({
+    name: 'apiserver-kubelet-client',
+    commonName: 'kube-apiserver-kubelet-client',
+    organization: 'system:masters',
+    usage: 'clientAuth',
+  });
+  const agent = issue({
+    name: 'agent',
+    commonName: 'conveyor-node',
+    usage: 'serverAuth',
+    altNames: ['IP:127.0.0.1', 'DNS:localhost', 'DNS:conveyor-node'],
+  });
 
   // The apiserver signs service-account tokens with the private key and checks them with the public one;
   // the controller manager signs the tokens it puts into secrets with the same private key.
-  const keys = generateKeyPairSync('ec', { namedCurve: 'prime256v1', publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const keys = generateKeyPairSync('ec', {
+    namedCurve: 'prime256v1',
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
   writeFileSync(file('sa.key'), keys.privateKey, { mode: 0o600 });
   writeFileSync(file('sa.pub'), keys.publicKey);
 
@@ -90,7 +152,10 @@ export function createClusterCerts(dir: string): ClusterCerts {
 /** A config with only our extensions: openssl's default one would make every certificate a CA. */
 function writeConfig(file: string, commonName: string, organization: string | undefined, extensions: string[]): void {
   const dn = [...(organization ? [`O = ${organization}`] : []), `CN = ${commonName}`];
-  writeFileSync(file, ['[req]', 'distinguished_name = dn', 'x509_extensions = ext', 'prompt = no', '[dn]', ...dn, '[ext]', ...extensions, ''].join('\n'));
+  writeFileSync(
+    file,
+    ['[req]', 'distinguished_name = dn', 'x509_extensions = ext', 'prompt = no', '[dn]', ...dn, '[ext]', ...extensions, ''].join('\n'),
+  );
 }
 
 function openssl(args: string[]): void {

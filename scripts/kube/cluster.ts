@@ -93,10 +93,24 @@ async function startOnce(): Promise<KubeControlPlane> {
   };
   try {
     const certs = await step('certificates', () => createClusterCerts(dir));
-    const tokens: Tokens = { admin: token(), limited: token(), expired: token(), controllerManager: token(), scheduler: token(), node: token() };
+    const tokens: Tokens = {
+      admin: token(),
+      limited: token(),
+      expired: token(),
+      controllerManager: token(),
+      scheduler: token(),
+      node: token(),
+    };
     writeTokenFile(dir, tokens);
     const ports = await distinctFreePorts(6);
-    const [etcdClient, etcdPeer, apiserverPort, kcmPort, schedulerPort, agentPort] = ports as [number, number, number, number, number, number];
+    const [etcdClient, etcdPeer, apiserverPort, kcmPort, schedulerPort, agentPort] = ports as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     const server = `https://127.0.0.1:${apiserverPort}`;
     const admin: ApiTarget = { server, token: tokens.admin, ca: certs.caPem };
 
@@ -105,9 +119,16 @@ async function startOnce(): Promise<KubeControlPlane> {
 
     const apiserverArgs = apiserverFlags(dir, certs, etcdClient, apiserverPort);
     const startApiserver = async () => {
-      const proc = startProcess('kube-apiserver', tools.apiserver, apiserverArgs, { cwd: dir, logFile: path.join(dir, 'kube-apiserver.log') });
+      const proc = startProcess('kube-apiserver', tools.apiserver, apiserverArgs, {
+        cwd: dir,
+        logFile: path.join(dir, 'kube-apiserver.log'),
+      });
       try {
-        await waitForProcess(proc, async () => (await apiRequest(admin, 'GET', '/readyz', undefined, { timeoutMs: 2_000 })).status === 200, APISERVER_READY_MS);
+        await waitForProcess(
+          proc,
+          async () => (await apiRequest(admin, 'GET', '/readyz', undefined, { timeoutMs: 2_000 })).status === 200,
+          APISERVER_READY_MS,
+        );
       } catch (error) {
         await stopKubeProcess(proc);
         throw error;
@@ -119,7 +140,9 @@ async function startOnce(): Promise<KubeControlPlane> {
 
     const componentKubeconfig = (name: string, componentToken: string) => {
       const file = path.join(dir, `${name}.kubeconfig`);
-      writeFileSync(file, kubeconfigYaml(server, certs.caPem, [{ context: name, user: name, token: componentToken }], name), { mode: 0o600 });
+      writeFileSync(file, kubeconfigYaml(server, certs.caPem, [{ context: name, user: name, token: componentToken }], name), {
+        mode: 0o600,
+      });
       return file;
     };
     const [controllerManager, scheduler] = await step('controller-manager, scheduler, RBAC', () =>
@@ -145,7 +168,9 @@ async function startOnce(): Promise<KubeControlPlane> {
     const agent = await step('agent + node Ready', () => startAgent(dir, certs, admin, tokens.node, agentPort, tools));
     processes.push(agent);
     // Pods in `default` need its service account's token secret, which the controller manager creates.
-    await step('default service account token', () => waitFor('the default service account token', () => defaultServiceAccountReady(admin), COMPONENT_READY_MS, controllerManager));
+    await step('default service account token', () =>
+      waitFor('the default service account token', () => defaultServiceAccountReady(admin), COMPONENT_READY_MS, controllerManager),
+    );
 
     const kubeconfig = path.join(dir, 'kubeconfig.yaml');
     writeFileSync(
@@ -266,7 +291,11 @@ async function startEtcd(tools: KubeTools, dir: string, dataDir: string, clientP
       '--logger=zap',
     ],
     // ETCD_* variables override flags: a developer's shell must not change the test etcd.
-    { cwd: dir, logFile: path.join(dir, 'etcd.log'), env: Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ETCD_'))) },
+    {
+      cwd: dir,
+      logFile: path.join(dir, 'etcd.log'),
+      env: Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ETCD_'))),
+    },
   );
   try {
     await waitForProcess(
@@ -317,10 +346,15 @@ function apiserverFlags(dir: string, certs: ClusterCerts, etcdPort: number, port
 
 /** Controller manager and scheduler, with /healthz on an insecure loopback port (no secure port: nothing to share). */
 async function startComponent(name: string, binary: string, dir: string, healthPort: number, flags: string[]): Promise<KubeProcess> {
-  const proc = startProcess(name, binary, [...flags, '--address=127.0.0.1', `--port=${healthPort}`, '--secure-port=0', '--profiling=false', '--v=1'], {
-    cwd: dir,
-    logFile: path.join(dir, `${name}.log`),
-  });
+  const proc = startProcess(
+    name,
+    binary,
+    [...flags, '--address=127.0.0.1', `--port=${healthPort}`, '--secure-port=0', '--profiling=false', '--v=1'],
+    {
+      cwd: dir,
+      logFile: path.join(dir, `${name}.log`),
+    },
+  );
   try {
     await waitForProcess(
       proc,
@@ -363,7 +397,14 @@ async function createLimitedBinding(admin: ApiTarget): Promise<void> {
   });
 }
 
-async function startAgent(dir: string, certs: ClusterCerts, admin: ApiTarget, nodeToken: string, port: number, tools: KubeTools): Promise<KubeProcess> {
+async function startAgent(
+  dir: string,
+  certs: ClusterCerts,
+  admin: ApiTarget,
+  nodeToken: string,
+  port: number,
+  tools: KubeTools,
+): Promise<KubeProcess> {
   const config: AgentConfig = {
     server: admin.server,
     token: nodeToken,
@@ -405,8 +446,15 @@ function agentScriptPath(): string {
 }
 
 async function nodeReady(admin: ApiTarget): Promise<boolean> {
-  const response = await apiRequest<{ spec?: { taints?: unknown[] }; status?: { conditions?: { type: string; status: string }[] } }>(admin, 'GET', `/api/v1/nodes/${NODE_NAME}`);
-  return response.status === 200 && response.body.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') === true;
+  const response = await apiRequest<{ spec?: { taints?: unknown[] }; status?: { conditions?: { type: string; status: string }[] } }>(
+    admin,
+    'GET',
+    `/api/v1/nodes/${NODE_NAME}`,
+  );
+  return (
+    response.status === 200 &&
+    response.body.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') === true
+  );
 }
 
 async function defaultServiceAccountReady(admin: ApiTarget): Promise<boolean> {
@@ -431,7 +479,10 @@ function kubeconfigYaml(server: string, caPem: string, users: KubeconfigUser[], 
     kind: 'Config',
     clusters: [{ name: 'conveyor-test', cluster: { server, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } }],
     users: users.map((entry) => ({ name: entry.user, user: { token: entry.token } })),
-    contexts: users.map((entry) => ({ name: entry.context, context: { cluster: 'conveyor-test', user: entry.user, ...(entry.namespace ? { namespace: entry.namespace } : {}) } })),
+    contexts: users.map((entry) => ({
+      name: entry.context,
+      context: { cluster: 'conveyor-test', user: entry.user, ...(entry.namespace ? { namespace: entry.namespace } : {}) },
+    })),
     'current-context': current,
     preferences: {},
   });

@@ -26,7 +26,12 @@ function trackUntilExit(pid: number): void {
   }
 }
 
-export function startProcess(name: string, command: string, args: string[], options: { cwd: string; logFile: string; env?: NodeJS.ProcessEnv }): KubeProcess {
+export function startProcess(
+  name: string,
+  command: string,
+  args: string[],
+  options: { cwd: string; logFile: string; env?: NodeJS.ProcessEnv },
+): KubeProcess {
   const { process: proc, child } = spawnLogged(name, command, args, { ...options, detached: true }, (pid) => running.delete(pid));
   child.unref();
   trackUntilExit(proc.pid);
@@ -62,7 +67,10 @@ export async function stopKubeProcess(proc: KubeProcess, graceMs = 5_000): Promi
   }
   killGroup(proc.pid, 'SIGTERM');
   let timer: NodeJS.Timeout | undefined;
-  const stopped = await Promise.race([proc.exited.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)))]);
+  const stopped = await Promise.race([
+    proc.exited.then(() => true),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+  ]);
   clearTimeout(timer);
   if (!stopped) {
     killGroup(proc.pid, 'SIGKILL');

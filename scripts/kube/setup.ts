@@ -5,7 +5,19 @@
 // Debian's etcd-server. The binaries are cached outside the repository with a stamp; later runs reuse them.
 // Idempotent: with a matching stamp it does nothing. scripts/setup.ts calls ensureKubeTools().
 import { execFileSync } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import * as path from 'node:path';
 import { aptGet, installDebianPackages } from '../setup/debian';
 import { GO_DIR, GO_PACKAGES, KUBE_BUILD_RECIPE, KUBE_COMMANDS, KUBE_MINOR, kubeToolPaths, kubeToolsProblem } from './tools';
@@ -194,7 +206,14 @@ function setUp(): boolean {
     copyFileSync(path.join(outDir, name), path.join(partial, name));
   }
   copyFileSync(etcd, path.join(partial, 'etcd'));
-  const stamp: KubeBuildStamp = { recipe: KUBE_BUILD_RECIPE, debianVersion, kubeVersion, etcdDebianVersion, builtAt: new Date().toISOString(), buildSeconds };
+  const stamp: KubeBuildStamp = {
+    recipe: KUBE_BUILD_RECIPE,
+    debianVersion,
+    kubeVersion,
+    etcdDebianVersion,
+    builtAt: new Date().toISOString(),
+    buildSeconds,
+  };
   writeFileSync(path.join(partial, 'build-stamp.json'), `${JSON.stringify(stamp, null, 2)}\n`);
   rmSync(tools.binDir, { recursive: true, force: true });
   renameSync(partial, tools.binDir);
@@ -215,6 +234,8 @@ export function ensureKubeTools(): void {
       `${built ? 'built' : 'cached, nothing to do'}: kubernetes ${stamp.kubeVersion} (Debian ${stamp.debianVersion}, make took ${stamp.buildSeconds} s on ${stamp.builtAt}), etcd ${stamp.etcdDebianVersion} in ${tools.binDir} (${total} s this run${built ? `; steps (s): ${JSON.stringify(timings)}` : ''})`,
     );
   } catch (error) {
-    throw new Error(`Kubernetes setup failed: ${(error as Error).message} (timings so far, s: ${JSON.stringify(timings)})`, { cause: error });
+    throw new Error(`Kubernetes setup failed: ${(error as Error).message} (timings so far, s: ${JSON.stringify(timings)})`, {
+      cause: error,
+    });
   }
 }

@@ -4,7 +4,14 @@
 // that run: code-server's postinstall reads the Node version from npm_config_user_agent and refuses Node 20.
 
 /** Network settings a user may have exported themselves; a child install needs them to reach the registry. */
-const USER_NETWORK_SETTINGS = new Set(['npm_config_registry', 'npm_config_proxy', 'npm_config_https_proxy', 'npm_config_noproxy', 'npm_config_cafile', 'npm_config_strict_ssl']);
+const USER_NETWORK_SETTINGS = new Set([
+  'npm_config_registry',
+  'npm_config_proxy',
+  'npm_config_https_proxy',
+  'npm_config_noproxy',
+  'npm_config_cafile',
+  'npm_config_strict_ssl',
+]);
 
 export function childInstallEnv(extra: NodeJS.ProcessEnv = {}, from: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};

@@ -66,10 +66,12 @@ function freePort(): Promise<number> {
 
 function httpStatus(url: string): Promise<number> {
   return new Promise((resolve) => {
-    http.get(url, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    }).on('error', () => resolve(0));
+    http
+      .get(url, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+      .on('error', () => resolve(0));
   });
 }
 
@@ -102,9 +104,20 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   const logFile = path.join(home, 'code-server.log');
   const log = openSync(logFile, 'a');
   const args = [
-    '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
-    '--reconnection-grace-time', '3', '--vscode-option', 'enable-smoke-test-driver',
-    '--user-data-dir', userData, '--extensions-dir', extensionsDir,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--reconnection-grace-time',
+    '3',
+    '--vscode-option',
+    'enable-smoke-test-driver',
+    '--user-data-dir',
+    userData,
+    '--extensions-dir',
+    extensionsDir,
     ...(options.restricted ? [] : ['--disable-workspace-trust']),
   ];
   const child: ChildProcess = spawn(tools.codeServer, args, { detached: true, stdio: ['ignore', log, log], env: hostEnv(home) });

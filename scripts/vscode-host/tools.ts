@@ -41,7 +41,9 @@ export function vscodeHostTools(): VscodeHostTools {
   const required = { codeServer: tools.codeServer, node: path.join(tools.nodeBin, 'node'), chromium: tools.chromium };
   const missing = Object.entries(required).filter(([, p]) => !existsSync(p));
   if (missing.length > 0) {
-    throw new Error(`VS Code host tools missing (${missing.map(([k, p]) => `${k}: ${p}`).join(', ')}). Run: node --import tsx scripts/setup.ts e2e`);
+    throw new Error(
+      `VS Code host tools missing (${missing.map(([k, p]) => `${k}: ${p}`).join(', ')}). Run: node --import tsx scripts/setup.ts e2e`,
+    );
   }
   return tools;
 }

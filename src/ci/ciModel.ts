@@ -51,7 +51,13 @@ export interface CiStep {
 /** What the CI view shows beyond the folder's files: runs and builds fetched from the providers. */
 export interface CiViewState {
   github?: { runs: CiRun[]; jobs: ReadonlyMap<string, CiJob[]>; error?: string; loading: boolean; branch?: string };
-  jenkins?: { jobs: JenkinsJobRow[]; builds: ReadonlyMap<string, CiRun[]>; queue: { name: string; why?: string }[]; error?: string; loading: boolean };
+  jenkins?: {
+    jobs: JenkinsJobRow[];
+    builds: ReadonlyMap<string, CiRun[]>;
+    queue: { name: string; why?: string }[];
+    error?: string;
+    loading: boolean;
+  };
 }
 
 /** A Jenkins job or folder as the view needs it. */

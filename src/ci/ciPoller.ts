@@ -109,7 +109,8 @@ export class CiPoller {
     const results = await Promise.allSettled([this.fetchGitHub(), this.fetchJenkins()]);
     const failed = results.some((r) => r.status === 'rejected');
     this.failures = failed ? this.failures + 1 : 0;
-    if (failed) this.retryAfterMs = Math.max(this.retryAfterMs ?? 0, ERROR_BACKOFF_MS[Math.min(this.failures - 1, ERROR_BACKOFF_MS.length - 1)]);
+    if (failed)
+      this.retryAfterMs = Math.max(this.retryAfterMs ?? 0, ERROR_BACKOFF_MS[Math.min(this.failures - 1, ERROR_BACKOFF_MS.length - 1)]);
     if (!this.disposed) this.onChange(this.state);
   }
 
@@ -147,7 +148,11 @@ export class CiPoller {
     if (!jenkins || !state) return;
     await this.guarded(state, async () => {
       state.jobs = await jenkins.jobs();
-      const names = this.source.jenkinsJobs?.length ? this.source.jenkinsJobs : leafJobs(state.jobs).slice(0, JENKINS_JOBS_WITH_BUILDS).map((j) => j.fullName);
+      const names = this.source.jenkinsJobs?.length
+        ? this.source.jenkinsJobs
+        : leafJobs(state.jobs)
+            .slice(0, JENKINS_JOBS_WITH_BUILDS)
+            .map((j) => j.fullName);
       const builds = new Map<string, CiRun[]>();
       for (const name of names) builds.set(name, await jenkins.builds(name, 10));
       state.builds = builds;
@@ -180,4 +185,3 @@ export class CiPoller {
 function leafJobs(jobs: JenkinsJobRow[]): JenkinsJobRow[] {
   return jobs.flatMap((j) => (j.kind === 'folder' ? leafJobs(j.children ?? []) : [j]));
 }
-

@@ -111,7 +111,14 @@ export async function main(argv: string[], write: (text: string) => void = (t) =
     process.once('SIGINT', onSigint);
     process.once('SIGTERM', onSigint);
     try {
-      return await pipelineRunCommand({ folder, stages: values.stage ?? [], json: values.json ?? false, tty: process.stdout.isTTY === true, write, signal: interrupt.signal });
+      return await pipelineRunCommand({
+        folder,
+        stages: values.stage ?? [],
+        json: values.json ?? false,
+        tty: process.stdout.isTTY === true,
+        write,
+        signal: interrupt.signal,
+      });
     } finally {
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigint);
@@ -176,15 +183,29 @@ export async function main(argv: string[], write: (text: string) => void = (t) =
     const [action, target] = rest;
     const folder = path.resolve(target ?? '.');
     if (!['install', 'remove', 'status'].includes(action ?? '') || !(await isDirectory(folder))) {
-      process.stderr.write(`conveyor: usage: conveyor hook install|remove|status [folder]${action && !(await isDirectory(folder)) ? ` (${folder} is not a folder)` : ''}\n`);
+      process.stderr.write(
+        `conveyor: usage: conveyor hook install|remove|status [folder]${action && !(await isDirectory(folder)) ? ` (${folder} is not a folder)` : ''}\n`,
+      );
       return 2;
     }
     const hooks = await import('../loop/hooks/prePushHook');
     try {
       const state =
-        action === 'install' ? await hooks.installPrePushHook(folder, { node: process.execPath, script: __filename }) : action === 'remove' ? await hooks.removePrePushHook(folder) : await hooks.prePushHookState(folder);
+        action === 'install'
+          ? await hooks.installPrePushHook(folder, { node: process.execPath, script: __filename })
+          : action === 'remove'
+            ? await hooks.removePrePushHook(folder)
+            : await hooks.prePushHookState(folder);
       const kept = state.chained ? ` (runs the hook that was there first: ${hooks.CHAINED_HOOK})` : '';
-      write(values.json ? `${JSON.stringify(state)}\n` : state.kind === 'conveyor' ? `pre-push hook installed at ${state.file}${kept}\n` : state.kind === 'other' ? `${state.file} is another tool's hook\n` : `no Conveyor pre-push hook in ${path.dirname(state.file)}\n`);
+      write(
+        values.json
+          ? `${JSON.stringify(state)}\n`
+          : state.kind === 'conveyor'
+            ? `pre-push hook installed at ${state.file}${kept}\n`
+            : state.kind === 'other'
+              ? `${state.file} is another tool's hook\n`
+              : `no Conveyor pre-push hook in ${path.dirname(state.file)}\n`,
+      );
       return 0;
     } catch (error) {
       process.stderr.write(`conveyor: ${messageOf(error)}\n`);
@@ -224,7 +245,10 @@ export async function main(argv: string[], write: (text: string) => void = (t) =
 }
 
 async function isDirectory(folder: string): Promise<boolean> {
-  return fs.stat(folder).then((s) => s.isDirectory(), () => false);
+  return fs.stat(folder).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 if (require.main === module) {

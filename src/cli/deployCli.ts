@@ -33,7 +33,9 @@ export async function deployCommand(options: DeployCliOptions): Promise<number> 
   const { write } = options;
   const writeError = options.writeError ?? ((text: string) => process.stderr.write(text));
   if (!options.environment) {
-    writeError('conveyor: deploy needs an environment: conveyor deploy <environment> [folder] [--release vX.Y.Z] [--kubeconfig FILE] [--yes] [--json]\n');
+    writeError(
+      'conveyor: deploy needs an environment: conveyor deploy <environment> [folder] [--release vX.Y.Z] [--kubeconfig FILE] [--yes] [--json]\n',
+    );
     return 2;
   }
   let refusedWithoutTerminal = false;
@@ -51,7 +53,10 @@ export async function deployCommand(options: DeployCliOptions): Promise<number> 
       writeError(`conveyor: ${error.message}\n`);
       return 2;
     }
-    if (!options.json) write(`Deploying ${release.version} (${release.commit.slice(0, 7)}, ${release.image}@${release.digest.slice(0, 19)}…) to ${environment.name}\n`);
+    if (!options.json)
+      write(
+        `Deploying ${release.version} (${release.commit.slice(0, 7)}, ${release.image}@${release.digest.slice(0, 19)}…) to ${environment.name}\n`,
+      );
     const result = await deployRelease({
       folder: status.folder,
       environment,

@@ -18,7 +18,15 @@ export interface PipelineCliOptions {
   signal?: AbortSignal;
 }
 
-const MARK: Record<StageRun['status'], string> = { pending: '○', running: '⟳', passed: '✓', failed: '✗', 'timed-out': '⏱', cancelled: '■', skipped: '–' };
+const MARK: Record<StageRun['status'], string> = {
+  pending: '○',
+  running: '⟳',
+  passed: '✓',
+  failed: '✗',
+  'timed-out': '⏱',
+  cancelled: '■',
+  skipped: '–',
+};
 
 export async function pipelineRunCommand(options: PipelineCliOptions): Promise<number> {
   const { folder, write } = options;
@@ -35,7 +43,9 @@ export async function pipelineRunCommand(options: PipelineCliOptions): Promise<n
     return 2;
   }
   if (status.pipeline.stages.length === 0 && options.stages.length === 0) {
-    process.stderr.write(`conveyor: no pipeline stages in ${status.name}: add lint/build/test scripts, Makefile targets, or stages in conveyor.yml\n`);
+    process.stderr.write(
+      `conveyor: no pipeline stages in ${status.name}: add lint/build/test scripts, Makefile targets, or stages in conveyor.yml\n`,
+    );
     return 1;
   }
   const listener = options.json ? undefined : options.tty ? ttyListener(write) : plainListener(write);
@@ -59,7 +69,10 @@ function plainListener(write: (text: string) => void): PipelineRunListener {
   return {
     stageStarted: (_run, stage) => write(`▶ ${stage.name}: ${stage.command}\n`),
     line: (_stage, line) => write(`${line}\n`),
-    stageFinished: (_run, stage) => write(`${MARK[stage.status]} ${stage.name} ${stage.status} in ${formatDuration(stage.durationMs ?? 0)}${stage.summary ? ` — ${stage.summary}` : ''}\n`),
+    stageFinished: (_run, stage) =>
+      write(
+        `${MARK[stage.status]} ${stage.name} ${stage.status} in ${formatDuration(stage.durationMs ?? 0)}${stage.summary ? ` — ${stage.summary}` : ''}\n`,
+      ),
   };
 }
 
@@ -79,7 +92,9 @@ function ttyListener(write: (text: string) => void): PipelineRunListener {
       clearInterval(timer);
       const ok = stage.status === 'passed';
       const mark = ok ? green(MARK[stage.status]) : red(MARK[stage.status]);
-      write(`\r\u001b[2K${mark} ${stage.name} ${dim(formatDuration(stage.durationMs ?? 0))}${stage.summary ? ` ${ok ? dim(stage.summary) : red(stage.summary)}` : ''}\n`);
+      write(
+        `\r\u001b[2K${mark} ${stage.name} ${dim(formatDuration(stage.durationMs ?? 0))}${stage.summary ? ` ${ok ? dim(stage.summary) : red(stage.summary)}` : ''}\n`,
+      );
       if (!ok && stage.status !== 'cancelled') {
         for (const line of stage.lastLines) write(`    ${dim(line)}\n`);
         for (const p of stage.problems.slice(0, 20)) write(`    ${p.file}:${p.line}:${p.column} ${p.severity}: ${p.message}\n`);
@@ -90,8 +105,17 @@ function ttyListener(write: (text: string) => void): PipelineRunListener {
 
 function runVerdict(run: PipelineRun): string {
   const failed = run.stages.find((s) => s.status === 'failed' || s.status === 'timed-out');
-  const head = run.result === 'passed' ? 'Pipeline passed' : run.result === 'cancelled' ? 'Pipeline stopped' : `Pipeline failed at ${failed?.name ?? 'a stage'}`;
-  const ready = run.readyForRelease ? `; ${run.commit?.slice(0, 12)} is ready for release` : run.notReadyReason && run.result === 'passed' ? `; not marked ready: ${run.notReadyReason}` : '';
+  const head =
+    run.result === 'passed'
+      ? 'Pipeline passed'
+      : run.result === 'cancelled'
+        ? 'Pipeline stopped'
+        : `Pipeline failed at ${failed?.name ?? 'a stage'}`;
+  const ready = run.readyForRelease
+    ? `; ${run.commit?.slice(0, 12)} is ready for release`
+    : run.notReadyReason && run.result === 'passed'
+      ? `; not marked ready: ${run.notReadyReason}`
+      : '';
   return `${head} in ${formatDuration(run.durationMs ?? 0)}${ready}\nLog: ${run.logFile}\n`;
 }
 

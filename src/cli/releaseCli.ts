@@ -63,7 +63,11 @@ export async function releaseCommand(options: ReleaseCliOptions): Promise<number
       signal: options.signal,
       onProgress: options.json ? undefined : progressPrinter(write),
     });
-    write(options.json ? `${JSON.stringify(record, null, 2)}\n` : `Released ${record.tag} at ${record.commit.slice(0, 7)}${record.image ? ` — ${record.image.repository}@${record.image.digest}` : ''}\n`);
+    write(
+      options.json
+        ? `${JSON.stringify(record, null, 2)}\n`
+        : `Released ${record.tag} at ${record.commit.slice(0, 7)}${record.image ? ` — ${record.image.repository}@${record.image.digest}` : ''}\n`,
+    );
     return 0;
   } catch (error) {
     return fail(error);
@@ -82,7 +86,9 @@ export async function releaseListCommand(folder: string, json: boolean, write: (
   if (catalog.releases.length === 0) write(`No releases in ${status.name} yet.\n`);
   for (const r of catalog.releases) {
     const digest = r.record?.image?.digest;
-    write(`${r.tag.padEnd(12)} ${r.commit.slice(0, 7)}  ${r.date.slice(0, 10)}  ${digest ? `${digest.slice(0, 19)}…  ${r.check}${r.registryDigest ? ` (registry has ${r.registryDigest.slice(0, 19)}…)` : ''}` : r.error ?? 'no image'}\n`);
+    write(
+      `${r.tag.padEnd(12)} ${r.commit.slice(0, 7)}  ${r.date.slice(0, 10)}  ${digest ? `${digest.slice(0, 19)}…  ${r.check}${r.registryDigest ? ` (registry has ${r.registryDigest.slice(0, 19)}…)` : ''}` : (r.error ?? 'no image')}\n`,
+    );
   }
   if (catalog.registryError) write(`Registry not checked: ${catalog.registryError}\n`);
   return catalog.releases.some((r) => r.check === 'mismatch') ? 1 : 0;

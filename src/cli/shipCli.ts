@@ -92,7 +92,9 @@ export async function shipCommand(options: ShipCliOptions): Promise<number> {
         confirmPromotion: async (step, version, verified) => {
           if (options.yes) return true;
           const where = verified.map((e) => `${e.name}: ${e.verdict?.summary ?? 'verified'}`).join('; ');
-          const answer = await (options.ask ?? askOnTerminal)(`Promote ${version} to ${step.environment.name}?${where ? ` (${where})` : ''} [y/N] `);
+          const answer = await (options.ask ?? askOnTerminal)(
+            `Promote ${version} to ${step.environment.name}?${where ? ` (${where})` : ''} [y/N] `,
+          );
           return /^y(es)?$/i.test(answer.trim());
         },
       }),
@@ -123,7 +125,8 @@ interface ErrorSourceHandle {
  */
 async function startErrorSource(stateDir: string, port: number | undefined): Promise<ErrorSourceHandle> {
   const none = () => Promise.resolve();
-  if (port === undefined) return { note: 'Errors are not checked: set sentry.receiverPort in conveyor.yml for the local receiver', stop: none };
+  if (port === undefined)
+    return { note: 'Errors are not checked: set sentry.receiverPort in conveyor.yml for the local receiver', stop: none };
   const directory = path.join(stateDir, 'errors');
   const store = new ErrorStore({ directory });
   await store.load();
@@ -131,9 +134,16 @@ async function startErrorSource(stateDir: string, port: number | undefined): Pro
   try {
     await receiver.start();
   } catch (error) {
-    return { note: `Errors are not checked: the local receiver could not listen on port ${port} (${(error as Error).message}; is the editor's receiver running?)`, stop: none };
+    return {
+      note: `Errors are not checked: the local receiver could not listen on port ${port} (${(error as Error).message}; is the editor's receiver running?)`,
+      stop: none,
+    };
   }
-  return { issues: () => Promise.resolve(store.issues()), note: `Local error receiver for this run: ${receiver.dsn}`, stop: () => receiver.stop() };
+  return {
+    issues: () => Promise.resolve(store.issues()),
+    note: `Local error receiver for this run: ${receiver.dsn}`,
+    stop: () => receiver.stop(),
+  };
 }
 
 function dsnKeyFor(port: number): string | undefined {
@@ -147,7 +157,10 @@ function dsnKeyFor(port: number): string | undefined {
 
 async function keptKey(directory: string): Promise<string> {
   const file = path.join(directory, 'receiver-key');
-  const kept = await readFile(file, 'utf8').then((t) => t.trim(), () => '');
+  const kept = await readFile(file, 'utf8').then(
+    (t) => t.trim(),
+    () => '',
+  );
   if (/^[0-9a-f]{32}$/.test(kept)) return kept;
   const key = generatePublicKey();
   await mkdir(directory, { recursive: true });

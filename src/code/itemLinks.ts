@@ -14,15 +14,22 @@ export async function readItemLinks(folder: string, keys: readonly string[]): Pr
   const git = simpleGit({ baseDir: folder, timeout: { block: 30_000 } });
   const branches = (await git.raw(['for-each-ref', 'refs/heads', '--format=%(refname:short)']).catch(() => '')).split('\n').filter(Boolean);
   const log = await git.raw(['log', `-n${COMMITS_SCANNED}`, '--format=%H%x1f%s']).catch(() => '');
-  const commits = log.split('\n').filter(Boolean).map((line) => {
-    const [sha, subject] = line.split('\x1f');
-    return { sha, subject: subject ?? '' };
-  });
+  const commits = log
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [sha, subject] = line.split('\x1f');
+      return { sha, subject: subject ?? '' };
+    });
   return linkItems(keys, branches, commits);
 }
 
 /** Pure matching: `SHOP-1` matches `SHOP-1` but not `SHOP-12`; `#4` matches `#4` but not `#42`. */
-export function linkItems(keys: readonly string[], branches: readonly string[], commits: readonly { sha: string; subject: string }[]): Map<string, ItemLinks> {
+export function linkItems(
+  keys: readonly string[],
+  branches: readonly string[],
+  commits: readonly { sha: string; subject: string }[],
+): Map<string, ItemLinks> {
   const links = new Map<string, ItemLinks>();
   for (const key of keys) {
     const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -47,7 +47,10 @@ export function defaultBranchOf(folder: string): Promise<string> {
 
 /** The branch new work starts from: origin's HEAD, else main or master, else the current branch. */
 export async function defaultBranch(git: SimpleGit): Promise<string> {
-  const originHead = await git.raw(['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD']).then((s) => s.trim(), () => '');
+  const originHead = await git.raw(['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD']).then(
+    (s) => s.trim(),
+    () => '',
+  );
   if (originHead) return originHead.replace(/^origin\//, '');
   const local = (await git.branchLocal()).all;
   return local.find((b) => b === 'main') ?? local.find((b) => b === 'master') ?? (await git.revparse(['--abbrev-ref', 'HEAD'])).trim();
@@ -57,16 +60,27 @@ export async function defaultBranch(git: SimpleGit): Promise<string> {
  * Creates (or checks out) the item's branch. With uncommitted changes and no choice given, throws a
  * `dirty` StartWorkError listing them, so the UI can ask; nothing has changed at that point.
  */
-export async function startWork(folder: string, item: { key: string; title: string; type?: string }, dirtyChoice?: DirtyTreeChoice): Promise<StartWorkResult> {
+export async function startWork(
+  folder: string,
+  item: { key: string; title: string; type?: string },
+  dirtyChoice?: DirtyTreeChoice,
+): Promise<StartWorkResult> {
   const git = simpleGit({ baseDir: folder, timeout: { block: 60_000 } });
-  if (!(await git.checkIsRepo().catch(() => false))) throw new StartWorkError(`${folder} is not a git repository: Start Work creates a branch.`, 'not-a-repository');
+  if (!(await git.checkIsRepo().catch(() => false)))
+    throw new StartWorkError(`${folder} is not a git repository: Start Work creates a branch.`, 'not-a-repository');
   const branch = branchNameFor(item);
   const status = await git.status();
   let stashed = false;
   if (!status.isClean()) {
     if (!dirtyChoice) {
-      const files = status.files.slice(0, 5).map((f) => f.path).join(', ');
-      throw new StartWorkError(`Uncommitted changes (${files}${status.files.length > 5 ? ', …' : ''}): carry them to ${branch}, or stash them first.`, 'dirty');
+      const files = status.files
+        .slice(0, 5)
+        .map((f) => f.path)
+        .join(', ');
+      throw new StartWorkError(
+        `Uncommitted changes (${files}${status.files.length > 5 ? ', …' : ''}): carry them to ${branch}, or stash them first.`,
+        'dirty',
+      );
     }
     if (dirtyChoice === 'stash') {
       await run(() => git.stash(['push', '--include-untracked', '-m', `conveyor: before starting ${item.key}`]), 'Stashing the changes');
@@ -95,5 +109,5 @@ async function run<T>(work: () => Promise<T>, what: string): Promise<T> {
 }
 
 function firstLine(error: unknown): string {
-  return (messageOf(error)).trim().split('\n')[0];
+  return messageOf(error).trim().split('\n')[0];
 }

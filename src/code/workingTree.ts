@@ -39,7 +39,12 @@ export function parseStatusV2(output: string): WorkingTreeState {
       const head = entry.slice('# branch.head '.length);
       branch = head === '(detached)' ? undefined : head;
     } else if (entry.startsWith('1 ') || entry.startsWith('u ')) {
-      changes.push(entry.split(' ').slice(entry.startsWith('1 ') ? 8 : 10).join(' '));
+      changes.push(
+        entry
+          .split(' ')
+          .slice(entry.startsWith('1 ') ? 8 : 10)
+          .join(' '),
+      );
     } else if (entry.startsWith('2 ')) {
       changes.push(entry.split(' ').slice(9).join(' '));
       i++; // a rename is followed by its original path

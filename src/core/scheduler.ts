@@ -163,10 +163,13 @@ export class PeriodicScheduler<T, R> implements Disposable {
       else if (moment === 'after-run') due = now + period;
       else due = now + this.random() * Math.min(interval, this.options.initialSpreadMs ?? 15_000);
     }
-    job.timer = this.clock.setTimeout(() => {
-      job.timer = undefined;
-      void this.run(job);
-    }, Math.max(0, Math.round(due - now)));
+    job.timer = this.clock.setTimeout(
+      () => {
+        job.timer = undefined;
+        void this.run(job);
+      },
+      Math.max(0, Math.round(due - now)),
+    );
   }
 
   private run(job: Job<T, R>): Promise<R> {

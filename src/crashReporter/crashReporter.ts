@@ -125,7 +125,13 @@ function validDsn(dsn: string): string {
     url = undefined;
   }
   const projectId = url?.pathname.split('/').filter(Boolean).at(-1) ?? '';
-  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !/^\w+$/.test(url.username) || !url.hostname || !/^\d+$/.test(projectId)) {
+  if (
+    !url ||
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    !/^\w+$/.test(url.username) ||
+    !url.hostname ||
+    !/^\d+$/.test(projectId)
+  ) {
     throw new Error(
       // The value itself is left out: messages end up in logs, and a pasted DSN may carry a legacy secret key.
       'The crash reporting DSN is not a valid Sentry DSN: expected https://<public key>@<host>/<project id>. ' +
@@ -150,7 +156,19 @@ function scrubForSending(event: ErrorEvent, options: ScrubOptions): ErrorEvent |
 // Scrubbing
 
 /** Fields that hold SDK-generated ids and metadata: redacting their hex ids would break the event, not protect anyone. */
-const UNSCRUBBED_FIELDS = new Set(['event_id', 'timestamp', 'start_timestamp', 'level', 'platform', 'release', 'dist', 'environment', 'sdk', 'type', 'sdkProcessingMetadata']);
+const UNSCRUBBED_FIELDS = new Set([
+  'event_id',
+  'timestamp',
+  'start_timestamp',
+  'level',
+  'platform',
+  'release',
+  'dist',
+  'environment',
+  'sdk',
+  'type',
+  'sdkProcessingMetadata',
+]);
 
 /** Removes the user, hostnames and request headers, and rewrites every string of the event with `scrubText`. Pure. */
 export function scrubEvent<E extends Event>(event: E, options: ScrubOptions): E {
@@ -227,7 +245,10 @@ const TOKEN_PATTERNS: ReadonlyArray<{ pattern: RegExp; replacement: string }> = 
   // Unprefixed keys: long hex (Sentry auth tokens, API keys), and long base64 runs that mix cases and digits —
   // the mix keeps long identifiers such as `createCrashReporterForWorkspaceFolders` readable.
   { pattern: /\b[A-Fa-f0-9]{32,}\b/g, replacement: REDACTED },
-  { pattern: /(?<![A-Za-z0-9+_-])(?=[A-Za-z0-9+_-]*[0-9])(?=[A-Za-z0-9+_-]*[a-z])(?=[A-Za-z0-9+_-]*[A-Z])[A-Za-z0-9+_-]{32,}={0,2}/g, replacement: REDACTED },
+  {
+    pattern: /(?<![A-Za-z0-9+_-])(?=[A-Za-z0-9+_-]*[0-9])(?=[A-Za-z0-9+_-]*[a-z])(?=[A-Za-z0-9+_-]*[A-Z])[A-Za-z0-9+_-]{32,}={0,2}/g,
+    replacement: REDACTED,
+  },
 ];
 
 /**
@@ -235,7 +256,9 @@ const TOKEN_PATTERNS: ReadonlyArray<{ pattern: RegExp; replacement: string }> = 
  * (longest first), then token shapes.
  */
 function textScrubber(options: ScrubOptions): (text: string) => string {
-  const secrets = [...new Set(options.secrets ?? [])].filter((secret) => secret.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
+  const secrets = [...new Set(options.secrets ?? [])]
+    .filter((secret) => secret.length >= MIN_SECRET_LENGTH)
+    .sort((a, b) => b.length - a.length);
   const secretPattern = secrets.length > 0 ? new RegExp(secrets.map(escapeRegExp).join('|'), 'g') : undefined;
   const pathPatterns = options.scrubPaths
     .map(({ path, label }) => ({ path: trimSeparators(path), label }))
@@ -270,7 +293,14 @@ function isScrubbablePath(path: string): boolean {
 function pathPattern(path: string): RegExp {
   const forward = path.replace(/\\/g, '/');
   const backward = forward.replace(/\//g, '\\');
-  const variants = new Set([path, forward, backward, backward.replace(/\\/g, '\\\\'), encodeURI(forward), encodeURI(forward).replace(/:/g, '%3A')]);
+  const variants = new Set([
+    path,
+    forward,
+    backward,
+    backward.replace(/\\/g, '\\\\'),
+    encodeURI(forward),
+    encodeURI(forward).replace(/:/g, '%3A'),
+  ]);
   const segments = forward.split('/').filter(Boolean);
   if (segments.length >= 2) variants.add(segments.join('.'));
   const alternatives = [...variants].sort((a, b) => b.length - a.length).map(escapeRegExp);

@@ -46,7 +46,12 @@ export function applyOrder(objects: RenderedObject[]): RenderedObject[] {
     .map(({ object }) => object);
 }
 
-export async function applyObjects(client: KubeClient, objects: RenderedObject[], onApplied?: (applied: AppliedObject) => void, sleep = delay): Promise<AppliedObject[]> {
+export async function applyObjects(
+  client: KubeClient,
+  objects: RenderedObject[],
+  onApplied?: (applied: AppliedObject) => void,
+  sleep = delay,
+): Promise<AppliedObject[]> {
   const applied: AppliedObject[] = [];
   for (const [index, object] of objects.entries()) {
     try {
@@ -54,13 +59,23 @@ export async function applyObjects(client: KubeClient, objects: RenderedObject[]
       applied.push({ object, live });
       onApplied?.({ object, live });
     } catch (error) {
-      const cause = deployErrorOf(error, { action: `apply ${describeRef(object.ref)}`, context: client.context, ref: object.ref, file: object.file, line: object.line });
+      const cause = deployErrorOf(error, {
+        action: `apply ${describeRef(object.ref)}`,
+        context: client.context,
+        ref: object.ref,
+        file: object.file,
+        line: object.line,
+      });
       const done = applied.map((a) => describeRef(a.object.ref));
       const notDone = objects.slice(index).map((o) => describeRef(o.ref));
       const summary = `${done.length > 0 ? `Applied: ${done.join(', ')}.` : 'Nothing was applied.'} Not applied: ${notDone.join(', ')}.`;
       const progress = { applied: done, notApplied: notDone };
       if (cause instanceof DeployError) throw new DeployError(cause.kind, `${cause.message} ${summary}`, { ...cause.details, ...progress });
-      throw new ServiceError(cause.service, cause.kind, `${cause.message} ${summary}`, { status: cause.status, detail: { ...cause.detail, ...progress }, cause: cause.cause });
+      throw new ServiceError(cause.service, cause.kind, `${cause.message} ${summary}`, {
+        status: cause.status,
+        detail: { ...cause.detail, ...progress },
+        cause: cause.cause,
+      });
     }
   }
   return applied;

@@ -16,7 +16,15 @@ export type { RolloutProgress, RolloutResult, RolloutStatus, PodProblem, FollowR
 export { rollbackDeployment, rollbackTarget } from './rollback';
 export type { RollbackResult } from './rollback';
 export { deployRelease, rollBack, connectEnvironment } from './deployFlow';
-export type { DeployOptions, DeployResult, DeployProgress, DeployStep, RollbackOutcome, RollBackOptions, ConnectedEnvironment } from './deployFlow';
+export type {
+  DeployOptions,
+  DeployResult,
+  DeployProgress,
+  DeployStep,
+  RollbackOutcome,
+  RollBackOptions,
+  ConnectedEnvironment,
+} from './deployFlow';
 export { KubeClient } from './kubeClient';
 export { selectRelease } from './releaseChoice';
 // For the extension's Environments view and commands (the lead's UI layer).

@@ -41,7 +41,11 @@ export function isDeployError(error: unknown): error is DeployError {
 export function deployErrorOf(error: unknown, step: DeployAction): DeployError | ServiceError {
   if (error instanceof DeployError) {
     if (step.file && error.kind === 'invalid-manifest' && !error.details.file) {
-      return new DeployError(error.kind, `${step.file}:${step.line ?? 1}: ${error.message}`, { ...error.details, file: step.file, line: step.line });
+      return new DeployError(error.kind, `${step.file}:${step.line ?? 1}: ${error.message}`, {
+        ...error.details,
+        file: step.file,
+        line: step.line,
+      });
     }
     return error;
   }

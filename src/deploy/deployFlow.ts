@@ -79,10 +79,17 @@ export interface ConnectedEnvironment {
 }
 
 /** The client for an environment: its context (else the current one) and namespace (else the context's). */
-export async function connectEnvironment(environment: EnvironmentDefinition, kubeconfig: KubeConfigSource | KubeConfig): Promise<ConnectedEnvironment> {
+export async function connectEnvironment(
+  environment: EnvironmentDefinition,
+  kubeconfig: KubeConfigSource | KubeConfig,
+): Promise<ConnectedEnvironment> {
   const base = kubeconfig instanceof KubeConfig ? kubeconfig : (await loadKubeConfig(kubeconfig)).config;
   const context = environment.context ?? base.getCurrentContext();
-  if (!context) throw new DeployError('not-found', `Environment "${environment.name}" names no kube context and the kubeconfig has no current context.`);
+  if (!context)
+    throw new DeployError(
+      'not-found',
+      `Environment "${environment.name}" names no kube context and the kubeconfig has no current context.`,
+    );
   const config = withContext(base, context);
   return { client: new KubeClient(config), context, namespace: environment.namespace ?? contextNamespace(config, context) };
 }
@@ -90,7 +97,8 @@ export async function connectEnvironment(environment: EnvironmentDefinition, kub
 export async function deployRelease(options: DeployOptions): Promise<DeployResult> {
   const started = performance.now();
   const { environment, release } = options;
-  const progress = (step: DeployStep, message: string, rollout?: RolloutProgress) => options.onProgress?.({ step, message, ...(rollout ? { rollout } : {}) });
+  const progress = (step: DeployStep, message: string, rollout?: RolloutProgress) =>
+    options.onProgress?.({ step, message, ...(rollout ? { rollout } : {}) });
   const manifests = manifestFolderOf(environment);
   // Manifests are read before the cluster is contacted: a typo is reported even when the cluster is down.
   progress('render', `Reading manifests in ${manifests}`);
@@ -122,7 +130,14 @@ export async function deployRelease(options: DeployOptions): Promise<DeployResul
       }),
     ),
   );
-  const result: DeployResult = { ok: true, ...base, confirmed: true, applied: applied.map((a) => describeRef(a.object.ref)), rollouts, durationMs: 0 };
+  const result: DeployResult = {
+    ok: true,
+    ...base,
+    confirmed: true,
+    applied: applied.map((a) => describeRef(a.object.ref)),
+    rollouts,
+    durationMs: 0,
+  };
   const failed = rollouts.filter((r) => r.status !== 'complete');
   if (failed.length > 0) {
     result.ok = false;
@@ -160,9 +175,14 @@ export async function rollBack(options: RollBackOptions): Promise<RollbackOutcom
   return rollBackWith(await connectEnvironment(options.environment, options.kubeconfig), options.deployments, options);
 }
 
-async function rollBackWith(target: ConnectedEnvironment, deployments: string[], options: Pick<RollBackOptions, 'toRevision' | 'fromRelease' | 'onProgress' | 'rolloutTimeoutMs' | 'signal'>): Promise<RollbackOutcome[]> {
+async function rollBackWith(
+  target: ConnectedEnvironment,
+  deployments: string[],
+  options: Pick<RollBackOptions, 'toRevision' | 'fromRelease' | 'onProgress' | 'rolloutTimeoutMs' | 'signal'>,
+): Promise<RollbackOutcome[]> {
   const { client, namespace } = target;
-  const progress = (message: string, rollout?: RolloutProgress) => options.onProgress?.({ step: 'rollback', message, ...(rollout ? { rollout } : {}) });
+  const progress = (message: string, rollout?: RolloutProgress) =>
+    options.onProgress?.({ step: 'rollback', message, ...(rollout ? { rollout } : {}) });
   return Promise.all(
     deployments.map(async (name): Promise<RollbackOutcome> => {
       try {
@@ -172,7 +192,11 @@ async function rollBackWith(target: ConnectedEnvironment, deployments: string[],
           return { deployment: name, result };
         }
         progress(`Rolling back ${name} to revision ${result.toRevision}${result.release ? ` (${result.release})` : ''}`);
-        const rollout = await followRollout(client, namespace, name, { timeoutMs: options.rolloutTimeoutMs, signal: options.signal, onProgress: (p) => progress(`${p.deployment}: ${p.message}`, p) });
+        const rollout = await followRollout(client, namespace, name, {
+          timeoutMs: options.rolloutTimeoutMs,
+          signal: options.signal,
+          onProgress: (p) => progress(`${p.deployment}: ${p.message}`, p),
+        });
         return { deployment: name, result, rollout };
       } catch (error) {
         const message = deployErrorOf(error, { action: `roll back Deployment/${name}`, context: client.context }).message;
@@ -184,7 +208,12 @@ async function rollBackWith(target: ConnectedEnvironment, deployments: string[],
 }
 
 /** Renders with the cluster's own idea of which kinds are namespaced (custom resources included). */
-async function renderForCluster(client: KubeClient, documents: Awaited<ReturnType<typeof readManifestFolder>>, release: ReleaseToDeploy, namespace: string): Promise<RenderedObject[]> {
+async function renderForCluster(
+  client: KubeClient,
+  documents: Awaited<ReturnType<typeof readManifestFolder>>,
+  release: ReleaseToDeploy,
+  namespace: string,
+): Promise<RenderedObject[]> {
   const scopes = new Map<string, boolean>();
   for (const doc of documents) {
     const apiVersion = doc.object.apiVersion ?? '';
@@ -193,15 +222,27 @@ async function renderForCluster(client: KubeClient, documents: Awaited<ReturnTyp
     if (scopes.has(key)) continue;
     try {
       const resource = await client.resourceFor(apiVersion, kind);
-      if (!resource) throw new DeployError('invalid-manifest', `${doc.file}:${doc.line}: the cluster of context "${client.context}" does not know ${kind} in ${apiVersion}.`, { file: doc.file, line: doc.line });
+      if (!resource)
+        throw new DeployError(
+          'invalid-manifest',
+          `${doc.file}:${doc.line}: the cluster of context "${client.context}" does not know ${kind} in ${apiVersion}.`,
+          { file: doc.file, line: doc.line },
+        );
       scopes.set(key, resource.namespaced);
     } catch (error) {
       throw deployErrorOf(error, { action: `look up ${kind} in ${apiVersion}`, context: client.context, file: doc.file, line: doc.line });
     }
   }
-  const rendered = renderManifests(documents, { release, namespace, isNamespaced: (apiVersion, kind) => scopes.get(`${apiVersion}/${kind}`) ?? !isClusterScopedKind(kind) });
+  const rendered = renderManifests(documents, {
+    release,
+    namespace,
+    isNamespaced: (apiVersion, kind) => scopes.get(`${apiVersion}/${kind}`) ?? !isClusterScopedKind(kind),
+  });
   if (!rendered.some((r) => r.pinnedImages.length > 0) && !usesPinnedImage(rendered, release)) {
-    throw new DeployError('invalid-manifest', `No container in the manifests uses the image ${release.image}, so deploying ${release.version} would not change what runs: set a container's image to ${release.image} (any tag).`);
+    throw new DeployError(
+      'invalid-manifest',
+      `No container in the manifests uses the image ${release.image}, so deploying ${release.version} would not change what runs: set a container's image to ${release.image} (any tag).`,
+    );
   }
   return rendered;
 }

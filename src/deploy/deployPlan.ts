@@ -86,7 +86,13 @@ export function diffPaths(before: unknown, after: unknown, at: PathSegment[] = [
   if (Array.isArray(before) && Array.isArray(after)) {
     if (before.every(isNamed) && after.every(isNamed)) {
       const names = new Set([...before, ...after].map((item) => item.name));
-      return [...names].flatMap((name) => diffPaths(before.find((i) => i.name === name), after.find((i) => i.name === name), [...at, { name }]));
+      return [...names].flatMap((name) =>
+        diffPaths(
+          before.find((i) => i.name === name),
+          after.find((i) => i.name === name),
+          [...at, { name }],
+        ),
+      );
     }
     return JSON.stringify(before) === JSON.stringify(after) ? [] : [at];
   }
@@ -107,19 +113,25 @@ function describeChange(path: PathSegment[], before: KubeObject, after: KubeObje
   const containerIndex = keys.findIndex((k, i) => k === '[]' && (path[i - 1] === 'containers' || path[i - 1] === 'initContainers'));
   const container = containerIndex >= 0 ? (path[containerIndex] as { name: string }).name : undefined;
   const field = containerIndex >= 0 ? keys[containerIndex + 1] : undefined;
-  if (container && field === 'image') return `image ${container}: ${shortImage(valueAt(before, path))} → ${shortImage(valueAt(after, path))}`;
+  if (container && field === 'image')
+    return `image ${container}: ${shortImage(valueAt(before, path))} → ${shortImage(valueAt(after, path))}`;
   if (container && field) return `${field} (${container})`;
-  if (container) return `container ${container} ${valueAt(before, path) === undefined ? 'added' : valueAt(after, path) === undefined ? 'removed' : 'changed'}`;
+  if (container)
+    return `container ${container} ${valueAt(before, path) === undefined ? 'added' : valueAt(after, path) === undefined ? 'removed' : 'changed'}`;
   if (text === 'spec.replicas') return `replicas ${show(valueAt(before, path) ?? 1)} → ${show(valueAt(after, path) ?? 1)}`;
   const annotation = keys.at(-1) ?? '';
   if (keys.includes('annotations')) {
-    if (annotation === ANNOTATION_RELEASE) return `release ${show(valueAt(before, path) ?? 'none')} → ${show(valueAt(after, path) ?? 'none')}`;
+    if (annotation === ANNOTATION_RELEASE)
+      return `release ${show(valueAt(before, path) ?? 'none')} → ${show(valueAt(after, path) ?? 'none')}`;
     // The commit, digest and change-cause follow the release: listing them adds nothing.
     return RELEASE_ANNOTATIONS.includes(annotation) ? undefined : 'annotations';
   }
   if (keys.includes('labels')) return 'labels';
   if (keys[0] === 'data' || keys[0] === 'stringData' || keys[0] === 'binaryData') return `data ${keys[1] ?? ''}`.trim();
-  return keys.filter((k) => k !== '[]').slice(0, keys[0] === 'spec' ? 3 : 2).join('.');
+  return keys
+    .filter((k) => k !== '[]')
+    .slice(0, keys[0] === 'spec' ? 3 : 2)
+    .join('.');
 }
 
 function valueAt(object: unknown, path: PathSegment[]): unknown {

@@ -69,7 +69,11 @@ async function readManifests(folder: string, relative: string): Promise<Manifest
       if (!('errors' in doc) || doc.errors.length > 0) continue;
       const value = doc.toJS() as { kind?: unknown; metadata?: { name?: unknown } } | null;
       if (typeof value?.kind === 'string') {
-        objects.push({ file: path.posix.join(relative, entry), kind: value.kind, name: typeof value.metadata?.name === 'string' ? value.metadata.name : '' });
+        objects.push({
+          file: path.posix.join(relative, entry),
+          kind: value.kind,
+          name: typeof value.metadata?.name === 'string' ? value.metadata.name : '',
+        });
       }
     }
   }

@@ -31,7 +31,9 @@ export function findEnvironment(environments: EnvironmentDefinition[], name: str
   const known = environments.map((e) => e.name);
   throw new DeployError(
     'not-found',
-    known.length > 0 ? `There is no environment "${name}" (known: ${known.join(', ')}).` : `There is no environment "${name}": add it under environments in conveyor.yml, or add a manifest folder (k8s/) to deploy to your kubeconfig's contexts.`,
+    known.length > 0
+      ? `There is no environment "${name}" (known: ${known.join(', ')}).`
+      : `There is no environment "${name}": add it under environments in conveyor.yml, or add a manifest folder (k8s/) to deploy to your kubeconfig's contexts.`,
   );
 }
 
@@ -39,7 +41,10 @@ export function findEnvironment(environments: EnvironmentDefinition[], name: str
 export function manifestFolderOf(environment: EnvironmentDefinition): string {
   if (environment.manifests) return environment.manifests;
   if (environment.kustomize) {
-    throw new DeployError('unsupported', `kustomize is not supported yet: environment "${environment.name}" uses kustomize (${environment.kustomize}). Point "manifests" at a folder of plain YAML (e.g. the output of \`kubectl kustomize ${environment.kustomize}\`).`);
+    throw new DeployError(
+      'unsupported',
+      `kustomize is not supported yet: environment "${environment.name}" uses kustomize (${environment.kustomize}). Point "manifests" at a folder of plain YAML (e.g. the output of \`kubectl kustomize ${environment.kustomize}\`).`,
+    );
   }
   throw new DeployError('not-found', `Environment "${environment.name}" has no manifests folder: set "manifests" for it in conveyor.yml.`);
 }

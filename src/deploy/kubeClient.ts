@@ -95,7 +95,8 @@ export class KubeClient {
   /** The URL of one object (or, without a name, of its collection). */
   async objectPath(ref: ObjectRef): Promise<string> {
     const resource = await this.resourceFor(ref.apiVersion, ref.kind);
-    if (!resource) throw new DeployError('invalid-manifest', `The cluster of context "${this.context}" does not know ${ref.kind} in ${ref.apiVersion}.`);
+    if (!resource)
+      throw new DeployError('invalid-manifest', `The cluster of context "${this.context}" does not know ${ref.kind} in ${ref.apiVersion}.`);
     const scope = resource.namespaced ? `/namespaces/${encodeURIComponent(ref.namespace ?? 'default')}` : '';
     return `${apiVersionPath(ref.apiVersion)}${scope}/${resource.name}${ref.name ? `/${encodeURIComponent(ref.name)}` : ''}`;
   }
@@ -116,7 +117,12 @@ export class KubeClient {
    * ServiceError otherwise (status 410: the resourceVersion is too old, list again). Nothing is reported after
    * the caller aborts the returned controller.
    */
-  async watch<T>(apiPath: string, query: Query, onEvent: (event: WatchEvent<T>) => void, onDone: (error: unknown) => void): Promise<AbortController> {
+  async watch<T>(
+    apiPath: string,
+    query: Query,
+    onEvent: (event: WatchEvent<T>) => void,
+    onDone: (error: unknown) => void,
+  ): Promise<AbortController> {
     const controller = new AbortController();
     let ended = false;
     const end = (error: unknown) => {
@@ -175,7 +181,12 @@ export class KubeClient {
   }
 
   /** The response once its status and headers are in; a stream has no request timeout after that. */
-  private async send(method: string, apiPath: string, options: RequestOptions, stream?: { signal?: AbortSignal }): Promise<http.IncomingMessage> {
+  private async send(
+    method: string,
+    apiPath: string,
+    options: RequestOptions,
+    stream?: { signal?: AbortSignal },
+  ): Promise<http.IncomingMessage> {
     const request = this.describe(method, apiPath);
     const cluster = this.config.getCurrentCluster();
     if (!cluster) throw new DeployError('not-found', `The kubeconfig context "${this.context}" names no cluster.`);
@@ -190,7 +201,9 @@ export class KubeClient {
     const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
     const headers: http.OutgoingHttpHeaders = {
       ...(requestOptions.headers as http.OutgoingHttpHeaders),
-      ...(body !== undefined ? { 'Content-Type': options.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}),
+      ...(body !== undefined
+        ? { 'Content-Type': options.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) }
+        : {}),
     };
     const transport = url.protocol === 'http:' ? http : https;
     const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
@@ -203,7 +216,9 @@ export class KubeClient {
         }
         resolve(response);
       });
-      req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })));
+      req.setTimeout(timeoutMs, () =>
+        req.destroy(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })),
+      );
       req.on('error', (error) => reject(connectionError(request, error)));
       req.end(body);
     });

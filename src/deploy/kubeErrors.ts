@@ -67,10 +67,15 @@ export function connectionError(request: KubeRequest, error: unknown): ServiceEr
 /** The kubeconfig's credentials could not be had: an exec plugin that fails (expired SSO session, missing binary) is a sign-in problem. */
 export function credentialsError(request: KubeRequest, error: unknown): ServiceError {
   const context = request.context;
-  return new ServiceError(KUBERNETES, 'unauthorized', `Could not get credentials for context "${context}": ${firstLine(messageOf(error))}. Sign in again / refresh the credentials for context "${context}".`, {
-    detail: { ...request },
-    cause: error,
-  });
+  return new ServiceError(
+    KUBERNETES,
+    'unauthorized',
+    `Could not get credentials for context "${context}": ${firstLine(messageOf(error))}. Sign in again / refresh the credentials for context "${context}".`,
+    {
+      detail: { ...request },
+      cause: error,
+    },
+  );
 }
 
 /** The API server's Status answer behind an error of the client, or a watch's ERROR event itself. */
@@ -100,7 +105,8 @@ function operationError(error: unknown, doing: string, server: string | undefine
   const at = atServer(server ?? requestOf(error)?.server);
   const kind = isServiceError(error) ? error.kind : isTimeout(error) ? 'timeout' : hasSystemCode(error) ? 'unreachable' : 'invalid';
   if (kind === 'timeout') return new ServiceError(KUBERNETES, kind, sentence(doing, `the API server${at} did not answer in time`), options);
-  if (kind === 'unreachable') return new ServiceError(KUBERNETES, kind, sentence(doing, `the API server${at} is unreachable (${networkReason(error)})`), options);
+  if (kind === 'unreachable')
+    return new ServiceError(KUBERNETES, kind, sentence(doing, `the API server${at} is unreachable (${networkReason(error)})`), options);
   // Credentials that could not be had (the exec plugin's words), configuration problems and anything else.
   const why = isServiceError(error) && error.cause !== undefined ? error.cause : error;
   return new ServiceError(KUBERNETES, kind, sentence(doing, firstLine(messageOf(why))), options);
@@ -137,17 +143,28 @@ function deployStepError(error: unknown, step: DeployAction): ServiceError {
   const options = { cause: error, ...(status !== undefined ? { status } : {}) };
   // The client's own sentences (connection, credentials) already name the context.
   if (isServiceError(error) && status === undefined) return new ServiceError(KUBERNETES, error.kind, error.message, options);
-  if (status === undefined) return new ServiceError(KUBERNETES, 'unreachable', `Could not ${step.action}: ${firstLine(messageOf(error))}.`, options);
+  if (status === undefined)
+    return new ServiceError(KUBERNETES, 'unreachable', `Could not ${step.action}: ${firstLine(messageOf(error))}.`, options);
   const message = firstLine(kubeAnswerOf(error)?.message ?? '') || `HTTP ${status}`;
   const kind = kubeKindOf(status);
   const { action, context } = step;
   switch (status) {
     case 401:
-      return new ServiceError(KUBERNETES, kind, `The cluster rejected the credentials of context "${context}" (401 Unauthorized, e.g. an expired token): sign in again / refresh the credentials for context "${context}".`, options);
+      return new ServiceError(
+        KUBERNETES,
+        kind,
+        `The cluster rejected the credentials of context "${context}" (401 Unauthorized, e.g. an expired token): sign in again / refresh the credentials for context "${context}".`,
+        options,
+      );
     case 403: {
       const refused = refusalOf(message);
       const where = refused?.namespace ? ` in namespace "${refused.namespace}"` : '';
-      return new ServiceError(KUBERNETES, kind, `Not allowed to ${action} with context "${context}": ${message}. Ask for ${refused?.verb ?? 'that'} permission on ${refused?.resource ?? 'the resource'}${where}, or use another context.`, { ...options, detail: refused });
+      return new ServiceError(
+        KUBERNETES,
+        kind,
+        `Not allowed to ${action} with context "${context}": ${message}. Ask for ${refused?.verb ?? 'that'} permission on ${refused?.resource ?? 'the resource'}${where}, or use another context.`,
+        { ...options, detail: refused },
+      );
     }
     case 404:
       return new ServiceError(KUBERNETES, kind, `Could not ${action}: ${message}.`, options);
@@ -156,13 +173,28 @@ function deployStepError(error: unknown, step: DeployAction): ServiceError {
     case 400:
     case 422: {
       const location = step.file ? `${step.file}:${step.line ?? 1}: ` : '';
-      return new ServiceError(KUBERNETES, kind, `${location}The cluster rejected ${step.ref ? describeRef(step.ref) : 'the object'}: ${message}.`, options);
+      return new ServiceError(
+        KUBERNETES,
+        kind,
+        `${location}The cluster rejected ${step.ref ? describeRef(step.ref) : 'the object'}: ${message}.`,
+        options,
+      );
     }
     case 408:
     case 504:
-      return new ServiceError(KUBERNETES, kind, `The cluster of context "${context}" timed out while trying to ${action}: ${message}.`, options);
+      return new ServiceError(
+        KUBERNETES,
+        kind,
+        `The cluster of context "${context}" timed out while trying to ${action}: ${message}.`,
+        options,
+      );
     default:
-      return new ServiceError(KUBERNETES, kind, `The cluster of context "${context}" failed to ${action} (HTTP ${status}): ${message}.`, options);
+      return new ServiceError(
+        KUBERNETES,
+        kind,
+        `The cluster of context "${context}" failed to ${action} (HTTP ${status}): ${message}.`,
+        options,
+      );
   }
 }
 
@@ -185,7 +217,9 @@ function forbiddenReason(message: string): string {
 }
 
 /** The parts of an RBAC refusal: `User "x" cannot patch resource "deployments" in API group "apps" in the namespace "default"`. */
-export function parseForbidden(message: string): { user: string; verb: string; resource: string; group?: string; namespace?: string } | undefined {
+export function parseForbidden(
+  message: string,
+): { user: string; verb: string; resource: string; group?: string; namespace?: string } | undefined {
   const match = /User "([^"]*)" cannot (\S+) resource "([^"]+)"(?: in API group "([^"]*)")?(?: in the namespace "([^"]+)")?/.exec(message);
   if (!match) return undefined;
   const [, user, verb, resource, group, namespace] = match;
@@ -232,7 +266,10 @@ function atServer(server: string | undefined): string {
 
 /** The first line, without the full stop a sentence around it adds. */
 function firstLine(text: string): string {
-  return text.split('\n')[0].trim().replace(/[.\s]+$/, '');
+  return text
+    .split('\n')[0]
+    .trim()
+    .replace(/[.\s]+$/, '');
 }
 
 function requestOf(error: unknown): KubeRequest | undefined {

@@ -68,7 +68,13 @@ export interface DeploymentCondition {
 }
 
 export interface Deployment extends KubeObject {
-  spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> }; template?: PodTemplate; paused?: boolean; progressDeadlineSeconds?: number };
+  spec?: {
+    replicas?: number;
+    selector?: { matchLabels?: Record<string, string> };
+    template?: PodTemplate;
+    paused?: boolean;
+    progressDeadlineSeconds?: number;
+  };
   status?: {
     observedGeneration?: number;
     replicas?: number;

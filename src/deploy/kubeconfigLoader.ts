@@ -39,7 +39,10 @@ export async function loadKubeConfig(source: KubeConfigSource = {}): Promise<Loa
     const text = await fs.readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
       // kubectl skips missing files listed in KUBECONFIG but refuses a missing --kubeconfig.
       if (error.code === 'ENOENT' && !explicit) return undefined;
-      throw new DeployError('not-found', `Cannot read the kubeconfig file ${file}: ${error.code === 'ENOENT' ? 'it does not exist' : error.message}.`);
+      throw new DeployError(
+        'not-found',
+        `Cannot read the kubeconfig file ${file}: ${error.code === 'ENOENT' ? 'it does not exist' : error.message}.`,
+      );
     });
     if (text === undefined) continue;
     found++;
@@ -56,9 +59,15 @@ export async function loadKubeConfig(source: KubeConfigSource = {}): Promise<Loa
     for (const c of single.contexts) if (!contexts.has(c.name)) contexts.set(c.name, c);
     currentContext ||= single.currentContext ?? '';
   }
-  if (found === 0) throw new DeployError('not-found', `No kubeconfig found (looked for ${files.join(', ')}): set KUBECONFIG or pass a kubeconfig file.`);
+  if (found === 0)
+    throw new DeployError('not-found', `No kubeconfig found (looked for ${files.join(', ')}): set KUBECONFIG or pass a kubeconfig file.`);
   const config = new KubeConfig();
-  config.loadFromOptions({ clusters: [...clusters.values()], users: [...users.values()], contexts: [...contexts.values()], currentContext });
+  config.loadFromOptions({
+    clusters: [...clusters.values()],
+    users: [...users.values()],
+    contexts: [...contexts.values()],
+    currentContext,
+  });
   return { config, files };
 }
 
@@ -85,7 +94,10 @@ export function contextNamespace(config: KubeConfig, context = config.getCurrent
 export function withContext(config: KubeConfig, context: string, namespace?: string): KubeConfig {
   if (!config.getContextObject(context)) {
     const known = config.getContexts().map((c) => c.name);
-    throw new DeployError('not-found', `The kubeconfig has no context "${context}"${known.length ? ` (it has: ${known.join(', ')})` : ''}.`);
+    throw new DeployError(
+      'not-found',
+      `The kubeconfig has no context "${context}"${known.length ? ` (it has: ${known.join(', ')})` : ''}.`,
+    );
   }
   const switched = new KubeConfig();
   switched.loadFromOptions({
@@ -129,6 +141,9 @@ async function editKubeconfig(file: string, edit: (doc: ReturnType<typeof parseD
   const doc = parseDocument(existing);
   edit(doc);
   // A kubeconfig holds credentials: keep the file's mode, and create new ones readable by the owner only.
-  const mode = await fs.stat(file).then((s) => s.mode & 0o777, () => 0o600);
+  const mode = await fs.stat(file).then(
+    (s) => s.mode & 0o777,
+    () => 0o600,
+  );
   await writeFileAtomic(file, doc.toString(), mode);
 }

@@ -43,9 +43,24 @@ const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i;
 
 // Kinds that live outside namespaces; used when the cluster is not asked (unit tests, offline render).
 const CLUSTER_SCOPED_KINDS = new Set([
-  'Namespace', 'Node', 'PersistentVolume', 'StorageClass', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition',
-  'PriorityClass', 'IngressClass', 'RuntimeClass', 'CSIDriver', 'CSINode', 'VolumeSnapshotClass', 'APIService',
-  'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'PodSecurityPolicy', 'CertificateSigningRequest',
+  'Namespace',
+  'Node',
+  'PersistentVolume',
+  'StorageClass',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'PriorityClass',
+  'IngressClass',
+  'RuntimeClass',
+  'CSIDriver',
+  'CSINode',
+  'VolumeSnapshotClass',
+  'APIService',
+  'MutatingWebhookConfiguration',
+  'ValidatingWebhookConfiguration',
+  'PodSecurityPolicy',
+  'CertificateSigningRequest',
 ]);
 
 export function isClusterScopedKind(kind: string): boolean {
@@ -56,15 +71,22 @@ export function isClusterScopedKind(kind: string): boolean {
 export async function readManifestFolder(workspaceFolder: string, manifestsFolder: string): Promise<ManifestDocument[]> {
   const dir = path.resolve(workspaceFolder, manifestsFolder);
   const entries = await fs.readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
-    throw new DeployError('not-found', `The manifest folder ${manifestsFolder} ${error.code === 'ENOENT' ? 'does not exist' : `cannot be read (${error.code ?? error.message})`}.`);
+    throw new DeployError(
+      'not-found',
+      `The manifest folder ${manifestsFolder} ${error.code === 'ENOENT' ? 'does not exist' : `cannot be read (${error.code ?? error.message})`}.`,
+    );
   });
-  const files = entries.filter((e) => e.isFile() && MANIFEST_EXTENSIONS.test(e.name)).map((e) => e.name).sort();
+  const files = entries
+    .filter((e) => e.isFile() && MANIFEST_EXTENSIONS.test(e.name))
+    .map((e) => e.name)
+    .sort();
   const documents: ManifestDocument[] = [];
   for (const name of files) {
     const relative = path.relative(workspaceFolder, path.join(dir, name)).split(path.sep).join('/');
     documents.push(...parseManifests(await fs.readFile(path.join(dir, name), 'utf8'), relative));
   }
-  if (documents.length === 0) throw new DeployError('invalid-manifest', `The manifest folder ${manifestsFolder} has no Kubernetes objects (*.yaml, *.yml, *.json).`);
+  if (documents.length === 0)
+    throw new DeployError('invalid-manifest', `The manifest folder ${manifestsFolder} has no Kubernetes objects (*.yaml, *.yml, *.json).`);
   return documents;
 }
 
@@ -86,7 +108,11 @@ export function parseManifests(text: string, file: string): ManifestDocument[] {
     const object: unknown = doc.toJS();
     if (object === null || object === undefined) continue;
     if (!isRecord(object) || !isMap(contents)) {
-      throw new DeployError('invalid-manifest', `${file}:${line}: a Kubernetes object must be a mapping with apiVersion, kind and metadata.name.`, { file, line });
+      throw new DeployError(
+        'invalid-manifest',
+        `${file}:${line}: a Kubernetes object must be a mapping with apiVersion, kind and metadata.name.`,
+        { file, line },
+      );
     }
     const missing = ['apiVersion', 'kind'].filter((key) => typeof object[key] !== 'string' || object[key] === '');
     const metadata = object.metadata;
@@ -114,7 +140,10 @@ export interface RenderOptions {
 export function renderManifests(documents: ManifestDocument[], options: RenderOptions): RenderedObject[] {
   const { release } = options;
   if (!/^sha256:[0-9a-f]{64}$/.test(release.digest)) {
-    throw new DeployError('invalid-release', `Release ${release.version} has no valid image digest ("${release.digest}"): only images pinned by sha256 digest are deployed.`);
+    throw new DeployError(
+      'invalid-release',
+      `Release ${release.version} has no valid image digest ("${release.digest}"): only images pinned by sha256 digest are deployed.`,
+    );
   }
   const isNamespaced = options.isNamespaced ?? ((_apiVersion: string, kind: string) => !isClusterScopedKind(kind));
   const repository = normalizeRepository(release.image);
@@ -134,7 +163,17 @@ export function renderManifests(documents: ManifestDocument[], options: RenderOp
     }
     if (object.kind === 'Service') addServicePortProtocols(object);
     if (object.kind === 'Deployment') annotateRelease(object, release);
-    return { ...doc, object, pinnedImages, ref: { apiVersion: object.apiVersion ?? '', kind: object.kind ?? '', name: metadata.name ?? '', ...(metadata.namespace ? { namespace: metadata.namespace } : {}) } };
+    return {
+      ...doc,
+      object,
+      pinnedImages,
+      ref: {
+        apiVersion: object.apiVersion ?? '',
+        kind: object.kind ?? '',
+        name: metadata.name ?? '',
+        ...(metadata.namespace ? { namespace: metadata.namespace } : {}),
+      },
+    };
   });
 }
 
@@ -183,7 +222,10 @@ export function podSpecsOf(object: KubeObject): PodSpec[] {
 }
 
 function containersOf(spec: PodSpec): Container[] {
-  return [...(Array.isArray(spec.initContainers) ? spec.initContainers : []), ...(Array.isArray(spec.containers) ? spec.containers : [])].filter(isRecord);
+  return [
+    ...(Array.isArray(spec.initContainers) ? spec.initContainers : []),
+    ...(Array.isArray(spec.containers) ? spec.containers : []),
+  ].filter(isRecord);
 }
 
 /** `host/path:tag@sha256:…` → `host/path`. */

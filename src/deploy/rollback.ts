@@ -50,20 +50,44 @@ export function rollbackTarget(deployment: Deployment, replicaSets: ReplicaSet[]
  * @param fromRelease roll back only while the Deployment runs this release (its conveyor.dev/release): an
  *   automatic rollback must not undo a deploy that came after it, nor one that never happened.
  */
-export async function rollbackDeployment(client: KubeClient, namespace: string, name: string, toRevision?: string, fromRelease?: string): Promise<RollbackResult> {
+export async function rollbackDeployment(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  toRevision?: string,
+  fromRelease?: string,
+): Promise<RollbackResult> {
   const where = { context: client.context, action: `roll back Deployment/${name}` };
   try {
     const path = `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/deployments/${encodeURIComponent(name)}`;
     const deployment = await observedDeployment(client, path);
-    if (!deployment) throw new ServiceError(KUBERNETES, 'not-found', `Deployment "${name}" does not exist in namespace "${namespace}" (context "${client.context}").`, { status: 404 });
+    if (!deployment)
+      throw new ServiceError(
+        KUBERNETES,
+        'not-found',
+        `Deployment "${name}" does not exist in namespace "${namespace}" (context "${client.context}").`,
+        { status: 404 },
+      );
     const running = deployment.metadata?.annotations?.[ANNOTATION_RELEASE];
     if (fromRelease !== undefined && running !== fromRelease) {
       const revision = deployment.metadata?.annotations?.[REVISION_ANNOTATION] ?? '';
-      return { deployment: name, namespace, toRevision: revision, ...(running ? { release: running } : {}), images: [], unchanged: `${name} runs ${running ?? 'no Conveyor release'}, not ${fromRelease}: left as it is` };
+      return {
+        deployment: name,
+        namespace,
+        toRevision: revision,
+        ...(running ? { release: running } : {}),
+        images: [],
+        unchanged: `${name} runs ${running ?? 'no Conveyor release'}, not ${fromRelease}: left as it is`,
+      };
     }
     const target = rollbackTarget(deployment, await ownedReplicaSets(client, deployment), toRevision);
     if (!target) {
-      throw new DeployError('not-found', toRevision ? `Deployment "${name}" has no revision ${toRevision} to roll back to.` : `Deployment "${name}" has no earlier revision to roll back to.`);
+      throw new DeployError(
+        'not-found',
+        toRevision
+          ? `Deployment "${name}" has no revision ${toRevision} to roll back to.`
+          : `Deployment "${name}" has no earlier revision to roll back to.`,
+      );
     }
     // JSON Patch replaces the template wholesale: a merge would keep keys only the new template has, and
     // the template would no longer match the old ReplicaSet.
@@ -75,11 +99,22 @@ export async function rollbackDeployment(client: KubeClient, namespace: string, 
       if (previousAnnotations[key] !== undefined) operations.push({ op: 'add', path: pointer, value: previousAnnotations[key] });
       else if (deployment.metadata?.annotations?.[key] !== undefined) operations.push({ op: 'remove', path: pointer });
     }
-    await client.request('PATCH', path, { body: operations, contentType: 'application/json-patch+json', query: { fieldManager: FIELD_MANAGER } });
+    await client.request('PATCH', path, {
+      body: operations,
+      contentType: 'application/json-patch+json',
+      query: { fieldManager: FIELD_MANAGER },
+    });
     const images = (target.template.spec?.containers ?? []).map((c) => c.image ?? '').filter(Boolean);
     const fromRevision = deployment.metadata?.annotations?.[REVISION_ANNOTATION];
     const release = previousAnnotations[ANNOTATION_RELEASE];
-    return { deployment: name, namespace, ...(fromRevision ? { fromRevision } : {}), toRevision: target.revision, ...(release ? { release } : {}), images };
+    return {
+      deployment: name,
+      namespace,
+      ...(fromRevision ? { fromRevision } : {}),
+      toRevision: target.revision,
+      ...(release ? { release } : {}),
+      images,
+    };
   } catch (error) {
     throw deployErrorOf(error, where);
   }
@@ -99,9 +134,12 @@ async function observedDeployment(client: KubeClient, path: string): Promise<Dep
     const deployment = await client.getOptional<Deployment>(path);
     if (!deployment || (deployment.status?.observedGeneration ?? -1) >= (deployment.metadata?.generation ?? 0)) return deployment;
     if (Date.now() > deadline) {
-      throw new ServiceError(KUBERNETES, 'timeout', `Deployment "${deployment.metadata?.name}" has a change its controller has not taken in after ${OBSERVE_TIMEOUT_MS / 1000} s: roll back once it has (is kube-controller-manager running?).`);
+      throw new ServiceError(
+        KUBERNETES,
+        'timeout',
+        `Deployment "${deployment.metadata?.name}" has a change its controller has not taken in after ${OBSERVE_TIMEOUT_MS / 1000} s: roll back once it has (is kube-controller-manager running?).`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
-

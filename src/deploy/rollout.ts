@@ -71,11 +71,16 @@ export function rolloutState(deployment: Deployment): RolloutState {
   }
   const progressing = status.conditions?.find((c) => c.type === 'Progressing');
   if (progressing?.reason === 'ProgressDeadlineExceeded') {
-    return { done: false, failed: `Deployment "${name}" exceeded its progress deadline`, progress: progress(`Deployment "${name}" exceeded its progress deadline`) };
+    return {
+      done: false,
+      failed: `Deployment "${name}" exceeded its progress deadline`,
+      progress: progress(`Deployment "${name}" exceeded its progress deadline`),
+    };
   }
   if (updated < desired) return { done: false, progress: progress(`${updated} of ${desired} new replicas have been updated`) };
   if (total > updated) return { done: false, progress: progress(`${total - updated} old replicas are pending termination`) };
-  if (available < updated || available < desired) return { done: false, progress: progress(`${available} of ${desired} updated replicas are available`) };
+  if (available < updated || available < desired)
+    return { done: false, progress: progress(`${available} of ${desired} updated replicas are available`) };
   return { done: true, progress: progress(`Deployment "${name}" successfully rolled out`) };
 }
 
@@ -83,7 +88,12 @@ export function rolloutState(deployment: Deployment): RolloutState {
  * Resolves when the rollout is complete, failed (progress deadline exceeded) or out of time; rejects only
  * for errors that say nothing about the rollout (forbidden, not found, cancelled).
  */
-export async function followRollout(client: KubeClient, namespace: string, name: string, options: FollowRolloutOptions = {}): Promise<RolloutResult> {
+export async function followRollout(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  options: FollowRolloutOptions = {},
+): Promise<RolloutResult> {
   const started = performance.now();
   const collection = `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/deployments`;
   const where = { context: client.context, action: `follow the rollout of Deployment/${name}` };
@@ -106,7 +116,10 @@ export async function followRollout(client: KubeClient, namespace: string, name:
     };
     const deadline = setTimeout(() => {
       const suffix = reconnectError ? ` (the watch kept failing: ${deployErrorOf(reconnectError, where).message})` : '';
-      finish({ status: 'timeout', message: `Deployment "${name}" did not finish rolling out within ${Math.round(timeoutMs / 1000)} s${suffix}` });
+      finish({
+        status: 'timeout',
+        message: `Deployment "${name}" did not finish rolling out within ${Math.round(timeoutMs / 1000)} s${suffix}`,
+      });
     }, timeoutMs);
     const onAbort = () => finish({ error: new DeployError('timeout', `Stopped following the rollout of Deployment "${name}".`) });
     if (options.signal?.aborted) return onAbort();
@@ -132,7 +145,13 @@ export async function followRollout(client: KubeClient, namespace: string, name:
         if (!settled) await startWatch();
       } catch (error) {
         const status = isServiceError(error) ? error.status : undefined;
-        if (status === 404) return finish({ error: new ServiceError(KUBERNETES, 'not-found', `Deployment "${name}" does not exist in namespace "${namespace}".`, { status, cause: error }) });
+        if (status === 404)
+          return finish({
+            error: new ServiceError(KUBERNETES, 'not-found', `Deployment "${name}" does not exist in namespace "${namespace}".`, {
+              status,
+              cause: error,
+            }),
+          });
         if (status !== undefined && status < 500) return finish({ error: deployErrorOf(error, where) });
         reconnectError = error;
         retryLater(listAndWatch);
@@ -154,7 +173,8 @@ export async function followRollout(client: KubeClient, namespace: string, name:
             return;
           }
           if (event.type === 'BOOKMARK') resourceVersion = event.object.metadata?.resourceVersion ?? resourceVersion;
-          else if (event.type === 'DELETED') finish({ error: new ServiceError(KUBERNETES, 'not-found', `Deployment "${name}" was deleted during its rollout.`) });
+          else if (event.type === 'DELETED')
+            finish({ error: new ServiceError(KUBERNETES, 'not-found', `Deployment "${name}" was deleted during its rollout.`) });
           else judge(event.object);
         },
         (error: unknown) => {
@@ -181,7 +201,15 @@ export async function followRollout(client: KubeClient, namespace: string, name:
   if ('error' in outcome) throw outcome.error;
   const revision = latest?.metadata?.annotations?.[REVISION_ANNOTATION];
   const problems = outcome.status === 'complete' || !latest ? [] : await newReplicaSetProblems(client, latest).catch(() => []);
-  return { deployment: name, namespace, status: outcome.status, message: outcome.message, ...(revision ? { revision } : {}), durationMs, problems };
+  return {
+    deployment: name,
+    namespace,
+    status: outcome.status,
+    message: outcome.message,
+    ...(revision ? { revision } : {}),
+    durationMs,
+    problems,
+  };
 }
 
 /** The ReplicaSets a Deployment owns (by owner reference, not only by labels, which others may share). */
@@ -197,7 +225,8 @@ export async function ownedReplicaSets(client: KubeClient, deployment: Deploymen
 export async function newReplicaSetProblems(client: KubeClient, deployment: Deployment): Promise<PodProblem[]> {
   const revision = deployment.metadata?.annotations?.[REVISION_ANNOTATION];
   const replicaSets = await ownedReplicaSets(client, deployment);
-  const newest = replicaSets.find((rs) => rs.metadata?.annotations?.[REVISION_ANNOTATION] === revision) ?? replicaSets.sort(byRevision).at(-1);
+  const newest =
+    replicaSets.find((rs) => rs.metadata?.annotations?.[REVISION_ANNOTATION] === revision) ?? replicaSets.sort(byRevision).at(-1);
   if (!newest) return [];
   const namespace = newest.metadata?.namespace ?? 'default';
   const hash = newest.metadata?.labels?.['pod-template-hash'];
@@ -209,7 +238,12 @@ export async function newReplicaSetProblems(client: KubeClient, deployment: Depl
   if (owned.length === 0) {
     // No pod at all: the ReplicaSet could not create them (quota, admission, missing service account).
     const failure = newest.status?.conditions?.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
-    if (failure) problems.push({ pod: `(ReplicaSet ${newest.metadata?.name ?? ''})`, reason: failure.reason ?? 'ReplicaFailure', ...(failure.message ? { message: failure.message } : {}) });
+    if (failure)
+      problems.push({
+        pod: `(ReplicaSet ${newest.metadata?.name ?? ''})`,
+        reason: failure.reason ?? 'ReplicaFailure',
+        ...(failure.message ? { message: failure.message } : {}),
+      });
   }
   return problems;
 }
@@ -229,7 +263,8 @@ export function podProblems(pod: Pod): PodProblem[] {
     const problem = containerProblem(container);
     if (problem) problems.push({ pod: name, ...problem });
   }
-  if (problems.length === 0 && status.phase === 'Failed') problems.push({ pod: name, reason: status.reason ?? 'Failed', ...(status.message ? { message: status.message } : {}) });
+  if (problems.length === 0 && status.phase === 'Failed')
+    problems.push({ pod: name, reason: status.reason ?? 'Failed', ...(status.message ? { message: status.message } : {}) });
   return problems;
 }
 
@@ -244,9 +279,14 @@ function containerProblem(container: ContainerStatus): Omit<PodProblem, 'pod'> |
   }
   const terminated = container.state?.terminated;
   if (terminated && terminated.exitCode !== 0) {
-    return { ...base, reason: terminated.reason ?? 'Error', message: [terminated.message, `exit code ${terminated.exitCode ?? '?'}`].filter(Boolean).join('; ') };
+    return {
+      ...base,
+      reason: terminated.reason ?? 'Error',
+      message: [terminated.message, `exit code ${terminated.exitCode ?? '?'}`].filter(Boolean).join('; '),
+    };
   }
-  if (container.state?.running && container.ready === false) return { ...base, reason: 'NotReady', message: 'running but not passing its readiness probe' };
+  if (container.state?.running && container.ready === false)
+    return { ...base, reason: 'NotReady', message: 'running but not passing its readiness probe' };
   return undefined;
 }
 

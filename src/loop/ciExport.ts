@@ -55,7 +55,10 @@ export function ciExport({ status, defaultBranch }: CiExportInput): CiExport {
       permissions: { contents: 'write' },
       steps: [
         ...setup,
-        { name: 'Identify the release commits', run: 'git config user.name "github-actions[bot]" && git config user.email "41898282+github-actions[bot]@users.noreply.github.com"' },
+        {
+          name: 'Identify the release commits',
+          run: 'git config user.name "github-actions[bot]" && git config user.email "41898282+github-actions[bot]@users.noreply.github.com"',
+        },
         {
           name: 'Kubeconfig',
           // The runner context is not available in a job's env, so the path goes through GITHUB_ENV.
@@ -77,10 +80,17 @@ export function ciExport({ status, defaultBranch }: CiExportInput): CiExport {
 }
 
 function jenkinsfile(cli: string, target: string, defaultBranch: string, ships: boolean): string {
-  const stage = (name: string, when: string, body: string) => `    stage('${name}') {\n${when ? `      when { ${when} }\n` : ''}      steps {\n        ${body}\n      }\n    }`;
+  const stage = (name: string, when: string, body: string) =>
+    `    stage('${name}') {\n${when ? `      when { ${when} }\n` : ''}      steps {\n        ${body}\n      }\n    }`;
   const stages = [stage('Pipeline', ships ? `not { branch '${defaultBranch}' }` : '', `sh '${cli} pipeline run ${target}'`)];
   if (ships) {
-    stages.push(stage('Ship', `branch '${defaultBranch}'`, `withCredentials([file(credentialsId: 'kubeconfig', variable: 'KUBECONFIG')]) {\n          sh '${cli} ship ${target} --push'\n        }`));
+    stages.push(
+      stage(
+        'Ship',
+        `branch '${defaultBranch}'`,
+        `withCredentials([file(credentialsId: 'kubeconfig', variable: 'KUBECONFIG')]) {\n          sh '${cli} ship ${target} --push'\n        }`,
+      ),
+    );
   }
   return `// Written by Conveyor (Export Pipeline to CI): the same stages as the editor, through the CLI.\npipeline {\n  agent any\n  stages {\n${stages.join('\n')}\n  }\n}\n`;
 }
@@ -100,7 +110,10 @@ export async function writeCiExport(root: string, exported: CiExport, cliBundle:
     [VENDORED_CLI, () => copyFile(cliBundle, path.join(root, VENDORED_CLI))],
   ];
   for (const [relative, write] of files) {
-    const exists = await stat(path.join(root, relative)).then(() => true, () => false);
+    const exists = await stat(path.join(root, relative)).then(
+      () => true,
+      () => false,
+    );
     // The CLI is Conveyor's own file: always brought up to date.
     if (exists && !overwrite && relative !== VENDORED_CLI) {
       result.kept.push(relative);

@@ -15,7 +15,12 @@ export function configFromDetection(status: FolderStatus): string {
     })),
   };
   if (status.image) {
-    config.image = { name: status.image.name, dockerfile: status.image.dockerfile, context: status.image.context, registry: status.image.registry };
+    config.image = {
+      name: status.image.name,
+      dockerfile: status.image.dockerfile,
+      context: status.image.context,
+      registry: status.image.registry,
+    };
   }
   if (status.deploy.environments.length > 0) {
     config.environments = Object.fromEntries(

@@ -22,17 +22,28 @@ export function folderStatusText(status: FolderStatus): string {
   }
 
   out();
-  out(`Plan: ${board.provider} board${board.provider === 'local' ? ` (${board.file}${board.exists ? `, ${board.items.length} items` : ', not created yet'})` : ''}`);
+  out(
+    `Plan: ${board.provider} board${board.provider === 'local' ? ` (${board.file}${board.exists ? `, ${board.items.length} items` : ', not created yet'})` : ''}`,
+  );
   if (board.error) out(`  ${board.file}:${board.error.line}: ${board.error.message}`);
 
-  out(`Build & Test: ${pipeline.stages.length} stage(s) ${pipeline.source === 'conveyor.yml' ? 'from conveyor.yml' : pipeline.source === 'detected' ? 'detected' : '— none found'}${pipeline.security ? ', plus the built-in security stage' : ''}`);
-  for (const stage of pipeline.stages) out(`  ${stage.name.padEnd(16)} ${stage.run}${stage.source === 'conveyor.yml' ? '' : `   (${stage.source})`}`);
+  out(
+    `Build & Test: ${pipeline.stages.length} stage(s) ${pipeline.source === 'conveyor.yml' ? 'from conveyor.yml' : pipeline.source === 'detected' ? 'detected' : '— none found'}${pipeline.security ? ', plus the built-in security stage' : ''}`,
+  );
+  for (const stage of pipeline.stages)
+    out(`  ${stage.name.padEnd(16)} ${stage.run}${stage.source === 'conveyor.yml' ? '' : `   (${stage.source})`}`);
 
-  out(`CI: ${ci.githubWorkflows.length ? `GitHub Actions (${ci.githubWorkflows.join(', ')})` : 'no GitHub workflows'}${ci.githubRepository ? ` on ${ci.githubRepository.owner}/${ci.githubRepository.repo}` : ''}; ${ci.jenkinsUrl ? `Jenkins at ${ci.jenkinsUrl}` : ci.jenkinsfile ? 'Jenkinsfile present' : 'no Jenkins'}`);
+  out(
+    `CI: ${ci.githubWorkflows.length ? `GitHub Actions (${ci.githubWorkflows.join(', ')})` : 'no GitHub workflows'}${ci.githubRepository ? ` on ${ci.githubRepository.owner}/${ci.githubRepository.repo}` : ''}; ${ci.jenkinsUrl ? `Jenkins at ${ci.jenkinsUrl}` : ci.jenkinsfile ? 'Jenkinsfile present' : 'no Jenkins'}`,
+  );
 
-  out(`Release: ${image ? `image ${image.registry}/${image.name} from ${image.dockerfile} (${image.source})` : 'no Dockerfile or image configured'}`);
+  out(
+    `Release: ${image ? `image ${image.registry}/${image.name} from ${image.dockerfile} (${image.source})` : 'no Dockerfile or image configured'}`,
+  );
 
-  out(`Deploy: ${deploy.environments.length ? deploy.environments.map((e) => `${e.name}${e.namespace ? ` (${e.namespace})` : ''}${e.confirm ? ' [confirm]' : ''}`).join(', ') : 'no environments'}`);
+  out(
+    `Deploy: ${deploy.environments.length ? deploy.environments.map((e) => `${e.name}${e.namespace ? ` (${e.namespace})` : ''}${e.confirm ? ' [confirm]' : ''}`).join(', ') : 'no environments'}`,
+  );
   for (const m of deploy.manifests) out(`  ${m.kind}/${m.name}   ${m.file}`);
 
   const errors = monitor.sentry
@@ -40,7 +51,9 @@ export function folderStatusText(status: FolderStatus): string {
     : `local receiver on 127.0.0.1:${monitor.receiverPort}`;
   out(`Monitor: errors from ${errors}${monitor.sentrySdks.length ? ` (app uses ${monitor.sentrySdks.join(', ')})` : ''}`);
   out(`  ${monitor.uptimeChecks.length} uptime check(s)${monitor.uptimeChecks.map((c) => `\n    ${c.name}: ${c.url}`).join('')}`);
-  out(`  ${monitor.goals.length} goal(s)${monitor.goals.map((g) => `\n    ${g.name}: ${g.source}${g.target !== undefined ? `, target ${g.target}` : ''}`).join('')}`);
+  out(
+    `  ${monitor.goals.length} goal(s)${monitor.goals.map((g) => `\n    ${g.name}: ${g.source}${g.target !== undefined ? `, target ${g.target}` : ''}`).join('')}`,
+  );
   return lines.join('\n') + '\n';
 }
 

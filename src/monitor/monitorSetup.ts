@@ -31,7 +31,9 @@ async function sentryDependencies(folder: string): Promise<string[]> {
   if (!text) return [];
   try {
     const pkg = JSON.parse(text) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
-    return Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((d) => d.startsWith('@sentry/')).sort();
+    return Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
+      .filter((d) => d.startsWith('@sentry/'))
+      .sort();
   } catch {
     return [];
   }

@@ -23,15 +23,12 @@ export async function detectStages(folder: string): Promise<StageDefinition[]> {
 export function stagesFromPackageJson(packageJsonText: string, runner: string): StageDefinition[] {
   let scripts: Record<string, unknown>;
   try {
-    scripts = ((JSON.parse(packageJsonText) as { scripts?: Record<string, unknown> }).scripts ?? {});
+    scripts = (JSON.parse(packageJsonText) as { scripts?: Record<string, unknown> }).scripts ?? {};
   } catch {
     return [];
   }
   const usable = Object.keys(scripts).filter((name) => typeof scripts[name] === 'string' && !NPM_PLACEHOLDER_TEST.test(scripts[name]));
-  const ordered = [
-    ...SCRIPT_ORDER.filter((name) => usable.includes(name)),
-    ...usable.filter((name) => name.startsWith('test:')),
-  ];
+  const ordered = [...SCRIPT_ORDER.filter((name) => usable.includes(name)), ...usable.filter((name) => name.startsWith('test:'))];
   return ordered.map((name) => ({
     name,
     run: `${runner} run ${name}`,
@@ -49,7 +46,11 @@ function guessProblemMatcher(script: string): StageDefinition['problemMatcher'] 
 async function fromPackageJson(folder: string): Promise<StageDefinition[]> {
   const text = await readTextIfExists(path.join(folder, 'package.json'));
   if (text === undefined) return [];
-  const runner = (await exists(path.join(folder, 'pnpm-lock.yaml'))) ? 'pnpm' : (await exists(path.join(folder, 'yarn.lock'))) ? 'yarn' : 'npm';
+  const runner = (await exists(path.join(folder, 'pnpm-lock.yaml')))
+    ? 'pnpm'
+    : (await exists(path.join(folder, 'yarn.lock')))
+      ? 'yarn'
+      : 'npm';
   return stagesFromPackageJson(text, runner);
 }
 
@@ -86,9 +87,15 @@ async function fromPython(folder: string): Promise<StageDefinition[]> {
   const pyproject = (await readTextIfExists(path.join(folder, 'pyproject.toml'))) ?? '';
   const hasPytestConfig = /\[tool\.pytest/.test(pyproject) || (await exists(path.join(folder, 'pytest.ini')));
   const stages: StageDefinition[] = [];
-  if (/\[tool\.ruff/.test(pyproject)) stages.push({ name: 'lint', run: 'ruff check .', problemMatcher: 'generic', source: 'pyproject.toml' });
+  if (/\[tool\.ruff/.test(pyproject))
+    stages.push({ name: 'lint', run: 'ruff check .', problemMatcher: 'generic', source: 'pyproject.toml' });
   if (hasPytestConfig || (pyproject && (await exists(path.join(folder, 'tests'))))) {
-    stages.push({ name: 'test', run: 'python3 -m pytest', problemMatcher: 'generic', source: hasPytestConfig ? 'pytest configuration' : 'pyproject.toml' });
+    stages.push({
+      name: 'test',
+      run: 'python3 -m pytest',
+      problemMatcher: 'generic',
+      source: hasPytestConfig ? 'pytest configuration' : 'pyproject.toml',
+    });
   }
   return stages;
 }

@@ -28,9 +28,20 @@ export const STAGE_ICONS: Record<StageStatus, string> = {
  * Status-bar text: one codicon per stage, `$(check) lint $(check) build $(sync~spin) test`, from the
  * current or last run of the folder; `$(circle-large-outline)` for stages that have not run.
  */
-export function pipelineIndicator(status: { name: string; pipeline: PipelineDefinition } | undefined, trusted: boolean, multiRoot: boolean, run?: PipelineRun): PipelineIndicator {
+export function pipelineIndicator(
+  status: { name: string; pipeline: PipelineDefinition } | undefined,
+  trusted: boolean,
+  multiRoot: boolean,
+  run?: PipelineRun,
+): PipelineIndicator {
   if (!status) {
-    return { text: '$(circle-slash) Conveyor', tooltip: 'Conveyor: open a folder to detect its pipeline.', accessibilityLabel: 'Conveyor: no folder', hasStages: false, state: 'idle' };
+    return {
+      text: '$(circle-slash) Conveyor',
+      tooltip: 'Conveyor: open a folder to detect its pipeline.',
+      accessibilityLabel: 'Conveyor: no folder',
+      hasStages: false,
+      state: 'idle',
+    };
   }
   const prefix = `${trusted ? '' : '$(shield) '}${multiRoot ? `${status.name}: ` : ''}`;
   const restricted = trusted ? '' : '\n\nRestricted Mode: nothing runs until the workspace is trusted.';

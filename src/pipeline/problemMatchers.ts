@@ -45,7 +45,15 @@ function eslintMatcher(at: (file: string) => string, source: string): ProblemMat
     match(line) {
       const row = ESLINT_ROW.exec(line);
       if (row && currentFile) {
-        return { file: currentFile, line: Number(row[1]), column: Number(row[2]), severity: severityOf(row[3]), message: row[4], code: row[5], source: 'eslint' };
+        return {
+          file: currentFile,
+          line: Number(row[1]),
+          column: Number(row[2]),
+          severity: severityOf(row[3]),
+          message: row[4],
+          code: row[5],
+          source: 'eslint',
+        };
       }
       if (ESLINT_FILE.test(line)) currentFile = at(line.trim());
       else if (line.trim() === '') currentFile = undefined;
@@ -59,7 +67,14 @@ function matchGeneric(line: string, at: (file: string) => string, source: string
   const m = GENERIC.exec(line);
   if (!m || /^[a-z][a-z0-9+.-]*$/i.test(m[1]) || m[1].includes('://')) return undefined;
   const [, file, lineNo, column, severity, message] = m;
-  return { file: at(file), line: Number(lineNo), column: column ? Number(column) : 1, severity: severity ? severityOf(severity) : 'error', message, source };
+  return {
+    file: at(file),
+    line: Number(lineNo),
+    column: column ? Number(column) : 1,
+    severity: severity ? severityOf(severity) : 'error',
+    message,
+    source,
+  };
 }
 
 function customMatcher(config: Exclude<ProblemMatcherConfig, string>, at: (file: string) => string, source: string): ProblemMatcher {

@@ -52,7 +52,11 @@ export function parseLocalBoard(text: string): { items: LocalWorkItem[]; error?:
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const firstError = doc.errors[0];
-  if (firstError) return { items: [], error: { message: cleanYamlMessage(firstError.message), line: lineCounter.linePos(pinToContent(text, firstError.pos)[0]).line } };
+  if (firstError)
+    return {
+      items: [],
+      error: { message: cleanYamlMessage(firstError.message), line: lineCounter.linePos(pinToContent(text, firstError.pos)[0]).line },
+    };
   const data = doc.toJS() as { items?: unknown } | null;
   const rawItems = Array.isArray(data?.items) ? (data.items as Record<string, unknown>[]) : [];
   const items = rawItems

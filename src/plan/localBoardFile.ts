@@ -14,12 +14,19 @@ export type LocalBoardChange =
   | { kind: 'delete'; key: string };
 
 /** Applies one change to the board file and returns the items as written (and the key of a created item). */
-export async function changeLocalBoard(folder: string, file: string, change: LocalBoardChange): Promise<{ items: LocalWorkItem[]; key: string }> {
+export async function changeLocalBoard(
+  folder: string,
+  file: string,
+  change: LocalBoardChange,
+): Promise<{ items: LocalWorkItem[]; key: string }> {
   const target = path.join(folder, file);
   const text = (await readTextIfExists(target)) ?? 'items: []\n';
   const parsed = parseLocalBoard(text);
   if (parsed.error) {
-    throw localBoardError('invalid', `${file} line ${parsed.error.line}: ${parsed.error.message}. Fix the file first; Conveyor does not write over a board it cannot read.`);
+    throw localBoardError(
+      'invalid',
+      `${file} line ${parsed.error.line}: ${parsed.error.message}. Fix the file first; Conveyor does not write over a board it cannot read.`,
+    );
   }
   const doc = parseDocument(text);
   const items = itemsOf(doc, file);
@@ -40,7 +47,13 @@ function itemsOf(doc: Document, file: string) {
   return items;
 }
 
-function applyChange(doc: Document, items: ReturnType<typeof itemsOf>, change: LocalBoardChange, known: LocalWorkItem[], file: string): string {
+function applyChange(
+  doc: Document,
+  items: ReturnType<typeof itemsOf>,
+  change: LocalBoardChange,
+  known: LocalWorkItem[],
+  file: string,
+): string {
   if (change.kind === 'create') {
     const title = change.title.trim();
     if (!title) throw localBoardError('invalid', 'A work item needs a title.');
@@ -54,7 +67,8 @@ function applyChange(doc: Document, items: ReturnType<typeof itemsOf>, change: L
     return key;
   }
   const index = items.items.findIndex((node) => isMap(node) && node.get('key') === change.key);
-  if (index === -1) throw localBoardError('not-found', `${change.key} is no longer in ${file} (removed or renamed meanwhile): refresh the board.`);
+  if (index === -1)
+    throw localBoardError('not-found', `${change.key} is no longer in ${file} (removed or renamed meanwhile): refresh the board.`);
   if (change.kind === 'delete') {
     items.delete(index);
     return change.key;

@@ -57,5 +57,14 @@ export class LocalBoardProvider implements BoardProvider {
 }
 
 export function toWorkItem(item: LocalWorkItem): WorkItem {
-  return { provider: 'local', id: item.key, key: item.key, title: item.title, column: item.status, status: STATUS_LABELS[item.status], assignee: item.assignee, labels: [] };
+  return {
+    provider: 'local',
+    id: item.key,
+    key: item.key,
+    title: item.title,
+    column: item.status,
+    status: STATUS_LABELS[item.status],
+    assignee: item.assignee,
+    labels: [],
+  };
 }

@@ -52,7 +52,10 @@ export async function lastReleaseTag(folder: string): Promise<string | undefined
   const git = gitIn(folder);
   if (!(await headCommit(git))) return undefined;
   const output = await run(git, ['tag', '--list', 'v[0-9]*', '--merged', 'HEAD'], 'Listing release tags');
-  const tags = output.split('\n').map((t) => t.trim()).filter((t) => semver.valid(t.slice(1)) !== null);
+  const tags = output
+    .split('\n')
+    .map((t) => t.trim())
+    .filter((t) => semver.valid(t.slice(1)) !== null);
   return tags.sort((a, b) => semver.rcompare(a.slice(1), b.slice(1)))[0];
 }
 
@@ -64,7 +67,11 @@ export async function commitsSince(folder: string, tag?: string): Promise<Releas
   const git = gitIn(folder);
   if (!(await headCommit(git))) return [];
   const range = tag ? `refs/tags/${tag}..HEAD` : 'HEAD';
-  const output = await run(git, ['log', '--no-merges', `--format=%H${FIELD}%B${RECORD}`, range, '--'], `Reading commits since ${tag ?? 'the start'}`);
+  const output = await run(
+    git,
+    ['log', '--no-merges', `--format=%H${FIELD}%B${RECORD}`, range, '--'],
+    `Reading commits since ${tag ?? 'the start'}`,
+  );
   return parseLog(output);
 }
 
@@ -91,7 +98,11 @@ export async function commitReleaseFiles(folder: string, files: string[], versio
     await run(git, ['add', '--', ...files], 'Staging the release files');
     const staged = await run(git, ['diff', '--cached', '--name-only', '--', ...files], 'Checking the release files');
     if (staged.trim() !== '') {
-      await run(git, ['-c', 'user.useConfigOnly=true', 'commit', '--quiet', '-m', `chore(release): v${version}`, '--', ...files], 'Committing the release');
+      await run(
+        git,
+        ['-c', 'user.useConfigOnly=true', 'commit', '--quiet', '-m', `chore(release): v${version}`, '--', ...files],
+        'Committing the release',
+      );
     }
   }
   const head = await headCommit(git);
@@ -109,7 +120,8 @@ async function ensureIdentity(git: SimpleGit): Promise<void> {
       await git.raw(['-c', 'user.useConfigOnly=true', 'var', ident]);
     } catch (error) {
       const message = (error as Error).message;
-      if (!/tell me who you are|auto-detection is disabled|empty ident/i.test(message)) throw new Error(`Reading the git identity failed: ${message.trim()}`, { cause: error });
+      if (!/tell me who you are|auto-detection is disabled|empty ident/i.test(message))
+        throw new Error(`Reading the git identity failed: ${message.trim()}`, { cause: error });
       throw new Error(
         'Git has no identity to release with: set one with `git config --global user.name "Your Name"` and ' +
           '`git config --global user.email you@example.com` (or without --global for this repository only).',
@@ -121,23 +133,44 @@ async function ensureIdentity(git: SimpleGit): Promise<void> {
 
 /** The annotated tag `record.tag` on `record.commit`, its message made by formatTagMessage. */
 export async function createReleaseTag(folder: string, record: ReleaseRecord, changelogSection: string): Promise<void> {
-  if (record.tag !== `v${record.version}`) throw new Error(`The release record's tag ${record.tag} does not match its version ${record.version}.`);
+  if (record.tag !== `v${record.version}`)
+    throw new Error(`The release record's tag ${record.tag} does not match its version ${record.version}.`);
   const git = gitIn(folder);
   const existing = (await git.raw(['rev-parse', '--verify', '--quiet', `refs/tags/${record.tag}^{commit}`]).catch(() => '')).trim();
   if (existing) {
-    throw new Error(`Tag ${record.tag} already exists (on ${existing.slice(0, 7)}): release another version, or delete the tag with \`git tag -d ${record.tag}\` if it was a mistake.`);
+    throw new Error(
+      `Tag ${record.tag} already exists (on ${existing.slice(0, 7)}): release another version, or delete the tag with \`git tag -d ${record.tag}\` if it was a mistake.`,
+    );
   }
   await ensureIdentity(git);
   // verbatim: the default cleanup would strip the changelog's `## `/`### ` lines as comments.
   const message = formatTagMessage(record, changelogSection);
-  await run(git, ['-c', 'user.useConfigOnly=true', 'tag', '--annotate', '--cleanup=verbatim', '--message', message, record.tag, `${record.commit}^{commit}`], `Creating tag ${record.tag}`);
+  await run(
+    git,
+    [
+      '-c',
+      'user.useConfigOnly=true',
+      'tag',
+      '--annotate',
+      '--cleanup=verbatim',
+      '--message',
+      message,
+      record.tag,
+      `${record.commit}^{commit}`,
+    ],
+    `Creating tag ${record.tag}`,
+  );
 }
 
 /** Every `v*` tag, newest first, with the release record read from its message. */
 export async function listReleaseRecords(folder: string): Promise<ReleaseTagEntry[]> {
   const format = ['%(refname)', '%(objectname)', '%(*objectname)', '%(creatordate:iso-strict)', '%(contents)'].join('%1f') + '%1e';
   // The last --sort is the primary key; equal dates (tags made in the same second) fall back to the version.
-  const output = await run(gitIn(folder), ['for-each-ref', '--sort=-v:refname', '--sort=-creatordate', `--format=${format}`, 'refs/tags/v*'], 'Listing releases');
+  const output = await run(
+    gitIn(folder),
+    ['for-each-ref', '--sort=-v:refname', '--sort=-creatordate', `--format=${format}`, 'refs/tags/v*'],
+    'Listing releases',
+  );
   return parseTagList(output);
 }
 
@@ -176,11 +209,18 @@ export async function pushRelease(folder: string, tag: string, remote = 'origin'
   const git = gitIn(folder);
   const remotes = (await run(git, ['remote'], 'Listing remotes')).split('\n').map((r) => r.trim());
   if (!remotes.includes(remote)) {
-    throw new Error(`There is no git remote named "${remote}" to push ${tag} to: add one with \`git remote add ${remote} <url>\`, then push the branch and the tag.`);
+    throw new Error(
+      `There is no git remote named "${remote}" to push ${tag} to: add one with \`git remote add ${remote} <url>\`, then push the branch and the tag.`,
+    );
   }
   const branch = (await git.raw(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')).trim();
-  if (!branch) throw new Error(`HEAD is not on a branch, so there is no branch to push with ${tag}: check out the branch you release from.`);
-  await run(git, ['push', '--atomic', '--quiet', remote, `refs/heads/${branch}:refs/heads/${branch}`, `refs/tags/${tag}:refs/tags/${tag}`], `Pushing ${branch} and ${tag} to ${remote}`);
+  if (!branch)
+    throw new Error(`HEAD is not on a branch, so there is no branch to push with ${tag}: check out the branch you release from.`);
+  await run(
+    git,
+    ['push', '--atomic', '--quiet', remote, `refs/heads/${branch}:refs/heads/${branch}`, `refs/tags/${tag}:refs/tags/${tag}`],
+    `Pushing ${branch} and ${tag} to ${remote}`,
+  );
 }
 
 /** The web page comparing two refs, for GitHub and GitLab remotes (https, ssh:// and scp-like git@ forms). */

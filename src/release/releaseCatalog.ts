@@ -28,7 +28,11 @@ export interface ReleaseCatalog {
 
 const CHECKED_RELEASES = 20;
 
-export async function readReleaseCatalog(folder: string, image: ImageTarget | undefined, registry: RegistryClient | undefined): Promise<ReleaseCatalog> {
+export async function readReleaseCatalog(
+  folder: string,
+  image: ImageTarget | undefined,
+  registry: RegistryClient | undefined,
+): Promise<ReleaseCatalog> {
   const tags = await listReleaseRecords(folder);
   let registryError: string | undefined;
   const releases: ReleaseEntry[] = [];

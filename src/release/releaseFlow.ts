@@ -47,7 +47,12 @@ export async function executeRelease(plan: ReleasePlan, options: ReleaseOptions 
   const progress = options.onProgress ?? (() => undefined);
   const problem = gateProblem(plan);
   if (problem && !(problem.kind === 'gate' && options.override)) throw problem;
-  progress({ step: 'gate', message: plan.ready ? `${plan.head.slice(0, 7)} is ready (pipeline run ${plan.ready.runId})` : `Gate overridden: ${options.override?.reason ?? ''}` });
+  progress({
+    step: 'gate',
+    message: plan.ready
+      ? `${plan.head.slice(0, 7)} is ready (pipeline run ${plan.ready.runId})`
+      : `Gate overridden: ${options.override?.reason ?? ''}`,
+  });
 
   // Fail before changing anything when the engine or the registry cannot be reached.
   const docker = plan.image ? (options.docker ?? connectEngine()) : undefined;
@@ -64,7 +69,8 @@ export async function executeRelease(plan: ReleasePlan, options: ReleaseOptions 
     progress({ step: 'version', message: `Writing version ${plan.version} and the CHANGELOG` });
     const files = await writeReleaseFiles(plan, changelogFile);
     const releaseCommit = await commitReleaseFiles(plan.folder, files, plan.version);
-    const image = docker && registry && plan.image ? await buildAndPush(plan, plan.image, releaseCommit, docker, registry, options) : undefined;
+    const image =
+      docker && registry && plan.image ? await buildAndPush(plan, plan.image, releaseCommit, docker, registry, options) : undefined;
     record = {
       version: plan.version,
       tag: `v${plan.version}`,
@@ -88,7 +94,9 @@ export async function executeRelease(plan: ReleasePlan, options: ReleaseOptions 
     try {
       await pushRelease(plan.folder, record.tag);
     } catch (error) {
-      throw new ReleaseError(`Release ${record.tag} was created here, but pushing it failed: ${messageOf(error)}. Push it later with git push --follow-tags.`);
+      throw new ReleaseError(
+        `Release ${record.tag} was created here, but pushing it failed: ${messageOf(error)}. Push it later with git push --follow-tags.`,
+      );
     }
   }
   return record;
@@ -102,7 +110,14 @@ async function writeReleaseFiles(plan: ReleasePlan, changelogFile: string): Prom
   return written;
 }
 
-async function buildAndPush(plan: ReleasePlan, image: ImageTarget, releaseCommit: string, docker: Docker, registry: RegistryClient, options: ReleaseOptions): Promise<NonNullable<ReleaseRecord['image']>> {
+async function buildAndPush(
+  plan: ReleasePlan,
+  image: ImageTarget,
+  releaseCommit: string,
+  docker: Docker,
+  registry: RegistryClient,
+  options: ReleaseOptions,
+): Promise<NonNullable<ReleaseRecord['image']>> {
   const progress = options.onProgress ?? (() => undefined);
   const tags = [plan.version, `sha-${releaseCommit.slice(0, 7)}`];
   progress({ step: 'build', message: `Building ${image.repository}:${plan.version} from ${image.dockerfile}` });
@@ -126,13 +141,21 @@ async function buildAndPush(plan: ReleasePlan, image: ImageTarget, releaseCommit
   let digest: string | undefined;
   for (const tag of tags) {
     progress({ step: 'push', message: `Pushing ${image.repository}:${tag}` });
-    const pushed = await pushWatchingRegistry(docker, registry, { repository: image.repository, tag, auth, signal: options.signal, onLayer: (layer) => progress({ step: 'push', message: `Pushing ${image.repository}:${tag}`, layer }) });
+    const pushed = await pushWatchingRegistry(docker, registry, {
+      repository: image.repository,
+      tag,
+      auth,
+      signal: options.signal,
+      onLayer: (layer) => progress({ step: 'push', message: `Pushing ${image.repository}:${tag}`, layer }),
+    });
     digest ??= pushed.digest;
   }
   progress({ step: 'verify', message: `Checking the digest ${digest} in ${image.host}` });
   const stored = await registry.manifestDigest(image.path, plan.version);
   if (stored !== digest) {
-    throw new ReleaseError(`The registry answers ${stored ?? 'nothing'} for ${image.repository}:${plan.version}, not the pushed ${digest}: someone pushed the same tag meanwhile?`);
+    throw new ReleaseError(
+      `The registry answers ${stored ?? 'nothing'} for ${image.repository}:${plan.version}, not the pushed ${digest}: someone pushed the same tag meanwhile?`,
+    );
   }
   return { repository: image.repository, tags, digest: digest! };
 }
@@ -158,7 +181,9 @@ async function pushWatchingRegistry(docker: Docker, registry: RegistryClient, re
         registry.ping().then(
           () => (probing = false),
           (error: unknown) => {
-            registryGone = new ReleaseError(`Pushing ${request.repository}:${request.tag} failed: the registry stopped answering (${messageOf(error)}).`);
+            registryGone = new ReleaseError(
+              `Pushing ${request.repository}:${request.tag} failed: the registry stopped answering (${messageOf(error)}).`,
+            );
             abort.abort();
           },
         );
@@ -170,4 +195,3 @@ async function pushWatchingRegistry(docker: Docker, registry: RegistryClient, re
     request.signal?.removeEventListener('abort', onOuterAbort);
   }
 }
-

@@ -108,13 +108,22 @@ export function imageTarget(image: ImageDefinition): ImageTarget {
 /** Why the release may not go ahead, or undefined. A dirty tree always stops it; a missing ready mark can be overridden. */
 export function gateProblem(plan: ReleasePlan): ReleaseError | undefined {
   if (plan.dirty) {
-    return new ReleaseError(`The working tree has uncommitted changes (${plan.changes.slice(0, 3).join(', ')}${plan.changes.length > 3 ? ', …' : ''}): commit or stash them — a release is built from a commit.`, 'dirty');
+    return new ReleaseError(
+      `The working tree has uncommitted changes (${plan.changes.slice(0, 3).join(', ')}${plan.changes.length > 3 ? ', …' : ''}): commit or stash them — a release is built from a commit.`,
+      'dirty',
+    );
   }
   if (plan.version === plan.currentVersion) {
-    return new ReleaseError(`Nothing to release since ${plan.previousTag ?? 'the start'}: no feat, fix or breaking commits. Choose a bump explicitly to release anyway.`, 'input');
+    return new ReleaseError(
+      `Nothing to release since ${plan.previousTag ?? 'the start'}: no feat, fix or breaking commits. Choose a bump explicitly to release anyway.`,
+      'input',
+    );
   }
   if (!plan.ready) {
-    return new ReleaseError(`${plan.head.slice(0, 7)} is not marked ready for release: run the pipeline on this commit with a clean tree until every stage passes.`, 'gate');
+    return new ReleaseError(
+      `${plan.head.slice(0, 7)} is not marked ready for release: run the pipeline on this commit with a clean tree until every stage passes.`,
+      'gate',
+    );
   }
   return undefined;
 }

@@ -23,7 +23,11 @@ const RECORD_END = '--- end conveyor-release ---';
 /** `Release v1.4.0`, the changelog section for people, then the record as YAML between marker lines. */
 export function formatTagMessage(record: ReleaseRecord, changelogSection: string): string {
   const yaml = YAML.stringify(orderedRecord(record)).trimEnd();
-  return [`Release ${record.tag}`, changelogSection.trim(), [RECORD_START, yaml, RECORD_END].join('\n')].filter((part) => part !== '').join('\n\n') + '\n';
+  return (
+    [`Release ${record.tag}`, changelogSection.trim(), [RECORD_START, yaml, RECORD_END].join('\n')]
+      .filter((part) => part !== '')
+      .join('\n\n') + '\n'
+  );
 }
 
 /**
@@ -88,7 +92,8 @@ function isStringList(value: unknown): value is string[] {
 }
 
 function asObject(data: unknown, what: string): Record<string, unknown> {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error(`${what} in the tag message must be a YAML mapping.`);
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw new Error(`${what} in the tag message must be a YAML mapping.`);
   return data as Record<string, unknown>;
 }
 

@@ -13,7 +13,11 @@ export function registerConfigDiagnostics(model: WorkspaceModel): vscode.Disposa
         vscode.Uri.file(config.file),
         config.problems.map((p) => {
           const range = new vscode.Range(p.range.start.line, p.range.start.character, p.range.end.line, p.range.end.character);
-          const diagnostic = new vscode.Diagnostic(range, p.message, p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+          const diagnostic = new vscode.Diagnostic(
+            range,
+            p.message,
+            p.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
+          );
           diagnostic.source = 'conveyor';
           return diagnostic;
         }),

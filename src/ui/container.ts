@@ -54,7 +54,13 @@ export class Container implements vscode.Disposable {
   readonly belt: BeltService;
 
   /** @param storage the extension's storage for this workspace (local errors, uptime and goal history). */
-  constructor(secrets: vscode.SecretStorage, workspaceState: vscode.Memento, extensionUri: vscode.Uri, storage: vscode.Uri, extensionVersion: string) {
+  constructor(
+    secrets: vscode.SecretStorage,
+    workspaceState: vscode.Memento,
+    extensionUri: vscode.Uri,
+    storage: vscode.Uri,
+    extensionVersion: string,
+  ) {
     this.log = vscode.window.createOutputChannel('Conveyor', { log: true });
     this.model = new WorkspaceModel(this.log);
     this.refreshManager = new RefreshManager();
@@ -66,7 +72,11 @@ export class Container implements vscode.Disposable {
     this.uptime = new UptimeService(this.model, storage, this.log);
     this.goals = new GoalService(this.model, storage, extensionUri.fsPath, this.log);
     this.deploy = new DeployService(this.model, this.log);
-    this.belt = new BeltService(this.model, { pipeline: this.pipeline, release: this.release, deploy: this.deploy, errors: this.errors }, this.log);
+    this.belt = new BeltService(
+      this.model,
+      { pipeline: this.pipeline, release: this.release, deploy: this.deploy, errors: this.errors },
+      this.log,
+    );
     this.disposables.push(
       this.log,
       this.model,

@@ -71,8 +71,20 @@ export const VIEW_SPECS: ViewSpec[] = [
     setVisible: (s, visible) => s.board.setViewVisible(visible),
     needsGit: true,
   },
-  { id: 'conveyor.pipeline', nodes: (status, context) => pipelineNodes(status, context.pipeline.viewState(status.folder)), changes: (s) => s.pipeline.onDidChange, needsGit: true, runsCommands: true },
-  { id: 'conveyor.belt', nodes: (status, context) => beltNodes(status.folder, context.belt.viewState(status.folder)), changes: (s) => s.belt.onDidChange, needsGit: true, runsCommands: true },
+  {
+    id: 'conveyor.pipeline',
+    nodes: (status, context) => pipelineNodes(status, context.pipeline.viewState(status.folder)),
+    changes: (s) => s.pipeline.onDidChange,
+    needsGit: true,
+    runsCommands: true,
+  },
+  {
+    id: 'conveyor.belt',
+    nodes: (status, context) => beltNodes(status.folder, context.belt.viewState(status.folder)),
+    changes: (s) => s.belt.onDidChange,
+    needsGit: true,
+    runsCommands: true,
+  },
   {
     id: 'conveyor.ci',
     nodes: (status, context) => ciNodes(status, context.ci.viewState(status.folder)),
@@ -80,7 +92,13 @@ export const VIEW_SPECS: ViewSpec[] = [
     // Remote CI polls only while its view is visible (or a followed run is in progress).
     setVisible: (s, visible) => s.ci.setViewVisible(visible),
   },
-  { id: 'conveyor.releases', nodes: (status, context) => releaseNodes(status, context.release.viewState(status.folder)), changes: (s) => s.release.onDidChange, needsGit: true, runsCommands: true },
+  {
+    id: 'conveyor.releases',
+    nodes: (status, context) => releaseNodes(status, context.release.viewState(status.folder)),
+    changes: (s) => s.release.onDidChange,
+    needsGit: true,
+    runsCommands: true,
+  },
   {
     id: 'conveyor.environments',
     nodes: (status, context) => environmentNodes(status, context.deploy.viewState(status.folder)),
@@ -96,8 +114,16 @@ export const VIEW_SPECS: ViewSpec[] = [
     // Hosted Sentry is asked only while the Errors view is visible.
     setVisible: (s, visible) => s.errors.setViewVisible(visible),
   },
-  { id: 'conveyor.uptime', nodes: (status, context) => uptimeNodes(status, context.uptime.viewState(status.folder)), changes: (s) => s.uptime.onDidChange },
-  { id: 'conveyor.goals', nodes: (status, context) => goalNodes(status, context.goals.viewState(status.folder)), changes: (s) => s.goals.onDidChange },
+  {
+    id: 'conveyor.uptime',
+    nodes: (status, context) => uptimeNodes(status, context.uptime.viewState(status.folder)),
+    changes: (s) => s.uptime.onDidChange,
+  },
+  {
+    id: 'conveyor.goals',
+    nodes: (status, context) => goalNodes(status, context.goals.viewState(status.folder)),
+    changes: (s) => s.goals.onDidChange,
+  },
 ];
 
 export function registerConveyorViews(model: WorkspaceModel, refreshManager: RefreshManager, services: ViewServices): vscode.Disposable {
@@ -116,10 +142,18 @@ export function registerConveyorViews(model: WorkspaceModel, refreshManager: Ref
     refreshManager.register(spec.id, view, () => provider.refresh());
     const { setVisible } = spec;
     if (setVisible) disposables.push(view.onDidChangeVisibility((e) => setVisible(services, e.visible)));
-    disposables.push(view, provider, spec.changes(services)(() => refreshManager.requestRefresh(spec.id)));
+    disposables.push(
+      view,
+      provider,
+      spec.changes(services)(() => refreshManager.requestRefresh(spec.id)),
+    );
   }
   const updateContext = () =>
-    void vscode.commands.executeCommand('setContext', 'conveyor.folderWithoutGit', model.folders().some((f) => !f.git.isRepository));
+    void vscode.commands.executeCommand(
+      'setContext',
+      'conveyor.folderWithoutGit',
+      model.folders().some((f) => !f.git.isRepository),
+    );
   void model.ready.then(updateContext);
   disposables.push(
     model.onDidChange(() => {
@@ -151,7 +185,8 @@ function rootsFor(folders: FolderStatus[], spec: ViewSpec, context: ViewContext)
 
 function messageFor(folders: FolderStatus[], spec: ViewSpec): string | undefined {
   const notes: string[] = [];
-  if (spec.runsCommands && !vscode.workspace.isTrusted) notes.push('Restricted Mode: Conveyor shows what it finds but runs nothing until you trust this workspace.');
+  if (spec.runsCommands && !vscode.workspace.isTrusted)
+    notes.push('Restricted Mode: Conveyor shows what it finds but runs nothing until you trust this workspace.');
   if (spec.needsGit) {
     const withoutGit = folders.filter((f) => !f.git.isRepository).map((f) => f.name);
     if (withoutGit.length > 0) notes.push(`No git repository in ${withoutGit.join(', ')}: runs and releases will not be tied to commits.`);

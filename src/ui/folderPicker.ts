@@ -6,7 +6,11 @@ import type { WorkspaceModel } from './workspaceModel';
  * The folder a command acts on: the one given (from a view row), the only one, or the user's choice.
  * Undefined when there is no folder (the user is told) or the pick was cancelled.
  */
-export async function pickFolder(model: WorkspaceModel, given?: unknown, placeHolder = 'Workspace folder'): Promise<FolderStatus | undefined> {
+export async function pickFolder(
+  model: WorkspaceModel,
+  given?: unknown,
+  placeHolder = 'Workspace folder',
+): Promise<FolderStatus | undefined> {
   await model.ready;
   if (typeof given === 'string') {
     const status = model.statusOf(given);

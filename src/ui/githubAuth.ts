@@ -15,13 +15,22 @@ export async function githubToken(secrets: vscode.SecretStorage, scopes: readonl
  * VS Code's GitHub sign-in; where it is unavailable (offline hosts, GitHub Enterprise without it) a token typed
  * by the user, kept in SecretStorage. True when either worked.
  */
-export async function signInToGitHub(secrets: vscode.SecretStorage, log: vscode.LogOutputChannel | undefined, scopes: readonly string[] = ['repo']): Promise<boolean> {
+export async function signInToGitHub(
+  secrets: vscode.SecretStorage,
+  log: vscode.LogOutputChannel | undefined,
+  scopes: readonly string[] = ['repo'],
+): Promise<boolean> {
   try {
     if (await vscode.authentication.getSession('github', [...scopes], { createIfNone: true })) return true;
   } catch (error) {
     log?.warn(`GitHub sign-in is not available here: ${messageOf(error)}`);
   }
-  const token = await vscode.window.showInputBox({ title: 'GitHub token', prompt: `A personal access token with the ${[...new Set([...scopes, 'workflow'])].join(', ')} scopes (kept in SecretStorage)`, password: true, ignoreFocusOut: true });
+  const token = await vscode.window.showInputBox({
+    title: 'GitHub token',
+    prompt: `A personal access token with the ${[...new Set([...scopes, 'workflow'])].join(', ')} scopes (kept in SecretStorage)`,
+    password: true,
+    ignoreFocusOut: true,
+  });
   if (!token) return false;
   await secrets.store(GITHUB_TOKEN_SECRET, token.trim());
   return true;

@@ -33,7 +33,8 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<ViewNode> {
       item.iconPath = new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
     }
     if (node.file) item.resourceUri = vscode.Uri.file(node.file);
-    item.command = clickCommand(node) ?? (node.file && !node.children?.length ? openFileCommand(node.file, node.line, node.column) : undefined);
+    item.command =
+      clickCommand(node) ?? (node.file && !node.children?.length ? openFileCommand(node.file, node.line, node.column) : undefined);
     return item;
   }
 

@@ -24,13 +24,30 @@ export function aStageRun(overrides: Partial<StageRun> = {}): StageRun {
 export function aPipelineRun(overrides: Partial<PipelineRun> = {}): PipelineRun {
   const id = overrides.id ?? '20261126-093000-abcd';
   const folder = overrides.folder ?? '/ws/shop';
-  return { id, folder, scope: 'all', trigger: 'editor', startedAt: '2026-11-26T09:30:00.000Z', result: 'running', stages: [], readyForRelease: false, logFile: `${folder}/.git/conveyor/logs/${id}.log`, ...overrides };
+  return {
+    id,
+    folder,
+    scope: 'all',
+    trigger: 'editor',
+    startedAt: '2026-11-26T09:30:00.000Z',
+    result: 'running',
+    stages: [],
+    readyForRelease: false,
+    logFile: `${folder}/.git/conveyor/logs/${id}.log`,
+    ...overrides,
+  };
 }
 
 /** The record of release 1.0.0, tagged `v1.0.0`, without an image or a pipeline run. */
 export function aReleaseRecord(overrides: Partial<ReleaseRecord> = {}): ReleaseRecord {
   const version = overrides.version ?? '1.0.0';
-  return { version, tag: `v${version}`, commit: '4c7e1d2f9a0b4c7e1d2f9a0b4c7e1d2f9a0b4c7e', createdAt: '2026-01-01T00:00:00Z', ...overrides };
+  return {
+    version,
+    tag: `v${version}`,
+    commit: '4c7e1d2f9a0b4c7e1d2f9a0b4c7e1d2f9a0b4c7e',
+    createdAt: '2026-01-01T00:00:00Z',
+    ...overrides,
+  };
 }
 
 /** An error issue of the local receiver, seen once by one user. */

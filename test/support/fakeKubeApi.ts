@@ -82,7 +82,13 @@ export class FakeKubeApi {
       jsonType: 'application/json',
       record: (e) => {
         const body = e.readJson();
-        return { method: e.method, path: e.url.pathname, query: e.url.searchParams, contentType: e.headers['content-type'], body: body.ok ? body.value : undefined };
+        return {
+          method: e.method,
+          path: e.url.pathname,
+          query: e.url.searchParams,
+          contentType: e.headers['content-type'],
+          body: body.ok ? body.value : undefined,
+        };
       },
       handle: (e, request) => api?.handle(e, request),
     });
@@ -127,7 +133,8 @@ export class FakeKubeApi {
     const existing = store.get(object.metadata.name);
     const stored: FakeObject = structuredClone(object);
     stored.metadata.uid = existing?.metadata.uid ?? object.metadata.uid ?? `uid-${++this.uid}`;
-    stored.metadata.creationTimestamp = existing?.metadata.creationTimestamp ?? object.metadata.creationTimestamp ?? new Date().toISOString();
+    stored.metadata.creationTimestamp =
+      existing?.metadata.creationTimestamp ?? object.metadata.creationTimestamp ?? new Date().toISOString();
     stored.metadata.resourceVersion = String(++this.rv);
     store.set(stored.metadata.name, stored);
     this.record(resource, existing ? 'MODIFIED' : 'ADDED', stored);
@@ -209,10 +216,13 @@ export class FakeKubeApi {
     const [, , name, sub] = route.match;
     const resource = route.resource;
     if (!name && request.method === 'GET') {
-      return url.searchParams.get('watch') === 'true' ? this.watch(resource, url.searchParams, exchange) : this.list(resource, url.searchParams, exchange);
+      return url.searchParams.get('watch') === 'true'
+        ? this.watch(resource, url.searchParams, exchange)
+        : this.list(resource, url.searchParams, exchange);
     }
     const object = name ? this.get(resource, name) : undefined;
-    if (!object) return sendJson(404, status(404, 'NotFound', `${resource}${groupSuffix(resource)} "${name}" not found`, { name, kind: resource }));
+    if (!object)
+      return sendJson(404, status(404, 'NotFound', `${resource}${groupSuffix(resource)} "${name}" not found`, { name, kind: resource }));
     if (sub === '/log' && request.method === 'GET') return this.serveLog(object, url.searchParams, res);
     if (sub === '/scale' && request.method === 'PATCH') return this.patchScale(object, request, exchange);
     if (request.method === 'PATCH') return this.patch(resource, object, request, exchange);
@@ -261,11 +271,18 @@ export class FakeKubeApi {
   }
 
   private patchScale(object: FakeObject, request: RecordedRequest, exchange: StubExchange): void {
-    if (request.contentType !== 'application/merge-patch+json') return exchange.sendJson(415, status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format`));
+    if (request.contentType !== 'application/merge-patch+json')
+      return exchange.sendJson(415, status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format`));
     const replicas = (request.body as { spec?: { replicas?: number } }).spec?.replicas ?? 0;
     const spec = { ...(object.spec as object), replicas };
     this.put('deployments', { ...object, spec });
-    exchange.sendJson(200, { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: object.metadata.name, namespace: object.metadata.namespace }, spec: { replicas }, status: { replicas } });
+    exchange.sendJson(200, {
+      apiVersion: 'autoscaling/v1',
+      kind: 'Scale',
+      metadata: { name: object.metadata.name, namespace: object.metadata.namespace },
+      spec: { replicas },
+      status: { replicas },
+    });
   }
 
   private patch(resource: FakeResource, object: FakeObject, request: RecordedRequest, exchange: StubExchange): void {
@@ -281,7 +298,11 @@ export class FakeKubeApi {
     }
     let text = this.logs.get(pod.metadata.name) ?? '';
     const tail = Number(query.get('tailLines') || '0');
-    if (tail > 0) text = text.split(/(?<=\n)/).slice(-tail).join('');
+    if (tail > 0)
+      text = text
+        .split(/(?<=\n)/)
+        .slice(-tail)
+        .join('');
     res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
     // Odd-sized byte chunks: lines and multi-byte characters are cut in the middle.
     const bytes = Buffer.from(text);
@@ -298,7 +319,10 @@ export class FakeKubeApi {
 
 // --- builders of real-shaped objects --------------------------------------------------------------------
 
-export function deploymentObject(name: string, options: { replicas?: number; image?: string; annotations?: Record<string, string>; revision?: number; ready?: number } = {}): FakeObject {
+export function deploymentObject(
+  name: string,
+  options: { replicas?: number; image?: string; annotations?: Record<string, string>; revision?: number; ready?: number } = {},
+): FakeObject {
   const replicas = options.replicas ?? 1;
   const ready = options.ready ?? replicas;
   return {
@@ -313,7 +337,10 @@ export function deploymentObject(name: string, options: { replicas?: number; ima
     spec: {
       replicas,
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: options.image ?? `registry.local/${name}:1.0.0` }] } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'app', image: options.image ?? `registry.local/${name}:1.0.0` }] },
+      },
     },
     status: {
       observedGeneration: 1,
@@ -321,7 +348,14 @@ export function deploymentObject(name: string, options: { replicas?: number; ima
       updatedReplicas: replicas,
       readyReplicas: ready,
       availableReplicas: ready,
-      conditions: [{ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${name}-abc" has successfully progressed.` }],
+      conditions: [
+        {
+          type: 'Progressing',
+          status: 'True',
+          reason: 'NewReplicaSetAvailable',
+          message: `ReplicaSet "${name}-abc" has successfully progressed.`,
+        },
+      ],
     },
   };
 }
@@ -334,14 +368,20 @@ export function replicaSetObject(name: string, deployment: FakeObject, revision 
       name,
       namespace: 'default',
       annotations: { 'deployment.kubernetes.io/revision': String(revision) },
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name, uid: deployment.metadata.uid ?? '', controller: true }],
+      ownerReferences: [
+        { apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name, uid: deployment.metadata.uid ?? '', controller: true },
+      ],
     },
     spec: { replicas: (deployment.spec as { replicas: number }).replicas, template: (deployment.spec as { template: unknown }).template },
     status: { replicas: 1, readyReplicas: 1 },
   };
 }
 
-export function podObject(name: string, replicaSet: FakeObject | undefined, options: { node?: string; waiting?: { reason: string; message: string }; restarts?: number } = {}): FakeObject {
+export function podObject(
+  name: string,
+  replicaSet: FakeObject | undefined,
+  options: { node?: string; waiting?: { reason: string; message: string }; restarts?: number } = {},
+): FakeObject {
   const running = !options.waiting;
   return {
     apiVersion: 'v1',
@@ -349,7 +389,17 @@ export function podObject(name: string, replicaSet: FakeObject | undefined, opti
     metadata: {
       name,
       namespace: 'default',
-      ownerReferences: replicaSet ? [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: replicaSet.metadata.name, uid: replicaSet.metadata.uid ?? '', controller: true }] : undefined,
+      ownerReferences: replicaSet
+        ? [
+            {
+              apiVersion: 'apps/v1',
+              kind: 'ReplicaSet',
+              name: replicaSet.metadata.name,
+              uid: replicaSet.metadata.uid ?? '',
+              controller: true,
+            },
+          ]
+        : undefined,
     },
     spec: { nodeName: options.node, containers: [{ name: 'app', image: 'registry.local/app:1.0.0' }] },
     status: {
@@ -373,7 +423,11 @@ export function podObject(name: string, replicaSet: FakeObject | undefined, opti
   };
 }
 
-export function eventObject(name: string, involved: { kind: string; name: string }, fields: { type: string; reason: string; message: string; count?: number; lastTimestamp: string }): FakeObject {
+export function eventObject(
+  name: string,
+  involved: { kind: string; name: string },
+  fields: { type: string; reason: string; message: string; count?: number; lastTimestamp: string },
+): FakeObject {
   return {
     apiVersion: 'v1',
     kind: 'Event',

@@ -12,7 +12,8 @@ import type { StubExchange, StubHeaders, StubServer } from './stubServer';
 
 /** The organization whose SAML enforcement the `sso` failure reports. */
 export const SSO_URL = 'https://github.com/orgs/acme/sso?authorization_request=A5UO4XNPVHEZLVVIJ7BFOQTHS5QWIZSVNZ3GCY3UN5ZGJ4DBA';
-export const SSO_MESSAGE = 'Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.';
+export const SSO_MESSAGE =
+  'Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.';
 
 // --- GitHub's published description: operations, examples and schemas. ---
 
@@ -30,7 +31,11 @@ interface Operation {
 }
 interface OpenApi {
   paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, unknown>; examples: Record<string, { value?: unknown }>; responses: Record<string, ResponseObject> };
+  components: {
+    schemas: Record<string, unknown>;
+    examples: Record<string, { value?: unknown }>;
+    responses: Record<string, ResponseObject>;
+  };
 }
 
 let openApi: OpenApi | undefined;
@@ -96,13 +101,20 @@ const validateWith = openApiValidator('https://api.github.com/openapi', () => sp
  * operations that declare none are checked against `basic-error`, the schema of GitHub's error bodies.
  */
 export function validateResponse(operationId: string, status: number, body: unknown): string[] {
-  return validateWith(`${operationId} ${status}`, () => {
-    // GET /user answers one of two user schemas by a discriminator ajv does not read: the signed-in user is private-user.
-    const schema = operationId === 'users/get-authenticated' && status === 200 ? { $ref: '#/components/schemas/private-user' } : jsonResponse(operationId, status)?.schema;
-    if (schema) return nullableAsOpenApiMeansIt(schema);
-    if (status >= 400) return { $ref: '#/components/schemas/basic-error' };
-    throw new Error(`${operationId} declares no JSON answer for ${status}`);
-  }, body);
+  return validateWith(
+    `${operationId} ${status}`,
+    () => {
+      // GET /user answers one of two user schemas by a discriminator ajv does not read: the signed-in user is private-user.
+      const schema =
+        operationId === 'users/get-authenticated' && status === 200
+          ? { $ref: '#/components/schemas/private-user' }
+          : jsonResponse(operationId, status)?.schema;
+      if (schema) return nullableAsOpenApiMeansIt(schema);
+      if (status >= 400) return { $ref: '#/components/schemas/basic-error' };
+      throw new Error(`${operationId} declares no JSON answer for ${status}`);
+    },
+    body,
+  );
 }
 
 // --- Headers of real GitHub answers, from @octokit/fixtures recordings. ---
@@ -117,7 +129,13 @@ const OWN_HEADERS = /^(date|content-length|content-type|connection|etag|location
 
 /** The headers of a recorded answer with `status` in an @octokit/fixtures scenario, less those the stub computes. */
 export function recordedHeaders(scenario: string, status: number): StubHeaders {
-  const file = path.join(path.dirname(require.resolve('@octokit/fixtures/package.json')), 'scenarios', 'api.github.com', scenario, 'raw-fixture.json');
+  const file = path.join(
+    path.dirname(require.resolve('@octokit/fixtures/package.json')),
+    'scenarios',
+    'api.github.com',
+    scenario,
+    'raw-fixture.json',
+  );
   const recordings = JSON.parse(readFileSync(file, 'utf8')) as Recording[];
   const recording = recordings.find((r) => r.status === status);
   if (!recording) throw new Error(`@octokit/fixtures has no ${status} in ${scenario}`);
@@ -131,7 +149,17 @@ export function recordedHeaders(scenario: string, status: number): StubHeaders {
 // --- GitHub's answers. ---
 
 /** The failures every GitHub stub can script, as GitHub answers them. */
-export type GitHubFailure = 'unauthorized' | 'forbidden' | 'sso' | 'rate-limited' | 'secondary-rate-limit' | 'too-many-requests' | 'not-found' | 'server-error' | 'malformed' | 'hang';
+export type GitHubFailure =
+  | 'unauthorized'
+  | 'forbidden'
+  | 'sso'
+  | 'rate-limited'
+  | 'secondary-rate-limit'
+  | 'too-many-requests'
+  | 'not-found'
+  | 'server-error'
+  | 'malformed'
+  | 'hang';
 
 export interface GitHubAnswer {
   status: number;
@@ -198,8 +226,14 @@ export class GitHubApi {
     if (failure === 'hang') return;
     if (failure === 'malformed') {
       this.charge(exchange, 200);
-      if (this.options.malformed === 'html') exchange.send(200, '<!DOCTYPE html><html><body>Sign in to GitHub</body></html>', this.baseHeaders, this.rateHeaders(), { 'content-type': 'text/html; charset=utf-8' });
-      else exchange.send(200, '{"total_count":1,"workflow_runs":[{"id":', this.baseHeaders, this.rateHeaders(), { 'content-type': 'application/json; charset=utf-8' });
+      if (this.options.malformed === 'html')
+        exchange.send(200, '<!DOCTYPE html><html><body>Sign in to GitHub</body></html>', this.baseHeaders, this.rateHeaders(), {
+          'content-type': 'text/html; charset=utf-8',
+        });
+      else
+        exchange.send(200, '{"total_count":1,"workflow_runs":[{"id":', this.baseHeaders, this.rateHeaders(), {
+          'content-type': 'application/json; charset=utf-8',
+        });
       return;
     }
     this.sendJson(exchange, operationId, this.failure(failure));
@@ -207,19 +241,33 @@ export class GitHubApi {
 
   /** GitHub's answer to `failure`, in its words (the SAML one as GitHub words it for a personal access token). */
   failure(failure: Exclude<GitHubFailure, 'malformed' | 'hang'>): GitHubAnswer {
-    const rateLimitDocs = this.api === 'graphql' ? 'https://docs.github.com/graphql/overview/rate-limits-and-node-limits-for-the-graphql-api' : 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api';
+    const rateLimitDocs =
+      this.api === 'graphql'
+        ? 'https://docs.github.com/graphql/overview/rate-limits-and-node-limits-for-the-graphql-api'
+        : 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api';
     switch (failure) {
       case 'unauthorized':
         return this.error(401, 'Bad credentials', `https://docs.github.com/${this.api}`);
       case 'forbidden':
         return this.error(403, 'Resource not accessible by personal access token');
       case 'sso':
-        return { ...this.error(403, SSO_MESSAGE, 'https://docs.github.com/articles/authenticating-to-a-github-organization-with-saml-single-sign-on/'), headers: { 'X-GitHub-SSO': `required; url=${SSO_URL}` } };
+        return {
+          ...this.error(
+            403,
+            SSO_MESSAGE,
+            'https://docs.github.com/articles/authenticating-to-a-github-organization-with-saml-single-sign-on/',
+          ),
+          headers: { 'X-GitHub-SSO': `required; url=${SSO_URL}` },
+        };
       case 'rate-limited':
         return { ...this.error(403, RATE_LIMIT_MESSAGE, rateLimitDocs), headers: this.exhaustedHeaders() };
       case 'secondary-rate-limit':
         return {
-          ...this.error(403, `You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID ${REQUEST_ID}.`, `${rateLimitDocs}#about-secondary-rate-limits`),
+          ...this.error(
+            403,
+            `You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID ${REQUEST_ID}.`,
+            `${rateLimitDocs}#about-secondary-rate-limits`,
+          ),
           headers: { 'Retry-After': '30' },
         };
       case 'too-many-requests':
@@ -263,7 +311,8 @@ export class GitHubApi {
   /** A GET answer with an ETag; a matching If-None-Match gets a 304 without a body. */
   sendConditional(exchange: StubExchange, operationId: string, body: unknown, headers: StubHeaders = {}): void {
     const etag = this.etagOf(body);
-    if (exchange.headers['if-none-match'] !== etag) return this.sendJson(exchange, operationId, { status: 200, body, headers: { ...headers, ETag: etag } });
+    if (exchange.headers['if-none-match'] !== etag)
+      return this.sendJson(exchange, operationId, { status: 200, body, headers: { ...headers, ETag: etag } });
     this.sendEmpty(exchange, 304, { ETag: etag });
   }
 

@@ -67,7 +67,15 @@ function exampleUser(): Record<string, unknown> {
 export function label(name: string): Record<string, unknown> {
   const base = exampleLabel();
   const id = 208045900 + [...name].reduce((sum, c) => sum + c.charCodeAt(0), 0);
-  return { ...base, id, node_id: Buffer.from(`010:Label${id}`).toString('base64'), name, url: `https://api.github.com/repos/${ISSUES_OWNER}/${ISSUES_REPO}/labels/${encodeURIComponent(name)}`, description: null, default: false };
+  return {
+    ...base,
+    id,
+    node_id: Buffer.from(`010:Label${id}`).toString('base64'),
+    name,
+    url: `https://api.github.com/repos/${ISSUES_OWNER}/${ISSUES_REPO}/labels/${encodeURIComponent(name)}`,
+    description: null,
+    default: false,
+  };
 }
 
 function user(login: string): Record<string, unknown> {
@@ -86,7 +94,7 @@ export function issue(fields: Partial<IssueFields> = {}): Issue {
     id: 1000 + number,
     node_id: Buffer.from(`05:Issue${1000 + number}`).toString('base64'),
     number,
-    title: fields.title ?? (base.title),
+    title: fields.title ?? base.title,
     state,
     url: `${repoApi}/issues/${number}`,
     repository_url: repoApi,
@@ -95,8 +103,8 @@ export function issue(fields: Partial<IssueFields> = {}): Issue {
     events_url: `${repoApi}/issues/${number}/events`,
     html_url: `https://github.com/${ISSUES_OWNER}/${ISSUES_REPO}/${fields.pullRequest ? 'pull' : 'issues'}/${number}`,
     labels: (fields.labels ?? (base.labels as { name: string }[]).map((l) => l.name)).map(label),
-    updated_at: fields.updated_at ?? (base.updated_at),
-    closed_at: state === 'closed' ? (fields.updated_at ?? (base.updated_at)) : null,
+    updated_at: fields.updated_at ?? base.updated_at,
+    closed_at: state === 'closed' ? (fields.updated_at ?? base.updated_at) : null,
     state_reason: state === 'closed' ? 'completed' : null,
   };
   if (fields.assignee !== undefined) {
@@ -104,10 +112,16 @@ export function issue(fields: Partial<IssueFields> = {}): Issue {
     result.assignees = fields.assignee ? [user(fields.assignee)] : [];
   }
   if (fields.milestone !== undefined) {
-    result.milestone = fields.milestone ? { ...(base.milestone as Record<string, unknown>), title: fields.milestone.title, due_on: fields.milestone.due_on } : null;
+    result.milestone = fields.milestone
+      ? { ...(base.milestone as Record<string, unknown>), title: fields.milestone.title, due_on: fields.milestone.due_on }
+      : null;
   }
   if (fields.pullRequest) {
-    result.pull_request = { ...(base.pull_request as Record<string, unknown>), url: `${repoApi}/pulls/${number}`, html_url: `https://github.com/${ISSUES_OWNER}/${ISSUES_REPO}/pull/${number}` };
+    result.pull_request = {
+      ...(base.pull_request as Record<string, unknown>),
+      url: `${repoApi}/pulls/${number}`,
+      html_url: `https://github.com/${ISSUES_OWNER}/${ISSUES_REPO}/pull/${number}`,
+    };
   } else {
     delete result.pull_request;
   }
@@ -127,7 +141,13 @@ interface NormalizedRecording {
 export const RECORDED_SCENARIO = 'paginate-issues';
 
 export function recordedPages(): NormalizedRecording[] {
-  const file = path.join(path.dirname(require.resolve('@octokit/fixtures/package.json')), 'scenarios', 'api.github.com', RECORDED_SCENARIO, 'normalized-fixture.json');
+  const file = path.join(
+    path.dirname(require.resolve('@octokit/fixtures/package.json')),
+    'scenarios',
+    'api.github.com',
+    RECORDED_SCENARIO,
+    'normalized-fixture.json',
+  );
   return JSON.parse(readFileSync(file, 'utf8')) as NormalizedRecording[];
 }
 
@@ -182,16 +202,41 @@ class IssuesStubServer extends GitHubRestStub<IssuesStubRequest> implements GitH
   pageSize: number;
   private recorded = false;
   private readonly routes: Route[] = [
-    { method: 'GET', path: /^\/user$/, answer: (e) => this.api.sendJson(e, ISSUE_OPERATIONS.me, { status: 200, body: { ...(componentExample('private-user') as object), login: STUB_LOGIN } }) },
+    {
+      method: 'GET',
+      path: /^\/user$/,
+      answer: (e) =>
+        this.api.sendJson(e, ISSUE_OPERATIONS.me, {
+          status: 200,
+          body: { ...(componentExample('private-user') as object), login: STUB_LOGIN },
+        }),
+    },
     { method: 'GET', path: inRepo('/issues'), answer: (e) => (this.recorded ? this.recordedList(e) : this.list(e)) },
     { method: 'GET', path: /^\/repositories\/\d+\/issues$/, answer: (e) => (this.recorded ? this.recordedList(e) : this.notFound(e)) },
-    { method: 'GET', path: inRepo('/assignees'), answer: (e) => this.api.sendJson(e, ISSUE_OPERATIONS.listAssignees, { status: 200, body: ASSIGNABLE_LOGINS.map((login) => user(login)) }) },
+    {
+      method: 'GET',
+      path: inRepo('/assignees'),
+      answer: (e) =>
+        this.api.sendJson(e, ISSUE_OPERATIONS.listAssignees, { status: 200, body: ASSIGNABLE_LOGINS.map((login) => user(login)) }),
+    },
     { method: 'POST', path: inRepo('/issues'), answer: (e) => this.create(e) },
     { method: 'PATCH', path: inRepo('/issues/(\\d+)'), answer: (e, n) => this.withIssue(e, n, (found) => this.update(e, found)) },
     { method: 'POST', path: inRepo('/issues/(\\d+)/labels'), answer: (e, n) => this.withIssue(e, n, (found) => this.addLabels(e, found)) },
-    { method: 'DELETE', path: inRepo('/issues/(\\d+)/labels/([^/]+)'), answer: (e, n, name) => this.withIssue(e, n, (found) => this.removeLabel(e, found, decodeURIComponent(name))) },
-    { method: 'POST', path: inRepo('/issues/(\\d+)/assignees'), answer: (e, n) => this.withIssue(e, n, (found) => this.assign(e, found, ISSUE_OPERATIONS.addAssignees)) },
-    { method: 'DELETE', path: inRepo('/issues/(\\d+)/assignees'), answer: (e, n) => this.withIssue(e, n, (found) => this.assign(e, found, ISSUE_OPERATIONS.removeAssignees)) },
+    {
+      method: 'DELETE',
+      path: inRepo('/issues/(\\d+)/labels/([^/]+)'),
+      answer: (e, n, name) => this.withIssue(e, n, (found) => this.removeLabel(e, found, decodeURIComponent(name))),
+    },
+    {
+      method: 'POST',
+      path: inRepo('/issues/(\\d+)/assignees'),
+      answer: (e, n) => this.withIssue(e, n, (found) => this.assign(e, found, ISSUE_OPERATIONS.addAssignees)),
+    },
+    {
+      method: 'DELETE',
+      path: inRepo('/issues/(\\d+)/assignees'),
+      answer: (e, n) => this.withIssue(e, n, (found) => this.assign(e, found, ISSUE_OPERATIONS.removeAssignees)),
+    },
   ];
 
   constructor(server: StubServer<IssuesStubRequest>, options: { issues?: Issue[]; pageSize?: number }) {
@@ -235,7 +280,12 @@ class IssuesStubServer extends GitHubRestStub<IssuesStubRequest> implements GitH
     if (!title) {
       return this.api.sendJson(exchange, 'error', {
         status: 422,
-        body: { message: 'Validation Failed', errors: [{ resource: 'Issue', code: 'missing_field', field: 'title' }], documentation_url: 'https://docs.github.com/rest/issues/issues#create-an-issue', status: '422' },
+        body: {
+          message: 'Validation Failed',
+          errors: [{ resource: 'Issue', code: 'missing_field', field: 'title' }],
+          documentation_url: 'https://docs.github.com/rest/issues/issues#create-an-issue',
+          status: '422',
+        },
       });
     }
     const created = issue({ number: Math.max(0, ...this.issues.map((i) => i.number)) + 1, title, assignee: null, labels: [] });
@@ -273,7 +323,12 @@ class IssuesStubServer extends GitHubRestStub<IssuesStubRequest> implements GitH
 
   private removeLabel(exchange: StubExchange, found: Issue, name: string): void {
     const current = found.labels as { name: string }[];
-    if (!current.some((l) => l.name === name)) return this.api.sendJson(exchange, 'error', this.api.error(404, 'Label does not exist', 'https://docs.github.com/rest/issues/labels#remove-a-label-from-an-issue'));
+    if (!current.some((l) => l.name === name))
+      return this.api.sendJson(
+        exchange,
+        'error',
+        this.api.error(404, 'Label does not exist', 'https://docs.github.com/rest/issues/labels#remove-a-label-from-an-issue'),
+      );
     found.labels = current.filter((l) => l.name !== name);
     found.updated_at = now();
     this.api.sendJson(exchange, ISSUE_OPERATIONS.removeLabel, { status: 200, body: found.labels });
@@ -282,7 +337,8 @@ class IssuesStubServer extends GitHubRestStub<IssuesStubRequest> implements GitH
   private assign(exchange: StubExchange, found: Issue, operationId: string): void {
     const logins = (input(exchange).assignees as string[] | undefined) ?? [];
     let assignees = (found.assignees as { login: string }[] | null) ?? [];
-    if (operationId === ISSUE_OPERATIONS.addAssignees) assignees = [...assignees, ...logins.filter((l) => !assignees.some((a) => a.login === l)).map((l) => user(l) as { login: string })];
+    if (operationId === ISSUE_OPERATIONS.addAssignees)
+      assignees = [...assignees, ...logins.filter((l) => !assignees.some((a) => a.login === l)).map((l) => user(l) as { login: string })];
     else assignees = assignees.filter((a) => !logins.includes(a.login));
     found.assignees = assignees;
     found.assignee = assignees[0] ?? null;

@@ -111,19 +111,37 @@ export function stubIssue(fields: Partial<StubIssue> & { number: number; title: 
 export function sampleProject(): ProjectFixture {
   const contents: (StubIssue | StubDraft)[] = [
     stubIssue({ number: 1, title: 'Plain todo', labels: ['enhancement'] }),
-    stubIssue({ number: 2, title: 'Being built', labels: ['bug'], assignees: [STUB_LOGIN, 'hubot'], milestone: { title: 'v1.0', dueOn: '2024-06-01T07:00:00Z' }, updatedAt: '2024-05-02T10:00:00Z' }),
+    stubIssue({
+      number: 2,
+      title: 'Being built',
+      labels: ['bug'],
+      assignees: [STUB_LOGIN, 'hubot'],
+      milestone: { title: 'v1.0', dueOn: '2024-06-01T07:00:00Z' },
+      updatedAt: '2024-05-02T10:00:00Z',
+    }),
     stubIssue({ number: 3, title: 'Under review', assignees: ['hubot'] }),
     stubIssue({ number: 4, title: 'Finished', state: 'CLOSED' }),
     stubIssue({ number: 5, title: 'Closed without status', state: 'CLOSED' }),
     stubIssue({ number: 6, title: 'Open without status' }),
     { ...stubIssue({ number: 7, title: 'Elsewhere', repository: `${PROJECT_OWNER}/other-repo` }), id: 'I_kwDOOtherRepo7' },
     { ...stubIssue({ number: 8, title: 'A pull request', assignees: [STUB_LOGIN] }), kind: 'PullRequest', id: 'PR_kwDOPull8' },
-    { kind: 'DraftIssue', id: 'DI_lADOBnzB7M4AHCjWzgFZFRg', title: 'A draft idea', assignees: [STUB_LOGIN], updatedAt: '2024-05-03T10:00:00Z' },
+    {
+      kind: 'DraftIssue',
+      id: 'DI_lADOBnzB7M4AHCjWzgFZFRg',
+      title: 'A draft idea',
+      assignees: [STUB_LOGIN],
+      updatedAt: '2024-05-03T10:00:00Z',
+    },
     stubIssue({ number: 9, title: 'Archived long ago' }),
     stubIssue({ number: 10, title: 'Not on the project' }),
   ];
   let serial = 0;
-  const on = (contentId: string, status?: string, archived?: boolean): StubItem => ({ id: `PVTI_lADOBx8Ulc4AaBcDzg${String(++serial).padStart(4, '0')}`, contentId, statusOptionId: status ? optionId(status) : undefined, archived });
+  const on = (contentId: string, status?: string, archived?: boolean): StubItem => ({
+    id: `PVTI_lADOBx8Ulc4AaBcDzg${String(++serial).padStart(4, '0')}`,
+    contentId,
+    statusOptionId: status ? optionId(status) : undefined,
+    archived,
+  });
   const idOf = (n: number) => (contents.find((c) => c.kind !== 'DraftIssue' && c.number === n) as StubIssue).id;
   return {
     contents,
@@ -215,13 +233,46 @@ const SCOPES_MESSAGE =
 function graphqlFailure(failure: ProjectStubFailure, graphql: GitHubApi): GitHubAnswer | undefined {
   switch (failure) {
     case 'not-found':
-      return { status: 200, body: { data: null, errors: [{ type: 'NOT_FOUND', path: ['repositoryOwner'], locations: [{ line: 3, column: 5 }], message: `Could not resolve to a User with the login of '${PROJECT_OWNER}'.` }] } };
+      return {
+        status: 200,
+        body: {
+          data: null,
+          errors: [
+            {
+              type: 'NOT_FOUND',
+              path: ['repositoryOwner'],
+              locations: [{ line: 3, column: 5 }],
+              message: `Could not resolve to a User with the login of '${PROJECT_OWNER}'.`,
+            },
+          ],
+        },
+      };
     case 'forbidden':
-      return { status: 200, body: { data: { repositoryOwner: { projectV2: null } }, errors: [{ type: 'FORBIDDEN', path: ['repositoryOwner', 'projectV2'], locations: [{ line: 5, column: 9 }], message: 'Resource not accessible by integration' }] } };
+      return {
+        status: 200,
+        body: {
+          data: { repositoryOwner: { projectV2: null } },
+          errors: [
+            {
+              type: 'FORBIDDEN',
+              path: ['repositoryOwner', 'projectV2'],
+              locations: [{ line: 5, column: 9 }],
+              message: 'Resource not accessible by integration',
+            },
+          ],
+        },
+      };
     case 'insufficient-scopes':
-      return { status: 200, body: { errors: [{ type: 'INSUFFICIENT_SCOPES', locations: [{ line: 6, column: 11 }], message: SCOPES_MESSAGE }] } };
+      return {
+        status: 200,
+        body: { errors: [{ type: 'INSUFFICIENT_SCOPES', locations: [{ line: 6, column: 11 }], message: SCOPES_MESSAGE }] },
+      };
     case 'graphql-rate-limited':
-      return { status: 200, headers: graphql.exhaustedHeaders(), body: { errors: [{ type: 'RATE_LIMITED', message: RATE_LIMIT_MESSAGE }] } };
+      return {
+        status: 200,
+        headers: graphql.exhaustedHeaders(),
+        body: { errors: [{ type: 'RATE_LIMITED', message: RATE_LIMIT_MESSAGE }] },
+      };
     default:
       return undefined;
   }
@@ -257,11 +308,19 @@ export async function startGitHubProjectStub(options: ProjectStubOptions): Promi
 
   // --- GraphQL objects over the model; `__typename` resolves the unions and interfaces. ---
 
-  const connection = (names: string[], key: 'login' | 'name') => (args: { first?: number }) => ({ nodes: names.slice(0, args.first ?? names.length).map((name) => ({ [key]: name })) });
+  const connection = (names: string[], key: 'login' | 'name') => (args: { first?: number }) => ({
+    nodes: names.slice(0, args.first ?? names.length).map((name) => ({ [key]: name })),
+  });
 
   const contentObject = (content: StubIssue | StubDraft): object => {
     if (content.kind === 'DraftIssue') {
-      return { __typename: 'DraftIssue', id: content.id, title: content.title, updatedAt: content.updatedAt, assignees: connection(content.assignees, 'login') };
+      return {
+        __typename: 'DraftIssue',
+        id: content.id,
+        title: content.title,
+        updatedAt: content.updatedAt,
+        assignees: connection(content.assignees, 'login'),
+      };
     }
     const [owner, repo] = content.repository.split('/');
     return {
@@ -295,13 +354,26 @@ export async function startGitHubProjectStub(options: ProjectStubOptions): Promi
   };
 
   const itemsPage = ({ first, after }: { first?: number; after?: string }) => {
-    if (first === undefined || first < 1 || first > 100) throw new GitHubGraphQLError('UNPROCESSABLE', `Requesting ${first ?? 'no'} records on the \`items\` connection is not allowed: pass \`first\` between 1 and 100.`);
-    const start = after ? Number(Buffer.from(after, 'base64').toString('utf8').replace(/^cursor:/, '')) : 0;
+    if (first === undefined || first < 1 || first > 100)
+      throw new GitHubGraphQLError(
+        'UNPROCESSABLE',
+        `Requesting ${first ?? 'no'} records on the \`items\` connection is not allowed: pass \`first\` between 1 and 100.`,
+      );
+    const start = after
+      ? Number(
+          Buffer.from(after, 'base64')
+            .toString('utf8')
+            .replace(/^cursor:/, ''),
+        )
+      : 0;
     const size = Math.min(first, stub.maxPageSize);
     const slice = project().items.slice(start, start + size);
     const end = start + slice.length;
     return {
-      pageInfo: { hasNextPage: end < project().items.length, endCursor: slice.length ? Buffer.from(`cursor:${end}`).toString('base64') : null },
+      pageInfo: {
+        hasNextPage: end < project().items.length,
+        endCursor: slice.length ? Buffer.from(`cursor:${end}`).toString('base64') : null,
+      },
       nodes: slice.map(itemObject),
     };
   };
@@ -312,13 +384,17 @@ export async function startGitHubProjectStub(options: ProjectStubOptions): Promi
       __typename: 'ProjectV2',
       id: project().id,
       title: project().title,
-      field: ({ name }: { name: string }) => (name === 'Status' && status ? { __typename: 'ProjectV2SingleSelectField', id: status.id, name: 'Status', options: status.options } : null),
+      field: ({ name }: { name: string }) =>
+        name === 'Status' && status
+          ? { __typename: 'ProjectV2SingleSelectField', id: status.id, name: 'Status', options: status.options }
+          : null,
       items: itemsPage,
     };
   };
 
   const checkProject = (projectId: unknown) => {
-    if (projectId !== project().id) throw new GitHubGraphQLError('NOT_FOUND', `Could not resolve to a node with the global id of '${String(projectId)}'`);
+    if (projectId !== project().id)
+      throw new GitHubGraphQLError('NOT_FOUND', `Could not resolve to a node with the global id of '${String(projectId)}'`);
   };
 
   const root = {
@@ -329,7 +405,8 @@ export async function startGitHubProjectStub(options: ProjectStubOptions): Promi
         __typename: project().ownerType,
         login: project().owner,
         projectV2: ({ number }: { number: number }) => {
-          if (number !== project().number) throw new GitHubGraphQLError('NOT_FOUND', `Could not resolve to a ProjectV2 with the number ${number}.`);
+          if (number !== project().number)
+            throw new GitHubGraphQLError('NOT_FOUND', `Could not resolve to a ProjectV2 with the number ${number}.`);
           return projectObject();
         },
       };
@@ -339,13 +416,19 @@ export async function startGitHubProjectStub(options: ProjectStubOptions): Promi
       if (!item) throw new GitHubGraphQLError('NOT_FOUND', `Could not resolve to a node with the global id of '${id}'`);
       return itemObject(item);
     },
-    updateProjectV2ItemFieldValue: ({ input }: { input: { projectId: string; itemId: string; fieldId: string; value: { singleSelectOptionId?: string } } }) => {
+    updateProjectV2ItemFieldValue: ({
+      input,
+    }: {
+      input: { projectId: string; itemId: string; fieldId: string; value: { singleSelectOptionId?: string } };
+    }) => {
       checkProject(input.projectId);
       const item = project().items.find((i) => i.id === input.itemId);
       if (!item) throw new GitHubGraphQLError('NOT_FOUND', `Could not resolve to a node with the global id of '${input.itemId}'`);
       const field = project().statusField;
-      if (!field || field.id !== input.fieldId) throw new GitHubGraphQLError('NOT_FOUND', `Could not resolve to a node with the global id of '${input.fieldId}'`);
-      if (!field.options.some((o) => o.id === input.value.singleSelectOptionId)) throw new GitHubGraphQLError('UNPROCESSABLE', 'The single select option Id does not belong to the field');
+      if (!field || field.id !== input.fieldId)
+        throw new GitHubGraphQLError('NOT_FOUND', `Could not resolve to a node with the global id of '${input.fieldId}'`);
+      if (!field.options.some((o) => o.id === input.value.singleSelectOptionId))
+        throw new GitHubGraphQLError('UNPROCESSABLE', 'The single select option Id does not belong to the field');
       item.statusOptionId = input.value.singleSelectOptionId;
       return { projectV2Item: itemObject(item) };
     },
@@ -384,7 +467,11 @@ export async function startGitHubProjectStub(options: ProjectStubOptions): Promi
       stub.invalid.push('a GraphQL request body is not JSON');
       return graphql.sendJson(exchange, 'graphql', { status: 400, body: { message: 'Problems parsing JSON' } });
     }
-    const { query, variables, operationName } = (body.value ?? {}) as { query?: string; variables?: Record<string, unknown>; operationName?: string };
+    const { query, variables, operationName } = (body.value ?? {}) as {
+      query?: string;
+      variables?: Record<string, unknown>;
+      operationName?: string;
+    };
     let document: DocumentNode | undefined;
     let errors: string[];
     try {
@@ -399,25 +486,52 @@ export async function startGitHubProjectStub(options: ProjectStubOptions): Promi
     const name = record.operationName ?? 'anonymous';
     if (errors.length || !document) {
       stub.invalid.push(...errors.map((message) => `${name}: ${message}`));
-      return graphql.sendJson(exchange, name, { status: 400, body: { message: 'Problems parsing query', errors: errors.map((message) => ({ message })) } });
+      return graphql.sendJson(exchange, name, {
+        status: 400,
+        body: { message: 'Problems parsing query', errors: errors.map((message) => ({ message })) },
+      });
     }
     if (failed(exchange, graphql, name) || !authorized(exchange, graphql, name)) return;
 
     const result = execute({ schema, document, variableValues: record.variables, rootValue: root }) as ExecutionResult;
     const githubErrors = (result.errors ?? []).map((error) => {
       const original = error.originalError;
-      if (!(original instanceof GitHubGraphQLError)) stub.problems.push(`${record.operationName ?? '?'}: ${error.message} at ${error.path?.join('.') ?? '?'}`);
-      return { type: original instanceof GitHubGraphQLError ? original.type : 'INTERNAL', path: error.path, locations: error.locations, message: error.message };
+      if (!(original instanceof GitHubGraphQLError))
+        stub.problems.push(`${record.operationName ?? '?'}: ${error.message} at ${error.path?.join('.') ?? '?'}`);
+      return {
+        type: original instanceof GitHubGraphQLError ? original.type : 'INTERNAL',
+        path: error.path,
+        locations: error.locations,
+        message: error.message,
+      };
     });
-    graphql.sendJson(exchange, name, { status: 200, body: githubErrors.length ? { data: result.data ?? null, errors: githubErrors } : { data: result.data } });
+    graphql.sendJson(exchange, name, {
+      status: 200,
+      body: githubErrors.length ? { data: result.data ?? null, errors: githubErrors } : { data: result.data },
+    });
   };
 
   // --- REST: create an issue, add and remove assignees. ---
 
   const restBody = (content: StubIssue): Record<string, unknown> => {
-    const base = restIssue({ number: content.number, title: content.title, state: content.state === 'OPEN' ? 'open' : 'closed', labels: content.labels, assignee: content.assignees[0] ?? null });
+    const base = restIssue({
+      number: content.number,
+      title: content.title,
+      state: content.state === 'OPEN' ? 'open' : 'closed',
+      labels: content.labels,
+      assignee: content.assignees[0] ?? null,
+    });
     const template = restIssue({ number: content.number, assignee: 'template' }).assignee as Record<string, unknown>;
-    return { ...base, node_id: content.id, assignees: content.assignees.map((login) => ({ ...template, login, url: `https://api.github.com/users/${login}`, html_url: `https://github.com/${login}` })) };
+    return {
+      ...base,
+      node_id: content.id,
+      assignees: content.assignees.map((login) => ({
+        ...template,
+        login,
+        url: `https://api.github.com/users/${login}`,
+        html_url: `https://github.com/${login}`,
+      })),
+    };
   };
 
   const sendChecked = (exchange: StubExchange, operationId: string, status: number, body: Record<string, unknown>): void => {
@@ -434,19 +548,34 @@ export async function startGitHubProjectStub(options: ProjectStubOptions): Promi
     if (create && record.method === 'POST') {
       const repository = `${decodeURIComponent(create[1])}/${decodeURIComponent(create[2])}`;
       if (repository !== `${PROJECT_OWNER}/${PROJECT_REPO}`) return rest.sendJson(exchange, operation, rest.notFound());
-      const numbers = stub.contents.filter((c): c is StubIssue => c.kind !== 'DraftIssue' && c.repository === repository).map((c) => c.number);
-      const created = stubIssue({ number: Math.max(0, ...numbers) + 1, title: title ?? '', assignees: logins.filter((login) => assignable.has(login)), updatedAt: new Date().toISOString() });
+      const numbers = stub.contents
+        .filter((c): c is StubIssue => c.kind !== 'DraftIssue' && c.repository === repository)
+        .map((c) => c.number);
+      const created = stubIssue({
+        number: Math.max(0, ...numbers) + 1,
+        title: title ?? '',
+        assignees: logins.filter((login) => assignable.has(login)),
+        updatedAt: new Date().toISOString(),
+      });
       stub.contents.push(created);
       return sendChecked(exchange, 'issues/create', 201, restBody(created));
     }
     const assignees = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/assignees$/.exec(record.path);
     if (assignees && (record.method === 'POST' || record.method === 'DELETE')) {
       const repository = `${decodeURIComponent(assignees[1])}/${decodeURIComponent(assignees[2])}`;
-      const target = stub.contents.find((c): c is StubIssue => c.kind !== 'DraftIssue' && c.repository === repository && c.number === Number(assignees[3]));
+      const target = stub.contents.find(
+        (c): c is StubIssue => c.kind !== 'DraftIssue' && c.repository === repository && c.number === Number(assignees[3]),
+      );
       if (!target) return rest.sendJson(exchange, operation, rest.notFound());
-      if (record.method === 'POST') target.assignees = [...new Set([...target.assignees, ...logins.filter((login) => assignable.has(login))])];
+      if (record.method === 'POST')
+        target.assignees = [...new Set([...target.assignees, ...logins.filter((login) => assignable.has(login))])];
       else target.assignees = target.assignees.filter((login) => !logins.includes(login));
-      return sendChecked(exchange, record.method === 'POST' ? 'issues/add-assignees' : 'issues/remove-assignees', record.method === 'POST' ? 201 : 200, restBody(target));
+      return sendChecked(
+        exchange,
+        record.method === 'POST' ? 'issues/add-assignees' : 'issues/remove-assignees',
+        record.method === 'POST' ? 201 : 200,
+        restBody(target),
+      );
     }
     rest.sendJson(exchange, operation, rest.notFound());
   };

@@ -122,7 +122,16 @@ export function workflowRun(fields: Partial<WorkflowRunFields> = {}): WorkflowRu
   const base = exampleRuns()[0];
   const id = fields.id ?? base.id;
   const api = `https://api.github.com/repos/${STUB_OWNER}/${STUB_REPO}/actions/runs/${id}`;
-  const run = { ...base, url: api, jobs_url: `${api}/jobs`, logs_url: `${api}/logs`, cancel_url: `${api}/cancel`, rerun_url: `${api}/rerun`, html_url: `https://github.com/${STUB_OWNER}/${STUB_REPO}/actions/runs/${id}`, ...fields };
+  const run = {
+    ...base,
+    url: api,
+    jobs_url: `${api}/jobs`,
+    logs_url: `${api}/logs`,
+    cancel_url: `${api}/cancel`,
+    rerun_url: `${api}/rerun`,
+    html_url: `https://github.com/${STUB_OWNER}/${STUB_REPO}/actions/runs/${id}`,
+    ...fields,
+  };
   return conforming<{ workflow_runs: WorkflowRun[] }>(OPERATIONS.listRuns, 200, { total_count: 1, workflow_runs: [run] }).workflow_runs[0];
 }
 
@@ -131,7 +140,11 @@ export function job(fields: Partial<JobFields> = {}): Job {
   const base = exampleJobs()[0];
   const id = fields.id ?? base.id;
   const runId = fields.run_id ?? base.run_id;
-  const urls = { url: `https://api.github.com/repos/${STUB_OWNER}/${STUB_REPO}/actions/jobs/${id}`, html_url: `https://github.com/${STUB_OWNER}/${STUB_REPO}/actions/runs/${runId}/job/${id}`, run_url: `https://api.github.com/repos/${STUB_OWNER}/${STUB_REPO}/actions/runs/${runId}` };
+  const urls = {
+    url: `https://api.github.com/repos/${STUB_OWNER}/${STUB_REPO}/actions/jobs/${id}`,
+    html_url: `https://github.com/${STUB_OWNER}/${STUB_REPO}/actions/runs/${runId}/job/${id}`,
+    run_url: `https://api.github.com/repos/${STUB_OWNER}/${STUB_REPO}/actions/runs/${runId}`,
+  };
   const built = { ...base, ...urls, ...fields };
   return conforming<{ jobs: Job[] }>(OPERATIONS.listJobs, 200, { total_count: 1, jobs: [built] }).jobs[0];
 }
@@ -206,14 +219,44 @@ class GitHubStubServer extends GitHubRestStub<StubRequest> implements GitHubStub
   private readonly routes: (Route & { operationId: string })[] = [
     { method: 'GET', path: /^\/actions\/runs$/, operationId: OPERATIONS.listRuns, answer: (e) => this.listRuns(e) },
     { method: 'GET', path: /^\/actions\/runs\/(\d+)$/, operationId: OPERATIONS.getRun, answer: (e, id) => this.getRun(e, Number(id)) },
-    { method: 'GET', path: /^\/actions\/runs\/(\d+)\/jobs$/, operationId: OPERATIONS.listJobs, answer: (e, id) => this.listJobs(e, Number(id)) },
+    {
+      method: 'GET',
+      path: /^\/actions\/runs\/(\d+)\/jobs$/,
+      operationId: OPERATIONS.listJobs,
+      answer: (e, id) => this.listJobs(e, Number(id)),
+    },
     { method: 'GET', path: /^\/actions\/jobs\/(\d+)$/, operationId: OPERATIONS.getJob, answer: (e, id) => this.getJob(e, Number(id)) },
-    { method: 'GET', path: /^\/actions\/jobs\/(\d+)\/logs$/, operationId: OPERATIONS.jobLogs, answer: (e, id) => this.redirectToLog(e, Number(id)) },
+    {
+      method: 'GET',
+      path: /^\/actions\/jobs\/(\d+)\/logs$/,
+      operationId: OPERATIONS.jobLogs,
+      answer: (e, id) => this.redirectToLog(e, Number(id)),
+    },
     { method: 'GET', path: /^\/actions\/workflows$/, operationId: OPERATIONS.listWorkflows, answer: (e) => this.listWorkflows(e) },
-    { method: 'POST', path: /^\/actions\/runs\/(\d+)\/rerun$/, operationId: OPERATIONS.rerun, answer: (e, id) => this.rerun(e, OPERATIONS.rerun, Number(id)) },
-    { method: 'POST', path: /^\/actions\/runs\/(\d+)\/rerun-failed-jobs$/, operationId: OPERATIONS.rerunFailed, answer: (e, id) => this.rerun(e, OPERATIONS.rerunFailed, Number(id)) },
-    { method: 'POST', path: /^\/actions\/runs\/(\d+)\/cancel$/, operationId: OPERATIONS.cancel, answer: (e, id) => this.cancel(e, Number(id)) },
-    { method: 'POST', path: /^\/actions\/workflows\/([^/]+)\/dispatches$/, operationId: OPERATIONS.dispatch, answer: (e, name) => this.dispatch(e, decodeURIComponent(name)) },
+    {
+      method: 'POST',
+      path: /^\/actions\/runs\/(\d+)\/rerun$/,
+      operationId: OPERATIONS.rerun,
+      answer: (e, id) => this.rerun(e, OPERATIONS.rerun, Number(id)),
+    },
+    {
+      method: 'POST',
+      path: /^\/actions\/runs\/(\d+)\/rerun-failed-jobs$/,
+      operationId: OPERATIONS.rerunFailed,
+      answer: (e, id) => this.rerun(e, OPERATIONS.rerunFailed, Number(id)),
+    },
+    {
+      method: 'POST',
+      path: /^\/actions\/runs\/(\d+)\/cancel$/,
+      operationId: OPERATIONS.cancel,
+      answer: (e, id) => this.cancel(e, Number(id)),
+    },
+    {
+      method: 'POST',
+      path: /^\/actions\/workflows\/([^/]+)\/dispatches$/,
+      operationId: OPERATIONS.dispatch,
+      answer: (e, name) => this.dispatch(e, decodeURIComponent(name)),
+    },
   ];
 
   constructor(server: StubServer<StubRequest>, options: GitHubStubOptions) {
@@ -249,7 +292,10 @@ class GitHubStubServer extends GitHubRestStub<StubRequest> implements GitHubStub
 
   private listRuns(exchange: StubExchange): void {
     const query = exchange.url.searchParams;
-    const runs = this.runs.filter((r) => (!query.has('branch') || r.head_branch === query.get('branch')) && (!query.has('head_sha') || r.head_sha === query.get('head_sha')));
+    const runs = this.runs.filter(
+      (r) =>
+        (!query.has('branch') || r.head_branch === query.get('branch')) && (!query.has('head_sha') || r.head_sha === query.get('head_sha')),
+    );
     const { page, link } = this.api.paginate(exchange, runs);
     this.api.sendConditional(exchange, OPERATIONS.listRuns, { total_count: runs.length, workflow_runs: page }, link ? { Link: link } : {});
   }
@@ -277,7 +323,12 @@ class GitHubStubServer extends GitHubRestStub<StubRequest> implements GitHubStub
     if (!this.logs.has(jobId)) return this.api.sendJson(exchange, OPERATIONS.jobLogs, this.api.notFound());
     const expires = encodeURIComponent(new Date(Date.now() + 60_000).toISOString());
     const location = `${this.logOrigin}${SIGNED_LOGS}${jobId}?urlExpires=${expires}&urlSigningMethod=HMACV1&urlSignature=c3R1Yg%3D%3D`;
-    this.api.sendEmpty(exchange, 302, { ...this.redirectHeaders, 'Content-Type': 'text/html;charset=utf-8', 'Content-Length': '0', Location: location });
+    this.api.sendEmpty(exchange, 302, {
+      ...this.redirectHeaders,
+      'Content-Type': 'text/html;charset=utf-8',
+      'Content-Length': '0',
+      Location: location,
+    });
   }
 
   private listWorkflows(exchange: StubExchange): void {
@@ -295,7 +346,8 @@ class GitHubStubServer extends GitHubRestStub<StubRequest> implements GitHubStub
   private cancel(exchange: StubExchange, runId: number): void {
     const run = this.runs.find((r) => r.id === runId);
     if (!run) return this.api.sendJson(exchange, OPERATIONS.cancel, this.api.notFound());
-    if (run.status === 'completed') return this.api.sendJson(exchange, OPERATIONS.cancel, this.api.error(409, 'Cannot cancel a workflow run that is completed.'));
+    if (run.status === 'completed')
+      return this.api.sendJson(exchange, OPERATIONS.cancel, this.api.error(409, 'Cannot cancel a workflow run that is completed.'));
     Object.assign(run, { status: 'completed', conclusion: 'cancelled' });
     this.api.sendJson(exchange, OPERATIONS.cancel, { status: 202, body: {} });
   }
@@ -304,7 +356,8 @@ class GitHubStubServer extends GitHubRestStub<StubRequest> implements GitHubStub
     const workflow = this.workflows.find((w) => String(w.id) === name || path.posix.basename(w.path) === name);
     if (!workflow) return this.api.sendJson(exchange, OPERATIONS.dispatch, this.api.notFound());
     const body = exchange.readJson();
-    if (!body.ok || body.value === undefined) return this.api.sendJson(exchange, OPERATIONS.dispatch, this.api.error(400, 'Problems parsing JSON'));
+    if (!body.ok || body.value === undefined)
+      return this.api.sendJson(exchange, OPERATIONS.dispatch, this.api.error(400, 'Problems parsing JSON'));
     if (typeof body.value !== 'object' || body.value === null || typeof (body.value as { ref?: unknown }).ref !== 'string') {
       return this.api.sendJson(exchange, OPERATIONS.dispatch, this.api.error(422, 'Invalid request.\n\n"ref" wasn\'t supplied.'));
     }
@@ -317,9 +370,11 @@ class GitHubStubServer extends GitHubRestStub<StubRequest> implements GitHubStub
 
   private serveSignedLog(exchange: StubExchange, jobId: number): void {
     // Signed storage URLs take no token: a request carrying one is a leak, and fails loudly here.
-    if (exchange.headers.authorization) return exchange.send(400, 'Authorization is not accepted on a signed URL', { 'Content-Type': 'text/plain' });
+    if (exchange.headers.authorization)
+      return exchange.send(400, 'Authorization is not accepted on a signed URL', { 'Content-Type': 'text/plain' });
     const text = this.logs.get(jobId);
-    if (text === undefined || exchange.headers.host !== new URL(this.logOrigin).host) return exchange.send(404, 'BlobNotFound', { 'Content-Type': 'text/plain' });
+    if (text === undefined || exchange.headers.host !== new URL(this.logOrigin).host)
+      return exchange.send(404, 'BlobNotFound', { 'Content-Type': 'text/plain' });
     exchange.send(200, text, { 'Content-Type': 'text/plain; charset=utf-8' });
   }
 }

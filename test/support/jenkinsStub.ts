@@ -181,14 +181,17 @@ export class JenkinsStub {
     if (!header) {
       sendHtml(exchange, 403, page('Authentication required', 'Authentication required'), {
         'X-You-Are-Authenticated-As': 'anonymous',
-        'X-You-Are-In-Group-Disabled': 'JENKINS-39402: use -Dhudson.security.AccessDeniedException2.REPORT_GROUP_HEADERS=true or use /whoAmI to diagnose',
+        'X-You-Are-In-Group-Disabled':
+          'JENKINS-39402: use -Dhudson.security.AccessDeniedException2.REPORT_GROUP_HEADERS=true or use /whoAmI to diagnose',
         'X-Required-Permission': 'hudson.model.Hudson.Read',
         'X-Permission-Implied-By': 'hudson.model.Hudson.Administer',
       });
       return false;
     }
     if (header !== `Basic ${Buffer.from(`${credentials.user}:${credentials.apiToken}`).toString('base64')}`) {
-      sendHtml(exchange, 401, page('Error 401 Unauthorized', `HTTP ERROR 401 Invalid password/token for user: ${credentials.user}`), { 'WWW-Authenticate': 'Basic realm="Jenkins"' });
+      sendHtml(exchange, 401, page('Error 401 Unauthorized', `HTTP ERROR 401 Invalid password/token for user: ${credentials.user}`), {
+        'WWW-Authenticate': 'Basic realm="Jenkins"',
+      });
       return false;
     }
     return true;
@@ -201,9 +204,13 @@ export class JenkinsStub {
     const session = randomBytes(12).toString('hex');
     const crumb = randomBytes(32).toString('hex');
     this.sessions.set(session, crumb);
-    exchange.sendJson(200, { _class: 'hudson.security.csrf.DefaultCrumbIssuer', crumb, crumbRequestField: 'Jenkins-Crumb' }, {
-      'Set-Cookie': `${SESSION_COOKIE}=${session}; Path=/; HttpOnly`,
-    });
+    exchange.sendJson(
+      200,
+      { _class: 'hudson.security.csrf.DefaultCrumbIssuer', crumb, crumbRequestField: 'Jenkins-Crumb' },
+      {
+        'Set-Cookie': `${SESSION_COOKIE}=${session}; Path=/; HttpOnly`,
+      },
+    );
   }
 
   private crumbValid(req: http.IncomingMessage): boolean {
@@ -217,7 +224,11 @@ export class JenkinsStub {
 
   private queueBuild(fullName: string, endpoint: 'build' | 'buildWithParameters', exchange: StubExchange): void {
     if (!this.crumbValid(exchange.req)) {
-      return sendHtml(exchange, 403, page('Error 403 No valid crumb was included in the request', 'HTTP ERROR 403 No valid crumb was included in the request'));
+      return sendHtml(
+        exchange,
+        403,
+        page('Error 403 No valid crumb was included in the request', 'HTTP ERROR 403 No valid crumb was included in the request'),
+      );
     }
     const queueId = this.nextQueueId++;
     const parameters = Object.fromEntries([...exchange.url.searchParams, ...new URLSearchParams(exchange.body)]);
@@ -273,7 +284,14 @@ export class JenkinsStub {
         ? [this.recorded('build-changeset.json')]
         : fullName === 'shop/shop-api/main'
           ? [
-              { ...this.recorded('build-changeset.json'), number: 6, building: true, result: null, duration: 0, timestamp: Date.now() - 30_000 },
+              {
+                ...this.recorded('build-changeset.json'),
+                number: 6,
+                building: true,
+                result: null,
+                duration: 0,
+                timestamp: Date.now() - 30_000,
+              },
               { ...this.recorded('build-success.json'), number: 5, result: 'UNSTABLE' },
               { ...this.recorded('build-changeset.json'), number: 4, result: 'FAILURE' },
               this.recorded('build-git-builddata.json'),
@@ -294,7 +312,12 @@ export class JenkinsStub {
     log.polls++;
     const revealed = parts.slice(0, Math.min(log.polls, parts.length)).reduce((size, part) => size + part.length, 0);
     const more = revealed < full.length || log.script.endless === true;
-    exchange.send(200, full.subarray(Math.min(start, revealed), revealed), { 'Content-Type': 'text/plain;charset=UTF-8', 'X-Text-Size': String(revealed) }, more ? { 'X-More-Data': 'true' } : {});
+    exchange.send(
+      200,
+      full.subarray(Math.min(start, revealed), revealed),
+      { 'Content-Type': 'text/plain;charset=UTF-8', 'X-Text-Size': String(revealed) },
+      more ? { 'X-More-Data': 'true' } : {},
+    );
   }
 }
 
@@ -338,7 +361,11 @@ function fullNameOf(jobPath: string): string {
 function faultOf(failure: StubFailure): Fault {
   if (failure === 'hang') return 'hang';
   if (failure === 'html-login') return { status: 200, text: loginPage(), headers: HTML };
-  return { status: failure.status, text: failure.body ?? page(`Error ${failure.status}`, `HTTP ERROR ${failure.status}`), headers: { ...HTML, ...failure.headers } };
+  return {
+    status: failure.status,
+    text: failure.body ?? page(`Error ${failure.status}`, `HTTP ERROR ${failure.status}`),
+    headers: { ...HTML, ...failure.headers },
+  };
 }
 
 const HTML = { 'Content-Type': 'text/html;charset=utf-8' };
@@ -352,7 +379,10 @@ function page(title: string, heading: string): string {
 }
 
 function notFoundPage(pathname: string): string {
-  return page('Error 404 Not Found', `HTTP ERROR 404 Not Found</h2>\n<table><tr><th>URI:</th><td>${pathname}</td></tr><tr><th>STATUS:</th><td>404</td></tr></table><h2>`);
+  return page(
+    'Error 404 Not Found',
+    `HTTP ERROR 404 Not Found</h2>\n<table><tr><th>URI:</th><td>${pathname}</td></tr><tr><th>STATUS:</th><td>404</td></tr></table><h2>`,
+  );
 }
 
 function loginPage(): string {

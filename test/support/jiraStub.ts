@@ -51,15 +51,19 @@ export const SPEC_REPAIRS = [
 
 export function validateRequest(operationId: OperationId, body: unknown, options: { repaired?: boolean } = {}): string[] {
   const repaired = options.repaired !== false;
-  return jira.validate(`${operationId} request${repaired ? '' : ' (as published)'}`, () => {
-    const schema = jira.operation(operationId).requestBody?.content?.['application/json']?.schema;
-    if (!schema) throw new Error(`${operationId} declares no JSON request body`);
-    if (!repaired || operationId !== OPERATIONS.assign) return schema;
-    // The User schema, with accountId nullable as the operation's description documents.
-    const user = structuredClone(jira.spec().components.schemas.User) as { properties: Record<string, unknown> };
-    user.properties.accountId = { anyOf: [user.properties.accountId, { type: 'null' }] };
-    return user;
-  }, body);
+  return jira.validate(
+    `${operationId} request${repaired ? '' : ' (as published)'}`,
+    () => {
+      const schema = jira.operation(operationId).requestBody?.content?.['application/json']?.schema;
+      if (!schema) throw new Error(`${operationId} declares no JSON request body`);
+      if (!repaired || operationId !== OPERATIONS.assign) return schema;
+      // The User schema, with accountId nullable as the operation's description documents.
+      const user = structuredClone(jira.spec().components.schemas.User) as { properties: Record<string, unknown> };
+      user.properties.accountId = { anyOf: [user.properties.accountId, { type: 'null' }] };
+      return user;
+    },
+    body,
+  );
 }
 
 /** Errors bodies of these operations are undeclared; Jira sends its `ErrorCollection`. */
@@ -107,10 +111,21 @@ export function fixture<T = unknown>(name: string): T {
 export const FIXTURE_SCHEMAS: { file: string; check: (body: unknown) => string[] }[] = [
   {
     file: 'search-published-example.json',
-    check: (b) => [...validateResponse(OPERATIONS.search, 200, b), ...issuesOf(b).flatMap(validateIssueFields).filter((p) => !PUBLISHED_EXAMPLE_QUIRKS.includes(p))],
+    check: (b) => [
+      ...validateResponse(OPERATIONS.search, 200, b),
+      ...issuesOf(b)
+        .flatMap(validateIssueFields)
+        .filter((p) => !PUBLISHED_EXAMPLE_QUIRKS.includes(p)),
+    ],
   },
-  { file: 'search-page-1.json', check: (b) => [...validateResponse(OPERATIONS.search, 200, b), ...issuesOf(b).flatMap(validateIssueFields)] },
-  { file: 'search-page-2.json', check: (b) => [...validateResponse(OPERATIONS.search, 200, b), ...issuesOf(b).flatMap(validateIssueFields)] },
+  {
+    file: 'search-page-1.json',
+    check: (b) => [...validateResponse(OPERATIONS.search, 200, b), ...issuesOf(b).flatMap(validateIssueFields)],
+  },
+  {
+    file: 'search-page-2.json',
+    check: (b) => [...validateResponse(OPERATIONS.search, 200, b), ...issuesOf(b).flatMap(validateIssueFields)],
+  },
   { file: 'transitions-published-example.json', check: (b) => validateResponse(OPERATIONS.getTransitions, 200, b) },
   { file: 'transitions.json', check: (b) => validateResponse(OPERATIONS.getTransitions, 200, b) },
   { file: 'createmeta-issuetypes.json', check: (b) => validateResponse(OPERATIONS.issueTypes, 200, b) },
@@ -180,24 +195,31 @@ export async function startJiraStub(): Promise<JiraStub> {
   const faults = new FaultScript<StubFailure>();
   const expectedAuth = `Basic ${Buffer.from(`${STUB_EMAIL}:${STUB_TOKEN}`).toString('base64')}`;
 
-  const transitionsFor = (key: string) => fixture<{ transitions: { id: string; isAvailable?: boolean; to: unknown }[] }>(
-    // ED-1 is the issue of Atlassian's own search example; it gets Atlassian's own transitions example.
-    key === 'ED-1' ? 'transitions-published-example.json' : 'transitions.json',
-  );
+  const transitionsFor = (key: string) =>
+    fixture<{ transitions: { id: string; isAvailable?: boolean; to: unknown }[] }>(
+      // ED-1 is the issue of Atlassian's own search example; it gets Atlassian's own transitions example.
+      key === 'ED-1' ? 'transitions-published-example.json' : 'transitions.json',
+    );
   const current = (key: string): IssueJson => structuredClone(issues.get(key) as IssueJson);
-  const checkRequest = (operationId: OperationId, body: unknown) => problems.push(...validateRequest(operationId, body).map((p) => `${operationId} request ${p}`));
+  const checkRequest = (operationId: OperationId, body: unknown) =>
+    problems.push(...validateRequest(operationId, body).map((p) => `${operationId} request ${p}`));
   const serve = (e: StubExchange, operationId: OperationId, answer: unknown) => {
     problems.push(...validateResponse(operationId, 200, answer).map((p) => `${operationId} answer ${p}`));
     e.sendJson(200, answer);
   };
   const sendError = (e: StubExchange, status: number, name: string) => e.sendJson(status, fixture(name));
-  const withIssue = (then: (e: StubExchange, record: RecordedRequest, key: string, issue: IssueJson) => void) => (e: StubExchange, record: RecordedRequest, key: string) => {
-    const issue = issues.get(decodeURIComponent(key));
-    if (issue) then(e, record, decodeURIComponent(key), issue);
-    else sendError(e, 404, 'error-issue-not-found.json');
-  };
+  const withIssue =
+    (then: (e: StubExchange, record: RecordedRequest, key: string, issue: IssueJson) => void) =>
+    (e: StubExchange, record: RecordedRequest, key: string) => {
+      const issue = issues.get(decodeURIComponent(key));
+      if (issue) then(e, record, decodeURIComponent(key), issue);
+      else sendError(e, 404, 'error-issue-not-found.json');
+    };
 
-  type JiraRoute = Pick<Route, 'method' | 'path'> & { operationId: OperationId; answer(e: StubExchange, record: RecordedRequest, ...params: string[]): void };
+  type JiraRoute = Pick<Route, 'method' | 'path'> & {
+    operationId: OperationId;
+    answer(e: StubExchange, record: RecordedRequest, ...params: string[]): void;
+  };
   const routes: JiraRoute[] = [
     {
       method: 'GET',
@@ -218,8 +240,18 @@ export async function startJiraStub(): Promise<JiraStub> {
         serve(e, OPERATIONS.issueTypes, fixture('createmeta-issuetypes.json'));
       },
     },
-    { method: 'POST', path: /^\/rest\/api\/3\/issue$/, operationId: OPERATIONS.createIssue, answer: (e, record) => createIssue(e, record.body) },
-    { method: 'POST', path: /^\/rest\/api\/3\/search\/jql$/, operationId: OPERATIONS.search, answer: (e, record) => search(e, record.body) },
+    {
+      method: 'POST',
+      path: /^\/rest\/api\/3\/issue$/,
+      operationId: OPERATIONS.createIssue,
+      answer: (e, record) => createIssue(e, record.body),
+    },
+    {
+      method: 'POST',
+      path: /^\/rest\/api\/3\/search\/jql$/,
+      operationId: OPERATIONS.search,
+      answer: (e, record) => search(e, record.body),
+    },
     {
       method: 'GET',
       path: /^\/rest\/api\/3\/issue\/([^/]+)\/transitions$/,
@@ -252,7 +284,8 @@ export async function startJiraStub(): Promise<JiraStub> {
           return e.sendJson(204, undefined);
         }
         const user = users.find((u) => u.accountId === accountId);
-        if (!user) return e.sendJson(400, { errorMessages: [], errors: { assignee: `User '${String(accountId)}' cannot be assigned issues.` } });
+        if (!user)
+          return e.sendJson(400, { errorMessages: [], errors: { assignee: `User '${String(accountId)}' cannot be assigned issues.` } });
         issue.fields.assignee = user;
         e.sendJson(204, undefined);
       }),
@@ -271,17 +304,28 @@ export async function startJiraStub(): Promise<JiraStub> {
 
   function createIssue(e: StubExchange, body: unknown): void {
     checkRequest(OPERATIONS.createIssue, body);
-    const fields = ((body ?? {}) as { fields?: { project?: { key?: string }; summary?: string; issuetype?: { id?: string }; assignee?: { accountId?: string } } }).fields ?? {};
-    if (fields.project?.key !== STUB_PROJECT) return e.sendJson(400, { errorMessages: [], errors: { project: 'Specify a valid project ID or key' } });
+    const fields =
+      (
+        (body ?? {}) as {
+          fields?: { project?: { key?: string }; summary?: string; issuetype?: { id?: string }; assignee?: { accountId?: string } };
+        }
+      ).fields ?? {};
+    if (fields.project?.key !== STUB_PROJECT)
+      return e.sendJson(400, { errorMessages: [], errors: { project: 'Specify a valid project ID or key' } });
     if (!fields.summary) return e.sendJson(400, { errorMessages: [], errors: { summary: 'You must specify a summary of the issue.' } });
-    const type = fixture<{ issueTypes: { id: string; name: string; subtask: boolean }[] }>('createmeta-issuetypes.json').issueTypes.find((t) => t.id === fields.issuetype?.id);
+    const type = fixture<{ issueTypes: { id: string; name: string; subtask: boolean }[] }>('createmeta-issuetypes.json').issueTypes.find(
+      (t) => t.id === fields.issuetype?.id,
+    );
     if (!type) return e.sendJson(400, { errorMessages: [], errors: { issuetype: 'Specify an issue type' } });
     const assignee = fields.assignee?.accountId ? users.find((u) => u.accountId === fields.assignee?.accountId) : undefined;
-    if (fields.assignee?.accountId && !assignee) return e.sendJson(400, { errorMessages: [], errors: { assignee: `User '${fields.assignee.accountId}' cannot be assigned issues.` } });
+    if (fields.assignee?.accountId && !assignee)
+      return e.sendJson(400, { errorMessages: [], errors: { assignee: `User '${fields.assignee.accountId}' cannot be assigned issues.` } });
     const id = String(10100 + issues.size);
     const key = `${STUB_PROJECT}-${Math.max(...[...issues.keys()].filter((k) => k.startsWith(`${STUB_PROJECT}-`)).map((k) => Number(k.split('-')[1]))) + 1}`;
     // A new issue starts in the workflow's first status, as the To Do issues of the fixtures show it.
-    const todo = [...issues.values()].find((i) => (i.fields.status as { statusCategory?: { key?: string } } | undefined)?.statusCategory?.key === 'new');
+    const todo = [...issues.values()].find(
+      (i) => (i.fields.status as { statusCategory?: { key?: string } } | undefined)?.statusCategory?.key === 'new',
+    );
     issues.set(key, {
       id,
       key,
@@ -291,7 +335,12 @@ export async function startJiraStub(): Promise<JiraStub> {
         assignee: assignee ?? null,
         labels: [],
         updated: new Date().toISOString().replace('Z', '+0000'),
-        issuetype: { id: type.id, name: type.name, subtask: type.subtask, self: `https://your-domain.atlassian.net/rest/api/3/issuetype/${type.id}` },
+        issuetype: {
+          id: type.id,
+          name: type.name,
+          subtask: type.subtask,
+          self: `https://your-domain.atlassian.net/rest/api/3/issuetype/${type.id}`,
+        },
       },
     });
     const created = { id, key, self: `${'https://your-domain.atlassian.net'}/rest/api/3/issue/${id}` };
@@ -325,14 +374,24 @@ export async function startJiraStub(): Promise<JiraStub> {
     jsonType: 'application/json;charset=UTF-8',
     record: (e) => {
       const body = e.readJson();
-      return { method: e.method, path: e.url.pathname, query: Object.fromEntries(e.url.searchParams), body: body.ok ? body.value : undefined, authenticated: e.headers.authorization === expectedAuth };
+      return {
+        method: e.method,
+        path: e.url.pathname,
+        query: Object.fromEntries(e.url.searchParams),
+        body: body.ok ? body.value : undefined,
+        authenticated: e.headers.authorization === expectedAuth,
+      };
     },
     handle: (e, record) => {
       if (!e.readJson().ok) problems.push(`${e.method} ${e.url.pathname}: request body is not JSON`);
       const failure = faults.take(e);
       if (failure) return e.fault(faultOf(failure, e));
       // What Jira Cloud answers to a wrong or revoked API token.
-      if (!record.authenticated) return e.send(401, 'Client must be authenticated to access this resource.', { 'content-type': 'text/plain;charset=UTF-8', 'www-authenticate': 'Basic realm="protected-area"' });
+      if (!record.authenticated)
+        return e.send(401, 'Client must be authenticated to access this resource.', {
+          'content-type': 'text/plain;charset=UTF-8',
+          'www-authenticate': 'Basic realm="protected-area"',
+        });
       const found = findRoute(routes, e.method, e.url.pathname);
       if (found) {
         record.operationId = found.route.operationId;
@@ -344,7 +403,14 @@ export async function startJiraStub(): Promise<JiraStub> {
       e.sendJson(405, { errorMessages: [`Method ${e.method} not allowed`], errors: {} });
     },
   });
-  return { url: server.url, requests: server.requests, problems, issues, failNext: (failure) => faults.next(failure), stop: () => server.stop() };
+  return {
+    url: server.url,
+    requests: server.requests,
+    problems,
+    issues,
+    failNext: (failure) => faults.next(failure),
+    stop: () => server.stop(),
+  };
 }
 
 /** Jira returns only the fields asked for (all navigable ones when none are named). */
@@ -358,26 +424,48 @@ function faultOf(failure: StubFailure, exchange: StubExchange): Fault {
   const html = { 'content-type': 'text/html;charset=UTF-8' };
   switch (failure) {
     case 'unauthorized':
-      return { status: 401, text: 'Client must be authenticated to access this resource.', headers: { 'content-type': 'text/plain;charset=UTF-8' } };
+      return {
+        status: 401,
+        text: 'Client must be authenticated to access this resource.',
+        headers: { 'content-type': 'text/plain;charset=UTF-8' },
+      };
     case 'forbidden':
       return { status: 403, json: fixture('error-forbidden.json') };
     case 'captcha':
-      return { status: 403, text: '<html><body>CAPTCHA required</body></html>', headers: { ...html, 'x-seraph-loginreason': 'AUTHENTICATION_DENIED', 'x-authentication-denied-reason': 'CAPTCHA_CHALLENGE' } };
+      return {
+        status: 403,
+        text: '<html><body>CAPTCHA required</body></html>',
+        headers: { ...html, 'x-seraph-loginreason': 'AUTHENTICATION_DENIED', 'x-authentication-denied-reason': 'CAPTCHA_CHALLENGE' },
+      };
     case 'not-found':
       return { status: 404, json: fixture('error-issue-not-found.json') };
     case 'rate-limited':
-      return { status: 429, json: fixture('error-rate-limited.json'), headers: { 'retry-after': '30', 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '0' } };
+      return {
+        status: 429,
+        json: fixture('error-rate-limited.json'),
+        headers: { 'retry-after': '30', 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '0' },
+      };
     case 'server-error':
       return { status: 503, json: { errorMessages: ['Service temporarily unavailable'], errors: {} } };
     case 'server-error-echoing-auth': {
       // A misbehaving proxy that echoes the request's Authorization header (base64 of email:token) back.
       const authorization = exchange.headers.authorization ?? '';
-      return { status: 502, json: { errorMessages: [`Upstream refused ${authorization} (${Buffer.from(authorization.replace('Basic ', ''), 'base64').toString()})`] }, headers: { 'content-type': 'application/json' } };
+      return {
+        status: 502,
+        json: {
+          errorMessages: [`Upstream refused ${authorization} (${Buffer.from(authorization.replace('Basic ', ''), 'base64').toString()})`],
+        },
+        headers: { 'content-type': 'application/json' },
+      };
     }
     case 'malformed-json':
       return { status: 200, text: '{"isLast": true, "issues": [', headers: { 'content-type': 'application/json' } };
     case 'html':
-      return { status: 200, text: '<!DOCTYPE html><html><head><title>Log in with Atlassian account</title></head><body></body></html>', headers: html };
+      return {
+        status: 200,
+        text: '<!DOCTYPE html><html><head><title>Log in with Atlassian account</title></head><body></body></html>',
+        headers: html,
+      };
     case 'hang':
       return 'hang';
   }

@@ -28,7 +28,9 @@ export async function startKubeCluster(): Promise<KubeCluster> {
     const plane = await startControlPlane();
     // Synchronous last resort when nobody called stop(): the daemons must not outlive the test run.
     process.once('exit', () => plane.killNow());
-    console.log(`      [kube] cluster ${plane.server} up in ${((performance.now() - begin) / 1000).toFixed(1)} s ${JSON.stringify(plane.timings)} (logs: ${plane.dir})`);
+    console.log(
+      `      [kube] cluster ${plane.server} up in ${((performance.now() - begin) / 1000).toFixed(1)} s ${JSON.stringify(plane.timings)} (logs: ${plane.dir})`,
+    );
     return plane;
   })().catch((error: unknown) => {
     throw new Error(`Could not start the test Kubernetes cluster: ${(error as Error).message}`, { cause: error });

@@ -97,14 +97,22 @@ export interface LinearStub {
 export const linearErrorReplies = {
   authentication: (): LinearStubReply => ({
     status: 400,
-    body: graphqlErrors('Authentication required, not authenticated', 'authentication error', 'AUTHENTICATION_ERROR', 'You need to authenticate to access this operation.'),
+    body: graphqlErrors(
+      'Authentication required, not authenticated',
+      'authentication error',
+      'AUTHENTICATION_ERROR',
+      'You need to authenticate to access this operation.',
+    ),
   }),
   ratelimited: (headers: Record<string, string>): LinearStubReply => ({
     status: 400,
     headers,
     body: graphqlErrors('Rate limit exceeded', 'ratelimited', 'RATELIMITED', 'Too many requests, try again later.'),
   }),
-  forbidden: (): LinearStubReply => ({ status: 400, body: graphqlErrors('Forbidden', 'forbidden', 'FORBIDDEN', 'You do not have access to this resource.') }),
+  forbidden: (): LinearStubReply => ({
+    status: 400,
+    body: graphqlErrors('Forbidden', 'forbidden', 'FORBIDDEN', 'You do not have access to this resource.'),
+  }),
 };
 
 function graphqlErrors(message: string, type: string, code: string, userPresentableMessage: string): object {
@@ -127,8 +135,15 @@ export async function startLinearStub(options: LinearStubOptions): Promise<Linea
 
   const answer = (exchange: StubExchange): void => {
     const body = exchange.readJson();
-    if (!body.ok || body.value === undefined) return exchange.sendJson(400, { errors: [{ message: 'Body is not JSON', extensions: { type: 'graphql error', code: 'BAD_REQUEST' } }] });
-    const { query = '', variables = {}, operationName } = body.value as { query?: string; variables?: Record<string, unknown>; operationName?: string };
+    if (!body.ok || body.value === undefined)
+      return exchange.sendJson(400, {
+        errors: [{ message: 'Body is not JSON', extensions: { type: 'graphql error', code: 'BAD_REQUEST' } }],
+      });
+    const {
+      query = '',
+      variables = {},
+      operationName,
+    } = body.value as { query?: string; variables?: Record<string, unknown>; operationName?: string };
     let document: DocumentNode | undefined;
     let invalid: string[];
     try {
@@ -138,14 +153,22 @@ export async function startLinearStub(options: LinearStubOptions): Promise<Linea
       invalid = [(error as Error).message];
     }
     const operation = document?.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);
-    requests.push({ operationName: operationName ?? operation?.name?.value, query, variables, authorization: exchange.headers.authorization, invalid });
+    requests.push({
+      operationName: operationName ?? operation?.name?.value,
+      query,
+      variables,
+      authorization: exchange.headers.authorization,
+      invalid,
+    });
 
     const reply = replies.take(exchange);
     if (reply) return exchange.fault(faultOf(reply));
     if (exchange.method !== 'POST') return exchange.fault(faultOf({ status: 405, body: 'Method Not Allowed' }));
     if (exchange.headers.authorization !== options.apiKey) return exchange.fault(faultOf(linearErrorReplies.authentication()));
     if (!document || invalid.length) {
-      return exchange.sendJson(400, { errors: invalid.map((message) => ({ message, extensions: { type: 'graphql error', code: 'GRAPHQL_VALIDATION_FAILED' } })) });
+      return exchange.sendJson(400, {
+        errors: invalid.map((message) => ({ message, extensions: { type: 'graphql error', code: 'GRAPHQL_VALIDATION_FAILED' } })),
+      });
     }
     const result = execute({ schema, document, variableValues: variables, rootValue: model.root(), fieldResolver }) as ExecutionResult;
     for (const error of result.errors ?? []) {
@@ -155,13 +178,22 @@ export async function startLinearStub(options: LinearStubOptions): Promise<Linea
   };
 
   const server = await StubServer.start({ urlPath: '/graphql', handle: answer });
-  return { url: server.url, workspace, requests, problems, script: (...next) => next.forEach((reply) => replies.next(reply)), close: () => server.stop() };
+  return {
+    url: server.url,
+    workspace,
+    requests,
+    problems,
+    script: (...next) => next.forEach((reply) => replies.next(reply)),
+    close: () => server.stop(),
+  };
 }
 
 /** A scripted reply as the stub server plays it: text bodies are HTML, as a proxy or gateway sends them. */
 function faultOf(reply: LinearStubReply): Fault {
   if (typeof reply === 'string') return reply;
-  return typeof reply.body === 'string' ? { status: reply.status, text: reply.body, headers: { 'content-type': 'text/html; charset=utf-8', ...reply.headers } } : { status: reply.status, json: reply.body, headers: reply.headers };
+  return typeof reply.body === 'string'
+    ? { status: reply.status, text: reply.body, headers: { 'content-type': 'text/html; charset=utf-8', ...reply.headers } }
+    : { status: reply.status, json: reply.body, headers: reply.headers };
 }
 
 /**
@@ -219,13 +251,38 @@ class WorkspaceModel {
         if (!found) throw new UserFacingError('Entity not found: Issue', 'invalid input');
         return this.issue(found);
       },
-      workflowStates: (args) => this.page(this.ws.states.filter((state) => this.stateMatches(state, args.filter as Filter)).map((state) => this.state(state.id)), args),
-      users: (args) => this.page(this.ws.users.filter((user) => idMatches(user.id, args.filter as Filter, 'UserFilter')).map((user) => this.user(user.id)), args),
-      issueLabels: (args) => this.page(this.ws.labels.filter((label) => idMatches(label.id, args.filter as Filter, 'IssueLabelFilter')), args),
-      cycles: (args) => this.page(this.ws.cycles.filter((cycle) => idMatches(cycle.id, args.filter as Filter, 'CycleFilter')).map((cycle) => this.cycle(cycle.id)), args),
+      workflowStates: (args) =>
+        this.page(
+          this.ws.states.filter((state) => this.stateMatches(state, args.filter as Filter)).map((state) => this.state(state.id)),
+          args,
+        ),
+      users: (args) =>
+        this.page(
+          this.ws.users.filter((user) => idMatches(user.id, args.filter as Filter, 'UserFilter')).map((user) => this.user(user.id)),
+          args,
+        ),
+      issueLabels: (args) =>
+        this.page(
+          this.ws.labels.filter((label) => idMatches(label.id, args.filter as Filter, 'IssueLabelFilter')),
+          args,
+        ),
+      cycles: (args) =>
+        this.page(
+          this.ws.cycles.filter((cycle) => idMatches(cycle.id, args.filter as Filter, 'CycleFilter')).map((cycle) => this.cycle(cycle.id)),
+          args,
+        ),
       projectMilestones: (args) =>
-        this.page(this.ws.projectMilestones.filter((milestone) => idMatches(milestone.id, args.filter as Filter, 'ProjectMilestoneFilter')), args),
-      teams: (args) => this.page(this.ws.teams.filter((team) => fieldsMatch({ id: team.id, key: team.key }, (args.filter ?? {}) as Record<string, Args>, 'TeamFilter')).map((team) => this.team(team.id)), args),
+        this.page(
+          this.ws.projectMilestones.filter((milestone) => idMatches(milestone.id, args.filter as Filter, 'ProjectMilestoneFilter')),
+          args,
+        ),
+      teams: (args) =>
+        this.page(
+          this.ws.teams
+            .filter((team) => fieldsMatch({ id: team.id, key: team.key }, (args.filter ?? {}) as Record<string, Args>, 'TeamFilter'))
+            .map((team) => this.team(team.id)),
+          args,
+        ),
       issueUpdate: (args) => this.issueUpdate(args.id as string, args.input as Args),
       issueCreate: (args) => this.issueCreate(args.input as Args),
     };
@@ -283,7 +340,12 @@ class WorkspaceModel {
     const ids = nodes.map((node) => (node as { id: string }).id);
     return {
       nodes,
-      pageInfo: { hasNextPage: start + size < items.length, hasPreviousPage: start > 0, startCursor: ids[0] ?? null, endCursor: ids.at(-1) ?? null },
+      pageInfo: {
+        hasNextPage: start + size < items.length,
+        hasPreviousPage: start > 0,
+        startCursor: ids[0] ?? null,
+        endCursor: ids.at(-1) ?? null,
+      },
     };
   }
 
@@ -305,27 +367,54 @@ class WorkspaceModel {
       assignee: issue.assigneeId ? this.user(issue.assigneeId) : null,
       cycle: issue.cycleId ? this.cycle(issue.cycleId) : null,
       projectMilestone: issue.projectMilestoneId ? this.ws.projectMilestones.find((m) => m.id === issue.projectMilestoneId) : null,
-      labels: (args: Args) => this.page(this.ws.labels.filter((label) => issue.labelIds.includes(label.id)), args),
+      labels: (args: Args) =>
+        this.page(
+          this.ws.labels.filter((label) => issue.labelIds.includes(label.id)),
+          args,
+        ),
     };
   }
 
   private team(id: string): object {
-    const team = must(this.ws.teams.find((t) => t.id === id), 'team', id);
-    return { ...team, states: (args: Args) => this.page(this.ws.states.filter((s) => s.teamId === id).map((s) => this.state(s.id)), args) };
+    const team = must(
+      this.ws.teams.find((t) => t.id === id),
+      'team',
+      id,
+    );
+    return {
+      ...team,
+      states: (args: Args) =>
+        this.page(
+          this.ws.states.filter((s) => s.teamId === id).map((s) => this.state(s.id)),
+          args,
+        ),
+    };
   }
 
   private state(id: string): object {
-    const state = must(this.ws.states.find((s) => s.id === id), 'workflow state', id);
+    const state = must(
+      this.ws.states.find((s) => s.id === id),
+      'workflow state',
+      id,
+    );
     return { ...state, team: this.ws.teams.find((t) => t.id === state.teamId) };
   }
 
   private user(id: string): object {
-    const user = must(this.ws.users.find((u) => u.id === id), 'user', id);
+    const user = must(
+      this.ws.users.find((u) => u.id === id),
+      'user',
+      id,
+    );
     return { ...user, isMe: user.id === this.ws.viewerId, createdAt: '2025-01-01T00:00:00.000Z' };
   }
 
   private cycle(id: string): object {
-    const cycle = must(this.ws.cycles.find((c) => c.id === id), 'cycle', id);
+    const cycle = must(
+      this.ws.cycles.find((c) => c.id === id),
+      'cycle',
+      id,
+    );
     return { ...cycle, team: this.ws.teams.find((t) => t.id === cycle.teamId) };
   }
 
@@ -335,7 +424,8 @@ class WorkspaceModel {
     if (!title) throw new UserFacingError('Title is required');
     const states = this.ws.states.filter((state) => state.teamId === teamId);
     // Linear puts a new issue in the team's first backlog/unstarted status unless told otherwise.
-    const initial = states.filter((s) => s.type === 'unstarted' || s.type === 'backlog').sort((a, b) => a.position - b.position)[0] ?? states[0];
+    const initial =
+      states.filter((s) => s.type === 'unstarted' || s.type === 'backlog').sort((a, b) => a.position - b.position)[0] ?? states[0];
     const issue: FixtureIssue = {
       id: `00000000-0000-4000-8000-${String(this.ws.issues.length + 1).padStart(12, '0')}`,
       number: Math.max(0, ...this.ws.issues.filter((i) => i.teamId === teamId).map((i) => i.number)) + 1,
@@ -357,7 +447,7 @@ class WorkspaceModel {
     for (const [key, value] of Object.entries(input)) {
       if (key === 'stateId') {
         const state = this.ws.states.find((s) => s.id === value);
-        if (!state || state.teamId !== issue.teamId) throw new UserFacingError('Workflow state does not belong to the issue\'s team');
+        if (!state || state.teamId !== issue.teamId) throw new UserFacingError("Workflow state does not belong to the issue's team");
         issue.stateId = state.id;
       } else if (key === 'assigneeId') {
         if (value !== null && !this.ws.users.some((user) => user.id === value)) throw new UserFacingError('Assignee not found');

@@ -10,7 +10,10 @@ import addFormats from 'ajv-formats';
  * answers the problems of `body` against the schema `schemaOf()` gives ([] when it conforms), compiling each
  * schema once per `cacheKey`.
  */
-export function openApiValidator(schemaRoot: string, componentSchemas: () => Record<string, unknown>): (cacheKey: string, schemaOf: () => unknown, body: unknown) => string[] {
+export function openApiValidator(
+  schemaRoot: string,
+  componentSchemas: () => Record<string, unknown>,
+): (cacheKey: string, schemaOf: () => unknown, body: unknown) => string[] {
   let ajv: Ajv | undefined;
   const validators = new Map<string, ValidateFunction>();
   const validatorFor = (): Ajv => {
@@ -23,7 +26,8 @@ export function openApiValidator(schemaRoot: string, componentSchemas: () => Rec
     return ajv;
   };
   // The operation's schemas point into `#/components/schemas`, which lives in the schema added above.
-  const rebased = (schema: unknown) => JSON.parse(JSON.stringify(schema).replaceAll('"#/components/schemas/', `"${schemaRoot}#/components/schemas/`)) as AnySchema;
+  const rebased = (schema: unknown) =>
+    JSON.parse(JSON.stringify(schema).replaceAll('"#/components/schemas/', `"${schemaRoot}#/components/schemas/`)) as AnySchema;
   return (cacheKey, schemaOf, body) => {
     let validate = validators.get(cacheKey);
     if (!validate) {
@@ -66,7 +70,8 @@ export function openApiDocument<OperationId extends string = string>(file: strin
     }
     throw new Error(`${vendor}'s OpenAPI description has no operation ${operationId}`);
   };
-  const jsonAnswer = (operationId: string, status: number) => operation(operationId).responses?.[String(status)]?.content?.['application/json'];
+  const jsonAnswer = (operationId: string, status: number) =>
+    operation(operationId).responses?.[String(status)]?.content?.['application/json'];
   const validate = openApiValidator(schemaRoot, () => spec().components.schemas);
   return {
     spec,
@@ -81,10 +86,14 @@ export function openApiDocument<OperationId extends string = string>(file: strin
     },
     /** Schema problems of `body` as the operation's JSON answer with `status` ([] when it conforms). */
     validateResponse: (operationId: OperationId, status: number, body: unknown): string[] =>
-      validate(`${operationId} ${status}`, () => {
-        const schema = jsonAnswer(operationId, status)?.schema;
-        if (!schema) throw new Error(`${operationId} declares no JSON answer for ${status}`);
-        return schema;
-      }, body),
+      validate(
+        `${operationId} ${status}`,
+        () => {
+          const schema = jsonAnswer(operationId, status)?.schema;
+          if (!schema) throw new Error(`${operationId} declares no JSON answer for ${status}`);
+          return schema;
+        },
+        body,
+      ),
   };
 }

@@ -53,7 +53,11 @@ export function validateParameters(operationId: OperationId, where: 'query' | 'p
     const schema = (parameter.schema ?? {}) as { type?: string };
     // Query strings carry text: a repeated or array parameter is its list of values, an integer is parsed.
     const value = schema.type === 'array' ? given.map(numberIfInteger) : schema.type === 'integer' ? numberIfInteger(given[0]) : given[0];
-    problems.push(...sentry.validate(`${operationId} ${where} ${name}`, () => parameter.schema ?? {}, value).map((p) => `${where} parameter ${name}${p === '/ ' ? '' : ` ${p}`}`));
+    problems.push(
+      ...sentry
+        .validate(`${operationId} ${where} ${name}`, () => parameter.schema ?? {}, value)
+        .map((p) => `${where} parameter ${name}${p === '/ ' ? '' : ` ${p}`}`),
+    );
   }
   return problems;
 }
@@ -162,7 +166,10 @@ export const FIXTURE_SCHEMAS: { file: string; check: (body: unknown) => string[]
   { file: 'issues-page-3.json', check: issuesCheck },
   { file: 'event-published-example.json', check: validateEvent },
   ...STUB_ISSUE_IDS.map((id) => ({ file: `event-${id}.json`, check: validateEvent })),
-  ...['unauthorized', 'forbidden', 'not-found', 'rate-limited', 'server'].map((name) => ({ file: `error-${name}.json`, check: validateErrorBody })),
+  ...['unauthorized', 'forbidden', 'not-found', 'rate-limited', 'server'].map((name) => ({
+    file: `error-${name}.json`,
+    check: validateErrorBody,
+  })),
 ];
 
 /** Every fixture's problems, by file; empty when all conform. */
@@ -252,7 +259,8 @@ export async function startSentryStub(): Promise<SentryStub> {
     };
 
     const listIssues = (org: string): void => {
-      if (org === EXAMPLE_ORG) return serve(OPERATIONS.listIssues, fixture('issues-published-example.json'), { link: links(url, host, 0, false) });
+      if (org === EXAMPLE_ORG)
+        return serve(OPERATIONS.listIssues, fixture('issues-published-example.json'), { link: links(url, host, 0, false) });
       if (org !== STUB_ORG) return sendError(404, 'error-not-found.json');
       // A project the token cannot see: Sentry answers 403 rather than revealing whether it exists.
       const projects = recorded.query.get('project') ?? [];
@@ -319,20 +327,40 @@ export async function startSentryStub(): Promise<SentryStub> {
       case 'slow':
         return exchange.fault({ delayMs: options.delayMs ?? 3000 }, route);
       case 'malformed-json':
-        return exchange.fault({ status: 200, text: '[{"id": "5012345601", "title": ', headers: { 'content-type': 'application/json', ...headers } });
+        return exchange.fault({
+          status: 200,
+          text: '[{"id": "5012345601", "title": ',
+          headers: { 'content-type': 'application/json', ...headers },
+        });
       case 'wrong-shape':
         return send(200, { issues: [] });
       case 'html':
-        return exchange.fault({ status: 200, text: '<!DOCTYPE html><html><head><title>Login | Sentry</title></head><body></body></html>', headers: { 'content-type': 'text/html; charset=utf-8' } });
+        return exchange.fault({
+          status: 200,
+          text: '<!DOCTYPE html><html><head><title>Login | Sentry</title></head><body></body></html>',
+          headers: { 'content-type': 'text/html; charset=utf-8' },
+        });
     }
   };
 
   const server = await StubServer.start<RecordedRequest>({
     jsonType: 'application/json',
-    record: (e) => ({ method: e.method, path: e.url.pathname, query: multiMap(e.url.searchParams), authenticated: e.headers.authorization === `Bearer ${STUB_TOKEN}`, at: Date.now() }),
+    record: (e) => ({
+      method: e.method,
+      path: e.url.pathname,
+      query: multiMap(e.url.searchParams),
+      authenticated: e.headers.authorization === `Bearer ${STUB_TOKEN}`,
+      at: Date.now(),
+    }),
     handle: answer,
   });
-  return { url: server.url, requests: server.requests, problems, failNext: (failure, options = {}) => faults.next({ failure, options }), stop: () => server.stop() };
+  return {
+    url: server.url,
+    requests: server.requests,
+    problems,
+    failNext: (failure, options = {}) => faults.next({ failure, options }),
+    stop: () => server.stop(),
+  };
 }
 
 /** The rate-limit headers Sentry puts on every answer. */

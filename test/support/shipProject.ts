@@ -45,6 +45,10 @@ export function shipProject(options: ShipProjectOptions): SampleWorkspace {
     },
     { git: true, name: options.name ?? 'shop' },
   );
-  for (const [key, value] of [['user.name', 'Ship Tester'], ['user.email', 'ship@conveyor.invalid']]) execFileSync('git', ['config', key, value], { cwd: ws.dir });
+  for (const [key, value] of [
+    ['user.name', 'Ship Tester'],
+    ['user.email', 'ship@conveyor.invalid'],
+  ])
+    execFileSync('git', ['config', key, value], { cwd: ws.dir });
   return ws;
 }

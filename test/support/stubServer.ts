@@ -15,7 +15,8 @@ export type JsonBody = { ok: true; value: unknown } | { ok: false };
  * A scripted answer in place of the stub's own: a status with a JSON or text body, the normal answer
  * after a delay, no answer at all (`hang`: the client's timeout has to end it), or a cut connection.
  */
-export type Fault = { status: number; json?: unknown; text?: string | Buffer; headers?: StubHeaders } | { delayMs: number } | 'hang' | 'drop';
+export type Fault =
+  { status: number; json?: unknown; text?: string | Buffer; headers?: StubHeaders } | { delayMs: number } | 'hang' | 'drop';
 
 /** One request and its answer. */
 export class StubExchange {
@@ -204,7 +205,11 @@ export interface Route {
 }
 
 /** The first route for `method` whose path matches `pathname`, and its parameters. */
-export function findRoute<T extends { method: string; path: RegExp }>(routes: readonly T[], method: string, pathname: string): { route: T; params: string[] } | undefined {
+export function findRoute<T extends { method: string; path: RegExp }>(
+  routes: readonly T[],
+  method: string,
+  pathname: string,
+): { route: T; params: string[] } | undefined {
   for (const route of routes) {
     const match = route.method === method ? route.path.exec(pathname) : null;
     if (match) return { route, params: match.slice(1) };

@@ -68,7 +68,10 @@ function cardElement(card: KanbanCard): HTMLLIElement {
   item.draggable = true;
   item.tabIndex = 0;
   item.dataset.key = card.key;
-  item.setAttribute('aria-label', `${card.key} ${card.title}, ${card.status}${card.assignee ? `, assigned to ${card.assignee}` : ''}. Alt+Left or Alt+Right to move.`);
+  item.setAttribute(
+    'aria-label',
+    `${card.key} ${card.title}, ${card.status}${card.assignee ? `, assigned to ${card.assignee}` : ''}. Alt+Left or Alt+Right to move.`,
+  );
   const head = element('div', 'card-head');
   head.append(element('span', 'key', card.key));
   item.append(head, element('span', 'title', card.title));

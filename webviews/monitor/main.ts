@@ -22,7 +22,8 @@ function themeColor(name: string, fallback: string): string {
   return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 }
 
-const percent = (value: number | undefined) => (value === undefined ? '–' : `${value >= 99.95 && value < 100 ? value.toFixed(2) : value.toFixed(1)}%`);
+const percent = (value: number | undefined) =>
+  value === undefined ? '–' : `${value >= 99.95 && value < 100 ? value.toFixed(2) : value.toFixed(1)}%`;
 const ms = (value: number | undefined) => (value === undefined ? '–' : `${Math.round(value)} ms`);
 
 function render(): void {
@@ -57,7 +58,8 @@ function uptimeCard(card: UptimeCard): HTMLElement {
     ['7 d', percent(card.uptime7d)],
     ['p50', ms(card.p50LatencyMs)],
     ['p95', ms(card.p95LatencyMs)],
-  ]) facts.append(element('dt', '', label), element('dd', '', value));
+  ])
+    facts.append(element('dt', '', label), element('dd', '', value));
   box.append(head, facts);
   if (card.reason) box.append(element('p', 'reason', card.reason));
   const chart = element('div', 'chart');
@@ -84,9 +86,17 @@ function latencyChart(target: HTMLElement, card: UptimeCard): uPlot {
       legend: { show: false },
       cursor: { drag: { x: false, y: false } },
       // Always the last 24 hours: uPlot would stretch a single probe over years.
-      scales: { x: { time: true, range: () => [Date.now() / 1000 - 86_400, Date.now() / 1000] }, ms: { range: (_u, _min, max) => [0, Math.max(1, max ?? 1) * 1.1] }, down: { range: [0, 1.05] } },
+      scales: {
+        x: { time: true, range: () => [Date.now() / 1000 - 86_400, Date.now() / 1000] },
+        ms: { range: (_u, _min, max) => [0, Math.max(1, max ?? 1) * 1.1] },
+        down: { range: [0, 1.05] },
+      },
       axes: [axis, { ...axis, scale: 'ms', size: 64, values: (_u, ticks) => ticks.map((t) => `${t} ms`) }],
-      series: [{}, { label: 'latency', scale: 'ms', stroke: line, width: 1.5, spanGaps: false }, { label: 'down', scale: 'down', stroke: down, width: 0, points: { show: true, size: 6, fill: down, stroke: down } }],
+      series: [
+        {},
+        { label: 'latency', scale: 'ms', stroke: line, width: 1.5, spanGaps: false },
+        { label: 'down', scale: 'down', stroke: down, width: 0, points: { show: true, size: 6, fill: down, stroke: down } },
+      ],
     },
     [card.series.xs, card.series.latencyMs, downs],
     target,
@@ -105,7 +115,11 @@ function goalCard(card: GoalCard): HTMLElement {
   const unit = card.unit ? (card.unit.startsWith('/') ? card.unit : ` ${card.unit}`) : '';
   const value = element('p', 'value', card.value === undefined ? '–' : `${formatNumber(card.value)}${unit}`);
   const target = card.target === undefined ? '' : `target ${card.direction === 'down' ? '≤' : '≥'} ${formatNumber(card.target)}${unit}`;
-  box.append(head, value, element('p', 'target', [target, card.met === undefined ? '' : card.met ? 'met' : 'not met'].filter(Boolean).join(' · ')));
+  box.append(
+    head,
+    value,
+    element('p', 'target', [target, card.met === undefined ? '' : card.met ? 'met' : 'not met'].filter(Boolean).join(' · ')),
+  );
   if (card.error) box.append(element('p', 'reason', card.error));
   const spark = element('div', 'sparkline');
   spark.setAttribute('role', 'img');

@@ -36,10 +36,6 @@ export interface GoalCard {
 }
 
 export type HostToDashboard =
-  | { type: 'dashboard'; title: string; uptime: UptimeCard[]; goals: GoalCard[] }
-  | { type: 'error'; message: string };
+  { type: 'dashboard'; title: string; uptime: UptimeCard[]; goals: GoalCard[] } | { type: 'error'; message: string };
 
-export type DashboardToHost =
-  | { type: 'ready' }
-  | { type: 'probeNow'; name: string }
-  | { type: 'measureGoal'; name: string };
+export type DashboardToHost = { type: 'ready' } | { type: 'probeNow'; name: string } | { type: 'measureGoal'; name: string };

@@ -86,7 +86,13 @@ function scanLines(text: string): Scan {
 }
 
 function closeGroup(scan: Scan, group: { name: string; startLine: number } | undefined): void {
-  if (group) scan.groups.push({ name: group.name, startLine: group.startLine, endLine: Math.max(group.startLine, scan.lines.length - 1), kind: 'group' });
+  if (group)
+    scan.groups.push({
+      name: group.name,
+      startLine: group.startLine,
+      endLine: Math.max(group.startLine, scan.lines.length - 1),
+      kind: 'group',
+    });
 }
 
 /**

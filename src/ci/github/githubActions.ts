@@ -91,10 +91,15 @@ export class GitHubActionsClient {
   /** The jobs of a run's latest attempt, with their steps. */
   async jobsFor(owner: string, repo: string, runId: Id, etag?: string): Promise<Conditional<CiJob[]>> {
     const purpose = reading(`Run ${runId} of ${owner}/${repo}`, `list the jobs of run ${runId} of ${owner}/${repo}`);
-    return this.getConditional(`${repoPath(owner, repo)}/actions/runs/${segment(runId)}/jobs?per_page=${JOBS_PER_PAGE}`, etag, purpose, (body) => {
-      const now = this.now();
-      return listIn(body, 'jobs').map((job) => toJob(job, now));
-    });
+    return this.getConditional(
+      `${repoPath(owner, repo)}/actions/runs/${segment(runId)}/jobs?per_page=${JOBS_PER_PAGE}`,
+      etag,
+      purpose,
+      (body) => {
+        const now = this.now();
+        return listIn(body, 'jobs').map((job) => toJob(job, now));
+      },
+    );
   }
 
   /**
@@ -115,7 +120,10 @@ export class GitHubActionsClient {
   /** Starts the run again: all its jobs, or only the failed ones and what depends on them. */
   async rerun(owner: string, repo: string, runId: Id, options: { failedOnly?: boolean } = {}): Promise<void> {
     const endpoint = options.failedOnly ? 'rerun-failed-jobs' : 'rerun';
-    const purpose = writing(`Run ${runId} of ${owner}/${repo}`, `re-run ${options.failedOnly ? 'the failed jobs of ' : ''}run ${runId} of ${owner}/${repo}`);
+    const purpose = writing(
+      `Run ${runId} of ${owner}/${repo}`,
+      `re-run ${options.failedOnly ? 'the failed jobs of ' : ''}run ${runId} of ${owner}/${repo}`,
+    );
     await (await this.http.send('POST', `${repoPath(owner, repo)}/actions/runs/${segment(runId)}/${endpoint}`, purpose)).discard();
   }
 
@@ -136,11 +144,19 @@ export class GitHubActionsClient {
    * Starts a `workflow_dispatch` run of a workflow (its id, file name or `.github/workflows/…` path) on
    * `ref`. GitHub answers without the run, which shows up in `runsFor` moments later.
    */
-  async dispatch(owner: string, repo: string, workflowIdOrFile: Id, ref: string, inputs: Record<string, string | number | boolean> = {}): Promise<void> {
+  async dispatch(
+    owner: string,
+    repo: string,
+    workflowIdOrFile: Id,
+    ref: string,
+    inputs: Record<string, string | number | boolean> = {},
+  ): Promise<void> {
     const workflow = String(workflowIdOrFile).split('/').pop() ?? '';
     const purpose = writing(`Workflow ${workflow} in ${owner}/${repo}`, `start workflow ${workflow} of ${owner}/${repo} on ${ref}`);
     const body = Object.keys(inputs).length > 0 ? { ref, inputs } : { ref };
-    await (await this.http.send('POST', `${repoPath(owner, repo)}/actions/workflows/${segment(workflow)}/dispatches`, purpose, { body })).discard();
+    await (
+      await this.http.send('POST', `${repoPath(owner, repo)}/actions/workflows/${segment(workflow)}/dispatches`, purpose, { body })
+    ).discard();
   }
 
   /** From the last answer that carried `x-ratelimit-*` headers. */
@@ -148,7 +164,12 @@ export class GitHubActionsClient {
     return this.http.rateBudget();
   }
 
-  private async getConditional<T>(path: string, etag: string | undefined, purpose: GitHubPurpose, map: (body: unknown) => T): Promise<Conditional<T>> {
+  private async getConditional<T>(
+    path: string,
+    etag: string | undefined,
+    purpose: GitHubPurpose,
+    map: (body: unknown) => T,
+  ): Promise<Conditional<T>> {
     const answer = await this.http.send('GET', path, purpose, { etag });
     if (answer.status === 304) {
       await answer.discard();
@@ -163,9 +184,14 @@ export class GitHubActionsClient {
   private async download(url: string, purpose: GitHubPurpose): Promise<string> {
     const peer = `GitHub's log storage at ${hostOf(url)}`;
     const answer = await this.http.download(url, peer, ({ status }) => {
-      if (status >= 500) return this.http.error('server', `${capitalize(peer)} could not serve the log (${status}): try again in a moment`, { status });
+      if (status >= 500)
+        return this.http.error('server', `${capitalize(peer)} could not serve the log (${status}): try again in a moment`, { status });
       // The signed link lives about a minute: asking GitHub again gives a fresh one.
-      return this.http.error('not-found', `${capitalize(peer)} refused to serve ${purpose.subject.replace(/^The /, 'the ')} (${status}): the download link may have expired, open the log again`, { status });
+      return this.http.error(
+        'not-found',
+        `${capitalize(peer)} refused to serve ${purpose.subject.replace(/^The /, 'the ')} (${status}): the download link may have expired, open the log again`,
+        { status },
+      );
     });
     return answer.text();
   }

@@ -70,13 +70,18 @@ export class JenkinsClient {
     const purpose: Purpose = {
       doing: `reading the jobs of ${where}`,
       may: `read the jobs of ${where}`,
-      notFound: folderFullName ? `No folder ${folderFullName} on ${this.url}` : `No Jenkins API at ${this.url}api/json (404): is the URL the Jenkins root?`,
+      notFound: folderFullName
+        ? `No folder ${folderFullName} on ${this.url}`
+        : `No Jenkins API at ${this.url}api/json (404): is the URL the Jenkins root?`,
     };
     const path = folderFullName ? jobPath(folderFullName) : '';
     const body = await this.http.getJson(apiUrl(this.base.base, `${path}api/json`, jobsTree()), purpose);
     const jobs = readJobs(body, folderFullName);
     if (!jobs) {
-      throw this.http.error('malformed', `Jenkins at ${this.url} answered without a list of jobs for ${where}: is the URL the Jenkins root${folderFullName ? `, and is ${folderFullName} a folder` : ''}?`);
+      throw this.http.error(
+        'malformed',
+        `Jenkins at ${this.url} answered without a list of jobs for ${where}: is the URL the Jenkins root${folderFullName ? `, and is ${folderFullName} a folder` : ''}?`,
+      );
     }
     return jobs;
   }
@@ -88,14 +93,21 @@ export class JenkinsClient {
     const body = await this.http.getJson(apiUrl(this.base.base, `${jobPath(jobFullName)}api/json`, buildsTree(count)), purpose);
     const builds = readBuilds(body, jobFullName);
     if (!builds) {
-      throw this.http.error('malformed', `Jenkins at ${this.url} answered without a list of builds for ${jobFullName}: is it a folder rather than a job?`);
+      throw this.http.error(
+        'malformed',
+        `Jenkins at ${this.url} answered without a list of builds for ${jobFullName}: is it a folder rather than a job?`,
+      );
     }
     return builds.slice(0, count);
   }
 
   /** What waits in the build queue, and why. */
   async queue(): Promise<JenkinsQueueItem[]> {
-    const purpose: Purpose = { doing: 'reading the build queue', may: 'read the build queue', notFound: `No build queue at ${this.url}queue/api/json (404): is the URL the Jenkins root?` };
+    const purpose: Purpose = {
+      doing: 'reading the build queue',
+      may: 'read the build queue',
+      notFound: `No build queue at ${this.url}queue/api/json (404): is the URL the Jenkins root?`,
+    };
     const body = await this.http.getJson(apiUrl(this.base.base, 'queue/api/json', QUEUE_TREE), purpose);
     const items = readQueue(body, this.base.base);
     if (!items) {
@@ -109,18 +121,30 @@ export class JenkinsClient {
    * answers where it waits. Sends a CSRF crumb when Jenkins issues one.
    */
   async build(jobFullName: string, parameters?: Record<string, string>): Promise<{ queueItemUrl: string }> {
-    const purpose: Purpose = { ...this.jobPurpose(jobFullName, `a build of ${jobFullName}`), may: `build ${jobFullName}`, doing: `starting a build of ${jobFullName}` };
+    const purpose: Purpose = {
+      ...this.jobPurpose(jobFullName, `a build of ${jobFullName}`),
+      may: `build ${jobFullName}`,
+      doing: `starting a build of ${jobFullName}`,
+    };
     const crumb = await this.crumbHeaders();
     const url = apiUrl(this.base.base, `${jobPath(jobFullName)}${parameters ? 'buildWithParameters' : 'build'}`);
     const body = parameters ? new URLSearchParams(parameters).toString() : undefined;
     const headers: Record<string, string> = { ...crumb, ...(body ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}) };
-    const crumbRefused = (refused: { status: number; body: string }) => (refused.status === 403 && /no valid crumb/i.test(refused.body) ? this.crumbRejected(jobFullName, crumb !== undefined) : undefined);
+    const crumbRefused = (refused: { status: number; body: string }) =>
+      refused.status === 403 && /no valid crumb/i.test(refused.body) ? this.crumbRejected(jobFullName, crumb !== undefined) : undefined;
     // Manual redirects: older Jenkins answers 302 to the queue, and the Location is the answer either way.
-    const { answer, text } = await this.http.fetchText(url, { method: 'POST', headers, body, redirect: 'manual', describeStatus: crumbRefused }, purpose);
+    const { answer, text } = await this.http.fetchText(
+      url,
+      { method: 'POST', headers, body, redirect: 'manual', describeStatus: crumbRefused },
+      purpose,
+    );
     const location = answer.headers.get('location');
     if (answer.status === 201 || (answer.status >= 300 && answer.status < 400 && location)) {
       if (!location) {
-        throw this.http.error('unsupported', `Jenkins at ${this.url} queued a build of ${jobFullName} but did not say where (no Location header): look for it in the job's history`);
+        throw this.http.error(
+          'unsupported',
+          `Jenkins at ${this.url} queued a build of ${jobFullName} but did not say where (no Location header): look for it in the job's history`,
+        );
       }
       return { queueItemUrl: new URL(location, url).href };
     }
@@ -161,7 +185,12 @@ export class JenkinsClient {
    * while Jenkins answers `X-More-Data: true`. Text is handed on as it arrives and not kept, so a long console
    * costs no memory; one decoder spans all polls, so a character split between two polls comes out whole.
    */
-  async followLog(jobFullName: string, buildNumber: number, onText: (chunk: string) => void, options: FollowLogOptions = {}): Promise<void> {
+  async followLog(
+    jobFullName: string,
+    buildNumber: number,
+    onText: (chunk: string) => void,
+    options: FollowLogOptions = {},
+  ): Promise<void> {
     const { signal } = options;
     const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
     const follow: LogFollow = {
@@ -215,7 +244,11 @@ export class JenkinsClient {
    */
   private async crumbHeaders(): Promise<Record<string, string> | undefined> {
     const purpose: Purpose = { doing: 'asking for a CSRF crumb', may: 'ask for a CSRF crumb', notFound: '' };
-    const { answer, text } = await this.http.fetchText(apiUrl(this.base.base, 'crumbIssuer/api/json'), { headers: { Accept: 'application/json' }, accept: [404] }, purpose);
+    const { answer, text } = await this.http.fetchText(
+      apiUrl(this.base.base, 'crumbIssuer/api/json'),
+      { headers: { Accept: 'application/json' }, accept: [404] },
+      purpose,
+    );
     if (answer.status === 404) {
       return undefined;
     }

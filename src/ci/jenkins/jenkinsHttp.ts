@@ -37,7 +37,10 @@ export class JenkinsHttp {
   constructor(options: JenkinsHttpOptions) {
     this.display = options.base.display;
     this.user = options.user;
-    const credential = options.user !== undefined && options.apiToken !== undefined ? Buffer.from(`${options.user}:${options.apiToken}`).toString('base64') : undefined;
+    const credential =
+      options.user !== undefined && options.apiToken !== undefined
+        ? Buffer.from(`${options.user}:${options.apiToken}`).toString('base64')
+        : undefined;
     this.client = new HttpClient({
       service: 'Jenkins',
       fetch: options.fetch,
@@ -56,7 +59,11 @@ export class JenkinsHttp {
   }
 
   /** Sends and reads the whole body within the deadline; answers below 400 (and `accept`ed ones) are left to the caller. */
-  async fetchText(url: URL, request: Omit<HttpRequest, 'url' | 'purpose'>, purpose: Purpose): Promise<{ answer: HttpAnswer; text: string }> {
+  async fetchText(
+    url: URL,
+    request: Omit<HttpRequest, 'url' | 'purpose'>,
+    purpose: Purpose,
+  ): Promise<{ answer: HttpAnswer; text: string }> {
     const answer = await this.send(url, request, purpose);
     return { answer, text: await answer.text() };
   }
@@ -77,12 +84,18 @@ export class JenkinsHttp {
 
   parseJson(answer: HttpAnswer, text: string, purpose: Purpose): unknown {
     if (looksLikeHtml(answer.headers, text)) {
-      throw this.error('malformed', `Jenkins answered with an HTML page, not JSON: is the URL the Jenkins root, and does it need a login? (${this.display}, ${purpose.doing})`);
+      throw this.error(
+        'malformed',
+        `Jenkins answered with an HTML page, not JSON: is the URL the Jenkins root, and does it need a login? (${this.display}, ${purpose.doing})`,
+      );
     }
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      throw this.error('malformed', `Jenkins at ${this.display} answered with something that is not JSON while ${purpose.doing}: is the URL the Jenkins root?`);
+      throw this.error(
+        'malformed',
+        `Jenkins at ${this.display} answered with something that is not JSON while ${purpose.doing}: is the URL the Jenkins root?`,
+      );
     }
   }
 
@@ -90,7 +103,11 @@ export class JenkinsHttp {
     const { status } = answer;
     if (status === 401) {
       return this.user !== undefined
-        ? this.error('unauthorized', `Jenkins rejected user ${this.user} on ${this.display} (401): check the API token (Jenkins › your name › Security › API Token)`, status)
+        ? this.error(
+            'unauthorized',
+            `Jenkins rejected user ${this.user} on ${this.display} (401): check the API token (Jenkins › your name › Security › API Token)`,
+            status,
+          )
         : this.error('unauthorized', `Jenkins on ${this.display} asks for a login (401): set a user and an API token`, status);
     }
     if (status === 403) {
@@ -100,7 +117,11 @@ export class JenkinsHttp {
       return this.error('not-found', purpose.notFound, status);
     }
     if (status === 429) {
-      return this.error('rate-limited', `Jenkins at ${this.display} is rate-limiting requests (429) while ${purpose.doing}: try again later`, status);
+      return this.error(
+        'rate-limited',
+        `Jenkins at ${this.display} is rate-limiting requests (429) while ${purpose.doing}: try again later`,
+        status,
+      );
     }
     const statusText = answer.statusText ? ` ${answer.statusText}` : '';
     const hint = status >= 500 ? ': try again later, or look at the Jenkins system log' : '';
@@ -117,10 +138,18 @@ export class JenkinsHttp {
     const authenticatedAs = answer.headers.get('x-you-are-authenticated-as');
     const permission = answer.headers.get('x-required-permission') ?? /is missing the ([\w/ ]+?) permission/.exec(answer.body)?.[1];
     if (this.user === undefined || authenticatedAs === 'anonymous') {
-      return this.error('forbidden', `Jenkins on ${this.display} does not let anonymous users ${purpose.may} (403): set a user and an API token`, 403);
+      return this.error(
+        'forbidden',
+        `Jenkins on ${this.display} does not let anonymous users ${purpose.may} (403): set a user and an API token`,
+        403,
+      );
     }
     const lacking = permission ? ` without the ${permissionName(permission)} permission` : '';
-    return this.error('forbidden', `Jenkins user ${this.user} may not ${purpose.may} on ${this.display}${lacking} (403): ask a Jenkins administrator for access`, 403);
+    return this.error(
+      'forbidden',
+      `Jenkins user ${this.user} may not ${purpose.may} on ${this.display}${lacking} (403): ask a Jenkins administrator for access`,
+      403,
+    );
   }
 
   private networkError(failure: NetworkFailure): string {

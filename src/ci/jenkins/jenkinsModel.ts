@@ -228,9 +228,14 @@ export function readQueueItemProgress(body: unknown): QueueItemProgress | undefi
 
 /** `{crumb, crumbRequestField}` of `/crumbIssuer/api/json`. */
 export function readCrumb(body: unknown): { field: string; crumb: string } | undefined {
-  if (isRecord(body) && typeof body.crumb === 'string' && typeof body.crumbRequestField === 'string' && body.crumb && body.crumbRequestField) {
+  if (
+    isRecord(body) &&
+    typeof body.crumb === 'string' &&
+    typeof body.crumbRequestField === 'string' &&
+    body.crumb &&
+    body.crumbRequestField
+  ) {
     return { field: body.crumbRequestField, crumb: body.crumb };
   }
   return undefined;
 }
-

@@ -51,7 +51,9 @@ export function jenkinsBase(url: string): JenkinsBase {
   try {
     parsed = new URL(url.trim());
   } catch {
-    throw new RangeError(`"${redactUserInfo(url)}" is not a Jenkins URL: use the address of the Jenkins root, e.g. https://ci.example.com/`);
+    throw new RangeError(
+      `"${redactUserInfo(url)}" is not a Jenkins URL: use the address of the Jenkins root, e.g. https://ci.example.com/`,
+    );
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new RangeError(`"${parsed.protocol}" is not supported for Jenkins: use an http:// or https:// URL`);

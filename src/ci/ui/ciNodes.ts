@@ -29,10 +29,25 @@ function githubNode(status: FolderStatus, github: CiViewState['github']): ViewNo
   const id = `${status.folder}/ci/github`;
   const children: ViewNode[] = [];
   if (!repo) {
-    children.push({ id: `${id}/no-repo`, label: 'No GitHub repository', description: 'set ci.github.owner/repo in conveyor.yml, or add a GitHub origin remote', icon: 'info', command: { command: 'conveyor.openConfig', title: 'Open conveyor.yml', arguments: [status.folder] } });
+    children.push({
+      id: `${id}/no-repo`,
+      label: 'No GitHub repository',
+      description: 'set ci.github.owner/repo in conveyor.yml, or add a GitHub origin remote',
+      icon: 'info',
+      command: { command: 'conveyor.openConfig', title: 'Open conveyor.yml', arguments: [status.folder] },
+    });
   }
   const ref: ViewRef = { kind: 'ci-provider', folder: status.folder, provider: 'github' };
-  if (github?.error) children.push({ id: `${id}/error`, label: github.error, tooltip: github.error, icon: 'warning', contextValue: 'ci.error.github', ref, command: { command: 'conveyor.ci.signInGitHub', title: 'Sign in to GitHub' } });
+  if (github?.error)
+    children.push({
+      id: `${id}/error`,
+      label: github.error,
+      tooltip: github.error,
+      icon: 'warning',
+      contextValue: 'ci.error.github',
+      ref,
+      command: { command: 'conveyor.ci.signInGitHub', title: 'Sign in to GitHub' },
+    });
   for (const run of (github?.runs ?? []).slice(0, RUNS_SHOWN)) children.push(runNode(status.folder, run, github?.jobs.get(run.id)));
   if (github?.loading && !github.runs.length) children.push({ id: `${id}/loading`, label: 'Loading runs…', icon: 'loading~spin' });
   if (repo && github && !github.loading && !github.error && github.runs.length === 0) {
@@ -66,7 +81,15 @@ function runNode(folder: string, run: CiRun, jobs: CiJob[] | undefined): ViewNod
   return {
     id,
     label: `${run.name} #${run.number}${run.attempt && run.attempt > 1 ? ` (attempt ${run.attempt})` : ''}`,
-    description: [run.state, run.branch, run.commit?.slice(0, 7), run.durationMs !== undefined ? formatDuration(run.durationMs) : undefined, run.event].filter(Boolean).join(' · '),
+    description: [
+      run.state,
+      run.branch,
+      run.commit?.slice(0, 7),
+      run.durationMs !== undefined ? formatDuration(run.durationMs) : undefined,
+      run.event,
+    ]
+      .filter(Boolean)
+      .join(' · '),
     tooltip: `${run.name} #${run.number}: ${run.rawStatus}\n${run.url}`,
     icon: STATE_ICONS[run.state],
     contextValue: `ci.run.github.${run.state === 'queued' || run.state === 'running' ? 'active' : 'done'}`,
@@ -100,10 +123,24 @@ function jenkinsNode(status: FolderStatus, jenkins: CiViewState['jenkins']): Vie
   const id = `${status.folder}/ci/jenkins`;
   const children: ViewNode[] = [];
   if (!status.ci.jenkinsUrl) {
-    children.push({ id: `${id}/no-url`, label: 'No Jenkins URL', description: 'set ci.jenkins.url in conveyor.yml', icon: 'info', command: { command: 'conveyor.openConfig', title: 'Open conveyor.yml', arguments: [status.folder] } });
+    children.push({
+      id: `${id}/no-url`,
+      label: 'No Jenkins URL',
+      description: 'set ci.jenkins.url in conveyor.yml',
+      icon: 'info',
+      command: { command: 'conveyor.openConfig', title: 'Open conveyor.yml', arguments: [status.folder] },
+    });
   }
   const ref: ViewRef = { kind: 'ci-provider', folder: status.folder, provider: 'jenkins' };
-  if (jenkins?.error) children.push({ id: `${id}/error`, label: jenkins.error, tooltip: jenkins.error, icon: 'warning', ref, command: { command: 'conveyor.ci.signInJenkins', title: 'Sign in to Jenkins' } });
+  if (jenkins?.error)
+    children.push({
+      id: `${id}/error`,
+      label: jenkins.error,
+      tooltip: jenkins.error,
+      icon: 'warning',
+      ref,
+      command: { command: 'conveyor.ci.signInJenkins', title: 'Sign in to Jenkins' },
+    });
   if (jenkins?.loading && jenkins.jobs.length === 0) children.push({ id: `${id}/loading`, label: 'Loading jobs…', icon: 'loading~spin' });
   for (const job of jenkins?.jobs ?? []) children.push(jenkinsJobNode(status.folder, job, jenkins!.builds));
   if (jenkins && jenkins.queue.length > 0) {
@@ -115,14 +152,21 @@ function jenkinsNode(status: FolderStatus, jenkins: CiViewState['jenkins']): Vie
       children: jenkins.queue.map((item, i) => ({ id: `${id}/queue/${i}`, label: item.name, description: item.why, icon: 'clock' })),
     });
   }
-  if (status.ci.jenkinsfile) children.push({ id: `${id}/jenkinsfile`, label: 'Jenkinsfile', icon: 'file-code', file: path.join(status.folder, 'Jenkinsfile') });
+  if (status.ci.jenkinsfile)
+    children.push({ id: `${id}/jenkinsfile`, label: 'Jenkinsfile', icon: 'file-code', file: path.join(status.folder, 'Jenkinsfile') });
   return { id, label: 'Jenkins', description: status.ci.jenkinsUrl, icon: 'server-process', ref, expanded: true, children };
 }
 
 function jenkinsJobNode(folder: string, job: JenkinsJobRow, builds: ReadonlyMap<string, CiRun[]>): ViewNode {
   const id = `${folder}/ci/jenkins/job/${job.fullName}`;
   if (job.kind === 'folder') {
-    return { id, label: job.name, icon: 'folder', expanded: false, children: (job.children ?? []).map((c) => jenkinsJobNode(folder, c, builds)) };
+    return {
+      id,
+      label: job.name,
+      icon: 'folder',
+      expanded: false,
+      children: (job.children ?? []).map((c) => jenkinsJobNode(folder, c, builds)),
+    };
   }
   return {
     id,
@@ -136,7 +180,9 @@ function jenkinsJobNode(folder: string, job: JenkinsJobRow, builds: ReadonlyMap<
     children: (builds.get(job.fullName) ?? []).map((build) => ({
       id: `${id}/build/${build.number}`,
       label: `#${build.number}`,
-      description: [build.state, build.commit?.slice(0, 7), build.durationMs !== undefined ? formatDuration(build.durationMs) : undefined].filter(Boolean).join(' · '),
+      description: [build.state, build.commit?.slice(0, 7), build.durationMs !== undefined ? formatDuration(build.durationMs) : undefined]
+        .filter(Boolean)
+        .join(' · '),
       tooltip: `${build.rawStatus}\n${build.url}`,
       icon: STATE_ICONS[build.state],
       contextValue: `ci.build.jenkins.${build.state === 'running' ? 'active' : 'done'}`,

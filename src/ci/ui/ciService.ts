@@ -93,7 +93,12 @@ export class CiService implements vscode.Disposable {
   async signInJenkins(url: string): Promise<void> {
     const user = await vscode.window.showInputBox({ title: `Jenkins ${url}`, prompt: 'User name', ignoreFocusOut: true });
     if (!user) return;
-    const apiToken = await vscode.window.showInputBox({ title: `Jenkins ${url}`, prompt: `API token of ${user} (Jenkins › user › Configure › API Token)`, password: true, ignoreFocusOut: true });
+    const apiToken = await vscode.window.showInputBox({
+      title: `Jenkins ${url}`,
+      prompt: `API token of ${user} (Jenkins › user › Configure › API Token)`,
+      password: true,
+      ignoreFocusOut: true,
+    });
     if (!apiToken) return;
     await this.secrets.store(jenkinsSecret(url), JSON.stringify({ user, apiToken }));
     await this.rebuild();
@@ -110,7 +115,13 @@ export class CiService implements vscode.Disposable {
     const live = new Set<string>();
     for (const status of this.model.folders()) {
       live.add(status.folder);
-      const key = JSON.stringify([status.ci.githubRepository, status.ci.jenkinsUrl, status.config.config.ci?.jenkins?.jobs, status.git.branch, githubApiUrl(status)]);
+      const key = JSON.stringify([
+        status.ci.githubRepository,
+        status.ci.jenkinsUrl,
+        status.config.config.ci?.jenkins?.jobs,
+        status.git.branch,
+        githubApiUrl(status),
+      ]);
       const known = this.folders.get(status.folder);
       if (known?.key === key) continue;
       if (known) disposeEntry(known);
@@ -134,7 +145,16 @@ export class CiService implements vscode.Disposable {
   private async create(status: FolderStatus, key: string): Promise<FolderCi> {
     const engine = ciEngine();
     const repo = usesActions(status) ? status.ci.githubRepository : undefined;
-    const github = repo ? { client: new engine.GitHubActionsClient({ baseUrl: githubApiUrl(status), token: await githubToken(this.secrets), userAgent: 'conveyor-vscode' }), ...repo } : undefined;
+    const github = repo
+      ? {
+          client: new engine.GitHubActionsClient({
+            baseUrl: githubApiUrl(status),
+            token: await githubToken(this.secrets),
+            userAgent: 'conveyor-vscode',
+          }),
+          ...repo,
+        }
+      : undefined;
     const jenkinsUrl = status.ci.jenkinsUrl;
     const jenkinsAuth = jenkinsUrl ? await this.jenkinsAuth(jenkinsUrl) : undefined;
     const jenkins = jenkinsUrl ? { client: new engine.JenkinsClient({ url: jenkinsUrl, ...jenkinsAuth }) } : undefined;
@@ -151,17 +171,22 @@ export class CiService implements vscode.Disposable {
       queue: async () => (await jenkins.client.queue()).map((item) => ({ name: item.name, why: item.why })),
     };
     const pushed = new PushedCommits();
-    const poller = new engine.CiPoller({ github: githubSource, jenkins: jenkinsSource, jenkinsJobs: status.config.config.ci?.jenkins?.jobs, branch: status.git.branch }, () => {
-      this.announcePushed(status.folder);
-      this.changed.fire(status.folder);
-    });
+    const poller = new engine.CiPoller(
+      { github: githubSource, jenkins: jenkinsSource, jenkinsJobs: status.config.config.ci?.jenkins?.jobs, branch: status.git.branch },
+      () => {
+        this.announcePushed(status.folder);
+        this.changed.fire(status.folder);
+      },
+    );
     poller.setVisible(this.visible);
     // One look at startup, so the status bar knows HEAD's state; after that, only while shown or followed.
     void poller.refresh();
     // A push moves a remote-tracking ref: then the pushed commit's runs are followed until they finish.
     let refsWatcher: vscode.Disposable | undefined;
     if (status.git.gitDir) {
-      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(status.git.gitDir), '{refs/remotes/**,packed-refs}'));
+      const watcher = vscode.workspace.createFileSystemWatcher(
+        new vscode.RelativePattern(vscode.Uri.file(status.git.gitDir), '{refs/remotes/**,packed-refs}'),
+      );
       const check = () => void this.followPush(status.folder);
       refsWatcher = vscode.Disposable.from(watcher, watcher.onDidChange(check), watcher.onDidCreate(check));
     }
@@ -224,5 +249,7 @@ function disposeEntry(entry: FolderCi): void {
 
 /** Actions runs are asked for only where the folder has workflows or conveyor.yml names the repository. */
 function usesActions(status: FolderStatus): boolean {
-  return status.ci.githubRepository !== undefined && (status.ci.githubWorkflows.length > 0 || status.config.config.ci?.github !== undefined);
+  return (
+    status.ci.githubRepository !== undefined && (status.ci.githubWorkflows.length > 0 || status.config.config.ci?.github !== undefined)
+  );
 }

@@ -25,9 +25,15 @@ export function registerCiStatusBar(model: WorkspaceModel, service: CiService): 
       return;
     }
     const sha = status.git.head?.slice(0, 7) ?? 'HEAD';
-    const counts = Object.entries(head.counts).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`).join(', ');
+    const counts = Object.entries(head.counts)
+      .filter(([, n]) => n > 0)
+      .map(([s, n]) => `${n} ${s}`)
+      .join(', ');
     item.text = TEXT[head.state];
-    item.tooltip = head.state === 'none' ? `No remote CI run for ${sha} yet. Click to open the CI view.` : `Remote CI for ${sha}: ${head.state} (${counts})\n${head.run?.name ?? ''} #${head.run?.number ?? ''}\nClick to open the run.`;
+    item.tooltip =
+      head.state === 'none'
+        ? `No remote CI run for ${sha} yet. Click to open the CI view.`
+        : `Remote CI for ${sha}: ${head.state} (${counts})\n${head.run?.name ?? ''} #${head.run?.number ?? ''}\nClick to open the run.`;
     item.backgroundColor = head.state === 'failed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     item.command = head.run
       ? { command: 'vscode.open', title: 'Open Run', arguments: [vscode.Uri.parse(head.run.url)] }
@@ -35,5 +41,10 @@ export function registerCiStatusBar(model: WorkspaceModel, service: CiService): 
     item.accessibilityInformation = { label: `Remote CI for ${sha}: ${head.state}` };
     item.show();
   };
-  return vscode.Disposable.from(item, service.onDidChange(update), model.onDidChange(update), vscode.window.onDidChangeActiveTextEditor(update));
+  return vscode.Disposable.from(
+    item,
+    service.onDidChange(update),
+    model.onDidChange(update),
+    vscode.window.onDidChangeActiveTextEditor(update),
+  );
 }

@@ -9,7 +9,11 @@ import { CONFIG_FILE_NAME } from './conveyorConfig';
 export class ConfigEditError extends Error {}
 
 /** Appends `entry` to the top-level list `key` (`uptime`, `goals`), replacing an entry of the same name. */
-export async function addToConfigList(folder: string, key: 'uptime' | 'goals', entry: Record<string, unknown> & { name: string }): Promise<string> {
+export async function addToConfigList(
+  folder: string,
+  key: 'uptime' | 'goals',
+  entry: Record<string, unknown> & { name: string },
+): Promise<string> {
   const file = path.join(folder, CONFIG_FILE_NAME);
   let text: string;
   try {
@@ -22,7 +26,9 @@ export async function addToConfigList(folder: string, key: 'uptime' | 'goals', e
   if (document.errors.length > 0) {
     const [first] = document.errors;
     const line = first.linePos?.[0].line;
-    throw new ConfigEditError(`${CONFIG_FILE_NAME} has a syntax error${line ? ` on line ${line}` : ''}: fix it first, then add the ${key === 'goals' ? 'goal' : 'check'} again`);
+    throw new ConfigEditError(
+      `${CONFIG_FILE_NAME} has a syntax error${line ? ` on line ${line}` : ''}: fix it first, then add the ${key === 'goals' ? 'goal' : 'check'} again`,
+    );
   }
   const list = document.get(key);
   if (list !== undefined && list !== null && !(typeof list === 'object' && 'items' in list)) {

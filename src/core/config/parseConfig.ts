@@ -30,8 +30,16 @@ export function parseConfig(text: string): ParsedConfig {
   const toRange = (offsets: readonly number[] | undefined): TextRange => rangeOf(lineCounter, text, offsets);
 
   const problems: ConfigProblem[] = [
-    ...doc.errors.map((e) => ({ message: cleanYamlMessage(e.message), severity: 'error' as const, range: toRange(pinToContent(text, e.pos)) })),
-    ...doc.warnings.map((w) => ({ message: cleanYamlMessage(w.message), severity: 'warning' as const, range: toRange(pinToContent(text, w.pos)) })),
+    ...doc.errors.map((e) => ({
+      message: cleanYamlMessage(e.message),
+      severity: 'error' as const,
+      range: toRange(pinToContent(text, e.pos)),
+    })),
+    ...doc.warnings.map((w) => ({
+      message: cleanYamlMessage(w.message),
+      severity: 'warning' as const,
+      range: toRange(pinToContent(text, w.pos)),
+    })),
   ];
   if (doc.errors.length > 0) {
     // A document with syntax errors cannot be trusted piecemeal: use defaults for all of it.
@@ -89,7 +97,14 @@ function withoutBranchNoise(errors: ErrorObject[]): ErrorObject[] {
   });
 }
 
-const TYPE_WORDS: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'text', integer: 'a whole number', number: 'a number', boolean: 'true or false' };
+const TYPE_WORDS: Record<string, string> = {
+  object: 'a mapping',
+  array: 'a list',
+  string: 'text',
+  integer: 'a whole number',
+  number: 'a number',
+  boolean: 'true or false',
+};
 
 function describeError(error: ErrorObject): string {
   const path = pathOf(error.instancePath);
@@ -104,7 +119,10 @@ function describeError(error: ErrorObject): string {
     case 'required':
       return `${where} is missing "${String(params.missingProperty)}"; this entry is ignored.`;
     case 'type': {
-      const expected = String(params.type).split(',').map((t) => TYPE_WORDS[t] ?? t).join(' or ');
+      const expected = String(params.type)
+        .split(',')
+        .map((t) => TYPE_WORDS[t] ?? t)
+        .join(' or ');
       return `${where} must be ${expected} (found ${describeValue(error.data)}); the default is used.`;
     }
     case 'enum':

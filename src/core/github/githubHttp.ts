@@ -90,7 +90,11 @@ export class GitHubHttp {
       fetch: options.fetch,
       timeoutMs: options.timeoutMs,
       secrets: () => [this.token],
-      headers: { Accept: 'application/vnd.github+json', 'X-GitHub-Api-Version': API_VERSION, 'User-Agent': options.userAgent ?? DEFAULT_USER_AGENT },
+      headers: {
+        Accept: 'application/vnd.github+json',
+        'X-GitHub-Api-Version': API_VERSION,
+        'User-Agent': options.userAgent ?? DEFAULT_USER_AGENT,
+      },
       authorization: () => (this.token ? `Bearer ${this.token}` : undefined),
       describeNetwork: (failure) => this.networkError(failure, this.peer),
     });
@@ -122,8 +126,18 @@ export class GitHubHttp {
   }
 
   /** A REST call's JSON answer; with `tolerate404`, a 404 answers undefined. */
-  async request(method: string, path: string, purpose: GitHubPurpose, body?: unknown, options: { tolerate404?: boolean; signal?: AbortSignal } = {}): Promise<unknown> {
-    const answer = await this.send(method, path, purpose, { body, signal: options.signal, accept: options.tolerate404 ? [404] : undefined });
+  async request(
+    method: string,
+    path: string,
+    purpose: GitHubPurpose,
+    body?: unknown,
+    options: { tolerate404?: boolean; signal?: AbortSignal } = {},
+  ): Promise<unknown> {
+    const answer = await this.send(method, path, purpose, {
+      body,
+      signal: options.signal,
+      accept: options.tolerate404 ? [404] : undefined,
+    });
     if (answer.status === 404) {
       await answer.discard();
       return undefined;
@@ -137,7 +151,11 @@ export class GitHubHttp {
       return JSON.parse(text) as unknown;
     } catch {
       // A GitHub Enterprise URL without /api/v3 answers with the web UI's HTML.
-      throw this.error('malformed', `${this.peer} answered the request to ${purpose.action} with something that is not JSON: check the GitHub API URL (${this.baseUrl})`, { status: answer.status });
+      throw this.error(
+        'malformed',
+        `${this.peer} answered the request to ${purpose.action} with something that is not JSON: check the GitHub API URL (${this.baseUrl})`,
+        { status: answer.status },
+      );
     }
   }
 
@@ -156,7 +174,10 @@ export class GitHubHttp {
     const next = nextLink(link, this.baseUrl);
     if (!next) return undefined;
     if (!sameOrigin(next, this.baseUrl)) {
-      throw this.error('malformed', `${this.peer} answered the request to ${purpose.action} with a next page on another host (${hostOf(next)}): check the GitHub API URL (${this.baseUrl})`);
+      throw this.error(
+        'malformed',
+        `${this.peer} answered the request to ${purpose.action} with a next page on another host (${hostOf(next)}): check the GitHub API URL (${this.baseUrl})`,
+      );
     }
     return next;
   }
@@ -187,11 +208,19 @@ export class GitHubHttp {
     const wait = this.rateLimitWait(headers);
     const options: ServiceErrorOptions = { retryAfterMs: wait };
     if (headers.get('x-ratelimit-remaining') !== '0') {
-      return this.error('rate-limited', `GitHub asks Conveyor to slow down (secondary rate limit): try again in ${formatWait(wait)}`, options);
+      return this.error(
+        'rate-limited',
+        `GitHub asks Conveyor to slow down (secondary rate limit): try again in ${formatWait(wait)}`,
+        options,
+      );
     }
     const limit = headers.get('x-ratelimit-limit');
     const signIn = this.token ? '' : ', or sign in for a higher limit';
-    return this.error('rate-limited', `GitHub's API rate limit${limit ? ` of ${limit} requests an hour` : ''} is used up: try again in ${formatWait(wait)}${signIn}`, options);
+    return this.error(
+      'rate-limited',
+      `GitHub's API rate limit${limit ? ` of ${limit} requests an hour` : ''} is used up: try again in ${formatWait(wait)}${signIn}`,
+      options,
+    );
   }
 
   /** Every message passes here, so a token echoed in GitHub's words never reaches a view or a log. */
@@ -204,18 +233,35 @@ export class GitHubHttp {
     const message = githubMessage(answer.body);
     const options: ServiceErrorOptions = { status };
     if (status === 401) {
-      return this.error('unauthorized', this.token ? 'GitHub rejected the token: sign in again' : `GitHub needs a sign-in to ${purpose.action}: sign in`, options);
+      return this.error(
+        'unauthorized',
+        this.token ? 'GitHub rejected the token: sign in again' : `GitHub needs a sign-in to ${purpose.action}: sign in`,
+        options,
+      );
     }
     if (status === 429 || (status === 403 && isRateLimited(headers, message))) return this.rateLimited(headers);
     if (status === 403 && isSso(headers, message)) return this.error('forbidden', ssoMessage(headers), options);
     if (status === 403) {
-      return this.error('forbidden', `GitHub refused to ${purpose.action}${message ? ` ("${message}")` : ''}: the token needs ${purpose.need ?? this.need}`, options);
+      return this.error(
+        'forbidden',
+        `GitHub refused to ${purpose.action}${message ? ` ("${message}")` : ''}: the token needs ${purpose.need ?? this.need}`,
+        options,
+      );
     }
     if (status === 404 || status === 410) {
       const hint = this.token ? '' : '; sign in to see private repositories';
-      return this.error('not-found', `${purpose.subject} not found, or the token cannot see it (GitHub answers 404 for private repositories it hides)${hint}`, options);
+      return this.error(
+        'not-found',
+        `${purpose.subject} not found, or the token cannot see it (GitHub answers 404 for private repositories it hides)${hint}`,
+        options,
+      );
     }
-    if (status >= 500) return this.error('server', `GitHub could not ${purpose.action} (${status}${message ? `: ${message}` : ''}): try again in a moment`, options);
+    if (status >= 500)
+      return this.error(
+        'server',
+        `GitHub could not ${purpose.action} (${status}${message ? `: ${message}` : ''}): try again in a moment`,
+        options,
+      );
     // 400, 409 (cancelling a finished run), 422 (a workflow without workflow_dispatch, an unknown ref): GitHub's words say it.
     return this.error(this.refusal, `GitHub could not ${purpose.action}: ${message || `it answered ${status}`}`, options);
   }

@@ -171,14 +171,27 @@ export class HttpClient {
     }
     let response: Response;
     try {
-      response = await this.fetchImpl(this.resolve(request.url), { method: request.method ?? 'GET', headers, body, signal, redirect: request.redirect ?? 'follow' });
+      response = await this.fetchImpl(this.resolve(request.url), {
+        method: request.method ?? 'GET',
+        headers,
+        body,
+        signal,
+        redirect: request.redirect ?? 'follow',
+      });
     } catch (error) {
       throw this.networkError(error, full);
     }
     const answer = new HttpAnswer(response, this, full);
     if (response.status < 400 || accepts(request.accept, response.status)) return answer;
     const text = (await answer.text().catch(() => '')).slice(0, 65_536);
-    const errorAnswer = { status: response.status, statusText: response.statusText, headers: response.headers, body: text, url: response.url, purpose: request.purpose };
+    const errorAnswer = {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+      body: text,
+      url: response.url,
+      purpose: request.purpose,
+    };
     throw this.scrubbed(request.describeStatus?.(errorAnswer)) ?? this.statusError(errorAnswer);
   }
 
@@ -206,7 +219,10 @@ export class HttpClient {
     const kind = kindOfStatus(answer.status);
     const what = answer.purpose ? ` to ${answer.purpose}` : '';
     const wait = kind === 'rate-limited' ? retryAfterMs(answer.headers) : undefined;
-    return this.error(kind, `${capitalize(this.service)} answered the request${what} with ${answer.status}`, { status: answer.status, retryAfterMs: wait });
+    return this.error(kind, `${capitalize(this.service)} answered the request${what} with ${answer.status}`, {
+      status: answer.status,
+      retryAfterMs: wait,
+    });
   }
 
   /** What went wrong before (or while) an answer arrived. The caller's own cancel is passed through unchanged. */
@@ -216,16 +232,29 @@ export class HttpClient {
     const name = error instanceof Error ? error.name : '';
     const kind = name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'unreachable';
     const reason = networkReason(error, this.options.networkReasons);
-    const words = this.options.describeNetwork?.({ kind, error, reason, timeoutMs: request.timeoutMs, url: this.resolve(request.url), purpose: request.purpose });
+    const words = this.options.describeNetwork?.({
+      kind,
+      error,
+      reason,
+      timeoutMs: request.timeoutMs,
+      url: this.resolve(request.url),
+      purpose: request.purpose,
+    });
     const hint = this.options.networkHint ?? '';
-    if (kind === 'timeout') return this.error('timeout', words ?? `${capitalize(this.service)} did not answer within ${formatSeconds(request.timeoutMs)}${hint}`);
+    if (kind === 'timeout')
+      return this.error('timeout', words ?? `${capitalize(this.service)} did not answer within ${formatSeconds(request.timeoutMs)}${hint}`);
     return this.error('unreachable', words ?? `Cannot reach ${this.service}: ${reason}${hint}`, { cause: error });
   }
 
   /** A service's own words, scrubbed like the client's. */
   private scrubbed(described: ServiceError | undefined): ServiceError | undefined {
     if (!described || described.message === this.scrub(described.message)) return described;
-    return this.error(described.kind, described.message, { status: described.status, retryAfterMs: described.retryAfterMs, detail: described.detail, cause: described.cause });
+    return this.error(described.kind, described.message, {
+      status: described.status,
+      retryAfterMs: described.retryAfterMs,
+      detail: described.detail,
+      cause: described.cause,
+    });
   }
 }
 

@@ -37,7 +37,7 @@ export function registerCrashReporting(log: vscode.LogOutputChannel, extension: 
           { path: os.homedir(), label: '~' },
         ],
       });
-      originalError('Crash reports are on: Conveyor\'s errors are sent, scrubbed, to the DSN in conveyor.crashReports.dsn.');
+      originalError("Crash reports are on: Conveyor's errors are sent, scrubbed, to the DSN in conveyor.crashReports.dsn.");
     } catch (error) {
       originalError(`Crash reports stay off: ${messageOf(error)}`);
     }

@@ -53,9 +53,15 @@ export class ClusterWatch {
       watchTimeoutSeconds: options.watchTimeoutSeconds ?? DEFAULT_TIMING.watchTimeoutSeconds,
     };
     const client = new KubeClient(kubeConfig);
-    const openWatch: OpenWatch = options.openWatch ?? ((path, query, onEvent, onDone) => client.watch(path, query, (event) => onEvent(event.type, event.object), onDone));
+    const openWatch: OpenWatch =
+      options.openWatch ??
+      ((path, query, onEvent, onDone) => client.watch(path, query, (event) => onEvent(event.type, event.object), onDone));
     const make = <T extends KubernetesObject>(path: string, noun: string) => {
-      const source: ResourceSource<T> = { path, noun: `${noun} in namespace "${namespace}"`, list: async () => listed(await client.request<KubeList<T>>('GET', path)) };
+      const source: ResourceSource<T> = {
+        path,
+        noun: `${noun} in namespace "${namespace}"`,
+        list: async () => listed(await client.request<KubeList<T>>('GET', path)),
+      };
       return new Reflector<T>(source, openWatch, this.clock, timing, () => this.scheduleChanged(), client.server);
     };
     this.deploymentCache = make<V1Deployment>(collectionPath('apps/v1', 'deployments', namespace), 'deployments');

@@ -10,7 +10,9 @@ export interface DeletePodOptions {
 /** Deletes one pod; its ReplicaSet (if any) starts a replacement. */
 export async function deletePod(kubeConfig: KubeConfig, namespace: string, name: string, options: DeletePodOptions = {}): Promise<void> {
   try {
-    await new KubeClient(kubeConfig).request('DELETE', collectionPath('v1', 'pods', namespace, name), { query: { gracePeriodSeconds: options.gracePeriodSeconds } });
+    await new KubeClient(kubeConfig).request('DELETE', collectionPath('v1', 'pods', namespace, name), {
+      query: { gracePeriodSeconds: options.gracePeriodSeconds },
+    });
   } catch (error) {
     throw kubeErrorOf(error, `delete pod "${name}"`);
   }

@@ -24,7 +24,12 @@ export interface EventRow {
 }
 
 /** The events about one object, newest first (what `kubectl describe` shows at the bottom). */
-export async function listEvents(kubeConfig: KubeConfig, namespace: string, involved: InvolvedObject, now = Date.now()): Promise<EventRow[]> {
+export async function listEvents(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  involved: InvolvedObject,
+  now = Date.now(),
+): Promise<EventRow[]> {
   try {
     const list = await new KubeClient(kubeConfig).request<KubeList<CoreV1Event>>('GET', collectionPath('v1', 'events', namespace), {
       query: { fieldSelector: `involvedObject.name=${involved.name},involvedObject.kind=${involved.kind}` },
@@ -37,7 +42,12 @@ export async function listEvents(kubeConfig: KubeConfig, namespace: string, invo
 
 export function eventRow(event: CoreV1Event, now = Date.now()): EventRow {
   // Older reporters fill lastTimestamp; events.k8s.io/v1 reporters only eventTime (and series).
-  const lastSeen = timeOf(event.series?.lastObservedTime) ?? timeOf(event.lastTimestamp) ?? timeOf(event.eventTime) ?? timeOf(event.firstTimestamp) ?? timeOf(event.metadata?.creationTimestamp);
+  const lastSeen =
+    timeOf(event.series?.lastObservedTime) ??
+    timeOf(event.lastTimestamp) ??
+    timeOf(event.eventTime) ??
+    timeOf(event.firstTimestamp) ??
+    timeOf(event.metadata?.creationTimestamp);
   return {
     type: event.type ?? 'Normal',
     reason: event.reason ?? '',

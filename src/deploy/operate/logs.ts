@@ -44,7 +44,12 @@ export interface LogStreamOutcome {
 }
 
 /** Streams the logs of `sources` until they end (or `signal` aborts); one outcome per source. */
-export function streamLogs(kubeConfig: KubeConfig, namespace: string, sources: LogSource[], options: StreamLogsOptions): Promise<LogStreamOutcome[]> {
+export function streamLogs(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  sources: LogSource[],
+  options: StreamLogsOptions,
+): Promise<LogStreamOutcome[]> {
   const client = new KubeClient(kubeConfig);
   return Promise.all(sources.map((source) => streamOne(client, namespace, source, options)));
 }
@@ -62,7 +67,13 @@ async function streamOne(client: KubeClient, namespace: string, source: LogSourc
   }
   if (options.signal?.aborted) return { pod: source.pod, container };
   const splitter = new LineSplitter((raw) => options.onLine(logLine(source.pod, container, raw, options.timestamps === true)));
-  const query = { container, follow: options.follow, tailLines: options.tailLines, timestamps: options.timestamps, sinceSeconds: options.sinceSeconds };
+  const query = {
+    container,
+    follow: options.follow,
+    tailLines: options.tailLines,
+    timestamps: options.timestamps,
+    sinceSeconds: options.sinceSeconds,
+  };
   try {
     await client.stream(`${path}/log`, query, (chunk) => splitter.push(chunk), options.signal);
     return { pod: source.pod, container };
@@ -90,7 +101,11 @@ function pickContainer(pod: Pod, wanted: string | undefined): string {
   const names = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].map((c) => c.name ?? '');
   const name = wanted ?? pod.metadata?.annotations?.[DEFAULT_CONTAINER_ANNOTATION] ?? names[0];
   if (!name || !names.includes(name)) {
-    throw new ServiceError(KUBERNETES, 'not-found', `Could not read the log of pod "${pod.metadata?.name}": it has no container "${wanted ?? ''}" (it has ${names.join(', ')}).`);
+    throw new ServiceError(
+      KUBERNETES,
+      'not-found',
+      `Could not read the log of pod "${pod.metadata?.name}": it has no container "${wanted ?? ''}" (it has ${names.join(', ')}).`,
+    );
   }
   return name;
 }

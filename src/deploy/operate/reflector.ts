@@ -131,7 +131,10 @@ export class Reflector<T extends KubernetesObject> {
       );
       const controller = await this.withTimeout(opening, `watch ${this.source.noun}`).catch((error: unknown) => {
         // The watch may still open after we gave up on it: close it then.
-        void opening.then((late) => late.abort(), () => undefined);
+        void opening.then(
+          (late) => late.abort(),
+          () => undefined,
+        );
         throw error;
       });
       if (attempt !== this.attempt || ended) {
@@ -229,12 +232,15 @@ export class Reflector<T extends KubernetesObject> {
 
   private armWatchdog(attempt: number): void {
     this.clearTimer('watchdog');
-    this.watchdog = this.clock.setTimeout(() => {
-      this.watchdog = undefined;
-      if (attempt !== this.attempt || !this.running) return;
-      this.endWatch();
-      this.connect();
-    }, this.timing.watchTimeoutSeconds * 1000 + WATCHDOG_GRACE_MS);
+    this.watchdog = this.clock.setTimeout(
+      () => {
+        this.watchdog = undefined;
+        if (attempt !== this.attempt || !this.running) return;
+        this.endWatch();
+        this.connect();
+      },
+      this.timing.watchTimeoutSeconds * 1000 + WATCHDOG_GRACE_MS,
+    );
   }
 
   /** Forgets the watch in flight (its callbacks become stale) and closes its connection. */
@@ -259,7 +265,14 @@ export class Reflector<T extends KubernetesObject> {
   private withTimeout<R>(promise: Promise<R>, doing: string): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       const timer = this.clock.setTimeout(
-        () => reject(new ServiceError(KUBERNETES, 'timeout', `Could not ${doing}: the API server did not answer within ${Math.round(this.timing.requestTimeoutMs / 1000)} s.`)),
+        () =>
+          reject(
+            new ServiceError(
+              KUBERNETES,
+              'timeout',
+              `Could not ${doing}: the API server did not answer within ${Math.round(this.timing.requestTimeoutMs / 1000)} s.`,
+            ),
+          ),
         this.timing.requestTimeoutMs,
       );
       promise.then(

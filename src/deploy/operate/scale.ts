@@ -14,10 +14,14 @@ export async function scaleDeployment(kubeConfig: KubeConfig, namespace: string,
     throw new ServiceError(KUBERNETES, 'invalid', `Could not ${doing}: the replica count must be a whole number, 0 or more.`);
   }
   try {
-    const scale = await new KubeClient(kubeConfig).request<{ spec?: { replicas?: number } }>('PATCH', `${collectionPath('apps/v1', 'deployments', namespace, name)}/scale`, {
-      body: { spec: { replicas } },
-      contentType: 'application/merge-patch+json',
-    });
+    const scale = await new KubeClient(kubeConfig).request<{ spec?: { replicas?: number } }>(
+      'PATCH',
+      `${collectionPath('apps/v1', 'deployments', namespace, name)}/scale`,
+      {
+        body: { spec: { replicas } },
+        contentType: 'application/merge-patch+json',
+      },
+    );
     return scale.spec?.replicas ?? replicas;
   } catch (error) {
     throw kubeErrorOf(error, doing);

@@ -53,7 +53,12 @@ export function terraformInitCommand(folder: string, terraform = 'terraform'): C
 }
 
 export function terraformPlanCommand(folder: string, terraform = 'terraform'): CommandSpec {
-  return { command: terraform, args: ['plan', '-input=false', '-no-color', '-json', '-lock=false'], cwd: folder, env: { TF_IN_AUTOMATION: '1' } };
+  return {
+    command: terraform,
+    args: ['plan', '-input=false', '-no-color', '-json', '-lock=false'],
+    cwd: folder,
+    env: { TF_IN_AUTOMATION: '1' },
+  };
 }
 
 export function terraformApplyCommands(folder: string, terraform = 'terraform'): CommandSpec[] {
@@ -70,7 +75,8 @@ export async function terraformPlan(folder: string, options: TerraformOptions = 
   if (!terraform) return { status: 'not-installed', message: notInstalledMessage() };
   if (!(await exists(path.join(folder, '.terraform')))) {
     const init = await run(terraformInitCommand(folder, terraform), options);
-    if (!init.ok) return { status: 'failed', message: `terraform init failed: ${lastLines(init.output)}`, plan: parseTerraformJsonLines('') };
+    if (!init.ok)
+      return { status: 'failed', message: `terraform init failed: ${lastLines(init.output)}`, plan: parseTerraformJsonLines('') };
   }
   const planned = await run(terraformPlanCommand(folder, terraform), options);
   const plan = parseTerraformJsonLines(planned.stdout);

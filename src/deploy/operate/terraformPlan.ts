@@ -68,7 +68,10 @@ export function parseTerraformJsonLines(text: string): TerraformPlan {
       case 'version':
         plan.terraformVersion = message.terraform;
         if (message.ui && !message.ui.startsWith('1.')) {
-          plan.diagnostics.push({ severity: 'error', summary: `Terraform ${message.terraform ?? ''} speaks machine-readable UI ${message.ui}, which Conveyor does not understand (it reads 1.x).` });
+          plan.diagnostics.push({
+            severity: 'error',
+            summary: `Terraform ${message.terraform ?? ''} speaks machine-readable UI ${message.ui}, which Conveyor does not understand (it reads 1.x).`,
+          });
         }
         break;
       case 'planned_change': {
@@ -134,7 +137,7 @@ function parseLine(line: string): UiMessage | undefined {
   if (!trimmed.startsWith('{')) return undefined;
   try {
     const value = JSON.parse(trimmed) as unknown;
-    return typeof value === 'object' && value !== null ? (value) : undefined;
+    return typeof value === 'object' && value !== null ? value : undefined;
   } catch {
     return undefined;
   }

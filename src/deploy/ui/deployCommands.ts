@@ -23,7 +23,12 @@ const cluster = (doing: string) => `${doing} talks to your cluster, so it waits`
 function targetOf(status: FolderStatus | undefined, ref: RefOf<'environment' | 'deployment' | 'pod'> | undefined): Target | undefined {
   const env = ref && status?.deploy.environments.find((e) => e.name === ref.env);
   if (!status || !ref || !env) return undefined;
-  return { status, env, deployment: ref.kind === 'deployment' ? ref.name : ref.kind === 'pod' ? ref.deployment : undefined, pod: ref.kind === 'pod' ? ref.name : undefined };
+  return {
+    status,
+    env,
+    deployment: ref.kind === 'deployment' ? ref.name : ref.kind === 'pod' ? ref.deployment : undefined,
+    pod: ref.kind === 'pod' ? ref.name : undefined,
+  };
 }
 
 export function registerDeployCommands(model: WorkspaceModel, service: DeployService, log: vscode.LogOutputChannel): vscode.Disposable {
@@ -31,11 +36,24 @@ export function registerDeployCommands(model: WorkspaceModel, service: DeploySer
   const pickEnvironment = async (status: FolderStatus, placeHolder: string): Promise<EnvironmentDefinition | undefined> => {
     const environments = status.deploy.environments;
     if (environments.length === 0) {
-      void vscode.window.showInformationMessage(`${status.name} has no environments: add one under environments in conveyor.yml (context, namespace, manifests).`, 'Open conveyor.yml').then((c) => c && void vscode.commands.executeCommand('conveyor.openConfig', status.folder));
+      void vscode.window
+        .showInformationMessage(
+          `${status.name} has no environments: add one under environments in conveyor.yml (context, namespace, manifests).`,
+          'Open conveyor.yml',
+        )
+        .then((c) => c && void vscode.commands.executeCommand('conveyor.openConfig', status.folder));
       return undefined;
     }
     if (environments.length === 1) return environments[0];
-    const picked = await vscode.window.showQuickPick(environments.map((e) => ({ label: e.name, description: [e.context, e.namespace].filter(Boolean).join(' / '), detail: e.confirm ? 'Asks before deploying' : undefined, env: e })), { placeHolder });
+    const picked = await vscode.window.showQuickPick(
+      environments.map((e) => ({
+        label: e.name,
+        description: [e.context, e.namespace].filter(Boolean).join(' / '),
+        detail: e.confirm ? 'Asks before deploying' : undefined,
+        env: e,
+      })),
+      { placeHolder },
+    );
     return picked?.env;
   };
 
@@ -48,7 +66,12 @@ export function registerDeployCommands(model: WorkspaceModel, service: DeploySer
       const candidates = entries.filter((e) => e.record?.image);
       if (candidates.length === 0) throw new Error('No release with an image digest yet: create one from the Releases view.');
       const picked = await vscode.window.showQuickPick(
-        candidates.map((e) => ({ label: e.tag, description: `${e.record?.image?.repository ?? ''}@${e.record?.image?.digest.slice(0, 19) ?? ''}…`, detail: e.record?.gateOverride ? 'Released without a ready mark' : `Commit ${e.commit.slice(0, 7)}`, tag: e.tag })),
+        candidates.map((e) => ({
+          label: e.tag,
+          description: `${e.record?.image?.repository ?? ''}@${e.record?.image?.digest.slice(0, 19) ?? ''}…`,
+          detail: e.record?.gateOverride ? 'Released without a ready mark' : `Commit ${e.commit.slice(0, 7)}`,
+          tag: e.tag,
+        })),
         { placeHolder: 'Deploy which release?' },
       );
       if (!picked) return;
@@ -56,60 +79,129 @@ export function registerDeployCommands(model: WorkspaceModel, service: DeploySer
     }
     const environment = env ?? (await pickEnvironment(status, `Deploy ${release.version} to…`));
     if (!environment) return;
-    service.recordRollout(status.folder, environment.name, { environment: environment.name, release: release.version, state: 'running', message: 'Starting' });
-    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Deploying ${release.version} to ${environment.name}`, cancellable: true }, async (progress, token) => {
-      const abort = new AbortController();
-      token.onCancellationRequested(() => abort.abort());
-      return engine.deployRelease({
-        folder: status.folder,
-        environment,
-        release,
-        kubeconfig: service.kubeconfigSource(),
-        signal: abort.signal,
-        // Production (confirm: true) asks first, showing the server's own dry run of what will change.
-        confirm: async (plan) => {
-          const summary = plan.objects.map((o) => `${o.action} ${o.ref.kind}/${o.ref.name}${o.changes.length ? `: ${o.changes.join(', ')}` : ''}`).join('\n');
-          const choice = await vscode.window.showWarningMessage(`Deploy ${release.version} to ${environment.name} (${plan.context} / ${plan.namespace})?`, { modal: true, detail: summary }, 'Deploy');
-          return choice === 'Deploy';
-        },
-        onProgress: (p) => {
-          progress.report({ message: p.rollout ? `${p.rollout.deployment}: ${p.rollout.ready}/${p.rollout.desired} ready` : p.message });
-          log.info(`Deploy ${environment.name}: ${p.message}`);
-          if (p.rollout) service.recordRollout(status.folder, environment.name, { environment: environment.name, release: release.version, state: 'running', message: p.rollout.message });
-        },
-      });
+    service.recordRollout(status.folder, environment.name, {
+      environment: environment.name,
+      release: release.version,
+      state: 'running',
+      message: 'Starting',
     });
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Deploying ${release.version} to ${environment.name}`, cancellable: true },
+      async (progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        return engine.deployRelease({
+          folder: status.folder,
+          environment,
+          release,
+          kubeconfig: service.kubeconfigSource(),
+          signal: abort.signal,
+          // Production (confirm: true) asks first, showing the server's own dry run of what will change.
+          confirm: async (plan) => {
+            const summary = plan.objects
+              .map((o) => `${o.action} ${o.ref.kind}/${o.ref.name}${o.changes.length ? `: ${o.changes.join(', ')}` : ''}`)
+              .join('\n');
+            const choice = await vscode.window.showWarningMessage(
+              `Deploy ${release.version} to ${environment.name} (${plan.context} / ${plan.namespace})?`,
+              { modal: true, detail: summary },
+              'Deploy',
+            );
+            return choice === 'Deploy';
+          },
+          onProgress: (p) => {
+            progress.report({ message: p.rollout ? `${p.rollout.deployment}: ${p.rollout.ready}/${p.rollout.desired} ready` : p.message });
+            log.info(`Deploy ${environment.name}: ${p.message}`);
+            if (p.rollout)
+              service.recordRollout(status.folder, environment.name, {
+                environment: environment.name,
+                release: release.version,
+                state: 'running',
+                message: p.rollout.message,
+              });
+          },
+        });
+      },
+    );
     log.info(engine.describeResult(result).trimEnd());
     if (!result.confirmed) {
-      service.recordRollout(status.folder, environment.name, { environment: environment.name, release: release.version, state: 'failed', message: 'Not confirmed: nothing was applied.' });
+      service.recordRollout(status.folder, environment.name, {
+        environment: environment.name,
+        release: release.version,
+        state: 'failed',
+        message: 'Not confirmed: nothing was applied.',
+      });
       return;
     }
     if (result.ok) {
-      service.recordRollout(status.folder, environment.name, { environment: environment.name, release: release.version, state: 'complete', message: `Rolled out in ${(result.durationMs / 1000).toFixed(1)} s` });
-      void vscode.window.showInformationMessage(`Deployed ${release.version} to ${environment.name}: rolled out in ${(result.durationMs / 1000).toFixed(1)} s.`);
+      service.recordRollout(status.folder, environment.name, {
+        environment: environment.name,
+        release: release.version,
+        state: 'complete',
+        message: `Rolled out in ${(result.durationMs / 1000).toFixed(1)} s`,
+      });
+      void vscode.window.showInformationMessage(
+        `Deployed ${release.version} to ${environment.name}: rolled out in ${(result.durationMs / 1000).toFixed(1)} s.`,
+      );
       return;
     }
     const reasons = result.rollouts.flatMap((r) => r.problems).map((p) => `${p.pod}: ${p.reason}${p.message ? ` (${p.message})` : ''}`);
     const message = `${result.failure?.message ?? 'The rollout failed'}${reasons.length ? ` — ${reasons.slice(0, 3).join('; ')}` : ''}`;
     if (result.rolledBack) {
-      service.recordRollout(status.folder, environment.name, { environment: environment.name, release: release.version, state: 'rolled-back', message });
+      service.recordRollout(status.folder, environment.name, {
+        environment: environment.name,
+        release: release.version,
+        state: 'rolled-back',
+        message,
+      });
       void vscode.window.showErrorMessage(`Deploy of ${release.version} to ${environment.name} failed and was rolled back: ${message}`);
       return;
     }
-    service.recordRollout(status.folder, environment.name, { environment: environment.name, release: release.version, state: 'failed', message });
-    const choice = await vscode.window.showErrorMessage(`Deploy of ${release.version} to ${environment.name} failed: ${message}`, 'Roll Back', 'Show Log');
+    service.recordRollout(status.folder, environment.name, {
+      environment: environment.name,
+      release: release.version,
+      state: 'failed',
+      message,
+    });
+    const choice = await vscode.window.showErrorMessage(
+      `Deploy of ${release.version} to ${environment.name} failed: ${message}`,
+      'Roll Back',
+      'Show Log',
+    );
     if (choice === 'Show Log') log.show();
-    if (choice === 'Roll Back') await rollBack(status, environment, result.rollouts.map((r) => r.deployment));
+    if (choice === 'Roll Back')
+      await rollBack(
+        status,
+        environment,
+        result.rollouts.map((r) => r.deployment),
+      );
   };
 
   const rollBack = async (status: FolderStatus, environment: EnvironmentDefinition, deployments: string[]) => {
     const engine = deployEngine();
-    const outcomes = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Rolling back ${deployments.join(', ')} in ${environment.name}` }, (progress) =>
-      engine.rollBack({ environment, kubeconfig: service.kubeconfigSource(), deployments, onProgress: (p) => progress.report({ message: p.message }) }),
+    const outcomes = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Rolling back ${deployments.join(', ')} in ${environment.name}` },
+      (progress) =>
+        engine.rollBack({
+          environment,
+          kubeconfig: service.kubeconfigSource(),
+          deployments,
+          onProgress: (p) => progress.report({ message: p.message }),
+        }),
     );
     const failed = outcomes.filter((o) => o.error || o.rollout?.status !== 'complete');
-    const summary = outcomes.map((o) => (o.error ? `${o.deployment}: ${o.error}` : `${o.deployment} → revision ${o.result?.toRevision ?? '?'}${o.result?.release ? ` (${o.result.release})` : ''}`)).join('; ');
-    service.recordRollout(status.folder, environment.name, { environment: environment.name, release: outcomes[0]?.result?.release ?? 'previous revision', state: failed.length ? 'failed' : 'complete', message: `Rolled back: ${summary}` });
+    const summary = outcomes
+      .map((o) =>
+        o.error
+          ? `${o.deployment}: ${o.error}`
+          : `${o.deployment} → revision ${o.result?.toRevision ?? '?'}${o.result?.release ? ` (${o.result.release})` : ''}`,
+      )
+      .join('; ');
+    service.recordRollout(status.folder, environment.name, {
+      environment: environment.name,
+      release: outcomes[0]?.result?.release ?? 'previous revision',
+      state: failed.length ? 'failed' : 'complete',
+      message: `Rolled back: ${summary}`,
+    });
     if (failed.length) void vscode.window.showErrorMessage(`Roll back in ${environment.name} did not complete: ${summary}`);
     else void vscode.window.showInformationMessage(`Rolled back in ${environment.name}: ${summary}.`);
   };
@@ -117,99 +209,213 @@ export function registerDeployCommands(model: WorkspaceModel, service: DeploySer
   /** The environment's kube config and namespace, for the operate commands. */
   const connected = async (target: Target) => service.connection(target.status, target.env);
   /** A command on an Environments row, run while conveyor.yml still has the row's environment. */
-  const onTarget = <K extends 'environment' | 'deployment' | 'pod'>(id: string, run: (target: Target, failed: ReportFailure) => unknown, options: CommandOptions<K>) =>
-    registerConveyorCommand(host, id, ({ status, ref, failed }) => {
-      const target = targetOf(status, ref);
-      return target && run(target, failed);
-    }, options);
+  const onTarget = <K extends 'environment' | 'deployment' | 'pod'>(
+    id: string,
+    run: (target: Target, failed: ReportFailure) => unknown,
+    options: CommandOptions<K>,
+  ) =>
+    registerConveyorCommand(
+      host,
+      id,
+      ({ status, ref, failed }) => {
+        const target = targetOf(status, ref);
+        return target && run(target, failed);
+      },
+      options,
+    );
 
   return vscode.Disposable.from(
     registerConveyorCommand(
       host,
       'conveyor.deploy.deployRelease',
-      ({ status, ref }) => deploy(status, ref?.kind === 'release' ? ref.tag : undefined, ref?.kind === 'environment' ? status.deploy.environments.find((e) => e.name === ref.env) : undefined),
-      { needsTrust: cluster('Deploying'), folder: { placeHolder: 'Deploy a release of which folder?' }, refs: ['release', 'environment'], failure: 'Deploy failed' },
+      ({ status, ref }) =>
+        deploy(
+          status,
+          ref?.kind === 'release' ? ref.tag : undefined,
+          ref?.kind === 'environment' ? status.deploy.environments.find((e) => e.name === ref.env) : undefined,
+        ),
+      {
+        needsTrust: cluster('Deploying'),
+        folder: { placeHolder: 'Deploy a release of which folder?' },
+        refs: ['release', 'environment'],
+        failure: 'Deploy failed',
+      },
     ),
-    onTarget('conveyor.deploy.rollback', async (target) => {
-      const deployments = target.deployment ? [target.deployment] : (await connected(target)).watch.deployments().map((d) => d.name);
-      if (deployments.length === 0) return void vscode.window.showInformationMessage(`No deployments in ${target.env.name} to roll back.`);
-      const ok = target.env.confirm ? await vscode.window.showWarningMessage(`Roll back ${deployments.join(', ')} in ${target.env.name} to the previous revision?`, { modal: true }, 'Roll Back') : 'Roll Back';
-      if (ok) await rollBack(target.status, target.env, deployments);
-    }, { needsTrust: cluster('Rolling back'), refs: ['environment', 'deployment'], failure: 'Roll back failed' }),
-    onTarget('conveyor.deploy.scale', async (target, failed) => {
-      if (!target.deployment) return;
-      const { config, namespace, watch } = await connected(target);
-      const current = watch.deployments().find((d) => d.name === target.deployment)?.desired ?? 1;
-      const answer = await vscode.window.showInputBox({ title: `Scale ${target.deployment}`, prompt: 'Replicas', value: String(current), validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : 'A whole number, 0 or more') });
-      if (answer === undefined) return;
-      await deployEngine()
-        .scaleDeployment(config, namespace, target.deployment, Number(answer))
-        .then((replicas) => vscode.window.setStatusBarMessage(`Scaled ${target.deployment} to ${replicas}`, 5000), failed(`Could not scale ${target.deployment}`));
-    }, { needsTrust: cluster('Scaling'), refs: ['deployment'] }),
-    onTarget('conveyor.deploy.restart', async (target, failed) => {
-      if (!target.deployment) return;
-      const ok = target.env.confirm ? await vscode.window.showWarningMessage(`Restart every pod of ${target.deployment} in ${target.env.name}?`, { modal: true }, 'Restart') : 'Restart';
-      if (!ok) return;
-      const { config, namespace } = await connected(target);
-      await deployEngine()
-        .restartDeployment(config, namespace, target.deployment)
-        .then(() => vscode.window.setStatusBarMessage(`Restarting ${target.deployment}`, 5000), failed(`Could not restart ${target.deployment}`));
-    }, { needsTrust: cluster('Restarting'), refs: ['deployment'] }),
-    onTarget('conveyor.deploy.deletePod', async (target, failed) => {
-      if (!target.pod) return;
-      const ok = await vscode.window.showWarningMessage(`Delete pod ${target.pod}? Its deployment starts a new one.`, { modal: true }, 'Delete');
-      if (!ok) return;
-      const { config, namespace } = await connected(target);
-      await deployEngine().deletePod(config, namespace, target.pod).catch(failed(`Could not delete ${target.pod}`));
-    }, { needsTrust: cluster('Deleting a pod'), refs: ['pod'] }),
-    onTarget('conveyor.deploy.streamLogs', async (target) => {
-      if (!target.deployment) return;
-      const { config, namespace, watch } = await connected(target);
-      const pods = watch.pods(target.deployment).filter((p) => !target.pod || p.name === target.pod);
-      if (pods.length === 0) return void vscode.window.showInformationMessage(`${target.deployment} has no pods yet.`);
-      const containers = [...new Set(pods.flatMap((p) => p.containers))];
-      const container = containers.length > 1 ? (await vscode.window.showQuickPick(containers, { placeHolder: 'Logs of which container?' })) : containers[0];
-      if (containers.length > 1 && !container) return;
-      openLogTerminal(`Logs: ${target.pod ?? target.deployment}`, (write, signal) =>
-        deployEngine().streamLogs(config, namespace, pods.map((p) => ({ pod: p.name, container })), { follow: true, tailLines: 200, signal, onLine: (line) => write(pods.length > 1 ? line.prefixed : line.text) }),
-      );
-    }, { needsTrust: cluster('Streaming logs'), refs: ['deployment', 'pod'] }),
-    onTarget('conveyor.deploy.showEvents', async (target, failed) => {
-      if (!target.deployment) return;
-      const { config, namespace } = await connected(target);
-      const involved = target.pod ? { kind: 'Pod', name: target.pod } : { kind: 'Deployment', name: target.deployment };
-      const events = await deployEngine().listEvents(config, namespace, involved).catch(failed(`Could not read the events of ${involved.name}`));
-      if (!events) return;
-      await vscode.window.showQuickPick(
-        events.length ? events.map((e) => ({ label: `${e.type === 'Warning' ? '$(warning)' : '$(info)'} ${e.reason}`, description: `${e.count > 1 ? `×${e.count} · ` : ''}${e.age}`, detail: e.message })) : [{ label: 'No events', description: '', detail: 'Kubernetes keeps events for about an hour.' }],
-        { title: `Events of ${involved.kind.toLowerCase()} ${involved.name}`, matchOnDetail: true },
-      );
-    }, { refs: ['deployment', 'pod'] }),
-    registerConveyorCommand(host, 'conveyor.deploy.switchContext', async ({ failed }) => {
-      const contexts = await service.contexts().catch(failed('Could not read the kubeconfig'));
-      if (!contexts) return;
-      const picked = await vscode.window.showQuickPick(contexts.map((c) => ({ label: c.name, description: [c.namespace ?? 'default', c.server].filter(Boolean).join(' · '), picked: c.current, context: c })), { placeHolder: 'Switch the current kube context' });
-      if (!picked) return;
-      await service.switchContext(picked.context.name);
-    }, { failure: 'Could not switch the context' }),
+    onTarget(
+      'conveyor.deploy.rollback',
+      async (target) => {
+        const deployments = target.deployment ? [target.deployment] : (await connected(target)).watch.deployments().map((d) => d.name);
+        if (deployments.length === 0)
+          return void vscode.window.showInformationMessage(`No deployments in ${target.env.name} to roll back.`);
+        const ok = target.env.confirm
+          ? await vscode.window.showWarningMessage(
+              `Roll back ${deployments.join(', ')} in ${target.env.name} to the previous revision?`,
+              { modal: true },
+              'Roll Back',
+            )
+          : 'Roll Back';
+        if (ok) await rollBack(target.status, target.env, deployments);
+      },
+      { needsTrust: cluster('Rolling back'), refs: ['environment', 'deployment'], failure: 'Roll back failed' },
+    ),
+    onTarget(
+      'conveyor.deploy.scale',
+      async (target, failed) => {
+        if (!target.deployment) return;
+        const { config, namespace, watch } = await connected(target);
+        const current = watch.deployments().find((d) => d.name === target.deployment)?.desired ?? 1;
+        const answer = await vscode.window.showInputBox({
+          title: `Scale ${target.deployment}`,
+          prompt: 'Replicas',
+          value: String(current),
+          validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : 'A whole number, 0 or more'),
+        });
+        if (answer === undefined) return;
+        await deployEngine()
+          .scaleDeployment(config, namespace, target.deployment, Number(answer))
+          .then(
+            (replicas) => vscode.window.setStatusBarMessage(`Scaled ${target.deployment} to ${replicas}`, 5000),
+            failed(`Could not scale ${target.deployment}`),
+          );
+      },
+      { needsTrust: cluster('Scaling'), refs: ['deployment'] },
+    ),
+    onTarget(
+      'conveyor.deploy.restart',
+      async (target, failed) => {
+        if (!target.deployment) return;
+        const ok = target.env.confirm
+          ? await vscode.window.showWarningMessage(
+              `Restart every pod of ${target.deployment} in ${target.env.name}?`,
+              { modal: true },
+              'Restart',
+            )
+          : 'Restart';
+        if (!ok) return;
+        const { config, namespace } = await connected(target);
+        await deployEngine()
+          .restartDeployment(config, namespace, target.deployment)
+          .then(
+            () => vscode.window.setStatusBarMessage(`Restarting ${target.deployment}`, 5000),
+            failed(`Could not restart ${target.deployment}`),
+          );
+      },
+      { needsTrust: cluster('Restarting'), refs: ['deployment'] },
+    ),
+    onTarget(
+      'conveyor.deploy.deletePod',
+      async (target, failed) => {
+        if (!target.pod) return;
+        const ok = await vscode.window.showWarningMessage(
+          `Delete pod ${target.pod}? Its deployment starts a new one.`,
+          { modal: true },
+          'Delete',
+        );
+        if (!ok) return;
+        const { config, namespace } = await connected(target);
+        await deployEngine()
+          .deletePod(config, namespace, target.pod)
+          .catch(failed(`Could not delete ${target.pod}`));
+      },
+      { needsTrust: cluster('Deleting a pod'), refs: ['pod'] },
+    ),
+    onTarget(
+      'conveyor.deploy.streamLogs',
+      async (target) => {
+        if (!target.deployment) return;
+        const { config, namespace, watch } = await connected(target);
+        const pods = watch.pods(target.deployment).filter((p) => !target.pod || p.name === target.pod);
+        if (pods.length === 0) return void vscode.window.showInformationMessage(`${target.deployment} has no pods yet.`);
+        const containers = [...new Set(pods.flatMap((p) => p.containers))];
+        const container =
+          containers.length > 1
+            ? await vscode.window.showQuickPick(containers, { placeHolder: 'Logs of which container?' })
+            : containers[0];
+        if (containers.length > 1 && !container) return;
+        openLogTerminal(`Logs: ${target.pod ?? target.deployment}`, (write, signal) =>
+          deployEngine().streamLogs(
+            config,
+            namespace,
+            pods.map((p) => ({ pod: p.name, container })),
+            { follow: true, tailLines: 200, signal, onLine: (line) => write(pods.length > 1 ? line.prefixed : line.text) },
+          ),
+        );
+      },
+      { needsTrust: cluster('Streaming logs'), refs: ['deployment', 'pod'] },
+    ),
+    onTarget(
+      'conveyor.deploy.showEvents',
+      async (target, failed) => {
+        if (!target.deployment) return;
+        const { config, namespace } = await connected(target);
+        const involved = target.pod ? { kind: 'Pod', name: target.pod } : { kind: 'Deployment', name: target.deployment };
+        const events = await deployEngine()
+          .listEvents(config, namespace, involved)
+          .catch(failed(`Could not read the events of ${involved.name}`));
+        if (!events) return;
+        await vscode.window.showQuickPick(
+          events.length
+            ? events.map((e) => ({
+                label: `${e.type === 'Warning' ? '$(warning)' : '$(info)'} ${e.reason}`,
+                description: `${e.count > 1 ? `×${e.count} · ` : ''}${e.age}`,
+                detail: e.message,
+              }))
+            : [{ label: 'No events', description: '', detail: 'Kubernetes keeps events for about an hour.' }],
+          { title: `Events of ${involved.kind.toLowerCase()} ${involved.name}`, matchOnDetail: true },
+        );
+      },
+      { refs: ['deployment', 'pod'] },
+    ),
+    registerConveyorCommand(
+      host,
+      'conveyor.deploy.switchContext',
+      async ({ failed }) => {
+        const contexts = await service.contexts().catch(failed('Could not read the kubeconfig'));
+        if (!contexts) return;
+        const picked = await vscode.window.showQuickPick(
+          contexts.map((c) => ({
+            label: c.name,
+            description: [c.namespace ?? 'default', c.server].filter(Boolean).join(' · '),
+            picked: c.current,
+            context: c,
+          })),
+          { placeHolder: 'Switch the current kube context' },
+        );
+        if (!picked) return;
+        await service.switchContext(picked.context.name);
+      },
+      { failure: 'Could not switch the context' },
+    ),
     registerConveyorCommand(host, 'conveyor.deploy.refresh', () => service.reconnect()),
     registerConveyorCommand(host, 'conveyor.deploy.planInfrastructure', ({ status }) => service.planInfrastructure(status.folder), {
       needsTrust: cluster('terraform plan'),
       folder: { placeHolder: 'Plan the Terraform of which folder?' },
       failure: 'terraform plan failed',
     }),
-    registerConveyorCommand(host, 'conveyor.deploy.applyInfrastructure', async ({ ref }) => {
-      if (!ref) return;
-      const changes = service.viewState(ref.folder).infrastructure?.summary;
-      const ok = await vscode.window.showWarningMessage(
-        `Apply the Terraform plan of ${model.statusOf(ref.folder)?.name ?? ref.folder}?`,
-        { modal: true, detail: changes ? `${changes.add} to add, ${changes.change} to change, ${changes.remove} to destroy. This changes real infrastructure.` : 'This changes real infrastructure.' },
-        'Apply',
-      );
-      if (!ok) return;
-      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'terraform apply' }, () => service.applyInfrastructure(ref.folder));
-      void (result.ok ? vscode.window.showInformationMessage(result.message) : vscode.window.showErrorMessage(result.message));
-    }, { needsTrust: cluster('terraform apply'), refs: ['infrastructure'], failure: 'terraform apply failed' }),
+    registerConveyorCommand(
+      host,
+      'conveyor.deploy.applyInfrastructure',
+      async ({ ref }) => {
+        if (!ref) return;
+        const changes = service.viewState(ref.folder).infrastructure?.summary;
+        const ok = await vscode.window.showWarningMessage(
+          `Apply the Terraform plan of ${model.statusOf(ref.folder)?.name ?? ref.folder}?`,
+          {
+            modal: true,
+            detail: changes
+              ? `${changes.add} to add, ${changes.change} to change, ${changes.remove} to destroy. This changes real infrastructure.`
+              : 'This changes real infrastructure.',
+          },
+          'Apply',
+        );
+        if (!ok) return;
+        const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'terraform apply' }, () =>
+          service.applyInfrastructure(ref.folder),
+        );
+        void (result.ok ? vscode.window.showInformationMessage(result.message) : vscode.window.showErrorMessage(result.message));
+      },
+      { needsTrust: cluster('terraform apply'), refs: ['infrastructure'], failure: 'terraform apply failed' },
+    ),
   );
 }
 

@@ -51,8 +51,18 @@ function podNode(base: string, deployment: RefOf<'deployment'>, pod: PodRow): Vi
   return {
     id: `${base}/pod/${pod.name}`,
     label: pod.name,
-    description: [pod.waiting?.reason ?? pod.status, pod.ready, pod.restarts ? `${pod.restarts} restarts` : undefined, pod.age].filter(Boolean).join(' · '),
-    tooltip: [`Pod ${pod.name}`, `Phase ${pod.phase}, ${pod.ready} ready, ${pod.restarts} restarts, age ${pod.age}`, pod.node ? `Node ${pod.node}` : undefined, waiting, `Containers: ${pod.containers.join(', ')}`].filter(Boolean).join('\n'),
+    description: [pod.waiting?.reason ?? pod.status, pod.ready, pod.restarts ? `${pod.restarts} restarts` : undefined, pod.age]
+      .filter(Boolean)
+      .join(' · '),
+    tooltip: [
+      `Pod ${pod.name}`,
+      `Phase ${pod.phase}, ${pod.ready} ready, ${pod.restarts} restarts, age ${pod.age}`,
+      pod.node ? `Node ${pod.node}` : undefined,
+      waiting,
+      `Containers: ${pod.containers.join(', ')}`,
+    ]
+      .filter(Boolean)
+      .join('\n'),
     icon: healthy ? 'vm-running:testing.iconPassed' : pod.waiting ? 'vm-outline:testing.iconFailed' : 'vm-outline',
     contextValue: 'pod',
     ref: { kind: 'pod', folder: deployment.folder, env: deployment.env, deployment: deployment.name, name: pod.name },
@@ -66,15 +76,21 @@ function deploymentNode(base: string, env: RefOf<'environment'>, deployment: Env
   return {
     id,
     label: deployment.name,
-    description: [deployment.release, shortDigest(deployment.digest), `${deployment.ready}/${deployment.desired} ready`].filter(Boolean).join(' · '),
+    description: [deployment.release, shortDigest(deployment.digest), `${deployment.ready}/${deployment.desired} ready`]
+      .filter(Boolean)
+      .join(' · '),
     tooltip: [
       `Deployment ${deployment.name}${deployment.revision ? ` (revision ${deployment.revision})` : ''}`,
-      deployment.release ? `Release ${deployment.release}${deployment.commit ? ` (commit ${deployment.commit.slice(0, 7)})` : ''}` : 'Not deployed by Conveyor',
+      deployment.release
+        ? `Release ${deployment.release}${deployment.commit ? ` (commit ${deployment.commit.slice(0, 7)})` : ''}`
+        : 'Not deployed by Conveyor',
       deployment.digest ? `Digest ${deployment.digest}` : undefined,
       `Images: ${deployment.images.join(', ')}`,
       `Replicas: ${deployment.desired} desired, ${deployment.updated} updated, ${deployment.ready} ready, ${deployment.available} available`,
       deployment.rollout.message,
-    ].filter(Boolean).join('\n'),
+    ]
+      .filter(Boolean)
+      .join('\n'),
     icon: failing ? 'error:testing.iconFailed' : deployment.rollout.state === 'progressing' ? 'sync~spin' : 'package',
     contextValue: 'deployment',
     ref,
@@ -93,17 +109,35 @@ export function environmentNodes(status: FolderStatus, state: EnvironmentViewSta
   return [...environmentRows(status, environments, manifests, state, now), ...infrastructure];
 }
 
-const ACTION_ICONS: Record<string, string> = { create: 'add:gitDecoration.addedResourceForeground', update: 'edit:gitDecoration.modifiedResourceForeground', replace: 'replace:gitDecoration.modifiedResourceForeground', delete: 'remove:gitDecoration.deletedResourceForeground' };
+const ACTION_ICONS: Record<string, string> = {
+  create: 'add:gitDecoration.addedResourceForeground',
+  update: 'edit:gitDecoration.modifiedResourceForeground',
+  replace: 'replace:gitDecoration.modifiedResourceForeground',
+  delete: 'remove:gitDecoration.deletedResourceForeground',
+};
 
 function infrastructureNode(status: FolderStatus, infra: InfrastructureState): ViewNode {
   const base = `${status.folder}/infrastructure`;
   const summary = infra.summary ? `+${infra.summary.add} ~${infra.summary.change} -${infra.summary.remove}` : undefined;
-  const description = infra.status === 'planned' ? (summary === '+0 ~0 -0' ? 'no changes' : summary) : infra.status === 'planning' ? 'planning…' : infra.status === 'not-installed' ? 'terraform not installed' : infra.status === 'failed' ? 'plan failed' : 'not planned yet';
+  const description =
+    infra.status === 'planned'
+      ? summary === '+0 ~0 -0'
+        ? 'no changes'
+        : summary
+      : infra.status === 'planning'
+        ? 'planning…'
+        : infra.status === 'not-installed'
+          ? 'terraform not installed'
+          : infra.status === 'failed'
+            ? 'plan failed'
+            : 'not planned yet';
   return {
     id: base,
     label: 'Infrastructure (Terraform)',
     description,
-    tooltip: [`Terraform files: ${infra.files.join(', ')}`, infra.message, 'Read-only: Plan shows what would change; Apply asks first.'].filter(Boolean).join('\n'),
+    tooltip: [`Terraform files: ${infra.files.join(', ')}`, infra.message, 'Read-only: Plan shows what would change; Apply asks first.']
+      .filter(Boolean)
+      .join('\n'),
     icon: infra.status === 'failed' ? 'error:testing.iconFailed' : 'server-environment',
     contextValue: infra.status === 'planned' && summary !== '+0 ~0 -0' ? 'infrastructure.changes' : 'infrastructure',
     ref: { kind: 'infrastructure', folder: status.folder },
@@ -116,7 +150,13 @@ function infrastructureNode(status: FolderStatus, infra: InfrastructureState): V
   };
 }
 
-function environmentRows(status: FolderStatus, environments: FolderStatus['deploy']['environments'], manifests: FolderStatus['deploy']['manifests'], state: EnvironmentViewState, now: number): ViewNode[] {
+function environmentRows(
+  status: FolderStatus,
+  environments: FolderStatus['deploy']['environments'],
+  manifests: FolderStatus['deploy']['manifests'],
+  state: EnvironmentViewState,
+  now: number,
+): ViewNode[] {
   return environments.map((env) => {
     const live = state.environments.find((e) => e.name === env.name);
     const base = `${status.folder}/env/${env.name}`;
@@ -127,9 +167,19 @@ function environmentRows(status: FolderStatus, environments: FolderStatus['deplo
     const rollout = live?.lastRollout;
     const children: ViewNode[] = [];
     if (live?.problem) {
-      children.push({ id: `${base}/problem`, label: live.problem, icon: 'warning:editorWarning.foreground', tooltip: live.problem, contextValue: 'environmentProblem' });
+      children.push({
+        id: `${base}/problem`,
+        label: live.problem,
+        icon: 'warning:editorWarning.foreground',
+        tooltip: live.problem,
+        contextValue: 'environmentProblem',
+      });
     } else if (!state.trusted) {
-      children.push({ id: `${base}/restricted`, label: 'Restricted Mode: the cluster is read once you trust this workspace', icon: 'shield' });
+      children.push({
+        id: `${base}/restricted`,
+        label: 'Restricted Mode: the cluster is read once you trust this workspace',
+        icon: 'shield',
+      });
     }
     if (rollout) {
       children.push({
@@ -137,7 +187,8 @@ function environmentRows(status: FolderStatus, environments: FolderStatus['deplo
         label: `Last deploy: ${rollout.release} ${rollout.state === 'complete' ? 'rolled out' : rollout.state === 'running' ? 'rolling out…' : rollout.state === 'rolled-back' ? 'failed, rolled back' : 'failed'}`,
         description: formatAge(rollout.at, now),
         tooltip: rollout.message,
-        icon: rollout.state === 'complete' ? 'pass:testing.iconPassed' : rollout.state === 'running' ? 'sync~spin' : 'error:testing.iconFailed',
+        icon:
+          rollout.state === 'complete' ? 'pass:testing.iconPassed' : rollout.state === 'running' ? 'sync~spin' : 'error:testing.iconFailed',
       });
     }
     children.push(...(live?.deployments ?? []).map((d) => deploymentNode(base, ref, d)));
@@ -160,7 +211,13 @@ function environmentRows(status: FolderStatus, environments: FolderStatus['deplo
     return {
       id: base,
       label: env.name,
-      description: [target, running?.length ? [...new Set(running)].join(', ') : undefined, env.confirm ? 'asks before deploying' : undefined].filter(Boolean).join(' · '),
+      description: [
+        target,
+        running?.length ? [...new Set(running)].join(', ') : undefined,
+        env.confirm ? 'asks before deploying' : undefined,
+      ]
+        .filter(Boolean)
+        .join(' · '),
       tooltip: `${env.name}: ${target}\nManifests: ${folder ?? 'none'}${env.source === 'detected' ? '\nDetected from the manifest folder' : ''}${env.confirm ? '\nDeploys ask first (confirm: true)' : ''}${env.autoRollback ? '\nRolls back by itself when a rollout fails' : ''}`,
       icon: env.confirm ? 'lock' : 'cloud',
       contextValue: 'environment',

@@ -163,12 +163,18 @@ export class DeployService implements vscode.Disposable {
       return this.changed.fire();
     }
     if (!vscode.workspace.isTrusted) {
-      this.infrastructure.set(folder, { files, status: 'not-planned', message: 'Restricted Mode: terraform runs once you trust this workspace.' });
+      this.infrastructure.set(folder, {
+        files,
+        status: 'not-planned',
+        message: 'Restricted Mode: terraform runs once you trust this workspace.',
+      });
       return this.changed.fire();
     }
     this.infrastructure.set(folder, { ...this.infrastructure.get(folder), files, status: 'planning' });
     this.changed.fire();
-    const result = await engine.terraformPlan(folder).catch((error: unknown) => ({ status: 'failed' as const, message: messageOf(error), plan: undefined }));
+    const result = await engine
+      .terraformPlan(folder)
+      .catch((error: unknown) => ({ status: 'failed' as const, message: messageOf(error), plan: undefined }));
     const plan = 'plan' in result ? result.plan : undefined;
     this.infrastructure.set(folder, {
       files,

@@ -15,7 +15,12 @@ export function registerDeployStatusBar(model: WorkspaceModel, service: DeploySe
     const rollout = service.currentRollout();
     const where = problem ? 'no kubeconfig' : context ? `${context}/${namespace ?? 'default'}` : 'no context';
     item.text = `$(cloud) ${where}${rollout ? ` ${ROLLOUT_ICONS[rollout.state]} ${rollout.release} → ${rollout.environment}` : ''}`;
-    item.tooltip = [problem ?? `Kube context ${context ?? '(none)'}, namespace ${namespace ?? 'default'}. Click to switch.`, rollout ? `Last deploy: ${rollout.release} to ${rollout.environment}: ${rollout.state} — ${rollout.message}` : undefined].filter(Boolean).join('\n');
+    item.tooltip = [
+      problem ?? `Kube context ${context ?? '(none)'}, namespace ${namespace ?? 'default'}. Click to switch.`,
+      rollout ? `Last deploy: ${rollout.release} to ${rollout.environment}: ${rollout.state} — ${rollout.message}` : undefined,
+    ]
+      .filter(Boolean)
+      .join('\n');
     item.backgroundColor = rollout?.state === 'failed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     item.show();
   };

@@ -37,12 +37,17 @@ export function deliveryPlan(config: ConveyorConfig, environments: readonly Envi
   for (const entry of entries) {
     const environment = byName.get(entry.name);
     if (!environment) {
-      problems.push(`delivery names environment "${entry.name}", which is not one of ${[...byName.keys()].join(', ') || 'no environments'}`);
+      problems.push(
+        `delivery names environment "${entry.name}", which is not one of ${[...byName.keys()].join(', ') || 'no environments'}`,
+      );
       continue;
     }
     const names = entry.verify?.uptime;
     const uptime = names ? names.map((name) => checks.find((c) => c.name === name)) : checks.filter((c) => c.environment === entry.name);
-    names?.forEach((name, i) => uptime[i] === undefined && problems.push(`delivery.${entry.name}.verify.uptime names "${name}", which is not an uptime check`));
+    names?.forEach(
+      (name, i) =>
+        uptime[i] === undefined && problems.push(`delivery.${entry.name}.verify.uptime names "${name}", which is not an uptime check`),
+    );
     steps.push({
       environment,
       auto: entry.auto ?? !environment.confirm,

@@ -11,7 +11,14 @@ import type { BeltEngines } from './engineStations';
 
 export function directEngines(status: FolderStatus): BeltEngines {
   return {
-    runPipeline: (signal) => runPipeline({ folder: status.folder, definition: status.pipeline, history: new RunHistory(pipelineStateDir(status.folder, status.git)), trigger: 'cli', signal }),
+    runPipeline: (signal) =>
+      runPipeline({
+        folder: status.folder,
+        definition: status.pipeline,
+        history: new RunHistory(pipelineStateDir(status.folder, status.git)),
+        trigger: 'cli',
+        signal,
+      }),
     planRelease,
     gateProblem,
     executeRelease,

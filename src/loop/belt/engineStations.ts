@@ -75,8 +75,15 @@ export function engineStations(options: EngineStationOptions): BeltStations {
       if (plan.version === plan.currentVersion) return { nothing: `Nothing to release: ${plan.reason}` };
       const problem = engines.gateProblem(plan);
       if (problem) throw problem;
-      if (!plan.image) throw new Error(`${status.name} has no image (no Dockerfile or image in conveyor.yml): the belt deploys images by digest`);
-      const record = await engines.executeRelease(plan, { credentials: await options.credentials?.(plan.image.host), docker: options.docker?.(), pushGit: options.pushGit, signal, onProgress: options.onReleaseProgress });
+      if (!plan.image)
+        throw new Error(`${status.name} has no image (no Dockerfile or image in conveyor.yml): the belt deploys images by digest`);
+      const record = await engines.executeRelease(plan, {
+        credentials: await options.credentials?.(plan.image.host),
+        docker: options.docker?.(),
+        pushGit: options.pushGit,
+        signal,
+        onProgress: options.onReleaseProgress,
+      });
       if (!record.image) throw new Error(`release ${record.tag} recorded no image digest`);
       return {
         release: { version: record.tag, commit: record.commit, image: record.image.repository, digest: record.image.digest },
@@ -107,7 +114,13 @@ export function engineStations(options: EngineStationOptions): BeltStations {
     },
 
     verify(step, release, since, signal) {
-      return verifyEnvironment(step.verify, release, since, { probe: (check, s) => engines.probe(check, { signal: s }), issues: options.errorIssues }, signal);
+      return verifyEnvironment(
+        step.verify,
+        release,
+        since,
+        { probe: (check, s) => engines.probe(check, { signal: s }), issues: options.errorIssues },
+        signal,
+      );
     },
 
     async rollback(step, release) {
@@ -115,14 +128,34 @@ export function engineStations(options: EngineStationOptions): BeltStations {
       const updated = plan?.objects.filter((o) => o.ref.kind === 'Deployment' && o.action === 'update').map((o) => o.ref.name) ?? [];
       const created = plan?.objects.filter((o) => o.ref.kind === 'Deployment' && o.action === 'create').map((o) => o.ref.name) ?? [];
       if (updated.length === 0) {
-        return { ok: false, summary: created.length > 0 ? `no earlier release of ${created.join(', ')} in ${step.environment.name} to go back to` : 'nothing was applied' };
+        return {
+          ok: false,
+          summary:
+            created.length > 0
+              ? `no earlier release of ${created.join(', ')} in ${step.environment.name} to go back to`
+              : 'nothing was applied',
+        };
       }
       // Only what still runs the new release goes back: a deploy stopped before its apply changed nothing.
-      const outcomes = await engines.rollBack({ environment: step.environment, kubeconfig: options.kubeconfig, deployments: updated, fromRelease: release.version, rolloutTimeoutMs: options.rolloutTimeoutMs });
+      const outcomes = await engines.rollBack({
+        environment: step.environment,
+        kubeconfig: options.kubeconfig,
+        deployments: updated,
+        fromRelease: release.version,
+        rolloutTimeoutMs: options.rolloutTimeoutMs,
+      });
       const failed = outcomes.filter((o) => o.error || (o.rollout && o.rollout.status !== 'complete'));
       const unchanged = outcomes.filter((o) => o.result?.unchanged);
-      if (failed.length === 0 && unchanged.length === outcomes.length) return { ok: true, summary: `nothing to undo: ${unchanged.map((o) => o.result!.unchanged).join('; ')}` };
-      const releases = [...new Set(outcomes.filter((o) => !o.result?.unchanged).map((o) => o.result?.release).filter(Boolean))];
+      if (failed.length === 0 && unchanged.length === outcomes.length)
+        return { ok: true, summary: `nothing to undo: ${unchanged.map((o) => o.result!.unchanged).join('; ')}` };
+      const releases = [
+        ...new Set(
+          outcomes
+            .filter((o) => !o.result?.unchanged)
+            .map((o) => o.result?.release)
+            .filter(Boolean),
+        ),
+      ];
       return failed.length > 0
         ? { ok: false, summary: `rollback failed for ${failed.map((o) => `${o.deployment}: ${o.error ?? o.rollout?.message}`).join('; ')}` }
         : { ok: true, summary: `${updated.join(', ')} back to ${releases.join(', ') || 'the previous revision'}` };

@@ -53,7 +53,11 @@ export async function runBelt(options: BeltOptions): Promise<BeltRun> {
   const signal = options.signal ?? new AbortController().signal;
   const steps = stepsUntil(options.steps, options.until);
   const run: BeltRun = {
-    id: options.newId?.() ?? `belt-${now().toISOString().replace(/[-:.TZ]/g, '')}`,
+    id:
+      options.newId?.() ??
+      `belt-${now()
+        .toISOString()
+        .replace(/[-:.TZ]/g, '')}`,
     folder: options.folder,
     startedAt: now().toISOString(),
     result: 'running',
@@ -71,9 +75,20 @@ export async function runBelt(options: BeltOptions): Promise<BeltRun> {
     return run;
   };
   /** Runs one station and records it; a stop while it runs becomes `Stopped`. */
-  const station = async <T>(name: StationName, environment: string | undefined, work: () => Promise<T>, summary: (value: T) => { ok: boolean | 'declined'; text: string }): Promise<T> => {
+  const station = async <T>(
+    name: StationName,
+    environment: string | undefined,
+    work: () => Promise<T>,
+    summary: (value: T) => { ok: boolean | 'declined'; text: string },
+  ): Promise<T> => {
     if (signal.aborted) throw new Stopped();
-    const record: StationRecord = { station: name, ...(environment ? { environment } : {}), startedAt: now().toISOString(), result: 'running', summary: '' };
+    const record: StationRecord = {
+      station: name,
+      ...(environment ? { environment } : {}),
+      startedAt: now().toISOString(),
+      result: 'running',
+      summary: '',
+    };
     run.stations.push(record);
     run.message = doing(name, run.release?.version, environment);
     changed();
@@ -95,12 +110,22 @@ export async function runBelt(options: BeltOptions): Promise<BeltRun> {
 
   let release: ReleaseToDeploy | undefined;
   try {
-    const pipeline = await station('pipeline', undefined, () => options.stations.pipeline(signal), (p) => ({ ok: p.ok, text: p.summary }));
+    const pipeline = await station(
+      'pipeline',
+      undefined,
+      () => options.stations.pipeline(signal),
+      (p) => ({ ok: p.ok, text: p.summary }),
+    );
     run.pipelineRunId = pipeline.runId;
     run.commit = pipeline.commit;
     if (!pipeline.ok) return finish('failed', `The pipeline failed: ${pipeline.summary}. Nothing was released.`);
 
-    const cut = await station('release', undefined, () => options.stations.release(signal), (r) => ('nothing' in r ? { ok: 'declined', text: r.nothing } : { ok: true, text: r.summary }));
+    const cut = await station(
+      'release',
+      undefined,
+      () => options.stations.release(signal),
+      (r) => ('nothing' in r ? { ok: 'declined', text: r.nothing } : { ok: true, text: r.summary }),
+    );
     if ('nothing' in cut) return finish('nothing-to-release', cut.nothing);
     release = cut.release;
     run.release = release;
@@ -109,7 +134,12 @@ export async function runBelt(options: BeltOptions): Promise<BeltRun> {
       const outcome = run.environments[index];
       if (!step.auto) {
         const verified = run.environments.filter((e) => e.state === 'verified');
-        const yes = await station('promote', step.environment.name, () => options.stations.confirmPromotion(step, release!, verified), (ok) => ({ ok: ok || 'declined', text: ok ? 'confirmed' : 'not confirmed' }));
+        const yes = await station(
+          'promote',
+          step.environment.name,
+          () => options.stations.confirmPromotion(step, release!, verified),
+          (ok) => ({ ok: ok || 'declined', text: ok ? 'confirmed' : 'not confirmed' }),
+        );
         if (!yes) {
           outcome.state = 'declined';
           return finish('declined', `${release.version} was not promoted to ${step.environment.name}: ${verifiedText(run.environments)}.`);
@@ -119,7 +149,12 @@ export async function runBelt(options: BeltOptions): Promise<BeltRun> {
       const since = now();
       let deployed: DeployOutcome;
       try {
-        deployed = await station('deploy', step.environment.name, () => options.stations.deploy(step, release!, signal), (d) => ({ ok: d.ok, text: d.summary }));
+        deployed = await station(
+          'deploy',
+          step.environment.name,
+          () => options.stations.deploy(step, release!, signal),
+          (d) => ({ ok: d.ok, text: d.summary }),
+        );
       } catch (error) {
         // A stop or an error in the middle of an apply or rollout: put the environment back as it was.
         await rollBack(step, error instanceof Stopped ? 'stopped' : 'failed');
@@ -130,7 +165,12 @@ export async function runBelt(options: BeltOptions): Promise<BeltRun> {
         return finish('failed', `${release.version} did not roll out in ${step.environment.name}: ${deployed.summary}.`);
       }
       outcome.state = 'verifying';
-      const verdict = await station('verify', step.environment.name, () => options.stations.verify(step, release!, since, signal), (v) => ({ ok: v.ok, text: v.summary }));
+      const verdict = await station(
+        'verify',
+        step.environment.name,
+        () => options.stations.verify(step, release!, since, signal),
+        (v) => ({ ok: v.ok, text: v.summary }),
+      );
       outcome.verdict = verdict;
       if (signal.aborted) {
         // Stopped while watching: the unverified release does not stay either.
@@ -139,14 +179,23 @@ export async function runBelt(options: BeltOptions): Promise<BeltRun> {
       }
       if (!verdict.ok) {
         await rollBack(step, 'rolled-back');
-        return finish('rolled-back', `${release.version} failed verification in ${step.environment.name} and was rolled back: ${verdict.failure?.message ?? verdict.summary}.`);
+        return finish(
+          'rolled-back',
+          `${release.version} failed verification in ${step.environment.name} and was rolled back: ${verdict.failure?.message ?? verdict.summary}.`,
+        );
       }
       outcome.state = 'verified';
       changed();
     }
     const last = steps.at(-1);
-    if (steps.length < options.steps.length) return finish('waiting', `${release.version} is verified in ${last?.environment.name}; stopped there as asked.`);
-    return finish('shipped', steps.length === 0 ? `${release.version} released; no environment to deploy to.` : `${release.version} is live and verified in ${steps.map((s) => s.environment.name).join(', ')}.`);
+    if (steps.length < options.steps.length)
+      return finish('waiting', `${release.version} is verified in ${last?.environment.name}; stopped there as asked.`);
+    return finish(
+      'shipped',
+      steps.length === 0
+        ? `${release.version} released; no environment to deploy to.`
+        : `${release.version} is live and verified in ${steps.map((s) => s.environment.name).join(', ')}.`,
+    );
   } catch (error) {
     if (error instanceof Stopped) {
       for (const e of run.environments) if (e.state === 'pending') e.state = 'stopped';
@@ -159,7 +208,13 @@ export async function runBelt(options: BeltOptions): Promise<BeltRun> {
   async function rollBack(step: DeliveryStep, state: 'rolled-back' | 'failed' | 'stopped'): Promise<void> {
     const outcome = run.environments.find((e) => e.name === step.environment.name)!;
     // The rollback runs even after a stop: it is what makes the stop leave nothing half-applied.
-    const record: StationRecord = { station: 'rollback', environment: step.environment.name, startedAt: now().toISOString(), result: 'running', summary: '' };
+    const record: StationRecord = {
+      station: 'rollback',
+      environment: step.environment.name,
+      startedAt: now().toISOString(),
+      result: 'running',
+      summary: '',
+    };
     run.stations.push(record);
     run.message = doing('rollback', release?.version, step.environment.name);
     changed();
@@ -209,4 +264,3 @@ function verifiedText(environments: EnvironmentOutcome[]): string {
   const verified = environments.filter((e) => e.state === 'verified').map((e) => e.name);
   return verified.length > 0 ? `verified in ${verified.join(', ')}` : 'no environment was changed';
 }
-

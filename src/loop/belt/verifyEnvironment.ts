@@ -16,7 +16,13 @@ export interface VerifySources {
   now?: () => number;
 }
 
-export async function verifyEnvironment(policy: VerifyPolicy, release: ReleaseToDeploy, since: Date, sources: VerifySources, signal: AbortSignal): Promise<VerifyVerdict> {
+export async function verifyEnvironment(
+  policy: VerifyPolicy,
+  release: ReleaseToDeploy,
+  since: Date,
+  sources: VerifySources,
+  signal: AbortSignal,
+): Promise<VerifyVerdict> {
   const now = sources.now ?? Date.now;
   const sleep = sources.sleep ?? abortableSleep;
   const deadline = now() + policy.bakeMs;
@@ -32,7 +38,12 @@ export async function verifyEnvironment(policy: VerifyPolicy, release: ReleaseTo
         return verdict(false, probes, newErrors, {
           kind: 'uptime',
           message: `uptime check ${check.name} (${check.url}) is down: ${result.reason ?? answer}`,
-          check: { name: check.name, url: check.url, ...(result.status !== undefined ? { status: result.status } : {}), ...(result.reason ? { reason: result.reason } : {}) },
+          check: {
+            name: check.name,
+            url: check.url,
+            ...(result.status !== undefined ? { status: result.status } : {}),
+            ...(result.reason ? { reason: result.reason } : {}),
+          },
         });
       }
     }
@@ -45,7 +56,14 @@ export async function verifyEnvironment(policy: VerifyPolicy, release: ReleaseTo
         return verdict(false, probes, newErrors, {
           kind: 'errors',
           message: `${fresh.length} new error issue${fresh.length === 1 ? '' : 's'} in ${release.version} (tolerated: ${policy.maxNewErrors}); first: ${issue.shortId} ${issue.title}${frame ? ` at ${frame.file}:${frame.line}` : ''}`,
-          issue: { id: issue.id, shortId: issue.shortId, title: issue.title, count: issue.count, ...(frame ?? {}), ...(issue.url ? { url: issue.url } : {}) },
+          issue: {
+            id: issue.id,
+            shortId: issue.shortId,
+            title: issue.title,
+            count: issue.count,
+            ...(frame ?? {}),
+            ...(issue.url ? { url: issue.url } : {}),
+          },
         });
       }
     }
@@ -54,8 +72,13 @@ export async function verifyEnvironment(policy: VerifyPolicy, release: ReleaseTo
     await sleep(Math.min(policy.intervalMs, left), signal).catch(() => undefined);
     if (signal.aborted) return stopped(probes, newErrors);
   }
-  const checks = policy.uptime.length > 0 ? `${probes} probe${probes === 1 ? '' : 's'} of ${policy.uptime.map((c) => c.name).join(', ')} up` : 'no uptime checks';
-  const errors = sources.issues ? `${newErrors} new error issue${newErrors === 1 ? '' : 's'} in ${release.version}` : 'errors not checked (no error source)';
+  const checks =
+    policy.uptime.length > 0
+      ? `${probes} probe${probes === 1 ? '' : 's'} of ${policy.uptime.map((c) => c.name).join(', ')} up`
+      : 'no uptime checks';
+  const errors = sources.issues
+    ? `${newErrors} new error issue${newErrors === 1 ? '' : 's'} in ${release.version}`
+    : 'errors not checked (no error source)';
   return { ok: true, summary: `${checks}, ${errors} over ${Math.round(policy.bakeMs / 1000)} s`, probes, newErrors };
 }
 
@@ -65,7 +88,10 @@ export async function verifyEnvironment(policy: VerifyPolicy, release: ReleaseTo
  */
 export function newIssuesIn(issues: readonly ErrorIssue[], version: string, since: Date): ErrorIssue[] {
   return issues
-    .filter((i) => (i.level === 'error' || i.level === 'fatal') && isRelease(i.firstRelease, version) && Date.parse(i.lastSeen) >= since.getTime())
+    .filter(
+      (i) =>
+        (i.level === 'error' || i.level === 'fatal') && isRelease(i.firstRelease, version) && Date.parse(i.lastSeen) >= since.getTime(),
+    )
     .sort((a, b) => b.count - a.count);
 }
 
@@ -78,7 +104,8 @@ export function isRelease(reported: string | undefined, version: string): boolea
 
 function topInAppFrame(issue: ErrorIssue): { file: string; line: number } | undefined {
   const frames = issue.latestEvent?.frames ?? [];
-  const frame = [...frames].reverse().find((f) => f.inApp && f.filename && f.lineno) ?? [...frames].reverse().find((f) => f.filename && f.lineno);
+  const frame =
+    [...frames].reverse().find((f) => f.inApp && f.filename && f.lineno) ?? [...frames].reverse().find((f) => f.filename && f.lineno);
   return frame?.filename && frame.lineno ? { file: frame.filename, line: frame.lineno } : undefined;
 }
 

@@ -40,7 +40,8 @@ export async function installPrePushHook(folder: string, cli: ConveyorCli): Prom
   const state = await prePushHookState(folder);
   const dir = path.dirname(state.file);
   if (state.kind === 'other') {
-    if (state.chained) throw new Error(`${path.join(dir, CHAINED_HOOK)} already exists: Conveyor will not overwrite a hook; move one of them first`);
+    if (state.chained)
+      throw new Error(`${path.join(dir, CHAINED_HOOK)} already exists: Conveyor will not overwrite a hook; move one of them first`);
     await rename(state.file, path.join(dir, CHAINED_HOOK));
   }
   await mkdir(dir, { recursive: true });

@@ -50,7 +50,14 @@ const ENVIRONMENT_TEXT: Record<EnvironmentState, string> = {
 export function beltNodes(folder: string, state: BeltViewState): ViewNode[] {
   const now = state.now ?? Date.now();
   const rows: ViewNode[] = [];
-  if (state.problem) rows.push({ id: `${folder}/belt/problem`, label: 'delivery in conveyor.yml', description: state.problem, icon: 'warning:list.warningForeground', tooltip: state.problem });
+  if (state.problem)
+    rows.push({
+      id: `${folder}/belt/problem`,
+      label: 'delivery in conveyor.yml',
+      description: state.problem,
+      icon: 'warning:list.warningForeground',
+      tooltip: state.problem,
+    });
   const [latest, ...older] = state.runs;
   // Nowhere to ship to and nothing shipped: the view's welcome text explains the belt instead.
   if (!latest && state.environments.length === 0) return rows;
@@ -60,14 +67,21 @@ export function beltNodes(folder: string, state: BeltViewState): ViewNode[] {
       label: 'Ship',
       description: `pipeline → release → ${state.environments.join(' → ') || 'no environment'}`,
       icon: 'rocket',
-      tooltip: 'Ship runs the pipeline, releases the next version, then deploys and verifies it in each environment in turn, rolling back on a failed verification.',
+      tooltip:
+        'Ship runs the pipeline, releases the next version, then deploys and verifies it in each environment in turn, rolling back on a failed verification.',
       ...(state.trusted ? { command: { command: 'conveyor.ship', title: 'Ship', arguments: [folder] } } : {}),
     });
     return rows;
   }
   rows.push(runNode(folder, latest, now, true));
   if (older.length > 0) {
-    rows.push({ id: `${folder}/belt/history`, label: 'History', description: `${older.length} earlier run${older.length === 1 ? '' : 's'}`, icon: 'history', children: older.map((run) => runNode(folder, run, now, false)) });
+    rows.push({
+      id: `${folder}/belt/history`,
+      label: 'History',
+      description: `${older.length} earlier run${older.length === 1 ? '' : 's'}`,
+      icon: 'history',
+      children: older.map((run) => runNode(folder, run, now, false)),
+    });
   }
   return rows;
 }
@@ -78,17 +92,28 @@ function runNode(folder: string, run: BeltRun, now: number, expanded: boolean): 
   const stations = run.stations.map((s, i): ViewNode => ({
     id: `${folder}/belt/${run.id}/station/${i}`,
     label: `${s.station}${s.environment ? ` ${s.environment}` : ''}`,
-    description: [s.summary, s.finishedAt ? formatDuration(Date.parse(s.finishedAt) - Date.parse(s.startedAt)) : undefined].filter(Boolean).join(' · '),
+    description: [s.summary, s.finishedAt ? formatDuration(Date.parse(s.finishedAt) - Date.parse(s.startedAt)) : undefined]
+      .filter(Boolean)
+      .join(' · '),
     tooltip: s.summary,
     icon: STATION_ICON[s.result],
   }));
   const environments = run.environments.map((e): ViewNode => ({
     id: `${folder}/belt/${run.id}/env/${e.name}`,
     label: e.name,
-    description: [ENVIRONMENT_TEXT[e.state], e.verdict?.summary, e.rollback ? `rollback: ${e.rollback}` : undefined].filter(Boolean).join(' · '),
+    description: [ENVIRONMENT_TEXT[e.state], e.verdict?.summary, e.rollback ? `rollback: ${e.rollback}` : undefined]
+      .filter(Boolean)
+      .join(' · '),
     tooltip: e.verdict?.failure?.message ?? e.verdict?.summary,
-    icon: e.state === 'verified' ? 'cloud:testing.iconPassed' : e.state === 'rolled-back' || e.state === 'failed' ? 'cloud:testing.iconFailed' : 'cloud',
-    ...(e.verdict?.failure?.issue?.file && e.verdict.failure.issue.file.startsWith('/') ? { file: e.verdict.failure.issue.file, line: e.verdict.failure.issue.line } : {}),
+    icon:
+      e.state === 'verified'
+        ? 'cloud:testing.iconPassed'
+        : e.state === 'rolled-back' || e.state === 'failed'
+          ? 'cloud:testing.iconFailed'
+          : 'cloud',
+    ...(e.verdict?.failure?.issue?.file && e.verdict.failure.issue.file.startsWith('/')
+      ? { file: e.verdict.failure.issue.file, line: e.verdict.failure.issue.line }
+      : {}),
   }));
   return {
     id: `${folder}/belt/${run.id}`,
@@ -99,7 +124,11 @@ function runNode(folder: string, run: BeltRun, now: number, expanded: boolean): 
     contextValue: run.result === 'running' ? 'conveyor.belt.running' : 'conveyor.belt.run',
     expanded,
     // Where each environment stands matters most, so it comes before the stations that got it there.
-    children: [{ id: `${folder}/belt/${run.id}/message`, label: run.message, icon: 'info', tooltip: run.message }, ...environments, ...stations],
+    children: [
+      { id: `${folder}/belt/${run.id}/message`, label: run.message, icon: 'info', tooltip: run.message },
+      ...environments,
+      ...stations,
+    ],
   };
 }
 
@@ -109,7 +138,14 @@ export function beltStatusText(run: BeltRun, now = Date.now()): string {
   const version = run.release?.version;
   if (run.result !== 'running') return `$(rocket) ${version ?? 'ship'} · ${run.result}`;
   const since = station ? formatClock(now - Date.parse(station.startedAt)) : '0:00';
-  const doing = station?.station === 'verify' ? 'verifying' : station?.station === 'deploy' ? 'deploying' : station?.station === 'promote' ? 'waiting for promotion' : station?.station ?? 'starting';
+  const doing =
+    station?.station === 'verify'
+      ? 'verifying'
+      : station?.station === 'deploy'
+        ? 'deploying'
+        : station?.station === 'promote'
+          ? 'waiting for promotion'
+          : (station?.station ?? 'starting');
   return `$(rocket) ${[version, station?.environment, `${doing} ${since}`].filter(Boolean).join(' · ')}`;
 }
 

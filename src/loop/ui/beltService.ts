@@ -51,7 +51,12 @@ export class BeltService implements vscode.Disposable {
     if (!state.history) void this.loadHistory(folder);
     const plan = status ? deliveryPlan(status.config.config, status.deploy.environments) : undefined;
     const runs = [...(state.active ? [state.active.run] : []), ...(state.history ?? []).filter((r) => r.id !== state.active?.run.id)];
-    return { trusted: vscode.workspace.isTrusted, environments: plan?.steps.map((s) => s.environment.name) ?? [], problem: plan?.problems.join('; ') || undefined, runs };
+    return {
+      trusted: vscode.workspace.isTrusted,
+      environments: plan?.steps.map((s) => s.environment.name) ?? [],
+      problem: plan?.problems.join('; ') || undefined,
+      runs,
+    };
   }
 
   /** The running belt of any folder (for the status bar). */
@@ -128,7 +133,11 @@ export class BeltService implements vscode.Disposable {
   private async askPromotion(step: DeliveryStep, version: string, verified: EnvironmentOutcome[]): Promise<boolean> {
     const summary = verified.map((e) => `${e.name}: ${e.verdict?.summary ?? 'verified'}`).join('; ');
     const promote = `Promote to ${step.environment.name}`;
-    const answer = await vscode.window.showInformationMessage(`Promote ${version} to ${step.environment.name}?${summary ? ` Verified — ${summary}.` : ''}`, promote, 'Not Now');
+    const answer = await vscode.window.showInformationMessage(
+      `Promote ${version} to ${step.environment.name}?${summary ? ` Verified — ${summary}.` : ''}`,
+      promote,
+      'Not Now',
+    );
     return answer === promote;
   }
 

@@ -23,15 +23,22 @@ export function registerCiExportCommands(model: WorkspaceModel, extensionPath: s
       if (existing.length > 0) {
         const replace = 'Replace';
         const keep = 'Keep Mine';
-        const answer = await vscode.window.showWarningMessage(`${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''}.`, { modal: true }, replace, keep);
+        const answer = await vscode.window.showWarningMessage(
+          `${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''}.`,
+          { modal: true },
+          replace,
+          keep,
+        );
         if (!answer) return;
         overwrite = answer === replace;
       }
       const files = await writeCiExport(root, exported, path.join(extensionPath, 'dist', 'cli.js'), overwrite);
       const what = exported.ships ? 'every push runs the pipeline, and pushes to the default branch ship' : 'every push runs the pipeline';
-      void vscode.window.showInformationMessage(`Wrote ${files.written.join(', ')}: ${what}. Commit them (with ${VENDORED_CLI}, the CLI the jobs run).`);
+      void vscode.window.showInformationMessage(
+        `Wrote ${files.written.join(', ')}: ${what}. Commit them (with ${VENDORED_CLI}, the CLI the jobs run).`,
+      );
       if (files.written.includes(WORKFLOW_FILE)) await vscode.window.showTextDocument(vscode.Uri.file(path.join(root, WORKFLOW_FILE)));
     },
-    { folder: { placeHolder: 'Export which folder\'s pipeline?' }, failure: 'Could not export the pipeline' },
+    { folder: { placeHolder: "Export which folder's pipeline?" }, failure: 'Could not export the pipeline' },
   );
 }

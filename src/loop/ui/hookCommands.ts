@@ -13,21 +13,50 @@ export function registerHookCommands(model: WorkspaceModel, extensionPath: strin
     return status.git.isRepository;
   };
   return vscode.Disposable.from(
-    registerConveyorCommand(host, 'conveyor.hooks.installPrePush', async ({ status }) => {
-      if (!repository(status)) return;
-      const before = await prePushHookState(status.folder);
-      const keep = before.kind === 'other' ? ` The hook that is there now is kept and runs first (moved to ${CHAINED_HOOK}).` : '';
-      const install = 'Install Hook';
-      const answer = await vscode.window.showInformationMessage(`Run ${status.name}'s pipeline before every git push? A failing pipeline stops the push (git push --no-verify skips it).${keep}`, { modal: true }, install);
-      if (answer !== install) return;
-      // The hook runs this extension's CLI with the Node that runs the extension host.
-      const state = await installPrePushHook(status.folder, { node: process.execPath, script: path.join(extensionPath, 'dist', 'cli.js') });
-      void vscode.window.showInformationMessage(`Pre-push hook installed at ${state.file}.`);
-    }, { needsTrust: 'Conveyor installs no git hook', folder: { placeHolder: 'Which folder?' }, failure: 'Could not install the pre-push hook' }),
-    registerConveyorCommand(host, 'conveyor.hooks.removePrePush', async ({ status }) => {
-      if (!repository(status)) return;
-      const state = await removePrePushHook(status.folder);
-      void vscode.window.showInformationMessage(state.kind === 'other' ? `Conveyor's pre-push hook was removed; the hook that was there before is back at ${state.file}.` : `Conveyor's pre-push hook was removed from ${path.dirname(state.file)}.`);
-    }, { needsTrust: 'Conveyor removes no git hook', folder: { placeHolder: 'Which folder?' }, failure: 'Could not remove the pre-push hook' }),
+    registerConveyorCommand(
+      host,
+      'conveyor.hooks.installPrePush',
+      async ({ status }) => {
+        if (!repository(status)) return;
+        const before = await prePushHookState(status.folder);
+        const keep = before.kind === 'other' ? ` The hook that is there now is kept and runs first (moved to ${CHAINED_HOOK}).` : '';
+        const install = 'Install Hook';
+        const answer = await vscode.window.showInformationMessage(
+          `Run ${status.name}'s pipeline before every git push? A failing pipeline stops the push (git push --no-verify skips it).${keep}`,
+          { modal: true },
+          install,
+        );
+        if (answer !== install) return;
+        // The hook runs this extension's CLI with the Node that runs the extension host.
+        const state = await installPrePushHook(status.folder, {
+          node: process.execPath,
+          script: path.join(extensionPath, 'dist', 'cli.js'),
+        });
+        void vscode.window.showInformationMessage(`Pre-push hook installed at ${state.file}.`);
+      },
+      {
+        needsTrust: 'Conveyor installs no git hook',
+        folder: { placeHolder: 'Which folder?' },
+        failure: 'Could not install the pre-push hook',
+      },
+    ),
+    registerConveyorCommand(
+      host,
+      'conveyor.hooks.removePrePush',
+      async ({ status }) => {
+        if (!repository(status)) return;
+        const state = await removePrePushHook(status.folder);
+        void vscode.window.showInformationMessage(
+          state.kind === 'other'
+            ? `Conveyor's pre-push hook was removed; the hook that was there before is back at ${state.file}.`
+            : `Conveyor's pre-push hook was removed from ${path.dirname(state.file)}.`,
+        );
+      },
+      {
+        needsTrust: 'Conveyor removes no git hook',
+        folder: { placeHolder: 'Which folder?' },
+        failure: 'Could not remove the pre-push hook',
+      },
+    ),
   );
 }

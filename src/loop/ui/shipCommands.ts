@@ -22,7 +22,10 @@ export function registerShipCommands(model: WorkspaceModel, belt: BeltService, l
       ticker = undefined;
       // Idle: a Ship button for the active folder, where there is somewhere to ship to.
       const status = model.activeFolder();
-      const route = status && vscode.workspace.isTrusted && status.image ? deliveryPlan(status.config.config, status.deploy.environments).steps.map((s) => s.environment.name) : [];
+      const route =
+        status && vscode.workspace.isTrusted && status.image
+          ? deliveryPlan(status.config.config, status.deploy.environments).steps.map((s) => s.environment.name)
+          : [];
       if (!status || route.length === 0) {
         item.hide();
         return;

@@ -100,7 +100,9 @@ export function eventFromJson(event: Record<string, unknown>, receivedAt = new D
   const exceptionValue = text(exception?.value) ?? message ?? '';
   const user = record(event.user);
   const userKey = text(user?.id) ?? text(user?.email) ?? text(user?.username) ?? text(user?.ip_address);
-  const fingerprint = Array.isArray(event.fingerprint) ? event.fingerprint.filter((part): part is string => typeof part === 'string') : undefined;
+  const fingerprint = Array.isArray(event.fingerprint)
+    ? event.fingerprint.filter((part): part is string => typeof part === 'string')
+    : undefined;
   const detail: ErrorEventDetail = {
     eventId: text(event.event_id) ?? fallbackEventId ?? '',
     timestamp: timestampOf(event.timestamp, receivedAt),
@@ -158,7 +160,10 @@ function messageText(message: unknown): string | undefined {
 function framesOf(stacktrace: unknown): StackFrame[] | undefined {
   const frames = record(stacktrace)?.frames;
   if (!Array.isArray(frames)) return undefined;
-  return frames.map(record).filter((frame): frame is Record<string, unknown> => frame !== undefined).map(frameOf);
+  return frames
+    .map(record)
+    .filter((frame): frame is Record<string, unknown> => frame !== undefined)
+    .map(frameOf);
 }
 
 /** `attachStacktrace` puts the stack of a message event on the crashed (or current) thread. */
@@ -190,7 +195,10 @@ function timestampOf(value: unknown, receivedAt: Date): string {
   if (typeof value === 'number' && Number.isFinite(value)) millis = value * 1000;
   else if (typeof value === 'string') {
     const numeric = Number(value);
-    millis = value.trim() !== '' && Number.isFinite(numeric) ? numeric * 1000 : Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`);
+    millis =
+      value.trim() !== '' && Number.isFinite(numeric)
+        ? numeric * 1000
+        : Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`);
   }
   const date = millis !== undefined && Number.isFinite(millis) ? new Date(millis) : receivedAt;
   return Number.isNaN(date.getTime()) ? receivedAt.toISOString() : date.toISOString();

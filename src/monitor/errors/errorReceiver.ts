@@ -92,7 +92,13 @@ export class ErrorReceiver {
     await new Promise<void>((resolve, reject) => {
       const fail = (error: NodeJS.ErrnoException) => {
         const port = this.options.port ?? 0;
-        reject(new Error(error.code === 'EADDRINUSE' ? `port ${port} on ${RECEIVER_HOST} is in use: choose another receiver port` : `cannot listen on ${RECEIVER_HOST}:${port}: ${error.message}`));
+        reject(
+          new Error(
+            error.code === 'EADDRINUSE'
+              ? `port ${port} on ${RECEIVER_HOST} is in use: choose another receiver port`
+              : `cannot listen on ${RECEIVER_HOST}:${port}: ${error.message}`,
+          ),
+        );
       };
       server.once('error', fail);
       server.listen({ port: this.options.port ?? 0, host: RECEIVER_HOST }, () => {
@@ -144,7 +150,8 @@ export class ErrorReceiver {
       }
       this.checkKey(url, request);
       const declaredLength = Number(request.headers['content-length']);
-      if (declaredLength > this.maxBodyBytes) throw new RequestRefusal(413, `body of ${declaredLength} bytes is over the ${this.maxBodyBytes}-byte limit`);
+      if (declaredLength > this.maxBodyBytes)
+        throw new RequestRefusal(413, `body of ${declaredLength} bytes is over the ${this.maxBodyBytes}-byte limit`);
       const encoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
       if (!DECODERS.has(encoding)) throw new RequestRefusal(415, `unsupported Content-Encoding: ${encoding}`);
       const sent = await readBody(request, this.maxBodyBytes);
@@ -163,7 +170,10 @@ export class ErrorReceiver {
   }
 
   private checkKey(url: URL, request: http.IncomingMessage): void {
-    const key = url.searchParams.get('sentry_key') ?? keyFromAuthHeader(request.headers['x-sentry-auth']) ?? keyFromAuthHeader(request.headers.authorization);
+    const key =
+      url.searchParams.get('sentry_key') ??
+      keyFromAuthHeader(request.headers['x-sentry-auth']) ??
+      keyFromAuthHeader(request.headers.authorization);
     if (!key) throw new RequestRefusal(401, 'missing authorization information: send sentry_key in the query string or X-Sentry-Auth');
     const given = Buffer.from(key, 'utf8');
     if (given.length !== this.keyBytes.length || !timingSafeEqual(given, this.keyBytes)) {
@@ -232,7 +242,10 @@ function keyFromAuthHeader(header: string | string[] | undefined): string | unde
 function setCorsHeaders(request: http.IncomingMessage, response: http.ServerResponse): void {
   response.setHeader('Access-Control-Allow-Origin', '*');
   response.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
-  response.setHeader('Access-Control-Allow-Headers', request.headers['access-control-request-headers'] ?? 'content-type, content-encoding, x-sentry-auth, sentry-trace, baggage');
+  response.setHeader(
+    'Access-Control-Allow-Headers',
+    request.headers['access-control-request-headers'] ?? 'content-type, content-encoding, x-sentry-auth, sentry-trace, baggage',
+  );
   response.setHeader('Access-Control-Expose-Headers', 'x-sentry-error, x-sentry-rate-limits, retry-after');
   response.setHeader('Access-Control-Max-Age', '3600');
 }
@@ -295,7 +308,13 @@ const DECODERS = new Map<string, Decoder | undefined>([
   ['gzip', gunzip],
   ['x-gzip', gunzip],
   // "deflate" should be zlib-wrapped, but some clients send raw deflate.
-  ['deflate', (body, options) => inflate(body, options).catch((error: NodeJS.ErrnoException) => (error.code === 'Z_DATA_ERROR' ? inflateRaw(body, options) : Promise.reject(error)))],
+  [
+    'deflate',
+    (body, options) =>
+      inflate(body, options).catch((error: NodeJS.ErrnoException) =>
+        error.code === 'Z_DATA_ERROR' ? inflateRaw(body, options) : Promise.reject(error),
+      ),
+  ],
   ['br', brotliDecompress],
 ]);
 

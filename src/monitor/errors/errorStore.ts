@@ -108,7 +108,11 @@ export class ErrorStore {
       this.entries.set(issue.id, entry);
       changed.push(entry.issue);
     }
-    this.nextShortId = Math.max(this.nextShortId, stored.nextShortId, ...[...this.entries.values()].map((e) => shortIdNumber(e.issue.shortId) + 1));
+    this.nextShortId = Math.max(
+      this.nextShortId,
+      stored.nextShortId,
+      ...[...this.entries.values()].map((e) => shortIdNumber(e.issue.shortId) + 1),
+    );
     const removed = this.evictBeyondBound();
     const kept = changed.filter((issue) => this.entries.has(issue.id));
     if (kept.length > 0 || removed.length > 0) this.changes.fire({ changed: kept.map((issue) => ({ ...issue })), removed, cleared: false });
@@ -270,7 +274,9 @@ function parseStoreFile(text: string): StoreFile {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new Error(`the store file is not valid JSON (${(error as Error).message}); it may have been cut off while being written`, { cause: error });
+    throw new Error(`the store file is not valid JSON (${(error as Error).message}); it may have been cut off while being written`, {
+      cause: error,
+    });
   }
   const file = value as Partial<StoreFile> | null;
   if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new Error('the store file is not a JSON object');

@@ -195,13 +195,23 @@ export interface LocationsOptions {
  * looks up an editor's decorations with one `get`. Frames mapping is cached, so recomputing after each
  * change stays cheap.
  */
-export async function locationsByFile(issues: readonly ErrorIssue[], mapper: FrameMapper, options: LocationsOptions = {}): Promise<Map<string, IssueLocation[]>> {
+export async function locationsByFile(
+  issues: readonly ErrorIssue[],
+  mapper: FrameMapper,
+  options: LocationsOptions = {},
+): Promise<Map<string, IssueLocation[]>> {
   const perIssue = await Promise.all(issues.map((issue) => issueLocations(issue, mapper, options.allInAppFrames ?? false)));
   const byFile = new Map<string, IssueLocation[]>();
   for (const locations of perIssue) {
     for (const location of locations) {
       const list = byFile.get(location.file);
-      const entry: IssueLocation = { issue: location.issue, line: location.line, column: location.column, frameIndex: location.frameIndex, top: location.top };
+      const entry: IssueLocation = {
+        issue: location.issue,
+        line: location.line,
+        column: location.column,
+        frameIndex: location.frameIndex,
+        top: location.top,
+      };
       if (list) list.push(entry);
       else byFile.set(location.file, [entry]);
     }
@@ -216,7 +226,11 @@ export async function issueLocation(issue: ErrorIssue, mapper: FrameMapper): Pro
   return top ? { file: top.file, line: top.line, column: top.column } : undefined;
 }
 
-async function issueLocations(issue: ErrorIssue, mapper: FrameMapper, allInAppFrames: boolean): Promise<Array<IssueLocation & { file: string }>> {
+async function issueLocations(
+  issue: ErrorIssue,
+  mapper: FrameMapper,
+  allInAppFrames: boolean,
+): Promise<Array<IssueLocation & { file: string }>> {
   const frames = issue.latestEvent?.frames ?? [];
   const found: Array<IssueLocation & { file: string }> = [];
   // Innermost first; frames the SDK marked as not in-app are someone else's code.

@@ -33,12 +33,7 @@ export function fingerprintOf(event: ReceivedEvent): string {
 function defaultFingerprintParts(event: ReceivedEvent): string[] {
   const { detail } = event;
   const frame = topFrame(detail.frames);
-  return [
-    detail.exceptionType,
-    normaliseMessage(detail.exceptionValue),
-    frame ? frameFile(frame) : '',
-    frame?.function ?? '',
-  ];
+  return [detail.exceptionType, normaliseMessage(detail.exceptionValue), frame ? frameFile(frame) : '', frame?.function ?? ''];
 }
 
 /** The frame's file without query string or hash: bundlers add cache-busting `?v=…` to URLs. */

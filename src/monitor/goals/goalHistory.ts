@@ -39,7 +39,9 @@ export interface GoalProgress {
 
 /** What a goal measures; changing the target or direction keeps its history, changing what is read does not. */
 export const goalKey = (goal: GoalConfig) =>
-  [goal.name, goal.source, goal.url ?? '', goal.source === 'lighthouse' ? goal.metric ?? 'performance' : goal.valuePath ?? ''].join('\n');
+  [goal.name, goal.source, goal.url ?? '', goal.source === 'lighthouse' ? (goal.metric ?? 'performance') : (goal.valuePath ?? '')].join(
+    '\n',
+  );
 
 /** Higher is better for a performance score and most business metrics; lower for LCP, TBT and CLS. */
 export function goalDirection(goal: GoalConfig): 'up' | 'down' {
@@ -75,7 +77,7 @@ export function goalProgress(goal: GoalConfig, measurements: readonly GoalMeasur
   progress.previous = previous.value;
   progress.change = change;
   if (previous.value !== 0) progress.changePercent = (change / Math.abs(previous.value)) * 100;
-  progress.trend = change === 0 ? 'flat' : (change > 0) === (direction === 'up') ? 'better' : 'worse';
+  progress.trend = change === 0 ? 'flat' : change > 0 === (direction === 'up') ? 'better' : 'worse';
   return progress;
 }
 
@@ -128,7 +130,9 @@ export class GoalHistory {
     const excess = list.length - (this.options.maxMeasurements ?? 1000);
     if (excess > 0) list.splice(0, excess);
     this.measurementsByGoal.set(key, list);
-    this.writer.schedule(this.fileOf(goal), () => JSON.stringify({ version: 1, name: goal.name, measurements: list } satisfies GoalHistoryFileV1));
+    this.writer.schedule(this.fileOf(goal), () =>
+      JSON.stringify({ version: 1, name: goal.name, measurements: list } satisfies GoalHistoryFileV1),
+    );
   }
 
   measurements(goal: GoalConfig): GoalMeasurement[] {
@@ -154,7 +158,8 @@ export class GoalHistory {
 
 function parseGoalFile(raw: unknown): GoalMeasurement[] {
   const file = raw as Partial<GoalHistoryFileV1> | null;
-  if (!file || typeof file !== 'object' || file.version !== 1 || !Array.isArray(file.measurements)) throw new Error('not a goal history file, version 1');
+  if (!file || typeof file !== 'object' || file.version !== 1 || !Array.isArray(file.measurements))
+    throw new Error('not a goal history file, version 1');
   for (const m of file.measurements as unknown[]) {
     const candidate = m as Partial<GoalMeasurement> | null;
     if (!candidate || typeof candidate.at !== 'number' || (candidate.value !== undefined && typeof candidate.value !== 'number')) {

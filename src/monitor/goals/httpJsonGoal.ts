@@ -24,7 +24,10 @@ export async function measureHttpJson(goal: GoalConfig, options: HttpJsonOptions
     service: url,
     timeoutMs: options.timeoutMs ?? GOAL_TIMEOUT_MS,
     headers: { accept: 'application/json' },
-    describeNetwork: (failure) => (failure.kind === 'timeout' ? `${url} did not answer within ${failure.timeoutMs / 1000} s.` : `${url} could not be reached: ${failure.reason}.`),
+    describeNetwork: (failure) =>
+      failure.kind === 'timeout'
+        ? `${url} did not answer within ${failure.timeoutMs / 1000} s.`
+        : `${url} could not be reached: ${failure.reason}.`,
   });
   try {
     // Every status is an answer here: the body of a failed or oversized one is dropped unread.

@@ -65,7 +65,13 @@ export function findChromium(configured?: string): string | undefined {
   return configured ?? process.env.CHROME_PATH ?? KNOWN_CHROMIUM_PATHS.find((p) => existsSync(p));
 }
 
-export function lighthouseCommand(url: string, cli: LighthouseCli, outputPath: string, chromePath: string | undefined, cwd: string): CommandSpec {
+export function lighthouseCommand(
+  url: string,
+  cli: LighthouseCli,
+  outputPath: string,
+  chromePath: string | undefined,
+  cwd: string,
+): CommandSpec {
   return {
     command: cli.command,
     args: [
@@ -102,10 +108,25 @@ export function parseLighthouseReport(raw: unknown, url: string): LighthouseMetr
   if (typeof score !== 'number' || lcp === undefined || tbt === undefined || cls === undefined) {
     throw new Error(`Lighthouse could not measure the performance of ${url} (no score in the report).`);
   }
-  return { performance: Math.round(score * 100), lcpMs: Math.round(lcp), tbtMs: Math.round(tbt), cls, lighthouseVersion: report.lighthouseVersion ?? 'unknown' };
+  return {
+    performance: Math.round(score * 100),
+    lcpMs: Math.round(lcp),
+    tbtMs: Math.round(tbt),
+    cls,
+    lighthouseVersion: report.lighthouseVersion ?? 'unknown',
+  };
 }
 
-const PAGE_LOAD_CODES = new Set(['FAILED_DOCUMENT_REQUEST', 'ERRORED_DOCUMENT_REQUEST', 'CHROME_INTERSTITIAL_ERROR', 'DNS_FAILURE', 'INSECURE_DOCUMENT_REQUEST', 'PAGE_HUNG', 'NO_FCP', 'NOT_HTML']);
+const PAGE_LOAD_CODES = new Set([
+  'FAILED_DOCUMENT_REQUEST',
+  'ERRORED_DOCUMENT_REQUEST',
+  'CHROME_INTERSTITIAL_ERROR',
+  'DNS_FAILURE',
+  'INSECURE_DOCUMENT_REQUEST',
+  'PAGE_HUNG',
+  'NO_FCP',
+  'NOT_HTML',
+]);
 
 function runtimeErrorSentence(code: string, message: string | undefined, url: string): string {
   const detail = message ? `: ${message.split(/(?<=\.)\s/)[0].replace(/\.$/, '')}` : '';
@@ -128,7 +149,8 @@ export function explainLighthouseFailure(stderr: string, exitCode: number | null
 /** Runs Lighthouse once against `url` and returns its metrics; throws an Error whose message is one sentence. */
 export async function runLighthouse(url: string, options: LighthouseOptions = {}): Promise<LighthouseMetrics> {
   const chromePath = findChromium(options.chromePath);
-  if (chromePath && !existsSync(chromePath)) throw new Error(`Chromium was not found at ${chromePath}; install chromium or set CHROME_PATH.`);
+  if (chromePath && !existsSync(chromePath))
+    throw new Error(`Chromium was not found at ${chromePath}; install chromium or set CHROME_PATH.`);
   if (!chromePath) throw new Error('Chromium was not found; install chromium (or Google Chrome) or set CHROME_PATH.');
   const cli = resolveLighthouseCli(options.cliPath, options.searchDirs ?? []);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'conveyor-lighthouse-'));

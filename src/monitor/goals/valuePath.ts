@@ -38,8 +38,10 @@ export function readNumberAt(json: unknown, valuePath: string): number {
   for (const segment of parseValuePath(valuePath)) {
     const here = walked || 'the top level';
     if (typeof segment === 'number') {
-      if (!Array.isArray(current)) throw new Error(`valuePath "${valuePath}": [${segment}] needs an array at ${here}, found ${describe(current)}`);
-      if (segment >= current.length) throw new Error(`valuePath "${valuePath}": [${segment}] is past the end of ${here} (${current.length} items)`);
+      if (!Array.isArray(current))
+        throw new Error(`valuePath "${valuePath}": [${segment}] needs an array at ${here}, found ${describe(current)}`);
+      if (segment >= current.length)
+        throw new Error(`valuePath "${valuePath}": [${segment}] is past the end of ${here} (${current.length} items)`);
       current = current[segment] as unknown;
       walked += `[${segment}]`;
       continue;

@@ -9,7 +9,13 @@ import { goalUnit } from './monitorNodes';
 import type { UptimeService } from './uptimeService';
 
 /** Uptime charts and goal sparklines of a folder in an editor tab, redrawn while visible. */
-export function registerMonitorDashboard(model: WorkspaceModel, uptime: UptimeService, goals: GoalService, extensionUri: vscode.Uri, log: vscode.LogOutputChannel): vscode.Disposable {
+export function registerMonitorDashboard(
+  model: WorkspaceModel,
+  uptime: UptimeService,
+  goals: GoalService,
+  extensionUri: vscode.Uri,
+  log: vscode.LogOutputChannel,
+): vscode.Disposable {
   const panels = new FolderPanels<DashboardToHost, HostToDashboard>(model, extensionUri, {
     viewType: 'conveyor.dashboard',
     title: (status) => `Monitor: ${status.name}`,

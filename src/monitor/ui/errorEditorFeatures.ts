@@ -27,7 +27,10 @@ export function registerErrorEditorFeatures(service: ErrorService): vscode.Dispo
     for (const file of service.filesWithErrors()) {
       const marks = service.locationsIn(file).filter((mark) => mark.top);
       if (marks.length === 0) continue;
-      diagnostics.set(vscode.Uri.file(file), marks.map((mark) => diagnosticOf(mark, now)));
+      diagnostics.set(
+        vscode.Uri.file(file),
+        marks.map((mark) => diagnosticOf(mark, now)),
+      );
     }
   };
 
@@ -51,7 +54,12 @@ export function registerErrorEditorFeatures(service: ErrorService): vscode.Dispo
             const { issue } = mark;
             const firstRelease = issue.firstRelease ?? issue.latestEvent?.release;
             const title = `$(bug) ${issue.exceptionType || shorten(issue.title)} × ${issue.count.toLocaleString('en-US')}${issue.userCount ? ` · ${issue.userCount} user${issue.userCount === 1 ? '' : 's'}` : ''} · last ${formatAge(Date.parse(issue.lastSeen), now)}${firstRelease ? ` · first in ${firstRelease}` : ''}`;
-            return new vscode.CodeLens(range, { title, tooltip: issueSummary(issue, now), command: 'conveyor.errors.showStack', arguments: [issue.id] });
+            return new vscode.CodeLens(range, {
+              title,
+              tooltip: issueSummary(issue, now),
+              command: 'conveyor.errors.showStack',
+              arguments: [issue.id],
+            });
           });
       },
     }),
@@ -83,7 +91,11 @@ function diagnosticOf(mark: IssueLocation, now: number): vscode.Diagnostic {
   const { issue } = mark;
   const position = new vscode.Position(mark.line - 1, Math.max(0, mark.column - 1));
   // To the end of the line: the column points at the throw, the whole statement is what to read.
-  const diagnostic = new vscode.Diagnostic(new vscode.Range(position, position.translate(0, 10_000)), issueSummary(issue, now), SEVERITIES[issue.level] ?? vscode.DiagnosticSeverity.Error);
+  const diagnostic = new vscode.Diagnostic(
+    new vscode.Range(position, position.translate(0, 10_000)),
+    issueSummary(issue, now),
+    SEVERITIES[issue.level] ?? vscode.DiagnosticSeverity.Error,
+  );
   diagnostic.source = issue.source === 'sentry' ? 'Sentry' : 'Conveyor errors';
   diagnostic.code = issue.url ? { value: issue.shortId, target: vscode.Uri.parse(issue.url) } : issue.shortId;
   return diagnostic;
@@ -97,15 +109,23 @@ function hoverOf(mark: IssueLocation, now: number): vscode.MarkdownString {
   markdown.appendMarkdown('$(bug) **');
   markdown.appendText(issue.title);
   markdown.appendMarkdown('**\n\n');
-  markdown.appendText(`${issueFacts(issue, now)} · first seen ${formatAge(Date.parse(issue.firstSeen), now)}${issue.firstRelease ? ` in ${issue.firstRelease}` : ''} · ${issue.shortId}`);
+  markdown.appendText(
+    `${issueFacts(issue, now)} · first seen ${formatAge(Date.parse(issue.firstSeen), now)}${issue.firstRelease ? ` in ${issue.firstRelease}` : ''} · ${issue.shortId}`,
+  );
   if (!mark.top) markdown.appendText('\n\nThis line called the code where it happened.');
   const frames = issue.latestEvent?.frames ?? [];
   if (frames.length > 0) {
     const lines = [...frames]
       .reverse()
       .slice(0, 12)
-      .map((f) => `${f.inApp === false ? '  ' : '> '}at ${f.function ?? '<anonymous>'} (${f.filename ?? f.absPath ?? f.module ?? '?'}:${f.lineno ?? '?'}${f.colno ? `:${f.colno}` : ''})`);
-    markdown.appendCodeblock(`${issue.exceptionType}: ${issue.exceptionValue}\n${lines.join('\n')}${frames.length > 12 ? `\n  … ${frames.length - 12} more` : ''}`, 'text');
+      .map(
+        (f) =>
+          `${f.inApp === false ? '  ' : '> '}at ${f.function ?? '<anonymous>'} (${f.filename ?? f.absPath ?? f.module ?? '?'}:${f.lineno ?? '?'}${f.colno ? `:${f.colno}` : ''})`,
+      );
+    markdown.appendCodeblock(
+      `${issue.exceptionType}: ${issue.exceptionValue}\n${lines.join('\n')}${frames.length > 12 ? `\n  … ${frames.length - 12} more` : ''}`,
+      'text',
+    );
   }
   const args = encodeURIComponent(JSON.stringify([issue.id]));
   markdown.appendMarkdown(`[Show Stack Trace](command:conveyor.errors.showStack?${args})`);

@@ -111,7 +111,8 @@ export class ErrorService implements vscode.Disposable {
 
   /** Starts the receiver (trusted workspaces only) and remembers to start it in later windows. */
   async startReceiver(): Promise<string | undefined> {
-    if (!vscode.workspace.isTrusted) throw new Error('Restricted Mode: the local error receiver opens a port, so it waits until you trust this workspace.');
+    if (!vscode.workspace.isTrusted)
+      throw new Error('Restricted Mode: the local error receiver opens a port, so it waits until you trust this workspace.');
     if (this.receiver?.isRunning) return this.receiver.dsn;
     this.starting ??= this.start().finally(() => (this.starting = undefined));
     await this.starting;
@@ -142,7 +143,12 @@ export class ErrorService implements vscode.Disposable {
 
   async refreshHosted(): Promise<void> {
     if (!vscode.workspace.isTrusted) return;
-    await Promise.all(this.model.folders().filter((f) => f.monitor.sentry).map((f) => this.loadHosted(f)));
+    await Promise.all(
+      this.model
+        .folders()
+        .filter((f) => f.monitor.sentry)
+        .map((f) => this.loadHosted(f)),
+    );
     this.scheduleRemap();
   }
 
@@ -166,7 +172,11 @@ export class ErrorService implements vscode.Disposable {
   private async loadHosted(status: FolderStatus): Promise<void> {
     const sentry = status.monitor.sentry;
     if (!sentry?.org) {
-      this.hosted.set(status.folder, { issues: [], loading: false, error: 'Set sentry.org (and project) in conveyor.yml to see its issues.' });
+      this.hosted.set(status.folder, {
+        issues: [],
+        loading: false,
+        error: 'Set sentry.org (and project) in conveyor.yml to see its issues.',
+      });
       return this.changed.fire();
     }
     const url = sentry.url ?? 'https://sentry.io';
@@ -207,10 +217,13 @@ export class ErrorService implements vscode.Disposable {
   private async autoStart(): Promise<void> {
     if (!vscode.workspace.isTrusted || this.receiver?.isRunning || this.starting) return;
     const folders = this.model.folders();
-    const wanted = this.state.get<ReceiverSettings>(RECEIVER_KEY)?.enabled || folders.some((f) => f.monitor.sentrySdks.length > 0 || f.config.config.sentry?.receiverPort !== undefined);
+    const wanted =
+      this.state.get<ReceiverSettings>(RECEIVER_KEY)?.enabled ||
+      folders.some((f) => f.monitor.sentrySdks.length > 0 || f.config.config.sentry?.receiverPort !== undefined);
     if (!wanted) {
       // Errors received in an earlier window stay next to the code; with no store file there is nothing to load.
-      if (folders.length > 0 && existsSync(path.join(this.storeDirectory(), STORE_FILE_NAME))) await this.ensureStore().catch(() => undefined);
+      if (folders.length > 0 && existsSync(path.join(this.storeDirectory(), STORE_FILE_NAME)))
+        await this.ensureStore().catch(() => undefined);
       return;
     }
     await this.startReceiver().catch((error: unknown) => this.log.warn(`Local error receiver: ${messageOf(error)}`));
@@ -227,7 +240,9 @@ export class ErrorService implements vscode.Disposable {
     const loaded = await store.load();
     if (loaded.problem) {
       this.log.warn(`Local errors: ${loaded.problem}${loaded.movedAside ? ` (the file was moved to ${loaded.movedAside})` : ''}`);
-      void vscode.window.showWarningMessage(`Conveyor could not read the stored local errors: ${loaded.problem}. It starts afresh; the old file was kept${loaded.movedAside ? ` as ${path.basename(loaded.movedAside)}` : ''}.`);
+      void vscode.window.showWarningMessage(
+        `Conveyor could not read the stored local errors: ${loaded.problem}. It starts afresh; the old file was kept${loaded.movedAside ? ` as ${path.basename(loaded.movedAside)}` : ''}.`,
+      );
     }
     store.onChanged(() => this.scheduleRemap());
     this.scheduleRemap();

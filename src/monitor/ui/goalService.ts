@@ -40,21 +40,31 @@ export class GoalService implements vscode.Disposable {
     const goals = this.model.statusOf(folder)?.monitor.goals ?? [];
     return {
       trusted: vscode.workspace.isTrusted,
-      rows: goals.map((goal): GoalRow => ({ goal, progress: loaded?.history.progress(goal), measuring: loaded?.runner.isMeasuring(goal.name) ?? false })),
+      rows: goals.map((goal): GoalRow => ({
+        goal,
+        progress: loaded?.history.progress(goal),
+        measuring: loaded?.runner.isMeasuring(goal.name) ?? false,
+      })),
     };
   }
 
   /** Measures one goal (or all of a folder's), showing progress; the result lands in the views when done. */
   async measure(folder: string, name?: string): Promise<GoalMeasurement[]> {
-    if (!vscode.workspace.isTrusted) throw new Error('Restricted Mode: measuring goals runs Lighthouse and fetches URLs, so it waits until you trust this workspace.');
+    if (!vscode.workspace.isTrusted)
+      throw new Error('Restricted Mode: measuring goals runs Lighthouse and fetches URLs, so it waits until you trust this workspace.');
     const goals = await this.open(folder);
-    const pending = name ? [goals.runner.measureNow(name)].filter((p): p is Promise<GoalMeasurement> => p !== undefined) : [goals.runner.measureAll()].flat();
+    const pending = name
+      ? [goals.runner.measureNow(name)].filter((p): p is Promise<GoalMeasurement> => p !== undefined)
+      : [goals.runner.measureAll()].flat();
     this.changed.fire();
-    return vscode.window.withProgress({ location: { viewId: 'conveyor.goals' }, title: name ? `Measuring ${name}` : 'Measuring goals' }, async () => {
-      const results = (await Promise.all(pending)).flat();
-      this.changed.fire();
-      return results;
-    });
+    return vscode.window.withProgress(
+      { location: { viewId: 'conveyor.goals' }, title: name ? `Measuring ${name}` : 'Measuring goals' },
+      async () => {
+        const results = (await Promise.all(pending)).flat();
+        this.changed.fire();
+        return results;
+      },
+    );
   }
 
   private async sync(): Promise<void> {
@@ -72,7 +82,9 @@ export class GoalService implements vscode.Disposable {
         await existing.history.load(status.monitor.goals);
         existing.runner.updateGoals(status.monitor.goals);
       } else {
-        await this.open(status.folder).catch((error: unknown) => this.log.error(`Goals of ${status.name} could not start: ${messageOf(error)}`));
+        await this.open(status.folder).catch((error: unknown) =>
+          this.log.error(`Goals of ${status.name} could not start: ${messageOf(error)}`),
+        );
       }
     }
     this.changed.fire();

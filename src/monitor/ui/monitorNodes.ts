@@ -47,7 +47,9 @@ function issueNode(folder: string, idPrefix: string, issue: ErrorIssue, state: E
     issue.lastRelease ? `Last release: ${issue.lastRelease}` : undefined,
     location ? `${location.file}:${location.line}` : 'No frame maps to a file of this workspace',
     issue.source === 'sentry' ? 'From Sentry' : 'From the local receiver',
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
   return {
     id: `${idPrefix}/${issue.id}`,
     label: issue.title,
@@ -70,10 +72,12 @@ export function errorNodes(status: FolderStatus, state: ErrorViewState, now = Da
   nodes.push({
     id: `${base}/receiver`,
     label: 'Local receiver',
-    description: receiver.dsn ?? (receiver.problem ? 'not running: see tooltip' : receiver.trusted ? 'stopped · click to start' : 'waits for workspace trust'),
+    description:
+      receiver.dsn ??
+      (receiver.problem ? 'not running: see tooltip' : receiver.trusted ? 'stopped · click to start' : 'waits for workspace trust'),
     tooltip: receiver.dsn
       ? `Set SENTRY_DSN=${receiver.dsn} in your app: its errors appear here and next to the code. Click to copy the DSN.`
-      : receiver.problem ?? 'A Sentry-compatible receiver on 127.0.0.1: start it and point your app\'s SENTRY_DSN at it.',
+      : (receiver.problem ?? "A Sentry-compatible receiver on 127.0.0.1: start it and point your app's SENTRY_DSN at it."),
     icon: receiver.dsn ? 'radio-tower:testing.iconPassed' : receiver.problem ? 'error:errorForeground' : 'radio-tower',
     contextValue: receiver.dsn ? 'errorReceiver.running' : 'errorReceiver.stopped',
     command: { command: 'conveyor.errors.copyDsn', title: 'Copy Local Sentry DSN' },
@@ -90,10 +94,19 @@ export function errorNodes(status: FolderStatus, state: ErrorViewState, now = Da
         tooltip: hosted.error,
         icon: hosted.needsSignIn ? 'account' : 'warning',
         contextValue: 'errorSentry',
-        command: hosted.needsSignIn ? { command: 'conveyor.errors.signIn', title: 'Sign in to Sentry', arguments: [status.folder] } : undefined,
+        command: hosted.needsSignIn
+          ? { command: 'conveyor.errors.signIn', title: 'Sign in to Sentry', arguments: [status.folder] }
+          : undefined,
       });
     } else {
-      nodes.push({ id: `${base}/sentry`, label: name, description: hosted?.loading ? 'loading…' : `${hosted?.issues.length ?? 0} issues`, tooltip: sentry.url ?? 'https://sentry.io', icon: 'cloud', contextValue: 'errorSentry' });
+      nodes.push({
+        id: `${base}/sentry`,
+        label: name,
+        description: hosted?.loading ? 'loading…' : `${hosted?.issues.length ?? 0} issues`,
+        tooltip: sentry.url ?? 'https://sentry.io',
+        icon: 'cloud',
+        contextValue: 'errorSentry',
+      });
     }
   }
   const inFolder = (issue: ErrorIssue) => {
@@ -170,16 +183,28 @@ export function uptimeNodes(status: FolderStatus, state: UptimeViewState, now = 
     const last = stats.lastResult;
     const summary =
       stats.lastStatus === 'unknown'
-        ? state.trusted ? 'not probed yet' : 'waits for workspace trust'
-        : [stats.lastStatus, formatPercent(stats.uptime24h), stats.p50LatencyMs === undefined ? undefined : `${Math.round(stats.p50LatencyMs)} ms`].filter(Boolean).join(' · ');
+        ? state.trusted
+          ? 'not probed yet'
+          : 'waits for workspace trust'
+        : [
+            stats.lastStatus,
+            formatPercent(stats.uptime24h),
+            stats.p50LatencyMs === undefined ? undefined : `${Math.round(stats.p50LatencyMs)} ms`,
+          ]
+            .filter(Boolean)
+            .join(' · ');
     const tooltip = [
       `${check.name}: ${check.url}`,
       `Every ${check.interval ?? 60} s, timeout ${check.timeout ?? 10} s, expects ${check.expectStatus ?? '2xx'}${check.keyword ? `, keyword "${check.keyword}"` : ''}`,
-      last ? `Last probe ${formatAge(last.at, now)}: ${last.ok ? `up, ${last.status ?? ''} in ${Math.round(last.latencyMs)} ms` : `down: ${last.reason ?? 'failed'}`}` : 'Not probed yet',
+      last
+        ? `Last probe ${formatAge(last.at, now)}: ${last.ok ? `up, ${last.status ?? ''} in ${Math.round(last.latencyMs)} ms` : `down: ${last.reason ?? 'failed'}`}`
+        : 'Not probed yet',
       `Uptime: ${formatPercent(stats.uptime24h)} (24 h), ${formatPercent(stats.uptime7d)} (7 d)`,
       `Latency (24 h): p50 ${stats.p50LatencyMs === undefined ? '–' : `${Math.round(stats.p50LatencyMs)} ms`}, p95 ${stats.p95LatencyMs === undefined ? '–' : `${Math.round(stats.p95LatencyMs)} ms`}`,
       stats.lastChangeAt ? `${stats.lastStatus === 'down' ? 'Down' : 'Up'} since ${formatAge(stats.lastChangeAt, now)}` : undefined,
-    ].filter(Boolean).join('\n');
+    ]
+      .filter(Boolean)
+      .join('\n');
     return {
       id: `${status.folder}/uptime/${check.name}`,
       label: check.name,
@@ -229,16 +254,34 @@ export function goalNodes(status: FolderStatus, state: GoalViewState, now = Date
     const description = measuring
       ? 'measuring…'
       : value === undefined
-        ? progress?.lastError ? `failed: ${progress.lastError}` : state.trusted ? 'not measured yet' : 'waits for workspace trust'
+        ? progress?.lastError
+          ? `failed: ${progress.lastError}`
+          : state.trusted
+            ? 'not measured yet'
+            : 'waits for workspace trust'
         : [`${formatGoalValue(goal, value)} ${TREND_ARROWS[progress?.trend ?? 'unknown']}`.trim(), target].filter(Boolean).join(' · ');
     const tooltip = [
       `${goal.name}: ${goal.source === 'lighthouse' ? `Lighthouse ${goal.metric ?? 'performance'}` : `${goal.valuePath ?? 'value'} from JSON`}${goal.url ? ` of ${goal.url}` : ''}`,
-      value === undefined ? 'Not measured yet' : `Now ${formatGoalValue(goal, value)}${progress?.measuredAt ? ` (${formatAge(progress.measuredAt, now)})` : ''}${progress?.previous !== undefined ? `, before ${formatGoalValue(goal, progress.previous)}` : ''}`,
-      target ? `${target[0].toUpperCase()}${target.slice(1)}: ${progress?.met === undefined ? 'not known yet' : progress.met ? 'met' : 'not met'}` : undefined,
+      value === undefined
+        ? 'Not measured yet'
+        : `Now ${formatGoalValue(goal, value)}${progress?.measuredAt ? ` (${formatAge(progress.measuredAt, now)})` : ''}${progress?.previous !== undefined ? `, before ${formatGoalValue(goal, progress.previous)}` : ''}`,
+      target
+        ? `${target[0].toUpperCase()}${target.slice(1)}: ${progress?.met === undefined ? 'not known yet' : progress.met ? 'met' : 'not met'}`
+        : undefined,
       progress?.lastError ? `Last measurement failed: ${progress.lastError}` : undefined,
-      progress && progress.recent.length > 1 ? `Last ${progress.recent.length}: ${progress.recent.map((v) => formatGoalValue(goal, v)).join(', ')}` : undefined,
-    ].filter(Boolean).join('\n');
-    const icon = measuring ? 'sync~spin' : progress?.met === true ? 'pass-filled:testing.iconPassed' : progress?.met === false ? 'warning:editorWarning.foreground' : 'graph-line';
+      progress && progress.recent.length > 1
+        ? `Last ${progress.recent.length}: ${progress.recent.map((v) => formatGoalValue(goal, v)).join(', ')}`
+        : undefined,
+    ]
+      .filter(Boolean)
+      .join('\n');
+    const icon = measuring
+      ? 'sync~spin'
+      : progress?.met === true
+        ? 'pass-filled:testing.iconPassed'
+        : progress?.met === false
+          ? 'warning:editorWarning.foreground'
+          : 'graph-line';
     return {
       id: `${status.folder}/goals/${goal.name}`,
       label: goal.name,

@@ -18,7 +18,10 @@ export function registerMonitorStatusBar(model: WorkspaceModel, errors: ErrorSer
     if (issues.length === 0) return errorItem.hide();
     const events = issues.reduce((sum, i) => sum + i.count, 0);
     errorItem.text = `$(bug) ${issues.length}${release ? ` new in ${release}` : ''}`;
-    errorItem.tooltip = `${issues.length} error${issues.length === 1 ? '' : 's'} ${release ? `first seen in ${release}` : 'in the last 24 hours'} (${events} events):\n${issues.slice(0, 5).map((i) => `• ${i.title}`).join('\n')}${issues.length > 5 ? '\n…' : ''}`;
+    errorItem.tooltip = `${issues.length} error${issues.length === 1 ? '' : 's'} ${release ? `first seen in ${release}` : 'in the last 24 hours'} (${events} events):\n${issues
+      .slice(0, 5)
+      .map((i) => `• ${i.title}`)
+      .join('\n')}${issues.length > 5 ? '\n…' : ''}`;
     errorItem.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
     errorItem.accessibilityInformation = { label: `${issues.length} new errors${release ? ` in release ${release}` : ''}` };
     errorItem.show();
@@ -32,7 +35,12 @@ export function registerMonitorStatusBar(model: WorkspaceModel, errors: ErrorSer
     const worst = known.length ? Math.min(...known) : undefined;
     uptimeItem.text = down.length ? `$(pulse) ${down.length} down` : `$(pulse) ${formatPercent(worst)}`;
     uptimeItem.backgroundColor = down.length ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
-    uptimeItem.tooltip = rows.map((r) => `${r.stats.lastStatus === 'down' ? '✗' : '✓'} ${r.check.name}: ${formatPercent(r.stats.uptime24h)} (24 h)${r.stats.lastStatus === 'down' && r.stats.lastResult?.reason ? ` — ${r.stats.lastResult.reason}` : ''}`).join('\n');
+    uptimeItem.tooltip = rows
+      .map(
+        (r) =>
+          `${r.stats.lastStatus === 'down' ? '✗' : '✓'} ${r.check.name}: ${formatPercent(r.stats.uptime24h)} (24 h)${r.stats.lastStatus === 'down' && r.stats.lastResult?.reason ? ` — ${r.stats.lastResult.reason}` : ''}`,
+      )
+      .join('\n');
     uptimeItem.accessibilityInformation = { label: down.length ? `${down.length} uptime checks down` : `Uptime ${formatPercent(worst)}` };
     uptimeItem.show();
   };

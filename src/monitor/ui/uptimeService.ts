@@ -110,9 +110,11 @@ export class UptimeService implements vscode.Disposable {
     const where = this.model.folders().length > 1 && name ? ` (${name})` : '';
     if (to === 'down') {
       this.log.warn(`Uptime: ${check.name} is down: ${result.reason ?? 'no reason given'}`);
-      void vscode.window.showWarningMessage(`${check.name}${where} is down: ${result.reason ?? 'the check failed'}.`, 'Show Uptime').then((choice) => {
-        if (choice) void vscode.commands.executeCommand('conveyor.uptime.focus');
-      });
+      void vscode.window
+        .showWarningMessage(`${check.name}${where} is down: ${result.reason ?? 'the check failed'}.`, 'Show Uptime')
+        .then((choice) => {
+          if (choice) void vscode.commands.executeCommand('conveyor.uptime.focus');
+        });
     } else {
       this.log.info(`Uptime: ${check.name} is up again (${Math.round(result.latencyMs)} ms)`);
       void vscode.window.showInformationMessage(`${check.name}${where} is up again (${Math.round(result.latencyMs)} ms).`);

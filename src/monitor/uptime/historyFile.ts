@@ -7,7 +7,12 @@ import { readTextIfExists, writeFileAtomic } from '../../core/fsUtil';
 
 /** A stable, readable file name for one history: the name for people, a hash of the identity for uniqueness. */
 export function historyFileName(name: string, identity: string): string {
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'history';
+  const slug =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40) || 'history';
   return `${slug}-${createHash('sha1').update(identity).digest('hex').slice(0, 10)}.json`;
 }
 
@@ -30,7 +35,10 @@ export async function loadJsonFile<T>(file: string, parse: (raw: unknown) => T, 
     return { value: parse(JSON.parse(text) as unknown) };
   } catch (error) {
     const aside = `${file}.corrupt-${Date.now()}`;
-    const moved = await fs.rename(file, aside).then(() => true, () => false);
+    const moved = await fs.rename(file, aside).then(
+      () => true,
+      () => false,
+    );
     const where = moved ? `it was moved to ${path.basename(aside)}` : 'it could not be moved aside';
     return { problem: `${what} was unreadable (${(error as Error).message}); ${where} and history starts fresh.` };
   }

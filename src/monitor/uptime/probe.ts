@@ -69,7 +69,8 @@ export async function probe(check: UptimeCheckConfig, options: ProbeOptions = {}
   } catch (error) {
     if (options.signal?.aborted) return done(false, undefined, 'probe cancelled');
     // The body is read from the stream directly, so a timeout there arrives as the fetch's own TimeoutError.
-    if (isServiceError(error, 'timeout') || (error instanceof Error && error.name === 'TimeoutError')) return done(false, undefined, `timed out after ${timeoutS} s`);
+    if (isServiceError(error, 'timeout') || (error instanceof Error && error.name === 'TimeoutError'))
+      return done(false, undefined, `timed out after ${timeoutS} s`);
     return done(false, undefined, isServiceError(error) ? error.message : networkReason(error));
   }
 }
@@ -78,7 +79,12 @@ export async function probe(check: UptimeCheckConfig, options: ProbeOptions = {}
  * The final answer, or why there is none. A 3xx is final when the check expects exactly that status. Each hop
  * gets what is left of the probe's deadline, and every status is an answer: the probe judges it.
  */
-async function getFollowingRedirects(check: UptimeCheckConfig, deadline: number, signal: AbortSignal | undefined, maxRedirects: number): Promise<HttpAnswer | string> {
+async function getFollowingRedirects(
+  check: UptimeCheckConfig,
+  deadline: number,
+  signal: AbortSignal | undefined,
+  maxRedirects: number,
+): Promise<HttpAnswer | string> {
   let url: URL;
   try {
     url = new URL(check.url);
@@ -88,7 +94,13 @@ async function getFollowingRedirects(check: UptimeCheckConfig, deadline: number,
   const followRedirects = !(check.expectStatus !== undefined && check.expectStatus >= 300 && check.expectStatus < 400);
   for (let hop = 0; ; hop++) {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return `redirected to an unsupported address (${url.protocol})`;
-    const answer = await http.send({ url: url.href, redirect: 'manual', signal, timeoutMs: Math.max(1, Math.ceil(deadline - performance.now())), accept: () => true });
+    const answer = await http.send({
+      url: url.href,
+      redirect: 'manual',
+      signal,
+      timeoutMs: Math.max(1, Math.ceil(deadline - performance.now())),
+      accept: () => true,
+    });
     const location = answer.headers.get('location');
     if (!followRedirects || answer.status < 300 || answer.status >= 400 || answer.status === 304 || !location) return answer;
     await answer.discard();

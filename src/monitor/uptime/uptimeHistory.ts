@@ -105,7 +105,12 @@ export class UptimeHistory {
     const record = this.recordOf(ref);
     const { results } = record;
     if (results.length === 0 || results[results.length - 1].at <= result.at) results.push(result);
-    else results.splice(results.findIndex((r) => r.at > result.at), 0, result);
+    else
+      results.splice(
+        results.findIndex((r) => r.at > result.at),
+        0,
+        result,
+      );
     const status = statusOf(results[results.length - 1]);
     if (status !== record.status) {
       record.status = status;
@@ -216,7 +221,8 @@ function parseHistoryFile(raw: unknown, ref: UptimeCheckRef): CheckRecord {
     throw new Error('results are missing or not numbers');
   }
   const n = columns.at.length;
-  if (columns.ok.length !== n || columns.status.length !== n || columns.latency.length !== n) throw new Error('result columns differ in length');
+  if (columns.ok.length !== n || columns.status.length !== n || columns.latency.length !== n)
+    throw new Error('result columns differ in length');
   const results: ProbeResult[] = columns.at.map((at, i) => {
     const reason = columns.reason?.[i];
     return {

@@ -71,7 +71,12 @@ export class UptimeScheduler {
       intervalMs: (check) => (check.interval ?? DEFAULT_INTERVAL_S) * 1000,
       run: (check, signal) => {
         const startedAt = clock.now();
-        return probeFunction(check, signal).catch((error: unknown): ProbeResult => ({ at: startedAt, ok: false, latencyMs: 0, reason: messageOf(error) }));
+        return probeFunction(check, signal).catch((error: unknown): ProbeResult => ({
+          at: startedAt,
+          ok: false,
+          latencyMs: 0,
+          reason: messageOf(error),
+        }));
       },
       onResult: (check, result) => this.report(check, result),
       lastRunAt: (check) => options.lastKnown?.(check)?.at,

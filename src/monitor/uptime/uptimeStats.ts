@@ -103,7 +103,11 @@ export function toSeries(results: readonly ProbeResult[], since: number): Uptime
 }
 
 /** One point per hour (uptime percent and mean latency) over raw results and buckets: the 7-day chart. */
-export function hourlySeries(results: readonly ProbeResult[], hours: readonly HourBucket[], since: number): { xs: number[]; uptime: number[]; latencyMs: (number | null)[] } {
+export function hourlySeries(
+  results: readonly ProbeResult[],
+  hours: readonly HourBucket[],
+  since: number,
+): { xs: number[]; uptime: number[]; latencyMs: (number | null)[] } {
   const byHour = new Map<number, HourBucket>();
   for (const h of hours) if (h.hour >= since) byHour.set(h.hour, { ...h });
   for (const r of results) {

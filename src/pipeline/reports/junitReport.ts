@@ -61,7 +61,9 @@ function parseRoot(xmlText: string, shownFile: string): XmlElement {
   const root = toElements(xmlParser.parse(xmlText)).at(0);
   if (root?.tag !== 'testsuites' && root?.tag !== 'testsuite') {
     const found = root ? `<${root.tag}>` : 'no element';
-    throw new Error(`The JUnit report ${shownFile} should start with <testsuites> or <testsuite> but has ${found}; is the stage's report path right?`);
+    throw new Error(
+      `The JUnit report ${shownFile} should start with <testsuites> or <testsuite> but has ${found}; is the stage's report path right?`,
+    );
   }
   // A lone <testsuite> root is read like a <testsuites> holding it.
   return root.tag === 'testsuites' ? root : { tag: 'testsuites', attributes: {}, children: [root], text: '' };
@@ -75,7 +77,9 @@ function rejectEntityDeclarations(xmlText: string, shownFile: string): void {
   const firstElement = xmlText.search(/<[A-Za-z_]/);
   const prolog = firstElement === -1 ? xmlText : xmlText.slice(0, firstElement);
   if (/<!ENTITY/i.test(prolog)) {
-    throw new Error(`The JUnit report ${shownFile} declares XML entities in its DOCTYPE; Conveyor does not expand them. Write the report without a DOCTYPE.`);
+    throw new Error(
+      `The JUnit report ${shownFile} declares XML entities in its DOCTYPE; Conveyor does not expand them. Write the report without a DOCTYPE.`,
+    );
   }
 }
 
@@ -251,8 +255,5 @@ function textOf(content: unknown): string {
     return '';
   }
   const entries: unknown[] = content;
-  return entries
-    .map((entry) => (isRecord(entry) && typeof entry[TEXT] === 'string' ? entry[TEXT] : ''))
-    .join('');
+  return entries.map((entry) => (isRecord(entry) && typeof entry[TEXT] === 'string' ? entry[TEXT] : '')).join('');
 }
-

@@ -24,7 +24,9 @@ async function readReportText(kind: TestReportKind, file: string, folder: string
   const shownFile = displayPath(file, folder);
   const handle = await open(file, 'r').catch((error: unknown) => {
     throw isMissing(error)
-      ? new Error(`The stage did not write its ${label} report at ${shownFile}. Check the stage's \`${kind}\` path and that its test command writes the report there.`)
+      ? new Error(
+          `The stage did not write its ${label} report at ${shownFile}. Check the stage's \`${kind}\` path and that its test command writes the report there.`,
+        )
       : error;
   });
   try {
@@ -34,7 +36,9 @@ async function readReportText(kind: TestReportKind, file: string, folder: string
       throw new Error(`The ${label} report path ${shownFile} is not a file.`);
     }
     if (stats.size > MAX_REPORT_BYTES) {
-      throw new Error(`The ${label} report ${shownFile} is ${megabytes(stats.size)} MB; Conveyor reads reports up to ${megabytes(MAX_REPORT_BYTES)} MB. Make the reporter leave out console output or split the run.`);
+      throw new Error(
+        `The ${label} report ${shownFile} is ${megabytes(stats.size)} MB; Conveyor reads reports up to ${megabytes(MAX_REPORT_BYTES)} MB. Make the reporter leave out console output or split the run.`,
+      );
     }
     const text = await handle.readFile({ encoding: 'utf8' });
     // Some Windows tools start their reports with a byte-order mark, which XML and TAP parsers reject.

@@ -54,7 +54,12 @@ export function firstFrameInFolder(stack: string, folder: string): SourceLocatio
 }
 
 /** Where a test or frame is, from the pieces a tool wrote; undefined unless the path and line make sense. */
-export function makeLocation(file: string, line: string | number, column: string | number | undefined, folder: string): SourceLocation | undefined {
+export function makeLocation(
+  file: string,
+  line: string | number,
+  column: string | number | undefined,
+  folder: string,
+): SourceLocation | undefined {
   const absolute = toAbsolutePath(file, folder);
   const lineNumber = Number(line);
   if (absolute === undefined || !Number.isInteger(lineNumber) || lineNumber < 1) {

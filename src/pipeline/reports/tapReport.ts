@@ -102,9 +102,11 @@ function failureOf(diag: Record<string, unknown>, folder: string): Pick<TestCase
  */
 function failureLocation(diag: Record<string, unknown>, stack: string | undefined, folder: string): SourceLocation | undefined {
   const location = stringIn(diag, 'location');
-  return atLocation(diag.at, folder)
-    ?? (stack === undefined ? undefined : firstFrameInFolder(stack, folder))
-    ?? (location === undefined ? undefined : parseLocation(location, folder));
+  return (
+    atLocation(diag.at, folder) ??
+    (stack === undefined ? undefined : firstFrameInFolder(stack, folder)) ??
+    (location === undefined ? undefined : parseLocation(location, folder))
+  );
 }
 
 /** tape writes `at` as a stack frame; node-tap as `{file, line, column}`, or `{fileName, lineNumber, columnNumber}` since v18. */
@@ -130,14 +132,20 @@ function checkStream(parser: Parser, collector: Collector, shownFile: string): v
   // tap-parser invents a "no tests found" plan when there is none, and marks it synthetic.
   const hasPlan = !parser.syntheticPlan && parser.planStart !== -1;
   if (!hasPlan && collector.tests.length === 0) {
-    throw new Error(`The TAP report ${shownFile} is not TAP: it has no "ok"/"not ok" lines and no "1..N" plan. Is the stage's reporter set to tap?`);
+    throw new Error(
+      `The TAP report ${shownFile} is not TAP: it has no "ok"/"not ok" lines and no "1..N" plan. Is the stage's reporter set to tap?`,
+    );
   }
   if (!hasPlan) {
     throw new Error(`The TAP report ${shownFile} ends without its "1..N" plan: the test run probably stopped before it finished.`);
   }
-  const streamErrors = (parser.results?.failures ?? []).flatMap((failure) => (typeof failure.tapError === 'string' ? [failure.tapError] : []));
+  const streamErrors = (parser.results?.failures ?? []).flatMap((failure) =>
+    typeof failure.tapError === 'string' ? [failure.tapError] : [],
+  );
   if (streamErrors.length > 0) {
-    throw new Error(`The TAP report ${shownFile} is inconsistent (${[...new Set(streamErrors)].join(', ')}); planned ${planText(parser)}, found ${parser.count} test lines.`);
+    throw new Error(
+      `The TAP report ${shownFile} is inconsistent (${[...new Set(streamErrors)].join(', ')}); planned ${planText(parser)}, found ${parser.count} test lines.`,
+    );
   }
 }
 
@@ -175,4 +183,3 @@ function numberIn(record: Record<string, unknown>, key: string): number | undefi
   const value = record[key];
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
-

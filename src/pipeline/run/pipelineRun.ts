@@ -32,7 +32,10 @@ export interface StageTests {
   /** Failed tests (bounded), with their location when known. */
   failures: (TestCaseResult & { suite: string })[];
   /** Every test's outcome (bounded), for the Testing API. */
-  results: (Pick<TestCaseResult, 'name' | 'className' | 'outcome' | 'durationMs' | 'location' | 'message'> & { suite: string; suiteFile?: string })[];
+  results: (Pick<TestCaseResult, 'name' | 'className' | 'outcome' | 'durationMs' | 'location' | 'message'> & {
+    suite: string;
+    suiteFile?: string;
+  })[];
   reportFile: string;
   /** Set when the report could not be read. */
   error?: string;

@@ -4,7 +4,8 @@ import type { StageDefinition } from '../stageDefinition';
 export const SECURITY_STAGE = 'security';
 
 /** A stage as the engine runs it: a shell command, or the built-in security stage. */
-export type PlannedStage = { kind: 'command'; name: string; definition: StageDefinition } | { kind: 'security'; name: typeof SECURITY_STAGE };
+export type PlannedStage =
+  { kind: 'command'; name: string; definition: StageDefinition } | { kind: 'security'; name: typeof SECURITY_STAGE };
 
 /**
  * The belt's order: the folder's stages, with the security stage after lint and build and before the

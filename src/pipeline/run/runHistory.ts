@@ -55,7 +55,10 @@ export class RunHistory {
 
   async markReady(sha: string, runId: string): Promise<void> {
     await this.ensureDir();
-    const commits = [{ sha, runId, markedAt: new Date().toISOString() }, ...(await this.readyCommits()).filter((c) => c.sha !== sha)].slice(0, MAX_READY);
+    const commits = [{ sha, runId, markedAt: new Date().toISOString() }, ...(await this.readyCommits()).filter((c) => c.sha !== sha)].slice(
+      0,
+      MAX_READY,
+    );
     await writeFileAtomic(path.join(this.stateDir, 'ready.json'), `${JSON.stringify({ version: 1, commits }, null, 1)}\n`);
   }
 

@@ -14,7 +14,10 @@ export class RunLog {
   private omittedLines = 0;
   private tail = new RingBuffer<string>(TAIL_LINES);
 
-  constructor(readonly file: string, private readonly maxBytes = MAX_LOG_BYTES) {
+  constructor(
+    readonly file: string,
+    private readonly maxBytes = MAX_LOG_BYTES,
+  ) {
     mkdirSync(path.dirname(file), { recursive: true });
     this.stream = createWriteStream(file, { flags: 'w' });
     // A disk that fills up must not crash the run; the run's result matters more than its log.
@@ -48,7 +51,10 @@ export class RunLog {
     if (this.omittedLines === 0) return;
     const tail = this.tail.toArray();
     const skipped = this.omittedLines - tail.length;
-    if (skipped > 0) this.stream.write(`[… ${skipped} lines omitted: the log keeps the first ${Math.round(this.maxBytes / 1048576)} MB and the last ${TAIL_LINES} lines of each stage …]\n`);
+    if (skipped > 0)
+      this.stream.write(
+        `[… ${skipped} lines omitted: the log keeps the first ${Math.round(this.maxBytes / 1048576)} MB and the last ${TAIL_LINES} lines of each stage …]\n`,
+      );
     for (const line of tail) this.stream.write(`${line}\n`);
     this.omittedLines = 0;
     this.tail = new RingBuffer<string>(TAIL_LINES);

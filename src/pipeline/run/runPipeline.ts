@@ -57,13 +57,22 @@ export async function runPipeline(request: PipelineRunRequest): Promise<Pipeline
     commit: before?.commit,
     branch: before?.branch,
     dirty: before?.dirty,
-    stages: planned.map((s) => ({ name: s.name, command: describeStage(s), status: 'pending', lastLines: [], outputLineCount: 0, problems: [] })),
+    stages: planned.map((s) => ({
+      name: s.name,
+      command: describeStage(s),
+      status: 'pending',
+      lastLines: [],
+      outputLineCount: 0,
+      problems: [],
+    })),
     readyForRelease: false,
     logFile: history.logFileFor(id),
   };
   const selected = selectStages(run, planned, request);
   const log = new RunLog(run.logFile);
-  log.heading(`Conveyor pipeline run ${id} in ${folder} — ${run.branch ?? 'no branch'} at ${run.commit?.slice(0, 12) ?? 'no commit'}${run.dirty ? ' (uncommitted changes)' : ''}`);
+  log.heading(
+    `Conveyor pipeline run ${id} in ${folder} — ${run.branch ?? 'no branch'} at ${run.commit?.slice(0, 12) ?? 'no commit'}${run.dirty ? ' (uncommitted changes)' : ''}`,
+  );
   listener?.runStarted?.(run);
 
   let belt: 'moving' | 'stopped' = 'moving';
@@ -82,7 +91,9 @@ export async function runPipeline(request: PipelineRunRequest): Promise<Pipeline
   run.durationMs = Date.parse(run.finishedAt) - Date.parse(run.startedAt);
   run.result = request.signal?.aborted ? 'cancelled' : run.stages.some((s) => isStageFailure(s.status)) ? 'failed' : 'passed';
   if (run.result === 'passed') await decideReadiness(run, before, request);
-  log.heading(`Run ${run.result} in ${formatDuration(run.durationMs)}${run.readyForRelease ? ` — ${run.commit?.slice(0, 12)} is ready for release` : run.notReadyReason ? ` — not marked ready: ${run.notReadyReason}` : ''}`);
+  log.heading(
+    `Run ${run.result} in ${formatDuration(run.durationMs)}${run.readyForRelease ? ` — ${run.commit?.slice(0, 12)} is ready for release` : run.notReadyReason ? ` — not marked ready: ${run.notReadyReason}` : ''}`,
+  );
   await log.close();
   await history.record(run);
   if (run.readyForRelease && run.commit) await history.markReady(run.commit, run.id);
@@ -94,7 +105,8 @@ function selectStages(run: PipelineRun, planned: PlannedStage[], request: Pipeli
   const all = planned.map((s) => s.name);
   if (request.scope === 'stage') {
     const wanted = new Set(request.stageNames ?? []);
-    for (const stage of run.stages) if (!wanted.has(stage.name)) Object.assign(stage, { status: 'skipped', summary: 'not part of this run' });
+    for (const stage of run.stages)
+      if (!wanted.has(stage.name)) Object.assign(stage, { status: 'skipped', summary: 'not part of this run' });
     return wanted;
   }
   if (request.scope === 'failed' && request.previous) {
@@ -105,7 +117,11 @@ function selectStages(run: PipelineRun, planned: PlannedStage[], request: Pipeli
     for (const stage of run.stages) {
       const earlier = previous.get(stage.name);
       if (carried.includes(stage.name) && earlier) {
-        Object.assign(stage, { ...earlier, carriedFromRun: earlier.carriedFromRun ?? request.previous.id, summary: 'passed in the previous run' });
+        Object.assign(stage, {
+          ...earlier,
+          carriedFromRun: earlier.carriedFromRun ?? request.previous.id,
+          summary: 'passed in the previous run',
+        });
       }
     }
     return new Set(firstToRun === -1 ? all : all.slice(firstToRun));
@@ -151,7 +167,14 @@ async function runStage(run: PipelineRun, stage: StageRun, planned: PlannedStage
     if (tests) {
       stage.tests = tests;
       for (const failure of tests.failures) {
-        if (failure.location) addProblem(stage, problems, { ...failure.location, column: failure.location.column ?? 1, severity: 'error', message: `${failure.name}: ${failure.message ?? 'failed'}`, source: `${stage.name} (tests)` });
+        if (failure.location)
+          addProblem(stage, problems, {
+            ...failure.location,
+            column: failure.location.column ?? 1,
+            severity: 'error',
+            message: `${failure.name}: ${failure.message ?? 'failed'}`,
+            source: `${stage.name} (tests)`,
+          });
       }
     }
   }
@@ -162,9 +185,25 @@ async function runStage(run: PipelineRun, stage: StageRun, planned: PlannedStage
   listener?.stageFinished?.(run, stage);
 }
 
-async function runCommandStage(definition: StageDefinition, cwd: string, request: PipelineRunRequest, onOutput: (chunk: Buffer) => void): Promise<ProcessResult> {
-  const cwdExists = await fs.stat(cwd).then((s) => s.isDirectory(), () => false);
-  if (!cwdExists) return { exitCode: null, signal: null, timedOut: false, cancelled: false, durationMs: 0, spawnError: `working directory not found: ${cwd}` };
+async function runCommandStage(
+  definition: StageDefinition,
+  cwd: string,
+  request: PipelineRunRequest,
+  onOutput: (chunk: Buffer) => void,
+): Promise<ProcessResult> {
+  const cwdExists = await fs.stat(cwd).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!cwdExists)
+    return {
+      exitCode: null,
+      signal: null,
+      timedOut: false,
+      cancelled: false,
+      durationMs: 0,
+      spawnError: `working directory not found: ${cwd}`,
+    };
   const color: Record<string, string> = request.color ? { FORCE_COLOR: '1', CLICOLOR_FORCE: '1' } : { NO_COLOR: '1' };
   return runProcess(
     { command: '/bin/sh', args: ['-c', definition.run], cwd, env: { ...color, CONVEYOR_PIPELINE: '1', ...definition.env } },
@@ -172,9 +211,19 @@ async function runCommandStage(definition: StageDefinition, cwd: string, request
   );
 }
 
-function outcomeOf(result: ProcessResult, definition: StageDefinition, cwd: string, lastLines: string[]): Pick<StageRun, 'status' | 'exitCode' | 'summary'> {
+function outcomeOf(
+  result: ProcessResult,
+  definition: StageDefinition,
+  cwd: string,
+  lastLines: string[],
+): Pick<StageRun, 'status' | 'exitCode' | 'summary'> {
   if (result.spawnError) return { status: 'failed', exitCode: null, summary: result.spawnError };
-  if (result.timedOut) return { status: 'timed-out', exitCode: result.exitCode, summary: `timed out after ${formatDuration((definition.timeoutSeconds ?? 0) * 1000)}; the stage and every process it started were stopped` };
+  if (result.timedOut)
+    return {
+      status: 'timed-out',
+      exitCode: result.exitCode,
+      summary: `timed out after ${formatDuration((definition.timeoutSeconds ?? 0) * 1000)}; the stage and every process it started were stopped`,
+    };
   if (result.cancelled) return { status: 'cancelled', exitCode: result.exitCode, summary: 'stopped' };
   if (result.exitCode === 0) return { status: 'passed', exitCode: 0 };
   if (result.exitCode === 127) {
@@ -193,7 +242,20 @@ function addProblem(stage: StageRun, problems: Problem[], problem: Problem): voi
 /** Output mentions paths that are not files (URLs, stack frames of other machines): keep real files only. */
 async function existingFilesOnly(problems: Problem[]): Promise<Problem[]> {
   const files = [...new Set(problems.map((p) => p.file))];
-  const found = new Set((await Promise.all(files.map(async (f) => ((await fs.stat(f).then((s) => s.isFile(), () => false)) ? f : undefined)))).filter(Boolean));
+  const found = new Set(
+    (
+      await Promise.all(
+        files.map(async (f) =>
+          (await fs.stat(f).then(
+            (s) => s.isFile(),
+            () => false,
+          ))
+            ? f
+            : undefined,
+        ),
+      )
+    ).filter(Boolean),
+  );
   return problems.filter((p) => found.has(p.file));
 }
 
@@ -203,15 +265,22 @@ async function decideReadiness(run: PipelineRun, before: WorkingTreeState | unde
   run.notReadyReason = reason;
 }
 
-async function notReadyReason(run: PipelineRun, before: WorkingTreeState | undefined, request: PipelineRunRequest): Promise<string | undefined> {
+async function notReadyReason(
+  run: PipelineRun,
+  before: WorkingTreeState | undefined,
+  request: PipelineRunRequest,
+): Promise<string | undefined> {
   if (!before?.commit) return 'the folder is not a git repository with a commit';
   if (run.stages.some((s) => s.status !== 'passed')) return 'not every stage ran in this run';
-  if (before.dirty) return `the working tree had uncommitted changes (${before.changes.slice(0, 3).join(', ')}${before.changes.length > 3 ? ', …' : ''})`;
+  if (before.dirty)
+    return `the working tree had uncommitted changes (${before.changes.slice(0, 3).join(', ')}${before.changes.length > 3 ? ', …' : ''})`;
   const carriedFrom = request.scope === 'failed' ? request.previous : undefined;
-  if (carriedFrom && (carriedFrom.commit !== before.commit || carriedFrom.dirty !== false)) return 'the stages carried over passed on a different tree';
+  if (carriedFrom && (carriedFrom.commit !== before.commit || carriedFrom.dirty !== false))
+    return 'the stages carried over passed on a different tree';
   const after = await readWorkingTree(run.folder).catch(() => undefined);
   if (after?.commit !== before.commit) return 'HEAD moved during the run';
-  if (after.dirty) return `the stages changed files in the working tree (${after.changes.slice(0, 3).join(', ')}); ignore build outputs in .gitignore`;
+  if (after.dirty)
+    return `the stages changed files in the working tree (${after.changes.slice(0, 3).join(', ')}); ignore build outputs in .gitignore`;
   return undefined;
 }
 

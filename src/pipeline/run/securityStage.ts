@@ -18,7 +18,10 @@ export interface SecurityOutcome {
 const AUDIT_TIMEOUT_MS = 120_000;
 const MAX_AUDIT_OUTPUT = 32 * 1024 * 1024;
 
-export async function runSecurityStage(folder: string, options: { signal?: AbortSignal; line: (text: string) => void }): Promise<SecurityOutcome> {
+export async function runSecurityStage(
+  folder: string,
+  options: { signal?: AbortSignal; line: (text: string) => void },
+): Promise<SecurityOutcome> {
   const { line, signal } = options;
   const problems: Problem[] = [];
   const verdicts: string[] = [];
@@ -28,7 +31,9 @@ export async function runSecurityStage(folder: string, options: { signal?: Abort
   try {
     const scan = await scanSecrets(folder, { signal });
     for (const p of scan.problems) line(`${path.relative(folder, p.file)}:${p.line}:${p.column}: error: ${p.message}`);
-    line(`Secret scan: ${scan.filesScanned} files, ${scan.problems.length} possible secrets${scan.ignored ? `, ${scan.ignored} ignored` : ''}`);
+    line(
+      `Secret scan: ${scan.filesScanned} files, ${scan.problems.length} possible secrets${scan.ignored ? `, ${scan.ignored} ignored` : ''}`,
+    );
     problems.push(...scan.problems);
     if (scan.problems.length > 0) {
       passed = false;
@@ -70,8 +75,11 @@ export async function runSecurityStage(folder: string, options: { signal?: Abort
       verdicts.push('audit unavailable');
     } else if (parsed.counts) {
       const c = parsed.counts;
-      for (const p of parsed.problems) line(`package.json:${p.line}:${p.column}: ${p.severity === 'error' ? 'error' : 'warning'}: ${p.message}`);
-      line(`Dependency audit: ${c.total} vulnerable packages (critical ${c.critical}, high ${c.high}, moderate ${c.moderate}, low ${c.low})`);
+      for (const p of parsed.problems)
+        line(`package.json:${p.line}:${p.column}: ${p.severity === 'error' ? 'error' : 'warning'}: ${p.message}`);
+      line(
+        `Dependency audit: ${c.total} vulnerable packages (critical ${c.critical}, high ${c.high}, moderate ${c.moderate}, low ${c.low})`,
+      );
       problems.push(...parsed.problems);
       if (auditFails(c, 'high')) {
         passed = false;
@@ -81,4 +89,3 @@ export async function runSecurityStage(folder: string, options: { signal?: Abort
   }
   return { passed, summary: verdicts.length ? verdicts.join('; ') : passed ? 'no secrets, no high vulnerabilities' : 'failed', problems };
 }
-

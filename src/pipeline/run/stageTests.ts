@@ -15,7 +15,10 @@ export async function readStageTests(definition: StageDefinition, folder: string
   if (!kind || !reportPath) return undefined;
   const reportFile = path.resolve(folder, reportPath);
   const empty = { counts: { total: 0, passed: 0, failed: 0, skipped: 0 }, failures: [], results: [], reportFile };
-  const modified = await fs.stat(reportFile).then((s) => s.mtimeMs, () => undefined);
+  const modified = await fs.stat(reportFile).then(
+    (s) => s.mtimeMs,
+    () => undefined,
+  );
   // A report left by an earlier run would show old results as if they were this run's.
   if (modified !== undefined && modified < stageStartedAt - 1000) {
     return { ...empty, error: `${reportPath} was not updated by this run (last written ${new Date(modified).toLocaleString()})` };
@@ -23,9 +26,20 @@ export async function readStageTests(definition: StageDefinition, folder: string
   try {
     const report = await readTestReport(kind, reportPath, folder);
     const results = report.suites.flatMap((suite) =>
-      suite.tests.map((t) => ({ name: t.name, className: t.className, outcome: t.outcome, durationMs: t.durationMs, location: t.location, message: t.message, suite: suite.name, suiteFile: suite.file })),
+      suite.tests.map((t) => ({
+        name: t.name,
+        className: t.className,
+        outcome: t.outcome,
+        durationMs: t.durationMs,
+        location: t.location,
+        message: t.message,
+        suite: suite.name,
+        suiteFile: suite.file,
+      })),
     );
-    const failures = report.suites.flatMap((suite) => suite.tests.filter((t) => t.outcome === 'failed').map((t) => ({ ...t, suite: suite.name })));
+    const failures = report.suites.flatMap((suite) =>
+      suite.tests.filter((t) => t.outcome === 'failed').map((t) => ({ ...t, suite: suite.name })),
+    );
     return { counts: report.counts, failures: failures.slice(0, MAX_FAILURES), results: results.slice(0, MAX_RESULTS), reportFile };
   } catch (error) {
     return { ...empty, error: messageOf(error) };

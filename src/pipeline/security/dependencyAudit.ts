@@ -146,9 +146,10 @@ function readCounts(metadata: unknown, vulnerabilities: Map<string, Vulnerabilit
   const reported = isRecord(metadata) && isRecord(metadata.vulnerabilities) ? metadata.vulnerabilities : undefined;
   const counts = emptyCounts();
   for (const severity of SEVERITY_ORDER) {
-    counts[severity] = reported && typeof reported[severity] === 'number'
-      ? reported[severity]
-      : [...vulnerabilities.values()].filter((v) => v.severity === severity).length;
+    counts[severity] =
+      reported && typeof reported[severity] === 'number'
+        ? reported[severity]
+        : [...vulnerabilities.values()].filter((v) => v.severity === severity).length;
   }
   counts.total = reported && typeof reported.total === 'number' ? reported.total : vulnerabilities.size;
   return counts;

@@ -35,7 +35,9 @@ const SKIPPED_FILE_NAMES = new Set(['package-lock.json', 'npm-shrinkwrap.json', 
 const SKIPPED_SUFFIXES = ['.min.js', '.min.css', '.map'];
 // Languages whose string literals are always quoted: there, `token = x` assigns a variable, not a secret.
 const SOURCE_CODE_EXTENSIONS = new Set(
-  'js jsx mjs cjs ts tsx mts cts vue svelte py go java kt kts scala groovy cs fs rb php rs swift dart c h cc cpp hpp m'.split(' ').map((ext) => `.${ext}`),
+  'js jsx mjs cjs ts tsx mts cts vue svelte py go java kt kts scala groovy cs fs rb php rs swift dart c h cc cpp hpp m'
+    .split(' ')
+    .map((ext) => `.${ext}`),
 );
 
 export async function scanSecrets(folder: string, options: SecretScanOptions = {}): Promise<SecretScanResult> {

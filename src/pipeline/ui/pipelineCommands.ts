@@ -9,39 +9,73 @@ import type { PipelineService } from './pipelineService';
 export function registerPipelineCommands(model: WorkspaceModel, service: PipelineService, log: vscode.LogOutputChannel): vscode.Disposable {
   const host = { model, log };
   return vscode.Disposable.from(
-    registerConveyorCommand(host, 'conveyor.pipeline.detect', ({ status }) => detect(model, status), { folder: { placeHolder: 'Detect the pipeline of which folder?' } }),
-    registerConveyorCommand(host, 'conveyor.pipeline.run', async ({ status }) => {
-      if (await hasStages(model, status.folder)) await service.runFolder(status.folder, 'all');
-    }, { folder: { placeHolder: 'Run the pipeline of which folder?' } }),
-    registerConveyorCommand(host, 'conveyor.pipeline.runStage', async ({ status, ref }) => {
-      if (!(await hasStages(model, status.folder))) return;
-      const stage =
-        ref?.stage ??
-        (await vscode.window.showQuickPick(
-          plannedStages(status.pipeline).map((s) => ({ label: s.name, description: s.kind === 'command' ? s.definition.run : 'secret scan and dependency audit' })),
-          { placeHolder: `Run which stage of ${status.name}?` },
-        ))?.label;
-      if (stage) await service.runFolder(status.folder, 'stage', [stage]);
-    }, { folder: { placeHolder: 'Run a stage of which folder?' }, refs: ['pipeline-stage'] }),
-    registerConveyorCommand(host, 'conveyor.pipeline.rerunFailed', async ({ status }) => {
-      const last = service.lastRun(status.folder);
-      if (!last || last.result === 'passed') {
-        void vscode.window.showInformationMessage(`${status.name}: the last pipeline run did not fail; nothing to re-run.`, 'Run Pipeline').then((c) => c && service.runFolder(status.folder, 'all'));
-        return;
-      }
-      await service.runFolder(status.folder, 'failed');
-    }, { folder: { placeHolder: 'Re-run the failed stages of which folder?' } }),
+    registerConveyorCommand(host, 'conveyor.pipeline.detect', ({ status }) => detect(model, status), {
+      folder: { placeHolder: 'Detect the pipeline of which folder?' },
+    }),
+    registerConveyorCommand(
+      host,
+      'conveyor.pipeline.run',
+      async ({ status }) => {
+        if (await hasStages(model, status.folder)) await service.runFolder(status.folder, 'all');
+      },
+      { folder: { placeHolder: 'Run the pipeline of which folder?' } },
+    ),
+    registerConveyorCommand(
+      host,
+      'conveyor.pipeline.runStage',
+      async ({ status, ref }) => {
+        if (!(await hasStages(model, status.folder))) return;
+        const stage =
+          ref?.stage ??
+          (
+            await vscode.window.showQuickPick(
+              plannedStages(status.pipeline).map((s) => ({
+                label: s.name,
+                description: s.kind === 'command' ? s.definition.run : 'secret scan and dependency audit',
+              })),
+              { placeHolder: `Run which stage of ${status.name}?` },
+            )
+          )?.label;
+        if (stage) await service.runFolder(status.folder, 'stage', [stage]);
+      },
+      { folder: { placeHolder: 'Run a stage of which folder?' }, refs: ['pipeline-stage'] },
+    ),
+    registerConveyorCommand(
+      host,
+      'conveyor.pipeline.rerunFailed',
+      async ({ status }) => {
+        const last = service.lastRun(status.folder);
+        if (!last || last.result === 'passed') {
+          void vscode.window
+            .showInformationMessage(`${status.name}: the last pipeline run did not fail; nothing to re-run.`, 'Run Pipeline')
+            .then((c) => c && service.runFolder(status.folder, 'all'));
+          return;
+        }
+        await service.runFolder(status.folder, 'failed');
+      },
+      { folder: { placeHolder: 'Re-run the failed stages of which folder?' } },
+    ),
     registerConveyorCommand(host, 'conveyor.pipeline.stop', ({ status }) => service.stop(status?.folder)),
-    registerConveyorCommand(host, 'conveyor.pipeline.showOutput', async ({ status }) => {
-      if (!service.showOutput(status.folder)) await openLog(service.lastRun(status.folder)?.logFile);
-    }, { folder: { placeHolder: 'Show the pipeline output of which folder?' } }),
-    registerConveyorCommand(host, 'conveyor.pipeline.openLog', async ({ ref, pickFolder }, arg?: unknown) => {
-      // A history row carries its log (its click passes the log file itself).
-      const logFile = ref?.logFile ?? arg;
-      if (typeof logFile === 'string' && logFile.endsWith('.log')) return openLog(logFile);
-      const status = await pickFolder('Open the last pipeline log of which folder?');
-      if (status) await openLog(service.lastRun(status.folder)?.logFile);
-    }, { refs: ['pipeline-run'] }),
+    registerConveyorCommand(
+      host,
+      'conveyor.pipeline.showOutput',
+      async ({ status }) => {
+        if (!service.showOutput(status.folder)) await openLog(service.lastRun(status.folder)?.logFile);
+      },
+      { folder: { placeHolder: 'Show the pipeline output of which folder?' } },
+    ),
+    registerConveyorCommand(
+      host,
+      'conveyor.pipeline.openLog',
+      async ({ ref, pickFolder }, arg?: unknown) => {
+        // A history row carries its log (its click passes the log file itself).
+        const logFile = ref?.logFile ?? arg;
+        if (typeof logFile === 'string' && logFile.endsWith('.log')) return openLog(logFile);
+        const status = await pickFolder('Open the last pipeline log of which folder?');
+        if (status) await openLog(service.lastRun(status.folder)?.logFile);
+      },
+      { refs: ['pipeline-run'] },
+    ),
   );
 }
 
@@ -54,7 +88,9 @@ async function hasStages(model: WorkspaceModel, folder: string): Promise<boolean
 
 async function openLog(file: string | undefined): Promise<void> {
   if (!file) {
-    void vscode.window.showInformationMessage('No pipeline run yet: run the pipeline first.', 'Run Pipeline').then((c) => c && vscode.commands.executeCommand('conveyor.pipeline.run'));
+    void vscode.window
+      .showInformationMessage('No pipeline run yet: run the pipeline first.', 'Run Pipeline')
+      .then((c) => c && vscode.commands.executeCommand('conveyor.pipeline.run'));
     return;
   }
   try {
@@ -84,6 +120,9 @@ async function detect(model: WorkspaceModel, picked: FolderStatus): Promise<void
     return;
   }
   const from = [...new Set(stages.map((s) => s.source))].join(', ');
-  const choice = await vscode.window.showInformationMessage(`Detected ${stages.length} stages in ${status.name} from ${from}: ${names}.`, 'Save as conveyor.yml');
+  const choice = await vscode.window.showInformationMessage(
+    `Detected ${stages.length} stages in ${status.name} from ${from}: ${names}.`,
+    'Save as conveyor.yml',
+  );
   if (choice) await vscode.commands.executeCommand('conveyor.openConfig', status.folder);
 }

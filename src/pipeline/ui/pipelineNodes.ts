@@ -30,18 +30,24 @@ export function pipelineNodes(status: FolderStatus, state: PipelineViewState = {
   const nodes = plannedStages(status.pipeline).map((planned): ViewNode => {
     const stage = state.run?.stages.find((s) => s.name === planned.name);
     const definitionFile =
-      planned.kind === 'command' ? (planned.definition.source === 'conveyor.yml' ? status.config.file : path.join(status.folder, planned.definition.source)) : undefined;
+      planned.kind === 'command'
+        ? planned.definition.source === 'conveyor.yml'
+          ? status.config.file
+          : path.join(status.folder, planned.definition.source)
+        : undefined;
     const command = planned.kind === 'command' ? planned.definition.run : 'secret scan and dependency audit (built in)';
-    return stage && stage.status !== 'pending' ? stageRunNode(status, stage, definitionFile) : {
-      id: `${status.folder}/pipeline/${planned.name}`,
-      label: planned.name,
-      description: command,
-      tooltip: `${planned.name}: ${command}\n${planned.kind === 'command' ? `From ${planned.definition.source}${planned.definition.timeoutSeconds ? `\nTimeout ${planned.definition.timeoutSeconds}s` : ''}` : 'Turn it off with pipeline.security: false in conveyor.yml.'}\nNot run yet`,
-      icon: planned.kind === 'security' ? 'shield' : STAGE_ICONS.pending,
-      contextValue: planned.kind === 'security' ? 'stage.builtin' : `stage.${origin}`,
-      ref: { kind: 'pipeline-stage', folder: status.folder, stage: planned.name },
-      file: definitionFile,
-    };
+    return stage && stage.status !== 'pending'
+      ? stageRunNode(status, stage, definitionFile)
+      : {
+          id: `${status.folder}/pipeline/${planned.name}`,
+          label: planned.name,
+          description: command,
+          tooltip: `${planned.name}: ${command}\n${planned.kind === 'command' ? `From ${planned.definition.source}${planned.definition.timeoutSeconds ? `\nTimeout ${planned.definition.timeoutSeconds}s` : ''}` : 'Turn it off with pipeline.security: false in conveyor.yml.'}\nNot run yet`,
+          icon: planned.kind === 'security' ? 'shield' : STAGE_ICONS.pending,
+          contextValue: planned.kind === 'security' ? 'stage.builtin' : `stage.${origin}`,
+          ref: { kind: 'pipeline-stage', folder: status.folder, stage: planned.name },
+          file: definitionFile,
+        };
   });
   if (state.history.length > 0) nodes.push(historyNode(status, state.history));
   return nodes;
@@ -56,7 +62,11 @@ function stageRunNode(status: FolderStatus, stage: StageRun, definitionFile: str
   if (stage.tests) children.push(testsNode(id, stage));
   children.push(...stage.problems.slice(0, PROBLEMS_SHOWN).map((p, i) => problemNode(`${id}/problem/${i}`, status.folder, p)));
   if (stage.problems.length > PROBLEMS_SHOWN || stage.droppedProblems) {
-    children.push({ id: `${id}/problems-more`, label: `${stage.problems.length - Math.min(PROBLEMS_SHOWN, stage.problems.length) + (stage.droppedProblems ?? 0)} more problems`, icon: 'ellipsis' });
+    children.push({
+      id: `${id}/problems-more`,
+      label: `${stage.problems.length - Math.min(PROBLEMS_SHOWN, stage.problems.length) + (stage.droppedProblems ?? 0)} more problems`,
+      icon: 'ellipsis',
+    });
   }
   if (stage.lastLines.length > 0 && stage.status !== 'running') {
     children.push({
@@ -112,7 +122,12 @@ function problemNode(id: string, folder: string, problem: Problem): ViewNode {
     label: problem.message,
     description: `${path.relative(folder, problem.file)}:${problem.line}:${problem.column}`,
     tooltip: `${problem.source}${problem.code ? ` ${problem.code}` : ''}: ${problem.message}`,
-    icon: problem.severity === 'error' ? 'error:problemsErrorIcon.foreground' : problem.severity === 'warning' ? 'warning:problemsWarningIcon.foreground' : 'info',
+    icon:
+      problem.severity === 'error'
+        ? 'error:problemsErrorIcon.foreground'
+        : problem.severity === 'warning'
+          ? 'warning:problemsWarningIcon.foreground'
+          : 'info',
     file: problem.file,
     line: problem.line,
     column: problem.column,
@@ -137,9 +152,17 @@ function historyNode(status: FolderStatus, history: PipelineRun[]): ViewNode {
         run.durationMs !== undefined ? formatDuration(run.durationMs) : undefined,
         run.readyForRelease ? 'ready for release' : undefined,
         run.scope === 'all' ? undefined : run.scope === 'stage' ? 'stage only' : 're-run',
-      ].filter(Boolean).join(' · '),
+      ]
+        .filter(Boolean)
+        .join(' · '),
       tooltip: `Run ${run.id} (${run.trigger})\n${run.stages.map((s) => `${s.name}: ${s.status}${s.summary ? ` — ${s.summary}` : ''}`).join('\n')}${run.notReadyReason && run.result === 'passed' ? `\nNot marked ready: ${run.notReadyReason}` : ''}\nClick to open the log.`,
-      icon: run.readyForRelease ? 'rocket:testing.iconPassed' : run.result === 'passed' ? 'pass:testing.iconPassed' : run.result === 'cancelled' ? 'debug-stop' : 'error:testing.iconFailed',
+      icon: run.readyForRelease
+        ? 'rocket:testing.iconPassed'
+        : run.result === 'passed'
+          ? 'pass:testing.iconPassed'
+          : run.result === 'cancelled'
+            ? 'debug-stop'
+            : 'error:testing.iconFailed',
       contextValue: 'run',
       ref: { kind: 'pipeline-run', folder: status.folder, runId: run.id, logFile: run.logFile },
       command: { command: 'conveyor.pipeline.openLog', title: 'Open Log', arguments: [run.logFile] },

@@ -61,7 +61,11 @@ export class PipelineService implements vscode.Disposable {
     if (!status) return undefined;
     const state = this.stateOf(folder);
     if (state.active) {
-      const choice = await vscode.window.showInformationMessage(`A pipeline run is already in progress in ${status.name}.`, 'Show Output', 'Stop It');
+      const choice = await vscode.window.showInformationMessage(
+        `A pipeline run is already in progress in ${status.name}.`,
+        'Show Output',
+        'Stop It',
+      );
       if (choice === 'Show Output') state.terminal?.show();
       if (choice === 'Stop It') this.stop(folder);
       return undefined;
@@ -91,7 +95,13 @@ export class PipelineService implements vscode.Disposable {
     return true;
   }
 
-  private async execute(status: FolderStatus, scope: RunScope, stageNames: string[] | undefined, previous: PipelineRun | undefined, abort: AbortController): Promise<PipelineRun | undefined> {
+  private async execute(
+    status: FolderStatus,
+    scope: RunScope,
+    stageNames: string[] | undefined,
+    previous: PipelineRun | undefined,
+    abort: AbortController,
+  ): Promise<PipelineRun | undefined> {
     const state = this.stateOf(status.folder);
     const terminal = (state.terminal ??= new PipelineTerminal(`Conveyor: ${status.name}`));
     const history = new RunHistory(pipelineStateDir(status.folder, status.git));
@@ -99,7 +109,10 @@ export class PipelineService implements vscode.Disposable {
     const listener: PipelineRunListener = {
       runStarted: (run) => {
         state.active!.run = run;
-        terminal.startRun(`Conveyor pipeline — ${status.name}${run.commit ? ` at ${run.commit.slice(0, 7)}` : ''}${run.dirty ? ' (uncommitted changes)' : ''}`, this.revealTerminal());
+        terminal.startRun(
+          `Conveyor pipeline — ${status.name}${run.commit ? ` at ${run.commit.slice(0, 7)}` : ''}${run.dirty ? ' (uncommitted changes)' : ''}`,
+          this.revealTerminal(),
+        );
         this.changed.fire(status.folder);
       },
       stageStarted: (_run, stage) => {
@@ -116,7 +129,9 @@ export class PipelineService implements vscode.Disposable {
         }
       },
       stageFinished: (_run, stage) => {
-        terminal.line(`\x1b[${stage.status === 'passed' ? '32' : '31'}m${stage.name} ${stage.status} in ${formatDuration(stage.durationMs ?? 0)}${stage.summary ? ` — ${stage.summary}` : ''}\x1b[0m`);
+        terminal.line(
+          `\x1b[${stage.status === 'passed' ? '32' : '31'}m${stage.name} ${stage.status} in ${formatDuration(stage.durationMs ?? 0)}${stage.summary ? ` — ${stage.summary}` : ''}\x1b[0m`,
+        );
         // A failure to show results must not stop the belt: log it and go on.
         try {
           this.diagnostics.setStageProblems(status.folder, stage.name, stage.problems);
@@ -141,13 +156,17 @@ export class PipelineService implements vscode.Disposable {
         color: true,
       });
       state.history = [run, ...(state.history ?? []).filter((r) => r.id !== run.id)];
-      this.log.info(`${status.name}: pipeline ${run.result} in ${formatDuration(run.durationMs ?? 0)} (${run.stages.map((s) => `${s.name} ${s.status}`).join(', ')}); log ${run.logFile}`);
+      this.log.info(
+        `${status.name}: pipeline ${run.result} in ${formatDuration(run.durationMs ?? 0)} (${run.stages.map((s) => `${s.name} ${s.status}`).join(', ')}); log ${run.logFile}`,
+      );
       void this.announce(status, run);
       return run;
     } catch (error) {
       const message = messageOf(error);
       this.log.error(`${status.name}: the pipeline could not run: ${message}`);
-      void vscode.window.showErrorMessage(`Conveyor could not run the pipeline of ${status.name}: ${message}`, 'Show Log').then((c) => c && this.log.show());
+      void vscode.window
+        .showErrorMessage(`Conveyor could not run the pipeline of ${status.name}: ${message}`, 'Show Log')
+        .then((c) => c && this.log.show());
       return undefined;
     } finally {
       state.active = undefined;
@@ -208,5 +227,15 @@ export class PipelineService implements vscode.Disposable {
 
 /** Stands in for the run between the click and the engine's first event. */
 function placeholderRun(folder: string): PipelineRun {
-  return { id: 'starting', folder, scope: 'all', trigger: 'editor', startedAt: new Date().toISOString(), result: 'running', stages: [], readyForRelease: false, logFile: '' };
+  return {
+    id: 'starting',
+    folder,
+    scope: 'all',
+    trigger: 'editor',
+    startedAt: new Date().toISOString(),
+    result: 'running',
+    stages: [],
+    readyForRelease: false,
+    logFile: '',
+  };
 }

@@ -41,7 +41,8 @@ export class PipelineTerminal implements vscode.Disposable {
     if (this.stageBytes >= MAX_TERMINAL_BYTES_PER_STAGE) return;
     this.stageBytes += chunk.length;
     this.write(chunk.toString('utf8').replace(/\r?\n/g, '\r\n'));
-    if (this.stageBytes >= MAX_TERMINAL_BYTES_PER_STAGE) this.write(`\r\n\x1b[33m[the terminal stops echoing this stage here; the full output is in ${logFile}]\x1b[0m\r\n`);
+    if (this.stageBytes >= MAX_TERMINAL_BYTES_PER_STAGE)
+      this.write(`\r\n\x1b[33m[the terminal stops echoing this stage here; the full output is in ${logFile}]\x1b[0m\r\n`);
   }
 
   line(text: string): void {

@@ -40,7 +40,13 @@ export class PipelineTesting implements vscode.Disposable {
     const run = this.controller.createTestRun(new vscode.TestRunRequest(), `${folderName}: ${stage.name}`, false);
     for (const result of tests.results) {
       const suiteItem = this.upsert(stageItem.children, testId(folder, stage.name, result.suite), result.suite, result.suiteFile);
-      const testItem = this.upsert(suiteItem.children, testId(folder, stage.name, result.suite, result.className ?? '', result.name), result.name, result.location?.file ?? result.suiteFile, result.location?.line);
+      const testItem = this.upsert(
+        suiteItem.children,
+        testId(folder, stage.name, result.suite, result.className ?? '', result.name),
+        result.name,
+        result.location?.file ?? result.suiteFile,
+        result.location?.line,
+      );
       fresh.add(suiteItem.id).add(testItem.id);
       this.record(run, testItem, result);
     }
@@ -58,7 +64,11 @@ export class PipelineTesting implements vscode.Disposable {
     else if (result.outcome === 'skipped') run.skipped(item);
     else {
       const message = new vscode.TestMessage(result.message ?? 'failed');
-      if (result.location) message.location = new vscode.Location(vscode.Uri.file(result.location.file), new vscode.Position(result.location.line - 1, (result.location.column ?? 1) - 1));
+      if (result.location)
+        message.location = new vscode.Location(
+          vscode.Uri.file(result.location.file),
+          new vscode.Position(result.location.line - 1, (result.location.column ?? 1) - 1),
+        );
       run.failed(item, message, result.durationMs);
     }
   }

@@ -48,14 +48,32 @@ export class GitHubIssuesBoardProvider implements BoardProvider {
   private readonly cache = new Map<string, CachedList>();
   private me: string | undefined;
 
-  constructor(options: { owner: string; repo: string; token?: string; baseUrl?: string; fetch?: typeof fetch; timeoutMs?: number; me?: string }) {
+  constructor(options: {
+    owner: string;
+    repo: string;
+    token?: string;
+    baseUrl?: string;
+    fetch?: typeof fetch;
+    timeoutMs?: number;
+    me?: string;
+  }) {
     this.me = options.me?.trim() || undefined;
     if (!options.owner?.trim() || !options.repo?.trim()) {
-      throw new ServiceError('GitHub', 'invalid', 'Choose the GitHub repository of the board: set its owner and name (board.github in conveyor.yml)');
+      throw new ServiceError(
+        'GitHub',
+        'invalid',
+        'Choose the GitHub repository of the board: set its owner and name (board.github in conveyor.yml)',
+      );
     }
     this.repoPath = `/repos/${encodeURIComponent(options.owner.trim())}/${encodeURIComponent(options.repo.trim())}`;
     this.slug = `${options.owner.trim()}/${options.repo.trim()}`;
-    this.http = new GitHubHttp({ baseUrl: options.baseUrl, token: options.token, fetch: options.fetch, timeoutMs: options.timeoutMs, need: `Issues read and write access to ${this.slug}` });
+    this.http = new GitHubHttp({
+      baseUrl: options.baseUrl,
+      token: options.token,
+      fetch: options.fetch,
+      timeoutMs: options.timeoutMs,
+      need: `Issues read and write access to ${this.slug}`,
+    });
   }
 
   async list(options: { mine?: boolean; signal?: AbortSignal } = {}): Promise<WorkItem[]> {
@@ -104,8 +122,13 @@ export class GitHubIssuesBoardProvider implements BoardProvider {
     let labels = moved.labels;
 
     // Labels that put the issue in another column come off; closing also clears them, so a reopened issue is todo.
-    for (const label of labels.filter((name) => { const column = labelColumn(name); return column !== undefined && column !== target; })) {
-      const answer = await this.http.request('DELETE', `${issuePath}/labels/${encodeURIComponent(label)}`, purpose, undefined, { tolerate404: true });
+    for (const label of labels.filter((name) => {
+      const column = labelColumn(name);
+      return column !== undefined && column !== target;
+    })) {
+      const answer = await this.http.request('DELETE', `${issuePath}/labels/${encodeURIComponent(label)}`, purpose, undefined, {
+        tolerate404: true,
+      });
       labels = answer === undefined ? labels.filter((name) => name !== label) : this.http.shaped(purpose, () => labelNamesOf(answer));
     }
     if ((target === 'in-progress' || target === 'in-review') && !labels.some((name) => labelColumn(name) === target)) {
@@ -120,7 +143,10 @@ export class GitHubIssuesBoardProvider implements BoardProvider {
   async assign(item: WorkItem, login: string | undefined): Promise<WorkItem> {
     const number = issueNumber(item);
     const path = `${this.repoPath}/issues/${number}/assignees`;
-    const purpose: GitHubPurpose = { action: login ? `assign ${item.key} to ${login}` : `unassign ${item.key}`, subject: `Issue ${item.key} in ${this.slug}` };
+    const purpose: GitHubPurpose = {
+      action: login ? `assign ${item.key} to ${login}` : `unassign ${item.key}`,
+      subject: `Issue ${item.key} in ${this.slug}`,
+    };
     let answer: unknown;
     if (item.assignee && item.assignee !== login) answer = await this.http.request('DELETE', path, purpose, { assignees: [item.assignee] });
     if (login && item.assignee !== login) answer = await this.http.request('POST', path, purpose, { assignees: [login] });
@@ -134,13 +160,19 @@ export class GitHubIssuesBoardProvider implements BoardProvider {
   }
 
   assignees(): Promise<Assignee[]> {
-    return repositoryAssignees(this.http, this.repoPath, { action: `list who can be assigned in ${this.slug}`, subject: `Repository ${this.slug}` });
+    return repositoryAssignees(this.http, this.repoPath, {
+      action: `list who can be assigned in ${this.slug}`,
+      subject: `Repository ${this.slug}`,
+    });
   }
 
   /** Opens an issue (assigned when asked), then moves it to the column asked for. */
   async create(fields: { title: string; column?: BoardColumn; assignee?: string }): Promise<WorkItem> {
     const purpose: GitHubPurpose = { action: `create an issue in ${this.slug}`, subject: `Repository ${this.slug}` };
-    const answer = await this.http.request('POST', `${this.repoPath}/issues`, purpose, { title: fields.title, ...(fields.assignee ? { assignees: [fields.assignee] } : {}) });
+    const answer = await this.http.request('POST', `${this.repoPath}/issues`, purpose, {
+      title: fields.title,
+      ...(fields.assignee ? { assignees: [fields.assignee] } : {}),
+    });
     const created = this.http.shaped(purpose, () => workItemOf(answer));
     const transition = TRANSITIONS.find((t) => t.column === fields.column);
     return transition && transition.column !== created.column ? this.move(created, transition) : created;
@@ -153,7 +185,8 @@ export class GitHubIssuesBoardProvider implements BoardProvider {
     if (!this.http.token) throw this.http.error('unauthorized', 'Sign in to GitHub to see the issues assigned to you');
     const purpose: GitHubPurpose = { action: 'read who is signed in', subject: 'The signed-in user' };
     const body = await this.http.json(await this.http.send('GET', '/user', purpose, { signal }), purpose);
-    if (!isRecord(body) || typeof body.login !== 'string' || !body.login) throw this.http.error('malformed', 'GitHub answered the request to read who is signed in without a login');
+    if (!isRecord(body) || typeof body.login !== 'string' || !body.login)
+      throw this.http.error('malformed', 'GitHub answered the request to read who is signed in without a login');
     this.me = body.login;
     return body.login;
   }
@@ -195,7 +228,9 @@ export function workItemOf(issue: unknown): WorkItem {
 
 function assigneesOf(issue: unknown): string[] {
   if (!isRecord(issue) || !Array.isArray(issue.assignees)) return [];
-  return issue.assignees.map((a) => (isRecord(a) ? optionalString(a.login) : undefined)).filter((login): login is string => login !== undefined);
+  return issue.assignees
+    .map((a) => (isRecord(a) ? optionalString(a.login) : undefined))
+    .filter((login): login is string => login !== undefined);
 }
 
 /** Label names from GitHub's labels (objects, or plain names as some answers give). */
@@ -210,7 +245,12 @@ function labelNamesOf(labels: unknown): string[] {
 
 /** The column a status label stands for: "in progress", "Doing", "status: in-review"… */
 export function labelColumn(label: string): 'in-progress' | 'in-review' | undefined {
-  const words = label.toLowerCase().replace(/[-_:/]+/g, ' ').replace(/\s+/g, ' ').trim().replace(/^status /, '');
+  const words = label
+    .toLowerCase()
+    .replace(/[-_:/]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^status /, '');
   if (words === 'in progress' || words === 'doing' || words === 'wip' || words === 'work in progress') return 'in-progress';
   if (words === 'review' || words === 'in review' || words === 'needs review' || words === 'under review') return 'in-review';
   return undefined;

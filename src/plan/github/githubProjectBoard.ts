@@ -8,7 +8,14 @@ import { isServiceError, ServiceError } from '../../core/errors';
 import type { GitHubPurpose } from '../../core/github/githubHttp';
 import { GitHubHttp } from '../../core/github/githubHttp';
 import { isRecord, optionalString } from '../../core/records';
-import { ADD_ITEM_MUTATION, PROJECT_ITEM_QUERY, PROJECT_ITEMS_QUERY, PROJECT_QUERY, SET_STATUS_MUTATION, VIEWER_QUERY } from './projectQueries';
+import {
+  ADD_ITEM_MUTATION,
+  PROJECT_ITEM_QUERY,
+  PROJECT_ITEMS_QUERY,
+  PROJECT_QUERY,
+  SET_STATUS_MUTATION,
+  VIEWER_QUERY,
+} from './projectQueries';
 
 export interface GitHubProjectBoardOptions {
   /** The user or organization that owns the project, and the repository new issues are created in. */
@@ -70,16 +77,31 @@ export class GitHubProjectBoardProvider implements BoardProvider {
   constructor(options: GitHubProjectBoardOptions) {
     const owner = options.owner?.trim();
     const repo = options.repo?.trim();
-    if (!owner || !repo) throw new ServiceError('GitHub', 'invalid', 'Choose the GitHub repository of the board: set its owner and name (board.github in conveyor.yml)');
+    if (!owner || !repo)
+      throw new ServiceError(
+        'GitHub',
+        'invalid',
+        'Choose the GitHub repository of the board: set its owner and name (board.github in conveyor.yml)',
+      );
     if (!Number.isInteger(options.project) || options.project <= 0) {
-      throw new ServiceError('GitHub', 'invalid', `board.github.project in conveyor.yml must be the project's number (as in github.com/orgs/${owner}/projects/NUMBER)`);
+      throw new ServiceError(
+        'GitHub',
+        'invalid',
+        `board.github.project in conveyor.yml must be the project's number (as in github.com/orgs/${owner}/projects/NUMBER)`,
+      );
     }
     this.owner = owner;
     this.slug = `${owner}/${repo}`;
     this.number = options.project;
     this.projectName = `Project ${this.number} of ${owner}`;
     this.me = options.me?.trim() || undefined;
-    this.http = new GitHubHttp({ baseUrl: options.baseUrl, token: options.token, fetch: options.fetch, timeoutMs: options.timeoutMs, need: `read and write access to ${this.projectName} (the project scope)` });
+    this.http = new GitHubHttp({
+      baseUrl: options.baseUrl,
+      token: options.token,
+      fetch: options.fetch,
+      timeoutMs: options.timeoutMs,
+      need: `read and write access to ${this.projectName} (the project scope)`,
+    });
   }
 
   async list(options: { mine?: boolean; signal?: AbortSignal } = {}): Promise<WorkItem[]> {
@@ -110,17 +132,26 @@ export class GitHubProjectBoardProvider implements BoardProvider {
   async transitions(item: WorkItem): Promise<WorkItemTransition[]> {
     const project = await this.project(this.purpose(`read the statuses of ${this.projectName}`, this.projectName));
     const closed = this.contents.get(item.id)?.closed ?? item.column === 'done';
-    return (project.status?.options ?? []).filter((option) => option.name !== item.status).map((option) => ({ id: option.id, name: option.name, column: columnOf(option.name, closed) }));
+    return (project.status?.options ?? [])
+      .filter((option) => option.name !== item.status)
+      .map((option) => ({ id: option.id, name: option.name, column: columnOf(option.name, closed) }));
   }
 
   /** Sets the item's Status to the transition's option. */
   async move(item: WorkItem, transition: WorkItemTransition): Promise<WorkItem> {
     const purpose = this.purpose(`move ${item.key} to ${transition.name}`, `Item ${item.key} of ${this.projectName}`);
-    const { project, option } = await this.statusOption(purpose, (options) => options.find((o) => o.id === transition.id) ?? options.find((o) => o.name === transition.name));
+    const { project, option } = await this.statusOption(
+      purpose,
+      (options) => options.find((o) => o.id === transition.id) ?? options.find((o) => o.name === transition.name),
+    );
     if (!project.status || !option) {
       throw this.http.error('invalid', `${this.projectName} has no Status option "${transition.name}" any more: refresh the board`);
     }
-    const data = await this.graphql(SET_STATUS_MUTATION, { projectId: project.id, itemId: item.id, fieldId: project.status.fieldId, optionId: option.id }, purpose);
+    const data = await this.graphql(
+      SET_STATUS_MUTATION,
+      { projectId: project.id, itemId: item.id, fieldId: project.status.fieldId, optionId: option.id },
+      purpose,
+    );
     const moved = this.http.shaped(purpose, () => {
       const payload = readRecord(data.updateProjectV2ItemFieldValue, 'updateProjectV2ItemFieldValue');
       return payload.projectV2Item ? this.workItemOf(payload.projectV2Item) : undefined;
@@ -134,11 +165,19 @@ export class GitHubProjectBoardProvider implements BoardProvider {
   /** People who can be assigned in the item's repository (the configured one for a new item). */
   assignees(item?: WorkItem): Promise<Assignee[]> {
     const repository = (item && this.contents.get(item.id)?.repository) ?? this.slug;
-    return repositoryAssignees(this.http, repoPath(repository), this.purpose(`list who can be assigned in ${repository}`, `Repository ${repository}`));
+    return repositoryAssignees(
+      this.http,
+      repoPath(repository),
+      this.purpose(`list who can be assigned in ${repository}`, `Repository ${repository}`),
+    );
   }
 
   async assign(item: WorkItem, login: string | undefined): Promise<WorkItem> {
-    const purpose = this.purpose(login ? `assign ${item.key} to ${login}` : `unassign ${item.key}`, `Issue ${item.key}`, `Issues read and write access to the repository of ${item.key}`);
+    const purpose = this.purpose(
+      login ? `assign ${item.key} to ${login}` : `unassign ${item.key}`,
+      `Issue ${item.key}`,
+      `Issues read and write access to the repository of ${item.key}`,
+    );
     const content = await this.contentOf(item, purpose);
     if (content.kind === 'DraftIssue' || !content.repository || content.number === undefined) {
       throw this.http.error('invalid', `${item.key} is a draft issue: convert it to an issue in GitHub to assign it from Conveyor`);
@@ -150,7 +189,8 @@ export class GitHubProjectBoardProvider implements BoardProvider {
     if (answer === undefined) return { ...item, labels: [...item.labels] };
     const assignees = this.http.shaped(purpose, () => restAssignees(answer));
     // GitHub quietly ignores a login that cannot be assigned (no access to the repository).
-    if (login && !assignees.includes(login)) throw this.http.error('invalid', `GitHub did not assign ${item.key} to ${login}: they need access to ${content.repository}`);
+    if (login && !assignees.includes(login))
+      throw this.http.error('invalid', `GitHub did not assign ${item.key} to ${login}: they need access to ${content.repository}`);
     this.contents.set(item.id, { ...content, assignees });
     const assigned: WorkItem = { ...item, labels: [...item.labels] };
     delete assigned.assignee;
@@ -165,33 +205,66 @@ export class GitHubProjectBoardProvider implements BoardProvider {
     if (!title) throw new ServiceError('GitHub', 'invalid', 'Give the new issue a title');
     const purpose = this.purpose(`add "${title}" to ${this.projectName}`, this.projectName);
     // Checked before anything is created, so a missing option leaves no stray issue behind.
-    const { project, option } = fields.column ? await this.statusOption(purpose, (options) => options.find((o) => statusColumn(o.name) === fields.column)) : { project: await this.project(purpose), option: undefined };
+    const { project, option } = fields.column
+      ? await this.statusOption(purpose, (options) => options.find((o) => statusColumn(o.name) === fields.column))
+      : { project: await this.project(purpose), option: undefined };
     if (fields.column && !option) {
-      throw this.http.error('invalid', `${this.projectName} has no Status option for the ${fields.column} column: add one (e.g. "${COLUMN_NAMES[fields.column]}") to its Status field`);
+      throw this.http.error(
+        'invalid',
+        `${this.projectName} has no Status option for the ${fields.column} column: add one (e.g. "${COLUMN_NAMES[fields.column]}") to its Status field`,
+      );
     }
 
-    const issuePurpose = this.purpose(`create an issue in ${this.slug}`, `Repository ${this.slug}`, `Issues read and write access to ${this.slug}`);
-    const created = await this.http.request('POST', `${repoPath(this.slug)}/issues`, issuePurpose, { title, ...(fields.assignee ? { assignees: [fields.assignee] } : {}) });
+    const issuePurpose = this.purpose(
+      `create an issue in ${this.slug}`,
+      `Repository ${this.slug}`,
+      `Issues read and write access to ${this.slug}`,
+    );
+    const created = await this.http.request('POST', `${repoPath(this.slug)}/issues`, issuePurpose, {
+      title,
+      ...(fields.assignee ? { assignees: [fields.assignee] } : {}),
+    });
     const issue = this.http.shaped(issuePurpose, () => readCreatedIssue(created));
     let step = 'put it on';
     try {
       const added = await this.graphql(ADD_ITEM_MUTATION, { projectId: project.id, contentId: issue.nodeId }, purpose);
-      const item = this.http.shaped(purpose, () => this.workItemOf(readRecord(readRecord(added.addProjectV2ItemById, 'addProjectV2ItemById').item, 'item')));
+      const item = this.http.shaped(purpose, () =>
+        this.workItemOf(readRecord(readRecord(added.addProjectV2ItemById, 'addProjectV2ItemById').item, 'item')),
+      );
       if (!item) throw this.http.error('malformed', `GitHub answered the request to ${purpose.action} without the new item`);
       if (!option || !project.status) return item;
       step = 'set its Status on';
-      const data = await this.graphql(SET_STATUS_MUTATION, { projectId: project.id, itemId: item.id, fieldId: project.status.fieldId, optionId: option.id }, purpose);
-      return this.http.shaped(purpose, () => this.workItemOf(readRecord(readRecord(data.updateProjectV2ItemFieldValue, 'updateProjectV2ItemFieldValue').projectV2Item, 'projectV2Item'))) ?? item;
+      const data = await this.graphql(
+        SET_STATUS_MUTATION,
+        { projectId: project.id, itemId: item.id, fieldId: project.status.fieldId, optionId: option.id },
+        purpose,
+      );
+      return (
+        this.http.shaped(purpose, () =>
+          this.workItemOf(
+            readRecord(readRecord(data.updateProjectV2ItemFieldValue, 'updateProjectV2ItemFieldValue').projectV2Item, 'projectV2Item'),
+          ),
+        ) ?? item
+      );
     } catch (error) {
       // The issue exists by now: say so, so the user does not create it twice.
       if (!isServiceError(error)) throw error;
-      throw this.http.error(error.kind, `Created issue #${issue.number} in ${this.slug}, but could not ${step} ${this.projectName}: ${error.message}`, { status: error.status, retryAfterMs: error.retryAfterMs });
+      throw this.http.error(
+        error.kind,
+        `Created issue #${issue.number} in ${this.slug}, but could not ${step} ${this.projectName}: ${error.message}`,
+        { status: error.status, retryAfterMs: error.retryAfterMs },
+      );
     }
   }
 
   // --- GraphQL ---
 
-  private async graphql(query: string, variables: Record<string, unknown>, purpose: GitHubPurpose, signal?: AbortSignal): Promise<Record<string, unknown>> {
+  private async graphql(
+    query: string,
+    variables: Record<string, unknown>,
+    purpose: GitHubPurpose,
+    signal?: AbortSignal,
+  ): Promise<Record<string, unknown>> {
     const answer = await this.http.send('POST', this.http.graphqlUrl, purpose, { body: { query, variables }, signal });
     const body = await this.http.json(answer, purpose);
     if (!isRecord(body)) throw this.http.unexpected(purpose, 'not a GraphQL answer');
@@ -207,14 +280,22 @@ export class GitHubProjectBoardProvider implements BoardProvider {
     const messageOf = (error: Record<string, unknown> | undefined) => optionalString(error?.message) ?? '';
     const scopes = byType('INSUFFICIENT_SCOPES');
     if (scopes) {
-      const needed = /requires one of the following scopes: \[([^\]]*)\]/.exec(messageOf(scopes))?.[1]?.replace(/['"\s]/g, '').split(',').filter(Boolean).join(' or ');
+      const needed = /requires one of the following scopes: \[([^\]]*)\]/
+        .exec(messageOf(scopes))?.[1]
+        ?.replace(/['"\s]/g, '')
+        .split(',')
+        .filter(Boolean)
+        .join(' or ');
       return this.http.error('unauthorized', `The GitHub token needs the ${needed || 'project'} scope to ${purpose.action}: sign in again`);
     }
     if (byType('RATE_LIMITED')) return this.http.rateLimited(headers);
     const forbidden = byType('FORBIDDEN');
     if (forbidden) {
       const said = messageOf(forbidden);
-      return this.http.error('forbidden', `GitHub refused to ${purpose.action}${said ? ` ("${said}")` : ''}: the token needs ${purpose.need ?? `read and write access to ${this.projectName}`}`);
+      return this.http.error(
+        'forbidden',
+        `GitHub refused to ${purpose.action}${said ? ` ("${said}")` : ''}: the token needs ${purpose.need ?? `read and write access to ${this.projectName}`}`,
+      );
     }
     if (byType('NOT_FOUND')) return this.http.error('not-found', `${purpose.subject} not found, or the token cannot see it`);
     const said = errors.map(messageOf).filter(Boolean).join('; ');
@@ -223,9 +304,14 @@ export class GitHubProjectBoardProvider implements BoardProvider {
 
   /** The project from a `repositoryOwner { projectV2 }` answer; a missing owner or project is not-found. */
   private projectOf(data: Record<string, unknown>): { info: ProjectInfo; raw: Record<string, unknown> } {
-    if (data.repositoryOwner === null) throw this.http.error('not-found', `${this.projectName} not found, or the token cannot see it (GitHub shows it no user or organization named ${this.owner})`);
+    if (data.repositoryOwner === null)
+      throw this.http.error(
+        'not-found',
+        `${this.projectName} not found, or the token cannot see it (GitHub shows it no user or organization named ${this.owner})`,
+      );
     const owner = readRecord(data.repositoryOwner, 'repositoryOwner');
-    if (owner.projectV2 === null || owner.projectV2 === undefined) throw this.http.error('not-found', `${this.projectName} not found, or the token cannot see it`);
+    if (owner.projectV2 === null || owner.projectV2 === undefined)
+      throw this.http.error('not-found', `${this.projectName} not found, or the token cannot see it`);
     const raw = readRecord(owner.projectV2, 'projectV2');
     const info: ProjectInfo = { id: readString(raw.id, 'project id'), title: readString(raw.title, 'project title') };
     // `field` is null without a Status field, and an empty object when Status is not a single-select field.
@@ -248,9 +334,16 @@ export class GitHubProjectBoardProvider implements BoardProvider {
   }
 
   /** The Status option `pick` chooses, reading the project again once when it is not there (someone edited the field). */
-  private async statusOption(purpose: GitHubPurpose, pick: (options: StatusOption[]) => StatusOption | undefined): Promise<{ project: ProjectInfo; option: StatusOption | undefined }> {
+  private async statusOption(
+    purpose: GitHubPurpose,
+    pick: (options: StatusOption[]) => StatusOption | undefined,
+  ): Promise<{ project: ProjectInfo; option: StatusOption | undefined }> {
     let project = await this.project(purpose);
-    if (!project.status) throw this.http.error('invalid', `${this.projectName} has no single-select field named Status: add one in GitHub to move items between columns`);
+    if (!project.status)
+      throw this.http.error(
+        'invalid',
+        `${this.projectName} has no single-select field named Status: add one in GitHub to move items between columns`,
+      );
     let option = pick(project.status.options);
     if (!option) {
       project = await this.project(purpose, true);
@@ -265,7 +358,11 @@ export class GitHubProjectBoardProvider implements BoardProvider {
     const data = await this.graphql(PROJECT_ITEM_QUERY, { id: item.id }, purpose);
     this.http.shaped(purpose, () => (isRecord(data.node) ? this.workItemOf(data.node) : undefined));
     const content = this.contents.get(item.id);
-    if (!content) throw this.http.error('not-found', `${item.key} is not on ${this.projectName} any more, or the token cannot see it: refresh the board`);
+    if (!content)
+      throw this.http.error(
+        'not-found',
+        `${item.key} is not on ${this.projectName} any more, or the token cannot see it: refresh the board`,
+      );
     return content;
   }
 
@@ -343,7 +440,10 @@ const DONE_NAMES = new Set(['done', 'closed', 'shipped', 'complete', 'completed'
 /** The column a Status option's name stands for ("Todo", "🏗 In progress", "Shipped"…), undefined when it is not a known one. */
 export function statusColumn(name: string): BoardColumn | undefined {
   // Emoji and punctuation are decoration in project templates ("🔖 Ready", "In-Review").
-  const words = name.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  const words = name
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
   if (TODO_NAMES.has(words)) return 'todo';
   if (DONE_NAMES.has(words)) return 'done';
   return labelColumn(words);
@@ -374,26 +474,36 @@ function readList(value: unknown, what: string): unknown[] {
 function readItemsConnection(value: unknown): { nodes: unknown[]; hasNextPage: boolean; endCursor: string | undefined } {
   const connection = readRecord(value, 'items');
   const pageInfo = readRecord(connection.pageInfo, 'pageInfo');
-  return { nodes: readList(connection.nodes, 'items'), hasNextPage: pageInfo.hasNextPage === true, endCursor: optionalString(pageInfo.endCursor) };
+  return {
+    nodes: readList(connection.nodes, 'items'),
+    hasNextPage: pageInfo.hasNextPage === true,
+    endCursor: optionalString(pageInfo.endCursor),
+  };
 }
 
 /** `{ nodes: [{ login }] }` → logins. */
 function loginsOf(connection: unknown): string[] {
   if (!isRecord(connection) || !Array.isArray(connection.nodes)) return [];
-  return connection.nodes.map((node) => (isRecord(node) ? optionalString(node.login) : undefined)).filter((login): login is string => login !== undefined);
+  return connection.nodes
+    .map((node) => (isRecord(node) ? optionalString(node.login) : undefined))
+    .filter((login): login is string => login !== undefined);
 }
 
 /** `{ nodes: [{ name }] }` → names. */
 function namesOf(connection: unknown): string[] {
   if (!isRecord(connection) || !Array.isArray(connection.nodes)) return [];
-  return connection.nodes.map((node) => (isRecord(node) ? optionalString(node.name) : undefined)).filter((name): name is string => name !== undefined);
+  return connection.nodes
+    .map((node) => (isRecord(node) ? optionalString(node.name) : undefined))
+    .filter((name): name is string => name !== undefined);
 }
 
 /** The assignee logins of a REST issue answer. */
 function restAssignees(issue: unknown): string[] {
   const record = readRecord(issue, 'issue');
   if (!Array.isArray(record.assignees)) throw unexpectedShape('GitHub', 'the issue has no assignees list');
-  return record.assignees.map((a) => (isRecord(a) ? optionalString(a.login) : undefined)).filter((login): login is string => login !== undefined);
+  return record.assignees
+    .map((a) => (isRecord(a) ? optionalString(a.login) : undefined))
+    .filter((login): login is string => login !== undefined);
 }
 
 function readCreatedIssue(issue: unknown): { nodeId: string; number: number } {

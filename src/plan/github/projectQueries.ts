@@ -22,10 +22,23 @@ export const PROJECT_ITEM_FRAGMENT = /* GraphQL */ `
         issueState: state
         url
         updatedAt
-        repository { nameWithOwner }
-        assignees(first: 5) { nodes { login } }
-        labels(first: 20) { nodes { name } }
-        milestone { title dueOn }
+        repository {
+          nameWithOwner
+        }
+        assignees(first: 5) {
+          nodes {
+            login
+          }
+        }
+        labels(first: 20) {
+          nodes {
+            name
+          }
+        }
+        milestone {
+          title
+          dueOn
+        }
       }
       ... on PullRequest {
         id
@@ -34,16 +47,33 @@ export const PROJECT_ITEM_FRAGMENT = /* GraphQL */ `
         pullRequestState: state
         url
         updatedAt
-        repository { nameWithOwner }
-        assignees(first: 5) { nodes { login } }
-        labels(first: 20) { nodes { name } }
-        milestone { title dueOn }
+        repository {
+          nameWithOwner
+        }
+        assignees(first: 5) {
+          nodes {
+            login
+          }
+        }
+        labels(first: 20) {
+          nodes {
+            name
+          }
+        }
+        milestone {
+          title
+          dueOn
+        }
       }
       ... on DraftIssue {
         id
         title
         updatedAt
-        assignees(first: 5) { nodes { login } }
+        assignees(first: 5) {
+          nodes {
+            login
+          }
+        }
       }
     }
   }
@@ -57,7 +87,10 @@ export const PROJECT_FRAGMENT = /* GraphQL */ `
     field(name: "Status") {
       ... on ProjectV2SingleSelectField {
         id
-        options { id name }
+        options {
+          id
+          name
+        }
       }
     }
   }
@@ -71,8 +104,13 @@ export const PROJECT_ITEMS_QUERY = /* GraphQL */ `
         projectV2(number: $number) {
           ...ProjectFields
           items(first: 100, after: $cursor) {
-            pageInfo { hasNextPage endCursor }
-            nodes { ...ProjectItemFields }
+            pageInfo {
+              hasNextPage
+              endCursor
+            }
+            nodes {
+              ...ProjectItemFields
+            }
           }
         }
       }
@@ -87,7 +125,9 @@ export const PROJECT_QUERY = /* GraphQL */ `
   query Project($owner: String!, $number: Int!) {
     repositoryOwner(login: $owner) {
       ... on ProjectV2Owner {
-        projectV2(number: $number) { ...ProjectFields }
+        projectV2(number: $number) {
+          ...ProjectFields
+        }
       }
     }
   }
@@ -98,7 +138,9 @@ export const PROJECT_QUERY = /* GraphQL */ `
 export const PROJECT_ITEM_QUERY = /* GraphQL */ `
   query ProjectItem($id: ID!) {
     node(id: $id) {
-      ... on ProjectV2Item { ...ProjectItemFields }
+      ... on ProjectV2Item {
+        ...ProjectItemFields
+      }
     }
   }
   ${PROJECT_ITEM_FRAGMENT}
@@ -106,14 +148,20 @@ export const PROJECT_ITEM_QUERY = /* GraphQL */ `
 
 export const VIEWER_QUERY = /* GraphQL */ `
   query Viewer {
-    viewer { login }
+    viewer {
+      login
+    }
   }
 `;
 
 export const SET_STATUS_MUTATION = /* GraphQL */ `
   mutation SetStatus($projectId: ID!, $itemId: ID!, $fieldId: ID!, $optionId: String!) {
-    updateProjectV2ItemFieldValue(input: { projectId: $projectId, itemId: $itemId, fieldId: $fieldId, value: { singleSelectOptionId: $optionId } }) {
-      projectV2Item { ...ProjectItemFields }
+    updateProjectV2ItemFieldValue(
+      input: { projectId: $projectId, itemId: $itemId, fieldId: $fieldId, value: { singleSelectOptionId: $optionId } }
+    ) {
+      projectV2Item {
+        ...ProjectItemFields
+      }
     }
   }
   ${PROJECT_ITEM_FRAGMENT}
@@ -122,7 +170,9 @@ export const SET_STATUS_MUTATION = /* GraphQL */ `
 export const ADD_ITEM_MUTATION = /* GraphQL */ `
   mutation AddItem($projectId: ID!, $contentId: ID!) {
     addProjectV2ItemById(input: { projectId: $projectId, contentId: $contentId }) {
-      item { ...ProjectItemFields }
+      item {
+        ...ProjectItemFields
+      }
     }
   }
   ${PROJECT_ITEM_FRAGMENT}

@@ -34,7 +34,13 @@ export class JiraBoardProvider implements BoardProvider {
 
   constructor(private readonly options: JiraBoardOptions) {
     this.site = siteRoot(options.site);
-    this.http = new JiraHttp({ site: this.site, email: options.email, apiToken: options.apiToken, fetch: options.fetch, timeoutMs: options.timeoutMs });
+    this.http = new JiraHttp({
+      site: this.site,
+      email: options.email,
+      apiToken: options.apiToken,
+      fetch: options.fetch,
+      timeoutMs: options.timeoutMs,
+    });
   }
 
   async list(options: { mine?: boolean; signal?: AbortSignal } = {}): Promise<WorkItem[]> {
@@ -42,7 +48,10 @@ export class JiraBoardProvider implements BoardProvider {
     if (!project?.trim() && !jql?.trim()) {
       throw new ServiceError('Jira', 'invalid', 'Choose the Jira board: set a project key or a JQL query in conveyor.yml (board.jira)');
     }
-    const purpose: Purpose = { action: `list ${project ? `the ${project} board` : 'the board'}`, subject: project ? `Project ${project}` : 'The board' };
+    const purpose: Purpose = {
+      action: `list ${project ? `the ${project} board` : 'the board'}`,
+      subject: project ? `Project ${project}` : 'The board',
+    };
     const query = boardJql({ project, jql, mine: options.mine });
     const fields = this.options.sprintField ? [...ISSUE_FIELDS, this.options.sprintField] : [...ISSUE_FIELDS];
     const items: WorkItem[] = [];
@@ -71,7 +80,9 @@ export class JiraBoardProvider implements BoardProvider {
 
   async move(item: WorkItem, transition: WorkItemTransition): Promise<WorkItem> {
     const purpose: Purpose = { action: `move ${item.key} (${transition.name})`, subject: `Issue ${item.key}` };
-    await this.http.request('POST', `/rest/api/3/issue/${encodeURIComponent(item.key)}/transitions`, purpose, { transition: { id: transition.id } });
+    await this.http.request('POST', `/rest/api/3/issue/${encodeURIComponent(item.key)}/transitions`, purpose, {
+      transition: { id: transition.id },
+    });
     const status = this.targets.get(`${item.key} ${transition.id}`) ?? transition.name;
     return { ...item, status, column: transition.column, updated: new Date().toISOString() };
   }
@@ -90,13 +101,19 @@ export class JiraBoardProvider implements BoardProvider {
   async assignees(item?: WorkItem): Promise<Assignee[]> {
     const project = this.options.project?.trim();
     if (!item && !project) return [];
-    const purpose: Purpose = { action: `list who can be assigned${item ? ` ${item.key}` : ''}`, subject: item ? `Issue ${item.key}` : `Project ${project}` };
+    const purpose: Purpose = {
+      action: `list who can be assigned${item ? ` ${item.key}` : ''}`,
+      subject: item ? `Issue ${item.key}` : `Project ${project}`,
+    };
     const scope = item ? `issueKey=${encodeURIComponent(item.key)}` : `project=${encodeURIComponent(project ?? '')}`;
     const answer = await this.http.request('GET', `/rest/api/3/user/assignable/search?${scope}&maxResults=100`, purpose);
     return this.shaped(purpose, () => {
       if (!Array.isArray(answer)) throw unexpectedShape('Jira', 'the assignable users are not a list');
       return answer
-        .filter((u): u is { accountId: string; displayName?: string; active?: boolean } => typeof (u as { accountId?: unknown })?.accountId === 'string')
+        .filter(
+          (u): u is { accountId: string; displayName?: string; active?: boolean } =>
+            typeof (u as { accountId?: unknown })?.accountId === 'string',
+        )
         .filter((u) => u.active !== false)
         .map((u) => ({ id: u.accountId, name: u.displayName || u.accountId }));
     });
@@ -108,14 +125,25 @@ export class JiraBoardProvider implements BoardProvider {
    */
   async create(fields: { title: string; column?: BoardColumn; assignee?: string }): Promise<WorkItem> {
     const project = this.options.project?.trim();
-    if (!project) throw new ServiceError('Jira', 'invalid', 'Set board.jira.project in conveyor.yml to create issues from Conveyor (a JQL board has no single project)');
+    if (!project)
+      throw new ServiceError(
+        'Jira',
+        'invalid',
+        'Set board.jira.project in conveyor.yml to create issues from Conveyor (a JQL board has no single project)',
+      );
     const metaPurpose: Purpose = { action: `read the issue types of ${project}`, subject: `Project ${project}` };
     const meta = await this.http.request('GET', `/rest/api/3/issue/createmeta/${encodeURIComponent(project)}/issuetypes`, metaPurpose);
     const issueType = this.shaped(metaPurpose, () => standardIssueType(meta));
-    if (!issueType) throw new ServiceError('Jira', 'invalid', `Project ${project} offers no issue type Conveyor can create (only sub-tasks)`);
+    if (!issueType)
+      throw new ServiceError('Jira', 'invalid', `Project ${project} offers no issue type Conveyor can create (only sub-tasks)`);
     const purpose: Purpose = { action: `create an issue in ${project}`, subject: `Project ${project}` };
     const created = await this.http.request('POST', '/rest/api/3/issue', purpose, {
-      fields: { project: { key: project }, summary: fields.title, issuetype: { id: issueType }, ...(fields.assignee ? { assignee: { accountId: fields.assignee } } : {}) },
+      fields: {
+        project: { key: project },
+        summary: fields.title,
+        issuetype: { id: issueType },
+        ...(fields.assignee ? { assignee: { accountId: fields.assignee } } : {}),
+      },
     });
     const key = this.shaped(purpose, () => {
       const k = (created as { key?: unknown } | undefined)?.key;
@@ -133,7 +161,11 @@ export class JiraBoardProvider implements BoardProvider {
   private async read(key: string): Promise<WorkItem> {
     const fields = this.options.sprintField ? [...ISSUE_FIELDS, this.options.sprintField] : [...ISSUE_FIELDS];
     const purpose: Purpose = { action: `read ${key}`, subject: `Issue ${key}` };
-    const answer = await this.http.request('GET', `/rest/api/3/issue/${encodeURIComponent(key)}?fields=${fields.map(encodeURIComponent).join(',')}`, purpose);
+    const answer = await this.http.request(
+      'GET',
+      `/rest/api/3/issue/${encodeURIComponent(key)}?fields=${fields.map(encodeURIComponent).join(',')}`,
+      purpose,
+    );
     return this.shaped(purpose, () => workItemOf(answer, this.site, this.options.sprintField));
   }
 
@@ -146,7 +178,10 @@ export class JiraBoardProvider implements BoardProvider {
 function standardIssueType(meta: unknown): string | undefined {
   const types = (meta as { issueTypes?: unknown } | undefined)?.issueTypes;
   if (!Array.isArray(types)) throw unexpectedShape('Jira', 'the issue types are not a list');
-  const standard = types.filter((t): t is { id: string; name?: string; subtask?: boolean } => typeof (t as { id?: unknown })?.id === 'string' && !(t as { subtask?: boolean }).subtask);
+  const standard = types.filter(
+    (t): t is { id: string; name?: string; subtask?: boolean } =>
+      typeof (t as { id?: unknown })?.id === 'string' && !(t as { subtask?: boolean }).subtask,
+  );
   return (standard.find((t) => t.name?.toLowerCase() === 'task') ?? standard[0])?.id;
 }
 
@@ -157,7 +192,11 @@ function siteRoot(site: string): string {
   try {
     url = new URL(withScheme);
   } catch {
-    throw new ServiceError('Jira', 'invalid', `"${site}" is not a Jira site URL: use the address of your site, e.g. https://your-company.atlassian.net`);
+    throw new ServiceError(
+      'Jira',
+      'invalid',
+      `"${site}" is not a Jira site URL: use the address of your site, e.g. https://your-company.atlassian.net`,
+    );
   }
   return url.origin;
 }

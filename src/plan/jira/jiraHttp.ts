@@ -42,7 +42,15 @@ export class JiraHttp {
 
   /** A JSON answer; `undefined` for 204 No Content. */
   async request(method: 'GET' | 'POST' | 'PUT', path: string, purpose: Purpose, body?: unknown, signal?: AbortSignal): Promise<unknown> {
-    const answer = await this.client.send({ method, url: path, body, signal, redirect: 'manual', purpose: purpose.action, describeStatus: (failed) => this.statusError(failed, purpose) });
+    const answer = await this.client.send({
+      method,
+      url: path,
+      body,
+      signal,
+      redirect: 'manual',
+      purpose: purpose.action,
+      describeStatus: (failed) => this.statusError(failed, purpose),
+    });
     const text = await answer.text();
     if (answer.status >= 300) throw this.statusError({ status: answer.status, headers: answer.headers, body: text }, purpose);
     if (answer.status === 204 || text.trim() === '') return undefined;
@@ -58,12 +66,18 @@ export class JiraHttp {
     const type = headers.get('content-type') ?? '';
     if (/html/i.test(type) || /^\s*</.test(text)) {
       // A site URL that is not a Jira Cloud site, or a proxy's sign-in page, answers with a web page.
-      throw this.error('malformed', `${this.options.site} answered the request to ${purpose.action} with a web page instead of Jira's JSON: check the Jira site URL (https://your-company.atlassian.net)`);
+      throw this.error(
+        'malformed',
+        `${this.options.site} answered the request to ${purpose.action} with a web page instead of Jira's JSON: check the Jira site URL (https://your-company.atlassian.net)`,
+      );
     }
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      throw this.error('malformed', `Jira answered the request to ${purpose.action} with something that is not JSON: try again, or check the Jira site URL (${this.options.site})`);
+      throw this.error(
+        'malformed',
+        `Jira answered the request to ${purpose.action} with something that is not JSON: try again, or check the Jira site URL (${this.options.site})`,
+      );
     }
   }
 
@@ -74,14 +88,26 @@ export class JiraHttp {
     const email = this.options.email;
     const options: ServiceErrorOptions = { status };
     if (status === 401) {
-      return this.error('unauthorized', `Jira rejected the API token for ${email}: create a new one at ${API_TOKEN_PAGE} and enter it in Conveyor's Jira settings`, options);
+      return this.error(
+        'unauthorized',
+        `Jira rejected the API token for ${email}: create a new one at ${API_TOKEN_PAGE} and enter it in Conveyor's Jira settings`,
+        options,
+      );
     }
     if (status === 403 && headers.get('x-seraph-loginreason')?.includes('AUTHENTICATION_DENIED')) {
       // After several failed sign-ins Jira wants a CAPTCHA and refuses basic auth until one is solved.
-      return this.error('forbidden', `Jira wants ${email} to solve a CAPTCHA after failed sign-ins: sign in to ${this.options.site} in a browser once, then refresh`, options);
+      return this.error(
+        'forbidden',
+        `Jira wants ${email} to solve a CAPTCHA after failed sign-ins: sign in to ${this.options.site} in a browser once, then refresh`,
+        options,
+      );
     }
     if (status === 403) {
-      return this.error('forbidden', `Jira does not let ${email} ${purpose.action}${quoted}: ask a Jira admin for the project permission`, options);
+      return this.error(
+        'forbidden',
+        `Jira does not let ${email} ${purpose.action}${quoted}: ask a Jira admin for the project permission`,
+        options,
+      );
     }
     if (status === 404) {
       return this.error('not-found', `${purpose.subject} not found in ${this.options.site}, or ${email} cannot see it${quoted}`, options);
@@ -92,10 +118,18 @@ export class JiraHttp {
       return this.error('rate-limited', `Jira asks Conveyor to slow down (rate limit): ${when}`, { status, retryAfterMs: wait ?? 60_000 });
     }
     if (status >= 500) {
-      return this.error('server', `Jira could not ${purpose.action} (${status}${said ? `: ${said}` : ''}): try again in a moment, or check https://status.atlassian.com`, options);
+      return this.error(
+        'server',
+        `Jira could not ${purpose.action} (${status}${said ? `: ${said}` : ''}): try again in a moment, or check https://status.atlassian.com`,
+        options,
+      );
     }
     if (status >= 300 && status < 400) {
-      return this.error('malformed', `${this.options.site} redirected the request to ${purpose.action} (${status}): check the Jira site URL, it should be the https://…atlassian.net address`, options);
+      return this.error(
+        'malformed',
+        `${this.options.site} redirected the request to ${purpose.action} (${status}): check the Jira site URL, it should be the https://…atlassian.net address`,
+        options,
+      );
     }
     // 400 (a JQL mistake, a project that does not exist), 409, 422: Jira's own words say what is wrong.
     return this.error('invalid', `Jira could not ${purpose.action}: ${said || `it answered ${status}`}`, options);

@@ -129,7 +129,12 @@ export class LinearBoardProvider implements BoardProvider {
           .filter((state) => !state.archivedAt && columnOfState(state) === fields.column)
           .sort((a, b) => a.position - b.position)[0]?.id;
       }
-      const payload = await client.createIssue({ teamId, title: fields.title, ...(fields.assignee ? { assigneeId: fields.assignee } : {}), ...(stateId ? { stateId } : {}) });
+      const payload = await client.createIssue({
+        teamId,
+        title: fields.title,
+        ...(fields.assignee ? { assigneeId: fields.assignee } : {}),
+        ...(stateId ? { stateId } : {}),
+      });
       const created = payload.success ? await payload.issue : undefined;
       if (!created) throw linearError('invalid', 'Linear did not create the issue; refresh the board and try again.');
       const [item] = await this.toWorkItems(client, [created]);
@@ -143,8 +148,13 @@ export class LinearBoardProvider implements BoardProvider {
     const variables = key ? { filter: { key: { eq: key } }, first: 1 } : { first: 2 };
     const { data } = await client.client.rawRequest<TeamsPage, Record<string, unknown>>(TEAMS_QUERY, variables);
     const teams = data?.teams ?? { nodes: [] };
-    if (key && !teams.nodes[0]) throw linearError('not-found', `Linear has no team with the key ${key} that this API key can see (board.linear.team in conveyor.yml).`);
-    if (!key && teams.nodes.length !== 1) throw linearError('invalid', 'Set board.linear.team in conveyor.yml to choose the team new issues go to.');
+    if (key && !teams.nodes[0])
+      throw linearError(
+        'not-found',
+        `Linear has no team with the key ${key} that this API key can see (board.linear.team in conveyor.yml).`,
+      );
+    if (!key && teams.nodes.length !== 1)
+      throw linearError('invalid', 'Set board.linear.team in conveyor.yml to choose the team new issues go to.');
     return teams.nodes[0].id;
   }
 
@@ -167,7 +177,11 @@ export class LinearBoardProvider implements BoardProvider {
   }
 
   /** One operation under one deadline, with the SDK's errors turned into ServiceErrors. */
-  private async run<T>(doing: string, signal: AbortSignal | undefined, operation: (client: LinearSdk.LinearClient, sdk: Sdk) => Promise<T>): Promise<T> {
+  private async run<T>(
+    doing: string,
+    signal: AbortSignal | undefined,
+    operation: (client: LinearSdk.LinearClient, sdk: Sdk) => Promise<T>,
+  ): Promise<T> {
     const sdk = await loadSdk();
     const deadline = AbortSignal.timeout(this.timeoutMs);
     const client = new sdk.LinearClient({
@@ -180,7 +194,10 @@ export class LinearBoardProvider implements BoardProvider {
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       if (deadline.aborted) {
-        throw linearError('timeout', `Linear did not answer within ${this.timeoutMs < 1000 ? `${this.timeoutMs} ms` : `${Math.round(this.timeoutMs / 1000)} s`} while ${doing}; check your network and try again.`);
+        throw linearError(
+          'timeout',
+          `Linear did not answer within ${this.timeoutMs < 1000 ? `${this.timeoutMs} ms` : `${Math.round(this.timeoutMs / 1000)} s`} while ${doing}; check your network and try again.`,
+        );
       }
       throw serviceErrorFromLinear(error, sdk, doing, this.options.apiKey);
     }
@@ -196,30 +213,50 @@ class Names {
   private readonly milestones = new Map<string, string>();
 
   async resolve(client: LinearSdk.LinearClient, issues: LinearSdk.Issue[]): Promise<void> {
-    const missing = <T>(known: Map<string, T>, ids: (string | undefined)[]): string[] =>
-      [...new Set(ids.filter((id): id is string => !!id && !known.has(id)))];
-    const stateIds = missing(this.states, issues.map((issue) => issue.stateId));
-    const userIds = missing(this.users, issues.map((issue) => issue.assigneeId));
-    const labelIds = missing(this.labels, issues.flatMap((issue) => issue.labelIds));
-    const cycleIds = missing(this.cycles, issues.map((issue) => issue.cycleId));
-    const milestoneIds = missing(this.milestones, issues.map((issue) => issue.projectMilestoneId));
+    const missing = <T>(known: Map<string, T>, ids: (string | undefined)[]): string[] => [
+      ...new Set(ids.filter((id): id is string => !!id && !known.has(id))),
+    ];
+    const stateIds = missing(
+      this.states,
+      issues.map((issue) => issue.stateId),
+    );
+    const userIds = missing(
+      this.users,
+      issues.map((issue) => issue.assigneeId),
+    );
+    const labelIds = missing(
+      this.labels,
+      issues.flatMap((issue) => issue.labelIds),
+    );
+    const cycleIds = missing(
+      this.cycles,
+      issues.map((issue) => issue.cycleId),
+    );
+    const milestoneIds = missing(
+      this.milestones,
+      issues.map((issue) => issue.projectMilestoneId),
+    );
     await Promise.all([
       stateIds.length &&
-        client.workflowStates({ filter: { id: { in: stateIds } }, first: LOOKUP_PAGE_SIZE }).then(allPages).then((states) =>
-          states.forEach((state) => this.states.set(state.id, { name: state.name, type: state.type })),
-        ),
+        client
+          .workflowStates({ filter: { id: { in: stateIds } }, first: LOOKUP_PAGE_SIZE })
+          .then(allPages)
+          .then((states) => states.forEach((state) => this.states.set(state.id, { name: state.name, type: state.type }))),
       userIds.length &&
-        client.users({ filter: { id: { in: userIds } }, first: LOOKUP_PAGE_SIZE, includeDisabled: true }).then(allPages).then((users) =>
-          users.forEach((user) => this.users.set(user.id, user.name)),
-        ),
+        client
+          .users({ filter: { id: { in: userIds } }, first: LOOKUP_PAGE_SIZE, includeDisabled: true })
+          .then(allPages)
+          .then((users) => users.forEach((user) => this.users.set(user.id, user.name))),
       cycleIds.length &&
-        client.cycles({ filter: { id: { in: cycleIds } }, first: LOOKUP_PAGE_SIZE, includeArchived: true }).then(allPages).then((cycles) =>
-          cycles.forEach((cycle) => this.cycles.set(cycle.id, cycle.name ?? `Cycle ${cycle.number}`)),
-        ),
+        client
+          .cycles({ filter: { id: { in: cycleIds } }, first: LOOKUP_PAGE_SIZE, includeArchived: true })
+          .then(allPages)
+          .then((cycles) => cycles.forEach((cycle) => this.cycles.set(cycle.id, cycle.name ?? `Cycle ${cycle.number}`))),
       milestoneIds.length &&
-        client.projectMilestones({ filter: { id: { in: milestoneIds } }, first: LOOKUP_PAGE_SIZE, includeArchived: true }).then(allPages).then((milestones) =>
-          milestones.forEach((milestone) => this.milestones.set(milestone.id, milestone.name)),
-        ),
+        client
+          .projectMilestones({ filter: { id: { in: milestoneIds } }, first: LOOKUP_PAGE_SIZE, includeArchived: true })
+          .then(allPages)
+          .then((milestones) => milestones.forEach((milestone) => this.milestones.set(milestone.id, milestone.name))),
       labelIds.length && this.resolveLabels(client, labelIds),
     ]);
   }
@@ -245,7 +282,11 @@ class Names {
   private async resolveLabels(client: LinearSdk.LinearClient, ids: string[]): Promise<void> {
     let after: string | undefined;
     for (;;) {
-      const { data } = await client.client.rawRequest<LabelsPage, Record<string, unknown>>(LABELS_QUERY, { ids, first: LOOKUP_PAGE_SIZE, after });
+      const { data } = await client.client.rawRequest<LabelsPage, Record<string, unknown>>(LABELS_QUERY, {
+        ids,
+        first: LOOKUP_PAGE_SIZE,
+        after,
+      });
       if (!data?.issueLabels) throw new TypeError('Linear answered the label query without labels');
       data.issueLabels.nodes.forEach((label) => this.labels.set(label.id, label.name));
       const next = data.issueLabels.pageInfo.endCursor;

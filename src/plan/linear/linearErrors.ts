@@ -19,7 +19,10 @@ export function serviceErrorFromLinear(error: unknown, sdk: Sdk, doing: string, 
   if (error instanceof sdk.LinearError) return fromLinearError(error, sdk, doing, secret);
   // Data that arrived but does not have the shape the SDK's models expect.
   if (error instanceof TypeError || error instanceof SyntaxError) {
-    return linearError('malformed', `Linear sent an answer Conveyor could not read while ${doing}; try again, and report it if it persists.`);
+    return linearError(
+      'malformed',
+      `Linear sent an answer Conveyor could not read while ${doing}; try again, and report it if it persists.`,
+    );
   }
   return linearError('server', `Linear failed while ${doing}: ${scrub(messageOf(error), secret)}`);
 }
@@ -31,13 +34,21 @@ function fromLinearError(error: LinearSdk.LinearError, sdk: Sdk, doing: string, 
   if (error instanceof sdk.RatelimitedLinearError) {
     const retryAfterMs = retryDelay(error);
     const when = retryAfterMs === undefined ? 'in a minute' : `in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s`;
-    return linearError('rate-limited', `Linear's rate limit was reached while ${doing}; Conveyor will be able to try again ${when}.`, { retryAfterMs });
+    return linearError('rate-limited', `Linear's rate limit was reached while ${doing}; Conveyor will be able to try again ${when}.`, {
+      retryAfterMs,
+    });
   }
   if (error instanceof sdk.ForbiddenLinearError || error instanceof sdk.FeatureNotAccessibleLinearError) {
-    return linearError('forbidden', `Linear refused access while ${doing}: the API key's account cannot see this team or issue; ask a workspace admin, or ${SIGN_IN_AGAIN} with an account that can.`);
+    return linearError(
+      'forbidden',
+      `Linear refused access while ${doing}: the API key's account cannot see this team or issue; ask a workspace admin, or ${SIGN_IN_AGAIN} with an account that can.`,
+    );
   }
   if (error instanceof sdk.UsageLimitExceededLinearError) {
-    return linearError('forbidden', `Linear's plan usage limit was reached while ${doing}; a workspace admin can raise it in Linear's billing settings.`);
+    return linearError(
+      'forbidden',
+      `Linear's plan usage limit was reached while ${doing}; a workspace admin can raise it in Linear's billing settings.`,
+    );
   }
   if (error instanceof sdk.InvalidInputLinearError || error instanceof sdk.UserLinearError) {
     return linearError('invalid', `Linear did not accept the change while ${doing}: ${scrub(linearSays(error), secret)}`);
@@ -55,17 +66,26 @@ function fromUnknown(error: LinearSdk.LinearError, doing: string, secret: string
   if (error.status === undefined) {
     if (raw instanceof SyntaxError) return malformed(doing);
     const code = networkCode(raw);
-    return linearError('unreachable', `Could not reach Linear while ${doing}${code ? ` (${code})` : ''}; check your network or proxy settings.`);
+    return linearError(
+      'unreachable',
+      `Could not reach Linear while ${doing}${code ? ` (${code})` : ''}; check your network or proxy settings.`,
+    );
   }
   if (error.status >= 200 && error.status < 300 && !error.errors?.length) return malformed(doing);
   if (error.status >= 500) {
-    return linearError('server', `Linear had a problem while ${doing} (HTTP ${error.status}); try again in a minute, or check status.linear.app.`);
+    return linearError(
+      'server',
+      `Linear had a problem while ${doing} (HTTP ${error.status}); try again in a minute, or check status.linear.app.`,
+    );
   }
   return linearError('server', `Linear failed while ${doing}: ${scrub(linearSays(error), secret)}`);
 }
 
 function malformed(doing: string): ServiceError {
-  return linearError('malformed', `Linear sent an answer Conveyor could not read while ${doing}; a proxy may be in the way, or try again later.`);
+  return linearError(
+    'malformed',
+    `Linear sent an answer Conveyor could not read while ${doing}; a proxy may be in the way, or try again later.`,
+  );
 }
 
 /** Linear sends `Retry-After` (seconds) on some limits and `X-RateLimit-Requests-Reset` (epoch ms) on others. */

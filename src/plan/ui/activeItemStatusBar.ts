@@ -16,5 +16,10 @@ export function registerActiveItemStatusBar(model: WorkspaceModel, board: BoardS
     item.command = 'conveyor.board.focus';
     item.show();
   };
-  return vscode.Disposable.from(item, board.onDidChange(update), model.onDidChange(update), vscode.window.onDidChangeActiveTextEditor(update));
+  return vscode.Disposable.from(
+    item,
+    board.onDidChange(update),
+    model.onDidChange(update),
+    vscode.window.onDidChangeActiveTextEditor(update),
+  );
 }

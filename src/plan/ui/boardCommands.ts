@@ -36,7 +36,12 @@ export function registerBoardCommands(model: WorkspaceModel, service: BoardServi
     const transitions = await provider.transitions(item);
     const transition = column
       ? transitions.find((t) => t.column === column)
-      : (await vscode.window.showQuickPick(transitions.map((t) => ({ label: t.name, description: STATUS_LABELS[t.column], t })), { placeHolder: `Move ${item.key} to…` }))?.t;
+      : (
+          await vscode.window.showQuickPick(
+            transitions.map((t) => ({ label: t.name, description: STATUS_LABELS[t.column], t })),
+            { placeHolder: `Move ${item.key} to…` },
+          )
+        )?.t;
     if (!transition) return;
     await provider.move(item, transition);
     await service.refreshRemote(status.folder);
@@ -65,11 +70,17 @@ export function registerBoardCommands(model: WorkspaceModel, service: BoardServi
       }
       const people = await provider.assignees(item).catch(failed(`Could not list who can be assigned ${item.key}`));
       if (!people) return undefined;
-      const picked = await vscode.window.showQuickPick([...people.map((p) => ({ label: p.name, description: p.name === item.assignee ? 'assigned now' : undefined, id: p.id })), nobody], { placeHolder: `Assign ${item.key} to…`, matchOnDescription: true });
+      const picked = await vscode.window.showQuickPick(
+        [...people.map((p) => ({ label: p.name, description: p.name === item.assignee ? 'assigned now' : undefined, id: p.id })), nobody],
+        { placeHolder: `Assign ${item.key} to…`, matchOnDescription: true },
+      );
       return picked?.id;
     }
     const names = [...new Set(status.board.items.map((i) => i.assignee).filter((a): a is string => Boolean(a)))].sort();
-    const picked = await vscode.window.showQuickPick([...names.map((n) => ({ label: n, id: n })), { label: 'Someone else…', id: '' }, nobody], { placeHolder: `Assign ${item.key} to…` });
+    const picked = await vscode.window.showQuickPick(
+      [...names.map((n) => ({ label: n, id: n })), { label: 'Someone else…', id: '' }, nobody],
+      { placeHolder: `Assign ${item.key} to…` },
+    );
     if (!picked || picked.id !== '') return picked?.id;
     const typed = await vscode.window.showInputBox({ prompt: 'Name' });
     return typed?.trim() || undefined;
@@ -77,81 +88,142 @@ export function registerBoardCommands(model: WorkspaceModel, service: BoardServi
   const boardOf = (status: FolderStatus) => new (planEngine().LocalBoardProvider)(status.folder, status.board.file);
   const changed = async (status: FolderStatus) => model.reload(status.folder);
   /** A command on a Board row, run while the board still has the item. */
-  const onItem = (id: string, run: (target: { status: FolderStatus; item: WorkItem }, failed: ReportFailure) => unknown, options: CommandOptions<never> = {}) =>
-    registerConveyorCommand(host, id, ({ ref, failed }) => {
-      const target = itemOf(ref);
-      return target && run(target, failed);
-    }, { ...options, refs: ['work-item'] });
+  const onItem = (
+    id: string,
+    run: (target: { status: FolderStatus; item: WorkItem }, failed: ReportFailure) => unknown,
+    options: CommandOptions<never> = {},
+  ) =>
+    registerConveyorCommand(
+      host,
+      id,
+      ({ ref, failed }) => {
+        const target = itemOf(ref);
+        return target && run(target, failed);
+      },
+      { ...options, refs: ['work-item'] },
+    );
   return vscode.Disposable.from(
-    registerConveyorCommand(host, 'conveyor.board.startWork', async ({ ref, pickFolder, failed }) => {
-      const target = itemOf(ref) ?? (await pickItem(pickFolder));
-      if (!target) return;
-      const { status, item } = target;
-      const engine = planEngine();
-      let result;
-      try {
-        result = await engine.startWork(status.folder, item);
-      } catch (error) {
-        if (!(error instanceof engine.StartWorkError) || error.kind !== 'dirty') return failed(`Could not start work on ${item.key}`)(error);
-        const choice = await vscode.window.showWarningMessage(error.message, { modal: true }, 'Carry Changes', 'Stash Changes');
-        if (!choice) return;
-        result = await engine.startWork(status.folder, item, choice === 'Carry Changes' ? 'carry' : 'stash').catch(failed(`Could not start work on ${item.key}`));
-        if (!result) return;
-      }
-      if (item.column === 'todo') await moveItem(status, item, 'in-progress').catch(failed(`Could not move ${item.key} to In progress`));
-      await service.setActiveItem(status.folder, item.key);
-      prefillCommitMessage(status.folder, item.key);
-      await changed(status);
-      void vscode.window.showInformationMessage(`${result.existed ? 'Switched to' : 'Created'} ${result.branch}${result.existed ? '' : ` from ${result.base}`}${result.stashed ? ' (your changes are stashed)' : ''}. ${item.key} is in progress.`);
-    }, { needsTrust: 'Start Work runs git, so it waits', refs: ['work-item'], ...board }),
-    onItem('conveyor.board.moveTo', async (target, failed) => {
-      let column: WorkItem['column'] | undefined;
-      if (target.item.provider === 'local') {
-        const picked = await vscode.window.showQuickPick(
-          WORK_ITEM_STATUSES.filter((s) => s !== target.item.column).map((s) => ({ label: STATUS_LABELS[s], column: s })),
-          { placeHolder: `Move ${target.item.key} to…` },
+    registerConveyorCommand(
+      host,
+      'conveyor.board.startWork',
+      async ({ ref, pickFolder, failed }) => {
+        const target = itemOf(ref) ?? (await pickItem(pickFolder));
+        if (!target) return;
+        const { status, item } = target;
+        const engine = planEngine();
+        let result;
+        try {
+          result = await engine.startWork(status.folder, item);
+        } catch (error) {
+          if (!(error instanceof engine.StartWorkError) || error.kind !== 'dirty')
+            return failed(`Could not start work on ${item.key}`)(error);
+          const choice = await vscode.window.showWarningMessage(error.message, { modal: true }, 'Carry Changes', 'Stash Changes');
+          if (!choice) return;
+          result = await engine
+            .startWork(status.folder, item, choice === 'Carry Changes' ? 'carry' : 'stash')
+            .catch(failed(`Could not start work on ${item.key}`));
+          if (!result) return;
+        }
+        if (item.column === 'todo') await moveItem(status, item, 'in-progress').catch(failed(`Could not move ${item.key} to In progress`));
+        await service.setActiveItem(status.folder, item.key);
+        prefillCommitMessage(status.folder, item.key);
+        await changed(status);
+        void vscode.window.showInformationMessage(
+          `${result.existed ? 'Switched to' : 'Created'} ${result.branch}${result.existed ? '' : ` from ${result.base}`}${result.stashed ? ' (your changes are stashed)' : ''}. ${item.key} is in progress.`,
         );
-        if (!picked) return;
-        column = picked.column;
-      }
-      await moveItem(target.status, target.item, column).then(() => changed(target.status), failed(`Could not move ${target.item.key}`));
-    }, board),
-    onItem('conveyor.board.assignTo', async (target, failed) => {
-      const { status, item } = target;
-      const assignee = await pickAssignee(status, item, failed);
-      if (assignee === undefined) return;
-      const id = assignee === null ? undefined : assignee;
-      if (item.provider === 'local') {
-        await boardOf(status).assign(item, id).then(() => changed(status), failed(`Could not assign ${item.key}`));
-        return;
-      }
-      const provider = await service.remote.provider(status);
-      if (!provider?.assign) return void vscode.window.showErrorMessage(`Sign in to ${item.provider} to assign ${item.key}.`);
-      await provider.assign(item, id).then(() => service.refreshRemote(status.folder), failed(`Could not assign ${item.key}`));
-    }, board),
-    registerConveyorCommand(host, 'conveyor.board.newItem', async ({ status }) => {
-      const title = await vscode.window.showInputBox({ title: 'New work item', prompt: 'Title', ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'A title is needed') });
-      if (!title) return;
-      const item = await createItem(status, title.trim(), undefined);
-      vscode.window.setStatusBarMessage(`Added ${item.key}`, 4000);
-    }, { folder: { placeHolder: 'Add a work item to which folder?' }, failure: 'Could not add the item', ...board }),
+      },
+      { needsTrust: 'Start Work runs git, so it waits', refs: ['work-item'], ...board },
+    ),
+    onItem(
+      'conveyor.board.moveTo',
+      async (target, failed) => {
+        let column: WorkItem['column'] | undefined;
+        if (target.item.provider === 'local') {
+          const picked = await vscode.window.showQuickPick(
+            WORK_ITEM_STATUSES.filter((s) => s !== target.item.column).map((s) => ({ label: STATUS_LABELS[s], column: s })),
+            { placeHolder: `Move ${target.item.key} to…` },
+          );
+          if (!picked) return;
+          column = picked.column;
+        }
+        await moveItem(target.status, target.item, column).then(() => changed(target.status), failed(`Could not move ${target.item.key}`));
+      },
+      board,
+    ),
+    onItem(
+      'conveyor.board.assignTo',
+      async (target, failed) => {
+        const { status, item } = target;
+        const assignee = await pickAssignee(status, item, failed);
+        if (assignee === undefined) return;
+        const id = assignee === null ? undefined : assignee;
+        if (item.provider === 'local') {
+          await boardOf(status)
+            .assign(item, id)
+            .then(() => changed(status), failed(`Could not assign ${item.key}`));
+          return;
+        }
+        const provider = await service.remote.provider(status);
+        if (!provider?.assign) return void vscode.window.showErrorMessage(`Sign in to ${item.provider} to assign ${item.key}.`);
+        await provider.assign(item, id).then(() => service.refreshRemote(status.folder), failed(`Could not assign ${item.key}`));
+      },
+      board,
+    ),
+    registerConveyorCommand(
+      host,
+      'conveyor.board.newItem',
+      async ({ status }) => {
+        const title = await vscode.window.showInputBox({
+          title: 'New work item',
+          prompt: 'Title',
+          ignoreFocusOut: true,
+          validateInput: (v) => (v.trim() ? undefined : 'A title is needed'),
+        });
+        if (!title) return;
+        const item = await createItem(status, title.trim(), undefined);
+        vscode.window.setStatusBarMessage(`Added ${item.key}`, 4000);
+      },
+      { folder: { placeHolder: 'Add a work item to which folder?' }, failure: 'Could not add the item', ...board },
+    ),
     onItem('conveyor.board.deleteItem', async (target, failed) => {
-      const ok = await vscode.window.showWarningMessage(`Delete ${target.item.key} "${target.item.title}" from the board file?`, { modal: true }, 'Delete');
-      if (ok) await boardOf(target.status).delete(target.item).then(() => changed(target.status), failed(`Could not delete ${target.item.key}`));
+      const ok = await vscode.window.showWarningMessage(
+        `Delete ${target.item.key} "${target.item.title}" from the board file?`,
+        { modal: true },
+        'Delete',
+      );
+      if (ok)
+        await boardOf(target.status)
+          .delete(target.item)
+          .then(() => changed(target.status), failed(`Could not delete ${target.item.key}`));
     }),
     // Used by the kanban webview: moves and creates by key and column, no pickers; it shows failures itself.
-    registerConveyorCommand(host, 'conveyor.board.moveItem', async (_call, folder: string, key: string, column: WorkItem['column']) => {
-      const target = itemOf({ kind: 'work-item', folder, key });
-      if (!target) throw new Error(`${key} is no longer on the board.`);
-      await moveItem(target.status, target.item, column);
-      await changed(target.status);
-    }, { rethrow: true }),
-    registerConveyorCommand(host, 'conveyor.board.createItem', async ({ status }, _folder: string, title: string, column: WorkItem['column']) => {
-      if (status) await createItem(status, title, column);
-    }, { rethrow: true }),
-    registerConveyorCommand(host, 'conveyor.board.signIn', async ({ status }) => {
-      if (await service.remote.signIn(status)) await service.refreshRemote(status.folder);
-    }, { folder: { placeHolder: 'Sign in to the board of which folder?' } }),
+    registerConveyorCommand(
+      host,
+      'conveyor.board.moveItem',
+      async (_call, folder: string, key: string, column: WorkItem['column']) => {
+        const target = itemOf({ kind: 'work-item', folder, key });
+        if (!target) throw new Error(`${key} is no longer on the board.`);
+        await moveItem(target.status, target.item, column);
+        await changed(target.status);
+      },
+      { rethrow: true },
+    ),
+    registerConveyorCommand(
+      host,
+      'conveyor.board.createItem',
+      async ({ status }, _folder: string, title: string, column: WorkItem['column']) => {
+        if (status) await createItem(status, title, column);
+      },
+      { rethrow: true },
+    ),
+    registerConveyorCommand(
+      host,
+      'conveyor.board.signIn',
+      async ({ status }) => {
+        if (await service.remote.signIn(status)) await service.refreshRemote(status.folder);
+      },
+      { folder: { placeHolder: 'Sign in to the board of which folder?' } },
+    ),
     registerConveyorCommand(host, 'conveyor.board.refresh', () => service.refreshRemote()),
     onItem('conveyor.board.openInBrowser', async ({ item }) => {
       if (item.url) await vscode.env.openExternal(vscode.Uri.parse(item.url));
@@ -159,7 +231,11 @@ export function registerBoardCommands(model: WorkspaceModel, service: BoardServi
     onItem('conveyor.board.copyKey', ({ item }) => vscode.env.clipboard.writeText(item.key)),
     registerConveyorCommand(host, 'conveyor.board.groupBy', async () => {
       const picked = await vscode.window.showQuickPick(
-        (['status', 'assignee', 'milestone'] as BoardGrouping[]).map((g) => ({ label: g[0].toUpperCase() + g.slice(1), grouping: g, picked: service.query().groupBy === g })),
+        (['status', 'assignee', 'milestone'] as BoardGrouping[]).map((g) => ({
+          label: g[0].toUpperCase() + g.slice(1),
+          grouping: g,
+          picked: service.query().groupBy === g,
+        })),
         { placeHolder: 'Group the board by…' },
       );
       if (picked) await service.groupBy(picked.grouping);
@@ -167,39 +243,57 @@ export function registerBoardCommands(model: WorkspaceModel, service: BoardServi
     registerConveyorCommand(host, 'conveyor.board.showMine', () => service.setQuery({ mine: true })),
     registerConveyorCommand(host, 'conveyor.board.showAll', () => service.setQuery({ mine: false })),
     registerConveyorCommand(host, 'conveyor.board.search', async () => {
-      const search = await vscode.window.showInputBox({ title: 'Search the board', prompt: 'Words in the key, title, assignee or labels', value: service.query().search });
+      const search = await vscode.window.showInputBox({
+        title: 'Search the board',
+        prompt: 'Words in the key, title, assignee or labels',
+        value: service.query().search,
+      });
       if (search !== undefined) await service.setQuery({ search: search.trim() || undefined });
     }),
     registerConveyorCommand(host, 'conveyor.board.clearSearch', () => service.setQuery({ search: undefined })),
-    registerConveyorCommand(host, 'conveyor.board.createLocal', async ({ status }) => {
-      const { path: file, created } = await createLocalBoard(status.folder, status.board.file);
-      await model.reload(status.folder);
-      void vscode.commands.executeCommand('conveyor.board.focus');
-      void vscode.window.showInformationMessage(
-        created
-          ? `Created the local board ${path.relative(status.folder, file)} in ${status.name}. It is a plain file: commit it with your code.`
-          : `${status.name} already has a board file (${path.relative(status.folder, file)}); it was left as it is.`,
-      );
-    }, { folder: { placeHolder: 'Create the local board in which folder?' } }),
-    registerConveyorCommand(host, 'conveyor.board.openFile', async ({ status }, _folder?: unknown, line?: unknown) => {
-      const file = path.join(status.folder, status.board.file);
-      if (!status.board.exists) {
-        void vscode.window.showInformationMessage(`${status.name} has no board file yet.`, 'Create Local Board').then((choice) => {
-          if (choice) void vscode.commands.executeCommand('conveyor.board.createLocal', status.folder);
-        });
-        return;
-      }
-      const position = typeof line === 'number' ? new vscode.Position(Math.max(0, line - 1), 0) : undefined;
-      await vscode.window.showTextDocument(vscode.Uri.file(file), { selection: position && new vscode.Range(position, position) });
-    }, { folder: { placeHolder: 'Open the board file of which folder?' } }),
+    registerConveyorCommand(
+      host,
+      'conveyor.board.createLocal',
+      async ({ status }) => {
+        const { path: file, created } = await createLocalBoard(status.folder, status.board.file);
+        await model.reload(status.folder);
+        void vscode.commands.executeCommand('conveyor.board.focus');
+        void vscode.window.showInformationMessage(
+          created
+            ? `Created the local board ${path.relative(status.folder, file)} in ${status.name}. It is a plain file: commit it with your code.`
+            : `${status.name} already has a board file (${path.relative(status.folder, file)}); it was left as it is.`,
+        );
+      },
+      { folder: { placeHolder: 'Create the local board in which folder?' } },
+    ),
+    registerConveyorCommand(
+      host,
+      'conveyor.board.openFile',
+      async ({ status }, _folder?: unknown, line?: unknown) => {
+        const file = path.join(status.folder, status.board.file);
+        if (!status.board.exists) {
+          void vscode.window.showInformationMessage(`${status.name} has no board file yet.`, 'Create Local Board').then((choice) => {
+            if (choice) void vscode.commands.executeCommand('conveyor.board.createLocal', status.folder);
+          });
+          return;
+        }
+        const position = typeof line === 'number' ? new vscode.Position(Math.max(0, line - 1), 0) : undefined;
+        await vscode.window.showTextDocument(vscode.Uri.file(file), { selection: position && new vscode.Range(position, position) });
+      },
+      { folder: { placeHolder: 'Open the board file of which folder?' } },
+    ),
   );
 }
 
-async function pickItem(pickFolder: (placeHolder: string) => Promise<FolderStatus | undefined>): Promise<{ status: FolderStatus; item: WorkItem } | undefined> {
+async function pickItem(
+  pickFolder: (placeHolder: string) => Promise<FolderStatus | undefined>,
+): Promise<{ status: FolderStatus; item: WorkItem } | undefined> {
   const status = await pickFolder('Start work in which folder?');
   if (!status) return undefined;
   const picked = await vscode.window.showQuickPick(
-    status.board.items.filter((i) => i.status !== 'done').map((i) => ({ label: `${i.key} ${i.title}`, description: STATUS_LABELS[i.status], item: toWorkItem(i) })),
+    status.board.items
+      .filter((i) => i.status !== 'done')
+      .map((i) => ({ label: `${i.key} ${i.title}`, description: STATUS_LABELS[i.status], item: toWorkItem(i) })),
     { placeHolder: 'Start work on which item?' },
   );
   return picked && { status, item: picked.item };

@@ -29,24 +29,28 @@ export function boardNodes(status: FolderStatus, state: BoardViewState = { query
   const file = path.join(status.folder, board.file);
   if (isHosted(status)) return remoteNodes(status, state);
   if (board.provider !== 'local') {
-    return [{
-      id: `${status.folder}/board/provider`,
-      label: `${board.provider} board`,
-      description: 'configured in conveyor.yml',
-      tooltip: 'This version of Conveyor shows local, Jira and Linear boards; GitHub Issues is not built yet.',
-      icon: 'info',
-    }];
+    return [
+      {
+        id: `${status.folder}/board/provider`,
+        label: `${board.provider} board`,
+        description: 'configured in conveyor.yml',
+        tooltip: 'This version of Conveyor shows local, Jira and Linear boards; GitHub Issues is not built yet.',
+        icon: 'info',
+      },
+    ];
   }
   if (!board.exists) return [];
   if (board.error) {
-    return [{
-      id: `${status.folder}/board/error`,
-      label: `${board.file} cannot be read`,
-      description: `line ${board.error.line}: ${board.error.message}`,
-      icon: 'error',
-      file,
-      command: { command: 'conveyor.board.openFile', title: 'Open Board File', arguments: [status.folder, board.error.line] },
-    }];
+    return [
+      {
+        id: `${status.folder}/board/error`,
+        label: `${board.file} cannot be read`,
+        description: `line ${board.error.line}: ${board.error.message}`,
+        icon: 'error',
+        file,
+        command: { command: 'conveyor.board.openFile', title: 'Open Board File', arguments: [status.folder, board.error.line] },
+      },
+    ];
   }
   return groupNodes(status.folder, board.items.map(toWorkItem), state, file);
 }
@@ -55,14 +59,17 @@ function remoteNodes(status: FolderStatus, state: BoardViewState): ViewNode[] {
   const remote = state.remote;
   const name = PROVIDER_NAMES[status.board.provider];
   const rows: ViewNode[] = [];
-  if (!remote || (remote.loading && remote.items.length === 0)) rows.push({ id: `${status.folder}/board/loading`, label: `Loading the ${name} board…`, icon: 'loading~spin' });
+  if (!remote || (remote.loading && remote.items.length === 0))
+    rows.push({ id: `${status.folder}/board/loading`, label: `Loading the ${name} board…`, icon: 'loading~spin' });
   if (remote?.error) {
     rows.push({
       id: `${status.folder}/board/remote-error`,
       label: remote.error,
       tooltip: remote.error,
       icon: remote.needsSignIn ? 'account' : 'warning',
-      command: remote.needsSignIn ? { command: 'conveyor.board.signIn', title: `Sign in to ${name}`, arguments: [status.folder] } : undefined,
+      command: remote.needsSignIn
+        ? { command: 'conveyor.board.signIn', title: `Sign in to ${name}`, arguments: [status.folder] }
+        : undefined,
     });
   }
   return [...rows, ...(remote && remote.items.length > 0 ? groupNodes(status.folder, remote.items, state, undefined) : [])];
@@ -79,16 +86,32 @@ function groupNodes(folder: string, items: WorkItem[], state: BoardViewState, fi
     expanded: group.column !== 'done',
     children: [
       ...group.items.slice(0, ROWS_PER_GROUP).map((item) => itemNode(folder, item, file, state.activeKey, state.links?.get(item.key))),
-      ...(group.items.length > ROWS_PER_GROUP ? [{ id: `${folder}/board/group/${group.id}/more`, label: `${group.items.length - ROWS_PER_GROUP} more: search to narrow`, icon: 'search' }] : []),
+      ...(group.items.length > ROWS_PER_GROUP
+        ? [
+            {
+              id: `${folder}/board/group/${group.id}/more`,
+              label: `${group.items.length - ROWS_PER_GROUP} more: search to narrow`,
+              icon: 'search',
+            },
+          ]
+        : []),
     ],
   }));
 }
 
-function itemNode(folder: string, item: WorkItem, file: string | undefined, activeKey: string | undefined, links: ItemLinks | undefined): ViewNode {
+function itemNode(
+  folder: string,
+  item: WorkItem,
+  file: string | undefined,
+  activeKey: string | undefined,
+  links: ItemLinks | undefined,
+): ViewNode {
   const active = item.key === activeKey;
   const commits = links?.commits.length ?? 0;
   const linked = [links?.branches[0] && `⎇ ${links.branches[0]}`, commits ? `${commits} commit${commits === 1 ? '' : 's'}` : undefined];
-  const history = links ? `\n\nBranches: ${links.branches.join(', ') || 'none'}${links.commits.map((c) => `\n${c.sha.slice(0, 7)} ${c.subject}`).join('')}` : '';
+  const history = links
+    ? `\n\nBranches: ${links.branches.join(', ') || 'none'}${links.commits.map((c) => `\n${c.sha.slice(0, 7)} ${c.subject}`).join('')}`
+    : '';
   return {
     id: `${folder}/board/item/${item.key}`,
     label: `${item.key} ${item.title}`,

@@ -41,7 +41,12 @@ export class BoardService implements vscode.Disposable {
   }
 
   viewState(folder: string): BoardViewState {
-    return { query: { ...this.query(), me: this.me }, activeKey: this.activeItem(folder), remote: this.remote.state(folder), links: this.links.get(folder) };
+    return {
+      query: { ...this.query(), me: this.me },
+      activeKey: this.activeItem(folder),
+      remote: this.remote.state(folder),
+      links: this.links.get(folder),
+    };
   }
 
   /** Hosted boards are asked only while the Board view is visible. */
@@ -61,7 +66,12 @@ export class BoardService implements vscode.Disposable {
       if (!status.git.isRepository) continue;
       const keys = [...status.board.items.map((i) => i.key), ...(this.remote.state(status.folder)?.items.map((i) => i.key) ?? [])];
       if (keys.length === 0) continue;
-      this.links.set(status.folder, await planEngine().readItemLinks(status.folder, keys).catch(() => new Map<string, ItemLinks>()));
+      this.links.set(
+        status.folder,
+        await planEngine()
+          .readItemLinks(status.folder, keys)
+          .catch(() => new Map<string, ItemLinks>()),
+      );
     }
     this.changed.fire();
   }
@@ -107,7 +117,9 @@ export class BoardService implements vscode.Disposable {
     const folder = this.model.activeFolder()?.folder;
     if (!folder || !vscode.workspace.isTrusted) return undefined;
     const { execFile } = await import('node:child_process');
-    return new Promise((resolve) => execFile('git', ['config', 'user.name'], { cwd: folder }, (error, stdout) => resolve(error ? undefined : stdout.trim() || undefined)));
+    return new Promise((resolve) =>
+      execFile('git', ['config', 'user.name'], { cwd: folder }, (error, stdout) => resolve(error ? undefined : stdout.trim() || undefined)),
+    );
   }
 
   private async updateContext(): Promise<void> {

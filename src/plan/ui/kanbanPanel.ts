@@ -10,11 +10,23 @@ import { toWorkItem } from '../localBoardProvider';
 import type { BoardService } from './boardService';
 
 /** The board as a kanban in an editor tab: one panel per folder, kept current while open. */
-export function registerKanban(model: WorkspaceModel, board: BoardService, extensionUri: vscode.Uri, log: vscode.LogOutputChannel): vscode.Disposable {
+export function registerKanban(
+  model: WorkspaceModel,
+  board: BoardService,
+  extensionUri: vscode.Uri,
+  log: vscode.LogOutputChannel,
+): vscode.Disposable {
   const panels = new FolderPanels<WebviewToHost, HostToWebview>(model, extensionUri, {
     viewType: 'conveyor.kanban',
     title: (status) => `Board: ${status.name}`,
-    page: { title: 'Board', script: 'board.js', style: 'board-style.css', mainId: 'board', mainRole: 'application', csp: 'font-src {cspSource};' },
+    page: {
+      title: 'Board',
+      script: 'board.js',
+      style: 'board-style.css',
+      mainId: 'board',
+      mainRole: 'application',
+      csp: 'font-src {cspSource};',
+    },
     render: (status) => boardMessage(status, board),
     redrawOn: [model.onDidChange, board.onDidChange],
     error: (message) => ({ type: 'error', message }),
@@ -22,15 +34,19 @@ export function registerKanban(model: WorkspaceModel, board: BoardService, exten
     redrawAfterMessage: true,
     handle: async (message, status) => {
       const ref: ViewRef | undefined = 'key' in message ? { kind: 'work-item', folder: status.folder, key: message.key } : undefined;
-      if (message.type === 'move') await vscode.commands.executeCommand('conveyor.board.moveItem', status.folder, message.key, message.column);
-      else if (message.type === 'create') await vscode.commands.executeCommand('conveyor.board.createItem', status.folder, message.title, message.column);
+      if (message.type === 'move')
+        await vscode.commands.executeCommand('conveyor.board.moveItem', status.folder, message.key, message.column);
+      else if (message.type === 'create')
+        await vscode.commands.executeCommand('conveyor.board.createItem', status.folder, message.title, message.column);
       else if (message.type === 'assign') await vscode.commands.executeCommand('conveyor.board.assignTo', ref);
       else await vscode.commands.executeCommand('conveyor.board.startWork', ref);
     },
   });
   return vscode.Disposable.from(
     panels,
-    registerConveyorCommand({ model, log }, 'conveyor.board.openKanban', ({ status }) => panels.open(status), { folder: { placeHolder: 'Open the kanban of which folder?' } }),
+    registerConveyorCommand({ model, log }, 'conveyor.board.openKanban', ({ status }) => panels.open(status), {
+      folder: { placeHolder: 'Open the kanban of which folder?' },
+    }),
   );
 }
 
@@ -38,5 +54,11 @@ function boardMessage(status: FolderStatus, board: BoardService): HostToWebview 
   const hosted = status.board.provider !== 'local';
   const items = hosted ? (board.remote.state(status.folder)?.items ?? []) : status.board.items.map(toWorkItem);
   const cards: KanbanCard[] = items.map((i) => ({ key: i.key, title: i.title, column: i.column, status: i.status, assignee: i.assignee }));
-  return { type: 'board', title: `${status.name} board`, columns: WORK_ITEM_STATUSES.map((id) => ({ id, label: STATUS_LABELS[id] })), cards, canCreate: !hosted || !board.remote.state(status.folder)?.needsSignIn };
+  return {
+    type: 'board',
+    title: `${status.name} board`,
+    columns: WORK_ITEM_STATUSES.map((id) => ({ id, label: STATUS_LABELS[id] })),
+    cards,
+    canCreate: !hosted || !board.remote.state(status.folder)?.needsSignIn,
+  };
 }

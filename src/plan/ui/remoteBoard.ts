@@ -80,7 +80,9 @@ export class RemoteBoards implements vscode.Disposable {
       const provider = await this.provider(status);
       if (!provider) {
         const noRepository = status.board.provider === 'github' && !githubRepository(status);
-        const missing = noRepository ? 'Set board.github.owner and repo in conveyor.yml, or add a GitHub origin remote.' : `Sign in to ${PROVIDER_NAMES[status.board.provider]} to see this board.`;
+        const missing = noRepository
+          ? 'Set board.github.owner and repo in conveyor.yml, or add a GitHub origin remote.'
+          : `Sign in to ${PROVIDER_NAMES[status.board.provider]} to see this board.`;
         Object.assign(state, { error: missing, needsSignIn: !noRepository });
         return;
       }
@@ -99,15 +101,29 @@ export class RemoteBoards implements vscode.Disposable {
   async signIn(status: FolderStatus): Promise<boolean> {
     const board = status.config.config.board;
     if (status.board.provider === 'jira' && board?.jira) {
-      const email = await vscode.window.showInputBox({ title: `Jira ${board.jira.site}`, prompt: 'Atlassian account email', ignoreFocusOut: true });
+      const email = await vscode.window.showInputBox({
+        title: `Jira ${board.jira.site}`,
+        prompt: 'Atlassian account email',
+        ignoreFocusOut: true,
+      });
       if (!email) return false;
-      const apiToken = await vscode.window.showInputBox({ title: `Jira ${board.jira.site}`, prompt: 'API token (id.atlassian.com › Security › API tokens)', password: true, ignoreFocusOut: true });
+      const apiToken = await vscode.window.showInputBox({
+        title: `Jira ${board.jira.site}`,
+        prompt: 'API token (id.atlassian.com › Security › API tokens)',
+        password: true,
+        ignoreFocusOut: true,
+      });
       if (!apiToken) return false;
       await this.secrets.store(jiraSecret(board.jira.site), JSON.stringify({ email: email.trim(), apiToken: apiToken.trim() }));
       return true;
     }
     if (status.board.provider === 'linear') {
-      const apiKey = await vscode.window.showInputBox({ title: 'Linear', prompt: 'Personal API key (Linear › Settings › API)', password: true, ignoreFocusOut: true });
+      const apiKey = await vscode.window.showInputBox({
+        title: 'Linear',
+        prompt: 'Personal API key (Linear › Settings › API)',
+        password: true,
+        ignoreFocusOut: true,
+      });
       if (!apiKey) return false;
       await this.secrets.store(LINEAR_SECRET, apiKey.trim());
       return true;

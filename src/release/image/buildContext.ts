@@ -25,17 +25,25 @@ export async function packBuildContext(folder: string, contextPath: string, dock
   const dockerfile = path.resolve(folder, contextPath, dockerfilePath);
   const inside = path.relative(contextDir, dockerfile);
   if (inside.startsWith('..') || path.isAbsolute(inside)) {
-    throw new Error(`The Dockerfile ${dockerfilePath} is outside the build context ${contextPath}: move it into the context or change image.context in conveyor.yml.`);
+    throw new Error(
+      `The Dockerfile ${dockerfilePath} is outside the build context ${contextPath}: move it into the context or change image.context in conveyor.yml.`,
+    );
   }
   const stat = await fs.stat(dockerfile).catch(() => undefined);
-  if (!stat?.isFile()) throw new Error(`No Dockerfile at ${path.relative(folder, dockerfile) || dockerfilePath}: add one or set image.dockerfile in conveyor.yml.`);
+  if (!stat?.isFile())
+    throw new Error(
+      `No Dockerfile at ${path.relative(folder, dockerfile) || dockerfilePath}: add one or set image.dockerfile in conveyor.yml.`,
+    );
   const patterns = await readDockerignore(contextDir);
   const ignore = createIgnore({ ignorecase: false }).add(patterns);
   // Like docker build: the Dockerfile and .dockerignore are always sent, whatever the patterns say.
   const always = new Set([toPosix(inside), '.dockerignore']);
   const hasExceptions = patterns.some((p) => p.startsWith('!'));
   return {
-    stream: packDirectory(contextDir, (relative, isDirectory) => always.has(relative) || !ignore.ignores(relative) || (isDirectory && hasExceptions)),
+    stream: packDirectory(
+      contextDir,
+      (relative, isDirectory) => always.has(relative) || !ignore.ignores(relative) || (isDirectory && hasExceptions),
+    ),
     dockerfile: toPosix(inside),
   };
 }
@@ -55,12 +63,18 @@ export function packDirectory(root: string, include: (relative: string, isDirect
   return pack as unknown as Readable;
 }
 
-async function writeEntries(pack: tarStream.Pack, root: string, include: (relative: string, isDirectory: boolean) => boolean): Promise<void> {
+async function writeEntries(
+  pack: tarStream.Pack,
+  root: string,
+  include: (relative: string, isDirectory: boolean) => boolean,
+): Promise<void> {
   let batch: { relative: string; stat: Stats }[] = [];
   const flush = async () => {
     // Synchronous reads of small files, a batch at a time: four thread-pool round trips per file
     // (open, fstat, read, close) made the asynchronous version 20 times slower than tar.
-    const contents = batch.map(({ relative, stat }) => (stat.isFile() && stat.size <= WHOLE_FILE_BYTES ? readFileSync(path.join(root, relative)) : undefined));
+    const contents = batch.map(({ relative, stat }) =>
+      stat.isFile() && stat.size <= WHOLE_FILE_BYTES ? readFileSync(path.join(root, relative)) : undefined,
+    );
     // Entries are queued a batch at a time; waiting for the batch (not each entry) to be taken keeps memory
     // bounded without a round trip to the reader per file.
     const queued: Promise<void>[] = [];
@@ -79,7 +93,11 @@ async function writeEntries(pack: tarStream.Pack, root: string, include: (relati
   await flush();
 }
 
-function* walk(root: string, relativeDir: string, include: (relative: string, isDirectory: boolean) => boolean): Generator<{ relative: string; stat: Stats }> {
+function* walk(
+  root: string,
+  relativeDir: string,
+  include: (relative: string, isDirectory: boolean) => boolean,
+): Generator<{ relative: string; stat: Stats }> {
   const names = readdirSync(path.join(root, relativeDir)).sort();
   for (const name of names) {
     const relative = relativeDir ? `${relativeDir}/${name}` : name;
@@ -97,7 +115,15 @@ function* walk(root: string, relativeDir: string, include: (relative: string, is
 }
 
 async function addEntry(pack: tarStream.Pack, root: string, relative: string, stat: Stats, content: Buffer | undefined): Promise<void> {
-  const header: Partial<tarStream.Header> & { name: string } = { name: relative, mode: stat.mode & 0o7777, mtime: stat.mtime, uid: 0, gid: 0, uname: 'root', gname: 'root' };
+  const header: Partial<tarStream.Header> & { name: string } = {
+    name: relative,
+    mode: stat.mode & 0o7777,
+    mtime: stat.mtime,
+    uid: 0,
+    gid: 0,
+    uname: 'root',
+    gname: 'root',
+  };
   if (stat.isDirectory()) return written(pack, { ...header, type: 'directory' });
   if (stat.isSymbolicLink()) return written(pack, { ...header, type: 'symlink', linkname: await fs.readlink(path.join(root, relative)) });
   if (content) return written(pack, { ...header, type: 'file', size: content.length }, content);

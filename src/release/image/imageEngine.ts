@@ -60,7 +60,11 @@ export async function checkEngine(docker: Docker, dockerHost = process.env.DOCKE
   try {
     await docker.ping();
   } catch (error) {
-    throw engineError('unreachable', `Cannot reach the Docker engine at ${describeEngine(dockerHost)} (${shortReason(error)}): start Docker, or set DOCKER_HOST to its socket.`, { cause: error });
+    throw engineError(
+      'unreachable',
+      `Cannot reach the Docker engine at ${describeEngine(dockerHost)} (${shortReason(error)}): start Docker, or set DOCKER_HOST to its socket.`,
+      { cause: error },
+    );
   }
 }
 
@@ -78,7 +82,12 @@ export async function buildImage(docker: Docker, request: BuildImageRequest): Pr
   let step: string | undefined;
   let imageId: string | undefined;
   await followEngineStream(docker, stream, request.signal, (event) => {
-    if (event.error || event.errorDetail) throw engineError('invalid', `The image build failed${step ? ` at ${step}` : ''}: ${(event.errorDetail?.message ?? event.error ?? '').trim()}`, { detail: { step } });
+    if (event.error || event.errorDetail)
+      throw engineError(
+        'invalid',
+        `The image build failed${step ? ` at ${step}` : ''}: ${(event.errorDetail?.message ?? event.error ?? '').trim()}`,
+        { detail: { step } },
+      );
     if (event.aux?.ID) imageId = event.aux.ID;
     for (const line of (event.stream ?? '').split('\n').filter((l) => l.trim() !== '')) {
       if (/^Step \d+\/\d+ : /.test(line)) step = line.trim();
@@ -104,7 +113,10 @@ export async function pushImage(docker: Docker, request: PushImageRequest): Prom
   let size: number | undefined;
   await followEngineStream(docker, stream, request.signal, (event) => {
     if (event.error || event.errorDetail) {
-      throw engineError('server', `Pushing ${request.repository}:${request.tag} failed: ${(event.errorDetail?.message ?? event.error ?? '').trim()}`);
+      throw engineError(
+        'server',
+        `Pushing ${request.repository}:${request.tag} failed: ${(event.errorDetail?.message ?? event.error ?? '').trim()}`,
+      );
     }
     if (event.aux?.Digest) {
       digest = event.aux.Digest;
@@ -112,14 +124,20 @@ export async function pushImage(docker: Docker, request: PushImageRequest): Prom
     }
     const reported = /digest: (sha256:[0-9a-f]{64})/.exec(event.status ?? '');
     if (reported) digest ??= reported[1];
-    if (event.id && event.status) request.onLayer?.({ id: event.id, status: event.status, current: event.progressDetail?.current, total: event.progressDetail?.total });
+    if (event.id && event.status)
+      request.onLayer?.({ id: event.id, status: event.status, current: event.progressDetail?.current, total: event.progressDetail?.total });
   });
   if (!digest) throw engineError('malformed', `The registry did not report a digest for ${request.repository}:${request.tag}.`);
   return { digest, size };
 }
 
 /** Reads the engine's JSON event stream to its end; `onEvent` may throw to fail (error events). */
-function followEngineStream(docker: Docker, stream: Readable, signal: AbortSignal | undefined, onEvent: (event: EngineEvent) => void): Promise<void> {
+function followEngineStream(
+  docker: Docker,
+  stream: Readable,
+  signal: AbortSignal | undefined,
+  onEvent: (event: EngineEvent) => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let failed: Error | undefined;
     const onAbort = () => {

@@ -11,7 +11,13 @@ export interface RegistryCredentials {
 }
 
 /** The names Docker Hub goes by; `docker login` stores its credentials under the first. */
-export const DOCKER_HUB_ALIASES = ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io', 'registry.hub.docker.com'];
+export const DOCKER_HUB_ALIASES = [
+  'https://index.docker.io/v1/',
+  'index.docker.io',
+  'docker.io',
+  'registry-1.docker.io',
+  'registry.hub.docker.com',
+];
 
 /** `https://index.docker.io/v1/` → `index.docker.io`; `http://127.0.0.1:5000/` → `127.0.0.1:5000`. */
 export function registryHostOf(registry: string): string {

@@ -33,7 +33,10 @@ export function defaultDockerConfigPath(env: NodeJS.ProcessEnv = process.env, ho
 }
 
 /** The credentials for `registryHost` (`127.0.0.1:5000`, `ghcr.io`, `docker.io`), or undefined. */
-export async function readDockerCredentials(registryHost: string, configPath = defaultDockerConfigPath()): Promise<RegistryCredentials | undefined> {
+export async function readDockerCredentials(
+  registryHost: string,
+  configPath = defaultDockerConfigPath(),
+): Promise<RegistryCredentials | undefined> {
   return (await findDockerCredentials(registryHost, configPath)).credentials;
 }
 
@@ -50,7 +53,9 @@ export async function findDockerCredentials(registryHost: string, configPath = d
   const host = registryHostOf(registryHost);
   const helper = helperFor(config, host);
   if (helper) {
-    return none(`credentials for ${host} are kept by the credential helper docker-credential-${helper} (credHelpers in ${configPath}), which Conveyor does not read yet`);
+    return none(
+      `credentials for ${host} are kept by the credential helper docker-credential-${helper} (credHelpers in ${configPath}), which Conveyor does not read yet`,
+    );
   }
   const [key, entry] = findEntry(config.auths ?? {}, host) ?? [];
   const decoded = key !== undefined && entry ? credentialsOf(entry) : undefined;
@@ -61,7 +66,9 @@ export async function findDockerCredentials(registryHost: string, configPath = d
     return { credentials: decoded, configPath };
   }
   if (typeof config.credsStore === 'string' && config.credsStore) {
-    return none(`credentials are kept by the credential store docker-credential-${config.credsStore} (credsStore in ${configPath}), which Conveyor does not read yet`);
+    return none(
+      `credentials are kept by the credential store docker-credential-${config.credsStore} (credsStore in ${configPath}), which Conveyor does not read yet`,
+    );
   }
   return none(`${configPath} has no credentials for ${host}: run \`docker login ${host}\``);
 }
@@ -72,7 +79,11 @@ function parseConfig(text: string): DockerConfigFile {
     throw new Error('not a JSON object');
   }
   const config = parsed as Record<string, unknown>;
-  return { auths: objectOrUndefined(config.auths) as Record<string, AuthEntry> | undefined, credsStore: config.credsStore, credHelpers: objectOrUndefined(config.credHelpers) };
+  return {
+    auths: objectOrUndefined(config.auths) as Record<string, AuthEntry> | undefined,
+    credsStore: config.credsStore,
+    credHelpers: objectOrUndefined(config.credHelpers),
+  };
 }
 
 function objectOrUndefined(value: unknown): Record<string, unknown> | undefined {

@@ -69,12 +69,19 @@ export class RegistryAuth {
       return header;
     }
     const schemes = challenges.map((c) => c.scheme).join(', ') || 'none given';
-    throw new ServiceError(registryService(this.address), 'unsupported', `${this.address.display} asks for a kind of sign-in Conveyor does not support (${schemes}) (401)`, { status: 401 });
+    throw new ServiceError(
+      registryService(this.address),
+      'unsupported',
+      `${this.address.display} asks for a kind of sign-in Conveyor does not support (${schemes}) (401)`,
+      { status: 401 },
+    );
   }
 
   private basicHeader(): string | undefined {
     const { username, password } = this.credentials ?? {};
-    return username !== undefined && password !== undefined ? `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` : undefined;
+    return username !== undefined && password !== undefined
+      ? `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`
+      : undefined;
   }
 
   private async bearer(challenge: AuthChallenge, access: AccessRequest): Promise<string> {
@@ -120,7 +127,12 @@ function parseRealm(challenge: AuthChallenge, address: RegistryAddress): URL {
   } catch {
     // Reported below.
   }
-  throw new ServiceError(registryService(address), 'malformed', `${address.display} asks for a token but names no usable token service (realm)`, { status: 401 });
+  throw new ServiceError(
+    registryService(address),
+    'malformed',
+    `${address.display} asks for a token but names no usable token service (realm)`,
+    { status: 401 },
+  );
 }
 
 function readToken(body: unknown, peer: string): { value: string; lifetimeS: number } {
@@ -133,11 +145,18 @@ function readToken(body: unknown, peer: string): { value: string; lifetimeS: num
   return { value, lifetimeS };
 }
 
-function tokenServiceError(answer: HttpAnswer, address: RegistryAddress, access: AccessRequest, hasCredentials: boolean, peer: string): ServiceError {
+function tokenServiceError(
+  answer: HttpAnswer,
+  address: RegistryAddress,
+  access: AccessRequest,
+  hasCredentials: boolean,
+  peer: string,
+): ServiceError {
   const { status, statusText } = answer.response;
   if (status === 401) return unauthorized(address, access, hasCredentials);
   if (status === 403) return forbidden(address, access, 403);
-  if (status === 429) return new ServiceError(peer, 'rate-limited', `${address.display} is rate-limiting sign-ins (429): try again later`, { status: 429 });
+  if (status === 429)
+    return new ServiceError(peer, 'rate-limited', `${address.display} is rate-limiting sign-ins (429): try again later`, { status: 429 });
   return new ServiceError(peer, 'server', `${peer} failed with ${status}${statusText ? ` ${statusText}` : ''}`, { status });
 }
 
@@ -155,5 +174,10 @@ export function unauthorized(address: RegistryAddress, access: AccessRequest, ha
 
 /** 403, or a 401 whose challenge says the (accepted) account lacks the scope. */
 export function forbidden(address: RegistryAddress, access: AccessRequest, status: number): ServiceError {
-  return new ServiceError(registryService(address), 'forbidden', `${address.display} denied access to ${what(access)} (${status}): the account may not pull it; check the repository name and the account's permissions`, { status });
+  return new ServiceError(
+    registryService(address),
+    'forbidden',
+    `${address.display} denied access to ${what(access)} (${status}): the account may not pull it; check the repository name and the account's permissions`,
+    { status },
+  );
 }

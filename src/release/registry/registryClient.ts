@@ -30,7 +30,9 @@ const MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.v2+json',
 ];
 /** A plain-HTTP registry addressed as HTTPS fails its handshake with this code. */
-const HTTPS_MISMATCH = { ERR_SSL_WRONG_VERSION_NUMBER: 'it does not speak HTTPS on this port (for a plain-HTTP registry, write its address with http://)' };
+const HTTPS_MISMATCH = {
+  ERR_SSL_WRONG_VERSION_NUMBER: 'it does not speak HTTPS on this port (for a plain-HTTP registry, write its address with http://)',
+};
 /** A longer Retry-After is reported rather than waited out: the user may prefer to do something else. */
 const MAX_RETRY_AFTER_MS = 30_000;
 /** When a 429 does not say how long to wait. */
@@ -78,7 +80,8 @@ export class RegistryClient {
   async tags(repository: string, options: { pageSize?: number } = {}): Promise<string[]> {
     const access = this.pullAccess(repository);
     const purpose = `tags of ${repository}`;
-    let url: string | undefined = `${this.address.baseUrl}/v2/${apiRepository(this.address, repository)}/tags/list${options.pageSize ? `?n=${options.pageSize}` : ''}`;
+    let url: string | undefined =
+      `${this.address.baseUrl}/v2/${apiRepository(this.address, repository)}/tags/list${options.pageSize ? `?n=${options.pageSize}` : ''}`;
     const seen = new Set<string>();
     const tags: string[] = [];
     while (url) {
@@ -117,7 +120,12 @@ export class RegistryClient {
   }
 
   /** Some registries leave Docker-Content-Digest off HEAD answers; the digest is the SHA-256 of the bytes served. */
-  private async digestOfBody(url: string, accept: Record<string, string>, access: AccessRequest, purpose: string): Promise<string | undefined> {
+  private async digestOfBody(
+    url: string,
+    accept: Record<string, string>,
+    access: AccessRequest,
+    purpose: string,
+  ): Promise<string | undefined> {
     const answer = await this.request(url, 'GET', accept, access);
     if (answer.status === 404) {
       await answer.discard();
@@ -132,7 +140,10 @@ export class RegistryClient {
 
   private pullAccess(repository: string): AccessRequest {
     if (!REPOSITORY.test(repository)) {
-      throw this.http.error('invalid', `"${repository}" is not a valid repository name: use lowercase letters and digits, separated by . _ - or /`);
+      throw this.http.error(
+        'invalid',
+        `"${repository}" is not a valid repository name: use lowercase letters and digits, separated by . _ - or /`,
+      );
     }
     return { scope: `repository:${apiRepository(this.address, repository)}:pull`, repository };
   }
@@ -146,7 +157,12 @@ export class RegistryClient {
     let answeredChallenge = false;
     let waitedForRateLimit = false;
     for (;;) {
-      const answer = await this.http.send({ url, method, headers: { ...headers, ...(authorization ? { Authorization: authorization } : {}) }, accept: () => true });
+      const answer = await this.http.send({
+        url,
+        method,
+        headers: { ...headers, ...(authorization ? { Authorization: authorization } : {}) },
+        accept: () => true,
+      });
       if (answer.status === 401 && !answeredChallenge) {
         answeredChallenge = true;
         await answer.discard();
@@ -169,19 +185,29 @@ export class RegistryClient {
     const { display } = this.address;
     const status = answer.status;
     if (status === 401) {
-      const insufficientScope = parseWwwAuthenticate(answer.headers.get('www-authenticate')).some((c) => c.params.error === 'insufficient_scope');
-      return insufficientScope && this.auth.hasCredentials ? forbidden(this.address, access, 401) : unauthorized(this.address, access, this.auth.hasCredentials);
+      const insufficientScope = parseWwwAuthenticate(answer.headers.get('www-authenticate')).some(
+        (c) => c.params.error === 'insufficient_scope',
+      );
+      return insufficientScope && this.auth.hasCredentials
+        ? forbidden(this.address, access, 401)
+        : unauthorized(this.address, access, this.auth.hasCredentials);
     }
     if (status === 403) {
       return forbidden(this.address, access, 403);
     }
     if (status === 404) {
-      const message = access.repository ? `${display} has no ${purpose} (404): check the repository name, or push an image first` : `${display} does not serve the registry API at /v2/ (404): check the address`;
+      const message = access.repository
+        ? `${display} has no ${purpose} (404): check the repository name, or push an image first`
+        : `${display} does not serve the registry API at /v2/ (404): check the address`;
       return this.http.error('not-found', message, { status: 404 });
     }
     if (status === 429) {
       const wait = retryAfterMs(answer.headers);
-      return this.http.error('rate-limited', `${display} is rate-limiting requests (429): try again ${wait !== undefined ? `in ${formatSeconds(wait)}` : 'later'}`, { status: 429, retryAfterMs: wait });
+      return this.http.error(
+        'rate-limited',
+        `${display} is rate-limiting requests (429): try again ${wait !== undefined ? `in ${formatSeconds(wait)}` : 'later'}`,
+        { status: 429, retryAfterMs: wait },
+      );
     }
     const statusText = answer.response.statusText ? ` ${answer.response.statusText}` : '';
     return this.http.error('server', `${display} failed with ${status}${statusText} while reading ${purpose}`, { status });

@@ -13,24 +13,44 @@ import { messageOf } from '../../core/errors';
 export function registerReleaseCommands(model: WorkspaceModel, service: ReleaseService, log: vscode.LogOutputChannel): vscode.Disposable {
   const host = { model, log };
   return vscode.Disposable.from(
-    registerConveyorCommand(host, 'conveyor.release.create', ({ status, failed }) => createRelease(model, status.folder, service, log, failed), {
-      needsTrust: 'Conveyor creates no release (git, docker)',
-      folder: { placeHolder: 'Release which folder?' },
-    }),
+    registerConveyorCommand(
+      host,
+      'conveyor.release.create',
+      ({ status, failed }) => createRelease(model, status.folder, service, log, failed),
+      {
+        needsTrust: 'Conveyor creates no release (git, docker)',
+        folder: { placeHolder: 'Release which folder?' },
+      },
+    ),
     registerConveyorCommand(host, 'conveyor.release.signIn', async () => {
-      const registry = await vscode.window.showInputBox({ title: 'Sign in to a container registry', prompt: 'Registry host, e.g. ghcr.io or 127.0.0.1:5000', value: model.activeFolder()?.image?.registry.split('/')[0] });
+      const registry = await vscode.window.showInputBox({
+        title: 'Sign in to a container registry',
+        prompt: 'Registry host, e.g. ghcr.io or 127.0.0.1:5000',
+        value: model.activeFolder()?.image?.registry.split('/')[0],
+      });
       if (registry) await service.signIn(registry.trim());
     }),
-    registerConveyorCommand(host, 'conveyor.release.copyDigest', async ({ ref }) => {
-      if (!ref?.image) return;
-      const reference = `${ref.image.repository}@${ref.image.digest}`;
-      await vscode.env.clipboard.writeText(reference);
-      vscode.window.setStatusBarMessage(`Copied ${reference}`, 4000);
-    }, { refs: ['release'] }),
+    registerConveyorCommand(
+      host,
+      'conveyor.release.copyDigest',
+      async ({ ref }) => {
+        if (!ref?.image) return;
+        const reference = `${ref.image.repository}@${ref.image.digest}`;
+        await vscode.env.clipboard.writeText(reference);
+        vscode.window.setStatusBarMessage(`Copied ${reference}`, 4000);
+      },
+      { refs: ['release'] },
+    ),
   );
 }
 
-async function createRelease(model: WorkspaceModel, folder: string, service: ReleaseService, log: vscode.LogOutputChannel, failed: ReportFailure): Promise<void> {
+async function createRelease(
+  model: WorkspaceModel,
+  folder: string,
+  service: ReleaseService,
+  log: vscode.LogOutputChannel,
+  failed: ReportFailure,
+): Promise<void> {
   const engine = releaseEngine();
   let plan: ReleasePlan;
   try {
@@ -39,17 +59,31 @@ async function createRelease(model: WorkspaceModel, folder: string, service: Rel
     plan = await engine.planRelease(folderStatus);
     const chosen = await chooseVersion(plan);
     if (!chosen) return;
-    if (chosen !== plan.version) plan = await engine.planRelease(folderStatus, ['major', 'minor', 'patch'].includes(chosen) ? { bump: chosen as VersionBump } : { version: chosen });
+    if (chosen !== plan.version)
+      plan = await engine.planRelease(
+        folderStatus,
+        ['major', 'minor', 'patch'].includes(chosen) ? { bump: chosen as VersionBump } : { version: chosen },
+      );
   } catch (error) {
     return failed('Cannot plan a release')(error);
   }
   const problem = engine.gateProblem(plan);
   let override: { reason: string } | undefined;
   if (problem?.kind === 'gate') {
-    const choice = await vscode.window.showWarningMessage(problem.message, { modal: true, detail: 'Releasing anyway is recorded in the release (who, when, why).' }, 'Run Pipeline', 'Release Anyway…');
+    const choice = await vscode.window.showWarningMessage(
+      problem.message,
+      { modal: true, detail: 'Releasing anyway is recorded in the release (who, when, why).' },
+      'Run Pipeline',
+      'Release Anyway…',
+    );
     if (choice === 'Run Pipeline') await vscode.commands.executeCommand('conveyor.pipeline.run', folder);
     if (choice !== 'Release Anyway…') return;
-    const reason = await vscode.window.showInputBox({ title: 'Why release a commit the pipeline did not mark ready?', prompt: 'Recorded in the release record', ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'A reason is required') });
+    const reason = await vscode.window.showInputBox({
+      title: 'Why release a commit the pipeline did not mark ready?',
+      prompt: 'Recorded in the release record',
+      ignoreFocusOut: true,
+      validateInput: (v) => (v.trim() ? undefined : 'A reason is required'),
+    });
     if (!reason) return;
     override = { reason: reason.trim() };
   } else if (problem) {
@@ -59,7 +93,10 @@ async function createRelease(model: WorkspaceModel, folder: string, service: Rel
   const target = plan.image ? `${plan.image.repository}:${plan.version}` : 'no image';
   const confirm = await vscode.window.showInformationMessage(
     `Release v${plan.version}?`,
-    { modal: true, detail: `${plan.currentVersion} → ${plan.version} (${plan.reason})\nFrom ${plan.head.slice(0, 7)}, ${plan.commits.length} commit(s) since ${plan.previousTag ?? 'the start'}\nImage: ${target}\n\n${plan.changelog}` },
+    {
+      modal: true,
+      detail: `${plan.currentVersion} → ${plan.version} (${plan.reason})\nFrom ${plan.head.slice(0, 7)}, ${plan.commits.length} commit(s) since ${plan.previousTag ?? 'the start'}\nImage: ${target}\n\n${plan.changelog}`,
+    },
     'Release',
     'Release and Push',
   );
@@ -67,7 +104,12 @@ async function createRelease(model: WorkspaceModel, folder: string, service: Rel
   await runRelease(plan, { override, pushGit: confirm === 'Release and Push' }, service, log);
 }
 
-async function runRelease(plan: ReleasePlan, choice: { override?: { reason: string }; pushGit: boolean }, service: ReleaseService, log: vscode.LogOutputChannel): Promise<void> {
+async function runRelease(
+  plan: ReleasePlan,
+  choice: { override?: { reason: string }; pushGit: boolean },
+  service: ReleaseService,
+  log: vscode.LogOutputChannel,
+): Promise<void> {
   const engine = releaseEngine();
   const credentials = plan.image ? await service.credentialsFor(plan.image.host) : undefined;
   const dockerHost = service.dockerHost();
@@ -91,18 +133,27 @@ async function runRelease(plan: ReleasePlan, choice: { override?: { reason: stri
     log.info(`Released ${record.tag} at ${record.commit}${record.image ? ` as ${record.image.repository}@${record.image.digest}` : ''}`);
     service.invalidate(plan.folder);
     void vscode.commands.executeCommand('conveyor.releases.focus');
-    void vscode.window.showInformationMessage(`Released ${record.tag}${record.image ? ` — ${record.image.repository}@${record.image.digest.slice(0, 19)}…` : ''}`);
+    void vscode.window.showInformationMessage(
+      `Released ${record.tag}${record.image ? ` — ${record.image.repository}@${record.image.digest.slice(0, 19)}…` : ''}`,
+    );
   } catch (error) {
     const message = messageOf(error);
     log.error(`Release v${plan.version} failed: ${message}`);
     const unauthorized = /\b401\b|unauthorized|refused the credentials/i.test(message) && plan.image;
-    const choice = await vscode.window.showErrorMessage(`Release v${plan.version} failed, nothing was tagged: ${message}`, ...(unauthorized ? ['Sign In to Registry'] : []), 'Show Log');
+    const choice = await vscode.window.showErrorMessage(
+      `Release v${plan.version} failed, nothing was tagged: ${message}`,
+      ...(unauthorized ? ['Sign In to Registry'] : []),
+      'Show Log',
+    );
     if (choice === 'Show Log') log.show();
     if (choice === 'Sign In to Registry' && plan.image) await service.signIn(plan.image.host);
   }
 }
 
-function progressReporter(progress: vscode.Progress<{ message?: string; increment?: number }>, log: vscode.LogOutputChannel): (p: ReleaseProgress) => void {
+function progressReporter(
+  progress: vscode.Progress<{ message?: string; increment?: number }>,
+  log: vscode.LogOutputChannel,
+): (p: ReleaseProgress) => void {
   const layers = new Map<string, { current: number; total: number; done: boolean }>();
   let lastMessage = '';
   return (p) => {
@@ -110,10 +161,16 @@ function progressReporter(progress: vscode.Progress<{ message?: string; incremen
     if (p.layer) {
       const { id, status, current, total } = p.layer;
       const known = layers.get(id) ?? { current: 0, total: 0, done: false };
-      layers.set(id, { current: current ?? known.current, total: total ?? known.total, done: known.done || /Pushed|already exists/.test(status) });
+      layers.set(id, {
+        current: current ?? known.current,
+        total: total ?? known.total,
+        done: known.done || /Pushed|already exists/.test(status),
+      });
       const all = [...layers.values()];
       const mb = (n: number) => (n / 1048576).toFixed(1);
-      progress.report({ message: `${p.message}: ${all.filter((l) => l.done).length}/${all.length} layers, ${mb(all.reduce((a, l) => a + l.current, 0))}/${mb(all.reduce((a, l) => a + l.total, 0))} MB` });
+      progress.report({
+        message: `${p.message}: ${all.filter((l) => l.done).length}/${all.length} layers, ${mb(all.reduce((a, l) => a + l.current, 0))}/${mb(all.reduce((a, l) => a + l.total, 0))} MB`,
+      });
       return;
     }
     if (p.message !== lastMessage) {
@@ -131,12 +188,22 @@ async function chooseVersion(plan: ReleasePlan): Promise<string | undefined> {
   };
   const items: (vscode.QuickPickItem & { value: string })[] = [
     ...(plan.bump ? [{ label: plan.version, description: `${plan.bump} — recommended`, detail: plan.reason, value: plan.version }] : []),
-    ...(['major', 'minor', 'patch'] as const).filter((b) => b !== plan.bump).map((b) => ({ label: semverInc(b), description: b, value: b })),
+    ...(['major', 'minor', 'patch'] as const)
+      .filter((b) => b !== plan.bump)
+      .map((b) => ({ label: semverInc(b), description: b, value: b })),
     { label: 'Another version…', description: 'type it', value: '' },
   ];
-  const picked = await vscode.window.showQuickPick(items, { title: `Release ${plan.currentVersion} → ?`, placeHolder: plan.bump ? undefined : plan.reason, ignoreFocusOut: true });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: `Release ${plan.currentVersion} → ?`,
+    placeHolder: plan.bump ? undefined : plan.reason,
+    ignoreFocusOut: true,
+  });
   if (!picked) return undefined;
   if (picked.value) return picked.value;
-  return vscode.window.showInputBox({ title: 'Release version', prompt: `Greater than ${plan.currentVersion}`, ignoreFocusOut: true, validateInput: (v) => (/^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/.test(v.trim()) ? undefined : 'A semantic version such as 2.0.0') });
+  return vscode.window.showInputBox({
+    title: 'Release version',
+    prompt: `Greater than ${plan.currentVersion}`,
+    ignoreFocusOut: true,
+    validateInput: (v) => (/^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/.test(v.trim()) ? undefined : 'A semantic version such as 2.0.0'),
+  });
 }
-

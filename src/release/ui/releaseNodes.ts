@@ -33,12 +33,27 @@ export function releaseNodes(status: FolderStatus, state: ReleaseViewState = { l
       file: path.join(status.folder, image.context, image.dockerfile),
     });
   }
-  if (state.error) nodes.push({ id: `${status.folder}/release/error`, label: 'Releases could not be read', description: state.error, tooltip: state.error, icon: 'error' });
+  if (state.error)
+    nodes.push({
+      id: `${status.folder}/release/error`,
+      label: 'Releases could not be read',
+      description: state.error,
+      tooltip: state.error,
+      icon: 'error',
+    });
   if (state.catalog?.registryError) {
-    nodes.push({ id: `${status.folder}/release/registry-error`, label: 'Registry not checked', description: state.catalog.registryError, tooltip: state.catalog.registryError, icon: 'warning', command: { command: 'conveyor.release.signIn', title: 'Sign in to Registry' } });
+    nodes.push({
+      id: `${status.folder}/release/registry-error`,
+      label: 'Registry not checked',
+      description: state.catalog.registryError,
+      tooltip: state.catalog.registryError,
+      icon: 'warning',
+      command: { command: 'conveyor.release.signIn', title: 'Sign in to Registry' },
+    });
   }
   for (const release of state.catalog?.releases ?? []) nodes.push(releaseNode(status.folder, release));
-  if (state.loading && !state.catalog) nodes.push({ id: `${status.folder}/release/loading`, label: 'Reading releases…', icon: 'loading~spin' });
+  if (state.loading && !state.catalog)
+    nodes.push({ id: `${status.folder}/release/loading`, label: 'Reading releases…', icon: 'loading~spin' });
   // Only an image row and nothing else: keep it, the welcome text shows when there is neither.
   return nodes;
 }
@@ -47,18 +62,27 @@ function releaseNode(folder: string, release: ReleaseEntry): ViewNode {
   const record = release.record;
   const image = record?.image;
   const reference = image ? `${image.repository}@${image.digest}` : undefined;
-  const description = [release.commit.slice(0, 7), release.date.slice(0, 10), image ? `${image.digest.slice(7, 19)}` : undefined, release.error ? 'unreadable record' : CHECK_TEXT[release.check]]
+  const description = [
+    release.commit.slice(0, 7),
+    release.date.slice(0, 10),
+    image ? `${image.digest.slice(7, 19)}` : undefined,
+    release.error ? 'unreadable record' : CHECK_TEXT[release.check],
+  ]
     .filter(Boolean)
     .join(' · ');
   const tooltip = [
     `${release.tag} at ${release.commit}`,
-    record?.testedCommit && record.testedCommit !== record.commit ? `Tested commit ${record.testedCommit} (the release commit only changes version files)` : undefined,
+    record?.testedCommit && record.testedCommit !== record.commit
+      ? `Tested commit ${record.testedCommit} (the release commit only changes version files)`
+      : undefined,
     record?.readyRun ? `Pipeline run ${record.readyRun} marked it ready` : undefined,
     record?.gateOverride ? `Released without a ready mark: ${record.gateOverride.reason}` : undefined,
     reference,
     release.registryDigest ? `Registry now has ${release.registryDigest}` : undefined,
     release.error,
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
   return {
     id: `${folder}/release/${release.tag}`,
     label: release.tag,

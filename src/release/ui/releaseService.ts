@@ -58,14 +58,21 @@ export class ReleaseService implements vscode.Disposable {
         await this.secrets.delete(SECRET_PREFIX + host);
       }
     }
-    return releaseEngine().readDockerCredentials(host).catch(() => undefined);
+    return releaseEngine()
+      .readDockerCredentials(host)
+      .catch(() => undefined);
   }
 
   /** Asks for a user and password (or token) and keeps them in SecretStorage, never in settings. */
   async signIn(host: string): Promise<boolean> {
     const username = await vscode.window.showInputBox({ title: `Sign in to ${host}`, prompt: 'User name', ignoreFocusOut: true });
     if (!username) return false;
-    const password = await vscode.window.showInputBox({ title: `Sign in to ${host}`, prompt: `Password or access token for ${username}`, password: true, ignoreFocusOut: true });
+    const password = await vscode.window.showInputBox({
+      title: `Sign in to ${host}`,
+      prompt: `Password or access token for ${username}`,
+      password: true,
+      ignoreFocusOut: true,
+    });
     if (!password) return false;
     await this.secrets.store(SECRET_PREFIX + host, JSON.stringify({ username, password }));
     this.log.info(`Stored credentials for ${host} in SecretStorage (user ${username})`);

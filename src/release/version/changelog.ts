@@ -41,12 +41,25 @@ export function changelogSection(version: string, date: Date, commits: readonly 
   const parsed = commits.map((commit) => ({ sha: commit.sha, commit: parseConventionalCommit(commit.message) }));
   const blocks: string[] = [];
   const breaking = parsed.filter(({ commit }) => commit.breaking);
-  if (breaking.length > 0) blocks.push(block('⚠ BREAKING CHANGES', breaking.map(({ sha, commit }) => line(commit, commit.breakingNote ?? commit.subject, sha))));
+  if (breaking.length > 0)
+    blocks.push(
+      block(
+        '⚠ BREAKING CHANGES',
+        breaking.map(({ sha, commit }) => line(commit, commit.breakingNote ?? commit.subject, sha)),
+      ),
+    );
   for (const group of GROUPS) {
     const entries = parsed.filter(({ commit }) => group.includes(commit));
-    if (entries.length > 0) blocks.push(block(group.title, entries.map(({ sha, commit }) => line(commit, commit.subject, sha))));
+    if (entries.length > 0)
+      blocks.push(
+        block(
+          group.title,
+          entries.map(({ sha, commit }) => line(commit, commit.subject, sha)),
+        ),
+      );
   }
-  if (blocks.length === 0) blocks.push(options.previousTag ? `_No notable changes since ${options.previousTag}._` : '_No notable changes._');
+  if (blocks.length === 0)
+    blocks.push(options.previousTag ? `_No notable changes since ${options.previousTag}._` : '_No notable changes._');
   return [heading, ...blocks].join('\n\n') + '\n';
 }
 

@@ -55,7 +55,11 @@ export function parseConventionalCommit(message: string): ConventionalCommit {
   if (!type || (subject === '' && !note)) {
     return { breaking: false, subject: header, body, conventional: false };
   }
-  const noteText = note?.text.split('\n').map((line) => line.trim()).filter(Boolean).join(' ');
+  const noteText = note?.text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(' ');
   return {
     type: type.toLowerCase(),
     scope: parsed.scope?.trim() || undefined,
@@ -99,12 +103,14 @@ function bumpOf(commit: ConventionalCommit): VersionBump | undefined {
  */
 export function nextVersion(current: string, commits: readonly CommitMessage[], override?: string): NextVersion {
   const from = semver.valid(current);
-  if (!from) throw new Error(`The current version "${current}" is not valid semver (expected something like 1.4.0): fix the version file first.`);
+  if (!from)
+    throw new Error(`The current version "${current}" is not valid semver (expected something like 1.4.0): fix the version file first.`);
   const fromCommits = releaseBump(commits);
   const summary = summarize(commits);
   if (override === undefined || override === '') {
     if (!fromCommits && semver.prerelease(from)) return graduate(from, summary);
-    if (!fromCommits) return { version: from, bump: undefined, reason: `No release needed: ${summary}. Choose a bump or a version to release anyway.` };
+    if (!fromCommits)
+      return { version: from, bump: undefined, reason: `No release needed: ${summary}. Choose a bump or a version to release anyway.` };
     return { version: increment(from, fromCommits), bump: fromCommits, reason: `${fromCommits} release: ${summary}.` };
   }
   if (isBump(override)) {
@@ -122,8 +128,10 @@ function graduate(from: string, summary: string): NextVersion {
 
 function explicitVersion(from: string, requested: string, summary: string): NextVersion {
   const version = semver.valid(requested);
-  if (!version) throw new Error(`"${requested}" is not a valid version: use semver such as 1.5.0 or 2.0.0-rc.1, or one of major, minor, patch.`);
-  if (!semver.gt(version, from)) throw new Error(`Version ${version} is not greater than the current version ${from}: a release must move forward.`);
+  if (!version)
+    throw new Error(`"${requested}" is not a valid version: use semver such as 1.5.0 or 2.0.0-rc.1, or one of major, minor, patch.`);
+  if (!semver.gt(version, from))
+    throw new Error(`Version ${version} is not greater than the current version ${from}: a release must move forward.`);
   return { version, bump: bumpBetween(from, version), reason: `version ${version} requested: ${summary}.` };
 }
 

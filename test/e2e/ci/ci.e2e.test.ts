@@ -17,7 +17,8 @@ describe('CI view and status bar against a GitHub API stub (e2e, stub)', () => {
   before(async () => {
     ws = sampleWorkspace(
       {
-        '.github/workflows/ci.yml': 'name: CI\non:\n  push:\n  workflow_dispatch:\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm test\n',
+        '.github/workflows/ci.yml':
+          'name: CI\non:\n  push:\n  workflow_dispatch:\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm test\n',
         'conveyor.yml': ['version: 1', 'ci:', '  github:', `    owner: ${STUB_OWNER}`, `    repo: ${STUB_REPO}`, ''].join('\n'),
       },
       { git: true, name: 'shop' },
@@ -25,11 +26,33 @@ describe('CI view and status bar against a GitHub API stub (e2e, stub)', () => {
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ws.dir, encoding: 'utf8' }).trim();
     stub = await startGitHubStub();
     stub.setRuns([
-      workflowRun({ id: 101, name: 'CI', run_number: 7, status: 'completed', conclusion: 'failure', head_sha: head, head_branch: 'main', event: 'push' }),
-      workflowRun({ id: 100, name: 'CI', run_number: 6, status: 'completed', conclusion: 'success', head_sha: 'f'.repeat(40), head_branch: 'main', event: 'push' }),
+      workflowRun({
+        id: 101,
+        name: 'CI',
+        run_number: 7,
+        status: 'completed',
+        conclusion: 'failure',
+        head_sha: head,
+        head_branch: 'main',
+        event: 'push',
+      }),
+      workflowRun({
+        id: 100,
+        name: 'CI',
+        run_number: 6,
+        status: 'completed',
+        conclusion: 'success',
+        head_sha: 'f'.repeat(40),
+        head_branch: 'main',
+        event: 'push',
+      }),
     ]);
     const failing = job({ id: 201, run_id: 101, name: 'test', status: 'completed', conclusion: 'failure' });
-    failing.steps = failing.steps.map((step, i, all) => ({ ...step, status: 'completed', conclusion: i === all.length - 1 ? 'failure' : 'success' }));
+    failing.steps = failing.steps.map((step, i, all) => ({
+      ...step,
+      status: 'completed',
+      conclusion: i === all.length - 1 ? 'failure' : 'success',
+    }));
     stub.setJobs(101, [failing]);
     stub.setLog(201, jobLogOf(failing));
     stub.setJobs(100, [job({ id: 200, run_id: 100, name: 'test', status: 'completed', conclusion: 'success' })]);
@@ -50,8 +73,14 @@ describe('CI view and status bar against a GitHub API stub (e2e, stub)', () => {
     const ci = await viewPane(page, 'CI');
     await ci.locator('.monaco-list-row', { hasText: 'CI #7' }).waitFor({ timeout: 30_000 });
     const rows = await treeRows(ci);
-    assert.ok(rows.some((r) => /^GitHub Actions octo-org\/octo-repo · main$/.test(r)), rows.join('\n'));
-    assert.ok(rows.some((r) => /^CI #7 failed · main · [0-9a-f]{7}/.test(r)), rows.join('\n'));
+    assert.ok(
+      rows.some((r) => /^GitHub Actions octo-org\/octo-repo · main$/.test(r)),
+      rows.join('\n'),
+    );
+    assert.ok(
+      rows.some((r) => /^CI #7 failed · main · [0-9a-f]{7}/.test(r)),
+      rows.join('\n'),
+    );
     await screenshot(page, '13-ci-view');
 
     await ci.locator('.monaco-list-row', { hasText: /^test/ }).first().click();
@@ -62,6 +91,9 @@ describe('CI view and status bar against a GitHub API stub (e2e, stub)', () => {
     const visible = (await editor.innerText()).replace(/\u00a0/g, ' ');
     assert.doesNotMatch(visible, /output of step 1\n/, 'the passing steps are folded');
     await screenshot(page, '14-ci-job-log');
-    assert.ok(stub.requests.every((r) => !r.headers.authorization), 'no token was sent (anonymous, no sign-in here)');
+    assert.ok(
+      stub.requests.every((r) => !r.headers.authorization),
+      'no token was sent (anonymous, no sign-in here)',
+    );
   });
 });

@@ -41,18 +41,38 @@ describe('deploying a release to a real Kubernetes API server from code-server (
   before(async () => {
     ws = sampleWorkspace(
       {
-        'conveyor.yml': ['version: 1', 'environments:', '  staging:', '    context: conveyor-admin', `    namespace: ${NAMESPACE}`, '    manifests: k8s', ''].join('\n'),
+        'conveyor.yml': [
+          'version: 1',
+          'environments:',
+          '  staging:',
+          '    context: conveyor-admin',
+          `    namespace: ${NAMESPACE}`,
+          '    manifests: k8s',
+          '',
+        ].join('\n'),
         'k8s/namespace.yaml': `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${NAMESPACE}\n`,
         'k8s/web.yaml': MANIFEST,
       },
       { git: true, name: 'deployed-shop' },
     );
     const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ws.dir, encoding: 'utf8' }).trim();
-    await createReleaseTag(ws.dir, { version: '1.0.0', tag: 'v1.0.0', commit, image: { repository: 'registry.local/shop', tags: ['1.0.0'], digest: DIGEST }, createdAt: new Date().toISOString() }, '');
+    await createReleaseTag(
+      ws.dir,
+      {
+        version: '1.0.0',
+        tag: 'v1.0.0',
+        commit,
+        image: { repository: 'registry.local/shop', tags: ['1.0.0'], digest: DIGEST },
+        createdAt: new Date().toISOString(),
+      },
+      '',
+    );
   });
   after(() => ws?.remove());
   // The terminal's DOM renderer, so the streamed log lines can be read from the page.
-  const host = useVsixHost({ settings: () => ({ 'conveyor.deploy.kubeconfig': cluster.get().kubeconfig, 'terminal.integrated.gpuAcceleration': 'off' }) });
+  const host = useVsixHost({
+    settings: () => ({ 'conveyor.deploy.kubeconfig': cluster.get().kubeconfig, 'terminal.integrated.gpuAcceleration': 'off' }),
+  });
 
   it('deploys v1.0.0 by digest from the palette, shows the rollout, the deployment and its pods, and streams their logs', async () => {
     const page = await host.browser.freshPage();
@@ -66,15 +86,26 @@ describe('deploying a release to a real Kubernetes API server from code-server (
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'v1.0.0' }).first().waitFor({ timeout: 30_000 });
     await page.keyboard.press('Enter');
     // Progress is shown while the rollout runs, and the view's last-deploy row follows it.
-    await environments.locator('.monaco-list-row', { hasText: /Last deploy: (v?1\.0\.0) (rolling out…|rolled out)/ }).first().waitFor({ timeout: 60_000 });
-    await environments.locator('.monaco-list-row', { hasText: 'Last deploy: v1.0.0 rolled out' }).or(environments.locator('.monaco-list-row', { hasText: 'Last deploy: 1.0.0 rolled out' })).first().waitFor({ timeout: 120_000 });
+    await environments
+      .locator('.monaco-list-row', { hasText: /Last deploy: (v?1\.0\.0) (rolling out…|rolled out)/ })
+      .first()
+      .waitFor({ timeout: 60_000 });
+    await environments
+      .locator('.monaco-list-row', { hasText: 'Last deploy: v1.0.0 rolled out' })
+      .or(environments.locator('.monaco-list-row', { hasText: 'Last deploy: 1.0.0 rolled out' }))
+      .first()
+      .waitFor({ timeout: 120_000 });
 
     const deployment = environments.locator('.monaco-list-row', { hasText: 'shop-web' }).first();
     await deployment.filter({ hasText: '2/2 ready' }).waitFor({ timeout: 60_000 });
     assert.match(await deployment.innerText(), new RegExp(DIGEST.slice(7, 19)));
     await deployment.click();
     await page.keyboard.press('ArrowRight');
-    await environments.locator('.monaco-list-row', { hasText: /shop-web-[a-z0-9]+-[a-z0-9]+/ }).filter({ hasText: 'Running' }).first().waitFor({ timeout: 30_000 });
+    await environments
+      .locator('.monaco-list-row', { hasText: /shop-web-[a-z0-9]+-[a-z0-9]+/ })
+      .filter({ hasText: 'Running' })
+      .first()
+      .waitFor({ timeout: 30_000 });
     const rows = await treeRows(environments);
     assert.equal(rows.filter((r) => /^shop-web-\w+-\w+ Running · 1\/1/.test(r)).length, 2, rows.join('\n'));
     await screenshot(page, '20-environments-deployed');
@@ -83,7 +114,10 @@ describe('deploying a release to a real Kubernetes API server from code-server (
     await deployment.hover();
     await deployment.locator('.action-label[aria-label="Stream Logs"]').click();
     const terminal = page.locator('.terminal-wrapper .xterm-rows');
-    await terminal.filter({ hasText: /handled request/ }).first().waitFor({ timeout: 30_000 });
+    await terminal
+      .filter({ hasText: /handled request/ })
+      .first()
+      .waitFor({ timeout: 30_000 });
     // Both pods' streams arrive (each pod's lines start when its stream is open).
     const deadline = Date.now() + 30_000;
     let text = '';

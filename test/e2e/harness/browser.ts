@@ -18,8 +18,16 @@ export async function launchBrowser(): Promise<Browser> {
   const chromiumBrowser = await chromium.launch({
     executablePath: vscodeHostTools().chromium,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
   });
   const newContext = () => chromiumBrowser.newContext({ viewport: { width: 1400, height: 900 } });
   const context = await newContext();

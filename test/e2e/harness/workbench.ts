@@ -30,14 +30,18 @@ export async function openWorkspaceWindow(page: Page, url: string): Promise<void
 }
 
 export async function openConveyorContainer(page: Page): Promise<void> {
-  const icon = page.locator('.part.activitybar .action-item a[aria-label^="Conveyor"], .part.activitybar li[aria-label^="Conveyor"]').first();
+  const icon = page
+    .locator('.part.activitybar .action-item a[aria-label^="Conveyor"], .part.activitybar li[aria-label^="Conveyor"]')
+    .first();
   await icon.click();
   await page.locator('.part.sidebar .composite.title', { hasText: /conveyor/i }).waitFor({ timeout: 30_000 });
 }
 
 /** The pane of a Conveyor view, expanded. */
 export async function viewPane(page: Page, title: string): Promise<Locator> {
-  const pane = page.locator('.part.sidebar .pane', { has: page.locator('.pane-header h3.title', { hasText: new RegExp(`^${title}$`, 'i') }) });
+  const pane = page.locator('.part.sidebar .pane', {
+    has: page.locator('.pane-header h3.title', { hasText: new RegExp(`^${title}$`, 'i') }),
+  });
   const header = pane.locator('.pane-header');
   await header.waitFor({ timeout: 30_000 });
   if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
@@ -65,7 +69,9 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await input.fill(`>${title}`);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10_000 });
   // The palette may rank a longer title first ("Conveyor: Stop Ship" for "Conveyor: Ship"): take the exact one.
-  const exact = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
+  const exact = page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
   if ((await exact.count()) > 0) await exact.first().click();
   else await page.keyboard.press('Enter');
 }
@@ -76,7 +82,8 @@ export function statusBarItem(page: Page, id: string): Locator {
 
 /** For afterEach: keeps a picture of the workbench when a test failed. */
 export async function screenshotOnFailure(page: Page | undefined, test: Mocha.Test | undefined): Promise<void> {
-  if (page && test?.state === 'failed') await screenshot(page, `failed-${test.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
+  if (page && test?.state === 'failed')
+    await screenshot(page, `failed-${test.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

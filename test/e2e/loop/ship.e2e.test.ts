@@ -38,7 +38,13 @@ describe('Ship from the palette: release, staging verified, promotion prompt, au
     }
     await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
     const appPort = (app.address() as AddressInfo).port;
-    ws = shipProject({ registryHost: registry.host, namespaces: { staging: 'ship-staging', production: 'ship-production' }, appPort, stagingBakeSeconds: 6, name: 'ship-shop' });
+    ws = shipProject({
+      registryHost: registry.host,
+      namespaces: { staging: 'ship-staging', production: 'ship-production' },
+      appPort,
+      stagingBakeSeconds: 6,
+      name: 'ship-shop',
+    });
   });
 
   after(async () => {
@@ -47,7 +53,9 @@ describe('Ship from the palette: release, staging verified, promotion prompt, au
     await engine?.stop();
     ws?.remove();
   });
-  const host = useVsixHost({ settings: () => ({ 'conveyor.release.dockerHost': engine.dockerHost, 'conveyor.deploy.kubeconfig': cluster.get().kubeconfig }) });
+  const host = useVsixHost({
+    settings: () => ({ 'conveyor.release.dockerHost': engine.dockerHost, 'conveyor.deploy.kubeconfig': cluster.get().kubeconfig }),
+  });
 
   it('ships a good change: verifying staging in the status bar, the promotion prompt, then production', async () => {
     const page = await host.browser.freshPage();
@@ -71,7 +79,10 @@ describe('Ship from the palette: release, staging verified, promotion prompt, au
 
     await ship.locator('.monaco-list-row', { hasText: 'v0.2.0 · shipped' }).waitFor({ timeout: 120_000 });
     await ship.locator('.monaco-list-row', { hasText: 'v0.2.0 is live and verified in staging, production.' }).waitFor({ timeout: 10_000 });
-    await ship.locator('.monaco-list-row', { hasText: /^production/ }).filter({ hasText: 'verified' }).waitFor({ timeout: 10_000 });
+    await ship
+      .locator('.monaco-list-row', { hasText: /^production/ })
+      .filter({ hasText: 'verified' })
+      .waitFor({ timeout: 10_000 });
     await screenshot(page, '25-ship-shipped');
   });
 
@@ -87,11 +98,19 @@ describe('Ship from the palette: release, staging verified, promotion prompt, au
     await runCommand(page, 'Conveyor: Ship');
     await ship.locator('.monaco-list-row', { hasText: 'v0.3.0 · rolled-back' }).waitFor({ timeout: 180_000 });
     await runCommand(page, 'Notifications: Show Notifications');
-    const notice = page.locator('.notifications-center .notification-list-item', { hasText: 'v0.3.0 failed verification in staging and was rolled back' });
+    const notice = page.locator('.notifications-center .notification-list-item', {
+      hasText: 'v0.3.0 failed verification in staging and was rolled back',
+    });
     await notice.waitFor({ timeout: 30_000 });
-    assert.match(await notice.innerText(), /uptime check shop-staging \(http:\/\/127\.0\.0\.1:\d+\/health\) is down: unexpected status 503/);
+    assert.match(
+      await notice.innerText(),
+      /uptime check shop-staging \(http:\/\/127\.0\.0\.1:\d+\/health\) is down: unexpected status 503/,
+    );
     const rows = await treeRows(ship);
-    assert.ok(rows.some((r) => /^staging rolled back · .* · rollback: shop back to v0\.2\.0/.test(r)), rows.join('\n'));
+    assert.ok(
+      rows.some((r) => /^staging rolled back · .* · rollback: shop back to v0\.2\.0/.test(r)),
+      rows.join('\n'),
+    );
     await screenshot(page, '26-ship-rolled-back');
     healthy = true;
   });

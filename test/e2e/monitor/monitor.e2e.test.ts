@@ -33,7 +33,9 @@ describe('errors next to the code and uptime checks, in code-server (e2e)', () =
   before(async () => {
     // The shop's health endpoint, and its stats endpoint for a goal read from JSON.
     healthy = http.createServer((req, res) =>
-      req.url === '/stats' ? res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ users: { total: 128 } })) : res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'),
+      req.url === '/stats'
+        ? res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ users: { total: 128 } }))
+        : res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'),
     );
     await new Promise<void>((resolve) => healthy.listen(0, '127.0.0.1', resolve));
     closedPort = await freePort();
@@ -65,7 +67,7 @@ describe('errors next to the code and uptime checks, in code-server (e2e)', () =
   });
   const host = useVsixHost();
 
-  it('shows a real Sentry SDK app\'s errors in the Errors view, as a CodeLens and a hover on the line that threw', async () => {
+  it("shows a real Sentry SDK app's errors in the Errors view, as a CodeLens and a hover on the line that threw", async () => {
     const page = await host.browser.freshPage();
     await openWorkbench(page, host.server.url({ folder: ws.dir }));
     await openConveyorContainer(page);
@@ -76,13 +78,25 @@ describe('errors next to the code and uptime checks, in code-server (e2e)', () =
     const dsn = /http:\/\/\w+@127\.0\.0\.1:\d+\/\d+/.exec(await receiverRow.innerText())?.[0];
     assert.ok(dsn, `a DSN in ${await receiverRow.innerText()}`);
 
-    await promisify(execFile)(process.execPath, ['app.js'], { cwd: ws.dir, env: { ...process.env, SENTRY_DSN: dsn, NODE_PATH: path.join(REPO, 'node_modules') }, timeout: 30_000 });
+    await promisify(execFile)(process.execPath, ['app.js'], {
+      cwd: ws.dir,
+      env: { ...process.env, SENTRY_DSN: dsn, NODE_PATH: path.join(REPO, 'node_modules') },
+      timeout: 30_000,
+    });
 
     await errors.locator('.monaco-list-row', { hasText: 'has no customer' }).first().waitFor({ timeout: 30_000 });
     const rows = await treeRows(errors);
-    assert.ok(rows.some((r) => /TypeError: order <n> has no customer|TypeError: order \d+ has no customer/.test(r) && /3 events/.test(r)), rows.join('\n'));
-    assert.ok(rows.some((r) => /RangeError: amount/.test(r) && /1 event/.test(r)), rows.join('\n'));
-    await statusBarItem(page, 'conveyor-dev.conveyor.conveyor.errors').filter({ hasText: 'new in sentry-app@1.0.0' }).waitFor({ timeout: 15_000 });
+    assert.ok(
+      rows.some((r) => /TypeError: order <n> has no customer|TypeError: order \d+ has no customer/.test(r) && /3 events/.test(r)),
+      rows.join('\n'),
+    );
+    assert.ok(
+      rows.some((r) => /RangeError: amount/.test(r) && /1 event/.test(r)),
+      rows.join('\n'),
+    );
+    await statusBarItem(page, 'conveyor-dev.conveyor.conveyor.errors')
+      .filter({ hasText: 'new in sentry-app@1.0.0' })
+      .waitFor({ timeout: 15_000 });
 
     // Open app.js at the line that threw (through Quick Open: the tree's rows are virtualized in a small pane).
     const line = APP.split('\n').findIndex((l) => l.includes('THROWS: parseOrder')) + 1;
@@ -100,7 +114,11 @@ describe('errors next to the code and uptime checks, in code-server (e2e)', () =
 
     await runCommand(page, 'Show or Focus Hover');
     // The hover holds the diagnostic and Conveyor's own part with the stack.
-    const hover = page.locator('.monaco-hover-content').filter({ hasText: 'at parseOrder' }).filter({ hasText: 'LOCAL-1' }).filter({ hasText: 'Show Stack Trace' });
+    const hover = page
+      .locator('.monaco-hover-content')
+      .filter({ hasText: 'at parseOrder' })
+      .filter({ hasText: 'LOCAL-1' })
+      .filter({ hasText: 'Show Stack Trace' });
     await hover.first().waitFor({ timeout: 15_000 });
     const hoverText = await hover.first().innerText();
     // Markdown rendering puts its own spacing characters around the separators.
@@ -120,8 +138,14 @@ describe('errors next to the code and uptime checks, in code-server (e2e)', () =
     await openWorkbench(page, host.server.url({ folder: ws.dir }));
     await openConveyorContainer(page);
     const uptime = await viewPane(page, 'Uptime');
-    await uptime.locator('.monaco-list-row', { hasText: 'shop-health' }).filter({ hasText: /up · 100\.0%/ }).waitFor({ timeout: 60_000 });
-    await uptime.locator('.monaco-list-row', { hasText: 'payments' }).filter({ hasText: 'down · connection refused' }).waitFor({ timeout: 60_000 });
+    await uptime
+      .locator('.monaco-list-row', { hasText: 'shop-health' })
+      .filter({ hasText: /up · 100\.0%/ })
+      .waitFor({ timeout: 60_000 });
+    await uptime
+      .locator('.monaco-list-row', { hasText: 'payments' })
+      .filter({ hasText: 'down · connection refused' })
+      .waitFor({ timeout: 60_000 });
     await statusBarItem(page, 'conveyor-dev.conveyor.conveyor.uptime').filter({ hasText: '1 down' }).waitFor({ timeout: 15_000 });
 
     await runCommand(page, 'Conveyor: Open Monitoring Dashboard');

@@ -16,7 +16,20 @@ describe('a Jira board in the Board view against a Jira API stub (e2e, stub)', (
 
   before(async () => {
     stub = await startJiraStub();
-    ws = sampleWorkspace({ 'conveyor.yml': ['version: 1', 'board:', '  provider: jira', '  jira:', `    site: ${stub.url}`, `    project: ${STUB_PROJECT}`, ''].join('\n') }, { git: true, name: 'jira-shop' });
+    ws = sampleWorkspace(
+      {
+        'conveyor.yml': [
+          'version: 1',
+          'board:',
+          '  provider: jira',
+          '  jira:',
+          `    site: ${stub.url}`,
+          `    project: ${STUB_PROJECT}`,
+          '',
+        ].join('\n'),
+      },
+      { git: true, name: 'jira-shop' },
+    );
   });
   after(async () => {
     await stub?.stop();
@@ -42,10 +55,19 @@ describe('a Jira board in the Board view against a Jira API stub (e2e, stub)', (
 
     await board.locator('.monaco-list-row', { hasText: 'Checkout shows the total with tax' }).waitFor({ timeout: 30_000 });
     const rows = await treeRows(board);
-    assert.ok(rows.some((r) => /^To do \d+$/.test(r)), rows.join('\n'));
-    assert.ok(rows.some((r) => /^SHOP-\d+ Checkout shows the total with tax/.test(r)), rows.join('\n'));
+    assert.ok(
+      rows.some((r) => /^To do \d+$/.test(r)),
+      rows.join('\n'),
+    );
+    assert.ok(
+      rows.some((r) => /^SHOP-\d+ Checkout shows the total with tax/.test(r)),
+      rows.join('\n'),
+    );
     assert.deepEqual(stub.problems, [], 'every request and answer matched the published schema');
-    assert.ok(stub.requests.some((r) => r.path.startsWith('/rest/api/3/search/jql')), 'the current search endpoint was used');
+    assert.ok(
+      stub.requests.some((r) => r.path.startsWith('/rest/api/3/search/jql')),
+      'the current search endpoint was used',
+    );
     await screenshot(page, '16-jira-board');
   });
 });
@@ -62,7 +84,20 @@ describe('a GitHub Issues board in the Board view and the kanban against a GitHu
         issue({ number: 3, title: '<img src=x onerror=alert(1)>', labels: ['review'], assignee: null }),
       ],
     });
-    ws = sampleWorkspace({ 'conveyor.yml': ['version: 1', 'board:', '  provider: github', '  github:', `    owner: ${ISSUES_OWNER}`, `    repo: ${ISSUES_REPO}`, ''].join('\n') }, { git: true, name: 'github-shop' });
+    ws = sampleWorkspace(
+      {
+        'conveyor.yml': [
+          'version: 1',
+          'board:',
+          '  provider: github',
+          '  github:',
+          `    owner: ${ISSUES_OWNER}`,
+          `    repo: ${ISSUES_REPO}`,
+          '',
+        ].join('\n'),
+      },
+      { git: true, name: 'github-shop' },
+    );
   });
   after(async () => {
     await stub?.stop();
@@ -71,15 +106,21 @@ describe('a GitHub Issues board in the Board view and the kanban against a GitHu
   // A public repository reads without a sign-in; the API root points at the stub.
   const host = useVsixHost({ settings: () => ({ 'conveyor.ci.github.apiUrl': stub.url }) });
 
-  it('lists the repository\'s issues by status without a sign-in, and the kanban shows them in their columns as text', async () => {
+  it("lists the repository's issues by status without a sign-in, and the kanban shows them in their columns as text", async () => {
     const page = await host.browser.freshPage();
     await openWorkbench(page, host.server.url({ folder: ws.dir }));
     await openConveyorContainer(page);
     const board = await viewPane(page, 'Board');
     await board.locator('.monaco-list-row', { hasText: 'Checkout button' }).waitFor({ timeout: 60_000 });
     const rows = await treeRows(board);
-    assert.ok(rows.some((r) => /^#2 Tax rounding/.test(r)), rows.join('\n'));
-    assert.ok(rows.some((r) => /^In progress 1$/.test(r)), rows.join('\n'));
+    assert.ok(
+      rows.some((r) => /^#2 Tax rounding/.test(r)),
+      rows.join('\n'),
+    );
+    assert.ok(
+      rows.some((r) => /^In progress 1$/.test(r)),
+      rows.join('\n'),
+    );
     assert.ok(stub.requests.some((r) => r.path.startsWith(`/repos/${ISSUES_OWNER}/${ISSUES_REPO}/issues`)));
 
     await runCommand(page, 'Conveyor: Open Board as Kanban');

@@ -24,14 +24,33 @@ describe('Create Release in VS Code with a real Docker engine and registry (e2e)
       {
         'package.json': '{\n  "name": "shop",\n  "version": "1.3.0"\n}\n',
         Dockerfile: 'FROM conveyor-base:busybox\nCOPY src /app\n',
-        'conveyor.yml': ['version: 1', 'pipeline:', '  security: false', '  stages:', '    - { name: test, run: "true" }', 'image:', '  name: shop-api', `  registry: ${registry.host}`, ''].join('\n'),
+        'conveyor.yml': [
+          'version: 1',
+          'pipeline:',
+          '  security: false',
+          '  stages:',
+          '    - { name: test, run: "true" }',
+          'image:',
+          '  name: shop-api',
+          `  registry: ${registry.host}`,
+          '',
+        ].join('\n'),
         'src/app.js': 'console.log("shop");\n',
       },
       { git: true, name: 'shop' },
     );
-    for (const [key, value] of [['user.name', 'Release Tester'], ['user.email', 'release@conveyor.invalid']]) execFileSync('git', ['config', key, value], { cwd: ws.dir });
+    for (const [key, value] of [
+      ['user.name', 'Release Tester'],
+      ['user.email', 'release@conveyor.invalid'],
+    ])
+      execFileSync('git', ['config', key, value], { cwd: ws.dir });
     const status = await describeFolder(ws.dir);
-    const run = await runPipeline({ folder: ws.dir, definition: status.pipeline, history: new RunHistory(pipelineStateDir(ws.dir, status.git)), trigger: 'cli' });
+    const run = await runPipeline({
+      folder: ws.dir,
+      definition: status.pipeline,
+      history: new RunHistory(pipelineStateDir(ws.dir, status.git)),
+      trigger: 'cli',
+    });
     assert.equal(run.readyForRelease, true, run.notReadyReason);
   });
 
@@ -62,14 +81,20 @@ describe('Create Release in VS Code with a real Docker engine and registry (e2e)
     await dialog.locator('.monaco-button', { hasText: /^Release$/ }).click();
     await runCommand(page, 'Notifications: Show Notifications');
     const notifications = page.locator('.notifications-center .notification-list-item');
-    await notifications.filter({ hasText: /Releasing v1\.4\.0|Released v1\.4\.0/ }).first().waitFor({ timeout: 60_000 });
+    await notifications
+      .filter({ hasText: /Releasing v1\.4\.0|Released v1\.4\.0/ })
+      .first()
+      .waitFor({ timeout: 60_000 });
     await screenshot(page, '11-release-progress');
     await notifications.filter({ hasText: 'Released v1.4.0' }).waitFor({ timeout: 120_000 });
 
     const row = releases.locator('.monaco-list-row', { hasText: 'v1.4.0' });
     await row.filter({ hasText: 'digest verified' }).waitFor({ timeout: 60_000 });
     const rows = await treeRows(releases);
-    assert.match(rows.find((r) => r.startsWith('v1.4.0')) ?? '', /^v1\.4\.0 [0-9a-f]{7} · \d{4}-\d\d-\d\d · [0-9a-f]{12} · digest verified in the registry$/);
+    assert.match(
+      rows.find((r) => r.startsWith('v1.4.0')) ?? '',
+      /^v1\.4\.0 [0-9a-f]{7} · \d{4}-\d\d-\d\d · [0-9a-f]{12} · digest verified in the registry$/,
+    );
     const tag = execFileSync('git', ['tag', '--list', '--format=%(contents)', 'v1.4.0'], { cwd: ws.dir, encoding: 'utf8' });
     assert.match(tag, /digest: sha256:[0-9a-f]{64}/);
     await screenshot(page, '12-releases-view');

@@ -47,7 +47,9 @@ describe('Conveyor in the real extension host', () => {
   });
 
   it('registers every command it contributes, all under the Conveyor category', async () => {
-    const contributed = (vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { commands: { command: string; category: string }[] } }).contributes.commands;
+    const contributed = (
+      vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { commands: { command: string; category: string }[] } }
+    ).contributes.commands;
     const registered = new Set(await vscode.commands.getCommands(true));
     assert.ok(contributed.length >= 7);
     for (const command of contributed) {
@@ -57,13 +59,28 @@ describe('Conveyor in the real extension host', () => {
   });
 
   it('contributes the nine views of the loop, each focusable and with a welcome text', async () => {
-    const contributes = (vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as {
-      contributes: { views: Record<string, { id: string }[]>; viewsWelcome: { view: string }[] };
-    }).contributes;
+    const contributes = (
+      vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as {
+        contributes: { views: Record<string, { id: string }[]>; viewsWelcome: { view: string }[] };
+      }
+    ).contributes;
     const ids = contributes.views.conveyor.map((v) => v.id);
-    assert.deepEqual(ids, ['conveyor.board', 'conveyor.pipeline', 'conveyor.belt', 'conveyor.ci', 'conveyor.releases', 'conveyor.environments', 'conveyor.errors', 'conveyor.uptime', 'conveyor.goals']);
+    assert.deepEqual(ids, [
+      'conveyor.board',
+      'conveyor.pipeline',
+      'conveyor.belt',
+      'conveyor.ci',
+      'conveyor.releases',
+      'conveyor.environments',
+      'conveyor.errors',
+      'conveyor.uptime',
+      'conveyor.goals',
+    ]);
     for (const id of ids) {
-      assert.ok(contributes.viewsWelcome.some((w) => w.view === id), `${id} has a welcome text`);
+      assert.ok(
+        contributes.viewsWelcome.some((w) => w.view === id),
+        `${id} has a welcome text`,
+      );
       await vscode.commands.executeCommand(`${id}.focus`);
     }
   });
@@ -87,7 +104,9 @@ describe('Conveyor in the real extension host', () => {
     const document = await vscode.workspace.openTextDocument(uri);
     const editor = await vscode.window.showTextDocument(document);
     await editor.edit((edit) => edit.insert(new vscode.Position(document.lineCount, 0), 'goals: 7\n'));
-    await until('a diagnostic for the unsaved goals line', () => configDiagnostics().find((d) => d.message.startsWith('goals must be a list')));
+    await until('a diagnostic for the unsaved goals line', () =>
+      configDiagnostics().find((d) => d.message.startsWith('goals must be a list')),
+    );
 
     const fixed = 'version: 1\nboard:\n  provider: local\npipeline:\n  stages:\n    - name: lint\n      run: "true"\n';
     await editor.edit((edit) => edit.replace(new vscode.Range(0, 0, document.lineCount, 0), fixed));
@@ -116,11 +135,28 @@ describe('Conveyor in the real extension host', () => {
     await fs.mkdir(path.join(root, 'test'), { recursive: true });
     await fs.writeFile(
       path.join(root, 'test', 'math.test.js'),
-      ["const test = require('node:test');", "const assert = require('node:assert');", "test('adds', () => assert.strictEqual(1 + 1, 2));", "test('multiplies', () => {", '  assert.strictEqual(2 * 3, 7);', '});', ''].join('\n'),
+      [
+        "const test = require('node:test');",
+        "const assert = require('node:assert');",
+        "test('adds', () => assert.strictEqual(1 + 1, 2));",
+        "test('multiplies', () => {",
+        '  assert.strictEqual(2 * 3, 7);',
+        '});',
+        '',
+      ].join('\n'),
     );
     await fs.writeFile(
       path.join(root, 'conveyor.yml'),
-      ['version: 1', 'pipeline:', '  security: false', '  stages:', '    - name: unit', '      run: mkdir -p reports && node --test --test-reporter=junit --test-reporter-destination=reports/junit.xml test/math.test.js', '      junit: reports/junit.xml', ''].join('\n'),
+      [
+        'version: 1',
+        'pipeline:',
+        '  security: false',
+        '  stages:',
+        '    - name: unit',
+        '      run: mkdir -p reports && node --test --test-reporter=junit --test-reporter-destination=reports/junit.xml test/math.test.js',
+        '      junit: reports/junit.xml',
+        '',
+      ].join('\n'),
     );
     await until('the new stage', () => (configDiagnostics().length === 0 ? true : undefined));
     await vscode.commands.executeCommand('conveyor.refresh');

@@ -12,7 +12,12 @@ class ConsoleLinesReporter {
     });
     runner.on('fail', (test, error: Error) => {
       failed++;
-      console.log(`[mocha] ✗ ${test.fullTitle()}\n[mocha]     ${String(error.stack ?? error.message).split('\n').slice(0, 6).join('\n[mocha]     ')}`);
+      console.log(
+        `[mocha] ✗ ${test.fullTitle()}\n[mocha]     ${String(error.stack ?? error.message)
+          .split('\n')
+          .slice(0, 6)
+          .join('\n[mocha]     ')}`,
+      );
     });
     runner.on('end', () => console.log(`[mocha] ${passed} passed, ${failed} failed`));
   }

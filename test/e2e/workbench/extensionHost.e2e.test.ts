@@ -12,7 +12,18 @@ import type { SampleWorkspace } from '../../support/sampleWorkspace';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const SUITE = path.join(ROOT, 'out', 'test', 'suite', 'index');
-const BROKEN_CONFIG = ['version: 1', 'board:', '  provider: trello', 'pipeline:', '  stages:', '    - name: lint', '      timeout: ten', '      run: npm run lint', 'colour: blue', ''].join('\n');
+const BROKEN_CONFIG = [
+  'version: 1',
+  'board:',
+  '  provider: trello',
+  'pipeline:',
+  '  stages:',
+  '    - name: lint',
+  '      timeout: ten',
+  '      run: npm run lint',
+  'colour: blue',
+  '',
+].join('\n');
 
 describe('extension-host suites in code-server (e2e)', () => {
   let server: CodeServer;
@@ -22,7 +33,10 @@ describe('extension-host suites in code-server (e2e)', () => {
   before(async () => {
     assert.ok(existsSync(`${SUITE}.js`), 'the in-host suite is built (node esbuild.mjs --tests)');
     assert.ok(existsSync(path.join(ROOT, 'dist', 'extension.js')), 'the extension is built');
-    workspace = sampleWorkspace({ 'conveyor.yml': BROKEN_CONFIG, 'package.json': '{"scripts":{"test":"mocha"}}' }, { git: true, name: 'host-suite' });
+    workspace = sampleWorkspace(
+      { 'conveyor.yml': BROKEN_CONFIG, 'package.json': '{"scripts":{"test":"mocha"}}' },
+      { git: true, name: 'host-suite' },
+    );
     server = await startCodeServer();
     browser = await launchBrowser();
   });
@@ -43,10 +57,18 @@ describe('extension-host suites in code-server (e2e)', () => {
       if (text.includes('[mocha] ')) lines.push(...text.split('\n').map((l) => l.replace(/^.*?\[mocha\] /, '')));
     });
     const remote = (p: string) => `vscode-remote://remote${p}`;
-    await browser.page.goto(server.url({ folder: workspace.dir }, [['extensionDevelopmentPath', remote(ROOT)], ['extensionTestsPath', remote(SUITE)]]));
+    await browser.page.goto(
+      server.url({ folder: workspace.dir }, [
+        ['extensionDevelopmentPath', remote(ROOT)],
+        ['extensionTestsPath', remote(SUITE)],
+      ]),
+    );
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<number>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no result from the extension host:\n${lines.join('\n')}\n${server.logText().slice(-3000)}`)), 180_000);
+      timer = setTimeout(
+        () => reject(new Error(`no result from the extension host:\n${lines.join('\n')}\n${server.logText().slice(-3000)}`)),
+        180_000,
+      );
     });
     const code = await Promise.race([exited, timedOut]).finally(() => clearTimeout(timer));
     for (const line of lines) console.log(`      ${line}`);

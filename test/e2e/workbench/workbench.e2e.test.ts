@@ -8,7 +8,17 @@ import { launchBrowser } from '../harness/browser';
 import type { Browser } from '../harness/browser';
 import { installExtension, startCodeServer } from '../../../scripts/vscode-host/codeServer';
 import type { CodeServer } from '../../../scripts/vscode-host/codeServer';
-import { openConveyorContainer, openWorkbench, openWorkspaceWindow, runCommand, screenshot, screenshotOnFailure, statusBarItem, treeRows, viewPane } from '../harness/workbench';
+import {
+  openConveyorContainer,
+  openWorkbench,
+  openWorkspaceWindow,
+  runCommand,
+  screenshot,
+  screenshotOnFailure,
+  statusBarItem,
+  treeRows,
+  viewPane,
+} from '../harness/workbench';
 import { NODE_SERVICE_FILES, sampleWorkspace } from '../../support/sampleWorkspace';
 import type { SampleWorkspace } from '../../support/sampleWorkspace';
 import { version } from '../../../package.json';
@@ -62,7 +72,10 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
   });
 
   it('activates on a workspace with conveyor.yml and shows the loop: views, stages, status bar, palette', async () => {
-    const ws = sampleWorkspace({ ...NODE_SERVICE_FILES, 'conveyor.yml': CONFIG, '.github/workflows/ci.yml': 'on: push\njobs: {}\n' }, { git: true, name: 'demo-service' });
+    const ws = sampleWorkspace(
+      { ...NODE_SERVICE_FILES, 'conveyor.yml': CONFIG, '.github/workflows/ci.yml': 'on: push\njobs: {}\n' },
+      { git: true, name: 'demo-service' },
+    );
     workspaces.push(ws);
     const page = await browser.freshPage();
     await openWorkbench(page, server.url({ folder: ws.dir }));
@@ -74,17 +87,26 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
 
     await openConveyorContainer(page);
     const titles = (await page.locator('.part.sidebar .pane-header h3.title').allInnerTexts()).map((t) => t.trim().toLowerCase());
-    assert.deepEqual(titles, VIEWS.map((v) => v.toLowerCase()));
+    assert.deepEqual(
+      titles,
+      VIEWS.map((v) => v.toLowerCase()),
+    );
 
     const pipeline = await viewPane(page, 'Pipeline');
     await pipeline.locator('.monaco-list-row', { hasText: 'security' }).waitFor({ timeout: 30_000 });
-    assert.deepEqual((await treeRows(pipeline)).map((r) => r.split(' ')[0]), ['lint', 'build', 'security', 'test', 'test:e2e']);
+    assert.deepEqual(
+      (await treeRows(pipeline)).map((r) => r.split(' ')[0]),
+      ['lint', 'build', 'security', 'test', 'test:e2e'],
+    );
     const ciPane = await viewPane(page, 'CI');
     await ciPane.locator('.monaco-list-row', { hasText: 'ci.yml' }).waitFor({ timeout: 30_000 });
     const ciRows = await treeRows(ciPane);
     assert.equal(ciRows[0], 'GitHub Actions');
     assert.ok(ciRows.includes('ci.yml workflow file'), ciRows.join('\n'));
-    assert.ok(ciRows.some((r) => r.startsWith('No GitHub repository')), 'says why no runs are shown');
+    assert.ok(
+      ciRows.some((r) => r.startsWith('No GitHub repository')),
+      'says why no runs are shown',
+    );
     assert.match((await treeRows(await viewPane(page, 'Releases')))[0] ?? '', /127\.0\.0\.1:5000\/demo-service/);
     // Probed a few seconds after start (nothing listens on 8080 here, so it may already say down).
     const uptimeRows = await treeRows(await viewPane(page, 'Uptime'));
@@ -108,9 +130,13 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
     const eslint = path.resolve(__dirname, '..', '..', '..', 'node_modules', 'eslint', 'bin', 'eslint.js');
     const ws = sampleWorkspace(
       {
-        'package.json': JSON.stringify({ name: 'belt', scripts: { lint: `node ${eslint} src`, test: 'node -e "console.log(\\"1 passing\\")"' } }, null, 2),
+        'package.json': JSON.stringify(
+          { name: 'belt', scripts: { lint: `node ${eslint} src`, test: 'node -e "console.log(\\"1 passing\\")"' } },
+          null,
+          2,
+        ),
         'eslint.config.js': "module.exports = [{ files: ['**/*.js'], rules: { 'no-unused-vars': 'error' } }];\n",
-        'src/app.js': "const port = 8080;\nconst unused = 1;\nconsole.log(port);\n",
+        'src/app.js': 'const port = 8080;\nconst unused = 1;\nconsole.log(port);\n',
         'conveyor.yml': 'version: 1\n',
       },
       { git: true, name: 'belt' },
@@ -124,7 +150,11 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
     await runCommand(page, 'Conveyor: Run Pipeline');
     await indicator.locator('.codicon-error').waitFor({ timeout: 60_000 });
     // The failed stage turns red first; the stages after it are marked skipped when the run ends.
-    await indicator.locator('.codicon-circle-slash').nth(1).waitFor({ timeout: 30_000 }).catch(() => undefined);
+    await indicator
+      .locator('.codicon-circle-slash')
+      .nth(1)
+      .waitFor({ timeout: 30_000 })
+      .catch(() => undefined);
     assert.match((await indicator.innerText()).replace(/\s+/g, ' '), /lint security test/);
     assert.equal(await indicator.locator('.codicon-circle-slash').count(), 2, 'security and test did not run');
     await runCommand(page, 'View: Focus Problems');
@@ -148,7 +178,16 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
   });
 
   it('starts work on a board item from the palette: branch from main, item in progress, shown in the status bar; remote text stays text', async () => {
-    const board = ['items:', '  - key: SHOP-1', '    title: Add the pay button', '    status: todo', '  - key: SHOP-2', '    title: "<img src=x onerror=alert(1)>"', '    status: todo', ''].join('\n');
+    const board = [
+      'items:',
+      '  - key: SHOP-1',
+      '    title: Add the pay button',
+      '    status: todo',
+      '  - key: SHOP-2',
+      '    title: "<img src=x onerror=alert(1)>"',
+      '    status: todo',
+      '',
+    ].join('\n');
     const ws = sampleWorkspace({ '.conveyor/board.yml': board, 'conveyor.yml': 'version: 1\n' }, { git: true, name: 'board-shop' });
     workspaces.push(ws);
     execFileSync('git', ['config', 'user.name', 'Board Tester'], { cwd: ws.dir });
@@ -166,15 +205,30 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
     await page.keyboard.type('SHOP-1');
     await page.keyboard.press('Enter');
     await statusBarItem(page, 'conveyor-dev.conveyor.conveyor.activeItem').filter({ hasText: 'SHOP-1' }).waitFor({ timeout: 30_000 });
-    assert.equal(execFileSync('git', ['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: ws.dir, encoding: 'utf8' }).trim(), 'feat/SHOP-1-add-the-pay-button');
-    assert.match(readFileSync(path.join(ws.dir, '.conveyor', 'board.yml'), 'utf8'), /key: SHOP-1\n {4}title: Add the pay button\n {4}status: in-progress/);
+    assert.equal(
+      execFileSync('git', ['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: ws.dir, encoding: 'utf8' }).trim(),
+      'feat/SHOP-1-add-the-pay-button',
+    );
+    assert.match(
+      readFileSync(path.join(ws.dir, '.conveyor', 'board.yml'), 'utf8'),
+      /key: SHOP-1\n {4}title: Add the pay button\n {4}status: in-progress/,
+    );
     await boardPane.locator('.monaco-list-row', { hasText: 'working on it' }).waitFor({ timeout: 15_000 });
     await boardPane.locator('.monaco-list-row', { hasText: '⎇ feat/SHOP-1-add-the-pay-button' }).waitFor({ timeout: 15_000 });
     await screenshot(page, '15-board-start-work');
   });
 
   it('shows the board as a kanban: dragging a card moves the item in the board file; titles stay text', async () => {
-    const board = ['items:', '  - key: KAN-1', '    title: Drag me', '    status: todo', '  - key: KAN-2', '    title: "<img src=x onerror=alert(1)>"', '    status: in-progress', ''].join('\n');
+    const board = [
+      'items:',
+      '  - key: KAN-1',
+      '    title: Drag me',
+      '    status: todo',
+      '  - key: KAN-2',
+      '    title: "<img src=x onerror=alert(1)>"',
+      '    status: in-progress',
+      '',
+    ].join('\n');
     const ws = sampleWorkspace({ '.conveyor/board.yml': board, 'conveyor.yml': 'version: 1\n' }, { git: true, name: 'kanban-shop' });
     workspaces.push(ws);
     const page = await browser.freshPage();
@@ -189,7 +243,9 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
     await card.dragTo(frame.locator('.column[data-column="in-review"]'));
     await frame.locator('.column[data-column="in-review"] .card', { hasText: 'Drag me' }).waitFor({ timeout: 15_000 });
     const deadline = Date.now() + 15_000;
-    while (!/key: KAN-1\n {4}title: Drag me\n {4}status: in-review/.test(readFileSync(path.join(ws.dir, '.conveyor', 'board.yml'), 'utf8'))) {
+    while (
+      !/key: KAN-1\n {4}title: Drag me\n {4}status: in-review/.test(readFileSync(path.join(ws.dir, '.conveyor', 'board.yml'), 'utf8'))
+    ) {
       assert.ok(Date.now() < deadline, 'the board file was updated by the drag');
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -206,7 +262,7 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
     await screenshot(page, '17-kanban');
   });
 
-  it('shows every view\'s welcome text, and says so, in a folder with nothing to detect and no git', async () => {
+  it("shows every view's welcome text, and says so, in a folder with nothing to detect and no git", async () => {
     const ws = sampleWorkspace({}, { name: 'empty-folder' });
     workspaces.push(ws);
     const page = await browser.freshPage();
@@ -217,7 +273,9 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
       await pane.locator('.welcome-view-content').filter({ hasText: WELCOME[view] }).waitFor({ state: 'attached', timeout: 30_000 });
     }
     const pipeline = await viewPane(page, 'Pipeline');
-    await pipeline.locator('.welcome-view-content', { hasText: 'A folder has no git repository' }).waitFor({ state: 'attached', timeout: 15_000 });
+    await pipeline
+      .locator('.welcome-view-content', { hasText: 'A folder has no git repository' })
+      .waitFor({ state: 'attached', timeout: 15_000 });
     assert.match(await statusBarItem(page, PIPELINE_ITEM).innerText(), /no pipeline/);
     await screenshot(page, '03-empty-folder-welcome');
   });
@@ -234,7 +292,10 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
   });
 
   it('groups rows by folder in a multi-root workspace', async () => {
-    const alpha = sampleWorkspace({ 'package.json': '{"scripts":{"build":"tsc"}}', 'conveyor.yml': 'version: 1\n' }, { git: true, name: 'alpha' });
+    const alpha = sampleWorkspace(
+      { 'package.json': '{"scripts":{"build":"tsc"}}', 'conveyor.yml': 'version: 1\n' },
+      { git: true, name: 'alpha' },
+    );
     const beta = sampleWorkspace({ Makefile: 'test:\n\t./run\n' }, { git: true, name: 'beta' });
     workspaces.push(alpha, beta);
     const file = path.join(path.dirname(alpha.dir), 'two.code-workspace');
@@ -284,12 +345,17 @@ describe('Conveyor in Restricted Mode (e2e)', () => {
     await openConveyorContainer(page);
     const pipeline = await viewPane(page, 'Pipeline');
     await pipeline.locator('.message', { hasText: 'Restricted Mode' }).waitFor({ timeout: 30_000 });
-    assert.ok((await treeRows(pipeline)).some((r) => r.startsWith('lint')), 'stages are still shown');
+    assert.ok(
+      (await treeRows(pipeline)).some((r) => r.startsWith('lint')),
+      'stages are still shown',
+    );
     await screenshot(page, '06-restricted-mode');
 
     await runCommand(page, 'Conveyor: Run Pipeline');
     await runCommand(page, 'Notifications: Show Notifications');
-    const notification = page.locator('.notifications-center .notification-list-item', { hasText: 'Restricted Mode: Conveyor runs no pipeline commands' });
+    const notification = page.locator('.notifications-center .notification-list-item', {
+      hasText: 'Restricted Mode: Conveyor runs no pipeline commands',
+    });
     await notification.waitFor({ timeout: 30_000 });
     assert.equal(await notification.locator('.monaco-button', { hasText: 'Manage Workspace Trust' }).count(), 1);
     assert.equal(await indicator.locator('.codicon-sync, .codicon-check, .codicon-error').count(), 0, 'nothing ran');

@@ -6,7 +6,17 @@ import { parseActionsLog } from '../../../src/ci/github/actionsLog';
 import { GitHubActionsClient } from '../../../src/ci/github/githubActions';
 import type { GitHubActionsOptions } from '../../../src/ci/github/githubActions';
 import { publishedExample, SSO_MESSAGE, SSO_URL, validateResponse } from '../../support/githubApi';
-import { EXAMPLE_REPAIRS, exampleJobs, job, jobLogOf, OPERATIONS, startGitHubStub, STUB_OWNER as OWNER, STUB_REPO as REPO, workflowRun } from '../../support/githubStub';
+import {
+  EXAMPLE_REPAIRS,
+  exampleJobs,
+  job,
+  jobLogOf,
+  OPERATIONS,
+  startGitHubStub,
+  STUB_OWNER as OWNER,
+  STUB_REPO as REPO,
+  workflowRun,
+} from '../../support/githubStub';
 import type { GitHubStub, GitHubStubOptions, StubFailure } from '../../support/githubStub';
 import { serviceErrorOf } from '../../support/serviceError';
 import { closedPort } from '../../support/stubServer';
@@ -18,7 +28,8 @@ const ciError = (promise: Promise<unknown>) => serviceErrorOf(promise, [TOKEN]);
 
 describe('GitHub Actions client against a stub serving GitHub OpenAPI examples (integration, stub)', () => {
   let stub: GitHubStub;
-  const clientFor = (options: Partial<GitHubActionsOptions> = {}) => new GitHubActionsClient({ baseUrl: stub.url, token: TOKEN, now: () => NOW, ...options });
+  const clientFor = (options: Partial<GitHubActionsOptions> = {}) =>
+    new GitHubActionsClient({ baseUrl: stub.url, token: TOKEN, now: () => NOW, ...options });
   const restart = async (options: GitHubStubOptions) => {
     await stub.stop();
     stub = await startGitHubStub(options);
@@ -32,7 +43,7 @@ describe('GitHub Actions client against a stub serving GitHub OpenAPI examples (
   });
 
   describe('the fixtures', () => {
-    it('serves only bodies that match the response schemas of their operations in GitHub\'s OpenAPI description', async () => {
+    it("serves only bodies that match the response schemas of their operations in GitHub's OpenAPI description", async () => {
       const client = clientFor();
       const [exampleJob] = exampleJobs();
       const runs = await client.runsFor(OWNER, REPO, {});
@@ -49,29 +60,55 @@ describe('GitHub Actions client against a stub serving GitHub OpenAPI examples (
       for (const path of [`/actions/runs/${runId}`, `/actions/jobs/${exampleJob.id}`]) {
         await fetch(`${stub.url}/repos/${OWNER}/${REPO}${path}`).then((r) => r.text());
       }
-      for (const failure of ['unauthorized', 'forbidden', 'sso', 'rate-limited', 'secondary-rate-limit', 'too-many-requests', 'not-found', 'server-error'] satisfies StubFailure[]) {
+      for (const failure of [
+        'unauthorized',
+        'forbidden',
+        'sso',
+        'rate-limited',
+        'secondary-rate-limit',
+        'too-many-requests',
+        'not-found',
+        'server-error',
+      ] satisfies StubFailure[]) {
         stub.failNext(failure);
         await ciError(client.runsFor(OWNER, REPO, {}));
       }
 
       const operations = new Set(stub.served.map((s) => s.operationId));
-      for (const id of [OPERATIONS.listRuns, OPERATIONS.getRun, OPERATIONS.listJobs, OPERATIONS.getJob, OPERATIONS.listWorkflows, OPERATIONS.rerun, OPERATIONS.rerunFailed, OPERATIONS.cancel]) {
+      for (const id of [
+        OPERATIONS.listRuns,
+        OPERATIONS.getRun,
+        OPERATIONS.listJobs,
+        OPERATIONS.getJob,
+        OPERATIONS.listWorkflows,
+        OPERATIONS.rerun,
+        OPERATIONS.rerunFailed,
+        OPERATIONS.cancel,
+      ]) {
         assert.ok(operations.has(id), `served ${id}`);
       }
       assert.deepEqual(new Set(stub.served.map((s) => s.status)), new Set([200, 201, 202, 409, 401, 403, 429, 404, 502]));
       for (const { operationId, status, body } of stub.served) {
-        assert.deepEqual(validateResponse(operationId, status, body), [], `${operationId} ${status}: ${JSON.stringify(body).slice(0, 200)}`);
+        assert.deepEqual(
+          validateResponse(operationId, status, body),
+          [],
+          `${operationId} ${status}: ${JSON.stringify(body).slice(0, 200)}`,
+        );
       }
     });
 
-    it('repairs GitHub\'s published examples only where they contradict GitHub\'s published schemas', () => {
+    it("repairs GitHub's published examples only where they contradict GitHub's published schemas", () => {
       const withExamples = [OPERATIONS.listRuns, OPERATIONS.getRun, OPERATIONS.listJobs, OPERATIONS.getJob, OPERATIONS.listWorkflows];
       for (const operationId of withExamples) {
         const status = 200;
         const expected = EXAMPLE_REPAIRS.filter((r) => r.operationId === operationId && r.status === status).map((r) => r.problem);
         assert.deepEqual(validateResponse(operationId, status, publishedExample(operationId, status)), expected, operationId);
       }
-      for (const [operationId, status] of [[OPERATIONS.rerun, 201], [OPERATIONS.rerunFailed, 201], [OPERATIONS.cancel, 202]] as const) {
+      for (const [operationId, status] of [
+        [OPERATIONS.rerun, 201],
+        [OPERATIONS.rerunFailed, 201],
+        [OPERATIONS.cancel, 202],
+      ] as const) {
         assert.equal(publishedExample(operationId, status), null, 'the example says null, the schema an empty object');
         assert.deepEqual(validateResponse(operationId, status, null), ['/ must be object']);
         assert.deepEqual(validateResponse(operationId, status, {}), []);
@@ -112,7 +149,18 @@ describe('GitHub Actions client against a stub serving GitHub OpenAPI examples (
       ];
       stub.setRuns(
         states.map(([status, conclusion], i) =>
-          workflowRun({ id: 9000 + i, run_number: 100 + i, run_attempt: 1 + (i % 2), status, conclusion, head_branch: 'main', head_sha: 'a'.repeat(40), run_started_at: at(10), updated_at: at(14), display_title: `Change ${i}` }),
+          workflowRun({
+            id: 9000 + i,
+            run_number: 100 + i,
+            run_attempt: 1 + (i % 2),
+            status,
+            conclusion,
+            head_branch: 'main',
+            head_sha: 'a'.repeat(40),
+            run_started_at: at(10),
+            updated_at: at(14),
+            display_title: `Change ${i}`,
+          }),
         ),
       );
       const answer = await clientFor().runsFor(OWNER, REPO, { branch: 'main', perPage: 50 });
@@ -143,7 +191,7 @@ describe('GitHub Actions client against a stub serving GitHub OpenAPI examples (
       assert.equal(request?.path, `/repos/${OWNER}/${REPO}/actions/runs?exclude_pull_requests=true&branch=main&per_page=50`);
     });
 
-    it('asks for a commit\'s runs and gets only those', async () => {
+    it("asks for a commit's runs and gets only those", async () => {
       stub.setRuns([workflowRun({ id: 1, head_sha: 'b'.repeat(40) }), workflowRun({ id: 2, head_sha: 'c'.repeat(40) })]);
       const answer = await clientFor().runsFor(OWNER, REPO, { headSha: 'c'.repeat(40) });
       assert.deepEqual(answer.changed && answer.data.map((r) => r.id), ['2']);
@@ -160,9 +208,30 @@ describe('GitHub Actions client against a stub serving GitHub OpenAPI examples (
           started_at: '2024-05-14T09:10:00Z',
           completed_at: '2024-05-14T09:12:30Z',
           steps: [
-            { name: 'Set up job', number: 1, status: 'completed', conclusion: 'success', started_at: '2024-05-14T09:10:00Z', completed_at: '2024-05-14T09:10:02Z' },
-            { name: 'Run npm test', number: 2, status: 'completed', conclusion: 'failure', started_at: '2024-05-14T09:10:02Z', completed_at: '2024-05-14T09:12:29Z' },
-            { name: 'Deploy', number: 3, status: 'completed', conclusion: 'skipped', started_at: '2024-05-14T09:12:29Z', completed_at: '2024-05-14T09:12:29Z' },
+            {
+              name: 'Set up job',
+              number: 1,
+              status: 'completed',
+              conclusion: 'success',
+              started_at: '2024-05-14T09:10:00Z',
+              completed_at: '2024-05-14T09:10:02Z',
+            },
+            {
+              name: 'Run npm test',
+              number: 2,
+              status: 'completed',
+              conclusion: 'failure',
+              started_at: '2024-05-14T09:10:02Z',
+              completed_at: '2024-05-14T09:12:29Z',
+            },
+            {
+              name: 'Deploy',
+              number: 3,
+              status: 'completed',
+              conclusion: 'skipped',
+              started_at: '2024-05-14T09:12:29Z',
+              completed_at: '2024-05-14T09:12:29Z',
+            },
           ],
         }),
         job({
@@ -174,7 +243,14 @@ describe('GitHub Actions client against a stub serving GitHub OpenAPI examples (
           started_at: '2024-05-14T09:59:00Z',
           completed_at: null,
           steps: [
-            { name: 'Run npm run lint', number: 1, status: 'in_progress', conclusion: null, started_at: '2024-05-14T09:59:30Z', completed_at: null },
+            {
+              name: 'Run npm run lint',
+              number: 1,
+              status: 'in_progress',
+              conclusion: null,
+              started_at: '2024-05-14T09:59:30Z',
+              completed_at: null,
+            },
             { name: 'Post Run actions/checkout@v4', number: 2, status: 'queued', conclusion: null, started_at: null, completed_at: null },
           ],
         }),
@@ -209,7 +285,13 @@ describe('GitHub Actions client against a stub serving GitHub OpenAPI examples (
 
     it('lists the workflows', async () => {
       const workflows = await clientFor().workflows(OWNER, REPO);
-      assert.deepEqual(workflows[0], { id: '161335', name: 'CI', path: '.github/workflows/blank.yaml', state: 'active', url: `https://github.com/${OWNER}/${REPO}/blob/master/.github/workflows/161335` });
+      assert.deepEqual(workflows[0], {
+        id: '161335',
+        name: 'CI',
+        path: '.github/workflows/blank.yaml',
+        state: 'active',
+        url: `https://github.com/${OWNER}/${REPO}/blob/master/.github/workflows/161335`,
+      });
       assert.equal(workflows.length, 2);
     });
   });
@@ -235,7 +317,7 @@ describe('GitHub Actions client against a stub serving GitHub OpenAPI examples (
       );
     });
 
-    it('does the same for a run\'s jobs', async () => {
+    it("does the same for a run's jobs", async () => {
       const client = clientFor();
       const [exampleJob] = exampleJobs();
       const first = await client.jobsFor(OWNER, REPO, exampleJob.run_id);
@@ -252,8 +334,22 @@ describe('GitHub Actions client against a stub serving GitHub OpenAPI examples (
         status: 'completed',
         conclusion: 'failure',
         steps: [
-          { name: 'Set up job', number: 1, status: 'completed', conclusion: 'success', started_at: '2024-05-14T09:10:00Z', completed_at: '2024-05-14T09:10:01Z' },
-          { name: 'Run npm test', number: 2, status: 'completed', conclusion: 'failure', started_at: '2024-05-14T09:10:01Z', completed_at: '2024-05-14T09:10:09Z' },
+          {
+            name: 'Set up job',
+            number: 1,
+            status: 'completed',
+            conclusion: 'success',
+            started_at: '2024-05-14T09:10:00Z',
+            completed_at: '2024-05-14T09:10:01Z',
+          },
+          {
+            name: 'Run npm test',
+            number: 2,
+            status: 'completed',
+            conclusion: 'failure',
+            started_at: '2024-05-14T09:10:01Z',
+            completed_at: '2024-05-14T09:10:09Z',
+          },
         ],
       });
       stub.setJobs(88, [fixture]);
@@ -287,7 +383,10 @@ describe('GitHub Actions client against a stub serving GitHub OpenAPI examples (
     it('says the log is gone when GitHub no longer has it', async () => {
       const error = await ciError(clientFor().jobLog(OWNER, REPO, 999));
       assert.equal(error.kind, 'not-found');
-      assert.equal(error.message, `The log of job 999 in ${OWNER}/${REPO} not found, or the token cannot see it (GitHub answers 404 for private repositories it hides)`);
+      assert.equal(
+        error.message,
+        `The log of job 999 in ${OWNER}/${REPO} not found, or the token cannot see it (GitHub answers 404 for private repositories it hides)`,
+      );
     });
   });
 
@@ -327,10 +426,13 @@ describe('GitHub Actions client against a stub serving GitHub OpenAPI examples (
       ]);
       const error = await ciError(client.dispatch(OWNER, REPO, 'linter.yaml', 'main'));
       assert.equal(error.kind, 'unsupported');
-      assert.equal(error.message, `GitHub could not start workflow linter.yaml of ${OWNER}/${REPO} on main: Workflow does not have 'workflow_dispatch' trigger`);
+      assert.equal(
+        error.message,
+        `GitHub could not start workflow linter.yaml of ${OWNER}/${REPO} on main: Workflow does not have 'workflow_dispatch' trigger`,
+      );
     });
 
-    it('sends GitHub\'s media type, API version, user agent and the token as a bearer token', async () => {
+    it("sends GitHub's media type, API version, user agent and the token as a bearer token", async () => {
       await clientFor({ userAgent: 'conveyor-test' }).runsFor(OWNER, REPO, {});
       const { headers } = stub.requests[0];
       assert.equal(headers.accept, 'application/vnd.github+json');
@@ -364,7 +466,10 @@ describe('GitHub Actions client against a stub serving GitHub OpenAPI examples (
       const error = await ciError(client.runsFor(OWNER, REPO, {}));
       assert.equal(error.kind, 'rate-limited');
       assert.equal(error.retryAfterMs, 600_000);
-      assert.equal(error.message, "GitHub's API rate limit of 60 requests an hour is used up: try again in 10 min, or sign in for a higher limit");
+      assert.equal(
+        error.message,
+        "GitHub's API rate limit of 60 requests an hour is used up: try again in 10 min, or sign in for a higher limit",
+      );
       assert.equal(client.rateBudget()?.remaining, 0);
     });
   });
@@ -383,7 +488,10 @@ describe('GitHub Actions client against a stub serving GitHub OpenAPI examples (
     it('403 with SAML enforcement: says where to authorize the token', async () => {
       const error = await failing('sso');
       assert.equal(error.kind, 'forbidden');
-      assert.equal(error.message, `Resource protected by organization SAML enforcement: authorize the token for the organization at ${SSO_URL}`);
+      assert.equal(
+        error.message,
+        `Resource protected by organization SAML enforcement: authorize the token for the organization at ${SSO_URL}`,
+      );
       const served = stub.served.at(-1)?.body as { message?: string };
       assert.equal(served.message, SSO_MESSAGE);
     });
@@ -397,12 +505,15 @@ describe('GitHub Actions client against a stub serving GitHub OpenAPI examples (
 
     it('403 secondary rate limit and 429: wait as long as Retry-After says', async () => {
       const secondary = await failing('secondary-rate-limit');
-      assert.deepEqual([secondary.kind, secondary.retryAfterMs, secondary.message], ['rate-limited', 30_000, 'GitHub asks Conveyor to slow down (secondary rate limit): try again in 30 s']);
+      assert.deepEqual(
+        [secondary.kind, secondary.retryAfterMs, secondary.message],
+        ['rate-limited', 30_000, 'GitHub asks Conveyor to slow down (secondary rate limit): try again in 30 s'],
+      );
       const tooMany = await failing('too-many-requests');
       assert.deepEqual([tooMany.kind, tooMany.retryAfterMs], ['rate-limited', 5_000]);
     });
 
-    it('other 403: passes on GitHub\'s reason and names the permission needed', async () => {
+    it("other 403: passes on GitHub's reason and names the permission needed", async () => {
       const error = await failing('forbidden');
       assert.equal(error.kind, 'forbidden');
       assert.equal(
@@ -414,25 +525,37 @@ describe('GitHub Actions client against a stub serving GitHub OpenAPI examples (
     it('404: not found, or hidden from the token', async () => {
       const error = await ciError(clientFor().runsFor(OWNER, 'private-repo', {}));
       assert.equal(error.kind, 'not-found');
-      assert.equal(error.message, `Repository ${OWNER}/private-repo not found, or the token cannot see it (GitHub answers 404 for private repositories it hides)`);
+      assert.equal(
+        error.message,
+        `Repository ${OWNER}/private-repo not found, or the token cannot see it (GitHub answers 404 for private repositories it hides)`,
+      );
       const signedOut = await ciError(clientFor({ token: undefined }).runsFor(OWNER, 'private-repo', {}));
       assert.match(signedOut.message, /; sign in to see private repositories$/);
     });
 
     it('5xx: a server error to retry later', async () => {
       const error = await failing('server-error');
-      assert.deepEqual([error.kind, error.message], ['server', `GitHub could not list the workflow runs of ${OWNER}/${REPO} (502: Server Error): try again in a moment`]);
+      assert.deepEqual(
+        [error.kind, error.message],
+        ['server', `GitHub could not list the workflow runs of ${OWNER}/${REPO} (502: Server Error): try again in a moment`],
+      );
     });
 
     it('broken JSON: malformed, pointing at the API URL', async () => {
       const error = await failing('malformed');
       assert.equal(error.kind, 'malformed');
-      assert.equal(error.message, `GitHub at ${new URL(stub.url).host} answered the request to list the workflow runs of ${OWNER}/${REPO} with something that is not JSON: check the GitHub API URL (${stub.url})`);
+      assert.equal(
+        error.message,
+        `GitHub at ${new URL(stub.url).host} answered the request to list the workflow runs of ${OWNER}/${REPO} with something that is not JSON: check the GitHub API URL (${stub.url})`,
+      );
     });
 
     it('no answer in time: timeout', async () => {
       const error = await failing('hang', { timeoutMs: 300 });
-      assert.deepEqual([error.kind, error.message], ['timeout', `GitHub at ${new URL(stub.url).host} did not answer within 0.3 s: check the network, or the GitHub API URL`]);
+      assert.deepEqual(
+        [error.kind, error.message],
+        ['timeout', `GitHub at ${new URL(stub.url).host} did not answer within 0.3 s: check the network, or the GitHub API URL`],
+      );
     });
 
     it('nothing listening: unreachable', async () => {

@@ -17,7 +17,9 @@ const ciError = (promise: Promise<unknown>) => serviceErrorOf(promise, [API_TOKE
 
 /** Name, state and children of a job tree, to compare at a glance. */
 function outline(jobs: JenkinsJob[]): unknown[] {
-  return jobs.map((job) => (job.kind === 'folder' ? [job.fullName, job.state, job.children ? outline(job.children) : 'not loaded'] : [job.fullName, job.state]));
+  return jobs.map((job) =>
+    job.kind === 'folder' ? [job.fullName, job.state, job.children ? outline(job.children) : 'not loaded'] : [job.fullName, job.state],
+  );
 }
 
 describe('Jenkins client against a stub replaying recorded Jenkins JSON (integration, stub)', () => {
@@ -27,7 +29,8 @@ describe('Jenkins client against a stub replaying recorded Jenkins JSON (integra
     stubs.push(stub);
     return stub;
   };
-  const clientOf = (stub: JenkinsStub, options: Partial<ConstructorParameters<typeof JenkinsClient>[0]> = {}) => new JenkinsClient({ url: stub.url, user: USER, apiToken: API_TOKEN, ...options });
+  const clientOf = (stub: JenkinsStub, options: Partial<ConstructorParameters<typeof JenkinsClient>[0]> = {}) =>
+    new JenkinsClient({ url: stub.url, user: USER, apiToken: API_TOKEN, ...options });
 
   afterEach(async () => {
     await Promise.all(stubs.splice(0).map((stub) => stub.close()));
@@ -40,7 +43,10 @@ describe('Jenkins client against a stub replaying recorded Jenkins JSON (integra
       const jobs = await jenkins.jobs();
 
       assert.equal(stub.requests.length, 1, 'one request for the whole tree');
-      assert.equal(stub.requests[0].query.get('tree'), 'jobs[name,fullName,url,color,jobs[name,fullName,url,color,jobs[name,fullName,url,color]]]');
+      assert.equal(
+        stub.requests[0].query.get('tree'),
+        'jobs[name,fullName,url,color,jobs[name,fullName,url,color,jobs[name,fullName,url,color]]]',
+      );
       assert.equal(stub.requests[0].headers.authorization, `Basic ${Buffer.from(`${USER}:${API_TOKEN}`).toString('base64')}`);
       assert.deepEqual(outline(jobs), [
         ['fish', 'passed'],
@@ -51,7 +57,15 @@ describe('Jenkins client against a stub replaying recorded Jenkins JSON (integra
           'running',
           [
             ['shop/nightly', 'failed'],
-            ['shop/shop-api', 'running', [['shop/shop-api/main', 'running'], ['shop/shop-api/feature%2Flogin', 'failed'], ['shop/shop-api/PR-7', 'unknown']]],
+            [
+              'shop/shop-api',
+              'running',
+              [
+                ['shop/shop-api/main', 'running'],
+                ['shop/shop-api/feature%2Flogin', 'failed'],
+                ['shop/shop-api/PR-7', 'unknown'],
+              ],
+            ],
             ['shop/archive', 'unknown', [['shop/archive/2019', 'unknown', 'not loaded']]],
           ],
         ],
@@ -93,7 +107,10 @@ describe('Jenkins client against a stub replaying recorded Jenkins JSON (integra
 
       const request = stub.requests[0];
       assert.equal(request.path, '/job/shop/job/shop-api/job/main/api/json');
-      assert.match(request.query.get('tree') ?? '', /^builds\[number,url,result,building,timestamp,duration,estimatedDuration,actions\[lastBuiltRevision\[SHA1,branch\[name\]\]\]\]\{0,10\}$/);
+      assert.match(
+        request.query.get('tree') ?? '',
+        /^builds\[number,url,result,building,timestamp,duration,estimatedDuration,actions\[lastBuiltRevision\[SHA1,branch\[name\]\]\]\]\{0,10\}$/,
+      );
       assert.deepEqual(
         runs.map((r) => [r.id, r.number, r.state, r.rawStatus]),
         [
@@ -114,7 +131,10 @@ describe('Jenkins client against a stub replaying recorded Jenkins JSON (integra
       assert.equal(recorded.durationMs, 1051);
       assert.equal(recorded.url, `${stub.url}job/shop/job/shop-api/job/main/3/`);
       assert.equal(runs[0].commit, undefined, 'no BuildData, no commit');
-      assert.ok(runs[0].durationMs !== undefined && runs[0].durationMs >= 30_000 && runs[0].durationMs < 90_000, 'a running build reports the time elapsed so far');
+      assert.ok(
+        runs[0].durationMs !== undefined && runs[0].durationMs >= 30_000 && runs[0].durationMs < 90_000,
+        'a running build reports the time elapsed so far',
+      );
 
       const two = await jenkins.builds('shop/shop-api/main', 2);
       assert.match(stub.requests[1].query.get('tree') ?? '', /\{0,2\}$/);
@@ -134,8 +154,28 @@ describe('Jenkins client against a stub replaying recorded Jenkins JSON (integra
       const items = await clientOf(stub).queue();
       assert.equal(stub.requests[0].path, '/queue/api/json');
       assert.deepEqual(items, [
-        { id: 7, name: 'chicken', jobFullName: 'chicken', url: `${stub.url}queue/item/7/`, taskUrl: `${stub.url}job/chicken/`, why: 'Waiting for next available executor', inQueueSince: new Date(1460738557584).toISOString(), blocked: false, stuck: false },
-        { id: 6, name: 'Freestyle', jobFullName: 'Freestyle', url: `${stub.url}queue/item/6/`, taskUrl: `${stub.url}job/Freestyle/`, why: 'Waiting for next available executor', inQueueSince: new Date(1460738551155).toISOString(), blocked: false, stuck: false },
+        {
+          id: 7,
+          name: 'chicken',
+          jobFullName: 'chicken',
+          url: `${stub.url}queue/item/7/`,
+          taskUrl: `${stub.url}job/chicken/`,
+          why: 'Waiting for next available executor',
+          inQueueSince: new Date(1460738557584).toISOString(),
+          blocked: false,
+          stuck: false,
+        },
+        {
+          id: 6,
+          name: 'Freestyle',
+          jobFullName: 'Freestyle',
+          url: `${stub.url}queue/item/6/`,
+          taskUrl: `${stub.url}job/Freestyle/`,
+          why: 'Waiting for next available executor',
+          inQueueSince: new Date(1460738551155).toISOString(),
+          blocked: false,
+          stuck: false,
+        },
       ]);
     });
   });
@@ -153,7 +193,14 @@ describe('Jenkins client against a stub replaying recorded Jenkins JSON (integra
       assert.match(String(post.headers['jenkins-crumb']), /^[0-9a-f]{64}$/);
       assert.match(String(post.headers.cookie), /^JSESSIONID\.5c0ffee1=[0-9a-f]+$/);
       assert.equal(post.headers['content-type'], 'application/x-www-form-urlencoded');
-      assert.deepEqual(stub.triggered, [{ job: 'shop/shop-api/feature%2Flogin', endpoint: 'buildWithParameters', parameters: { TARGET: 'staging', NOTE: 'a & b = c' }, queueId: 143 }]);
+      assert.deepEqual(stub.triggered, [
+        {
+          job: 'shop/shop-api/feature%2Flogin',
+          endpoint: 'buildWithParameters',
+          parameters: { TARGET: 'staging', NOTE: 'a & b = c' },
+          queueId: 143,
+        },
+      ]);
       assert.equal(queueItemUrl, `${stub.url}queue/item/143/`);
 
       assert.equal(await jenkins.queueItemBuild(queueItemUrl), undefined, 'waiting');
@@ -177,7 +224,11 @@ describe('Jenkins client against a stub replaying recorded Jenkins JSON (integra
       assert.equal(stub.requests[0].path, '/crumbIssuer/api/json');
       assert.equal(stub.requests[1].headers['jenkins-crumb'], undefined);
       assert.equal(stub.requests[1].headers.cookie, undefined);
-      assert.equal(stub.requests[1].path, '/job/shop/job/nightly/buildWithParameters', 'empty parameters still mean the parameterized endpoint, so defaults apply');
+      assert.equal(
+        stub.requests[1].path,
+        '/job/shop/job/nightly/buildWithParameters',
+        'empty parameters still mean the parameterized endpoint, so defaults apply',
+      );
       assert.equal(queueItemUrl, `${stub.url}queue/item/143/`);
     });
 
@@ -185,7 +236,10 @@ describe('Jenkins client against a stub replaying recorded Jenkins JSON (integra
       const stub = await started({ crumbIssuer: 'absent-but-required' });
       const error = await ciError(clientOf(stub).build('fish'));
       assert.equal(error.kind, 'forbidden');
-      assert.match(error.message, /wants a CSRF crumb to build fish \(403 No valid crumb\), but its crumb issuer \(crumbIssuer\/api\/json\) answered 404: sign in with an API token/);
+      assert.match(
+        error.message,
+        /wants a CSRF crumb to build fish \(403 No valid crumb\), but its crumb issuer \(crumbIssuer\/api\/json\) answered 404: sign in with an API token/,
+      );
     });
 
     it('says so when the crumb is rejected because the session cookie got lost', async () => {
@@ -223,7 +277,9 @@ describe('Jenkins client against a stub replaying recorded Jenkins JSON (integra
     it('keeps a character whole when a poll ends inside it', async () => {
       const stub = await started();
       const check = Buffer.from('✓');
-      stub.setLog('fish', 10, { parts: [Buffer.concat([Buffer.from('tests '), check.subarray(0, 2)]), Buffer.concat([check.subarray(2), Buffer.from(' passed\n')])] });
+      stub.setLog('fish', 10, {
+        parts: [Buffer.concat([Buffer.from('tests '), check.subarray(0, 2)]), Buffer.concat([check.subarray(2), Buffer.from(' passed\n')])],
+      });
       const chunks: string[] = [];
       await clientOf(stub).followLog('fish', 10, (chunk) => chunks.push(chunk), { pollMs: 10 });
       assert.equal(chunks.join(''), 'tests ✓ passed\n');
@@ -252,22 +308,35 @@ describe('Jenkins client against a stub replaying recorded Jenkins JSON (integra
       const stub = await started();
       const error = await ciError(clientOf(stub, { apiToken: WRONG_TOKEN }).jobs());
       assert.equal(error.kind, 'unauthorized');
-      assert.equal(error.message, `Jenkins rejected user ${USER} on ${stub.url} (401): check the API token (Jenkins › your name › Security › API Token)`);
+      assert.equal(
+        error.message,
+        `Jenkins rejected user ${USER} on ${stub.url} (401): check the API token (Jenkins › your name › Security › API Token)`,
+      );
     });
 
     it('403: no credentials on a Jenkins without anonymous read', async () => {
       const stub = await started();
       const error = await ciError(new JenkinsClient({ url: stub.url }).queue());
       assert.equal(error.kind, 'forbidden');
-      assert.equal(error.message, `Jenkins on ${stub.url} does not let anonymous users read the build queue (403): set a user and an API token`);
+      assert.equal(
+        error.message,
+        `Jenkins on ${stub.url} does not let anonymous users read the build queue (403): set a user and an API token`,
+      );
     });
 
     it('403: a user without the permission to build', async () => {
       const stub = await started({ crumbIssuer: 'absent' });
-      stub.fail('/job/fish/build', { status: 403, headers: { 'X-You-Are-Authenticated-As': USER, 'X-Required-Permission': 'hudson.model.Item.Build' }, body: `${USER} is missing the Job/Build permission` });
+      stub.fail('/job/fish/build', {
+        status: 403,
+        headers: { 'X-You-Are-Authenticated-As': USER, 'X-Required-Permission': 'hudson.model.Item.Build' },
+        body: `${USER} is missing the Job/Build permission`,
+      });
       const error = await ciError(clientOf(stub).build('fish'));
       assert.equal(error.kind, 'forbidden');
-      assert.equal(error.message, `Jenkins user ${USER} may not build fish on ${stub.url} without the Job/Build permission (403): ask a Jenkins administrator for access`);
+      assert.equal(
+        error.message,
+        `Jenkins user ${USER} may not build fish on ${stub.url} without the Job/Build permission (403): ask a Jenkins administrator for access`,
+      );
     });
 
     it('404: a job that does not exist', async () => {
@@ -283,7 +352,10 @@ describe('Jenkins client against a stub replaying recorded Jenkins JSON (integra
       stub.fail('/queue/api/json', { status: 500 });
       const error = await ciError(clientOf(stub).queue());
       assert.equal(error.kind, 'server');
-      assert.equal(error.message, `Jenkins at ${stub.url} failed with 500 Internal Server Error while reading the build queue: try again later, or look at the Jenkins system log`);
+      assert.equal(
+        error.message,
+        `Jenkins at ${stub.url} failed with 500 Internal Server Error while reading the build queue: try again later, or look at the Jenkins system log`,
+      );
     });
 
     it('an HTML login page answered with 200', async () => {
@@ -291,7 +363,10 @@ describe('Jenkins client against a stub replaying recorded Jenkins JSON (integra
       stub.fail('/api/json', 'html-login');
       const error = await ciError(clientOf(stub).jobs());
       assert.equal(error.kind, 'malformed');
-      assert.equal(error.message, `Jenkins answered with an HTML page, not JSON: is the URL the Jenkins root, and does it need a login? (${stub.url}, reading the jobs of the Jenkins root)`);
+      assert.equal(
+        error.message,
+        `Jenkins answered with an HTML page, not JSON: is the URL the Jenkins root, and does it need a login? (${stub.url}, reading the jobs of the Jenkins root)`,
+      );
     });
 
     it('a Jenkins that does not answer in time', async () => {
@@ -300,7 +375,10 @@ describe('Jenkins client against a stub replaying recorded Jenkins JSON (integra
       const startedAt = Date.now();
       const error = await ciError(clientOf(stub, { timeoutMs: 300 }).jobs());
       assert.equal(error.kind, 'timeout');
-      assert.match(error.message, /^Jenkins at http:\/\/127\.0\.0\.1:\d+\/ did not answer within 0\.3 s while reading the jobs of the Jenkins root: /);
+      assert.match(
+        error.message,
+        /^Jenkins at http:\/\/127\.0\.0\.1:\d+\/ did not answer within 0\.3 s while reading the jobs of the Jenkins root: /,
+      );
       assert.ok(Date.now() - startedAt < 5_000);
     });
 
@@ -308,7 +386,10 @@ describe('Jenkins client against a stub replaying recorded Jenkins JSON (integra
       const port = await closedPort();
       const error = await ciError(new JenkinsClient({ url: `http://${USER}:${API_TOKEN}@127.0.0.1:${port}/`, timeoutMs: 5_000 }).jobs());
       assert.equal(error.kind, 'unreachable');
-      assert.equal(error.message, `Jenkins at http://127.0.0.1:${port}/ is unreachable (ECONNREFUSED): check the URL, the network and any proxy`);
+      assert.equal(
+        error.message,
+        `Jenkins at http://127.0.0.1:${port}/ is unreachable (ECONNREFUSED): check the URL, the network and any proxy`,
+      );
     });
   });
 });

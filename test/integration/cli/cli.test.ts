@@ -33,7 +33,10 @@ describe('conveyor CLI, the built dist/cli.js (integration)', () => {
     const json = JSON.parse(stdout) as { folder: string; pipeline: { stages: { name: string }[] }; git: { branch: string } };
     assert.equal(json.folder, ws.dir);
     assert.equal(json.git.branch, 'main');
-    assert.deepEqual(json.pipeline.stages.map((s) => s.name), ['lint', 'build', 'test', 'test:e2e']);
+    assert.deepEqual(
+      json.pipeline.stages.map((s) => s.name),
+      ['lint', 'build', 'test', 'test:e2e'],
+    );
   });
 
   it('exits 1 and prints file:line:column for each problem of a broken conveyor.yml', () => {
@@ -71,7 +74,13 @@ describe('conveyor CLI, the built dist/cli.js (integration)', () => {
 describe('conveyor pipeline run, the built dist/cli.js (integration)', () => {
   const ws = sampleWorkspace(
     {
-      'package.json': JSON.stringify({ name: 'belt', scripts: { lint: 'node -e "console.log(\'lint ok\')"', test: 'node -e "console.log(\'src/app.js:1:1: error: boom\'); process.exit(3)"' } }),
+      'package.json': JSON.stringify({
+        name: 'belt',
+        scripts: {
+          lint: 'node -e "console.log(\'lint ok\')"',
+          test: 'node -e "console.log(\'src/app.js:1:1: error: boom\'); process.exit(3)"',
+        },
+      }),
       'src/app.js': 'module.exports = 1;\n',
     },
     { git: true, name: 'belt' },
@@ -92,15 +101,26 @@ describe('conveyor pipeline run, the built dist/cli.js (integration)', () => {
   it('prints a JSON summary with --json and runs only the named stage with --stage', () => {
     const { code, stdout } = conveyor(['pipeline', 'run', ws.dir, '--stage', 'lint', '--json']);
     assert.equal(code, 0);
-    const run = JSON.parse(stdout) as { result: string; scope: string; stages: { name: string; status: string }[]; readyForRelease: boolean };
+    const run = JSON.parse(stdout) as {
+      result: string;
+      scope: string;
+      stages: { name: string; status: string }[];
+      readyForRelease: boolean;
+    };
     assert.equal(run.result, 'passed');
     assert.equal(run.scope, 'stage');
-    assert.deepEqual(run.stages.map((s) => `${s.name}:${s.status}`), ['lint:passed', 'security:skipped', 'test:skipped']);
+    assert.deepEqual(
+      run.stages.map((s) => `${s.name}:${s.status}`),
+      ['lint:passed', 'security:skipped', 'test:skipped'],
+    );
     assert.equal(run.readyForRelease, false);
     const failing = conveyor(['pipeline', 'run', ws.dir, '--json']);
     assert.equal(failing.code, 1);
     const failed = JSON.parse(failing.stdout) as { stages: { name: string; problems: { line: number; message: string }[] }[] };
-    assert.deepEqual(failed.stages.find((s) => s.name === 'test')?.problems.map((p) => [p.line, p.message]), [[1, 'boom']]);
+    assert.deepEqual(
+      failed.stages.find((s) => s.name === 'test')?.problems.map((p) => [p.line, p.message]),
+      [[1, 'boom']],
+    );
   });
 
   it('rejects an unknown stage and an unknown action with usage errors (exit 2)', () => {
@@ -112,20 +132,36 @@ describe('conveyor pipeline run, the built dist/cli.js (integration)', () => {
 });
 
 describe('conveyor release, the built dist/cli.js (integration)', () => {
-  const ws = sampleWorkspace({ 'package.json': '{\n  "name": "lib",\n  "version": "0.9.0",\n  "scripts": { "test": "node -e 1" }\n}\n' }, { git: true, name: 'lib' });
+  const ws = sampleWorkspace(
+    { 'package.json': '{\n  "name": "lib",\n  "version": "0.9.0",\n  "scripts": { "test": "node -e 1" }\n}\n' },
+    { git: true, name: 'lib' },
+  );
   after(() => ws.remove());
   const git = (...args: string[]) => spawnSync('git', args, { cwd: ws.dir, encoding: 'utf8' }).stdout.trim();
 
   it('prints the plan as JSON with --dry-run --json, exit 1 while the gate refuses and 0 once it passes', () => {
     const refused = conveyor(['release', ws.dir, '--dry-run', '--json']);
     assert.equal(refused.code, 1);
-    const plan = JSON.parse(refused.stdout) as { currentVersion: string; version: string; bump: string; reason: string; commits: { subject: string }[]; image: unknown; gate: { passes: boolean; problem?: { kind: string } } };
+    const plan = JSON.parse(refused.stdout) as {
+      currentVersion: string;
+      version: string;
+      bump: string;
+      reason: string;
+      commits: { subject: string }[];
+      image: unknown;
+      gate: { passes: boolean; problem?: { kind: string } };
+    };
     assert.deepEqual([plan.currentVersion, plan.version, plan.bump, plan.image], ['0.9.0', '0.10.0', 'minor', null]);
     assert.match(plan.reason, /^minor release: 1 feature in 2 commits\./);
-    assert.deepEqual(plan.commits.map((c) => c.subject), ['feat: sample project', 'chore: start']);
+    assert.deepEqual(
+      plan.commits.map((c) => c.subject),
+      ['feat: sample project', 'chore: start'],
+    );
     assert.deepEqual([plan.gate.passes, plan.gate.problem?.kind], [false, 'gate']);
     assert.match(refused.stderr, /not marked ready for release/);
-    const overridden = JSON.parse(conveyor(['release', ws.dir, '--dry-run', '--json', '--override', 'hotfix']).stdout) as { gate: { passes: boolean } };
+    const overridden = JSON.parse(conveyor(['release', ws.dir, '--dry-run', '--json', '--override', 'hotfix']).stdout) as {
+      gate: { passes: boolean };
+    };
     assert.equal(overridden.gate.passes, true);
   });
 

@@ -213,7 +213,13 @@ describe("Conveyor's own crash reporter through the real Sentry SDK (integration
 
   it('refuses a malformed DSN with a message that says what a DSN looks like, before touching the process', () => {
     const before = listenerCounts();
-    for (const dsn of ['', 'not a dsn', 'https://sentry.example.com/1', `ftp://${generatePublicKey()}@sentry.example.com/1`, `https://${generatePublicKey()}@sentry.example.com/`]) {
+    for (const dsn of [
+      '',
+      'not a dsn',
+      'https://sentry.example.com/1',
+      `ftp://${generatePublicKey()}@sentry.example.com/1`,
+      `https://${generatePublicKey()}@sentry.example.com/`,
+    ]) {
       assert.throws(
         () => createCrashReporter({ dsn, release: 'conveyor@0.1.0', scrubPaths: [] }),
         (error: Error) => /not a valid Sentry DSN: expected https:\/\/<public key>@<host>\/<project id>/.test(error.message),

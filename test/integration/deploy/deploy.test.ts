@@ -22,9 +22,17 @@ const REPO = 'registry.example.test/team/web';
 const NEVER_READY_REPO = 'registry.example.test/team/web-never-ready';
 const CRASH_REPO = 'registry.example.test/team/web-crash';
 const digest = (n: number) => `sha256:${n.toString(16).padStart(2, '0').repeat(32)}`;
-const release = (version: string, n: number, image = REPO): ReleaseToDeploy => ({ version, commit: `${String(n).repeat(7)}${'0'.repeat(33)}`, image, digest: digest(n) });
+const release = (version: string, n: number, image = REPO): ReleaseToDeploy => ({
+  version,
+  commit: `${String(n).repeat(7)}${'0'.repeat(33)}`,
+  image,
+  digest: digest(n),
+});
 
-function manifests(image: string, options: { replicas?: number; broken?: boolean; invalidReplicas?: boolean } = {}): Record<string, string> {
+function manifests(
+  image: string,
+  options: { replicas?: number; broken?: boolean; invalidReplicas?: boolean } = {},
+): Record<string, string> {
   return {
     '00-config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-settings\ndata:\n  GREETING: hello\n',
     '10-web.yaml': [
@@ -43,7 +51,7 @@ function manifests(image: string, options: { replicas?: number; broken?: boolean
       'metadata:',
       '  name: web',
       'spec:',
-      `  replicas: ${options.invalidReplicas ? -1 : options.replicas ?? 2}`,
+      `  replicas: ${options.invalidReplicas ? -1 : (options.replicas ?? 2)}`,
       '  progressDeadlineSeconds: 6',
       '  selector:',
       '    matchLabels: {app: web}',
@@ -69,7 +77,16 @@ async function writeManifests(folder: string, files: Record<string, string>): Pr
 }
 
 function environment(name: string, namespace: string, options: Partial<EnvironmentDefinition> = {}): EnvironmentDefinition {
-  return { name, context: 'conveyor-admin', namespace, manifests: 'k8s', confirm: false, autoRollback: false, source: 'conveyor.yml', ...options };
+  return {
+    name,
+    context: 'conveyor-admin',
+    namespace,
+    manifests: 'k8s',
+    confirm: false,
+    autoRollback: false,
+    source: 'conveyor.yml',
+    ...options,
+  };
 }
 
 /** A deploy that fails on what it was given (a manifest): a DeployError. */
@@ -124,8 +141,21 @@ describe('deploy (integration, real kube-apiserver)', function () {
     return admin.getOptional<Deployment>(`/apis/apps/v1/namespaces/${ns}/deployments/${name}`);
   }
 
-  function deploy(folder: string, env: EnvironmentDefinition, rel: ReleaseToDeploy, extra: { confirm?: (plan: DeployPlan) => Promise<boolean>; events?: DeployProgress[] } = {}): Promise<DeployResult> {
-    return deployRelease({ folder, environment: env, release: rel, kubeconfig: { kubeconfigPaths: [cluster.get().kubeconfig] }, confirm: extra.confirm, onProgress: (p) => extra.events?.push(p), rolloutTimeoutMs: 90_000 });
+  function deploy(
+    folder: string,
+    env: EnvironmentDefinition,
+    rel: ReleaseToDeploy,
+    extra: { confirm?: (plan: DeployPlan) => Promise<boolean>; events?: DeployProgress[] } = {},
+  ): Promise<DeployResult> {
+    return deployRelease({
+      folder,
+      environment: env,
+      release: rel,
+      kubeconfig: { kubeconfigPaths: [cluster.get().kubeconfig] },
+      confirm: extra.confirm,
+      onProgress: (p) => extra.events?.push(p),
+      rolloutTimeoutMs: 90_000,
+    });
   }
 
   it('deploys a release by digest: the rollout completes and the Deployment records the release', async () => {
@@ -135,12 +165,22 @@ describe('deploy (integration, real kube-apiserver)', function () {
     const first = await deploy(folder, env, release('v1.0.0', 1), { events });
     assert.equal(first.ok, true, JSON.stringify(first.failure));
     assert.deepEqual(first.applied, ['ConfigMap/web-settings', 'Service/web', 'Deployment/web']);
-    assert.deepEqual(first.plan.objects.map((o) => `${o.action} ${o.ref.kind}/${o.ref.name}`), ['create ConfigMap/web-settings', 'create Service/web', 'create Deployment/web']);
+    assert.deepEqual(
+      first.plan.objects.map((o) => `${o.action} ${o.ref.kind}/${o.ref.name}`),
+      ['create ConfigMap/web-settings', 'create Service/web', 'create Deployment/web'],
+    );
     assert.equal(first.rollouts[0].status, 'complete');
     timings.push(`first rollout ${first.rollouts[0].durationMs} ms`);
     const rolloutEvents = events.filter((e) => e.step === 'rollout' && e.rollout);
     assert.ok(rolloutEvents.length > 0, 'rollout progress events');
-    assert.deepEqual(rolloutEvents.at(-1)?.rollout, { deployment: 'web', updated: 2, ready: 2, available: 2, desired: 2, message: 'Deployment "web" successfully rolled out' });
+    assert.deepEqual(rolloutEvents.at(-1)?.rollout, {
+      deployment: 'web',
+      updated: 2,
+      ready: 2,
+      available: 2,
+      desired: 2,
+      message: 'Deployment "web" successfully rolled out',
+    });
 
     const live = await readDeployment(env.namespace!);
     assert.equal(live?.spec?.template?.spec?.containers?.[0].image, `${REPO}@${digest(1)}`);
@@ -153,8 +193,14 @@ describe('deploy (integration, real kube-apiserver)', function () {
     assert.equal(second.ok, true);
     const planned = second.plan.objects.find((o) => o.ref.kind === 'Deployment');
     assert.equal(planned?.action, 'update');
-    assert.deepEqual(planned?.changes, ['release v1.0.0 → v1.1.0', `image web: ${REPO}@${digest(1).slice(0, 19)} → ${REPO}@${digest(2).slice(0, 19)}`]);
-    assert.deepEqual(second.plan.objects.filter((o) => o.ref.kind !== 'Deployment').map((o) => o.action), ['unchanged', 'unchanged']);
+    assert.deepEqual(planned?.changes, [
+      'release v1.0.0 → v1.1.0',
+      `image web: ${REPO}@${digest(1).slice(0, 19)} → ${REPO}@${digest(2).slice(0, 19)}`,
+    ]);
+    assert.deepEqual(
+      second.plan.objects.filter((o) => o.ref.kind !== 'Deployment').map((o) => o.action),
+      ['unchanged', 'unchanged'],
+    );
     assert.equal(second.rollouts[0].revision, '2');
     timings.push(`update rollout ${second.rollouts[0].durationMs} ms`);
   });
@@ -169,7 +215,10 @@ describe('deploy (integration, real kube-apiserver)', function () {
     assert.equal(result.ok, false);
     assert.equal(result.failure?.kind, 'rollout-failed');
     assert.match(result.failure?.message ?? '', /exceeded its progress deadline/);
-    assert.ok(result.failure?.problems.some((p) => p.reason === 'ImagePullBackOff' && p.container === 'web'), JSON.stringify(result.failure?.problems));
+    assert.ok(
+      result.failure?.problems.some((p) => p.reason === 'ImagePullBackOff' && p.container === 'web'),
+      JSON.stringify(result.failure?.problems),
+    );
     timings.push(`failing rollout detected in ${result.rollouts[0].durationMs} ms`);
 
     const [rolledBack] = result.rolledBack ?? [];
@@ -191,10 +240,21 @@ describe('deploy (integration, real kube-apiserver)', function () {
     const result = await deploy(folder, env, release('v1.1.0', 4, CRASH_REPO));
     assert.equal(result.ok, false);
     assert.equal(result.rolledBack, undefined);
-    assert.ok(result.failure?.problems.some((p) => p.reason === 'CrashLoopBackOff'), JSON.stringify(result.failure?.problems));
-    assert.equal((await readDeployment(env.namespace!))?.spec?.template?.spec?.containers?.[0].image, `${CRASH_REPO}@${digest(4)}`, 'left as it is');
+    assert.ok(
+      result.failure?.problems.some((p) => p.reason === 'CrashLoopBackOff'),
+      JSON.stringify(result.failure?.problems),
+    );
+    assert.equal(
+      (await readDeployment(env.namespace!))?.spec?.template?.spec?.containers?.[0].image,
+      `${CRASH_REPO}@${digest(4)}`,
+      'left as it is',
+    );
 
-    const [outcome] = await rollBack({ environment: env, kubeconfig: { kubeconfigPaths: [cluster.get().kubeconfig] }, deployments: ['web'] });
+    const [outcome] = await rollBack({
+      environment: env,
+      kubeconfig: { kubeconfigPaths: [cluster.get().kubeconfig] },
+      deployments: ['web'],
+    });
     assert.equal(outcome.rollout?.status, 'complete', outcome.error);
     assert.equal((await readDeployment(env.namespace!))?.spec?.template?.spec?.containers?.[0].image, `${REPO}@${digest(1)}`);
   });
@@ -210,7 +270,10 @@ describe('deploy (integration, real kube-apiserver)', function () {
       },
     });
     assert.equal(asked.length, 1);
-    assert.deepEqual(asked[0].objects.map((o) => `${o.action} ${o.ref.kind}/${o.ref.name}`), ['create ConfigMap/web-settings', 'create Service/web', 'create Deployment/web']);
+    assert.deepEqual(
+      asked[0].objects.map((o) => `${o.action} ${o.ref.kind}/${o.ref.name}`),
+      ['create ConfigMap/web-settings', 'create Service/web', 'create Deployment/web'],
+    );
     assert.deepEqual([asked[0].environment, asked[0].context, asked[0].namespace], ['production', 'conveyor-admin', 'cnv-deploy-confirm']);
     assert.deepEqual([result.ok, result.confirmed, result.applied], [false, false, []]);
     assert.equal(await readDeployment(env.namespace!), undefined, 'the dry run created nothing');
@@ -232,21 +295,32 @@ describe('deploy (integration, real kube-apiserver)', function () {
     assert.equal(rejected.kind, 'invalid-manifest');
     assert.deepEqual([rejected.details.file, rejected.details.line], ['k8s/10-web.yaml', 11]);
     assert.match(rejected.message, /spec\.replicas/);
-    assert.equal(await admin.getOptional(`/api/v1/namespaces/${env.namespace!}/configmaps/web-settings`), undefined, 'the ConfigMap before it was not applied either');
+    assert.equal(
+      await admin.getOptional(`/api/v1/namespaces/${env.namespace!}/configmaps/web-settings`),
+      undefined,
+      'the ConfigMap before it was not applied either',
+    );
     assert.equal(await readDeployment(env.namespace!), undefined);
   });
 
   it('expired credentials are "unauthorized" and name the context to sign in to again', async () => {
-    const error = await serviceRejection(deploy(await workspace('expired'), environment('staging', 'default', { context: 'conveyor-expired' }), release('v1.0.0', 1)));
+    const error = await serviceRejection(
+      deploy(await workspace('expired'), environment('staging', 'default', { context: 'conveyor-expired' }), release('v1.0.0', 1)),
+    );
     assert.equal(error.kind, 'unauthorized');
     assert.match(error.message, /sign in again \/ refresh the credentials for context "conveyor-expired"/);
   });
 
   it('RBAC refusal is "forbidden" with the verb, resource and namespace', async () => {
-    const error = await serviceRejection(deploy(await workspace('limited'), environment('staging', 'default', { context: 'conveyor-limited' }), release('v1.0.0', 1)));
+    const error = await serviceRejection(
+      deploy(await workspace('limited'), environment('staging', 'default', { context: 'conveyor-limited' }), release('v1.0.0', 1)),
+    );
     assert.equal(error.kind, 'forbidden');
     assert.deepEqual([error.detail?.verb, error.detail?.resource, error.detail?.namespace], ['patch', 'configmaps', 'default']);
-    assert.match(error.message, /^Not allowed to apply ConfigMap\/web-settings with context "conveyor-limited": .*cannot patch resource "configmaps"/);
+    assert.match(
+      error.message,
+      /^Not allowed to apply ConfigMap\/web-settings with context "conveyor-limited": .*cannot patch resource "configmaps"/,
+    );
     assert.equal(await readDeployment('default'), undefined);
   });
 
@@ -254,14 +328,32 @@ describe('deploy (integration, real kube-apiserver)', function () {
     const file = path.join(tmp, 'kubeconfig.yaml');
     await fs.copyFile(cluster.get().kubeconfig, file);
     const { config, files } = await loadKubeConfig({ env: { KUBECONFIG: `${file}${path.delimiter}${path.join(tmp, 'absent.yaml')}` } });
-    assert.deepEqual(listContexts(config).map((c) => [c.name, c.current]), [['conveyor-admin', true], ['conveyor-limited', false], ['conveyor-expired', false]]);
+    assert.deepEqual(
+      listContexts(config).map((c) => [c.name, c.current]),
+      [
+        ['conveyor-admin', true],
+        ['conveyor-limited', false],
+        ['conveyor-expired', false],
+      ],
+    );
     const limited = new KubeClient(withContext(config, 'conveyor-limited'));
-    assert.equal((await limited.request<{ items: unknown[] }>('GET', '/api/v1/namespaces/default/pods')).items.length >= 0, true, 'the viewer may read');
+    assert.equal(
+      (await limited.request<{ items: unknown[] }>('GET', '/api/v1/namespaces/default/pods')).items.length >= 0,
+      true,
+      'the viewer may read',
+    );
     await persistContextSwitch(files, 'conveyor-limited');
     const reloaded = await loadKubeConfig({ kubeconfigPaths: [file] });
     assert.equal(reloaded.config.getCurrentContext(), 'conveyor-limited');
     const noContext = environment('staging', 'default', { context: undefined });
-    const error = await serviceRejection(deployRelease({ folder: await workspace('switched'), environment: noContext, release: release('v1.0.0', 1), kubeconfig: reloaded.config }));
+    const error = await serviceRejection(
+      deployRelease({
+        folder: await workspace('switched'),
+        environment: noContext,
+        release: release('v1.0.0', 1),
+        kubeconfig: reloaded.config,
+      }),
+    );
     assert.equal(error.kind, 'forbidden', 'an environment without a context uses the switched current context');
   });
 
@@ -277,13 +369,27 @@ describe('deploy (integration, real kube-apiserver)', function () {
         path.join(folder, 'conveyor.yml'),
         'environments:\n  staging:\n    context: conveyor-admin\n    namespace: cnv-deploy-cli\n    manifests: k8s\n  production:\n    context: conveyor-admin\n    namespace: cnv-deploy-cli-prod\n    manifests: k8s\n    confirm: true\n',
       );
-      const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Conveyor Test', '-c', 'user.email=test@conveyor.invalid', ...args], { cwd: folder, encoding: 'utf8' }).trim();
+      const git = (...args: string[]) =>
+        execFileSync('git', ['-c', 'user.name=Conveyor Test', '-c', 'user.email=test@conveyor.invalid', ...args], {
+          cwd: folder,
+          encoding: 'utf8',
+        }).trim();
       git('init', '-q', '-b', 'main');
       git('add', '-A');
       git('commit', '-q', '-m', 'feat: web');
       const commit = git('rev-parse', 'HEAD');
-      for (const [version, n, image] of [['1.0.0', 1, REPO], ['1.1.0', 5, NEVER_READY_REPO]] as const) {
-        const record = { version, tag: `v${version}`, commit, readyRun: `run-${n}`, image: { repository: image, tags: [version], digest: digest(n) }, createdAt: new Date().toISOString() };
+      for (const [version, n, image] of [
+        ['1.0.0', 1, REPO],
+        ['1.1.0', 5, NEVER_READY_REPO],
+      ] as const) {
+        const record = {
+          version,
+          tag: `v${version}`,
+          commit,
+          readyRun: `run-${n}`,
+          image: { repository: image, tags: [version], digest: digest(n) },
+          createdAt: new Date().toISOString(),
+        };
         git('tag', '-a', `v${version}`, '-m', formatTagMessage(record, `## ${version}`));
       }
     });
@@ -318,7 +424,10 @@ describe('deploy (integration, real kube-apiserver)', function () {
       output.length = 0;
       const code = await run('production', folder, '--release', 'v1.0.0');
       assert.equal(code, 2);
-      assert.match(output.join(''), /Plan for production \(context conveyor-admin, namespace cnv-deploy-cli-prod\):\n {2}create {4}ConfigMap\/web-settings/);
+      assert.match(
+        output.join(''),
+        /Plan for production \(context conveyor-admin, namespace cnv-deploy-cli-prod\):\n {2}create {4}ConfigMap\/web-settings/,
+      );
       assert.equal(await readDeployment('cnv-deploy-cli-prod'), undefined);
     });
   });
@@ -329,7 +438,10 @@ describe('deploy (integration, real kube-apiserver)', function () {
     try {
       const error = await serviceRejection(deploy(folder, environment('staging', 'cnv-deploy-ok'), release('v1.0.0', 1)));
       assert.equal(error.kind, 'unreachable');
-      assert.match(error.message, /^Cannot reach the cluster of context "conveyor-admin" at https:\/\/127\.0\.0\.1:\d+: connection refused\./);
+      assert.match(
+        error.message,
+        /^Cannot reach the cluster of context "conveyor-admin" at https:\/\/127\.0\.0\.1:\d+: connection refused\./,
+      );
     } finally {
       await cluster.get().startApiServer();
     }

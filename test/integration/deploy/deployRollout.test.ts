@@ -20,7 +20,10 @@ describe('deploy: following a rollout through 410 Gone (integration, fake API se
       (rolling.status as { updatedReplicas: number }).updatedReplicas = 1;
       api.put('deployments', rolling);
       const events: RolloutProgress[] = [];
-      const following = followRollout(new KubeClient(api.kubeConfig()), 'default', 'web', { timeoutMs: 20_000, onProgress: (p) => events.push(p) });
+      const following = followRollout(new KubeClient(api.kubeConfig()), 'default', 'web', {
+        timeoutMs: 20_000,
+        onProgress: (p) => events.push(p),
+      });
       await until(() => api.openWatches === 1);
       // The rollout completes unseen, then the history is compacted: only a re-list can find out.
       api.silentWatches = true;
@@ -30,16 +33,28 @@ describe('deploy: following a rollout through 410 Gone (integration, fake API se
       const result = await following;
       assert.equal(result.status, 'complete');
       assert.equal(result.revision, '2');
-      assert.deepEqual(events.map((e) => e.message), ['1 of 2 new replicas have been updated', 'Deployment "web" successfully rolled out']);
+      assert.deepEqual(
+        events.map((e) => e.message),
+        ['1 of 2 new replicas have been updated', 'Deployment "web" successfully rolled out'],
+      );
       assert.ok(api.requestsTo(/\/deployments\/web$/, 'GET').length >= 2, 'listed again after 410');
       assert.equal(api.openWatches, 0, 'the watch is closed when the rollout is judged');
     });
   }
 
-  it('gives up at the deadline with the reasons of the new ReplicaSet\'s pods only', async () => {
-    const deployment = api.put('deployments', { ...deploymentObject('web', { replicas: 1, ready: 0, revision: 2 }), metadata: { ...deploymentObject('web').metadata, uid: 'dep-1', annotations: { 'deployment.kubernetes.io/revision': '2' } } });
-    const oldSet = api.put('replicasets', { ...replicaSetObject('web-old', deployment, 1), metadata: { ...replicaSetObject('web-old', deployment, 1).metadata, labels: { app: 'web', 'pod-template-hash': 'old' } } });
-    const newSet = api.put('replicasets', { ...replicaSetObject('web-new', deployment, 2), metadata: { ...replicaSetObject('web-new', deployment, 2).metadata, labels: { app: 'web', 'pod-template-hash': 'new' } } });
+  it("gives up at the deadline with the reasons of the new ReplicaSet's pods only", async () => {
+    const deployment = api.put('deployments', {
+      ...deploymentObject('web', { replicas: 1, ready: 0, revision: 2 }),
+      metadata: { ...deploymentObject('web').metadata, uid: 'dep-1', annotations: { 'deployment.kubernetes.io/revision': '2' } },
+    });
+    const oldSet = api.put('replicasets', {
+      ...replicaSetObject('web-old', deployment, 1),
+      metadata: { ...replicaSetObject('web-old', deployment, 1).metadata, labels: { app: 'web', 'pod-template-hash': 'old' } },
+    });
+    const newSet = api.put('replicasets', {
+      ...replicaSetObject('web-new', deployment, 2),
+      metadata: { ...replicaSetObject('web-new', deployment, 2).metadata, labels: { app: 'web', 'pod-template-hash': 'new' } },
+    });
     api.put('pods', podObject('web-old-1', oldSet, { node: 'n', waiting: { reason: 'CrashLoopBackOff', message: 'old trouble' } }));
     api.put('pods', podObject('web-new-1', newSet, { node: 'n', waiting: { reason: 'ErrImagePull', message: 'manifest unknown' } }));
     const result = await followRollout(new KubeClient(api.kubeConfig()), 'default', 'web', { timeoutMs: 500 });

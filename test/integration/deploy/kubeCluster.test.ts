@@ -85,7 +85,8 @@ describe('Kubernetes control plane built from Debian source (integration, real k
   });
 
   const podsOf = async (app: string): Promise<V1Pod[]> => (await core.listNamespacedPod({ namespace, labelSelector: `app=${app}` })).items;
-  const apply = (object: V1Deployment) => KubernetesObjectApi.makeApiClient(admin).patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+  const apply = (object: V1Deployment) =>
+    KubernetesObjectApi.makeApiClient(admin).patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
 
   it('applies a Deployment server-side; the scheduler binds its pods to the node and the agent makes them Ready', async () => {
     const image = `registry.local/shop@${DIGEST}`;
@@ -139,10 +140,14 @@ describe('Kubernetes control plane built from Debian source (integration, real k
       const status = pod?.status?.containerStatuses?.[0];
       return status?.state?.waiting?.reason === 'CrashLoopBackOff' ? status.restartCount : undefined;
     });
-    await eventually('the restart count to rise', async () => {
-      const [pod] = await podsOf('crasher');
-      return (pod?.status?.containerStatuses?.[0]?.restartCount ?? 0) > first ? true : undefined;
-    }, 20_000);
+    await eventually(
+      'the restart count to rise',
+      async () => {
+        const [pod] = await podsOf('crasher');
+        return (pod?.status?.containerStatuses?.[0]?.restartCount ?? 0) > first ? true : undefined;
+      },
+      20_000,
+    );
   });
 
   it("streams a running pod's log through the apiserver (Log with follow)", async () => {
@@ -167,22 +172,34 @@ describe('Kubernetes control plane built from Debian source (integration, real k
     const started = Date.now();
     const abort = await new Log(admin).log(namespace, pod.metadata.name, 'app', sink, { follow: true, tailLines: 1, timestamps: true });
     try {
-      await Promise.race([three, new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${lines.length} log lines in 15 s`)), 15_000))]);
+      await Promise.race([
+        three,
+        new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${lines.length} log lines in 15 s`)), 15_000)),
+      ]);
     } finally {
       abort.abort();
     }
     const [first, second, third] = lines;
     assert.match(first ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z app \d+: registry\.local\/shop@sha256:[0-9a-f]{64} /);
     const index = (line?: string) => Number(/ app (\d+):/.exec(line ?? '')?.[1]);
-    assert.deepEqual([index(second), index(third)], [index(first) + 1, index(first) + 2], 'consecutive lines, the later ones streamed as they were written');
+    assert.deepEqual(
+      [index(second), index(third)],
+      [index(first) + 1, index(first) + 2],
+      'consecutive lines, the later ones streamed as they were written',
+    );
     assert.ok(Date.now() - started >= 300, 'follow streamed lines over time rather than returning a finished log');
   });
 
-  it("forbids the limited context to create a Deployment (403) while it may read", async () => {
+  it('forbids the limited context to create a Deployment (403) while it may read', async () => {
     const limited = client(cluster.get().kubeconfig, 'conveyor-limited');
     const limitedApps = limited.makeApiClient(AppsV1Api);
     await limitedApps.listNamespacedDeployment({ namespace: 'default' });
-    const error = await rejection(() => limitedApps.createNamespacedDeployment({ namespace: 'default', body: deployment('default', 'not-allowed', `registry.local/shop@${DIGEST}`, 1) }));
+    const error = await rejection(() =>
+      limitedApps.createNamespacedDeployment({
+        namespace: 'default',
+        body: deployment('default', 'not-allowed', `registry.local/shop@${DIGEST}`, 1),
+      }),
+    );
     assert.equal(failureOf(error), '403');
   });
 

@@ -69,7 +69,14 @@ describe('operate: watch cache and operations (integration, real kube-apiserver)
 
   it('shows a deployment created by server-side apply, with its pods Ready', async () => {
     const objects = KubernetesObjectApi.makeApiClient(admin);
-    await objects.patch(deployment(WEB, 'registry.local/web:1.0.0', 1), undefined, undefined, 'conveyor-test', true, PatchStrategy.ServerSideApply);
+    await objects.patch(
+      deployment(WEB, 'registry.local/web:1.0.0', 1),
+      undefined,
+      undefined,
+      'conveyor-test',
+      true,
+      PatchStrategy.ServerSideApply,
+    );
     await waitFor('the deployment to be ready in the cache', () => {
       const row = cache.deployments().find((d) => d.name === WEB);
       return row?.ready === 1 && row.rollout.state === 'complete';
@@ -107,22 +114,38 @@ describe('operate: watch cache and operations (integration, real kube-apiserver)
       () => {
         const row = cache.deployments().find((d) => d.name === WEB);
         const pods = cache.pods(WEB);
-        return row?.rollout.state === 'complete' && row.revision === 2 && pods.length === 3 && pods.every((p) => p.replicaSet === newest.name && p.ready === '1/1');
+        return (
+          row?.rollout.state === 'complete' &&
+          row.revision === 2 &&
+          pods.length === 3 &&
+          pods.every((p) => p.replicaSet === newest.name && p.ready === '1/1')
+        );
       },
       120_000,
     );
   });
 
   it('streams logs of two pods, each line prefixed with its pod and container', async () => {
-    const pods = cache.pods(WEB).slice(0, 2).map((p) => p.name);
+    const pods = cache
+      .pods(WEB)
+      .slice(0, 2)
+      .map((p) => p.name);
     const lines: LogLine[] = [];
     const abort = new AbortController();
     // tailLines 1: at least two of the three lines per pod must arrive by following the stream.
-    const done = streamLogs(admin, NAMESPACE, pods.map((pod) => ({ pod })), { follow: true, tailLines: 1, timestamps: true, signal: abort.signal, onLine: (l) => lines.push(l) });
+    const done = streamLogs(
+      admin,
+      NAMESPACE,
+      pods.map((pod) => ({ pod })),
+      { follow: true, tailLines: 1, timestamps: true, signal: abort.signal, onLine: (l) => lines.push(l) },
+    );
     await waitFor('3 lines from each pod', () => pods.every((pod) => lines.filter((l) => l.pod === pod).length >= 3), 30_000);
     abort.abort();
     const outcomes = await done;
-    assert.deepEqual(outcomes.map((o) => o.error), [undefined, undefined]);
+    assert.deepEqual(
+      outcomes.map((o) => o.error),
+      [undefined, undefined],
+    );
     for (const line of lines) {
       assert.equal(line.prefixed, `[${line.pod}/app] ${line.text}`);
       assert.ok(line.text.length > 0 && !line.text.includes('\n'));
@@ -132,7 +155,14 @@ describe('operate: watch cache and operations (integration, real kube-apiserver)
 
   it('lists the events of a pod that never gets ready, with reasons', async () => {
     const objects = KubernetesObjectApi.makeApiClient(admin);
-    await objects.patch(deployment(BROKEN, 'registry.local/never-ready:1.0.0', 1), undefined, undefined, 'conveyor-test', true, PatchStrategy.ServerSideApply);
+    await objects.patch(
+      deployment(BROKEN, 'registry.local/never-ready:1.0.0', 1),
+      undefined,
+      undefined,
+      'conveyor-test',
+      true,
+      PatchStrategy.ServerSideApply,
+    );
     await waitFor('an ImagePullBackOff pod', () => cache.pods(BROKEN).some((p) => p.waiting?.reason === 'ImagePullBackOff'));
     const [pod] = cache.pods(BROKEN);
     assert.equal(pod.status, 'ImagePullBackOff');
@@ -144,7 +174,10 @@ describe('operate: watch cache and operations (integration, real kube-apiserver)
     }
     assert.ok(events.length > 0, 'the scheduler at least reports Scheduled');
     assert.ok(events.every((e) => e.reason !== '' && e.count >= 1));
-    assert.ok(events.some((e) => e.reason === 'Scheduled'), events.map((e) => e.reason).join(', '));
+    assert.ok(
+      events.some((e) => e.reason === 'Scheduled'),
+      events.map((e) => e.reason).join(', '),
+    );
     const outcomes = await streamLogs(admin, NAMESPACE, [{ pod: pod.name }], { onLine: () => undefined });
     assert.match(outcomes[0].error?.message ?? '', /is waiting to start: ImagePullBackOff/);
   });
@@ -162,7 +195,12 @@ describe('operate: watch cache and operations (integration, real kube-apiserver)
     const limited = kubeConfigFor(cluster.get().kubeconfig, 'conveyor-limited');
     await assert.rejects(scaleDeployment(limited, NAMESPACE, WEB, 5), (error: ServiceError) => {
       assert.equal(error.kind, 'forbidden');
-      assert.match(error.message, new RegExp(`^Could not scale deployment "${WEB}" to 5: user "[^"]+" is not allowed to patch deployments/scale in namespace "default"\\.$`));
+      assert.match(
+        error.message,
+        new RegExp(
+          `^Could not scale deployment "${WEB}" to 5: user "[^"]+" is not allowed to patch deployments/scale in namespace "default"\\.$`,
+        ),
+      );
       return true;
     });
   });

@@ -33,9 +33,18 @@ function seed(api: FakeKubeApi): void {
   const webRs = api.put('replicasets', replicaSetObject('web-7d9f', web, 3));
   api.put('pods', podObject('web-7d9f-a', webRs, { node: 'node-1', restarts: 2 }));
   api.put('pods', podObject('web-7d9f-b', webRs, { node: 'node-1' }));
-  const apiDeployment = api.put('deployments', deploymentObject('api', { replicas: 1, ready: 0, image: 'registry.local/api:does-not-exist' }));
+  const apiDeployment = api.put(
+    'deployments',
+    deploymentObject('api', { replicas: 1, ready: 0, image: 'registry.local/api:does-not-exist' }),
+  );
   const apiRs = api.put('replicasets', replicaSetObject('api-5c4b', apiDeployment));
-  api.put('pods', podObject('api-5c4b-x', apiRs, { node: 'node-1', waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "registry.local/api:does-not-exist"' } }));
+  api.put(
+    'pods',
+    podObject('api-5c4b-x', apiRs, {
+      node: 'node-1',
+      waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "registry.local/api:does-not-exist"' },
+    }),
+  );
   api.put('pods', podObject('api-5c4b-y', apiRs));
 }
 
@@ -102,7 +111,11 @@ describe('operate: watch cache and operations (integration, fake API server)', f
     await waitFor('the deleted pod to leave the cache', () => watch.pods('web').length === 1);
     await waitFor('a debounced changed event', () => changes > before);
     await sleep(300);
-    assert.equal(api.requests.filter((r) => r.query.get('watch') !== 'true').length, listsBefore, 'changes arrive by watch, not by listing again');
+    assert.equal(
+      api.requests.filter((r) => r.query.get('watch') !== 'true').length,
+      listsBefore,
+      'changes arrive by watch, not by listing again',
+    );
     assert.equal(api.openWatches, 3);
   });
 
@@ -169,7 +182,10 @@ describe('operate: watch cache and operations (integration, fake API server)', f
     const watch = startCache();
     await waitFor('error', () => watch.state === 'error');
     assert.equal(watch.error?.kind, 'unauthorized');
-    assert.match(watch.errorMessage ?? '', /^Could not watch .+: the API server rejected the credentials \(401 Unauthorized\); sign in again or refresh the token in your kubeconfig\.$/);
+    assert.match(
+      watch.errorMessage ?? '',
+      /^Could not watch .+: the API server rejected the credentials \(401 Unauthorized\); sign in again or refresh the token in your kubeconfig\.$/,
+    );
   });
 
   it('makes no request at all while stopped', async () => {
@@ -195,7 +211,10 @@ describe('operate: watch cache and operations (integration, fake API server)', f
     const [patch] = api.requestsTo(/\/deployments\/web\/scale$/, 'PATCH');
     assert.equal(patch.contentType, 'application/merge-patch+json');
     assert.deepEqual(patch.body, { spec: { replicas: 3 } });
-    await assert.rejects(scaleDeployment(api.kubeConfig(), 'default', 'web', -1), (e: ServiceError) => e.kind === 'invalid' && /0 or more/.test(e.message));
+    await assert.rejects(
+      scaleDeployment(api.kubeConfig(), 'default', 'web', -1),
+      (e: ServiceError) => e.kind === 'invalid' && /0 or more/.test(e.message),
+    );
     assert.equal(api.requestsTo(/scale$/).length, 1, 'an invalid count is refused before any request');
   });
 
@@ -204,23 +223,39 @@ describe('operate: watch cache and operations (integration, fake API server)', f
       'PATCH',
       /scale$/,
       409,
-      status(409, 'Conflict', 'Operation cannot be fulfilled on deployments.apps "web": the object has been modified; please apply your changes to the latest version and try again', { name: 'web', group: 'apps', kind: 'deployments' }),
+      status(
+        409,
+        'Conflict',
+        'Operation cannot be fulfilled on deployments.apps "web": the object has been modified; please apply your changes to the latest version and try again',
+        { name: 'web', group: 'apps', kind: 'deployments' },
+      ),
     );
     await assert.rejects(scaleDeployment(api.kubeConfig(), 'default', 'web', 2), (e: ServiceError) => {
       assert.equal(e.kind, 'conflict');
-      assert.equal(e.message, 'Could not scale deployment "web" to 2: deployment "web" was changed by someone else meanwhile; reload and try again.');
+      assert.equal(
+        e.message,
+        'Could not scale deployment "web" to 2: deployment "web" was changed by someone else meanwhile; reload and try again.',
+      );
       return true;
     });
     api.failNext(
       'PATCH',
       /scale$/,
       403,
-      status(403, 'Forbidden', 'deployments.apps "web" is forbidden: User "limited" cannot patch resource "deployments/scale" in API group "apps" in the namespace "default"', { name: 'web', group: 'apps', kind: 'deployments' }),
+      status(
+        403,
+        'Forbidden',
+        'deployments.apps "web" is forbidden: User "limited" cannot patch resource "deployments/scale" in API group "apps" in the namespace "default"',
+        { name: 'web', group: 'apps', kind: 'deployments' },
+      ),
     );
     await assert.rejects(scaleDeployment(api.kubeConfig(), 'default', 'web', 2), (e: ServiceError) => {
       assert.equal(e.kind, 'forbidden');
       assert.equal(e.status, 403);
-      assert.equal(e.message, 'Could not scale deployment "web" to 2: user "limited" is not allowed to patch deployments/scale in namespace "default".');
+      assert.equal(
+        e.message,
+        'Could not scale deployment "web" to 2: user "limited" is not allowed to patch deployments/scale in namespace "default".',
+      );
       assert.ok(!e.stack?.includes('\n'));
       return true;
     });
@@ -231,8 +266,13 @@ describe('operate: watch cache and operations (integration, fake API server)', f
     assert.equal(result.restartedAt, '2024-05-01T10:00:00Z');
     const [patch] = api.requestsTo(/\/deployments\/web$/, 'PATCH');
     assert.equal(patch.contentType, 'application/strategic-merge-patch+json');
-    assert.deepEqual(patch.body, { spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: '2024-05-01T10:00:00Z' } } } } });
-    await assert.rejects(restartDeployment(api.kubeConfig(), 'default', 'nope'), (e: ServiceError) => e.kind === 'not-found' && e.message === 'Could not restart deployment "nope": deployment "nope" was not found.');
+    assert.deepEqual(patch.body, {
+      spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: '2024-05-01T10:00:00Z' } } } },
+    });
+    await assert.rejects(
+      restartDeployment(api.kubeConfig(), 'default', 'nope'),
+      (e: ServiceError) => e.kind === 'not-found' && e.message === 'Could not restart deployment "nope": deployment "nope" was not found.',
+    );
   });
 
   it('streams the logs of several pods, prefixed, split into whole lines across chunks, until aborted', async () => {
@@ -240,24 +280,39 @@ describe('operate: watch cache and operations (integration, fake API server)', f
     api.logs.set('web-7d9f-b', 'héllo wörld\nready\n');
     const lines: LogLine[] = [];
     const abort = new AbortController();
-    const done = streamLogs(api.kubeConfig(), 'default', [{ pod: 'web-7d9f-a' }, { pod: 'web-7d9f-b', container: 'app' }, { pod: 'api-5c4b-y' }, { pod: 'api-5c4b-x' }], {
-      follow: true,
-      tailLines: 10,
-      signal: abort.signal,
-      onLine: (line) => lines.push(line),
-    });
-    await waitFor('follow lines from both pods', () => ['web-7d9f-a', 'web-7d9f-b'].every((pod) => lines.some((l) => l.text === `${pod} tick 2`)));
+    const done = streamLogs(
+      api.kubeConfig(),
+      'default',
+      [{ pod: 'web-7d9f-a' }, { pod: 'web-7d9f-b', container: 'app' }, { pod: 'api-5c4b-y' }, { pod: 'api-5c4b-x' }],
+      {
+        follow: true,
+        tailLines: 10,
+        signal: abort.signal,
+        onLine: (line) => lines.push(line),
+      },
+    );
+    await waitFor('follow lines from both pods', () =>
+      ['web-7d9f-a', 'web-7d9f-b'].every((pod) => lines.some((l) => l.text === `${pod} tick 2`)),
+    );
     abort.abort();
     const outcomes = await done;
     const prefixed = lines.map((l) => l.prefixed);
-    for (const expected of ['[web-7d9f-a/app] starting ✓', '[web-7d9f-a/app] listening on :8080', '[web-7d9f-b/app] héllo wörld', '[web-7d9f-b/app] ready']) {
+    for (const expected of [
+      '[web-7d9f-a/app] starting ✓',
+      '[web-7d9f-a/app] listening on :8080',
+      '[web-7d9f-b/app] héllo wörld',
+      '[web-7d9f-b/app] ready',
+    ]) {
       assert.ok(prefixed.includes(expected), `${expected} in ${prefixed.join(' | ')}`);
     }
     assert.ok(lines.every((l) => !l.text.includes('\n') && !l.text.includes('\uFFFD')));
     assert.equal(api.requestsTo(/\/log$/)[0].query.get('tailLines'), '10');
     const byPod = new Map(outcomes.map((o) => [o.pod, o.error?.message]));
     assert.equal(byPod.get('web-7d9f-a'), undefined);
-    assert.equal(byPod.get('api-5c4b-y'), 'Pod "api-5c4b-y" is not running yet: it cannot be scheduled (0/1 nodes are available: 1 Insufficient cpu.).');
+    assert.equal(
+      byPod.get('api-5c4b-y'),
+      'Pod "api-5c4b-y" is not running yet: it cannot be scheduled (0/1 nodes are available: 1 Insufficient cpu.).',
+    );
     assert.match(byPod.get('api-5c4b-x') ?? '', /^Container "app" in pod "api-5c4b-x" is waiting to start: ImagePullBackOff/);
     const count = lines.length;
     await sleep(200);
@@ -272,9 +327,35 @@ describe('operate: watch cache and operations (integration, fake API server)', f
   });
 
   it('lists the events of an object newest first', async () => {
-    api.put('events', eventObject('e1', { kind: 'Pod', name: 'api-5c4b-x' }, { type: 'Normal', reason: 'Scheduled', message: 'Successfully assigned default/api-5c4b-x to node-1', lastTimestamp: '2024-05-01T10:00:00Z' }));
-    api.put('events', eventObject('e2', { kind: 'Pod', name: 'api-5c4b-x' }, { type: 'Warning', reason: 'Failed', message: 'Failed to pull image', count: 4, lastTimestamp: '2024-05-01T10:05:00Z' }));
-    api.put('events', eventObject('e3', { kind: 'Pod', name: 'web-7d9f-a' }, { type: 'Normal', reason: 'Started', message: 'Started container app', lastTimestamp: '2024-05-01T10:06:00Z' }));
+    api.put(
+      'events',
+      eventObject(
+        'e1',
+        { kind: 'Pod', name: 'api-5c4b-x' },
+        {
+          type: 'Normal',
+          reason: 'Scheduled',
+          message: 'Successfully assigned default/api-5c4b-x to node-1',
+          lastTimestamp: '2024-05-01T10:00:00Z',
+        },
+      ),
+    );
+    api.put(
+      'events',
+      eventObject(
+        'e2',
+        { kind: 'Pod', name: 'api-5c4b-x' },
+        { type: 'Warning', reason: 'Failed', message: 'Failed to pull image', count: 4, lastTimestamp: '2024-05-01T10:05:00Z' },
+      ),
+    );
+    api.put(
+      'events',
+      eventObject(
+        'e3',
+        { kind: 'Pod', name: 'web-7d9f-a' },
+        { type: 'Normal', reason: 'Started', message: 'Started container app', lastTimestamp: '2024-05-01T10:06:00Z' },
+      ),
+    );
     const events = await listEvents(api.kubeConfig(), 'default', { kind: 'Pod', name: 'api-5c4b-x' }, Date.parse('2024-05-01T10:10:00Z'));
     assert.deepEqual(
       events.map((e) => [e.type, e.reason, e.count, e.age]),
@@ -289,6 +370,9 @@ describe('operate: watch cache and operations (integration, fake API server)', f
   it('deletes a pod, and says so when it is already gone', async () => {
     await deletePod(api.kubeConfig(), 'default', 'web-7d9f-a');
     assert.equal(api.get('pods', 'web-7d9f-a'), undefined);
-    await assert.rejects(deletePod(api.kubeConfig(), 'default', 'web-7d9f-a'), (e: ServiceError) => e.kind === 'not-found' && e.message === 'Could not delete pod "web-7d9f-a": pod "web-7d9f-a" was not found.');
+    await assert.rejects(
+      deletePod(api.kubeConfig(), 'default', 'web-7d9f-a'),
+      (e: ServiceError) => e.kind === 'not-found' && e.message === 'Could not delete pod "web-7d9f-a": pod "web-7d9f-a" was not found.',
+    );
   });
 });

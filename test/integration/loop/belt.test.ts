@@ -62,7 +62,8 @@ describe('the belt against real git, Docker, registry, Kubernetes and the Sentry
   const git = (...args: string[]) => execFileSync('git', args, { cwd: ws.dir, encoding: 'utf8' }).trim();
   const admin = () => ({ server: cluster.get().server, token: cluster.get().token, ca: cluster.get().caData });
   const runningRelease = async (namespace: string) =>
-    (await api<Deployment>(admin(), 'GET', `/apis/apps/v1/namespaces/${namespace}/deployments/shop`, undefined, { allow: [404] })).body?.metadata?.annotations?.[ANNOTATION_RELEASE];
+    (await api<Deployment>(admin(), 'GET', `/apis/apps/v1/namespaces/${namespace}/deployments/shop`, undefined, { allow: [404] })).body
+      ?.metadata?.annotations?.[ANNOTATION_RELEASE];
   const change = (message: string, edit?: (config: string) => string) => {
     ws.write('src/app.js', `console.log(${JSON.stringify(message)});\n`);
     if (edit) ws.write('conveyor.yml', edit(readFileSync(path.join(ws.dir, 'conveyor.yml'), 'utf8')));
@@ -84,7 +85,13 @@ describe('the belt against real git, Docker, registry, Kubernetes and the Sentry
     receiver = new ErrorReceiver({ store, publicKey: RECEIVER_KEY, port: 0, notifyDelayMs: 10 });
     await receiver.start();
     receiverPort = receiver.port;
-    ws = shipProject({ registryHost: registry.host, namespaces: { staging: 'shop-staging', production: 'shop' }, appPort, stagingBakeSeconds: 2, receiverPort });
+    ws = shipProject({
+      registryHost: registry.host,
+      namespaces: { staging: 'shop-staging', production: 'shop' },
+      appPort,
+      stagingBakeSeconds: 2,
+      receiverPort,
+    });
   });
 
   after(async () => {
@@ -97,7 +104,13 @@ describe('the belt against real git, Docker, registry, Kubernetes and the Sentry
   });
 
   /** The editor's and the CLI's belt on the real engines; `afterDeploy` plays the app of the deployed release. */
-  async function ship(options: { afterDeploy?: (env: string, version: string) => Promise<void>; signal?: AbortSignal; onDeployProgress?: (env: string, message: string) => void } = {}): Promise<{ run: BeltRun; asked: string[] }> {
+  async function ship(
+    options: {
+      afterDeploy?: (env: string, version: string) => Promise<void>;
+      signal?: AbortSignal;
+      onDeployProgress?: (env: string, message: string) => void;
+    } = {},
+  ): Promise<{ run: BeltRun; asked: string[] }> {
     const status = await describeFolder(ws.dir);
     const asked: string[] = [];
     const real = engineStations({
@@ -105,7 +118,10 @@ describe('the belt against real git, Docker, registry, Kubernetes and the Sentry
       engines: directEngines(status),
       kubeconfig: { kubeconfigPaths: [cluster.get().kubeconfig] },
       errorIssues: () => Promise.resolve(store.issues()),
-      confirmPromotion: (step, version, verified) => (asked.push(`${version} → ${step.environment.name} after ${verified.map((e) => `${e.name}: ${e.verdict?.summary}`).join('; ')}`), Promise.resolve(true)),
+      confirmPromotion: (step, version, verified) => (
+        asked.push(`${version} → ${step.environment.name} after ${verified.map((e) => `${e.name}: ${e.verdict?.summary}`).join('; ')}`),
+        Promise.resolve(true)
+      ),
       onDeployProgress: options.onDeployProgress,
       rolloutTimeoutMs: 60_000,
     });
@@ -118,27 +134,41 @@ describe('the belt against real git, Docker, registry, Kubernetes and the Sentry
       },
     };
     const history = new BeltHistory(pipelineStateDir(status.folder, status.git));
-    const result = await runBelt({ folder: ws.dir, steps: deliveryPlan(status.config.config, status.deploy.environments).steps, stations, signal: options.signal });
+    const result = await runBelt({
+      folder: ws.dir,
+      steps: deliveryPlan(status.config.config, status.deploy.environments).steps,
+      stations,
+      signal: options.signal,
+    });
     await history.record(result);
     return { run: result, asked };
   }
 
   const reportErrors = (version: string) =>
-    run(process.execPath, [SENTRY_APP], { env: { ...process.env, SENTRY_DSN: `http://${RECEIVER_KEY}@127.0.0.1:${receiverPort}/1`, APP_RELEASE: `shop@${version.replace(/^v/, '')}` } });
+    run(process.execPath, [SENTRY_APP], {
+      env: {
+        ...process.env,
+        SENTRY_DSN: `http://${RECEIVER_KEY}@127.0.0.1:${receiverPort}/1`,
+        APP_RELEASE: `shop@${version.replace(/^v/, '')}`,
+      },
+    });
 
   it('takes a good change through staging, verified, then production after the promotion prompt', async () => {
     const { run: belt, asked } = await ship({ afterDeploy: () => ((app.healthy = true), Promise.resolve()) });
     assert.equal(belt.result, 'shipped', belt.message);
     assert.equal(belt.release?.version, 'v0.2.0');
-    assert.deepEqual(belt.stations.map((s) => `${s.station}${s.environment ? ` ${s.environment}` : ''} ${s.result}`), [
-      'pipeline passed',
-      'release passed',
-      'deploy staging passed',
-      'verify staging passed',
-      'promote production passed',
-      'deploy production passed',
-      'verify production passed',
-    ]);
+    assert.deepEqual(
+      belt.stations.map((s) => `${s.station}${s.environment ? ` ${s.environment}` : ''} ${s.result}`),
+      [
+        'pipeline passed',
+        'release passed',
+        'deploy staging passed',
+        'verify staging passed',
+        'promote production passed',
+        'deploy production passed',
+        'verify production passed',
+      ],
+    );
     assert.match(belt.environments[0].verdict?.summary ?? '', /^\d+ probes? of shop-staging up, 0 new error issues in v0\.2\.0 over 2 s$/);
     assert.equal(asked.length, 1);
     assert.match(asked[0], /^v0\.2\.0 → production after staging: \d+ probes? of shop-staging up/);
@@ -158,19 +188,33 @@ describe('the belt against real git, Docker, registry, Kubernetes and the Sentry
     assert.match(failure?.issue?.title ?? '', /^TypeError: order 100\d has no customer$/);
     assert.equal(failure?.issue?.file, SENTRY_APP);
     assert.equal(failure?.issue?.line, lineOf('THROWS: parseOrder'));
-    assert.match(belt.message, /^v0\.3\.0 failed verification in staging and was rolled back: 2 new error issues in v0\.3\.0 \(tolerated: 0\); first: LOCAL-\d+ TypeError: order 100\d has no customer at .*app\.js:\d+\.$/);
-    assert.deepEqual(belt.environments.map((e) => e.state), ['rolled-back', 'pending']);
+    assert.match(
+      belt.message,
+      /^v0\.3\.0 failed verification in staging and was rolled back: 2 new error issues in v0\.3\.0 \(tolerated: 0\); first: LOCAL-\d+ TypeError: order 100\d has no customer at .*app\.js:\d+\.$/,
+    );
+    assert.deepEqual(
+      belt.environments.map((e) => e.state),
+      ['rolled-back', 'pending'],
+    );
     assert.equal(asked.length, 0);
     assert.deepEqual([await runningRelease('shop-staging'), await runningRelease('shop')], ['v0.2.0', 'v0.2.0']);
   });
 
-  it('rolls staging back the same way when its uptime check fails, with the check\'s last answer', async () => {
+  it("rolls staging back the same way when its uptime check fails, with the check's last answer", async () => {
     change('feat: faster checkout');
     const { run: belt } = await ship({ afterDeploy: () => ((app.healthy = false), Promise.resolve()) });
     app.healthy = true;
     assert.equal(belt.result, 'rolled-back', belt.message);
-    assert.deepEqual(belt.environments[0].verdict?.failure?.check, { name: 'shop-staging', url: belt.environments[0].verdict?.failure?.check?.url, status: 503, reason: 'unexpected status 503 (expected 2xx)' });
-    assert.match(belt.message, /^v0\.4\.0 failed verification in staging and was rolled back: uptime check shop-staging \(http:\/\/127\.0\.0\.1:\d+\/health\) is down: unexpected status 503/);
+    assert.deepEqual(belt.environments[0].verdict?.failure?.check, {
+      name: 'shop-staging',
+      url: belt.environments[0].verdict?.failure?.check?.url,
+      status: 503,
+      reason: 'unexpected status 503 (expected 2xx)',
+    });
+    assert.match(
+      belt.message,
+      /^v0\.4\.0 failed verification in staging and was rolled back: uptime check shop-staging \(http:\/\/127\.0\.0\.1:\d+\/health\) is down: unexpected status 503/,
+    );
     assert.match(belt.environments[0].rollback ?? '', /^shop back to v0\.2\.0$/);
     assert.deepEqual([await runningRelease('shop-staging'), await runningRelease('shop')], ['v0.2.0', 'v0.2.0']);
   });
@@ -178,9 +222,15 @@ describe('the belt against real git, Docker, registry, Kubernetes and the Sentry
   it('leaves staging at its previous release when stopped in the middle of the deploy', async () => {
     change('feat: gift cards');
     const stop = new AbortController();
-    const { run: belt } = await ship({ signal: stop.signal, onDeployProgress: (_env, message) => message.startsWith('Applied') && stop.abort() });
+    const { run: belt } = await ship({
+      signal: stop.signal,
+      onDeployProgress: (_env, message) => message.startsWith('Applied') && stop.abort(),
+    });
     assert.equal(belt.result, 'stopped', belt.message);
-    assert.deepEqual(belt.stations.map((s) => `${s.station} ${s.result}`), ['pipeline passed', 'release passed', 'deploy stopped', 'rollback passed']);
+    assert.deepEqual(
+      belt.stations.map((s) => `${s.station} ${s.result}`),
+      ['pipeline passed', 'release passed', 'deploy stopped', 'rollback passed'],
+    );
     assert.deepEqual([await runningRelease('shop-staging'), await runningRelease('shop')], ['v0.2.0', 'v0.2.0']);
   });
 
@@ -189,7 +239,10 @@ describe('the belt against real git, Docker, registry, Kubernetes and the Sentry
     const { run: belt } = await ship();
     assert.equal(belt.result, 'nothing-to-release');
     assert.match(belt.message, /^Nothing to release: No release needed: 1 commit, none of them a feat, fix, perf or breaking change\./);
-    assert.deepEqual(belt.stations.map((s) => `${s.station} ${s.result}`), ['pipeline passed', 'release declined']);
+    assert.deepEqual(
+      belt.stations.map((s) => `${s.station} ${s.result}`),
+      ['pipeline passed', 'release declined'],
+    );
   });
 
   it('conveyor ship --json gives the same outcomes: waits before production without a terminal, ships with --yes, rolls back on new errors', async () => {
@@ -203,7 +256,10 @@ describe('the belt against real git, Docker, registry, Kubernetes and the Sentry
     change('feat: wish lists');
     const waiting = await cli();
     assert.deepEqual([waiting.code, waiting.run.result], [0, 'waiting']);
-    assert.match(waiting.run.message, /^v0\.6\.0 is verified in staging; stopped there as asked; production asks for confirmation: run with --yes/);
+    assert.match(
+      waiting.run.message,
+      /^v0\.6\.0 is verified in staging; stopped there as asked; production asks for confirmation: run with --yes/,
+    );
     assert.deepEqual([await runningRelease('shop-staging'), await runningRelease('shop')], ['v0.6.0', 'v0.2.0']);
 
     change('fix: wish list totals');
@@ -232,7 +288,11 @@ describe('the belt against real git, Docker, registry, Kubernetes and the Sentry
 });
 
 function lineOf(marker: string): number {
-  return readFileSync(SENTRY_APP, 'utf8').split('\n').findIndex((line) => line.includes(marker)) + 1;
+  return (
+    readFileSync(SENTRY_APP, 'utf8')
+      .split('\n')
+      .findIndex((line) => line.includes(marker)) + 1
+  );
 }
 
 async function waitFor(condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {

@@ -21,22 +21,29 @@ const SHIPPING = {
   'package.json': '{\n  "name": "shop",\n  "version": "1.0.0",\n  "scripts": { "test": "node -e 1" }\n}\n',
   Dockerfile: 'FROM scratch\n',
   'k8s/app.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: shop}\n',
-  'conveyor.yml': 'image:\n  name: shop\n  registry: ghcr.io/acme\nenvironments:\n  staging: { namespace: shop-staging, manifests: k8s }\n  production: { namespace: shop, manifests: k8s, confirm: true }\n',
+  'conveyor.yml':
+    'image:\n  name: shop\n  registry: ghcr.io/acme\nenvironments:\n  staging: { namespace: shop-staging, manifests: k8s }\n  production: { namespace: shop, manifests: k8s, confirm: true }\n',
 };
 
 describe('Export Pipeline to CI: the workflow GitHub parses and the CLI it vendors (integration)', function () {
   this.timeout(60_000);
   const workspace = sampleWorkspaces();
 
-  it('writes a workflow GitHub\'s parser accepts: pipeline on every push, ship on the default branch', async () => {
+  it("writes a workflow GitHub's parser accepts: pipeline on every push, ship on the default branch", async () => {
     const ws = workspace(SHIPPING, { git: true });
     const exported = ciExport({ status: await describeFolder(ws.dir), defaultBranch: 'main' });
     assert.equal(exported.ships, true);
     const { errors, template } = await parseWithGitHub('conveyor.yml', exported.workflow);
     assert.deepEqual(errors, []);
     const jobs = template?.jobs as unknown as { id: { value: string }; if?: { expr: string }; steps: { run?: { value: string } }[] }[];
-    assert.deepEqual(jobs.map((j) => j.id.value), ['pipeline', 'ship']);
-    assert.deepEqual(jobs.map((j) => j.if?.expr), ["success() && (github.ref != 'refs/heads/main')", "success() && (github.ref == 'refs/heads/main')"]);
+    assert.deepEqual(
+      jobs.map((j) => j.id.value),
+      ['pipeline', 'ship'],
+    );
+    assert.deepEqual(
+      jobs.map((j) => j.if?.expr),
+      ["success() && (github.ref != 'refs/heads/main')", "success() && (github.ref == 'refs/heads/main')"],
+    );
     assert.equal(jobs[0].steps.at(-1)?.run?.value, `node ${VENDORED_CLI} pipeline run .`);
     assert.equal(jobs[1].steps.at(-1)?.run?.value, `node ${VENDORED_CLI} ship . --push`);
     assert.match(exported.jenkinsfile, /stage\('Ship'\) \{\n\s+when \{ branch 'main' \}/);
@@ -57,7 +64,10 @@ describe('Export Pipeline to CI: the workflow GitHub parses and the CLI it vendo
     const ws = workspace(SHIPPING, { git: true });
     const first = spawnSync(process.execPath, [CLI, 'ci', 'export', ws.dir], { encoding: 'utf8' });
     assert.equal(first.status, 0, first.stderr);
-    assert.equal(first.stdout, `wrote ${WORKFLOW_FILE}\nwrote ${JENKINSFILE}\nwrote ${VENDORED_CLI}\nPushes run the pipeline; pushes to main ship.\n`);
+    assert.equal(
+      first.stdout,
+      `wrote ${WORKFLOW_FILE}\nwrote ${JENKINSFILE}\nwrote ${VENDORED_CLI}\nPushes run the pipeline; pushes to main ship.\n`,
+    );
     const workflow = path.join(ws.dir, WORKFLOW_FILE);
     assert.ok(existsSync(workflow));
     ws.write(WORKFLOW_FILE, '# mine\n');

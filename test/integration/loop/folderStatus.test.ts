@@ -16,13 +16,33 @@ describe('workspace detection on real folders (integration)', () => {
     const ws = workspace(NODE_SERVICE_FILES, { git: true, name: 'demo-service' });
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ws.dir, encoding: 'utf8' }).trim();
     const status = await describeFolder(ws.dir);
-    assert.deepEqual(status.git, { isRepository: true, root: ws.dir, gitDir: path.join(ws.dir, '.git'), branch: 'main', head, originUrl: undefined });
+    assert.deepEqual(status.git, {
+      isRepository: true,
+      root: ws.dir,
+      gitDir: path.join(ws.dir, '.git'),
+      branch: 'main',
+      head,
+      originUrl: undefined,
+    });
     assert.equal(status.config.found, false);
     assert.equal(status.pipeline.source, 'detected');
-    assert.deepEqual(status.pipeline.stages.map((s) => s.name), ['lint', 'build', 'test', 'test:e2e']);
-    assert.deepEqual(status.image && [status.image.name, status.image.registry, status.image.source], ['demo-service', '127.0.0.1:5000', 'detected']);
-    assert.deepEqual(status.deploy.environments.map((e) => [e.name, e.manifests]), [['default', 'k8s']]);
-    assert.deepEqual(status.deploy.manifests.map((m) => `${m.kind}/${m.name}`), ['Deployment/demo-service', 'Service/demo-service']);
+    assert.deepEqual(
+      status.pipeline.stages.map((s) => s.name),
+      ['lint', 'build', 'test', 'test:e2e'],
+    );
+    assert.deepEqual(status.image && [status.image.name, status.image.registry, status.image.source], [
+      'demo-service',
+      '127.0.0.1:5000',
+      'detected',
+    ]);
+    assert.deepEqual(
+      status.deploy.environments.map((e) => [e.name, e.manifests]),
+      [['default', 'k8s']],
+    );
+    assert.deepEqual(
+      status.deploy.manifests.map((m) => `${m.kind}/${m.name}`),
+      ['Deployment/demo-service', 'Service/demo-service'],
+    );
     assert.deepEqual(status.monitor.sentrySdks, ['@sentry/node']);
     assert.equal(status.board.exists, false);
   });
@@ -44,7 +64,10 @@ describe('workspace detection on real folders (integration)', () => {
     const ws = workspace({ 'services/api/Makefile': 'build:\n\tgo build\ntest:\n\tgo test\n' }, { git: true });
     const nested = await describeFolder(path.join(ws.dir, 'services', 'api'));
     assert.equal(nested.git.root, ws.dir);
-    assert.deepEqual(nested.pipeline.stages.map((s) => s.run), ['make build', 'make test']);
+    assert.deepEqual(
+      nested.pipeline.stages.map((s) => s.run),
+      ['make build', 'make test'],
+    );
     const worktree = path.join(path.dirname(ws.dir), 'wt');
     execFileSync('git', ['worktree', 'add', '-q', '-b', 'hotfix', worktree], { cwd: ws.dir });
     const status = await describeFolder(worktree);
@@ -56,7 +79,10 @@ describe('workspace detection on real folders (integration)', () => {
     const ws = workspace({ 'go.mod': 'module example.test/x\n', 'pyproject.toml': '[tool.ruff]\n[tool.pytest.ini_options]\n' });
     const status = await describeFolder(ws.dir);
     assert.equal(status.git.isRepository, false);
-    assert.deepEqual(status.pipeline.stages.map((s) => `${s.name}:${s.run}`), ['vet:go vet ./...', 'build:go build ./...', 'test:go test ./...', 'lint:ruff check .']);
+    assert.deepEqual(
+      status.pipeline.stages.map((s) => `${s.name}:${s.run}`),
+      ['vet:go vet ./...', 'build:go build ./...', 'test:go test ./...', 'lint:ruff check .'],
+    );
   });
 
   it('prefers conveyor.yml stages and reads environments, image and checks from it', async () => {
@@ -76,10 +102,25 @@ describe('workspace detection on real folders (integration)', () => {
     const status = await describeFolder(ws.dir);
     assert.deepEqual(status.config.problems, []);
     assert.equal(status.pipeline.source, 'conveyor.yml');
-    assert.deepEqual(status.pipeline.stages, [{ name: 'verify', run: 'make verify', cwd: undefined, env: { CI: 'true' }, timeoutSeconds: 120, problemMatcher: undefined, junit: undefined, tap: undefined, source: 'conveyor.yml' }]);
+    assert.deepEqual(status.pipeline.stages, [
+      {
+        name: 'verify',
+        run: 'make verify',
+        cwd: undefined,
+        env: { CI: 'true' },
+        timeoutSeconds: 120,
+        problemMatcher: undefined,
+        junit: undefined,
+        tap: undefined,
+        source: 'conveyor.yml',
+      },
+    ]);
     assert.equal(status.pipeline.security, false);
     assert.equal(status.image?.registry, 'ghcr.io/acme');
-    assert.deepEqual(status.deploy.environments.map((e) => [e.name, e.confirm]), [['production', true]]);
+    assert.deepEqual(
+      status.deploy.environments.map((e) => [e.name, e.confirm]),
+      [['production', true]],
+    );
     assert.equal(status.deploy.manifests.length, 2);
     assert.equal(status.monitor.uptimeChecks[0]?.name, 'home');
   });
@@ -88,7 +129,10 @@ describe('workspace detection on real folders (integration)', () => {
     const ws = workspace({ ...NODE_SERVICE_FILES, 'conveyor.yml': 'pipeline:\n  stages:\n    - name: only-name\nimage:\n  name: UPPER\n' });
     const loaded = await loadConfig(ws.dir);
     assert.equal(loaded.found, true);
-    assert.deepEqual(loaded.problems.map((p) => p.range.start.line), [2, 4]);
+    assert.deepEqual(
+      loaded.problems.map((p) => p.range.start.line),
+      [2, 4],
+    );
     const status = await describeFolder(ws.dir);
     assert.equal(status.pipeline.source, 'detected', 'no valid stage left, so detection is used');
     assert.equal(status.image?.source, 'detected');
@@ -97,7 +141,10 @@ describe('workspace detection on real folders (integration)', () => {
   it('uses unsaved editor text for conveyor.yml instead of the file when given', async () => {
     const ws = workspace({ 'conveyor.yml': 'pipeline: { stages: [{ name: a, run: "true" }] }\n' });
     const status = await describeFolder(ws.dir, 'pipeline: { stages: [{ name: b, run: "true" }] }\n');
-    assert.deepEqual(status.pipeline.stages.map((s) => s.name), ['b']);
+    assert.deepEqual(
+      status.pipeline.stages.map((s) => s.name),
+      ['b'],
+    );
   });
 
   it('writes detection as a conveyor.yml that validates and reproduces the same stages', async () => {
@@ -108,7 +155,10 @@ describe('workspace detection on real folders (integration)', () => {
     ws.write('conveyor.yml', text);
     const after = await describeFolder(ws.dir);
     assert.equal(after.pipeline.source, 'conveyor.yml');
-    assert.deepEqual(after.pipeline.stages.map((s) => s.run), before.pipeline.stages.map((s) => s.run));
+    assert.deepEqual(
+      after.pipeline.stages.map((s) => s.run),
+      before.pipeline.stages.map((s) => s.run),
+    );
     assert.equal(after.image?.name, before.image?.name);
   });
 
@@ -117,7 +167,10 @@ describe('workspace detection on real folders (integration)', () => {
     const first = await createLocalBoard(ws.dir);
     assert.equal(first.created, true);
     const status = await describeFolder(ws.dir);
-    assert.deepEqual(status.board.items.map((i) => i.key), ['CNV-1', 'CNV-2']);
+    assert.deepEqual(
+      status.board.items.map((i) => i.key),
+      ['CNV-1', 'CNV-2'],
+    );
     ws.write('.conveyor/board.yml', 'items: []\n# mine\n');
     const second = await createLocalBoard(ws.dir);
     assert.equal(second.created, false);

@@ -28,7 +28,13 @@ describe('the pre-push hook, with real git and a local bare remote, running the 
     ws = sampleWorkspace(
       {
         'state.txt': 'good\n',
-        'conveyor.yml': ['pipeline:', '  security: false', '  stages:', `    - { name: test, run: "node -e \\"process.exit(require('fs').readFileSync('state.txt','utf8').trim() === 'good' ? 0 : 1)\\"" }`, ''].join('\n'),
+        'conveyor.yml': [
+          'pipeline:',
+          '  security: false',
+          '  stages:',
+          `    - { name: test, run: "node -e \\"process.exit(require('fs').readFileSync('state.txt','utf8').trim() === 'good' ? 0 : 1)\\"" }`,
+          '',
+        ].join('\n'),
       },
       { git: true },
     );

@@ -41,13 +41,21 @@ interface Answer {
 }
 
 /** A raw request, so the tests control chunking, headers and encodings exactly. */
-function send(port: number, options: { path?: string; method?: string; headers?: http.OutgoingHttpHeaders; body?: Buffer | Buffer[] }): Promise<Answer> {
+function send(
+  port: number,
+  options: { path?: string; method?: string; headers?: http.OutgoingHttpHeaders; body?: Buffer | Buffer[] },
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const request = http.request({ host: '127.0.0.1', port, path: options.path ?? '/api/1/envelope/', method: options.method ?? 'POST', headers: options.headers }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const request = http.request(
+      { host: '127.0.0.1', port, path: options.path ?? '/api/1/envelope/', method: options.method ?? 'POST', headers: options.headers },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
     request.on('error', reject);
     const parts = options.body === undefined ? [] : Array.isArray(options.body) ? options.body : [options.body];
     for (const part of parts) request.write(part);
@@ -115,7 +123,10 @@ describe('local error receiver with the real Sentry SDK (integration)', function
     const app = path.join(APP_DIR, 'app.js');
     const mapper = new FrameMapper({ roots: [APP_DIR] });
     assert.deepEqual(await issueLocation(missingCustomer, mapper), { file: app, ...thrownAt(app, 'parseOrder', 'new TypeError') });
-    assert.deepEqual(await issueLocation(byType(issues, 'RangeError')!, mapper), { file: app, ...thrownAt(app, 'chargeCard', 'new RangeError') });
+    assert.deepEqual(await issueLocation(byType(issues, 'RangeError')!, mapper), {
+      file: app,
+      ...thrownAt(app, 'chargeCard', 'new RangeError'),
+    });
     const lines = (await locationsByFile(issues, mapper)).get(app)?.map((location) => location.line);
     assert.deepEqual(lines?.slice(0, 2), [thrownAt(app, 'parseOrder', 'new').line, thrownAt(app, 'chargeCard', 'new').line]);
 
@@ -205,7 +216,10 @@ describe('local error receiver with the real Sentry SDK (integration)', function
     assert.equal(noKey.status, 401);
     assert.match(detail(noKey), /missing authorization/);
 
-    const unknownItems = await send(port, { path: envelopeUrl(), body: Buffer.from('{}\n{"type":"replay_video","length":3}\nabc\n{"type":"client_report"}\n{"discarded_events":[]}\n') });
+    const unknownItems = await send(port, {
+      path: envelopeUrl(),
+      body: Buffer.from('{}\n{"type":"replay_video","length":3}\nabc\n{"type":"client_report"}\n{"discarded_events":[]}\n'),
+    });
     assert.equal(unknownItems.status, 200);
     assert.equal(unknownItems.body, '{}');
 
@@ -238,7 +252,9 @@ describe('local error receiver with the real Sentry SDK (integration)', function
 
     const legacy = await send(port, {
       path: `/api/7/store/?sentry_key=${publicKey}`,
-      body: Buffer.from(JSON.stringify({ event_id: 'c0ffee00c0ffee00c0ffee00c0ffee00', message: 'legacy client says hi', level: 'warning' })),
+      body: Buffer.from(
+        JSON.stringify({ event_id: 'c0ffee00c0ffee00c0ffee00c0ffee00', message: 'legacy client says hi', level: 'warning' }),
+      ),
     });
     assert.equal(legacy.status, 200);
     assert.equal(legacy.body, '{"id":"c0ffee00c0ffee00c0ffee00c0ffee00"}');
@@ -246,7 +262,11 @@ describe('local error receiver with the real Sentry SDK (integration)', function
 
     const preflight = await send(port, {
       method: 'OPTIONS',
-      headers: { Origin: 'http://localhost:5173', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type, sentry-trace' },
+      headers: {
+        Origin: 'http://localhost:5173',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type, sentry-trace',
+      },
     });
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers['access-control-allow-origin'], '*');

@@ -29,7 +29,13 @@ function processesMentioning(needle: string): string[] {
 describe('goals against real servers (integration)', function () {
   let targets: ProbeTargets;
   let dir: string;
-  const jsonGoal = (valuePath: string, extra: Partial<GoalConfig> = {}): GoalConfig => ({ name: 'users', source: 'http-json', url: `${targets.url}/metrics.json`, valuePath, ...extra });
+  const jsonGoal = (valuePath: string, extra: Partial<GoalConfig> = {}): GoalConfig => ({
+    name: 'users',
+    source: 'http-json',
+    url: `${targets.url}/metrics.json`,
+    valuePath,
+    ...extra,
+  });
 
   before(async () => {
     targets = await startProbeTargets();
@@ -62,10 +68,14 @@ describe('goals against real servers (integration)', function () {
     });
 
     it('reports HTTP errors and unreachable servers in one sentence', async () => {
-      await assert.rejects(measureHttpJson({ ...jsonGoal('a'), url: `${targets.url}/unavailable` }), { message: `${targets.url}/unavailable answered 503 Service Unavailable.` });
+      await assert.rejects(measureHttpJson({ ...jsonGoal('a'), url: `${targets.url}/unavailable` }), {
+        message: `${targets.url}/unavailable answered 503 Service Unavailable.`,
+      });
       const url = `http://127.0.0.1:${await closedPort()}/x`;
       await assert.rejects(measureHttpJson({ ...jsonGoal('a'), url }), { message: `${url} could not be reached: connection refused.` });
-      await assert.rejects(measureHttpJson({ ...jsonGoal('a'), url: `${targets.url}/slow?ms=3000` }, { timeoutMs: 300 }), { message: `${targets.url}/slow?ms=3000 did not answer within 0.3 s.` });
+      await assert.rejects(measureHttpJson({ ...jsonGoal('a'), url: `${targets.url}/slow?ms=3000` }, { timeoutMs: 300 }), {
+        message: `${targets.url}/slow?ms=3000 did not answer within 0.3 s.`,
+      });
     });
 
     it('records measurements, keeps them across a reload and judges them against the target', async () => {
@@ -102,7 +112,11 @@ describe('goals against real servers (integration)', function () {
       const installed = resolveLighthouseCli(undefined, [tmpdir(), process.cwd()]);
       assert.equal(installed.source, 'installed');
       assert.match(installed.args[0], /node_modules\/lighthouse\/cli\/index\.js$/);
-      assert.deepEqual(resolveLighthouseCli(undefined, [tmpdir()]), { command: 'npx', args: ['--yes', 'lighthouse@12.2.3'], source: 'npx' });
+      assert.deepEqual(resolveLighthouseCli(undefined, [tmpdir()]), {
+        command: 'npx',
+        args: ['--yes', 'lighthouse@12.2.3'],
+        source: 'npx',
+      });
       assert.equal(resolveLighthouseCli('/opt/lh/cli/index.js', []).command, process.execPath);
     });
 
@@ -144,9 +158,12 @@ describe('goals against real servers (integration)', function () {
     it('stops a run that outlasts its timeout, with its whole process group', async () => {
       // A page whose body never ends keeps Lighthouse (and its Chromium) busy until the timeout.
       const started = performance.now();
-      await assert.rejects(runLighthouse(`${targets.url}/slow-body`, { searchDirs: [process.cwd()], chromePath: CHROMIUM, timeoutMs: 5000 }), {
-        message: 'Lighthouse did not finish within 5 s and was stopped.',
-      });
+      await assert.rejects(
+        runLighthouse(`${targets.url}/slow-body`, { searchDirs: [process.cwd()], chromePath: CHROMIUM, timeoutMs: 5000 }),
+        {
+          message: 'Lighthouse did not finish within 5 s and was stopped.',
+        },
+      );
       assert.ok(performance.now() - started < 9000);
       const leftovers = async () => {
         for (let i = 0; i < 30; i++) {

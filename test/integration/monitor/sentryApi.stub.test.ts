@@ -4,7 +4,14 @@ import * as assert from 'node:assert/strict';
 import { ServiceError } from '../../../src/core/errors';
 import { SentryClient } from '../../../src/monitor/errors/sentry/sentryApi';
 import type { SentryClientOptions } from '../../../src/monitor/errors/sentry/sentryApi';
-import { EXAMPLE_ISSUE_ID, EXAMPLE_ORG, startSentryStub, STUB_ISSUE_IDS, STUB_ORG as ORG, STUB_TOKEN as TOKEN } from '../../support/sentryStub';
+import {
+  EXAMPLE_ISSUE_ID,
+  EXAMPLE_ORG,
+  startSentryStub,
+  STUB_ISSUE_IDS,
+  STUB_ORG as ORG,
+  STUB_TOKEN as TOKEN,
+} from '../../support/sentryStub';
 import type { SentryStub, StubFailure } from '../../support/sentryStub';
 import { closedPort } from '../../support/stubServer';
 
@@ -25,7 +32,8 @@ async function apiError(promise: Promise<unknown>): Promise<ServiceError> {
 
 describe('Sentry REST client against a stub checked against the published Sentry OpenAPI (integration, stub)', () => {
   let stub: SentryStub;
-  const client = (options: Partial<SentryClientOptions> = {}) => new SentryClient({ baseUrl: stub.url, token: TOKEN, org: ORG, timeoutMs: 5000, ...options });
+  const client = (options: Partial<SentryClientOptions> = {}) =>
+    new SentryClient({ baseUrl: stub.url, token: TOKEN, org: ORG, timeoutMs: 5000, ...options });
   const eventRequests = () => stub.requests.filter((r) => r.path.includes('/events/'));
 
   beforeEach(async () => {
@@ -40,15 +48,24 @@ describe('Sentry REST client against a stub checked against the published Sentry
   describe('listIssues', () => {
     it('collects every page by following the Link cursor and stops at results="false"', async () => {
       const issues = await client().listIssues();
-      assert.deepEqual(issues.map((i) => i.id), STUB_ISSUE_IDS);
+      assert.deepEqual(
+        issues.map((i) => i.id),
+        STUB_ISSUE_IDS,
+      );
       assert.equal(stub.requests.length, 3, 'no request after the page whose next link says results="false"');
-      assert.deepEqual(stub.requests.map((r) => r.query.get('cursor')?.[0]), [undefined, '0:2:0', '0:4:0']);
+      assert.deepEqual(
+        stub.requests.map((r) => r.query.get('cursor')?.[0]),
+        [undefined, '0:2:0', '0:4:0'],
+      );
       assert.ok(stub.requests.every((r) => r.authenticated && r.path === `/api/0/organizations/${ORG}/issues/`));
     });
 
     it('follows at most maxPages pages', async () => {
       const issues = await client().listIssues({ maxPages: 2, limit: 2 });
-      assert.deepEqual(issues.map((i) => i.shortId), ['SHOP-1A', 'SHOP-1B', 'SHOP-1C', 'SHOP-1D']);
+      assert.deepEqual(
+        issues.map((i) => i.shortId),
+        ['SHOP-1A', 'SHOP-1B', 'SHOP-1C', 'SHOP-1D'],
+      );
       assert.equal(stub.requests.length, 2);
       assert.deepEqual(stub.requests[0].query.get('limit'), ['2']);
     });
@@ -60,11 +77,20 @@ describe('Sentry REST client against a stub checked against the published Sentry
       assert.deepEqual(request.query.get('environment'), ['production']);
       assert.deepEqual(request.query.get('query'), ['release:shop@1.4.2 is:unresolved']);
       assert.deepEqual(request.query.get('statsPeriod'), ['14d']);
-      assert.ok(issues.every((i) => i.environment === 'production'), 'one environment filter names where the issues were seen');
+      assert.ok(
+        issues.every((i) => i.environment === 'production'),
+        'one environment filter names where the issues were seen',
+      );
     });
 
     it('repeats a parameter for several projects or environments and passes a custom query and period', async () => {
-      const issues = await client().listIssues({ project: ['4505071', 'shop'], environment: ['production', 'staging'], query: 'is:unresolved level:error', statsPeriod: '24h', maxPages: 1 });
+      const issues = await client().listIssues({
+        project: ['4505071', 'shop'],
+        environment: ['production', 'staging'],
+        query: 'is:unresolved level:error',
+        statsPeriod: '24h',
+        maxPages: 1,
+      });
       const [request] = stub.requests;
       assert.deepEqual(request.query.get('project'), ['4505071', 'shop']);
       assert.deepEqual(request.query.get('environment'), ['production', 'staging']);
@@ -111,7 +137,10 @@ describe('Sentry REST client against a stub checked against the published Sentry
   describe('latestEvent', () => {
     it('asks the organization-scoped latest-event path and maps frames (lineNo → lineno, colNo → colno, inApp)', async () => {
       const event = await client().latestEvent('5012345601');
-      assert.deepEqual(eventRequests().map((r) => r.path), [`/api/0/organizations/${ORG}/issues/5012345601/events/latest/`]);
+      assert.deepEqual(
+        eventRequests().map((r) => r.path),
+        [`/api/0/organizations/${ORG}/issues/5012345601/events/latest/`],
+      );
       assert.equal(event.eventId, '3f9c1e0a8b7d4c2e9f6a5b4c3d2e1f01');
       assert.equal(event.timestamp, '2025-03-04T10:29:13Z');
       assert.equal(event.release, 'shop@1.4.2');
@@ -174,7 +203,10 @@ describe('Sentry REST client against a stub checked against the published Sentry
         }
       };
       const issues = await client({ fetch: countingFetch }).issuesWithLatestEvents({ concurrency: 2 });
-      assert.deepEqual(issues.map((i) => i.id), STUB_ISSUE_IDS);
+      assert.deepEqual(
+        issues.map((i) => i.id),
+        STUB_ISSUE_IDS,
+      );
       assert.ok(issues.every((i) => i.latestEvent !== undefined && i.latestEvent.frames.length === 4));
       assert.equal(issues[2].latestEvent?.release, 'shop@1.4.1');
       assert.equal(eventRequests().length, 5);
@@ -182,12 +214,17 @@ describe('Sentry REST client against a stub checked against the published Sentry
     });
 
     it('keeps no latestEvent for an issue whose event is gone, and fails on any other error', async () => {
-      const failingFor = (issueId: string, failure: StubFailure): typeof fetch => (input, init) => {
-        if (urlOf(input).includes(`/issues/${issueId}/events/`)) stub.failNext(failure);
-        return fetch(input, init);
-      };
+      const failingFor =
+        (issueId: string, failure: StubFailure): typeof fetch =>
+        (input, init) => {
+          if (urlOf(input).includes(`/issues/${issueId}/events/`)) stub.failNext(failure);
+          return fetch(input, init);
+        };
       const issues = await client({ fetch: failingFor('5012345603', 'not-found') }).issuesWithLatestEvents({ concurrency: 1 });
-      assert.deepEqual(issues.map((i) => i.latestEvent === undefined), [false, false, true, false, false]);
+      assert.deepEqual(
+        issues.map((i) => i.latestEvent === undefined),
+        [false, false, true, false, false],
+      );
 
       const error = await apiError(client({ fetch: failingFor('5012345603', 'server-error') }).issuesWithLatestEvents({ concurrency: 1 }));
       assert.equal(error.kind, 'server');
@@ -262,7 +299,15 @@ describe('Sentry REST client against a stub checked against the published Sentry
     });
 
     it('never puts the token in a message, even when a proxy echoes it back', async () => {
-      const failures: StubFailure[] = ['unauthorized', 'forbidden', 'not-found', 'server-error', 'server-error-echoing-auth', 'malformed-json', 'html'];
+      const failures: StubFailure[] = [
+        'unauthorized',
+        'forbidden',
+        'not-found',
+        'server-error',
+        'server-error-echoing-auth',
+        'malformed-json',
+        'html',
+      ];
       for (const failure of failures) {
         stub.failNext(failure);
         const error = await apiError(client().listIssues());
@@ -301,7 +346,10 @@ describe('Sentry REST client against a stub checked against the published Sentry
       assert.equal(error.kind, 'rate-limited');
       assert.equal(stub.requests.length, 2);
       assert.ok(error.retryAfterMs !== undefined && error.retryAfterMs > 0);
-      assert.match(error.message, /rate limit for this token is used up, so Conveyor cannot list the issues of acme now: try again in \d s/);
+      assert.match(
+        error.message,
+        /rate limit for this token is used up, so Conveyor cannot list the issues of acme now: try again in \d s/,
+      );
     });
 
     it('429 asking for longer than the bound: fails at once with when to retry', async () => {

@@ -14,7 +14,11 @@ import { VirtualClock } from '../../support/virtualClock';
 describe('uptime probes against real HTTP servers (integration)', function () {
   let targets: ProbeTargets;
   let dir: string;
-  const check = (pathname: string, extra: Partial<UptimeCheckConfig> = {}): UptimeCheckConfig => ({ name: pathname, url: `${targets.url}${pathname}`, ...extra });
+  const check = (pathname: string, extra: Partial<UptimeCheckConfig> = {}): UptimeCheckConfig => ({
+    name: pathname,
+    url: `${targets.url}${pathname}`,
+    ...extra,
+  });
 
   before(async () => {
     targets = await startProbeTargets();
@@ -52,14 +56,22 @@ describe('uptime probes against real HTTP servers (integration)', function () {
 
   it('reports a 503 as down, saying what was expected', async () => {
     assert.deepEqual(pick(await probe(check('/unavailable'))), { ok: false, status: 503, reason: 'unexpected status 503 (expected 2xx)' });
-    assert.deepEqual(pick(await probe(check('/ok', { expectStatus: 204 }))), { ok: false, status: 200, reason: 'unexpected status 200 (expected 204)' });
+    assert.deepEqual(pick(await probe(check('/ok', { expectStatus: 204 }))), {
+      ok: false,
+      status: 200,
+      reason: 'unexpected status 200 (expected 204)',
+    });
     assert.deepEqual(pick(await probe(check('/unavailable', { expectStatus: 503 }))), { ok: true, status: 503, reason: undefined });
   });
 
   it('follows redirects and judges the final answer', async () => {
     assert.deepEqual(pick(await probe(check('/moved'))), { ok: true, status: 200, reason: undefined });
     assert.deepEqual(pick(await probe(check('/hop?n=4'))), { ok: true, status: 200, reason: undefined });
-    assert.deepEqual(pick(await probe(check('/moved', { expectStatus: 301 }))), { ok: true, status: 301, reason: undefined }, 'a check that expects the redirect gets it');
+    assert.deepEqual(
+      pick(await probe(check('/moved', { expectStatus: 301 }))),
+      { ok: true, status: 301, reason: undefined },
+      'a check that expects the redirect gets it',
+    );
   });
 
   it('reports a redirect loop (or more than 5 hops) as down', async () => {
@@ -105,7 +117,10 @@ describe('uptime probes against real HTTP servers (integration)', function () {
     const returned = await fresh.load([ref]);
     assert.equal(returned.length, 1);
     assert.deepEqual(problems, returned);
-    assert.match(returned[0], /^Uptime history of "\/ok" was unreadable \(.+\); it was moved to .+\.corrupt-\d+ and history starts fresh\.$/);
+    assert.match(
+      returned[0],
+      /^Uptime history of "\/ok" was unreadable \(.+\); it was moved to .+\.corrupt-\d+ and history starts fresh\.$/,
+    );
     assert.equal(fresh.results(ref).length, 0);
     assert.ok(readdirSync(dir).some((f) => f.includes('.corrupt-')));
   });
@@ -130,7 +145,10 @@ describe('uptime probes against real HTTP servers (integration)', function () {
       statuses.push(monitor.scheduler.status('health'));
     }
     assert.deepEqual(statuses, ['up', 'down', 'down', 'up']);
-    assert.deepEqual(transitions.map((t) => `${t.from}→${t.to}`), ['up→down', 'down→up']);
+    assert.deepEqual(
+      transitions.map((t) => `${t.from}→${t.to}`),
+      ['up→down', 'down→up'],
+    );
     assert.equal(transitions[0].result.reason, 'unexpected status 503 (expected 2xx)');
     assert.equal(targets.hits.get('/health'), 4);
 

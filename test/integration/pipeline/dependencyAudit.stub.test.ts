@@ -61,14 +61,23 @@ describe('npm audit against a stub advisory endpoint serving recorded npm respon
         ],
       );
       const [lodash, minimist] = result.problems;
-      assert.match(lodash.message, /^lodash \S.*: Prototype Pollution \(high\) https:\/\/npmjs\.com\/advisories\/1065; Prototype Pollution \(high\) https:\/\/npmjs\.com\/advisories\/782 — fix: upgrade lodash to 4\.18\.1$/);
-      assert.match(minimist.message, /^minimist \S.*: Prototype Pollution \(low\) https:\/\/npmjs\.com\/advisories\/1179 — fix: upgrade minimist to 1\.2\.8$/);
+      assert.match(
+        lodash.message,
+        /^lodash \S.*: Prototype Pollution \(high\) https:\/\/npmjs\.com\/advisories\/1065; Prototype Pollution \(high\) https:\/\/npmjs\.com\/advisories\/782 — fix: upgrade lodash to 4\.18\.1$/,
+      );
+      assert.match(
+        minimist.message,
+        /^minimist \S.*: Prototype Pollution \(low\) https:\/\/npmjs\.com\/advisories\/1179 — fix: upgrade minimist to 1\.2\.8$/,
+      );
       assert.equal(auditFails(result.counts, 'high'), true);
       assert.equal(auditFails(result.counts, 'critical'), false);
 
       const bulk = stub.requests.find((r) => r.method === 'POST');
       assert.deepEqual(bulk && JSON.parse(bulk.body), { lodash: ['4.17.4'], minimist: ['1.2.0'] });
-      assert.ok(stub.requests.some((r) => r.method === 'GET' && r.url === '/lodash'), 'npm reads the packument to find a fix');
+      assert.ok(
+        stub.requests.some((r) => r.method === 'GET' && r.url === '/lodash'),
+        'npm reads the packument to find a fix',
+      );
     } finally {
       await stub.close();
     }
@@ -79,7 +88,10 @@ describe('npm audit against a stub advisory endpoint serving recorded npm respon
     try {
       const result = parseNpmAudit((await audit(stub.url)).stdout, packageJsonText, packageJsonPath);
       assert.equal(result.error, undefined);
-      assert.deepEqual(result.problems.map((p) => p.line), [6, 7]);
+      assert.deepEqual(
+        result.problems.map((p) => p.line),
+        [6, 7],
+      );
       assert.match(result.problems[0].message, /^lodash <4\.17\.12 \|\| <4\.17\.11: .* — fix: none available yet$/);
     } finally {
       await stub.close();
@@ -88,8 +100,16 @@ describe('npm audit against a stub advisory endpoint serving recorded npm respon
 
   it('reports an advisory endpoint that answers 500 or 405 as an error, not as problems', async () => {
     for (const [status, body, expected] of [
-      [500, '{"error":"Internal Server Error"}', /^npm audit could not get advisories: 500 Internal Server Error - POST http:\/\/127\.0\.0\.1:\d+\/-\/npm\/v1\/security\/advisories\/bulk.* \(the registry failed; try again later\)$/],
-      [405, '', /^npm audit could not get advisories: 405 Method Not Allowed - POST http:\/\/127\.0\.0\.1:\d+\/-\/npm\/v1\/security\/advisories\/bulk \(the registry does not offer npm's audit endpoint/],
+      [
+        500,
+        '{"error":"Internal Server Error"}',
+        /^npm audit could not get advisories: 500 Internal Server Error - POST http:\/\/127\.0\.0\.1:\d+\/-\/npm\/v1\/security\/advisories\/bulk.* \(the registry failed; try again later\)$/,
+      ],
+      [
+        405,
+        '',
+        /^npm audit could not get advisories: 405 Method Not Allowed - POST http:\/\/127\.0\.0\.1:\d+\/-\/npm\/v1\/security\/advisories\/bulk \(the registry does not offer npm's audit endpoint/,
+      ],
     ] as const) {
       const stub = await startStub({ status, body });
       try {
@@ -108,7 +128,10 @@ describe('npm audit against a stub advisory endpoint serving recorded npm respon
     const run = await audit(`http://127.0.0.1:${await closedPort()}/`);
     const result = parseNpmAudit(run.stdout, packageJsonText, packageJsonPath);
     assert.deepEqual(result.problems, []);
-    assert.match(result.error ?? '', /^npm audit could not get advisories: request to .* failed, reason: connect ECONNREFUSED .* \(check the network/);
+    assert.match(
+      result.error ?? '',
+      /^npm audit could not get advisories: request to .* failed, reason: connect ECONNREFUSED .* \(check the network/,
+    );
   });
 });
 
@@ -144,12 +167,21 @@ async function startStub(mode: StubMode): Promise<Stub> {
   return { url: server.url, requests: server.requests, close: () => server.stop() };
 }
 
-function answerFor(mode: StubMode, method: string, url: string, body: string): { status: number; headers: Record<string, string>; body: string } {
+function answerFor(
+  mode: StubMode,
+  method: string,
+  url: string,
+  body: string,
+): { status: number; headers: Record<string, string>; body: string } {
   const json = { 'content-type': 'application/json' };
   if ('status' in mode) return { status: mode.status, headers: mode.status === 405 ? { allow: 'GET,HEAD' } : json, body: mode.body };
   if (method === 'POST' && url === BULK_ADVISORIES_PATH) {
     const asked = Object.keys(JSON.parse(body) as Record<string, string[]>);
-    return { status: 200, headers: json, body: JSON.stringify(Object.fromEntries(asked.filter((name) => mode.advisories[name]).map((name) => [name, mode.advisories[name]]))) };
+    return {
+      status: 200,
+      headers: json,
+      body: JSON.stringify(Object.fromEntries(asked.filter((name) => mode.advisories[name]).map((name) => [name, mode.advisories[name]]))),
+    };
   }
   const packument = /^\/([a-z][a-z0-9-]*)$/.exec(url)?.[1];
   if (method === 'GET' && mode.packuments && packument && ['lodash', 'minimist'].includes(packument)) {

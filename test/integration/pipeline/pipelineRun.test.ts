@@ -18,7 +18,13 @@ const MOCHA = path.join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
 async function run(ws: SampleWorkspace, request: Partial<PipelineRunRequest> = {}): Promise<PipelineRun> {
   const status = await describeFolder(ws.dir);
   assert.deepEqual(status.config.problems, [], 'the sample conveyor.yml must be valid');
-  return runPipeline({ folder: status.folder, definition: status.pipeline, history: new RunHistory(pipelineStateDir(status.folder, status.git)), trigger: 'cli', ...request });
+  return runPipeline({
+    folder: status.folder,
+    definition: status.pipeline,
+    history: new RunHistory(pipelineStateDir(status.folder, status.git)),
+    trigger: 'cli',
+    ...request,
+  });
 }
 
 function stage(run: PipelineRun, name: string): StageRun {
@@ -28,7 +34,11 @@ function stage(run: PipelineRun, name: string): StageRun {
 }
 
 function commitAll(ws: SampleWorkspace, message: string): string {
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Conveyor Test', '-c', 'user.email=test@conveyor.invalid', ...args], { cwd: ws.dir, encoding: 'utf8' });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=Conveyor Test', '-c', 'user.email=test@conveyor.invalid', ...args], {
+      cwd: ws.dir,
+      encoding: 'utf8',
+    });
   git('add', '-A');
   git('commit', '-q', '-m', message);
   return git('rev-parse', 'HEAD').trim();
@@ -51,14 +61,25 @@ describe('pipeline engine on real projects (integration)', function () {
 
   it('an npm project whose eslint fails stops the belt with the problem at its line; fixed and committed, it passes and is marked ready', async () => {
     const ws = workspace({
-      'package.json': JSON.stringify({ name: 'lint-me', version: '1.0.0', scripts: { lint: `node ${ESLINT} src`, build: 'node -e "console.log(\'built\')"', test: 'node -e "console.log(\'tested\')"' } }, null, 2),
+      'package.json': JSON.stringify(
+        {
+          name: 'lint-me',
+          version: '1.0.0',
+          scripts: { lint: `node ${ESLINT} src`, build: 'node -e "console.log(\'built\')"', test: 'node -e "console.log(\'tested\')"' },
+        },
+        null,
+        2,
+      ),
       'eslint.config.js': "module.exports = [{ files: ['**/*.js'], rules: { 'no-unused-vars': 'error', semi: 'error' } }];\n",
       '.gitignore': 'node_modules\n',
-      'src/app.js': "const port = 8080;\nconst unused = 1;\nconsole.log(port);\n",
+      'src/app.js': 'const port = 8080;\nconst unused = 1;\nconsole.log(port);\n',
     });
     const failed = await run(ws);
     assert.equal(failed.result, 'failed');
-    assert.deepEqual(failed.stages.map((s) => `${s.name}:${s.status}`), ['lint:failed', 'build:skipped', 'security:skipped', 'test:skipped']);
+    assert.deepEqual(
+      failed.stages.map((s) => `${s.name}:${s.status}`),
+      ['lint:failed', 'build:skipped', 'security:skipped', 'test:skipped'],
+    );
     const lint = stage(failed, 'lint');
     assert.equal(lint.summary, 'exit code 1');
     assert.deepEqual(
@@ -67,7 +88,7 @@ describe('pipeline engine on real projects (integration)', function () {
     );
     assert.equal(failed.readyForRelease, false);
 
-    ws.write('src/app.js', "const port = 8080;\nconsole.log(port);\n");
+    ws.write('src/app.js', 'const port = 8080;\nconsole.log(port);\n');
     const sha = commitAll(ws, 'fix: lint');
     const passed = await run(ws);
     assert.equal(passed.result, 'passed', JSON.stringify(passed.stages.map((s) => [s.name, s.status, s.summary])));
@@ -78,7 +99,11 @@ describe('pipeline engine on real projects (integration)', function () {
     assert.equal(passed.readyForRelease, true, passed.notReadyReason);
     const history = new RunHistory(pipelineStateDir(ws.dir, (await describeFolder(ws.dir)).git));
     assert.equal((await history.isReady(sha))?.runId, passed.id);
-    assert.deepEqual((await history.runs()).map((r) => r.id), [passed.id, failed.id], 'history keeps both runs, newest first');
+    assert.deepEqual(
+      (await history.runs()).map((r) => r.id),
+      [passed.id, failed.id],
+      'history keeps both runs, newest first',
+    );
     assert.match(readFileSync(passed.logFile, 'utf8'), /tested/);
   });
 
@@ -126,26 +151,54 @@ describe('pipeline engine on real projects (integration)', function () {
     assert.equal(failure.className, 'math');
     assert.equal(failure.location?.file, path.join(ws.dir, 'test', 'math.test.js'));
     assert.equal(failure.location?.line, 5);
-    assert.ok(test.problems.some((p) => p.file === path.join(ws.dir, 'test', 'math.test.js') && p.line === 5), 'the failure is also a problem at its line');
+    assert.ok(
+      test.problems.some((p) => p.file === path.join(ws.dir, 'test', 'math.test.js') && p.line === 5),
+      'the failure is also a problem at its line',
+    );
   });
 
   it('runs a Makefile project’s detected targets in order and stops at the failing one', async () => {
     const ws = workspace({
-      Makefile: ['lint:', '\t@echo linting', 'build:', '\t@echo "src/main.c:3:5: error: expected ; before return"; exit 2', 'test:', '\t@echo testing', ''].join('\n'),
+      Makefile: [
+        'lint:',
+        '\t@echo linting',
+        'build:',
+        '\t@echo "src/main.c:3:5: error: expected ; before return"; exit 2',
+        'test:',
+        '\t@echo testing',
+        '',
+      ].join('\n'),
       'src/main.c': 'int main(void) {\n  int x = 1\n  return x;\n}\n',
     });
     const result = await run(ws);
-    assert.deepEqual(result.stages.map((s) => `${s.name}:${s.status}`), ['lint:passed', 'build:failed', 'security:skipped', 'test:skipped']);
+    assert.deepEqual(
+      result.stages.map((s) => `${s.name}:${s.status}`),
+      ['lint:passed', 'build:failed', 'security:skipped', 'test:skipped'],
+    );
     assert.equal(stage(result, 'build').command, 'make build');
     const [problem] = stage(result, 'build').problems;
-    assert.deepEqual({ file: problem.file, line: problem.line, column: problem.column, message: problem.message }, {
-      file: path.join(ws.dir, 'src', 'main.c'), line: 3, column: 5, message: 'expected ; before return',
-    });
+    assert.deepEqual(
+      { file: problem.file, line: problem.line, column: problem.column, message: problem.message },
+      {
+        file: path.join(ws.dir, 'src', 'main.c'),
+        line: 3,
+        column: 5,
+        message: 'expected ; before return',
+      },
+    );
   });
 
   it('kills a stage that passes its timeout, with every process it started', async () => {
     const ws = workspace({
-      'conveyor.yml': ['pipeline:', '  security: false', '  stages:', '    - name: hang', "      run: sleep 300 & echo $! > child.pid; sleep 300", '      timeout: 1s', ''].join('\n'),
+      'conveyor.yml': [
+        'pipeline:',
+        '  security: false',
+        '  stages:',
+        '    - name: hang',
+        '      run: sleep 300 & echo $! > child.pid; sleep 300',
+        '      timeout: 1s',
+        '',
+      ].join('\n'),
     });
     const started = Date.now();
     const result = await run(ws);
@@ -161,17 +214,38 @@ describe('pipeline engine on real projects (integration)', function () {
 
   it('stops a run on request, leaving no process behind', async () => {
     const ws = workspace({
-      'conveyor.yml': ['pipeline:', '  security: false', '  stages:', '    - name: serve', "      run: sleep 300 & echo $! > child.pid; wait", '    - name: after', '      run: echo never', ''].join('\n'),
+      'conveyor.yml': [
+        'pipeline:',
+        '  security: false',
+        '  stages:',
+        '    - name: serve',
+        '      run: sleep 300 & echo $! > child.pid; wait',
+        '    - name: after',
+        '      run: echo never',
+        '',
+      ].join('\n'),
     });
     const abort = new AbortController();
     const result = await run(ws, { signal: abort.signal, listener: { stageStarted: () => setTimeout(() => abort.abort(), 300) } });
     assert.equal(result.result, 'cancelled');
-    assert.deepEqual(result.stages.map((s) => s.status), ['cancelled', 'skipped']);
+    assert.deepEqual(
+      result.stages.map((s) => s.status),
+      ['cancelled', 'skipped'],
+    );
     assert.equal(isAlive(Number(readFileSync(path.join(ws.dir, 'child.pid'), 'utf8'))), false);
   });
 
   it('reports a command that does not exist as such', async () => {
-    const ws = workspace({ 'conveyor.yml': ['pipeline:', '  security: false', '  stages:', '    - name: build', '      run: definitely-not-a-command --all', ''].join('\n') });
+    const ws = workspace({
+      'conveyor.yml': [
+        'pipeline:',
+        '  security: false',
+        '  stages:',
+        '    - name: build',
+        '      run: definitely-not-a-command --all',
+        '',
+      ].join('\n'),
+    });
     const build = stage(await run(ws), 'build');
     assert.equal(build.status, 'failed');
     assert.equal(build.exitCode, 127);
@@ -179,8 +253,12 @@ describe('pipeline engine on real projects (integration)', function () {
   });
 
   it('survives a stage printing 1,000,000 lines and binary noise: bounded log, last lines kept', async () => {
-    const script = "const out=process.stdout;let s='';for(let i=1;i<=1000000;i++){s+='line '+i+' of the flood\\n';if(s.length>65536){out.write(s);s='';}}out.write(s);out.write(require('crypto').randomBytes(200000));out.write('\\nflood done\\n');";
-    const ws = workspace({ 'flood.js': script, 'conveyor.yml': ['pipeline:', '  security: false', '  stages:', '    - name: flood', '      run: node flood.js', ''].join('\n') });
+    const script =
+      "const out=process.stdout;let s='';for(let i=1;i<=1000000;i++){s+='line '+i+' of the flood\\n';if(s.length>65536){out.write(s);s='';}}out.write(s);out.write(require('crypto').randomBytes(200000));out.write('\\nflood done\\n');";
+    const ws = workspace({
+      'flood.js': script,
+      'conveyor.yml': ['pipeline:', '  security: false', '  stages:', '    - name: flood', '      run: node flood.js', ''].join('\n'),
+    });
     const result = await run(ws);
     const flood = stage(result, 'flood');
     assert.equal(flood.status, 'passed', flood.summary);
@@ -196,14 +274,31 @@ describe('pipeline engine on real projects (integration)', function () {
 
   it('re-runs the failed stage and the ones after it, carrying the stages that passed', async () => {
     const ws = workspace({
-      'conveyor.yml': ['pipeline:', '  security: false', '  stages:', '    - name: first', '      run: echo one >> ran.txt', '    - name: second', '      run: test -f fixed', '    - name: third', '      run: echo three', ''].join('\n'),
+      'conveyor.yml': [
+        'pipeline:',
+        '  security: false',
+        '  stages:',
+        '    - name: first',
+        '      run: echo one >> ran.txt',
+        '    - name: second',
+        '      run: test -f fixed',
+        '    - name: third',
+        '      run: echo three',
+        '',
+      ].join('\n'),
       '.gitignore': 'ran.txt\n',
     });
     const failed = await run(ws);
-    assert.deepEqual(failed.stages.map((s) => s.status), ['passed', 'failed', 'skipped']);
+    assert.deepEqual(
+      failed.stages.map((s) => s.status),
+      ['passed', 'failed', 'skipped'],
+    );
     ws.write('fixed', '');
     const rerun = await run(ws, { scope: 'failed', previous: failed });
-    assert.deepEqual(rerun.stages.map((s) => s.status), ['passed', 'passed', 'passed']);
+    assert.deepEqual(
+      rerun.stages.map((s) => s.status),
+      ['passed', 'passed', 'passed'],
+    );
     assert.equal(stage(rerun, 'first').carriedFromRun, failed.id);
     assert.equal(readFileSync(path.join(ws.dir, 'ran.txt'), 'utf8'), 'one\n', 'the first stage ran once');
   });
@@ -212,7 +307,10 @@ describe('pipeline engine on real projects (integration)', function () {
     const ws = workspace({ 'package.json': JSON.stringify({ scripts: { lint: 'node -e "1"', test: 'node -e "process.exit(1)"' } }) });
     const result = await run(ws, { scope: 'stage', stageNames: ['lint'] });
     assert.equal(result.result, 'passed');
-    assert.deepEqual(result.stages.map((s) => `${s.name}:${s.status}`), ['lint:passed', 'security:skipped', 'test:skipped']);
+    assert.deepEqual(
+      result.stages.map((s) => `${s.name}:${s.status}`),
+      ['lint:passed', 'security:skipped', 'test:skipped'],
+    );
     assert.equal(result.readyForRelease, false);
     assert.match(result.notReadyReason ?? '', /not every stage ran/);
   });
@@ -220,9 +318,15 @@ describe('pipeline engine on real projects (integration)', function () {
   it('reads a TAP report from Node’s test runner, and refuses a stale report the stage did not rewrite', async () => {
     const ws = workspace({
       'conveyor.yml': [
-        'pipeline:', '  security: false', '  stages:',
-        '    - name: unit', '      run: node --test --test-reporter=tap --test-reporter-destination=unit.tap test/unit.test.js', '      tap: unit.tap',
-        '    - name: e2e', '      run: echo "no report written"', '      junit: old-report.xml',
+        'pipeline:',
+        '  security: false',
+        '  stages:',
+        '    - name: unit',
+        '      run: node --test --test-reporter=tap --test-reporter-destination=unit.tap test/unit.test.js',
+        '      tap: unit.tap',
+        '    - name: e2e',
+        '      run: echo "no report written"',
+        '      junit: old-report.xml',
         '',
       ].join('\n'),
       '.gitignore': 'unit.tap\n',
@@ -241,10 +345,19 @@ describe('pipeline engine on real projects (integration)', function () {
   it('stops the belt at the security stage when a tracked file holds a private key, pointing at its line', async () => {
     const ws = workspace({
       'package.json': JSON.stringify({ scripts: { build: 'node -e "1"', test: 'node -e "1"' } }),
-      'deploy/key.pem': ['# staging key', '-----BEGIN RSA ' + 'PRIVATE KEY-----', 'MIIEowIBAAKCAQEA' + 'x'.repeat(40), '-----END RSA PRIVATE KEY-----', ''].join('\n'),
+      'deploy/key.pem': [
+        '# staging key',
+        '-----BEGIN RSA ' + 'PRIVATE KEY-----',
+        'MIIEowIBAAKCAQEA' + 'x'.repeat(40),
+        '-----END RSA PRIVATE KEY-----',
+        '',
+      ].join('\n'),
     });
     const result = await run(ws);
-    assert.deepEqual(result.stages.map((s) => `${s.name}:${s.status}`), ['build:passed', 'security:failed', 'test:skipped']);
+    assert.deepEqual(
+      result.stages.map((s) => `${s.name}:${s.status}`),
+      ['build:passed', 'security:failed', 'test:skipped'],
+    );
     const security = stage(result, 'security');
     assert.match(security.summary ?? '', /1 possible secret/);
     const [finding] = security.problems;

@@ -4,7 +4,16 @@ import * as assert from 'node:assert/strict';
 import { GitHubIssuesBoardProvider } from '../../../src/plan/github/githubIssuesBoard';
 import type { WorkItem } from '../../../src/plan/workItem';
 import { SSO_URL } from '../../support/githubApi';
-import { ASSIGNABLE_LOGINS, issue, ISSUES_OWNER, ISSUES_REPO, problemsOf, recordedPages, startGitHubIssuesStub, STUB_LOGIN } from '../../support/githubIssuesStub';
+import {
+  ASSIGNABLE_LOGINS,
+  issue,
+  ISSUES_OWNER,
+  ISSUES_REPO,
+  problemsOf,
+  recordedPages,
+  startGitHubIssuesStub,
+  STUB_LOGIN,
+} from '../../support/githubIssuesStub';
 import type { GitHubIssuesStub } from '../../support/githubIssuesStub';
 import { serviceErrorOf } from '../../support/serviceError';
 
@@ -15,9 +24,23 @@ const boardError = (promise: Promise<unknown>) => serviceErrorOf(promise, [TOKEN
 function fixtures() {
   return [
     issue({ number: 1, title: 'Plain todo', labels: ['enhancement'], assignee: null, updated_at: '2024-05-01T10:00:00Z' }),
-    issue({ number: 2, title: 'Being built', labels: ['bug', 'in progress'], assignee: STUB_LOGIN, milestone: { title: 'v1.0', due_on: '2024-06-01T07:00:00Z' }, updated_at: '2024-05-02T10:00:00Z' }),
+    issue({
+      number: 2,
+      title: 'Being built',
+      labels: ['bug', 'in progress'],
+      assignee: STUB_LOGIN,
+      milestone: { title: 'v1.0', due_on: '2024-06-01T07:00:00Z' },
+      updated_at: '2024-05-02T10:00:00Z',
+    }),
     issue({ number: 3, title: 'Under review', labels: ['Review'], assignee: null, updated_at: '2024-05-03T10:00:00Z' }),
-    issue({ number: 4, title: 'Finished', state: 'closed', labels: ['in progress'], assignee: 'hubot', updated_at: '2024-05-04T10:00:00Z' }),
+    issue({
+      number: 4,
+      title: 'Finished',
+      state: 'closed',
+      labels: ['in progress'],
+      assignee: 'hubot',
+      updated_at: '2024-05-04T10:00:00Z',
+    }),
     issue({ number: 5, title: 'A pull request', pullRequest: true, updated_at: '2024-05-05T10:00:00Z' }),
     issue({ number: 6, title: 'Doing it', labels: ['doing'], assignee: null, updated_at: '2024-05-06T10:00:00Z' }),
   ];
@@ -37,12 +60,15 @@ describe('GitHub Issues board against a stub serving GitHub OpenAPI examples (in
     stub = await startGitHubIssuesStub({ issues: fixtures() });
   });
   afterEach(async () => {
-    stub.served.forEach((served) => assert.deepEqual(problemsOf(served), [], `${served.operationId} ${served.status} does not match GitHub's schema`));
+    stub.served.forEach((served) =>
+      assert.deepEqual(problemsOf(served), [], `${served.operationId} ${served.status} does not match GitHub's schema`),
+    );
     await stub.stop();
   });
 
   it('serves only bodies that match the schemas of their operations (published examples and recorded pages)', async () => {
-    for (const recording of recordedPages()) assert.deepEqual(problemsOf({ operationId: 'issues/list-for-repo', status: 200, body: recording.response }), []);
+    for (const recording of recordedPages())
+      assert.deepEqual(problemsOf({ operationId: 'issues/list-for-repo', status: 200, body: recording.response }), []);
     const items = await board().list();
     await board().move(byKey(items, '#1'), { id: 'in-review', name: 'In review', column: 'in-review' });
     await board().move(byKey(items, '#2'), { id: 'done', name: 'Done', column: 'done' });
@@ -52,7 +78,18 @@ describe('GitHub Issues board against a stub serving GitHub OpenAPI examples (in
     await board().assignees();
     await board().create({ title: 'New' });
     const operations = new Set(stub.served.map((s) => s.operationId));
-    for (const op of ['issues/list-for-repo', 'issues/update', 'issues/add-labels', 'issues/remove-label', 'issues/add-assignees', 'issues/remove-assignees', 'users/get-authenticated', 'issues/create', 'issues/list-assignees']) assert.ok(operations.has(op), `${op} not exercised`);
+    for (const op of [
+      'issues/list-for-repo',
+      'issues/update',
+      'issues/add-labels',
+      'issues/remove-label',
+      'issues/add-assignees',
+      'issues/remove-assignees',
+      'users/get-authenticated',
+      'issues/create',
+      'issues/list-assignees',
+    ])
+      assert.ok(operations.has(op), `${op} not exercised`);
     assert.ok(stub.served.length > 0);
     for (const served of stub.served) assert.deepEqual(problemsOf(served), [], served.operationId);
   });
@@ -95,7 +132,10 @@ describe('GitHub Issues board against a stub serving GitHub OpenAPI examples (in
     const pages = recordedPages();
     const items = await board().list();
     const recordedIssues = pages.flatMap((p) => p.response as { number: number; pull_request?: unknown }[]).filter((i) => !i.pull_request);
-    assert.deepEqual(items.map((i) => i.key), recordedIssues.map((i) => `#${i.number}`));
+    assert.deepEqual(
+      items.map((i) => i.key),
+      recordedIssues.map((i) => `#${i.number}`),
+    );
     const listed = stub.requests.filter((r) => r.path.includes('/issues'));
     assert.equal(listed.length, pages.length, 'one request per recorded page, ending at the page without rel="next"');
     assert.match(listed[1].path, /^\/repositories\/1000\/issues\?.*page=2/);
@@ -126,7 +166,10 @@ describe('GitHub Issues board against a stub serving GitHub OpenAPI examples (in
   it('offers the four columns as transitions', async () => {
     const items = await board().list();
     const moves = await board().transitions(byKey(items, '#1'));
-    assert.deepEqual(moves.map((m) => m.column), ['in-progress', 'in-review', 'done']);
+    assert.deepEqual(
+      moves.map((m) => m.column),
+      ['in-progress', 'in-review', 'done'],
+    );
   });
 
   it('closes an issue moved to done and labels one moved to in review', async () => {
@@ -164,14 +207,20 @@ describe('GitHub Issues board against a stub serving GitHub OpenAPI examples (in
 
   it('mine: lists the issues assigned to the signed-in user, read from GET /user', async () => {
     const mine = await board({ me: undefined }).list({ mine: true });
-    assert.deepEqual(mine.map((i) => i.key), ['#2']);
+    assert.deepEqual(
+      mine.map((i) => i.key),
+      ['#2'],
+    );
     assert.ok(stub.requests.some((r) => r.path === '/user'));
     assert.ok(stub.requests.some((r) => r.path.includes(`assignee=${STUB_LOGIN}`)));
   });
 
   it('lists who can be assigned in the repository', async () => {
     const people = await board().assignees();
-    assert.deepEqual(people, ASSIGNABLE_LOGINS.map((login) => ({ id: login, name: login })));
+    assert.deepEqual(
+      people,
+      ASSIGNABLE_LOGINS.map((login) => ({ id: login, name: login })),
+    );
   });
 
   it('creates an issue, assigned, and puts it in the column asked for', async () => {
@@ -180,7 +229,10 @@ describe('GitHub Issues board against a stub serving GitHub OpenAPI examples (in
     assert.equal(created.title, 'Export as CSV');
     assert.equal(created.assignee, 'hubot');
     assert.equal(created.column, 'in-review');
-    assert.deepEqual(JSON.parse(stub.requests.find((r) => r.method === 'POST' && r.path.endsWith('/issues'))?.body ?? '{}'), { title: 'Export as CSV', assignees: ['hubot'] });
+    assert.deepEqual(JSON.parse(stub.requests.find((r) => r.method === 'POST' && r.path.endsWith('/issues'))?.body ?? '{}'), {
+      title: 'Export as CSV',
+      assignees: ['hubot'],
+    });
     const listed = byKey(await board().list(), '#7');
     assert.equal(listed.column, 'in-review');
   });
@@ -206,7 +258,10 @@ describe('GitHub Issues board against a stub serving GitHub OpenAPI examples (in
       stub.failNext('rate-limited');
       const error = await boardError(board().list());
       assert.equal(error.kind, 'rate-limited');
-      assert.ok(error.retryAfterMs !== undefined && error.retryAfterMs > 500_000 && error.retryAfterMs <= 600_000, String(error.retryAfterMs));
+      assert.ok(
+        error.retryAfterMs !== undefined && error.retryAfterMs > 500_000 && error.retryAfterMs <= 600_000,
+        String(error.retryAfterMs),
+      );
     });
     it('403 secondary and 429 rate limits wait for retry-after', async () => {
       stub.failNext('secondary-rate-limit');
@@ -231,7 +286,10 @@ describe('GitHub Issues board against a stub serving GitHub OpenAPI examples (in
       assert.equal((await boardError(board({ baseUrl: 'http://127.0.0.1:1' }).list())).kind, 'unreachable');
     });
     it('never puts the token in a message, even when GitHub echoes it', async () => {
-      const echo: typeof fetch = () => Promise.resolve(new Response(JSON.stringify({ message: `bad token ${TOKEN}` }), { status: 403, headers: { 'content-type': 'application/json' } }));
+      const echo: typeof fetch = () =>
+        Promise.resolve(
+          new Response(JSON.stringify({ message: `bad token ${TOKEN}` }), { status: 403, headers: { 'content-type': 'application/json' } }),
+        );
       const error = await boardError(board({ fetch: echo }).list());
       assert.equal(error.kind, 'forbidden');
     });

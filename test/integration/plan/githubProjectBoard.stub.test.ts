@@ -8,7 +8,17 @@ import { PROJECT_DOCUMENTS } from '../../../src/plan/github/projectQueries';
 import type { WorkItem } from '../../../src/plan/workItem';
 import { serviceErrorOf } from '../../support/serviceError';
 import type { GitHubProjectStub } from '../../support/githubProjectStub';
-import { githubGraphqlSchema, issueNodeId, PROJECT_NUMBER, PROJECT_OWNER, PROJECT_REPO, sampleProject, startGitHubProjectStub, stubIssue, STUB_LOGIN } from '../../support/githubProjectStub';
+import {
+  githubGraphqlSchema,
+  issueNodeId,
+  PROJECT_NUMBER,
+  PROJECT_OWNER,
+  PROJECT_REPO,
+  sampleProject,
+  startGitHubProjectStub,
+  stubIssue,
+  STUB_LOGIN,
+} from '../../support/githubProjectStub';
 
 const TOKEN = 'ghp_projectStubToken0123456789abcdefghij';
 /** Drafts have no number: their key ends with their node id's tail. */
@@ -16,10 +26,14 @@ const DRAFT_KEY = 'draft-WzgFZFRg';
 const boardError = (promise: Promise<unknown>) => serviceErrorOf(promise, [TOKEN]);
 
 describe('GitHub Projects v2 board: its GraphQL documents (unit)', () => {
-  it('every document in projectQueries.ts validates against GitHub\'s published schema', async () => {
+  it("every document in projectQueries.ts validates against GitHub's published schema", async () => {
     const schema = await githubGraphqlSchema();
     for (const [name, document] of Object.entries(PROJECT_DOCUMENTS)) {
-      assert.deepEqual(validate(schema, parse(document)).map((e) => e.message), [], name);
+      assert.deepEqual(
+        validate(schema, parse(document)).map((e) => e.message),
+        [],
+        name,
+      );
     }
     // The check is live: a field GitHub does not have is caught.
     assert.notDeepEqual(validate(schema, parse('query { viewer { login projectBoard } }')), []);
@@ -27,8 +41,17 @@ describe('GitHub Projects v2 board: its GraphQL documents (unit)', () => {
 
   it('maps Status names onto columns', () => {
     const cases: [string, string | undefined][] = [
-      ['Todo', 'todo'], ['Backlog', 'todo'], ['🔖 Ready', 'todo'], ['In Progress', 'in-progress'], ['Doing', 'in-progress'],
-      ['In review', 'in-review'], ['Review', 'in-review'], ['Done', 'done'], ['Closed', 'done'], ['🚀 Shipped', 'done'], ['Blocked', undefined],
+      ['Todo', 'todo'],
+      ['Backlog', 'todo'],
+      ['🔖 Ready', 'todo'],
+      ['In Progress', 'in-progress'],
+      ['Doing', 'in-progress'],
+      ['In review', 'in-review'],
+      ['Review', 'in-review'],
+      ['Done', 'done'],
+      ['Closed', 'done'],
+      ['🚀 Shipped', 'done'],
+      ['Blocked', undefined],
     ];
     for (const [name, column] of cases) assert.equal(statusColumn(name), column, name);
   });
@@ -37,7 +60,14 @@ describe('GitHub Projects v2 board: its GraphQL documents (unit)', () => {
 describe('GitHub Projects v2 board against a stub validating GraphQL against the published schema (integration, stub)', () => {
   let stub: GitHubProjectStub;
   const board = (options: Partial<ConstructorParameters<typeof GitHubProjectBoardProvider>[0]> = {}) =>
-    new GitHubProjectBoardProvider({ owner: PROJECT_OWNER, repo: PROJECT_REPO, project: PROJECT_NUMBER, token: TOKEN, baseUrl: stub.url, ...options });
+    new GitHubProjectBoardProvider({
+      owner: PROJECT_OWNER,
+      repo: PROJECT_REPO,
+      project: PROJECT_NUMBER,
+      token: TOKEN,
+      baseUrl: stub.url,
+      ...options,
+    });
   const byKey = (items: WorkItem[], key: string) => {
     const found = items.find((i) => i.key === key);
     assert.ok(found, `${key} missing from ${items.map((i) => i.key).join(', ')}`);
@@ -59,7 +89,11 @@ describe('GitHub Projects v2 board against a stub validating GraphQL against the
   });
 
   it('the stub answers 400 to a document the schema rejects, and records it', async () => {
-    const response = await fetch(`${stub.url}/graphql`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ query: 'query Bad { viewer { nope } }' }) });
+    const response = await fetch(`${stub.url}/graphql`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ query: 'query Bad { viewer { nope } }' }),
+    });
     assert.equal(response.status, 400);
     assert.equal(stub.invalid.length, 1);
     assert.match(stub.invalid[0], /Bad: Cannot query field "nope"/);
@@ -76,7 +110,10 @@ describe('GitHub Projects v2 board against a stub validating GraphQL against the
     assert.ok(typeof stub.requests[1].variables?.cursor === 'string');
 
     // The archived item (#9) is left out.
-    assert.deepEqual(items.map((i) => i.key), ['#1', '#2', '#3', '#4', '#5', '#6', `${PROJECT_OWNER}/other-repo#7`, '#8', DRAFT_KEY]);
+    assert.deepEqual(
+      items.map((i) => i.key),
+      ['#1', '#2', '#3', '#4', '#5', '#6', `${PROJECT_OWNER}/other-repo#7`, '#8', DRAFT_KEY],
+    );
     const place = (key: string) => [byKey(items, key).column, byKey(items, key).status];
     assert.deepEqual(place('#1'), ['todo', 'Todo']);
     assert.deepEqual(place('#2'), ['in-progress', 'In Progress']);
@@ -116,10 +153,17 @@ describe('GitHub Projects v2 board against a stub validating GraphQL against the
   it('mine: keeps the items assigned to the signed-in user, read from viewer', async () => {
     const mine = await board().list({ mine: true });
     assert.deepEqual(operations()[0], 'Viewer');
-    assert.deepEqual(mine.map((i) => i.key), ['#2', '#8', DRAFT_KEY]);
+    assert.deepEqual(
+      mine.map((i) => i.key),
+      ['#2', '#8', DRAFT_KEY],
+    );
     stub.requests.length = 0;
     const hubots = await board({ me: 'hubot' }).list({ mine: true });
-    assert.deepEqual(hubots.map((i) => i.key), ['#2', '#3'], 'a second assignee counts too');
+    assert.deepEqual(
+      hubots.map((i) => i.key),
+      ['#2', '#3'],
+      'a second assignee counts too',
+    );
     assert.deepEqual(operations(), ['ProjectItems']);
   });
 
@@ -127,7 +171,15 @@ describe('GitHub Projects v2 board against a stub validating GraphQL against the
     const provider = board();
     const items = await provider.list();
     const moves = await provider.transitions(byKey(items, '#1'));
-    assert.deepEqual(moves.map((m) => [m.name, m.column]), [['In Progress', 'in-progress'], ['In Review', 'in-review'], ['Done', 'done'], ['Blocked', 'todo']]);
+    assert.deepEqual(
+      moves.map((m) => [m.name, m.column]),
+      [
+        ['In Progress', 'in-progress'],
+        ['In Review', 'in-review'],
+        ['Done', 'done'],
+        ['Blocked', 'todo'],
+      ],
+    );
     assert.equal(moves[0].id, '47fc9ee4', 'the id is the option id');
     const closed = await provider.transitions(byKey(items, '#5'));
     assert.deepEqual(closed.find((m) => m.name === 'Blocked')?.column, 'done', 'an unknown status keeps a closed issue done');
@@ -140,7 +192,12 @@ describe('GitHub Projects v2 board against a stub validating GraphQL against the
     const moved = await provider.move(byKey(items, '#1'), toReview);
     assert.deepEqual([moved.key, moved.status, moved.column, moved.id], ['#1', 'In Review', 'in-review', byKey(items, '#1').id]);
     const set = stub.requests.find((r) => r.operationName === 'SetStatus');
-    assert.deepEqual(set?.variables, { projectId: stub.project.id, itemId: moved.id, fieldId: stub.project.statusField?.id, optionId: toReview.id });
+    assert.deepEqual(set?.variables, {
+      projectId: stub.project.id,
+      itemId: moved.id,
+      fieldId: stub.project.statusField?.id,
+      optionId: toReview.id,
+    });
     assert.equal(statusOf(issueNodeId(1)), 'In Review');
     assert.deepEqual([byKey(await provider.list(), '#1').column, byKey(await board().list(), '#1').status], ['in-review', 'In Review']);
 
@@ -156,11 +213,17 @@ describe('GitHub Projects v2 board against a stub validating GraphQL against the
 
   it('creates an issue, adds it to the project and sets the Status of its column', async () => {
     const created = await board().create({ title: 'New thing', column: 'in-progress', assignee: 'hubot' });
-    assert.deepEqual([created.key, created.title, created.status, created.column, created.assignee], ['#11', 'New thing', 'In Progress', 'in-progress', 'hubot']);
+    assert.deepEqual(
+      [created.key, created.title, created.status, created.column, created.assignee],
+      ['#11', 'New thing', 'In Progress', 'in-progress', 'hubot'],
+    );
     assert.deepEqual(operations(), ['Project', `POST /repos/${PROJECT_OWNER}/${PROJECT_REPO}/issues`, 'AddItem', 'SetStatus']);
     const post = stub.requests.find((r) => r.method === 'POST' && r.path.endsWith('/issues'));
     assert.deepEqual(JSON.parse(post?.body ?? '{}'), { title: 'New thing', assignees: ['hubot'] });
-    assert.deepEqual(stub.requests.find((r) => r.operationName === 'AddItem')?.variables, { projectId: stub.project.id, contentId: issueNodeId(11) });
+    assert.deepEqual(stub.requests.find((r) => r.operationName === 'AddItem')?.variables, {
+      projectId: stub.project.id,
+      contentId: issueNodeId(11),
+    });
     assert.equal(statusOf(issueNodeId(11)), 'In Progress');
     assert.equal(byKey(await board().list(), '#11').column, 'in-progress');
 
@@ -169,7 +232,13 @@ describe('GitHub Projects v2 board against a stub validating GraphQL against the
   });
 
   it('refuses to create in a column the Status field has no option for, before creating anything', async () => {
-    stub.project.statusField = { id: 'PVTSSF_x', options: [{ id: 'o1', name: 'Todo' }, { id: 'o2', name: 'Done' }] };
+    stub.project.statusField = {
+      id: 'PVTSSF_x',
+      options: [
+        { id: 'o1', name: 'Todo' },
+        { id: 'o2', name: 'Done' },
+      ],
+    };
     const error = await boardError(board().create({ title: 'Reviewed', column: 'in-review' }));
     assert.equal(error.kind, 'invalid');
     assert.match(error.message, /has no Status option for the in-review column/);
@@ -186,7 +255,7 @@ describe('GitHub Projects v2 board against a stub validating GraphQL against the
     assert.match(error.message, /^Created issue #11 in octo-org\/octo-board, but could not put it on Project 3 of octo-org: /);
   });
 
-  it('assigns and unassigns through REST on the item\'s issue, in its own repository', async () => {
+  it("assigns and unassigns through REST on the item's issue, in its own repository", async () => {
     const provider = board();
     const items = await provider.list();
     const assigned = await provider.assign(byKey(items, '#1'), 'hubot');
@@ -275,7 +344,10 @@ describe('GitHub Projects v2 board against a stub validating GraphQL against the
         stub.failNext(failure);
         const error = await boardError(board().list());
         assert.equal(error.kind, 'rate-limited', failure);
-        assert.ok(error.retryAfterMs !== undefined && error.retryAfterMs > 500_000 && error.retryAfterMs <= 600_000, `${failure}: ${String(error.retryAfterMs)}`);
+        assert.ok(
+          error.retryAfterMs !== undefined && error.retryAfterMs > 500_000 && error.retryAfterMs <= 600_000,
+          `${failure}: ${String(error.retryAfterMs)}`,
+        );
         assert.match(error.message, /rate limit of 5000 requests an hour is used up: try again in 10 min/);
       }
     });
@@ -297,7 +369,10 @@ describe('GitHub Projects v2 board against a stub validating GraphQL against the
       assert.equal((await boardError(provider.move(byKey(items, '#1'), { id: '98236657', name: 'Done', column: 'done' }))).kind, 'server');
     });
     it('never puts the token in a message, even when GitHub echoes it', async () => {
-      const echo: typeof fetch = () => Promise.resolve(new Response(JSON.stringify({ data: null, errors: [{ type: 'FORBIDDEN', message: `token ${TOKEN} may not` }] }), { status: 200 }));
+      const echo: typeof fetch = () =>
+        Promise.resolve(
+          new Response(JSON.stringify({ data: null, errors: [{ type: 'FORBIDDEN', message: `token ${TOKEN} may not` }] }), { status: 200 }),
+        );
       const error = await boardError(board({ fetch: echo }).list());
       assert.equal(error.kind, 'forbidden');
       assert.ok(error.message.includes('***'));

@@ -38,7 +38,8 @@ function byKey(items: WorkItem[]): Map<string, WorkItem> {
 
 describe('Jira board against a stub shaped from the published Jira Cloud OpenAPI (integration, stub)', () => {
   let stub: JiraStub;
-  const board = (options: Partial<JiraBoardOptions> = {}) => new JiraBoardProvider({ site: stub.url, email: EMAIL, apiToken: TOKEN, project: PROJECT, ...options });
+  const board = (options: Partial<JiraBoardOptions> = {}) =>
+    new JiraBoardProvider({ site: stub.url, email: EMAIL, apiToken: TOKEN, project: PROJECT, ...options });
 
   beforeEach(async () => {
     stub = await startJiraStub();
@@ -51,12 +52,14 @@ describe('Jira board against a stub shaped from the published Jira Cloud OpenAPI
 
   describe('the fixtures', () => {
     it('each validates against the schema of its operation in the published spec', () => {
-      const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
+      const files = readdirSync(FIXTURES)
+        .filter((f) => f.endsWith('.json'))
+        .sort();
       assert.deepEqual(FIXTURE_SCHEMAS.map((f) => f.file).sort(), files, 'every fixture has a schema check');
       for (const { file, check } of FIXTURE_SCHEMAS) assert.deepEqual(check(fixture(file)), [], file);
     });
 
-    it('include the spec\'s own examples verbatim', () => {
+    it("include the spec's own examples verbatim", () => {
       assert.deepEqual(fixture('search-published-example.json'), publishedExample(OPERATIONS.search));
       assert.deepEqual(fixture('transitions-published-example.json'), publishedExample(OPERATIONS.getTransitions));
     });
@@ -74,7 +77,10 @@ describe('Jira board against a stub shaped from the published Jira Cloud OpenAPI
   describe('list', () => {
     it('follows nextPageToken until isLast, asking with the current search endpoint', async () => {
       const items = await board().list();
-      assert.deepEqual(items.map((i) => i.key), ['SHOP-1', 'SHOP-2', 'SHOP-3', 'SHOP-4', 'SHOP-5']);
+      assert.deepEqual(
+        items.map((i) => i.key),
+        ['SHOP-1', 'SHOP-2', 'SHOP-3', 'SHOP-4', 'SHOP-5'],
+      );
       const searches = stub.requests.filter((r) => r.operationId === OPERATIONS.search);
       assert.equal(searches.length, 2);
       assert.ok(stub.requests.every((r) => r.authenticated && r.method === 'POST' && r.path === '/rest/api/3/search/jql'));
@@ -89,14 +95,23 @@ describe('Jira board against a stub shaped from the published Jira Cloud OpenAPI
 
     it('mine adds assignee = currentUser() before the ORDER BY', async () => {
       const items = await board().list({ mine: true });
-      assert.deepEqual(items.map((i) => i.key), ['SHOP-1', 'SHOP-4', 'SHOP-5']);
+      assert.deepEqual(
+        items.map((i) => i.key),
+        ['SHOP-1', 'SHOP-4', 'SHOP-5'],
+      );
       const { jql } = stub.requests[0].body as { jql: string };
-      assert.equal(jql, `(project = "SHOP" AND (statusCategory != Done OR updated >= -14d)) AND assignee = currentUser() ORDER BY updated DESC`);
+      assert.equal(
+        jql,
+        `(project = "SHOP" AND (statusCategory != Done OR updated >= -14d)) AND assignee = currentUser() ORDER BY updated DESC`,
+      );
     });
 
     it('a configured JQL replaces the default, and mine still narrows it', async () => {
       await board({ jql: 'project = SHOP AND labels = "order by" ORDER BY rank' }).list({ mine: true });
-      assert.equal((stub.requests[0].body as { jql: string }).jql, '(project = SHOP AND labels = "order by") AND assignee = currentUser() ORDER BY rank');
+      assert.equal(
+        (stub.requests[0].body as { jql: string }).jql,
+        '(project = SHOP AND labels = "order by") AND assignee = currentUser() ORDER BY rank',
+      );
       assert.equal(boardJql({ jql: 'labels = web', mine: true }), '(labels = web) AND assignee = currentUser()');
       assert.equal(boardJql({ project: 'A"B' }).startsWith('project = "A\\"B"'), true);
     });
@@ -133,7 +148,7 @@ describe('Jira board against a stub shaped from the published Jira Cloud OpenAPI
       assert.ok((stub.requests[0].body as { fields: string[] }).fields.includes('customfield_10020'));
     });
 
-    it('reads Atlassian\'s own example issue without failing on its odd fields', async () => {
+    it("reads Atlassian's own example issue without failing on its odd fields", async () => {
       const [item] = await board({ project: 'ED' }).list();
       assert.deepEqual([item.key, item.id, item.column, item.title, item.updated], ['ED-1', '10002', 'todo', '', undefined]);
     });
@@ -152,7 +167,7 @@ describe('Jira board against a stub shaped from the published Jira Cloud OpenAPI
       assert.equal(stub.requests.at(-1)?.path, '/rest/api/3/issue/SHOP-3/transitions');
     });
 
-    it('maps the published example\'s unusual category keys by colour, and the target status, not the move\'s name', async () => {
+    it("maps the published example's unusual category keys by colour, and the target status, not the move's name", async () => {
       const [ed1] = await board({ project: 'ED' }).list();
       assert.deepEqual(await board().transitions(ed1), [
         { id: '2', name: 'Close Issue', column: 'in-progress' },
@@ -168,11 +183,14 @@ describe('Jira board against a stub shaped from the published Jira Cloud OpenAPI
       const moved = await provider.move(shop3, review);
       assert.deepEqual([moved.key, moved.status, moved.column], ['SHOP-3', 'In Review', 'in-review']);
       const request = stub.requests.at(-1);
-      assert.deepEqual([request?.method, request?.path, request?.body], ['POST', '/rest/api/3/issue/SHOP-3/transitions', { transition: { id: '31' } }]);
+      assert.deepEqual(
+        [request?.method, request?.path, request?.body],
+        ['POST', '/rest/api/3/issue/SHOP-3/transitions', { transition: { id: '31' } }],
+      );
       assert.equal(byKey(await provider.list()).get('SHOP-3')?.column, 'in-review');
     });
 
-    it('reports a move Jira does not allow in Jira\'s words', async () => {
+    it("reports a move Jira does not allow in Jira's words", async () => {
       const shop3 = byKey(await board().list()).get('SHOP-3') as WorkItem;
       const error = await boardError(board().move(shop3, { id: '51', name: 'Close as duplicate', column: 'done' }));
       assert.equal(error.kind, 'invalid');
@@ -181,7 +199,7 @@ describe('Jira board against a stub shaped from the published Jira Cloud OpenAPI
   });
 
   describe('assign', () => {
-    it('assigns by account id and returns the item with the assignee\'s name', async () => {
+    it("assigns by account id and returns the item with the assignee's name", async () => {
       const shop3 = byKey(await board().list()).get('SHOP-3') as WorkItem;
       const assigned = await board().assign(shop3, EMMA);
       assert.equal(assigned.assignee, 'Emma Richards');
@@ -197,7 +215,7 @@ describe('Jira board against a stub shaped from the published Jira Cloud OpenAPI
       assert.deepEqual(stub.requests.find((r) => r.operationId === OPERATIONS.assign)?.body, { accountId: null });
     });
 
-    it('reports an unknown account in Jira\'s words', async () => {
+    it("reports an unknown account in Jira's words", async () => {
       const shop1 = byKey(await board().list()).get('SHOP-1') as WorkItem;
       const error = await boardError(board().assign(shop1, 'nobody'));
       assert.equal(error.kind, 'invalid');
@@ -209,7 +227,12 @@ describe('Jira board against a stub shaped from the published Jira Cloud OpenAPI
     it('lists who can be assigned to an issue, by account id and display name', async () => {
       const shop3 = byKey(await board().list()).get('SHOP-3') as WorkItem;
       const people = await board().assignees(shop3);
-      assert.deepEqual(people.map((p) => p.id).sort(), fixture<{ accountId: string }[]>('users.json').map((u) => u.accountId).sort());
+      assert.deepEqual(
+        people.map((p) => p.id).sort(),
+        fixture<{ accountId: string }[]>('users.json')
+          .map((u) => u.accountId)
+          .sort(),
+      );
       assert.ok(people.some((p) => p.id === EMMA && p.name === 'Emma Richards'));
       assert.equal(stub.requests.find((r) => r.operationId === OPERATIONS.assignable)?.query.issueKey, 'SHOP-3');
     });
@@ -221,8 +244,15 @@ describe('Jira board against a stub shaped from the published Jira Cloud OpenAPI
       assert.equal(created.assignee, 'Emma Richards');
       assert.equal(created.column, 'in-progress');
       const post = stub.requests.find((r) => r.operationId === OPERATIONS.createIssue);
-      assert.deepEqual((post?.body as { fields: unknown }).fields, { project: { key: PROJECT }, summary: 'Refund button on the order page', issuetype: { id: '10001' }, assignee: { accountId: EMMA } });
-      assert.ok(stub.requests.some((r) => r.operationId === OPERATIONS.doTransition && r.path === `/rest/api/3/issue/${created.key}/transitions`));
+      assert.deepEqual((post?.body as { fields: unknown }).fields, {
+        project: { key: PROJECT },
+        summary: 'Refund button on the order page',
+        issuetype: { id: '10001' },
+        assignee: { accountId: EMMA },
+      });
+      assert.ok(
+        stub.requests.some((r) => r.operationId === OPERATIONS.doTransition && r.path === `/rest/api/3/issue/${created.key}/transitions`),
+      );
     });
 
     it('creates in To do without a transition when no column is asked for', async () => {
@@ -248,7 +278,10 @@ describe('Jira board against a stub shaped from the published Jira Cloud OpenAPI
     it('401: the token was rejected, with what to do and without the token', async () => {
       for (const error of [await failing('unauthorized'), await boardError(board({ apiToken: 'wrong-token' }).list())]) {
         assert.equal(error.kind, 'unauthorized');
-        assert.match(error.message, /^Jira rejected the API token for mia@example\.com: create a new one at https:\/\/id\.atlassian\.com\//);
+        assert.match(
+          error.message,
+          /^Jira rejected the API token for mia@example\.com: create a new one at https:\/\/id\.atlassian\.com\//,
+        );
       }
     });
 
@@ -293,7 +326,7 @@ describe('Jira board against a stub shaped from the published Jira Cloud OpenAPI
       assert.match(html.message, /web page instead of Jira's JSON: check the Jira site URL/);
     });
 
-    it('a JQL Jira refuses (400) in Jira\'s words', async () => {
+    it("a JQL Jira refuses (400) in Jira's words", async () => {
       const error = await boardError(board({ project: 'NOPE' }).list());
       assert.equal(error.kind, 'invalid');
       assert.match(error.message, /The value 'NOPE' does not exist for the field 'project'/);
@@ -310,24 +343,40 @@ describe('Jira board against a stub shaped from the published Jira Cloud OpenAPI
       assert.match(timeout.message, /did not answer within 0\.3 s/);
     });
 
-    it('a caller\'s abort is not reported as a Jira failure', async () => {
+    it("a caller's abort is not reported as a Jira failure", async () => {
       stub.failNext('hang');
       const controller = new AbortController();
       const listing = board().list({ signal: controller.signal });
       setTimeout(() => controller.abort(), 50);
-      await assert.rejects(listing, (error: unknown) => !(error instanceof ServiceError) && error instanceof Error && error.name === 'AbortError');
+      await assert.rejects(
+        listing,
+        (error: unknown) => !(error instanceof ServiceError) && error instanceof Error && error.name === 'AbortError',
+      );
     });
 
     it('a board without a project or JQL, and a site that is not a URL', async () => {
       const unset = await boardError(board({ project: undefined }).list());
       assert.equal(unset.kind, 'invalid');
       assert.match(unset.message, /set a project key or a JQL query/);
-      assert.throws(() => board({ site: 'https://' }), (error: unknown) => error instanceof ServiceError && error.kind === 'invalid');
+      assert.throws(
+        () => board({ site: 'https://' }),
+        (error: unknown) => error instanceof ServiceError && error.kind === 'invalid',
+      );
       assert.equal(stub.requests.length, 0);
     });
 
     it('no error message carries the token', async () => {
-      for (const failure of ['unauthorized', 'forbidden', 'captcha', 'not-found', 'rate-limited', 'server-error', 'server-error-echoing-auth', 'malformed-json', 'html'] satisfies StubFailure[]) {
+      for (const failure of [
+        'unauthorized',
+        'forbidden',
+        'captcha',
+        'not-found',
+        'rate-limited',
+        'server-error',
+        'server-error-echoing-auth',
+        'malformed-json',
+        'html',
+      ] satisfies StubFailure[]) {
         await failing(failure);
       }
     });

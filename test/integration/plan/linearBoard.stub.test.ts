@@ -19,7 +19,11 @@ describe('Linear board provider (integration, stub)', () => {
     const invalid = stub.requests.filter((request) => request.invalid.length);
     await stub.close();
     if (this.currentTest?.state === 'failed') return;
-    assert.deepEqual(invalid.map((request) => `${request.operationName ?? '?'}: ${request.invalid.join('; ')}`), [], 'queries the published schema rejects');
+    assert.deepEqual(
+      invalid.map((request) => `${request.operationName ?? '?'}: ${request.invalid.join('; ')}`),
+      [],
+      'queries the published schema rejects',
+    );
     assert.deepEqual(stub.problems, [], 'stub execution problems');
     assert.ok(stub.requests.length > 0);
     assert.ok(stub.requests.every((request) => request.authorization === API_KEY || request.authorization === 'wrong-key'));
@@ -36,9 +40,12 @@ describe('Linear board provider (integration, stub)', () => {
 
   const boardError = (promise: Promise<unknown>) => serviceErrorOf(promise, [API_KEY]);
 
-  it('lists the team\'s unarchived issues, most recently updated first, following pages', async () => {
+  it("lists the team's unarchived issues, most recently updated first, following pages", async () => {
     const items = await board().list();
-    assert.deepEqual(items.map((item) => item.key), ['ENG-1', 'ENG-2', 'ENG-3', 'ENG-4', 'ENG-5', 'ENG-6']);
+    assert.deepEqual(
+      items.map((item) => item.key),
+      ['ENG-1', 'ENG-2', 'ENG-3', 'ENG-4', 'ENG-5', 'ENG-6'],
+    );
     const pages = stub.requests.filter((request) => request.operationName === 'issues');
     assert.equal(pages.length, 3, 'three pages of two');
     assert.deepEqual(pages[0].variables.filter, { team: { key: { eq: 'ENG' } } });
@@ -84,25 +91,36 @@ describe('Linear board provider (integration, stub)', () => {
     // Relations resolve in batched queries per kind (paged like any other), never one request per issue.
     const operations = new Set(stub.requests.map((request) => request.operationName));
     assert.deepEqual([...operations].sort(), ['conveyorIssueLabels', 'cycles', 'issues', 'projectMilestones', 'users', 'workflowStates']);
-    assert.deepEqual(stub.requests.find((request) => request.operationName === 'users')?.variables.filter, { id: { in: ['user-ada', 'user-grace'] } });
+    assert.deepEqual(stub.requests.find((request) => request.operationName === 'users')?.variables.filter, {
+      id: { in: ['user-ada', 'user-grace'] },
+    });
   });
 
-  it('lists only the viewer\'s issues when asked for mine, within the team or across teams', async () => {
+  it("lists only the viewer's issues when asked for mine, within the team or across teams", async () => {
     const mine = await board().list({ mine: true });
-    assert.deepEqual(mine.map((item) => item.key), ['ENG-1', 'ENG-4', 'ENG-6']);
+    assert.deepEqual(
+      mine.map((item) => item.key),
+      ['ENG-1', 'ENG-4', 'ENG-6'],
+    );
     const first = stub.requests.find((request) => request.operationName === 'issues');
     assert.deepEqual(first?.variables.filter, { team: { key: { eq: 'ENG' } }, assignee: { isMe: { eq: true } } });
     const everywhere = await board({ team: undefined }).list({ mine: true });
-    assert.deepEqual(everywhere.map((item) => item.key), ['OPS-1', 'ENG-1', 'ENG-4', 'ENG-6']);
+    assert.deepEqual(
+      everywhere.map((item) => item.key),
+      ['OPS-1', 'ENG-1', 'ENG-4', 'ENG-6'],
+    );
   });
 
   it('stops at the item cap', async () => {
     const items = await board({ maxItems: 3 }).list();
-    assert.deepEqual(items.map((item) => item.key), ['ENG-1', 'ENG-2', 'ENG-3']);
+    assert.deepEqual(
+      items.map((item) => item.key),
+      ['ENG-1', 'ENG-2', 'ENG-3'],
+    );
     assert.equal(stub.requests.filter((request) => request.operationName === 'issues').length, 2);
   });
 
-  it('offers the team\'s other workflow states and moves an issue to one', async () => {
+  it("offers the team's other workflow states and moves an issue to one", async () => {
     const provider = board();
     const todo = byKey(await provider.list(), 'ENG-3');
     const transitions = await provider.transitions(todo);
@@ -163,10 +181,13 @@ describe('Linear board provider (integration, stub)', () => {
     stub.script(linearErrorReplies.ratelimited({ 'x-ratelimit-requests-reset': String(Date.now() + 90_000) }));
     const second = await boardError(board().list());
     assert.equal(second.kind, 'rate-limited');
-    assert.ok(second.retryAfterMs !== undefined && second.retryAfterMs > 80_000 && second.retryAfterMs <= 90_000, String(second.retryAfterMs));
+    assert.ok(
+      second.retryAfterMs !== undefined && second.retryAfterMs > 80_000 && second.retryAfterMs <= 90_000,
+      String(second.retryAfterMs),
+    );
   });
 
-  it('reports refused access, server errors and a proxy\'s page without the key', async () => {
+  it("reports refused access, server errors and a proxy's page without the key", async () => {
     stub.script(linearErrorReplies.forbidden());
     assert.equal((await boardError(board().list())).kind, 'forbidden');
 
@@ -214,10 +235,13 @@ describe('Linear board provider (integration, stub)', () => {
 
   it('lists the active people who can be assigned, by user id', async () => {
     const people = await board().assignees();
-    assert.deepEqual(people, [{ id: 'user-ada', name: 'ada' }, { id: 'user-grace', name: 'grace' }]);
+    assert.deepEqual(people, [
+      { id: 'user-ada', name: 'ada' },
+      { id: 'user-grace', name: 'grace' },
+    ]);
   });
 
-  it('creates an issue in the board\'s team, in the status of the column asked for, assigned', async () => {
+  it("creates an issue in the board's team, in the status of the column asked for, assigned", async () => {
     const created = await board().create({ title: 'Export the board as CSV', column: 'in-review', assignee: 'user-grace' });
     assert.match(created.key, /^ENG-\d+$/);
     assert.equal(created.title, 'Export the board as CSV');
@@ -226,7 +250,10 @@ describe('Linear board provider (integration, stub)', () => {
     const create = stub.requests.find((request) => request.operationName === 'createIssue' || /issueCreate/.test(request.query));
     assert.deepEqual((create?.variables.input as Record<string, unknown>).teamId, 'team-eng');
     const listed = await board().list();
-    assert.ok(listed.some((item) => item.key === created.key), 'the new issue is on the board');
+    assert.ok(
+      listed.some((item) => item.key === created.key),
+      'the new issue is on the board',
+    );
   });
 
   it('asks for board.linear.team when the key sees several teams and none is configured', async () => {

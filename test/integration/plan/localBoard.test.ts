@@ -34,13 +34,32 @@ describe('local board changes and Start Work on real files and git (integration)
     const created = await board.create({ title: 'Refunds' });
     assert.equal(created.key, 'SHOP-3');
     const text = readFileSync(path.join(ws.dir, '.conveyor/board.yml'), 'utf8');
-    assert.ok(text.startsWith('# Our board — comments stay\nitems:\n  - key: SHOP-1\n    title: Checkout page\n    status: in-review\n    assignee: bo\n'), text);
-    assert.match(text, /assignee: ana\n\n {2}- key: SHOP-3\n {4}title: Refunds\n {4}status: todo\n$/, 'the new item is its own block, like the others');
+    assert.ok(
+      text.startsWith(
+        '# Our board — comments stay\nitems:\n  - key: SHOP-1\n    title: Checkout page\n    status: in-review\n    assignee: bo\n',
+      ),
+      text,
+    );
+    assert.match(
+      text,
+      /assignee: ana\n\n {2}- key: SHOP-3\n {4}title: Refunds\n {4}status: todo\n$/,
+      'the new item is its own block, like the others',
+    );
     const diff = git(ws.dir, 'diff', '--numstat');
-    assert.match(diff, /^6\t1\t\.conveyor\/board\.yml$/, 'one line changed, one added for the assignee, a blank line and three for the new item');
-    assert.deepEqual((await board.list({ mine: true })).map((i) => i.key), ['SHOP-2']);
+    assert.match(
+      diff,
+      /^6\t1\t\.conveyor\/board\.yml$/,
+      'one line changed, one added for the assignee, a blank line and three for the new item',
+    );
+    assert.deepEqual(
+      (await board.list({ mine: true })).map((i) => i.key),
+      ['SHOP-2'],
+    );
     await board.delete(created);
-    assert.deepEqual((await board.list()).map((i) => `${i.key}:${i.column}`), ['SHOP-1:in-review', 'SHOP-2:in-progress']);
+    assert.deepEqual(
+      (await board.list()).map((i) => `${i.key}:${i.column}`),
+      ['SHOP-1:in-review', 'SHOP-2:in-progress'],
+    );
   });
 
   it('keeps an edit made on disk meanwhile (another editor, a git pull) when it writes', async () => {
@@ -57,10 +76,16 @@ describe('local board changes and Start Work on real files and git (integration)
   it('never writes over a malformed board, and says where it is broken; a vanished item is reported', async () => {
     const broken = BOARD.replace('    status: todo', '    status: [todo');
     const ws = workspace({ '.conveyor/board.yml': broken });
-    await assert.rejects(changeLocalBoard(ws.dir, '.conveyor/board.yml', { kind: 'create', title: 'x' }), /board\.yml line \d+: .*does not write over a board it cannot read/);
+    await assert.rejects(
+      changeLocalBoard(ws.dir, '.conveyor/board.yml', { kind: 'create', title: 'x' }),
+      /board\.yml line \d+: .*does not write over a board it cannot read/,
+    );
     assert.equal(readFileSync(path.join(ws.dir, '.conveyor/board.yml'), 'utf8'), broken);
     const fine = workspace({ '.conveyor/board.yml': BOARD });
-    await assert.rejects(changeLocalBoard(fine.dir, '.conveyor/board.yml', { kind: 'update', key: 'SHOP-9', status: 'done' }), /SHOP-9 is no longer in/);
+    await assert.rejects(
+      changeLocalBoard(fine.dir, '.conveyor/board.yml', { kind: 'update', key: 'SHOP-9', status: 'done' }),
+      /SHOP-9 is no longer in/,
+    );
   });
 
   it('creates the board file with the first item when there is none, and numbers keys after the most common prefix', async () => {
@@ -68,7 +93,14 @@ describe('local board changes and Start Work on real files and git (integration)
     const { key } = await changeLocalBoard(ws.dir, '.conveyor/board.yml', { kind: 'create', title: 'First thing' });
     assert.equal(key, 'CNV-1');
     assert.match(readFileSync(path.join(ws.dir, '.conveyor/board.yml'), 'utf8'), /^items:\n {2}- key: CNV-1\n/);
-    assert.equal(nextKey([{ key: 'A-9', title: '', status: 'todo' }, { key: 'B-1', title: '', status: 'todo' }, { key: 'B-2', title: '', status: 'todo' }]), 'B-3');
+    assert.equal(
+      nextKey([
+        { key: 'A-9', title: '', status: 'todo' },
+        { key: 'B-1', title: '', status: 'todo' },
+        { key: 'B-2', title: '', status: 'todo' },
+      ]),
+      'B-3',
+    );
   });
 
   it('starts work: a branch from the default branch, a dirty tree asked about and never lost', async () => {
@@ -77,7 +109,10 @@ describe('local board changes and Start Work on real files and git (integration)
     const item = { key: 'SHOP-4', title: 'Add the “Pay now” button!', type: 'feat' };
     assert.equal(branchNameFor(item), 'feat/SHOP-4-add-the-pay-now-button');
     ws.write('src/app.js', 'two\n');
-    await assert.rejects(startWork(ws.dir, item), (error: Error & { kind?: string }) => error.kind === 'dirty' && /Uncommitted changes \(src\/app\.js\)/.test(error.message));
+    await assert.rejects(
+      startWork(ws.dir, item),
+      (error: Error & { kind?: string }) => error.kind === 'dirty' && /Uncommitted changes \(src\/app\.js\)/.test(error.message),
+    );
     assert.equal(git(ws.dir, 'rev-parse', '--abbrev-ref', 'HEAD'), 'elsewhere', 'nothing changed before the user chose');
 
     const stashed = await startWork(ws.dir, item, 'stash');

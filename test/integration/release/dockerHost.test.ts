@@ -57,7 +57,11 @@ describe("Docker engine and registry started by the project's scripts (integrati
       context.dispose();
     }
 
-    const container = await docker.createContainer({ Image: `${repository}:1`, Cmd: ['cat', '/hello'], HostConfig: { NetworkMode: 'none' } });
+    const container = await docker.createContainer({
+      Image: `${repository}:1`,
+      Cmd: ['cat', '/hello'],
+      HostConfig: { NetworkMode: 'none' },
+    });
     await container.start();
     const exit = (await container.wait()) as { StatusCode: number };
     assert.equal(exit.StatusCode, 0);

@@ -32,7 +32,12 @@ function commit(ws: SampleWorkspace, message: string, file = 'app.txt'): string 
 }
 
 function record(version: string, commitSha: string): ReleaseRecord {
-  return aReleaseRecord({ version, commit: commitSha, image: { repository: '127.0.0.1:5000/shop-api', tags: [version, 'latest'], digest: `sha256:${'c'.repeat(64)}` }, createdAt: '2026-11-26T10:00:00.000Z' });
+  return aReleaseRecord({
+    version,
+    commit: commitSha,
+    image: { repository: '127.0.0.1:5000/shop-api', tags: [version, 'latest'], digest: `sha256:${'c'.repeat(64)}` },
+    createdAt: '2026-11-26T10:00:00.000Z',
+  });
 }
 
 describe('git side of a release, on real repositories (integration)', () => {
@@ -51,7 +56,10 @@ describe('git side of a release, on real repositories (integration)', () => {
     commit(ws, 'fix(api): handle empty cart\n\nThe cart may be empty.\n\nBREAKING CHANGE: none really');
     assert.equal(await lastReleaseTag(ws.dir), undefined);
     const commits = await commitsSince(ws.dir);
-    assert.deepEqual(commits.map((c) => c.message), ['fix(api): handle empty cart\n\nThe cart may be empty.\n\nBREAKING CHANGE: none really', 'chore: start']);
+    assert.deepEqual(
+      commits.map((c) => c.message),
+      ['fix(api): handle empty cart\n\nThe cart may be empty.\n\nBREAKING CHANGE: none really', 'chore: start'],
+    );
     assert.match(commits[0].sha, /^[0-9a-f]{40}$/);
   });
 
@@ -77,8 +85,14 @@ describe('git side of a release, on real repositories (integration)', () => {
     commit(ws, 'docs: four');
 
     assert.equal(await lastReleaseTag(ws.dir), 'v1.10.0');
-    assert.deepEqual((await commitsSince(ws.dir, 'v1.10.0')).map((c) => c.message), ['docs: four', 'fix: three']);
-    assert.deepEqual((await commitsSince(ws.dir, 'v1.2.0')).map((c) => c.message), ['docs: four', 'fix: three', 'feat: two']);
+    assert.deepEqual(
+      (await commitsSince(ws.dir, 'v1.10.0')).map((c) => c.message),
+      ['docs: four', 'fix: three'],
+    );
+    assert.deepEqual(
+      (await commitsSince(ws.dir, 'v1.2.0')).map((c) => c.message),
+      ['docs: four', 'fix: three', 'feat: two'],
+    );
     await assert.rejects(commitsSince(ws.dir, 'v7.7.7'), /Reading commits since v7\.7\.7 failed/);
   });
 
@@ -114,10 +128,16 @@ describe('git side of a release, on real repositories (integration)', () => {
     const released = { ...record('1.4.0', sha), testedCommit: before, readyRun: 'run-3' };
     await createReleaseTag(ws.dir, released, section);
     assert.equal(git(ws.dir, 'cat-file', '-t', 'v1.4.0'), 'tag');
-    assert.match(git(ws.dir, 'tag', '-l', '--format=%(contents)', 'v1.4.0'), /^Release v1\.4\.0\n\n## 1\.4\.0 \(2026-11-26\)\n\n### Features\n\n- \*\*cart:\*\* coupons/);
+    assert.match(
+      git(ws.dir, 'tag', '-l', '--format=%(contents)', 'v1.4.0'),
+      /^Release v1\.4\.0\n\n## 1\.4\.0 \(2026-11-26\)\n\n### Features\n\n- \*\*cart:\*\* coupons/,
+    );
 
     const entries = await listReleaseRecords(ws.dir);
-    assert.deepEqual(entries.map((e) => e.tag), ['v1.4.0', 'v1.0.0-manual']);
+    assert.deepEqual(
+      entries.map((e) => e.tag),
+      ['v1.4.0', 'v1.0.0-manual'],
+    );
     assert.deepEqual(entries[0].record, released);
     assert.equal(entries[0].commit, sha);
     assert.equal(entries[0].error, undefined);
@@ -135,7 +155,15 @@ describe('git side of a release, on real repositories (integration)', () => {
 
   it('reports a broken record on its tag instead of failing the list', async () => {
     const ws = project();
-    git(ws.dir, 'tag', '-a', '--cleanup=verbatim', '-m', 'Release v2.0.0\n\n--- conveyor-release ---\nversion: [\n--- end conveyor-release ---', 'v2.0.0');
+    git(
+      ws.dir,
+      'tag',
+      '-a',
+      '--cleanup=verbatim',
+      '-m',
+      'Release v2.0.0\n\n--- conveyor-release ---\nversion: [\n--- end conveyor-release ---',
+      'v2.0.0',
+    );
     const [entry] = await listReleaseRecords(ws.dir);
     assert.equal(entry.record, undefined);
     assert.match(entry.error ?? '', /not valid YAML/);
@@ -147,11 +175,17 @@ describe('git side of a release, on real repositories (integration)', () => {
     git(ws.dir, 'tag', '-a', '-m', 'by hand', 'v1.4.0');
     const tagObject = git(ws.dir, 'rev-parse', 'v1.4.0');
     const second = commit(ws, 'fix: later');
-    await assert.rejects(createReleaseTag(ws.dir, record('1.4.0', second), '## 1.4.0\n'), /Tag v1\.4\.0 already exists \(on [0-9a-f]{7}\).*git tag -d v1\.4\.0/);
+    await assert.rejects(
+      createReleaseTag(ws.dir, record('1.4.0', second), '## 1.4.0\n'),
+      /Tag v1\.4\.0 already exists \(on [0-9a-f]{7}\).*git tag -d v1\.4\.0/,
+    );
     assert.equal(git(ws.dir, 'rev-parse', 'v1.4.0'), tagObject);
     assert.equal(git(ws.dir, 'rev-parse', 'v1.4.0^{commit}'), first);
     assert.equal(git(ws.dir, 'tag', '-l'), 'v1.4.0');
-    await assert.rejects(createReleaseTag(ws.dir, { ...record('1.5.0', second), tag: 'v1.5.1' }, ''), /tag v1\.5\.1 does not match its version 1\.5\.0/);
+    await assert.rejects(
+      createReleaseTag(ws.dir, { ...record('1.5.0', second), tag: 'v1.5.1' }, ''),
+      /tag v1\.5\.1 does not match its version 1\.5\.0/,
+    );
   });
 
   it('resetToCommit undoes a release commit', async () => {
@@ -199,7 +233,10 @@ describe('git side of a release, on real repositories (integration)', () => {
 
   it('says how to add a remote when there is none', async () => {
     const ws = project();
-    await assert.rejects(pushRelease(ws.dir, 'v1.4.0'), /no git remote named "origin" to push v1\.4\.0 to: add one with `git remote add origin <url>`/);
+    await assert.rejects(
+      pushRelease(ws.dir, 'v1.4.0'),
+      /no git remote named "origin" to push v1\.4\.0 to: add one with `git remote add origin <url>`/,
+    );
   });
 
   it('refuses to commit without a configured identity, before staging anything', async () => {
@@ -211,7 +248,10 @@ describe('git side of a release, on real repositories (integration)', () => {
     process.env.GIT_CONFIG_NOSYSTEM = '1';
     try {
       const written = await writeProjectVersion(ws.dir, '1.1.0');
-      await assert.rejects(commitReleaseFiles(ws.dir, written, '1.1.0'), /no identity to release with: set one with `git config --global user\.name/);
+      await assert.rejects(
+        commitReleaseFiles(ws.dir, written, '1.1.0'),
+        /no identity to release with: set one with `git config --global user\.name/,
+      );
       assert.equal(git(ws.dir, 'diff', '--cached', '--name-only'), '');
       await assert.rejects(createReleaseTag(ws.dir, record('1.1.0', git(ws.dir, 'rev-parse', 'HEAD')), ''), /no identity/);
       assert.equal(git(ws.dir, 'tag', '-l'), '');

@@ -69,7 +69,11 @@ describe('registry client against a real registry (integration)', function () {
     const client = new RegistryClient(registry.host);
     await client.ping();
     assert.deepEqual((await client.tags('shop-api')).sort(), ['1.4.2', 'latest']);
-    assert.deepEqual((await client.tags('shop-api', { pageSize: 1 })).sort(), ['1.4.2', 'latest'], 'the registry paginates with Link headers');
+    assert.deepEqual(
+      (await client.tags('shop-api', { pageSize: 1 })).sort(),
+      ['1.4.2', 'latest'],
+      'the registry paginates with Link headers',
+    );
     assert.equal(await client.manifestDigest('shop-api', '1.4.2'), digest);
     assert.equal(await client.manifestDigest('shop-api', digest), digest, 'a digest resolves to itself');
     assert.equal(await client.manifestDigest('shop-api', '0.0.1'), undefined);
@@ -95,9 +99,14 @@ describe('registry client against a real registry (integration)', function () {
       rmSync(configDir, { recursive: true, force: true });
     }
 
-    const refused = await registryError(new RegistryClient(registry.host, { username: ACCOUNT.user, password: WRONG_PASSWORD }).tags('team/shop-api'));
+    const refused = await registryError(
+      new RegistryClient(registry.host, { username: ACCOUNT.user, password: WRONG_PASSWORD }).tags('team/shop-api'),
+    );
     assert.equal(refused.kind, 'unauthorized');
-    assert.equal(refused.message, `${registry.host} refused the credentials for team/shop-api (401): check the user and password in your Docker config or sign in again`);
+    assert.equal(
+      refused.message,
+      `${registry.host} refused the credentials for team/shop-api (401): check the user and password in your Docker config or sign in again`,
+    );
     assert.ok(!refused.message.includes(WRONG_PASSWORD) && !String(refused.stack).includes(WRONG_PASSWORD));
     const anonymous = await registryError(new RegistryClient(registry.host).manifestDigest('team/shop-api', '2.0.0'));
     assert.equal(anonymous.kind, 'unauthorized');
@@ -112,7 +121,9 @@ describe('registry client against a real registry (integration)', function () {
     assert.deepEqual(await client.tags('shop-api'), ['3.1.0']);
     assert.equal(await client.manifestDigest('shop-api', '3.1.0'), digest);
 
-    const refused = await registryError(new RegistryClient(registry.host, { username: ACCOUNT.user, password: WRONG_PASSWORD }).tags('shop-api'));
+    const refused = await registryError(
+      new RegistryClient(registry.host, { username: ACCOUNT.user, password: WRONG_PASSWORD }).tags('shop-api'),
+    );
     assert.equal(refused.kind, 'unauthorized');
     assert.ok(!refused.message.includes(WRONG_PASSWORD));
     const anonymous = await registryError(new RegistryClient(registry.host).tags('shop-api'));

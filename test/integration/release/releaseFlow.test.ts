@@ -27,7 +27,16 @@ function project(registry: LocalRegistry, name: string, dockerfile: string[], ex
     Dockerfile: [...dockerfile, ''].join('\n'),
     '.dockerignore': 'secrets.txt\n.git\n',
     '.gitignore': 'secrets.txt\n',
-    'conveyor.yml': ['pipeline:', '  security: false', '  stages:', '    - { name: test, run: "true" }', 'image:', `  name: ${name}`, `  registry: ${registry.host}`, ''].join('\n'),
+    'conveyor.yml': [
+      'pipeline:',
+      '  security: false',
+      '  stages:',
+      '    - { name: test, run: "true" }',
+      'image:',
+      `  name: ${name}`,
+      `  registry: ${registry.host}`,
+      '',
+    ].join('\n'),
     'src/app.js': 'console.log("shop");\n',
     ...extra,
   };
@@ -36,7 +45,12 @@ function project(registry: LocalRegistry, name: string, dockerfile: string[], ex
 /** Makes the HEAD commit ready the way a user does: a clean, fully passing pipeline run. */
 async function passPipeline(ws: SampleWorkspace): Promise<void> {
   const status = await describeFolder(ws.dir);
-  const run = await runPipeline({ folder: ws.dir, definition: status.pipeline, history: new RunHistory(pipelineStateDir(ws.dir, status.git)), trigger: 'cli' });
+  const run = await runPipeline({
+    folder: ws.dir,
+    definition: status.pipeline,
+    history: new RunHistory(pipelineStateDir(ws.dir, status.git)),
+    trigger: 'cli',
+  });
   assert.equal(run.readyForRelease, true, run.notReadyReason);
 }
 
@@ -49,7 +63,12 @@ async function registryDigest(registry: LocalRegistry, name: string, tag: string
 }
 
 function gitState(ws: SampleWorkspace) {
-  return { head: git(ws, 'rev-parse', 'HEAD'), tags: git(ws, 'tag', '--list'), status: git(ws, 'status', '--porcelain'), version: (JSON.parse(readFileSync(path.join(ws.dir, 'package.json'), 'utf8')) as { version: string }).version };
+  return {
+    head: git(ws, 'rev-parse', 'HEAD'),
+    tags: git(ws, 'tag', '--list'),
+    status: git(ws, 'status', '--porcelain'),
+    version: (JSON.parse(readFileSync(path.join(ws.dir, 'package.json'), 'utf8')) as { version: string }).version,
+  };
 }
 
 describe('releases against a real Docker engine and registry (integration)', function () {
@@ -95,7 +114,11 @@ describe('releases against a real Docker engine and registry (integration)', fun
   });
 
   it('cuts a release: version and CHANGELOG committed, image built with OCI labels and pushed, tag records the registry’s digest', async () => {
-    const ws = sample(project(registry, 'shop-api', ['FROM conveyor-base:busybox', 'COPY . /app', 'RUN echo built > /app/built.txt'], { 'secrets.txt': 'not for the image\n' }));
+    const ws = sample(
+      project(registry, 'shop-api', ['FROM conveyor-base:busybox', 'COPY . /app', 'RUN echo built > /app/built.txt'], {
+        'secrets.txt': 'not for the image\n',
+      }),
+    );
     await passPipeline(ws);
     const tested = git(ws, 'rev-parse', 'HEAD');
     const steps = new Set<string>();
@@ -120,7 +143,11 @@ describe('releases against a real Docker engine and registry (integration)', fun
 
     assert.equal(record.image?.repository, `${registry.host}/shop-api`);
     assert.deepEqual(record.image?.tags, ['1.4.0', `sha-${record.commit.slice(0, 7)}`]);
-    assert.equal(record.image?.digest, await registryDigest(registry, 'shop-api', '1.4.0'), 'the recorded digest is the registry’s Docker-Content-Digest');
+    assert.equal(
+      record.image?.digest,
+      await registryDigest(registry, 'shop-api', '1.4.0'),
+      'the recorded digest is the registry’s Docker-Content-Digest',
+    );
     assert.equal(await registryDigest(registry, 'shop-api', `sha-${record.commit.slice(0, 7)}`), record.image?.digest);
 
     const [tag] = await listReleaseRecords(ws.dir);
@@ -131,7 +158,11 @@ describe('releases against a real Docker engine and registry (integration)', fun
     const labels = (await docker.getImage(`${registry.host}/shop-api:1.4.0`).inspect()).Config.Labels;
     assert.equal(labels['org.opencontainers.image.revision'], record.commit);
     assert.equal(labels['org.opencontainers.image.version'], '1.4.0');
-    const container = await docker.createContainer({ Image: `${registry.host}/shop-api:1.4.0`, Cmd: ['ls', '/app'], HostConfig: { NetworkMode: 'none' } });
+    const container = await docker.createContainer({
+      Image: `${registry.host}/shop-api:1.4.0`,
+      Cmd: ['ls', '/app'],
+      HostConfig: { NetworkMode: 'none' },
+    });
     await container.start();
     await container.wait();
     const listing = (await container.logs({ stdout: true })).toString('utf8');
@@ -140,7 +171,10 @@ describe('releases against a real Docker engine and registry (integration)', fun
     assert.doesNotMatch(listing, /secrets\.txt/, '.dockerignore kept the secret out of the image');
 
     const catalog = await readReleaseCatalog(ws.dir, imageTarget((await describeFolder(ws.dir)).image!), new RegistryClient(registry.host));
-    assert.deepEqual(catalog.releases.map((r) => `${r.tag} ${r.check}`), ['v1.4.0 verified']);
+    assert.deepEqual(
+      catalog.releases.map((r) => `${r.tag} ${r.check}`),
+      ['v1.4.0 verified'],
+    );
   });
 
   it('flags a release whose registry tag now points at another digest', async () => {
@@ -150,7 +184,11 @@ describe('releases against a real Docker engine and registry (integration)', fun
     // Someone builds something else and pushes it under the released tag.
     const other = workspace({ Dockerfile: 'FROM conveyor-base:busybox\nRUN echo two > /two\n' });
     const context = await packBuildContext(other.dir, '.', 'Dockerfile');
-    await buildImage(docker, { context: context.stream, dockerfile: context.dockerfile, tags: [`${registry.host}/repushed:${record.version}`] });
+    await buildImage(docker, {
+      context: context.stream,
+      dockerfile: context.dockerfile,
+      tags: [`${registry.host}/repushed:${record.version}`],
+    });
     const repushed = await pushImage(docker, { repository: `${registry.host}/repushed`, tag: record.version });
     assert.notEqual(repushed.digest, record.image?.digest);
 
@@ -186,7 +224,10 @@ describe('releases against a real Docker engine and registry (integration)', fun
       });
       assert.deepEqual(gitState(ws), before);
 
-      const record = await executeRelease(await planRelease(await describeFolder(ws.dir)), { docker, credentials: { username: 'ci', password: 'right-horse-battery' } });
+      const record = await executeRelease(await planRelease(await describeFolder(ws.dir)), {
+        docker,
+        credentials: { username: 'ci', password: 'right-horse-battery' },
+      });
       const client = new RegistryClient(secured.host, { username: 'ci', password: 'right-horse-battery' });
       assert.equal(await client.manifestDigest('private-shop', record.version), record.image?.digest);
     } finally {

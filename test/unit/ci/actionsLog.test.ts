@@ -7,7 +7,7 @@ const ESC = String.fromCharCode(27);
 // A Node job as the runner writes it (BOM, 7-digit fractions, colour codes in echoed scripts): set up,
 // checkout, setup-node, `npm ci`, a failing `npm test`, then the post step and job cleanup.
 const LOG = [
-  '\uFEFF2024-05-14T09:12:01.1234567Z Current runner version: \'2.316.1\'',
+  "\uFEFF2024-05-14T09:12:01.1234567Z Current runner version: '2.316.1'",
   '2024-05-14T09:12:01.1254567Z ##[group]Operating System',
   '2024-05-14T09:12:01.1254567Z Ubuntu',
   '2024-05-14T09:12:01.1254567Z 22.04.4',
@@ -29,7 +29,7 @@ const LOG = [
   '2024-05-14T09:12:02.2214567Z ##[endgroup]',
   '2024-05-14T09:12:03.1000000Z ##[group]Run actions/setup-node@v4',
   '2024-05-14T09:12:03.1000000Z with:',
-  "2024-05-14T09:12:03.1000000Z   node-version: 20",
+  '2024-05-14T09:12:03.1000000Z   node-version: 20',
   '2024-05-14T09:12:03.1000000Z ##[endgroup]',
   '2024-05-14T09:12:03.5000000Z Found in cache @ /opt/hostedtoolcache/node/20.13.1/x64',
   '2024-05-14T09:12:03.6000000Z ##[warning]The `set-output` command is deprecated and will be disabled soon.',
@@ -124,11 +124,18 @@ describe('parseActionsLog (unit)', () => {
       ['step', 'group'],
     );
     const starts = parsed.sections.map((s) => s.startLine);
-    assert.deepEqual(starts, [...starts].sort((a, b) => a - b));
+    assert.deepEqual(
+      starts,
+      [...starts].sort((a, b) => a - b),
+    );
   });
 
   it('places steps without start times by the group titled like them', () => {
-    const untimed = parseActionsLog(LOG, [step(4, 'Run npm ci', undefined), step(5, 'Run npm test', undefined), step(6, 'Lint', undefined)]);
+    const untimed = parseActionsLog(LOG, [
+      step(4, 'Run npm ci', undefined),
+      step(5, 'Run npm test', undefined),
+      step(6, 'Lint', undefined),
+    ]);
     assert.deepEqual(
       untimed.sections.filter((s) => s.kind === 'step').map((s) => [s.name, untimed.lines[s.startLine]]),
       [
@@ -139,7 +146,10 @@ describe('parseActionsLog (unit)', () => {
   });
 
   it('closes a group left open by a cancelled job at the end, and reads lines without timestamps', () => {
-    const cut = parseActionsLog('2024-05-14T09:12:05.2000000Z ##[group]Run npm ci\nplain line\n2024-05-14T09:12:06.0000000Z ##[error]The operation was canceled.\n', []);
+    const cut = parseActionsLog(
+      '2024-05-14T09:12:05.2000000Z ##[group]Run npm ci\nplain line\n2024-05-14T09:12:06.0000000Z ##[error]The operation was canceled.\n',
+      [],
+    );
     assert.deepEqual(cut.lines, ['Run npm ci', 'plain line', '##[error]The operation was canceled.']);
     assert.deepEqual(cut.sections, [{ name: 'Run npm ci', startLine: 0, endLine: 2, kind: 'group' }]);
     assert.deepEqual(cut.errorLines, [2]);
@@ -157,7 +167,10 @@ describe('parseActionsLog (unit)', () => {
       const at = (i: number) => new Date(start + (s * 1000 + i) * 1000).toISOString().replace('.000Z', '.1234567Z');
       steps.push(step(s + 1, `Run step ${s}`, new Date(start + s * 1000 * 1000).toISOString()));
       lines.push(`${at(0)} ##[group]Run step ${s}`, `${at(0)} ${ESC}[36;1mecho ${s}${ESC}[0m`, `${at(0)} ##[endgroup]`);
-      for (let i = 0; i < 997; i++) lines.push(`${at(i)} output line ${i} of step ${s}: some typical build output with a path /home/runner/work/app/app/src/file${i}.ts`);
+      for (let i = 0; i < 997; i++)
+        lines.push(
+          `${at(i)} output line ${i} of step ${s}: some typical build output with a path /home/runner/work/app/app/src/file${i}.ts`,
+        );
     }
     lines.push(`${new Date(start + 50_000_000).toISOString()} ##[error]Process completed with exit code 1.`);
     const text = lines.join('\n');

@@ -8,7 +8,17 @@ import { ACTIVE_POLL_MS, IDLE_POLL_MS, nextPollDelay } from '../../../src/ci/ciP
 import { headCi } from '../../../src/ci/ciStatus';
 
 function run(id: string, state: CiRun['state'], extra: Partial<CiRun> = {}): CiRun {
-  return { provider: 'github', id, name: 'CI', number: Number(id), state, rawStatus: state, commit: 'abc', url: `https://github.com/acme/shop/actions/runs/${id}`, ...extra };
+  return {
+    provider: 'github',
+    id,
+    name: 'CI',
+    number: Number(id),
+    state,
+    rawStatus: state,
+    commit: 'abc',
+    url: `https://github.com/acme/shop/actions/runs/${id}`,
+    ...extra,
+  };
 }
 
 function source(runs: () => CiRun[]): GitHubSource & { calls: string[] } {
@@ -26,7 +36,10 @@ function source(runs: () => CiRun[]): GitHubSource & { calls: string[] } {
     },
     jobsFor: (_o, _r, id): Promise<Conditional<CiJob[]>> => {
       calls.push(`jobs ${id}`);
-      return Promise.resolve({ changed: true, data: [{ id: `${id}-1`, name: 'build', state: 'passed', rawStatus: 'completed', steps: [] }] });
+      return Promise.resolve({
+        changed: true,
+        data: [{ id: `${id}-1`, name: 'build', state: 'passed', rawStatus: 'completed', steps: [] }],
+      });
     },
     rateBudget: () => undefined,
   };
@@ -38,16 +51,44 @@ describe('remote CI polling (unit)', () => {
     assert.equal(nextPollDelay({ visible: false, watchingActiveRun: false, anyActiveRun: true, now }), undefined);
     assert.equal(nextPollDelay({ visible: true, watchingActiveRun: false, anyActiveRun: false, now }), IDLE_POLL_MS);
     assert.equal(nextPollDelay({ visible: true, watchingActiveRun: false, anyActiveRun: true, now }), ACTIVE_POLL_MS);
-    assert.equal(nextPollDelay({ visible: false, watchingActiveRun: true, anyActiveRun: true, now }), ACTIVE_POLL_MS, 'a followed run is polled even when hidden');
+    assert.equal(
+      nextPollDelay({ visible: false, watchingActiveRun: true, anyActiveRun: true, now }),
+      ACTIVE_POLL_MS,
+      'a followed run is polled even when hidden',
+    );
     assert.equal(nextPollDelay({ visible: true, watchingActiveRun: false, anyActiveRun: false, retryAfterMs: 120_000, now }), 120_000);
-    assert.equal(nextPollDelay({ visible: true, watchingActiveRun: true, anyActiveRun: true, budget: { limit: 5000, remaining: 1, resetAt: 900_000 }, now }), 900_000, 'an exhausted budget waits for the reset');
-    assert.equal(nextPollDelay({ visible: true, watchingActiveRun: true, anyActiveRun: true, budget: { limit: 5000, remaining: 100, resetAt: 3_000_000 }, now }), 60_000);
+    assert.equal(
+      nextPollDelay({
+        visible: true,
+        watchingActiveRun: true,
+        anyActiveRun: true,
+        budget: { limit: 5000, remaining: 1, resetAt: 900_000 },
+        now,
+      }),
+      900_000,
+      'an exhausted budget waits for the reset',
+    );
+    assert.equal(
+      nextPollDelay({
+        visible: true,
+        watchingActiveRun: true,
+        anyActiveRun: true,
+        budget: { limit: 5000, remaining: 100, resetAt: 3_000_000 },
+        now,
+      }),
+      60_000,
+    );
   });
 
   it('says what HEAD’s CI is: a failure wins, then running, counting only the newest attempt of each workflow', () => {
     assert.equal(headCi([], 'abc').state, 'none');
     assert.equal(headCi([run('1', 'passed'), run('2', 'failed', { name: 'Lint' })], 'abc').state, 'failed');
-    assert.equal(headCi([run('1', 'failed', { startedAt: '2026-01-01T00:00:00Z' }), run('2', 'passed', { startedAt: '2026-01-01T01:00:00Z' })], 'abc').state, 'passed', 'a re-run that passed replaces the failure');
+    assert.equal(
+      headCi([run('1', 'failed', { startedAt: '2026-01-01T00:00:00Z' }), run('2', 'passed', { startedAt: '2026-01-01T01:00:00Z' })], 'abc')
+        .state,
+      'passed',
+      'a re-run that passed replaces the failure',
+    );
     assert.equal(headCi([run('1', 'running'), run('2', 'passed', { name: 'Lint' })], 'abc').run?.id, '1');
     assert.equal(headCi([run('1', 'passed', { commit: 'other' })], 'abc').state, 'none');
   });
@@ -73,7 +114,11 @@ describe('remote CI polling (unit)', () => {
     assert.deepEqual(github.calls, ['runs', 'jobs 7'], 'the jobs are fetched once more after the run finished');
     github.calls.length = 0;
     await clock.advance(5 * 60_000);
-    assert.deepEqual(github.calls, ['runs', 'runs', 'runs', 'runs', 'runs'], 'idle: once a minute, and the finished run’s jobs never again');
+    assert.deepEqual(
+      github.calls,
+      ['runs', 'runs', 'runs', 'runs', 'runs'],
+      'idle: once a minute, and the finished run’s jobs never again',
+    );
     poller.setVisible(false);
     github.calls.length = 0;
     await clock.advance(10 * 60_000);
@@ -87,10 +132,14 @@ describe('remote CI polling (unit)', () => {
     const github = source(() => runs);
     const pushed = new PushedCommits();
     const announced: string[] = [];
-    const poller = new CiPoller({ github, branch: 'main' }, (state) => {
-      announced.push(...pushed.finished(state.github?.runs ?? [], clock.now()).map((r) => `${r.id} ${r.state}`));
-      if (!pushed.following) poller.setFollowingPush(false);
-    }, clock);
+    const poller = new CiPoller(
+      { github, branch: 'main' },
+      (state) => {
+        announced.push(...pushed.finished(state.github?.runs ?? [], clock.now()).map((r) => `${r.id} ${r.state}`));
+        if (!pushed.following) poller.setFollowingPush(false);
+      },
+      clock,
+    );
     // As CiService does on a push: follow, and look at once.
     pushed.follow('abc', clock.now());
     poller.setFollowingPush(true);
@@ -126,7 +175,8 @@ describe('remote CI polling (unit)', () => {
     const clock = new VirtualClock();
     let failing = false;
     const github = source(() => {
-      if (failing) throw Object.assign(new Error('GitHub rate limit exhausted: resets in 10 min'), { kind: 'rate-limited', retryAfterMs: 600_000 });
+      if (failing)
+        throw Object.assign(new Error('GitHub rate limit exhausted: resets in 10 min'), { kind: 'rate-limited', retryAfterMs: 600_000 });
       return [run('1', 'passed')];
     });
     const poller = new CiPoller({ github }, () => undefined, clock);

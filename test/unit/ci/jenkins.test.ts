@@ -1,6 +1,14 @@
 import * as assert from 'node:assert/strict';
 import type { CiState } from '../../../src/ci/ciModel';
-import { branchName, colorState, readBuilds, readJobs, readQueue, readQueueItemProgress, resultState } from '../../../src/ci/jenkins/jenkinsModel';
+import {
+  branchName,
+  colorState,
+  readBuilds,
+  readJobs,
+  readQueue,
+  readQueueItemProgress,
+  resultState,
+} from '../../../src/ci/jenkins/jenkinsModel';
 import { apiUrl, buildsTree, jenkinsBase, jobFullNameFromUrl, jobPath, jobsTree, queueItemId } from '../../../src/ci/jenkins/jenkinsUrls';
 
 describe('Jenkins URLs (unit)', () => {
@@ -8,7 +16,11 @@ describe('Jenkins URLs (unit)', () => {
     assert.equal(jobPath('a'), 'job/a/');
     assert.equal(jobPath('a/b/c'), 'job/a/job/b/job/c/');
     assert.equal(jobPath('Test Folder/Test Project'), 'job/Test%20Folder/job/Test%20Project/');
-    assert.equal(jobPath('shop/shop-api/feature%2Flogin'), 'job/shop/job/shop-api/job/feature%252Flogin/', "a multibranch job's encoded branch name is encoded again");
+    assert.equal(
+      jobPath('shop/shop-api/feature%2Flogin'),
+      'job/shop/job/shop-api/job/feature%252Flogin/',
+      "a multibranch job's encoded branch name is encoded again",
+    );
     assert.equal(jobPath('/a//b/'), 'job/a/job/b/');
     assert.throws(() => jobPath(''), RangeError);
   });
@@ -25,14 +37,20 @@ describe('Jenkins URLs (unit)', () => {
     assert.equal(base.display, 'https://ci.example.com/');
     assert.equal(base.user, 'bot');
     assert.equal(base.password, 's3cr@t');
-    assert.throws(() => jenkinsBase('https://bot:s3cret@ci example.com/'), (error: Error) => /is not a Jenkins URL/.test(error.message) && !error.message.includes('s3cret'));
+    assert.throws(
+      () => jenkinsBase('https://bot:s3cret@ci example.com/'),
+      (error: Error) => /is not a Jenkins URL/.test(error.message) && !error.message.includes('s3cret'),
+    );
     assert.throws(() => jenkinsBase('ftp://ci.example.com/'), /http:\/\/ or https:\/\//);
   });
 
   it('asks for the job tree three levels deep in one query, and for the last N builds', () => {
     assert.equal(jobsTree(), 'jobs[name,fullName,url,color,jobs[name,fullName,url,color,jobs[name,fullName,url,color]]]');
     assert.equal(jobsTree(1), 'jobs[name,fullName,url,color]');
-    assert.equal(buildsTree(10), 'builds[number,url,result,building,timestamp,duration,estimatedDuration,actions[lastBuiltRevision[SHA1,branch[name]]]]{0,10}');
+    assert.equal(
+      buildsTree(10),
+      'builds[number,url,result,building,timestamp,duration,estimatedDuration,actions[lastBuiltRevision[SHA1,branch[name]]]]{0,10}',
+    );
     assert.match(buildsTree(0), /\{0,1\}$/);
   });
 
@@ -96,7 +114,15 @@ describe('Jenkins states and answers (unit)', () => {
   it('reads a job tree: full names, folders by class or by children, folder state from children', () => {
     const jobs = readJobs({
       jobs: [
-        { _class: 'com.cloudbees.hudson.plugins.folder.Folder', name: 'team', url: 'u/team/', jobs: [{ name: 'api', url: 'u/api/', color: 'red' }, { name: 'web', url: 'u/web/', color: 'blue_anime' }] },
+        {
+          _class: 'com.cloudbees.hudson.plugins.folder.Folder',
+          name: 'team',
+          url: 'u/team/',
+          jobs: [
+            { name: 'api', url: 'u/api/', color: 'red' },
+            { name: 'web', url: 'u/web/', color: 'blue_anime' },
+          ],
+        },
         { _class: 'com.cloudbees.hudson.plugins.folder.Folder', name: 'deep', fullName: 'deep', url: 'u/deep/' },
         { name: 'plain', url: 'u/plain/', color: 'blue' },
         { url: 'no name' },
@@ -125,8 +151,24 @@ describe('Jenkins states and answers (unit)', () => {
     const runs = readBuilds(
       {
         builds: [
-          { number: 2, url: 'u/2/', building: true, result: null, timestamp: now - 60_000, duration: 0, actions: [{ _class: 'hudson.model.CauseAction' }, {}] },
-          { number: 1, url: 'u/1/', building: false, result: 'UNSTABLE', timestamp: now - 120_000, duration: 5_000, actions: [{}, { lastBuiltRevision: { SHA1: 'abc123', branch: [{ name: 'origin/HEAD' }, { name: 'origin/main' }] } }] },
+          {
+            number: 2,
+            url: 'u/2/',
+            building: true,
+            result: null,
+            timestamp: now - 60_000,
+            duration: 0,
+            actions: [{ _class: 'hudson.model.CauseAction' }, {}],
+          },
+          {
+            number: 1,
+            url: 'u/1/',
+            building: false,
+            result: 'UNSTABLE',
+            timestamp: now - 120_000,
+            duration: 5_000,
+            actions: [{}, { lastBuiltRevision: { SHA1: 'abc123', branch: [{ name: 'origin/HEAD' }, { name: 'origin/main' }] } }],
+          },
           { url: 'no number' },
         ],
       },
@@ -134,19 +176,72 @@ describe('Jenkins states and answers (unit)', () => {
       now,
     );
     assert.deepEqual(runs, [
-      { provider: 'jenkins', id: 'team/api#2', name: 'team/api', number: 2, state: 'running', rawStatus: 'BUILDING', url: 'u/2/', startedAt: '2026-01-01T00:00:00.000Z', durationMs: 60_000 },
-      { provider: 'jenkins', id: 'team/api#1', name: 'team/api', number: 1, state: 'failed', rawStatus: 'UNSTABLE', url: 'u/1/', commit: 'abc123', branch: 'main', startedAt: '2025-12-31T23:59:00.000Z', durationMs: 5_000 },
+      {
+        provider: 'jenkins',
+        id: 'team/api#2',
+        name: 'team/api',
+        number: 2,
+        state: 'running',
+        rawStatus: 'BUILDING',
+        url: 'u/2/',
+        startedAt: '2026-01-01T00:00:00.000Z',
+        durationMs: 60_000,
+      },
+      {
+        provider: 'jenkins',
+        id: 'team/api#1',
+        name: 'team/api',
+        number: 1,
+        state: 'failed',
+        rawStatus: 'UNSTABLE',
+        url: 'u/1/',
+        commit: 'abc123',
+        branch: 'main',
+        startedAt: '2025-12-31T23:59:00.000Z',
+        durationMs: 5_000,
+      },
     ]);
   });
 
   it('reads queue items with their job from the task URL, relative URLs resolved', () => {
-    const items = readQueue({ items: [{ id: 7, url: 'queue/item/7/', why: 'Waiting', inQueueSince: 0, blocked: true, stuck: false, task: { name: 'api', url: 'https://ci/jenkins/job/team/job/api/' } }] }, new URL('https://ci/jenkins/'));
-    assert.deepEqual(items, [{ id: 7, name: 'api', jobFullName: 'team/api', url: 'https://ci/jenkins/queue/item/7/', taskUrl: 'https://ci/jenkins/job/team/job/api/', why: 'Waiting', inQueueSince: '1970-01-01T00:00:00.000Z', blocked: true, stuck: false }]);
+    const items = readQueue(
+      {
+        items: [
+          {
+            id: 7,
+            url: 'queue/item/7/',
+            why: 'Waiting',
+            inQueueSince: 0,
+            blocked: true,
+            stuck: false,
+            task: { name: 'api', url: 'https://ci/jenkins/job/team/job/api/' },
+          },
+        ],
+      },
+      new URL('https://ci/jenkins/'),
+    );
+    assert.deepEqual(items, [
+      {
+        id: 7,
+        name: 'api',
+        jobFullName: 'team/api',
+        url: 'https://ci/jenkins/queue/item/7/',
+        taskUrl: 'https://ci/jenkins/job/team/job/api/',
+        why: 'Waiting',
+        inQueueSince: '1970-01-01T00:00:00.000Z',
+        blocked: true,
+        stuck: false,
+      },
+    ]);
   });
 
   it('tells a started queue item from a waiting or cancelled one', () => {
     assert.deepEqual(readQueueItemProgress({ executable: { number: 14, url: 'u/14/' } }), { started: true, number: 14, url: 'u/14/' });
-    assert.deepEqual(readQueueItemProgress({ why: 'Waiting for next available executor' }), { started: false, cancelled: false, why: 'Waiting for next available executor' });
+    assert.deepEqual(readQueueItemProgress({ why: 'Waiting for next available executor' }), {
+      started: false,
+      cancelled: false,
+      why: 'Waiting for next available executor',
+    });
     assert.deepEqual(readQueueItemProgress({ cancelled: true, executable: null }), { started: false, cancelled: true });
   });
 });

@@ -13,8 +13,14 @@ describe('work item links (unit)', () => {
         { sha: 'd', subject: 'closes #4' },
       ],
     );
-    assert.deepEqual(links.get('SHOP-1'), { branches: ['feat/SHOP-1-pay-button'], commits: [{ sha: 'a', subject: 'SHOP-1: add the pay button' }] });
-    assert.deepEqual(links.get('SHOP-12')?.commits.map((c) => c.sha), ['b']);
+    assert.deepEqual(links.get('SHOP-1'), {
+      branches: ['feat/SHOP-1-pay-button'],
+      commits: [{ sha: 'a', subject: 'SHOP-1: add the pay button' }],
+    });
+    assert.deepEqual(
+      links.get('SHOP-12')?.commits.map((c) => c.sha),
+      ['b'],
+    );
     assert.deepEqual(links.get('#4'), { branches: ['feat/4-github-item'], commits: [{ sha: 'd', subject: 'closes #4' }] });
     assert.equal(links.has('SHOP-9'), false);
   });

@@ -22,7 +22,12 @@ describe('git status --porcelain=v2 (unit)', () => {
   });
 
   it('says a new repository has no commit yet and a detached HEAD has no branch', () => {
-    assert.deepEqual(parseStatusV2('# branch.oid (initial)\0# branch.head main\0'), { commit: undefined, branch: 'main', changes: [], dirty: false });
+    assert.deepEqual(parseStatusV2('# branch.oid (initial)\0# branch.head main\0'), {
+      commit: undefined,
+      branch: 'main',
+      changes: [],
+      dirty: false,
+    });
     assert.equal(parseStatusV2('# branch.oid abc\0# branch.head (detached)\0').branch, undefined);
   });
 });

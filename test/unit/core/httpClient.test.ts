@@ -19,7 +19,8 @@ describe('HttpClient against a loopback server (unit)', () => {
   let baseUrl: string;
   const routes = new Map<string, Handler>();
   const seen: http.IncomingMessage[] = [];
-  const client = (options: Partial<HttpClientOptions> = {}) => new HttpClient({ service: 'the stub', baseUrl, timeoutMs: 2_000, secrets: () => [TOKEN], ...options });
+  const client = (options: Partial<HttpClientOptions> = {}) =>
+    new HttpClient({ service: 'the stub', baseUrl, timeoutMs: 2_000, secrets: () => [TOKEN], ...options });
 
   before(async () => {
     server = http.createServer((req, res) => {
@@ -47,14 +48,20 @@ describe('HttpClient against a loopback server (unit)', () => {
       req.on('end', () => res.writeHead(201, { 'content-type': 'application/json' }).end('{"id":7}'));
     });
     let token = 'first';
-    const answer = await client({ baseUrl: `${baseUrl}api/`, headers: { 'User-Agent': 'conveyor-test' }, authorization: () => `Bearer ${token}` }).json({ method: 'POST', url: 'items', body: { title: 'x' } });
+    const answer = await client({
+      baseUrl: `${baseUrl}api/`,
+      headers: { 'User-Agent': 'conveyor-test' },
+      authorization: () => `Bearer ${token}`,
+    }).json({ method: 'POST', url: 'items', body: { title: 'x' } });
     assert.deepEqual(answer, { id: 7 });
     assert.deepEqual(JSON.parse(body), { title: 'x' });
     assert.equal(seen[0].headers['content-type'], 'application/json');
     assert.equal(seen[0].headers['user-agent'], 'conveyor-test');
     assert.equal(seen[0].headers.authorization, 'Bearer first');
     token = 'second';
-    await client({ baseUrl: `${baseUrl}api/`, authorization: () => `Bearer ${token}` }).send({ method: 'POST', url: '/items', body: 'plain' }).then((a) => a.discard());
+    await client({ baseUrl: `${baseUrl}api/`, authorization: () => `Bearer ${token}` })
+      .send({ method: 'POST', url: '/items', body: 'plain' })
+      .then((a) => a.discard());
     assert.equal(seen[1].headers.authorization, 'Bearer second');
   });
 
@@ -80,12 +87,13 @@ describe('HttpClient against a loopback server (unit)', () => {
     const answer = await client().send({ url: '/stream' });
     await answer.read(async (response) => {
       const reader = response.body?.getReader();
-      for (let read = await reader?.read(); read && !read.done; read = await reader?.read()) chunks.push(Buffer.from(read.value).toString());
+      for (let read = await reader?.read(); read && !read.done; read = await reader?.read())
+        chunks.push(Buffer.from(read.value).toString());
     });
     assert.equal(chunks.join(''), 'ab');
   });
 
-  it('passes the caller\'s own cancel through unchanged, before and during the body', async () => {
+  it("passes the caller's own cancel through unchanged, before and during the body", async () => {
     routes.set('/hang', () => undefined);
     const before = new AbortController();
     const reason = new DOMException('the user stopped it', 'AbortError');
@@ -116,9 +124,13 @@ describe('HttpClient against a loopback server (unit)', () => {
     assert.ok(date.retryAfterMs !== undefined && date.retryAfterMs > 100_000 && date.retryAfterMs <= 120_000, String(date.retryAfterMs));
   });
 
-  it('scrubs the secrets out of every message, the service\'s own words included', async () => {
+  it("scrubs the secrets out of every message, the service's own words included", async () => {
     routes.set('/echo', (_req, res) => res.writeHead(400, { 'content-type': 'text/plain' }).end(`bad token ${TOKEN}`));
-    const described = await serviceError(client({ describeStatus: (answer) => new ServiceError('the stub', 'invalid', `The stub said: ${answer.body}`) }).send({ url: '/echo' }));
+    const described = await serviceError(
+      client({ describeStatus: (answer) => new ServiceError('the stub', 'invalid', `The stub said: ${answer.body}`) }).send({
+        url: '/echo',
+      }),
+    );
     assert.equal(described.message, 'The stub said: bad token ***');
     assert.equal(client().error('server', `oops ${TOKEN}`).message, 'oops ***');
     const network = await serviceError(
@@ -133,30 +145,43 @@ describe('HttpClient against a loopback server (unit)', () => {
     assert.deepEqual([error.kind, error.message], ['malformed', 'The stub sent the item list that is not JSON']);
   });
 
-  it('words an error status with the service\'s describeStatus (the request\'s first), else with a generic sentence', async () => {
+  it("words an error status with the service's describeStatus (the request's first), else with a generic sentence", async () => {
     routes.set('/missing', (_req, res) => res.writeHead(404, 'Not Here').end('{"message":"no such item"}'));
     routes.set('/broken', (_req, res) => res.writeHead(502).end());
     const worded = client({
-      describeStatus: (answer) => (answer.status === 404 ? new ServiceError('the stub', 'not-found', `Item not found (${answer.statusText}: ${answer.body})`, { status: answer.status }) : undefined),
+      describeStatus: (answer) =>
+        answer.status === 404
+          ? new ServiceError('the stub', 'not-found', `Item not found (${answer.statusText}: ${answer.body})`, { status: answer.status })
+          : undefined,
     });
     const missing = await serviceError(worded.send({ url: '/missing' }));
-    assert.deepEqual([missing.kind, missing.status, missing.message], ['not-found', 404, 'Item not found (Not Here: {"message":"no such item"})']);
-    const ownWords = await serviceError(worded.send({ url: '/missing', describeStatus: () => new ServiceError('the stub', 'not-found', 'That item is gone') }));
+    assert.deepEqual(
+      [missing.kind, missing.status, missing.message],
+      ['not-found', 404, 'Item not found (Not Here: {"message":"no such item"})'],
+    );
+    const ownWords = await serviceError(
+      worded.send({ url: '/missing', describeStatus: () => new ServiceError('the stub', 'not-found', 'That item is gone') }),
+    );
     assert.equal(ownWords.message, 'That item is gone');
 
     const generic = await serviceError(worded.send({ url: '/broken', purpose: 'read the item' }));
-    assert.deepEqual([generic.kind, generic.status, generic.message], ['server', 502, 'The stub answered the request to read the item with 502']);
+    assert.deepEqual(
+      [generic.kind, generic.status, generic.message],
+      ['server', 502, 'The stub answered the request to read the item with 502'],
+    );
     const accepted = await worded.send({ url: '/missing', accept: [404] });
     assert.equal(accepted.status, 404);
     await accepted.discard();
   });
 
-  it('words a refused connection and a timeout generically, with the service\'s hint', async () => {
+  it("words a refused connection and a timeout generically, with the service's hint", async () => {
     const closed = http.createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const { port } = closed.address() as AddressInfo;
     await new Promise((resolve) => closed.close(resolve));
-    const refused = await serviceError(client({ baseUrl: `http://127.0.0.1:${port}`, networkHint: ': check the stub URL' }).send({ url: '/' }));
+    const refused = await serviceError(
+      client({ baseUrl: `http://127.0.0.1:${port}`, networkHint: ': check the stub URL' }).send({ url: '/' }),
+    );
     assert.deepEqual([refused.kind, refused.message], ['unreachable', 'Cannot reach the stub: connection refused: check the stub URL']);
 
     routes.set('/hang', () => undefined);

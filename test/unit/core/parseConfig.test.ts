@@ -65,7 +65,10 @@ describe('parseConfig (unit)', () => {
     const { config, problems } = parseConfig(text);
     assert.deepEqual(where(text), ['5:7']);
     assert.match(problems[0].message, /pipeline\.stages\[1\] is missing "run"/);
-    assert.deepEqual(config.pipeline?.stages?.map((s) => s.name), ['lint', 'test']);
+    assert.deepEqual(
+      config.pipeline?.stages?.map((s) => s.name),
+      ['lint', 'test'],
+    );
   });
 
   it('reports every mistake of a file in one pass, each at its own line', () => {
@@ -118,6 +121,9 @@ describe('parseConfig (unit)', () => {
 
   it('formats problems the way compilers do (1-based)', () => {
     const [problem] = parseConfig('board:\n  provider: trello\n').problems;
-    assert.equal(formatProblem('conveyor.yml', problem), 'conveyor.yml:2:13: error: board.provider must be one of: local, github, linear, jira (found "trello"); the default is used.');
+    assert.equal(
+      formatProblem('conveyor.yml', problem),
+      'conveyor.yml:2:13: error: board.provider must be one of: local, github, linear, jira (found "trello"); the default is used.',
+    );
   });
 });

@@ -8,7 +8,12 @@ interface Item {
 }
 
 /** Runs that take `durationMs` of virtual time and resolve with their start time. */
-function harness(clock: VirtualClock, durationMs = 10, options: Partial<PeriodicSchedulerOptions<Item, number>> = {}, items: Item[] = [{ name: 'a', intervalS: 60 }]) {
+function harness(
+  clock: VirtualClock,
+  durationMs = 10,
+  options: Partial<PeriodicSchedulerOptions<Item, number>> = {},
+  items: Item[] = [{ name: 'a', intervalS: 60 }],
+) {
   const starts: { name: string; at: number }[] = [];
   const results: { name: string; at: number }[] = [];
   const signals: AbortSignal[] = [];
@@ -63,7 +68,10 @@ describe('periodic scheduler (unit)', () => {
     scheduler.stop();
     const all = gaps();
     assert.ok(all.length >= 8);
-    assert.ok(all.every((g) => g >= 54_000 && g <= 66_000), `gaps ${all.join(', ')}`);
+    assert.ok(
+      all.every((g) => g >= 54_000 && g <= 66_000),
+      `gaps ${all.join(', ')}`,
+    );
     assert.ok(new Set(all).size > 1, 'periods vary');
   });
 
@@ -88,7 +96,9 @@ describe('periodic scheduler (unit)', () => {
   it('with whenOverdue "run", an overdue item runs at once, also right after a run that outlasted its interval', async () => {
     const clock = new VirtualClock();
     const t0 = clock.now();
-    const { scheduler, starts } = harness(clock, 25_000, { whenOverdue: 'run', lastRunAt: () => t0 - 3_600_000 }, [{ name: 'a', intervalS: 10 }]);
+    const { scheduler, starts } = harness(clock, 25_000, { whenOverdue: 'run', lastRunAt: () => t0 - 3_600_000 }, [
+      { name: 'a', intervalS: 10 },
+    ]);
     scheduler.start();
     await clock.advance(60_000);
     scheduler.stop();
@@ -135,8 +145,14 @@ describe('periodic scheduler (unit)', () => {
     scheduler.start();
     await clock.advance(2_000);
     assert.equal(starts.length, 2);
-    scheduler.update([{ name: 'a', intervalS: 30 }, { name: 'c', intervalS: 60 }]);
-    assert.deepEqual(scheduler.items.map((i) => i.name), ['a', 'c']);
+    scheduler.update([
+      { name: 'a', intervalS: 30 },
+      { name: 'c', intervalS: 60 },
+    ]);
+    assert.deepEqual(
+      scheduler.items.map((i) => i.name),
+      ['a', 'c'],
+    );
     assert.equal(signals[1].aborted, true, 'the run of removed b is cancelled');
     assert.equal(signals[0].aborted, false);
     await clock.advance(60_000);

@@ -22,7 +22,10 @@ describe('view rows (unit)', () => {
 
   it('lists stages in belt order, the built-in security stage before the tests, each not run yet', () => {
     const rows = pipelineNodes(folderStatus({ pipeline: twoStages }));
-    assert.deepEqual(rows.map((r) => r.label), ['lint', 'security', 'test']);
+    assert.deepEqual(
+      rows.map((r) => r.label),
+      ['lint', 'security', 'test'],
+    );
     assert.equal(rows[0].icon, 'circle-large-outline');
     assert.equal(rows[0].file, '/ws/shop/package.json');
     assert.match(rows[0].tooltip ?? '', /Not run yet/);
@@ -30,7 +33,9 @@ describe('view rows (unit)', () => {
 
   it('groups local board items by status with counts', () => {
     const board: FolderStatus['board'] = {
-      provider: 'local', file: '.conveyor/board.yml', exists: true,
+      provider: 'local',
+      file: '.conveyor/board.yml',
+      exists: true,
       items: [
         { key: 'CNV-1', title: 'One', status: 'todo' },
         { key: 'CNV-2', title: 'Two', status: 'done' },
@@ -38,13 +43,25 @@ describe('view rows (unit)', () => {
       ],
     };
     const rows = boardNodes(folderStatus({ board }));
-    assert.deepEqual(rows.map((r) => `${r.label} ${r.description}`), ['To do 2', 'In progress 0', 'In review 0', 'Done 1']);
-    assert.deepEqual(rows[0].children?.map((c) => c.label), ['CNV-1 One', 'CNV-3 Three']);
+    assert.deepEqual(
+      rows.map((r) => `${r.label} ${r.description}`),
+      ['To do 2', 'In progress 0', 'In review 0', 'Done 1'],
+    );
+    assert.deepEqual(
+      rows[0].children?.map((c) => c.label),
+      ['CNV-1 One', 'CNV-3 Three'],
+    );
     assert.equal(rows[0].children?.[1]?.description, 'ana');
   });
 
   it('explains an unreadable board file instead of showing an empty board', () => {
-    const board: FolderStatus['board'] = { provider: 'local', file: '.conveyor/board.yml', exists: true, items: [], error: { message: 'Missing closing quote', line: 3 } };
+    const board: FolderStatus['board'] = {
+      provider: 'local',
+      file: '.conveyor/board.yml',
+      exists: true,
+      items: [],
+      error: { message: 'Missing closing quote', line: 3 },
+    };
     const [row] = boardNodes(folderStatus({ board }));
     assert.equal(row.icon, 'error');
     assert.match(row.description ?? '', /line 3: Missing closing quote/);
@@ -53,14 +70,25 @@ describe('view rows (unit)', () => {
 
   it('nests the manifests an environment applies under it', () => {
     const deploy: FolderStatus['deploy'] = {
-      environments: [{ name: 'production', namespace: 'web', manifests: 'k8s', confirm: true, autoRollback: false, source: 'conveyor.yml' }],
-      manifests: [{ file: 'k8s/app.yaml', kind: 'Deployment', name: 'web' }, { file: 'other/x.yaml', kind: 'Service', name: 'x' }],
+      environments: [
+        { name: 'production', namespace: 'web', manifests: 'k8s', confirm: true, autoRollback: false, source: 'conveyor.yml' },
+      ],
+      manifests: [
+        { file: 'k8s/app.yaml', kind: 'Deployment', name: 'web' },
+        { file: 'other/x.yaml', kind: 'Service', name: 'x' },
+      ],
     };
     const [env] = environmentNodes(folderStatus({ deploy }));
     assert.equal(env.icon, 'lock');
     assert.match(env.description ?? '', /current context \/ web · asks before deploying/);
-    assert.deepEqual(env.children?.map((c) => c.label), ['Manifests']);
-    assert.deepEqual(env.children?.[0].children?.map((c) => c.label), ['Deployment/web']);
+    assert.deepEqual(
+      env.children?.map((c) => c.label),
+      ['Manifests'],
+    );
+    assert.deepEqual(
+      env.children?.[0].children?.map((c) => c.label),
+      ['Deployment/web'],
+    );
   });
 
   it('builds the status-bar indicator from the stages, marking Restricted Mode and multi-root', () => {

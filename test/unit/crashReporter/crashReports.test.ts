@@ -39,9 +39,30 @@ function realisticEvent(): Event {
           mechanism: { type: 'generic', handled: true },
           stacktrace: {
             frames: [
-              { filename: 'node:internal/process/task_queues', module: 'task_queues', function: 'process.processTicksAndRejections', lineno: 95, colno: 5, in_app: false },
-              { filename: `${WORKSPACE}/scripts/build.js`, abs_path: `${WORKSPACE}/scripts/build.js`, module: 'Users.alice.code.shop.scripts:build', function: 'main', lineno: 7, colno: 9, in_app: true },
-              { filename: `${HOME}/.nvm/versions/node/v20.19.0/lib/node_modules/npm/index.js`, function: 'run', lineno: 12, colno: 3, in_app: false },
+              {
+                filename: 'node:internal/process/task_queues',
+                module: 'task_queues',
+                function: 'process.processTicksAndRejections',
+                lineno: 95,
+                colno: 5,
+                in_app: false,
+              },
+              {
+                filename: `${WORKSPACE}/scripts/build.js`,
+                abs_path: `${WORKSPACE}/scripts/build.js`,
+                module: 'Users.alice.code.shop.scripts:build',
+                function: 'main',
+                lineno: 7,
+                colno: 9,
+                in_app: true,
+              },
+              {
+                filename: `${HOME}/.nvm/versions/node/v20.19.0/lib/node_modules/npm/index.js`,
+                function: 'run',
+                lineno: 12,
+                colno: 3,
+                in_app: false,
+              },
               {
                 filename: `${EXTENSION}/dist/extension.js`,
                 abs_path: `file://${EXTENSION}/dist/extension.js`,
@@ -118,10 +139,14 @@ describe('crash report scrubbing (unit)', () => {
     assert.equal(event.server_name, undefined);
     assert.deepEqual(event.contexts?.os, { name: 'macOS', version: '14.5' });
     assert.deepEqual(event.contexts?.device, { arch: 'arm64', processor_count: 10 });
-    assert.deepEqual(event.request, { method: 'POST', url: `https://${REDACTED}@jenkins.corp.example/job/shop/build?token=${REDACTED}&delay=0` });
+    assert.deepEqual(event.request, {
+      method: 'POST',
+      url: `https://${REDACTED}@jenkins.corp.example/job/shop/build?token=${REDACTED}&delay=0`,
+    });
     assert.deepEqual(event.tags, { operation: 'pipeline.run' });
     assert.equal(frames(event)[3].vars, undefined);
-    for (const leaked of ['alice-macbook', 'hunter2', 'c00k1e', '10.0.0.7', 's3cr3tValue', GITHUB_TOKEN]) assert.ok(!JSON.stringify(event).includes(leaked), leaked);
+    for (const leaked of ['alice-macbook', 'hunter2', 'c00k1e', '10.0.0.7', 's3cr3tValue', GITHUB_TOKEN])
+      assert.ok(!JSON.stringify(event).includes(leaked), leaked);
   });
 
   it('keeps SDK ids and metadata intact, and leaves the input event untouched', () => {
@@ -155,7 +180,11 @@ describe('crash report scrubbing (unit)', () => {
   for (const [name, token] of tokens) {
     it(`redacts ${name} wherever it appears`, () => {
       const event = scrubEvent(
-        { message: `auth with ${token} failed`, exception: { values: [{ type: 'Error', value: `value ${token}.` }] }, extra: { nested: [{ deep: token }] } },
+        {
+          message: `auth with ${token} failed`,
+          exception: { values: [{ type: 'Error', value: `value ${token}.` }] },
+          extra: { nested: [{ deep: token }] },
+        },
         { scrubPaths: [] },
       );
       assert.equal(event.message, `auth with ${REDACTED} failed`);
@@ -185,7 +214,12 @@ describe('crash report scrubbing (unit)', () => {
   });
 
   it('matches Windows paths in every form they appear in: backslashes, forward slashes, file URIs, JSON', () => {
-    const options: ScrubOptions = { scrubPaths: [{ path: 'C:\\Users\\Alice', label: '~' }, { path: 'C:\\Users\\Alice\\My Shop', label: '<workspace>' }] };
+    const options: ScrubOptions = {
+      scrubPaths: [
+        { path: 'C:\\Users\\Alice', label: '~' },
+        { path: 'C:\\Users\\Alice\\My Shop', label: '<workspace>' },
+      ],
+    };
     const scrub = (text: string) => scrubEvent({ message: text }, options).message;
     assert.equal(scrub('at C:\\Users\\Alice\\My Shop\\src\\a.ts:3:1'), 'at <workspace>\\src\\a.ts:3:1');
     assert.equal(scrub('at c:\\users\\alice\\AppData\\x.js'), 'at ~\\AppData\\x.js');
@@ -195,7 +229,13 @@ describe('crash report scrubbing (unit)', () => {
   });
 
   it('replaces whole folders only, and ignores root or relative scrub paths', () => {
-    const options: ScrubOptions = { scrubPaths: [{ path: '/home/al', label: '~' }, { path: '/', label: '<root>' }, { path: 'src', label: '<src>' }] };
+    const options: ScrubOptions = {
+      scrubPaths: [
+        { path: '/home/al', label: '~' },
+        { path: '/', label: '<root>' },
+        { path: 'src', label: '<src>' },
+      ],
+    };
     assert.equal(scrubEvent({ message: '/home/alice/x and /home/al/y in src/' }, options).message, '/home/alice/x and ~/y in src/');
   });
 

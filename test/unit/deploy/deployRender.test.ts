@@ -2,12 +2,23 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { DeployError } from '../../../src/deploy/deployError';
 import type { KubeObject, PodSpec } from '../../../src/deploy/kubeObject';
-import { normalizeRepository, parseManifests, readManifestFolder, renderManifests, stripTagAndDigest } from '../../../src/deploy/renderManifests';
+import {
+  normalizeRepository,
+  parseManifests,
+  readManifestFolder,
+  renderManifests,
+  stripTagAndDigest,
+} from '../../../src/deploy/renderManifests';
 import type { ReleaseToDeploy, RenderedObject } from '../../../src/deploy/renderManifests';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'deploy');
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
-const RELEASE: ReleaseToDeploy = { version: 'v1.2.0', commit: '0123456789abcdef0123456789abcdef01234567', image: 'registry.example.test/team/web', digest: DIGEST };
+const RELEASE: ReleaseToDeploy = {
+  version: 'v1.2.0',
+  commit: '0123456789abcdef0123456789abcdef01234567',
+  image: 'registry.example.test/team/web',
+  digest: DIGEST,
+};
 
 function find(rendered: RenderedObject[], kind: string, name: string): KubeObject {
   const found = rendered.find((r) => r.ref.kind === kind && r.ref.name === name);
@@ -39,7 +50,10 @@ describe('deploy: rendering manifests (unit)', () => {
   });
 
   it('pins only containers (and init containers) of the release repository to its digest', async () => {
-    const rendered = renderManifests(await readManifestFolder(path.join(FIXTURES, 'app'), 'k8s'), { release: RELEASE, namespace: 'staging' });
+    const rendered = renderManifests(await readManifestFolder(path.join(FIXTURES, 'app'), 'k8s'), {
+      release: RELEASE,
+      namespace: 'staging',
+    });
     const spec = podSpec(find(rendered, 'Deployment', 'web'));
     assert.equal(spec.containers?.[0].image, `registry.example.test/team/web@${DIGEST}`);
     assert.equal(spec.initContainers?.[0].image, `registry.example.test/team/web@${DIGEST}`);
@@ -58,15 +72,29 @@ describe('deploy: rendering manifests (unit)', () => {
     assert.equal(normalizeRepository('localhost/app'), 'localhost/app');
     assert.equal(stripTagAndDigest('127.0.0.1:5000/app'), '127.0.0.1:5000/app');
     const docs = parseManifests(
-      ['apiVersion: v1', 'kind: Pod', 'metadata: {name: p}', 'spec:', '  containers:', '    - {name: a, image: "registry.example.test/team/web-admin:1"}', '    - {name: b, image: "registry.example.test/team/web:2"}'].join('\n'),
+      [
+        'apiVersion: v1',
+        'kind: Pod',
+        'metadata: {name: p}',
+        'spec:',
+        '  containers:',
+        '    - {name: a, image: "registry.example.test/team/web-admin:1"}',
+        '    - {name: b, image: "registry.example.test/team/web:2"}',
+      ].join('\n'),
       'pod.yaml',
     );
     const [pod] = renderManifests(docs, { release: RELEASE, namespace: 'default' });
-    assert.deepEqual((pod.object.spec as PodSpec).containers?.map((c) => c.image), ['registry.example.test/team/web-admin:1', `registry.example.test/team/web@${DIGEST}`]);
+    assert.deepEqual(
+      (pod.object.spec as PodSpec).containers?.map((c) => c.image),
+      ['registry.example.test/team/web-admin:1', `registry.example.test/team/web@${DIGEST}`],
+    );
   });
 
   it('records the release on the Deployment and its pod template, with a change-cause', async () => {
-    const rendered = renderManifests(await readManifestFolder(path.join(FIXTURES, 'app'), 'k8s'), { release: RELEASE, namespace: 'staging' });
+    const rendered = renderManifests(await readManifestFolder(path.join(FIXTURES, 'app'), 'k8s'), {
+      release: RELEASE,
+      namespace: 'staging',
+    });
     const deployment = find(rendered, 'Deployment', 'web');
     assert.deepEqual(deployment.metadata?.annotations, {
       'conveyor.dev/release': 'v1.2.0',
@@ -92,17 +120,34 @@ describe('deploy: rendering manifests (unit)', () => {
       'all.yaml',
     );
     const rendered = renderManifests(docs, { release: RELEASE, namespace: 'shop' });
-    assert.deepEqual(rendered.map((r) => r.ref.namespace), [undefined, 'shop', 'other', undefined]);
+    assert.deepEqual(
+      rendered.map((r) => r.ref.namespace),
+      [undefined, 'shop', 'other', undefined],
+    );
     const custom = renderManifests(docs, { release: RELEASE, namespace: 'shop', isNamespaced: (_v, kind) => kind === 'ClusterRole' });
-    assert.deepEqual(custom.map((r) => r.ref.namespace), [undefined, undefined, 'other', 'shop'], 'the cluster decides when asked');
+    assert.deepEqual(
+      custom.map((r) => r.ref.namespace),
+      [undefined, undefined, 'other', 'shop'],
+      'the cluster decides when asked',
+    );
   });
 
   it('adds protocol TCP to Service and container ports that have none (1.20 server-side apply)', async () => {
-    const rendered = renderManifests(await readManifestFolder(path.join(FIXTURES, 'app'), 'k8s'), { release: RELEASE, namespace: 'default' });
-    assert.deepEqual((find(rendered, 'Service', 'web').spec as { ports: unknown[] }).ports, [{ port: 80, targetPort: 8080, protocol: 'TCP' }]);
+    const rendered = renderManifests(await readManifestFolder(path.join(FIXTURES, 'app'), 'k8s'), {
+      release: RELEASE,
+      namespace: 'default',
+    });
+    assert.deepEqual((find(rendered, 'Service', 'web').spec as { ports: unknown[] }).ports, [
+      { port: 80, targetPort: 8080, protocol: 'TCP' },
+    ]);
     assert.deepEqual(podSpec(find(rendered, 'Deployment', 'web')).containers?.[0].ports, [{ containerPort: 8080, protocol: 'TCP' }]);
-    const udp = parseManifests('apiVersion: v1\nkind: Service\nmetadata: {name: dns}\nspec:\n  ports: [{port: 53, protocol: UDP}]\n', 'dns.yaml');
-    assert.deepEqual((renderManifests(udp, { release: RELEASE, namespace: 'x' })[0].object.spec as { ports: unknown[] }).ports, [{ port: 53, protocol: 'UDP' }]);
+    const udp = parseManifests(
+      'apiVersion: v1\nkind: Service\nmetadata: {name: dns}\nspec:\n  ports: [{port: 53, protocol: UDP}]\n',
+      'dns.yaml',
+    );
+    assert.deepEqual((renderManifests(udp, { release: RELEASE, namespace: 'x' })[0].object.spec as { ports: unknown[] }).ports, [
+      { port: 53, protocol: 'UDP' },
+    ]);
   });
 
   it('leaves the input documents unchanged', async () => {
@@ -132,12 +177,24 @@ describe('deploy: invalid manifests (unit)', () => {
   });
 
   it('names file:line for objects without apiVersion, kind or metadata.name', () => {
-    const noKind = invalid(() => parseManifests('apiVersion: v1\nmetadata:\n  name: a\n---\n# comment\napiVersion: v1\nmetadata: {name: b}\n', 'k8s/a.yaml'));
+    const noKind = invalid(() =>
+      parseManifests('apiVersion: v1\nmetadata:\n  name: a\n---\n# comment\napiVersion: v1\nmetadata: {name: b}\n', 'k8s/a.yaml'),
+    );
     assert.equal(noKind.kind, 'invalid-manifest');
     assert.match(noKind.message, /^k8s\/a\.yaml:1: the object has no kind\.$/);
-    const noName = invalid(() => parseManifests('kind: ConfigMap\napiVersion: v1\ndata: {}\n---\nkind: ConfigMap\napiVersion: v1\nmetadata:\n  labels: {a: b}\n', 'k8s/b.yaml'));
+    const noName = invalid(() =>
+      parseManifests(
+        'kind: ConfigMap\napiVersion: v1\ndata: {}\n---\nkind: ConfigMap\napiVersion: v1\nmetadata:\n  labels: {a: b}\n',
+        'k8s/b.yaml',
+      ),
+    );
     assert.match(noName.message, /^k8s\/b\.yaml:1: the object has no metadata\.name\.$/);
-    const secondDoc = invalid(() => parseManifests('kind: ConfigMap\napiVersion: v1\nmetadata: {name: ok}\n---\nkind: ConfigMap\napiVersion: v1\nmetadata:\n  labels: {a: b}\n', 'k8s/c.yaml'));
+    const secondDoc = invalid(() =>
+      parseManifests(
+        'kind: ConfigMap\napiVersion: v1\nmetadata: {name: ok}\n---\nkind: ConfigMap\napiVersion: v1\nmetadata:\n  labels: {a: b}\n',
+        'k8s/c.yaml',
+      ),
+    );
     assert.deepEqual([secondDoc.details.file, secondDoc.details.line], ['k8s/c.yaml', 7], 'points at metadata');
     const scalar = invalid(() => parseManifests('just text\n', 'k8s/d.yaml'));
     assert.match(scalar.message, /^k8s\/d\.yaml:1: a Kubernetes object must be a mapping/);

@@ -5,7 +5,12 @@ import { podProblems, rolloutState } from '../../../src/deploy/rollout';
 
 function deployment(status: Deployment['status'], options: { generation?: number; replicas?: number; revision?: string } = {}): Deployment {
   return {
-    metadata: { name: 'web', generation: options.generation ?? 2, uid: 'd-1', annotations: { 'deployment.kubernetes.io/revision': options.revision ?? '3' } },
+    metadata: {
+      name: 'web',
+      generation: options.generation ?? 2,
+      uid: 'd-1',
+      annotations: { 'deployment.kubernetes.io/revision': options.revision ?? '3' },
+    },
     spec: { replicas: options.replicas ?? 2 },
     status,
   };
@@ -19,14 +24,31 @@ describe('deploy: rollout status, like kubectl rollout status (unit)', () => {
   });
 
   it('reports updated, old pending termination, then available replicas', () => {
-    assert.equal(rolloutState(deployment({ observedGeneration: 2, updatedReplicas: 1, replicas: 3, availableReplicas: 2 })).progress.message, '1 of 2 new replicas have been updated');
-    assert.equal(rolloutState(deployment({ observedGeneration: 2, updatedReplicas: 2, replicas: 3, availableReplicas: 2 })).progress.message, '1 old replicas are pending termination');
-    const waiting = rolloutState(deployment({ observedGeneration: 2, updatedReplicas: 2, replicas: 2, readyReplicas: 1, availableReplicas: 1 }));
-    assert.deepEqual(waiting.progress, { deployment: 'web', updated: 2, ready: 1, available: 1, desired: 2, message: '1 of 2 updated replicas are available' });
+    assert.equal(
+      rolloutState(deployment({ observedGeneration: 2, updatedReplicas: 1, replicas: 3, availableReplicas: 2 })).progress.message,
+      '1 of 2 new replicas have been updated',
+    );
+    assert.equal(
+      rolloutState(deployment({ observedGeneration: 2, updatedReplicas: 2, replicas: 3, availableReplicas: 2 })).progress.message,
+      '1 old replicas are pending termination',
+    );
+    const waiting = rolloutState(
+      deployment({ observedGeneration: 2, updatedReplicas: 2, replicas: 2, readyReplicas: 1, availableReplicas: 1 }),
+    );
+    assert.deepEqual(waiting.progress, {
+      deployment: 'web',
+      updated: 2,
+      ready: 1,
+      available: 1,
+      desired: 2,
+      message: '1 of 2 updated replicas are available',
+    });
   });
 
   it('is done when updated == available == desired and no old replicas are left', () => {
-    const state = rolloutState(deployment({ observedGeneration: 2, updatedReplicas: 2, replicas: 2, readyReplicas: 2, availableReplicas: 2 }));
+    const state = rolloutState(
+      deployment({ observedGeneration: 2, updatedReplicas: 2, replicas: 2, readyReplicas: 2, availableReplicas: 2 }),
+    );
     assert.equal(state.done, true);
     assert.equal(state.failed, undefined);
     assert.equal(rolloutState(deployment({ observedGeneration: 2 }, { replicas: 0 })).done, true, 'scaled to zero is done');
@@ -34,7 +56,13 @@ describe('deploy: rollout status, like kubectl rollout status (unit)', () => {
 
   it('fails on the ProgressDeadlineExceeded condition', () => {
     const state = rolloutState(
-      deployment({ observedGeneration: 2, updatedReplicas: 2, replicas: 3, availableReplicas: 1, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }] }),
+      deployment({
+        observedGeneration: 2,
+        updatedReplicas: 2,
+        replicas: 3,
+        availableReplicas: 1,
+        conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }],
+      }),
     );
     assert.equal(state.done, false);
     assert.equal(state.failed, 'Deployment "web" exceeded its progress deadline');
@@ -45,23 +73,60 @@ describe('deploy: why pods fail (unit)', () => {
   const pod = (status: Pod['status']): Pod => ({ metadata: { name: 'web-abc' }, status });
 
   it('reads waiting reasons with their message, and the last exit code of a crash loop', () => {
-    assert.deepEqual(podProblems(pod({ phase: 'Pending', containerStatuses: [{ name: 'web', ready: false, state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "x"' } } }] })), [
-      { pod: 'web-abc', container: 'web', reason: 'ImagePullBackOff', message: 'Back-off pulling image "x"' },
-    ]);
     assert.deepEqual(
-      podProblems(pod({ phase: 'Running', containerStatuses: [{ name: 'web', state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container' } }, lastState: { terminated: { exitCode: 1, reason: 'Error' } } }] })),
-      [{ pod: 'web-abc', container: 'web', reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container; last exit code 1 (Error)' }],
+      podProblems(
+        pod({
+          phase: 'Pending',
+          containerStatuses: [
+            { name: 'web', ready: false, state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "x"' } } },
+          ],
+        }),
+      ),
+      [{ pod: 'web-abc', container: 'web', reason: 'ImagePullBackOff', message: 'Back-off pulling image "x"' }],
+    );
+    assert.deepEqual(
+      podProblems(
+        pod({
+          phase: 'Running',
+          containerStatuses: [
+            {
+              name: 'web',
+              state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container' } },
+              lastState: { terminated: { exitCode: 1, reason: 'Error' } },
+            },
+          ],
+        }),
+      ),
+      [
+        {
+          pod: 'web-abc',
+          container: 'web',
+          reason: 'CrashLoopBackOff',
+          message: 'back-off 40s restarting failed container; last exit code 1 (Error)',
+        },
+      ],
     );
   });
 
   it('reads unschedulable pods from the PodScheduled condition', () => {
-    assert.deepEqual(podProblems(pod({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available: 1 Insufficient cpu.' }] })), [
-      { pod: 'web-abc', reason: 'Unschedulable', message: '0/1 nodes are available: 1 Insufficient cpu.' },
-    ]);
+    assert.deepEqual(
+      podProblems(
+        pod({
+          phase: 'Pending',
+          conditions: [
+            { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available: 1 Insufficient cpu.' },
+          ],
+        }),
+      ),
+      [{ pod: 'web-abc', reason: 'Unschedulable', message: '0/1 nodes are available: 1 Insufficient cpu.' }],
+    );
   });
 
   it('ignores containers that are only starting, and reports running but not ready ones', () => {
-    assert.deepEqual(podProblems(pod({ phase: 'Pending', containerStatuses: [{ name: 'web', state: { waiting: { reason: 'ContainerCreating' } } }] })), []);
+    assert.deepEqual(
+      podProblems(pod({ phase: 'Pending', containerStatuses: [{ name: 'web', state: { waiting: { reason: 'ContainerCreating' } } }] })),
+      [],
+    );
     assert.deepEqual(podProblems(pod({ phase: 'Running', containerStatuses: [{ name: 'web', ready: false, state: { running: {} } }] })), [
       { pod: 'web-abc', container: 'web', reason: 'NotReady', message: 'running but not passing its readiness probe' },
     ]);
@@ -71,8 +136,16 @@ describe('deploy: why pods fail (unit)', () => {
 
 describe('deploy: rollback target, like kubectl rollout undo (unit)', () => {
   const rs = (revision: string, image: string): ReplicaSet => ({
-    metadata: { name: `web-${revision}`, annotations: { 'deployment.kubernetes.io/revision': revision, 'conveyor.dev/release': `v1.${revision}.0` } },
-    spec: { template: { metadata: { labels: { app: 'web', 'pod-template-hash': `h${revision}` } }, spec: { containers: [{ name: 'web', image }] } } },
+    metadata: {
+      name: `web-${revision}`,
+      annotations: { 'deployment.kubernetes.io/revision': revision, 'conveyor.dev/release': `v1.${revision}.0` },
+    },
+    spec: {
+      template: {
+        metadata: { labels: { app: 'web', 'pod-template-hash': `h${revision}` } },
+        spec: { containers: [{ name: 'web', image }] },
+      },
+    },
   });
   const sets = [rs('1', 'a'), rs('3', 'c'), rs('2', 'b')];
 

@@ -10,16 +10,40 @@ const NOW = Date.parse('2026-11-26T12:00:00Z');
 const status: FolderStatus = folderStatus({
   config: { file: '/ws/shop/conveyor.yml', found: true, config: {}, problems: [] },
   deploy: {
-    environments: [{ name: 'production', context: 'prod', namespace: 'shop', manifests: 'k8s', confirm: true, autoRollback: false, source: 'conveyor.yml' }],
+    environments: [
+      {
+        name: 'production',
+        context: 'prod',
+        namespace: 'shop',
+        manifests: 'k8s',
+        confirm: true,
+        autoRollback: false,
+        source: 'conveyor.yml',
+      },
+    ],
     manifests: [{ file: 'k8s/web.yaml', kind: 'Deployment', name: 'web' }],
   },
 });
 
 const pod = (name: string, fields: Record<string, unknown> = {}) => ({
-  name, deployment: 'web', phase: 'Running', status: 'Running', readyContainers: 1, totalContainers: 1, ready: '1/1', restarts: 0, age: '5m', containers: ['web'], ...fields,
+  name,
+  deployment: 'web',
+  phase: 'Running',
+  status: 'Running',
+  readyContainers: 1,
+  totalContainers: 1,
+  ready: '1/1',
+  restarts: 0,
+  age: '5m',
+  containers: ['web'],
+  ...fields,
 });
 
-const flat = (nodes: ViewNode[], depth = 0): string[] => nodes.flatMap((n) => [`${'  '.repeat(depth)}${n.label}${n.description ? ` — ${n.description}` : ''}`, ...flat(n.children ?? [], depth + 1)]);
+const flat = (nodes: ViewNode[], depth = 0): string[] =>
+  nodes.flatMap((n) => [
+    `${'  '.repeat(depth)}${n.label}${n.description ? ` — ${n.description}` : ''}`,
+    ...flat(n.children ?? [], depth + 1),
+  ]);
 
 describe('Environments view rows (unit)', () => {
   it('shows what runs where: release, digest, readiness, pods with why they wait, the last deploy and the manifests', () => {
@@ -27,19 +51,49 @@ describe('Environments view rows (unit)', () => {
       trusted: true,
       visible: true,
       current: { context: 'prod', namespace: 'shop' },
-      environments: [{
-        name: 'production',
-        context: 'prod',
-        namespace: 'shop',
-        watchState: 'connected',
-        lastRollout: { environment: 'production', release: 'v1.4.2', state: 'failed', message: 'ImagePullBackOff', at: NOW - 120_000 },
-        deployments: [{
-          name: 'web', desired: 2, updated: 1, ready: 1, available: 1, images: ['reg/shop@sha256:abc'], release: 'v1.4.2', commit: 'abcdef1234', digest: 'sha256:0123456789abcdef0123', revision: 3,
-          rollout: { state: 'failed', message: 'ProgressDeadlineExceeded' },
-          pods: [pod('web-1'), pod('web-2', { phase: 'Pending', status: 'ImagePullBackOff', readyContainers: 0, ready: '0/1', waiting: { reason: 'ImagePullBackOff', message: 'pull access denied' } })],
-        }],
-      }],
-      infrastructure: { files: ['main.tf'], status: 'planned', summary: { add: 1, change: 0, remove: 2 }, changes: [{ address: 'aws_s3_bucket.logs', action: 'create' }, { address: 'aws_instance.old', action: 'delete' }] },
+      environments: [
+        {
+          name: 'production',
+          context: 'prod',
+          namespace: 'shop',
+          watchState: 'connected',
+          lastRollout: { environment: 'production', release: 'v1.4.2', state: 'failed', message: 'ImagePullBackOff', at: NOW - 120_000 },
+          deployments: [
+            {
+              name: 'web',
+              desired: 2,
+              updated: 1,
+              ready: 1,
+              available: 1,
+              images: ['reg/shop@sha256:abc'],
+              release: 'v1.4.2',
+              commit: 'abcdef1234',
+              digest: 'sha256:0123456789abcdef0123',
+              revision: 3,
+              rollout: { state: 'failed', message: 'ProgressDeadlineExceeded' },
+              pods: [
+                pod('web-1'),
+                pod('web-2', {
+                  phase: 'Pending',
+                  status: 'ImagePullBackOff',
+                  readyContainers: 0,
+                  ready: '0/1',
+                  waiting: { reason: 'ImagePullBackOff', message: 'pull access denied' },
+                }),
+              ],
+            },
+          ],
+        },
+      ],
+      infrastructure: {
+        files: ['main.tf'],
+        status: 'planned',
+        summary: { add: 1, change: 0, remove: 2 },
+        changes: [
+          { address: 'aws_s3_bucket.logs', action: 'create' },
+          { address: 'aws_instance.old', action: 'delete' },
+        ],
+      },
     };
     const rows = flat(environmentNodes(status, state, NOW));
     assert.deepEqual(rows, [
@@ -61,7 +115,20 @@ describe('Environments view rows (unit)', () => {
   });
 
   it('says why the cluster cannot be shown, instead of an empty environment', () => {
-    const rows = flat(environmentNodes(status, { trusted: true, visible: true, current: {}, environments: [{ name: 'production', problem: 'Cannot reach the cluster at https://10.0.0.1:6443: connection refused', deployments: [] }] }, NOW));
+    const rows = flat(
+      environmentNodes(
+        status,
+        {
+          trusted: true,
+          visible: true,
+          current: {},
+          environments: [
+            { name: 'production', problem: 'Cannot reach the cluster at https://10.0.0.1:6443: connection refused', deployments: [] },
+          ],
+        },
+        NOW,
+      ),
+    );
     assert.equal(rows[1], '  Cannot reach the cluster at https://10.0.0.1:6443: connection refused');
   });
 });

@@ -5,7 +5,14 @@ import * as path from 'node:path';
 import { DeployError } from '../../../src/deploy/deployError';
 import { environmentsForContexts, findEnvironment, manifestFolderOf } from '../../../src/deploy/environments';
 import type { EnvironmentDefinition } from '../../../src/deploy/environments';
-import { contextNamespace, kubeconfigFiles, listContexts, loadKubeConfig, persistContextSwitch, withContext } from '../../../src/deploy/kubeconfigLoader';
+import {
+  contextNamespace,
+  kubeconfigFiles,
+  listContexts,
+  loadKubeConfig,
+  persistContextSwitch,
+  withContext,
+} from '../../../src/deploy/kubeconfigLoader';
 import { currentKubeContext } from '../../../src/deploy/kubeconfigLocator';
 import { selectRelease } from '../../../src/deploy/releaseChoice';
 import type { ReleaseTagEntry } from '../../../src/release/gitRelease';
@@ -41,7 +48,13 @@ describe('deploy: kubeconfig like kubectl (unit)', () => {
     const first = path.join(dir, 'one.yaml');
     const second = path.join(dir, 'two.yaml');
     await fs.writeFile(first, kubeconfig('alpha', 'https://a.example'));
-    await fs.writeFile(second, kubeconfig('beta', 'https://b.example', 'current-context: beta\n').replace('context: {cluster: beta, user: beta-user}', 'context: {cluster: beta, user: beta-user, namespace: shop}'));
+    await fs.writeFile(
+      second,
+      kubeconfig('beta', 'https://b.example', 'current-context: beta\n').replace(
+        'context: {cluster: beta, user: beta-user}',
+        'context: {cluster: beta, user: beta-user, namespace: shop}',
+      ),
+    );
     const light = await currentKubeContext({ env: { KUBECONFIG: [first, path.join(dir, 'missing.yaml'), second].join(path.delimiter) } });
     const { config } = await loadKubeConfig({ env: { KUBECONFIG: [first, second].join(path.delimiter) } });
     assert.deepEqual(light, { context: 'beta', namespace: 'shop' });
@@ -54,14 +67,25 @@ describe('deploy: kubeconfig like kubectl (unit)', () => {
     const second = path.join(dir, 'two.yaml');
     await fs.writeFile(first, kubeconfig('one', 'https://one.example:6443'));
     await fs.writeFile(second, `${kubeconfig('two', 'https://two.example:6443')}current-context: two\n`);
-    const { config, files } = await loadKubeConfig({ env: { KUBECONFIG: [first, path.join(dir, 'missing.yaml'), second].join(path.delimiter) } });
+    const { config, files } = await loadKubeConfig({
+      env: { KUBECONFIG: [first, path.join(dir, 'missing.yaml'), second].join(path.delimiter) },
+    });
     assert.equal(files.length, 3);
-    assert.deepEqual(listContexts(config).map((c) => [c.name, c.server, c.current]), [['one', 'https://one.example:6443', false], ['two', 'https://two.example:6443', true]]);
+    assert.deepEqual(
+      listContexts(config).map((c) => [c.name, c.server, c.current]),
+      [
+        ['one', 'https://one.example:6443', false],
+        ['two', 'https://two.example:6443', true],
+      ],
+    );
     assert.equal(config.getCluster('one')?.caFile, path.join(dir, 'ca-one.crt'), 'relative paths resolve against their own file');
   });
 
   it('refuses a missing explicit --kubeconfig', async () => {
-    const error = await loadKubeConfig({ kubeconfigPaths: [path.join(dir, 'nope.yaml')] }).then(() => undefined, (e: unknown) => e);
+    const error = await loadKubeConfig({ kubeconfigPaths: [path.join(dir, 'nope.yaml')] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(error instanceof DeployError && error.kind === 'not-found' && /does not exist/.test(error.message));
   });
 
@@ -82,7 +106,11 @@ describe('deploy: kubeconfig like kubectl (unit)', () => {
     assert.match(firstText, /^current-context: two$/m);
     assert.match(firstText, /^# one's clusters/, 'comments kept');
     assert.equal((await fs.stat(first)).mode & 0o777, 0o600, 'permissions kept');
-    assert.match(await fs.readFile(second, 'utf8'), /context: \{ cluster: two, user: two-user, namespace: shop \}/, 'namespace goes to the file defining the context');
+    assert.match(
+      await fs.readFile(second, 'utf8'),
+      /context: \{ cluster: two, user: two-user, namespace: shop \}/,
+      'namespace goes to the file defining the context',
+    );
     assert.deepEqual((await fs.readdir(dir)).sort(), ['one.yaml', 'two.yaml'], 'no temporary file left');
     const reloaded = await loadKubeConfig({ env: { KUBECONFIG: [first, second].join(path.delimiter) } });
     assert.equal(reloaded.config.getCurrentContext(), 'two');
@@ -92,10 +120,24 @@ describe('deploy: kubeconfig like kubectl (unit)', () => {
 
 describe('deploy: environments (unit)', () => {
   const detected: EnvironmentDefinition = { name: 'default', manifests: 'k8s', confirm: false, autoRollback: false, source: 'detected' };
-  const staging: EnvironmentDefinition = { name: 'staging', context: 'kind', namespace: 'staging', manifests: 'k8s', confirm: false, autoRollback: true, source: 'conveyor.yml' };
+  const staging: EnvironmentDefinition = {
+    name: 'staging',
+    context: 'kind',
+    namespace: 'staging',
+    manifests: 'k8s',
+    confirm: false,
+    autoRollback: true,
+    source: 'conveyor.yml',
+  };
 
   it('one environment per kube context when conveyor.yml declares none', () => {
-    assert.deepEqual(environmentsForContexts([detected], ['dev', 'prod']).map((e) => [e.name, e.context, e.manifests]), [['dev', 'dev', 'k8s'], ['prod', 'prod', 'k8s']]);
+    assert.deepEqual(
+      environmentsForContexts([detected], ['dev', 'prod']).map((e) => [e.name, e.context, e.manifests]),
+      [
+        ['dev', 'dev', 'k8s'],
+        ['prod', 'prod', 'k8s'],
+      ],
+    );
     assert.deepEqual(environmentsForContexts([staging], ['dev']), [staging]);
   });
 
@@ -123,7 +165,9 @@ describe('deploy: which release (unit)', () => {
       tag,
       commit: 'c'.repeat(40),
       createdAt: '2025-01-01T00:00:00Z',
-      ...(options.image === false ? {} : { image: { repository: 'reg.test/web', tags: [tag.slice(1)], digest: `sha256:${'a'.repeat(64)}` } }),
+      ...(options.image === false
+        ? {}
+        : { image: { repository: 'reg.test/web', tags: [tag.slice(1)], digest: `sha256:${'a'.repeat(64)}` } }),
       ...(options.override ? { gateOverride: { reason: 'hotfix', at: '2025-01-01T00:00:00Z' } } : {}),
     },
   });
@@ -131,7 +175,12 @@ describe('deploy: which release (unit)', () => {
   it('takes the newest release that passed the gate and has an image, or the one named', () => {
     const entries = [entry('v1.3.0', { override: true }), entry('v1.2.0', { image: false }), entry('v1.1.0'), entry('v1.0.0')];
     assert.equal(selectRelease(entries).version, 'v1.1.0');
-    assert.deepEqual(selectRelease(entries, '1.0.0'), { version: 'v1.0.0', commit: 'c'.repeat(40), image: 'reg.test/web', digest: `sha256:${'a'.repeat(64)}` });
+    assert.deepEqual(selectRelease(entries, '1.0.0'), {
+      version: 'v1.0.0',
+      commit: 'c'.repeat(40),
+      image: 'reg.test/web',
+      digest: `sha256:${'a'.repeat(64)}`,
+    });
     assert.equal(selectRelease(entries, 'v1.3.0').version, 'v1.3.0', 'named explicitly, an override release deploys');
     assert.throws(() => selectRelease(entries, 'v1.2.0'), /no image digest recorded/);
     assert.throws(() => selectRelease(entries, 'v9.0.0'), /There is no release v9\.0\.0/);

@@ -4,7 +4,11 @@ import { Reflector, type OpenWatch } from '../../../src/deploy/operate/reflector
 import { VirtualClock } from '../../support/virtualClock';
 
 const TIMING = { initialBackoffMs: 1000, maxBackoffMs: 8000, requestTimeoutMs: 30_000, watchTimeoutSeconds: 300 };
-const source = { path: '/api/v1/namespaces/default/pods', noun: 'pods', list: () => Promise.resolve({ items: [] as V1Pod[], resourceVersion: '10' }) };
+const source = {
+  path: '/api/v1/namespaces/default/pods',
+  noun: 'pods',
+  list: () => Promise.resolve({ items: [] as V1Pod[], resourceVersion: '10' }),
+};
 
 describe('operate: reflector back-off (unit)', () => {
   it('backs off exponentially (capped) while the server refuses connections', async () => {

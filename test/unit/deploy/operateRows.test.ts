@@ -5,7 +5,19 @@ import { deploymentRow, podRow, rolloutOf } from '../../../src/deploy/operate/wo
 function deployment(status: V1Deployment['status'], spec: Partial<NonNullable<V1Deployment['spec']>> = {}, generation = 2): V1Deployment {
   return {
     metadata: { name: 'web', generation, annotations: { 'deployment.kubernetes.io/revision': '4' } },
-    spec: { replicas: 3, selector: {}, template: { spec: { containers: [{ name: 'app', image: 'r/web:2' }, { name: 'side', image: 'r/proxy:1' }] } }, ...spec },
+    spec: {
+      replicas: 3,
+      selector: {},
+      template: {
+        spec: {
+          containers: [
+            { name: 'app', image: 'r/web:2' },
+            { name: 'side', image: 'r/proxy:1' },
+          ],
+        },
+      },
+      ...spec,
+    },
     status,
   };
 }
@@ -15,11 +27,34 @@ describe('operate: deployment and pod rows (unit)', () => {
     const cases: [V1Deployment, string, string][] = [
       [deployment({ observedGeneration: 1 }), 'progressing', 'waiting for the controller to see the new spec'],
       [deployment({ observedGeneration: 2, updatedReplicas: 1, replicas: 3 }), 'progressing', '1 of 3 replicas updated'],
-      [deployment({ observedGeneration: 2, updatedReplicas: 3, replicas: 4, availableReplicas: 3 }), 'progressing', '1 old replica pending termination'],
-      [deployment({ observedGeneration: 2, updatedReplicas: 3, replicas: 3, availableReplicas: 2 }), 'progressing', '2 of 3 updated replicas available'],
-      [deployment({ observedGeneration: 2, updatedReplicas: 3, replicas: 3, availableReplicas: 3 }), 'complete', '3 of 3 replicas available'],
       [
-        deployment({ observedGeneration: 2, updatedReplicas: 1, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "web-1" has timed out progressing.' }] }),
+        deployment({ observedGeneration: 2, updatedReplicas: 3, replicas: 4, availableReplicas: 3 }),
+        'progressing',
+        '1 old replica pending termination',
+      ],
+      [
+        deployment({ observedGeneration: 2, updatedReplicas: 3, replicas: 3, availableReplicas: 2 }),
+        'progressing',
+        '2 of 3 updated replicas available',
+      ],
+      [
+        deployment({ observedGeneration: 2, updatedReplicas: 3, replicas: 3, availableReplicas: 3 }),
+        'complete',
+        '3 of 3 replicas available',
+      ],
+      [
+        deployment({
+          observedGeneration: 2,
+          updatedReplicas: 1,
+          conditions: [
+            {
+              type: 'Progressing',
+              status: 'False',
+              reason: 'ProgressDeadlineExceeded',
+              message: 'ReplicaSet "web-1" has timed out progressing.',
+            },
+          ],
+        }),
         'failed',
         'ReplicaSet "web-1" has timed out progressing.',
       ],
@@ -32,14 +67,22 @@ describe('operate: deployment and pod rows (unit)', () => {
     const d = deployment({ observedGeneration: 2, updatedReplicas: 3, replicas: 3, availableReplicas: 3, readyReplicas: 3 });
     d.spec!.template.metadata = { annotations: { 'conveyor.dev/release': '2.0.0', 'conveyor.dev/digest': 'sha256:ab' } };
     const row = deploymentRow(d);
-    assert.deepEqual([row.images, row.revision, row.release, row.digest, row.commit], [['r/web:2', 'r/proxy:1'], 4, '2.0.0', 'sha256:ab', undefined]);
+    assert.deepEqual(
+      [row.images, row.revision, row.release, row.digest, row.commit],
+      [['r/web:2', 'r/proxy:1'], 4, '2.0.0', 'sha256:ab', undefined],
+    );
   });
 
   it('shows a pod as kubectl would: CrashLoopBackOff, Terminating, Init, owner through its ReplicaSet', () => {
     const now = Date.parse('2024-05-01T10:10:00Z');
     const base = (status: V1Pod['status'], extra: Partial<V1Pod['metadata']> = {}): V1Pod => ({
       // A watch event carries the timestamp as a string.
-      metadata: { name: 'web-1-a', creationTimestamp: '2024-05-01T10:00:00Z' as unknown as Date, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-1', uid: 'u', controller: true }], ...extra },
+      metadata: {
+        name: 'web-1-a',
+        creationTimestamp: '2024-05-01T10:00:00Z' as unknown as Date,
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-1', uid: 'u', controller: true }],
+        ...extra,
+      },
       spec: { nodeName: 'n1', containers: [{ name: 'app' }, { name: 'side' }] },
       status,
     });
@@ -48,7 +91,14 @@ describe('operate: deployment and pod rows (unit)', () => {
       base({
         phase: 'Running',
         containerStatuses: [
-          { name: 'app', ready: false, restartCount: 5, image: '', imageID: '', state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 2m40s restarting failed container' } } },
+          {
+            name: 'app',
+            ready: false,
+            restartCount: 5,
+            image: '',
+            imageID: '',
+            state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 2m40s restarting failed container' } },
+          },
           { name: 'side', ready: true, restartCount: 1, image: '', imageID: '' },
         ],
       }),
@@ -61,11 +111,33 @@ describe('operate: deployment and pod rows (unit)', () => {
     );
     assert.equal(podRow(base({ phase: 'Running' }, { deletionTimestamp: new Date() }), owner, now).status, 'Terminating');
     const init = podRow(
-      base({ phase: 'Pending', initContainerStatuses: [{ name: 'migrate', ready: false, restartCount: 0, image: '', imageID: '', state: { running: {} } }] }),
+      base({
+        phase: 'Pending',
+        initContainerStatuses: [{ name: 'migrate', ready: false, restartCount: 0, image: '', imageID: '', state: { running: {} } }],
+      }),
       owner,
       now,
     );
     assert.equal(init.status, 'Init:0/1');
-    assert.equal(podRow(base({ phase: 'Succeeded', containerStatuses: [{ name: 'app', ready: false, restartCount: 0, image: '', imageID: '', state: { terminated: { exitCode: 0, reason: 'Completed' } } }] }), owner, now).status, 'Completed');
+    assert.equal(
+      podRow(
+        base({
+          phase: 'Succeeded',
+          containerStatuses: [
+            {
+              name: 'app',
+              ready: false,
+              restartCount: 0,
+              image: '',
+              imageID: '',
+              state: { terminated: { exitCode: 0, reason: 'Completed' } },
+            },
+          ],
+        }),
+        owner,
+        now,
+      ).status,
+      'Completed',
+    );
   });
 });

@@ -24,12 +24,25 @@ describe('operate: terraform plan (unit)', () => {
       ],
     );
     assert.equal(plan.changes[2].module, 'module.db');
-    assert.deepEqual(plan.drift.map((c) => [c.address, c.action]), [['aws_s3_bucket.logs', 'update']]);
-    assert.deepEqual(plan.diagnostics, [{ severity: 'warning', summary: 'Argument is deprecated', detail: 'Use the aws_s3_bucket_versioning resource instead.', file: 'storage.tf', line: 7 }]);
+    assert.deepEqual(
+      plan.drift.map((c) => [c.address, c.action]),
+      [['aws_s3_bucket.logs', 'update']],
+    );
+    assert.deepEqual(plan.diagnostics, [
+      {
+        severity: 'warning',
+        summary: 'Argument is deprecated',
+        detail: 'Use the aws_s3_bucket_versioning resource instead.',
+        file: 'storage.tf',
+        line: 7,
+      },
+    ]);
   });
 
   it('ignores noise and refuses a UI major version it does not know', () => {
-    const plan = parseTerraformJsonLines('Initializing...\n{"type":"version","terraform":"9.0.0","ui":"2.0"}\n{not json\n{"type":"change_summary","changes":{"add":0,"change":0,"remove":0,"operation":"plan"}}');
+    const plan = parseTerraformJsonLines(
+      'Initializing...\n{"type":"version","terraform":"9.0.0","ui":"2.0"}\n{not json\n{"type":"change_summary","changes":{"add":0,"change":0,"remove":0,"operation":"plan"}}',
+    );
     assert.equal(describePlan(plan), 'No changes.');
     assert.match(plan.diagnostics[0].summary, /UI 2\.0, which Conveyor does not understand/);
   });

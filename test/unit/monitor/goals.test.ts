@@ -18,16 +18,25 @@ describe('goal values (unit)', () => {
     const json = { data: { total: '42', list: [{ v: 1.5 }], flag: true } };
     assert.equal(readNumberAt(json, 'data.total'), 42);
     assert.equal(readNumberAt(json, 'data.list[0].v'), 1.5);
-    assert.throws(() => readNumberAt(json, 'data.count'), { message: 'valuePath "data.count": "count" is missing in data (keys: total, list, flag)' });
+    assert.throws(() => readNumberAt(json, 'data.count'), {
+      message: 'valuePath "data.count": "count" is missing in data (keys: total, list, flag)',
+    });
     assert.throws(() => readNumberAt(json, 'data.total.x'), /"x" needs an object at data\.total, found the text "42"/);
     assert.throws(() => readNumberAt(json, 'data.flag'), { message: 'valuePath "data.flag" is boolean true, not a number' });
     assert.throws(() => readNumberAt(json, 'data.list[0]'), /is an object, not a number/);
-    assert.throws(() => parseJsonAnswer('  <html>\n<body>oops'), { message: 'the answer is not JSON (it starts with "<html> <body>oops")' });
+    assert.throws(() => parseJsonAnswer('  <html>\n<body>oops'), {
+      message: 'the answer is not JSON (it starts with "<html> <body>oops")',
+    });
   });
 });
 
 describe('goal progress (unit)', () => {
-  const m = (at: number, value?: number, error?: string): GoalMeasurement => ({ at, durationMs: 1, ...(value !== undefined ? { value } : {}), ...(error ? { error } : {}) });
+  const m = (at: number, value?: number, error?: string): GoalMeasurement => ({
+    at,
+    durationMs: 1,
+    ...(value !== undefined ? { value } : {}),
+    ...(error ? { error } : {}),
+  });
 
   it('judges the value against the target in the goal direction', () => {
     const up: GoalConfig = { name: 'score', source: 'lighthouse', target: 90 };
@@ -37,7 +46,10 @@ describe('goal progress (unit)', () => {
     assert.equal(p.trend, 'better');
     assert.equal(p.change, 12);
     assert.equal(p.changePercent, 15);
-    assert.deepEqual(p.series, [[1, 2], [80, 92]]);
+    assert.deepEqual(p.series, [
+      [1, 2],
+      [80, 92],
+    ]);
 
     const lcp: GoalConfig = { name: 'lcp', source: 'lighthouse', metric: 'lcp', target: 2500 };
     assert.equal(goalDirection(lcp), 'down');
@@ -62,23 +74,52 @@ describe('lighthouse report and command (unit)', () => {
   const report = (extra: object = {}) => ({
     lighthouseVersion: '12.2.3',
     categories: { performance: { score: 0.87 } },
-    audits: { 'largest-contentful-paint': { numericValue: 1234.5 }, 'total-blocking-time': { numericValue: 12 }, 'cumulative-layout-shift': { numericValue: 0.02 } },
+    audits: {
+      'largest-contentful-paint': { numericValue: 1234.5 },
+      'total-blocking-time': { numericValue: 12 },
+      'cumulative-layout-shift': { numericValue: 0.02 },
+    },
     ...extra,
   });
 
   it('extracts score, LCP, TBT and CLS', () => {
-    assert.deepEqual(parseLighthouseReport(report(), 'http://x/'), { performance: 87, lcpMs: 1235, tbtMs: 12, cls: 0.02, lighthouseVersion: '12.2.3' });
+    assert.deepEqual(parseLighthouseReport(report(), 'http://x/'), {
+      performance: 87,
+      lcpMs: 1235,
+      tbtMs: 12,
+      cls: 0.02,
+      lighthouseVersion: '12.2.3',
+    });
   });
 
   it('turns a runtimeError into one sentence', () => {
-    const failed = report({ runtimeError: { code: 'FAILED_DOCUMENT_REQUEST', message: 'Lighthouse was unable to reliably load the page you requested. Make sure you are testing the correct URL.' } });
-    assert.throws(() => parseLighthouseReport(failed, 'http://x/'), { message: 'Lighthouse could not load http://x/ (FAILED_DOCUMENT_REQUEST): Lighthouse was unable to reliably load the page you requested.' });
-    assert.throws(() => parseLighthouseReport(report({ runtimeError: { code: 'PROTOCOL_TIMEOUT' } }), 'http://x/'), { message: 'Lighthouse failed on http://x/ with PROTOCOL_TIMEOUT.' });
-    assert.match(explainLighthouseFailure('Unable to connect to Chrome\n', 1, '/usr/bin/chromium'), /could not start Chromium at \/usr\/bin\/chromium/);
+    const failed = report({
+      runtimeError: {
+        code: 'FAILED_DOCUMENT_REQUEST',
+        message: 'Lighthouse was unable to reliably load the page you requested. Make sure you are testing the correct URL.',
+      },
+    });
+    assert.throws(() => parseLighthouseReport(failed, 'http://x/'), {
+      message:
+        'Lighthouse could not load http://x/ (FAILED_DOCUMENT_REQUEST): Lighthouse was unable to reliably load the page you requested.',
+    });
+    assert.throws(() => parseLighthouseReport(report({ runtimeError: { code: 'PROTOCOL_TIMEOUT' } }), 'http://x/'), {
+      message: 'Lighthouse failed on http://x/ with PROTOCOL_TIMEOUT.',
+    });
+    assert.match(
+      explainLighthouseFailure('Unable to connect to Chrome\n', 1, '/usr/bin/chromium'),
+      /could not start Chromium at \/usr\/bin\/chromium/,
+    );
   });
 
   it('describes the run: JSON to a file, headless Chromium flags, CHROME_PATH', () => {
-    const spec = lighthouseCommand('http://x/', { command: '/node', args: ['/lh/cli/index.js'], source: 'installed' }, '/tmp/r.json', '/usr/bin/chromium', '/tmp');
+    const spec = lighthouseCommand(
+      'http://x/',
+      { command: '/node', args: ['/lh/cli/index.js'], source: 'installed' },
+      '/tmp/r.json',
+      '/usr/bin/chromium',
+      '/tmp',
+    );
     assert.deepEqual(spec.args.slice(0, 3), ['/lh/cli/index.js', 'http://x/', '--output=json']);
     assert.ok(spec.args.includes('--output-path=/tmp/r.json'));
     assert.ok(spec.args.includes('--chrome-flags=--headless=new --no-sandbox --disable-gpu'));

@@ -14,7 +14,10 @@ function envelope(...lines: Array<string | Buffer>): Buffer {
 describe('Sentry envelopes (unit)', () => {
   it('reads an exception event recorded from @sentry/node', () => {
     const parsed = parseEnvelope(recorded('node-exception.envelope'));
-    assert.deepEqual(parsed.items.map((item) => item.type), ['event']);
+    assert.deepEqual(
+      parsed.items.map((item) => item.type),
+      ['event'],
+    );
     const [event] = eventsFromEnvelope(parsed, RECEIVED_AT);
     assert.equal(event.detail.eventId, parsed.headers.event_id);
     assert.equal(event.detail.exceptionType, 'TypeError');
@@ -49,7 +52,10 @@ describe('Sentry envelopes (unit)', () => {
 
   it('accepts session envelopes and yields no events', () => {
     const parsed = parseEnvelope(recorded('node-session.envelope'));
-    assert.deepEqual(parsed.items.map((item) => item.type), ['session']);
+    assert.deepEqual(
+      parsed.items.map((item) => item.type),
+      ['session'],
+    );
     assert.deepEqual(eventsFromEnvelope(parsed), []);
   });
 
@@ -65,7 +71,10 @@ describe('Sentry envelopes (unit)', () => {
       '{"message":"hello","level":"warning"}    ',
     );
     const parsed = parseEnvelope(body);
-    assert.deepEqual(parsed.items.map((item) => item.type), ['attachment', 'profile_chunk_from_the_future', 'event']);
+    assert.deepEqual(
+      parsed.items.map((item) => item.type),
+      ['attachment', 'profile_chunk_from_the_future', 'event'],
+    );
     assert.deepEqual([...parsed.items[0].payload], [...attachment]);
     const [event] = eventsFromEnvelope(parsed);
     assert.equal(event.detail.eventId, '9ec79c33ec9942ab8353589fcb2e04dc', 'falls back to the envelope header id');
@@ -80,26 +89,46 @@ describe('Sentry envelopes (unit)', () => {
   });
 
   it('refuses truncated, malformed and empty envelopes with a reason', () => {
-    assert.throws(() => parseEnvelope(Buffer.from('{}\n{"type":"event","length":500}\n{"message":"x"}\n')), /truncated: 500 bytes announced/);
-    assert.throws(() => parseEnvelope(Buffer.from('{"event_id":\n{"type":"event"}\n{}\n')), (error: Error) => error instanceof EnvelopeError && /envelope header is not valid JSON/.test(error.message));
+    assert.throws(
+      () => parseEnvelope(Buffer.from('{}\n{"type":"event","length":500}\n{"message":"x"}\n')),
+      /truncated: 500 bytes announced/,
+    );
+    assert.throws(
+      () => parseEnvelope(Buffer.from('{"event_id":\n{"type":"event"}\n{}\n')),
+      (error: Error) => error instanceof EnvelopeError && /envelope header is not valid JSON/.test(error.message),
+    );
     assert.throws(() => parseEnvelope(Buffer.from('[]\n')), /envelope header is not a JSON object/);
     assert.throws(() => parseEnvelope(Buffer.from('{}\n{"length":2}\n{}\n')), /has no type/);
     assert.throws(() => parseEnvelope(Buffer.alloc(0)), /empty envelope/);
-    assert.throws(() => eventsFromEnvelope(parseEnvelope(Buffer.from('{}\n{"type":"event"}\n{"exception":\n'))), /event in item 1 is not valid JSON/);
+    assert.throws(
+      () => eventsFromEnvelope(parseEnvelope(Buffer.from('{}\n{"type":"event"}\n{"exception":\n'))),
+      /event in item 1 is not valid JSON/,
+    );
   });
 
   it('uses the last exception of a chain, and frames of the crashed thread for message events', () => {
     const chained = eventFromJson({
-      exception: { values: [{ type: 'ENOENT', value: 'cause' }, { type: 'ConfigError', value: 'cannot load config', stacktrace: { frames: [{ filename: '/a.js', lineno: 3, in_app: true }] } }] },
+      exception: {
+        values: [
+          { type: 'ENOENT', value: 'cause' },
+          { type: 'ConfigError', value: 'cannot load config', stacktrace: { frames: [{ filename: '/a.js', lineno: 3, in_app: true }] } },
+        ],
+      },
     });
     assert.equal(chained.detail.exceptionType, 'ConfigError');
-    assert.deepEqual(chained.detail.frames.map((f) => f.lineno), [3]);
+    assert.deepEqual(
+      chained.detail.frames.map((f) => f.lineno),
+      [3],
+    );
     const threaded = eventFromJson({
       message: { formatted: 'slow query took 3000ms', message: 'slow query took %sms' },
       threads: { values: [{ id: 1 }, { id: 2, crashed: true, stacktrace: { frames: [{ filename: '/db.js', lineno: 9 }] } }] },
     });
     assert.equal(threaded.detail.exceptionValue, 'slow query took 3000ms');
-    assert.deepEqual(threaded.detail.frames.map((f) => f.filename), ['/db.js']);
+    assert.deepEqual(
+      threaded.detail.frames.map((f) => f.filename),
+      ['/db.js'],
+    );
   });
 
   it('reads timestamps as seconds or ISO text, falling back to the receive time', () => {

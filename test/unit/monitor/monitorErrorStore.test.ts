@@ -85,7 +85,10 @@ describe('error store (unit)', () => {
     store.onChanged((change) => changes.push(change));
     for (let n = 0; n < 5; n++) store.record([event({ value: `error kind ${'abcde'[n]}`, at: minute(n) })]);
     store.record([event({ value: 'error kind c', at: minute(10) })]);
-    assert.deepEqual(store.issues().map((i) => i.title), ['TypeError: error kind c', 'TypeError: error kind e', 'TypeError: error kind d']);
+    assert.deepEqual(
+      store.issues().map((i) => i.title),
+      ['TypeError: error kind c', 'TypeError: error kind e', 'TypeError: error kind d'],
+    );
     assert.equal(changes.flatMap((c) => c.removed).length, 2);
   });
 
@@ -106,7 +109,13 @@ describe('error store (unit)', () => {
 
     const second = open();
     assert.deepEqual(await second.load(), { loaded: 2 });
-    assert.deepEqual(second.issues().map((i) => i.shortId).sort(), ['LOCAL-1', 'LOCAL-2']);
+    assert.deepEqual(
+      second
+        .issues()
+        .map((i) => i.shortId)
+        .sort(),
+      ['LOCAL-1', 'LOCAL-2'],
+    );
     second.record([event({ user: 'ada@example.com', at: minute(9) }), event({ type: 'SyntaxError', value: 'y' })]);
     const typeError = second.issues().find((i) => i.exceptionType === 'TypeError');
     assert.equal(typeError?.count, 2);
@@ -141,10 +150,16 @@ describe('error store (unit)', () => {
     assert.match(result.problem ?? '', /not valid JSON.*cut off/);
     assert.match(result.movedAside ?? '', /local-errors\.json\.corrupt-\d+$/);
     assert.equal(readFileSync(result.movedAside!, 'utf8'), text.slice(0, Math.floor(text.length / 2)), 'the evidence is kept');
-    assert.deepEqual(store.issues().map((i) => i.exceptionType), ['RangeError']);
+    assert.deepEqual(
+      store.issues().map((i) => i.exceptionType),
+      ['RangeError'],
+    );
     await store.flush();
     const saved = JSON.parse(readFileSync(file, 'utf8')) as { issues: Array<{ exceptionType: string }> };
-    assert.deepEqual(saved.issues.map((i) => i.exceptionType), ['RangeError']);
+    assert.deepEqual(
+      saved.issues.map((i) => i.exceptionType),
+      ['RangeError'],
+    );
   });
 
   it('refuses store files of another version or shape', async () => {
@@ -173,7 +188,10 @@ describe('error store (unit)', () => {
     await store.flush();
     const reloaded = open();
     await reloaded.load();
-    assert.deepEqual(reloaded.issues().map((i) => i.shortId), ['LOCAL-2']);
+    assert.deepEqual(
+      reloaded.issues().map((i) => i.shortId),
+      ['LOCAL-2'],
+    );
   });
 
   it('keeps the issues in memory when a save fails, and reports it', async () => {

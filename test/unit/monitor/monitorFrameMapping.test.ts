@@ -37,7 +37,14 @@ function positionOf(text: string, needle: string): { line: number; column: numbe
 }
 
 function issueWith(id: string, frames: StackFrame[], count = 1): ErrorIssue {
-  return anErrorIssue({ id, exceptionType: 'Error', exceptionValue: 'x', count, userCount: 0, latestEvent: { eventId: id, timestamp: '2026-01-01T00:00:00.000Z', exceptionType: 'Error', exceptionValue: 'x', frames } });
+  return anErrorIssue({
+    id,
+    exceptionType: 'Error',
+    exceptionValue: 'x',
+    count,
+    userCount: 0,
+    latestEvent: { eventId: id, timestamp: '2026-01-01T00:00:00.000Z', exceptionType: 'Error', exceptionValue: 'x', frames },
+  });
 }
 
 describe('frame mapping (unit)', () => {
@@ -69,7 +76,11 @@ describe('frame mapping (unit)', () => {
       line: 2,
       column: 5,
     });
-    assert.equal((await mapper.map({ filename: path.join(workspace, 'src/orders.js'), lineno: 3 }))?.column, 1, 'no column: the start of the line');
+    assert.equal(
+      (await mapper.map({ filename: path.join(workspace, 'src/orders.js'), lineno: 3 }))?.column,
+      1,
+      'no column: the start of the line',
+    );
   });
 
   it('maps app:///, ~/ and file:// names against each folder', async () => {
@@ -79,7 +90,10 @@ describe('frame mapping (unit)', () => {
     assert.equal((await mapper.map({ filename: '~/src/orders.js', lineno: 1 }))?.file, expected);
     assert.equal((await mapper.map({ filename: pathToFileURL(expected).href, lineno: 1 }))?.file, expected);
     assert.equal((await mapper.map({ filename: 'app:///lib/util.js', lineno: 1 }))?.file, path.join(other, 'lib/util.js'));
-    assert.equal((await mapper.map({ filename: '/static/x.js', absPath: 'http://localhost:3000/src/orders.js?v=3', lineno: 1 }))?.file, expected);
+    assert.equal(
+      (await mapper.map({ filename: '/static/x.js', absPath: 'http://localhost:3000/src/orders.js?v=3', lineno: 1 }))?.file,
+      expected,
+    );
   });
 
   it('applies path mappings, relative targets against each folder and absolute ones as given', async () => {
@@ -134,11 +148,15 @@ describe('frame mapping (unit)', () => {
   it('reads the source map again when the built file changes', async () => {
     const source = write(workspace, 'src/orders.ts', TS_SOURCE);
     const outfile = path.join(workspace, 'dist', 'orders.js');
-    const build = () => buildSync({ entryPoints: [source], outfile, sourcemap: 'linked', format: 'cjs', platform: 'node', logLevel: 'silent' });
+    const build = () =>
+      buildSync({ entryPoints: [source], outfile, sourcemap: 'linked', format: 'cjs', platform: 'node', logLevel: 'silent' });
     build();
     const mapper = new FrameMapper({ roots: [workspace], fileInfoTtlMs: 0 });
     const before = positionOf(readFileSync(outfile, 'utf8'), 'marker-total');
-    assert.equal((await mapper.map({ filename: outfile, lineno: before.line, colno: before.column }))?.line, positionOf(TS_SOURCE, 'marker-total').line);
+    assert.equal(
+      (await mapper.map({ filename: outfile, lineno: before.line, colno: before.column }))?.line,
+      positionOf(TS_SOURCE, 'marker-total').line,
+    );
 
     const edited = `// a comment\n// and another\n${TS_SOURCE}`;
     writeFileSync(source, edited);
@@ -146,7 +164,10 @@ describe('frame mapping (unit)', () => {
     const later = new Date(Date.now() + 5_000);
     utimesSync(outfile, later, later);
     const after = positionOf(readFileSync(outfile, 'utf8'), 'marker-total');
-    assert.equal((await mapper.map({ filename: outfile, lineno: after.line, colno: after.column }))?.line, positionOf(edited, 'marker-total').line);
+    assert.equal(
+      (await mapper.map({ filename: outfile, lineno: after.line, colno: after.column }))?.line,
+      positionOf(edited, 'marker-total').line,
+    );
   });
 
   it('keeps the built file when the map names sources outside the workspace', async () => {
@@ -160,22 +181,38 @@ describe('frame mapping (unit)', () => {
     const file = path.join(workspace, 'src/orders.js');
     const mapper = new FrameMapper({ roots: [workspace] });
     const issues = [
-      issueWith('a', [{ filename: file, lineno: 3, inApp: true }, { filename: file, lineno: 1, colno: 4, inApp: true }], 5),
-      issueWith('b', [{ filename: file, lineno: 2, inApp: true }, { filename: 'node:internal/x', lineno: 9, inApp: false }]),
+      issueWith(
+        'a',
+        [
+          { filename: file, lineno: 3, inApp: true },
+          { filename: file, lineno: 1, colno: 4, inApp: true },
+        ],
+        5,
+      ),
+      issueWith('b', [
+        { filename: file, lineno: 2, inApp: true },
+        { filename: 'node:internal/x', lineno: 9, inApp: false },
+      ]),
       issueWith('c', [{ filename: path.join(workspace, 'node_modules/express/index.js'), lineno: 1, inApp: false }]),
     ];
     const tops = await locationsByFile(issues, mapper);
     assert.deepEqual([...tops.keys()], [file]);
-    assert.deepEqual(tops.get(file)?.map((l) => [l.issue.id, l.line, l.column, l.top, l.frameIndex]), [
-      ['a', 1, 4, true, 1],
-      ['b', 2, 1, true, 0],
-    ]);
+    assert.deepEqual(
+      tops.get(file)?.map((l) => [l.issue.id, l.line, l.column, l.top, l.frameIndex]),
+      [
+        ['a', 1, 4, true, 1],
+        ['b', 2, 1, true, 0],
+      ],
+    );
     const all = await locationsByFile(issues, mapper, { allInAppFrames: true });
-    assert.deepEqual(all.get(file)?.map((l) => [l.issue.id, l.line, l.top]), [
-      ['a', 1, true],
-      ['b', 2, true],
-      ['a', 3, false],
-    ]);
+    assert.deepEqual(
+      all.get(file)?.map((l) => [l.issue.id, l.line, l.top]),
+      [
+        ['a', 1, true],
+        ['b', 2, true],
+        ['a', 3, false],
+      ],
+    );
     assert.deepEqual(await issueLocation(issues[0], mapper), { file, line: 1, column: 4 });
     assert.equal(await issueLocation(issues[2], mapper), undefined);
   });

@@ -37,7 +37,10 @@ describe('issue grouping (unit)', () => {
     assert.notEqual(fingerprintOf(event('RangeError', 'order 1 has no customer', [CALLER, APP_FRAME])), base);
     assert.notEqual(fingerprintOf(event('TypeError', 'order 1 has no address', [CALLER, APP_FRAME])), base);
     assert.notEqual(fingerprintOf(event('TypeError', 'order 1 has no customer', [APP_FRAME, CALLER])), base);
-    assert.notEqual(fingerprintOf(event('TypeError', 'order 1 has no customer', [CALLER, { ...APP_FRAME, function: 'parseRefund' }])), base);
+    assert.notEqual(
+      fingerprintOf(event('TypeError', 'order 1 has no customer', [CALLER, { ...APP_FRAME, function: 'parseRefund' }])),
+      base,
+    );
   });
 
   it('looks past library frames for the top frame, and falls back to the innermost frame', () => {

@@ -36,20 +36,39 @@ describe('monitor views (unit)', () => {
     const state: ErrorViewState = {
       receiver: { dsn: 'http://k@127.0.0.1:8969/1', trusted: true },
       localIssues: issues,
-      locationOf: (id) => (id === 'a' ? { file: '/ws/shop/src/cart.ts', line: 12, column: 5 } : id === 'c' ? { file: '/ws/other/x.ts', line: 1, column: 1 } : undefined),
+      locationOf: (id) =>
+        id === 'a'
+          ? { file: '/ws/shop/src/cart.ts', line: 12, column: 5 }
+          : id === 'c'
+            ? { file: '/ws/other/x.ts', line: 1, column: 1 }
+            : undefined,
     };
     const nodes = errorNodes(monitoredStatus(), state, NOW);
     assert.equal(nodes[0].description, 'http://k@127.0.0.1:8969/1');
     assert.equal(nodes[0].command?.command, 'conveyor.errors.copyDsn');
     // Issue c happened in another folder, so this folder does not list it.
-    assert.deepEqual(labels(nodes.slice(1)), ['By release', '  1.4.2', '    TypeError: x is undefined', '  1.4.1', '    RangeError: too big', 'By file', '  src/cart.ts', '    TypeError: x is undefined']);
+    assert.deepEqual(labels(nodes.slice(1)), [
+      'By release',
+      '  1.4.2',
+      '    TypeError: x is undefined',
+      '  1.4.1',
+      '    RangeError: too big',
+      'By file',
+      '  src/cart.ts',
+      '    TypeError: x is undefined',
+    ]);
     const row = nodes[1].children?.[0].children?.[0];
     assert.equal(row?.description, '152 events · 14 users · 3 min ago');
     assert.deepEqual(row?.command, { command: 'conveyor.errors.openIssue', title: 'Go to Code', arguments: ['a'] });
   });
 
   it('says why the receiver is not running, and asks to sign in to a hosted Sentry', () => {
-    const state: ErrorViewState = { receiver: { problem: 'Port 8969 is in use', trusted: true }, localIssues: [], hosted: { issues: [], loading: false, error: 'Sign in', needsSignIn: true }, locationOf: () => undefined };
+    const state: ErrorViewState = {
+      receiver: { problem: 'Port 8969 is in use', trusted: true },
+      localIssues: [],
+      hosted: { issues: [], loading: false, error: 'Sign in', needsSignIn: true },
+      locationOf: () => undefined,
+    };
     const nodes = errorNodes(monitoredStatus({ sentry: { org: 'acme', project: 'shop' } }), state, NOW);
     assert.equal(nodes[0].tooltip, 'Port 8969 is in use');
     assert.equal(nodes[1].label, 'Sentry acme/shop');
@@ -57,26 +76,77 @@ describe('monitor views (unit)', () => {
   });
 
   it('shows each uptime check with its status, uptime and latency, and the reason when down', () => {
-    const checks = [{ name: 'shop', url: 'https://shop.example/health' }, { name: 'pay', url: 'https://pay.example/' }, { name: 'new', url: 'https://new.example/' }];
-    const nodes = uptimeNodes(monitoredStatus({ uptimeChecks: checks }), {
-      trusted: true,
-      rows: [
-        { check: checks[0], stats: { lastStatus: 'up', uptime24h: 99.96, p50LatencyMs: 120.4, probes24h: 100 } },
-        { check: checks[1], stats: { lastStatus: 'down', uptime24h: 50, probes24h: 2, lastResult: { at: NOW - 60_000, ok: false, latencyMs: 3, reason: 'connection refused' } } },
-        { check: checks[2], stats: { lastStatus: 'unknown', probes24h: 0 } },
-      ],
-    }, NOW);
-    assert.deepEqual(nodes.map((n) => n.description), ['up · 99.96% · 120 ms', 'down · connection refused', 'not probed yet']);
-    assert.deepEqual(nodes.map((n) => n.icon), ['pass-filled:testing.iconPassed', 'error:testing.iconFailed', 'circle-large-outline']);
+    const checks = [
+      { name: 'shop', url: 'https://shop.example/health' },
+      { name: 'pay', url: 'https://pay.example/' },
+      { name: 'new', url: 'https://new.example/' },
+    ];
+    const nodes = uptimeNodes(
+      monitoredStatus({ uptimeChecks: checks }),
+      {
+        trusted: true,
+        rows: [
+          { check: checks[0], stats: { lastStatus: 'up', uptime24h: 99.96, p50LatencyMs: 120.4, probes24h: 100 } },
+          {
+            check: checks[1],
+            stats: {
+              lastStatus: 'down',
+              uptime24h: 50,
+              probes24h: 2,
+              lastResult: { at: NOW - 60_000, ok: false, latencyMs: 3, reason: 'connection refused' },
+            },
+          },
+          { check: checks[2], stats: { lastStatus: 'unknown', probes24h: 0 } },
+        ],
+      },
+      NOW,
+    );
+    assert.deepEqual(
+      nodes.map((n) => n.description),
+      ['up · 99.96% · 120 ms', 'down · connection refused', 'not probed yet'],
+    );
+    assert.deepEqual(
+      nodes.map((n) => n.icon),
+      ['pass-filled:testing.iconPassed', 'error:testing.iconFailed', 'circle-large-outline'],
+    );
     assert.match(nodes[1].tooltip ?? '', /Last probe 1 min ago: down: connection refused/);
   });
 
-  it('shows a goal\'s value, trend and target, and whether it is met', () => {
-    const goal = { name: 'Page speed', source: 'lighthouse' as const, url: 'https://shop.example', metric: 'performance' as const, target: 90, direction: 'up' as const };
-    const [row] = goalNodes(monitoredStatus({ goals: [goal] }), {
-      trusted: true,
-      rows: [{ goal, measuring: false, progress: { direction: 'up', value: 84, previous: 80, met: false, trend: 'better', recent: [80, 84], series: [[1, 2], [80, 84]], measuredAt: NOW - 120_000 } }],
-    }, NOW);
+  it("shows a goal's value, trend and target, and whether it is met", () => {
+    const goal = {
+      name: 'Page speed',
+      source: 'lighthouse' as const,
+      url: 'https://shop.example',
+      metric: 'performance' as const,
+      target: 90,
+      direction: 'up' as const,
+    };
+    const [row] = goalNodes(
+      monitoredStatus({ goals: [goal] }),
+      {
+        trusted: true,
+        rows: [
+          {
+            goal,
+            measuring: false,
+            progress: {
+              direction: 'up',
+              value: 84,
+              previous: 80,
+              met: false,
+              trend: 'better',
+              recent: [80, 84],
+              series: [
+                [1, 2],
+                [80, 84],
+              ],
+              measuredAt: NOW - 120_000,
+            },
+          },
+        ],
+      },
+      NOW,
+    );
     assert.equal(row.description, '84/100 ↗ · target ≥ 90/100');
     assert.equal(row.icon, 'warning:editorWarning.foreground');
     assert.match(row.tooltip ?? '', /Now 84\/100 \(2 min ago\), before 80\/100/);
@@ -89,8 +159,14 @@ describe('monitor views (unit)', () => {
     ];
     const found = newErrors(issues, NOW);
     assert.equal(found.release, '1.4.2');
-    assert.deepEqual(found.issues.map((i) => i.id), ['a']);
-    assert.deepEqual(newErrors([issue({ id: 'x', lastSeen: '2026-11-20T00:00:00Z' }), issue({ id: 'y' })], NOW).issues.map((i) => i.id), ['y']);
+    assert.deepEqual(
+      found.issues.map((i) => i.id),
+      ['a'],
+    );
+    assert.deepEqual(
+      newErrors([issue({ id: 'x', lastSeen: '2026-11-20T00:00:00Z' }), issue({ id: 'y' })], NOW).issues.map((i) => i.id),
+      ['y'],
+    );
   });
 });
 
@@ -108,15 +184,23 @@ describe('adding to conveyor.yml (unit, real files)', () => {
     assert.match(text, /^# team config/);
     const parsed = parseConfig(text);
     assert.deepEqual(parsed.problems, []);
-    assert.deepEqual(parsed.config.uptime, [{ name: 'shop', url: 'https://shop.example/health' }, { name: 'api', url: 'https://api.example', interval: 60 }]);
+    assert.deepEqual(parsed.config.uptime, [
+      { name: 'shop', url: 'https://shop.example/health' },
+      { name: 'api', url: 'https://api.example', interval: 60 },
+    ]);
   });
 
   it('creates conveyor.yml when there is none, and leaves a file with a syntax error untouched', async () => {
     await addToConfigList(dir, 'goals', { name: 'Users', source: 'http-json', url: 'https://x.example/stats', valuePath: 'users' });
-    assert.deepEqual(parseConfig(readFileSync(path.join(dir, 'conveyor.yml'), 'utf8')).config.goals, [{ name: 'Users', source: 'http-json', url: 'https://x.example/stats', valuePath: 'users' }]);
+    assert.deepEqual(parseConfig(readFileSync(path.join(dir, 'conveyor.yml'), 'utf8')).config.goals, [
+      { name: 'Users', source: 'http-json', url: 'https://x.example/stats', valuePath: 'users' },
+    ]);
     const broken = 'version: 1\nuptime: [\n';
     writeFileSync(path.join(dir, 'conveyor.yml'), broken);
-    await assert.rejects(addToConfigList(dir, 'uptime', { name: 'a', url: 'https://a.example' }), (e: Error) => e instanceof ConfigEditError && /syntax error on line \d/.test(e.message));
+    await assert.rejects(
+      addToConfigList(dir, 'uptime', { name: 'a', url: 'https://a.example' }),
+      (e: Error) => e instanceof ConfigEditError && /syntax error on line \d/.test(e.message),
+    );
     assert.equal(readFileSync(path.join(dir, 'conveyor.yml'), 'utf8'), broken);
   });
 });

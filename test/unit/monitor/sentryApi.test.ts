@@ -4,11 +4,22 @@ import * as assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { nextCursor, searchQuery } from '../../../src/monitor/errors/sentry/sentryApi';
 import { eventFromSentry, issueFromSentry } from '../../../src/monitor/errors/sentry/sentryMapping';
-import { fixture, FIXTURE_SCHEMAS, FIXTURES, fixtureProblems, OPERATIONS, publishedExample, validateEvent, validateResponse } from '../../support/sentryStub';
+import {
+  fixture,
+  FIXTURE_SCHEMAS,
+  FIXTURES,
+  fixtureProblems,
+  OPERATIONS,
+  publishedExample,
+  validateEvent,
+  validateResponse,
+} from '../../support/sentryStub';
 
 describe('Sentry stub fixtures (unit)', () => {
   it('each validates against the schema of its operation in the published spec', () => {
-    const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
+    const files = readdirSync(FIXTURES)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
     assert.deepEqual(FIXTURE_SCHEMAS.map((f) => f.file).sort(), files, 'every fixture has a schema check');
     assert.deepEqual(fixtureProblems(), []);
   });
@@ -23,7 +34,9 @@ describe('Sentry stub fixtures (unit)', () => {
     page[0].count = 152; // the API sends a string
     assert.deepEqual(validateResponse(OPERATIONS.listIssues, page), ['/0/count must be string']);
 
-    const event = fixture<{ entries: { data: { values: { stacktrace: { frames: Record<string, unknown>[] } }[] } }[] }>('event-5012345601.json');
+    const event = fixture<{ entries: { data: { values: { stacktrace: { frames: Record<string, unknown>[] } }[] } }[] }>(
+      'event-5012345601.json',
+    );
     const [frame] = event.entries[0].data.values[0].stacktrace.frames;
     // The envelope's spelling, which the REST API does not use.
     frame.lineno = frame.lineNo;
@@ -61,16 +74,31 @@ describe('Sentry REST client: pure parts (unit)', () => {
 
   it('describes what is wrong with an issue or event in the wrong shape', () => {
     assert.deepEqual(issueFromSentry({ id: '1' }), { ok: false, problem: 'an issue has no id or title' });
-    assert.deepEqual(issueFromSentry({ id: '1', title: 'x', count: 'many' }), { ok: false, problem: 'issue 1 has a count that is not a number' });
-    assert.deepEqual(eventFromSentry({ eventID: 'abc' }), { ok: false, problem: 'event abc has no entries' });
-    assert.deepEqual(eventFromSentry({ eventID: 'abc', entries: [{ type: 'exception', data: { values: [{ type: 'E', value: 'v', stacktrace: { frames: 'no' } }] } }] }), {
+    assert.deepEqual(issueFromSentry({ id: '1', title: 'x', count: 'many' }), {
       ok: false,
-      problem: 'the stack trace of event abc is not a list of frames',
+      problem: 'issue 1 has a count that is not a number',
     });
+    assert.deepEqual(eventFromSentry({ eventID: 'abc' }), { ok: false, problem: 'event abc has no entries' });
+    assert.deepEqual(
+      eventFromSentry({
+        eventID: 'abc',
+        entries: [{ type: 'exception', data: { values: [{ type: 'E', value: 'v', stacktrace: { frames: 'no' } }] } }],
+      }),
+      {
+        ok: false,
+        problem: 'the stack trace of event abc is not a list of frames',
+      },
+    );
   });
 
   it('an event without an exception (a captured message) has no frames and takes its type from the metadata', () => {
-    const mapped = eventFromSentry({ eventID: 'abc', dateCreated: '2025-03-04T10:00:00Z', entries: [{ type: 'message', data: {} }], metadata: { title: 'Cache warmed' }, title: 'Cache warmed' });
+    const mapped = eventFromSentry({
+      eventID: 'abc',
+      dateCreated: '2025-03-04T10:00:00Z',
+      entries: [{ type: 'message', data: {} }],
+      metadata: { title: 'Cache warmed' },
+      title: 'Cache warmed',
+    });
     assert.ok(mapped.ok);
     assert.deepEqual(mapped.value.frames, []);
     assert.equal(mapped.value.exceptionType, 'Cache warmed');

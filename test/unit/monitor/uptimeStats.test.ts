@@ -10,7 +10,12 @@ import { DAY_MS, HOUR_MS, computeStats, hourlySeries, percentile, uptimePercent 
 import { VirtualClock } from '../../support/virtualClock';
 
 const NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
-const result = (at: number, ok: boolean, latencyMs = 100): ProbeResult => ({ at, ok, latencyMs, ...(ok ? { status: 200 } : { reason: 'connection refused' }) });
+const result = (at: number, ok: boolean, latencyMs = 100): ProbeResult => ({
+  at,
+  ok,
+  latencyMs,
+  ...(ok ? { status: 200 } : { reason: 'connection refused' }),
+});
 
 /** A seeded generator, so jitter tests are repeatable. */
 function seeded(seed: number): () => number {
@@ -47,7 +52,11 @@ describe('uptime statistics (unit)', () => {
 
   it('gives hourly points for the 7-day chart', () => {
     const hour = Math.floor(NOW / HOUR_MS) * HOUR_MS;
-    const series = hourlySeries([result(hour + 1, true, 100), result(hour + 2, false), result(hour + 3, true, 300)], [{ hour: hour - HOUR_MS, up: 1, total: 4, latencySumMs: 50, latencyCount: 1 }], NOW - DAY_MS);
+    const series = hourlySeries(
+      [result(hour + 1, true, 100), result(hour + 2, false), result(hour + 3, true, 300)],
+      [{ hour: hour - HOUR_MS, up: 1, total: 4, latencySumMs: 50, latencyCount: 1 }],
+      NOW - DAY_MS,
+    );
     assert.deepEqual(series, { xs: [(hour - HOUR_MS) / 1000, hour / 1000], uptime: [25, (2 / 3) * 100], latencyMs: [50, 200] });
   });
 });
@@ -87,7 +96,8 @@ describe('uptime history bounds (unit)', () => {
 });
 
 describe('uptime scheduler on virtual time (unit)', () => {
-  const checks = (n: number, interval = 60): UptimeCheckConfig[] => Array.from({ length: n }, (_, i) => ({ name: `c${i}`, url: `http://127.0.0.1:1/${i}`, interval }));
+  const checks = (n: number, interval = 60): UptimeCheckConfig[] =>
+    Array.from({ length: n }, (_, i) => ({ name: `c${i}`, url: `http://127.0.0.1:1/${i}`, interval }));
 
   function recordingProbe(clock: VirtualClock, durationMs = 10, outcome: (check: UptimeCheckConfig) => boolean = () => true) {
     const calls: { name: string; at: number }[] = [];
@@ -129,7 +139,10 @@ describe('uptime scheduler on virtual time (unit)', () => {
       const times = probe.calls.filter((c) => c.name === name).map((c) => c.at);
       for (let i = 1; i < times.length; i++) gaps.push(times[i] - times[i - 1]);
     }
-    assert.ok(gaps.every((g) => g >= 54_000 && g <= 66_000), `gaps between ${Math.min(...gaps)} and ${Math.max(...gaps)} ms`);
+    assert.ok(
+      gaps.every((g) => g >= 54_000 && g <= 66_000),
+      `gaps between ${Math.min(...gaps)} and ${Math.max(...gaps)} ms`,
+    );
     assert.ok(new Set(gaps).size > 50, 'intervals vary, so checks drift apart instead of firing together');
   });
 
@@ -189,7 +202,10 @@ describe('uptime scheduler on virtual time (unit)', () => {
     assert.deepEqual(transitions, ['up→down', 'down→up']);
 
     up = false;
-    scheduler.updateChecks([{ ...check, interval: 45 }, { name: 'new', url: 'http://127.0.0.1:1/new' }]);
+    scheduler.updateChecks([
+      { ...check, interval: 45 },
+      { name: 'new', url: 'http://127.0.0.1:1/new' },
+    ]);
     assert.equal(scheduler.status(check.name), 'up', 'same name and URL keep their state');
     assert.equal(scheduler.status('new'), 'unknown');
     await clock.advance(60_000);

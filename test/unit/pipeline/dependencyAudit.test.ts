@@ -16,7 +16,14 @@ describe('npm audit parsing (unit)', () => {
     assert.deepEqual(result.counts, { info: 0, low: 1, moderate: 0, high: 1, critical: 0, total: 2 });
     const [lodash, minimist] = result.problems;
     assert.deepEqual(
-      { file: lodash.file, line: lodash.line, column: lodash.column, endColumn: lodash.endColumn, severity: lodash.severity, source: lodash.source },
+      {
+        file: lodash.file,
+        line: lodash.line,
+        column: lodash.column,
+        endColumn: lodash.endColumn,
+        severity: lodash.severity,
+        source: lodash.source,
+      },
       { file: PACKAGE_JSON_PATH, line: 6, column: 5, endColumn: 13, severity: 'error', source: 'npm audit' },
     );
     assert.equal(packageJson.split('\n')[5].slice(4, 12), '"lodash"');
@@ -26,7 +33,10 @@ describe('npm audit parsing (unit)', () => {
       'lodash <=4.17.11: Prototype Pollution (high) https://npmjs.com/advisories/1065; Prototype Pollution (high) https://npmjs.com/advisories/782 — fix: upgrade lodash to 4.18.1',
     );
     assert.deepEqual([minimist.line, minimist.column, minimist.severity], [7, 5, 'info']);
-    assert.match(minimist.message, /^minimist <0\.2\.1 \|\| >=1\.0\.0 <1\.2\.3: Prototype Pollution \(low\) https:\/\/npmjs\.com\/advisories\/1179 — fix: upgrade minimist to 1\.2\.8$/);
+    assert.match(
+      minimist.message,
+      /^minimist <0\.2\.1 \|\| >=1\.0\.0 <1\.2\.3: Prototype Pollution \(low\) https:\/\/npmjs\.com\/advisories\/1179 — fix: upgrade minimist to 1\.2\.8$/,
+    );
   });
 
   it('puts a transitive vulnerability on the direct dependency that pulls it in', () => {
@@ -39,7 +49,10 @@ describe('npm audit parsing (unit)', () => {
     assert.deepEqual([minimist.line, minimist.column], [4, 5]);
     assert.deepEqual([mkdirp.line, mkdirp.column], [4, 5]);
     assert.match(minimist.message, /^minimist <0\.2\.1 \|\| >=1\.0\.0 <1\.2\.3 \(through mkdirp\): Prototype Pollution \(low\)/);
-    assert.match(mkdirp.message, /^mkdirp 0\.4\.1 - 0\.5\.1: depends on a vulnerable version of minimist — fix: upgrade mkdirp to 0\.5\.6$/);
+    assert.match(
+      mkdirp.message,
+      /^mkdirp 0\.4\.1 - 0\.5\.1: depends on a vulnerable version of minimist — fix: upgrade mkdirp to 0\.5\.6$/,
+    );
     assert.equal(mkdirp.code, 'low');
   });
 
@@ -49,7 +62,10 @@ describe('npm audit parsing (unit)', () => {
       vulnerabilities: {
         deep: vulnerability('deep', 'critical', false, { effects: ['middle'], via: [advisory('deep', 'critical')] }),
         middle: vulnerability('middle', 'critical', false, { effects: ['top'], via: ['deep'] }),
-        top: vulnerability('top', 'critical', true, { via: ['middle'], fixAvailable: { name: 'top', version: '3.0.0', isSemVerMajor: true } }),
+        top: vulnerability('top', 'critical', true, {
+          via: ['middle'],
+          fixAvailable: { name: 'top', version: '3.0.0', isSemVerMajor: true },
+        }),
         orphan: vulnerability('orphan', 'moderate', false, { via: [advisory('orphan', 'moderate')], fixAvailable: true }),
       },
       metadata: { vulnerabilities: { info: 0, low: 0, moderate: 1, high: 0, critical: 3, total: 4 } },
@@ -64,7 +80,7 @@ describe('npm audit parsing (unit)', () => {
     assert.match(orphan.message, /— fix: npm audit fix$/);
   });
 
-  it('reports the registry\'s 405 as an error with no problems', () => {
+  it("reports the registry's 405 as an error with no problems", () => {
     const result = parseNpmAudit(fixture('registry-405.json'), '{}', PACKAGE_JSON_PATH);
     assert.deepEqual(result.problems, []);
     assert.equal(result.counts.total, 0);
@@ -79,7 +95,13 @@ describe('npm audit parsing (unit)', () => {
     const notJson = parseNpmAudit(garbage, '{}', PACKAGE_JSON_PATH).error ?? '';
     assert.equal(notJson, `npm audit printed something that is not JSON: ${garbage.slice(0, 200)}`);
     assert.equal(parseNpmAudit('', '{}', PACKAGE_JSON_PATH).error, 'npm audit printed something that is not JSON: (nothing)');
-    const noLock = { error: { code: 'ENOLOCK', summary: 'This command requires an existing lockfile.', detail: 'Try creating one first with: npm i --package-lock-only\nOriginal error: loadVirtual requires existing shrinkwrap file' } };
+    const noLock = {
+      error: {
+        code: 'ENOLOCK',
+        summary: 'This command requires an existing lockfile.',
+        detail: 'Try creating one first with: npm i --package-lock-only\nOriginal error: loadVirtual requires existing shrinkwrap file',
+      },
+    };
     assert.equal(
       parseNpmAudit(JSON.stringify(noLock), '{}', PACKAGE_JSON_PATH).error,
       'npm audit failed: ENOLOCK This command requires an existing lockfile. Try creating one first with: npm i --package-lock-only',
@@ -115,5 +137,13 @@ function vulnerability(name: string, severity: string, isDirect: boolean, rest: 
 }
 
 function advisory(name: string, severity: string) {
-  return { source: 1, name, dependency: name, title: `${name} is unsafe`, url: `https://github.com/advisories/GHSA-${name}`, severity, range: '*' };
+  return {
+    source: 1,
+    name,
+    dependency: name,
+    title: `${name} is unsafe`,
+    url: `https://github.com/advisories/GHSA-${name}`,
+    severity,
+    range: '*',
+  };
 }

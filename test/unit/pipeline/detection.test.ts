@@ -7,16 +7,29 @@ import { parseLocalBoard } from '../../../src/plan/localBoard';
 
 describe('detection parsers (unit)', () => {
   it('orders package.json scripts as a belt: lint, type check, build, test, test:*', () => {
-    const pkg = JSON.stringify({ scripts: { 'test:e2e': 'pw', test: 'mocha', build: 'tsc -p .', start: 'node .', lint: 'eslint .', typecheck: 'tsc --noEmit', 'test:unit': 'mocha unit' } });
+    const pkg = JSON.stringify({
+      scripts: {
+        'test:e2e': 'pw',
+        test: 'mocha',
+        build: 'tsc -p .',
+        start: 'node .',
+        lint: 'eslint .',
+        typecheck: 'tsc --noEmit',
+        'test:unit': 'mocha unit',
+      },
+    });
     const stages = stagesFromPackageJson(pkg, 'npm');
-    assert.deepEqual(stages.map((s) => s.name), ['lint', 'typecheck', 'build', 'test', 'test:e2e', 'test:unit']);
+    assert.deepEqual(
+      stages.map((s) => s.name),
+      ['lint', 'typecheck', 'build', 'test', 'test:e2e', 'test:unit'],
+    );
     assert.equal(stages[0].run, 'npm run lint');
     assert.equal(stages[0].problemMatcher, 'eslint');
     assert.equal(stages[1].problemMatcher, 'tsc');
     assert.equal(stages[3].problemMatcher, 'generic');
   });
 
-  it('ignores npm init\'s placeholder test script and unparsable package.json', () => {
+  it("ignores npm init's placeholder test script and unparsable package.json", () => {
     const pkg = JSON.stringify({ scripts: { test: 'echo "Error: no test specified" && exit 1' } });
     assert.deepEqual(stagesFromPackageJson(pkg, 'npm'), []);
     assert.deepEqual(stagesFromPackageJson('{ not json', 'npm'), []);
@@ -27,7 +40,8 @@ describe('detection parsers (unit)', () => {
   });
 
   it('finds pipeline targets in a Makefile and ignores variables and recipes', () => {
-    const makefile = 'CC := gcc\nall: build\nbuild: main.o\n\tcc -o app main.o\ntest: build\n\t./run-tests\nlint:\n\tclang-tidy *.c\n.PHONY: test\n';
+    const makefile =
+      'CC := gcc\nall: build\nbuild: main.o\n\tcc -o app main.o\ntest: build\n\t./run-tests\nlint:\n\tclang-tidy *.c\n.PHONY: test\n';
     assert.deepEqual(makeTargets(makefile), ['lint', 'build', 'test']);
   });
 
@@ -42,7 +56,8 @@ describe('detection parsers (unit)', () => {
   });
 
   it('reads the origin remote and recognises GitHub in https and ssh form', () => {
-    const config = '[core]\n\tbare = false\n[remote "upstream"]\n\turl = https://example.test/x.git\n[remote "origin"]\n\turl = git@github.com:acme/shop.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n';
+    const config =
+      '[core]\n\tbare = false\n[remote "upstream"]\n\turl = https://example.test/x.git\n[remote "origin"]\n\turl = git@github.com:acme/shop.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n';
     assert.equal(parseOriginUrl(config), 'git@github.com:acme/shop.git');
     assert.deepEqual(parseGitHubRemote('git@github.com:acme/shop.git'), { owner: 'acme', repo: 'shop' });
     assert.deepEqual(parseGitHubRemote('https://github.com/acme/shop'), { owner: 'acme', repo: 'shop' });
@@ -56,8 +71,16 @@ describe('detection parsers (unit)', () => {
   });
 
   it('reads local board items and reports the line of a syntax error', () => {
-    const ok = parseLocalBoard('items:\n  - key: CNV-1\n    title: First\n    status: in-progress\n  - key: CNV-2\n    title: Second\n    status: someday\n  - title: no key\n');
-    assert.deepEqual(ok.items.map((i) => [i.key, i.status]), [['CNV-1', 'in-progress'], ['CNV-2', 'todo']]);
+    const ok = parseLocalBoard(
+      'items:\n  - key: CNV-1\n    title: First\n    status: in-progress\n  - key: CNV-2\n    title: Second\n    status: someday\n  - title: no key\n',
+    );
+    assert.deepEqual(
+      ok.items.map((i) => [i.key, i.status]),
+      [
+        ['CNV-1', 'in-progress'],
+        ['CNV-2', 'todo'],
+      ],
+    );
     const broken = parseLocalBoard('items:\n  - key: CNV-1\n    title: "open\n');
     assert.deepEqual(broken.items, []);
     assert.equal(broken.error?.line, 3);

@@ -31,15 +31,24 @@ function stage(name: string, status: StageRun['status'], extra: Partial<StageRun
 
 function pipelineRun(stages: StageRun[], extra: Partial<PipelineRun> = {}): PipelineRun {
   return aPipelineRun({
-    result: 'failed', commit: '4c7e1d2f9a0b4c7e1d2f9a0b4c7e1d2f9a0b4c7e', branch: 'main', dirty: false, stages,
-    logFile: '/ws/.git/conveyor/logs/20261126-093000-abcd.log', durationMs: 4200, ...extra,
+    result: 'failed',
+    commit: '4c7e1d2f9a0b4c7e1d2f9a0b4c7e1d2f9a0b4c7e',
+    branch: 'main',
+    dirty: false,
+    stages,
+    logFile: '/ws/.git/conveyor/logs/20261126-093000-abcd.log',
+    durationMs: 4200,
+    ...extra,
   });
 }
 
 const failedRun = pipelineRun([
   stage('lint', 'passed', { durationMs: 1200 }),
   stage('build', 'failed', {
-    durationMs: 3000, summary: 'exit code 2', lastLines: ['src/a.ts(3,7): error TS2322: nope'], outputLineCount: 40,
+    durationMs: 3000,
+    summary: 'exit code 2',
+    lastLines: ['src/a.ts(3,7): error TS2322: nope'],
+    outputLineCount: 40,
     problems: [{ file: '/ws/shop/src/a.ts', line: 3, column: 7, severity: 'error', message: 'nope', code: 'TS2322', source: 'tsc' }],
   }),
   stage('security', 'skipped', { summary: 'not run: an earlier stage failed' }),
@@ -57,27 +66,46 @@ describe('pipeline status bar and view with runs (unit)', () => {
   });
 
   it('spins the running stage and shows ready for release after a clean pass', () => {
-    const running = pipelineIndicator(status, true, false, pipelineRun([stage('lint', 'passed'), stage('build', 'running')], { result: 'running' }));
+    const running = pipelineIndicator(
+      status,
+      true,
+      false,
+      pipelineRun([stage('lint', 'passed'), stage('build', 'running')], { result: 'running' }),
+    );
     assert.equal(running.text, '$(check) lint $(sync~spin) build $(circle-large-outline) security $(circle-large-outline) test');
     assert.equal(running.state, 'running');
-    const passed = pipelineIndicator(status, true, false, pipelineRun(['lint', 'build', 'security', 'test'].map((n) => stage(n, 'passed')), { result: 'passed', readyForRelease: true }));
+    const passed = pipelineIndicator(
+      status,
+      true,
+      false,
+      pipelineRun(
+        ['lint', 'build', 'security', 'test'].map((n) => stage(n, 'passed')),
+        { result: 'passed', readyForRelease: true },
+      ),
+    );
     assert.equal(passed.state, 'passed');
     assert.match(passed.tooltip, /ready for release/);
   });
 
   it('lists stages with the run’s state, the failure’s problems and last output beneath it, then the history', () => {
     const rows = pipelineNodes(status, { run: failedRun, history: [failedRun] });
-    assert.deepEqual(rows.map((r) => `${r.label}|${r.icon}|${r.description}`), [
-      'lint|check:testing.iconPassed|1.2 s',
-      'build|error:testing.iconFailed|3.0 s · exit code 2',
-      'security|circle-slash:disabledForeground|not run: an earlier stage failed',
-      'test|circle-slash:disabledForeground|not run: an earlier stage failed',
-      'History|history|1 recent runs',
-    ]);
+    assert.deepEqual(
+      rows.map((r) => `${r.label}|${r.icon}|${r.description}`),
+      [
+        'lint|check:testing.iconPassed|1.2 s',
+        'build|error:testing.iconFailed|3.0 s · exit code 2',
+        'security|circle-slash:disabledForeground|not run: an earlier stage failed',
+        'test|circle-slash:disabledForeground|not run: an earlier stage failed',
+        'History|history|1 recent runs',
+      ],
+    );
     const build = rows[1];
     assert.equal(build.expanded, true);
     const [problem, output] = build.children ?? [];
-    assert.deepEqual([problem.label, problem.description, problem.file, problem.line, problem.column], ['nope', 'src/a.ts:3:7', '/ws/shop/src/a.ts', 3, 7]);
+    assert.deepEqual(
+      [problem.label, problem.description, problem.file, problem.line, problem.column],
+      ['nope', 'src/a.ts:3:7', '/ws/shop/src/a.ts', 3, 7],
+    );
     assert.equal(output.label, 'Last output');
     assert.equal(output.description, '1 of 40 lines');
     const [historyRow] = rows[4].children ?? [];
@@ -121,7 +149,10 @@ describe('run history on disk (unit)', () => {
     await history.markReady('abc', 'run-1');
     await history.markReady('def', 'run-2');
     assert.equal((await history.isReady('abc'))?.runId, 'run-1');
-    assert.deepEqual((await history.readyCommits()).map((c) => c.sha), ['def', 'abc']);
+    assert.deepEqual(
+      (await history.readyCommits()).map((c) => c.sha),
+      ['def', 'abc'],
+    );
     assert.ok(existsSync(path.join(dir, 'plain', '.conveyor', 'runs', '.gitignore')), 'state outside git is ignored by git');
   });
 });

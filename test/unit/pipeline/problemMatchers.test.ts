@@ -10,7 +10,8 @@ function matchAll(matcherName: Parameters<typeof createProblemMatcher>[0], lines
 
 // Output captured from the real tools (tsc 5.9, eslint 10) on small files.
 const TSC_PLAIN = "bad.ts(1,7): error TS2322: Type 'string' is not assignable to type 'number'.";
-const TSC_PRETTY = "\u001b[96mbad.ts\u001b[0m:\u001b[93m1\u001b[0m:\u001b[93m7\u001b[0m - \u001b[91merror\u001b[0m\u001b[90m TS2322: \u001b[0mType 'string' is not assignable to type 'number'.";
+const TSC_PRETTY =
+  "\u001b[96mbad.ts\u001b[0m:\u001b[93m1\u001b[0m:\u001b[93m7\u001b[0m - \u001b[91merror\u001b[0m\u001b[90m TS2322: \u001b[0mType 'string' is not assignable to type 'number'.";
 const ESLINT_STYLISH = [
   '',
   '/ws/app/src/a.js',
@@ -24,17 +25,28 @@ describe('problem matchers (unit)', () => {
   it('reads tsc errors in plain and --pretty (coloured) form', () => {
     for (const line of [TSC_PLAIN, TSC_PRETTY]) {
       assert.deepEqual(matchAll('tsc', [line]), [
-        { file: '/ws/app/bad.ts', line: 1, column: 7, severity: 'error', message: "Type 'string' is not assignable to type 'number'.", code: 'TS2322', source: 'tsc' },
+        {
+          file: '/ws/app/bad.ts',
+          line: 1,
+          column: 7,
+          severity: 'error',
+          message: "Type 'string' is not assignable to type 'number'.",
+          code: 'TS2322',
+          source: 'tsc',
+        },
       ]);
     }
   });
 
   it('reads eslint’s stylish output, remembering the file header', () => {
     const problems = matchAll('eslint', ESLINT_STYLISH);
-    assert.deepEqual(problems.map((p) => [p.file, p.line, p.column, p.severity, p.code, p.message]), [
-      ['/ws/app/src/a.js', 1, 7, 'error', 'no-unused-vars', "'a' is assigned a value but never used"],
-      ['/ws/app/src/a.js', 2, 1, 'warning', 'no-console', 'Unexpected console statement'],
-    ]);
+    assert.deepEqual(
+      problems.map((p) => [p.file, p.line, p.column, p.severity, p.code, p.message]),
+      [
+        ['/ws/app/src/a.js', 1, 7, 'error', 'no-unused-vars', "'a' is assigned a value but never used"],
+        ['/ws/app/src/a.js', 2, 1, 'warning', 'no-console', 'Unexpected console statement'],
+      ],
+    );
   });
 
   it('reads generic file:line:col output (gcc, go vet, mypy) and ignores URLs and prose', () => {
@@ -46,17 +58,23 @@ describe('problem matchers (unit)', () => {
       'make: *** [Makefile:4: build] Error 2',
       'Found 1 error in bad.ts:1',
     ]);
-    assert.deepEqual(problems.map((p) => [p.file, p.line, p.column, p.severity, p.message]), [
-      ['/ws/app/src/main.c', 3, 5, 'error', 'expected ; before return'],
-      ['/ws/app/cmd/server.go', 12, 2, 'error', 'undefined: handler'],
-      ['/ws/app/app/models.py', 40, 1, 'info', 'see the definition'],
-    ]);
+    assert.deepEqual(
+      problems.map((p) => [p.file, p.line, p.column, p.severity, p.message]),
+      [
+        ['/ws/app/src/main.c', 3, 5, 'error', 'expected ; before return'],
+        ['/ws/app/cmd/server.go', 12, 2, 'error', 'undefined: handler'],
+        ['/ws/app/app/models.py', 40, 1, 'info', 'see the definition'],
+      ],
+    );
   });
 
   it('applies a user problem matcher with its groups, and none matches nothing', () => {
     const custom = { regexp: '^(WARN|ERR) (\\S+)@(\\d+): (.*)$', severity: 1, file: 2, line: 3, column: 9, message: 4 };
     const [problem] = matchAll(custom, ['WARN lib/x.rb@17: deprecated call']);
-    assert.deepEqual([problem.file, problem.line, problem.column, problem.severity, problem.message], ['/ws/app/lib/x.rb', 17, 1, 'warning', 'deprecated call']);
+    assert.deepEqual(
+      [problem.file, problem.line, problem.column, problem.severity, problem.message],
+      ['/ws/app/lib/x.rb', 17, 1, 'warning', 'deprecated call'],
+    );
     assert.deepEqual(matchAll('none', [TSC_PLAIN]), []);
     assert.deepEqual(matchAll({ regexp: '([' }, ['anything']), [], 'a broken regular expression matches nothing');
   });

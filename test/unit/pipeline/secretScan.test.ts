@@ -34,12 +34,15 @@ const SAMPLES: Record<string, { line: string; found: string }> = {
 describe('secret scan (unit)', () => {
   const workspace = sampleWorkspaces();
 
-  it('detects every rule\'s sample at its line and column, and never repeats the secret in the message', async () => {
+  it("detects every rule's sample at its line and column, and never repeats the secret in the message", async () => {
     const lines = Object.values(SAMPLES).map((sample) => sample.line);
     const ws = workspace({ 'config/leaks.txt': ['# samples', ...lines].join('\n') + '\n' }, { git: true });
     const result = await scanSecrets(ws.dir);
     assert.equal(result.filesScanned, 1);
-    assert.deepEqual(result.problems.map((p) => p.code), Object.keys(SAMPLES));
+    assert.deepEqual(
+      result.problems.map((p) => p.code),
+      Object.keys(SAMPLES),
+    );
     for (const [index, problem] of result.problems.entries()) {
       const { line, found: secret } = Object.values(SAMPLES)[index];
       assert.equal(problem.file, path.join(ws.dir, 'config', 'leaks.txt'));
@@ -51,7 +54,10 @@ describe('secret scan (unit)', () => {
       assert.ok(problem.message.includes(`${secret.slice(0, 4)}…`), problem.message);
       assert.ok(problem.message.includes(`\`config/leaks.txt:${problem.code}:${problem.line}\``), problem.message);
     }
-    assert.match(result.problems[1].message, /^Possible AWS access key ID \(AKIA…\)\. Remove it and rotate it; if it is not a secret, add `config\/leaks\.txt:aws-access-key-id:3` to \.conveyor\/secrets-ignore/);
+    assert.match(
+      result.problems[1].message,
+      /^Possible AWS access key ID \(AKIA…\)\. Remove it and rotate it; if it is not a secret, add `config\/leaks\.txt:aws-access-key-id:3` to \.conveyor\/secrets-ignore/,
+    );
   });
 
   it('recognises the other private-key and GitHub token forms', () => {
@@ -102,16 +108,26 @@ describe('secret scan (unit)', () => {
 
   it('takes a bare value for a secret in configuration files but not in source code', async () => {
     const value = fakeToken(24, 13);
-    const ws = workspace({ '.env': `API_TOKEN=${value}\n`, 'src/client.ts': `const apiToken = ${value};\n`, 'src/client.py': `api_token = "${value}"\n` });
+    const ws = workspace({
+      '.env': `API_TOKEN=${value}\n`,
+      'src/client.ts': `const apiToken = ${value};\n`,
+      'src/client.py': `api_token = "${value}"\n`,
+    });
     const result = await scanSecrets(ws.dir);
-    assert.deepEqual(result.problems.map((p) => path.relative(ws.dir, p.file)), ['.env', path.join('src', 'client.py')]);
+    assert.deepEqual(
+      result.problems.map((p) => path.relative(ws.dir, p.file)),
+      ['.env', path.join('src', 'client.py')],
+    );
   });
 
   it('skips a finding marked conveyor:allow-secret on its line', async () => {
     const key = 'AKIA' + 'IOSFODNN7EXAMPLE';
     const ws = workspace({ 'docs/aws.md': `Example: ${key} <!-- conveyor:allow-secret -->\nReal: ${key}\n` }, { git: true });
     const result = await scanSecrets(ws.dir);
-    assert.deepEqual(result.problems.map((p) => p.line), [2]);
+    assert.deepEqual(
+      result.problems.map((p) => p.line),
+      [2],
+    );
     assert.equal(result.ignored, 1);
   });
 
@@ -131,7 +147,10 @@ describe('secret scan (unit)', () => {
     assert.equal(fingerprint, 'src/config.ts:aws-access-key-id:1');
     ws.write('.conveyor/secrets-ignore', `# fixtures hold fake keys\n\ntest/fixtures/**\n*.pem\n${fingerprint}\n`);
     const after = await scanSecrets(ws.dir);
-    assert.deepEqual(after.problems.map((p) => `${path.relative(ws.dir, p.file)}:${p.line}`), [`src${path.sep}config.ts:2`]);
+    assert.deepEqual(
+      after.problems.map((p) => `${path.relative(ws.dir, p.file)}:${p.line}`),
+      [`src${path.sep}config.ts:2`],
+    );
     assert.equal(after.ignored, 4);
   });
 
@@ -141,7 +160,10 @@ describe('secret scan (unit)', () => {
     ws.write('.env', `AWS_ACCESS_KEY_ID=${key}\n`);
     ws.write('scratch/notes.txt', `${key}\n`);
     const result = await scanSecrets(ws.dir);
-    assert.deepEqual(result.problems.map((p) => path.basename(p.file)), ['app.js']);
+    assert.deepEqual(
+      result.problems.map((p) => path.basename(p.file)),
+      ['app.js'],
+    );
     assert.equal(result.filesScanned, 2);
   });
 
@@ -151,7 +173,10 @@ describe('secret scan (unit)', () => {
     for (const folder of ['node_modules/lib', 'dist', 'out', 'build', 'coverage']) files[`${folder}/leak.js`] = `'${key}'\n`;
     const ws = workspace(files);
     const result = await scanSecrets(ws.dir);
-    assert.deepEqual(result.problems.map((p) => path.relative(ws.dir, p.file)), [path.join('src', 'main.py')]);
+    assert.deepEqual(
+      result.problems.map((p) => path.relative(ws.dir, p.file)),
+      [path.join('src', 'main.py')],
+    );
     assert.equal(result.filesScanned, 1);
   });
 
@@ -179,7 +204,10 @@ describe('secret scan (unit)', () => {
     const key = 'AKIA' + 'IOSFODNN7EXAMPLE';
     const ws = workspace({ 'a.txt': `${key}\n`, 'b.txt': `${key}\n` }, { git: true });
     const result = await scanSecrets(ws.dir, { files: ['b.txt', path.join(ws.dir, 'missing.txt')] });
-    assert.deepEqual(result.problems.map((p) => path.basename(p.file)), ['b.txt']);
+    assert.deepEqual(
+      result.problems.map((p) => path.basename(p.file)),
+      ['b.txt'],
+    );
     assert.equal(result.filesScanned, 1);
   });
 

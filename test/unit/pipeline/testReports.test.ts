@@ -23,7 +23,9 @@ function testNamed(report: TestReport, name: string): TestCaseResult {
 }
 
 function outcomes(report: TestReport): string[] {
-  return report.suites.flatMap((suite) => suite.tests.map((test) => `${suite.name} / ${test.className ?? '-'} / ${test.name}: ${test.outcome}`));
+  return report.suites.flatMap((suite) =>
+    suite.tests.map((test) => `${suite.name} / ${test.className ?? '-'} / ${test.name}: ${test.outcome}`),
+  );
 }
 
 /** The outcomes of the sample cart suite, the same whether Node's runner wrote JUnit or TAP. */
@@ -134,16 +136,22 @@ describe('JUnit reports (unit)', () => {
 
   it('names the file, line and column of malformed XML', () => {
     const xml = '<testsuites>\n  <testsuite name="a">\n    <testcase name="b">\n  </testsuite>\n</testsuites>\n';
-    assert.throws(() => parseJUnit(xml, 'reports/junit.xml', FOLDER), (error: Error) => {
-      assert.match(error.message, /^The JUnit report reports[/\\]junit\.xml is not well-formed XML at line 4, column 3: /);
-      assert.match(error.message, /testcase/);
-      return true;
-    });
+    assert.throws(
+      () => parseJUnit(xml, 'reports/junit.xml', FOLDER),
+      (error: Error) => {
+        assert.match(error.message, /^The JUnit report reports[/\\]junit\.xml is not well-formed XML at line 4, column 3: /);
+        assert.match(error.message, /testcase/);
+        return true;
+      },
+    );
   });
 
   it('refuses empty files, other XML and declared entities', () => {
     assert.throws(() => parseJUnit(' \n', 'junit.xml', FOLDER), /The JUnit report junit\.xml is empty/);
-    assert.throws(() => parseJUnit('<html><body/></html>', 'junit.xml', FOLDER), /should start with <testsuites> or <testsuite> but has <html>/);
+    assert.throws(
+      () => parseJUnit('<html><body/></html>', 'junit.xml', FOLDER),
+      /should start with <testsuites> or <testsuite> but has <html>/,
+    );
     const entities = '<?xml version="1.0"?><!DOCTYPE t [<!ENTITY x "expanded">]><testsuites><testsuite name="&x;"/></testsuites>';
     assert.throws(() => parseJUnit(entities, 'junit.xml', FOLDER), /declares XML entities in its DOCTYPE/);
   });
@@ -196,7 +204,7 @@ describe('TAP reports (unit)', () => {
     assert.deepEqual(failed.location, { file: path.join(FOLDER, 'test', 'body.js'), line: 17, column: 5 });
   });
 
-  it('falls back to the test\'s location and keeps a failing suite that has no failing test', () => {
+  it("falls back to the test's location and keeps a failing suite that has no failing test", () => {
     const file = path.join(FOLDER, 'test', 'db.test.mjs');
     const tap = [
       'TAP version 13',
@@ -230,11 +238,17 @@ describe('TAP reports (unit)', () => {
   });
 
   it('refuses a bail out, an empty file, text that is not TAP, a run cut short and a broken plan', () => {
-    assert.throws(() => parseTap('TAP version 13\n1..3\nok 1 - a\nBail out! database down\n', 'run.tap', FOLDER), /The TAP report run\.tap says "Bail out!": database down/);
+    assert.throws(
+      () => parseTap('TAP version 13\n1..3\nok 1 - a\nBail out! database down\n', 'run.tap', FOLDER),
+      /The TAP report run\.tap says "Bail out!": database down/,
+    );
     assert.throws(() => parseTap('', 'run.tap', FOLDER), /The TAP report run\.tap is empty/);
-    assert.throws(() => parseTap('Error: Cannot find module \'tap\'\n', 'run.tap', FOLDER), /is not TAP: it has no "ok"\/"not ok" lines/);
+    assert.throws(() => parseTap("Error: Cannot find module 'tap'\n", 'run.tap', FOLDER), /is not TAP: it has no "ok"\/"not ok" lines/);
     assert.throws(() => parseTap('TAP version 13\n# Subtest: a\n    ok 1 - b\n', 'run.tap', FOLDER), /ends without its "1\.\.N" plan/);
-    assert.throws(() => parseTap('TAP version 13\n1..3\nok 1 - a\nok 2 - b\n', 'run.tap', FOLDER), /is inconsistent \(incorrect number of tests\); planned 1\.\.3, found 2 test lines/);
+    assert.throws(
+      () => parseTap('TAP version 13\n1..3\nok 1 - a\nok 2 - b\n', 'run.tap', FOLDER),
+      /is inconsistent \(incorrect number of tests\); planned 1\.\.3, found 2 test lines/,
+    );
   });
 
   it('reads a plan of 1..0 as a run with no tests', () => {
@@ -260,7 +274,11 @@ describe('readTestReport (unit)', () => {
     const junit = await readTestReport('junit', 'reports/junit.xml', folder);
     assert.equal(junit.file, path.join(folder, 'reports', 'junit.xml'));
     assert.deepEqual(junit.counts, { total: 7, passed: 3, failed: 1, skipped: 3 });
-    assert.deepEqual(testNamed(junit, 'applies the discount').location, { file: path.join(folder, 'test', 'cart.test.mjs'), line: 23, column: 14 });
+    assert.deepEqual(testNamed(junit, 'applies the discount').location, {
+      file: path.join(folder, 'test', 'cart.test.mjs'),
+      line: 23,
+      column: 14,
+    });
 
     const tap = await readTestReport('tap', path.join(folder, 'reports', 'node.tap'), folder);
     assert.equal(tap.format, 'tap');
@@ -280,6 +298,9 @@ describe('readTestReport (unit)', () => {
     // A sparse file: the size is what the check sees, and it costs no disk space or time.
     await writeFile(huge, '');
     await truncate(huge, MAX_REPORT_BYTES + 10 * 1024 * 1024);
-    await assert.rejects(readTestReport('junit', huge, folder), /The JUnit report reports[/\\]huge\.xml is 60 MB; Conveyor reads reports up to 50 MB/);
+    await assert.rejects(
+      readTestReport('junit', huge, folder),
+      /The JUnit report reports[/\\]huge\.xml is 60 MB; Conveyor reads reports up to 50 MB/,
+    );
   });
 });

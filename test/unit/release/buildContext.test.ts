@@ -4,14 +4,21 @@ import * as tarStream from 'tar-stream';
 import { packBuildContext } from '../../../src/release/image/buildContext';
 import { sampleWorkspaces } from '../../support/sampleWorkspace';
 
-async function entries(stream: NodeJS.ReadableStream): Promise<Map<string, { type: string; size: number; uid: number; linkname?: string | null }>> {
+async function entries(
+  stream: NodeJS.ReadableStream,
+): Promise<Map<string, { type: string; size: number; uid: number; linkname?: string | null }>> {
   const extract = tarStream.extract();
   const found = new Map<string, { type: string; size: number; uid: number; linkname?: string | null }>();
   const done = (async () => {
     for await (const entry of extract) {
       let size = 0;
       for await (const chunk of entry) size += (chunk as Buffer).length;
-      found.set(entry.header.name, { type: entry.header.type ?? 'file', size, uid: entry.header.uid ?? -1, linkname: entry.header.linkname });
+      found.set(entry.header.name, {
+        type: entry.header.type ?? 'file',
+        size,
+        uid: entry.header.uid ?? -1,
+        linkname: entry.header.linkname,
+      });
     }
   })();
   stream.pipe(extract);
@@ -24,7 +31,7 @@ describe('build context (unit)', () => {
 
   it('packs the context like docker build: .dockerignore honoured with exceptions, the Dockerfile always sent, root-owned entries', async () => {
     const ws = workspace({
-      'Dockerfile': 'FROM scratch\n',
+      Dockerfile: 'FROM scratch\n',
       '.dockerignore': ['Dockerfile', 'node_modules', '*.log', 'docs', '!docs/keep.md', ''].join('\n'),
       'src/app.js': 'x\n',
       'node_modules/left/index.js': 'x\n',
@@ -37,7 +44,16 @@ describe('build context (unit)', () => {
     const context = await packBuildContext(ws.dir, '.', 'Dockerfile');
     assert.equal(context.dockerfile, 'Dockerfile');
     const found = await entries(context.stream);
-    assert.deepEqual([...found.keys()].sort(), ['.dockerignore', 'Dockerfile', 'assets', 'assets/big.bin', 'docs/keep.md', 'link.js', 'src', 'src/app.js']);
+    assert.deepEqual([...found.keys()].sort(), [
+      '.dockerignore',
+      'Dockerfile',
+      'assets',
+      'assets/big.bin',
+      'docs/keep.md',
+      'link.js',
+      'src',
+      'src/app.js',
+    ]);
     assert.equal(found.get('assets/big.bin')?.size, 3 * 1024 * 1024, 'a big file is streamed whole');
     assert.equal(found.get('link.js')?.type, 'symlink');
     assert.equal(found.get('link.js')?.linkname, 'src/app.js');
@@ -46,7 +62,10 @@ describe('build context (unit)', () => {
 
   it('refuses a Dockerfile outside the context and a missing one, with what to change', async () => {
     const ws = workspace({ 'app/Dockerfile': 'FROM scratch\n', 'Dockerfile.other': 'FROM scratch\n' });
-    await assert.rejects(packBuildContext(ws.dir, 'app', '../Dockerfile.other'), /outside the build context app: move it into the context or change image.context/);
+    await assert.rejects(
+      packBuildContext(ws.dir, 'app', '../Dockerfile.other'),
+      /outside the build context app: move it into the context or change image.context/,
+    );
     await assert.rejects(packBuildContext(ws.dir, '.', 'Containerfile'), /No Dockerfile at Containerfile: add one or set image.dockerfile/);
   });
 });

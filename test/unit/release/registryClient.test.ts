@@ -15,13 +15,21 @@ import type { StubExchange } from '../../support/stubServer';
 
 describe('WWW-Authenticate challenges (unit)', () => {
   it('reads a Bearer challenge with realm, service and scope', () => {
-    assert.deepEqual(parseWwwAuthenticate('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/node:pull"'), [
-      { scheme: 'bearer', params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/node:pull' } },
-    ]);
+    assert.deepEqual(
+      parseWwwAuthenticate('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/node:pull"'),
+      [
+        {
+          scheme: 'bearer',
+          params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/node:pull' },
+        },
+      ],
+    );
   });
 
   it('reads Basic, unquoted values, escapes, odd spacing and several challenges in one header', () => {
-    assert.deepEqual(parseWwwAuthenticate('Basic realm="Registry \\"Realm\\""'), [{ scheme: 'basic', params: { realm: 'Registry "Realm"' } }]);
+    assert.deepEqual(parseWwwAuthenticate('Basic realm="Registry \\"Realm\\""'), [
+      { scheme: 'basic', params: { realm: 'Registry "Realm"' } },
+    ]);
     assert.deepEqual(parseWwwAuthenticate('Basic realm=local , Bearer  realm = "https://a/token" ,error="insufficient_scope"'), [
       { scheme: 'basic', params: { realm: 'local' } },
       { scheme: 'bearer', params: { realm: 'https://a/token', error: 'insufficient_scope' } },
@@ -51,13 +59,17 @@ describe('registry addresses, pagination links and Retry-After (unit)', () => {
 
   it('follows relative and absolute next links', () => {
     const page = 'http://127.0.0.1:5000/v2/shop-api/tags/list?n=2';
-    assert.equal(nextLink('</v2/shop-api/tags/list?last=b&n=2>; rel="next"', page), 'http://127.0.0.1:5000/v2/shop-api/tags/list?last=b&n=2');
+    assert.equal(
+      nextLink('</v2/shop-api/tags/list?last=b&n=2>; rel="next"', page),
+      'http://127.0.0.1:5000/v2/shop-api/tags/list?last=b&n=2',
+    );
     assert.equal(nextLink('<https://other.example/v2/x?last=1>; rel=next', page), 'https://other.example/v2/x?last=1');
     assert.equal(nextLink(null, page), undefined);
   });
 
   it('reads Retry-After as seconds or a date', () => {
-    const retryAfter = (value: string | null, now?: number) => retryAfterMs(new Headers(value === null ? {} : { 'Retry-After': value }), now);
+    const retryAfter = (value: string | null, now?: number) =>
+      retryAfterMs(new Headers(value === null ? {} : { 'Retry-After': value }), now);
     assert.equal(retryAfter('3'), 3000);
     assert.equal(retryAfter(new Date(10_000).toUTCString(), 4_000), 6000);
     assert.equal(retryAfter('soon'), undefined);
@@ -78,27 +90,54 @@ describe('Docker config credentials (unit)', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('decodes `auth` (the password may contain colons) and matches keys written with a scheme or path', async () => {
-    const file = config({ auths: { 'http://127.0.0.1:5000/v2/': { auth: auth('alice', 'pa:ss') }, 'ghcr.io': { username: 'bob', password: 'tok' } } });
+    const file = config({
+      auths: { 'http://127.0.0.1:5000/v2/': { auth: auth('alice', 'pa:ss') }, 'ghcr.io': { username: 'bob', password: 'tok' } },
+    });
     assert.deepEqual(await readDockerCredentials('127.0.0.1:5000', file), { username: 'alice', password: 'pa:ss' });
     assert.deepEqual(await readDockerCredentials('ghcr.io', file), { username: 'bob', password: 'tok' });
     assert.equal(await readDockerCredentials('127.0.0.1:5001', file), undefined);
   });
 
   it('keeps an identity token, and finds Docker Hub credentials under any of its names', async () => {
-    const file = config({ auths: { 'https://index.docker.io/v1/': { auth: auth('carol', 'pw') }, 'myacr.azurecr.io': { auth: auth('00000000-0000-0000-0000-000000000000', ''), identitytoken: 'refresh-me' } } });
+    const file = config({
+      auths: {
+        'https://index.docker.io/v1/': { auth: auth('carol', 'pw') },
+        'myacr.azurecr.io': { auth: auth('00000000-0000-0000-0000-000000000000', ''), identitytoken: 'refresh-me' },
+      },
+    });
     for (const name of ['docker.io', 'index.docker.io', 'registry-1.docker.io']) {
       assert.deepEqual(await readDockerCredentials(name, file), { username: 'carol', password: 'pw' }, name);
     }
-    assert.deepEqual(await readDockerCredentials('myacr.azurecr.io', file), { username: '00000000-0000-0000-0000-000000000000', password: '', identityToken: 'refresh-me' });
+    assert.deepEqual(await readDockerCredentials('myacr.azurecr.io', file), {
+      username: '00000000-0000-0000-0000-000000000000',
+      password: '',
+      identityToken: 'refresh-me',
+    });
   });
 
   it('says why there are no credentials: credential store, credential helper, no entry, broken entry, no file', async () => {
-    const file = config({ auths: { 'ghcr.io': {}, 'bad.example': { auth: Buffer.from('no-colon').toString('base64') } }, credsStore: 'desktop', credHelpers: { 'gcr.io': 'gcloud' } });
-    assert.match((await findDockerCredentials('ghcr.io', file)).reason ?? '', /credential store docker-credential-desktop \(credsStore in .*\), which Conveyor does not read yet/);
-    assert.match((await findDockerCredentials('gcr.io', file)).reason ?? '', /credential helper docker-credential-gcloud .*does not read yet/);
-    assert.match((await findDockerCredentials('bad.example', file)).reason ?? '', /the entry for bad.example in .* has an "auth" value that is not base64 of user:password/);
+    const file = config({
+      auths: { 'ghcr.io': {}, 'bad.example': { auth: Buffer.from('no-colon').toString('base64') } },
+      credsStore: 'desktop',
+      credHelpers: { 'gcr.io': 'gcloud' },
+    });
+    assert.match(
+      (await findDockerCredentials('ghcr.io', file)).reason ?? '',
+      /credential store docker-credential-desktop \(credsStore in .*\), which Conveyor does not read yet/,
+    );
+    assert.match(
+      (await findDockerCredentials('gcr.io', file)).reason ?? '',
+      /credential helper docker-credential-gcloud .*does not read yet/,
+    );
+    assert.match(
+      (await findDockerCredentials('bad.example', file)).reason ?? '',
+      /the entry for bad.example in .* has an "auth" value that is not base64 of user:password/,
+    );
     const plain = config({ auths: {} });
-    assert.match((await findDockerCredentials('127.0.0.1:5000', plain)).reason ?? '', /has no credentials for 127.0.0.1:5000: run `docker login 127.0.0.1:5000`/);
+    assert.match(
+      (await findDockerCredentials('127.0.0.1:5000', plain)).reason ?? '',
+      /has no credentials for 127.0.0.1:5000: run `docker login 127.0.0.1:5000`/,
+    );
     assert.match((await findDockerCredentials('ghcr.io', path.join(dir, 'absent.json'))).reason ?? '', /^no Docker config at /);
     assert.match((await findDockerCredentials('ghcr.io', config('{not json'))).reason ?? '', /^cannot read /);
   });
@@ -175,7 +214,10 @@ class TokenRegistryStub {
     if (pathname === '/v2/') return e.sendJson(200, {});
     if (pathname === '/v2/shop-api/tags/list') return this.tagPage(e);
     if (pathname === '/v2/shop-api/manifests/1.2.0' && e.method === 'HEAD') {
-      return e.sendJson(200, undefined, { 'Docker-Content-Digest': 'sha256:' + 'ab'.repeat(32), 'Content-Type': 'application/vnd.oci.image.index.v1+json' });
+      return e.sendJson(200, undefined, {
+        'Docker-Content-Digest': 'sha256:' + 'ab'.repeat(32),
+        'Content-Type': 'application/vnd.oci.image.index.v1+json',
+      });
     }
     e.sendJson(404, { errors: [{ code: 'MANIFEST_UNKNOWN' }] });
   }
@@ -186,7 +228,11 @@ class TokenRegistryStub {
     const start = last ? this.tags.indexOf(last) + 1 : 0;
     const page = this.tags.slice(start, start + n);
     const more = start + n < this.tags.length;
-    e.sendJson(200, { name: 'shop-api', tags: page }, more ? { Link: `</v2/shop-api/tags/list?last=${page[page.length - 1]}&n=${n}>; rel="next"` } : {});
+    e.sendJson(
+      200,
+      { name: 'shop-api', tags: page },
+      more ? { Link: `</v2/shop-api/tags/list?last=${page[page.length - 1]}&n=${n}>; rel="next"` } : {},
+    );
   }
 }
 
@@ -212,7 +258,11 @@ describe('registry client against a token-auth registry (unit, stub)', () => {
   });
 
   it('exchanges an identity token (OAuth2 refresh token) for an access token', async () => {
-    const client = new RegistryClient(stub.base, { username: '00000000-0000-0000-0000-000000000000', password: '', identityToken: 'refresh-me' });
+    const client = new RegistryClient(stub.base, {
+      username: '00000000-0000-0000-0000-000000000000',
+      password: '',
+      identityToken: 'refresh-me',
+    });
     assert.deepEqual(await client.tags('shop-api'), ['1.0.0', '1.1.0', '1.2.0', 'latest']);
     const tokenRequest = stub.requests.find((r) => r.url.startsWith('/token'));
     assert.equal(tokenRequest?.method, 'POST');
@@ -221,12 +271,18 @@ describe('registry client against a token-auth registry (unit, stub)', () => {
   it('reports refused credentials without the password, and anonymous access as needing sign-in', async () => {
     const wrong = await registryError(new RegistryClient(stub.base, { username: 'alice', password: 'hunter2' }).tags('shop-api'));
     assert.equal(wrong.kind, 'unauthorized');
-    assert.equal(wrong.message, `${stub.base} refused the credentials for shop-api (401): check the user and password in your Docker config or sign in again`);
+    assert.equal(
+      wrong.message,
+      `${stub.base} refused the credentials for shop-api (401): check the user and password in your Docker config or sign in again`,
+    );
     assert.ok(!wrong.message.includes('hunter2') && !String(wrong.stack).includes('hunter2'));
 
     const anonymous = await registryError(new RegistryClient(stub.base).tags('shop-api'));
     assert.equal(anonymous.kind, 'unauthorized');
-    assert.equal(anonymous.message, `${stub.base} requires sign-in to read shop-api (401): run \`docker login ${stub.base}\` or check the repository name`);
+    assert.equal(
+      anonymous.message,
+      `${stub.base} requires sign-in to read shop-api (401): run \`docker login ${stub.base}\` or check the repository name`,
+    );
     assert.ok(!anonymous.message.includes('tok-'), 'no token in the message');
   });
 
@@ -239,7 +295,11 @@ describe('registry client against a token-auth registry (unit, stub)', () => {
     const client = new RegistryClient(stub.base, { username: 'alice', password: 's3cret' });
     stub.tags = [];
     stub.setBusy(1);
-    await assert.rejects(client.tags('busy'), (error: ServiceError) => error.kind === 'not-found', 'after the wait the request goes through (to a 404 here)');
+    await assert.rejects(
+      client.tags('busy'),
+      (error: ServiceError) => error.kind === 'not-found',
+      'after the wait the request goes through (to a 404 here)',
+    );
     stub.setBusy(2);
     const limited = await registryError(client.tags('busy'));
     assert.equal(limited.kind, 'rate-limited');
@@ -278,7 +338,8 @@ describe('registry client failures before any answer (unit, stub)', () => {
       jsonType: 'application/json',
       handle: (e) => {
         seen.push(e.headers.authorization);
-        if (e.headers.authorization !== `Basic ${Buffer.from('bob:pw').toString('base64')}`) return e.sendJson(401, {}, { 'WWW-Authenticate': 'Basic realm="r"' });
+        if (e.headers.authorization !== `Basic ${Buffer.from('bob:pw').toString('base64')}`)
+          return e.sendJson(401, {}, { 'WWW-Authenticate': 'Basic realm="r"' });
         e.sendJson(200, { name: 'app', tags: null });
       },
     });
@@ -287,7 +348,10 @@ describe('registry client failures before any answer (unit, stub)', () => {
       const client = new RegistryClient(host, { username: 'bob', password: 'pw' });
       assert.deepEqual(await client.tags('app'), [], 'tags: null is an empty list');
       assert.deepEqual(await client.tags('app'), []);
-      assert.deepEqual(seen.map((h) => h?.split(' ')[0]), [undefined, 'Basic', 'Basic']);
+      assert.deepEqual(
+        seen.map((h) => h?.split(' ')[0]),
+        [undefined, 'Basic', 'Basic'],
+      );
       const anonymous = await registryError(new RegistryClient(host).tags('app'));
       assert.equal(anonymous.kind, 'unauthorized');
     } finally {

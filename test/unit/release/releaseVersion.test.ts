@@ -5,11 +5,18 @@ import { parseLog, parseTagList, remoteCompareUrl } from '../../../src/release/g
 import { formatTagMessage, parseTagMessage } from '../../../src/release/releaseRecord';
 import { changelogSection, prependChangelog } from '../../../src/release/version/changelog';
 import { nextVersion, parseConventionalCommit, releaseBump } from '../../../src/release/version/conventionalCommits';
-import { locateJsonString, readProjectVersion, setLockfileVersion, setPackageVersion, writeProjectVersion } from '../../../src/release/version/versionFile';
+import {
+  locateJsonString,
+  readProjectVersion,
+  setLockfileVersion,
+  setPackageVersion,
+  writeProjectVersion,
+} from '../../../src/release/version/versionFile';
 import { aReleaseRecord } from '../../support/builders';
 import { sampleWorkspaces } from '../../support/sampleWorkspace';
 
-const messages = (...list: string[]) => list.map((message, i) => ({ sha: `${String(i).padStart(2, '0')}aa11bb22cc33dd44ee55ff66aa77bb88cc99dd`, message }));
+const messages = (...list: string[]) =>
+  list.map((message, i) => ({ sha: `${String(i).padStart(2, '0')}aa11bb22cc33dd44ee55ff66aa77bb88cc99dd`, message }));
 
 describe('conventional commit messages (unit)', () => {
   it('reads type, scope, subject and body of a conventional header', () => {
@@ -34,7 +41,9 @@ describe('conventional commit messages (unit)', () => {
   });
 
   it('reads BREAKING CHANGE and BREAKING-CHANGE footers, joining continuation lines up to the next footer', () => {
-    const spaced = parseConventionalCommit('fix: parse dates strictly\n\nLong body.\n\nBREAKING CHANGE: dates without a zone\nare now rejected.\nRefs: #42');
+    const spaced = parseConventionalCommit(
+      'fix: parse dates strictly\n\nLong body.\n\nBREAKING CHANGE: dates without a zone\nare now rejected.\nRefs: #42',
+    );
     assert.equal(spaced.breaking, true);
     assert.equal(spaced.breakingNote, 'dates without a zone are now rejected.');
     assert.match(spaced.body, /^Long body\.\n\nBREAKING CHANGE/);
@@ -53,7 +62,15 @@ describe('conventional commit messages (unit)', () => {
   });
 
   it('treats everything else as non-conventional: subject is the first line', () => {
-    for (const message of ['Update README', "Merge branch 'main' into feat", 'fixup! feat: add x', 'feat:missing space', 'feat(): ', 'feat(a)(b): twice', ': no type']) {
+    for (const message of [
+      'Update README',
+      "Merge branch 'main' into feat",
+      'fixup! feat: add x',
+      'feat:missing space',
+      'feat(): ',
+      'feat(a)(b): twice',
+      ': no type',
+    ]) {
       const parsed = parseConventionalCommit(message);
       assert.equal(parsed.conventional, false, message);
       assert.equal(parsed.type, undefined, message);
@@ -64,7 +81,10 @@ describe('conventional commit messages (unit)', () => {
 
   it('reads a breaking footer after a header with an empty description, its text on the next line (as conventional-commits-parser does)', () => {
     const parsed = parseConventionalCommit('feat(api):\n\nBREAKING CHANGE:\nthe /v1 routes are gone\nuse /v2');
-    assert.deepEqual([parsed.conventional, parsed.type, parsed.scope, parsed.breaking, parsed.breakingNote], [true, 'feat', 'api', true, 'the /v1 routes are gone use /v2']);
+    assert.deepEqual(
+      [parsed.conventional, parsed.type, parsed.scope, parsed.breaking, parsed.breakingNote],
+      [true, 'feat', 'api', true, 'the /v1 routes are gone use /v2'],
+    );
     assert.equal(releaseBump(messages('feat(api):\n\nBREAKING CHANGE:\nthe /v1 routes are gone')), 'major');
     assert.equal(parseConventionalCommit('feat(api):').conventional, false);
   });
@@ -108,7 +128,10 @@ describe('release bump and next version (unit)', () => {
   it('graduates a prerelease when the commits call for no bump of their own, and bumps from it otherwise', () => {
     const next = nextVersion('4.0.0-1', messages('chore: tidy'));
     assert.deepEqual([next.version, next.bump], ['4.0.0', 'major']);
-    assert.equal(next.reason, '4.0.0 release: the prerelease 4.0.0-1 graduates (1 commit, none of them a feat, fix, perf or breaking change).');
+    assert.equal(
+      next.reason,
+      '4.0.0 release: the prerelease 4.0.0-1 graduates (1 commit, none of them a feat, fix, perf or breaking change).',
+    );
     assert.deepEqual(pick(nextVersion('4.1.3-rc.2', [])), ['4.1.3', 'patch']);
     assert.deepEqual(pick(nextVersion('4.0.0-1', messages('fix: a'))), ['4.0.0', 'patch']);
     assert.deepEqual(pick(nextVersion('4.0.1-1', messages('feat: a'))), ['4.1.0', 'minor']);
@@ -118,7 +141,10 @@ describe('release bump and next version (unit)', () => {
     const next = nextVersion('1.3.2', messages('fix: a'), 'major');
     assert.deepEqual([next.version, next.bump], ['2.0.0', 'major']);
     assert.match(next.reason, /^major release requested \(the commits alone call for patch\): 1 fix in 1 commit\.$/);
-    assert.equal(nextVersion('1.3.2', messages('docs: a'), 'patch').reason, 'patch release requested (the commits alone call for no release): 1 commit, none of them a feat, fix, perf or breaking change.');
+    assert.equal(
+      nextVersion('1.3.2', messages('docs: a'), 'patch').reason,
+      'patch release requested (the commits alone call for no release): 1 commit, none of them a feat, fix, perf or breaking change.',
+    );
     assert.equal(nextVersion('1.3.2', messages('fix: a'), 'patch').reason, 'patch release requested: 1 fix in 1 commit.');
   });
 
@@ -190,7 +216,10 @@ describe('changelog section (unit)', () => {
 
   it('writes a plain heading without a link and a note when nothing is worth listing', () => {
     assert.equal(changelogSection('1.4.1', date, messages('chore: deps')), '## 1.4.1 (2026-11-26)\n\n_No notable changes._\n');
-    assert.equal(changelogSection('1.4.1', date, [], { previousTag: 'v1.4.0' }), '## 1.4.1 (2026-11-26)\n\n_No notable changes since v1.4.0._\n');
+    assert.equal(
+      changelogSection('1.4.1', date, [], { previousTag: 'v1.4.0' }),
+      '## 1.4.1 (2026-11-26)\n\n_No notable changes since v1.4.0._\n',
+    );
   });
 
   it('puts a breaking feature both under BREAKING CHANGES and under Features', () => {
@@ -218,7 +247,10 @@ describe('prepending to CHANGELOG.md (unit)', () => {
   it('goes after a lone title, at the top of an untitled file, and keeps CRLF line endings', () => {
     assert.equal(prependChangelog('# Changes\n', section), `# Changes\n\n${section}`);
     assert.equal(prependChangelog('## 1.3.0\n\n- old\n', section), `${section}\n## 1.3.0\n\n- old\n`);
-    assert.equal(prependChangelog('# Changelog\r\n\r\n## 1.3.0\r\n', section), `# Changelog\n\n${section}\n## 1.3.0\n`.replace(/\n/g, '\r\n'));
+    assert.equal(
+      prependChangelog('# Changelog\r\n\r\n## 1.3.0\r\n', section),
+      `# Changelog\n\n${section}\n## 1.3.0\n`.replace(/\n/g, '\r\n'),
+    );
   });
 });
 
@@ -235,7 +267,10 @@ describe('release record in the tag message (unit)', () => {
 
   it('puts the human text first and the YAML block last, in a fixed key order', () => {
     const message = formatTagMessage(record, section);
-    assert.ok(message.startsWith(`Release v1.4.0\n\n${section}\n--- conveyor-release ---\nversion: 1.4.0\ntag: v1.4.0\ncommit: 4c7e1d2f`), message);
+    assert.ok(
+      message.startsWith(`Release v1.4.0\n\n${section}\n--- conveyor-release ---\nversion: 1.4.0\ntag: v1.4.0\ncommit: 4c7e1d2f`),
+      message,
+    );
     assert.ok(message.endsWith('createdAt: 2026-11-26T10:05:00.000Z\n--- end conveyor-release ---\n'), message);
   });
 
@@ -257,8 +292,15 @@ describe('release record in the tag message (unit)', () => {
     assert.throws(() => parseTagMessage(wrap('version: [1.0.0\ntag: v1')), /is not valid YAML/);
     assert.throws(() => parseTagMessage(wrap('- a\n- b')), /must be a YAML mapping/);
     assert.throws(() => parseTagMessage(wrap('version: 1.0.0\ntag: v1.0.0\ncreatedAt: x')), /missing "commit"/);
-    assert.throws(() => parseTagMessage(wrap('version: 1.0.0\ntag: v1.0.0\ncommit: a\ncreatedAt: x\nimage:\n  repository: r\n  digest: d\n  tags: [1, 2]')), /"image\.tags" must be a list of strings/);
-    assert.throws(() => parseTagMessage(wrap('version: 1.0.0\ntag: v1.0.0\ncommit: a\ncreatedAt: x\ngateOverride:\n  at: now')), /missing "gateOverride\.reason"/);
+    assert.throws(
+      () =>
+        parseTagMessage(wrap('version: 1.0.0\ntag: v1.0.0\ncommit: a\ncreatedAt: x\nimage:\n  repository: r\n  digest: d\n  tags: [1, 2]')),
+      /"image\.tags" must be a list of strings/,
+    );
+    assert.throws(
+      () => parseTagMessage(wrap('version: 1.0.0\ntag: v1.0.0\ncommit: a\ncreatedAt: x\ngateOverride:\n  at: now')),
+      /missing "gateOverride\.reason"/,
+    );
   });
 });
 
@@ -266,7 +308,8 @@ describe('version files (unit)', () => {
   const workspace = sampleWorkspaces();
 
   it('replaces only the top-level version, keeping indentation, key order and the trailing newline', () => {
-    const text = '{\n\t"name": "shop",\n\t"config": { "version": "9.9.9" },\n\t"version" :  "1.3.2",\n\t"files": ["a\\"b", 1, true, null]\n}\n';
+    const text =
+      '{\n\t"name": "shop",\n\t"config": { "version": "9.9.9" },\n\t"version" :  "1.3.2",\n\t"files": ["a\\"b", 1, true, null]\n}\n';
     assert.equal(setPackageVersion(text, '1.4.0'), text.replace('"1.3.2"', '"1.4.0"'));
     const noNewline = '{"version":"1.0.0","name":"x"}';
     assert.equal(setPackageVersion(noNewline, '1.0.1'), '{"version":"1.0.1","name":"x"}');
@@ -275,7 +318,12 @@ describe('version files (unit)', () => {
 
   it('updates a lockfile\'s top-level and packages[""] versions but not its dependencies', () => {
     const lock = JSON.stringify(
-      { name: 'shop', version: '1.3.2', lockfileVersion: 3, packages: { '': { name: 'shop', version: '1.3.2' }, 'node_modules/semver': { version: '1.3.2' } } },
+      {
+        name: 'shop',
+        version: '1.3.2',
+        lockfileVersion: 3,
+        packages: { '': { name: 'shop', version: '1.3.2' }, 'node_modules/semver': { version: '1.3.2' } },
+      },
       null,
       2,
     );
@@ -296,18 +344,30 @@ describe('version files (unit)', () => {
 
   it('reads package.json first, then VERSION, and nothing when there is neither', async () => {
     const both = workspace({ 'package.json': '{ "version": "1.3.2" }\n', VERSION: '9.0.0\n' });
-    assert.deepEqual(await readProjectVersion(both.dir), { file: path.join(both.dir, 'package.json'), version: '1.3.2', kind: 'package.json' });
+    assert.deepEqual(await readProjectVersion(both.dir), {
+      file: path.join(both.dir, 'package.json'),
+      version: '1.3.2',
+      kind: 'package.json',
+    });
     const versionOnly = workspace({ 'package.json': '{ "private": true }\n', VERSION: ' 0.7.0 \nnotes\n' });
-    assert.deepEqual(await readProjectVersion(versionOnly.dir), { file: path.join(versionOnly.dir, 'VERSION'), version: '0.7.0', kind: 'VERSION' });
+    assert.deepEqual(await readProjectVersion(versionOnly.dir), {
+      file: path.join(versionOnly.dir, 'VERSION'),
+      version: '0.7.0',
+      kind: 'VERSION',
+    });
     const none = workspace({ 'README.md': '# x\n' });
     assert.equal(await readProjectVersion(none.dir), undefined);
     assert.deepEqual(await writeProjectVersion(none.dir, '1.0.0'), []);
-    await assert.rejects(readProjectVersion(workspace({ 'package.json': '{ nope' }).dir), /package\.json is not valid JSON .*fix it before releasing/);
+    await assert.rejects(
+      readProjectVersion(workspace({ 'package.json': '{ nope' }).dir),
+      /package\.json is not valid JSON .*fix it before releasing/,
+    );
   });
 
   it('writes package.json and its lockfile in place, formatting untouched', async () => {
     const pkg = '{\n    "name": "shop",\n    "version": "1.3.2",\n    "scripts": { "build": "tsc" }\n}';
-    const lock = '{\n  "name": "shop",\n  "version": "1.3.2",\n  "lockfileVersion": 3,\n  "packages": {\n    "": {\n      "name": "shop",\n      "version": "1.3.2"\n    }\n  }\n}\n';
+    const lock =
+      '{\n  "name": "shop",\n  "version": "1.3.2",\n  "lockfileVersion": 3,\n  "packages": {\n    "": {\n      "name": "shop",\n      "version": "1.3.2"\n    }\n  }\n}\n';
     const ws = workspace({ 'package.json': pkg, 'package-lock.json': lock });
     const written = await writeProjectVersion(ws.dir, '1.4.0');
     assert.deepEqual(written, [path.join(ws.dir, 'package.json'), path.join(ws.dir, 'package-lock.json')]);
@@ -331,11 +391,23 @@ describe('version files (unit)', () => {
 
 describe('compare links for GitHub and GitLab remotes (unit)', () => {
   it('builds compare URLs from https, ssh and scp-like remotes', () => {
-    assert.equal(remoteCompareUrl('https://github.com/acme/shop.git', 'v1.3.2', 'v1.4.0'), 'https://github.com/acme/shop/compare/v1.3.2...v1.4.0');
-    assert.equal(remoteCompareUrl('git@github.com:acme/shop.git', 'v1.3.2', 'v1.4.0'), 'https://github.com/acme/shop/compare/v1.3.2...v1.4.0');
+    assert.equal(
+      remoteCompareUrl('https://github.com/acme/shop.git', 'v1.3.2', 'v1.4.0'),
+      'https://github.com/acme/shop/compare/v1.3.2...v1.4.0',
+    );
+    assert.equal(
+      remoteCompareUrl('git@github.com:acme/shop.git', 'v1.3.2', 'v1.4.0'),
+      'https://github.com/acme/shop/compare/v1.3.2...v1.4.0',
+    );
     assert.equal(remoteCompareUrl('ssh://git@GitHub.com:22/acme/shop/', 'a', 'b'), 'https://github.com/acme/shop/compare/a...b');
-    assert.equal(remoteCompareUrl('https://ci:token@gitlab.com/group/sub/shop.git', 'v1', 'v2'), 'https://gitlab.com/group/sub/shop/-/compare/v1...v2');
-    assert.equal(remoteCompareUrl('git@gitlab.example.com:team/shop.git', 'v1', 'v2'), 'https://gitlab.example.com/team/shop/-/compare/v1...v2');
+    assert.equal(
+      remoteCompareUrl('https://ci:token@gitlab.com/group/sub/shop.git', 'v1', 'v2'),
+      'https://gitlab.com/group/sub/shop/-/compare/v1...v2',
+    );
+    assert.equal(
+      remoteCompareUrl('git@gitlab.example.com:team/shop.git', 'v1', 'v2'),
+      'https://gitlab.example.com/team/shop/-/compare/v1...v2',
+    );
   });
 
   it('has no link for other hosts, local paths or no remote', () => {
@@ -350,7 +422,7 @@ describe('git log and for-each-ref output (unit)', () => {
   const sha = 'a'.repeat(40);
   const tagObject = 'b'.repeat(40);
 
-  it('splits git log records, keeping multi-line messages and dropping the separators\' newlines', () => {
+  it("splits git log records, keeping multi-line messages and dropping the separators' newlines", () => {
     const output = `${sha}\x1ffeat: a\n\nbody line\n\x1e\n${'c'.repeat(40)}\x1fchore: start\n\x1e\n`;
     assert.deepEqual(parseLog(output), [
       { sha, message: 'feat: a\n\nbody line' },
@@ -367,7 +439,12 @@ describe('git log and for-each-ref output (unit)', () => {
       '',
     ].join('\n');
     assert.deepEqual(parseTagList(output), [
-      { tag: 'v1.0.0', date: '2026-11-26T10:00:00+00:00', commit: sha, record: { version: '1.0.0', tag: 'v1.0.0', commit: 'x', createdAt: 'now' } },
+      {
+        tag: 'v1.0.0',
+        date: '2026-11-26T10:00:00+00:00',
+        commit: sha,
+        record: { version: '1.0.0', tag: 'v1.0.0', commit: 'x', createdAt: 'now' },
+      },
       { tag: 'v0.9.0', date: '2026-11-01T10:00:00+00:00', commit: sha },
     ]);
   });

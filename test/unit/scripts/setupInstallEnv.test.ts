@@ -18,7 +18,15 @@ describe('the environment of a child npm install started from an npm script (uni
 
   it('drops what the outer npm run exported, so code-server reads the Node it runs on, not the outer one', () => {
     const env = childInstallEnv({}, outer);
-    for (const name of ['npm_config_user_agent', 'npm_config_local_prefix', 'npm_lifecycle_event', 'npm_package_name', 'npm_execpath', 'INIT_CWD', 'NODE']) {
+    for (const name of [
+      'npm_config_user_agent',
+      'npm_config_local_prefix',
+      'npm_lifecycle_event',
+      'npm_package_name',
+      'npm_execpath',
+      'INIT_CWD',
+      'NODE',
+    ]) {
       assert.equal(env[name], undefined, name);
     }
     assert.deepEqual([env.PATH, env.HOME], ['/usr/bin', '/root']);

@@ -87,7 +87,9 @@ export class SentryClient {
     const environments = list(query.environment);
     const purpose: Purpose = {
       action: `list the issues of ${this.org}${projects.length ? ` (${projects.join(', ')})` : ''}`,
-      subject: projects.length ? `organization "${this.org}" or project ${projects.map((p) => `"${p}"`).join(', ')}` : `organization "${this.org}"`,
+      subject: projects.length
+        ? `organization "${this.org}" or project ${projects.map((p) => `"${p}"`).join(', ')}`
+        : `organization "${this.org}"`,
       endpoint: 'issues',
     };
     const params = new URLSearchParams();
@@ -127,7 +129,12 @@ export class SentryClient {
     };
     const params = new URLSearchParams();
     for (const environment of list(options.environment)) params.append('environment', environment);
-    const { body } = await this.http.get(this.orgPath(`issues/${encodeURIComponent(issueId)}/events/latest/`), params, purpose, options.signal);
+    const { body } = await this.http.get(
+      this.orgPath(`issues/${encodeURIComponent(issueId)}/events/latest/`),
+      params,
+      purpose,
+      options.signal,
+    );
     const mapped = eventFromSentry(body);
     if (!mapped.ok) throw this.http.malformed(purpose, mapped.problem);
     return mapped.value;

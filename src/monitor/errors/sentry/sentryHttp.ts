@@ -86,7 +86,10 @@ export class SentryHttp {
 
   /** An answer that is JSON but not in the shape Sentry documents. */
   malformed(purpose: Purpose, detail: string): ServiceError {
-    return this.http.error('malformed', `Sentry answered the request to ${purpose.action} in an unexpected shape (${detail}): check the Sentry URL (${this.options.baseUrl})`);
+    return this.http.error(
+      'malformed',
+      `Sentry answered the request to ${purpose.action} in an unexpected shape (${detail}): check the Sentry URL (${this.options.baseUrl})`,
+    );
   }
 
   /** Every status comes back as an answer (its budget headers count too); `get` says what a failure means. */
@@ -139,19 +142,32 @@ export class SentryHttp {
 
   private rateLimited(purpose: Purpose, waitMs: number): ServiceError {
     const wait = Math.max(0, waitMs);
-    return this.error('rate-limited', `Sentry's rate limit for this token is used up, so Conveyor cannot ${purpose.action} now: try again in ${formatWait(Math.max(1000, wait))}`, 429, wait);
+    return this.error(
+      'rate-limited',
+      `Sentry's rate limit for this token is used up, so Conveyor cannot ${purpose.action} now: try again in ${formatWait(Math.max(1000, wait))}`,
+      429,
+      wait,
+    );
   }
 
   private parse(answer: ReadAnswer, purpose: Purpose): unknown {
     const type = answer.headers.get('content-type') ?? '';
     if (/html/i.test(type) || /^\s*</.test(answer.text)) {
       // A URL that is not a Sentry API (a proxy's sign-in page, the web app) answers with a web page.
-      throw this.error('malformed', `${this.options.baseUrl} answered the request to ${purpose.action} with a web page instead of Sentry's JSON: check the Sentry URL`, answer.status);
+      throw this.error(
+        'malformed',
+        `${this.options.baseUrl} answered the request to ${purpose.action} with a web page instead of Sentry's JSON: check the Sentry URL`,
+        answer.status,
+      );
     }
     try {
       return JSON.parse(answer.text) as unknown;
     } catch {
-      throw this.error('malformed', `Sentry answered the request to ${purpose.action} with something that is not JSON: try again, or check the Sentry URL (${this.options.baseUrl})`, answer.status);
+      throw this.error(
+        'malformed',
+        `Sentry answered the request to ${purpose.action} with something that is not JSON: try again, or check the Sentry URL (${this.options.baseUrl})`,
+        answer.status,
+      );
     }
   }
 
@@ -159,20 +175,40 @@ export class SentryHttp {
     const { status } = answer;
     const said = sentryDetail(answer.text);
     if (status === 401) {
-      return this.error('unauthorized', `Sentry did not accept the token (${said || 'unauthorized'}): it has expired or been revoked, so sign in to Sentry again`, status);
+      return this.error(
+        'unauthorized',
+        `Sentry did not accept the token (${said || 'unauthorized'}): it has expired or been revoked, so sign in to Sentry again`,
+        status,
+      );
     }
     if (status === 403) {
-      return this.error('forbidden', `The Sentry token may not ${purpose.action}: it needs the event:read scope and access to the project`, status);
+      return this.error(
+        'forbidden',
+        `The Sentry token may not ${purpose.action}: it needs the event:read scope and access to the project`,
+        status,
+      );
     }
     if (status === 404) {
-      return this.error('not-found', `Sentry has no ${purpose.subject} at ${this.options.baseUrl}, or the token cannot see it: check the names in conveyor.yml`, status);
+      return this.error(
+        'not-found',
+        `Sentry has no ${purpose.subject} at ${this.options.baseUrl}, or the token cannot see it: check the names in conveyor.yml`,
+        status,
+      );
     }
     if (status === 429) return this.rateLimited(purpose, this.retryAfter(answer.headers));
     if (status >= 500) {
-      return this.error('server', `Sentry could not ${purpose.action} (${status}${said ? `: ${said}` : ''}): try again in a moment, or check https://status.sentry.io`, status);
+      return this.error(
+        'server',
+        `Sentry could not ${purpose.action} (${status}${said ? `: ${said}` : ''}): try again in a moment, or check https://status.sentry.io`,
+        status,
+      );
     }
     if (status >= 300 && status < 400) {
-      return this.error('malformed', `${this.options.baseUrl} redirected the request to ${purpose.action} (${status}): check the Sentry URL (https://sentry.io, or your own Sentry's address)`, status);
+      return this.error(
+        'malformed',
+        `${this.options.baseUrl} redirected the request to ${purpose.action} (${status}): check the Sentry URL (https://sentry.io, or your own Sentry's address)`,
+        status,
+      );
     }
     // 400: a search query Sentry cannot parse, a bad statsPeriod; Sentry's own words say what is wrong.
     return this.error('invalid', `Sentry could not ${purpose.action}: ${said || `it answered ${status}`}`, status);
