@@ -7,7 +7,7 @@ import type { ReleasePlan } from '../releasePlan';
 import type { VersionBump } from '../version/conventionalCommits';
 import { releaseEngine } from './releaseEngineLoader';
 import type { ReleaseService } from './releaseService';
-import { messageOf } from '../../core/errors';
+import { isServiceError, messageOf } from '../../core/errors';
 
 /** Create Release (plan → choose version → gate → confirm → progress), registry sign-in, copy digest. */
 export function registerReleaseCommands(model: WorkspaceModel, service: ReleaseService, log: vscode.LogOutputChannel): vscode.Disposable {
@@ -139,7 +139,9 @@ async function runRelease(
   } catch (error) {
     const message = messageOf(error);
     log.error(`Release v${plan.version} failed: ${message}`);
-    const unauthorized = /\b401\b|unauthorized|refused the credentials/i.test(message) && plan.image;
+    // The registry client says so by kind; a push refused by the Docker engine only says it in words.
+    const unauthorized =
+      (isServiceError(error, 'unauthorized') || /\b401\b|unauthorized|refused the credentials/i.test(message)) && plan.image;
     const choice = await vscode.window.showErrorMessage(
       `Release v${plan.version} failed, nothing was tagged: ${message}`,
       ...(unauthorized ? ['Sign In to Registry'] : []),
