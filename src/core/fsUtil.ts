@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
@@ -35,7 +36,8 @@ export async function listDir(dir: string): Promise<string[]> {
  */
 export async function writeFileAtomic(file: string, content: string, mode?: number): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  // Unique per write: a name from pid and time collided between writes in the same millisecond.
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomUUID()}.tmp`);
   const handle = await fs.open(temp, 'w', mode);
   try {
     await handle.writeFile(content, 'utf8');
@@ -53,4 +55,78 @@ export async function writeFileAtomic(file: string, content: string, mode?: numb
 
 export function isNotFound(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+}
+
+/**
+ * Removes the temporary files `writeFileAtomic` left next to `file` when a process died mid-save (kill -9,
+ * a crash): those of a process that is gone, and any older than a minute. Returns how many were removed.
+ */
+export async function removeStaleTempFiles(file: string, now = Date.now()): Promise<number> {
+  const prefix = `.${path.basename(file)}.`;
+  const dir = path.dirname(file);
+  let removed = 0;
+  for (const name of await listDir(dir)) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = Number(name.slice(prefix.length).split('.')[0]);
+    const stat = await fs.stat(path.join(dir, name)).catch(() => undefined);
+    if (!stat) continue;
+    if (pid === process.pid && now - stat.mtimeMs < 60_000) continue;
+    if (pid !== process.pid && isAlive(pid) && now - stat.mtimeMs < 60_000) continue;
+    await fs.rm(path.join(dir, name), { force: true });
+    removed++;
+  }
+  return removed;
+}
+
+/**
+ * Runs `edit` while holding `<file>.lock`, created exclusively, so that Conveyor processes (the extension,
+ * the CLI, a hook) never interleave a read-edit-write of the same file. A lock whose process is gone, or
+ * older than `staleMs`, is taken over; waiting longer than `waitMs` is an error the caller words.
+ */
+export async function withFileLock<T>(
+  file: string,
+  edit: () => Promise<T>,
+  options: { waitMs?: number; staleMs?: number } = {},
+): Promise<T> {
+  const lock = `${file}.lock`;
+  const waitMs = options.waitMs ?? 10_000;
+  const staleMs = options.staleMs ?? 30_000;
+  const started = Date.now();
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const handle = await fs.open(lock, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(await fs.readFile(lock, 'utf8').catch(() => ''));
+      const stat = await fs.stat(lock).catch(() => undefined);
+      const stale =
+        stat !== undefined && (Date.now() - stat.mtimeMs > staleMs || (holder > 0 && holder !== process.pid && !isAlive(holder)));
+      if (stale) {
+        await fs.rm(lock, { force: true });
+        continue;
+      }
+      if (Date.now() - started > waitMs)
+        throw new Error(`${path.basename(file)} is being changed by another process (${lock} is held)`, { cause: error });
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, 2 + attempt)));
+    }
+  }
+  try {
+    return await edit();
+  } finally {
+    await fs.rm(lock, { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

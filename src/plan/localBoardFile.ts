@@ -1,10 +1,12 @@
 // Changes to the local board file as small edits of its YAML document: comments, order and formatting stay
 // as the team wrote them, so a move is a one-line diff. Each change re-reads the file first, so an edit
 // made meanwhile by git or another editor is kept; a file that does not parse is never written.
+// Edits of one file are serialized: in this process by a queue, across Conveyor processes by a lock file,
+// and a write by anything else between our read and our rename is seen (the text changed) and the edit redone.
 import * as path from 'node:path';
 import { isMap, isSeq, parseDocument, YAMLMap } from 'yaml';
 import type { Document } from 'yaml';
-import { readTextIfExists, writeFileAtomic } from '../core/fsUtil';
+import { readTextIfExists, removeStaleTempFiles, withFileLock, writeFileAtomic } from '../core/fsUtil';
 import { localBoardError, parseLocalBoard, WORK_ITEM_STATUSES } from './localBoard';
 import type { LocalWorkItem, WorkItemStatus } from './localBoard';
 
@@ -13,6 +15,12 @@ export type LocalBoardChange =
   | { kind: 'update'; key: string; status?: WorkItemStatus; assignee?: string | null; title?: string }
   | { kind: 'delete'; key: string };
 
+/** Edits in flight per board file in this process, so they apply one after the other. */
+const queues = new Map<string, Promise<unknown>>();
+
+/** How often an edit is redone when the file keeps changing under it before it gives up with a message. */
+const MAX_ATTEMPTS = 20;
+
 /** Applies one change to the board file and returns the items as written (and the key of a created item). */
 export async function changeLocalBoard(
   folder: string,
@@ -20,25 +28,52 @@ export async function changeLocalBoard(
   change: LocalBoardChange,
 ): Promise<{ items: LocalWorkItem[]; key: string }> {
   const target = path.join(folder, file);
-  const text = (await readTextIfExists(target)) ?? 'items: []\n';
-  const parsed = parseLocalBoard(text);
-  if (parsed.error) {
-    throw localBoardError(
-      'invalid',
-      `${file} line ${parsed.error.line}: ${parsed.error.message}. Fix the file first; Conveyor does not write over a board it cannot read.`,
-    );
+  const previous = queues.get(target) ?? Promise.resolve();
+  const next = previous.catch(() => undefined).then(() => withFileLock(target, () => applyToFile(target, file, change)));
+  queues.set(target, next);
+  try {
+    return await next;
+  } finally {
+    if (queues.get(target) === next) queues.delete(target);
   }
-  const doc = parseDocument(text);
-  const items = itemsOf(doc, file);
-  const key = applyChange(doc, items, change, parsed.items, file);
-  const written = doc.toString({ lineWidth: 0 });
-  await writeFileAtomic(target, written);
-  return { items: parseLocalBoard(written).items, key };
+}
+
+async function applyToFile(target: string, file: string, change: LocalBoardChange): Promise<{ items: LocalWorkItem[]; key: string }> {
+  await removeStaleTempFiles(target);
+  for (let attempt = 1; ; attempt++) {
+    const text = (await readTextIfExists(target)) ?? 'items: []\n';
+    const parsed = parseLocalBoard(text);
+    if (parsed.error) {
+      throw localBoardError(
+        'invalid',
+        `${file} line ${parsed.error.line}: ${parsed.error.message}. Fix the file first; Conveyor does not write over a board it cannot read.`,
+      );
+    }
+    const doc = parseDocument(text);
+    const items = itemsOf(doc, file);
+    const key = applyChange(doc, items, change, parsed.items, file);
+    const written = doc.toString({ lineWidth: 0 });
+    // Something outside Conveyor (git, an editor, a script) wrote the file since we read it: redo on its text.
+    if (((await readTextIfExists(target)) ?? 'items: []\n') !== text) {
+      if (attempt < MAX_ATTEMPTS) continue;
+      throw localBoardError('conflict', `${file} kept changing while Conveyor edited it; nothing was written: try again.`);
+    }
+    await writeFileAtomic(target, written);
+    return { items: parseLocalBoard(written).items, key };
+  }
 }
 
 function itemsOf(doc: Document, file: string) {
-  if (!isMap(doc.contents)) doc.contents = new YAMLMap();
-  const map = doc.contents as YAMLMap;
+  // An empty file becomes a board; anything else that is not a mapping (a list, prose, a number) is refused,
+  // as a file that does not parse is: it is not a board, and writing one over it would lose it.
+  if (doc.contents === null) doc.contents = new YAMLMap();
+  if (!isMap(doc.contents)) {
+    throw localBoardError(
+      'invalid',
+      `${file} is not a Conveyor board (its top level must be a mapping with "items:"); nothing was written.`,
+    );
+  }
+  const map = doc.contents;
   if (!map.has('items')) map.set('items', doc.createNode([]));
   const items = map.get('items', true);
   if (!isSeq(items)) throw localBoardError('invalid', `${file}: "items" must be a list of work items.`);

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Emitter, type Event } from '../../core/events';
-import { isNotFound, writeFileAtomic } from '../../core/fsUtil';
+import { isNotFound, removeStaleTempFiles, writeFileAtomic } from '../../core/fsUtil';
 import type { ErrorIssue } from './errorModel';
 import type { ReceivedEvent } from './envelope';
 import { culpritOf, fingerprintOf, titleOf } from './issueGrouping';
@@ -79,6 +79,8 @@ export class ErrorStore {
 
   /** Reads the store file, keeping whatever is already in memory when both know an issue. */
   async load(): Promise<StoreLoadResult> {
+    // A process killed mid-save leaves its temporary file behind; nothing else would ever remove it.
+    await removeStaleTempFiles(this.file).catch(() => 0);
     let text: string;
     try {
       text = await fs.readFile(this.file, 'utf8');
