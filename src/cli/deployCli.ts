@@ -41,11 +41,13 @@ export async function deployCommand(options: DeployCliOptions): Promise<number> 
   let refusedWithoutTerminal = false;
   try {
     const status = await describeFolder(options.folder);
-    const kubeconfig = await loadKubeConfig({ kubeconfigPaths: options.kubeconfig ? [options.kubeconfig] : undefined });
-    const contexts = kubeconfig.config.getContexts().map((c) => c.name);
+    let kubeconfig;
     let environment;
     let release;
+    // A missing, unreadable or malformed kubeconfig is an input error (exit 2), as a missing environment is.
     try {
+      kubeconfig = await loadKubeConfig({ kubeconfigPaths: options.kubeconfig ? [options.kubeconfig] : undefined });
+      const contexts = kubeconfig.config.getContexts().map((c) => c.name);
       environment = findEnvironment(environmentsForContexts(status.deploy.environments, contexts), options.environment);
       release = selectRelease(await listReleaseRecords(status.folder), options.release);
     } catch (error) {

@@ -418,6 +418,16 @@ describe('deploy (integration, real kube-apiserver)', function () {
       assert.equal(await run('staging', folder, '--release', 'v9.9.9'), 2);
     });
 
+    it('a missing, directory or malformed --kubeconfig is an input error: exit 2, as other usage errors (hardening)', async () => {
+      const malformed = path.join(folder, 'broken-kubeconfig');
+      await fs.writeFile(malformed, 'clusters: [\n');
+      for (const kubeconfig of [path.join(folder, 'no-such-kubeconfig'), folder, malformed]) {
+        output.length = 0;
+        const code = await main(['deploy', 'staging', folder, '--kubeconfig', kubeconfig], (t) => output.push(t));
+        assert.equal(code, 2, `${kubeconfig}: ${output.join('')}`);
+      }
+    });
+
     it('a confirm environment shows the plan and refuses without --yes when there is no terminal (exit 2)', async () => {
       await writeManifests(folder, manifests(REPO));
       await namespace('cnv-deploy-cli-prod');
