@@ -2,6 +2,7 @@
 // tree it started (a shell, npm, the compiler npm started, a server a test left behind) without orphans.
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
+import { timerDelay } from './clock';
 
 /** A command described as data; the runner decides how to run it. */
 export interface CommandSpec {
@@ -61,7 +62,7 @@ export function runProcess(spec: CommandSpec, options: RunProcessOptions = {}): 
       ? setTimeout(() => {
           timedOut = true;
           stop();
-        }, options.timeoutMs)
+        }, timerDelay(options.timeoutMs))
       : undefined;
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
