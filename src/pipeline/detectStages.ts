@@ -1,5 +1,6 @@
 // Finds the stages of a workspace folder that has no conveyor.yml, in the order a belt should run them.
 import * as path from 'node:path';
+import { shellWord } from '../core/shellQuote';
 import { exists, readTextIfExists } from '../core/fsUtil';
 import type { StageDefinition } from './stageDefinition';
 
@@ -31,7 +32,8 @@ export function stagesFromPackageJson(packageJsonText: string, runner: string): 
   const ordered = [...SCRIPT_ORDER.filter((name) => usable.includes(name)), ...usable.filter((name) => name.startsWith('test:'))];
   return ordered.map((name) => ({
     name,
-    run: `${runner} run ${name}`,
+    // The name comes from the repository: quoted, so it is the script's name and never shell code.
+    run: `${runner} run ${shellWord(name)}`,
     problemMatcher: guessProblemMatcher(String(scripts[name])),
     source: 'package.json',
   }));

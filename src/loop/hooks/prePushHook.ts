@@ -2,6 +2,7 @@
 // commit never leaves the machine. It honours core.hooksPath, keeps a hook that was there (moved aside and
 // run first, with the same arguments and refs), never overwrites one, and removal puts it back.
 import { execFile } from 'node:child_process';
+import { shellQuote } from '../../core/shellQuote';
 import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -83,10 +84,6 @@ top=$(git rev-parse --show-toplevel) || exit 1
 echo "conveyor pre-push: running the pipeline (git push --no-verify skips it)" >&2
 ELECTRON_RUN_AS_NODE=1 exec ${shellQuote(cli.node)} "$cli" pipeline run "$top/${relativeFolder.replace(/["$`\\]/g, '\\$&')}" >&2
 `;
-}
-
-function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 async function exists(file: string): Promise<boolean> {
