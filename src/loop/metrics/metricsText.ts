@@ -15,7 +15,7 @@ export function metricsText(report: DeliveryMetricsReport): string {
 
 function environmentLines({ environment, current, previous, trend }: EnvironmentMetrics): string[] {
   const row = (name: string, now: string, before: string, t: Trend) =>
-    `  ${name.padEnd(22)}${now.padEnd(30)}${`(before: ${before})`.padEnd(24)}${ARROW[t]}`.trimEnd();
+    `  ${name.padEnd(22)}${now.padEnd(30)}${`(before: ${before})`.padEnd(32)}${ARROW[t]}`.trimEnd();
   return [
     `${environment}:`,
     row('deployment frequency', frequency(current), frequency(previous), trend.deploymentFrequency),
