@@ -27,6 +27,8 @@ export interface ScriptedHistory {
   commit(subject: string, daysBefore: number): string;
   release(version: string, commit: string, readyRun: string): Promise<void>;
   run(id: string, commit: string): Promise<void>;
+  /** A commit the pipeline then passed (run `runId`) and that was released as `version`; returns its sha. */
+  releasedCommit(subject: string, daysBefore: number, runId: string, version: string): Promise<string>;
   ship(id: string, daysBefore: number, version: string, commit: string, environments: ScriptedEnvironment[]): Promise<void>;
   error(type: string, value: string, release: string, daysBefore: number): Promise<void>;
   git(...args: string[]): string;
@@ -44,7 +46,7 @@ export async function scriptedHistory(name = 'shop'): Promise<ScriptedHistory> {
   const belt = new BeltHistory(stateDir);
   const errors = new ErrorStore({ directory: path.join(stateDir, 'errors'), saveDelayMs: 0 });
   let file = 0;
-  return {
+  const history: ScriptedHistory = {
     ws,
     stateDir,
     base,
@@ -70,6 +72,12 @@ export async function scriptedHistory(name = 'shop'): Promise<ScriptedHistory> {
       runs.record(
         aPipelineRun({ id, folder: ws.dir, commit, result: 'passed', readyForRelease: true, startedAt: new Date(base).toISOString() }),
       ),
+    async releasedCommit(subject, daysBefore, runId, version) {
+      const sha = history.commit(subject, daysBefore);
+      await history.run(runId, sha);
+      await history.release(version, sha, runId);
+      return sha;
+    },
     ship: async (id, daysBefore, version, commit, environments) =>
       belt.record(
         await scriptedBeltRun({
@@ -92,4 +100,5 @@ export async function scriptedHistory(name = 'shop'): Promise<ScriptedHistory> {
       await errors.flush();
     },
   };
+  return history;
 }

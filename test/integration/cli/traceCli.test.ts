@@ -19,9 +19,7 @@ describe('conveyor trace and conveyor metrics, the built dist/cli.js (integratio
   before(async () => {
     assert.ok(existsSync(CLI), `${CLI} is missing: run node esbuild.mjs`);
     h = await scriptedHistory();
-    sha.c1 = h.commit('feat: SHOP-1 cart', 4);
-    await h.run('run-1', sha.c1);
-    await h.release('1.0.0', sha.c1, 'run-1');
+    sha.c1 = await h.releasedCommit('feat: SHOP-1 cart', 4, 'run-1', '1.0.0');
     sha.c2 = h.commit('fix: SHOP-1 rounding', 2);
     await h.release('1.1.0', sha.c2, 'run-9');
     await h.error('TypeError', 'total is NaN', 'shop@1.1.0', 1);

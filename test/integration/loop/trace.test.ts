@@ -1,9 +1,19 @@
 import * as assert from 'node:assert/strict';
 import { readDeliveryMetrics } from '../../../src/loop/metrics/readDeliveryMetrics';
+import type { LoopTrace } from '../../../src/loop/trace/loopTrace';
 import { traceFrom } from '../../../src/loop/trace/traceFrom';
 import { DAY, digestOf, scriptedHistory, type ScriptedHistory } from '../../support/scriptedHistory';
 
 const MIN = 60_000;
+
+/** What a trace links to, by the ids a person would look up. */
+const linksOf = (trace: LoopTrace) => ({
+  commits: trace.commits.map((c) => c.sha),
+  items: trace.items.map((i) => i.key),
+  runs: trace.runs.map((r) => r.id),
+  releases: trace.releases.map((r) => r.tag),
+  errors: trace.errors.map((e) => e.shortId),
+});
 
 describe('the loop trace and delivery metrics on a real repository (integration)', () => {
   let h: ScriptedHistory;
@@ -11,15 +21,9 @@ describe('the loop trace and delivery metrics on a real repository (integration)
   before(async () => {
     h = await scriptedHistory();
     sha.c1 = h.commit('feat: SHOP-1 cart', 10);
-    sha.c2 = h.commit('feat: SHOP-2 search', 9);
-    await h.run('run-2', sha.c2);
-    await h.release('1.0.0', sha.c2, 'run-2');
-    sha.c3 = h.commit('fix: SHOP-1 rounding', 6);
-    await h.run('run-3', sha.c3);
-    await h.release('1.1.0', sha.c3, 'run-3');
-    sha.c4 = h.commit('feat: SHOP-3 wishlist', 3);
-    await h.run('run-4', sha.c4);
-    await h.release('1.2.0', sha.c4, 'run-4');
+    sha.c2 = await h.releasedCommit('feat: SHOP-2 search', 9, 'run-2', '1.0.0');
+    sha.c3 = await h.releasedCommit('fix: SHOP-1 rounding', 6, 'run-3', '1.1.0');
+    sha.c4 = await h.releasedCommit('feat: SHOP-3 wishlist', 3, 'run-4', '1.2.0');
     await h.ship('belt-1', 8, '1.0.0', sha.c2, [{ name: 'staging' }, { name: 'production' }]);
     await h.ship('belt-2', 5, '1.1.0', sha.c3, [{ name: 'staging' }, { name: 'production', outcome: 'fails-verification' }]);
     await h.ship('belt-3', 2, '1.2.0', sha.c4, [{ name: 'staging' }, { name: 'production' }]);
@@ -72,18 +76,13 @@ describe('the loop trace and delivery metrics on a real repository (integration)
 
   it('traces a release, a commit and an error to the same links', async () => {
     const release = await traceFrom(h.ws.dir, { release: 'v1.2.0' });
-    assert.deepEqual(
-      release.commits.map((c) => c.sha),
-      [sha.c4],
-    );
-    assert.deepEqual(
-      release.items.map((i) => i.key),
-      ['SHOP-3'],
-    );
-    assert.deepEqual(
-      release.runs.map((r) => r.id),
-      ['run-4'],
-    );
+    assert.deepEqual(linksOf(release), {
+      commits: [sha.c4],
+      items: ['SHOP-3'],
+      runs: ['run-4'],
+      releases: ['v1.2.0'],
+      errors: ['LOCAL-2'],
+    });
     assert.deepEqual(
       release.environments.map((e) => [e.name, e.outcome, e.current]),
       [
@@ -91,30 +90,10 @@ describe('the loop trace and delivery metrics on a real repository (integration)
         ['production', 'verified', true],
       ],
     );
-    assert.deepEqual(
-      release.errors.map((e) => e.shortId),
-      ['LOCAL-2'],
-    );
-
     const commit = await traceFrom(h.ws.dir, { commit: sha.c3.slice(0, 7) });
-    assert.deepEqual(
-      commit.commits.map((c) => [c.sha, c.items, c.release]),
-      [[sha.c3, ['SHOP-1'], '1.1.0']],
-    );
-    assert.deepEqual(
-      commit.releases.map((r) => r.tag),
-      ['v1.1.0'],
-    );
-
+    assert.deepEqual(linksOf(commit), { commits: [sha.c3], items: ['SHOP-1'], runs: ['run-3'], releases: ['v1.1.0'], errors: ['LOCAL-1'] });
     const error = await traceFrom(h.ws.dir, { errorId: 'LOCAL-1' });
-    assert.deepEqual(
-      error.releases.map((r) => r.tag),
-      ['v1.1.0'],
-    );
-    assert.deepEqual(
-      error.items.map((i) => i.key),
-      ['SHOP-1'],
-    );
+    assert.deepEqual(linksOf(error), linksOf(commit));
     assert.deepEqual(error.gaps, []);
   });
 
@@ -155,12 +134,8 @@ describe('the loop trace on a history with gaps (integration)', () => {
   const sha: Record<string, string> = {};
   before(async () => {
     h = await scriptedHistory('gaps');
-    sha.c1 = h.commit('feat: SHOP-1 cart', 10);
-    await h.run('run-1', sha.c1);
-    await h.release('1.0.0', sha.c1, 'run-1');
-    sha.c2 = h.commit('fix: SHOP-1 rounding', 6);
-    await h.run('run-2', sha.c2);
-    await h.release('1.1.0', sha.c2, 'run-2');
+    sha.c1 = await h.releasedCommit('feat: SHOP-1 cart', 10, 'run-1', '1.0.0');
+    sha.c2 = await h.releasedCommit('fix: SHOP-1 rounding', 6, 'run-2', '1.1.0');
     await h.ship('belt-1', 5, '1.1.0', sha.c2, [{ name: 'staging' }]);
     h.git('tag', '-d', 'v1.1.0');
     // A branch pushed, run, then force-pushed away: git forgets the commit, the run history does not.
