@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import type { LoopRecords, ReleaseChange } from '../../../src/loop/loopRecords';
+import { versionOf, type LoopRecords, type ReleaseChange } from '../../../src/loop/loopRecords';
 import { assembleTrace, itemKeysIn } from '../../../src/loop/trace/assembleTrace';
 import { queryOf } from '../../../src/loop/trace/loopTrace';
 import { traceText } from '../../../src/loop/trace/traceText';
@@ -82,6 +82,13 @@ describe('the loop trace (unit)', () => {
       { errorId: '3f2a' },
     ]);
     assert.deepEqual(itemKeysIn('fix: SHOP-2 total (SHOP-1, not SHOP-12x) #4'), ['SHOP-2', 'SHOP-1']);
+    assert.deepEqual(['v1.4.0', '1.4.0', 'shop@1.4.0', 'shop@v1.4.0', 'version-2'].map(versionOf), [
+      '1.4.0',
+      '1.4.0',
+      '1.4.0',
+      '1.4.0',
+      'version-2',
+    ]);
   });
 
   it('follows an item through its commits, runs, releases, environments and errors', async () => {
