@@ -43,6 +43,14 @@ Commands:
   hook install|remove|status [folder]
                              A pre-push git hook that runs the pipeline before every push (honours
                              core.hooksPath; a hook already there is kept and run first).
+  trace <KEY|sha|vX.Y.Z|error-id> [folder] [--json]
+                             The loop from one work item, commit, release or error: its commits, the
+                             pipeline runs, the release, the environments running it (from the belt's
+                             records) and the errors first seen in it, with what the records miss.
+                             Exits 0 when something is known of it, 1 when nothing is.
+  metrics [folder] [--json]  DORA's four keys per environment from the local records (deployment
+                             frequency, lead time for changes, change failure rate, time to restore),
+                             the last 30 days against the 30 before. Exits 1 with no deployment on record.
 
 Options:
   -h, --help                 Show this help.
@@ -211,6 +219,27 @@ export async function main(argv: string[], write: (text: string) => void = (t) =
       process.stderr.write(`conveyor: ${messageOf(error)}\n`);
       return 1;
     }
+  }
+  if (command === 'trace') {
+    const [argument, target] = rest;
+    const folder = path.resolve(target ?? '.');
+    if (!argument || !(await isDirectory(folder))) {
+      process.stderr.write(
+        `conveyor: usage: conveyor trace <KEY|sha|vX.Y.Z|error-id> [folder] [--json]${argument ? ` (${folder} is not a folder)` : ''}\n`,
+      );
+      return 2;
+    }
+    const { traceCommand } = await import('./traceCli');
+    return traceCommand(folder, argument, values.json ?? false, write);
+  }
+  if (command === 'metrics') {
+    const folder = path.resolve(rest[0] ?? '.');
+    if (!(await isDirectory(folder))) {
+      process.stderr.write(`conveyor: ${folder} is not a folder\n`);
+      return 2;
+    }
+    const { metricsCommand } = await import('./metricsCli');
+    return metricsCommand(folder, values.json ?? false, write);
   }
   if (command === 'ship') {
     const folder = path.resolve(rest[0] ?? '.');

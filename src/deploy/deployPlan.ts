@@ -5,7 +5,7 @@ import type { KubeClient } from './kubeClient';
 import { describeRef } from './kubeObject';
 import { isRecord } from '../core/records';
 import type { KubeObject, ObjectRef } from './kubeObject';
-import { ANNOTATION_RELEASE, RELEASE_ANNOTATIONS } from './renderManifests';
+import { ANNOTATION_RELEASE, ANNOTATION_REVISION, RELEASE_ANNOTATIONS } from '../core/deliveryKeys';
 import type { ReleaseToDeploy, RenderedObject } from './renderManifests';
 
 export type PlanAction = 'create' | 'update' | 'unchanged';
@@ -74,7 +74,7 @@ function comparable(object: KubeObject): KubeObject {
   for (const key of ['managedFields', 'resourceVersion', 'generation', 'creationTimestamp', 'uid', 'selfLink']) delete copy.metadata![key];
   if (copy.metadata!.annotations) {
     const annotations = { ...copy.metadata!.annotations };
-    delete annotations['deployment.kubernetes.io/revision'];
+    delete annotations[ANNOTATION_REVISION];
     delete annotations['kubectl.kubernetes.io/last-applied-configuration'];
     copy.metadata!.annotations = annotations;
   }

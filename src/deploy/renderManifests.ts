@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { isMap, isScalar, LineCounter, parseAllDocuments } from 'yaml';
 import { DeployError } from './deployError';
 import { isRecord } from '../core/records';
+import { ANNOTATION_CHANGE_CAUSE, ANNOTATION_COMMIT, ANNOTATION_DIGEST, ANNOTATION_RELEASE } from '../core/deliveryKeys';
 import type { Container, KubeObject, ObjectRef, PodSpec } from './kubeObject';
 
 export interface ReleaseToDeploy {
@@ -32,12 +33,6 @@ export interface RenderedObject extends ManifestDocument {
   /** `container: before → after` for every image pinned to the release's digest. */
   pinnedImages: string[];
 }
-
-export const ANNOTATION_RELEASE = 'conveyor.dev/release';
-export const ANNOTATION_COMMIT = 'conveyor.dev/commit';
-export const ANNOTATION_DIGEST = 'conveyor.dev/digest';
-export const ANNOTATION_CHANGE_CAUSE = 'kubernetes.io/change-cause';
-export const RELEASE_ANNOTATIONS = [ANNOTATION_RELEASE, ANNOTATION_COMMIT, ANNOTATION_DIGEST, ANNOTATION_CHANGE_CAUSE];
 
 const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i;
 

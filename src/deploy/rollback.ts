@@ -7,8 +7,8 @@ import { FIELD_MANAGER } from './kubeClient';
 import type { KubeClient } from './kubeClient';
 import { KUBERNETES } from './kubeErrors';
 import type { Deployment, PodTemplate, ReplicaSet } from './kubeObject';
-import { ANNOTATION_RELEASE, RELEASE_ANNOTATIONS } from './renderManifests';
-import { byRevision, ownedReplicaSets, REVISION_ANNOTATION } from './rollout';
+import { ANNOTATION_RELEASE, ANNOTATION_REVISION, RELEASE_ANNOTATIONS } from '../core/deliveryKeys';
+import { byRevision, ownedReplicaSets } from './rollout';
 
 export interface RollbackTarget {
   /** The revision being rolled back to, as `kubectl rollout history` numbers it. */
@@ -34,16 +34,16 @@ export interface RollbackResult {
  * Pure, so the choice is tested without a cluster.
  */
 export function rollbackTarget(deployment: Deployment, replicaSets: ReplicaSet[], toRevision?: string): RollbackTarget | undefined {
-  const current = Number(deployment.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0);
-  const candidates = replicaSets.filter((rs) => rs.spec?.template && rs.metadata?.annotations?.[REVISION_ANNOTATION]).sort(byRevision);
+  const current = Number(deployment.metadata?.annotations?.[ANNOTATION_REVISION] ?? 0);
+  const candidates = replicaSets.filter((rs) => rs.spec?.template && rs.metadata?.annotations?.[ANNOTATION_REVISION]).sort(byRevision);
   const chosen = toRevision
-    ? candidates.find((rs) => rs.metadata?.annotations?.[REVISION_ANNOTATION] === toRevision)
-    : candidates.filter((rs) => Number(rs.metadata?.annotations?.[REVISION_ANNOTATION]) < current).at(-1);
+    ? candidates.find((rs) => rs.metadata?.annotations?.[ANNOTATION_REVISION] === toRevision)
+    : candidates.filter((rs) => Number(rs.metadata?.annotations?.[ANNOTATION_REVISION]) < current).at(-1);
   if (!chosen?.spec?.template) return undefined;
   const template = structuredClone(chosen.spec.template);
   // The controller adds the hash label to its ReplicaSets' templates; the Deployment's template has none.
   if (template.metadata?.labels) delete template.metadata.labels['pod-template-hash'];
-  return { revision: chosen.metadata!.annotations![REVISION_ANNOTATION], replicaSet: chosen, template };
+  return { revision: chosen.metadata!.annotations![ANNOTATION_REVISION], replicaSet: chosen, template };
 }
 
 /**
@@ -70,7 +70,7 @@ export async function rollbackDeployment(
       );
     const running = deployment.metadata?.annotations?.[ANNOTATION_RELEASE];
     if (fromRelease !== undefined && running !== fromRelease) {
-      const revision = deployment.metadata?.annotations?.[REVISION_ANNOTATION] ?? '';
+      const revision = deployment.metadata?.annotations?.[ANNOTATION_REVISION] ?? '';
       return {
         deployment: name,
         namespace,
@@ -105,7 +105,7 @@ export async function rollbackDeployment(
       query: { fieldManager: FIELD_MANAGER },
     });
     const images = (target.template.spec?.containers ?? []).map((c) => c.image ?? '').filter(Boolean);
-    const fromRevision = deployment.metadata?.annotations?.[REVISION_ANNOTATION];
+    const fromRevision = deployment.metadata?.annotations?.[ANNOTATION_REVISION];
     const release = previousAnnotations[ANNOTATION_RELEASE];
     return {
       deployment: name,

@@ -1,13 +1,13 @@
 // Follows a Deployment's rollout the way `kubectl rollout status` judges it, fed by a WATCH on the
 // Deployment (no polling). When it fails, the reasons come from the pods of the NEW ReplicaSet: those are
 // the ones that cannot start; the old ones are still serving.
+import { ANNOTATION_REVISION } from '../core/deliveryKeys';
 import { ServiceError, isServiceError } from '../core/errors';
 import { DeployError, deployErrorOf } from './deployError';
 import type { KubeClient, WatchEvent } from './kubeClient';
 import { KUBERNETES } from './kubeErrors';
 import type { ContainerStatus, Deployment, KubeList, Pod, ReplicaSet } from './kubeObject';
 
-export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 const DEFAULT_ROLLOUT_TIMEOUT_MS = 10 * 60_000;
 const WATCH_SECONDS = 300;
 const RECONNECT_DELAY_MS = 1000;
@@ -199,7 +199,7 @@ export async function followRollout(
 
   const durationMs = Math.round(performance.now() - started);
   if ('error' in outcome) throw outcome.error;
-  const revision = latest?.metadata?.annotations?.[REVISION_ANNOTATION];
+  const revision = latest?.metadata?.annotations?.[ANNOTATION_REVISION];
   const problems = outcome.status === 'complete' || !latest ? [] : await newReplicaSetProblems(client, latest).catch(() => []);
   return {
     deployment: name,
@@ -223,10 +223,10 @@ export async function ownedReplicaSets(client: KubeClient, deployment: Deploymen
 
 /** Why the pods of the Deployment's current (newest) ReplicaSet are not available. */
 export async function newReplicaSetProblems(client: KubeClient, deployment: Deployment): Promise<PodProblem[]> {
-  const revision = deployment.metadata?.annotations?.[REVISION_ANNOTATION];
+  const revision = deployment.metadata?.annotations?.[ANNOTATION_REVISION];
   const replicaSets = await ownedReplicaSets(client, deployment);
   const newest =
-    replicaSets.find((rs) => rs.metadata?.annotations?.[REVISION_ANNOTATION] === revision) ?? replicaSets.sort(byRevision).at(-1);
+    replicaSets.find((rs) => rs.metadata?.annotations?.[ANNOTATION_REVISION] === revision) ?? replicaSets.sort(byRevision).at(-1);
   if (!newest) return [];
   const namespace = newest.metadata?.namespace ?? 'default';
   const hash = newest.metadata?.labels?.['pod-template-hash'];
@@ -296,5 +296,5 @@ export function labelSelector(labels: Record<string, string> | undefined): strin
 }
 
 export function byRevision(a: ReplicaSet, b: ReplicaSet): number {
-  return Number(a.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0) - Number(b.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0);
+  return Number(a.metadata?.annotations?.[ANNOTATION_REVISION] ?? 0) - Number(b.metadata?.annotations?.[ANNOTATION_REVISION] ?? 0);
 }

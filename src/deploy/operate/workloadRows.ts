@@ -4,11 +4,7 @@
 import type { V1Deployment, V1OwnerReference, V1Pod, V1PodSpec, V1ReplicaSet } from '@kubernetes/client-node';
 import { formatAge } from '../../core/formatAge';
 
-/** Annotations the deploy engine stamps on what it deploys, so the view can link back to the release. */
-export const RELEASE_ANNOTATION = 'conveyor.dev/release';
-export const COMMIT_ANNOTATION = 'conveyor.dev/commit';
-export const DIGEST_ANNOTATION = 'conveyor.dev/digest';
-const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
+import { ANNOTATION_COMMIT, ANNOTATION_DIGEST, ANNOTATION_RELEASE, ANNOTATION_REVISION } from '../../core/deliveryKeys';
 
 export type RolloutState = 'complete' | 'progressing' | 'failed' | 'paused';
 
@@ -80,10 +76,10 @@ export function deploymentRow(deployment: V1Deployment): DeploymentRow {
     ready: status.readyReplicas ?? 0,
     available: status.availableReplicas ?? 0,
     images: imagesOf(deployment.spec?.template.spec),
-    release: annotations[RELEASE_ANNOTATION] ?? deployment.spec?.template.metadata?.annotations?.[RELEASE_ANNOTATION],
-    commit: annotations[COMMIT_ANNOTATION] ?? deployment.spec?.template.metadata?.annotations?.[COMMIT_ANNOTATION],
-    digest: annotations[DIGEST_ANNOTATION] ?? deployment.spec?.template.metadata?.annotations?.[DIGEST_ANNOTATION],
-    revision: numberOf(annotations[REVISION_ANNOTATION]),
+    release: annotations[ANNOTATION_RELEASE] ?? deployment.spec?.template.metadata?.annotations?.[ANNOTATION_RELEASE],
+    commit: annotations[ANNOTATION_COMMIT] ?? deployment.spec?.template.metadata?.annotations?.[ANNOTATION_COMMIT],
+    digest: annotations[ANNOTATION_DIGEST] ?? deployment.spec?.template.metadata?.annotations?.[ANNOTATION_DIGEST],
+    revision: numberOf(annotations[ANNOTATION_REVISION]),
     rollout: rolloutOf(deployment),
   };
 }
@@ -116,7 +112,7 @@ export function replicaSetRow(replicaSet: V1ReplicaSet): ReplicaSetRow {
   return {
     name: replicaSet.metadata?.name ?? '',
     deployment: controllerOf(replicaSet.metadata?.ownerReferences, 'Deployment'),
-    revision: numberOf(replicaSet.metadata?.annotations?.[REVISION_ANNOTATION]),
+    revision: numberOf(replicaSet.metadata?.annotations?.[ANNOTATION_REVISION]),
     desired: replicaSet.spec?.replicas ?? 1,
     ready: replicaSet.status?.readyReplicas ?? 0,
     images: imagesOf(replicaSet.spec?.template?.spec),

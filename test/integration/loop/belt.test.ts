@@ -10,7 +10,7 @@ import type { DockerEngine, LocalRegistry } from '../../../scripts/docker/docker
 import { api } from '../../../scripts/kube/api';
 import { main } from '../../../src/cli/cli';
 import type { Deployment } from '../../../src/deploy/kubeObject';
-import { ANNOTATION_RELEASE } from '../../../src/deploy/renderManifests';
+import { ANNOTATION_RELEASE } from '../../../src/core/deliveryKeys';
 import { describeFolder } from '../../../src/loop/folderStatus';
 import { BeltHistory } from '../../../src/loop/belt/beltHistory';
 import type { BeltRun } from '../../../src/loop/belt/beltRun';

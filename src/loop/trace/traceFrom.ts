@@ -1,0 +1,23 @@
+// `traceFrom(folder, query)`: reads the folder's records and asks git what only git knows, then joins them.
+import { resolveCommit, showCommit } from '../../code/commitLog';
+import { readItemLinks } from '../../code/itemLinks';
+import { readLoopRecords, type LoopRecords } from '../loopRecords';
+import { assembleTrace, type TraceSources } from './assembleTrace';
+import type { LoopTrace, TraceQuery } from './loopTrace';
+
+export async function traceFrom(folder: string, query: TraceQuery, given?: LoopRecords): Promise<LoopTrace> {
+  const records = given ?? (await readLoopRecords(folder));
+  const sources: TraceSources = { records };
+  if ('item' in query) {
+    const links = (await readItemLinks(folder, [query.item])).get(query.item);
+    if (links) sources.itemLinks = links;
+    // A Sentry short id (`SHOP-1A`, or one that looks like an item key) that no commit names is an error's.
+    const issue = records.issues.find((i) => i.shortId.toUpperCase() === query.item);
+    if (!links && issue) return assembleTrace({ errorId: issue.id }, sources);
+  } else if ('commit' in query) {
+    const sha = await resolveCommit(folder, query.commit);
+    const commit = sha ? await showCommit(folder, sha) : undefined;
+    if (commit) sources.commit = commit;
+  }
+  return assembleTrace(query, sources);
+}
