@@ -1,4 +1,7 @@
 // Helpers for reporting the YAML parser's errors where a user can act on them.
+import { visit } from 'yaml';
+import type { Document } from 'yaml';
+import { messageOf } from './errors';
 
 /**
  * The YAML parser reports some mistakes (an unclosed quote or bracket) at the end of the file; the line
@@ -14,4 +17,24 @@ export function pinToContent(text: string, offsets: readonly [number, number]): 
 
 export function cleanYamlMessage(message: string): string {
   return message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '').trim();
+}
+
+/** What went wrong expanding aliases (`*name`), in words. */
+export function aliasProblem(error: unknown): string {
+  const said = messageOf(error);
+  if (/alias count/i.test(said))
+    return 'Aliases (*name) here expand to too much data (over 100 copies): write the values out, or use fewer aliases.';
+  return `An alias (*name) cannot be expanded: ${said}.`;
+}
+
+/** Where the document's first alias is, for a problem about aliases. */
+export function firstAliasRange(doc: Document): readonly number[] | undefined {
+  let range: readonly number[] | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      range = node.range ?? undefined;
+      return visit.BREAK;
+    },
+  });
+  return range;
 }

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { parseDocument, LineCounter } from 'yaml';
 import type { ConveyorConfig, BoardProviderName } from '../core/config/conveyorConfig';
-import { cleanYamlMessage, pinToContent } from '../core/yamlText';
+import { aliasProblem, cleanYamlMessage, firstAliasRange, pinToContent } from '../core/yamlText';
 import { readTextIfExists, writeFileAtomic } from '../core/fsUtil';
 import type { ServiceErrorKind } from '../core/errors';
 import { ServiceError } from '../core/errors';
@@ -57,7 +57,13 @@ export function parseLocalBoard(text: string): { items: LocalWorkItem[]; error?:
       items: [],
       error: { message: cleanYamlMessage(firstError.message), line: lineCounter.linePos(pinToContent(text, firstError.pos)[0]).line },
     };
-  const data = doc.toJS() as { items?: unknown } | null;
+  let data: { items?: unknown } | null;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 }) as { items?: unknown } | null;
+  } catch (error) {
+    const at = firstAliasRange(doc)?.[0] ?? 0;
+    return { items: [], error: { message: aliasProblem(error), line: lineCounter.linePos(at).line } };
+  }
   const rawItems = Array.isArray(data?.items) ? (data.items as Record<string, unknown>[]) : [];
   const items = rawItems
     .filter((i) => i && typeof i.key === 'string' && typeof i.title === 'string')

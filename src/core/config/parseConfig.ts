@@ -8,7 +8,7 @@ import type { Document, Node, Pair } from 'yaml';
 import schema from '../../../schemas/conveyor.schema.json';
 import type { ConveyorConfig } from './conveyorConfig';
 import type { ConfigProblem, TextRange } from './configProblem';
-import { cleanYamlMessage, pinToContent } from '../yamlText';
+import { aliasProblem, cleanYamlMessage, firstAliasRange, pinToContent } from '../yamlText';
 
 export interface ParsedConfig {
   config: ConveyorConfig;
@@ -46,7 +46,14 @@ export function parseConfig(text: string): ParsedConfig {
     return { config: {}, problems };
   }
 
-  const data: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (error) {
+    // An alias bomb or an alias to no anchor: a problem at the first alias, and defaults for the rest.
+    problems.push({ message: aliasProblem(error), severity: 'error', range: toRange(firstAliasRange(doc)) });
+    return { config: {}, problems };
+  }
   const validate = validator();
   if (validate(data)) return { config: data as ConveyorConfig, problems };
 
