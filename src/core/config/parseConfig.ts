@@ -139,6 +139,9 @@ function describeError(error: ErrorObject): string {
       return `${where} has an unsupported form (found ${describeValue(error.data)}); see the schema's description. The default is used.`;
     case 'propertyNames':
       return `${where} has an invalid name "${String(params.propertyName)}"; it is ignored.`;
+    case 'pattern':
+      if (String(params.pattern).includes('u0000')) return `${where} is a path and cannot contain a NUL character; the default is used.`;
+      return `${where} ${error.message ?? 'is invalid'} (found ${describeValue(error.data)}); the default is used.`;
     default:
       return `${where} ${error.message ?? 'is invalid'} (found ${describeValue(error.data)}); the default is used.`;
   }
