@@ -48,15 +48,7 @@ export class GitHubIssuesBoardProvider implements BoardProvider {
   private readonly cache = new Map<string, CachedList>();
   private me: string | undefined;
 
-  constructor(options: {
-    owner: string;
-    repo: string;
-    token?: string;
-    baseUrl?: string;
-    fetch?: typeof fetch;
-    timeoutMs?: number;
-    me?: string;
-  }) {
+  constructor(options: GitHubIssuesBoardOptions) {
     this.me = options.me?.trim() || undefined;
     if (!options.owner?.trim() || !options.repo?.trim()) {
       throw new ServiceError(
