@@ -45,3 +45,11 @@ export async function resolveCommit(folder: string, revision: string): Promise<s
   const sha = await git.raw(['rev-parse', '--verify', '--quiet', `${revision}^{commit}`]).catch(() => '');
   return sha.trim() || undefined;
 }
+
+/** What `git show` says of a commit or a tag (its annotation, then the commit's stat and patch), for reading. */
+export async function showRevision(folder: string, revision: string): Promise<string | undefined> {
+  if (revision.startsWith('-')) return undefined;
+  const git = simpleGit({ baseDir: folder, timeout: { block: 30_000 } });
+  const text = await git.raw(['show', '--format=fuller', '--stat', '--patch', revision, '--']).catch(() => '');
+  return text || undefined;
+}

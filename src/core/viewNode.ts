@@ -6,6 +6,7 @@ import { isRecord } from './records';
  */
 export type ViewRef =
   | { kind: 'work-item'; folder: string; key: string }
+  | { kind: 'commit'; folder: string; sha: string }
   | { kind: 'pipeline-stage'; folder: string; stage: string }
   | { kind: 'pipeline-run'; folder: string; runId: string; logFile: string }
   | { kind: 'ci-provider'; folder: string; provider: 'github' | 'jenkins' }

@@ -56,16 +56,23 @@ export function versionOf(release: string): string {
   return release.replace(/^.*@/, '').replace(/^v(?=\d)/, '');
 }
 
-export async function readLoopRecords(folder: string): Promise<LoopRecords> {
+export interface LoopRecordOptions {
+  /** Errors the caller already holds (the editor's own store or hosted Sentry), joined with the folder's store. */
+  issues?: readonly ErrorIssue[];
+}
+
+export async function readLoopRecords(folder: string, options: LoopRecordOptions = {}): Promise<LoopRecords> {
   const git = await readGitInfo(folder);
   const stateDir = pipelineStateDir(folder, git);
   const gaps: RecordGap[] = [];
-  const [releases, runs, belt, issues] = await Promise.all([
+  const [releases, runs, belt, stored] = await Promise.all([
     git.isRepository ? readReleaseChanges(folder, gaps) : noGit(gaps),
     new RunHistory(stateDir).runs(),
     new BeltHistory(stateDir).runs(),
     readLocalErrors(stateDir, gaps),
   ]);
+  const given = options.issues ?? [];
+  const issues = [...given, ...stored.filter((s) => !given.some((g) => g.id === s.id))];
   if (runs.length === 0)
     gaps.push({ records: 'runs', message: 'No pipeline runs are recorded for this folder: which runs tested a commit is unknown.' });
   if (belt.length === 0)

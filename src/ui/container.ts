@@ -24,6 +24,8 @@ import { registerDeployCommands } from '../deploy/ui/deployCommands';
 import { registerDeployStatusBar } from '../deploy/ui/deployStatusBar';
 import { BeltService } from '../loop/ui/beltService';
 import { registerShipCommands } from '../loop/ui/shipCommands';
+import { registerTraceCommands } from '../loop/ui/traceCommands';
+import { TraceService } from '../loop/ui/traceService';
 import { registerHookCommands } from '../loop/ui/hookCommands';
 import { registerCiExportCommands } from '../loop/ui/ciExportCommands';
 import { registerConfigDiagnostics } from './configDiagnostics';
@@ -52,6 +54,7 @@ export class Container implements vscode.Disposable {
   readonly goals: GoalService;
   readonly deploy: DeployService;
   readonly belt: BeltService;
+  readonly trace: TraceService;
 
   /** @param storage the extension's storage for this workspace (local errors, uptime and goal history). */
   constructor(
@@ -77,6 +80,7 @@ export class Container implements vscode.Disposable {
       { pipeline: this.pipeline, release: this.release, deploy: this.deploy, errors: this.errors },
       this.log,
     );
+    this.trace = new TraceService(this.model, { board: this.board, errors: this.errors }, this.log);
     this.disposables.push(
       this.log,
       this.model,
@@ -90,6 +94,10 @@ export class Container implements vscode.Disposable {
       this.goals,
       this.deploy,
       this.belt,
+      this.trace,
+      // New commits, tags or belt records: a shown trace is made again.
+      this.model.onDidChange(() => this.trace.invalidate()),
+      this.belt.onDidChange(() => this.trace.invalidate()),
       registerConveyorViews(this.model, this.refreshManager, this),
       registerConfigDiagnostics(this.model),
       registerStatusDocuments(this.model),
@@ -109,6 +117,7 @@ export class Container implements vscode.Disposable {
       registerDeployCommands(this.model, this.deploy, this.log),
       registerDeployStatusBar(this.model, this.deploy),
       registerShipCommands(this.model, this.belt, this.log),
+      registerTraceCommands(this.model, this.trace, this.errors, this.log),
       registerHookCommands(this.model, extensionUri.fsPath, this.log),
       registerCiExportCommands(this.model, extensionUri.fsPath, this.log),
       registerCrashReporting(this.log, { path: extensionUri.fsPath, version: extensionVersion }),

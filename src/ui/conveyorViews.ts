@@ -10,6 +10,8 @@ import { environmentNodes } from '../deploy/ui/deployNodes';
 import { errorNodes, goalNodes, uptimeNodes } from '../monitor/ui/monitorNodes';
 import { beltNodes } from '../loop/ui/beltNodes';
 import type { BeltService } from '../loop/ui/beltService';
+import { traceNodes } from '../loop/ui/traceNodes';
+import type { TraceService } from '../loop/ui/traceService';
 import { NodeTreeProvider } from './nodeTreeProvider';
 import type { RefreshManager } from './refreshManager';
 import type { PipelineService } from '../pipeline/ui/pipelineService';
@@ -33,6 +35,7 @@ export interface ViewContext {
   goals: Pick<GoalService, 'viewState'>;
   deploy: Pick<DeployService, 'viewState'>;
   belt: Pick<BeltService, 'viewState'>;
+  trace: Pick<TraceService, 'viewState'>;
 }
 
 /** The services behind the views (each also tells when its view must refresh). */
@@ -46,6 +49,7 @@ export interface ViewServices {
   goals: GoalService;
   deploy: DeployService;
   belt: BeltService;
+  trace: TraceService;
 }
 
 interface ViewSpec {
@@ -123,6 +127,13 @@ export const VIEW_SPECS: ViewSpec[] = [
     id: 'conveyor.goals',
     nodes: (status, context) => goalNodes(status, context.goals.viewState(status.folder)),
     changes: (s) => s.goals.onDidChange,
+  },
+  {
+    id: 'conveyor.trace',
+    nodes: (status, context) => traceNodes(status.folder, context.trace.viewState(status.folder)),
+    changes: (s) => s.trace.onDidChange,
+    // A shown trace is made again when the records change, only while the view is visible.
+    setVisible: (s, visible) => s.trace.setViewVisible(visible),
   },
 ];
 

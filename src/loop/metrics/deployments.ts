@@ -21,6 +21,8 @@ export interface Deployment {
   outcome: DeploymentOutcome;
   /** When the rollback that put the previous release back ended, when it succeeded. */
   restoredAt?: string;
+  /** The verification's one line (uptime probes and new errors over the bake), when it ran. */
+  verification?: string;
 }
 
 const OUTCOME: Record<EnvironmentState, DeploymentOutcome> = {
@@ -43,7 +45,8 @@ export function deploymentsFrom(runs: readonly BeltRun[]): Deployment[] {
       if (station.station !== 'deploy' || !station.environment) return;
       const environment = station.environment;
       const rollback = run.stations.slice(index + 1).find((s) => s.station === 'rollback' && s.environment === environment);
-      const state = run.environments.find((e) => e.name === environment)?.state ?? 'pending';
+      const outcome = run.environments.find((e) => e.name === environment);
+      const state = outcome?.state ?? 'pending';
       deployments.push({
         environment,
         version: versionOf(run.release!.version),
@@ -55,6 +58,7 @@ export function deploymentsFrom(runs: readonly BeltRun[]): Deployment[] {
         rolledOut: station.result === 'passed',
         outcome: station.result === 'running' ? 'in-progress' : OUTCOME[state],
         ...(rollback?.result === 'passed' && rollback.finishedAt ? { restoredAt: rollback.finishedAt } : {}),
+        ...(outcome?.verdict ? { verification: outcome.verdict.summary } : {}),
       });
     });
   }

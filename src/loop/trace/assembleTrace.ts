@@ -193,6 +193,7 @@ function tracedRuns(
     result: r.result,
     startedAt: r.startedAt,
     readyForRelease: r.readyForRelease,
+    logFile: r.logFile,
   }));
 }
 
@@ -209,6 +210,7 @@ function tracedEnvironments(versions: readonly string[], deployments: readonly D
     ...(d.restoredAt ? { rolledBackAt: d.restoredAt } : {}),
     current: standing.get(d.environment)?.version === d.version,
     beltRunId: d.beltRunId,
+    ...(d.verification ? { verification: d.verification } : {}),
   }));
 }
 

@@ -28,6 +28,8 @@ export interface TracedRun {
   result: RunResult;
   startedAt: string;
   readyForRelease: boolean;
+  /** The run's log file, when the history still has it. */
+  logFile?: string;
 }
 
 export interface TracedRelease {
@@ -55,6 +57,8 @@ export interface TracedEnvironment {
   rolledBackAt?: string;
   /** The release still runs there by the records (its last verified deployment). */
   current: boolean;
+  /** What the verification saw around the deploy: uptime probes and new errors over the bake. */
+  verification?: string;
   beltRunId: string;
 }
 

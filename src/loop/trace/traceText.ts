@@ -37,7 +37,7 @@ export function traceText(trace: LoopTrace): string {
     'Environments',
     trace.environments.map(
       (e) =>
-        `${e.name}  v${e.version} ${e.outcome}${e.since ? `, deployed ${e.since}` : ''}${e.rolledBackAt ? `, rolled back ${e.rolledBackAt}` : ''}${e.current ? ' (running now)' : ''}`,
+        `${e.name}  v${e.version} ${e.outcome}${e.since ? `, deployed ${e.since}` : ''}${e.rolledBackAt ? `, rolled back ${e.rolledBackAt}` : ''}${e.current ? ' (running now)' : ''}${e.verification ? ` — ${e.verification}` : ''}`,
     ),
   );
   section(

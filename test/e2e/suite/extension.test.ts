@@ -58,7 +58,7 @@ describe('Conveyor in the real extension host', () => {
     }
   });
 
-  it('contributes the nine views of the loop, each focusable and with a welcome text', async () => {
+  it('contributes the ten views of the loop, each focusable and with a welcome text', async () => {
     const contributes = (
       vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as {
         contributes: { views: Record<string, { id: string }[]>; viewsWelcome: { view: string }[] };
@@ -75,6 +75,7 @@ describe('Conveyor in the real extension host', () => {
       'conveyor.errors',
       'conveyor.uptime',
       'conveyor.goals',
+      'conveyor.trace',
     ]);
     for (const id of ids) {
       assert.ok(
