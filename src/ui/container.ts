@@ -28,6 +28,7 @@ import { registerTraceCommands } from '../loop/ui/traceCommands';
 import { TraceService } from '../loop/ui/traceService';
 import { registerHookCommands } from '../loop/ui/hookCommands';
 import { registerCiExportCommands } from '../loop/ui/ciExportCommands';
+import { deliveryMetricsSource } from '../loop/ui/deliveryMetricsSource';
 import { registerConfigDiagnostics } from './configDiagnostics';
 import { registerConveyorViews } from './conveyorViews';
 import { RefreshManager } from './refreshManager';
@@ -113,7 +114,7 @@ export class Container implements vscode.Disposable {
       registerErrorEditorFeatures(this.errors),
       registerMonitorCommands(this.model, { errors: this.errors, uptime: this.uptime, goals: this.goals }, this.log),
       registerMonitorStatusBar(this.model, this.errors, this.uptime),
-      registerMonitorDashboard(this.model, this.uptime, this.goals, extensionUri, this.log),
+      registerMonitorDashboard(this.model, this.uptime, this.goals, deliveryMetricsSource(this.belt), extensionUri, this.log),
       registerDeployCommands(this.model, this.deploy, this.log),
       registerDeployStatusBar(this.model, this.deploy),
       registerShipCommands(this.model, this.belt, this.log),

@@ -1,7 +1,8 @@
 // The monitor dashboard: one latency chart per uptime check and a sparkline per goal, drawn with uPlot in
-// the theme's chart colours. Text reaches the page through textContent only; the host sends plain data.
+// the theme's chart colours, and a table of delivery metrics per environment. Text reaches the page through
+// textContent only; the host sends plain data.
 import uPlot from 'uplot';
-import type { DashboardToHost, GoalCard, HostToDashboard, UptimeCard } from './protocol';
+import type { DashboardToHost, DeliveryEnvironment, DeliverySection, GoalCard, HostToDashboard, UptimeCard } from './protocol';
 
 declare function acquireVsCodeApi(): { postMessage(message: DashboardToHost): void };
 
@@ -40,7 +41,53 @@ function render(): void {
   goals.append(element('h2', 'group-title', 'Goals'));
   if (last.goals.length === 0) goals.append(element('p', 'empty', 'No goals yet: add one with “Conveyor: Add Goal”.'));
   for (const card of last.goals) goals.append(goalCard(card));
-  root.append(uptime, goals);
+  root.append(uptime, goals, deliverySection(last.delivery));
+}
+
+function deliverySection(delivery: DeliverySection): HTMLElement {
+  const section = element('section', 'group delivery');
+  const title = element('h2', 'group-title', 'Delivery');
+  section.append(title);
+  if (delivery.state === 'loading') section.append(element('p', 'empty', 'Reading the delivery records…'));
+  else if (delivery.state === 'empty') section.append(element('p', 'empty', delivery.message));
+  else if (delivery.state === 'error') section.append(element('p', 'reason', delivery.message));
+  else {
+    title.textContent = `Delivery · the last ${delivery.periodDays} days`;
+    for (const environment of delivery.environments) section.append(deliveryCard(environment, delivery.periodDays));
+    if (delivery.gaps.length > 0) {
+      const gaps = element('ul', 'gaps');
+      gaps.append(...delivery.gaps.map((gap) => element('li', '', gap)));
+      section.append(gaps);
+    }
+  }
+  return section;
+}
+
+const TREND_WORDS = { better: 'better than', worse: 'worse than', same: 'the same as', unknown: 'against' } as const;
+
+function deliveryCard(environment: DeliveryEnvironment, periodDays: number): HTMLElement {
+  const box = element('article', 'card');
+  box.dataset.environment = environment.name;
+  const head = element('header', 'card-head');
+  head.append(element('h3', 'name', environment.name));
+  const table = element('table', 'keys');
+  const columns = element('tr', '');
+  for (const heading of ['', `last ${periodDays} days`, '', `${periodDays} days before`]) columns.append(element('th', '', heading));
+  const body = element('tbody', '');
+  for (const metric of environment.metrics) {
+    const row = element('tr', '');
+    row.dataset.metric = metric.name;
+    const value = element('td', 'value-cell', metric.value);
+    if (metric.detail) value.append(element('span', 'detail', metric.detail));
+    const arrow = element('td', `trend ${metric.trend}`, metric.arrow);
+    arrow.title = `${metric.value} is ${TREND_WORDS[metric.trend]} the ${periodDays} days before (${metric.previous})`;
+    row.append(element('th', 'metric', metric.name), value, arrow, element('td', 'previous', metric.previous));
+    body.append(row);
+  }
+  table.createTHead().append(columns);
+  table.append(body);
+  box.append(head, table);
+  return box;
 }
 
 function uptimeCard(card: UptimeCard): HTMLElement {

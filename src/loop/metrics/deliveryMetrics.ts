@@ -115,15 +115,31 @@ function periodMetrics(
 
 /** Lead time of each verified deployment that brought a change, from the first commit of that change. */
 function leadTimesOf(deployments: readonly Deployment[], releases: readonly ReleaseFirstCommit[]): Map<Deployment, number> {
-  const known = releases.filter((r) => semver.valid(r.version));
-  const lastVerified = new Map<string, string>();
+  // Sorted once, so what a deployment brought is a slice found by two binary searches: comparing every
+  // deployment with every release took 150–300 ms for 1,000 deployments of 100 releases (bench/metrics).
+  const known = releases
+    .filter((r) => semver.valid(r.version))
+    .map((r) => ({ version: new semver.SemVer(r.version), firstCommitAt: r.firstCommitAt ? Date.parse(r.firstCommitAt) : undefined }))
+    .sort((a, b) => a.version.compare(b.version));
+  /** How many known releases are at or below `version`. */
+  const upTo = (version: string) => {
+    let [low, high] = [0, known.length];
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (known[middle].version.compare(version) <= 0) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  };
+  const lastVerified = new Map<string, number>();
   const leadTimes = new Map<Deployment, number>();
   for (const d of deployments) {
     if (d.outcome !== 'verified' || !d.finishedAt || !semver.valid(d.version)) continue;
-    const before = lastVerified.get(d.environment);
-    lastVerified.set(d.environment, d.version);
-    const brought = known.filter((r) => semver.lte(r.version, d.version) && (before === undefined || semver.gt(r.version, before)));
-    const firsts = brought.flatMap((r) => (r.firstCommitAt ? [Date.parse(r.firstCommitAt)] : []));
+    // The releases after the one the environment ran, up to the one deployed (none when it went back).
+    const from = lastVerified.get(d.environment) ?? 0;
+    const to = upTo(d.version);
+    lastVerified.set(d.environment, to);
+    const firsts = known.slice(from, to).flatMap((r) => (r.firstCommitAt === undefined ? [] : [r.firstCommitAt]));
     if (firsts.length > 0) leadTimes.set(d, Date.parse(d.finishedAt) - Math.min(...firsts));
   }
   return leadTimes;

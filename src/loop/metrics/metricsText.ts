@@ -26,11 +26,21 @@ function environmentLines({ environment, current, previous, trend }: Environment
 }
 
 function frequency(p: PeriodMetrics): string {
-  return `${p.perDay.toFixed(2)}/day (${p.succeeded} of ${p.deployments})`;
+  return `${perDay(p.perDay)} (${p.succeeded} of ${p.deployments})`;
 }
 
 function rate(p: PeriodMetrics): string {
-  return p.changeFailureRate === undefined ? '–' : `${Math.round(p.changeFailureRate * 100)}% (${p.failed} of ${p.deployments})`;
+  return p.changeFailureRate === undefined ? '–' : `${percent(p.changeFailureRate)} (${p.failed} of ${p.deployments})`;
+}
+
+/** `0.40/day`. */
+export function perDay(value: number): string {
+  return `${value.toFixed(2)}/day`;
+}
+
+/** `8%` for 0.08; `–` for no value. */
+export function percent(value: number | undefined): string {
+  return value === undefined ? '–' : `${Math.round(value * 100)}%`;
 }
 
 /** `3 d 4 h`, `5 h 12 min`, `7 min 30 s`, `40 s`; `–` for no value. */

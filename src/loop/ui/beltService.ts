@@ -17,6 +17,9 @@ import { engineStations } from '../belt/engineStations';
 import { runBelt } from '../belt/runBelt';
 import type { BeltViewState } from './beltNodes';
 
+/** The view lists the recent runs; the history keeps two months of them for the delivery metrics. */
+const RUNS_SHOWN = 30;
+
 interface FolderBelt {
   active?: { run: BeltRun; abort: AbortController };
   history?: BeltRun[];
@@ -37,6 +40,9 @@ export interface BeltStages {
 export class BeltService implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
+  private readonly ended = new vscode.EventEmitter<string>();
+  /** A run ended and its record is written (the folder): the delivery metrics may have moved. */
+  readonly onDidEndRun = this.ended.event;
   private readonly folders = new Map<string, FolderBelt>();
 
   constructor(
@@ -50,7 +56,10 @@ export class BeltService implements vscode.Disposable {
     const state = this.stateOf(folder);
     if (!state.history) void this.loadHistory(folder);
     const plan = status ? deliveryPlan(status.config.config, status.deploy.environments) : undefined;
-    const runs = [...(state.active ? [state.active.run] : []), ...(state.history ?? []).filter((r) => r.id !== state.active?.run.id)];
+    const runs = [...(state.active ? [state.active.run] : []), ...(state.history ?? []).filter((r) => r.id !== state.active?.run.id)].slice(
+      0,
+      RUNS_SHOWN,
+    );
     return {
       trusted: vscode.workspace.isTrusted,
       environments: plan?.steps.map((s) => s.environment.name) ?? [],
@@ -125,6 +134,7 @@ export class BeltService implements vscode.Disposable {
     await history.record(result).catch(() => undefined);
     state.history = [result, ...(state.history ?? []).filter((r) => r.id !== result.id)];
     this.changed.fire();
+    this.ended.fire(status.folder);
     this.log.info(`Ship ${status.name}: ${result.result} — ${result.message}`);
     void this.announce(result);
     return result;
@@ -183,5 +193,6 @@ export class BeltService implements vscode.Disposable {
   dispose(): void {
     this.stop();
     this.changed.dispose();
+    this.ended.dispose();
   }
 }
