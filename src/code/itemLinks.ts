@@ -5,15 +5,33 @@ import { simpleGit } from 'simple-git';
 export interface ItemLinks {
   branches: string[];
   commits: { sha: string; subject: string }[];
+  /** The scan stopped at its limit: older commits may mention the item too. */
+  truncated?: boolean;
+}
+
+export interface ItemLinkOptions {
+  /** How many commits of history are read (newest first). */
+  scanned?: number;
+  /** How many commits are kept per item (the board's tooltip wants a few, the trace all). */
+  kept?: number;
+  /** Read every local branch and tag too, not only what HEAD reaches (a feature branch not merged yet). */
+  allRefs?: boolean;
 }
 
 const COMMITS_SCANNED = 2000;
 const COMMITS_KEPT = 20;
 
-export async function readItemLinks(folder: string, keys: readonly string[]): Promise<Map<string, ItemLinks>> {
+export async function readItemLinks(
+  folder: string,
+  keys: readonly string[],
+  options: ItemLinkOptions = {},
+): Promise<Map<string, ItemLinks>> {
+  const { scanned = COMMITS_SCANNED, kept = COMMITS_KEPT, allRefs = false } = options;
   const git = simpleGit({ baseDir: folder, timeout: { block: 30_000 } });
   const branches = (await git.raw(['for-each-ref', 'refs/heads', '--format=%(refname:short)']).catch(() => '')).split('\n').filter(Boolean);
-  const log = await git.raw(['log', `-n${COMMITS_SCANNED}`, '--format=%H%x1f%s']).catch(() => '');
+  const log = await git
+    .raw(['log', `-n${scanned}`, '--format=%H%x1f%s', ...(allRefs ? ['HEAD', '--branches', '--tags'] : [])])
+    .catch(() => '');
   const commits = log
     .split('\n')
     .filter(Boolean)
@@ -21,7 +39,7 @@ export async function readItemLinks(folder: string, keys: readonly string[]): Pr
       const [sha, subject] = line.split('\x1f');
       return { sha, subject: subject ?? '' };
     });
-  return linkItems(keys, branches, commits);
+  return linkItems(keys, branches, commits, { kept, truncated: commits.length >= scanned });
 }
 
 /** Pure matching: `SHOP-1` matches `SHOP-1` but not `SHOP-12`; `#4` matches `#4` but not `#42`. */
@@ -29,6 +47,7 @@ export function linkItems(
   keys: readonly string[],
   branches: readonly string[],
   commits: readonly { sha: string; subject: string }[],
+  { kept = COMMITS_KEPT, truncated = false }: { kept?: number; truncated?: boolean } = {},
 ): Map<string, ItemLinks> {
   const links = new Map<string, ItemLinks>();
   for (const key of keys) {
@@ -37,7 +56,8 @@ export function linkItems(
     const branchPattern = new RegExp(`(^|[/_-])${escaped.replace(/^#/, '')}(?![0-9])`, 'i');
     const item: ItemLinks = {
       branches: branches.filter((b) => branchPattern.test(b)),
-      commits: commits.filter((c) => mention.test(c.subject)).slice(0, COMMITS_KEPT),
+      commits: commits.filter((c) => mention.test(c.subject)).slice(0, kept),
+      ...(truncated ? { truncated } : {}),
     };
     if (item.branches.length > 0 || item.commits.length > 0) links.set(key, item);
   }

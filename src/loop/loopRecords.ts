@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as semver from 'semver';
 import { logCommits, type LoggedCommit } from '../code/commitLog';
 import { readGitInfo } from '../code/gitInfo';
+import { forEachLimited } from '../core/concurrency';
 import { ANNOTATION_RELEASE } from '../core/deliveryKeys';
 import { messageOf } from '../core/errors';
 import { ErrorStore } from '../monitor/errors/errorStore';
@@ -16,6 +17,8 @@ import { listReleaseRecords } from '../release/gitRelease';
 import type { ReleaseRecord } from '../release/releaseRecord';
 import { BeltHistory } from './belt/beltHistory';
 import type { BeltRun } from './belt/beltRun';
+
+const GIT_LOGS_AT_ONCE = 4;
 
 /** A release as its tag says, with the commits it brought since the release before it. */
 export interface ReleaseChange {
@@ -109,19 +112,20 @@ async function readReleaseChanges(folder: string, gaps: RecordGap[]): Promise<Re
         message: `Tag ${t.tag} has no Conveyor release record (made by hand or another tool): its image and tested commit are unknown.`,
       });
   }
-  const changes: ReleaseChange[] = [];
-  for (const [index, t] of released.entries()) {
+  const changes: ReleaseChange[] = released.map((t) => ({
+    version: t.tag.slice(1),
+    tag: t.tag,
+    commit: t.commit,
+    date: t.date,
+    ...(t.record ? { record: t.record } : {}),
+    commits: [],
+  }));
+  // One `git log` per release; a few at a time, since each waits mostly on its process starting.
+  await forEachLimited([...changes.keys()], GIT_LOGS_AT_ONCE, async (index) => {
     const previous = released[index - 1];
-    const range = previous ? [`refs/tags/${t.tag}`, `^refs/tags/${previous.tag}`] : [`refs/tags/${t.tag}`];
-    changes.push({
-      version: t.tag.slice(1),
-      tag: t.tag,
-      commit: t.commit,
-      date: t.date,
-      ...(t.record ? { record: t.record } : {}),
-      commits: await logCommits(folder, range),
-    });
-  }
+    const tag = released[index].tag;
+    changes[index].commits = await logCommits(folder, previous ? [`refs/tags/${tag}`, `^refs/tags/${previous.tag}`] : [`refs/tags/${tag}`]);
+  });
   return changes;
 }
 

@@ -22,6 +22,9 @@ export interface TraceSources {
 
 const KEY_IN_SUBJECT = /(?:^|[^A-Za-z0-9])([A-Z][A-Z0-9]+-\d+)(?![A-Za-z0-9])/g;
 
+/** How far back the trace of an item reads history (HEAD, every branch and tag). */
+export const TRACE_COMMITS_SCANNED = 10_000;
+
 export function assembleTrace(query: TraceQuery, sources: TraceSources): LoopTrace {
   const { records } = sources;
   const gaps = records.gaps.map((g) => g.message);
@@ -64,6 +67,10 @@ export function assembleTrace(query: TraceQuery, sources: TraceSources): LoopTra
       versions,
       commits.flatMap((c) => (c.release ? [c.release] : [])),
     );
+    if (links?.truncated)
+      gaps.push(
+        `Only the newest ${TRACE_COMMITS_SCANNED} commits were searched for ${query.item}: older commits that mention it are not shown.`,
+      );
   } else if ('commit' in query) {
     kind = 'commit';
     value = query.commit;

@@ -2,14 +2,16 @@
 import { resolveCommit, showCommit } from '../../code/commitLog';
 import { readItemLinks } from '../../code/itemLinks';
 import { readLoopRecords, type LoopRecords } from '../loopRecords';
-import { assembleTrace, type TraceSources } from './assembleTrace';
+import { assembleTrace, TRACE_COMMITS_SCANNED, type TraceSources } from './assembleTrace';
 import type { LoopTrace, TraceQuery } from './loopTrace';
 
 export async function traceFrom(folder: string, query: TraceQuery, given?: LoopRecords): Promise<LoopTrace> {
   const records = given ?? (await readLoopRecords(folder));
   const sources: TraceSources = { records };
   if ('item' in query) {
-    const links = (await readItemLinks(folder, [query.item])).get(query.item);
+    // Every commit that mentions the item, on any branch: the board's tooltip keeps a few, the trace all.
+    const scan = { scanned: TRACE_COMMITS_SCANNED, kept: TRACE_COMMITS_SCANNED, allRefs: true };
+    const links = (await readItemLinks(folder, [query.item], scan)).get(query.item);
     if (links) sources.itemLinks = links;
     // A Sentry short id (`SHOP-1A`, or one that looks like an item key) that no commit names is an error's.
     const issue = records.issues.find((i) => i.shortId.toUpperCase() === query.item);

@@ -24,4 +24,12 @@ describe('work item links (unit)', () => {
     assert.deepEqual(links.get('#4'), { branches: ['feat/4-github-item'], commits: [{ sha: 'd', subject: 'closes #4' }] });
     assert.equal(links.has('SHOP-9'), false);
   });
+
+  it('keeps as many commits as asked and says when the scan stopped at its limit', () => {
+    const commits = Array.from({ length: 30 }, (_, i) => ({ sha: String(i), subject: `SHOP-1 step ${i}` }));
+    assert.equal(linkItems(['SHOP-1'], [], commits).get('SHOP-1')?.commits.length, 20, 'the board keeps 20');
+    const all = linkItems(['SHOP-1'], [], commits, { kept: 1000, truncated: true }).get('SHOP-1');
+    assert.equal(all?.commits.length, 30);
+    assert.equal(all?.truncated, true);
+  });
 });

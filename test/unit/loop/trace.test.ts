@@ -208,6 +208,20 @@ describe('the loop trace (unit)', () => {
     assert.match(traceText(unknown), /^Nothing is known of commit deadbee/);
   });
 
+  it('says when the history was searched only so far back for the item', async () => {
+    const trace = assembleTrace(
+      { item: 'SHOP-1' },
+      {
+        records: await records(),
+        itemLinks: { branches: [], commits: [{ sha: sha('1'), subject: 'feat: SHOP-1 cart' }], truncated: true },
+      },
+    );
+    assert.ok(
+      trace.gaps.some((g) => /Only the newest 10000 commits were searched for SHOP-1/.test(g)),
+      trace.gaps.join('\n'),
+    );
+  });
+
   it('prints the chain stage by stage', async () => {
     const text = traceText(assembleTrace({ release: 'v1.0.0' }, { records: await records() }));
     assert.equal(

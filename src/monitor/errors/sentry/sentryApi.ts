@@ -1,6 +1,7 @@
 // Hosted Sentry (sentry.io or self-hosted) through its REST API, in Conveyor's error model: the issues of a
 // project and release, and the latest event of each with its stack. No SDK: two GET endpoints, a Bearer
 // token and cursor pagination are all it takes, and the core HTTP client keeps errors and rate limits in our hands.
+import { forEachLimited } from '../../../core/concurrency';
 import { isServiceError } from '../../../core/errors';
 import type { ErrorEventDetail, ErrorIssue } from '../errorModel';
 import type { Purpose, SentryRateLimit } from './sentryHttp';
@@ -172,26 +173,6 @@ export function searchQuery(query: Pick<IssueQuery, 'release' | 'query'>): strin
 
 function list(value: string | string[] | undefined): string[] {
   return (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter((v) => v !== '');
-}
-
-/** Runs `work` over `items` with at most `limit` in flight; the first failure rejects once the others settle. */
-async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (next < items.length && !failed) {
-      const item = items[next++];
-      try {
-        await work(item);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
-  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (rejected) throw rejected.reason;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
