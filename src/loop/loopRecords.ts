@@ -17,6 +17,9 @@ import type { ReleaseRecord } from '../release/releaseRecord';
 import { BeltHistory } from './belt/beltHistory';
 import type { BeltRun } from './belt/beltRun';
 
+// Moved to core for the monitor stage; the trace still reads it from here.
+export { versionOf } from '../core/releaseVersion';
+
 /** A release as its tag says, with the commits it brought since the release before it. */
 export interface ReleaseChange {
   /** Without the `v`: `1.4.0`. */
@@ -49,11 +52,6 @@ export interface LoopRecords {
 export interface RecordGap {
   records: 'git' | 'tags' | 'runs' | 'belt' | 'errors';
   message: string;
-}
-
-/** `v1.4.0`, `1.4.0` and `shop@1.4.0` (the SDK's habit) all name release `1.4.0`. */
-export function versionOf(release: string): string {
-  return release.replace(/^.*@/, '').replace(/^v(?=\d)/, '');
 }
 
 export async function readLoopRecords(folder: string): Promise<LoopRecords> {
