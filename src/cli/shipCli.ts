@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { formatProblem } from '../core/config/configProblem';
 import { loadKubeConfig } from '../deploy/kubeconfigLoader';
 import { askOnTerminal } from '../core/askOnTerminal';
+import { messageOf } from '../core/errors';
 import { describeFolder } from '../loop/folderStatus';
 import { ErrorReceiver, generatePublicKey } from '../monitor/errors/errorReceiver';
 import type { ErrorIssue } from '../monitor/errors/errorModel';
@@ -15,10 +16,11 @@ import { readDockerCredentials } from '../release/registry/dockerConfig';
 import { BeltHistory } from '../loop/belt/beltHistory';
 import { beltExitCode } from '../loop/belt/beltRun';
 import type { BeltRun, StationRecord } from '../loop/belt/beltRun';
-import { deliveryPlan } from '../loop/belt/deliveryPlan';
+import { deliveryPlan, productionOf } from '../loop/belt/deliveryPlan';
 import { directEngines } from '../loop/belt/directEngines';
 import { engineStations } from '../loop/belt/engineStations';
 import { runBelt } from '../loop/belt/runBelt';
+import { resolveAfterBelt, type ErrorResolution } from '../loop/errorItems/errorResolution';
 
 export interface ShipCliOptions {
   folder: string;
@@ -67,9 +69,10 @@ export async function shipCommand(options: ShipCliOptions): Promise<number> {
     }
   }
   const steps = waitingFor && until === undefined ? [] : plan.steps;
-  const errors = await startErrorSource(pipelineStateDir(status.folder, status.git), status.config.config.sentry?.receiverPort);
+  const stateDir = pipelineStateDir(status.folder, status.git);
+  const errors = await startErrorSource(stateDir, status.config.config.sentry?.receiverPort);
   if (errors.note && !options.json) write(`• ${errors.note}\n`);
-  const history = new BeltHistory(pipelineStateDir(status.folder, status.git));
+  const history = new BeltHistory(stateDir);
   try {
     const printer = options.json ? undefined : stationPrinter(write);
     const run = await runBelt({
@@ -104,7 +107,16 @@ export async function shipCommand(options: ShipCliOptions): Promise<number> {
       run.message = `${run.message.replace(/\.$/, '')}; ${waitingFor} asks for confirmation: run with --yes, or Ship from the editor.`;
     }
     await history.record(run);
+    // The run is recorded and its exit code decided: a failure here is only reported.
+    const resolved = await resolveLocalErrors(errors, { folder: status.folder, stateDir, production: productionOf(plan) }).catch(
+      (error: unknown) => {
+        writeError(`conveyor: could not resolve the errors fixed in production: ${messageOf(error)}\n`);
+        return [];
+      },
+    );
     write(options.json ? `${JSON.stringify(run, null, 2)}\n` : `${verdictLine(run)}\n`);
+    if (!options.json)
+      for (const r of resolved) write(`✓ ${r.errorShortId} resolved in v${r.version}: ${r.itemKey} is verified in ${r.environment}\n`);
     return beltExitCode(run);
   } finally {
     await errors.stop();
@@ -113,6 +125,8 @@ export async function shipCommand(options: ShipCliOptions): Promise<number> {
 
 interface ErrorSourceHandle {
   issues?: () => Promise<ErrorIssue[]>;
+  /** The receiver's store while it runs. */
+  store?: ErrorStore;
   note?: string;
   stop: () => Promise<void>;
 }
@@ -141,9 +155,28 @@ async function startErrorSource(stateDir: string, port: number | undefined): Pro
   }
   return {
     issues: () => Promise.resolve(store.issues()),
+    store,
     note: `Local error receiver for this run: ${receiver.dsn}`,
-    stop: () => receiver.stop(),
+    stop: async () => {
+      await receiver.stop();
+      await store.close();
+    },
   };
+}
+
+/** Resolves the CLI store's errors whose fix reached production: in the receiver's store while it runs, else in its file. */
+async function resolveLocalErrors(
+  errors: ErrorSourceHandle,
+  folder: { folder: string; stateDir: string; production?: string },
+): Promise<ErrorResolution[]> {
+  if (errors.store) return resolveAfterBelt(errors.store, folder);
+  const store = new ErrorStore({ directory: path.join(folder.stateDir, 'errors') });
+  await store.load();
+  try {
+    return await resolveAfterBelt(store, folder);
+  } finally {
+    await store.close();
+  }
 }
 
 function dsnKeyFor(port: number): string | undefined {

@@ -51,8 +51,8 @@ export function linkItems(
 ): Map<string, ItemLinks> {
   const links = new Map<string, ItemLinks>();
   for (const key of keys) {
-    const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const mention = new RegExp(`(^|[^A-Za-z0-9])${escaped}(?![0-9])`, key.startsWith('#') ? '' : 'i');
+    const escaped = escapeKey(key);
+    const mention = keyMention(key);
     const branchPattern = new RegExp(`(^|[/_-])${escaped.replace(/^#/, '')}(?![0-9])`, 'i');
     const item: ItemLinks = {
       branches: branches.filter((b) => branchPattern.test(b)),
@@ -62,4 +62,13 @@ export function linkItems(
     if (item.branches.length > 0 || item.commits.length > 0) links.set(key, item);
   }
   return links;
+}
+
+/** Text (a commit subject) that mentions the item: `SHOP-1` but not `SHOP-12`, `#4` but not `#42`. */
+export function keyMention(key: string): RegExp {
+  return new RegExp(`(^|[^A-Za-z0-9])${escapeKey(key)}(?![0-9])`, key.startsWith('#') ? '' : 'i');
+}
+
+function escapeKey(key: string): string {
+  return key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -54,11 +54,6 @@ export interface RecordGap {
   message: string;
 }
 
-/** `v1.4.0`, `1.4.0` and `shop@1.4.0` (the SDK's habit) all name release `1.4.0`. */
-export function versionOf(release: string): string {
-  return release.replace(/^.*@/, '').replace(/^v(?=\d)/, '');
-}
-
 export interface LoopRecordOptions {
   /** Errors the caller already holds (the editor's own store or hosted Sentry), joined with the folder's store. */
   issues?: readonly ErrorIssue[];

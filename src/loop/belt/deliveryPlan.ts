@@ -62,6 +62,11 @@ export function deliveryPlan(config: ConveyorConfig, environments: readonly Envi
   return { steps, problems };
 }
 
+/** Production is where the belt ends: the plan's last environment. */
+export function productionOf(plan: DeliveryPlan): string | undefined {
+  return plan.steps.at(-1)?.environment.name;
+}
+
 /** The configured order, with production (and anything that confirms) moved to the end. */
 function defaultOrder(environments: readonly EnvironmentDefinition[]): EnvironmentDefinition[] {
   const last = (e: EnvironmentDefinition) => e.confirm || /^prod(uction)?$/i.test(e.name);

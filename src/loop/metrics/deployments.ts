@@ -2,7 +2,7 @@
 // release to one environment, and the stations after it (verify, rollback) and the environment's final
 // state say how it ended. The trace and the delivery metrics read deployments only through this.
 import type { BeltRun, EnvironmentState } from '../belt/beltRun';
-import { versionOf } from '../loopRecords';
+import { versionOf } from '../../core/releaseVersion';
 
 export type DeploymentOutcome = 'verified' | 'rolled-back' | 'failed' | 'stopped' | 'in-progress';
 

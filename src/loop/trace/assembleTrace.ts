@@ -9,7 +9,8 @@ import type { ItemLinks } from '../../code/itemLinks';
 import type { ErrorIssue } from '../../monitor/errors/errorModel';
 import type { PipelineRun } from '../../pipeline/run/pipelineRun';
 import { deploymentsFrom, standingReleases, type Deployment } from '../metrics/deployments';
-import { versionOf, type LoopRecords, type ReleaseChange } from '../loopRecords';
+import { versionOf } from '../../core/releaseVersion';
+import type { LoopRecords, ReleaseChange } from '../loopRecords';
 import type { LoopTrace, TraceQuery, TracedCommit, TracedEnvironment, TracedError, TracedRelease, TracedRun } from './loopTrace';
 
 export interface TraceSources {

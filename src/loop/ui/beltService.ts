@@ -4,6 +4,7 @@ import type { DeployService } from '../../deploy/ui/deployService';
 import type { FolderStatus } from '../folderStatus';
 import type { ErrorService } from '../../monitor/ui/errorService';
 import { monitorEngine } from '../../monitor/ui/monitorEngineLoader';
+import { messageOf } from '../../core/errors';
 import { pipelineStateDir } from '../../pipeline/run/runHistory';
 import type { PipelineService } from '../../pipeline/ui/pipelineService';
 import { releaseEngine } from '../../release/ui/releaseEngineLoader';
@@ -11,11 +12,12 @@ import type { ReleaseService } from '../../release/ui/releaseService';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import { BeltHistory } from '../belt/beltHistory';
 import type { BeltRun, EnvironmentOutcome } from '../belt/beltRun';
-import { deliveryPlan } from '../belt/deliveryPlan';
-import type { DeliveryStep } from '../belt/deliveryPlan';
+import { deliveryPlan, productionOf } from '../belt/deliveryPlan';
+import type { DeliveryPlan, DeliveryStep } from '../belt/deliveryPlan';
 import { engineStations } from '../belt/engineStations';
 import { runBelt } from '../belt/runBelt';
 import type { BeltViewState } from './beltNodes';
+import { loopEngine } from './loopEngineLoader';
 
 /** The view lists the recent runs; the history keeps two months of them for the delivery metrics. */
 const RUNS_SHOWN = 30;
@@ -137,7 +139,19 @@ export class BeltService implements vscode.Disposable {
     this.ended.fire(status.folder);
     this.log.info(`Ship ${status.name}: ${result.result} — ${result.message}`);
     void this.announce(result);
+    await this.resolveFixedErrors(status, plan);
     return result;
+  }
+
+  private async resolveFixedErrors(status: FolderStatus, plan: DeliveryPlan): Promise<void> {
+    try {
+      const store = await this.stages.errors.localStore();
+      const folder = { folder: status.folder, stateDir: pipelineStateDir(status.folder, status.git), production: productionOf(plan) };
+      for (const r of await loopEngine().resolveAfterBelt(store, folder))
+        this.log.info(`${r.errorShortId} resolved in v${r.version}: ${r.itemKey} is verified in ${r.environment}`);
+    } catch (error) {
+      this.log.warn(`Could not resolve the errors fixed in production: ${messageOf(error)}`);
+    }
   }
 
   private async askPromotion(step: DeliveryStep, version: string, verified: EnvironmentOutcome[]): Promise<boolean> {

@@ -35,6 +35,12 @@ export interface ErrorEventDetail {
   userId?: string;
 }
 
+/**
+ * As in Sentry: resolved in a version, an issue stays resolved while only older releases (still running
+ * elsewhere) send it; an event from that version or a later one reopens it as a regression.
+ */
+export type ErrorStatus = 'unresolved' | 'resolved' | 'regressed';
+
 /** A group of events that are the same error (exception type + message + top in-app frame). */
 export interface ErrorIssue {
   source: ErrorSource;
@@ -61,6 +67,17 @@ export interface ErrorIssue {
   /** Link to the issue (Sentry web UI); the local receiver has none. */
   url?: string;
   latestEvent?: ErrorEventDetail;
+  /** Absent means unresolved (hosted Sentry issues, and local stores written before resolution). */
+  status?: ErrorStatus;
+  /** The version it was resolved in (`1.5.0`), kept when it regresses. */
+  resolvedIn?: string;
+  /** ISO 8601. */
+  resolvedAt?: string;
+  /**
+   * The local receiver's newest event of each release (ISO 8601), `''` for events without one: whether a
+   * release still sends the error, even while older releases send it too.
+   */
+  releasesSeen?: Record<string, string>;
 }
 
 /** A frame resolved to a file of the workspace (after path mappings and source maps). */

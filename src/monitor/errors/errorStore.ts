@@ -8,12 +8,15 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Emitter, type Event } from '../../core/events';
 import { isNotFound, removeStaleTempFiles, writeFileAtomic } from '../../core/fsUtil';
+import { compareReleases, versionOf } from '../../core/releaseVersion';
 import type { ErrorIssue } from './errorModel';
 import type { ReceivedEvent } from './envelope';
 import { culpritOf, fingerprintOf, titleOf } from './issueGrouping';
 
 export const STORE_FILE_NAME = 'local-errors.json';
 const STORE_VERSION = 1;
+/** Releases remembered per issue for resolution: the most recently seen. */
+const RELEASES_SEEN = 20;
 
 export interface ErrorStoreOptions {
   /** Folder of the store file; created on first save. */
@@ -144,8 +147,19 @@ export class ErrorStore {
 
   /** An issue by id or short id (`LOCAL-3`). */
   issue(id: string): ErrorIssue | undefined {
-    const entry = this.entries.get(id) ?? [...this.entries.values()].find((e) => e.issue.shortId === id);
+    const entry = this.entryOf(id);
     return entry ? { ...entry.issue } : undefined;
+  }
+
+  /** Marks an issue (id or short id) resolved in a release (`v1.5.0`, `1.5.0`, `app@1.5.0`); undefined when there is none. */
+  resolve(id: string, release: string, at = new Date()): ErrorIssue | undefined {
+    const entry = this.entryOf(id);
+    if (!entry) return undefined;
+    Object.assign(entry.issue, { status: 'resolved', resolvedIn: versionOf(release), resolvedAt: at.toISOString() });
+    this.scheduleSave();
+    const issue = { ...entry.issue };
+    this.changes.fire({ changed: [issue], removed: [], cleared: false });
+    return issue;
   }
 
   get size(): number {
@@ -212,6 +226,8 @@ export class ErrorStore {
     if (userHash && entry.users.size < this.maxUsersPerIssue) entry.users.add(userHash);
     issue.userCount = Math.max(issue.userCount, entry.users.size);
     if (compareIso(detail.timestamp, issue.firstSeen) < 0) issue.firstSeen = detail.timestamp;
+    issue.releasesSeen = withRelease(issue.releasesSeen, detail.release ?? '', detail.timestamp);
+    if (issue.status === 'resolved' && reopens(detail.release, issue.resolvedIn)) issue.status = 'regressed';
     issue.firstRelease ??= detail.release;
     // Events can arrive out of order (offline SDK queues); the newest one describes the issue.
     if (compareIso(detail.timestamp, issue.lastSeen) >= 0) {
@@ -225,6 +241,10 @@ export class ErrorStore {
       if (detail.environment) issue.environment = detail.environment;
     }
     return entry;
+  }
+
+  private entryOf(id: string): StoredIssue | undefined {
+    return this.entries.get(id) ?? [...this.entries.values()].find((e) => e.issue.shortId === id);
   }
 
   private evictBeyondBound(): string[] {
@@ -301,6 +321,19 @@ function issueProblem(issue: unknown): string | undefined {
   if (!Array.isArray(candidate.users) || !candidate.users.every((u) => typeof u === 'string')) return 'has no user list';
   if (candidate.source !== 'local') return 'is not from the local receiver';
   return undefined;
+}
+
+/** Like Sentry's "resolved in version": events without a release, or from a release it cannot order, reopen it too. */
+function reopens(release: string | undefined, resolvedIn: string | undefined): boolean {
+  if (!release || !resolvedIn) return true;
+  return (compareReleases(release, resolvedIn) ?? 0) >= 0;
+}
+
+/** A new object each time: issues handed out are shallow copies. */
+function withRelease(seen: Record<string, string> = {}, release: string, at: string): Record<string, string> {
+  const newest = seen[release] !== undefined && compareIso(seen[release], at) > 0 ? seen[release] : at;
+  const entries = Object.entries({ ...seen, [release]: newest }).sort(([, a], [, b]) => compareIso(b, a));
+  return Object.fromEntries(entries.slice(0, RELEASES_SEEN));
 }
 
 function shortIdNumber(shortId: string): number {

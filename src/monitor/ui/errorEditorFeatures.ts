@@ -2,14 +2,20 @@ import * as vscode from 'vscode';
 import type { ErrorIssue } from '../errors/errorModel';
 import type { IssueLocation } from '../errors/frameMapping';
 import { formatAge } from '../../core/formatAge';
-import { issueFacts } from './monitorNodes';
+import { issueFacts, issueStatusText } from './monitorNodes';
 import type { ErrorService } from './errorService';
 
 /** "TypeError: x is undefined — 152 events, 14 users, last 3 min ago, first seen in 1.4.2". */
 export function issueSummary(issue: ErrorIssue, now = Date.now()): string {
   const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
   const firstRelease = issue.firstRelease ?? issue.latestEvent?.release;
-  return `${issue.title} — ${plural(issue.count, 'event')}, ${plural(issue.userCount, 'user')}, last ${formatAge(Date.parse(issue.lastSeen), now)}${firstRelease ? `, first seen in ${firstRelease}` : ''}`;
+  const regression = issue.status === 'regressed' ? `regression (resolved in v${issue.resolvedIn}), ` : '';
+  return `${issue.title} — ${regression}${plural(issue.count, 'event')}, ${plural(issue.userCount, 'user')}, last ${formatAge(Date.parse(issue.lastSeen), now)}${firstRelease ? `, first seen in ${firstRelease}` : ''}`;
+}
+
+/** Resolved issues leave the editor, as they leave Sentry's default list; a regression comes back. */
+function unresolved(mark: IssueLocation): boolean {
+  return mark.issue.status !== 'resolved';
 }
 
 /**
@@ -25,7 +31,7 @@ export function registerErrorEditorFeatures(service: ErrorService): vscode.Dispo
     diagnostics.clear();
     const now = Date.now();
     for (const file of service.filesWithErrors()) {
-      const marks = service.locationsIn(file).filter((mark) => mark.top);
+      const marks = service.locationsIn(file).filter((mark) => mark.top && unresolved(mark));
       if (marks.length === 0) continue;
       diagnostics.set(
         vscode.Uri.file(file),
@@ -48,12 +54,13 @@ export function registerErrorEditorFeatures(service: ErrorService): vscode.Dispo
         // One lens per line and issue, where it happened (callers get the hover, not a lens each).
         return service
           .locationsIn(document.uri.fsPath)
-          .filter((mark) => mark.top && mark.line <= document.lineCount)
+          .filter((mark) => mark.top && unresolved(mark) && mark.line <= document.lineCount)
           .map((mark) => {
             const range = document.lineAt(mark.line - 1).range;
             const { issue } = mark;
             const firstRelease = issue.firstRelease ?? issue.latestEvent?.release;
-            const title = `$(bug) ${issue.exceptionType || shorten(issue.title)} × ${issue.count.toLocaleString('en-US')}${issue.userCount ? ` · ${issue.userCount} user${issue.userCount === 1 ? '' : 's'}` : ''} · last ${formatAge(Date.parse(issue.lastSeen), now)}${firstRelease ? ` · first in ${firstRelease}` : ''}`;
+            const status = issueStatusText(issue);
+            const title = `$(bug) ${issue.exceptionType || shorten(issue.title)} × ${issue.count.toLocaleString('en-US')}${status ? ` · ${status}` : ''}${issue.userCount ? ` · ${issue.userCount} user${issue.userCount === 1 ? '' : 's'}` : ''} · last ${formatAge(Date.parse(issue.lastSeen), now)}${firstRelease ? ` · first in ${firstRelease}` : ''}`;
             return new vscode.CodeLens(range, {
               title,
               tooltip: issueSummary(issue, now),
@@ -65,7 +72,7 @@ export function registerErrorEditorFeatures(service: ErrorService): vscode.Dispo
     }),
     vscode.languages.registerHoverProvider(selector, {
       provideHover(document, position) {
-        const marks = service.locationsIn(document.uri.fsPath).filter((mark) => mark.line === position.line + 1);
+        const marks = service.locationsIn(document.uri.fsPath).filter((mark) => mark.line === position.line + 1 && unresolved(mark));
         if (marks.length === 0) return undefined;
         const now = Date.now();
         const contents = marks.slice(0, 3).map((mark) => hoverOf(mark, now));
@@ -109,8 +116,9 @@ function hoverOf(mark: IssueLocation, now: number): vscode.MarkdownString {
   markdown.appendMarkdown('$(bug) **');
   markdown.appendText(issue.title);
   markdown.appendMarkdown('**\n\n');
+  const status = issueStatusText(issue);
   markdown.appendText(
-    `${issueFacts(issue, now)} · first seen ${formatAge(Date.parse(issue.firstSeen), now)}${issue.firstRelease ? ` in ${issue.firstRelease}` : ''} · ${issue.shortId}`,
+    `${status ? `${status} · ` : ''}${issueFacts(issue, now)} · first seen ${formatAge(Date.parse(issue.firstSeen), now)}${issue.firstRelease ? ` in ${issue.firstRelease}` : ''} · ${issue.shortId}`,
   );
   if (!mark.top) markdown.appendText('\n\nThis line called the code where it happened.');
   const frames = issue.latestEvent?.frames ?? [];

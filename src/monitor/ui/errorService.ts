@@ -125,6 +125,11 @@ export class ErrorService implements vscode.Disposable {
     this.changed.fire();
   }
 
+  /** The local receiver's store (loaded on first use), for the belt to resolve the errors it fixed in production. */
+  localStore(): Promise<ErrorStore> {
+    return this.ensureStore();
+  }
+
   async clearLocal(): Promise<void> {
     await this.ensureStore();
     this.store?.clear();

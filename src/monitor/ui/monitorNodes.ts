@@ -38,10 +38,26 @@ export function issueFacts(issue: ErrorIssue, now = Date.now()): string {
   return [plural(issue.count, 'event'), plural(issue.userCount, 'user'), formatAge(Date.parse(issue.lastSeen), now)].join(' · ');
 }
 
+/** `resolved in v1.5.0`, `regression`, or nothing while unresolved. */
+export function issueStatusText(issue: ErrorIssue): string | undefined {
+  if (issue.status === 'resolved') return `resolved in v${issue.resolvedIn}`;
+  if (issue.status === 'regressed') return 'regression';
+  return undefined;
+}
+
+function statusLine(issue: ErrorIssue, now: number): string | undefined {
+  const when = issue.resolvedAt ? ` ${formatAge(Date.parse(issue.resolvedAt), now)}` : '';
+  if (issue.status === 'resolved') return `Resolved in v${issue.resolvedIn}${when}: events from older releases keep it resolved`;
+  if (issue.status === 'regressed')
+    return `Regression: resolved in v${issue.resolvedIn}${when}, then sent again${issue.lastRelease ? ` by ${issue.lastRelease}` : ''}`;
+  return undefined;
+}
+
 function issueNode(folder: string, idPrefix: string, issue: ErrorIssue, state: ErrorViewState, now: number): ViewNode {
   const location = state.locationOf(issue.id);
   const tooltip = [
     `${issue.shortId}: ${issue.title}`,
+    statusLine(issue, now),
     issue.culprit ? `in ${issue.culprit}` : undefined,
     `${issueFacts(issue, now)}; first seen ${formatAge(Date.parse(issue.firstSeen), now)}${issue.firstRelease ? ` in ${issue.firstRelease}` : ''}`,
     issue.lastRelease ? `Last release: ${issue.lastRelease}` : undefined,
@@ -53,7 +69,7 @@ function issueNode(folder: string, idPrefix: string, issue: ErrorIssue, state: E
   return {
     id: `${idPrefix}/${issue.id}`,
     label: issue.title,
-    description: issueFacts(issue, now),
+    description: [issueStatusText(issue), issueFacts(issue, now)].filter(Boolean).join(' · '),
     tooltip,
     icon: LEVEL_ICONS[issue.level] ?? 'bug',
     contextValue: issue.url ? 'errorIssue.hosted' : 'errorIssue',
@@ -113,8 +129,22 @@ export function errorNodes(status: FolderStatus, state: ErrorViewState, now = Da
     const location = state.locationOf(issue.id);
     return !location || location.file.startsWith(status.folder + path.sep) || location.file === status.folder;
   };
-  const issues = [...state.localIssues.filter(inFolder), ...(hosted?.issues ?? [])].sort((a, b) => b.lastSeen.localeCompare(a.lastSeen));
-  if (issues.length === 0) return nodes;
+  const all = [...state.localIssues.filter(inFolder), ...(hosted?.issues ?? [])].sort((a, b) => b.lastSeen.localeCompare(a.lastSeen));
+  // As in Sentry, resolved issues leave the lists; they wait in a collapsed group in case one comes back.
+  const issues = all.filter((issue) => issue.status !== 'resolved');
+  const resolved = all.filter((issue) => issue.status === 'resolved');
+  const resolvedGroup: ViewNode[] = resolved.length
+    ? [
+        {
+          id: `${base}/resolved`,
+          label: 'Resolved',
+          description: `${resolved.length} issue${resolved.length === 1 ? '' : 's'}`,
+          icon: 'pass',
+          children: resolved.map((issue) => issueNode(status.folder, `${base}/resolved`, issue, state, now)),
+        },
+      ]
+    : [];
+  if (issues.length === 0) return [...nodes, ...resolvedGroup];
 
   const releases = new Map<string, ErrorIssue[]>();
   for (const issue of issues) {
@@ -155,7 +185,7 @@ export function errorNodes(status: FolderStatus, state: ErrorViewState, now = Da
       })),
     });
   }
-  return nodes;
+  return [...nodes, ...resolvedGroup];
 }
 
 /** An uptime check with what its history says. */
@@ -299,7 +329,8 @@ export function goalNodes(status: FolderStatus, state: GoalViewState, now = Date
  * The release now running is the one the newest event came from; its "new" errors are the issues first seen in
  * it (or, without releases, those seen in the last 24 hours).
  */
-export function newErrors(issues: readonly ErrorIssue[], now = Date.now()): { release?: string; issues: ErrorIssue[] } {
+export function newErrors(all: readonly ErrorIssue[], now = Date.now()): { release?: string; issues: ErrorIssue[] } {
+  const issues = all.filter((i) => i.status !== 'resolved');
   const newest = [...issues].sort((a, b) => b.lastSeen.localeCompare(a.lastSeen))[0];
   const release = newest?.lastRelease ?? newest?.latestEvent?.release;
   if (release) return { release, issues: issues.filter((i) => (i.firstRelease ?? i.latestEvent?.release) === release) };

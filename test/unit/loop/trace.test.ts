@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { versionOf, type LoopRecords, type ReleaseChange } from '../../../src/loop/loopRecords';
+import { versionOf } from '../../../src/core/releaseVersion';
+import type { LoopRecords, ReleaseChange } from '../../../src/loop/loopRecords';
 import { assembleTrace, itemKeysIn } from '../../../src/loop/trace/assembleTrace';
 import { queryOf } from '../../../src/loop/trace/loopTrace';
 import { traceText } from '../../../src/loop/trace/traceText';

@@ -204,4 +204,93 @@ describe('error store (unit)', () => {
     assert.equal(errors.length, 1);
     assert.equal(store.issues().length, 1);
   });
+
+  describe('resolution, as Sentry resolves in a version', () => {
+    const resolvedStore = () => {
+      const store = open();
+      const [issue] = store.record([event({ at: minute(1), release: 'app@1.4.0' })]);
+      store.resolve(issue.id, 'v1.5.0', new Date(minute(2)));
+      return { store, id: issue.id };
+    };
+
+    it('marks an issue resolved in a version however the release is spelt, and tells its listeners', () => {
+      const store = open();
+      const [issue] = store.record([event({ at: minute(1), release: 'app@1.4.0' })]);
+      const changes: IssuesChange[] = [];
+      store.onChanged((change) => changes.push(change));
+      const resolved = store.resolve(issue.shortId, 'app@v1.5.0', new Date(minute(2)));
+      assert.equal(resolved?.status, 'resolved');
+      assert.equal(resolved?.resolvedIn, '1.5.0');
+      assert.equal(resolved?.resolvedAt, minute(2));
+      assert.equal(store.issue(issue.id)?.status, 'resolved');
+      assert.deepEqual(
+        changes.map((c) => c.changed.map((i) => i.status)),
+        [['resolved']],
+      );
+      assert.equal(store.resolve('no-such-issue', '1.5.0'), undefined);
+    });
+
+    it('stays resolved while only older releases (still running elsewhere) send it, and still counts their events', () => {
+      const { store, id } = resolvedStore();
+      store.record([event({ at: minute(3), release: 'app@1.4.0' }), event({ at: minute(4), release: 'v1.4.9' })]);
+      const issue = store.issue(id)!;
+      assert.equal(issue.status, 'resolved');
+      assert.equal(issue.count, 3);
+      assert.deepEqual(issue.releasesSeen, { 'v1.4.9': minute(4), 'app@1.4.0': minute(3) });
+    });
+
+    for (const [release, why] of [
+      ['app@1.5.0', 'the resolving release'],
+      ['1.6.0', 'a later release'],
+      [undefined, 'an event without a release'],
+    ] as const) {
+      it(`reopens as a regression on ${why}, remembering the version it was resolved in`, () => {
+        const { store, id } = resolvedStore();
+        const [changed] = store.record([event({ at: minute(3), release })]);
+        assert.equal(changed.status, 'regressed');
+        assert.equal(changed.resolvedIn, '1.5.0');
+        assert.equal(store.issue(id)?.status, 'regressed');
+      });
+    }
+
+    it('keeps the status, version and releases seen across a reload', async () => {
+      const store = open();
+      const [{ id }] = store.record([event({ at: minute(1), release: 'app@1.4.0' })]);
+      await store.flush();
+      store.resolve(id, 'v1.5.0', new Date(minute(2)));
+      await store.flush();
+      const reloaded = open();
+      await reloaded.load();
+      const issue = reloaded.issue(id)!;
+      assert.equal(issue.status, 'resolved');
+      assert.equal(issue.resolvedIn, '1.5.0');
+      assert.equal(issue.resolvedAt, minute(2));
+      assert.deepEqual(issue.releasesSeen, { 'app@1.4.0': minute(1) });
+      reloaded.record([event({ at: minute(5), release: 'app@1.5.1' })]);
+      assert.equal(reloaded.issue(id)?.status, 'regressed', 'a reloaded resolution still reopens');
+    });
+
+    it('loads a store file written before resolution existed: its issues are unresolved and can be resolved', async () => {
+      const old = {
+        source: 'local',
+        id: 'abc',
+        shortId: 'LOCAL-1',
+        title: 'TypeError: order 1 has no customer',
+        exceptionType: 'TypeError',
+        exceptionValue: 'order 1 has no customer',
+        level: 'error',
+        count: 2,
+        userCount: 0,
+        firstSeen: minute(1),
+        lastSeen: minute(2),
+        lastRelease: 'app@1.4.0',
+        users: [],
+      };
+      writeFileSync(path.join(dir, STORE_FILE_NAME), JSON.stringify({ version: 1, nextShortId: 2, issues: [old] }));
+      const store = open();
+      assert.deepEqual(await store.load(), { loaded: 1 });
+      assert.equal(store.issue('abc')?.status, undefined);
+      assert.equal(store.resolve('abc', '1.5.0')?.status, 'resolved');
+    });
+  });
 });

@@ -62,6 +62,54 @@ describe('monitor views (unit)', () => {
     assert.deepEqual(row?.command, { command: 'conveyor.errors.openIssue', title: 'Go to Code', arguments: ['a'] });
   });
 
+  it('moves resolved issues into a collapsed Resolved group, as Sentry leaves them out of its list, and marks regressions', () => {
+    const state: ErrorViewState = {
+      receiver: { dsn: 'http://k@127.0.0.1:8969/1', trusted: true },
+      localIssues: [
+        issue({ id: 'a', lastRelease: '1.4.2' }),
+        issue({
+          id: 'b',
+          title: 'RangeError: too big',
+          lastRelease: '1.4.0',
+          status: 'resolved',
+          resolvedIn: '1.4.1',
+          resolvedAt: '2026-11-26T10:00:00Z',
+        }),
+        issue({
+          id: 'c',
+          title: 'Error: back again',
+          lastRelease: '1.4.2',
+          status: 'regressed',
+          resolvedIn: '1.4.1',
+          lastSeen: '2026-11-26T11:58:00Z',
+        }),
+      ],
+      locationOf: () => undefined,
+    };
+    const nodes = errorNodes(monitoredStatus(), state, NOW);
+    assert.deepEqual(labels(nodes.slice(1)), [
+      'By release',
+      '  1.4.2',
+      '    Error: back again',
+      '    TypeError: x is undefined',
+      'Resolved',
+      '  RangeError: too big',
+    ]);
+    const resolvedGroup = nodes.at(-1)!;
+    assert.equal(resolvedGroup.expanded, undefined, 'collapsed');
+    assert.equal(resolvedGroup.children?.[0].description, 'resolved in v1.4.1 · 1 event · 1 user · 3 min ago');
+    assert.match(resolvedGroup.children?.[0].tooltip ?? '', /Resolved in v1\.4\.1 2 h ago: events from older releases keep it resolved/);
+    const regression = nodes[1].children?.[0].children?.[0];
+    assert.equal(regression?.description, 'regression · 1 event · 1 user · 2 min ago');
+    assert.match(regression?.tooltip ?? '', /Regression: resolved in v1\.4\.1, then sent again by 1\.4\.2/);
+    const resolvedNew = issue({ id: 'y', firstRelease: '1.4.2', lastRelease: '1.4.2', status: 'resolved', resolvedIn: '1.4.3' });
+    assert.deepEqual(
+      newErrors([issue({ id: 'x', firstRelease: '1.4.2', lastRelease: '1.4.2' }), resolvedNew], NOW).issues.map((i) => i.id),
+      ['x'],
+      'a resolved issue is not a new error',
+    );
+  });
+
   it('says why the receiver is not running, and asks to sign in to a hosted Sentry', () => {
     const state: ErrorViewState = {
       receiver: { problem: 'Port 8969 is in use', trusted: true },
