@@ -26,6 +26,8 @@ import { BeltService } from '../loop/ui/beltService';
 import { registerShipCommands } from '../loop/ui/shipCommands';
 import { registerHookCommands } from '../loop/ui/hookCommands';
 import { registerCiExportCommands } from '../loop/ui/ciExportCommands';
+import { ErrorItemService } from '../loop/ui/errorItemService';
+import { registerErrorItemCommands } from '../loop/ui/errorItemCommands';
 import { registerConfigDiagnostics } from './configDiagnostics';
 import { registerConveyorViews } from './conveyorViews';
 import { RefreshManager } from './refreshManager';
@@ -52,6 +54,7 @@ export class Container implements vscode.Disposable {
   readonly goals: GoalService;
   readonly deploy: DeployService;
   readonly belt: BeltService;
+  readonly errorItems: ErrorItemService;
 
   /** @param storage the extension's storage for this workspace (local errors, uptime and goal history). */
   constructor(
@@ -77,6 +80,7 @@ export class Container implements vscode.Disposable {
       { pipeline: this.pipeline, release: this.release, deploy: this.deploy, errors: this.errors },
       this.log,
     );
+    this.errorItems = new ErrorItemService(this.model);
     this.disposables.push(
       this.log,
       this.model,
@@ -90,6 +94,7 @@ export class Container implements vscode.Disposable {
       this.goals,
       this.deploy,
       this.belt,
+      this.errorItems,
       registerConveyorViews(this.model, this.refreshManager, this),
       registerConfigDiagnostics(this.model),
       registerStatusDocuments(this.model),
@@ -111,6 +116,7 @@ export class Container implements vscode.Disposable {
       registerShipCommands(this.model, this.belt, this.log),
       registerHookCommands(this.model, extensionUri.fsPath, this.log),
       registerCiExportCommands(this.model, extensionUri.fsPath, this.log),
+      registerErrorItemCommands(this.model, this, this.log),
       registerCrashReporting(this.log, { path: extensionUri.fsPath, version: extensionVersion }),
     );
   }

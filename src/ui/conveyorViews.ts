@@ -10,6 +10,7 @@ import { environmentNodes } from '../deploy/ui/deployNodes';
 import { errorNodes, goalNodes, uptimeNodes } from '../monitor/ui/monitorNodes';
 import { beltNodes } from '../loop/ui/beltNodes';
 import type { BeltService } from '../loop/ui/beltService';
+import type { ErrorItemService } from '../loop/ui/errorItemService';
 import { NodeTreeProvider } from './nodeTreeProvider';
 import type { RefreshManager } from './refreshManager';
 import type { PipelineService } from '../pipeline/ui/pipelineService';
@@ -33,6 +34,7 @@ export interface ViewContext {
   goals: Pick<GoalService, 'viewState'>;
   deploy: Pick<DeployService, 'viewState'>;
   belt: Pick<BeltService, 'viewState'>;
+  errorItems: Pick<ErrorItemService, 'itemOf'>;
 }
 
 /** The services behind the views (each also tells when its view must refresh). */
@@ -46,6 +48,7 @@ export interface ViewServices {
   goals: GoalService;
   deploy: DeployService;
   belt: BeltService;
+  errorItems: ErrorItemService;
 }
 
 interface ViewSpec {
@@ -109,8 +112,10 @@ export const VIEW_SPECS: ViewSpec[] = [
   },
   {
     id: 'conveyor.errors',
-    nodes: (status, context) => errorNodes(status, context.errors.viewState(status.folder)),
-    changes: (s) => s.errors.onDidChange,
+    // Each error row shows the item made from it: the loop's links, handed in (the monitor stage knows no loop).
+    nodes: (status, context) =>
+      errorNodes(status, { ...context.errors.viewState(status.folder), itemOf: context.errorItems.itemOf(status.folder) }),
+    changes: (s) => eitherOf(s.errors.onDidChange, s.errorItems.onDidChange),
     // Hosted Sentry is asked only while the Errors view is visible.
     setVisible: (s, visible) => s.errors.setViewVisible(visible),
   },
@@ -192,4 +197,12 @@ function messageFor(folders: FolderStatus[], spec: ViewSpec): string | undefined
     if (withoutGit.length > 0) notes.push(`No git repository in ${withoutGit.join(', ')}: runs and releases will not be tied to commits.`);
   }
   return notes.length ? notes.join(' ') : undefined;
+}
+
+/** One event for several: a listener hears each of them. */
+function eitherOf(...events: Event<unknown>[]): Event<unknown> {
+  return (listener) => {
+    const subscriptions = events.map((event) => event(listener));
+    return { dispose: () => subscriptions.forEach((s) => s.dispose()) };
+  };
 }

@@ -22,6 +22,14 @@ export interface ErrorViewState {
   hosted?: HostedErrorsState;
   /** Where an issue happened in the workspace, when a frame maps. */
   locationOf: (issueId: string) => WorkspaceLocation | undefined;
+  /** The work item made from an issue (Create Work Item from Error), when there is one. */
+  itemOf?: (issueId: string) => ErrorRowItem | undefined;
+}
+
+export interface ErrorRowItem {
+  key: string;
+  title?: string;
+  url?: string;
 }
 
 const LEVEL_ICONS: Record<ErrorIssue['level'], string> = {
@@ -40,6 +48,7 @@ export function issueFacts(issue: ErrorIssue, now = Date.now()): string {
 
 function issueNode(folder: string, idPrefix: string, issue: ErrorIssue, state: ErrorViewState, now: number): ViewNode {
   const location = state.locationOf(issue.id);
+  const item = state.itemOf?.(issue.id);
   const tooltip = [
     `${issue.shortId}: ${issue.title}`,
     issue.culprit ? `in ${issue.culprit}` : undefined,
@@ -47,19 +56,29 @@ function issueNode(folder: string, idPrefix: string, issue: ErrorIssue, state: E
     issue.lastRelease ? `Last release: ${issue.lastRelease}` : undefined,
     location ? `${location.file}:${location.line}` : 'No frame maps to a file of this workspace',
     issue.source === 'sentry' ? 'From Sentry' : 'From the local receiver',
+    item ? `Work item ${item.key}${item.title ? `: ${item.title}` : ''}${item.url ? `\n${item.url}` : ''}` : undefined,
   ]
     .filter(Boolean)
     .join('\n');
   return {
     id: `${idPrefix}/${issue.id}`,
     label: issue.title,
-    description: issueFacts(issue, now),
+    description: item ? `→ ${item.key} · ${issueFacts(issue, now)}` : issueFacts(issue, now),
     tooltip,
     icon: LEVEL_ICONS[issue.level] ?? 'bug',
     contextValue: issue.url ? 'errorIssue.hosted' : 'errorIssue',
     ref: { kind: 'error', folder, id: issue.id },
     command: { command: 'conveyor.errors.openIssue', title: 'Go to Code', arguments: [issue.id] },
   };
+}
+
+/** A folder's issues, most recently seen first: the local ones whose stack maps into it (or nowhere), and its Sentry's. */
+export function issuesOfFolder(folder: string, state: ErrorViewState): ErrorIssue[] {
+  const inFolder = (issue: ErrorIssue) => {
+    const location = state.locationOf(issue.id);
+    return !location || location.file.startsWith(folder + path.sep) || location.file === folder;
+  };
+  return [...state.localIssues.filter(inFolder), ...(state.hosted?.issues ?? [])].sort((a, b) => b.lastSeen.localeCompare(a.lastSeen));
 }
 
 /** Issues grouped by release and by file, newest first; the local receiver's row first. */
@@ -109,11 +128,7 @@ export function errorNodes(status: FolderStatus, state: ErrorViewState, now = Da
       });
     }
   }
-  const inFolder = (issue: ErrorIssue) => {
-    const location = state.locationOf(issue.id);
-    return !location || location.file.startsWith(status.folder + path.sep) || location.file === status.folder;
-  };
-  const issues = [...state.localIssues.filter(inFolder), ...(hosted?.issues ?? [])].sort((a, b) => b.lastSeen.localeCompare(a.lastSeen));
+  const issues = issuesOfFolder(status.folder, state);
   if (issues.length === 0) return nodes;
 
   const releases = new Map<string, ErrorIssue[]>();
