@@ -28,6 +28,8 @@ export interface LocalWorkItem {
   title: string;
   status: WorkItemStatus;
   assignee?: string;
+  /** Markdown, kept as a block under the item. */
+  description?: string;
 }
 
 export interface BoardSetup {
@@ -72,12 +74,13 @@ export function parseLocalBoard(text: string): { items: LocalWorkItem[]; error?:
       title: i.title as string,
       status: WORK_ITEM_STATUSES.includes(i.status as WorkItemStatus) ? (i.status as WorkItemStatus) : 'todo',
       assignee: typeof i.assignee === 'string' ? i.assignee : undefined,
+      ...(typeof i.description === 'string' ? { description: i.description } : {}),
     }));
   return { items };
 }
 
 const STARTER_BOARD = `# Conveyor board: one block per work item, kept in the repository with the code.
-# status is one of: todo, in-progress, in-review, done
+# status is one of: todo, in-progress, in-review, done; description (optional) is Markdown
 items:
   - key: CNV-1
     title: Describe the first thing to build

@@ -11,7 +11,7 @@ import { localBoardError, parseLocalBoard, WORK_ITEM_STATUSES } from './localBoa
 import type { LocalWorkItem, WorkItemStatus } from './localBoard';
 
 export type LocalBoardChange =
-  | { kind: 'create'; title: string; status?: WorkItemStatus; assignee?: string }
+  | { kind: 'create'; title: string; status?: WorkItemStatus; assignee?: string; description?: string }
   | { kind: 'update'; key: string; status?: WorkItemStatus; assignee?: string | null; title?: string }
   | { kind: 'delete'; key: string };
 
@@ -95,6 +95,8 @@ function applyChange(
     const key = nextKey(known);
     const block: Record<string, string> = { key, title, status: change.status ?? 'todo' };
     if (change.assignee) block.assignee = change.assignee;
+    // A multi-line string is written as a literal block (`description: |`), so the Markdown reads as itself.
+    if (change.description?.trim()) block.description = change.description;
     const node = doc.createNode(block);
     // Keep the file's rhythm: when items are separated by blank lines, so is the new one.
     if (items.items.some((existing) => isMap(existing) && existing.spaceBefore)) node.spaceBefore = true;

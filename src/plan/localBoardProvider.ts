@@ -4,7 +4,7 @@ import { readTextIfExists } from '../core/fsUtil';
 import { localBoardError, parseLocalBoard, STATUS_LABELS, WORK_ITEM_STATUSES } from './localBoard';
 import type { LocalWorkItem } from './localBoard';
 import { changeLocalBoard } from './localBoardFile';
-import type { BoardColumn, BoardProvider, WorkItem, WorkItemTransition } from './workItem';
+import type { BoardProvider, NewWorkItem, WorkItem, WorkItemTransition } from './workItem';
 
 export class LocalBoardProvider implements BoardProvider {
   readonly name = 'local' as const;
@@ -36,8 +36,14 @@ export class LocalBoardProvider implements BoardProvider {
     return this.change({ kind: 'update', key: item.key, assignee: assignee ?? null });
   }
 
-  async create(fields: { title: string; column?: BoardColumn; assignee?: string }): Promise<WorkItem> {
-    return this.change({ kind: 'create', title: fields.title, status: fields.column, assignee: fields.assignee });
+  async create(fields: NewWorkItem): Promise<WorkItem> {
+    return this.change({
+      kind: 'create',
+      title: fields.title,
+      status: fields.column,
+      assignee: fields.assignee,
+      description: fields.description,
+    });
   }
 
   async rename(item: WorkItem, title: string): Promise<WorkItem> {

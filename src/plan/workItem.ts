@@ -51,5 +51,15 @@ export interface BoardProvider {
   assign?(item: WorkItem, assignee: string | undefined): Promise<WorkItem>;
   /** Who can be assigned (to this item, when given): the choices of Assign to…. */
   assignees?(item?: WorkItem): Promise<Assignee[]>;
-  create?(fields: { title: string; column?: BoardColumn; assignee?: string }): Promise<WorkItem>;
+  create?(fields: NewWorkItem): Promise<WorkItem>;
+}
+
+/** What a new item is made of; each provider puts the description in its own body field. */
+export interface NewWorkItem {
+  title: string;
+  column?: BoardColumn;
+  /** An id from `assignees()`. */
+  assignee?: string;
+  /** Markdown. */
+  description?: string;
 }

@@ -29,6 +29,8 @@ import { TraceService } from '../loop/ui/traceService';
 import { registerHookCommands } from '../loop/ui/hookCommands';
 import { registerCiExportCommands } from '../loop/ui/ciExportCommands';
 import { deliveryMetricsSource } from '../loop/ui/deliveryMetricsSource';
+import { ErrorItemService } from '../loop/ui/errorItemService';
+import { registerErrorItemCommands } from '../loop/ui/errorItemCommands';
 import { registerConfigDiagnostics } from './configDiagnostics';
 import { registerConveyorViews } from './conveyorViews';
 import { RefreshManager } from './refreshManager';
@@ -56,6 +58,7 @@ export class Container implements vscode.Disposable {
   readonly deploy: DeployService;
   readonly belt: BeltService;
   readonly trace: TraceService;
+  readonly errorItems: ErrorItemService;
 
   /** @param storage the extension's storage for this workspace (local errors, uptime and goal history). */
   constructor(
@@ -82,6 +85,7 @@ export class Container implements vscode.Disposable {
       this.log,
     );
     this.trace = new TraceService(this.model, { board: this.board, errors: this.errors }, this.log);
+    this.errorItems = new ErrorItemService(this.model);
     this.disposables.push(
       this.log,
       this.model,
@@ -99,6 +103,7 @@ export class Container implements vscode.Disposable {
       // New commits, tags or belt records: a shown trace is made again.
       this.model.onDidChange(() => this.trace.invalidate()),
       this.belt.onDidChange(() => this.trace.invalidate()),
+      this.errorItems,
       registerConveyorViews(this.model, this.refreshManager, this),
       registerConfigDiagnostics(this.model),
       registerStatusDocuments(this.model),
@@ -121,6 +126,7 @@ export class Container implements vscode.Disposable {
       registerTraceCommands(this.model, this.trace, this.errors, this.log),
       registerHookCommands(this.model, extensionUri.fsPath, this.log),
       registerCiExportCommands(this.model, extensionUri.fsPath, this.log),
+      registerErrorItemCommands(this.model, this, this.log),
       registerCrashReporting(this.log, { path: extensionUri.fsPath, version: extensionVersion }),
     );
   }

@@ -12,6 +12,7 @@ import { beltNodes } from '../loop/ui/beltNodes';
 import type { BeltService } from '../loop/ui/beltService';
 import { traceNodes } from '../loop/ui/traceNodes';
 import type { TraceService } from '../loop/ui/traceService';
+import type { ErrorItemService } from '../loop/ui/errorItemService';
 import { NodeTreeProvider } from './nodeTreeProvider';
 import type { RefreshManager } from './refreshManager';
 import type { PipelineService } from '../pipeline/ui/pipelineService';
@@ -36,6 +37,7 @@ export interface ViewContext {
   deploy: Pick<DeployService, 'viewState'>;
   belt: Pick<BeltService, 'viewState'>;
   trace: Pick<TraceService, 'viewState'>;
+  errorItems: Pick<ErrorItemService, 'itemOf'>;
 }
 
 /** The services behind the views (each also tells when its view must refresh). */
@@ -50,6 +52,7 @@ export interface ViewServices {
   deploy: DeployService;
   belt: BeltService;
   trace: TraceService;
+  errorItems: ErrorItemService;
 }
 
 interface ViewSpec {
@@ -113,8 +116,10 @@ export const VIEW_SPECS: ViewSpec[] = [
   },
   {
     id: 'conveyor.errors',
-    nodes: (status, context) => errorNodes(status, context.errors.viewState(status.folder)),
-    changes: (s) => s.errors.onDidChange,
+    // Each error row shows the item made from it: the loop's links, handed in (the monitor stage knows no loop).
+    nodes: (status, context) =>
+      errorNodes(status, { ...context.errors.viewState(status.folder), itemOf: context.errorItems.itemOf(status.folder) }),
+    changes: (s) => eitherOf(s.errors.onDidChange, s.errorItems.onDidChange),
     // Hosted Sentry is asked only while the Errors view is visible.
     setVisible: (s, visible) => s.errors.setViewVisible(visible),
   },
@@ -203,4 +208,12 @@ function messageFor(folders: FolderStatus[], spec: ViewSpec): string | undefined
     if (withoutGit.length > 0) notes.push(`No git repository in ${withoutGit.join(', ')}: runs and releases will not be tied to commits.`);
   }
   return notes.length ? notes.join(' ') : undefined;
+}
+
+/** One event for several: a listener hears each of them. */
+function eitherOf(...events: Event<unknown>[]): Event<unknown> {
+  return (listener) => {
+    const subscriptions = events.map((event) => event(listener));
+    return { dispose: () => subscriptions.forEach((s) => s.dispose()) };
+  };
 }

@@ -27,6 +27,7 @@ interface ResponseObject {
 }
 interface Operation {
   operationId?: string;
+  requestBody?: { content?: Record<string, MediaType> };
   responses?: Record<string, ResponseObject>;
 }
 interface OpenApi {
@@ -95,6 +96,19 @@ export function componentExample(name: string): unknown {
 }
 
 const validateWith = openApiValidator('https://api.github.com/openapi', () => spec().components.schemas);
+
+/** Schema problems of `body` as the JSON request body of `operationId` ([] when it conforms). */
+export function validateRequest(operationId: string, body: unknown): string[] {
+  return validateWith(
+    `${operationId} request`,
+    () => {
+      const schema = operation(operationId).requestBody?.content?.['application/json']?.schema;
+      if (!schema) throw new Error(`${operationId} declares no JSON request body`);
+      return nullableAsOpenApiMeansIt(schema);
+    },
+    body,
+  );
+}
 
 /**
  * Schema problems of `body` as the `status` answer of `operationId` ([] when it conforms). Error answers of

@@ -5,6 +5,8 @@
 // checked against the component schemas the spec uses for them elsewhere.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import Ajv from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { openApiDocument } from './openApiValidator';
 import { FaultScript, findRoute, StubServer } from './stubServer';
 import type { Fault, Route, StubExchange } from './stubServer';
@@ -98,6 +100,91 @@ export function validateIssueFields(issue: unknown): string[] {
       ? []
       : jira.validate(`field ${field}`, () => schema, fields[field]).map((p) => `${String(key)} ${field}${p}`),
   );
+}
+
+/**
+ * The spec leaves issue fields untyped and says only that `description` takes Atlassian Document Format. This is
+ * the part of Atlassian's ADF schema (v1: doc, its block and inline nodes, marks) that covers what Conveyor writes;
+ * a node or mark outside it is reported rather than assumed valid.
+ */
+const ADF_SCHEMA = {
+  $defs: {
+    text: {
+      type: 'object',
+      required: ['type', 'text'],
+      additionalProperties: false,
+      properties: {
+        type: { const: 'text' },
+        text: { type: 'string', minLength: 1 },
+        marks: { type: 'array', items: { $ref: '#/$defs/mark' } },
+      },
+    },
+    hardBreak: { type: 'object', required: ['type'], additionalProperties: false, properties: { type: { const: 'hardBreak' } } },
+    mark: {
+      oneOf: [
+        { type: 'object', required: ['type'], additionalProperties: false, properties: { type: { enum: ['code', 'strong', 'em'] } } },
+        {
+          type: 'object',
+          required: ['type', 'attrs'],
+          additionalProperties: false,
+          properties: {
+            type: { const: 'link' },
+            attrs: { type: 'object', required: ['href'], properties: { href: { type: 'string' } } },
+          },
+        },
+      ],
+    },
+    paragraph: {
+      type: 'object',
+      required: ['type'],
+      additionalProperties: false,
+      properties: {
+        type: { const: 'paragraph' },
+        content: { type: 'array', items: { anyOf: [{ $ref: '#/$defs/text' }, { $ref: '#/$defs/hardBreak' }] } },
+      },
+    },
+    codeBlock: {
+      type: 'object',
+      required: ['type'],
+      additionalProperties: false,
+      properties: { type: { const: 'codeBlock' }, attrs: { type: 'object' }, content: { type: 'array', items: { $ref: '#/$defs/text' } } },
+    },
+    listItem: {
+      type: 'object',
+      required: ['type', 'content'],
+      additionalProperties: false,
+      properties: {
+        type: { const: 'listItem' },
+        content: { type: 'array', minItems: 1, items: { anyOf: [{ $ref: '#/$defs/paragraph' }, { $ref: '#/$defs/bulletList' }] } },
+      },
+    },
+    bulletList: {
+      type: 'object',
+      required: ['type', 'content'],
+      additionalProperties: false,
+      properties: { type: { const: 'bulletList' }, content: { type: 'array', minItems: 1, items: { $ref: '#/$defs/listItem' } } },
+    },
+  },
+  type: 'object',
+  required: ['type', 'version', 'content'],
+  additionalProperties: false,
+  properties: {
+    type: { const: 'doc' },
+    version: { const: 1 },
+    content: {
+      type: 'array',
+      items: { anyOf: [{ $ref: '#/$defs/paragraph' }, { $ref: '#/$defs/codeBlock' }, { $ref: '#/$defs/bulletList' }] },
+    },
+  },
+};
+let adfValidator: ValidateFunction | undefined;
+
+/** Problems of a `description` as an Atlassian document ([] when it is one). */
+export function validateAdf(description: unknown): string[] {
+  adfValidator ??= new Ajv({ allErrors: true }).compile(ADF_SCHEMA);
+  return adfValidator(description)
+    ? []
+    : (adfValidator.errors ?? []).map((e) => `description${e.instancePath || '/'} ${e.message ?? e.keyword}`);
 }
 
 // --- Fixtures. ---
@@ -307,12 +394,28 @@ export async function startJiraStub(): Promise<JiraStub> {
     const fields =
       (
         (body ?? {}) as {
-          fields?: { project?: { key?: string }; summary?: string; issuetype?: { id?: string }; assignee?: { accountId?: string } };
+          fields?: {
+            project?: { key?: string };
+            summary?: string;
+            description?: unknown;
+            issuetype?: { id?: string };
+            assignee?: { accountId?: string };
+          };
         }
       ).fields ?? {};
     if (fields.project?.key !== STUB_PROJECT)
       return e.sendJson(400, { errorMessages: [], errors: { project: 'Specify a valid project ID or key' } });
     if (!fields.summary) return e.sendJson(400, { errorMessages: [], errors: { summary: 'You must specify a summary of the issue.' } });
+    if (fields.description !== undefined) {
+      const adf = validateAdf(fields.description);
+      problems.push(...adf.map((p) => `${OPERATIONS.createIssue} request ${p}`));
+      // What Jira Cloud's v3 answers to a description in any other shape (a v2-style string among them).
+      if (adf.length > 0)
+        return e.sendJson(400, {
+          errorMessages: [],
+          errors: { description: 'Operation value must be an Atlassian Document (see the Atlassian Document Format)' },
+        });
+    }
     const type = fixture<{ issueTypes: { id: string; name: string; subtask: boolean }[] }>('createmeta-issuetypes.json').issueTypes.find(
       (t) => t.id === fields.issuetype?.id,
     );
@@ -331,6 +434,7 @@ export async function startJiraStub(): Promise<JiraStub> {
       key,
       fields: {
         summary: fields.summary,
+        ...(fields.description !== undefined ? { description: fields.description } : {}),
         status: structuredClone(todo?.fields.status),
         assignee: assignee ?? null,
         labels: [],

@@ -48,6 +48,8 @@ export interface FixtureIssue {
   cycleId?: string;
   projectMilestoneId?: string;
   dueDate?: string;
+  /** Markdown. */
+  description?: string;
   updatedAt: string;
   archivedAt?: string;
 }
@@ -452,6 +454,8 @@ class WorkspaceModel {
       } else if (key === 'assigneeId') {
         if (value !== null && !this.ws.users.some((user) => user.id === value)) throw new UserFacingError('Assignee not found');
         issue.assigneeId = value as string | null;
+      } else if (key === 'description') {
+        issue.description = value as string;
       } else {
         throw new Error(`linearStub: IssueUpdateInput.${key} is not supported`);
       }

@@ -15,6 +15,8 @@ export interface ErrorItemLink {
   errorShortId: string;
   /** The item's key on its board: `SHOP-12`, `#41`, `ENG-7`. */
   itemKey: string;
+  /** The item's title when it was made, for the error row's tooltip. */
+  itemTitle?: string;
   /** The item's web page, when its board has one. */
   itemUrl?: string;
   /** The board provider that holds the item (`local`, `github`, `linear`, `jira`, …). */

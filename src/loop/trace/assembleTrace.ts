@@ -2,7 +2,7 @@
 // git what only git knows (an item's links, a commit); each link below is the one the stage keeps:
 // item ↔ commit by the key in the subject, commit → run by the run's commit, commit → release by the tag
 // that first contains it, release → environment by the belt's deployments, release → error by the error's
-// first release.
+// first release, error ↔ item by the link Create Work Item from Error records.
 import * as semver from 'semver';
 import type { LoggedCommit } from '../../code/commitLog';
 import type { ItemLinks } from '../../code/itemLinks';
@@ -11,6 +11,7 @@ import type { PipelineRun } from '../../pipeline/run/pipelineRun';
 import { deploymentsFrom, standingReleases, type Deployment } from '../metrics/deployments';
 import { versionOf } from '../../core/releaseVersion';
 import type { LoopRecords, ReleaseChange } from '../loopRecords';
+import type { ErrorItemLink } from '../errorItems/errorItemLinks';
 import type { LoopTrace, TraceQuery, TracedCommit, TracedEnvironment, TracedError, TracedRelease, TracedRun } from './loopTrace';
 
 export interface TraceSources {
@@ -19,6 +20,8 @@ export interface TraceSources {
   itemLinks?: ItemLinks;
   /** For a commit: the commit git knows by that name (undefined: git has no such commit). */
   commit?: LoggedCommit;
+  /** Which items were made from which errors. */
+  errorLinks?: readonly ErrorItemLink[];
 }
 
 const KEY_IN_SUBJECT = /(?:^|[^A-Za-z0-9])([A-Z][A-Z0-9]+-\d+)(?![A-Za-z0-9])/g;
@@ -50,7 +53,11 @@ export function assembleTrace(query: TraceQuery, sources: TraceSources): LoopTra
   let commits: TracedCommit[] = [];
   let items: LoopTrace['items'] = [];
   const versions: string[] = [];
-  let errorFirst: ErrorIssue | undefined;
+  const errorLinks = sources.errorLinks ?? [];
+  /** The errors asked about (an error, or those an item was made from), listed first. */
+  let asked: ErrorIssue[] = [];
+  /** For an error: the item made from it. */
+  let madeInto: string[] = [];
   /** A commit only records name (git lost it): runs and releases are matched by this prefix. */
   let lostCommit: string | undefined;
 
@@ -58,7 +65,14 @@ export function assembleTrace(query: TraceQuery, sources: TraceSources): LoopTra
     kind = 'item';
     value = query.item;
     const links = sources.itemLinks;
-    found = links !== undefined;
+    const madeFrom = errorLinks.filter((l) => l.itemKey.toUpperCase() === query.item.toUpperCase());
+    asked = madeFrom.flatMap((l) => records.issues.filter((i) => i.id === l.errorId));
+    for (const l of madeFrom)
+      if (!asked.some((i) => i.id === l.errorId))
+        gaps.push(
+          `${query.item} was made from error ${l.errorShortId}, which this folder's error store does not hold (the editor and Sentry keep their own): its counts and releases are not shown.`,
+        );
+    found = links !== undefined || madeFrom.length > 0;
     items = [{ key: query.item, branches: links?.branches ?? [] }];
     commits = (links?.commits ?? []).map((c) => {
       const commit = traced(c.sha, c.subject);
@@ -104,8 +118,18 @@ export function assembleTrace(query: TraceQuery, sources: TraceSources): LoopTra
     kind = 'error';
     value = query.errorId;
     const wanted = query.errorId.toLowerCase();
-    errorFirst = records.issues.find((i) => i.id.toLowerCase() === wanted || i.shortId.toLowerCase() === wanted);
-    found = errorFirst !== undefined;
+    const errorFirst = records.issues.find((i) => i.id.toLowerCase() === wanted || i.shortId.toLowerCase() === wanted);
+    asked = errorFirst ? [errorFirst] : [];
+    // Short ids are per store (LOCAL-3 here may be another LOCAL-3 in the editor's): a known error goes by its id.
+    const link = errorFirst
+      ? errorLinks.find((l) => l.errorId === errorFirst.id)
+      : errorLinks.find((l) => [l.errorId, l.errorShortId].some((id) => id.toLowerCase() === wanted));
+    madeInto = link ? [link.itemKey] : [];
+    found = errorFirst !== undefined || link !== undefined;
+    if (link && !errorFirst)
+      gaps.push(
+        `Error ${link.errorShortId} is not in this folder's error store (the editor and Sentry keep their own): only the item made from it, ${link.itemKey}, is known.`,
+      );
     if (errorFirst?.firstRelease) versions.push(versionOf(errorFirst.firstRelease));
     else if (errorFirst)
       gaps.push(
@@ -120,7 +144,8 @@ export function assembleTrace(query: TraceQuery, sources: TraceSources): LoopTra
     if (change) commits = change.commits.map((c) => traced(c.sha, c.subject));
   }
   if (kind !== 'item') {
-    const keys: string[] = [];
+    // The item made from the error comes first: it is the one that fixes it.
+    const keys = [...madeInto];
     addUnique(
       keys,
       commits.flatMap((c) => c.items),
@@ -130,7 +155,7 @@ export function assembleTrace(query: TraceQuery, sources: TraceSources): LoopTra
 
   const runs = tracedRuns(records.runs, commits, releases, lostCommit, gaps);
   const environments = tracedEnvironments(versions, deployments);
-  const errors = tracedErrors(records.issues, versions, errorFirst);
+  const errors = tracedErrors(records.issues, versions, asked, errorLinks);
   return { query: { kind, value }, found, items, commits, runs, releases, environments, errors, gaps };
 }
 
@@ -222,18 +247,29 @@ function tracedEnvironments(versions: readonly string[], deployments: readonly D
   }));
 }
 
-/** Errors first seen in the traced releases, the one asked about first. */
-function tracedErrors(issues: readonly ErrorIssue[], versions: readonly string[], asked: ErrorIssue | undefined): TracedError[] {
-  const inReleases = issues.filter((i) => i !== asked && i.firstRelease !== undefined && versions.includes(versionOf(i.firstRelease)));
-  return [...(asked ? [asked] : []), ...inReleases.sort((a, b) => a.firstSeen.localeCompare(b.firstSeen))].map((i) => ({
-    id: i.id,
-    shortId: i.shortId,
-    title: i.title,
-    ...(i.firstRelease ? { firstRelease: i.firstRelease } : {}),
-    firstSeen: i.firstSeen,
-    lastSeen: i.lastSeen,
-    count: i.count,
-  }));
+/** Errors first seen in the traced releases, those asked about first, each with the item made from it. */
+function tracedErrors(
+  issues: readonly ErrorIssue[],
+  versions: readonly string[],
+  asked: readonly ErrorIssue[],
+  links: readonly ErrorItemLink[],
+): TracedError[] {
+  const inReleases = issues.filter(
+    (i) => !asked.includes(i) && i.firstRelease !== undefined && versions.includes(versionOf(i.firstRelease)),
+  );
+  return [...asked, ...inReleases.sort((a, b) => a.firstSeen.localeCompare(b.firstSeen))].map((i) => {
+    const link = links.find((l) => l.errorId === i.id);
+    return {
+      id: i.id,
+      shortId: i.shortId,
+      title: i.title,
+      ...(i.firstRelease ? { firstRelease: i.firstRelease } : {}),
+      firstSeen: i.firstSeen,
+      lastSeen: i.lastSeen,
+      count: i.count,
+      ...(link ? { item: { key: link.itemKey, ...(link.itemUrl ? { url: link.itemUrl } : {}) } } : {}),
+    };
+  });
 }
 
 export function itemKeysIn(subject: string): string[] {

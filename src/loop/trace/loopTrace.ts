@@ -70,6 +70,8 @@ export interface TracedError {
   firstSeen: string;
   lastSeen: string;
   count: number;
+  /** The work item made from it (Create Work Item from Error). */
+  item?: { key: string; url?: string };
 }
 
 export interface LoopTrace {

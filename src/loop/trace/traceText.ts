@@ -42,9 +42,10 @@ export function traceText(trace: LoopTrace): string {
   );
   section(
     lines,
-    'Errors first seen there',
+    'Errors',
     trace.errors.map(
-      (e) => `${e.shortId}  ${e.title}  ×${e.count}${e.firstRelease ? ` in ${e.firstRelease}` : ''}, first seen ${e.firstSeen}`,
+      (e) =>
+        `${e.shortId}  ${e.title}  ×${e.count}${e.firstRelease ? ` in ${e.firstRelease}` : ''}, first seen ${e.firstSeen}${e.item ? `  → ${e.item.key}` : ''}`,
     ),
   );
   return `${lines.join('\n')}\n${gapLines(trace)}`;

@@ -22,6 +22,14 @@ export interface ErrorViewState {
   hosted?: HostedErrorsState;
   /** Where an issue happened in the workspace, when a frame maps. */
   locationOf: (issueId: string) => WorkspaceLocation | undefined;
+  /** The work item made from an issue (Create Work Item from Error), when there is one. */
+  itemOf?: (issueId: string) => ErrorRowItem | undefined;
+}
+
+export interface ErrorRowItem {
+  key: string;
+  title?: string;
+  url?: string;
 }
 
 const LEVEL_ICONS: Record<ErrorIssue['level'], string> = {
@@ -55,6 +63,7 @@ function statusLine(issue: ErrorIssue, now: number): string | undefined {
 
 function issueNode(folder: string, idPrefix: string, issue: ErrorIssue, state: ErrorViewState, now: number): ViewNode {
   const location = state.locationOf(issue.id);
+  const item = state.itemOf?.(issue.id);
   const tooltip = [
     `${issue.shortId}: ${issue.title}`,
     statusLine(issue, now),
@@ -63,19 +72,29 @@ function issueNode(folder: string, idPrefix: string, issue: ErrorIssue, state: E
     issue.lastRelease ? `Last release: ${issue.lastRelease}` : undefined,
     location ? `${location.file}:${location.line}` : 'No frame maps to a file of this workspace',
     issue.source === 'sentry' ? 'From Sentry' : 'From the local receiver',
+    item ? `Work item ${item.key}${item.title ? `: ${item.title}` : ''}${item.url ? `\n${item.url}` : ''}` : undefined,
   ]
     .filter(Boolean)
     .join('\n');
   return {
     id: `${idPrefix}/${issue.id}`,
     label: issue.title,
-    description: [issueStatusText(issue), issueFacts(issue, now)].filter(Boolean).join(' · '),
+    description: [item ? `→ ${item.key}` : undefined, issueStatusText(issue), issueFacts(issue, now)].filter(Boolean).join(' · '),
     tooltip,
     icon: LEVEL_ICONS[issue.level] ?? 'bug',
     contextValue: issue.url ? 'errorIssue.hosted' : 'errorIssue',
     ref: { kind: 'error', folder, id: issue.id },
     command: { command: 'conveyor.errors.openIssue', title: 'Go to Code', arguments: [issue.id] },
   };
+}
+
+/** A folder's issues, most recently seen first: the local ones whose stack maps into it (or nowhere), and its Sentry's. */
+export function issuesOfFolder(folder: string, state: ErrorViewState): ErrorIssue[] {
+  const inFolder = (issue: ErrorIssue) => {
+    const location = state.locationOf(issue.id);
+    return !location || location.file.startsWith(folder + path.sep) || location.file === folder;
+  };
+  return [...state.localIssues.filter(inFolder), ...(state.hosted?.issues ?? [])].sort((a, b) => b.lastSeen.localeCompare(a.lastSeen));
 }
 
 /** Issues grouped by release and by file, newest first; the local receiver's row first. */
@@ -125,11 +144,7 @@ export function errorNodes(status: FolderStatus, state: ErrorViewState, now = Da
       });
     }
   }
-  const inFolder = (issue: ErrorIssue) => {
-    const location = state.locationOf(issue.id);
-    return !location || location.file.startsWith(status.folder + path.sep) || location.file === status.folder;
-  };
-  const all = [...state.localIssues.filter(inFolder), ...(hosted?.issues ?? [])].sort((a, b) => b.lastSeen.localeCompare(a.lastSeen));
+  const all = issuesOfFolder(status.folder, state);
   // As in Sentry, resolved issues leave the lists; they wait in a collapsed group in case one comes back.
   const issues = all.filter((issue) => issue.status !== 'resolved');
   const resolved = all.filter((issue) => issue.status === 'resolved');

@@ -1,7 +1,7 @@
 // A board on GitHub Issues: a repository's issues (not its pull requests) in four columns. Closed issues are
 // done; open ones sit in "in progress" or "in review" when they carry such a label, otherwise in todo.
 // Plain Node (fetch), no editor API, so it runs in tests and the CLI as well.
-import type { Assignee, BoardColumn, BoardProvider, WorkItem, WorkItemTransition } from '../workItem';
+import type { Assignee, BoardColumn, BoardProvider, NewWorkItem, WorkItem, WorkItemTransition } from '../workItem';
 import { unexpectedShape } from '../../core/answerShape';
 import { ServiceError } from '../../core/errors';
 import type { GitHubPurpose } from '../../core/github/githubHttp';
@@ -159,10 +159,11 @@ export class GitHubIssuesBoardProvider implements BoardProvider {
   }
 
   /** Opens an issue (assigned when asked), then moves it to the column asked for. */
-  async create(fields: { title: string; column?: BoardColumn; assignee?: string }): Promise<WorkItem> {
+  async create(fields: NewWorkItem): Promise<WorkItem> {
     const purpose: GitHubPurpose = { action: `create an issue in ${this.slug}`, subject: `Repository ${this.slug}` };
     const answer = await this.http.request('POST', `${this.repoPath}/issues`, purpose, {
       title: fields.title,
+      ...(fields.description ? { body: fields.description } : {}),
       ...(fields.assignee ? { assignees: [fields.assignee] } : {}),
     });
     const created = this.http.shaped(purpose, () => workItemOf(answer));

@@ -1,7 +1,7 @@
 // A board on a GitHub Projects v2 project (owned by a user or an organization): its items in four columns, placed
 // by the project's Status single-select field. Reads and moves go through GraphQL; creating and assigning issues
 // through REST, as the Issues board does. Plain Node (fetch), no editor API, so it runs in tests and the CLI too.
-import type { Assignee, BoardColumn, BoardProvider, WorkItem, WorkItemTransition } from '../workItem';
+import type { Assignee, BoardColumn, BoardProvider, NewWorkItem, WorkItem, WorkItemTransition } from '../workItem';
 import { labelColumn, repositoryAssignees, typeOfLabels } from './githubIssuesBoard';
 import { unexpectedShape } from '../../core/answerShape';
 import { isServiceError, ServiceError } from '../../core/errors';
@@ -200,7 +200,7 @@ export class GitHubProjectBoardProvider implements BoardProvider {
   }
 
   /** Opens an issue in the configured repository, adds it to the project and sets the Status of `column`. */
-  async create(fields: { title: string; column?: BoardColumn; assignee?: string }): Promise<WorkItem> {
+  async create(fields: NewWorkItem): Promise<WorkItem> {
     const title = fields.title.trim();
     if (!title) throw new ServiceError('GitHub', 'invalid', 'Give the new issue a title');
     const purpose = this.purpose(`add "${title}" to ${this.projectName}`, this.projectName);
@@ -222,6 +222,7 @@ export class GitHubProjectBoardProvider implements BoardProvider {
     );
     const created = await this.http.request('POST', `${repoPath(this.slug)}/issues`, issuePurpose, {
       title,
+      ...(fields.description ? { body: fields.description } : {}),
       ...(fields.assignee ? { assignees: [fields.assignee] } : {}),
     });
     const issue = this.http.shaped(issuePurpose, () => readCreatedIssue(created));

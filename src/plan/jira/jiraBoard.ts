@@ -1,5 +1,6 @@
 // A board on Jira Cloud: issues from a JQL search, moved through the workflow's transitions.
-import type { Assignee, BoardColumn, BoardProvider, WorkItem, WorkItemTransition } from '../workItem';
+import { markdownToAdf } from './adf';
+import type { Assignee, BoardProvider, NewWorkItem, WorkItem, WorkItemTransition } from '../workItem';
 import { boardJql, ISSUE_FIELDS, searchPageOf, transitionsOf, workItemOf } from './jiraIssue';
 import { JiraHttp } from './jiraHttp';
 import type { Purpose } from './jiraHttp';
@@ -123,7 +124,7 @@ export class JiraBoardProvider implements BoardProvider {
    * Creates an issue in the board's project, of the project's Task type (or its first standard type), then
    * moves it to the column asked for through the workflow.
    */
-  async create(fields: { title: string; column?: BoardColumn; assignee?: string }): Promise<WorkItem> {
+  async create(fields: NewWorkItem): Promise<WorkItem> {
     const project = this.options.project?.trim();
     if (!project)
       throw new ServiceError(
@@ -142,6 +143,8 @@ export class JiraBoardProvider implements BoardProvider {
         project: { key: project },
         summary: fields.title,
         issuetype: { id: issueType },
+        // v3 takes the description as an Atlassian document, not text.
+        ...(fields.description ? { description: markdownToAdf(fields.description) } : {}),
         ...(fields.assignee ? { assignee: { accountId: fields.assignee } } : {}),
       },
     });

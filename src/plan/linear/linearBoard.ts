@@ -4,7 +4,7 @@
 // therefore resolves its relations in one batched query per kind, cached for the provider's lifetime except
 // that each list() starts afresh so renamed states and labels show up on refresh.
 import type * as LinearSdk from '@linear/sdk';
-import type { Assignee, BoardColumn, BoardProvider, WorkItem, WorkItemTransition } from '../workItem';
+import type { Assignee, BoardProvider, NewWorkItem, WorkItem, WorkItemTransition } from '../workItem';
 import { linearError, serviceErrorFromLinear } from './linearErrors';
 import type { LinearIssueFacts } from './workItemFromIssue';
 import { columnOfState, workItemFromIssue } from './workItemFromIssue';
@@ -119,7 +119,7 @@ export class LinearBoardProvider implements BoardProvider {
   }
 
   /** Creates an issue in the board's team, in the team's first status of the column asked for. */
-  async create(fields: { title: string; column?: BoardColumn; assignee?: string }): Promise<WorkItem> {
+  async create(fields: NewWorkItem): Promise<WorkItem> {
     return this.run('creating a Linear issue', undefined, async (client) => {
       const teamId = await this.boardTeamId(client);
       let stateId: string | undefined;
@@ -132,6 +132,7 @@ export class LinearBoardProvider implements BoardProvider {
       const payload = await client.createIssue({
         teamId,
         title: fields.title,
+        ...(fields.description ? { description: fields.description } : {}),
         ...(fields.assignee ? { assigneeId: fields.assignee } : {}),
         ...(stateId ? { stateId } : {}),
       });

@@ -46,19 +46,6 @@ export function registerBoardCommands(model: WorkspaceModel, service: BoardServi
     await provider.move(item, transition);
     await service.refreshRemote(status.folder);
   };
-  /** Creates on the folder's board: the local file, or the hosted provider (which needs a sign-in). */
-  const createItem = async (status: FolderStatus, title: string, column: WorkItem['column'] | undefined): Promise<WorkItem> => {
-    if (status.board.provider === 'local') {
-      const item = await boardOf(status).create({ title, column });
-      await changed(status);
-      return item;
-    }
-    const provider = await service.remote.provider(status);
-    if (!provider?.create) throw new Error(`Sign in to ${status.board.provider} to create items on this board.`);
-    const item = await provider.create({ title, column });
-    await service.refreshRemote(status.folder);
-    return item;
-  };
   /** Who to assign: a person (their provider id), null for nobody, undefined when the user cancelled. */
   const pickAssignee = async (status: FolderStatus, item: WorkItem, failed: ReportFailure): Promise<string | null | undefined> => {
     const nobody = { label: 'Nobody', description: 'unassign', id: null as string | null };
@@ -180,7 +167,7 @@ export function registerBoardCommands(model: WorkspaceModel, service: BoardServi
           validateInput: (v) => (v.trim() ? undefined : 'A title is needed'),
         });
         if (!title) return;
-        const item = await createItem(status, title.trim(), undefined);
+        const item = await service.createItem(status, { title: title.trim() });
         vscode.window.setStatusBarMessage(`Added ${item.key}`, 4000);
       },
       { folder: { placeHolder: 'Add a work item to which folder?' }, failure: 'Could not add the item', ...board },
@@ -212,7 +199,7 @@ export function registerBoardCommands(model: WorkspaceModel, service: BoardServi
       host,
       'conveyor.board.createItem',
       async ({ status }, _folder: string, title: string, column: WorkItem['column']) => {
-        if (status) await createItem(status, title, column);
+        if (status) await service.createItem(status, { title, column });
       },
       { rethrow: true },
     ),

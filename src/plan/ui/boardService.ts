@@ -6,6 +6,8 @@ import type { BoardViewState } from './boardNodes';
 import { RemoteBoards } from './remoteBoard';
 import { isHosted } from '../boardProviders';
 import type { ItemLinks } from '../../code/itemLinks';
+import type { FolderStatus } from '../../loop/folderStatus';
+import type { NewWorkItem, WorkItem } from '../workItem';
 
 const QUERY_KEY = 'conveyor.board.query';
 const ACTIVE_KEY = 'conveyor.board.activeItem';
@@ -83,6 +85,20 @@ export class BoardService implements vscode.Disposable {
       .filter((f) => (!folder || f.folder === folder) && isHosted(f))
       .filter((f) => !options.missingOnly || this.remote.state(f.folder) === undefined);
     await Promise.all(folders.map((f) => this.remote.load(f, this.query().mine)));
+  }
+
+  /** Creates on the folder's board: the local file, or the hosted provider (which needs a sign-in). */
+  async createItem(status: FolderStatus, fields: NewWorkItem): Promise<WorkItem> {
+    if (status.board.provider === 'local') {
+      const item = await new (planEngine().LocalBoardProvider)(status.folder, status.board.file).create(fields);
+      await this.model.reload(status.folder);
+      return item;
+    }
+    const provider = await this.remote.provider(status);
+    if (!provider?.create) throw this.remote.noProvider(status, 'create items on this board');
+    const item = await provider.create(fields);
+    await this.refreshRemote(status.folder);
+    return item;
   }
 
   query(): BoardQuery {

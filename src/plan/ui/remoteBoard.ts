@@ -6,7 +6,7 @@ import { isHosted, PROVIDER_NAMES } from '../boardProviders';
 import type { BoardProvider, WorkItem } from '../workItem';
 import { loadBundle } from '../../ui/lazyBundle';
 import type * as HostedBoards from '../hostedBoards';
-import { messageOf } from '../../core/errors';
+import { messageOf, ServiceError } from '../../core/errors';
 
 export interface RemoteBoardState {
   items: WorkItem[];
@@ -70,6 +70,14 @@ export class RemoteBoards implements vscode.Disposable {
     return undefined;
   }
 
+  /** Why a hosted board has no provider (no repository to read, or no sign-in yet), as what the user can do to `want`. */
+  noProvider(status: FolderStatus, want: string): ServiceError {
+    const name = PROVIDER_NAMES[status.board.provider];
+    return status.board.provider === 'github' && !githubRepository(status)
+      ? new ServiceError(name, 'invalid', 'Set board.github.owner and repo in conveyor.yml, or add a GitHub origin remote.')
+      : new ServiceError(name, 'unauthorized', `Sign in to ${name} to ${want}.`);
+  }
+
   async load(status: FolderStatus, mine: boolean): Promise<void> {
     if (!isHosted(status)) return;
     const previous = this.states.get(status.folder);
@@ -79,11 +87,8 @@ export class RemoteBoards implements vscode.Disposable {
     try {
       const provider = await this.provider(status);
       if (!provider) {
-        const noRepository = status.board.provider === 'github' && !githubRepository(status);
-        const missing = noRepository
-          ? 'Set board.github.owner and repo in conveyor.yml, or add a GitHub origin remote.'
-          : `Sign in to ${PROVIDER_NAMES[status.board.provider]} to see this board.`;
-        Object.assign(state, { error: missing, needsSignIn: !noRepository });
+        const missing = this.noProvider(status, 'see this board');
+        Object.assign(state, { error: missing.message, needsSignIn: missing.kind === 'unauthorized' });
         return;
       }
       state.items = await provider.list({ mine });

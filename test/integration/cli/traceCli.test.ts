@@ -45,7 +45,7 @@ describe('conveyor trace and conveyor metrics, the built dist/cli.js (integratio
         `  v1.1.0  commit ${sha.c2.slice(0, 7)}  127.0.0.1:5000/shop@sha256:110eeeeeeeee…`,
         'Environments:',
         '  none',
-        'Errors first seen there:',
+        'Errors:',
         `  LOCAL-1  TypeError: total is NaN  ×1 in shop@1.1.0, first seen ${h.at(1)}`,
         'Missing:',
         '  - No belt records (conveyor ship): where each release was deployed, and whether it was verified or rolled back, is unknown locally; the Deployments in the cluster say it in their conveyor.dev/release annotation.',

@@ -169,6 +169,56 @@ describe('the loop trace (unit)', () => {
     assert.match(noRelease.gaps.join('\n'), /LOCAL-3 carries no release/);
   });
 
+  it('lists the errors an item was made from, and names the item in the trace of each error', async () => {
+    const link = (errorId: string, errorShortId: string, itemKey: string, itemUrl?: string) => ({
+      errorId,
+      errorShortId,
+      itemKey,
+      ...(itemUrl ? { itemUrl } : {}),
+      provider: 'jira',
+      createdAt: '2026-11-05T09:00:00.000Z',
+    });
+    const errorLinks = [link('e3', 'LOCAL-3', 'SHOP-13', 'https://acme.atlassian.net/browse/SHOP-13'), link('gone', 'LOCAL-9', 'SHOP-13')];
+    // A new item: no commit names it yet, but it was made from LOCAL-3 (and from an error the store has since lost).
+    const item = assembleTrace({ item: 'SHOP-13' }, { records: await records(), errorLinks });
+    assert.equal(item.found, true);
+    assert.deepEqual(item.items, [{ key: 'SHOP-13', branches: [] }]);
+    assert.deepEqual(
+      item.errors.map((e) => [e.shortId, e.item]),
+      [['LOCAL-3', { key: 'SHOP-13', url: 'https://acme.atlassian.net/browse/SHOP-13' }]],
+    );
+    assert.deepEqual(item.gaps, [
+      "SHOP-13 was made from error LOCAL-9, which this folder's error store does not hold (the editor and Sentry keep their own): its counts and releases are not shown.",
+    ]);
+    assert.match(traceText(item), /^ {2}LOCAL-3 {2}TypeError: x is undefined {2}×1, first seen 2026-01-01T00:00:00\.000Z {2}→ SHOP-13$/m);
+
+    const error = assembleTrace({ errorId: 'LOCAL-3' }, { records: await records(), errorLinks });
+    assert.deepEqual(error.items, [{ key: 'SHOP-13', branches: [] }]);
+    assert.deepEqual(error.errors[0].item, { key: 'SHOP-13', url: 'https://acme.atlassian.net/browse/SHOP-13' });
+
+    // The item comes first, then those the release's commits name; errors of the release carry their items too.
+    const released = assembleTrace({ errorId: 'e2' }, { records: await records(), errorLinks: [link('e2', 'LOCAL-2', 'SHOP-14')] });
+    assert.deepEqual(
+      released.items.map((i) => i.key),
+      ['SHOP-14', 'SHOP-2', 'SHOP-1'],
+    );
+    const byRelease = assembleTrace({ release: 'v1.1.0' }, { records: await records(), errorLinks: [link('e2', 'LOCAL-2', 'SHOP-14')] });
+    assert.deepEqual(byRelease.errors[0].item, { key: 'SHOP-14' });
+
+    // An error only the link knows (the editor's store made it): its item is still found.
+    const unknown = assembleTrace({ errorId: 'LOCAL-9' }, { records: await records(), errorLinks });
+    assert.equal(unknown.found, true);
+    assert.deepEqual(unknown.items, [{ key: 'SHOP-13', branches: [] }]);
+    assert.match(unknown.gaps.join('\n'), /Error LOCAL-9 is not in this folder's error store .* SHOP-13, is known/);
+    // A known error goes by its id: a link made from another store's LOCAL-1 is not this LOCAL-1's.
+    const other = assembleTrace(
+      { errorId: 'LOCAL-1' },
+      { records: await records(), errorLinks: [link('elsewhere', 'LOCAL-1', 'SHOP-20')] },
+    );
+    assert.deepEqual(other.errors[0].item, undefined);
+    assert.ok(!other.items.some((i) => i.key === 'SHOP-20'));
+  });
+
   it('gives a partial trace that names what is missing: a deleted tag, a lost commit, no belt records', async () => {
     const withoutTag = await records({ releases: RELEASES.slice(0, 1) });
     const deleted = assembleTrace({ release: 'v1.1.0' }, { records: withoutTag });
@@ -240,7 +290,7 @@ describe('the loop trace (unit)', () => {
         'Environments:',
         '  staging  v1.0.0 verified, deployed 2026-11-02T13:01:00.000Z — all up',
         '  production  v1.0.0 verified, deployed 2026-11-02T13:03:00.000Z (running now) — all up',
-        'Errors first seen there:',
+        'Errors:',
         '  LOCAL-1  TypeError: x is undefined  ×1 in 1.0.0, first seen 2026-01-01T00:00:00.000Z',
         '',
       ].join('\n'),

@@ -110,6 +110,24 @@ describe('monitor views (unit)', () => {
     );
   });
 
+  it('shows the work item made from an error on its row', () => {
+    const state: ErrorViewState = {
+      receiver: { trusted: true },
+      localIssues: [issue({ id: 'a', shortId: 'LOCAL-3', count: 2, lastRelease: '1.4.2' }), issue({ id: 'b', lastRelease: '1.4.2' })],
+      locationOf: () => undefined,
+      itemOf: (id) =>
+        id === 'a' ? { key: 'SHOP-13', title: 'TypeError: x is undefined', url: 'https://acme.atlassian.net/browse/SHOP-13' } : undefined,
+    };
+    const [linked, plain] = errorNodes(monitoredStatus(), state, NOW)[1].children?.[0].children ?? [];
+    assert.equal(linked.description, '→ SHOP-13 · 2 events · 1 user · 3 min ago');
+    assert.match(
+      String(linked.tooltip),
+      /\nWork item SHOP-13: TypeError: x is undefined\nhttps:\/\/acme\.atlassian\.net\/browse\/SHOP-13$/,
+    );
+    assert.equal(plain.description, '1 event · 1 user · 3 min ago');
+    assert.doesNotMatch(String(plain.tooltip), /Work item/);
+  });
+
   it('says why the receiver is not running, and asks to sign in to a hosted Sentry', () => {
     const state: ErrorViewState = {
       receiver: { problem: 'Port 8969 is in use', trusted: true },
