@@ -46,6 +46,8 @@ const builds = [
   { ...common, entryPoints: ['src/monitor/monitorEngine.ts'], outfile: 'dist/monitorEngine.js' },
   // Loaded on the first deploy or Environments refresh: it carries @kubernetes/client-node.
   { ...common, entryPoints: ['src/deploy/deployEngine.ts'], outfile: 'dist/deployEngine.js' },
+  // Loaded when the Board view shows where items are on the belt, or Ship moves them (src/loop/ui/loopEngineLoader.ts).
+  { ...common, entryPoints: ['src/loop/loopEngine.ts'], outfile: 'dist/loopEngine.js' },
   // Loaded only when the user turns Conveyor's own crash reports on (src/crashReporter/ui/crashReporting.ts).
   { ...common, entryPoints: ['src/crashReporter/crashReporter.ts'], outfile: 'dist/crashReporter.js' },
 ];

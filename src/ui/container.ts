@@ -23,6 +23,7 @@ import { DeployService } from '../deploy/ui/deployService';
 import { registerDeployCommands } from '../deploy/ui/deployCommands';
 import { registerDeployStatusBar } from '../deploy/ui/deployStatusBar';
 import { BeltService } from '../loop/ui/beltService';
+import { ItemDeliveryService } from '../loop/ui/itemDeliveryService';
 import { registerShipCommands } from '../loop/ui/shipCommands';
 import { registerHookCommands } from '../loop/ui/hookCommands';
 import { registerCiExportCommands } from '../loop/ui/ciExportCommands';
@@ -52,6 +53,7 @@ export class Container implements vscode.Disposable {
   readonly goals: GoalService;
   readonly deploy: DeployService;
   readonly belt: BeltService;
+  readonly deliveries: ItemDeliveryService;
 
   /** @param storage the extension's storage for this workspace (local errors, uptime and goal history). */
   constructor(
@@ -74,9 +76,10 @@ export class Container implements vscode.Disposable {
     this.deploy = new DeployService(this.model, this.log);
     this.belt = new BeltService(
       this.model,
-      { pipeline: this.pipeline, release: this.release, deploy: this.deploy, errors: this.errors },
+      { pipeline: this.pipeline, release: this.release, deploy: this.deploy, errors: this.errors, board: this.board },
       this.log,
     );
+    this.deliveries = new ItemDeliveryService(this.model, this.belt);
     this.disposables.push(
       this.log,
       this.model,
@@ -90,6 +93,7 @@ export class Container implements vscode.Disposable {
       this.goals,
       this.deploy,
       this.belt,
+      this.deliveries,
       registerConveyorViews(this.model, this.refreshManager, this),
       registerConfigDiagnostics(this.model),
       registerStatusDocuments(this.model),

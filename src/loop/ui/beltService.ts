@@ -16,6 +16,8 @@ import type { DeliveryStep } from '../belt/deliveryPlan';
 import { engineStations } from '../belt/engineStations';
 import { runBelt } from '../belt/runBelt';
 import type { BeltViewState } from './beltNodes';
+import type { BoardService } from '../../plan/ui/boardService';
+import { loopEngine } from './loopEngineLoader';
 
 interface FolderBelt {
   active?: { run: BeltRun; abort: AbortController };
@@ -27,6 +29,7 @@ export interface BeltStages {
   release: ReleaseService;
   deploy: DeployService;
   errors: ErrorService;
+  board: BoardService;
 }
 
 /**
@@ -109,6 +112,7 @@ export class BeltService implements vscode.Disposable {
       docker: () => release.connectEngine(this.stages.release.dockerHost()),
       confirmPromotion: (step, version, verified) => this.askPromotion(step, version, verified),
       onDeployProgress: (environment, message) => this.log.info(`Ship ${status.name} → ${environment}: ${message}`),
+      items: loopEngine().itemsFollow({ status, provider: () => this.stages.board.provider(status) }),
     });
     const result = await runBelt({
       folder: status.folder,
@@ -126,6 +130,8 @@ export class BeltService implements vscode.Disposable {
     state.history = [result, ...(state.history ?? []).filter((r) => r.id !== result.id)];
     this.changed.fire();
     this.log.info(`Ship ${status.name}: ${result.result} — ${result.message}`);
+    // A hosted board is not watched like the board file: show the items where the belt moved them.
+    if (result.stations.some((s) => s.station === 'board')) void this.stages.board.refreshRemote(status.folder);
     void this.announce(result);
     return result;
   }

@@ -4,7 +4,10 @@ import type { BoardGrouping, BoardQuery } from '../boardGrouping';
 import { planEngine } from './planEngineLoader';
 import type { BoardViewState } from './boardNodes';
 import { RemoteBoards } from './remoteBoard';
-import { isHosted } from '../boardProviders';
+import { isHosted, PROVIDER_NAMES } from '../boardProviders';
+import type { BoardProvider } from '../workItem';
+import type { FolderStatus } from '../../loop/folderStatus';
+import { ServiceError } from '../../core/errors';
 import type { ItemLinks } from '../../code/itemLinks';
 
 const QUERY_KEY = 'conveyor.board.query';
@@ -83,6 +86,15 @@ export class BoardService implements vscode.Disposable {
       .filter((f) => (!folder || f.folder === folder) && isHosted(f))
       .filter((f) => !options.missingOnly || this.remote.state(f.folder) === undefined);
     await Promise.all(folders.map((f) => this.remote.load(f, this.query().mine)));
+  }
+
+  /** The folder's board to change items on: its file, or the hosted board once signed in. */
+  async provider(status: FolderStatus): Promise<BoardProvider> {
+    if (!isHosted(status)) return new (planEngine().LocalBoardProvider)(status.folder, status.board.file);
+    const hosted = await this.remote.provider(status);
+    const name = PROVIDER_NAMES[status.board.provider];
+    if (!hosted) throw new ServiceError(name, 'unauthorized', `Sign in to ${name} (Sign In to the Board) so that items can move on it.`);
+    return hosted;
   }
 
   query(): BoardQuery {
