@@ -46,7 +46,7 @@ const builds = [
   { ...common, entryPoints: ['src/monitor/monitorEngine.ts'], outfile: 'dist/monitorEngine.js' },
   // Loaded on the first deploy or Environments refresh: it carries @kubernetes/client-node.
   { ...common, entryPoints: ['src/deploy/deployEngine.ts'], outfile: 'dist/deployEngine.js' },
-  // Loaded on the first trace, delivery metrics or belt run's error resolution (src/loop/ui/loopEngineLoader.ts): it reads git.
+  // Loaded on first use (src/loop/ui/loopEngineLoader.ts): trace, delivery metrics, after-belt steps; it reads git.
   { ...common, entryPoints: ['src/loop/loopEngine.ts'], outfile: 'dist/loopEngine.js' },
   // Loaded only when the user turns Conveyor's own crash reports on (src/crashReporter/ui/crashReporting.ts).
   { ...common, entryPoints: ['src/crashReporter/crashReporter.ts'], outfile: 'dist/crashReporter.js' },

@@ -21,6 +21,8 @@ import { directEngines } from '../loop/belt/directEngines';
 import { engineStations } from '../loop/belt/engineStations';
 import { runBelt } from '../loop/belt/runBelt';
 import { resolveAfterBelt, type ErrorResolution } from '../loop/errorItems/errorResolution';
+import { boardFromEnvironment } from '../loop/itemsFollow/boardFromEnvironment';
+import { itemsFollow } from '../loop/itemsFollow/followItems';
 
 export interface ShipCliOptions {
   folder: string;
@@ -92,6 +94,7 @@ export async function shipCommand(options: ShipCliOptions): Promise<number> {
         errorIssues: errors.issues,
         credentials: (host) => readDockerCredentials(host).catch(() => undefined),
         onDeployProgress: options.json ? undefined : (env, message) => write(`  ${env}: ${message}\n`),
+        items: itemsFollow({ status, provider: () => boardFromEnvironment(status) }),
         confirmPromotion: async (step, version, verified) => {
           if (options.yes) return true;
           const where = verified.map((e) => `${e.name}: ${e.verdict?.summary ?? 'verified'}`).join('; ');

@@ -27,12 +27,22 @@ export interface WorkItem {
   type?: string;
 }
 
+/** How far an item's commits have got on the belt, as the loop's records tell (the board only shows it). */
+export interface ItemDelivery {
+  /** The first release that brought them: `v1.5.0`. */
+  release: string;
+  /** Where that release or a later one runs now, oldest deployment first: `['staging', 'production']`. */
+  environments: string[];
+}
+
 /** A move the provider allows from an item's current status. */
 export interface WorkItemTransition {
   id: string;
   /** The provider's name for the move or its target status. */
   name: string;
   column: BoardColumn;
+  /** The status the move leads to, where the provider names the move apart from it (a Jira transition, closing an issue). */
+  status?: string;
 }
 
 /** Someone an item can be assigned to: the provider's id for them and the name people know. */

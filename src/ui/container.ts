@@ -23,6 +23,7 @@ import { DeployService } from '../deploy/ui/deployService';
 import { registerDeployCommands } from '../deploy/ui/deployCommands';
 import { registerDeployStatusBar } from '../deploy/ui/deployStatusBar';
 import { BeltService } from '../loop/ui/beltService';
+import { ItemDeliveryService } from '../loop/ui/itemDeliveryService';
 import { registerShipCommands } from '../loop/ui/shipCommands';
 import { registerTraceCommands } from '../loop/ui/traceCommands';
 import { TraceService } from '../loop/ui/traceService';
@@ -59,6 +60,7 @@ export class Container implements vscode.Disposable {
   readonly belt: BeltService;
   readonly trace: TraceService;
   readonly errorItems: ErrorItemService;
+  readonly deliveries: ItemDeliveryService;
 
   /** @param storage the extension's storage for this workspace (local errors, uptime and goal history). */
   constructor(
@@ -81,11 +83,12 @@ export class Container implements vscode.Disposable {
     this.deploy = new DeployService(this.model, this.log);
     this.belt = new BeltService(
       this.model,
-      { pipeline: this.pipeline, release: this.release, deploy: this.deploy, errors: this.errors },
+      { pipeline: this.pipeline, release: this.release, deploy: this.deploy, errors: this.errors, board: this.board },
       this.log,
     );
     this.trace = new TraceService(this.model, { board: this.board, errors: this.errors }, this.log);
     this.errorItems = new ErrorItemService(this.model);
+    this.deliveries = new ItemDeliveryService(this.model, this.belt);
     this.disposables.push(
       this.log,
       this.model,
@@ -104,6 +107,7 @@ export class Container implements vscode.Disposable {
       this.model.onDidChange(() => this.trace.invalidate()),
       this.belt.onDidChange(() => this.trace.invalidate()),
       this.errorItems,
+      this.deliveries,
       registerConveyorViews(this.model, this.refreshManager, this),
       registerConfigDiagnostics(this.model),
       registerStatusDocuments(this.model),

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { Disposable, Event } from '../core/events';
 import type { ViewNode } from '../core/viewNode';
 import type { FolderStatus } from '../loop/folderStatus';
-import { boardNodes } from '../plan/ui/boardNodes';
+import { boardNodes, type BoardViewState } from '../plan/ui/boardNodes';
 import { pipelineNodes } from '../pipeline/ui/pipelineNodes';
 import { ciNodes } from '../ci/ui/ciNodes';
 import { releaseNodes } from '../release/ui/releaseNodes';
@@ -13,6 +13,7 @@ import type { BeltService } from '../loop/ui/beltService';
 import { traceNodes } from '../loop/ui/traceNodes';
 import type { TraceService } from '../loop/ui/traceService';
 import type { ErrorItemService } from '../loop/ui/errorItemService';
+import type { ItemDeliveryService } from '../loop/ui/itemDeliveryService';
 import { NodeTreeProvider } from './nodeTreeProvider';
 import type { RefreshManager } from './refreshManager';
 import type { PipelineService } from '../pipeline/ui/pipelineService';
@@ -38,6 +39,7 @@ export interface ViewContext {
   belt: Pick<BeltService, 'viewState'>;
   trace: Pick<TraceService, 'viewState'>;
   errorItems: Pick<ErrorItemService, 'itemOf'>;
+  deliveries: Pick<ItemDeliveryService, 'deliveriesOf'>;
 }
 
 /** The services behind the views (each also tells when its view must refresh). */
@@ -53,6 +55,7 @@ export interface ViewServices {
   belt: BeltService;
   trace: TraceService;
   errorItems: ErrorItemService;
+  deliveries: ItemDeliveryService;
 }
 
 interface ViewSpec {
@@ -72,7 +75,7 @@ interface ViewSpec {
 export const VIEW_SPECS: ViewSpec[] = [
   {
     id: 'conveyor.board',
-    nodes: (status, context) => boardNodes(status, context.board.viewState(status.folder)),
+    nodes: (status, context) => boardNodes(status, withDeliveries(status, context)),
     changes: (s) => s.board.onDidChange,
     // Hosted boards (Jira, Linear) are asked only while the Board view is visible.
     setVisible: (s, visible) => s.board.setViewVisible(visible),
@@ -179,8 +182,16 @@ export function registerConveyorViews(model: WorkspaceModel, refreshManager: Ref
     vscode.workspace.onDidGrantWorkspaceTrust(() => refreshManager.requestRefresh()),
     // New commits and tags may mean new releases; the registry is asked again only if the view is shown.
     model.onDidChange(() => services.release.invalidate()),
+    services.deliveries.onDidChange(() => refreshManager.requestRefresh('conveyor.board')),
   );
   return vscode.Disposable.from(...disposables);
+}
+
+/** The board's state with where its items are on the belt: the loop works that out, the plan stage only shows it. */
+function withDeliveries(status: FolderStatus, context: ViewContext): BoardViewState {
+  const state = context.board.viewState(status.folder);
+  const keys = (state.remote?.items ?? status.board.items).map((i) => i.key);
+  return { ...state, deliveries: context.deliveries.deliveriesOf(status.folder, keys) };
 }
 
 /** One folder: its rows. Several folders: a row per folder that has something, its rows beneath. */

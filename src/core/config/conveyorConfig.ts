@@ -6,6 +6,10 @@ export type BoardProviderName = 'local' | 'github' | 'linear' | 'jira';
 export interface BoardConfig {
   provider?: BoardProviderName;
   file?: string;
+  /** The provider's status a work item moves to when a release brings its commits. */
+  onRelease?: string;
+  /** The provider's status a work item moves to when a release that brings its commits is verified in production. */
+  onProduction?: string;
   github?: { owner?: string; repo?: string; project?: number };
   linear?: { team?: string };
   jira?: { site: string; project?: string; jql?: string };

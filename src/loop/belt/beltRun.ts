@@ -2,7 +2,8 @@
 // their times and verdicts, the release it carried, and where each environment was left.
 import type { ReleaseToDeploy } from '../../deploy/renderManifests';
 
-export type StationName = 'pipeline' | 'release' | 'deploy' | 'verify' | 'promote' | 'rollback';
+/** `board`: the release's work items moved on the board (board.onRelease, board.onProduction in conveyor.yml). */
+export type StationName = 'pipeline' | 'release' | 'deploy' | 'verify' | 'promote' | 'rollback' | 'board';
 export type StationResult = 'running' | 'passed' | 'failed' | 'skipped' | 'stopped' | 'declined';
 
 export interface StationRecord {

@@ -15,7 +15,7 @@ import type { gateProblem, planRelease } from '../../release/releasePlan';
 import type { RegistryCredentials } from '../../release/registry/credentials';
 import type { EnvironmentOutcome } from './beltRun';
 import type { DeliveryStep } from './deliveryPlan';
-import type { BeltStations } from './runBelt';
+import type { BeltStations, ItemsFollowStation } from './runBelt';
 import { verifyEnvironment } from './verifyEnvironment';
 
 /**
@@ -48,6 +48,8 @@ export interface EngineStationOptions {
   onReleaseProgress?: (progress: ReleaseProgress) => void;
   onDeployProgress?: (environment: string, message: string) => void;
   rolloutTimeoutMs?: number;
+  /** The board station (itemsFollow), when conveyor.yml asks items to move. */
+  items?: ItemsFollowStation;
 }
 
 export function engineStations(options: EngineStationOptions): BeltStations {
@@ -164,5 +166,7 @@ export function engineStations(options: EngineStationOptions): BeltStations {
     confirmPromotion(step, release, verified) {
       return options.confirmPromotion(step, release.version, verified);
     },
+
+    items: options.items,
   };
 }

@@ -31,6 +31,15 @@ export interface BeltStations {
   rollback(step: DeliveryStep, release: ReleaseToDeploy): Promise<{ ok: boolean; summary: string }>;
   /** Asked before an environment that is not `auto`; false stops the belt there, nothing changed. */
   confirmPromotion(step: DeliveryStep, release: ReleaseToDeploy, verified: EnvironmentOutcome[]): Promise<boolean>;
+  /** Work items that follow the belt on the board; without it nothing moves. */
+  items?: ItemsFollowStation;
+}
+
+/** Moves the work items a release brings on the board. Its failures are recorded and never stop the belt. */
+export interface ItemsFollowStation {
+  /** Whether items move at this point: after the release (no environment), or after `environment` is verified. */
+  movesAt(environment: string | undefined): boolean;
+  move(release: ReleaseToDeploy, environment: string | undefined): Promise<{ ok: boolean; summary: string }>;
 }
 
 export interface BeltOptions {
@@ -108,6 +117,20 @@ export async function runBelt(options: BeltOptions): Promise<BeltRun> {
     }
   };
 
+  const followItems = async (released: ReleaseToDeploy, environment?: string): Promise<void> => {
+    const items = options.stations.items;
+    if (!items?.movesAt(environment)) return;
+    await station(
+      'board',
+      environment,
+      () => items.move(released, environment),
+      (moved) => ({ ok: moved.ok, text: moved.summary }),
+    ).catch((error: unknown) => {
+      // Recorded on its station; only a stop goes on up.
+      if (error instanceof Stopped) throw error;
+    });
+  };
+
   let release: ReleaseToDeploy | undefined;
   try {
     const pipeline = await station(
@@ -129,6 +152,7 @@ export async function runBelt(options: BeltOptions): Promise<BeltRun> {
     if ('nothing' in cut) return finish('nothing-to-release', cut.nothing);
     release = cut.release;
     run.release = release;
+    await followItems(release);
 
     for (const [index, step] of steps.entries()) {
       const outcome = run.environments[index];
@@ -186,6 +210,7 @@ export async function runBelt(options: BeltOptions): Promise<BeltRun> {
       }
       outcome.state = 'verified';
       changed();
+      await followItems(release, step.environment.name);
     }
     const last = steps.at(-1);
     if (steps.length < options.steps.length)
@@ -250,6 +275,8 @@ function doing(station: StationName, version = 'the release', environment = ''):
       return `Waiting for the promotion of ${version} to ${environment}`;
     case 'rollback':
       return `Rolling ${environment} back`;
+    case 'board':
+      return `Moving the work items of ${version}${environment ? ` in ${environment}` : ''} on the board`;
   }
 }
 

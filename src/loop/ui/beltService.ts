@@ -17,10 +17,11 @@ import type { DeliveryPlan, DeliveryStep } from '../belt/deliveryPlan';
 import { engineStations } from '../belt/engineStations';
 import { runBelt } from '../belt/runBelt';
 import type { BeltViewState } from './beltNodes';
-import { loopEngine } from './loopEngineLoader';
 
 /** The view lists the recent runs; the history keeps two months of them for the delivery metrics. */
 const RUNS_SHOWN = 30;
+import type { BoardService } from '../../plan/ui/boardService';
+import { loopEngine } from './loopEngineLoader';
 
 interface FolderBelt {
   active?: { run: BeltRun; abort: AbortController };
@@ -32,6 +33,7 @@ export interface BeltStages {
   release: ReleaseService;
   deploy: DeployService;
   errors: ErrorService;
+  board: BoardService;
 }
 
 /**
@@ -120,6 +122,7 @@ export class BeltService implements vscode.Disposable {
       docker: () => release.connectEngine(this.stages.release.dockerHost()),
       confirmPromotion: (step, version, verified) => this.askPromotion(step, version, verified),
       onDeployProgress: (environment, message) => this.log.info(`Ship ${status.name} → ${environment}: ${message}`),
+      items: loopEngine().itemsFollow({ status, provider: () => this.stages.board.provider(status) }),
     });
     const result = await runBelt({
       folder: status.folder,
@@ -138,6 +141,8 @@ export class BeltService implements vscode.Disposable {
     this.changed.fire();
     this.ended.fire(status.folder);
     this.log.info(`Ship ${status.name}: ${result.result} — ${result.message}`);
+    // A hosted board is not watched like the board file: show the items where the belt moved them.
+    if (result.stations.some((s) => s.station === 'board')) void this.stages.board.refreshRemote(status.folder);
     void this.announce(result);
     await this.resolveFixedErrors(status, plan);
     return result;

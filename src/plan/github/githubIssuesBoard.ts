@@ -28,10 +28,10 @@ const MAX_PAGES = 10;
 export const STATUS_LABELS = { 'in-progress': 'in progress', 'in-review': 'in review' } as const;
 
 const TRANSITIONS: WorkItemTransition[] = [
-  { id: 'todo', name: 'To do', column: 'todo' },
-  { id: 'in-progress', name: 'In progress', column: 'in-progress' },
-  { id: 'in-review', name: 'In review', column: 'in-review' },
-  { id: 'done', name: 'Done (close)', column: 'done' },
+  { id: 'todo', name: 'To do', column: 'todo', status: 'open' },
+  { id: 'in-progress', name: 'In progress', column: 'in-progress', status: STATUS_LABELS['in-progress'] },
+  { id: 'in-review', name: 'In review', column: 'in-review', status: STATUS_LABELS['in-review'] },
+  { id: 'done', name: 'Done (close)', column: 'done', status: 'closed' },
 ];
 
 interface CachedList {

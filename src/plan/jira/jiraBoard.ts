@@ -30,8 +30,6 @@ export class JiraBoardProvider implements BoardProvider {
   readonly name = 'jira' as const;
   private readonly site: string;
   private readonly http: JiraHttp;
-  /** Target status names of the transitions last offered, by issue key and transition id. */
-  private readonly targets = new Map<string, string>();
 
   constructor(private readonly options: JiraBoardOptions) {
     this.site = siteRoot(options.site);
@@ -74,9 +72,7 @@ export class JiraBoardProvider implements BoardProvider {
   async transitions(item: WorkItem): Promise<WorkItemTransition[]> {
     const purpose: Purpose = { action: `read the moves of ${item.key}`, subject: `Issue ${item.key}` };
     const answer = await this.http.request('GET', `/rest/api/3/issue/${encodeURIComponent(item.key)}/transitions`, purpose);
-    const offered = this.shaped(purpose, () => transitionsOf(answer));
-    for (const { transition, status } of offered) this.targets.set(`${item.key} ${transition.id}`, status);
-    return offered.map((o) => o.transition);
+    return this.shaped(purpose, () => transitionsOf(answer));
   }
 
   async move(item: WorkItem, transition: WorkItemTransition): Promise<WorkItem> {
@@ -84,8 +80,7 @@ export class JiraBoardProvider implements BoardProvider {
     await this.http.request('POST', `/rest/api/3/issue/${encodeURIComponent(item.key)}/transitions`, purpose, {
       transition: { id: transition.id },
     });
-    const status = this.targets.get(`${item.key} ${transition.id}`) ?? transition.name;
-    return { ...item, status, column: transition.column, updated: new Date().toISOString() };
+    return { ...item, status: transition.status ?? transition.name, column: transition.column, updated: new Date().toISOString() };
   }
 
   /** Assigns to an Atlassian account id, or unassigns; the item comes back as Jira now has it. */

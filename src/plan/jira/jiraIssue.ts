@@ -149,7 +149,7 @@ function isoDateTime(value: unknown): string | undefined {
 }
 
 /** The moves Jira offers from an issue's status; unavailable ones (a failing condition) are left out. */
-export function transitionsOf(body: unknown): { transition: WorkItemTransition; status: string }[] {
+export function transitionsOf(body: unknown): WorkItemTransition[] {
   const list = record(body, 'transitions answer').transitions;
   if (!Array.isArray(list)) throw unexpectedShape('Jira', 'no transitions list');
   return list
@@ -159,7 +159,7 @@ export function transitionsOf(body: unknown): { transition: WorkItemTransition; 
       const to = optionalRecord(t.to) as StatusLike | undefined;
       const status = typeof to?.name === 'string' ? to.name : '';
       const name = typeof t.name === 'string' ? t.name : status;
-      return { transition: { id: text(t.id, 'transition id'), name, column: columnOf(to) }, status };
+      return { id: text(t.id, 'transition id'), name, column: columnOf(to), ...(status ? { status } : {}) };
     });
 }
 

@@ -4,7 +4,7 @@ import type { FolderStatus } from '../../loop/folderStatus';
 import { groupItems } from '../boardGrouping';
 import type { BoardQuery } from '../boardGrouping';
 import { toWorkItem } from '../localBoardProvider';
-import type { BoardColumn, WorkItem } from '../workItem';
+import type { BoardColumn, ItemDelivery, WorkItem } from '../workItem';
 import { isHosted, PROVIDER_NAMES } from '../boardProviders';
 import type { RemoteBoardState } from './remoteBoard';
 import type { ItemLinks } from '../../code/itemLinks';
@@ -21,6 +21,15 @@ export interface BoardViewState {
   remote?: RemoteBoardState;
   /** Branches and commits that mention each item, by key. */
   links?: ReadonlyMap<string, ItemLinks>;
+  /** Where each item's commits have got to on the belt, by key (worked out above the stages, from the loop's records). */
+  deliveries?: ReadonlyMap<string, ItemDelivery>;
+}
+
+/** `released in v1.5.0 · in staging, production` */
+export function deliveryText(delivery: ItemDelivery): string {
+  return [`released in ${delivery.release}`, delivery.environments.length > 0 ? `in ${delivery.environments.join(', ')}` : undefined]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 /** The folder's work items grouped as asked; a hosted provider or an unreadable file shows one explaining row. */
@@ -85,7 +94,7 @@ function groupNodes(folder: string, items: WorkItem[], state: BoardViewState, fi
     icon: group.column ? COLUMN_ICONS[group.column] : state.query.groupBy === 'assignee' ? 'person' : 'milestone',
     expanded: group.column !== 'done',
     children: [
-      ...group.items.slice(0, ROWS_PER_GROUP).map((item) => itemNode(folder, item, file, state.activeKey, state.links?.get(item.key))),
+      ...group.items.slice(0, ROWS_PER_GROUP).map((item) => itemNode(folder, item, file, state, state.links?.get(item.key))),
       ...(group.items.length > ROWS_PER_GROUP
         ? [
             {
@@ -99,14 +108,9 @@ function groupNodes(folder: string, items: WorkItem[], state: BoardViewState, fi
   }));
 }
 
-function itemNode(
-  folder: string,
-  item: WorkItem,
-  file: string | undefined,
-  activeKey: string | undefined,
-  links: ItemLinks | undefined,
-): ViewNode {
-  const active = item.key === activeKey;
+function itemNode(folder: string, item: WorkItem, file: string | undefined, state: BoardViewState, links: ItemLinks | undefined): ViewNode {
+  const active = item.key === state.activeKey;
+  const delivery = state.deliveries?.get(item.key);
   const commits = links?.commits.length ?? 0;
   const linked = [links?.branches[0] && `⎇ ${links.branches[0]}`, commits ? `${commits} commit${commits === 1 ? '' : 's'}` : undefined];
   const history = links
@@ -115,8 +119,10 @@ function itemNode(
   return {
     id: `${folder}/board/item/${item.key}`,
     label: `${item.key} ${item.title}`,
-    description: [active ? 'working on it' : undefined, item.assignee, ...linked].filter(Boolean).join(' · ') || undefined,
-    tooltip: `${item.key}: ${item.title}\nStatus: ${item.status}${item.assignee ? `\nAssignee: ${item.assignee}` : ''}${item.url ? `\n${item.url}` : ''}${history}`,
+    description:
+      [active ? 'working on it' : undefined, item.assignee, ...linked, delivery && deliveryText(delivery)].filter(Boolean).join(' · ') ||
+      undefined,
+    tooltip: `${item.key}: ${item.title}\nStatus: ${item.status}${item.assignee ? `\nAssignee: ${item.assignee}` : ''}${delivery ? `\n${deliveryText(delivery)}` : ''}${item.url ? `\n${item.url}` : ''}${history}`,
     icon: active ? 'debug-start:charts.green' : 'issues',
     contextValue: `workItem.${item.provider}`,
     ref: { kind: 'work-item', folder, key: item.key },

@@ -4,9 +4,11 @@ import type { BoardGrouping, BoardQuery } from '../boardGrouping';
 import { planEngine } from './planEngineLoader';
 import type { BoardViewState } from './boardNodes';
 import { RemoteBoards } from './remoteBoard';
-import { isHosted } from '../boardProviders';
-import type { ItemLinks } from '../../code/itemLinks';
+import { isHosted, PROVIDER_NAMES } from '../boardProviders';
+import type { BoardProvider } from '../workItem';
 import type { FolderStatus } from '../../loop/folderStatus';
+import { ServiceError } from '../../core/errors';
+import type { ItemLinks } from '../../code/itemLinks';
 import type { NewWorkItem, WorkItem } from '../workItem';
 
 const QUERY_KEY = 'conveyor.board.query';
@@ -99,6 +101,15 @@ export class BoardService implements vscode.Disposable {
     const item = await provider.create(fields);
     await this.refreshRemote(status.folder);
     return item;
+  }
+
+  /** The folder's board to change items on: its file, or the hosted board once signed in. */
+  async provider(status: FolderStatus): Promise<BoardProvider> {
+    if (!isHosted(status)) return new (planEngine().LocalBoardProvider)(status.folder, status.board.file);
+    const hosted = await this.remote.provider(status);
+    const name = PROVIDER_NAMES[status.board.provider];
+    if (!hosted) throw new ServiceError(name, 'unauthorized', `Sign in to ${name} (Sign In to the Board) so that items can move on it.`);
+    return hosted;
   }
 
   query(): BoardQuery {

@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
 import type { FolderStatus } from '../../loop/folderStatus';
-import { parseGitHubRemote } from '../../code/gitInfo';
 import { githubApiUrl, githubToken, signInToGitHub } from '../../ui/githubAuth';
-import { isHosted, PROVIDER_NAMES } from '../boardProviders';
+import { githubBoardRepository, isHosted, PROVIDER_NAMES } from '../boardProviders';
 import type { BoardProvider, WorkItem } from '../workItem';
 import { loadBundle } from '../../ui/lazyBundle';
 import type * as HostedBoards from '../hostedBoards';
@@ -22,11 +21,7 @@ const LINEAR_SECRET = 'conveyor.board.linear.apiKey';
 /** A Projects v2 board needs the project scope on top of repo (reading and setting the Status field). */
 const projectScopes = (status: FolderStatus) => (status.config.config.board?.github?.project ? ['repo', 'project'] : ['repo']);
 
-function githubRepository(status: FolderStatus): { owner: string; repo: string } | undefined {
-  const configured = status.config.config.board?.github;
-  if (configured?.owner && configured.repo) return { owner: configured.owner, repo: configured.repo };
-  return parseGitHubRemote(status.git.originUrl);
-}
+const githubRepository = (status: FolderStatus) => githubBoardRepository(status.config.config.board, status.git.originUrl);
 
 /**
  * Hosted boards (Jira Cloud, Linear, GitHub Issues or a GitHub project) for folders whose conveyor.yml chooses one: credentials from

@@ -159,10 +159,10 @@ describe('Jira board against a stub shaped from the published Jira Cloud OpenAPI
       const [, , shop3] = await board().list();
       const transitions = await board().transitions(shop3);
       assert.deepEqual(transitions, [
-        { id: '11', name: 'To Do', column: 'todo' },
-        { id: '21', name: 'In Progress', column: 'in-progress' },
-        { id: '31', name: 'Ready for review', column: 'in-review' },
-        { id: '41', name: 'Done', column: 'done' },
+        { id: '11', name: 'To Do', column: 'todo', status: 'To Do' },
+        { id: '21', name: 'In Progress', column: 'in-progress', status: 'In Progress' },
+        { id: '31', name: 'Ready for review', column: 'in-review', status: 'In Review' },
+        { id: '41', name: 'Done', column: 'done', status: 'Done' },
       ]);
       assert.equal(stub.requests.at(-1)?.path, '/rest/api/3/issue/SHOP-3/transitions');
     });
@@ -170,8 +170,8 @@ describe('Jira board against a stub shaped from the published Jira Cloud OpenAPI
     it("maps the published example's unusual category keys by colour, and the target status, not the move's name", async () => {
       const [ed1] = await board({ project: 'ED' }).list();
       assert.deepEqual(await board().transitions(ed1), [
-        { id: '2', name: 'Close Issue', column: 'in-progress' },
-        { id: '711', name: 'QA Review', column: 'done' },
+        { id: '2', name: 'Close Issue', column: 'in-progress', status: 'In Progress' },
+        { id: '711', name: 'QA Review', column: 'done', status: 'Closed' },
       ]);
     });
 
