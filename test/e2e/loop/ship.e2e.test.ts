@@ -88,7 +88,7 @@ describe('Ship from the palette: release, staging verified, promotion prompt, au
 
   it('rolls staging back by itself when its uptime check fails, and says why', async () => {
     ws.write('src/app.js', 'console.log("coupons");\n');
-    git('commit', '-qam', 'feat: coupons');
+    git('commit', '-qam', 'feat: SHOP-3 coupons');
     healthy = false;
     const page = await host.browser.freshPage();
     await openWorkbench(page, host.server.url({ folder: ws.dir }));
@@ -113,5 +113,23 @@ describe('Ship from the palette: release, staging verified, promotion prompt, au
     );
     await screenshot(page, '26-ship-rolled-back');
     healthy = true;
+
+    // The item's trace: its commit, the release it went out in, and staging rolled back from it.
+    await runCommand(page, 'Conveyor: Trace…');
+    await page.locator('.quick-input-widget input').fill('SHOP-3');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Trace “SHOP-3”' }).first().click();
+    const trace = await viewPane(page, 'Trace');
+    await trace.locator('.monaco-list-row', { hasText: 'Work item SHOP-3' }).waitFor({ timeout: 30_000 });
+    await trace.locator('.monaco-list-row', { hasText: 'feat: SHOP-3 coupons' }).waitFor({ timeout: 10_000 });
+    const traced = await treeRows(trace);
+    assert.ok(
+      traced.some((r) => /^v0\.3\.0 .*\/shop@[0-9a-f]{12}/.test(r)),
+      traced.join('\n'),
+    );
+    assert.ok(
+      traced.some((r) => /^staging v0\.3\.0 rolled back · rolled back/.test(r)),
+      traced.join('\n'),
+    );
+    await screenshot(page, '29-trace-rolled-back-release');
   });
 });

@@ -59,7 +59,8 @@ describe('errors next to the code and uptime checks, in code-server (e2e)', () =
       '    target: 100',
       '',
     ].join('\n');
-    ws = sampleWorkspace({ 'conveyor.yml': config, 'app.js': APP }, { git: true, name: 'monitored-shop' });
+    const board = 'items:\n  - key: SHOP-1\n    title: Checkout\n    status: in-progress\n';
+    ws = sampleWorkspace({ 'conveyor.yml': config, 'app.js': APP, '.conveyor/board.yml': board }, { git: true, name: 'monitored-shop' });
   });
   after(async () => {
     await new Promise<void>((resolve) => healthy?.close(() => resolve()));
@@ -131,6 +132,49 @@ describe('errors next to the code and uptime checks, in code-server (e2e)', () =
     const problems = page.locator('.markers-panel .monaco-list-row', { hasText: 'has no customer' });
     await problems.first().waitFor({ timeout: 15_000 });
     assert.match(await problems.first().innerText(), new RegExp(`Ln ${line}`));
+  });
+
+  it('turns an error into a work item on the local board; the error row names it and the Trace view joins them', async () => {
+    const page = await host.browser.freshPage();
+    await openWorkbench(page, host.server.url({ folder: ws.dir }));
+    await openConveyorContainer(page);
+    const errors = await viewPane(page, 'Errors');
+    await errors.locator('.monaco-list-row', { hasText: 'has no customer' }).first().waitFor({ timeout: 60_000 });
+
+    await runCommand(page, 'Conveyor: Create Work Item from Error');
+    const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: 'has no customer' }).first();
+    await pick.waitFor({ timeout: 15_000 });
+    await pick.click();
+    const created = page.locator('.notification-list-item', { hasText: /Created SHOP-2 from LOCAL-\d+/ });
+    await created.first().waitFor({ timeout: 30_000 });
+
+    // The item is in the board file with the stack's in-app frame, and the error row names it.
+    const line = APP.split('\n').findIndex((l) => l.includes('THROWS: parseOrder')) + 1;
+    const boardFile = readFileSync(path.join(ws.dir, '.conveyor', 'board.yml'), 'utf8');
+    assert.match(boardFile, /key: SHOP-2\n\s+title: "?TypeError: order (<n>|\d+) has no customer/);
+    assert.match(boardFile, new RegExp(`app\\.js:${line}`));
+    await errors.locator('.monaco-list-row', { hasText: '→ SHOP-2' }).first().waitFor({ timeout: 30_000 });
+    const board = await viewPane(page, 'Board');
+    await board.locator('.monaco-list-row', { hasText: 'SHOP-2' }).first().waitFor({ timeout: 30_000 });
+    await screenshot(page, '27-error-to-board-item');
+
+    // The item's trace shows the error it was made from.
+    await runCommand(page, 'Conveyor: Trace…');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill('SHOP-2');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Trace “SHOP-2”' }).first().click();
+    const trace = await viewPane(page, 'Trace');
+    await trace.locator('.monaco-list-row', { hasText: 'Work item SHOP-2' }).waitFor({ timeout: 30_000 });
+    await trace
+      .locator('.monaco-list-row', { hasText: /LOCAL-\d+ TypeError: order/ })
+      .first()
+      .waitFor({ timeout: 30_000 });
+    const rows = await treeRows(trace);
+    assert.ok(
+      rows.some((r) => /^SHOP-2 TypeError: order .* has no customer/.test(r) && /todo|To do/i.test(r)),
+      rows.join('\n'),
+    );
+    await screenshot(page, '28-trace-of-an-item');
   });
 
   it('probes the uptime checks, says which is down and why, and charts them on the dashboard', async () => {

@@ -22,7 +22,11 @@ import type { BeltStations } from '../../../src/loop/belt/runBelt';
 import { ErrorReceiver } from '../../../src/monitor/errors/errorReceiver';
 import { ErrorStore } from '../../../src/monitor/errors/errorStore';
 import { pipelineStateDir } from '../../../src/pipeline/run/runHistory';
+import { readLoopRecords } from '../../../src/loop/loopRecords';
+import { readDeliveryMetrics } from '../../../src/loop/metrics/readDeliveryMetrics';
+import { traceFrom } from '../../../src/loop/trace/traceFrom';
 import { useKubeCluster } from '../../support/kubeCluster';
+import { registryDigest } from '../../support/registryDigest';
 import { shipProject } from '../../support/shipProject';
 import type { SampleWorkspace } from '../../support/sampleWorkspace';
 
@@ -253,7 +257,7 @@ describe('the belt against real git, Docker, registry, Kubernetes and the Sentry
       const code = await main(['ship', ws.dir, '--json', '--kubeconfig', kubeconfig, ...args], (t) => (out += t));
       return { code, run: JSON.parse(out) as BeltRun };
     };
-    change('feat: wish lists');
+    change('feat: SHOP-7 wish lists');
     const waiting = await cli();
     assert.deepEqual([waiting.code, waiting.run.result], [0, 'waiting']);
     assert.match(
@@ -262,7 +266,7 @@ describe('the belt against real git, Docker, registry, Kubernetes and the Sentry
     );
     assert.deepEqual([await runningRelease('shop-staging'), await runningRelease('shop')], ['v0.6.0', 'v0.2.0']);
 
-    change('fix: wish list totals');
+    change('fix: SHOP-7 wish list totals');
     const shipped = await cli('--yes');
     assert.deepEqual([shipped.code, shipped.run.result, shipped.run.release?.version], [0, 'shipped', 'v0.6.1']);
     assert.deepEqual([await runningRelease('shop-staging'), await runningRelease('shop')], ['v0.6.1', 'v0.6.1']);
@@ -284,6 +288,78 @@ describe('the belt against real git, Docker, registry, Kubernetes and the Sentry
     assert.deepEqual([await runningRelease('shop-staging'), await runningRelease('shop')], ['v0.6.1', 'v0.6.1']);
     const badTarget = await main(['ship', ws.dir, '--to', 'qa'], () => undefined);
     assert.equal(badTarget, 2);
+  });
+
+  // The ships above, as the loop links them: the trace and the delivery metrics from this repository's
+  // tags, run history and belt records, the registry's digests, the cluster's annotations and the SDK's errors.
+  it('traces an item, a release and its errors through what the belt did, and counts its delivery metrics exactly', async () => {
+    const records = await readLoopRecords(ws.dir, { issues: store.issues() });
+    const item = await traceFrom(ws.dir, { item: 'SHOP-7' }, records);
+    assert.deepEqual(
+      item.commits.map((c) => [c.subject, c.release]),
+      [
+        ['fix: SHOP-7 wish list totals', '0.6.1'],
+        ['feat: SHOP-7 wish lists', '0.6.0'],
+      ],
+    );
+    assert.deepEqual(
+      item.commits.map((c) => c.sha),
+      [git('rev-parse', 'v0.6.1^{commit}'), git('rev-parse', 'v0.6.0^{commit}')],
+    );
+    assert.deepEqual(
+      item.releases.map((r) => r.tag),
+      ['v0.6.0', 'v0.6.1'],
+    );
+    for (const release of item.releases) {
+      const image = records.releases.find((r) => r.tag === release.tag)?.record?.image;
+      assert.ok(image, `${release.tag} has an image in its release record`);
+      const name = image.repository.slice(registry.host.length + 1);
+      assert.equal(release.digest, await registryDigest(registry, name, image.tags[0]), `${release.tag}: the registry's digest`);
+    }
+    assert.deepEqual(
+      item.environments.map((e) => `${e.name} v${e.version} ${e.outcome}${e.current ? ' current' : ''}`),
+      ['staging v0.6.0 verified', 'staging v0.6.1 verified current', 'production v0.6.1 verified current'],
+    );
+    // The cluster agrees with the records about what runs where.
+    assert.deepEqual([await runningRelease('shop-staging'), await runningRelease('shop')], ['v0.6.1', 'v0.6.1']);
+    assert.ok(
+      item.runs.some((r) => r.commit === item.commits[0].sha && r.result === 'passed'),
+      'the pipeline run that tested the fix',
+    );
+
+    const coupons = await traceFrom(ws.dir, { release: 'v0.3.0' }, records);
+    assert.deepEqual(
+      coupons.environments.map((e) => `${e.name} ${e.outcome}${e.rolledBackAt ? ' restored' : ''}`),
+      ['staging rolled-back restored'],
+    );
+    assert.deepEqual(
+      coupons.errors.map((e) => [e.firstRelease, /^TypeError: order 100\d has no customer$/.test(e.title)]),
+      [
+        ['shop@0.3.0', true],
+        ['shop@0.3.0', true],
+      ],
+    );
+    const errorTrace = await traceFrom(ws.dir, { errorId: coupons.errors[0].id }, records);
+    assert.deepEqual(
+      errorTrace.releases.map((r) => r.tag),
+      ['v0.3.0'],
+    );
+    assert.deepEqual(
+      errorTrace.commits.map((c) => c.subject),
+      ['feat: coupons'],
+    );
+
+    // staging: v0.2.0 ✓, v0.3.0 ✗ (errors), v0.4.0 ✗ (uptime), v0.5.0 stopped (not counted), v0.6.0 ✓, v0.6.1 ✓, v0.6.2 ✗ (errors);
+    // production: v0.2.0 ✓, v0.6.1 ✓.
+    const metrics = await readDeliveryMetrics(ws.dir, { records });
+    const byEnvironment = new Map(metrics.environments.map((e) => [e.environment, e.current]));
+    const staging = byEnvironment.get('staging')!;
+    const production = byEnvironment.get('production')!;
+    assert.deepEqual([staging.deployments, staging.succeeded, staging.failed, staging.changeFailureRate], [6, 3, 3, 0.5]);
+    assert.deepEqual([production.deployments, production.succeeded, production.failed, production.changeFailureRate], [2, 2, 0, 0]);
+    assert.ok(staging.timeToRestoreMs !== undefined && staging.timeToRestoreMs > 0, 'three rollbacks restored staging');
+    assert.equal(production.timeToRestoreMs, undefined, 'production never failed');
+    assert.ok(production.leadTimeMs !== undefined && production.leadTimeMs > 0);
   });
 });
 

@@ -1,3 +1,4 @@
+import { registryDigest } from '../../support/registryDigest';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -54,13 +55,6 @@ async function passPipeline(ws: SampleWorkspace): Promise<void> {
   assert.equal(run.readyForRelease, true, run.notReadyReason);
 }
 
-async function registryDigest(registry: LocalRegistry, name: string, tag: string): Promise<string | null> {
-  const response = await fetch(`${registry.url}/v2/${name}/manifests/${tag}`, {
-    method: 'HEAD',
-    headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' },
-  });
-  return response.headers.get('docker-content-digest');
-}
 
 function gitState(ws: SampleWorkspace) {
   return {
