@@ -86,7 +86,7 @@ export class Container implements vscode.Disposable {
       { pipeline: this.pipeline, release: this.release, deploy: this.deploy, errors: this.errors, board: this.board },
       this.log,
     );
-    this.trace = new TraceService(this.model, { board: this.board, errors: this.errors }, this.log);
+    this.trace = new TraceService(this.model, { board: this.board, errors: this.errors, ci: this.ci }, this.log);
     this.errorItems = new ErrorItemService(this.model);
     this.deliveries = new ItemDeliveryService(this.model, this.belt);
     this.disposables.push(

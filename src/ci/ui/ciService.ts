@@ -62,7 +62,13 @@ export class CiService implements vscode.Disposable {
     const state = this.folders.get(folder)?.poller.state;
     const status = this.model.statusOf(folder);
     if (!state || !status) return undefined;
-    return headCi([...(state.github?.runs ?? []), ...[...(state.jenkins?.builds.values() ?? [])].flat()], status.git.head);
+    return headCi(this.runsOf(folder), status.git.head);
+  }
+
+  /** The GitHub Actions runs and Jenkins builds last fetched for the folder (the CI view polls while visible). */
+  runsOf(folder: string): CiRun[] {
+    const state = this.folders.get(folder)?.poller.state;
+    return [...(state?.github?.runs ?? []), ...[...(state?.jenkins?.builds.values() ?? [])].flat()];
   }
 
   setViewVisible(visible: boolean): void {

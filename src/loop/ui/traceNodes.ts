@@ -15,8 +15,21 @@ export interface TraceItemDetail {
   line?: number;
 }
 
+/** A remote CI run (GitHub Actions, Jenkins) of one of the traced commits, as the CI view last fetched it. */
+export interface TraceCiRun {
+  provider: 'github' | 'jenkins';
+  name: string;
+  number: number;
+  state: string;
+  commit?: string;
+  url: string;
+  startedAt?: string;
+}
+
 export interface TraceViewState {
   trace?: LoopTrace;
+  /** CI runs of the traced commits. */
+  ciRuns?: readonly TraceCiRun[];
   /** What is being traced right now (`SHOP-12`), while the records are read. */
   tracing?: string;
   /** Why the last trace could not be made. */
@@ -33,6 +46,14 @@ const RUN_ICON: Record<TracedRun['result'], string> = {
   failed: 'error:testing.iconFailed',
   cancelled: 'debug-stop',
   running: 'sync~spin',
+};
+
+const CI_ICON: Record<string, string> = {
+  passed: 'pass:testing.iconPassed',
+  failed: 'error:testing.iconFailed',
+  running: 'sync~spin',
+  queued: 'clock',
+  cancelled: 'debug-stop',
 };
 
 const OUTCOME_TEXT: Record<TracedEnvironment['outcome'], string> = {
@@ -121,6 +142,20 @@ export function traceNodes(folder: string, state: TraceViewState): ViewNode[] {
               command: { command: 'conveyor.pipeline.openLog', title: 'Open Log', arguments: [run.logFile] },
             }
           : {}),
+      })),
+    ),
+    section(
+      id('ci'),
+      'CI runs',
+      (state.ciRuns ?? []).map((run) => ({
+        id: id(`ci/${run.provider}/${run.name}/${run.number}`),
+        label: `${run.name} #${run.number}`,
+        description: [run.state, run.commit?.slice(0, 7), run.startedAt ? ageOf(run.startedAt, now) : undefined]
+          .filter(Boolean)
+          .join(' · '),
+        tooltip: `${run.provider === 'github' ? 'GitHub Actions' : 'Jenkins'} ${run.name} #${run.number}: ${run.state}\n${run.url}`,
+        icon: CI_ICON[run.state] ?? 'circle-outline',
+        command: { command: 'vscode.open', title: 'Open in Browser', arguments: [run.url] },
       })),
     ),
     section(

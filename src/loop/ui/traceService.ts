@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RefOf } from '../../core/viewNode';
 import { messageOf } from '../../core/errors';
+import type { CiService } from '../../ci/ui/ciService';
 import type { ErrorService } from '../../monitor/ui/errorService';
 import type { BoardService } from '../../plan/ui/boardService';
 import type { WorkItem } from '../../plan/workItem';
@@ -10,7 +11,7 @@ import type { FolderStatus } from '../folderStatus';
 import type { LoopRecords } from '../loopRecords';
 import type { LoopTrace, TraceQuery } from '../trace/loopTrace';
 import { loopEngine } from './loopEngineLoader';
-import type { TraceItemDetail, TraceViewState } from './traceNodes';
+import type { TraceCiRun, TraceItemDetail, TraceViewState } from './traceNodes';
 
 /** The rows a trace can start from. */
 export type TraceableRef = RefOf<'work-item' | 'commit' | 'pipeline-run' | 'release' | 'environment' | 'error'>;
@@ -34,19 +35,26 @@ export class TraceService implements vscode.Disposable {
   private readonly traces = new Map<string, FolderTrace>();
   private visible = false;
   private stale = false;
+  private readonly ciChanges: vscode.Disposable;
 
   constructor(
     private readonly model: WorkspaceModel,
-    private readonly stages: { board: BoardService; errors: ErrorService },
+    private readonly stages: { board: BoardService; errors: ErrorService; ci: CiService },
     private readonly log: vscode.LogOutputChannel,
-  ) {}
+  ) {
+    // New CI runs of the traced commits show without tracing again.
+    this.ciChanges = stages.ci.onDidChange(() => this.traces.size > 0 && this.changed.fire());
+  }
 
   viewState(folder: string): TraceViewState {
     const state = this.traces.get(folder);
     if (!state) return {};
     if (state.tracing) return { tracing: state.label };
     if (state.problem) return { problem: state.problem };
-    return { ...(state.trace ? { trace: state.trace } : {}), itemDetails: this.itemDetails(folder) };
+    return {
+      ...(state.trace ? { trace: state.trace, ciRuns: this.ciRunsOf(folder, state.trace) } : {}),
+      itemDetails: this.itemDetails(folder),
+    };
   }
 
   /** The records changed (new commits, a belt run): traces shown are made again now, hidden ones when shown. */
@@ -134,6 +142,12 @@ export class TraceService implements vscode.Disposable {
     );
   }
 
+  /** The CI runs the CI view last fetched for the traced commits and releases. */
+  private ciRunsOf(folder: string, trace: LoopTrace): TraceCiRun[] {
+    const shas = new Set([...trace.commits.map((c) => c.sha), ...trace.releases.flatMap((r) => [r.commit, r.testedCommit])]);
+    return this.stages.ci.runsOf(folder).filter((run) => run.commit !== undefined && shas.has(run.commit));
+  }
+
   private errorLabel(id: string): string {
     return this.stages.errors.issues().find((i) => i.id === id)?.shortId ?? id;
   }
@@ -162,6 +176,7 @@ export class TraceService implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.ciChanges.dispose();
     this.changed.dispose();
   }
 }

@@ -78,11 +78,24 @@ function child(nodes: ViewNode[], label: string): ViewNode {
 describe('the Trace view rows (unit)', () => {
   it('shows the chain in the loop order, each row opening its own thing', () => {
     const details = new Map([['SHOP-12', { title: 'Empty cart', status: 'In Progress', url: 'https://example.test/SHOP-12' }]]);
-    const rows = traceNodes('/w', { trace: aTrace(), itemDetails: details, now: NOW });
+    const ciRuns = [
+      {
+        provider: 'github' as const,
+        name: 'CI',
+        number: 41,
+        state: 'passed',
+        commit: 'b'.repeat(40),
+        url: 'https://github.com/acme/shop/actions/runs/9',
+      },
+    ];
+    const rows = traceNodes('/w', { trace: aTrace(), ciRuns, itemDetails: details, now: NOW });
     assert.deepEqual(
       rows.map((r) => r.label),
-      ['Work item SHOP-12', 'Work items', 'Commits', 'Pipeline runs', 'Releases', 'Environments', 'Errors', 'Not on record'],
+      ['Work item SHOP-12', 'Work items', 'Commits', 'Pipeline runs', 'CI runs', 'Releases', 'Environments', 'Errors', 'Not on record'],
     );
+    const ci = child(rows, 'CI runs').children![0];
+    assert.deepEqual([ci.label, ci.description], ['CI #41', 'passed · bbbbbbb']);
+    assert.deepEqual(ci.command?.arguments, ['https://github.com/acme/shop/actions/runs/9']);
     assert.equal(rows[0].description, '2 commits · v1.5.0 · in staging · 1 error');
 
     const item = child(rows, 'Work items').children![0];
