@@ -247,7 +247,10 @@ function tracedEnvironments(versions: readonly string[], deployments: readonly D
   }));
 }
 
-/** Errors first seen in the traced releases, those asked about first, each with the item made from it. */
+/**
+ * Errors first seen in the traced releases, those asked about first, each with the item made from it. Messages
+ * an app logs at info or debug level (Sentry groups them as issues too) are not errors the release brought.
+ */
 function tracedErrors(
   issues: readonly ErrorIssue[],
   versions: readonly string[],
@@ -255,7 +258,12 @@ function tracedErrors(
   links: readonly ErrorItemLink[],
 ): TracedError[] {
   const inReleases = issues.filter(
-    (i) => !asked.includes(i) && i.firstRelease !== undefined && versions.includes(versionOf(i.firstRelease)),
+    (i) =>
+      !asked.includes(i) &&
+      i.level !== 'info' &&
+      i.level !== 'debug' &&
+      i.firstRelease !== undefined &&
+      versions.includes(versionOf(i.firstRelease)),
   );
   return [...asked, ...inReleases.sort((a, b) => a.firstSeen.localeCompare(b.firstSeen))].map((i) => {
     const link = links.find((l) => l.errorId === i.id);
