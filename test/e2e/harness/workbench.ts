@@ -48,6 +48,15 @@ export async function viewPane(page: Page, title: string): Promise<Locator> {
   return pane;
 }
 
+/** The pane of a Conveyor view with every other pane collapsed, so its rows have the side bar's height to render in. */
+export async function onlyViewPane(page: Page, title: string): Promise<Locator> {
+  const others = page.locator('.part.sidebar .pane-header[aria-expanded="true"]', {
+    hasNot: page.locator('h3.title', { hasText: new RegExp(`^${title}$`, 'i') }),
+  });
+  for (let count = await others.count(); count > 0; count = await others.count()) await others.first().click();
+  return viewPane(page, title);
+}
+
 /** Each row as "label description", as a user reads it. */
 export async function treeRows(pane: Locator): Promise<string[]> {
   // Read in the page in one go: a locator wait on a row without a description would stall for its timeout.

@@ -12,7 +12,16 @@ import { useKubeCluster } from '../../support/kubeCluster';
 import { shipProject } from '../../support/shipProject';
 import type { SampleWorkspace } from '../../support/sampleWorkspace';
 import { useVsixHost } from '../harness/vsixHost';
-import { openConveyorContainer, openWorkbench, runCommand, screenshot, statusBarItem, treeRows, viewPane } from '../harness/workbench';
+import {
+  onlyViewPane,
+  openConveyorContainer,
+  openWorkbench,
+  runCommand,
+  screenshot,
+  statusBarItem,
+  treeRows,
+  viewPane,
+} from '../harness/workbench';
 
 const BELT_ITEM = 'conveyor-dev.conveyor.conveyor.belt';
 
@@ -118,7 +127,7 @@ describe('Ship from the palette: release, staging verified, promotion prompt, au
     await runCommand(page, 'Conveyor: Trace…');
     await page.locator('.quick-input-widget input').fill('SHOP-3');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Trace “SHOP-3”' }).first().click();
-    const trace = await viewPane(page, 'Trace');
+    const trace = await onlyViewPane(page, 'Trace');
     await trace.locator('.monaco-list-row', { hasText: 'Work item SHOP-3' }).waitFor({ timeout: 30_000 });
     await trace.locator('.monaco-list-row', { hasText: 'feat: SHOP-3 coupons' }).waitFor({ timeout: 10_000 });
     const traced = await treeRows(trace);

@@ -10,7 +10,16 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { useVsixHost } from '../harness/vsixHost';
-import { openConveyorContainer, openWorkbench, runCommand, screenshot, statusBarItem, treeRows, viewPane } from '../harness/workbench';
+import {
+  onlyViewPane,
+  openConveyorContainer,
+  openWorkbench,
+  runCommand,
+  screenshot,
+  statusBarItem,
+  treeRows,
+  viewPane,
+} from '../harness/workbench';
 import { sampleWorkspace } from '../../support/sampleWorkspace';
 import type { SampleWorkspace } from '../../support/sampleWorkspace';
 
@@ -145,7 +154,11 @@ describe('errors next to the code and uptime checks, in code-server (e2e)', () =
     const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: 'has no customer' }).first();
     await pick.waitFor({ timeout: 15_000 });
     await pick.click();
-    const created = page.locator('.notification-list-item', { hasText: /Created SHOP-2 from LOCAL-\d+/ });
+    // The item lands on the board; the notification that says so waits in the notification center.
+    const board = await viewPane(page, 'Board');
+    await board.locator('.monaco-list-row', { hasText: 'SHOP-2' }).first().waitFor({ timeout: 30_000 });
+    await runCommand(page, 'Notifications: Show Notifications');
+    const created = page.locator('.notifications-center .notification-list-item', { hasText: /Created SHOP-2 from LOCAL-\d+/ });
     await created.first().waitFor({ timeout: 30_000 });
 
     // The item is in the board file with the stack's in-app frame, and the error row names it.
@@ -154,8 +167,6 @@ describe('errors next to the code and uptime checks, in code-server (e2e)', () =
     assert.match(boardFile, /key: SHOP-2\n\s+title: "?TypeError: order (<n>|\d+) has no customer/);
     assert.match(boardFile, new RegExp(`app\\.js:${line}`));
     await errors.locator('.monaco-list-row', { hasText: '→ SHOP-2' }).first().waitFor({ timeout: 30_000 });
-    const board = await viewPane(page, 'Board');
-    await board.locator('.monaco-list-row', { hasText: 'SHOP-2' }).first().waitFor({ timeout: 30_000 });
     await screenshot(page, '27-error-to-board-item');
 
     // The item's trace shows the error it was made from.
@@ -163,7 +174,7 @@ describe('errors next to the code and uptime checks, in code-server (e2e)', () =
     const input = page.locator('.quick-input-widget input');
     await input.fill('SHOP-2');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Trace “SHOP-2”' }).first().click();
-    const trace = await viewPane(page, 'Trace');
+    const trace = await onlyViewPane(page, 'Trace');
     await trace.locator('.monaco-list-row', { hasText: 'Work item SHOP-2' }).waitFor({ timeout: 30_000 });
     await trace
       .locator('.monaco-list-row', { hasText: /LOCAL-\d+ TypeError: order/ })

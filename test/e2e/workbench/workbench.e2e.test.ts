@@ -25,7 +25,7 @@ import { version } from '../../../package.json';
 
 const VSIX = path.resolve(__dirname, '..', '..', '..', `conveyor-${version}.vsix`);
 const PIPELINE_ITEM = 'conveyor-dev.conveyor.conveyor.pipeline';
-const VIEWS = ['Board', 'Pipeline', 'Ship', 'CI', 'Releases', 'Environments', 'Errors', 'Uptime', 'Goals'];
+const VIEWS = ['Board', 'Pipeline', 'Ship', 'CI', 'Releases', 'Environments', 'Errors', 'Uptime', 'Goals', 'Trace'];
 const WELCOME: Record<string, RegExp> = {
   Board: /Create a local board/,
   Pipeline: /Detect Pipeline/,
@@ -36,6 +36,7 @@ const WELCOME: Record<string, RegExp> = {
   Errors: /local Sentry-compatible receiver/,
   Uptime: /HTTP checks run by the editor/,
   Goals: /Measure success/,
+  Trace: /Follow one change through the loop/,
 };
 const CONFIG = [
   'version: 1',
