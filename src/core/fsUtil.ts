@@ -53,6 +53,33 @@ export async function writeFileAtomic(file: string, content: string, mode?: numb
   }
 }
 
+/** Whether `child` is `parent` or below it, by the text of the two absolute paths alone. */
+export function isInside(parent: string, child: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative === '' || (!path.isAbsolute(relative) && relative !== '..' && !relative.startsWith(`..${path.sep}`));
+}
+
+/**
+ * The absolute path of `relative` (to `folder`) when it stays inside the folder, else undefined. Checked on
+ * real paths: the nearest part of it that exists is resolved through its symlinks, so a link that leaves the
+ * folder is caught, and so is a dangling one (it could be created outside later).
+ */
+export async function resolveInsideFolder(folder: string, relative: string): Promise<string | undefined> {
+  const target = path.resolve(folder, relative);
+  if (!isInside(folder, target)) return undefined;
+  const realFolder = await fs.realpath(folder);
+  let existing = target;
+  while (
+    !(await fs.lstat(existing).then(
+      () => true,
+      () => false,
+    ))
+  )
+    existing = path.dirname(existing);
+  const real = await fs.realpath(existing).catch(() => undefined);
+  return real !== undefined && isInside(realFolder, real) ? target : undefined;
+}
+
 export function isNotFound(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 }

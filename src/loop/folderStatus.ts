@@ -5,7 +5,6 @@ import { readGitInfo } from '../code/gitInfo';
 import type { GitInfo } from '../code/gitInfo';
 import { loadConfig } from '../core/config/loadConfig';
 import type { LoadedConfig } from '../core/config/loadConfig';
-import { parseConfig } from '../core/config/parseConfig';
 import { resolveCiSetup } from '../ci/ciSetup';
 import type { CiSetup } from '../ci/ciSetup';
 import { resolveDeploySetup } from '../deploy/environmentDefinition';
@@ -38,7 +37,7 @@ export interface FolderStatus {
  */
 export async function describeFolder(folder: string, configText?: string): Promise<FolderStatus> {
   const absolute = path.resolve(folder);
-  const [git, config] = await Promise.all([readGitInfo(absolute), loadConfigFrom(absolute, configText)]);
+  const [git, config] = await Promise.all([readGitInfo(absolute), loadConfig(absolute, configText)]);
   const settings = config.config;
   const [board, pipeline, image, deploy, ci, monitor] = await Promise.all([
     resolveBoardSetup(absolute, settings),
@@ -49,9 +48,4 @@ export async function describeFolder(folder: string, configText?: string): Promi
     resolveMonitorSetup(absolute, settings),
   ]);
   return { folder: absolute, name: path.basename(absolute), git, config, board, pipeline, image, deploy, ci, monitor };
-}
-
-async function loadConfigFrom(folder: string, configText: string | undefined): Promise<LoadedConfig> {
-  if (configText === undefined) return loadConfig(folder);
-  return { file: path.join(folder, 'conveyor.yml'), found: true, ...parseConfig(configText) };
 }

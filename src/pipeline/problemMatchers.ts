@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import type { ProblemMatcherConfig } from '../core/config/conveyorConfig';
 import type { Problem, ProblemSeverity } from './problem';
 
+export type BuiltInMatcherName = Extract<ProblemMatcherConfig, string>;
+
 export interface ProblemMatcher {
   /** A problem when this line reports one. Matchers may keep state between lines (eslint's file headers). */
   match(line: string): Problem | undefined;
@@ -17,7 +19,8 @@ const ESLINT_FILE = /^(\/\S.*|[A-Za-z]:\\.*)$/;
 // `file:line:col: message`, `file:line: message`, with an optional `error:`/`warning:` (gcc, go, eslint unix, mypy…).
 const GENERIC = /^\s*(?:\.\/)?([^\s:()'"`]+?\.[A-Za-z0-9]+):(\d+)(?::(\d+))?:?\s+(?:(error|warning|note|info)\s*:?\s+)?(.*\S.*)$/i;
 
-export function createProblemMatcher(config: ProblemMatcherConfig | undefined, cwd: string, source: string): ProblemMatcher {
+/** A built-in matcher; a user's pattern runs in a worker (stageMatcher.ts). */
+export function createProblemMatcher(config: BuiltInMatcherName | undefined, cwd: string, source: string): ProblemMatcher {
   const at = (file: string) => path.resolve(cwd, file);
   switch (config ?? 'generic') {
     case 'none':
@@ -28,8 +31,6 @@ export function createProblemMatcher(config: ProblemMatcherConfig | undefined, c
       return eslintMatcher(at, source);
     case 'generic':
       return { match: (line) => matchTsc(line, at) ?? matchGeneric(line, at, source) };
-    default:
-      return customMatcher(config as Exclude<ProblemMatcherConfig, string>, at, source);
   }
 }
 
@@ -77,35 +78,7 @@ function matchGeneric(line: string, at: (file: string) => string, source: string
   };
 }
 
-function customMatcher(config: Exclude<ProblemMatcherConfig, string>, at: (file: string) => string, source: string): ProblemMatcher {
-  let pattern: RegExp;
-  try {
-    pattern = new RegExp(config.regexp);
-  } catch {
-    // The schema cannot check a regular expression's syntax; a broken one matches nothing.
-    return { match: () => undefined };
-  }
-  const fileGroup = config.file ?? 1;
-  const lineGroup = config.line ?? 2;
-  const columnGroup = config.column ?? 3;
-  return {
-    match(line) {
-      const m = pattern.exec(line);
-      if (!m?.[fileGroup] || !m[lineGroup]) return undefined;
-      const message = m[config.message ?? m.length - 1] ?? line;
-      return {
-        file: at(m[fileGroup]),
-        line: Number(m[lineGroup]),
-        column: Number(m[columnGroup] ?? 1) || 1,
-        severity: config.severity ? severityOf(m[config.severity] ?? 'error') : 'error',
-        message,
-        source,
-      };
-    },
-  };
-}
-
-function severityOf(word: string): ProblemSeverity {
+export function severityOf(word: string): ProblemSeverity {
   const lower = word.toLowerCase();
   if (lower.startsWith('warn')) return 'warning';
   if (lower === 'note' || lower === 'info' || lower === 'message' || lower === 'hint') return 'info';

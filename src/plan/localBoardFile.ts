@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { isMap, isSeq, parseDocument, YAMLMap } from 'yaml';
 import type { Document } from 'yaml';
-import { readTextIfExists, removeStaleTempFiles, withFileLock, writeFileAtomic } from '../core/fsUtil';
+import { readTextIfExists, removeStaleTempFiles, resolveInsideFolder, withFileLock, writeFileAtomic } from '../core/fsUtil';
 import { localBoardError, parseLocalBoard, WORK_ITEM_STATUSES } from './localBoard';
 import type { LocalWorkItem, WorkItemStatus } from './localBoard';
 
@@ -28,6 +28,12 @@ export async function changeLocalBoard(
   change: LocalBoardChange,
 ): Promise<{ items: LocalWorkItem[]; key: string }> {
   const target = path.join(folder, file);
+  // conveyor.yml's board.file is checked when it is read; this also catches a default path through a symlink.
+  if (!(await resolveInsideFolder(folder, file)))
+    throw localBoardError(
+      'invalid',
+      `${file} is outside this folder (through "..", or a symbolic link); Conveyor only writes a board inside it.`,
+    );
   const previous = queues.get(target) ?? Promise.resolve();
   const next = previous.catch(() => undefined).then(() => withFileLock(target, () => applyToFile(target, file, change)));
   queues.set(target, next);

@@ -1,13 +1,16 @@
 // Parses conveyor.yml with positions kept, validates it against the shipped JSON schema, and returns a
 // config with every invalid part removed (so callers fall back to defaults there) plus one located
 // problem per mistake.
+import * as path from 'node:path';
 import Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import type { Document, Node, Pair } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
+import type { Document, Node, Pair, YAMLMap } from 'yaml';
 import schema from '../../../schemas/conveyor.schema.json';
 import type { ConveyorConfig } from './conveyorConfig';
 import type { ConfigProblem, TextRange } from './configProblem';
+import { isInside, resolveInsideFolder } from '../fsUtil';
+import { isRecord } from '../records';
 import { aliasProblem, cleanYamlMessage, firstAliasRange, pinToContent } from '../yamlText';
 
 export interface ParsedConfig {
@@ -17,23 +20,82 @@ export interface ParsedConfig {
 
 type PathSegment = string | number;
 
+/** Larger files are refused unread: validation time grows with the size, and no real conveyor.yml is near it. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+/** Problems listed at most; the rest are counted in one more, so a huge file cannot flood the editor. */
+export const MAX_LISTED_PROBLEMS = 100;
+/** The schema's pattern for a path field (no NUL): it also marks the values that must stay inside the folder. */
+const PATH_PATTERN = '^[^\\u0000]*$';
+
 let compiledValidator: ValidateFunction | undefined;
 function validator(): ValidateFunction {
   // Compiled on first use, not at import, to keep activation cheap when there is no conveyor.yml.
-  compiledValidator ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
+  compiledValidator ??= new Ajv({ allErrors: true, strict: false, verbose: true })
+    .addFormat('regex', (pattern: string) => regexSyntaxError(pattern) === undefined)
+    .compile(schema);
   return compiledValidator;
 }
 
-export function parseConfig(text: string): ParsedConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const toRange = (offsets: readonly number[] | undefined): TextRange => rangeOf(lineCounter, text, offsets);
+/**
+ * parseConfig, plus the rule that every path in conveyor.yml (the schema's path fields) resolves inside
+ * `folder`, by its real path: one that leaves it, even through a symlink, is a problem at its line and is dropped.
+ */
+export async function parseConfigInFolder(text: string, folder: string): Promise<ParsedConfig> {
+  const { parsed, pathFields } = parseWithPaths(text);
+  const outside = (
+    await Promise.all(pathFields.map(async (field) => ((await resolveInsideFolder(folder, field.value)) ? undefined : field)))
+  ).filter((field) => field !== undefined);
+  if (outside.length === 0) return parsed;
+  const config = structuredClone(parsed.config);
+  for (const field of outside) removeAt(config, field.at);
+  const problems = outside.map<ConfigProblem>((field) => ({
+    message: `${displayPath(field.at)} points outside this folder ("${field.value}"${isInside(folder, path.resolve(folder, field.value)) ? ', through a symbolic link' : ''}); Conveyor only reads and writes inside it. The default is used.`,
+    severity: 'error',
+    range: field.range,
+  }));
+  return { config, problems: [...parsed.problems, ...problems] };
+}
 
+export function parseConfig(text: string): ParsedConfig {
+  return parseWithPaths(text).parsed;
+}
+
+interface PathField {
+  at: PathSegment[];
+  value: string;
+  range: TextRange;
+}
+
+function parseWithPaths(text: string): { parsed: ParsedConfig; pathFields: PathField[] } {
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_CONFIG_BYTES) {
+    const message = `conveyor.yml is ${(bytes / 1024 / 1024).toFixed(1)} MiB; Conveyor reads at most 1 MiB, so none of it is used (defaults everywhere).`;
+    const start = { line: 0, character: 0 };
+    return {
+      parsed: { config: {}, problems: [{ message, severity: 'error', range: { start, end: { line: 0, character: 1 } } }] },
+      pathFields: [],
+    };
+  }
+  const lineCounter = new LineCounter();
+  // Duplicate keys are found below with one set per mapping: the parser's own check is quadratic in the keys.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const toRange = (offsets: readonly number[] | undefined): TextRange => rangeOf(lineCounter, text, offsets);
+  const parsed = validateDocument(doc, text, toRange);
+  const pathFields = [...pathValues(schema, parsed.config, [])].map(([at, value]) => ({ at, value, range: toRange(locateValue(doc, at)) }));
+  return { parsed, pathFields };
+}
+
+function validateDocument(doc: Document, text: string, toRange: (offsets: readonly number[] | undefined) => TextRange): ParsedConfig {
   const problems: ConfigProblem[] = [
     ...doc.errors.map((e) => ({
       message: cleanYamlMessage(e.message),
       severity: 'error' as const,
       range: toRange(pinToContent(text, e.pos)),
+    })),
+    ...duplicateKeys(doc).map((key) => ({
+      message: 'Map keys must be unique',
+      severity: 'error' as const,
+      range: toRange(key.range ?? undefined),
     })),
     ...doc.warnings.map((w) => ({
       message: cleanYamlMessage(w.message),
@@ -41,9 +103,9 @@ export function parseConfig(text: string): ParsedConfig {
       range: toRange(pinToContent(text, w.pos)),
     })),
   ];
-  if (doc.errors.length > 0) {
+  if (problems.some((p) => p.severity === 'error')) {
     // A document with syntax errors cannot be trusted piecemeal: use defaults for all of it.
-    return { config: {}, problems };
+    return { config: {}, problems: listed(problems, 0) };
   }
 
   let data: unknown;
@@ -55,13 +117,67 @@ export function parseConfig(text: string): ParsedConfig {
     return { config: {}, problems };
   }
   const validate = validator();
-  if (validate(data)) return { config: data as ConveyorConfig, problems };
+  if (validate(data)) return { config: data as ConveyorConfig, problems: listed(problems, 0) };
 
   const errors = withoutBranchNoise(validate.errors ?? []);
-  for (const error of errors) {
+  // Only the listed problems are described and located; the rest are counted.
+  const described = errors.slice(0, Math.max(0, MAX_LISTED_PROBLEMS - problems.length));
+  for (const error of described) {
     problems.push({ message: describeError(error), severity: 'error', range: toRange(locateError(doc, error)) });
   }
-  return { config: pruneInvalid(data, validate, errors), problems: dedupe(problems) };
+  return { config: pruneInvalid(data, validate, errors), problems: listed(dedupe(problems), errors.length - described.length) };
+}
+
+/** The first MAX_LISTED_PROBLEMS problems, and one more that counts the others (`unlisted` of them not built at all). */
+function listed(problems: ConfigProblem[], unlisted: number): ConfigProblem[] {
+  const shown = problems.slice(0, MAX_LISTED_PROBLEMS);
+  const more = problems.length - shown.length + unlisted;
+  if (more === 0) return shown;
+  const last = shown[shown.length - 1];
+  return [
+    ...shown,
+    {
+      message: `…and ${more.toLocaleString('en')} more problems, not listed: fix the ones above first.`,
+      severity: last.severity,
+      range: last.range,
+    },
+  ];
+}
+
+function duplicateKeys(doc: Document): Node[] {
+  const duplicates: Node[] = [];
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        if (seen.has(pair.key.value)) duplicates.push(pair.key);
+        seen.add(pair.key.value);
+      }
+    },
+  });
+  return duplicates;
+}
+
+/** The regular expression's syntax error in words, or undefined when it compiles. */
+export function regexSyntaxError(pattern: string): string | undefined {
+  try {
+    new RegExp(pattern);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message.replace(/^Invalid regular expression: /, '');
+  }
+}
+
+/** Every string in `data` whose schema is a path field, with where it is. */
+function* pathValues(schemaNode: unknown, data: unknown, at: PathSegment[]): Generator<[PathSegment[], string]> {
+  if (!isRecord(schemaNode)) return;
+  if (typeof data === 'string' && schemaNode.pattern === PATH_PATTERN) yield [at, data];
+  if (Array.isArray(data)) for (const [i, item] of data.entries()) yield* pathValues(schemaNode.items, item, [...at, i]);
+  if (!isRecord(data)) return;
+  const properties = isRecord(schemaNode.properties) ? schemaNode.properties : {};
+  for (const [key, value] of Object.entries(data))
+    yield* pathValues(properties[key] ?? schemaNode.additionalProperties, value, [...at, key]);
 }
 
 function rangeOf(lineCounter: LineCounter, text: string, offsets: readonly number[] | undefined): TextRange {
@@ -97,11 +213,34 @@ function displayPath(path: PathSegment[]): string {
  */
 function withoutBranchNoise(errors: ErrorObject[]): ErrorObject[] {
   const branchPaths = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
+  const intended = new Map(branchPaths.map((b) => [b, intendedBranch(b, errors)]));
   return errors.filter((e) => {
-    if (e.keyword === 'anyOf' || e.keyword === 'oneOf' || e.keyword === 'propertyNames') return true;
+    if (e.keyword === 'anyOf' || e.keyword === 'oneOf') return intended.get(e) === undefined;
+    if (e.keyword === 'propertyNames') return true;
     if (e.schemaPath.includes('/propertyNames/')) return false;
-    return !branchPaths.some((b) => e.schemaPath.startsWith(b.schemaPath + '/'));
+    return !branchPaths.some((b) => isInBranches(e, b) && !e.schemaPath.startsWith(intended.get(b) ?? '\0'));
   });
+}
+
+/** Whether `error` is one of the branches' complaints about the value `branching` is about (not another list item's). */
+function isInBranches(error: ErrorObject, branching: ErrorObject): boolean {
+  const inValue = error.instancePath === branching.instancePath || error.instancePath.startsWith(`${branching.instancePath}/`);
+  return inValue && error.schemaPath.startsWith(`${branching.schemaPath}/`);
+}
+
+/**
+ * The one branch whose type the value has (a problem matcher written as a mapping), as a schemaPath prefix:
+ * its own complaints (an invalid regexp) say more than "unsupported form". Undefined when not exactly one.
+ */
+function intendedBranch(branching: ErrorObject, errors: ErrorObject[]): string | undefined {
+  const prefix = `${branching.schemaPath}/`;
+  const inBranches = errors.filter((e) => isInBranches(e, branching));
+  const branches = [...new Set(inBranches.map((e) => e.schemaPath.slice(prefix.length).split('/')[0]))];
+  const typeFits = branches.filter(
+    (b) =>
+      !inBranches.some((e) => e.keyword === 'type' && e.instancePath === branching.instancePath && e.schemaPath === `${prefix}${b}/type`),
+  );
+  return typeFits.length === 1 ? `${prefix}${typeFits[0]}/` : undefined;
 }
 
 const TYPE_WORDS: Record<string, string> = {
@@ -139,8 +278,15 @@ function describeError(error: ErrorObject): string {
       return `${where} has an unsupported form (found ${describeValue(error.data)}); see the schema's description. The default is used.`;
     case 'propertyNames':
       return `${where} has an invalid name "${String(params.propertyName)}"; it is ignored.`;
-    case 'pattern':
-      if (String(params.pattern).includes('u0000')) return `${where} is a path and cannot contain a NUL character; the default is used.`;
+    case 'pattern': {
+      if (params.pattern === PATH_PATTERN) return `${where} is a path and cannot contain a NUL character; the default is used.`;
+      const described = (error.parentSchema as { description?: string } | undefined)?.description;
+      if (described) return `${where} must be: ${described.replace(/\.$/, '')} (found ${describeValue(error.data)}); the default is used.`;
+      return `${where} ${error.message ?? 'is invalid'} (found ${describeValue(error.data)}); the default is used.`;
+    }
+    case 'format':
+      if (params.format === 'regex')
+        return `${where} is not a valid regular expression (${regexSyntaxError(String(error.data))}); the default matcher is used.`;
       return `${where} ${error.message ?? 'is invalid'} (found ${describeValue(error.data)}); the default is used.`;
     default:
       return `${where} ${error.message ?? 'is invalid'} (found ${describeValue(error.data)}); the default is used.`;
@@ -155,9 +301,21 @@ function describeValue(value: unknown): string {
   return 'a mapping';
 }
 
+/** Each mapping's pairs by key, built once: a lookup per problem must not scan the mapping again. */
+const pairIndexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+
 function pairAt(node: unknown, key: PathSegment): Pair | undefined {
   if (!isMap(node)) return undefined;
-  return node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(key));
+  let index = pairIndexes.get(node);
+  if (!index) {
+    index = new Map();
+    for (const pair of node.items) {
+      const name = isPair(pair) && isScalar(pair.key) ? String(pair.key.value) : undefined;
+      if (name !== undefined && !index.has(name)) index.set(name, pair);
+    }
+    pairIndexes.set(node, index);
+  }
+  return index.get(String(key));
 }
 
 function childAt(node: unknown, key: PathSegment): unknown {
@@ -175,6 +333,11 @@ function locateError(doc: Document, error: ErrorObject): number[] | undefined {
     const key = pairAt(target, name)?.key as Node | undefined;
     if (key?.range) return [key.range[0], key.range[1]];
   }
+  return locateValue(doc, path, error.keyword === 'required');
+}
+
+/** The text of the value at `path`, or of its key when the value has no text of its own. */
+function locateValue(doc: Document, path: PathSegment[], preferKey = false): number[] | undefined {
   let node: unknown = doc.contents;
   let lastKey: Node | undefined;
   for (const seg of path) {
@@ -184,7 +347,7 @@ function locateError(doc: Document, error: ErrorObject): number[] | undefined {
   }
   const valueNode = node as Node | null | undefined;
   // Point at the value when it has text of its own, else at its key (e.g. `timeout:` with nothing after).
-  if (error.keyword !== 'required' && isScalar(valueNode) && valueNode.range && valueNode.range[1] > valueNode.range[0]) {
+  if (!preferKey && isScalar(valueNode) && valueNode.range && valueNode.range[1] > valueNode.range[0]) {
     return [valueNode.range[0], valueNode.range[1]];
   }
   if (lastKey?.range && typeof path[path.length - 1] === 'string') return [lastKey.range[0], lastKey.range[1]];

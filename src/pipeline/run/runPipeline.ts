@@ -10,8 +10,8 @@ import { runProcess } from '../../core/processRunner';
 import type { ProcessResult } from '../../core/processRunner';
 import type { PipelineDefinition } from '../pipelineDefinition';
 import type { Problem } from '../problem';
-import { createProblemMatcher } from '../problemMatchers';
 import type { StageDefinition } from '../stageDefinition';
+import { startStageMatcher } from '../stageMatcher';
 import { plannedStages } from './plannedStages';
 import type { PlannedStage } from './plannedStages';
 import { isStageFailure } from './pipelineRun';
@@ -139,14 +139,19 @@ async function runStage(run: PipelineRun, stage: StageRun, planned: PlannedStage
 
   const cwd = planned.kind === 'command' ? path.resolve(folder, planned.definition.cwd ?? '.') : folder;
   const lastLines = new RingBuffer<string>(LAST_LINES);
-  const matcher = createProblemMatcher(planned.kind === 'command' ? planned.definition.problemMatcher : 'none', cwd, stage.name);
   const problems: Problem[] = [];
+  const matcher = startStageMatcher(
+    planned.kind === 'command' ? planned.definition.problemMatcher : 'none',
+    cwd,
+    stage.name,
+    (problem) => addProblem(stage, problems, problem),
+    { signal: request.signal },
+  );
   const onLine = (line: string) => {
     stage.outputLineCount++;
     lastLines.push(line);
     log.line(line);
-    const problem = matcher.match(line);
-    if (problem) addProblem(stage, problems, problem);
+    matcher.push(line);
     listener?.line?.(stage, line);
   };
 
@@ -162,6 +167,11 @@ async function runStage(run: PipelineRun, stage: StageRun, planned: PlannedStage
       splitter.push(chunk);
     });
     splitter.end();
+    const matcherNote = await matcher.finish();
+    if (matcherNote) {
+      log.line(matcherNote);
+      listener?.line?.(stage, matcherNote);
+    }
     Object.assign(stage, outcomeOf(result, planned.definition, cwd, lastLines.toArray()));
     const tests = await readStageTests(planned.definition, folder, startedAt);
     if (tests) {

@@ -1,7 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { cleanLine, LineSplitter, MAX_LINE_LENGTH, RingBuffer } from '../../../src/core/outputLines';
 import { createProblemMatcher } from '../../../src/pipeline/problemMatchers';
+import type { ProblemMatcherConfig } from '../../../src/core/config/conveyorConfig';
 import type { Problem } from '../../../src/pipeline/problem';
+import { LINE_BUDGET_MS, startStageMatcher } from '../../../src/pipeline/stageMatcher';
 
 function matchAll(matcherName: Parameters<typeof createProblemMatcher>[0], lines: string[]): Problem[] {
   const matcher = createProblemMatcher(matcherName, '/ws/app', 'stage');
@@ -68,15 +70,52 @@ describe('problem matchers (unit)', () => {
     );
   });
 
-  it('applies a user problem matcher with its groups, and none matches nothing', () => {
+  it('applies a user problem matcher with its groups, and none matches nothing', async () => {
     const custom = { regexp: '^(WARN|ERR) (\\S+)@(\\d+): (.*)$', severity: 1, file: 2, line: 3, column: 9, message: 4 };
-    const [problem] = matchAll(custom, ['WARN lib/x.rb@17: deprecated call']);
+    const [problem] = await matchWithPattern(custom, ['WARN lib/x.rb@17: deprecated call', 'plain output']);
     assert.deepEqual(
       [problem.file, problem.line, problem.column, problem.severity, problem.message],
       ['/ws/app/lib/x.rb', 17, 1, 'warning', 'deprecated call'],
     );
     assert.deepEqual(matchAll('none', [TSC_PLAIN]), []);
-    assert.deepEqual(matchAll({ regexp: '([' }, ['anything']), [], 'a broken regular expression matches nothing');
+  });
+});
+
+async function matchWithPattern(config: Exclude<ProblemMatcherConfig, string>, lines: string[], options: { signal?: AbortSignal } = {}) {
+  const problems: Problem[] = [];
+  const matcher = startStageMatcher(config, '/ws/app', 'stage', (p) => problems.push(p), options);
+  for (const line of lines) matcher.push(line);
+  const note = await matcher.finish();
+  return Object.assign(problems, { note });
+}
+
+// `^(a+)+$` on a 41-character line blocked the CLI for 140 s and Stop waited (hardening, issue 20 item 12).
+describe('a user pattern with catastrophic backtracking (unit, hardening)', () => {
+  const CATASTROPHIC = { regexp: '^(a+)+$' };
+  const EVIL_LINE = `${'a'.repeat(41)}!`;
+
+  it('gives up on the pattern after its budget per line, says why, and keeps what it matched before', async () => {
+    const lines = ['src/a.ts:3: ok', EVIL_LINE, 'src/b.ts:4: never reached'];
+    const started = Date.now();
+    const problems = await matchWithPattern({ regexp: '^(?:(a+)+$|(\\S+):(\\d+): (.*))', file: 2, line: 3, message: 4 }, lines);
+    assert.ok(Date.now() - started < 2 * LINE_BUDGET_MS + 2_000, 'within two budgets and the worker start');
+    assert.deepEqual(
+      problems.map((p) => [p.file, p.line]),
+      [['/ws/app/src/a.ts', 3]],
+    );
+    assert.match(problems.note ?? '', /took over 250 ms on one line/);
+  });
+
+  it('keeps the event loop free while the pattern runs, and Stop ends it at once', async () => {
+    const stop = new AbortController();
+    const finished = matchWithPattern(CATASTROPHIC, [EVIL_LINE], { signal: stop.signal });
+    // A timer fires while the worker backtracks: the thread that runs the stage (the extension host) is not blocked.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const stoppedAt = Date.now();
+    stop.abort();
+    const problems = await finished;
+    assert.ok(Date.now() - stoppedAt < 100, `Stop took ${Date.now() - stoppedAt} ms`);
+    assert.equal(problems.note, undefined, 'Stop is not a problem of the pattern');
   });
 });
 
