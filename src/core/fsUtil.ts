@@ -32,15 +32,17 @@ export async function listDir(dir: string): Promise<string[]> {
 
 /**
  * Writes a file so that readers see the old content or the new one, never half of it: write a sibling
- * temporary file, flush it, then rename over the target (rename is atomic on one filesystem).
+ * temporary file, flush it, then rename over the target (rename is atomic on one filesystem). Content
+ * given as pieces is written as it is produced, so a large file never has to be one string.
  */
-export async function writeFileAtomic(file: string, content: string, mode?: number): Promise<void> {
+export async function writeFileAtomic(file: string, content: string | Iterable<string>, mode?: number): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   // Unique per write: a name from pid and time collided between writes in the same millisecond.
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomUUID()}.tmp`);
   const handle = await fs.open(temp, 'w', mode);
   try {
-    await handle.writeFile(content, 'utf8');
+    if (typeof content === 'string') await handle.writeFile(content, 'utf8');
+    else await writePieces(handle, content);
     await handle.sync();
   } finally {
     await handle.close();
@@ -78,6 +80,23 @@ export async function resolveInsideFolder(folder: string, relative: string): Pro
     existing = path.dirname(existing);
   const real = await fs.realpath(existing).catch(() => undefined);
   return real !== undefined && isInside(realFolder, real) ? target : undefined;
+}
+
+const WRITE_BATCH_CHARS = 256 * 1024;
+
+/** Small pieces are gathered into batches: one write call per piece would be slow. */
+async function writePieces(handle: fs.FileHandle, pieces: Iterable<string>): Promise<void> {
+  let batch: string[] = [];
+  let batchChars = 0;
+  for (const piece of pieces) {
+    batch.push(piece);
+    batchChars += piece.length;
+    if (batchChars < WRITE_BATCH_CHARS) continue;
+    await handle.writeFile(batch.join(''), 'utf8');
+    batch = [];
+    batchChars = 0;
+  }
+  if (batch.length > 0) await handle.writeFile(batch.join(''), 'utf8');
 }
 
 export function isNotFound(error: unknown): boolean {

@@ -3,6 +3,7 @@
  * shared error model. Pure: no I/O, so the parser is tested on envelopes recorded from the real SDK.
  */
 import type { ErrorEventDetail, ErrorIssue, StackFrame } from './errorModel';
+import { boundEvent } from './eventLimits';
 
 export type ErrorLevel = ErrorIssue['level'];
 
@@ -91,7 +92,7 @@ export function eventsFromEnvelope(envelope: Envelope, receivedAt = new Date()):
   return events;
 }
 
-/** Reads one Sentry event (an envelope `event` item or a legacy `/store/` body). */
+/** Reads one Sentry event (an envelope `event` item or a legacy `/store/` body), within EVENT_LIMITS. */
 export function eventFromJson(event: Record<string, unknown>, receivedAt = new Date(), fallbackEventId?: string): ReceivedEvent {
   const exception = mainException(event.exception);
   const message = messageText(event.message) ?? messageText(event.logentry);
@@ -114,13 +115,13 @@ export function eventFromJson(event: Record<string, unknown>, receivedAt = new D
     // Only the id: emails and IP addresses count users (hashed by the store) but are not kept.
     userId: text(user?.id),
   };
-  return {
+  return boundEvent({
     detail,
     level: levelOf(event.level),
     userKey,
     fingerprint: fingerprint && fingerprint.length > 0 && !fingerprint.includes('{{ default }}') ? fingerprint : undefined,
     messageOnly: exceptionType === '' && message !== undefined,
-  };
+  });
 }
 
 function parseJsonObject(bytes: Buffer, what: string): Record<string, unknown> {

@@ -33,6 +33,16 @@ export interface ErrorEventDetail {
   exceptionValue: string;
   frames: StackFrame[];
   userId?: string;
+  /** What the receiver dropped to keep the event bounded; absent when it kept everything. */
+  trimmed?: EventTrimming;
+}
+
+/** Counts of what was cut from an oversized event, so the UI can say the stack or message is partial. */
+export interface EventTrimming {
+  /** Stack frames dropped from the middle of the stack. */
+  frames: number;
+  /** Characters cut from the ends of over-long texts (message, type, file names, functions, context lines). */
+  characters: number;
 }
 
 /**

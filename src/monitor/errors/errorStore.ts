@@ -1,7 +1,9 @@
 /**
  * The local receiver's issues: in memory, bounded, and saved to one JSON file in a folder the caller owns
  * (the extension's storage), so they survive a reload. Saves are debounced and atomic; a file that cannot
- * be read back is moved aside, never trusted and never lost.
+ * be read back is moved aside, never trusted and never lost. Each issue is bounded (eventLimits.ts, at
+ * most RELEASES_SEEN releases and maxUsersPerIssue users) and written as its own line, so no save builds
+ * one string of the whole store.
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -11,6 +13,7 @@ import { isNotFound, removeStaleTempFiles, writeFileAtomic } from '../../core/fs
 import { compareReleases, versionOf } from '../../core/releaseVersion';
 import type { ErrorIssue } from './errorModel';
 import type { ReceivedEvent } from './envelope';
+import { boundIssue } from './eventLimits';
 import { culpritOf, fingerprintOf, titleOf } from './issueGrouping';
 
 export const STORE_FILE_NAME = 'local-errors.json';
@@ -109,7 +112,8 @@ export class ErrorStore {
     for (const { users, ...issue } of stored.issues) {
       if (this.entries.has(issue.id)) continue;
       const userSet = new Set(users.slice(0, this.maxUsersPerIssue));
-      const entry = { issue: { ...issue, userCount: Math.max(issue.userCount, userSet.size) }, users: userSet };
+      // Stores written before events were bounded may hold issues of any size.
+      const entry = { issue: { ...boundIssue(issue), userCount: Math.max(issue.userCount, userSet.size) }, users: userSet };
       this.entries.set(issue.id, entry);
       changed.push(entry.issue);
     }
@@ -195,7 +199,8 @@ export class ErrorStore {
   private add(event: ReceivedEvent): StoredIssue {
     const { detail } = event;
     const id = fingerprintOf(event);
-    const userHash = event.userKey ? createHash('sha256').update(event.userKey).digest('hex').slice(0, 16) : undefined;
+    // Hex of the first 8 bytes, not a slice of the full hex: a V8 slice keeps its 64-character parent alive.
+    const userHash = event.userKey ? createHash('sha256').update(event.userKey).digest().subarray(0, 8).toString('hex') : undefined;
     let entry = this.entries.get(id);
     if (!entry) {
       entry = {
@@ -274,13 +279,8 @@ export class ErrorStore {
     this.writing = this.writing.then(async () => {
       if (!this.dirty) return;
       this.dirty = false;
-      const content: StoreFile = {
-        version: STORE_VERSION,
-        nextShortId: this.nextShortId,
-        issues: [...this.entries.values()].map((entry) => ({ ...entry.issue, users: [...entry.users] })),
-      };
       try {
-        await writeFileAtomic(this.file, JSON.stringify(content));
+        await writeFileAtomic(this.file, storeFileLines(this.nextShortId, [...this.entries.values()]));
       } catch (error) {
         this.dirty = true;
         this.options.onSaveError?.(error as Error);
@@ -288,6 +288,18 @@ export class ErrorStore {
     });
     return this.writing;
   }
+}
+
+/**
+ * The store file as one JSON document, an issue a line: each line is serialized only when written, so a
+ * save never holds more than one issue's text at a time.
+ */
+function* storeFileLines(nextShortId: number, entries: readonly StoredIssue[]): Generator<string> {
+  yield `{"version":${STORE_VERSION},"nextShortId":${nextShortId},"issues":[`;
+  for (const [index, entry] of entries.entries()) {
+    yield `${index === 0 ? '' : ','}\n${JSON.stringify({ ...entry.issue, users: [...entry.users] })}`;
+  }
+  yield '\n]}\n';
 }
 
 /** Parses and checks the store file; throws with the reason when it is not one this version wrote. */

@@ -61,6 +61,17 @@ function statusLine(issue: ErrorIssue, now: number): string | undefined {
   return undefined;
 }
 
+/** "Latest event trimmed: 9,950 frames, 18,874,368 characters", when the receiver cut it to its limits. */
+function trimmingLine(issue: ErrorIssue): string | undefined {
+  const trimmed = issue.latestEvent?.trimmed;
+  if (!trimmed) return undefined;
+  const parts = [
+    trimmed.frames > 0 ? `${trimmed.frames.toLocaleString('en-US')} frames` : undefined,
+    trimmed.characters > 0 ? `${trimmed.characters.toLocaleString('en-US')} characters` : undefined,
+  ];
+  return `Latest event trimmed: ${parts.filter(Boolean).join(', ')}`;
+}
+
 function issueNode(folder: string, idPrefix: string, issue: ErrorIssue, state: ErrorViewState, now: number): ViewNode {
   const location = state.locationOf(issue.id);
   const item = state.itemOf?.(issue.id);
@@ -71,6 +82,7 @@ function issueNode(folder: string, idPrefix: string, issue: ErrorIssue, state: E
     `${issueFacts(issue, now)}; first seen ${formatAge(Date.parse(issue.firstSeen), now)}${issue.firstRelease ? ` in ${issue.firstRelease}` : ''}`,
     issue.lastRelease ? `Last release: ${issue.lastRelease}` : undefined,
     location ? `${location.file}:${location.line}` : 'No frame maps to a file of this workspace',
+    trimmingLine(issue),
     issue.source === 'sentry' ? 'From Sentry' : 'From the local receiver',
     item ? `Work item ${item.key}${item.title ? `: ${item.title}` : ''}${item.url ? `\n${item.url}` : ''}` : undefined,
   ]

@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { runProcess } from '../../core/processRunner';
 import type { Problem } from '../problem';
 import { auditCommand, auditFails, parseNpmAudit } from '../security/dependencyAudit';
-import { scanSecrets } from '../security/secretScan';
+import { MAX_FILE_BYTES, scanSecrets } from '../security/secretScan';
+import type { SkippedFile, SkipReason } from '../security/secretScan';
 import { readTextIfExists } from '../../core/fsUtil';
 import { messageOf } from '../../core/errors';
 
@@ -34,6 +35,7 @@ export async function runSecurityStage(
     line(
       `Secret scan: ${scan.filesScanned} files, ${scan.problems.length} possible secrets${scan.ignored ? `, ${scan.ignored} ignored` : ''}`,
     );
+    if (scan.skipped.length > 0) line(`Secret scan: ${skippedSummary(scan.skipped)}`);
     problems.push(...scan.problems);
     if (scan.problems.length > 0) {
       passed = false;
@@ -88,4 +90,26 @@ export async function runSecurityStage(
     }
   }
   return { passed, summary: verdicts.length ? verdicts.join('; ') : passed ? 'no secrets, no high vulnerabilities' : 'failed', problems };
+}
+
+const SKIP_REASONS: Record<SkipReason, string> = {
+  binary: 'binary (a NUL in the first 8 KiB, not UTF-8)',
+  'too large': `over ${MAX_FILE_BYTES / 1024 / 1024} MiB`,
+  'not a file': 'links, submodules or missing from the work tree',
+};
+const EXAMPLES_PER_REASON = 3;
+
+/** `skipped 3 files: 2 binary (…): logo.png, font.woff; 1 over 100 MiB: dump.sql`. */
+export function skippedSummary(skipped: readonly SkippedFile[]): string {
+  const byReason = new Map<SkipReason, string[]>();
+  for (const { file, reason } of skipped) {
+    const files = byReason.get(reason) ?? [];
+    files.push(file);
+    byReason.set(reason, files);
+  }
+  const parts = [...byReason].map(([reason, files]) => {
+    const more = files.length > EXAMPLES_PER_REASON ? `, and ${files.length - EXAMPLES_PER_REASON} more` : '';
+    return `${files.length} ${SKIP_REASONS[reason]}: ${files.slice(0, EXAMPLES_PER_REASON).join(', ')}${more}`;
+  });
+  return `skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'}: ${parts.join('; ')}`;
 }

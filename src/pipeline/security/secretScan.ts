@@ -1,10 +1,12 @@
 // The security stage's secret scan: reads the files a commit would publish and reports credentials
 // written into them, at their line and column, with a fingerprint to accept a false positive.
-import { promises as fs } from 'node:fs';
+import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
 import type { Problem } from '../problem';
 import { readTextIfExists } from '../../core/fsUtil';
+import { LineSegmenter } from './lineSegments';
+import type { LineSegment } from './lineSegments';
 import { findSecretsInLine } from './secretRules';
 import type { SecretMatch } from './secretRules';
 import { parseSecretsIgnore, secretFingerprint, SECRETS_IGNORE_FILE } from './secretsIgnore';
@@ -19,20 +21,29 @@ export interface SecretScanOptions {
 
 export interface SecretScanResult {
   problems: Problem[];
-  /** Files read and searched (binary, oversized, lock and minified files are not counted). */
+  /** Files read and searched. */
   filesScanned: number;
   /** Findings accepted by `conveyor:allow-secret` or `.conveyor/secrets-ignore`. */
   ignored: number;
+  /** Files not searched, with why: the stage output says so rather than passing them over in silence. */
+  skipped: SkippedFile[];
+}
+
+export type SkipReason = 'binary' | 'too large' | 'not a file';
+
+export interface SkippedFile {
+  /** Folder-relative, with `/`. */
+  file: string;
+  reason: SkipReason;
 }
 
 export const ALLOW_SECRET_MARKER = 'conveyor:allow-secret';
-const MAX_FILE_BYTES = 1024 * 1024;
+/** GitHub refuses files over 100 MiB, so a larger one is not about to be published. */
+export const MAX_FILE_BYTES = 100 * 1024 * 1024;
 const BINARY_SNIFF_BYTES = 8 * 1024;
+const READ_CHUNK_BYTES = 64 * 1024;
 const FILES_READ_AT_ONCE = 16;
 const SKIPPED_FOLDERS = new Set(['node_modules', '.git', 'dist', 'out', 'build', 'coverage']);
-// Integrity hashes in lockfiles and packed identifiers in minified bundles are high-entropy by design.
-const SKIPPED_FILE_NAMES = new Set(['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml']);
-const SKIPPED_SUFFIXES = ['.min.js', '.min.css', '.map'];
 // Languages whose string literals are always quoted: there, `token = x` assigns a variable, not a secret.
 const SOURCE_CODE_EXTENSIONS = new Set(
   'js jsx mjs cjs ts tsx mts cts vue svelte py go java kt kts scala groovy cs fs rb php rs swift dart c h cc cpp hpp m'
@@ -45,14 +56,16 @@ export async function scanSecrets(folder: string, options: SecretScanOptions = {
   const root = path.resolve(folder);
   const ignore = parseSecretsIgnore((await readTextIfExists(path.join(root, SECRETS_IGNORE_FILE))) ?? '');
   const relativePaths = options.files ? options.files.map((file) => toRelative(root, file)) : await listFilesToScan(root, signal);
-  const result: SecretScanResult = { problems: [], filesScanned: 0, ignored: 0 };
-  const candidates = relativePaths.filter((relative) => !isSkippedByName(relative));
-  for (let i = 0; i < candidates.length; i += FILES_READ_AT_ONCE) {
+  const result: SecretScanResult = { problems: [], filesScanned: 0, ignored: 0, skipped: [] };
+  for (let i = 0; i < relativePaths.length; i += FILES_READ_AT_ONCE) {
     throwIfAborted(signal);
-    const batch = candidates.slice(i, i + FILES_READ_AT_ONCE);
+    const batch = relativePaths.slice(i, i + FILES_READ_AT_ONCE);
     const scanned = await Promise.all(batch.map((relative) => scanFile(root, relative, ignore)));
-    for (const file of scanned) {
-      if (!file) continue;
+    for (const [index, file] of scanned.entries()) {
+      if ('skipped' in file) {
+        result.skipped.push({ file: batch[index], reason: file.skipped });
+        continue;
+      }
       result.filesScanned++;
       result.problems.push(...file.problems);
       result.ignored += file.ignored;
@@ -92,55 +105,88 @@ async function walkFolder(root: string, relativeDir: string, signal: AbortSignal
   return files;
 }
 
-function isSkippedByName(relativePath: string): boolean {
-  const name = path.posix.basename(relativePath);
-  return SKIPPED_FILE_NAMES.has(name) || SKIPPED_SUFFIXES.some((suffix) => name.endsWith(suffix));
-}
-
 interface FileScan {
   problems: Problem[];
   ignored: number;
 }
 
-/** undefined when the file is not text worth reading: gone, a link, a folder (a submodule), binary or too large. */
-async function scanFile(root: string, relativePath: string, ignore: SecretsIgnore): Promise<FileScan | undefined> {
+/**
+ * Streams the file line by line (long lines in windows), so its size costs time, not memory. Lockfiles,
+ * minified bundles and source maps are read too: a token in a registry URL or a bundled config leaks all
+ * the same.
+ */
+async function scanFile(root: string, relativePath: string, ignore: SecretsIgnore): Promise<FileScan | { skipped: SkipReason }> {
   const file = path.join(root, relativePath);
-  const text = await readScannableText(file);
-  if (text === undefined) return undefined;
+  const skipped = await skipReasonOf(file);
+  if (skipped) return { skipped };
   const skipWholeFile = ignore.ignoresFile(relativePath);
   const inSourceCode = SOURCE_CODE_EXTENSIONS.has(path.extname(relativePath).toLowerCase());
   const scan: FileScan = { problems: [], ignored: 0 };
-  text.split(/\r?\n/).forEach((line, index) => {
-    for (const match of findSecretsInLine(line, { inSourceCode })) {
-      const fingerprint = secretFingerprint(relativePath, match.rule.id, index + 1);
-      if (skipWholeFile || line.includes(ALLOW_SECRET_MARKER) || ignore.ignoresFinding(fingerprint)) scan.ignored++;
-      else scan.problems.push(toProblem(file, index + 1, match, fingerprint));
+  const segmenter = new LineSegmenter((segment: LineSegment) => {
+    for (const match of findSecretsInLine(segment.text, { inSourceCode })) {
+      if (match.start < segment.acceptFrom || match.start >= segment.acceptTo) continue;
+      const fingerprint = secretFingerprint(relativePath, match.rule.id, segment.line);
+      if (skipWholeFile || segment.text.includes(ALLOW_SECRET_MARKER) || ignore.ignoresFinding(fingerprint)) scan.ignored++;
+      else scan.problems.push(toProblem(file, segment.line, segment.offset + match.start, match, fingerprint));
     }
   });
+  try {
+    for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: READ_CHUNK_BYTES }))
+      segmenter.push(chunk as string);
+  } catch {
+    return { skipped: 'not a file' };
+  }
+  segmenter.end();
   return scan;
 }
 
-async function readScannableText(file: string): Promise<string | undefined> {
+/** Why a file is not searched, or undefined when it is text worth reading. */
+async function skipReasonOf(file: string): Promise<SkipReason | undefined> {
+  // Links and folders (submodules) are not content; a tracked file deleted from the work tree has none.
   const stat = await fs.lstat(file).catch(() => undefined);
-  if (!stat?.isFile() || stat.size > MAX_FILE_BYTES) return undefined;
-  const content = await fs.readFile(file).catch(() => undefined);
-  if (!content || content.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return undefined;
-  return content.toString('utf8');
+  if (!stat?.isFile()) return 'not a file';
+  if (stat.size > MAX_FILE_BYTES) return 'too large';
+  const head = await readHead(file).catch(() => undefined);
+  if (!head) return 'not a file';
+  return isBinary(head) ? 'binary' : undefined;
 }
 
-function toProblem(file: string, line: number, match: SecretMatch, fingerprint: string): Problem {
-  const preview = `${match.secret.slice(0, 4)}…`;
+async function readHead(file: string): Promise<Buffer> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(BINARY_SNIFF_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, BINARY_SNIFF_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A NUL in the first 8 KiB that is not also UTF-8 text: text files with a stray NUL are still read. */
+export function isBinary(head: Buffer): boolean {
+  if (!head.includes(0)) return false;
+  try {
+    // `stream` accepts a character cut off at the end of the sniffed bytes.
+    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** The kind and the place only: not one character of the secret, which the output and logs would keep. */
+function toProblem(file: string, line: number, start: number, match: SecretMatch, fingerprint: string): Problem {
   return {
     file,
     line,
-    column: match.start + 1,
+    column: start + 1,
     endLine: line,
-    endColumn: match.start + match.secret.length + 1,
+    endColumn: start + match.secret.length + 1,
     severity: 'error',
     code: match.rule.id,
     source: 'secret-scan',
     message:
-      `${match.rule.description} (${preview}). Remove it and rotate it; if it is not a secret, add ` +
+      `${match.rule.description}. Remove it and rotate it; if it is not a secret, add ` +
       `\`${fingerprint}\` to ${SECRETS_IGNORE_FILE} or put ${ALLOW_SECRET_MARKER} in a comment on the line.`,
   };
 }

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -9,7 +9,7 @@ import * as zlib from 'node:zlib';
 import { buildSync } from 'esbuild';
 import type { ErrorIssue } from '../../../src/monitor/errors/errorModel';
 import { ErrorReceiver, generatePublicKey } from '../../../src/monitor/errors/errorReceiver';
-import { ErrorStore } from '../../../src/monitor/errors/errorStore';
+import { ErrorStore, STORE_FILE_NAME } from '../../../src/monitor/errors/errorStore';
 import type { IssuesChange } from '../../../src/monitor/errors/errorStore';
 import { FrameMapper, issueLocation, locationsByFile } from '../../../src/monitor/errors/frameMapping';
 
@@ -272,6 +272,62 @@ describe('local error receiver with the real Sentry SDK (integration)', function
     assert.equal(preflight.headers['access-control-allow-origin'], '*');
     assert.match(preflight.headers['access-control-allow-methods'] ?? '', /POST/);
     assert.equal(preflight.headers['access-control-allow-headers'], 'content-type, sentry-trace');
+  });
+
+  it('keeps oversized events bounded: gzip envelopes that inflate to 19 MiB, stacks of 10,000 frames; all load after a restart', async () => {
+    const [header, itemHeader, payload] = RECORDED_EVENT.toString('utf8').split('\n');
+    const recorded = JSON.parse(payload) as {
+      exception: { values: Array<{ type: string; value: string; stacktrace: { frames: unknown[] } }> };
+    };
+    /** The recorded SDK event with its message and stack replaced, once per error type (each its own issue). */
+    const envelopes = (types: string[], value: string, frames: unknown[]) => {
+      const event = structuredClone(recorded);
+      Object.assign(event.exception.values[0], { type: 'TYPE', value, stacktrace: { frames } });
+      const text = [header, itemHeader, JSON.stringify(event), ''].join('\n');
+      return types.map((type) => zlib.gzipSync(Buffer.from(text.replace('"type":"TYPE"', `"type":"${type}"`))));
+    };
+    const sdkFrames = recorded.exception.values[0].stacktrace.frames;
+    const deepStack = Array.from({ length: 10_000 }, (_, n) => ({
+      ...(sdkFrames.at(-1) as object),
+      function: `recurse${n}`,
+      lineno: n + 1,
+    }));
+    const types = (prefix: string, count: number) => Array.from({ length: count }, (_, n) => `${prefix}${n}Error`);
+    const bodies = [
+      ...envelopes(types('HugeMessage', 12), 'x'.repeat(19 * 1024 * 1024), sdkFrames),
+      ...envelopes(types('DeepStack', 60), 'too much recursion', deepStack),
+    ];
+    assert.ok(bodies[0].length < 64 * 1024, `a 19 MiB message gzips to ${bodies[0].length} bytes`);
+
+    for (const body of bodies) {
+      const answer = await send(receiver.port, { path: envelopeUrl(), headers: { 'Content-Encoding': 'gzip' }, body });
+      assert.equal(answer.status, 200, answer.body);
+    }
+    const before = store.issues();
+    assert.equal(before.length, 72);
+    const huge = before.find((issue) => issue.exceptionType === 'HugeMessage0Error')!;
+    assert.ok(huge.latestEvent!.trimmed!.characters > 19 * 1024 * 1024 - 8192);
+    assert.ok(huge.title.length <= 8192 + 256);
+    const deep = before.find((issue) => issue.exceptionType === 'DeepStack0Error')!;
+    assert.equal(deep.latestEvent?.frames.length, 50);
+    assert.equal(deep.latestEvent?.trimmed?.frames, 9950);
+
+    const saveErrors: Error[] = [];
+    await stopReceiver();
+    const fileBytes = statSync(path.join(directory, STORE_FILE_NAME)).size;
+    // 72 issues at the limits: about 10 KiB each (an 8 KiB message, 50 frames).
+    assert.ok(fileBytes < 2 * 1024 * 1024, `store file of ${fileBytes} bytes`);
+
+    store = new ErrorStore({ directory, saveDelayMs: 50, onSaveError: (error) => saveErrors.push(error) });
+    assert.deepEqual(await store.load(), { loaded: 72 });
+    assert.deepEqual(store.issues(), JSON.parse(JSON.stringify(before)), 'every issue loads as it was saved');
+    receiver = new ErrorReceiver({ store, publicKey, port: 0, notifyDelayMs: 20 });
+    await receiver.start();
+    const again = await send(receiver.port, { path: envelopeUrl(), headers: { 'Content-Encoding': 'gzip' }, body: bodies[0] });
+    assert.equal(again.status, 200);
+    await store.flush();
+    assert.deepEqual(saveErrors, []);
+    assert.equal(store.issues().find((issue) => issue.exceptionType === 'HugeMessage0Error')?.count, 2);
   });
 
   it('refuses to start on a port that is taken, naming it', async () => {

@@ -110,6 +110,27 @@ describe('monitor views (unit)', () => {
     );
   });
 
+  it('says in the tooltip what the receiver trimmed from the latest event', () => {
+    const latestEvent = {
+      eventId: 'e',
+      timestamp: '2026-11-26T11:57:00Z',
+      exceptionType: 'RangeError',
+      exceptionValue: 'deep',
+      frames: [],
+    };
+    const state: ErrorViewState = {
+      receiver: { trusted: true },
+      localIssues: [
+        issue({ id: 'a', lastRelease: '1.4.2', latestEvent: { ...latestEvent, trimmed: { frames: 9950, characters: 19_000_000 } } }),
+        issue({ id: 'b', lastRelease: '1.4.2', latestEvent }),
+      ],
+      locationOf: () => undefined,
+    };
+    const [trimmed, whole] = errorNodes(monitoredStatus(), state, NOW)[1].children?.[0].children ?? [];
+    assert.match(String(trimmed.tooltip), /\nLatest event trimmed: 9,950 frames, 19,000,000 characters\n/);
+    assert.doesNotMatch(String(whole.tooltip), /trimmed/);
+  });
+
   it('shows the work item made from an error on its row', () => {
     const state: ErrorViewState = {
       receiver: { trusted: true },

@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { scanSecrets } from '../../../src/pipeline/security/secretScan';
+import { isBinary, scanSecrets } from '../../../src/pipeline/security/secretScan';
+import { LineSegmenter, WINDOW_CHARS, WINDOW_OVERLAP } from '../../../src/pipeline/security/lineSegments';
 import { findSecretsInLine, shannonEntropy } from '../../../src/pipeline/security/secretRules';
 import { globToRegExp, parseSecretsIgnore } from '../../../src/pipeline/security/secretsIgnore';
 import { sampleWorkspaces } from '../../support/sampleWorkspace';
@@ -34,7 +36,7 @@ const SAMPLES: Record<string, { line: string; found: string }> = {
 describe('secret scan (unit)', () => {
   const workspace = sampleWorkspaces();
 
-  it("detects every rule's sample at its line and column, and never repeats the secret in the message", async () => {
+  it("detects every rule's sample at its line and column, and shows no character of the secret, only its kind", async () => {
     const lines = Object.values(SAMPLES).map((sample) => sample.line);
     const ws = workspace({ 'config/leaks.txt': ['# samples', ...lines].join('\n') + '\n' }, { git: true });
     const result = await scanSecrets(ws.dir);
@@ -50,13 +52,13 @@ describe('secret scan (unit)', () => {
       assert.equal(line.slice(problem.column - 1, (problem.endColumn ?? 0) - 1), secret, problem.code);
       assert.equal(problem.severity, 'error');
       assert.equal(problem.source, 'secret-scan');
-      assert.ok(!problem.message.includes(secret), `${problem.code} message repeats the secret`);
-      assert.ok(problem.message.includes(`${secret.slice(0, 4)}…`), problem.message);
+      assert.ok(!problem.message.includes(secret.slice(0, 4)), `${problem.code} message shows the start of the secret`);
+      assert.doesNotMatch(problem.message, /\(|…/, 'no preview of any kind');
       assert.ok(problem.message.includes(`\`config/leaks.txt:${problem.code}:${problem.line}\``), problem.message);
     }
     assert.match(
       result.problems[1].message,
-      /^Possible AWS access key ID \(AKIA…\)\. Remove it and rotate it; if it is not a secret, add `config\/leaks\.txt:aws-access-key-id:3` to \.conveyor\/secrets-ignore/,
+      /^Possible AWS access key ID\. Remove it and rotate it; if it is not a secret, add `config\/leaks\.txt:aws-access-key-id:3` to \.conveyor\/secrets-ignore/,
     );
   });
 
@@ -180,24 +182,66 @@ describe('secret scan (unit)', () => {
     assert.equal(result.filesScanned, 1);
   });
 
-  it('skips binary, oversized, lock and minified files', async () => {
+  it('scans lock, minified, map and large files, and files with a stray NUL; skips only true binaries, saying why', async () => {
     const key = 'AKIA' + 'IOSFODNN7EXAMPLE';
+    const binary = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x00, 0xff, 0xfe]), Buffer.from(key)]);
     const ws = workspace(
       {
-        'logo.bin': `GIF89a\0\0${key}\n`,
-        'big.txt': `${key}\n${'a'.repeat(1024 * 1024)}\n`,
+        'big.txt': `${'a'.repeat(1024 * 1024)}\n${key}\n`,
         'package-lock.json': `"${key}"\n`,
         'yarn.lock': `${key}\n`,
         'pnpm-lock.yaml': `${key}\n`,
         'vendor/app.min.js': `var k="${key}";\n`,
         'vendor/app.js.map': `"${key}"\n`,
+        'nul.txt': `text\0with a NUL ${key}\n`,
         'ok.txt': 'nothing to see\n',
       },
       { git: true },
     );
-    const result = await scanSecrets(ws.dir);
-    assert.deepEqual(result.problems, []);
-    assert.equal(result.filesScanned, 1);
+    writeFileSync(path.join(ws.dir, 'logo.png'), binary);
+    const result = await scanSecrets(ws.dir, {
+      files: [
+        ...['big.txt', 'package-lock.json', 'yarn.lock', 'pnpm-lock.yaml'],
+        ...['vendor/app.min.js', 'vendor/app.js.map', 'nul.txt', 'ok.txt', 'logo.png'],
+      ],
+    });
+    assert.deepEqual(
+      result.problems.map((p) => `${path.relative(ws.dir, p.file).split(path.sep).join('/')}:${p.line}`),
+      ['big.txt:2', 'package-lock.json:1', 'yarn.lock:1', 'pnpm-lock.yaml:1', 'vendor/app.min.js:1', 'vendor/app.js.map:1', 'nul.txt:1'],
+    );
+    assert.equal(result.filesScanned, 8);
+    assert.deepEqual(result.skipped, [{ file: 'logo.png', reason: 'binary' }]);
+  });
+
+  it('tells binary from text by a NUL and invalid UTF-8 together', () => {
+    assert.equal(isBinary(Buffer.from('plain text')), false);
+    assert.equal(isBinary(Buffer.from('text with a \0 NUL, ünïcode')), false);
+    assert.equal(isBinary(Buffer.from([0x00, 0xff, 0x41])), true);
+    assert.equal(isBinary(Buffer.from([0xff, 0xfe, 0x41])), false, 'no NUL: read as text (with replacement characters)');
+    assert.equal(
+      isBinary(Buffer.concat([Buffer.from('a\0'), Buffer.from('é').subarray(0, 1)])),
+      false,
+      'a character cut at the end of the sniff',
+    );
+  });
+
+  it('finds secrets across window edges of a long line, at their true column, each once', () => {
+    const key = 'AKIA' + 'IOSFODNN7EXAMPLE';
+    const found: Array<{ line: number; column: number }> = [];
+    const segmenter = new LineSegmenter((segment) => {
+      for (const match of findSecretsInLine(segment.text))
+        if (match.start >= segment.acceptFrom && match.start < segment.acceptTo)
+          found.push({ line: segment.line, column: segment.offset + match.start + 1 });
+    });
+    // Keys at the start, straddling the first window edge, in the overlap, and at the very end of a 300 KiB line.
+    const columns = [1, WINDOW_CHARS - 5, WINDOW_CHARS + WINDOW_OVERLAP - 10, 3 * WINDOW_CHARS + 7];
+    const line = Array.from({ length: 300 * 1024 }, () => '.');
+    for (const column of columns) line.splice(column - 1, key.length, ...key);
+    const text = `first line\r\n${line.join('')}\n${key}`;
+    // Chunks of odd sizes, as a stream delivers them.
+    for (let i = 0; i < text.length; i += 9999) segmenter.push(text.slice(i, i + 9999));
+    segmenter.end();
+    assert.deepEqual(found, [...columns.map((column) => ({ line: 2, column })), { line: 3, column: 1 }]);
   });
 
   it('scans the files it is given instead of the tracked ones', async () => {
