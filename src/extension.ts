@@ -20,6 +20,7 @@ export function activate(context: vscode.ExtensionContext): ConveyorApi {
   const container = new Container(
     context.secrets,
     context.workspaceState,
+    context.globalState,
     context.extensionUri,
     context.storageUri ?? context.globalStorageUri,
     version,

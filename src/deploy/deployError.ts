@@ -5,7 +5,14 @@
 import type { ServiceError } from '../core/errors';
 import { kubeErrorOf, type DeployAction } from './kubeErrors';
 
-export type DeployErrorKind = 'invalid-manifest' | 'invalid-release' | 'unsupported' | 'timeout' | 'not-found';
+export type DeployErrorKind =
+  | 'invalid-manifest'
+  | 'invalid-release'
+  | 'unsupported'
+  | 'timeout'
+  | 'not-found'
+  /** The user has not allowed it (a command a workspace-chosen kubeconfig runs). */
+  | 'not-allowed';
 
 export interface DeployErrorDetails {
   /** Manifest file (relative to the workspace folder) and 1-based line, for manifest problems. */

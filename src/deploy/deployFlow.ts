@@ -9,7 +9,7 @@ import type { DeployPlan } from './deployPlan';
 import type { EnvironmentDefinition } from './environmentDefinition';
 import { manifestFolderOf } from './environments';
 import { KubeClient } from './kubeClient';
-import { contextNamespace, loadKubeConfig, withContext } from './kubeconfigLoader';
+import { checkCredentialCommand, contextNamespace, loadKubeConfig, withContext } from './kubeconfigLoader';
 import type { KubeConfigSource } from './kubeconfigLoader';
 import { describeRef } from './kubeObject';
 import { isClusterScopedKind, readManifestFolder, renderManifests } from './renderManifests';
@@ -83,7 +83,8 @@ export async function connectEnvironment(
   environment: EnvironmentDefinition,
   kubeconfig: KubeConfigSource | KubeConfig,
 ): Promise<ConnectedEnvironment> {
-  const base = kubeconfig instanceof KubeConfig ? kubeconfig : (await loadKubeConfig(kubeconfig)).config;
+  const loaded = kubeconfig instanceof KubeConfig ? { config: kubeconfig } : { ...(await loadKubeConfig(kubeconfig)), source: kubeconfig };
+  const base = loaded.config;
   const context = environment.context ?? base.getCurrentContext();
   if (!context)
     throw new DeployError(
@@ -91,6 +92,8 @@ export async function connectEnvironment(
       `Environment "${environment.name}" names no kube context and the kubeconfig has no current context.`,
     );
   const config = withContext(base, context);
+  // Before any client exists: client-node runs the credential command on the first request.
+  if ('source' in loaded) await checkCredentialCommand(loaded, context, loaded.source);
   return { client: new KubeClient(config), context, namespace: environment.namespace ?? contextNamespace(config, context) };
 }
 

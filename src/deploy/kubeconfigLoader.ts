@@ -8,14 +8,16 @@ import type { Cluster, Context, User } from '@kubernetes/client-node';
 import { isMap, isSeq, parseDocument } from 'yaml';
 import { DeployError } from './deployError';
 import { writeFileAtomic } from '../core/fsUtil';
-import { kubeconfigFiles, type KubeConfigSource } from './kubeconfigLocator';
+import { kubeconfigFiles, type KubeConfigSource, type KubeCredentialCommand } from './kubeconfigLocator';
 
-export { kubeconfigFiles, type KubeConfigSource };
+export { kubeconfigFiles, type KubeConfigSource, type KubeCredentialCommand };
 
 export interface LoadedKubeConfig {
   config: KubeConfig;
   /** The files it was merged from, in order; the first one receives context switches. */
   files: string[];
+  /** The file that defines each user (the first to name it wins). */
+  userFiles: Map<string, string>;
 }
 
 export interface KubeContextInfo {
@@ -32,6 +34,7 @@ export async function loadKubeConfig(source: KubeConfigSource = {}): Promise<Loa
   const explicit = (source.kubeconfigPaths?.length ?? 0) > 0;
   const clusters = new Map<string, Cluster>();
   const users = new Map<string, User>();
+  const userFiles = new Map<string, string>();
   const contexts = new Map<string, Context>();
   let currentContext = '';
   let found = 0;
@@ -55,7 +58,11 @@ export async function loadKubeConfig(source: KubeConfigSource = {}): Promise<Loa
       throw new DeployError('not-found', `The kubeconfig file ${file} cannot be read: ${(error as Error).message}.`);
     }
     for (const c of single.clusters) if (!clusters.has(c.name)) clusters.set(c.name, c);
-    for (const u of single.users) if (!users.has(u.name)) users.set(u.name, u);
+    for (const u of single.users) {
+      if (users.has(u.name)) continue;
+      users.set(u.name, u);
+      userFiles.set(u.name, file);
+    }
     for (const c of single.contexts) if (!contexts.has(c.name)) contexts.set(c.name, c);
     currentContext ||= single.currentContext ?? '';
   }
@@ -68,7 +75,41 @@ export async function loadKubeConfig(source: KubeConfigSource = {}): Promise<Loa
     contexts: [...contexts.values()],
     currentContext,
   });
-  return { config, files };
+  return { config, files, userFiles };
+}
+
+/**
+ * The command `context`'s user runs for its credentials, if any: an exec plugin (client-node spawns it), or an
+ * auth provider's `cmd-path` (client-node runs it through a shell).
+ */
+export function credentialCommand(loaded: LoadedKubeConfig, context: string): KubeCredentialCommand | undefined {
+  const name = loaded.config.getContextObject(context)?.user;
+  const user = name === undefined ? undefined : loaded.config.getUser(name);
+  if (!name || !user) return undefined;
+  const exec = user.exec as { command?: unknown; args?: unknown; env?: unknown } | undefined;
+  const provider = (user.authProvider as { config?: Record<string, unknown> } | undefined)?.config;
+  // The environment is part of what runs (PATH, LD_PRELOAD), so it is part of what the user approves.
+  const env = Array.isArray(exec?.env)
+    ? (exec.env as { name?: unknown; value?: unknown }[]).map((e) => `${String(e.name)}=${String(e.value)}`)
+    : [];
+  const words =
+    typeof exec?.command === 'string'
+      ? [...env, exec.command, ...(Array.isArray(exec.args) ? exec.args.map(String) : [])]
+      : typeof provider?.['cmd-path'] === 'string'
+        ? [provider['cmd-path'], ...(typeof provider['cmd-args'] === 'string' ? [provider['cmd-args']] : [])]
+        : [];
+  if (words.length === 0) return undefined;
+  return { file: loaded.userFiles.get(name) ?? loaded.files[0], user: name, command: words.join(' ') };
+}
+
+/** Refuses a workspace-chosen kubeconfig whose user for `context` runs a command the user has not approved. */
+export async function checkCredentialCommand(loaded: LoadedKubeConfig, context: string, source: KubeConfigSource): Promise<void> {
+  const command = source.approveCommand && credentialCommand(loaded, context);
+  if (!command || (await source.approveCommand?.(command))) return;
+  throw new DeployError(
+    'not-allowed',
+    `The kubeconfig ${command.file}, which this workspace's settings choose, signs in as ${command.user} by running "${command.command}": Conveyor runs it only in a trusted workspace and once you allow it. Allow it when asked, or set conveyor.deploy.kubeconfig in your user settings.`,
+  );
 }
 
 export function listContexts(config: KubeConfig): KubeContextInfo[] {

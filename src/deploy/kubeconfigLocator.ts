@@ -12,6 +12,20 @@ export interface KubeConfigSource {
   env?: NodeJS.ProcessEnv;
   /** Used when neither paths nor KUBECONFIG are given; defaults to ~/.kube/config. */
   defaultPath?: string;
+  /**
+   * Set when the workspace chose `kubeconfigPaths` (its settings): a command the credentials run (an exec
+   * plugin, an auth provider's cmd-path) runs only when this answers true. The user's own files need no approval.
+   */
+  approveCommand?: (command: KubeCredentialCommand) => Promise<boolean>;
+}
+
+/** A command a kubeconfig user runs to get its credentials. */
+export interface KubeCredentialCommand {
+  /** The kubeconfig file that defines the user. */
+  file: string;
+  user: string;
+  /** The command line (variables it sets first), as the user would read it: `AWS_PROFILE=ci aws eks get-token`. */
+  command: string;
 }
 
 /** Which files make up the kubeconfig, in kubectl's order of precedence. */

@@ -38,6 +38,7 @@ import { RefreshManager } from './refreshManager';
 import { registerStatusDocuments } from './statusDocument';
 import { registerWorkspaceCommands } from './workspaceCommands';
 import { WorkspaceModel } from './workspaceModel';
+import { rememberedConsent, tokenHostConsent } from './hostConsent';
 
 /**
  * The one place Conveyor's services are created. Activation builds it; every stage's UI receives what it
@@ -66,6 +67,8 @@ export class Container implements vscode.Disposable {
   constructor(
     secrets: vscode.SecretStorage,
     workspaceState: vscode.Memento,
+    /** Answers that hold in every workspace: the hosts allowed a token, the kubeconfig commands allowed to run. */
+    globalState: vscode.Memento,
     extensionUri: vscode.Uri,
     storage: vscode.Uri,
     extensionVersion: string,
@@ -75,12 +78,13 @@ export class Container implements vscode.Disposable {
     this.refreshManager = new RefreshManager();
     this.pipeline = new PipelineService(this.model, this.log);
     this.release = new ReleaseService(this.model, this.log, secrets);
-    this.ci = new CiService(this.model, this.log, secrets);
-    this.board = new BoardService(this.model, workspaceState, secrets);
-    this.errors = new ErrorService(this.model, workspaceState, secrets, storage, this.log);
+    const tokenHosts = tokenHostConsent(globalState);
+    this.ci = new CiService(this.model, this.log, secrets, tokenHosts);
+    this.board = new BoardService(this.model, workspaceState, secrets, tokenHosts);
+    this.errors = new ErrorService(this.model, workspaceState, secrets, storage, this.log, tokenHosts);
     this.uptime = new UptimeService(this.model, storage, this.log);
     this.goals = new GoalService(this.model, storage, extensionUri.fsPath, this.log);
-    this.deploy = new DeployService(this.model, this.log);
+    this.deploy = new DeployService(this.model, this.log, rememberedConsent(globalState, 'conveyor.allowedKubeconfigCommands'));
     this.belt = new BeltService(
       this.model,
       { pipeline: this.pipeline, release: this.release, deploy: this.deploy, errors: this.errors, board: this.board },

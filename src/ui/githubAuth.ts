@@ -1,6 +1,10 @@
 import * as vscode from 'vscode';
 import type { FolderStatus } from '../loop/folderStatus';
 import { messageOf } from '../core/errors';
+import { GITHUB_API_URL } from '../core/github/githubHttp';
+import { checkTokenHost } from '../core/http/tokenHost';
+import type { RememberedConsent } from '../core/rememberedConsent';
+import { settingWithOrigin } from './hostConsent';
 
 /** Where a GitHub token entered by hand is kept (for hosts without VS Code's GitHub sign-in); shared by CI and the board. */
 export const GITHUB_TOKEN_SECRET = 'conveyor.ci.githubToken';
@@ -36,10 +40,31 @@ export async function signInToGitHub(
   return true;
 }
 
-/** The GitHub API root for a folder (Actions and the GitHub board): the setting, else GitHub Enterprise from conveyor.yml, else github.com's. */
-export function githubApiUrl(status: FolderStatus): string | undefined {
-  const setting = vscode.workspace.getConfiguration('conveyor.ci.github').get<string>('apiUrl');
-  if (setting) return setting.replace(/\/$/, '');
+/**
+ * The GitHub API root for a folder (Actions and the GitHub board) and which workspace file chose it: the setting,
+ * else GitHub Enterprise from conveyor.yml, else github.com's (no URL).
+ */
+export function githubApi(status: FolderStatus): { url?: string; chosenBy?: string } {
+  const setting = settingWithOrigin<string>('conveyor.ci.github', 'apiUrl');
+  if (setting.value) return { url: setting.value.replace(/\/$/, ''), chosenBy: setting.chosenBy };
   const enterprise = status.config.config.ci?.github?.enterpriseUrl;
-  return enterprise ? `${enterprise.replace(/\/$/, '')}/api/v3` : undefined;
+  return enterprise ? { url: `${enterprise.replace(/\/$/, '')}/api/v3`, chosenBy: 'conveyor.yml (ci.github.enterpriseUrl)' } : {};
+}
+
+/** The folder's GitHub API root and the token, which goes only where checkTokenHost lets it (it throws otherwise). */
+export async function githubAccess(
+  status: FolderStatus,
+  secrets: vscode.SecretStorage,
+  consent: RememberedConsent,
+  scopes: readonly string[] = ['repo'],
+): Promise<{ baseUrl?: string; token?: string }> {
+  const api = githubApi(status);
+  const token = await githubToken(secrets, scopes);
+  if (token && api.url) {
+    await checkTokenHost(
+      { service: 'GitHub', token: 'your GitHub sign-in', url: api.url, chosenBy: api.chosenBy, publicUrl: GITHUB_API_URL },
+      consent,
+    );
+  }
+  return { baseUrl: api.url, token };
 }

@@ -177,6 +177,8 @@ export interface GitHubStubOptions {
   rateLimit?: { limit?: number; remaining?: number; resetAt?: number /* epoch s */ };
   /** Workflow files that have no `workflow_dispatch` trigger. */
   withoutDispatch?: string[];
+  /** Where to listen (see StubServerOptions.host). */
+  host?: string;
 }
 
 export interface GitHubStub {
@@ -201,6 +203,7 @@ export async function startGitHubStub(options: GitHubStubOptions = {}): Promise<
   const server = await StubServer.start<StubRequest>({
     record: (e) => ({ method: e.method, path: e.path, host: e.headers.host ?? '', headers: e.headers, body: e.body }),
     handle: (e) => stub?.route(e),
+    host: options.host,
   });
   return (stub = new GitHubStubServer(server, options));
 }

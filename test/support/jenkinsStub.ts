@@ -16,6 +16,8 @@ export function jenkinsFixture(name: string): string {
 }
 
 export interface JenkinsStubOptions {
+  /** Where to listen (see StubServerOptions.host). */
+  host?: string;
   /** When set, requests must carry this user's API token (basic auth), as on a Jenkins without anonymous read. */
   credentials?: { user: string; apiToken: string };
   /**
@@ -93,6 +95,7 @@ export class JenkinsStub {
       jsonType: 'application/json;charset=utf-8',
       record: (e) => ({ method: e.method, path: e.url.pathname, query: e.url.searchParams, headers: e.headers, body: e.body }),
       handle: (e) => stub?.handle(e),
+      host: options.host,
     });
     return (stub = new JenkinsStub(server, options));
   }

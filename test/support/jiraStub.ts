@@ -273,7 +273,8 @@ export interface JiraStub {
   stop(): Promise<void>;
 }
 
-export async function startJiraStub(): Promise<JiraStub> {
+/** @param options.host where to listen (see StubServerOptions.host) */
+export async function startJiraStub(options: { host?: string } = {}): Promise<JiraStub> {
   const pages = [fixture<SearchPage>('search-page-1.json'), fixture<SearchPage>('search-page-2.json')];
   const published = fixture<SearchPage>('search-published-example.json');
   const issues = new Map<string, IssueJson>([...pages, published].flatMap((p) => p.issues.map((i): [string, IssueJson] => [i.key, i])));
@@ -475,6 +476,7 @@ export async function startJiraStub(): Promise<JiraStub> {
   }
 
   const server = await StubServer.start<RecordedRequest>({
+    host: options.host,
     jsonType: 'application/json;charset=UTF-8',
     record: (e) => {
       const body = e.readJson();

@@ -231,8 +231,8 @@ interface Queued {
   options: FailureOptions;
 }
 
-/** Starts the stub on 127.0.0.1; rejects, listing the problems, when a fixture does not conform to the spec. */
-export async function startSentryStub(): Promise<SentryStub> {
+/** Starts the stub on 127.0.0.1 (or `host`); rejects, listing the problems, when a fixture does not conform to the spec. */
+export async function startSentryStub(options: { host?: string } = {}): Promise<SentryStub> {
   const invalid = fixtureProblems();
   if (invalid.length) throw new Error(`Sentry stub fixtures do not conform to the published schema:\n${invalid.join('\n')}`);
 
@@ -344,6 +344,7 @@ export async function startSentryStub(): Promise<SentryStub> {
   };
 
   const server = await StubServer.start<RecordedRequest>({
+    host: options.host,
     jsonType: 'application/json',
     record: (e) => ({
       method: e.method,

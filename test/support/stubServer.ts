@@ -4,6 +4,7 @@
 // scripted faults (a status, a delay, a connection that hangs or is dropped, a body that is not JSON).
 // Stopping it destroys the connections still open (hung requests, watches, endless logs) and pending timers.
 import * as http from 'node:http';
+import * as os from 'node:os';
 import type { AddressInfo, Socket } from 'node:net';
 
 export type StubHeaders = Record<string, string>;
@@ -90,10 +91,19 @@ export interface StubServerOptions<R> {
   jsonType?: string;
   /** The URL's path after the port, e.g. `/` or `/graphql`. Default none. */
   urlPath?: string;
+  /** The IPv4 address to listen on: 127.0.0.1 by default; another machine's view of this one for what must stay local. */
+  host?: string;
+}
+
+/** An address of this machine that is not the loopback (what another machine on the network would reach), if any. */
+export function nonLoopbackAddress(): string | undefined {
+  return Object.values(os.networkInterfaces())
+    .flat()
+    .find((address) => address?.family === 'IPv4' && !address.internal)?.address;
 }
 
 export class StubServer<R = never> {
-  /** http://127.0.0.1:PORT, and `urlPath` when given. */
+  /** http://127.0.0.1:PORT (or the `host` asked for), and `urlPath` when given. */
   url = '';
   port = 0;
   readonly requests: R[] = [];
@@ -115,7 +125,7 @@ export class StubServer<R = never> {
     const stub = new StubServer(options);
     await stub.listen(0);
     stub.port = (stub.server.address() as AddressInfo).port;
-    stub.url = `http://127.0.0.1:${stub.port}${options.urlPath ?? ''}`;
+    stub.url = `http://${stub.host}:${stub.port}${options.urlPath ?? ''}`;
     return stub;
   }
 
@@ -147,10 +157,14 @@ export class StubServer<R = never> {
     return this.dropConnections();
   }
 
+  private get host(): string {
+    return this.options.host ?? '127.0.0.1';
+  }
+
   private listen(port: number): Promise<void> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(port, '127.0.0.1', () => {
+      this.server.listen(port, this.host, () => {
         this.server.off('error', reject);
         resolve();
       });

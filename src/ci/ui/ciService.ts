@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as vscode from 'vscode';
 import type { FolderStatus } from '../../loop/folderStatus';
-import { githubApiUrl, githubToken, signInToGitHub } from '../../ui/githubAuth';
+import { githubAccess, githubApi, signInToGitHub } from '../../ui/githubAuth';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type * as Engine from '../ciEngine';
 import { ciEngine } from './ciEngineLoader';
@@ -13,8 +13,16 @@ import { PushedCommits } from '../pushedCommits';
 import type { HeadCi } from '../ciStatus';
 import type { CiViewState } from '../ciModel';
 import { messageOf } from '../../core/errors';
+import { checkTokenHost, type TokenHost } from '../../core/http/tokenHost';
+import type { RememberedConsent } from '../../core/rememberedConsent';
 
 const jenkinsSecret = (url: string) => `conveyor.ci.jenkins.${url}`;
+const jenkinsHost = (url: string): TokenHost => ({
+  service: 'Jenkins',
+  token: 'your Jenkins API token',
+  url,
+  chosenBy: 'conveyor.yml (ci.jenkins.url)',
+});
 
 interface FolderCi {
   /** What the poller was built for; a change (new branch, new repo, new URL) rebuilds it. */
@@ -45,6 +53,7 @@ export class CiService implements vscode.Disposable {
     private readonly model: WorkspaceModel,
     private readonly log: vscode.LogOutputChannel,
     private readonly secrets: vscode.SecretStorage,
+    private readonly tokenHosts: RememberedConsent,
   ) {
     this.disposables.push(
       model.onDidChange(() => void this.sync()),
@@ -93,10 +102,13 @@ export class CiService implements vscode.Disposable {
   }
 
   async signInGitHub(): Promise<void> {
+    this.tokenHosts.forgetRefusals();
     if (await signInToGitHub(this.secrets, this.log)) await this.rebuild();
   }
 
   async signInJenkins(url: string): Promise<void> {
+    // Asked before the token is typed: a Jenkins the user does not trust gets no token at all.
+    await checkTokenHost(jenkinsHost(url), this.tokenHosts, { askAgain: true });
     const user = await vscode.window.showInputBox({ title: `Jenkins ${url}`, prompt: 'User name', ignoreFocusOut: true });
     if (!user) return;
     const apiToken = await vscode.window.showInputBox({
@@ -126,7 +138,7 @@ export class CiService implements vscode.Disposable {
         status.ci.jenkinsUrl,
         status.config.config.ci?.jenkins?.jobs,
         status.git.branch,
-        githubApiUrl(status),
+        githubApi(status).url,
       ]);
       const known = this.folders.get(status.folder);
       if (known?.key === key) continue;
@@ -151,11 +163,13 @@ export class CiService implements vscode.Disposable {
   private async create(status: FolderStatus, key: string): Promise<FolderCi> {
     const engine = ciEngine();
     const repo = usesActions(status) ? status.ci.githubRepository : undefined;
+    // A host the token may not go to leaves the client without it, and the view shows why.
+    const githubOutcome = repo ? await settled(githubAccess(status, this.secrets, this.tokenHosts)) : undefined;
     const github = repo
       ? {
           client: new engine.GitHubActionsClient({
-            baseUrl: githubApiUrl(status),
-            token: await githubToken(this.secrets),
+            baseUrl: githubApi(status).url,
+            token: githubOutcome?.value?.token,
             userAgent: 'conveyor-vscode',
           }),
           ...repo,
@@ -163,16 +177,19 @@ export class CiService implements vscode.Disposable {
       : undefined;
     const jenkinsUrl = status.ci.jenkinsUrl;
     const jenkinsAuth = jenkinsUrl ? await this.jenkinsAuth(jenkinsUrl) : undefined;
-    const jenkins = jenkinsUrl ? { client: new engine.JenkinsClient({ url: jenkinsUrl, ...jenkinsAuth }) } : undefined;
+    const jenkinsOutcome = jenkinsUrl && jenkinsAuth ? await settled(checkTokenHost(jenkinsHost(jenkinsUrl), this.tokenHosts)) : undefined;
+    const jenkins = jenkinsUrl
+      ? { client: new engine.JenkinsClient({ url: jenkinsUrl, ...(jenkinsOutcome?.error ? {} : jenkinsAuth) }) }
+      : undefined;
     const githubSource: GitHubSource | undefined = github && {
       owner: github.owner,
       repo: github.repo,
-      runsFor: (o, r, q, etag) => github.client.runsFor(o, r, q, etag),
-      jobsFor: (o, r, id, etag) => github.client.jobsFor(o, r, id, etag),
+      runsFor: (o, r, q, etag) => refusedOr(githubOutcome, () => github.client.runsFor(o, r, q, etag)),
+      jobsFor: (o, r, id, etag) => refusedOr(githubOutcome, () => github.client.jobsFor(o, r, id, etag)),
       rateBudget: () => github.client.rateBudget(),
     };
     const jenkinsSource: JenkinsSource | undefined = jenkins && {
-      jobs: () => jenkins.client.jobs(),
+      jobs: () => refusedOr(jenkinsOutcome, () => jenkins.client.jobs()),
       builds: (name, limit) => jenkins.client.builds(name, limit),
       queue: async () => (await jenkins.client.queue()).map((item) => ({ name: item.name, why: item.why })),
     };
@@ -258,4 +275,17 @@ function usesActions(status: FolderStatus): boolean {
   return (
     status.ci.githubRepository !== undefined && (status.ci.githubWorkflows.length > 0 || status.config.config.ci?.github !== undefined)
   );
+}
+
+/** A promise's outcome as data, so a refused token host can be shown by the view rather than fail the whole folder. */
+async function settled<T>(promise: Promise<T>): Promise<{ value?: T; error?: Error }> {
+  return promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error: error instanceof Error ? error : new Error(String(error)) }),
+  );
+}
+
+async function refusedOr<T>(outcome: { error?: Error } | undefined, call: () => Promise<T>): Promise<T> {
+  if (outcome?.error) throw outcome.error;
+  return call();
 }

@@ -6,6 +6,7 @@
 import { ServiceError, type ServiceErrorKind, kindOfStatus } from '../errors';
 import { networkReason } from '../networkReason';
 import { formatSeconds, retryAfterMs } from './headers';
+import { tokenHostProblem } from './tokenHost';
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
 
@@ -161,7 +162,12 @@ export class HttpClient {
     const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
     const headers: Record<string, string> = { ...this.options.headers, ...request.headers };
     const authorization = this.options.authorization?.();
-    if (authorization) headers.Authorization = authorization;
+    if (authorization) {
+      // The last guard, whoever chose the URL: a token never crosses a network in clear text.
+      const problem = tokenHostProblem(this.resolve(request.url), `The ${this.service} URL`);
+      if (problem) throw this.error('invalid', problem);
+      headers.Authorization = authorization;
+    }
     let body: BodyInit | undefined;
     if (request.body === undefined || typeof request.body === 'string' || request.body instanceof Uint8Array) {
       body = request.body as BodyInit | undefined;

@@ -94,7 +94,7 @@ export function registerDeployCommands(model: WorkspaceModel, service: DeploySer
           folder: status.folder,
           environment,
           release,
-          kubeconfig: service.kubeconfigSource(),
+          kubeconfig: service.kubeconfigSource({ askAgain: true }),
           signal: abort.signal,
           // Production (confirm: true) asks first, showing the server's own dry run of what will change.
           confirm: async (plan) => {
@@ -183,7 +183,7 @@ export function registerDeployCommands(model: WorkspaceModel, service: DeploySer
       (progress) =>
         engine.rollBack({
           environment,
-          kubeconfig: service.kubeconfigSource(),
+          kubeconfig: service.kubeconfigSource({ askAgain: true }),
           deployments,
           onProgress: (p) => progress.report({ message: p.message }),
         }),

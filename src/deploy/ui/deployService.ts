@@ -5,10 +5,12 @@ import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type * as DeployEngine from '../deployEngine';
 import { deployEngine } from './deployEngineLoader';
 import type { EnvironmentDefinition } from '../environmentDefinition';
-import { currentKubeContext, type KubeConfigSource } from '../kubeconfigLocator';
+import { currentKubeContext, type KubeConfigSource, type KubeCredentialCommand } from '../kubeconfigLocator';
 import type { ClusterWatch } from '../operate/clusterWatch';
 import type { EnvironmentViewState, InfrastructureState, LastRollout } from './deployNodes';
 import { messageOf } from '../../core/errors';
+import type { RememberedConsent } from '../../core/rememberedConsent';
+import { settingWithOrigin } from '../../ui/hostConsent';
 
 interface Connected {
   config: KubeConfig;
@@ -37,6 +39,7 @@ export class DeployService implements vscode.Disposable {
   constructor(
     private readonly model: WorkspaceModel,
     private readonly log: vscode.LogOutputChannel,
+    private readonly kubeCommands: RememberedConsent,
   ) {
     this.listeners = [
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -49,11 +52,17 @@ export class DeployService implements vscode.Disposable {
     void model.ready.then(() => this.readCurrentContext());
   }
 
-  /** The kubeconfig files to read: the setting, else KUBECONFIG / ~/.kube/config (decided by the engine). */
-  kubeconfigSource(): KubeConfigSource {
-    const setting = vscode.workspace.getConfiguration('conveyor.deploy').get<string | string[]>('kubeconfig');
-    const paths = (Array.isArray(setting) ? setting : setting ? [setting] : []).filter((p) => p.trim() !== '');
-    return { kubeconfigPaths: paths.length > 0 ? paths : undefined, env: process.env };
+  /**
+   * The kubeconfig files to read: the setting, else KUBECONFIG / ~/.kube/config (decided by the engine). Files the
+   * workspace's settings choose run their credential commands only in a trusted workspace, once the user allowed
+   * each; `askAgain` (an explicit deploy) asks even after a refusal this session.
+   */
+  kubeconfigSource(options: { askAgain?: boolean } = {}): KubeConfigSource {
+    const setting = settingWithOrigin<string | string[]>('conveyor.deploy', 'kubeconfig');
+    const paths = (Array.isArray(setting.value) ? setting.value : setting.value ? [setting.value] : []).filter((p) => p.trim() !== '');
+    if (paths.length === 0) return { env: process.env };
+    const approveCommand = setting.chosenBy ? (command: KubeCredentialCommand) => this.approveCommand(command, options) : undefined;
+    return { kubeconfigPaths: paths, env: process.env, approveCommand };
   }
 
   viewState(folder: string): EnvironmentViewState {
@@ -220,6 +229,15 @@ export class DeployService implements vscode.Disposable {
       this.log.warn(`Kubeconfig: ${this.currentContext.problem}`);
     }
     this.changed.fire();
+  }
+
+  private async approveCommand(command: KubeCredentialCommand, options: { askAgain?: boolean }): Promise<boolean> {
+    if (!vscode.workspace.isTrusted) return false;
+    return this.kubeCommands.ask(
+      `${command.file}\n${command.command}`,
+      `This workspace's settings choose the kubeconfig ${command.file}, whose user ${command.user} signs in by running "${command.command}". Run it?`,
+      options,
+    );
   }
 
   dispose(): void {

@@ -1,6 +1,8 @@
 // The folder's board for `conveyor ship`, with credentials from the environment as CI keeps them (the editor
-// keeps them in SecretStorage instead): JIRA_EMAIL and JIRA_API_TOKEN, LINEAR_API_KEY, GITHUB_TOKEN.
+// keeps them in SecretStorage instead): JIRA_EMAIL and JIRA_API_TOKEN, LINEAR_API_KEY, GITHUB_TOKEN. The user chose
+// to hand them over by setting them, so nothing asks; but a token never goes over plain http to another machine.
 import { ServiceError } from '../../core/errors';
+import { refuseClearTextToken } from '../../core/http/tokenHost';
 import { githubBoardRepository, PROVIDER_NAMES } from '../../plan/boardProviders';
 import { LocalBoardProvider } from '../../plan/localBoardProvider';
 import type { BoardProvider } from '../../plan/workItem';
@@ -22,6 +24,7 @@ export async function boardFromEnvironment(status: FolderStatus, env: NodeJS.Pro
     const { JIRA_EMAIL: email, JIRA_API_TOKEN: apiToken } = env;
     if (!board?.jira) throw new ServiceError('Jira', 'invalid', 'Set board.jira.site in conveyor.yml');
     if (!email || !apiToken) throw missing('JIRA_EMAIL and JIRA_API_TOKEN');
+    refuseClearTextToken('Jira', board.jira.site, 'conveyor.yml (board.jira.site)');
     return new hosted.JiraBoardProvider({ site: board.jira.site, project: board.jira.project, jql: board.jira.jql, email, apiToken });
   }
   if (provider === 'linear') {
@@ -32,6 +35,7 @@ export async function boardFromEnvironment(status: FolderStatus, env: NodeJS.Pro
   if (!repository)
     throw new ServiceError('GitHub', 'invalid', 'Set board.github.owner and repo in conveyor.yml, or add a GitHub origin remote');
   if (!env.GITHUB_TOKEN) throw missing('GITHUB_TOKEN');
+  if (env.GITHUB_API_URL) refuseClearTextToken('GitHub', env.GITHUB_API_URL, 'GITHUB_API_URL');
   // GitHub Actions names the API of the server it runs on (GitHub Enterprise Server included).
   const options = { ...repository, token: env.GITHUB_TOKEN, baseUrl: env.GITHUB_API_URL };
   return board?.github?.project

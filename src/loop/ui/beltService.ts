@@ -116,7 +116,7 @@ export class BeltService implements vscode.Disposable {
         rollBack: deploy.rollBack,
         probe: monitor.probe,
       },
-      kubeconfig: this.stages.deploy.kubeconfigSource(),
+      kubeconfig: this.stages.deploy.kubeconfigSource({ askAgain: true }),
       errorIssues: errorsChecked ? () => Promise.resolve(this.stages.errors.issues()) : undefined,
       credentials: (host) => this.stages.release.credentialsFor(host),
       docker: () => release.connectEngine(this.stages.release.dockerHost()),

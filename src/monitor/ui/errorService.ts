@@ -11,9 +11,20 @@ import type { FrameMapper, IssueLocation } from '../errors/frameMapping';
 import type { ErrorViewState, HostedErrorsState } from './monitorNodes';
 import { monitorEngine } from './monitorEngineLoader';
 import { isServiceError, messageOf } from '../../core/errors';
+import { checkTokenHost, type TokenHost } from '../../core/http/tokenHost';
+import type { RememberedConsent } from '../../core/rememberedConsent';
 
 const RECEIVER_KEY = 'conveyor.errors.receiver';
 const sentrySecret = (url: string) => `conveyor.sentry.token.${url}`;
+const SENTRY_URL = 'https://sentry.io';
+/** sentry.io needs no consent; a self-hosted Sentry named in conveyor.yml gets the token once the user allowed it. */
+const sentryHost = (sentry: { url?: string }): TokenHost => ({
+  service: 'Sentry',
+  token: 'your Sentry auth token',
+  url: sentry.url ?? SENTRY_URL,
+  chosenBy: sentry.url ? 'conveyor.yml (sentry.url)' : undefined,
+  publicUrl: SENTRY_URL,
+});
 /** Hosted Sentry is asked again this often while the Errors view is visible. */
 const HOSTED_REFRESH_MS = 60_000;
 
@@ -49,6 +60,7 @@ export class ErrorService implements vscode.Disposable {
     private readonly secrets: vscode.SecretStorage,
     private readonly storage: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
+    private readonly tokenHosts: RememberedConsent,
   ) {
     this.listeners = [
       model.onDidChange(() => {
@@ -160,7 +172,9 @@ export class ErrorService implements vscode.Disposable {
   async signIn(status: FolderStatus): Promise<boolean> {
     const sentry = status.monitor.sentry;
     if (!sentry) return false;
-    const url = sentry.url ?? 'https://sentry.io';
+    const url = sentry.url ?? SENTRY_URL;
+    // Asked before the token is typed: a Sentry the user does not trust gets no token at all.
+    await checkTokenHost(sentryHost(sentry), this.tokenHosts, { askAgain: true });
     const token = await vscode.window.showInputBox({
       title: `Sentry ${new URL(url).host}`,
       prompt: 'Auth token with event:read (Sentry › Settings › Auth Tokens)',
@@ -184,7 +198,7 @@ export class ErrorService implements vscode.Disposable {
       });
       return this.changed.fire();
     }
-    const url = sentry.url ?? 'https://sentry.io';
+    const url = sentry.url ?? SENTRY_URL;
     const previous = this.hosted.get(status.folder);
     const state: HostedErrorsState = { issues: previous?.issues ?? [], loading: true };
     this.hosted.set(status.folder, state);
@@ -195,6 +209,7 @@ export class ErrorService implements vscode.Disposable {
         Object.assign(state, { error: `Sign in to Sentry (${new URL(url).host}) to see the issues of ${sentry.org}.`, needsSignIn: true });
         return;
       }
+      await checkTokenHost(sentryHost(sentry), this.tokenHosts);
       const client = new (monitorEngine().SentryClient)({ baseUrl: url, token, org: sentry.org });
       state.issues = await client.issuesWithLatestEvents({ project: sentry.project, environment: sentry.environment });
       state.error = undefined;

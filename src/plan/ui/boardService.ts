@@ -8,6 +8,7 @@ import { isHosted, PROVIDER_NAMES } from '../boardProviders';
 import type { BoardProvider } from '../workItem';
 import type { FolderStatus } from '../../loop/folderStatus';
 import { ServiceError } from '../../core/errors';
+import type { RememberedConsent } from '../../core/rememberedConsent';
 import type { ItemLinks } from '../../code/itemLinks';
 import type { NewWorkItem, WorkItem } from '../workItem';
 
@@ -28,8 +29,9 @@ export class BoardService implements vscode.Disposable {
     private readonly model: WorkspaceModel,
     private readonly state: vscode.Memento,
     secrets: vscode.SecretStorage,
+    tokenHosts: RememberedConsent,
   ) {
-    this.remote = new RemoteBoards(secrets);
+    this.remote = new RemoteBoards(secrets, tokenHosts);
     this.listeners = [
       this.remote,
       this.remote.onDidChange(() => this.changed.fire()),

@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
 import type { FolderStatus } from '../../loop/folderStatus';
-import { githubApiUrl, githubToken, signInToGitHub } from '../../ui/githubAuth';
+import { githubAccess, signInToGitHub } from '../../ui/githubAuth';
 import { githubBoardRepository, isHosted, PROVIDER_NAMES } from '../boardProviders';
 import type { BoardProvider, WorkItem } from '../workItem';
 import { loadBundle } from '../../ui/lazyBundle';
 import type * as HostedBoards from '../hostedBoards';
 import { messageOf, ServiceError } from '../../core/errors';
+import { checkTokenHost, type TokenHost } from '../../core/http/tokenHost';
+import type { RememberedConsent } from '../../core/rememberedConsent';
 
 export interface RemoteBoardState {
   items: WorkItem[];
@@ -23,6 +25,14 @@ const projectScopes = (status: FolderStatus) => (status.config.config.board?.git
 
 const githubRepository = (status: FolderStatus) => githubBoardRepository(status.config.config.board, status.git.originUrl);
 
+/** A Jira site always comes from conveyor.yml: its API token goes there once the user allowed it. */
+const jiraHost = (site: string): TokenHost => ({
+  service: 'Jira',
+  token: 'your Jira API token',
+  url: site,
+  chosenBy: 'conveyor.yml (board.jira.site)',
+});
+
 /**
  * Hosted boards (Jira Cloud, Linear, GitHub Issues or a GitHub project) for folders whose conveyor.yml chooses one: credentials from
  * SecretStorage only, items loaded while the Board view is visible (and on Refresh), kept on errors.
@@ -32,7 +42,10 @@ export class RemoteBoards implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<string>();
   readonly onDidChange = this.changed.event;
 
-  constructor(private readonly secrets: vscode.SecretStorage) {}
+  constructor(
+    private readonly secrets: vscode.SecretStorage,
+    private readonly consent: RememberedConsent,
+  ) {}
 
   state(folder: string): RemoteBoardState | undefined {
     return this.states.get(folder);
@@ -45,6 +58,7 @@ export class RemoteBoards implements vscode.Disposable {
     if (status.board.provider === 'jira' && board?.jira) {
       const stored = await this.secrets.get(jiraSecret(board.jira.site));
       const auth = stored ? (JSON.parse(stored) as { email: string; apiToken: string }) : undefined;
+      if (auth) await checkTokenHost(jiraHost(board.jira.site), this.consent);
       return auth && new engine.JiraBoardProvider({ site: board.jira.site, project: board.jira.project, jql: board.jira.jql, ...auth });
     }
     if (status.board.provider === 'linear') {
@@ -54,10 +68,9 @@ export class RemoteBoards implements vscode.Disposable {
     if (status.board.provider === 'github') {
       const repo = githubRepository(status);
       if (!repo) return undefined;
-      const token = await githubToken(this.secrets, projectScopes(status));
+      const { baseUrl, token } = await githubAccess(status, this.secrets, this.consent, projectScopes(status));
       const project = board?.github?.project;
       // With a project, its Status field is the board; GitHub's GraphQL API always needs a token.
-      const baseUrl = githubApiUrl(status);
       if (project) return token ? new engine.GitHubProjectBoardProvider({ ...repo, project, token, baseUrl }) : undefined;
       // Public repositories can be read without a token; writes ask to sign in.
       return new engine.GitHubIssuesBoardProvider({ ...repo, token, baseUrl });
@@ -101,6 +114,8 @@ export class RemoteBoards implements vscode.Disposable {
   async signIn(status: FolderStatus): Promise<boolean> {
     const board = status.config.config.board;
     if (status.board.provider === 'jira' && board?.jira) {
+      // Asked before the token is typed: a site the user does not trust gets no token at all.
+      await checkTokenHost(jiraHost(board.jira.site), this.consent, { askAgain: true });
       const email = await vscode.window.showInputBox({
         title: `Jira ${board.jira.site}`,
         prompt: 'Atlassian account email',
@@ -128,7 +143,10 @@ export class RemoteBoards implements vscode.Disposable {
       await this.secrets.store(LINEAR_SECRET, apiKey.trim());
       return true;
     }
-    if (status.board.provider === 'github') return signInToGitHub(this.secrets, undefined, projectScopes(status));
+    if (status.board.provider === 'github') {
+      this.consent.forgetRefusals();
+      return signInToGitHub(this.secrets, undefined, projectScopes(status));
+    }
     void vscode.window.showInformationMessage('The local board needs no sign-in.');
     return false;
   }

@@ -1,6 +1,7 @@
 // Where a registry's API lives. Users write registries the way image names do (`127.0.0.1:5000`,
 // `ghcr.io`, `docker.io`); the API is HTTPS except on the loopback, which is what Docker itself assumes
 // (it treats 127.0.0.0/8 as an insecure registry by default). An explicit http:// or https:// wins.
+import { isLoopbackHost } from '../../core/http/tokenHost';
 import { isDockerHub } from './credentials';
 
 export interface RegistryAddress {
@@ -21,7 +22,11 @@ export function registryAddress(registry: string): RegistryAddress {
   const dockerHub = isDockerHub(host);
   // Docker Hub's API is not at docker.io itself.
   const apiHost = dockerHub ? 'registry-1.docker.io' : host;
-  return { display: dockerHub ? 'docker.io' : host, baseUrl: `${scheme ?? (isLoopback(host) ? 'http' : 'https')}://${apiHost}`, dockerHub };
+  return {
+    display: dockerHub ? 'docker.io' : host,
+    baseUrl: `${scheme ?? (isLoopbackHost(host.replace(/:\d+$/, '')) ? 'http' : 'https')}://${apiHost}`,
+    dockerHub,
+  };
 }
 
 /** The registry as the service in messages and errors: "registry 127.0.0.1:5000". */
@@ -32,9 +37,4 @@ export function registryService(address: RegistryAddress): string {
 /** Docker Hub's official images live under `library/`: `node` is `library/node` to the API. */
 export function apiRepository(address: RegistryAddress, repository: string): string {
   return address.dockerHub && !repository.includes('/') ? `library/${repository}` : repository;
-}
-
-function isLoopback(host: string): boolean {
-  const hostname = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d+$/, '');
-  return hostname === 'localhost' || hostname === '::1' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }

@@ -1,5 +1,5 @@
 // Hosted boards against local stubs. A Jira Cloud board in the Board view, against a local stub whose answers are checked against Atlassian's
-// published OpenAPI (stub, not Jira: it cannot be reached from here). The token goes in through the UI.
+// published OpenAPI (stub, not Jira: it cannot be reached from here). The site is allowed its token, and the token goes in, through the UI.
 import * as assert from 'node:assert/strict';
 import { startJiraStub, STUB_EMAIL, STUB_PROJECT, STUB_TOKEN } from '../../support/jiraStub';
 import type { JiraStub } from '../../support/jiraStub';
@@ -45,6 +45,12 @@ describe('a Jira board in the Board view against a Jira API stub (e2e, stub)', (
     const signIn = board.locator('.monaco-list-row', { hasText: 'Sign in to Jira to see this board.' });
     await signIn.waitFor({ timeout: 60_000 });
     await signIn.click();
+    // The site comes from conveyor.yml: its API token goes there only once allowed, asked before it is typed.
+    const consent = page
+      .locator('.monaco-dialog-box')
+      .filter({ hasText: 'conveyor.yml (board.jira.site) asks to send your Jira API token to' });
+    await consent.waitFor({ timeout: 15_000 });
+    await consent.locator('.monaco-button', { hasText: /^Allow$/ }).click();
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ timeout: 15_000 });
     await input.fill(STUB_EMAIL);
