@@ -55,7 +55,6 @@ async function passPipeline(ws: SampleWorkspace): Promise<void> {
   assert.equal(run.readyForRelease, true, run.notReadyReason);
 }
 
-
 function gitState(ws: SampleWorkspace) {
   return {
     head: git(ws, 'rev-parse', 'HEAD'),
