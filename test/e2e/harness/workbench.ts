@@ -50,10 +50,13 @@ export async function viewPane(page: Page, title: string): Promise<Locator> {
 
 /** The pane of a Conveyor view with every other pane collapsed, so its rows have the side bar's height to render in. */
 export async function onlyViewPane(page: Page, title: string): Promise<Locator> {
-  const others = page.locator('.part.sidebar .pane-header[aria-expanded="true"]', {
-    hasNot: page.locator('h3.title', { hasText: new RegExp(`^${title}$`, 'i') }),
-  });
-  for (let count = await others.count(); count > 0; count = await others.count()) await others.first().click();
+  const headers = page.locator('.part.sidebar .pane-header');
+  const wanted = new RegExp(`^${title}$`, 'i');
+  for (let index = 0; index < (await headers.count()); index++) {
+    const header = headers.nth(index);
+    const name = (await header.locator('h3.title').innerText()).trim();
+    if (!wanted.test(name) && (await header.getAttribute('aria-expanded')) === 'true') await header.click();
+  }
   return viewPane(page, title);
 }
 

@@ -166,7 +166,8 @@ describe('errors next to the code and uptime checks, in code-server (e2e)', () =
     const boardFile = readFileSync(path.join(ws.dir, '.conveyor', 'board.yml'), 'utf8');
     assert.match(boardFile, /key: SHOP-2\n\s+title: "?TypeError: order (<n>|\d+) has no customer/);
     assert.match(boardFile, new RegExp(`app\\.js:${line}`));
-    await errors.locator('.monaco-list-row', { hasText: '→ SHOP-2' }).first().waitFor({ timeout: 30_000 });
+    const linked = await onlyViewPane(page, 'Errors');
+    await linked.locator('.monaco-list-row', { hasText: '→ SHOP-2' }).first().waitFor({ timeout: 30_000 });
     await screenshot(page, '27-error-to-board-item');
 
     // The item's trace shows the error it was made from.
