@@ -136,7 +136,7 @@ describe('Ship from the palette: release, staging verified, promotion prompt, au
       traced.join('\n'),
     );
     assert.ok(
-      traced.some((r) => /^staging v0\.3\.0 rolled back · rolled back/.test(r)),
+      traced.some((r) => /^staging v0\.3\.0 rolled back · since .* · rolled back /.test(r)),
       traced.join('\n'),
     );
     await screenshot(page, '29-trace-rolled-back-release');
