@@ -1,6 +1,6 @@
-// A Linear GraphQL endpoint on 127.0.0.1 for @linear/sdk. Every query is parsed and validated against Linear's
+// A Linear GraphQL endpoint on 127.0.0.1 for the Linear board. Every query is parsed and validated against Linear's
 // published schema (test/fixtures/api-schemas/linear-schema.graphql) and answered by executing it against that
-// schema over the fixtures in test/fixtures/linear (see its README), so the SDK gets exactly the shape the real
+// schema over the fixtures in test/fixtures/linear (see its README), so the board gets exactly the shape the real
 // API would give, and a query the real API would reject is rejected and recorded. Failures are scripted per request.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -68,7 +68,7 @@ export function linearSchema(): GraphQLSchema {
 export type LinearStubReply = { status: number; headers?: Record<string, string>; body: string | object } | 'hang' | 'drop';
 
 export interface LinearStubRequest {
-  /** As sent, else the name of the document's operation (the SDK sends only `query` and `variables`). */
+  /** As sent, else the name of the document's operation (the board sends only `query` and `variables`). */
   operationName?: string;
   query: string;
   variables: Record<string, unknown>;
@@ -95,7 +95,7 @@ export interface LinearStub {
   close(): Promise<void>;
 }
 
-/** Error bodies as Linear sends them: the SDK classifies by `extensions.type`. */
+/** Error bodies as Linear sends them, classified by `extensions.type` and `extensions.code`. */
 export const linearErrorReplies = {
   authentication: (): LinearStubReply => ({
     status: 400,
@@ -200,7 +200,7 @@ function faultOf(reply: LinearStubReply): Fault {
 
 /**
  * Reads the fixture's own property; a non-null field the fixtures leave out gets a neutral value of its type, so
- * the SDK's fragments (which ask for far more than the board uses) still get a complete, schema-true answer.
+ * any field a query asks for still gets a complete, schema-true answer.
  */
 const fieldResolver: GraphQLFieldResolver<unknown, unknown> = (source, args, context, info) => {
   const value: unknown = defaultFieldResolver(source, args, context, info);

@@ -18,7 +18,7 @@ export async function boardFromEnvironment(status: FolderStatus, env: NodeJS.Pro
       'unauthorized',
       `Set ${what} in the environment for conveyor ship to move items on ${PROVIDER_NAMES[provider]}`,
     );
-  // The hosted clients (Linear's SDK among them) load only for a folder whose board is hosted.
+  // The hosted clients load only for a folder whose board is hosted.
   const hosted = await import('../../plan/hostedBoards');
   if (provider === 'jira') {
     const { JIRA_EMAIL: email, JIRA_API_TOKEN: apiToken } = env;

@@ -1,20 +1,6 @@
-// Pure mapping from Linear's issue data to the board's WorkItem: no SDK, no network, unit-testable.
+// Pure mapping from Linear's issue data to the board's WorkItem: no network, unit-testable.
 import type { BoardColumn, WorkItem } from '../workItem';
-
-/** What the board needs from one Linear issue, with its relations already resolved to names. */
-export interface LinearIssueFacts {
-  id: string;
-  identifier: string;
-  title: string;
-  url: string;
-  state: { name: string; type: string };
-  assignee?: string;
-  labels: string[];
-  cycle?: string;
-  projectMilestone?: string;
-  dueDate?: string;
-  updatedAt?: Date;
-}
+import type { LinearIssueNode } from './linearQueries';
 
 /**
  * Linear groups every workflow state into a type; teams name their states freely, so a "review" column is
@@ -42,7 +28,8 @@ export function typeFromLabels(labels: readonly string[]): string {
   return 'chore';
 }
 
-export function workItemFromIssue(issue: LinearIssueFacts): WorkItem {
+export function workItemFromIssue(issue: LinearIssueNode): WorkItem {
+  const labels = issue.labels.nodes.map((label) => label.name);
   const item: WorkItem = {
     provider: 'linear',
     id: issue.id,
@@ -50,14 +37,15 @@ export function workItemFromIssue(issue: LinearIssueFacts): WorkItem {
     title: issue.title,
     column: columnOfState(issue.state),
     status: issue.state.name,
-    labels: issue.labels,
+    labels,
     url: issue.url,
-    type: typeFromLabels(issue.labels),
+    type: typeFromLabels(labels),
   };
-  if (issue.assignee) item.assignee = issue.assignee;
-  const milestone = issue.cycle ?? issue.projectMilestone;
+  if (issue.assignee) item.assignee = issue.assignee.name;
+  // An unnamed cycle goes by its number, as Linear shows it.
+  const milestone = issue.cycle ? (issue.cycle.name ?? `Cycle ${issue.cycle.number}`) : issue.projectMilestone?.name;
   if (milestone) item.milestone = milestone;
   if (issue.dueDate) item.due = issue.dueDate;
-  if (issue.updatedAt) item.updated = issue.updatedAt.toISOString();
+  item.updated = new Date(issue.updatedAt).toISOString();
   return item;
 }
