@@ -31,13 +31,13 @@ describe('a large conveyor.yml (unit, hardening)', () => {
     assert.match(problems[100].message, /and 199 more problems/);
   });
 
-  it('refuses a file over 1 MiB unparsed, with a problem at line 1', () => {
+  it('refuses a file over 512 KiB unparsed, with a problem at line 1', () => {
     const text = `version: 1\n# ${'x'.repeat(MAX_CONFIG_BYTES)}\n`;
     const { config, problems } = parseConfig(text);
     assert.deepEqual(config, {});
     assert.equal(problems.length, 1);
     assert.equal(problems[0].range.start.line, 0);
-    assert.match(problems[0].message, /conveyor\.yml is 1\.0 MiB; Conveyor reads at most 1 MiB/);
+    assert.match(problems[0].message, /conveyor\.yml is 512 KiB; Conveyor reads at most 512 KiB/);
     assert.equal(parseConfig(text.slice(0, MAX_CONFIG_BYTES - 100)).problems.length, 0, 'just under the limit is read');
   });
 });
