@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ErrorIssue } from '../../monitor/errors/errorModel';
 import type { ErrorService } from '../../monitor/ui/errorService';
@@ -42,7 +43,7 @@ export function registerErrorItemCommands(
           OPEN_ITEM,
           another,
         );
-        if (choice === OPEN_ITEM) return openItem(existing.itemUrl);
+        if (choice === OPEN_ITEM) return openItem(status, existing.itemKey, existing.itemUrl);
         if (choice !== another) return;
       }
       const { item } = await createItemFromError(issue, {
@@ -52,7 +53,7 @@ export function registerErrorItemCommands(
         locate: (_frame, index) => errors.mapFrame(issue, index),
       });
       const choice = await vscode.window.showInformationMessage(`Created ${item.key} from ${issue.shortId}`, OPEN_ITEM);
-      if (choice === OPEN_ITEM) await openItem(item.url);
+      if (choice === OPEN_ITEM) await openItem(status, item.key, item.url);
     },
     {
       refs: ['error'],
@@ -63,10 +64,21 @@ export function registerErrorItemCommands(
   );
 }
 
-/** A hosted item opens in the browser; a local one is on the Board view. */
-async function openItem(url: string | undefined): Promise<void> {
-  if (url) await vscode.env.openExternal(vscode.Uri.parse(url));
-  else await vscode.commands.executeCommand('conveyor.board.focus');
+/** A hosted item opens in the browser; a local one in the board file, at its key. */
+async function openItem(status: FolderStatus, key: string, url: string | undefined): Promise<void> {
+  if (url) {
+    await vscode.env.openExternal(vscode.Uri.parse(url));
+  } else if (status.board.provider === 'local') {
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(status.folder, status.board.file)));
+    const line = document
+      .getText()
+      .split('\n')
+      .findIndex((text) => text.replace(/["'\s]/g, '') === `-key:${key}` || text.replace(/["'\s]/g, '') === `key:${key}`);
+    const position = new vscode.Position(Math.max(0, line), 0);
+    await vscode.window.showTextDocument(document, { selection: new vscode.Range(position, position) });
+  } else {
+    await vscode.commands.executeCommand('conveyor.board.focus');
+  }
 }
 
 async function pickError(status: FolderStatus, errors: ErrorService): Promise<ErrorIssue | undefined> {

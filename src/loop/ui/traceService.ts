@@ -16,6 +16,9 @@ import type { TraceCiRun, TraceItemDetail, TraceViewState } from './traceNodes';
 /** The rows a trace can start from. */
 export type TraceableRef = RefOf<'work-item' | 'commit' | 'pipeline-run' | 'release' | 'environment' | 'error'>;
 
+/** An item as the trace shows it: a hosted board's item, or a local board file's (which has no page). */
+type BoardItem = Pick<WorkItem, 'key' | 'title' | 'status'> & { url?: string };
+
 interface FolderTrace {
   query: TraceQuery;
   label: string;
@@ -153,7 +156,7 @@ export class TraceService implements vscode.Disposable {
   }
 
   /** The work items the folder's board knows (the local file's, or the hosted board's last answer). */
-  items(folder: string): WorkItem[] | { key: string; title: string; status: string }[] {
+  items(folder: string): BoardItem[] {
     const status = this.model.statusOf(folder);
     const remote = this.stages.board.viewState(folder).remote?.items;
     return remote ?? status?.board.items ?? [];
@@ -168,7 +171,7 @@ export class TraceService implements vscode.Disposable {
         {
           title: item.title,
           status: item.status,
-          ...('url' in item && item.url ? { url: item.url } : {}),
+          ...(item.url ? { url: item.url } : {}),
           ...(file ? { file } : {}),
         },
       ]),
