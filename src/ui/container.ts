@@ -120,7 +120,7 @@ export class Container implements vscode.Disposable {
       registerPipelineStatusBar(this.model, this.pipeline),
       registerBoardCommands(this.model, this.board, this.log),
       registerActiveItemStatusBar(this.model, this.board),
-      registerKanban(this.model, this.board, extensionUri, this.log),
+      registerKanban(this.model, this.board, extensionUri, this.log, this.deliveries),
       registerReleaseCommands(this.model, this.release, this.log),
       registerCiCommands(this.model, this.ci, this.log),
       registerCiStatusBar(this.model, this.ci),

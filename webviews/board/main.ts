@@ -70,7 +70,7 @@ function cardElement(card: KanbanCard): HTMLLIElement {
   item.dataset.key = card.key;
   item.setAttribute(
     'aria-label',
-    `${card.key} ${card.title}, ${card.status}${card.assignee ? `, assigned to ${card.assignee}` : ''}. Alt+Left or Alt+Right to move.`,
+    `${card.key} ${card.title}, ${card.status}${card.assignee ? `, assigned to ${card.assignee}` : ''}${card.delivery ? `, ${card.delivery}` : ''}. Alt+Left or Alt+Right to move.`,
   );
   const head = element('div', 'card-head');
   head.append(element('span', 'key', card.key));
@@ -79,6 +79,11 @@ function cardElement(card: KanbanCard): HTMLLIElement {
     const assignee = element('span', 'assignee');
     assignee.append(icon('account'), document.createTextNode(card.assignee));
     item.append(assignee);
+  }
+  if (card.delivery) {
+    const delivery = element('span', 'delivery');
+    delivery.append(icon('rocket'), document.createTextNode(card.delivery));
+    item.append(delivery);
   }
   return item;
 }

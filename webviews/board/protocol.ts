@@ -9,6 +9,8 @@ export interface KanbanCard {
   /** The provider's own status name. */
   status: string;
   assignee?: string;
+  /** Where the belt has taken it: `released in v1.5.0 · in production`. */
+  delivery?: string;
 }
 
 export type HostToWebview =

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import type { KanbanCard } from '../../../webviews/board/protocol';
 import type { ViewNode } from '../../core/viewNode';
 import type { FolderStatus } from '../../loop/folderStatus';
 import { groupItems } from '../boardGrouping';
@@ -23,6 +24,21 @@ export interface BoardViewState {
   links?: ReadonlyMap<string, ItemLinks>;
   /** Where each item's commits have got to on the belt, by key (worked out above the stages, from the loop's records). */
   deliveries?: ReadonlyMap<string, ItemDelivery>;
+}
+
+/** The kanban's cards: what the webview draws of each item, with where the belt has taken it. */
+export function kanbanCards(items: readonly WorkItem[], deliveries?: ReadonlyMap<string, ItemDelivery>): KanbanCard[] {
+  return items.map((i) => {
+    const delivery = deliveries?.get(i.key);
+    return {
+      key: i.key,
+      title: i.title,
+      column: i.column,
+      status: i.status,
+      ...(i.assignee ? { assignee: i.assignee } : {}),
+      ...(delivery ? { delivery: deliveryText(delivery) } : {}),
+    };
+  });
 }
 
 /** `released in v1.5.0 · in staging, production` */

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { HostToWebview, KanbanCard, WebviewToHost } from '../../../webviews/board/protocol';
+import type { HostToWebview, WebviewToHost } from '../../../webviews/board/protocol';
 import type { ViewRef } from '../../core/viewNode';
 import type { FolderStatus } from '../../loop/folderStatus';
 import { registerConveyorCommand } from '../../ui/commands';
@@ -7,7 +7,16 @@ import { FolderPanels } from '../../ui/folderPanel';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import { STATUS_LABELS, WORK_ITEM_STATUSES } from '../localBoard';
 import { toWorkItem } from '../localBoardProvider';
+import type { Event } from '../../core/events';
+import type { ItemDelivery } from '../workItem';
 import type { BoardService } from './boardService';
+import { kanbanCards } from './boardNodes';
+
+/** Where the belt has taken each item, from the loop's records (handed in: the plan stage does not read them). */
+export interface KanbanDeliveries {
+  deliveriesOf(folder: string, keys: readonly string[]): ReadonlyMap<string, ItemDelivery> | undefined;
+  onDidChange: Event<void>;
+}
 
 /** The board as a kanban in an editor tab: one panel per folder, kept current while open. */
 export function registerKanban(
@@ -15,6 +24,7 @@ export function registerKanban(
   board: BoardService,
   extensionUri: vscode.Uri,
   log: vscode.LogOutputChannel,
+  deliveries?: KanbanDeliveries,
 ): vscode.Disposable {
   const panels = new FolderPanels<WebviewToHost, HostToWebview>(model, extensionUri, {
     viewType: 'conveyor.kanban',
@@ -27,8 +37,8 @@ export function registerKanban(
       mainRole: 'application',
       csp: 'font-src {cspSource};',
     },
-    render: (status) => boardMessage(status, board),
-    redrawOn: [model.onDidChange, board.onDidChange],
+    render: (status) => boardMessage(status, board, deliveries),
+    redrawOn: [model.onDidChange, board.onDidChange, ...(deliveries ? [deliveries.onDidChange] : [])],
     error: (message) => ({ type: 'error', message }),
     // The board as written, whether the change worked or not (a failed move snaps back).
     redrawAfterMessage: true,
@@ -50,10 +60,16 @@ export function registerKanban(
   );
 }
 
-function boardMessage(status: FolderStatus, board: BoardService): HostToWebview {
+function boardMessage(status: FolderStatus, board: BoardService, deliveries: KanbanDeliveries | undefined): HostToWebview {
   const hosted = status.board.provider !== 'local';
   const items = hosted ? (board.remote.state(status.folder)?.items ?? []) : status.board.items.map(toWorkItem);
-  const cards: KanbanCard[] = items.map((i) => ({ key: i.key, title: i.title, column: i.column, status: i.status, assignee: i.assignee }));
+  const cards = kanbanCards(
+    items,
+    deliveries?.deliveriesOf(
+      status.folder,
+      items.map((i) => i.key),
+    ),
+  );
   return {
     type: 'board',
     title: `${status.name} board`,

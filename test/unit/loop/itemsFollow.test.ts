@@ -8,7 +8,7 @@ import { itemDeliveries, keysBrought, releasesArriving, type DeliveryRecords } f
 import { moveItemsTo, movesSummary } from '../../../src/loop/itemsFollow/moveItems';
 import { matchStatus } from '../../../src/loop/itemsFollow/statusMatch';
 import type { ReleaseChange } from '../../../src/loop/loopRecords';
-import { boardNodes } from '../../../src/plan/ui/boardNodes';
+import { boardNodes, kanbanCards } from '../../../src/plan/ui/boardNodes';
 import type { BoardProvider, WorkItem, WorkItemTransition } from '../../../src/plan/workItem';
 import { scriptedBeltRun } from '../../support/beltScript';
 import { aWorkItem } from '../../support/builders';
@@ -221,5 +221,20 @@ describe('board.onRelease and board.onProduction in conveyor.yml (unit)', () => 
       [[3, 'board.onProduction must be text (found a list); the default is used.']],
     );
     assert.equal(config.board?.onProduction, undefined);
+  });
+});
+
+describe('items follow the belt: the kanban cards (unit)', () => {
+  it('say where the belt has taken an item, and nothing for one it has not reached', () => {
+    const items = [aWorkItem({ key: 'SHOP-1', title: 'Cart' }), aWorkItem({ key: 'SHOP-2', title: 'Search', assignee: 'mia' })];
+    const cards = kanbanCards(items, new Map([['SHOP-1', { release: 'v1.5.0', environments: ['staging', 'production'] }]]));
+    assert.equal(cards[0].delivery, 'released in v1.5.0 · in staging, production');
+    assert.equal(cards[1].delivery, undefined);
+    assert.equal(cards[1].assignee, 'mia');
+    assert.deepEqual(
+      kanbanCards(items).map((c) => c.delivery),
+      [undefined, undefined],
+      'before the records are read',
+    );
   });
 });
