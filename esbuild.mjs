@@ -1,6 +1,7 @@
 // Bundles the extension, the CLI and (with --tests) the suites that run inside the extension host.
 // Heavy SDKs added by later stages must be loaded with dynamic import() so they stay out of activation.
 import * as esbuild from 'esbuild';
+import { writeConfigValidator } from './scripts/build/configValidator.mjs';
 
 const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
@@ -30,7 +31,9 @@ const common = {
 };
 
 const builds = [
+  // Activation: the contributed commands only (src/extension.ts); the workbench loads in the task after it.
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+  { ...common, entryPoints: ['src/ui/workbench.ts'], outfile: 'dist/workbench.js' },
   { ...common, entryPoints: ['src/cli/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // Loaded by the extension on the first pipeline run (src/pipeline/ui/pipelineEngineLoader.ts).
   { ...common, entryPoints: ['src/pipeline/pipelineEngine.ts'], outfile: 'dist/pipelineEngine.js' },
@@ -88,6 +91,9 @@ if (args.has('--tests')) {
     logOverride: { 'require-resolve-not-external': 'silent' },
   });
 }
+
+// The schema's validator is code generated from it; schema edits reach it here (and a unit test catches a stale one).
+writeConfigValidator();
 
 if (args.has('--watch')) {
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));

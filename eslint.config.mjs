@@ -129,6 +129,7 @@ export default tseslint.config(
       'esbuild.mjs',
       'demo/**',
       'scripts/build/*.cjs',
+      'src/**/*.generated.ts',
     ],
   },
   js.configs.recommended,

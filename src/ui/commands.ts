@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { refOf } from '../core/viewNode';
 import type { RefOf, ViewRefKind } from '../core/viewNode';
 import type { FolderStatus } from '../loop/folderStatus';
+import type { CommandHandler } from './commandRouter';
 import { pickFolder } from './folderPicker';
 import { errorNotice } from './errorNotice';
 import { showServiceError } from './serviceErrors';
@@ -27,6 +28,14 @@ export interface CommandOptions<K extends ViewRefKind> {
   signIn?: string;
   /** Errors are logged and handed back to the caller, which shows them itself (the kanban), instead of shown. */
   rethrow?: boolean;
+}
+
+type Registrar = (id: string, handler: CommandHandler) => vscode.Disposable;
+let registrar: Registrar = (id, handler) => vscode.commands.registerCommand(id, handler);
+
+/** Commands are registered through the activation's router (src/extension.ts), which registered the contributed ones already. */
+export function registerCommandsThrough(register: Registrar): void {
+  registrar = register;
 }
 
 /** Logs and shows an error with `what` before its message, for a flow that goes on after a step fails. */
@@ -71,7 +80,7 @@ export function registerConveyorCommand<K extends ViewRefKind, A extends unknown
   handler: (call: FolderCommandCall<RefOf<K>>, ...args: A) => unknown,
   options: CommandOptions<K> = {},
 ): vscode.Disposable {
-  return vscode.commands.registerCommand(id, async (...args: A) => {
+  return registrar(id, async (...args: A) => {
     let folder: string | undefined;
     const failed = (what?: string) => (error: unknown) => void showServiceError(error, log, { what, folder, signIn: options.signIn });
     try {

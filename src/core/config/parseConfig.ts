@@ -2,7 +2,6 @@
 // config with every invalid part removed (so callers fall back to defaults there) plus one located
 // problem per mistake.
 import * as path from 'node:path';
-import Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Document, Node, Pair, YAMLMap } from 'yaml';
@@ -11,6 +10,8 @@ import type { ConveyorConfig } from './conveyorConfig';
 import type { ConfigProblem, TextRange } from './configProblem';
 import { isInside, resolveInsideFolder } from '../fsUtil';
 import { isRecord } from '../records';
+import { regexSyntaxError } from './configFormats';
+import { validate as generatedValidator } from './conveyorSchemaValidator.generated';
 import { aliasProblem, cleanYamlMessage, firstAliasRange, pinToContent } from '../yamlText';
 
 export interface ParsedConfig {
@@ -28,14 +29,8 @@ export const MAX_LISTED_PROBLEMS = 100;
 /** The schema's pattern for a path field (no NUL): it also marks the values that must stay inside the folder. */
 const PATH_PATTERN = '^[^\\u0000]*$';
 
-let compiledValidator: ValidateFunction | undefined;
-function validator(): ValidateFunction {
-  // Compiled on first use, not at import, to keep activation cheap when there is no conveyor.yml.
-  compiledValidator ??= new Ajv({ allErrors: true, strict: false, verbose: true })
-    .addFormat('regex', (pattern: string) => regexSyntaxError(pattern) === undefined)
-    .compile(schema);
-  return compiledValidator;
-}
+/** The schema compiled at build time (scripts/build/configValidator.mjs): Ajv's compiler never runs in the extension. */
+const validateConfig = generatedValidator as unknown as ValidateFunction;
 
 /**
  * parseConfig, plus the rule that every path in conveyor.yml (the schema's path fields) resolves inside
@@ -117,7 +112,7 @@ function validateDocument(doc: Document, text: string, toRange: (offsets: readon
     problems.push({ message: aliasProblem(error), severity: 'error', range: toRange(firstAliasRange(doc)) });
     return { config: {}, problems };
   }
-  const validate = validator();
+  const validate = validateConfig;
   if (validate(data)) return { config: data as ConveyorConfig, problems: listed(problems, 0) };
 
   const errors = withoutBranchNoise(validate.errors ?? []);
@@ -158,16 +153,6 @@ function duplicateKeys(doc: Document): Node[] {
     },
   });
   return duplicates;
-}
-
-/** The regular expression's syntax error in words, or undefined when it compiles. */
-export function regexSyntaxError(pattern: string): string | undefined {
-  try {
-    new RegExp(pattern);
-    return undefined;
-  } catch (error) {
-    return (error as Error).message.replace(/^Invalid regular expression: /, '');
-  }
 }
 
 /** Every string in `data` whose schema is a path field, with where it is. */

@@ -1,0 +1,3 @@
+export declare const VALIDATOR_FILE: URL;
+export declare function configValidatorSource(): string;
+export declare function writeConfigValidator(): void;
