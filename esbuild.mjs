@@ -30,29 +30,59 @@ const common = {
   legalComments: 'none',
 };
 
+// Libraries that several bundles use are bundled once, into dist/lib/<name>.js, and required from there (the CLI
+// and most engines share yaml and simple-git; the CLI and the release engine dockerode; the CLI and the deploy
+// engine client-node): one copy of each in the package instead of one per bundle. Each value is the library's
+// entry; client-node's names what Conveyor uses of it (the kubeconfig reader), so the rest is shaken out.
+// Libraries used by one bundle, or much smaller once shaken per bundle (tap-parser, the Sentry SDK), stay inside.
+const SHARED_LIBRARIES = {
+  yaml: 'module.exports = require("yaml");',
+  'simple-git': 'module.exports = require("simple-git");',
+  semver: 'module.exports = require("semver");',
+  dockerode: 'module.exports = require("dockerode");',
+  'tar-stream': 'module.exports = require("tar-stream");',
+  '@kubernetes/client-node': 'export { KubeConfig } from "@kubernetes/client-node";',
+};
+const libraryFile = (name) => `lib/${name.replace(/^@/, '').replace(/\//g, '-')}.js`;
+const sharedLibraries = {
+  name: 'shared-libraries',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) =>
+      Object.hasOwn(SHARED_LIBRARIES, args.path) ? { path: `./${libraryFile(args.path)}`, external: true } : undefined,
+    );
+  },
+};
+const libraries = Object.entries(SHARED_LIBRARIES).map(([name, contents]) => ({
+  ...common,
+  stdin: { contents, resolveDir: '.', loader: 'js' },
+  outfile: `dist/${libraryFile(name)}`,
+}));
+const shared = { ...common, plugins: [...common.plugins, sharedLibraries] };
+
 const builds = [
+  ...libraries,
   // Activation: the contributed commands only (src/extension.ts); the workbench loads in the task after it.
-  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
-  { ...common, entryPoints: ['src/ui/workbench.ts'], outfile: 'dist/workbench.js' },
-  { ...common, entryPoints: ['src/cli/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { ...shared, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+  { ...shared, entryPoints: ['src/ui/workbench.ts'], outfile: 'dist/workbench.js' },
+  { ...shared, entryPoints: ['src/cli/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // Loaded by the extension on the first pipeline run (src/pipeline/ui/pipelineEngineLoader.ts).
-  { ...common, entryPoints: ['src/pipeline/pipelineEngine.ts'], outfile: 'dist/pipelineEngine.js' },
+  { ...shared, entryPoints: ['src/pipeline/pipelineEngine.ts'], outfile: 'dist/pipelineEngine.js' },
   // Loaded on the first release or Releases view refresh (src/release/ui/releaseEngineLoader.ts).
-  { ...common, entryPoints: ['src/release/releaseEngine.ts'], outfile: 'dist/releaseEngine.js' },
+  { ...shared, entryPoints: ['src/release/releaseEngine.ts'], outfile: 'dist/releaseEngine.js' },
   // Loaded when remote CI is first needed (src/ci/ui/ciService.ts).
-  { ...common, entryPoints: ['src/ci/ciEngine.ts'], outfile: 'dist/ciEngine.js' },
+  { ...shared, entryPoints: ['src/ci/ciEngine.ts'], outfile: 'dist/ciEngine.js' },
   // Loaded on the first Start Work or board change (src/plan/ui/boardService.ts).
-  { ...common, entryPoints: ['src/plan/planEngine.ts'], outfile: 'dist/planEngine.js' },
+  { ...shared, entryPoints: ['src/plan/planEngine.ts'], outfile: 'dist/planEngine.js' },
   // Loaded for folders whose board is on Jira or Linear (src/plan/ui/remoteBoard.ts).
-  { ...common, entryPoints: ['src/plan/hostedBoards.ts'], outfile: 'dist/hostedBoards.js' },
+  { ...shared, entryPoints: ['src/plan/hostedBoards.ts'], outfile: 'dist/hostedBoards.js' },
   // Loaded when a monitor feature is first used (src/monitor/ui/monitorEngineLoader.ts).
-  { ...common, entryPoints: ['src/monitor/monitorEngine.ts'], outfile: 'dist/monitorEngine.js' },
+  { ...shared, entryPoints: ['src/monitor/monitorEngine.ts'], outfile: 'dist/monitorEngine.js' },
   // Loaded on the first deploy or Environments refresh: it carries @kubernetes/client-node.
-  { ...common, entryPoints: ['src/deploy/deployEngine.ts'], outfile: 'dist/deployEngine.js' },
+  { ...shared, entryPoints: ['src/deploy/deployEngine.ts'], outfile: 'dist/deployEngine.js' },
   // Loaded on first use (src/loop/ui/loopEngineLoader.ts): trace, delivery metrics, after-belt steps; it reads git.
-  { ...common, entryPoints: ['src/loop/loopEngine.ts'], outfile: 'dist/loopEngine.js' },
+  { ...shared, entryPoints: ['src/loop/loopEngine.ts'], outfile: 'dist/loopEngine.js' },
   // Loaded only when the user turns Conveyor's own crash reports on (src/crashReporter/ui/crashReporting.ts).
-  { ...common, entryPoints: ['src/crashReporter/crashReporter.ts'], outfile: 'dist/crashReporter.js' },
+  { ...shared, entryPoints: ['src/crashReporter/crashReporter.ts'], outfile: 'dist/crashReporter.js' },
 ];
 // Webview front ends: plain browser code, no Node, no vscode module.
 builds.push({

@@ -2,12 +2,13 @@
 // through the CLI: `pipeline run` on every push, and `ship` (pipeline → release → environments) on the
 // default branch when delivery is configured. The CLI goes into the repository as one file
 // (`.conveyor/bin/conveyor.js`, as Yarn commits its release), so CI needs nothing but Node.
-import { copyFile, mkdir, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { writeFileAtomic } from '../core/fsUtil';
 import type { FolderStatus } from './folderStatus';
 import { deliveryPlan } from './belt/deliveryPlan';
+import { singleFileCli } from './singleFileCli';
 
 export const VENDORED_CLI = '.conveyor/bin/conveyor.js';
 export const WORKFLOW_FILE = '.github/workflows/conveyor.yml';
@@ -107,7 +108,7 @@ export async function writeCiExport(root: string, exported: CiExport, cliBundle:
   const files: [string, () => Promise<void>][] = [
     [WORKFLOW_FILE, () => writeFileAtomic(path.join(root, WORKFLOW_FILE), exported.workflow)],
     [JENKINSFILE, () => writeFileAtomic(path.join(root, JENKINSFILE), exported.jenkinsfile)],
-    [VENDORED_CLI, () => copyFile(cliBundle, path.join(root, VENDORED_CLI))],
+    [VENDORED_CLI, async () => writeFileAtomic(path.join(root, VENDORED_CLI), await singleFileCli(cliBundle))],
   ];
   for (const [relative, write] of files) {
     const exists = await stat(path.join(root, relative)).then(

@@ -1,0 +1,37 @@
+// The CLI as one file, for repositories that vendor it (Export Pipeline to CI): dist/cli.js with the shared
+// libraries it requires from dist/lib/ (see esbuild.mjs) inlined as module factories, so CI needs only Node.
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+
+const SHARED_REQUIRE = /require\("(\.\/lib\/[\w.-]+\.js)"\)/g;
+
+export async function singleFileCli(cliBundle: string): Promise<string> {
+  const cli = await readFile(cliBundle, 'utf8');
+  const ids = [...new Set(Array.from(cli.matchAll(SHARED_REQUIRE), (match) => match[1]))];
+  const factories = await Promise.all(
+    ids.map(
+      async (id) =>
+        `${JSON.stringify(id)}: (module, exports, require) => {\n${await readFile(path.join(path.dirname(cliBundle), id), 'utf8')}\n}`,
+    ),
+  );
+  return [
+    '#!/usr/bin/env node',
+    `const shared = {\n${factories.join(',\n')}\n};`,
+    'const loaded = new Map();',
+    '// The CLI requires its libraries through this: from the factories above, anything else from Node.',
+    'const requireShared = Object.assign(',
+    '  (id) => {',
+    '    if (!Object.hasOwn(shared, id)) return require(id);',
+    '    if (!loaded.has(id)) {',
+    '      const module = { exports: {} };',
+    '      loaded.set(id, module);',
+    '      shared[id](module, module.exports, require);',
+    '    }',
+    '    return loaded.get(id).exports;',
+    '  },',
+    '  { main: require.main, resolve: require.resolve, cache: require.cache },',
+    ');',
+    `((require) => {\n${cli.replace(/^#!.*\n/, '')}\n})(requireShared);`,
+    '',
+  ].join('\n');
+}
