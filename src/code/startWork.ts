@@ -1,8 +1,10 @@
-// Start Work on a work item: a branch `<type>/<KEY>-<slug>` from the default branch, checked out. A dirty
+// Start Work on a work item: a branch `<type>/<KEY>-<slug>` (or conveyor.yml's template) from the default branch, checked out. A dirty
 // tree is never lost: the caller chooses to carry the changes over or to stash them first.
 import { simpleGit } from 'simple-git';
 import type { SimpleGit } from 'simple-git';
 import { messageOf } from '../core/errors';
+import { branchNameFor } from './branchName';
+import type { BranchItem } from './branchName';
 
 export type DirtyTreeChoice = 'carry' | 'stash';
 
@@ -22,22 +24,6 @@ export class StartWorkError extends Error {
     super(message);
     this.name = 'StartWorkError';
   }
-}
-
-const SLUG_LENGTH = 40;
-
-/** `feat/CNV-12-add-the-login-page`. */
-export function branchNameFor(item: { key: string; title: string; type?: string }): string {
-  const slug = item.title
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, SLUG_LENGTH)
-    .replace(/-+$/, '');
-  const key = item.key.replace(/^#/, '').replace(/[^A-Za-z0-9-]+/g, '-');
-  return `${item.type ?? 'feat'}/${key}${slug ? `-${slug}` : ''}`;
 }
 
 /** The default branch of the repository at `folder` (see defaultBranch). */
@@ -62,13 +48,12 @@ export async function defaultBranch(git: SimpleGit): Promise<string> {
  */
 export async function startWork(
   folder: string,
-  item: { key: string; title: string; type?: string },
+  item: BranchItem,
   dirtyChoice?: DirtyTreeChoice,
+  options: { branchTemplate?: string } = {},
 ): Promise<StartWorkResult> {
-  const git = simpleGit({ baseDir: folder, timeout: { block: 60_000 } });
-  if (!(await git.checkIsRepo().catch(() => false)))
-    throw new StartWorkError(`${folder} is not a git repository: Start Work creates a branch.`, 'not-a-repository');
-  const branch = branchNameFor(item);
+  const git = await repositoryAt(folder);
+  const branch = branchNameFor(item, options.branchTemplate);
   const status = await git.status();
   let stashed = false;
   if (!status.isClean()) {
@@ -83,7 +68,10 @@ export async function startWork(
       );
     }
     if (dirtyChoice === 'stash') {
-      await run(() => git.stash(['push', '--include-untracked', '-m', `conveyor: before starting ${item.key}`]), 'Stashing the changes');
+      await gitStep(
+        () => git.stash(['push', '--include-untracked', '-m', `conveyor: before starting ${item.key}`]),
+        'Stashing the changes',
+      );
       stashed = true;
     }
   }
@@ -100,7 +88,16 @@ export async function startWork(
   return { branch, existed: exists, base, stashed };
 }
 
-async function run<T>(work: () => Promise<T>, what: string): Promise<T> {
+/** simple-git for the repository at `folder`; a folder outside one is a `not-a-repository` StartWorkError. */
+export async function repositoryAt(folder: string): Promise<SimpleGit> {
+  const git = simpleGit({ baseDir: folder, timeout: { block: 60_000 } });
+  if (!(await git.checkIsRepo().catch(() => false)))
+    throw new StartWorkError(`${folder} is not a git repository: Start Work creates a branch.`, 'not-a-repository');
+  return git;
+}
+
+/** Runs one git step; its failure is a `git` StartWorkError that says which step. */
+export async function gitStep<T>(work: () => Promise<T>, what: string): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -108,6 +105,6 @@ async function run<T>(work: () => Promise<T>, what: string): Promise<T> {
   }
 }
 
-function firstLine(error: unknown): string {
+export function firstLine(error: unknown): string {
   return messageOf(error).trim().split('\n')[0];
 }

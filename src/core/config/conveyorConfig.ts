@@ -10,9 +10,24 @@ export interface BoardConfig {
   onRelease?: string;
   /** The provider's status a work item moves to when a release that brings its commits is verified in production. */
   onProduction?: string;
+  /** The provider's status a work item still to do moves to on Start Work; default: its In progress status. */
+  onStartWork?: string;
   github?: { owner?: string; repo?: string; project?: number };
   linear?: { team?: string };
   jira?: { site: string; project?: string; jql?: string };
+}
+
+export interface StartWorkConfig {
+  /** Branch-name template with {type}, {key}, {slug}, {title}; default `{type}/{key}-{slug}`. */
+  branch?: string;
+  /** Start in a new worktree opened in a new window (true), switch the checkout (false, default), or ask. */
+  worktree?: boolean | 'ask';
+  /** Where worktrees are created, relative to the folder; default `<repository>.worktrees` next to the repository. */
+  worktreeFolder?: string;
+}
+
+export interface CodeConfig {
+  startWork?: StartWorkConfig;
 }
 
 export type ProblemMatcherConfig =
@@ -105,6 +120,7 @@ export interface DeliveryConfig {
 export interface ConveyorConfig {
   version?: 1;
   board?: BoardConfig;
+  code?: CodeConfig;
   pipeline?: PipelineConfig;
   image?: ImageConfig;
   environments?: Record<string, EnvironmentConfig>;

@@ -2,7 +2,7 @@
 // reported with it, and the others still move.
 import { messageOf } from '../../core/errors';
 import type { BoardProvider, WorkItem } from '../../plan/workItem';
-import { isAt, matchStatus } from './statusMatch';
+import { isAt, matchStatus } from '../../plan/statusMatch';
 
 export interface ItemMove {
   key: string;

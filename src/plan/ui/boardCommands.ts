@@ -7,7 +7,11 @@ import type { RefOf } from '../../core/viewNode';
 import type { FolderStatus } from '../../loop/folderStatus';
 import { createLocalBoard, STATUS_LABELS, WORK_ITEM_STATUSES } from '../localBoard';
 import { toWorkItem } from '../localBoardProvider';
-import type { WorkItem } from '../workItem';
+import type { BoardProvider, WorkItem, WorkItemTransition } from '../workItem';
+import { startWorkMove } from '../startWorkStatus';
+import type { StartWorkConfig } from '../../core/config/conveyorConfig';
+import type { StartWorkResult } from '../../code/startWork';
+import type { FolderOpener, WorktreeStartResult } from '../../code/worktree';
 import type { BoardGrouping } from '../boardGrouping';
 import { planEngine } from './planEngineLoader';
 import type { BoardService } from './boardService';
@@ -97,26 +101,37 @@ export function registerBoardCommands(model: WorkspaceModel, service: BoardServi
         const target = itemOf(ref) ?? (await pickItem(pickFolder));
         if (!target) return;
         const { status, item } = target;
-        const engine = planEngine();
-        let result;
+        const onStartWork = status.config.config.board?.onStartWork;
+        const couldNot = failed(`Could not start work on ${item.key}`);
+        let provider: BoardProvider;
+        let move: WorkItemTransition | undefined;
         try {
-          result = await engine.startWork(status.folder, item);
+          // Asked of the board first: a status it does not have stops Start Work before any branch is made.
+          provider = await service.provider(status);
+          move = await startWorkMove(provider, item, onStartWork);
         } catch (error) {
-          if (!(error instanceof engine.StartWorkError) || error.kind !== 'dirty')
-            return failed(`Could not start work on ${item.key}`)(error);
-          const choice = await vscode.window.showWarningMessage(error.message, { modal: true }, 'Carry Changes', 'Stash Changes');
-          if (!choice) return;
-          result = await engine
-            .startWork(status.folder, item, choice === 'Carry Changes' ? 'carry' : 'stash')
-            .catch(failed(`Could not start work on ${item.key}`));
-          if (!result) return;
+          return couldNot(error);
         }
-        if (item.column === 'todo') await moveItem(status, item, 'in-progress').catch(failed(`Could not move ${item.key} to In progress`));
+        const started = await startBranch(status.folder, item, status.config.config.code?.startWork ?? {}).catch(couldNot);
+        if (!started) return;
+        const movedTo =
+          move &&
+          (await provider
+            .move?.(item, move)
+            .then(() => move.status ?? move.name, failed(`Could not move ${item.key} to ${move.status ?? move.name}`)));
+        if (movedTo) await service.refreshRemote(status.folder);
+        await changed(status);
+        const itemStatus = ` ${item.key} is ${movedTo ?? item.status}.`;
+        if ('worktree' in started) {
+          void vscode.window.showInformationMessage(
+            `${started.reused ? 'Opened the worktree' : 'Created the worktree'} ${started.worktree} on ${started.existed ? '' : 'the new branch '}${started.branch} in a new window.${itemStatus}`,
+          );
+          return;
+        }
         await service.setActiveItem(status.folder, item.key);
         prefillCommitMessage(status.folder, item.key);
-        await changed(status);
         void vscode.window.showInformationMessage(
-          `${result.existed ? 'Switched to' : 'Created'} ${result.branch}${result.existed ? '' : ` from ${result.base}`}${result.stashed ? ' (your changes are stashed)' : ''}. ${item.key} is in progress.`,
+          `${started.existed ? 'Switched to' : 'Created'} ${started.branch}${started.existed ? '' : ` from ${started.base}`}${started.stashed ? ' (your changes are stashed)' : ''}.${itemStatus}`,
         );
       },
       { needsTrust: 'Start Work runs git, so it waits', refs: ['work-item'], ...board },
@@ -285,6 +300,57 @@ async function pickItem(
   );
   return picked && { status, item: picked.item };
 }
+
+/**
+ * Switches the checkout to the item's branch, or starts it in a worktree of its own (as conveyor.yml says, as the
+ * user picks, or as the way out of a dirty tree). Undefined when the user cancelled.
+ */
+async function startBranch(
+  folder: string,
+  item: WorkItem,
+  settings: StartWorkConfig,
+): Promise<StartWorkResult | WorktreeStartResult | undefined> {
+  const engine = planEngine();
+  const branchTemplate = settings.branch;
+  const inWorktree = () =>
+    engine.startWorkInWorktree(folder, item, { branchTemplate, worktreeFolder: settings.worktreeFolder, opener: newWindow });
+  const where = settings.worktree === 'ask' ? await askWhere(item.key) : settings.worktree ? 'worktree' : 'checkout';
+  if (where !== 'checkout') return where && inWorktree();
+  try {
+    return await engine.startWork(folder, item, undefined, { branchTemplate });
+  } catch (error) {
+    if (!(error instanceof engine.StartWorkError) || error.kind !== 'dirty') throw error;
+    const choice = await vscode.window.showWarningMessage(
+      `${error.message} Or start in a new worktree, and they stay here untouched.`,
+      { modal: true },
+      'Carry Changes',
+      'Stash Changes',
+      'New Worktree',
+    );
+    if (choice === 'New Worktree') return inWorktree();
+    return choice && engine.startWork(folder, item, choice === 'Carry Changes' ? 'carry' : 'stash', { branchTemplate });
+  }
+}
+
+async function askWhere(key: string): Promise<'checkout' | 'worktree' | undefined> {
+  const picked = await vscode.window.showQuickPick(
+    [
+      { label: 'Switch Branch', description: 'check out the branch here', where: 'checkout' as const },
+      {
+        label: 'New Worktree',
+        description: 'in a folder of its own, opened in a new window; this checkout stays as it is',
+        where: 'worktree' as const,
+      },
+    ],
+    { placeHolder: `Start work on ${key}: where?` },
+  );
+  return picked?.where;
+}
+
+/** A worktree opens in a window of its own: this one keeps its checkout. */
+const newWindow: FolderOpener = {
+  openFolder: (folder, options) => vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(folder), options),
+};
 
 interface GitRepositoryApi {
   rootUri: vscode.Uri;

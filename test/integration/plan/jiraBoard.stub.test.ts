@@ -6,6 +6,7 @@ import { JiraBoardProvider } from '../../../src/plan/jira/jiraBoard';
 import type { JiraBoardOptions } from '../../../src/plan/jira/jiraBoard';
 import { boardJql } from '../../../src/plan/jira/jiraIssue';
 import type { WorkItem } from '../../../src/plan/workItem';
+import { startWorkMove } from '../../../src/plan/startWorkStatus';
 import { ServiceError } from '../../../src/core/errors';
 import {
   fixture,
@@ -188,6 +189,29 @@ describe('Jira board against a stub shaped from the published Jira Cloud OpenAPI
         ['POST', '/rest/api/3/issue/SHOP-3/transitions', { transition: { id: '31' } }],
       );
       assert.equal(byKey(await provider.list()).get('SHOP-3')?.column, 'in-review');
+    });
+
+    it('Start Work moves a to-do issue through the transition board.onStartWork names, and refuses an unknown status before any move', async () => {
+      const provider = board();
+      const shop3 = byKey(await provider.list()).get('SHOP-3') as WorkItem;
+      const byDefault = await startWorkMove(provider, shop3, undefined);
+      assert.equal(byDefault?.id, '21', 'unconfigured: the move into In progress, as before');
+      const configured = await startWorkMove(provider, shop3, 'in review');
+      assert.deepEqual(configured, { id: '31', name: 'Ready for review', column: 'in-review', status: 'In Review' });
+      await provider.move(shop3, configured);
+      assert.deepEqual(stub.requests.at(-1)?.body, { transition: { id: '31' } });
+
+      const requests = stub.requests.length;
+      const shop3Now = byKey(await provider.list()).get('SHOP-3') as WorkItem;
+      assert.equal(await startWorkMove(provider, shop3Now, 'In Review'), undefined, 'started already: it stays');
+      const todo = { ...shop3Now, column: 'todo' as const, status: 'To Do' };
+      const error = await boardError(startWorkMove(provider, todo, 'Doing'));
+      assert.equal(error.kind, 'invalid');
+      assert.match(
+        error.message,
+        /SHOP-3 cannot move to "Doing" \(board\.onStartWork in conveyor\.yml\); on Jira it can be: To Do, .*Ready for review \(→ In Review\), Done\. Nothing was changed\./,
+      );
+      assert.ok(!stub.requests.slice(requests).some((r) => r.operationId === OPERATIONS.doTransition), 'no move was sent');
     });
 
     it("reports a move Jira does not allow in Jira's words", async () => {

@@ -6,7 +6,7 @@ import { deliveryPlan } from '../../../src/loop/belt/deliveryPlan';
 import { runBelt, type BeltStations, type ItemsFollowStation } from '../../../src/loop/belt/runBelt';
 import { itemDeliveries, keysBrought, releasesArriving, type DeliveryRecords } from '../../../src/loop/itemsFollow/itemDelivery';
 import { moveItemsTo, movesSummary } from '../../../src/loop/itemsFollow/moveItems';
-import { matchStatus } from '../../../src/loop/itemsFollow/statusMatch';
+import { matchStatus } from '../../../src/plan/statusMatch';
 import type { ReleaseChange } from '../../../src/loop/loopRecords';
 import { boardNodes, kanbanCards } from '../../../src/plan/ui/boardNodes';
 import type { BoardProvider, WorkItem, WorkItemTransition } from '../../../src/plan/workItem';

@@ -1,6 +1,6 @@
-// Which of a provider's moves leads to the status conveyor.yml names (board.onRelease, board.onProduction). The
+// Which of a provider's moves leads to the status conveyor.yml names (board.onStartWork, onRelease, onProduction). The
 // name is the provider's own, written as people write it: `In Review`, `in-review` and `in review` are one status.
-import type { WorkItem, WorkItemTransition } from '../../plan/workItem';
+import type { WorkItem, WorkItemTransition } from './workItem';
 
 export type StatusMatch =
   | { kind: 'there' }
