@@ -219,6 +219,57 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
     await screenshot(page, '15-board-start-work');
   });
 
+  it('starts work in a new worktree from conveyor.yml: the dirty checkout stays, the branch follows the template, the worktree opens in a new window', async () => {
+    const board = ['items:', '  - key: WT-7', '    title: "Fix: the cart\'s total?"', '    status: todo', ''].join('\n');
+    const config = [
+      'version: 1',
+      'board:',
+      '  onStartWork: in-review',
+      'code:',
+      '  startWork:',
+      '    worktree: true',
+      '    branch: "{key}/{slug}"',
+      '',
+    ].join('\n');
+    const ws = sampleWorkspace(
+      { '.conveyor/board.yml': board, 'conveyor.yml': config, 'notes.txt': 'draft\n' },
+      { git: true, name: 'worktree-shop' },
+    );
+    workspaces.push(ws);
+    writeFileSync(path.join(ws.dir, 'notes.txt'), 'uncommitted edit\n');
+    const page = await browser.freshPage();
+    await openWorkbench(page, server.url({ folder: ws.dir }));
+    await openConveyorContainer(page);
+    const boardPane = await viewPane(page, 'Board');
+    await boardPane.locator('.monaco-list-row', { hasText: 'WT-7' }).waitFor({ timeout: 30_000 });
+
+    const newWindow = browser.context.waitForEvent('page', { timeout: 60_000 });
+    await runCommand(page, 'Conveyor: Start Work on Item');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'WT-7' }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.type('WT-7');
+    await page.keyboard.press('Enter');
+    const opened = await newWindow;
+    const worktree = path.join(`${ws.dir}.worktrees`, 'WT-7-fix-the-cart-s-total');
+    await opened.waitForURL((url) => decodeURIComponent(url.search).includes(worktree), { timeout: 30_000 });
+    const worktrees = execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: ws.dir, encoding: 'utf8' });
+    assert.match(
+      worktrees,
+      new RegExp(
+        `worktree ${worktree.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\nHEAD [0-9a-f]+\nbranch refs/heads/WT-7/fix-the-cart-s-total`,
+      ),
+    );
+    assert.equal(
+      execFileSync('git', ['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: ws.dir, encoding: 'utf8' }).trim(),
+      'main',
+      'this checkout stays on main',
+    );
+    assert.equal(readFileSync(path.join(ws.dir, 'notes.txt'), 'utf8'), 'uncommitted edit\n', 'the uncommitted edit is untouched');
+    assert.match(readFileSync(path.join(ws.dir, '.conveyor', 'board.yml'), 'utf8'), /key: WT-7\n(?: {4}.*\n)*? {4}status: in-review/);
+    await opened.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 90_000 });
+    await screenshot(opened, '30-start-work-worktree-window');
+    await opened.close();
+  });
+
   it('shows the board as a kanban: dragging a card moves the item in the board file; titles stay text', async () => {
     const board = [
       'items:',
