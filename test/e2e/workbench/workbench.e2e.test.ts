@@ -265,7 +265,8 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
     );
     assert.equal(readFileSync(path.join(ws.dir, 'notes.txt'), 'utf8'), 'uncommitted edit\n', 'the uncommitted edit is untouched');
     assert.match(readFileSync(path.join(ws.dir, '.conveyor', 'board.yml'), 'utf8'), /key: WT-7\n(?: {4}.*\n)*? {4}status: in-review/);
-    await opened.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 90_000 });
+    // The new window shows the worktree's files (the item's branch checked out there).
+    await opened.locator('.explorer-folders-view .monaco-list-row', { hasText: 'conveyor.yml' }).waitFor({ timeout: 90_000 });
     await screenshot(opened, '30-start-work-worktree-window');
     await opened.close();
   });
