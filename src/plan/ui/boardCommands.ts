@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import { registerConveyorCommand } from '../../ui/commands';
+import { isServiceError } from '../../core/errors';
 import type { CommandOptions, ReportFailure } from '../../ui/commands';
 import type { RefOf } from '../../core/viewNode';
 import type { FolderStatus } from '../../loop/folderStatus';
@@ -103,21 +104,25 @@ export function registerBoardCommands(model: WorkspaceModel, service: BoardServi
         const { status, item } = target;
         const onStartWork = status.config.config.board?.onStartWork;
         const couldNot = failed(`Could not start work on ${item.key}`);
-        let provider: BoardProvider;
+        let provider: BoardProvider | undefined;
         let move: WorkItemTransition | undefined;
+        let boardFailure: unknown;
         try {
           // Asked of the board first: a status it does not have stops Start Work before any branch is made.
           provider = await service.provider(status);
           move = await startWorkMove(provider, item, onStartWork);
         } catch (error) {
-          return couldNot(error);
+          if (isServiceError(error, 'invalid')) return couldNot(error);
+          // A board that cannot be asked (signed out, unreachable) does not hold up the branch; its failure is shown after.
+          boardFailure = error;
         }
         const started = await startBranch(status.folder, item, status.config.config.code?.startWork ?? {}).catch(couldNot);
         if (!started) return;
+        if (boardFailure) failed(`Started ${item.key}'s branch, but could not move it on the board`)(boardFailure);
         const movedTo =
           move &&
           (await provider
-            .move?.(item, move)
+            ?.move?.(item, move)
             .then(() => move.status ?? move.name, failed(`Could not move ${item.key} to ${move.status ?? move.name}`)));
         if (movedTo) await service.refreshRemote(status.folder);
         await changed(status);
