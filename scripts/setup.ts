@@ -5,7 +5,7 @@
 //   unit         nothing beyond npm's dependencies (git is the machine's)
 //   integration  Docker engine + registry, the Kubernetes control plane, Chromium (Lighthouse goals)
 //   e2e, demo    the same plus the VS Code host (Node 24, code-server); CONVEYOR_DEMO_KUBE=0 skips Kubernetes
-//   bench        Docker, Kubernetes, Chromium (kanban render)
+//   bench        Docker, Kubernetes, Chromium (kanban render), the VS Code host (activation in the real host)
 import { DOCKER_DEBIAN_PACKAGES, missingDockerTools } from './docker/tools';
 import { ensureKubeTools } from './kube/setup';
 import { GO_PACKAGES, kubeToolsProblem } from './kube/tools';
@@ -21,7 +21,7 @@ const PHASES: Record<string, readonly Tool[]> = {
   integration: ['docker', 'kube', 'chromium'],
   e2e: ['docker', 'kube', 'chromium', 'vscodeHost'],
   demo: ['docker', 'kube', 'chromium', 'vscodeHost'],
-  bench: ['docker', 'kube', 'chromium'],
+  bench: ['docker', 'kube', 'chromium', 'vscodeHost'],
 };
 
 function debianPackagesFor(tools: ReadonlySet<Tool>): string[] {

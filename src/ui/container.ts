@@ -32,6 +32,7 @@ import { registerCiExportCommands } from '../loop/ui/ciExportCommands';
 import { deliveryMetricsSource } from '../loop/ui/deliveryMetricsSource';
 import { ErrorItemService } from '../loop/ui/errorItemService';
 import { registerErrorItemCommands } from '../loop/ui/errorItemCommands';
+import { registerWalkthroughContext } from '../loop/ui/walkthroughContext';
 import { registerConfigDiagnostics } from './configDiagnostics';
 import { registerConveyorViews } from './conveyorViews';
 import { RefreshManager } from './refreshManager';
@@ -135,6 +136,7 @@ export class Container implements vscode.Disposable {
       registerHookCommands(this.model, extensionUri.fsPath, this.log),
       registerCiExportCommands(this.model, extensionUri.fsPath, this.log),
       registerErrorItemCommands(this.model, this, this.log),
+      registerWalkthroughContext(this.model, this),
       registerCrashReporting(this.log, { path: extensionUri.fsPath, version: extensionVersion }),
     );
   }

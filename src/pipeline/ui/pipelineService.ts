@@ -49,6 +49,11 @@ export class PipelineService implements vscode.Disposable {
     return folder ? this.stateOf(folder).active !== undefined : [...this.folders.values()].some((s) => s.active);
   }
 
+  /** Whether any folder's loaded history holds a finished run; no history is read for it. */
+  hasFinishedRun(): boolean {
+    return [...this.folders.values()].some((state) => state.history?.some((run) => run.finishedAt !== undefined));
+  }
+
   lastRun(folder: string): PipelineRun | undefined {
     return this.viewState(folder).run;
   }

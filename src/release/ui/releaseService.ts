@@ -43,6 +43,11 @@ export class ReleaseService implements vscode.Disposable {
     return { catalog: state.catalog, loading: state.loading !== undefined, error: state.error };
   }
 
+  /** Whether a catalog already loaded lists a release; nothing is loaded for it. */
+  hasReleases(): boolean {
+    return [...this.folders.values()].some((state) => (state.catalog?.releases.length ?? 0) > 0);
+  }
+
   invalidate(folder?: string): void {
     for (const [key, state] of this.folders) if (!folder || key === folder) state.stale = true;
     if (folder && !this.folders.has(folder)) this.stateOf(folder);

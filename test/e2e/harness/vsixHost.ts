@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import { installExtension, startCodeServer } from '../../../scripts/vscode-host/codeServer';
 import type { CodeServer, CodeServerOptions } from '../../../scripts/vscode-host/codeServer';
 import { version } from '../../../package.json';
-import { launchBrowser } from './browser';
-import type { Browser } from './browser';
+import { launchBrowser } from '../../../scripts/vscode-host/browser';
+import type { Browser } from '../../../scripts/vscode-host/browser';
 import { screenshotOnFailure } from './workbench';
 
 export const VSIX = path.resolve(__dirname, '..', '..', '..', `conveyor-${version}.vsix`);

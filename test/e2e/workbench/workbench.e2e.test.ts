@@ -4,8 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { launchBrowser } from '../harness/browser';
-import type { Browser } from '../harness/browser';
+import { launchBrowser } from '../../../scripts/vscode-host/browser';
+import type { Browser } from '../../../scripts/vscode-host/browser';
 import { installExtension, startCodeServer } from '../../../scripts/vscode-host/codeServer';
 import type { CodeServer } from '../../../scripts/vscode-host/codeServer';
 import {

@@ -1,6 +1,6 @@
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
-import { vscodeHostTools } from '../../../scripts/vscode-host/tools';
+import { vscodeHostTools } from './tools';
 
 export interface Browser {
   context: BrowserContext;
