@@ -73,7 +73,7 @@ const builds = [
   { ...shared, entryPoints: ['src/ci/ciEngine.ts'], outfile: 'dist/ciEngine.js' },
   // Loaded on the first Start Work or board change (src/plan/ui/boardService.ts).
   { ...shared, entryPoints: ['src/plan/planEngine.ts'], outfile: 'dist/planEngine.js' },
-  // Loaded for folders whose board is on Jira or Linear (src/plan/ui/remoteBoard.ts).
+  // Loaded for folders whose board is hosted: Jira, Linear, GitHub, Notion (src/plan/ui/remoteBoard.ts).
   { ...shared, entryPoints: ['src/plan/hostedBoards.ts'], outfile: 'dist/hostedBoards.js' },
   // Loaded when a monitor feature is first used (src/monitor/ui/monitorEngineLoader.ts).
   { ...shared, entryPoints: ['src/monitor/monitorEngine.ts'], outfile: 'dist/monitorEngine.js' },

@@ -233,11 +233,12 @@ const TOKEN_PATTERNS: ReadonlyArray<{ pattern: RegExp; replacement: string }> = 
   // GitHub (classic, OAuth, user-to-server, server-to-server, refresh; fine-grained).
   { pattern: /\bgh[pousr]_[A-Za-z0-9]{30,}\b/g, replacement: REDACTED },
   { pattern: /\bgithub_pat_[A-Za-z0-9_]{22,}/g, replacement: REDACTED },
-  // Slack, GitLab, npm, Linear, Sentry, Jira/Atlassian, AWS access keys, JWTs.
+  // Slack, GitLab, npm, Linear, Notion (integration secrets, new and legacy), Sentry, Jira/Atlassian, AWS access keys, JWTs.
   { pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, replacement: REDACTED },
   { pattern: /\bglpat-[A-Za-z0-9_-]{20,}/g, replacement: REDACTED },
   { pattern: /\bnpm_[A-Za-z0-9]{36,}\b/g, replacement: REDACTED },
   { pattern: /\blin_(?:api|oauth)_[A-Za-z0-9]{32,}\b/g, replacement: REDACTED },
+  { pattern: /\b(?:ntn|secret)_[A-Za-z0-9]{40,}\b/g, replacement: REDACTED },
   { pattern: /\bsntr[ysu]_[A-Za-z0-9+/=_-]{20,}/g, replacement: REDACTED },
   { pattern: /\bATATT[A-Za-z0-9_+/=-]{20,}/g, replacement: REDACTED },
   { pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, replacement: REDACTED },

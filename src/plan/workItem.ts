@@ -1,12 +1,12 @@
-// One model for work, whichever board it lives on: the local board file, GitHub Issues, Linear or Jira.
+// One model for work, whichever board it lives on: the local board file, GitHub Issues, Linear, Jira or Notion.
 // Every board fails with a ServiceError (core/errors.ts) whose `kind` the view acts on (sign in, wait).
 
 /** The four columns every board is shown with; each provider's own status names map onto them. */
 export type BoardColumn = 'todo' | 'in-progress' | 'in-review' | 'done';
 
 export interface WorkItem {
-  provider: 'local' | 'github' | 'linear' | 'jira';
-  /** The provider's id (GitHub node id, Linear uuid, Jira id, local key). */
+  provider: 'local' | 'github' | 'linear' | 'jira' | 'notion';
+  /** The provider's id (GitHub node id, Linear uuid, Jira id, Notion page id, local key). */
   id: string;
   /** What people say: `CNV-12`, `#42`, `ENG-7`, `SHOP-3`. */
   key: string;
@@ -57,7 +57,7 @@ export interface BoardProvider {
   list(options?: { mine?: boolean; signal?: AbortSignal }): Promise<WorkItem[]>;
   transitions?(item: WorkItem): Promise<WorkItemTransition[]>;
   move?(item: WorkItem, transition: WorkItemTransition): Promise<WorkItem>;
-  /** `assignee` is an id from `assignees()` (a GitHub login, a Jira account id, a Linear user id). */
+  /** `assignee` is an id from `assignees()` (a GitHub login, a Jira account id, a Linear or Notion user id). */
   assign?(item: WorkItem, assignee: string | undefined): Promise<WorkItem>;
   /** Who can be assigned (to this item, when given): the choices of Assign to…. */
   assignees?(item?: WorkItem): Promise<Assignee[]>;

@@ -32,7 +32,7 @@ export interface ErrorNotice {
 const SIGN_IN_BY_SERVICE: readonly (readonly [RegExp, string])[] = [
   [/jenkins/i, 'conveyor.ci.signInJenkins'],
   [/github/i, 'conveyor.ci.signInGitHub'],
-  [/jira|linear/i, 'conveyor.board.signIn'],
+  [/jira|linear|notion/i, 'conveyor.board.signIn'],
   [/sentry/i, 'conveyor.errors.signIn'],
   [/registry/i, 'conveyor.release.signIn'],
 ];

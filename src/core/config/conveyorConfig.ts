@@ -1,7 +1,7 @@
 // The shape of conveyor.yml, mirroring schemas/conveyor.schema.json (the schema is the source of truth
 // for validation; these types are what the rest of the code reads after validation).
 
-export type BoardProviderName = 'local' | 'github' | 'linear' | 'jira';
+export type BoardProviderName = 'local' | 'github' | 'linear' | 'jira' | 'notion';
 
 export interface BoardConfig {
   provider?: BoardProviderName;
@@ -15,6 +15,12 @@ export interface BoardConfig {
   github?: { owner?: string; repo?: string; project?: number };
   linear?: { team?: string };
   jira?: { site: string; project?: string; jql?: string };
+  notion?: {
+    /** The database's id or URL. */
+    database: string;
+    /** Property names, where the database does not use the defaults. */
+    properties?: { title?: string; status?: string; assignee?: string; milestone?: string };
+  };
 }
 
 export interface StartWorkConfig {

@@ -1,5 +1,5 @@
 // The folder's board for `conveyor ship`, with credentials from the environment as CI keeps them (the editor
-// keeps them in SecretStorage instead): JIRA_EMAIL and JIRA_API_TOKEN, LINEAR_API_KEY, GITHUB_TOKEN. The user chose
+// keeps them in SecretStorage instead): JIRA_EMAIL and JIRA_API_TOKEN, LINEAR_API_KEY, NOTION_TOKEN, GITHUB_TOKEN. The user chose
 // to hand them over by setting them, so nothing asks; but a token never goes over plain http to another machine.
 import { ServiceError } from '../../core/errors';
 import { refuseClearTextToken } from '../../core/http/tokenHost';
@@ -30,6 +30,11 @@ export async function boardFromEnvironment(status: FolderStatus, env: NodeJS.Pro
   if (provider === 'linear') {
     if (!env.LINEAR_API_KEY) throw missing('LINEAR_API_KEY');
     return new hosted.LinearBoardProvider({ apiKey: env.LINEAR_API_KEY, team: board?.linear?.team });
+  }
+  if (provider === 'notion') {
+    if (!board?.notion) throw new ServiceError('Notion', 'invalid', 'Set board.notion.database in conveyor.yml');
+    if (!env.NOTION_TOKEN) throw missing('NOTION_TOKEN');
+    return new hosted.NotionBoardProvider({ token: env.NOTION_TOKEN, ...board.notion });
   }
   const repository = githubBoardRepository(board, status.git.originUrl);
   if (!repository)

@@ -2,6 +2,7 @@
 // code for the seven operations the board sends). An issue's state, assignee, labels, cycle and milestone come
 // nested in the issues query, so a page of issues costs one request.
 import { HttpClient } from '../../core/http/httpClient';
+import { networkMessageOf, noAnswerMessage } from '../../core/http/operationWords';
 import { isRecord } from '../../core/records';
 import type { Assignee, BoardProvider, NewWorkItem, WorkItem, WorkItemTransition } from '../workItem';
 import {
@@ -25,16 +26,7 @@ import type {
   UsersData,
   WorkflowStatesData,
 } from './linearQueries';
-import {
-  fromFailure,
-  graphqlErrorsIn,
-  linearError,
-  linearStatusError,
-  malformedAnswer,
-  networkMessage,
-  serviceErrorFromLinear,
-  timeoutMessage,
-} from './linearErrors';
+import { fromFailure, graphqlErrorsIn, linearError, linearStatusError, malformedAnswer, serviceErrorFromLinear } from './linearErrors';
 import { columnOfState, workItemFromIssue } from './workItemFromIssue';
 
 export const LINEAR_API_URL = 'https://api.linear.app/graphql';
@@ -78,7 +70,7 @@ export class LinearBoardProvider implements BoardProvider {
       secrets: () => [options.apiKey],
       // A personal API key goes as it is; only OAuth tokens take "Bearer".
       authorization: () => options.apiKey,
-      describeNetwork: networkMessage,
+      describeNetwork: networkMessageOf('Linear'),
     });
   }
 
@@ -233,7 +225,7 @@ export class LinearBoardProvider implements BoardProvider {
       return await operation({ doing, signal: signal ? AbortSignal.any([signal, deadline]) : deadline });
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      if (deadline.aborted) throw linearError('timeout', timeoutMessage(this.timeoutMs, doing));
+      if (deadline.aborted) throw linearError('timeout', noAnswerMessage('Linear', this.timeoutMs, doing));
       throw serviceErrorFromLinear(error, doing);
     }
   }

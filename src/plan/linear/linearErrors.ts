@@ -4,8 +4,8 @@
 // words are quoted only for refused input, where they say what to fix.
 import type { ServiceErrorKind, ServiceErrorOptions } from '../../core/errors';
 import { isServiceError, messageOf, ServiceError } from '../../core/errors';
-import { formatSeconds, retryAfterMs } from '../../core/http/headers';
-import type { ErrorAnswer, NetworkFailure } from '../../core/http/httpClient';
+import { retryAfterMs } from '../../core/http/headers';
+import type { ErrorAnswer } from '../../core/http/httpClient';
 import { isRecord } from '../../core/records';
 
 const SIGN_IN_AGAIN = 'create a new one in Settings › API and sign in again';
@@ -123,18 +123,6 @@ export function serviceErrorFromLinear(error: unknown, doing: string): ServiceEr
   // Data that arrived but lacks what the board reads (a null where Linear documents a value).
   if (error instanceof TypeError || error instanceof SyntaxError) return malformedAnswer(doing, false);
   return linearError('server', `Linear failed while ${doing}: ${messageOf(error)}`);
-}
-
-export function timeoutMessage(timeoutMs: number, doing: string): string {
-  const limit = timeoutMs < 1000 ? `${timeoutMs} ms` : formatSeconds(timeoutMs);
-  return `Linear did not answer within ${limit} while ${doing}; check your network and try again.`;
-}
-
-/** The HTTP client's words for no (complete) answer; `purpose` is what the board was doing. */
-export function networkMessage(failure: NetworkFailure): string {
-  const doing = failure.purpose ?? 'talking to Linear';
-  if (failure.kind === 'timeout') return timeoutMessage(failure.timeoutMs, doing);
-  return `Could not reach Linear while ${doing} (${failure.reason}); check your network or proxy settings.`;
 }
 
 /** `errors[]` of a body, or none when it is not a GraphQL answer. */

@@ -7,7 +7,7 @@ import type { BoardQuery } from '../boardGrouping';
 import { toWorkItem } from '../localBoardProvider';
 import type { BoardColumn, ItemDelivery, WorkItem } from '../workItem';
 import { isHosted, PROVIDER_NAMES } from '../boardProviders';
-import type { RemoteBoardState } from './remoteBoard';
+import type { RemoteBoardState } from '../hostedBoardState';
 import type { ItemLinks } from '../../code/itemLinks';
 
 const COLUMN_ICONS: Record<BoardColumn, string> = { todo: 'circle-large-outline', 'in-progress': 'sync', 'in-review': 'eye', done: 'pass' };
@@ -18,7 +18,7 @@ export interface BoardViewState {
   query: BoardQuery;
   /** The item the user is working on (its branch is checked out). */
   activeKey?: string;
-  /** Items of a hosted board (Jira, Linear), when the folder uses one. */
+  /** Items of a hosted board (Jira, Linear, GitHub, Notion), when the folder uses one. */
   remote?: RemoteBoardState;
   /** Branches and commits that mention each item, by key. */
   links?: ReadonlyMap<string, ItemLinks>;
@@ -53,17 +53,6 @@ export function boardNodes(status: FolderStatus, state: BoardViewState = { query
   const { board } = status;
   const file = path.join(status.folder, board.file);
   if (isHosted(status)) return remoteNodes(status, state);
-  if (board.provider !== 'local') {
-    return [
-      {
-        id: `${status.folder}/board/provider`,
-        label: `${board.provider} board`,
-        description: 'configured in conveyor.yml',
-        tooltip: 'This version of Conveyor shows local, Jira and Linear boards; GitHub Issues is not built yet.',
-        icon: 'info',
-      },
-    ];
-  }
   if (!board.exists) return [];
   if (board.error) {
     return [

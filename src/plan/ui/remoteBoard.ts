@@ -2,23 +2,18 @@ import * as vscode from 'vscode';
 import type { FolderStatus } from '../../loop/folderStatus';
 import { githubAccess, signInToGitHub } from '../../ui/githubAuth';
 import { githubBoardRepository, isHosted, PROVIDER_NAMES } from '../boardProviders';
-import type { BoardProvider, WorkItem } from '../workItem';
+import type { BoardProvider } from '../workItem';
+import { refreshBoardState } from '../hostedBoardState';
+import type { RemoteBoardState } from '../hostedBoardState';
 import { loadBundle } from '../../ui/lazyBundle';
 import type * as HostedBoards from '../hostedBoards';
-import { messageOf, ServiceError } from '../../core/errors';
+import { ServiceError } from '../../core/errors';
 import { checkTokenHost, type TokenHost } from '../../core/http/tokenHost';
 import type { RememberedConsent } from '../../core/rememberedConsent';
 
-export interface RemoteBoardState {
-  items: WorkItem[];
-  loading: boolean;
-  error?: string;
-  /** The error asks the user to sign in (missing or rejected credentials). */
-  needsSignIn?: boolean;
-}
-
 const jiraSecret = (site: string) => `conveyor.board.jira.${site}`;
 const LINEAR_SECRET = 'conveyor.board.linear.apiKey';
+const NOTION_SECRET = 'conveyor.board.notion.token';
 
 /** A Projects v2 board needs the project scope on top of repo (reading and setting the Status field). */
 const projectScopes = (status: FolderStatus) => (status.config.config.board?.github?.project ? ['repo', 'project'] : ['repo']);
@@ -34,7 +29,7 @@ const jiraHost = (site: string): TokenHost => ({
 });
 
 /**
- * Hosted boards (Jira Cloud, Linear, GitHub Issues or a GitHub project) for folders whose conveyor.yml chooses one: credentials from
+ * Hosted boards (Jira Cloud, Linear, GitHub Issues or a GitHub project, a Notion database) for folders whose conveyor.yml chooses one: credentials from
  * SecretStorage only, items loaded while the Board view is visible (and on Refresh), kept on errors.
  */
 export class RemoteBoards implements vscode.Disposable {
@@ -65,6 +60,10 @@ export class RemoteBoards implements vscode.Disposable {
       const apiKey = await this.secrets.get(LINEAR_SECRET);
       return apiKey ? new engine.LinearBoardProvider({ apiKey, team: board?.linear?.team }) : undefined;
     }
+    if (status.board.provider === 'notion' && board?.notion) {
+      const token = await this.secrets.get(NOTION_SECRET);
+      return token ? new engine.NotionBoardProvider({ token, ...board.notion }) : undefined;
+    }
     if (status.board.provider === 'github') {
       const repo = githubRepository(status);
       if (!repo) return undefined;
@@ -78,12 +77,14 @@ export class RemoteBoards implements vscode.Disposable {
     return undefined;
   }
 
-  /** Why a hosted board has no provider (no repository to read, or no sign-in yet), as what the user can do to `want`. */
+  /** Why a hosted board has no provider (no repository or database to read, or no sign-in yet), as what the user can do to `want`. */
   noProvider(status: FolderStatus, want: string): ServiceError {
     const name = PROVIDER_NAMES[status.board.provider];
-    return status.board.provider === 'github' && !githubRepository(status)
-      ? new ServiceError(name, 'invalid', 'Set board.github.owner and repo in conveyor.yml, or add a GitHub origin remote.')
-      : new ServiceError(name, 'unauthorized', `Sign in to ${name} to ${want}.`);
+    if (status.board.provider === 'github' && !githubRepository(status))
+      return new ServiceError(name, 'invalid', 'Set board.github.owner and repo in conveyor.yml, or add a GitHub origin remote.');
+    if (status.board.provider === 'notion' && !status.config.config.board?.notion)
+      return new ServiceError(name, 'invalid', 'Set board.notion.database in conveyor.yml to the id or URL of the Notion database.');
+    return new ServiceError(name, 'unauthorized', `Sign in to ${name} to ${want}.`);
   }
 
   async load(status: FolderStatus, mine: boolean): Promise<void> {
@@ -93,18 +94,11 @@ export class RemoteBoards implements vscode.Disposable {
     this.states.set(status.folder, state);
     this.changed.fire(status.folder);
     try {
-      const provider = await this.provider(status);
-      if (!provider) {
-        const missing = this.noProvider(status, 'see this board');
-        Object.assign(state, { error: missing.message, needsSignIn: missing.kind === 'unauthorized' });
-        return;
-      }
-      state.items = await provider.list({ mine });
-      state.error = undefined;
-    } catch (error) {
-      const kind = (error as { kind?: string }).kind;
-      state.error = messageOf(error);
-      state.needsSignIn = kind === 'unauthorized';
+      await refreshBoardState(state, async () => {
+        const provider = await this.provider(status);
+        if (!provider) throw this.noProvider(status, 'see this board');
+        return provider.list({ mine });
+      });
     } finally {
       state.loading = false;
       this.changed.fire(status.folder);
@@ -132,23 +126,28 @@ export class RemoteBoards implements vscode.Disposable {
       await this.secrets.store(jiraSecret(board.jira.site), JSON.stringify({ email: email.trim(), apiToken: apiToken.trim() }));
       return true;
     }
-    if (status.board.provider === 'linear') {
-      const apiKey = await vscode.window.showInputBox({
-        title: 'Linear',
-        prompt: 'Personal API key (Linear › Settings › API)',
-        password: true,
-        ignoreFocusOut: true,
-      });
-      if (!apiKey) return false;
-      await this.secrets.store(LINEAR_SECRET, apiKey.trim());
-      return true;
-    }
+    if (status.board.provider === 'linear')
+      return this.storeTypedToken(LINEAR_SECRET, 'Linear', 'Personal API key (Linear › Settings › API)');
+    if (status.board.provider === 'notion')
+      return this.storeTypedToken(
+        NOTION_SECRET,
+        'Notion',
+        'Internal integration secret (notion.so/profile/integrations › your integration › Configuration)',
+      );
     if (status.board.provider === 'github') {
       this.consent.forgetRefusals();
       return signInToGitHub(this.secrets, undefined, projectScopes(status));
     }
     void vscode.window.showInformationMessage('The local board needs no sign-in.');
     return false;
+  }
+
+  /** Asks for a token and keeps it in SecretStorage under `key`; false when the user cancels. */
+  private async storeTypedToken(key: string, title: string, prompt: string): Promise<boolean> {
+    const token = await vscode.window.showInputBox({ title, prompt, password: true, ignoreFocusOut: true });
+    if (!token) return false;
+    await this.secrets.store(key, token.trim());
+    return true;
   }
 
   dispose(): void {

@@ -93,7 +93,7 @@ describe('Conveyor in the real extension host', () => {
     });
     const located = diagnostics.map((d) => `${d.range.start.line + 1}:${d.range.start.character + 1} ${d.message.split(';')[0]}`).sort();
     assert.deepEqual(located, [
-      '3:13 board.provider must be one of: local, github, linear, jira (found "trello")',
+      '3:13 board.provider must be one of: local, github, linear, jira, notion (found "trello")',
       '7:16 pipeline.stages[0].timeout must be: Seconds (1 to 2,000,000, about 23 days), or a duration above zero such as 90s, 10m, 1h',
       '9:1 Unknown key "colour" in conveyor.yml',
     ]);

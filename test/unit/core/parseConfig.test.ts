@@ -123,7 +123,7 @@ describe('parseConfig (unit)', () => {
     const [problem] = parseConfig('board:\n  provider: trello\n').problems;
     assert.equal(
       formatProblem('conveyor.yml', problem),
-      'conveyor.yml:2:13: error: board.provider must be one of: local, github, linear, jira (found "trello"); the default is used.',
+      'conveyor.yml:2:13: error: board.provider must be one of: local, github, linear, jira, notion (found "trello"); the default is used.',
     );
   });
 });

@@ -170,6 +170,8 @@ describe('crash report scrubbing (unit)', () => {
     ['a hex Sentry auth token', 'a'.repeat(16) + '0123456789abcdef'.repeat(3)],
     ['a Sentry org token', `sntrys_eyJpYXQiOjE3MDAwMDAwMDB9_${'Qw3'.repeat(15)}`],
     ['a Linear API key', `lin_api_${'Ab1'.repeat(14)}`],
+    ['a Notion integration secret', `ntn_${'4'.repeat(46)}`],
+    ['a legacy Notion integration secret', `secret_${'7'.repeat(43)}`],
     ['a Jira API token', `ATATT3xFfGF0${'Tz8_k'.repeat(10)}=A1B2C3D4`],
     ['a GitLab token', `glpat-${'Xy7_'.repeat(6)}`],
     ['an npm token', `npm_${'Ab3'.repeat(12)}`],
