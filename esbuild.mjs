@@ -32,29 +32,45 @@ const common = {
 
 // Libraries that several bundles use are bundled once, into dist/lib/<name>.js, and required from there (the CLI
 // and most engines share yaml and simple-git; the CLI and the release engine dockerode; the CLI and the deploy
-// engine client-node): one copy of each in the package instead of one per bundle. Each value is the library's
-// entry; client-node's names what Conveyor uses of it (the kubeconfig reader), so the rest is shaken out.
-// Libraries used by one bundle, or much smaller once shaken per bundle (tap-parser, the Sentry SDK), stay inside.
+// engine client-node): one copy of each in the package instead of one per bundle. Libraries used by one bundle,
+// or much smaller once shaken per bundle (tap-parser, the Sentry SDK), stay inside.
+// `only` names the values a library is shaken down to (client-node's kubeconfig reader): importing anything else
+// from it fails the build, instead of being undefined at run time.
 const SHARED_LIBRARIES = {
-  yaml: 'module.exports = require("yaml");',
-  'simple-git': 'module.exports = require("simple-git");',
-  semver: 'module.exports = require("semver");',
-  dockerode: 'module.exports = require("dockerode");',
-  'tar-stream': 'module.exports = require("tar-stream");',
-  '@kubernetes/client-node': 'export { KubeConfig } from "@kubernetes/client-node";',
+  yaml: {},
+  'simple-git': {},
+  semver: {},
+  dockerode: {},
+  'tar-stream': {},
+  '@kubernetes/client-node': { only: ['KubeConfig'] },
 };
 const libraryFile = (name) => `lib/${name.replace(/^@/, '').replace(/\//g, '-')}.js`;
 const sharedLibraries = {
   name: 'shared-libraries',
   setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, (args) =>
-      Object.hasOwn(SHARED_LIBRARIES, args.path) ? { path: `./${libraryFile(args.path)}`, external: true } : undefined,
-    );
+    build.onResolve({ filter: /^[^./]/ }, (args) => {
+      // A library's own nested copy of another (node_modules below node_modules) is its business.
+      if (!Object.hasOwn(SHARED_LIBRARIES, args.path) || /node_modules/.test(args.importer)) return undefined;
+      const file = `./${libraryFile(args.path)}`;
+      return SHARED_LIBRARIES[args.path].only ? { path: args.path, namespace: 'shared-library' } : { path: file, external: true };
+    });
+    build.onResolve({ filter: /^\.\/lib\//, namespace: 'shared-library' }, (args) => ({ path: args.path, external: true }));
+    build.onLoad({ filter: /.*/, namespace: 'shared-library' }, (args) => ({
+      contents: [
+        `import * as library from ${JSON.stringify(`./${libraryFile(args.path)}`)};`,
+        ...SHARED_LIBRARIES[args.path].only.map((name) => `export const ${name} = library.${name};`),
+      ].join('\n'),
+      loader: 'js',
+    }));
   },
 };
-const libraries = Object.entries(SHARED_LIBRARIES).map(([name, contents]) => ({
+const libraries = Object.entries(SHARED_LIBRARIES).map(([name, { only }]) => ({
   ...common,
-  stdin: { contents, resolveDir: '.', loader: 'js' },
+  stdin: {
+    contents: only ? `export { ${only.join(', ')} } from ${JSON.stringify(name)};` : `module.exports = require(${JSON.stringify(name)});`,
+    resolveDir: '.',
+    loader: 'js',
+  },
   outfile: `dist/${libraryFile(name)}`,
 }));
 const shared = { ...common, plugins: [...common.plugins, sharedLibraries] };

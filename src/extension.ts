@@ -3,7 +3,7 @@ import { bundleLoadStartedAt, millisecondsSince } from './core/activationClock';
 import * as vscode from 'vscode';
 import type { PipelineRun } from './pipeline/run/pipelineRun';
 import type * as Workbench from './ui/workbench';
-import { CommandRouter, contributedCommands } from './ui/commandRouter';
+import { CommandRouter, contributedCommands } from './core/commandRouter';
 import { loadBundle } from './ui/lazyBundle';
 import { version } from '../package.json';
 
@@ -33,13 +33,22 @@ export function activate(context: vscode.ExtensionContext): ConveyorApi {
         started = loadBundle<typeof Workbench>('workbench.js').startWorkbench(context, router, timing);
         resolve(started);
       } catch (error) {
+        router.forgetHandlers();
+        // The stack goes to the extension host's log; the notification gets the sentence.
+        console.error('Conveyor: the workbench failed to load', error);
         reject(error instanceof Error ? error : new Error(String(error)));
       }
     });
   });
-  const router = new CommandRouter(contributedCommands(context.extension.packageJSON), () => workbench);
+  const router = new CommandRouter(
+    contributedCommands(context.extension.packageJSON),
+    () => workbench,
+    (id, handler) => vscode.commands.registerCommand(id, handler),
+  );
   context.subscriptions.push(router);
-  workbench.catch((error: Error) => void vscode.window.showErrorMessage(`Conveyor could not start its views and commands: ${error.message}`));
+  workbench.catch(
+    (error: Error) => void vscode.window.showErrorMessage(`Conveyor could not start its views and commands: ${error.message}`),
+  );
   const activationMs = millisecondsSince(bundleLoadStartedAt);
   return {
     activationMs,

@@ -57,7 +57,8 @@ export async function startWorkInWorktree(folder: string, item: BranchItem, opti
   const existed = existing !== undefined || (await git.branchLocal()).all.includes(branch);
   let worktree = existing?.path;
   if (worktree === undefined) {
-    const root = (await git.revparse(['--show-toplevel'])).trim();
+    // Next to the main checkout (listed first), even when Start Work runs in a worktree's window: no nesting.
+    const root = worktrees[0]?.path ?? (await git.revparse(['--show-toplevel'])).trim();
     const target = worktreePathFor(root, folder, branch, options.worktreeFolder);
     await gitStep(
       () => git.raw(existed ? ['worktree', 'add', target, branch] : ['worktree', 'add', '-b', branch, target, base]),

@@ -5,8 +5,13 @@ import * as path from 'node:path';
 
 const SHARED_REQUIRE = /require\("(\.\/lib\/[\w.-]+\.js)"\)/g;
 
+/** How a single-file CLI begins (the built dist/cli.js begins with its shebang and "use strict"). */
+const HEADER = '#!/usr/bin/env node\n// Conveyor CLI, one file: the shared libraries it requires are inlined below.\n';
+
 export async function singleFileCli(cliBundle: string): Promise<string> {
   const cli = await readFile(cliBundle, 'utf8');
+  // `conveyor ci export` run from a vendored copy: it is one file already.
+  if (cli.startsWith(HEADER)) return cli;
   const ids = [...new Set(Array.from(cli.matchAll(SHARED_REQUIRE), (match) => match[1]))];
   const factories = await Promise.all(
     ids.map(
@@ -15,8 +20,7 @@ export async function singleFileCli(cliBundle: string): Promise<string> {
     ),
   );
   return [
-    '#!/usr/bin/env node',
-    `const shared = {\n${factories.join(',\n')}\n};`,
+    `${HEADER}const shared = {\n${factories.join(',\n')}\n};`,
     'const loaded = new Map();',
     '// The CLI requires its libraries through this: from the factories above, anything else from Node.',
     'const requireShared = Object.assign(',

@@ -1,7 +1,7 @@
 // Where Start Work moves an item on its board: the status conveyor.yml names (board.onStartWork, the provider's own
 // name), else the provider's move into its In progress column. Decided before any branch is made, so a status the
 // board does not have stops Start Work with nothing done.
-import { ServiceError } from '../core/errors';
+import { isServiceError, ServiceError } from '../core/errors';
 import { PROVIDER_NAMES } from './boardProviders';
 import { matchStatus } from './statusMatch';
 import type { BoardProvider, WorkItem, WorkItemTransition } from './workItem';
@@ -24,6 +24,12 @@ export async function startWorkMove(
       board,
       'invalid',
       `${item.key} cannot move to "${configured}" (board.onStartWork in conveyor.yml); on ${board} it can be: ${match.available.join(', ')}. Nothing was changed.`,
+      { detail: { unknownStartStatus: configured } },
     );
   return match.kind === 'move' ? match.transition : undefined;
+}
+
+/** The board has no status named by board.onStartWork: the one board answer that stops Start Work before its branch. */
+export function isUnknownStartStatus(error: unknown): boolean {
+  return isServiceError(error, 'invalid') && error.detail?.unknownStartStatus !== undefined;
 }

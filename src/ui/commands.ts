@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { refOf } from '../core/viewNode';
 import type { RefOf, ViewRefKind } from '../core/viewNode';
 import type { FolderStatus } from '../loop/folderStatus';
-import type { CommandHandler } from './commandRouter';
+import type { CommandHandler } from '../core/commandRouter';
 import { pickFolder } from './folderPicker';
 import { errorNotice } from './errorNotice';
 import { showServiceError } from './serviceErrors';

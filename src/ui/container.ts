@@ -81,7 +81,7 @@ export class Container implements vscode.Disposable {
     this.release = new ReleaseService(this.model, this.log, secrets);
     const tokenHosts = tokenHostConsent(globalState);
     this.ci = new CiService(this.model, this.log, secrets, tokenHosts);
-    this.board = new BoardService(this.model, workspaceState, secrets, tokenHosts);
+    this.board = new BoardService(this.model, workspaceState, globalState, secrets, tokenHosts);
     this.errors = new ErrorService(this.model, workspaceState, secrets, storage, this.log, tokenHosts);
     this.uptime = new UptimeService(this.model, storage, this.log);
     this.goals = new GoalService(this.model, storage, extensionUri.fsPath, this.log);

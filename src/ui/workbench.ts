@@ -3,7 +3,7 @@
 // a few milliseconds and VS Code goes on activating other extensions meanwhile.
 import * as vscode from 'vscode';
 import { millisecondsSince } from '../core/activationClock';
-import type { CommandRouter } from './commandRouter';
+import type { CommandRouter } from '../core/commandRouter';
 import { registerCommandsThrough } from './commands';
 import { Container } from './container';
 

@@ -2,14 +2,14 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import { registerConveyorCommand } from '../../ui/commands';
-import { isServiceError } from '../../core/errors';
 import type { CommandOptions, ReportFailure } from '../../ui/commands';
 import type { RefOf } from '../../core/viewNode';
 import type { FolderStatus } from '../../loop/folderStatus';
 import { createLocalBoard, STATUS_LABELS, WORK_ITEM_STATUSES } from '../localBoard';
 import { toWorkItem } from '../localBoardProvider';
+import { isHosted } from '../boardProviders';
 import type { BoardProvider, WorkItem, WorkItemTransition } from '../workItem';
-import { startWorkMove } from '../startWorkStatus';
+import { isUnknownStartStatus, startWorkMove } from '../startWorkStatus';
 import type { StartWorkConfig } from '../../core/config/conveyorConfig';
 import type { StartWorkResult } from '../../code/startWork';
 import type { FolderOpener, WorktreeStartResult } from '../../code/worktree';
@@ -112,16 +112,24 @@ export function registerBoardCommands(model: WorkspaceModel, service: BoardServi
           provider = await service.provider(status);
           move = await startWorkMove(provider, item, onStartWork);
         } catch (error) {
-          if (isServiceError(error, 'invalid')) return couldNot(error);
+          if (isUnknownStartStatus(error)) return couldNot(error);
           // A board that cannot be asked (signed out, unreachable) does not hold up the branch; its failure is shown after.
           boardFailure = error;
         }
-        const started = await startBranch(status.folder, item, status.config.config.code?.startWork ?? {}).catch(couldNot);
+        const started = await startBranch(
+          status.folder,
+          item,
+          status.config.config.code?.startWork ?? {},
+          newWindowFor(service, item.key),
+        ).catch(couldNot);
         if (!started) return;
         if (boardFailure) failed(`Started ${item.key}'s branch, but could not move it on the board`)(boardFailure);
+        // In a worktree the local board file that moves is the worktree's own: this checkout stays as it was.
+        const mover =
+          'worktree' in started && !isHosted(status) ? new (planEngine().LocalBoardProvider)(started.opened, status.board.file) : provider;
         const movedTo =
           move &&
-          (await provider
+          (await mover
             ?.move?.(item, move)
             .then(() => move.status ?? move.name, failed(`Could not move ${item.key} to ${move.status ?? move.name}`)));
         if (movedTo) await service.refreshRemote(status.folder);
@@ -314,6 +322,7 @@ async function startBranch(
   folder: string,
   item: WorkItem,
   settings: StartWorkConfig,
+  newWindow: FolderOpener,
 ): Promise<StartWorkResult | WorktreeStartResult | undefined> {
   const engine = planEngine();
   const branchTemplate = settings.branch;
@@ -352,10 +361,18 @@ async function askWhere(key: string): Promise<'checkout' | 'worktree' | undefine
   return picked?.where;
 }
 
-/** A worktree opens in a window of its own: this one keeps its checkout. */
-const newWindow: FolderOpener = {
-  openFolder: (folder, options) => vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(folder), options),
-};
+/**
+ * A worktree opens in a window of its own (this one keeps its checkout), with the item handed over first: the
+ * new window reads its active item when it loads.
+ */
+function newWindowFor(service: BoardService, key: string): FolderOpener {
+  return {
+    openFolder: async (folder, options) => {
+      await service.handOverActiveItem(folder, key);
+      return vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(folder), options);
+    },
+  };
+}
 
 interface GitRepositoryApi {
   rootUri: vscode.Uri;

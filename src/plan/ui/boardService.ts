@@ -14,6 +14,7 @@ import type { NewWorkItem, WorkItem } from '../workItem';
 
 const QUERY_KEY = 'conveyor.board.query';
 const ACTIVE_KEY = 'conveyor.board.activeItem';
+const HANDOVER_KEY = 'conveyor.board.worktreeItems';
 
 /** The Board view's query (group, mine, search) and the item being worked on, kept per workspace. */
 export class BoardService implements vscode.Disposable {
@@ -28,6 +29,8 @@ export class BoardService implements vscode.Disposable {
   constructor(
     private readonly model: WorkspaceModel,
     private readonly state: vscode.Memento,
+    /** Every window's: how Start Work in a worktree hands the item to the window that opens it. */
+    private readonly handover: vscode.Memento,
     secrets: vscode.SecretStorage,
     tokenHosts: RememberedConsent,
   ) {
@@ -130,7 +133,14 @@ export class BoardService implements vscode.Disposable {
   }
 
   activeItem(folder: string): string | undefined {
-    return this.state.get<Record<string, string>>(ACTIVE_KEY)?.[folder];
+    return (
+      this.state.get<Record<string, string>>(ACTIVE_KEY)?.[folder] ?? this.handover.get<Record<string, string>>(HANDOVER_KEY)?.[folder]
+    );
+  }
+
+  /** The item a worktree's window shows as active: its folder is new, so this window's state cannot say it. */
+  async handOverActiveItem(folder: string, key: string): Promise<void> {
+    await this.handover.update(HANDOVER_KEY, { ...(this.handover.get<Record<string, string>>(HANDOVER_KEY) ?? {}), [folder]: key });
   }
 
   async setActiveItem(folder: string, key: string | undefined): Promise<void> {

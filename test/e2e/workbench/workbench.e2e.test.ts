@@ -264,10 +264,13 @@ describe('Conveyor .vsix in VS Code, driven through Chromium (e2e)', () => {
       'this checkout stays on main',
     );
     assert.equal(readFileSync(path.join(ws.dir, 'notes.txt'), 'utf8'), 'uncommitted edit\n', 'the uncommitted edit is untouched');
-    assert.match(readFileSync(path.join(ws.dir, '.conveyor', 'board.yml'), 'utf8'), /key: WT-7\n(?: {4}.*\n)*? {4}status: in-review/);
-    // The new window shows the worktree's files (the item's branch checked out there).
+    // The new window shows the worktree's files and the item as its active one.
     await opened.locator('.explorer-folders-view .monaco-list-row', { hasText: 'conveyor.yml' }).waitFor({ timeout: 90_000 });
-    await screenshot(opened, '30-start-work-worktree-window');
+    await statusBarItem(opened, 'conveyor-dev.conveyor.conveyor.activeItem').filter({ hasText: 'WT-7' }).waitFor({ timeout: 60_000 });
+    // The item moves in the worktree's board file; this checkout's stays as it was.
+    assert.match(readFileSync(path.join(worktree, '.conveyor', 'board.yml'), 'utf8'), /key: WT-7\n(?: {4}.*\n)*? {4}status: in-review/);
+    assert.equal(readFileSync(path.join(ws.dir, '.conveyor', 'board.yml'), 'utf8'), board);
+    await screenshot(opened, '32-start-work-worktree-window');
     await opened.close();
   });
 
