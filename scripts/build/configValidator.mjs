@@ -23,7 +23,12 @@ const HEADER = [
 export function configValidatorSource() {
   const schema = JSON.parse(readFileSync(SCHEMA, 'utf8'));
   // The same options the parser used to compile with at run time; formats come from a module next to the output.
-  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, code: { source: true, esm: true, formats: _`require("./configFormats")` } });
+  const ajv = new Ajv({
+    allErrors: true,
+    strict: false,
+    verbose: true,
+    code: { source: true, esm: true, formats: _`require("./configFormats")` },
+  });
   ajv.addFormat('regex', () => true);
   return `${HEADER}${standaloneCode(ajv, ajv.compile(schema))}\n`;
 }
