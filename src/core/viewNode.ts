@@ -21,6 +21,7 @@ export type ViewRef =
   | { kind: 'pod'; folder: string; env: string; deployment: string; name: string }
   | { kind: 'infrastructure'; folder: string }
   | { kind: 'error'; folder: string; id: string }
+  | { kind: 'error-frame'; folder: string; id: string; frameIndex: number }
   | { kind: 'uptime-check'; folder: string; name: string }
   | { kind: 'goal'; folder: string; name: string };
 

@@ -22,6 +22,16 @@ export interface StackFrame {
   contextLine?: string;
 }
 
+/** A name of a script served over HTTP (`http://127.0.0.1:5173/src/cart.ts?t=1`): a browser's frame. */
+export function isHttpUrl(reported: string): boolean {
+  return /^https?:\/\//i.test(reported);
+}
+
+/** The URL a frame was served from, when a browser reported it. */
+export function servedUrl(frame: StackFrame): string | undefined {
+  return [frame.absPath, frame.filename].find((name): name is string => !!name && isHttpUrl(name));
+}
+
 /** The latest (or a representative) event of an issue, with its stack; frames innermost LAST, as in Sentry. */
 export interface ErrorEventDetail {
   eventId: string;

@@ -1,12 +1,16 @@
 /**
  * From a reported stack frame to a line of a workspace file: path mappings (`/app/` in a container is the
- * folder here), `app:///`, `~/`, `file://` and URL paths, and source maps back from built JavaScript.
+ * folder here), `app:///`, `~/`, `file://` and URL paths (any workspace file ending with the URL's path, output
+ * folders first), and source maps back from built JavaScript. A frame that does not map says why.
  * Frames of dependencies and of the runtime are not the user's code and are never mapped.
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isHttpUrl, servedUrl } from './errorModel';
 import type { ErrorIssue, StackFrame, WorkspaceLocation } from './errorModel';
-import { DEFAULT_FILE_INFO_TTL_MS, FileInfoCache, SourceMapCache } from './sourceMaps';
+import { DEFAULT_FILE_INFO_TTL_MS, FileInfoCache, ServedSourceMaps, SourceMapCache } from './sourceMaps';
+import type { OriginalPosition } from './sourceMaps';
+import type { WorkspaceFileIndex } from './workspaceFiles';
 
 export interface FrameMapperOptions {
   /** Workspace folder roots (absolute). Only files inside them are locations. */
@@ -15,6 +19,10 @@ export interface FrameMapperOptions {
   pathMappings?: Readonly<Record<string, string>>;
   /** How long a file's existence and version are trusted before asking the disk again. */
   fileInfoTtlMs?: number;
+  /** The workspace's files, for frames reported as URLs; without them a URL's path is looked up under each root only. */
+  files?: WorkspaceFileIndex;
+  /** Maps of modules a dev server compiles on the fly (asked of servers on this machine only). */
+  servedMaps?: Pick<ServedSourceMaps, 'originalPosition'>;
 }
 
 /** Suffixes of an unknown absolute path tried against the roots, shortest kept meaningful (2 segments). */
@@ -34,14 +42,42 @@ export function isLibraryPath(reported: string): boolean {
 /** Remembered frame answers; beyond this many the memo starts over rather than growing with every event. */
 const MAX_REMEMBERED = 20_000;
 
+/** Files matching one URL that are opened to compare their source maps; more would only cost reads. */
+const MAX_URL_MATCHES = 8;
+
+/**
+ * Past this column a line is minified code: without a source map back to a source in the workspace, the built
+ * line says nothing a person can read, so the frame stays unmapped rather than land on it.
+ */
+export const MINIFIED_COLUMN = 500;
+
+/** Why a frame of the user's code has no line in the workspace. */
+export type UnmappedReason =
+  /** No workspace file for the reported path (for a URL, none whose path ends with the URL's path). */
+  | { kind: 'no-file'; path: string; searchStopped?: boolean }
+  /** The file was found, but it is minified and carries no source map (or none with this position). */
+  | { kind: 'no-source-map'; file: string }
+  /** The file's source map names a source that is not in the workspace. */
+  | { kind: 'sources-missing'; file: string; source: string };
+
+/** What became of one frame: its workspace line, or why there is none; and the other files that matched as well. */
+export interface FrameResolution {
+  location?: WorkspaceLocation;
+  unmapped?: UnmappedReason;
+  /** Files that matched the frame's URL as well as the chosen one: the first in the stated order was used. */
+  alsoMatched?: string[];
+}
+
 export class FrameMapper {
   private readonly roots: string[];
   private readonly mappings: Array<[from: string, to: string]>;
   private readonly ttlMs: number;
   readonly sourceMaps: SourceMapCache;
   /** Decorations map the same frames again after every new event: answers are kept as long as file versions are. */
-  private readonly answers = new Map<string, { at: number; location: Promise<WorkspaceLocation | undefined> }>();
+  private readonly answers = new Map<string, { at: number; resolution: Promise<FrameResolution> }>();
   private readonly candidatesByName = new Map<string, string[]>();
+  private files: WorkspaceFileIndex | undefined;
+  private readonly servedMaps: Pick<ServedSourceMaps, 'originalPosition'>;
 
   constructor(options: FrameMapperOptions, sourceMaps?: SourceMapCache) {
     this.roots = options.roots.map((root) => path.resolve(root));
@@ -49,31 +85,83 @@ export class FrameMapper {
     this.mappings = Object.entries(options.pathMappings ?? {}).sort((a, b) => b[0].length - a[0].length);
     this.ttlMs = options.fileInfoTtlMs ?? DEFAULT_FILE_INFO_TTL_MS;
     this.sourceMaps = sourceMaps ?? new SourceMapCache(new FileInfoCache(this.ttlMs));
+    this.files = options.files;
+    this.servedMaps = options.servedMaps ?? new ServedSourceMaps();
+  }
+
+  /**
+   * The workspace's files, for frames reported as URLs (walked once per batch of events by the caller). Answers
+   * are forgotten only when the files differ from the last index's.
+   */
+  useFiles(files: WorkspaceFileIndex): void {
+    if (this.files?.sameFilesAs(files)) return;
+    this.files = files;
+    this.candidatesByName.clear();
+    this.answers.clear();
   }
 
   /** The workspace line a frame points at (through a source map when there is one), or undefined. */
-  map(frame: StackFrame): Promise<WorkspaceLocation | undefined> {
-    if (frame.lineno === undefined) return Promise.resolve(undefined);
+  async map(frame: StackFrame): Promise<WorkspaceLocation | undefined> {
+    return (await this.resolveFrame(frame)).location;
+  }
+
+  /** The frame's workspace line, or why it has none (nothing to say for library frames and frames without a line). */
+  resolveFrame(frame: StackFrame): Promise<FrameResolution> {
+    if (frame.lineno === undefined) return Promise.resolve({});
     const key = `${frame.absPath ?? ''}\0${frame.filename ?? ''}\0${frame.lineno}\0${frame.colno ?? ''}`;
     const now = Date.now();
     const remembered = this.answers.get(key);
-    if (remembered && now - remembered.at < this.ttlMs) return remembered.location;
+    if (remembered && now - remembered.at < this.ttlMs) return remembered.resolution;
     if (this.answers.size >= MAX_REMEMBERED) this.answers.clear();
-    const location = this.resolve(frame, frame.lineno);
-    this.answers.set(key, { at: now, location });
-    return location;
+    const resolution = this.resolve(frame, frame.lineno);
+    this.answers.set(key, { at: now, resolution });
+    return resolution;
   }
 
-  private async resolve(frame: StackFrame, lineno: number): Promise<WorkspaceLocation | undefined> {
-    const file = await this.firstExisting(this.candidates(frame));
-    if (!file) return undefined;
-    const generated: WorkspaceLocation = { file, line: lineno, column: frame.colno ?? 1 };
-    if (!SourceMapCache.canHaveSourceMap(file)) return generated;
-    const original = await this.sourceMaps.originalPosition(file, lineno, frame.colno);
-    if (!original) return generated;
-    const source = await this.firstExisting(this.pathsFor(original.source));
-    // A map whose sources are outside the workspace (or only embedded) still leaves the built file.
-    return source ? { file: source, line: original.line, column: original.column } : generated;
+  private async resolve(frame: StackFrame, lineno: number): Promise<FrameResolution> {
+    const reported = reportedNames(frame);
+    if (reported.length === 0 || reported.some(isLibraryPath)) return {};
+    const url = servedUrl(frame);
+    const existing = await this.existing(this.candidates(frame), url ? MAX_URL_MATCHES : 1);
+    if (existing.length === 0) {
+      const searchStopped = url !== undefined && this.files !== undefined && !this.files.complete;
+      return { unmapped: { kind: 'no-file', path: url ? urlPath(url) : reported[0], ...(searchStopped ? { searchStopped } : {}) } };
+    }
+    // A URL may match several files (public/app.js, dist/app.js): the best kind of answer wins, then the stated order.
+    const tried = await Promise.all(existing.map((file) => this.throughSourceMap(file, lineno, frame.colno, url)));
+    const ranks = tried.map((attempt) => attempt.rank);
+    const best = Math.min(...ranks);
+    const chosen = ranks.indexOf(best);
+    const alsoMatched = existing.filter((_, index) => index !== chosen && ranks[index] === best && best < 2);
+    return { ...tried[chosen].resolution, ...(alsoMatched.length > 0 ? { alsoMatched } : {}) };
+  }
+
+  private async throughSourceMap(
+    file: string,
+    lineno: number,
+    colno: number | undefined,
+    url: string | undefined,
+  ): Promise<{ rank: number; resolution: FrameResolution }> {
+    // Rank: back to a source in the workspace (0), the file's own line (1), nothing readable (2).
+    const generated: FrameResolution = { location: { file, line: lineno, column: colno ?? 1 } };
+    const back = async (original: OriginalPosition) => {
+      const [source] = await this.existing(unique([...this.urlMatches(original.source), ...this.pathsFor(original.source)]), 1);
+      return source && { rank: 0, resolution: { location: { file: source, line: original.line, column: original.column } } };
+    };
+    if (!SourceMapCache.canHaveSourceMap(file)) {
+      // A dev server serves /src/cart.ts compiled: its map says where the compiled line was; without it, the line as reported.
+      const served = url && (await this.servedMaps.originalPosition(url, lineno, colno));
+      return (served && (await back(served))) || { rank: 1, resolution: generated };
+    }
+    const minified = (colno ?? 0) > MINIFIED_COLUMN;
+    const original = await this.sourceMaps.originalPosition(file, lineno, colno);
+    if (!original)
+      return minified ? { rank: 2, resolution: { unmapped: { kind: 'no-source-map', file } } } : { rank: 1, resolution: generated };
+    const mapped = await back(original);
+    if (mapped) return mapped;
+    // A map whose sources are outside the workspace (or only embedded) still leaves a readable built file.
+    if (minified) return { rank: 2, resolution: { unmapped: { kind: 'sources-missing', file, source: original.source } } };
+    return { rank: 1, resolution: generated };
   }
 
   /** Absolute paths a frame may refer to, most likely first; empty for library frames. Pure. */
@@ -81,8 +169,8 @@ export class FrameMapper {
     const key = `${frame.absPath ?? ''}\0${frame.filename ?? ''}`;
     let paths = this.candidatesByName.get(key);
     if (!paths) {
-      const reported = [frame.absPath, frame.filename].filter((name): name is string => !!name);
-      paths = reported.some(isLibraryPath) ? [] : unique(reported.flatMap((name) => this.pathsFor(name)));
+      const reported = reportedNames(frame);
+      paths = reported.some(isLibraryPath) ? [] : unique(reported.flatMap((name) => [...this.urlMatches(name), ...this.pathsFor(name)]));
       if (this.candidatesByName.size >= MAX_REMEMBERED) this.candidatesByName.clear();
       this.candidatesByName.set(key, paths);
     }
@@ -94,6 +182,12 @@ export class FrameMapper {
     this.sourceMaps.invalidate(file);
     // Answers depend on several files (built file, map, source): forget them all.
     this.answers.clear();
+  }
+
+  /** Files whose path ends with a URL's path, after the path mappings (which the user chose) and before a root's own path. */
+  private urlMatches(reported: string): string[] {
+    if (!this.files || !isHttpUrl(reported) || this.mappings.some(([from]) => reported.startsWith(from))) return [];
+    return this.files.endingWith(urlPath(reported));
   }
 
   private pathsFor(reported: string): string[] {
@@ -127,10 +221,24 @@ export class FrameMapper {
     return paths;
   }
 
-  private async firstExisting(paths: string[]): Promise<string | undefined> {
-    for (const candidate of paths) if (await this.sourceMaps.files.info(candidate)) return candidate;
-    return undefined;
+  /** The first `limit` paths that are files, in order. */
+  private async existing(paths: string[], limit: number): Promise<string[]> {
+    const found: string[] = [];
+    for (const candidate of paths) {
+      if (found.length >= limit) break;
+      if (await this.sourceMaps.files.info(candidate)) found.push(candidate);
+    }
+    return found;
   }
+}
+
+function reportedNames(frame: StackFrame): string[] {
+  return [frame.absPath, frame.filename].filter((name): name is string => !!name);
+}
+
+/** The path a URL names, without its query and hash: `/src/cart.ts`. */
+export function urlPath(url: string): string {
+  return `/${localPath(url) ?? ''}`;
 }
 
 /** A reported name as a local path: absolute, or relative to a workspace root. Undefined for URLs that name no path. */
@@ -242,4 +350,28 @@ async function issueLocations(
     if (!allInAppFrames) break;
   }
   return found;
+}
+
+/** A frame of the user's code the Errors view has something to say about: why it did not map, or which file won a tie. */
+export interface FrameNote {
+  /** Index in `issue.latestEvent.frames`. */
+  frameIndex: number;
+  frame: StackFrame;
+  /** The frame's URL when it was served over HTTP: what Map URL to Folder maps. */
+  url?: string;
+  resolution: FrameResolution;
+}
+
+/** An issue's in-app frames that did not map or matched several files, innermost first. */
+export async function frameNotes(issue: ErrorIssue, mapper: FrameMapper): Promise<FrameNote[]> {
+  const frames = issue.latestEvent?.frames ?? [];
+  const notes: FrameNote[] = [];
+  for (let index = frames.length - 1; index >= 0; index--) {
+    if (frames[index].inApp === false) continue;
+    const resolution = await mapper.resolveFrame(frames[index]);
+    if (!resolution.unmapped && !resolution.alsoMatched) continue;
+    const url = servedUrl(frames[index]);
+    notes.push({ frameIndex: index, frame: frames[index], ...(url ? { url } : {}), resolution });
+  }
+  return notes;
 }

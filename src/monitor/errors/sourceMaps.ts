@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FlattenMap, GREATEST_LOWER_BOUND, LEAST_UPPER_BOUND, originalPositionFor } from '@jridgewell/trace-mapping';
 import type { TraceMap } from '@jridgewell/trace-mapping';
+import { HttpClient } from '../../core/http/httpClient';
+import { isLoopbackHost } from '../../core/http/tokenHost';
 
 export interface FileInfo {
   mtimeMs: number;
@@ -70,12 +72,7 @@ export class SourceMapCache {
    */
   async originalPosition(generatedFile: string, line: number, column?: number): Promise<OriginalPosition | undefined> {
     const map = await this.mapFor(generatedFile);
-    if (!map) return undefined;
-    const needle = { line, column: column !== undefined ? column - 1 : 0 };
-    let found = originalPositionFor(map, { ...needle, bias: GREATEST_LOWER_BOUND });
-    if (found.source === null) found = originalPositionFor(map, { ...needle, bias: LEAST_UPPER_BOUND });
-    if (found.source === null) return undefined;
-    return { source: found.source, line: found.line, column: found.column + 1 };
+    return map && positionIn(map, line, column);
   }
 
   /** The parsed map of a generated file; parsed again only when the file changes. */
@@ -96,6 +93,56 @@ export class SourceMapCache {
     if (file === undefined) this.maps.clear();
     else this.maps.delete(file);
   }
+}
+
+/** A served module is read once per URL (a dev server gives an edited file a new `?t=`) for this long. */
+const SERVED_MAP_TTL_MS = 60_000;
+const MAX_SERVED_MAPS = 200;
+const SERVED_TIMEOUT_MS = 3_000;
+
+/**
+ * Source maps of modules a dev server on this machine serves (Vite's `/src/cart.ts?t=…` is the TypeScript
+ * compiled on the fly, its map inline in the answer): the browser's line is the compiled one, so the map is
+ * asked of the server. Only loopback hosts are asked; a stopped server means no map.
+ */
+export class ServedSourceMaps {
+  private readonly maps = new Map<string, { at: number; map: Promise<TraceMap | undefined> }>();
+  private readonly http = new HttpClient({ service: 'dev server', timeoutMs: SERVED_TIMEOUT_MS });
+
+  /** Where a position of the served module came from; `source` is resolved against the module's URL. */
+  async originalPosition(url: string, line: number, column?: number): Promise<OriginalPosition | undefined> {
+    const map = await this.mapFor(url);
+    return map && positionIn(map, line, column);
+  }
+
+  private mapFor(url: string): Promise<TraceMap | undefined> {
+    const now = Date.now();
+    const cached = this.maps.get(url);
+    if (cached && now - cached.at < SERVED_MAP_TTL_MS) return cached.map;
+    if (this.maps.size >= MAX_SERVED_MAPS) this.maps.clear();
+    const map = this.load(url).catch(() => undefined);
+    this.maps.set(url, { at: now, map });
+    return map;
+  }
+
+  private async load(url: string): Promise<TraceMap | undefined> {
+    if (!isLoopbackHost(new URL(url).hostname)) return undefined;
+    const script = await (await this.http.send({ url, purpose: `read ${url}` })).text();
+    const mapUrl = sourceMappingUrl(script);
+    if (!mapUrl) return undefined;
+    if (mapUrl.startsWith('data:')) return parseMap(decodeDataUrl(mapUrl), url);
+    const resolved = new URL(mapUrl, url).href;
+    if (!isLoopbackHost(new URL(resolved).hostname)) return undefined;
+    return parseMap(await (await this.http.send({ url: resolved, purpose: `read ${resolved}` })).text(), resolved);
+  }
+}
+
+function positionIn(map: TraceMap, line: number, column?: number): OriginalPosition | undefined {
+  const needle = { line, column: column !== undefined ? column - 1 : 0 };
+  let found = originalPositionFor(map, { ...needle, bias: GREATEST_LOWER_BOUND });
+  if (found.source === null) found = originalPositionFor(map, { ...needle, bias: LEAST_UPPER_BOUND });
+  if (found.source === null) return undefined;
+  return { source: found.source, line: found.line, column: found.column + 1 };
 }
 
 /** The last `//# sourceMappingURL=` of a script (bundles can contain earlier ones inside strings). */

@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import type { ErrorIssue } from '../errors/errorModel';
 import type { IssueLocation } from '../errors/frameMapping';
 import { formatAge } from '../../core/formatAge';
-import { issueFacts, issueStatusText } from './monitorNodes';
+import { frameWhere, issueFacts, issueStatusText, unmappedText } from './monitorNodes';
+import type { FrameNote } from '../errors/frameMapping';
 import type { ErrorService } from './errorService';
 
 /** "TypeError: x is undefined — 152 events, 14 users, last 3 min ago, first seen in 1.4.2". */
@@ -75,7 +76,7 @@ export function registerErrorEditorFeatures(service: ErrorService): vscode.Dispo
         const marks = service.locationsIn(document.uri.fsPath).filter((mark) => mark.line === position.line + 1 && unresolved(mark));
         if (marks.length === 0) return undefined;
         const now = Date.now();
-        const contents = marks.slice(0, 3).map((mark) => hoverOf(mark, now));
+        const contents = marks.slice(0, 3).map((mark) => hoverOf(mark, service.frameNotesOf(mark.issue.id), now));
         return new vscode.Hover(contents, document.lineAt(position.line).range);
       },
     }),
@@ -109,10 +110,10 @@ function diagnosticOf(mark: IssueLocation, now: number): vscode.Diagnostic {
 }
 
 /** The issue, its facts and its stack. All remote text goes in as plain text or code, never as Markdown. */
-function hoverOf(mark: IssueLocation, now: number): vscode.MarkdownString {
+function hoverOf(mark: IssueLocation, notes: readonly FrameNote[], now: number): vscode.MarkdownString {
   const { issue } = mark;
   const markdown = new vscode.MarkdownString(undefined, true);
-  markdown.isTrusted = { enabledCommands: ['conveyor.errors.showStack'] };
+  markdown.isTrusted = { enabledCommands: ['conveyor.errors.showStack', 'conveyor.errors.mapUrlToFolder'] };
   markdown.appendMarkdown('$(bug) **');
   markdown.appendText(issue.title);
   markdown.appendMarkdown('**\n\n');
@@ -126,14 +127,23 @@ function hoverOf(mark: IssueLocation, now: number): vscode.MarkdownString {
     const lines = [...frames]
       .reverse()
       .slice(0, 12)
-      .map(
-        (f) =>
-          `${f.inApp === false ? '  ' : '> '}at ${f.function ?? '<anonymous>'} (${f.filename ?? f.absPath ?? f.module ?? '?'}:${f.lineno ?? '?'}${f.colno ? `:${f.colno}` : ''})`,
-      );
+      .map((f) => `${f.inApp === false ? '  ' : '> '}at ${f.function ?? '<anonymous>'} (${frameWhere(f)})`);
     markdown.appendCodeblock(
       `${issue.exceptionType}: ${issue.exceptionValue}\n${lines.join('\n')}${frames.length > 12 ? `\n  … ${frames.length - 12} more` : ''}`,
       'text',
     );
+  }
+  for (const note of notes) {
+    if (!note.resolution.unmapped) continue;
+    markdown.appendMarkdown('$(question) Unmapped ');
+    markdown.appendText(
+      `${frameWhere(note.frame, true)}: ${unmappedText(note.resolution.unmapped, (file) => vscode.workspace.asRelativePath(file))}`,
+    );
+    if (note.url) {
+      const mapArgs = encodeURIComponent(JSON.stringify([issue.id, note.frameIndex]));
+      markdown.appendMarkdown(` · [Map URL to Folder…](command:conveyor.errors.mapUrlToFolder?${mapArgs})`);
+    }
+    markdown.appendMarkdown('\n\n');
   }
   const args = encodeURIComponent(JSON.stringify([issue.id]));
   markdown.appendMarkdown(`[Show Stack Trace](command:conveyor.errors.showStack?${args})`);

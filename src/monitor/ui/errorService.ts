@@ -3,11 +3,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FolderStatus } from '../../loop/folderStatus';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
+import { servedUrl } from '../errors/errorModel';
 import type { ErrorIssue, WorkspaceLocation } from '../errors/errorModel';
 import type { ErrorReceiver } from '../errors/errorReceiver';
 import type { ErrorStore } from '../errors/errorStore';
 import { STORE_FILE_NAME } from '../errors/errorStore';
-import type { FrameMapper, IssueLocation } from '../errors/frameMapping';
+import type { FrameMapper, FrameNote, IssueLocation } from '../errors/frameMapping';
 import type { ErrorViewState, HostedErrorsState } from './monitorNodes';
 import { monitorEngine } from './monitorEngineLoader';
 import { isServiceError, messageOf } from '../../core/errors';
@@ -48,6 +49,7 @@ export class ErrorService implements vscode.Disposable {
   private readonly hosted = new Map<string, HostedErrorsState>();
   private byFile = new Map<string, IssueLocation[]>();
   private readonly issueLocations = new Map<string, WorkspaceLocation>();
+  private notes = new Map<string, FrameNote[]>();
   private mapper: FrameMapper | undefined;
   private remapTimer: NodeJS.Timeout | undefined;
   private hostedTimer: NodeJS.Timeout | undefined;
@@ -106,6 +108,18 @@ export class ErrorService implements vscode.Disposable {
     return this.issueLocations.get(issueId);
   }
 
+  /** An issue's frames that did not map (and why) or matched several files, innermost first. */
+  frameNotesOf(issueId: string): FrameNote[] {
+    return this.notes.get(issueId) ?? [];
+  }
+
+  /** Every unmapped frame served over HTTP, for Map URL to Folder from the command palette. */
+  unmappedUrlFrames(): Array<FrameNote & { issue: ErrorIssue; url: string }> {
+    return this.issues().flatMap((issue) =>
+      this.frameNotesOf(issue.id).flatMap((note) => (note.url && note.resolution.unmapped ? [{ ...note, issue, url: note.url }] : [])),
+    );
+  }
+
   /** Maps one frame of an issue's stack (for the stack trace picker). */
   async mapFrame(issue: ErrorIssue, index: number): Promise<WorkspaceLocation | undefined> {
     const frame = issue.latestEvent?.frames[index];
@@ -118,6 +132,7 @@ export class ErrorService implements vscode.Disposable {
       localIssues: this.store?.issues() ?? [],
       hosted: this.hosted.get(folder),
       locationOf: (id) => this.issueLocations.get(id),
+      notesOf: (id) => this.frameNotesOf(id),
     };
   }
 
@@ -316,7 +331,12 @@ export class ErrorService implements vscode.Disposable {
     const mapper = this.frameMapper();
     const issues = this.issues();
     try {
+      // Frames served over HTTP are looked up by their path's tail: one walk of the workspace per batch of events.
+      const served = issues.some((issue) => issue.latestEvent?.frames.some((frame) => servedUrl(frame)));
+      if (served) mapper.useFiles(await engine.scanWorkspaceFiles(this.model.folders().map((f) => f.folder)));
       this.byFile = await engine.locationsByFile(issues, mapper, { allInAppFrames: true });
+      const notes = await Promise.all(issues.map(async (issue) => [issue.id, await engine.frameNotes(issue, mapper)] as const));
+      this.notes = new Map(notes.filter(([, list]) => list.length > 0));
     } catch (error) {
       this.log.warn(`Could not map error frames to files: ${messageOf(error)}`);
       return;

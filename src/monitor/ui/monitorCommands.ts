@@ -7,6 +7,8 @@ import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type { ErrorService } from './errorService';
 import type { GoalService } from './goalService';
 import type { UptimeService } from './uptimeService';
+import { frameWhere } from './monitorNodes';
+import { registerMapUrlToFolder } from './mapUrlToFolder';
 
 interface MonitorServices {
   errors: ErrorService;
@@ -73,6 +75,7 @@ export function registerMonitorCommands(model: WorkspaceModel, services: Monitor
       if (location) return open(location);
       await vscode.commands.executeCommand('conveyor.errors.showStack', issue.id);
     }),
+    registerMapUrlToFolder(host, errors),
     onIssue('conveyor.errors.openInSentry', async (issue) => {
       if (issue.url) await vscode.env.openExternal(vscode.Uri.parse(issue.url));
     }),
@@ -84,7 +87,7 @@ export function registerMonitorCommands(model: WorkspaceModel, services: Monitor
           const location = await errors.mapFrame(issue, index);
           return {
             label: `${location ? '$(file-code)' : '$(library)'} ${frame.function ?? '<anonymous>'}`,
-            description: `${frame.filename ?? frame.absPath ?? frame.module ?? '?'}:${frame.lineno ?? '?'}${frame.colno ? `:${frame.colno}` : ''}`,
+            description: frameWhere(frame),
             detail: location
               ? vscode.workspace.asRelativePath(location.file) + `:${location.line}`
               : frame.inApp === false

@@ -1,7 +1,10 @@
 import type { ViewNode } from '../../core/viewNode';
 import * as path from 'node:path';
 import type { FolderStatus } from '../../loop/folderStatus';
-import type { ErrorIssue, WorkspaceLocation } from '../errors/errorModel';
+import { isHttpUrl } from '../errors/errorModel';
+import type { ErrorIssue, StackFrame, WorkspaceLocation } from '../errors/errorModel';
+import type { FrameNote, UnmappedReason } from '../errors/frameMapping';
+import { OUTPUT_FOLDERS } from '../errors/workspaceFiles';
 import type { GoalConfig, UptimeCheckConfig } from '../../core/config/conveyorConfig';
 import { formatAge } from '../../core/formatAge';
 import type { UptimeStats } from '../uptime/uptimeStats';
@@ -22,6 +25,8 @@ export interface ErrorViewState {
   hosted?: HostedErrorsState;
   /** Where an issue happened in the workspace, when a frame maps. */
   locationOf: (issueId: string) => WorkspaceLocation | undefined;
+  /** An issue's frames that did not map (and why) or matched several files equally. */
+  notesOf?: (issueId: string) => FrameNote[];
   /** The work item made from an issue (Create Work Item from Error), when there is one. */
   itemOf?: (issueId: string) => ErrorRowItem | undefined;
 }
@@ -72,9 +77,81 @@ function trimmingLine(issue: ErrorIssue): string | undefined {
   return `Latest event trimmed: ${parts.filter(Boolean).join(', ')}`;
 }
 
+/** `http://127.0.0.1:5173/app.js:15:31348`: where a frame was, as reported; `short` keeps only a URL's file name. */
+export function frameWhere(frame: StackFrame, short = false): string {
+  const name = frame.filename ?? frame.absPath ?? frame.module ?? '?';
+  const shown = short && isHttpUrl(name) ? name.replace(/[?#].*$/, '').replace(/^.*\//, '') : name;
+  return `${shown}:${frame.lineno ?? '?'}${frame.colno ? `:${frame.colno}` : ''}`;
+}
+
+/** Why a frame did not map, in words; `relative` shortens workspace paths. */
+export function unmappedText(reason: UnmappedReason, relative: (file: string) => string = (file) => file): string {
+  switch (reason.kind) {
+    case 'no-file':
+      return `no workspace file ends with ${reason.path}${reason.searchStopped ? ' (the search stopped at its limit of files)' : ''}`;
+    case 'no-source-map':
+      return `${relative(reason.file)} is minified and has no source map for this line`;
+    case 'sources-missing':
+      return `the source map of ${relative(reason.file)} names ${relative(reason.source)}, which is not in the workspace`;
+  }
+}
+
+/** The stated order in which equal matches of a URL are taken. */
+export const MATCH_ORDER_TEXT = `${OUTPUT_FOLDERS.map((folder) => `${folder}/`).join(', ')}, then other folders; then the shortest path`;
+
+function frameNode(folder: string, idPrefix: string, issue: ErrorIssue, note: FrameNote): ViewNode {
+  const relative = (file: string) => (file.startsWith(folder + path.sep) ? path.relative(folder, file) : file);
+  const { frame, resolution } = note;
+  const where = frameWhere(frame, true);
+  const base = {
+    id: `${idPrefix}/frame/${note.frameIndex}`,
+    label: `${frame.function ?? '<anonymous>'} ${where}`,
+    ref: { kind: 'error-frame' as const, folder, id: issue.id, frameIndex: note.frameIndex },
+  };
+  if (resolution.unmapped) {
+    const why = unmappedText(resolution.unmapped, relative);
+    return {
+      ...base,
+      description: `unmapped: ${why}`,
+      tooltip: [
+        frameWhere(frame),
+        `Not mapped to the workspace: ${why}.`,
+        note.url ? 'Map URL to Folder… sets sentry.pathMappings in conveyor.yml for this URL.' : undefined,
+      ]
+        .filter(Boolean)
+        .join('\n'),
+      icon: 'question:editorWarning.foreground',
+      contextValue: note.url ? 'errorFrame.unmapped.url' : 'errorFrame.unmapped',
+    };
+  }
+  const chosen = resolution.location;
+  const others = resolution.alsoMatched ?? [];
+  return {
+    ...base,
+    description: `→ ${chosen ? `${relative(chosen.file)}:${chosen.line}` : '?'} · first of ${others.length + 1} equal matches`,
+    tooltip: [
+      frameWhere(frame),
+      `${others.length + 1} files match it equally; the first in the order ${MATCH_ORDER_TEXT} was used:`,
+      ...[chosen?.file, ...others]
+        .filter((file): file is string => !!file)
+        .map((file, index) => `${index === 0 ? '→' : ' '} ${relative(file)}`),
+      note.url ? 'Map URL to Folder… picks another.' : undefined,
+    ]
+      .filter(Boolean)
+      .join('\n'),
+    icon: 'files',
+    contextValue: note.url ? 'errorFrame.matched.url' : 'errorFrame.matched',
+    file: chosen?.file,
+    line: chosen?.line,
+    column: chosen?.column,
+  };
+}
+
 function issueNode(folder: string, idPrefix: string, issue: ErrorIssue, state: ErrorViewState, now: number): ViewNode {
   const location = state.locationOf(issue.id);
   const item = state.itemOf?.(issue.id);
+  const notes = state.notesOf?.(issue.id) ?? [];
+  const unmapped = notes.filter((note) => note.resolution.unmapped).length;
   const tooltip = [
     `${issue.shortId}: ${issue.title}`,
     statusLine(issue, now),
@@ -82,6 +159,7 @@ function issueNode(folder: string, idPrefix: string, issue: ErrorIssue, state: E
     `${issueFacts(issue, now)}; first seen ${formatAge(Date.parse(issue.firstSeen), now)}${issue.firstRelease ? ` in ${issue.firstRelease}` : ''}`,
     issue.lastRelease ? `Last release: ${issue.lastRelease}` : undefined,
     location ? `${location.file}:${location.line}` : 'No frame maps to a file of this workspace',
+    unmapped > 0 ? `${unmapped} frame${unmapped === 1 ? '' : 's'} unmapped: see below` : undefined,
     trimmingLine(issue),
     issue.source === 'sentry' ? 'From Sentry' : 'From the local receiver',
     item ? `Work item ${item.key}${item.title ? `: ${item.title}` : ''}${item.url ? `\n${item.url}` : ''}` : undefined,
@@ -97,6 +175,9 @@ function issueNode(folder: string, idPrefix: string, issue: ErrorIssue, state: E
     contextValue: issue.url ? 'errorIssue.hosted' : 'errorIssue',
     ref: { kind: 'error', folder, id: issue.id },
     command: { command: 'conveyor.errors.openIssue', title: 'Go to Code', arguments: [issue.id] },
+    ...(notes.length > 0
+      ? { children: notes.map((note) => frameNode(folder, `${idPrefix}/${issue.id}`, issue, note)), expanded: unmapped > 0 }
+      : {}),
   };
 }
 
@@ -362,4 +443,13 @@ export function newErrors(all: readonly ErrorIssue[], now = Date.now()): { relea
   const release = newest?.lastRelease ?? newest?.latestEvent?.release;
   if (release) return { release, issues: issues.filter((i) => (i.firstRelease ?? i.latestEvent?.release) === release) };
   return { issues: issues.filter((i) => now - Date.parse(i.lastSeen) < 24 * 3_600_000) };
+}
+
+/**
+ * The prefix Map URL to Folder maps: the URL up to its file's folder, without query or hash
+ * (`http://127.0.0.1:5173/assets/app.js?v=2` → `http://127.0.0.1:5173/assets/`).
+ */
+export function urlFolderPrefix(url: string): string {
+  const bare = url.replace(/[?#].*$/, '');
+  return bare.slice(0, bare.lastIndexOf('/') + 1);
 }

@@ -1,4 +1,5 @@
 // Small helpers that drive the VS Code workbench like a user: click, type, read what is on screen.
+import * as assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
@@ -103,4 +104,28 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path: file });
   return file;
+}
+
+/** The local receiver's DSN, once the Errors view's receiver row shows it (the receiver started). */
+export async function localReceiverDsn(errorsPane: Locator): Promise<string> {
+  const receiverRow = errorsPane.locator('.monaco-list-row', { hasText: 'Local receiver' });
+  await receiverRow.filter({ hasText: '@127.0.0.1:' }).waitFor({ timeout: 60_000 });
+  const dsn = /http:\/\/\w+@127\.0\.0\.1:\d+\/\d+/.exec(await receiverRow.innerText())?.[0];
+  assert.ok(dsn, `a DSN in ${await receiverRow.innerText()}`);
+  return dsn;
+}
+
+/** Opens a workspace file at a line through Quick Open (a tree's rows are virtualized in a small pane). */
+export async function openFileAt(page: Page, relative: string, line: number): Promise<void> {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('F1');
+  const quickInput = page.locator('.quick-input-widget input');
+  await quickInput.waitFor({ timeout: 10_000 });
+  await quickInput.fill(`${relative}:${line}`);
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: path.basename(relative) })
+    .first()
+    .waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.editor-instance .monaco-editor').first().waitFor({ timeout: 15_000 });
 }

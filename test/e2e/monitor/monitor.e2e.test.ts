@@ -6,13 +6,15 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { useVsixHost } from '../harness/vsixHost';
+import { freePort } from '../../../scripts/docker/background';
 import {
+  localReceiverDsn,
   onlyViewPane,
   openConveyorContainer,
+  openFileAt,
   openWorkbench,
   runCommand,
   screenshot,
@@ -25,14 +27,6 @@ import type { SampleWorkspace } from '../../support/sampleWorkspace';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const APP = readFileSync(path.join(REPO, 'test', 'fixtures', 'sentry-app', 'app.js'), 'utf8');
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('errors next to the code and uptime checks, in code-server (e2e)', () => {
   let ws: SampleWorkspace;
@@ -83,10 +77,7 @@ describe('errors next to the code and uptime checks, in code-server (e2e)', () =
     await openConveyorContainer(page);
     const errors = await viewPane(page, 'Errors');
     // conveyor.yml sets a receiver port, so the receiver starts by itself; its row shows the DSN.
-    const receiverRow = errors.locator('.monaco-list-row', { hasText: 'Local receiver' });
-    await receiverRow.filter({ hasText: '@127.0.0.1:' }).waitFor({ timeout: 60_000 });
-    const dsn = /http:\/\/\w+@127\.0\.0\.1:\d+\/\d+/.exec(await receiverRow.innerText())?.[0];
-    assert.ok(dsn, `a DSN in ${await receiverRow.innerText()}`);
+    const dsn = await localReceiverDsn(errors);
 
     await promisify(execFile)(process.execPath, ['app.js'], {
       cwd: ws.dir,
@@ -108,16 +99,8 @@ describe('errors next to the code and uptime checks, in code-server (e2e)', () =
       .filter({ hasText: 'new in sentry-app@1.0.0' })
       .waitFor({ timeout: 15_000 });
 
-    // Open app.js at the line that threw (through Quick Open: the tree's rows are virtualized in a small pane).
     const line = APP.split('\n').findIndex((l) => l.includes('THROWS: parseOrder')) + 1;
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
-    const quickInput = page.locator('.quick-input-widget input');
-    await quickInput.waitFor({ timeout: 10_000 });
-    await quickInput.fill(`app.js:${line}`);
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'app.js' }).first().waitFor({ timeout: 15_000 });
-    await page.keyboard.press('Enter');
-    await page.locator('.editor-instance .monaco-editor').first().waitFor({ timeout: 15_000 });
+    await openFileAt(page, 'app.js', line);
     const lens = page.locator('.contentWidgets .codelens-decoration, .codelens-decoration').filter({ hasText: 'TypeError × 3' });
     await lens.first().waitFor({ timeout: 30_000 });
     assert.match(await lens.first().innerText(), /TypeError × 3 · 3 users · last .* · first in sentry-app@1\.0\.0/);

@@ -4,10 +4,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FolderStatus } from '../../../src/loop/folderStatus';
 import type { ErrorIssue } from '../../../src/monitor/errors/errorModel';
-import { errorNodes, goalNodes, uptimeNodes } from '../../../src/monitor/ui/monitorNodes';
+import { errorNodes, goalNodes, unmappedText, uptimeNodes, urlFolderPrefix } from '../../../src/monitor/ui/monitorNodes';
 import type { ErrorViewState } from '../../../src/monitor/ui/monitorNodes';
 import { newErrors } from '../../../src/monitor/ui/monitorNodes';
-import { addToConfigList, ConfigEditError } from '../../../src/core/config/configEdit';
+import { addToConfigList, ConfigEditError, setConfigMapEntry } from '../../../src/core/config/configEdit';
 import { parseConfig } from '../../../src/core/config/parseConfig';
 import type { ViewNode } from '../../../src/core/viewNode';
 import { anErrorIssue } from '../../support/builders';
@@ -60,6 +60,69 @@ describe('monitor views (unit)', () => {
     const row = nodes[1].children?.[0].children?.[0];
     assert.equal(row?.description, '152 events · 14 users · 3 min ago');
     assert.deepEqual(row?.command, { command: 'conveyor.errors.openIssue', title: 'Go to Code', arguments: ['a'] });
+  });
+
+  it('lists the frames that did not map under their issue with why, and says which of equal matches was used', () => {
+    const frames = [
+      { filename: 'http://127.0.0.1:41234/vendor/widget.js', function: 'runStep', lineno: 1, colno: 88, inApp: true },
+      { filename: 'http://127.0.0.1:41234/app.js?v=2', function: 'addToCart', lineno: 15, colno: 31348, inApp: true },
+    ];
+    const web = issue({
+      id: 'w',
+      title: 'RangeError: quantity must be a whole number',
+      lastRelease: 'web-shop@1.0.0',
+      latestEvent: { eventId: 'e', timestamp: '2026-11-26T11:57:00Z', exceptionType: 'RangeError', exceptionValue: 'x', frames },
+    });
+    const state: ErrorViewState = {
+      receiver: { dsn: 'http://k@127.0.0.1:8969/1', trusted: true },
+      localIssues: [web],
+      locationOf: () => ({ file: '/ws/shop/src/cart.ts', line: 11, column: 11 }),
+      notesOf: () => [
+        {
+          frameIndex: 1,
+          frame: frames[1],
+          url: frames[1].filename,
+          resolution: {
+            location: { file: '/ws/shop/src/cart.ts', line: 11, column: 11 },
+            alsoMatched: ['/ws/shop/dist/app.js'],
+          },
+        },
+        {
+          frameIndex: 0,
+          frame: frames[0],
+          url: frames[0].filename,
+          resolution: { unmapped: { kind: 'no-file', path: '/vendor/widget.js' } },
+        },
+      ],
+    };
+    const row = errorNodes(monitoredStatus(), state, NOW)[1].children?.[0].children?.[0];
+    assert.equal(row?.expanded, true, 'an unmapped frame is shown without opening the issue');
+    assert.match(row?.tooltip ?? '', /1 frame unmapped: see below/);
+    const [tie, unmapped] = row?.children ?? [];
+    assert.equal(tie.label, 'addToCart app.js:15:31348');
+    assert.equal(tie.description, '→ src/cart.ts:11 · first of 2 equal matches');
+    assert.match(tie.tooltip ?? '', /public\/, dist\/, build\/, out\/.*\n→ src\/cart\.ts\n {2}dist\/app\.js/);
+    assert.deepEqual([tie.file, tie.line], ['/ws/shop/src/cart.ts', 11]);
+    assert.equal(unmapped.label, 'runStep widget.js:1:88');
+    assert.equal(unmapped.description, 'unmapped: no workspace file ends with /vendor/widget.js');
+    assert.equal(unmapped.contextValue, 'errorFrame.unmapped.url', 'Map URL to Folder… is offered on it');
+    assert.deepEqual(unmapped.ref, { kind: 'error-frame', folder: '/ws/shop', id: 'w', frameIndex: 0 });
+    const relative = (file: string) => file.replace('/ws/shop/', '');
+    assert.equal(
+      unmappedText({ kind: 'no-source-map', file: '/ws/shop/public/app.js' }, relative),
+      'public/app.js is minified and has no source map for this line',
+    );
+    assert.equal(
+      unmappedText({ kind: 'sources-missing', file: '/ws/shop/public/app.js', source: '/elsewhere/cart.ts' }, relative),
+      'the source map of public/app.js names /elsewhere/cart.ts, which is not in the workspace',
+    );
+    assert.match(unmappedText({ kind: 'no-file', path: '/app.js', searchStopped: true }), /stopped at its limit/);
+    assert.equal(
+      urlFolderPrefix('http://127.0.0.1:5173/assets/app.js?v=2#x'),
+      'http://127.0.0.1:5173/assets/',
+      'Map URL to Folder maps this',
+    );
+    assert.equal(urlFolderPrefix('http://127.0.0.1:5173/app.js'), 'http://127.0.0.1:5173/');
   });
 
   it('moves resolved issues into a collapsed Resolved group, as Sentry leaves them out of its list, and marks regressions', () => {
@@ -289,5 +352,25 @@ describe('adding to conveyor.yml (unit, real files)', () => {
       (e: Error) => e instanceof ConfigEditError && /syntax error on line \d/.test(e.message),
     );
     assert.equal(readFileSync(path.join(dir, 'conveyor.yml'), 'utf8'), broken);
+  });
+
+  it('sets a path mapping under sentry, keeping what is there, and refuses a sentry that is not a map', async () => {
+    const file = path.join(dir, 'conveyor.yml');
+    writeFileSync(file, 'version: 1\nsentry:\n  receiverPort: 8969 # fixed for the team\n');
+    await setConfigMapEntry(dir, ['sentry', 'pathMappings'], 'http://127.0.0.1:5173/assets/', 'public/assets');
+    await setConfigMapEntry(dir, ['sentry', 'pathMappings'], 'http://localhost:3000/', '.');
+    const text = readFileSync(file, 'utf8');
+    assert.match(text, /# fixed for the team/);
+    const parsed = parseConfig(text);
+    assert.deepEqual(parsed.problems, []);
+    assert.deepEqual(parsed.config.sentry, {
+      receiverPort: 8969,
+      pathMappings: { 'http://127.0.0.1:5173/assets/': 'public/assets', 'http://localhost:3000/': '.' },
+    });
+    writeFileSync(file, 'version: 1\nsentry: [1]\n');
+    await assert.rejects(
+      setConfigMapEntry(dir, ['sentry', 'pathMappings'], 'http://x/', '.'),
+      (e: Error) => e instanceof ConfigEditError && /"sentry" is not a map/.test(e.message),
+    );
   });
 });
