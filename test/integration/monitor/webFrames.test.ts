@@ -9,8 +9,8 @@ import { ErrorReceiver, generatePublicKey } from '../../../src/monitor/errors/er
 import { ErrorStore } from '../../../src/monitor/errors/errorStore';
 import { FrameMapper, frameNotes, issueLocation } from '../../../src/monitor/errors/frameMapping';
 import { scanWorkspaceFiles } from '../../../src/monitor/errors/workspaceFiles';
-import { launchBrowser } from '../../e2e/harness/browser';
-import type { Browser } from '../../e2e/harness/browser';
+import { launchBrowser } from '../../../scripts/vscode-host/browser';
+import type { Browser } from '../../../scripts/vscode-host/browser';
 import { bundleWebShop, copyWebShop, positionIn, serveWebShop } from '../../support/webShop';
 import type { ShopServer } from '../../support/webShop';
 
