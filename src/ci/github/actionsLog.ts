@@ -22,8 +22,9 @@ export interface ParsedActionsLog {
   warningLines: number[];
 }
 
-// `2024-01-15T10:00:01.1234567Z ` — seven fractional digits in practice; any number is accepted.
-const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?/;
+// `2024-01-15T10:00:01.1234567Z ` — seven fractional digits in practice; any number is accepted. Sticky,
+// so that it matches where a line starts inside the whole text.
+const TIMESTAMP = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?/y;
 /** `YYYY-MM-DDTHH:MM:SS`: ISO times in UTC compare as strings, which is all step matching needs. */
 const SECOND_LENGTH = 19;
 const ESC = String.fromCharCode(27);
@@ -33,6 +34,8 @@ const GROUP = '##[group]';
 const END_GROUP = '##[endgroup]';
 const ERROR = '##[error]';
 const WARNING = '##[warning]';
+const CARRIAGE_RETURN = 13;
+const HASH = 35;
 
 interface Scan {
   lines: string[];
@@ -51,30 +54,38 @@ export function parseActionsLog(text: string, steps: readonly CiStep[] = []): Pa
   return { lines: scan.lines, sections, errorLines: scan.errorLines, warningLines: scan.warningLines };
 }
 
+// One pass over the text with indexes: logs run to hundreds of thousands of lines, and splitting first,
+// then matching and slicing each line, cost ten times the split itself.
 function scanLines(text: string): Scan {
   const scan: Scan = { lines: [], seconds: [], groups: [], errorLines: [], warningLines: [] };
   const open: { name: string; startLine: number }[] = [];
-  const raw = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split('\n');
-  if (raw[raw.length - 1] === '') raw.pop();
+  const hasAnsi = text.includes(ESC);
   let second = '';
-  for (const rawLine of raw) {
-    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
-    const stamp = TIMESTAMP.exec(line);
-    if (stamp) second = line.slice(0, SECOND_LENGTH);
-    let content = stamp ? line.slice(stamp[0].length) : line;
-    if (content.includes(ESC)) content = content.replace(ANSI, '');
-    if (content.startsWith(END_GROUP)) {
-      closeGroup(scan, open.pop());
-      continue;
-    }
+  let start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  while (start < text.length) {
+    let next = text.indexOf('\n', start);
+    if (next === -1) next = text.length;
+    const end = next > start && text.charCodeAt(next - 1) === CARRIAGE_RETURN ? next - 1 : next;
+    const stamp = timestampLength(text, start);
+    if (stamp > 0) second = text.slice(start, start + SECOND_LENGTH);
+    let content = text.slice(start + stamp, end);
+    start = next + 1;
+    if (hasAnsi && content.includes(ESC)) content = content.replace(ANSI, '');
     const index = scan.lines.length;
-    if (content.startsWith(GROUP)) {
-      content = content.slice(GROUP.length);
-      open.push({ name: content, startLine: index });
-    } else if (content.startsWith(ERROR)) {
-      scan.errorLines.push(index);
-    } else if (content.startsWith(WARNING)) {
-      scan.warningLines.push(index);
+    // Markers are rare and startsWith is not cheap: test the first character before the marker names.
+    if (content.charCodeAt(0) === HASH) {
+      if (content.startsWith(END_GROUP)) {
+        closeGroup(scan, open.pop());
+        continue;
+      }
+      if (content.startsWith(GROUP)) {
+        content = content.slice(GROUP.length);
+        open.push({ name: content, startLine: index });
+      } else if (content.startsWith(ERROR)) {
+        scan.errorLines.push(index);
+      } else if (content.startsWith(WARNING)) {
+        scan.warningLines.push(index);
+      }
     }
     scan.lines.push(content);
     scan.seconds.push(second);
@@ -83,6 +94,12 @@ function scanLines(text: string): Scan {
   while (open.length > 0) closeGroup(scan, open.pop());
   scan.groups.sort((a, b) => a.startLine - b.startLine);
   return scan;
+}
+
+/** Length of the runner's stamp at `start`, or 0 when the line has none; the sticky match allocates nothing. */
+function timestampLength(text: string, start: number): number {
+  TIMESTAMP.lastIndex = start;
+  return TIMESTAMP.test(text) ? TIMESTAMP.lastIndex - start : 0;
 }
 
 function closeGroup(scan: Scan, group: { name: string; startLine: number } | undefined): void {

@@ -155,6 +155,28 @@ describe('parseActionsLog (unit)', () => {
     assert.deepEqual(cut.errorLines, [2]);
   });
 
+  it('strips only whole timestamps at the start of a line, and keeps blank lines', () => {
+    const log = [
+      '2024-05-14T09:12:05Z no fraction',
+      '2024-05-14T09:12:05.5ZNo space',
+      '2024-05-14T09:12:0x.5Z not a time',
+      'text 2024-05-14T09:12:05.5Z later on the line',
+      '',
+      '\r',
+      '2024-05-14T09:12:05.5Z',
+      '',
+    ].join('\n');
+    assert.deepEqual(parseActionsLog(log).lines, [
+      'no fraction',
+      'No space',
+      '2024-05-14T09:12:0x.5Z not a time',
+      'text 2024-05-14T09:12:05.5Z later on the line',
+      '',
+      '',
+      '',
+    ]);
+  });
+
   it('answers an empty log with nothing', () => {
     assert.deepEqual(parseActionsLog('', STEPS), { lines: [], sections: [], errorLines: [], warningLines: [] });
   });
