@@ -18,7 +18,9 @@ async function main(): Promise<void> {
   // esbuild.mjs), or are the CLI; dist/lib/ holds the libraries several of them share.
   const others = [
     ...readdirSync(path.join(ROOT, 'dist')).filter((f) => f.endsWith('.js') && f !== 'extension.js'),
-    ...readdirSync(path.join(ROOT, 'dist', 'lib')).map((f) => `lib/${f}`),
+    ...readdirSync(path.join(ROOT, 'dist', 'lib'))
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => `lib/${f}`),
   ];
   for (const file of others.sort()) console.log(`  dist/${file.padEnd(34)} : ${kb(statSync(path.join(ROOT, 'dist', file)).size)}`);
   console.log(
