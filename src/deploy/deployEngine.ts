@@ -11,9 +11,11 @@ export type { ReleaseToDeploy, ManifestDocument, RenderedObject, RenderOptions }
 export { planDeploy, summarizeChange } from './deployPlan';
 export type { DeployPlan, PlannedObject, PlanAction } from './deployPlan';
 export { applyObjects, applyOrder } from './deployApply';
-export { followRollout, rolloutState, podProblems, newReplicaSetProblems } from './rollout';
+export { followRollout, rolloutState, workloadRolloutState, podProblems, newReplicaSetProblems } from './rollout';
+export { notFollowedReason, isFollowedKind } from './workloadStatus';
+export type { FollowedKind, WorkloadRef } from './workloadStatus';
 export type { RolloutProgress, RolloutResult, RolloutStatus, PodProblem, FollowRolloutOptions } from './rollout';
-export { rollbackDeployment, rollbackTarget } from './rollback';
+export { rollbackDeployment, rollbackTarget, rollbackFromHistory } from './rollback';
 export type { RollbackResult } from './rollback';
 export { deployRelease, rollBack, connectEnvironment } from './deployFlow';
 export type {

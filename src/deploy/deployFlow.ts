@@ -1,6 +1,8 @@
 // One deploy, end to end: render the manifests for the release, ask the cluster what would change (dry
-// run), let the user confirm where the environment asks for it, apply, and follow every Deployment's
-// rollout; a failed rollout brings back the previous revision when the environment says so.
+// run), let the user confirm where the environment asks for it, apply, and follow the rollout of every
+// Deployment, StatefulSet and DaemonSet; a failed rollout brings back the previous revision when the
+// environment says so. What cannot be followed (a ReplicationController, a custom resource) is applied and
+// said to be not followed, by name.
 import { KubeConfig } from '@kubernetes/client-node';
 import { DeployError, deployErrorOf } from './deployError';
 import { applyObjects, applyOrder } from './deployApply';
@@ -14,17 +16,19 @@ import type { KubeConfigSource } from './kubeconfigLoader';
 import { describeRef } from './kubeObject';
 import { isClusterScopedKind, readManifestFolder, renderManifests } from './renderManifests';
 import type { ReleaseToDeploy, RenderedObject } from './renderManifests';
-import { rollbackDeployment } from './rollback';
+import { rollbackDeployment, rollbackFromHistory } from './rollback';
 import type { RollbackResult } from './rollback';
 import { followRollout } from './rollout';
 import type { PodProblem, RolloutProgress, RolloutResult } from './rollout';
+import { isFollowedKind, notFollowedReason } from './workloadStatus';
+import type { WorkloadRef } from './workloadStatus';
 
 export type DeployStep = 'connect' | 'render' | 'plan' | 'confirm' | 'apply' | 'rollout' | 'rollback';
 
 export interface DeployProgress {
   step: DeployStep;
   message: string;
-  /** For rollout steps: the Deployment's replica counts. */
+  /** For rollout steps: the workload's replica counts. */
   rollout?: RolloutProgress;
 }
 
@@ -40,21 +44,23 @@ export interface DeployOptions {
   /** Asked with the dry-run plan when the environment has `confirm: true`; false applies nothing. */
   confirm?: (plan: DeployPlan) => Promise<boolean>;
   onProgress?: (progress: DeployProgress) => void;
-  /** Per Deployment; the Deployment's own progressDeadlineSeconds usually decides first. */
+  /** Per workload; a Deployment's own progressDeadlineSeconds usually decides first. */
   rolloutTimeoutMs?: number;
   signal?: AbortSignal;
 }
 
 export interface RollbackOutcome {
+  kind: WorkloadRef['kind'];
+  /** The workload's name. */
   deployment: string;
   result?: RollbackResult;
   rollout?: RolloutResult;
-  /** Why this Deployment could not be rolled back. */
+  /** Why this workload could not be rolled back. */
   error?: string;
 }
 
 export interface DeployResult {
-  /** True when every Deployment rolled out. */
+  /** True when every followed workload rolled out. */
   ok: boolean;
   environment: string;
   context: string;
@@ -65,6 +71,8 @@ export interface DeployResult {
   confirmed: boolean;
   /** `Kind/name` of every object applied, in order. */
   applied: string[];
+  /** Applied objects whose rollout cannot be followed (`ReplicationController/legacy`), with why. */
+  notFollowed: { object: string; reason: string }[];
   rollouts: RolloutResult[];
   failure?: { kind: 'rollout-failed' | 'timeout'; message: string; problems: PodProblem[] };
   /** Set when the environment has autoRollback and a rollout failed. */
@@ -119,14 +127,20 @@ export async function deployRelease(options: DeployOptions): Promise<DeployResul
   if (environment.confirm) {
     progress('confirm', `Environment ${environment.name} asks for confirmation`);
     const confirmed = options.confirm ? await options.confirm(plan) : false;
-    if (!confirmed) return { ok: false, ...base, confirmed: false, applied: [], rollouts: [], durationMs: elapsed(started) };
+    if (!confirmed)
+      return { ok: false, ...base, confirmed: false, applied: [], notFollowed: [], rollouts: [], durationMs: elapsed(started) };
   }
 
   const applied = await applyObjects(client, ordered, ({ object }) => progress('apply', `Applied ${describeRef(object.ref)}`));
-  const deployments = applied.filter((a) => a.object.ref.kind === 'Deployment').map((a) => a.object.ref);
+  const notFollowed = applied.flatMap(({ object, live }) => {
+    const reason = notFollowedReason(live);
+    return reason ? [{ object: describeRef(object.ref), reason }] : [];
+  });
+  const followed = applied.filter(({ live }) => isFollowedKind(live.kind) && !notFollowedReason(live)).map((a) => a.object.ref);
   const rollouts = await Promise.all(
-    deployments.map((ref) =>
+    followed.map((ref) =>
       followRollout(client, ref.namespace ?? namespace, ref.name, {
+        kind: ref.kind as WorkloadRef['kind'],
         timeoutMs: options.rolloutTimeoutMs,
         signal: options.signal,
         onProgress: (p) => progress('rollout', `${p.deployment}: ${p.message}`, p),
@@ -138,6 +152,7 @@ export async function deployRelease(options: DeployOptions): Promise<DeployResul
     ...base,
     confirmed: true,
     applied: applied.map((a) => describeRef(a.object.ref)),
+    notFollowed,
     rollouts,
     durationMs: 0,
   };
@@ -150,8 +165,10 @@ export async function deployRelease(options: DeployOptions): Promise<DeployResul
       problems: failed.flatMap((r) => r.problems),
     };
     if (environment.autoRollback) {
-      // Every Deployment this deploy changed goes back, not only the failed ones: half a release is not a release.
-      const changed = plan.objects.filter((o) => o.ref.kind === 'Deployment' && o.action === 'update').map((o) => o.ref.name);
+      // Every workload this deploy changed goes back, not only the failed ones: half a release is not a release.
+      const changed = plan.objects
+        .filter((o) => o.action === 'update' && followed.some((f) => f.kind === o.ref.kind && f.name === o.ref.name))
+        .map((o) => ({ kind: o.ref.kind as WorkloadRef['kind'], name: o.ref.name }));
       result.rolledBack = await rollBackWith({ client, context, namespace }, changed, options);
     }
   }
@@ -164,9 +181,11 @@ export interface RollBackOptions {
   kubeconfig: KubeConfigSource | KubeConfig;
   /** Deployment names in the environment's namespace. */
   deployments: string[];
-  /** A specific revision (only with one deployment); default: the previous one. */
+  /** StatefulSets and DaemonSets (and Deployments) to roll back too. */
+  workloads?: WorkloadRef[];
+  /** A specific revision (only with one workload); default: the previous one. */
   toRevision?: string;
-  /** Only Deployments that run this release are rolled back (see rollbackDeployment). */
+  /** Only workloads that run this release are rolled back (see rollbackDeployment). */
   fromRelease?: string;
   onProgress?: (progress: DeployProgress) => void;
   rolloutTimeoutMs?: number;
@@ -175,36 +194,41 @@ export interface RollBackOptions {
 
 /** Roll Back (offered by the caller after a failed rollout, or from the Environments view). */
 export async function rollBack(options: RollBackOptions): Promise<RollbackOutcome[]> {
-  return rollBackWith(await connectEnvironment(options.environment, options.kubeconfig), options.deployments, options);
+  const workloads = [...options.deployments.map((name): WorkloadRef => ({ kind: 'Deployment', name })), ...(options.workloads ?? [])];
+  return rollBackWith(await connectEnvironment(options.environment, options.kubeconfig), workloads, options);
 }
 
 async function rollBackWith(
   target: ConnectedEnvironment,
-  deployments: string[],
+  workloads: WorkloadRef[],
   options: Pick<RollBackOptions, 'toRevision' | 'fromRelease' | 'onProgress' | 'rolloutTimeoutMs' | 'signal'>,
 ): Promise<RollbackOutcome[]> {
   const { client, namespace } = target;
   const progress = (message: string, rollout?: RolloutProgress) =>
     options.onProgress?.({ step: 'rollback', message, ...(rollout ? { rollout } : {}) });
   return Promise.all(
-    deployments.map(async (name): Promise<RollbackOutcome> => {
+    workloads.map(async ({ kind, name }): Promise<RollbackOutcome> => {
       try {
-        const result = await rollbackDeployment(client, namespace, name, options.toRevision, options.fromRelease);
+        const result =
+          kind === 'Deployment'
+            ? await rollbackDeployment(client, namespace, name, options.toRevision, options.fromRelease)
+            : await rollbackFromHistory(client, namespace, kind, name, options.toRevision, options.fromRelease);
         if (result.unchanged) {
           progress(result.unchanged);
-          return { deployment: name, result };
+          return { kind, deployment: name, result };
         }
         progress(`Rolling back ${name} to revision ${result.toRevision}${result.release ? ` (${result.release})` : ''}`);
         const rollout = await followRollout(client, namespace, name, {
+          kind,
           timeoutMs: options.rolloutTimeoutMs,
           signal: options.signal,
           onProgress: (p) => progress(`${p.deployment}: ${p.message}`, p),
         });
-        return { deployment: name, result, rollout };
+        return { kind, deployment: name, result, rollout };
       } catch (error) {
-        const message = deployErrorOf(error, { action: `roll back Deployment/${name}`, context: client.context }).message;
+        const message = deployErrorOf(error, { action: `roll back ${kind}/${name}`, context: client.context }).message;
         progress(`Could not roll back ${name}: ${message}`);
-        return { deployment: name, error: message };
+        return { kind, deployment: name, error: message };
       }
     }),
   );

@@ -25,6 +25,7 @@ export function describeResult(result: DeployResult): string {
     for (const p of rollout.problems)
       lines.push(`    pod ${p.pod}${p.container ? ` (${p.container})` : ''}: ${p.reason}${p.message ? ` — ${p.message}` : ''}`);
   }
+  if (result.notFollowed.length > 0) lines.push(`applied, not followed: ${result.notFollowed.map((n) => n.object).join(', ')}`);
   for (const r of result.rolledBack ?? []) {
     if (r.error) lines.push(`✗ could not roll back ${r.deployment}: ${r.error}`);
     else if (r.result && r.rollout)

@@ -91,6 +91,43 @@ export interface ReplicaSet extends KubeObject {
   status?: { replicas?: number; conditions?: DeploymentCondition[] };
 }
 
+interface WorkloadSpec {
+  replicas?: number;
+  selector?: { matchLabels?: Record<string, string> };
+  template?: PodTemplate;
+}
+
+export interface StatefulSet extends KubeObject {
+  spec?: WorkloadSpec & { updateStrategy?: { type?: string; rollingUpdate?: { partition?: number } } };
+  status?: {
+    observedGeneration?: number;
+    replicas?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+    currentReplicas?: number;
+    updatedReplicas?: number;
+    currentRevision?: string;
+    updateRevision?: string;
+  };
+}
+
+export interface DaemonSet extends KubeObject {
+  spec?: Omit<WorkloadSpec, 'replicas'> & { updateStrategy?: { type?: string } };
+  status?: {
+    observedGeneration?: number;
+    desiredNumberScheduled?: number;
+    updatedNumberScheduled?: number;
+    numberReady?: number;
+    numberAvailable?: number;
+  };
+}
+
+/** A StatefulSet's or DaemonSet's history entry: `data` is the patch that restores that revision's template. */
+export interface ControllerRevision extends KubeObject {
+  revision?: number;
+  data?: { spec?: { template?: PodTemplate & { $patch?: string } } };
+}
+
 export interface ContainerState {
   waiting?: { reason?: string; message?: string };
   running?: { startedAt?: string };

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { isMap, isScalar, LineCounter, parseAllDocuments } from 'yaml';
 import { DeployError } from './deployError';
 import { isRecord } from '../core/records';
+import { isFollowedKind } from './workloadStatus';
 import { ANNOTATION_CHANGE_CAUSE, ANNOTATION_COMMIT, ANNOTATION_DIGEST, ANNOTATION_RELEASE } from '../core/deliveryKeys';
 import type { Container, KubeObject, ObjectRef, PodSpec } from './kubeObject';
 
@@ -157,7 +158,7 @@ export function renderManifests(documents: ManifestDocument[], options: RenderOp
       for (const port of container.ports ?? []) port.protocol ??= 'TCP';
     }
     if (object.kind === 'Service') addServicePortProtocols(object);
-    if (object.kind === 'Deployment') annotateRelease(object, release);
+    if (isFollowedKind(object.kind)) annotateRelease(object, release);
     return {
       ...doc,
       object,
@@ -172,7 +173,7 @@ export function renderManifests(documents: ManifestDocument[], options: RenderOp
   });
 }
 
-/** The annotations that record a release, on a Deployment and its pod template (so ReplicaSets keep them). */
+/** The annotations that record a release, on a workload and its pod template (so ReplicaSets and ControllerRevisions keep them). */
 export function releaseAnnotations(release: ReleaseToDeploy): Record<string, string> {
   const version = release.version.startsWith('v') ? release.version : `v${release.version}`;
   return {
@@ -183,15 +184,15 @@ export function releaseAnnotations(release: ReleaseToDeploy): Record<string, str
   };
 }
 
-function annotateRelease(deployment: KubeObject, release: ReleaseToDeploy): void {
+function annotateRelease(workload: KubeObject, release: ReleaseToDeploy): void {
   const annotations = releaseAnnotations(release);
-  const metadata = (deployment.metadata ??= {});
+  const metadata = (workload.metadata ??= {});
   metadata.annotations = { ...metadata.annotations, ...annotations };
-  const spec = isRecord(deployment.spec) ? deployment.spec : undefined;
+  const spec = isRecord(workload.spec) ? workload.spec : undefined;
   const template = spec && isRecord(spec.template) ? spec.template : undefined;
   if (!template) return;
   const templateMetadata = isRecord(template.metadata) ? template.metadata : (template.metadata = {});
-  // The change-cause stays on the Deployment: on the template it would only duplicate the release.
+  // The change-cause stays on the workload: on the template it would only duplicate the release.
   const podAnnotations: Record<string, string> = { ...annotations };
   delete podAnnotations[ANNOTATION_CHANGE_CAUSE];
   templateMetadata.annotations = { ...(isRecord(templateMetadata.annotations) ? templateMetadata.annotations : {}), ...podAnnotations };

@@ -1,18 +1,22 @@
-// Follows a Deployment's rollout the way `kubectl rollout status` judges it, fed by a WATCH on the
-// Deployment (no polling). When it fails, the reasons come from the pods of the NEW ReplicaSet: those are
-// the ones that cannot start; the old ones are still serving.
+// Follows a workload's rollout (Deployment, StatefulSet, DaemonSet) the way `kubectl rollout status` judges
+// it, fed by a WATCH on the workload (no polling). When a Deployment fails, the reasons come from the pods of
+// the NEW ReplicaSet: those are the ones that cannot start; the old ones are still serving. A StatefulSet or
+// DaemonSet replaces its pods in place, so the reasons come from the pods it owns.
 import { ANNOTATION_REVISION } from '../core/deliveryKeys';
 import { ServiceError, isServiceError } from '../core/errors';
 import { DeployError, deployErrorOf } from './deployError';
 import type { KubeClient, WatchEvent } from './kubeClient';
 import { KUBERNETES } from './kubeErrors';
-import type { ContainerStatus, Deployment, KubeList, Pod, ReplicaSet } from './kubeObject';
+import type { ContainerStatus, DaemonSet, Deployment, KubeList, KubeObject, Pod, ReplicaSet, StatefulSet } from './kubeObject';
+import { daemonSetState, statefulSetState } from './workloadStatus';
+import type { FollowedKind } from './workloadStatus';
 
 const DEFAULT_ROLLOUT_TIMEOUT_MS = 10 * 60_000;
 const WATCH_SECONDS = 300;
 const RECONNECT_DELAY_MS = 1000;
 
 export interface RolloutProgress {
+  /** The workload's name (a Deployment's, StatefulSet's or DaemonSet's). */
   deployment: string;
   updated: number;
   ready: number;
@@ -32,6 +36,8 @@ export interface PodProblem {
 export type RolloutStatus = 'complete' | 'failed' | 'timeout';
 
 export interface RolloutResult {
+  kind: FollowedKind;
+  /** The workload's name (a Deployment's, StatefulSet's or DaemonSet's). */
   deployment: string;
   namespace: string;
   status: RolloutStatus;
@@ -43,6 +49,8 @@ export interface RolloutResult {
 }
 
 export interface FollowRolloutOptions {
+  /** Default: Deployment. */
+  kind?: FollowedKind;
   /** Gives up after this long even when the Deployment's own progress deadline is further away. */
   timeoutMs?: number;
   onProgress?: (progress: RolloutProgress) => void;
@@ -84,6 +92,19 @@ export function rolloutState(deployment: Deployment): RolloutState {
   return { done: true, progress: progress(`Deployment "${name}" successfully rolled out`) };
 }
 
+/** The rollout state of any followed kind: a StatefulSet or DaemonSet has no deadline, so it never fails by itself. */
+export function workloadRolloutState(kind: FollowedKind, object: KubeObject): RolloutState {
+  if (kind === 'Deployment') return rolloutState(object);
+  const { done, message, ...counts } = kind === 'StatefulSet' ? statefulSetState(object) : daemonSetState(object);
+  return { done, progress: { deployment: object.metadata?.name ?? '', ...counts, message } };
+}
+
+const COLLECTIONS: Record<FollowedKind, string> = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets' };
+
+export function workloadCollection(kind: FollowedKind, namespace: string): string {
+  return `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/${COLLECTIONS[kind]}`;
+}
+
 /**
  * Resolves when the rollout is complete, failed (progress deadline exceeded) or out of time; rejects only
  * for errors that say nothing about the rollout (forbidden, not found, cancelled).
@@ -95,10 +116,11 @@ export async function followRollout(
   options: FollowRolloutOptions = {},
 ): Promise<RolloutResult> {
   const started = performance.now();
-  const collection = `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/deployments`;
-  const where = { context: client.context, action: `follow the rollout of Deployment/${name}` };
+  const kind = options.kind ?? 'Deployment';
+  const collection = workloadCollection(kind, namespace);
+  const where = { context: client.context, action: `follow the rollout of ${kind}/${name}` };
   const timeoutMs = options.timeoutMs ?? DEFAULT_ROLLOUT_TIMEOUT_MS;
-  let latest: Deployment | undefined;
+  let latest: KubeObject | undefined;
 
   const outcome = await new Promise<{ status: RolloutStatus; message: string } | { error: DeployError | ServiceError }>((resolve) => {
     let settled = false;
@@ -118,17 +140,17 @@ export async function followRollout(
       const suffix = reconnectError ? ` (the watch kept failing: ${deployErrorOf(reconnectError, where).message})` : '';
       finish({
         status: 'timeout',
-        message: `Deployment "${name}" did not finish rolling out within ${Math.round(timeoutMs / 1000)} s${suffix}`,
+        message: `${kind} "${name}" did not finish rolling out within ${Math.round(timeoutMs / 1000)} s${suffix}`,
       });
     }, timeoutMs);
-    const onAbort = () => finish({ error: new DeployError('timeout', `Stopped following the rollout of Deployment "${name}".`) });
+    const onAbort = () => finish({ error: new DeployError('timeout', `Stopped following the rollout of ${kind} "${name}".`) });
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
-    const judge = (deployment: Deployment) => {
-      latest = deployment;
-      resourceVersion = deployment.metadata?.resourceVersion ?? resourceVersion;
-      const state = rolloutState(deployment);
+    const judge = (workload: KubeObject) => {
+      latest = workload;
+      resourceVersion = workload.metadata?.resourceVersion ?? resourceVersion;
+      const state = workloadRolloutState(kind, workload);
       const key = JSON.stringify(state.progress);
       if (key !== lastProgress) options.onProgress?.(state.progress);
       lastProgress = key;
@@ -139,7 +161,7 @@ export async function followRollout(
     // (Re)list then watch from the list's resourceVersion: the start, and the recovery from 410 Gone.
     const listAndWatch = async (): Promise<void> => {
       try {
-        const current = await client.request<Deployment>('GET', `${collection}/${encodeURIComponent(name)}`);
+        const current = await client.request<KubeObject>('GET', `${collection}/${encodeURIComponent(name)}`);
         reconnectError = undefined;
         judge(current);
         if (!settled) await startWatch();
@@ -147,7 +169,7 @@ export async function followRollout(
         const status = isServiceError(error) ? error.status : undefined;
         if (status === 404)
           return finish({
-            error: new ServiceError(KUBERNETES, 'not-found', `Deployment "${name}" does not exist in namespace "${namespace}".`, {
+            error: new ServiceError(KUBERNETES, 'not-found', `${kind} "${name}" does not exist in namespace "${namespace}".`, {
               status,
               cause: error,
             }),
@@ -162,10 +184,10 @@ export async function followRollout(
     };
     const startWatch = async (): Promise<void> => {
       let restartFromList = false;
-      watcher = await client.watch<Deployment>(
+      watcher = await client.watch<KubeObject>(
         collection,
         { fieldSelector: `metadata.name=${name}`, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: WATCH_SECONDS },
-        (event: WatchEvent<Deployment>) => {
+        (event: WatchEvent<KubeObject>) => {
           if (settled) return;
           if (event.type === 'ERROR') {
             // 410 Gone: the resourceVersion is older than the server keeps; start over from a fresh list.
@@ -174,7 +196,7 @@ export async function followRollout(
           }
           if (event.type === 'BOOKMARK') resourceVersion = event.object.metadata?.resourceVersion ?? resourceVersion;
           else if (event.type === 'DELETED')
-            finish({ error: new ServiceError(KUBERNETES, 'not-found', `Deployment "${name}" was deleted during its rollout.`) });
+            finish({ error: new ServiceError(KUBERNETES, 'not-found', `${kind} "${name}" was deleted during its rollout.`) });
           else judge(event.object);
         },
         (error: unknown) => {
@@ -200,8 +222,9 @@ export async function followRollout(
   const durationMs = Math.round(performance.now() - started);
   if ('error' in outcome) throw outcome.error;
   const revision = latest?.metadata?.annotations?.[ANNOTATION_REVISION];
-  const problems = outcome.status === 'complete' || !latest ? [] : await newReplicaSetProblems(client, latest).catch(() => []);
+  const problems = outcome.status === 'complete' || !latest ? [] : await rolloutProblems(client, kind, latest).catch(() => []);
   return {
+    kind,
     deployment: name,
     namespace,
     status: outcome.status,
@@ -210,6 +233,23 @@ export async function followRollout(
     durationMs,
     problems,
   };
+}
+
+function rolloutProblems(client: KubeClient, kind: FollowedKind, workload: KubeObject): Promise<PodProblem[]> {
+  return kind === 'Deployment' ? newReplicaSetProblems(client, workload) : ownedPodProblems(client, workload);
+}
+
+/** The pods a StatefulSet or DaemonSet owns (by owner reference: its labels may select others' pods too). */
+export async function ownedPods(client: KubeClient, workload: StatefulSet | DaemonSet): Promise<Pod[]> {
+  const namespace = workload.metadata?.namespace ?? 'default';
+  const pods = await client.request<KubeList<Pod>>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, {
+    query: { labelSelector: labelSelector(workload.spec?.selector?.matchLabels) },
+  });
+  return pods.items.filter((p) => p.metadata?.ownerReferences?.some((o) => o.uid === workload.metadata?.uid));
+}
+
+async function ownedPodProblems(client: KubeClient, workload: StatefulSet | DaemonSet): Promise<PodProblem[]> {
+  return (await ownedPods(client, workload)).flatMap(podProblems);
 }
 
 /** The ReplicaSets a Deployment owns (by owner reference, not only by labels, which others may share). */

@@ -6,6 +6,7 @@ import type { ErrorIssue } from '../../src/monitor/errors/errorModel';
 import type { PipelineRun, StageRun } from '../../src/pipeline/run/pipelineRun';
 import type { WorkItem } from '../../src/plan/workItem';
 import type { ReleaseRecord } from '../../src/release/releaseRecord';
+import type { ReleaseToDeploy } from '../../src/deploy/renderManifests';
 
 /** An item of the local board, in the To do column, unassigned and unlabelled. */
 export function aWorkItem(overrides: Partial<WorkItem> = {}): WorkItem {
@@ -69,4 +70,14 @@ export function anErrorIssue(overrides: Partial<ErrorIssue> = {}): ErrorIssue {
     lastSeen: '2026-01-01T00:00:00.000Z',
     ...overrides,
   };
+}
+
+/** A digest made of byte `n` repeated: each test release gets its own, readable in a failure. */
+export function aDigest(n: number): string {
+  return `sha256:${n.toString(16).padStart(2, '0').repeat(32)}`;
+}
+
+/** Release `version` of `image`, numbered `n`: its digest and commit are made of that number. */
+export function aReleaseToDeploy(version: string, n: number, image: string): ReleaseToDeploy {
+  return { version, commit: `${String(n).repeat(7)}${'0'.repeat(33)}`, image, digest: aDigest(n) };
 }

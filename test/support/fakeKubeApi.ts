@@ -7,7 +7,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { FaultScript, StubServer } from './stubServer';
 import type { Fault, StubExchange } from './stubServer';
 
-export type FakeResource = 'deployments' | 'replicasets' | 'pods' | 'events';
+export type FakeResource = 'deployments' | 'statefulsets' | 'daemonsets' | 'replicasets' | 'pods' | 'events';
 
 export interface FakeObject {
   apiVersion: string;
@@ -49,6 +49,8 @@ interface HistoryEntry {
 
 const ROUTES: { pattern: RegExp; resource: FakeResource }[] = [
   { pattern: /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments(?:\/([^/]+))?(\/scale)?$/, resource: 'deployments' },
+  { pattern: /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/statefulsets(?:\/([^/]+))?()$/, resource: 'statefulsets' },
+  { pattern: /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/daemonsets(?:\/([^/]+))?()$/, resource: 'daemonsets' },
   { pattern: /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/replicasets(?:\/([^/]+))?()$/, resource: 'replicasets' },
   { pattern: /^\/api\/v1\/namespaces\/([^/]+)\/pods(?:\/([^/]+))?(\/log)?$/, resource: 'pods' },
   { pattern: /^\/api\/v1\/namespaces\/([^/]+)\/events(?:\/([^/]+))?()$/, resource: 'events' },
@@ -453,7 +455,7 @@ function goneStatus(): object {
 }
 
 function groupSuffix(resource: FakeResource): string {
-  return resource === 'deployments' || resource === 'replicasets' ? '.apps' : '';
+  return ['deployments', 'statefulsets', 'daemonsets', 'replicasets'].includes(resource) ? '.apps' : '';
 }
 
 function fieldOf(object: FakeObject, field: string): unknown {

@@ -1,13 +1,22 @@
-// The Environments view's picture of one namespace: Deployments, ReplicaSets and Pods kept current by
+// The Environments view's picture of one namespace: Deployments, StatefulSets, DaemonSets, ReplicaSets and Pods kept current by
 // watches while the view is visible (start) and costing nothing while it is hidden (stop).
-import type { KubeConfig, KubernetesObject, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, V1DaemonSet, V1Deployment, V1Pod, V1ReplicaSet, V1StatefulSet } from '@kubernetes/client-node';
 import { realClock, type Clock } from '../../core/clock';
 import type { ServiceError } from '../../core/errors';
 import { KubeClient, collectionPath } from '../kubeClient';
 import type { KubeList } from '../kubeObject';
 import { Emitter, type Event } from '../../core/events';
 import { Reflector, type OpenWatch, type ReflectorTiming, type ResourceSource, type WatchState } from './reflector';
-import { deploymentRow, podRow, replicaSetRow, type DeploymentRow, type PodRow, type ReplicaSetRow } from './workloadRows';
+import {
+  daemonSetRow,
+  deploymentRow,
+  podRow,
+  replicaSetRow,
+  statefulSetRow,
+  type DeploymentRow,
+  type PodRow,
+  type ReplicaSetRow,
+} from './workloadRows';
 
 export type ClusterWatchState = WatchState;
 
@@ -32,6 +41,8 @@ const STATE_ORDER: WatchState[] = ['error', 'reconnecting', 'connecting', 'conne
 
 export class ClusterWatch {
   private readonly deploymentCache: Reflector<V1Deployment>;
+  private readonly statefulSetCache: Reflector<V1StatefulSet>;
+  private readonly daemonSetCache: Reflector<V1DaemonSet>;
   private readonly replicaSetCache: Reflector<V1ReplicaSet>;
   private readonly podCache: Reflector<V1Pod>;
   private readonly changed = new Emitter();
@@ -65,6 +76,8 @@ export class ClusterWatch {
       return new Reflector<T>(source, openWatch, this.clock, timing, () => this.scheduleChanged(), client.server);
     };
     this.deploymentCache = make<V1Deployment>(collectionPath('apps/v1', 'deployments', namespace), 'deployments');
+    this.statefulSetCache = make<V1StatefulSet>(collectionPath('apps/v1', 'statefulsets', namespace), 'stateful sets');
+    this.daemonSetCache = make<V1DaemonSet>(collectionPath('apps/v1', 'daemonsets', namespace), 'daemon sets');
     this.replicaSetCache = make<V1ReplicaSet>(collectionPath('apps/v1', 'replicasets', namespace), 'replica sets');
     this.podCache = make<V1Pod>(collectionPath('v1', 'pods', namespace), 'pods');
   }
@@ -119,7 +132,16 @@ export class ClusterWatch {
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** The pods of one deployment (owned through its ReplicaSets), or every pod of the namespace. */
+  /** Deployments, StatefulSets and DaemonSets, by name. */
+  workloads(): DeploymentRow[] {
+    return [
+      ...this.deploymentCache.list().map(deploymentRow),
+      ...this.statefulSetCache.list().map(statefulSetRow),
+      ...this.daemonSetCache.list().map(daemonSetRow),
+    ].sort((a, b) => a.name.localeCompare(b.name) || a.kind.localeCompare(b.kind));
+  }
+
+  /** The pods of one workload (owned through its ReplicaSets), or every pod of the namespace. */
   pods(deployment?: string, now = this.clock.now()): PodRow[] {
     const owners = new Map(this.replicaSetCache.list().map((rs) => [rs.metadata?.name ?? '', replicaSetRow(rs).deployment]));
     return this.podCache
@@ -139,7 +161,13 @@ export class ClusterWatch {
   }
 
   private caches(): Reflector<KubernetesObject>[] {
-    return [this.deploymentCache, this.replicaSetCache, this.podCache] as Reflector<KubernetesObject>[];
+    return [
+      this.deploymentCache,
+      this.statefulSetCache,
+      this.daemonSetCache,
+      this.replicaSetCache,
+      this.podCache,
+    ] as Reflector<KubernetesObject>[];
   }
 
   private scheduleChanged(): void {

@@ -1,7 +1,19 @@
-// What the Environments view shows for a deployment and its pods, computed from the objects the watch
+// What the Environments view shows for a workload (Deployment, StatefulSet, DaemonSet) and its pods, computed from the objects the watch
 // cache holds. Pure functions: a row is the same whether its object came from a list (client-node models,
 // Date timestamps) or a watch event (plain JSON, string timestamps).
-import type { V1Deployment, V1OwnerReference, V1Pod, V1PodSpec, V1ReplicaSet } from '@kubernetes/client-node';
+import type {
+  V1DaemonSet,
+  V1Deployment,
+  V1ObjectMeta,
+  V1OwnerReference,
+  V1Pod,
+  V1PodSpec,
+  V1PodTemplateSpec,
+  V1ReplicaSet,
+  V1StatefulSet,
+} from '@kubernetes/client-node';
+import type { DaemonSet, StatefulSet } from '../kubeObject';
+import { daemonSetState, statefulSetState, type FollowedKind, type WorkloadState } from '../workloadStatus';
 import { formatAge } from '../../core/formatAge';
 
 import { ANNOTATION_COMMIT, ANNOTATION_DIGEST, ANNOTATION_RELEASE, ANNOTATION_REVISION } from '../../core/deliveryKeys';
@@ -15,6 +27,7 @@ export interface RolloutCondition {
 }
 
 export interface DeploymentRow {
+  kind: FollowedKind;
   name: string;
   desired: number;
   updated: number;
@@ -48,7 +61,7 @@ export interface PodWaiting {
 
 export interface PodRow {
   name: string;
-  /** The deployment that owns the pod through its ReplicaSet. */
+  /** The workload that owns the pod: a Deployment through its ReplicaSet, a StatefulSet or DaemonSet directly. */
   deployment?: string;
   replicaSet?: string;
   phase: string;
@@ -67,20 +80,53 @@ export interface PodRow {
 }
 
 export function deploymentRow(deployment: V1Deployment): DeploymentRow {
-  const annotations = deployment.metadata?.annotations ?? {};
   const status = deployment.status ?? {};
   return {
+    kind: 'Deployment',
     name: deployment.metadata?.name ?? '',
     desired: deployment.spec?.replicas ?? 1,
     updated: status.updatedReplicas ?? 0,
     ready: status.readyReplicas ?? 0,
     available: status.availableReplicas ?? 0,
-    images: imagesOf(deployment.spec?.template.spec),
-    release: annotations[ANNOTATION_RELEASE] ?? deployment.spec?.template.metadata?.annotations?.[ANNOTATION_RELEASE],
-    commit: annotations[ANNOTATION_COMMIT] ?? deployment.spec?.template.metadata?.annotations?.[ANNOTATION_COMMIT],
-    digest: annotations[ANNOTATION_DIGEST] ?? deployment.spec?.template.metadata?.annotations?.[ANNOTATION_DIGEST],
-    revision: numberOf(annotations[ANNOTATION_REVISION]),
+    ...releaseOf(deployment.metadata, deployment.spec?.template),
+    revision: numberOf(deployment.metadata?.annotations?.[ANNOTATION_REVISION]),
     rollout: rolloutOf(deployment),
+  };
+}
+
+export function statefulSetRow(statefulSet: V1StatefulSet): DeploymentRow {
+  return workloadRow('StatefulSet', statefulSet, statefulSetState(statefulSet as StatefulSet));
+}
+
+export function daemonSetRow(daemonSet: V1DaemonSet): DeploymentRow {
+  return workloadRow('DaemonSet', daemonSet, daemonSetState(daemonSet as DaemonSet));
+}
+
+function workloadRow(
+  kind: FollowedKind,
+  workload: V1StatefulSet | V1DaemonSet,
+  { done, message, ...counts }: WorkloadState,
+): DeploymentRow {
+  return {
+    kind,
+    name: workload.metadata?.name ?? '',
+    ...counts,
+    ...releaseOf(workload.metadata, workload.spec?.template),
+    rollout: { state: done ? 'complete' : 'progressing', message },
+  };
+}
+
+/** The images and release a workload runs: the release annotations on it, else on its pod template. */
+function releaseOf(
+  metadata: V1ObjectMeta | undefined,
+  template: V1PodTemplateSpec | undefined,
+): Pick<DeploymentRow, 'images' | 'release' | 'commit' | 'digest'> {
+  const annotation = (key: string) => metadata?.annotations?.[key] ?? template?.metadata?.annotations?.[key];
+  return {
+    images: imagesOf(template?.spec),
+    release: annotation(ANNOTATION_RELEASE),
+    commit: annotation(ANNOTATION_COMMIT),
+    digest: annotation(ANNOTATION_DIGEST),
   };
 }
 
@@ -120,7 +166,10 @@ export function replicaSetRow(replicaSet: V1ReplicaSet): ReplicaSetRow {
   };
 }
 
-/** `deploymentOfReplicaSet` resolves the pod's ReplicaSet to its Deployment (from the cache). */
+/**
+ * `deploymentOfReplicaSet` resolves the pod's ReplicaSet to its Deployment (from the cache); a StatefulSet's or
+ * DaemonSet's pod names its workload itself.
+ */
 export function podRow(pod: V1Pod, deploymentOfReplicaSet: (replicaSet: string) => string | undefined, now = Date.now()): PodRow {
   const containers = pod.spec?.containers ?? [];
   const statuses = pod.status?.containerStatuses ?? [];
@@ -130,7 +179,9 @@ export function podRow(pod: V1Pod, deploymentOfReplicaSet: (replicaSet: string) 
   const waiting = waitingOf(pod);
   return {
     name: pod.metadata?.name ?? '',
-    deployment: replicaSet ? deploymentOfReplicaSet(replicaSet) : undefined,
+    deployment: replicaSet
+      ? deploymentOfReplicaSet(replicaSet)
+      : (controllerOf(pod.metadata?.ownerReferences, 'StatefulSet') ?? controllerOf(pod.metadata?.ownerReferences, 'DaemonSet')),
     replicaSet,
     phase: pod.status?.phase ?? 'Unknown',
     status: displayStatus(pod, waiting),

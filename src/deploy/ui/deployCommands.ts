@@ -5,6 +5,7 @@ import { registerConveyorCommand } from '../../ui/commands';
 import type { CommandOptions, ReportFailure } from '../../ui/commands';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type { EnvironmentDefinition } from '../environmentDefinition';
+import type { WorkloadRef } from '../workloadStatus';
 import type { DeployService } from './deployService';
 import { deployEngine } from './deployEngineLoader';
 import { messageOf } from '../../core/errors';
@@ -172,19 +173,23 @@ export function registerDeployCommands(model: WorkspaceModel, service: DeploySer
       await rollBack(
         status,
         environment,
-        result.rollouts.map((r) => r.deployment),
+        result.rollouts.map((r) => ({ kind: r.kind, name: r.deployment })),
       );
   };
 
-  const rollBack = async (status: FolderStatus, environment: EnvironmentDefinition, deployments: string[]) => {
+  const rollBack = async (status: FolderStatus, environment: EnvironmentDefinition, workloads: WorkloadRef[]) => {
     const engine = deployEngine();
     const outcomes = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Rolling back ${deployments.join(', ')} in ${environment.name}` },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Rolling back ${workloads.map((w) => w.name).join(', ')} in ${environment.name}`,
+      },
       (progress) =>
         engine.rollBack({
           environment,
           kubeconfig: service.kubeconfigSource({ askAgain: true }),
-          deployments,
+          deployments: [],
+          workloads,
           onProgress: (p) => progress.report({ message: p.message }),
         }),
     );
@@ -254,7 +259,12 @@ export function registerDeployCommands(model: WorkspaceModel, service: DeploySer
               'Roll Back',
             )
           : 'Roll Back';
-        if (ok) await rollBack(target.status, target.env, deployments);
+        if (ok)
+          await rollBack(
+            target.status,
+            target.env,
+            deployments.map((name) => ({ kind: 'Deployment', name })),
+          );
       },
       { needsTrust: cluster('Rolling back'), refs: ['environment', 'deployment'], failure: 'Roll back failed' },
     ),

@@ -76,11 +76,16 @@ function deploymentNode(base: string, env: RefOf<'environment'>, deployment: Env
   return {
     id,
     label: deployment.name,
-    description: [deployment.release, shortDigest(deployment.digest), `${deployment.ready}/${deployment.desired} ready`]
+    description: [
+      deployment.kind === 'Deployment' ? undefined : deployment.kind,
+      deployment.release,
+      shortDigest(deployment.digest),
+      `${deployment.ready}/${deployment.desired} ready`,
+    ]
       .filter(Boolean)
       .join(' · '),
     tooltip: [
-      `Deployment ${deployment.name}${deployment.revision ? ` (revision ${deployment.revision})` : ''}`,
+      `${deployment.kind} ${deployment.name}${deployment.revision ? ` (revision ${deployment.revision})` : ''}`,
       deployment.release
         ? `Release ${deployment.release}${deployment.commit ? ` (commit ${deployment.commit.slice(0, 7)})` : ''}`
         : 'Not deployed by Conveyor',
@@ -92,7 +97,8 @@ function deploymentNode(base: string, env: RefOf<'environment'>, deployment: Env
       .filter(Boolean)
       .join('\n'),
     icon: failing ? 'error:testing.iconFailed' : deployment.rollout.state === 'progressing' ? 'sync~spin' : 'package',
-    contextValue: 'deployment',
+    // Scale, Restart and Roll Back on a row act on Deployments only; a StatefulSet's or DaemonSet's pods still have theirs.
+    contextValue: deployment.kind === 'Deployment' ? 'deployment' : 'workload',
     ref,
     expanded: failing,
     children: deployment.pods.map((pod) => podNode(id, ref, pod)),

@@ -82,7 +82,7 @@ export class DeployService implements vscode.Disposable {
           namespace: connection?.namespace,
           problem: this.problems.get(key) ?? connection?.watch.errorMessage,
           watchState: connection?.watch.state,
-          deployments: connection ? connection.watch.deployments().map((d) => ({ ...d, pods: connection.watch.pods(d.name) })) : [],
+          deployments: connection ? connection.watch.workloads().map((d) => ({ ...d, pods: connection.watch.pods(d.name) })) : [],
           lastRollout: this.rollouts.get(key),
         };
       }),

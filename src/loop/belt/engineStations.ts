@@ -6,6 +6,8 @@ import type Docker from 'dockerode';
 import type { deployRelease, rollBack } from '../../deploy/deployFlow';
 import type { DeployPlan } from '../../deploy/deployPlan';
 import type { KubeConfigSource } from '../../deploy/kubeconfigLoader';
+import { isFollowedKind } from '../../deploy/workloadStatus';
+import type { FollowedKind } from '../../deploy/workloadStatus';
 import type { FolderStatus } from '../folderStatus';
 import type { ErrorIssue } from '../../monitor/errors/errorModel';
 import type { probe } from '../../monitor/uptime/probe';
@@ -110,7 +112,7 @@ export function engineStations(options: EngineStationOptions): BeltStations {
       return {
         ok: result.ok,
         summary: result.ok
-          ? `${result.rollouts.length} Deployment(s) rolled out in ${result.context}/${result.namespace}`
+          ? `${result.rollouts.length} workload(s) rolled out in ${result.context}/${result.namespace}`
           : (result.failure?.message ?? 'the rollout did not complete'),
       };
     },
@@ -127,8 +129,9 @@ export function engineStations(options: EngineStationOptions): BeltStations {
 
     async rollback(step, release) {
       const plan = plans.get(step.environment.name);
-      const updated = plan?.objects.filter((o) => o.ref.kind === 'Deployment' && o.action === 'update').map((o) => o.ref.name) ?? [];
-      const created = plan?.objects.filter((o) => o.ref.kind === 'Deployment' && o.action === 'create').map((o) => o.ref.name) ?? [];
+      const workloads = plan?.objects.filter((o) => isFollowedKind(o.ref.kind)) ?? [];
+      const updated = workloads.filter((o) => o.action === 'update').map((o) => ({ kind: o.ref.kind as FollowedKind, name: o.ref.name }));
+      const created = workloads.filter((o) => o.action === 'create').map((o) => o.ref.name);
       if (updated.length === 0) {
         return {
           ok: false,
@@ -142,7 +145,8 @@ export function engineStations(options: EngineStationOptions): BeltStations {
       const outcomes = await engines.rollBack({
         environment: step.environment,
         kubeconfig: options.kubeconfig,
-        deployments: updated,
+        deployments: [],
+        workloads: updated,
         fromRelease: release.version,
         rolloutTimeoutMs: options.rolloutTimeoutMs,
       });
@@ -160,7 +164,7 @@ export function engineStations(options: EngineStationOptions): BeltStations {
       ];
       return failed.length > 0
         ? { ok: false, summary: `rollback failed for ${failed.map((o) => `${o.deployment}: ${o.error ?? o.rollout?.message}`).join('; ')}` }
-        : { ok: true, summary: `${updated.join(', ')} back to ${releases.join(', ') || 'the previous revision'}` };
+        : { ok: true, summary: `${updated.map((w) => w.name).join(', ')} back to ${releases.join(', ') || 'the previous revision'}` };
     },
 
     confirmPromotion(step, release, verified) {

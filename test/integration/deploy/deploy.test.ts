@@ -15,19 +15,15 @@ import { listContexts, loadKubeConfig, persistContextSwitch, withContext } from 
 import type { Deployment } from '../../../src/deploy/kubeObject';
 import type { ReleaseToDeploy } from '../../../src/deploy/renderManifests';
 import { formatTagMessage } from '../../../src/release/releaseRecord';
+import { aDigest, aReleaseToDeploy } from '../../support/builders';
 import { useKubeCluster } from '../../support/kubeCluster';
 
 const REPO = 'registry.example.test/team/web';
 // The test agent never gets images whose reference contains `never-ready` running (ImagePullBackOff).
 const NEVER_READY_REPO = 'registry.example.test/team/web-never-ready';
 const CRASH_REPO = 'registry.example.test/team/web-crash';
-const digest = (n: number) => `sha256:${n.toString(16).padStart(2, '0').repeat(32)}`;
-const release = (version: string, n: number, image = REPO): ReleaseToDeploy => ({
-  version,
-  commit: `${String(n).repeat(7)}${'0'.repeat(33)}`,
-  image,
-  digest: digest(n),
-});
+const digest = aDigest;
+const release = (version: string, n: number, image = REPO): ReleaseToDeploy => aReleaseToDeploy(version, n, image);
 
 function manifests(
   image: string,

@@ -78,6 +78,7 @@ describe('operate: watch cache and operations (integration, fake API server)', f
     assert.deepEqual(
       { ...web, rollout: web?.rollout.state },
       {
+        kind: 'Deployment',
         name: 'web',
         desired: 2,
         updated: 2,
@@ -116,7 +117,7 @@ describe('operate: watch cache and operations (integration, fake API server)', f
       listsBefore,
       'changes arrive by watch, not by listing again',
     );
-    assert.equal(api.openWatches, 3);
+    assert.equal(api.openWatches, 5, 'deployments, stateful sets, daemon sets, replica sets, pods');
   });
 
   for (const goneAs of ['http', 'event'] as const) {
@@ -155,7 +156,7 @@ describe('operate: watch cache and operations (integration, fake API server)', f
     await sleep(1500);
     assert.equal(watch.state, 'connected');
     assert.equal(api.requests.length, requests, 'a quiet watch is not a reason to ask again');
-    assert.equal(api.openWatches, 3);
+    assert.equal(api.openWatches, 5, 'deployments, stateful sets, daemon sets, replica sets, pods');
   });
 
   it('goes reconnecting with a reason when the connection drops, backs off, and recovers', async () => {

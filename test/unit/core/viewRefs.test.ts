@@ -213,6 +213,7 @@ describe('typed refs on view rows (unit)', () => {
           name: 'production',
           deployments: [
             {
+              kind: 'Deployment',
               name: 'web',
               desired: 1,
               updated: 1,

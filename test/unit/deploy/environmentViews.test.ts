@@ -60,6 +60,7 @@ describe('Environments view rows (unit)', () => {
           lastRollout: { environment: 'production', release: 'v1.4.2', state: 'failed', message: 'ImagePullBackOff', at: NOW - 120_000 },
           deployments: [
             {
+              kind: 'Deployment',
               name: 'web',
               desired: 2,
               updated: 1,

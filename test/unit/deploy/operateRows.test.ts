@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
-import { deploymentRow, podRow, rolloutOf } from '../../../src/deploy/operate/workloadRows';
+import { daemonSetRow, deploymentRow, podRow, rolloutOf, statefulSetRow } from '../../../src/deploy/operate/workloadRows';
 
 function deployment(status: V1Deployment['status'], spec: Partial<NonNullable<V1Deployment['spec']>> = {}, generation = 2): V1Deployment {
   return {
@@ -139,5 +139,50 @@ describe('operate: deployment and pod rows (unit)', () => {
       ).status,
       'Completed',
     );
+  });
+});
+
+describe('operate: StatefulSet and DaemonSet rows (unit)', () => {
+  it('a StatefulSet row carries its release and its pods name it as their workload', () => {
+    const row = statefulSetRow({
+      metadata: { name: 'db', generation: 3 },
+      spec: {
+        replicas: 2,
+        serviceName: 'db',
+        selector: {},
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+        template: {
+          metadata: { annotations: { 'conveyor.dev/release': 'v1.2.0' } },
+          spec: { containers: [{ name: 'db', image: 'r/db@sha256:1' }] },
+        },
+      },
+      status: { replicas: 2, observedGeneration: 3, readyReplicas: 1, updatedReplicas: 2 },
+    });
+    assert.deepEqual(
+      [row.kind, row.name, row.release, row.images, row.ready, row.desired, row.rollout],
+      ['StatefulSet', 'db', 'v1.2.0', ['r/db@sha256:1'], 1, 2, { state: 'progressing', message: 'Waiting for 1 pods to be ready' }],
+    );
+    const pod: V1Pod = {
+      metadata: { name: 'db-0', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db', uid: 'u', controller: true }] },
+      spec: { containers: [{ name: 'db' }] },
+    };
+    assert.equal(podRow(pod, () => undefined).deployment, 'db');
+  });
+
+  it('a DaemonSet row is complete when every scheduled pod is updated and available', () => {
+    const row = daemonSetRow({
+      metadata: { name: 'agent', generation: 1 },
+      spec: { selector: {}, template: { spec: { containers: [{ name: 'agent', image: 'r/agent:1' }] } } },
+      status: {
+        observedGeneration: 1,
+        desiredNumberScheduled: 1,
+        currentNumberScheduled: 1,
+        numberMisscheduled: 0,
+        numberReady: 1,
+        updatedNumberScheduled: 1,
+        numberAvailable: 1,
+      },
+    });
+    assert.deepEqual([row.kind, row.desired, row.available, row.rollout.state], ['DaemonSet', 1, 1, 'complete']);
   });
 });
