@@ -216,4 +216,21 @@ describe('frame mapping (unit)', () => {
     assert.deepEqual(await issueLocation(issues[0], mapper), { file, line: 1, column: 4 });
     assert.equal(await issueLocation(issues[2], mapper), undefined);
   });
+
+  it('recomputes locations from remembered answers while they are fresh, and from the disk once they expire', async () => {
+    const file = path.join(workspace, 'src/orders.js');
+    const issues = [issueWith('a', [{ filename: file, lineno: 2, colno: 3, inApp: true }])];
+    const remembering = new FrameMapper({ roots: [workspace] });
+    assert.equal(remembering.settled(issues[0].latestEvent!.frames[0], Date.now()), undefined);
+    const first = await locationsByFile(issues, remembering);
+    assert.deepEqual(remembering.settled(issues[0].latestEvent!.frames[0], Date.now()), { location: { file, line: 2, column: 3 } });
+    rmSync(file);
+    assert.deepEqual(await locationsByFile(issues, remembering), first);
+
+    write(workspace, 'src/orders.js', 'one\ntwo\n');
+    const forgetful = new FrameMapper({ roots: [workspace], fileInfoTtlMs: 0 });
+    assert.equal((await locationsByFile(issues, forgetful)).get(file)?.length, 1);
+    rmSync(file);
+    assert.deepEqual([...(await locationsByFile(issues, forgetful)).keys()], []);
+  });
 });
