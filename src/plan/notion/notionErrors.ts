@@ -67,7 +67,7 @@ function statusError(status: number, code: string, headers: unknown, said: strin
     case APIErrorCode.RateLimited: {
       const wait = headers instanceof Headers ? retryAfterMs(headers) : undefined;
       const when = wait === undefined ? 'in a minute' : `in ${Math.max(1, Math.ceil(wait / 1000))} s`;
-      return notionError('rate-limited', `Notion's rate limit was reached while ${doing}; Conveyor can try again ${when}.`, {
+      return notionError('rate-limited', `Notion's rate limit was reached while ${doing}; try again ${when}.`, {
         status,
         retryAfterMs: wait ?? 60_000,
       });

@@ -297,7 +297,7 @@ describe('Notion board provider (integration, stub)', () => {
       stub.faults.next({ ...notionError(429, 'rate_limited', 'You have been rate limited.'), headers: { 'retry-after': '7' } });
       const before = stub.requests.length;
       const state = await refresh();
-      assert.match(state.error ?? '', /Notion's rate limit was reached while listing the Notion board; Conveyor can try again in 7 s/);
+      assert.match(state.error ?? '', /Notion's rate limit was reached while listing the Notion board; try again in 7 s/);
       assert.equal(stub.requests.length - before, 1, "one request: the wait is the caller's");
       stub.faults.next({ ...notionError(429, 'rate_limited', 'You have been rate limited.'), headers: { 'retry-after': '7' } });
       const error = await boardError(board().list());
