@@ -15,6 +15,7 @@ import type { NewWorkItem, WorkItem } from '../workItem';
 const QUERY_KEY = 'conveyor.board.query';
 const ACTIVE_KEY = 'conveyor.board.activeItem';
 const HANDOVER_KEY = 'conveyor.board.worktreeItems';
+const MAX_HANDED_OVER = 50;
 
 /** The Board view's query (group, mine, search) and the item being worked on, kept per workspace. */
 export class BoardService implements vscode.Disposable {
@@ -140,7 +141,9 @@ export class BoardService implements vscode.Disposable {
 
   /** The item a worktree's window shows as active: its folder is new, so this window's state cannot say it. */
   async handOverActiveItem(folder: string, key: string): Promise<void> {
-    await this.handover.update(HANDOVER_KEY, { ...(this.handover.get<Record<string, string>>(HANDOVER_KEY) ?? {}), [folder]: key });
+    const handed = Object.entries(this.handover.get<Record<string, string>>(HANDOVER_KEY) ?? {}).filter(([f]) => f !== folder);
+    // Every window's state: the newest worktrees only, so it does not grow with each one ever made.
+    await this.handover.update(HANDOVER_KEY, Object.fromEntries([...handed.slice(-(MAX_HANDED_OVER - 1)), [folder, key]]));
   }
 
   async setActiveItem(folder: string, key: string | undefined): Promise<void> {
