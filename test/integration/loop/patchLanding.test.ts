@@ -1,0 +1,115 @@
+// Landing a patch on a branch of its own, against a real git repository: the commit when it works, and the
+// tree exactly as it was (files, branch, no leftover branch) when it does not.
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { ServiceError } from '../../../src/core/errors';
+import { landPatch, patchBranchName } from '../../../src/loop/patchLanding';
+import { sampleWorkspace, type SampleWorkspace } from '../../support/sampleWorkspace';
+
+const PACKAGE_JSON = '{\n  "name": "shop",\n  "dependencies": { "minimist": "^1.2.0" }\n}\n';
+
+describe('landPatch (integration, real git)', () => {
+  let project: SampleWorkspace;
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: project.dir, encoding: 'utf8' }).trim();
+  const file = (name: string) => path.join(project.dir, name);
+
+  beforeEach(() => {
+    project = sampleWorkspace({ 'package.json': PACKAGE_JSON, 'README.md': 'shop\n' }, { git: true });
+    git('config', 'user.name', 'Conveyor Test');
+    git('config', 'user.email', 'test@conveyor.invalid');
+  });
+  afterEach(() => project.remove());
+
+  it('commits only the patched files on a new branch, and takes the next free name when the branch exists', async () => {
+    writeFileSync(file('README.md'), 'shop, edited by hand\n');
+    git('branch', 'fix/security-minimist');
+    const landed = await landPatch({
+      folder: project.dir,
+      branch: 'fix/security-minimist',
+      files: ['package.json', 'package-lock.json'],
+      apply: () => {
+        writeFileSync(file('package.json'), PACKAGE_JSON.replace('^1.2.0', '^1.2.8'));
+        writeFileSync(file('package-lock.json'), '{"lockfileVersion": 3}\n');
+        return Promise.resolve('minimist 1.2.0 → 1.2.8');
+      },
+      message: (summary) => `fix(deps): ${summary}`,
+    });
+    assert.equal(landed.branch, 'fix/security-minimist-2');
+    assert.equal(landed.previousBranch, 'main');
+    assert.deepEqual(landed.changedFiles, ['package.json', 'package-lock.json']);
+    assert.equal(git('rev-parse', '--abbrev-ref', 'HEAD'), 'fix/security-minimist-2');
+    assert.equal(git('rev-parse', 'HEAD'), landed.commit);
+    assert.equal(git('log', '-1', '--format=%s'), 'fix(deps): minimist 1.2.0 → 1.2.8');
+    assert.deepEqual(git('show', '--name-only', '--format=', 'HEAD').split('\n').sort(), ['package-lock.json', 'package.json']);
+    // The user's own edit is not part of the patch and is not lost.
+    assert.equal(git('status', '--porcelain'), 'M README.md');
+  });
+
+  it('restores the files byte for byte, returns to the branch and deletes the new one when the patch fails', async () => {
+    await assert.rejects(
+      landPatch({
+        folder: project.dir,
+        branch: patchBranchName('security', new Date('2026-12-03T10:00:00Z')),
+        files: ['package.json', 'package-lock.json'],
+        apply: () => {
+          // A half-done patch: npm wrote one file and then failed.
+          writeFileSync(file('package.json'), '{ "half": ');
+          writeFileSync(file('package-lock.json'), '{}');
+          return Promise.reject(new ServiceError('npm', 'unreachable', 'npm could not reach the registry http://127.0.0.1:9/'));
+        },
+        message: () => 'fix(deps): never',
+      }),
+      (error: ServiceError) => {
+        assert.equal(error.service, 'npm');
+        assert.equal(error.kind, 'unreachable');
+        assert.equal(error.message, 'npm could not reach the registry http://127.0.0.1:9/. Nothing changed.');
+        return true;
+      },
+    );
+    assert.equal(readFileSync(file('package.json'), 'utf8'), PACKAGE_JSON);
+    assert.equal(existsSync(file('package-lock.json')), false);
+    assert.equal(git('rev-parse', '--abbrev-ref', 'HEAD'), 'main');
+    assert.equal(git('branch', '--list', 'fix/*'), '');
+    assert.equal(git('status', '--porcelain'), '');
+  });
+
+  it('says nothing changed when the patch changes none of its files, and leaves no branch', async () => {
+    await assert.rejects(
+      landPatch({
+        folder: project.dir,
+        branch: 'fix/base-images-2026-12-03',
+        files: ['package.json'],
+        apply: () => Promise.resolve(undefined),
+        message: () => 'fix(docker): never',
+      }),
+      /changed none of package\.json\. Nothing changed\.$/,
+    );
+    assert.equal(git('branch', '--list', 'fix/*'), '');
+    assert.equal(git('rev-parse', '--abbrev-ref', 'HEAD'), 'main');
+  });
+
+  it('refuses to start when a file it would change has uncommitted changes', async () => {
+    writeFileSync(file('package.json'), PACKAGE_JSON + '\n');
+    let applied = false;
+    await assert.rejects(
+      landPatch({
+        folder: project.dir,
+        branch: 'fix/security-minimist',
+        files: ['package.json', 'package-lock.json'],
+        apply: () => Promise.resolve((applied = true)),
+        message: () => 'fix(deps): never',
+      }),
+      /^ServiceError: package\.json has uncommitted changes: commit or stash them first/,
+    );
+    assert.equal(applied, false);
+    assert.equal(readFileSync(file('package.json'), 'utf8'), PACKAGE_JSON + '\n');
+    assert.equal(git('branch', '--list', 'fix/*'), '');
+  });
+
+  it('names branches git accepts', () => {
+    assert.equal(patchBranchName('security', '@babel/core'), 'fix/security-babel-core');
+    assert.equal(patchBranchName('base-images', new Date('2026-12-03T23:59:00Z')), 'fix/base-images-2026-12-03');
+  });
+});
