@@ -11,3 +11,5 @@ export { itemsFollow } from './itemsFollow/followItems';
 export { showRevision } from '../code/commitLog';
 export { listReleaseRecords } from '../release/gitRelease';
 export { deploymentsFrom, standingReleases } from './metrics/deployments';
+export { refreshBaseImages } from './baseImageRefresh';
+export { registryDigestSources, trackedDockerfiles } from '../release/image/baseImageDigests';
