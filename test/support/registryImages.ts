@@ -52,7 +52,7 @@ export function useRegistryTestbed(images: Record<string, string>): RegistryTest
 }
 
 /** Builds `name` FROM `base` with one layer of its own, so two names with different `marker`s differ. */
-async function buildTestImage(docker: Docker, base: string, name: string, marker = name): Promise<void> {
+export async function buildTestImage(docker: Docker, base: string, name: string, marker = name): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'cnv-context-'));
   try {
     writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${base}\nRUN echo ${marker} > /app\n`);

@@ -26,7 +26,7 @@ export async function afterPatchLanded(
   const where = `on branch ${landed.branch} (${landed.commit.slice(0, 7)}, from ${landed.previousBranch})`;
   followUp.log.info(`Patch ${where}:\n${summary}`);
   const ships = shipsAfterPatch(status);
-  const headline = summary.split('\n')[0];
+  const headline = summary.split('\n')[0].replace(/\.$/, '');
   void vscode.window
     .showInformationMessage(`${headline} — ${where}. ${ships ? 'Shipping it down the belt.' : 'Running the pipeline.'}`, 'Show Details')
     .then((choice) => choice && followUp.log.show(true));

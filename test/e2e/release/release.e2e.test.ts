@@ -1,13 +1,17 @@
 // Create Release from the palette in a real VS Code (code-server), against a real Docker engine and registry.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import Docker from 'dockerode';
 import { ensureBaseImage, startDockerEngine, startRegistry } from '../../../scripts/docker/dockerHost';
 import type { DockerEngine, LocalRegistry } from '../../../scripts/docker/dockerHost';
 import { describeFolder } from '../../../src/loop/folderStatus';
 import { pipelineStateDir, RunHistory } from '../../../src/pipeline/run/runHistory';
 import { runPipeline } from '../../../src/pipeline/run/runPipeline';
 import { useVsixHost } from '../harness/vsixHost';
-import { openConveyorContainer, openWorkbench, runCommand, screenshot, treeRows, viewPane } from '../harness/workbench';
+import { openConveyorContainer, openFileAt, openWorkbench, runCommand, screenshot, treeRows, viewPane } from '../harness/workbench';
+import { buildTestImage, pushTestImage } from '../../support/registryImages';
 import { sampleWorkspace } from '../../support/sampleWorkspace';
 import type { SampleWorkspace } from '../../support/sampleWorkspace';
 
@@ -15,11 +19,17 @@ describe('Create Release in VS Code with a real Docker engine and registry (e2e)
   let engine: DockerEngine;
   let registry: LocalRegistry;
   let ws: SampleWorkspace;
+  let docker: Docker;
+  let baseImage: string;
+  /** What the registry's `base:1` was when the workspace was made. */
+  let firstBaseDigest: string;
 
   before(async () => {
     engine = await startDockerEngine();
-    await ensureBaseImage(engine);
+    docker = new Docker({ socketPath: engine.socket });
+    baseImage = await ensureBaseImage(engine);
     registry = await startRegistry();
+    firstBaseDigest = await pushTestImage(docker, baseImage, registry, 'base', '1');
     ws = sampleWorkspace(
       {
         'package.json': '{\n  "name": "shop",\n  "version": "1.3.0"\n}\n',
@@ -36,6 +46,7 @@ describe('Create Release in VS Code with a real Docker engine and registry (e2e)
           '',
         ].join('\n'),
         'src/app.js': 'console.log("shop");\n',
+        'images/tools.Dockerfile': `# The tools image\nFROM ${registry.host}/base:1 AS tools\nRUN true\n`,
       },
       { git: true, name: 'shop' },
     );
@@ -99,4 +110,46 @@ describe('Create Release in VS Code with a real Docker engine and registry (e2e)
     assert.match(tag, /digest: sha256:[0-9a-f]{64}/);
     await screenshot(page, '12-releases-view');
   });
+
+  it('pins a FROM line to its digest from the CodeLens, and Refresh Base Images moves it to a re-pushed tag on a branch', async () => {
+    const page = await host.browser.freshPage();
+    await openWorkbench(page, host.server.url({ folder: ws.dir }));
+    await openFileAt(page, 'images/tools.Dockerfile', 2);
+    const lens = page.locator('.contentWidgets .codelens-decoration a', { hasText: 'Pin to digest' }).first();
+    await lens.waitFor({ timeout: 60_000 });
+    await lens.click();
+    const pinned = `FROM ${registry.host}/base:1@${firstBaseDigest} AS tools`;
+    await page.locator('.view-lines', { hasText: `@${firstBaseDigest.slice(0, 20)}` }).waitFor({ timeout: 30_000 });
+    await screenshot(page, '13-base-image-pinned');
+    await runCommand(page, 'File: Save');
+    const file = path.join(ws.dir, 'images', 'tools.Dockerfile');
+    await waitUntil(() => readFileSync(file, 'utf8').includes(pinned), `${file} saved with "${pinned}"`);
+    execFileSync('git', ['commit', '-qam', 'build: pin the tools base image'], { cwd: ws.dir });
+
+    // Someone pushes a new build as base:1; the refresh follows the tag on a branch of its own.
+    await buildTestImage(docker, baseImage, 'base-rebuilt', 'rebuilt');
+    const secondBaseDigest = await pushTestImage(docker, 'base-rebuilt', registry, 'base', '1');
+    assert.notEqual(secondBaseDigest, firstBaseDigest);
+    await runCommand(page, 'Conveyor: Refresh Base Images');
+    const onBranch = () => execFileSync('git', ['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: ws.dir, encoding: 'utf8' }).trim();
+    await waitUntil(() => onBranch().startsWith('fix/'), 'the refresh branch', 60_000);
+    // The pipeline that follows opens its terminal over the toast; the notification center keeps it.
+    await runCommand(page, 'Notifications: Show Notifications');
+    await page
+      .locator('.notifications-center .notification-list-item', { hasText: /Refreshed 1 base image\(s\) — on branch fix\/base-images-/ })
+      .waitFor({ timeout: 30_000 });
+    await screenshot(page, '14-base-images-refreshed');
+    assert.match(onBranch(), /^fix\/base-images-\d{4}-\d\d-\d\d$/);
+    assert.equal(readFileSync(file, 'utf8'), `# The tools image\nFROM ${registry.host}/base:1@${secondBaseDigest} AS tools\nRUN true\n`);
+    const commit = execFileSync('git', ['log', '-1', '--format=%B'], { cwd: ws.dir, encoding: 'utf8' });
+    assert.match(commit, /^fix\(docker\): refresh base images\n\n- \S+\/base:1: /);
+  });
 });
+
+async function waitUntil(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
