@@ -11,3 +11,5 @@ export { itemsFollow } from './itemsFollow/followItems';
 export { showRevision } from '../code/commitLog';
 export { listReleaseRecords } from '../release/gitRelease';
 export { deploymentsFrom, standingReleases } from './metrics/deployments';
+export { landDependencyFix, landAllDependencyFixes } from './securityPatch';
+export { planDependencyFixes, patchSummary, needsChoice } from '../pipeline/security/dependencyPatch';
