@@ -6,3 +6,4 @@ export { readReleaseCatalog } from './releaseCatalog';
 export { RegistryClient } from './registry/registryClient';
 export { readDockerCredentials } from './registry/dockerConfig';
 export { connectEngine } from './image/imageEngine';
+export { pinEdit, registryDigestSources } from './image/baseImageDigests';

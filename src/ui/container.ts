@@ -4,6 +4,7 @@ import { registerPipelineCommands } from '../pipeline/ui/pipelineCommands';
 import { registerPipelineStatusBar } from '../pipeline/ui/pipelineStatusBar';
 import { PipelineService } from '../pipeline/ui/pipelineService';
 import { registerReleaseCommands } from '../release/ui/releaseCommands';
+import { registerBaseImageEditor } from '../release/ui/baseImageEditor';
 import { ReleaseService } from '../release/ui/releaseService';
 import { registerCiCommands } from '../ci/ui/ciCommands';
 import { CiService } from '../ci/ui/ciService';
@@ -25,6 +26,7 @@ import { registerDeployStatusBar } from '../deploy/ui/deployStatusBar';
 import { BeltService } from '../loop/ui/beltService';
 import { ItemDeliveryService } from '../loop/ui/itemDeliveryService';
 import { registerShipCommands } from '../loop/ui/shipCommands';
+import { registerBaseImageCommands } from '../loop/ui/baseImageCommands';
 import { registerTraceCommands } from '../loop/ui/traceCommands';
 import { TraceService } from '../loop/ui/traceService';
 import { registerHookCommands } from '../loop/ui/hookCommands';
@@ -125,6 +127,7 @@ export class Container implements vscode.Disposable {
       registerActiveItemStatusBar(this.model, this.board),
       registerKanban(this.model, this.board, extensionUri, this.log, this.deliveries),
       registerReleaseCommands(this.model, this.release, this.log),
+      registerBaseImageEditor(this.model, this.release, this.log),
       registerCiCommands(this.model, this.ci, this.log),
       registerCiStatusBar(this.model, this.ci),
       registerErrorEditorFeatures(this.errors),
@@ -134,6 +137,7 @@ export class Container implements vscode.Disposable {
       registerDeployCommands(this.model, this.deploy, this.log),
       registerDeployStatusBar(this.model, this.deploy),
       registerShipCommands(this.model, this.belt, this.log),
+      registerBaseImageCommands(this.model, { release: this.release, belt: this.belt, pipeline: this.pipeline }, this.log),
       registerTraceCommands(this.model, this.trace, this.errors, this.log),
       registerHookCommands(this.model, extensionUri.fsPath, this.log),
       registerCiExportCommands(this.model, extensionUri.fsPath, this.log),

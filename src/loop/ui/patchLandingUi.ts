@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { FolderStatus } from '../../ui/workspaceModel';
+import type { FolderStatus } from '../folderStatus';
 import type { PipelineService } from '../../pipeline/ui/pipelineService';
 import { deliveryPlan } from '../belt/deliveryPlan';
 import type { LandedPatch } from '../patchLanding';

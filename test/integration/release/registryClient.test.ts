@@ -2,70 +2,27 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import Docker from 'dockerode';
-import { packDirectory } from '../../../src/release/image/buildContext';
-import { ensureBaseImage, followToEnd, startDockerEngine, startRegistry } from '../../../scripts/docker/dockerHost';
-import type { DockerEngine, LocalRegistry, RegistryAccount } from '../../../scripts/docker/dockerHost';
+import type { LocalRegistry, RegistryAccount, RegistryOptions } from '../../../scripts/docker/dockerHost';
 import { readDockerCredentials } from '../../../src/release/registry/dockerConfig';
 import { RegistryClient } from '../../../src/release/registry/registryClient';
 import { registryError } from '../../support/registryError';
+import { pushTestImage, useRegistryTestbed } from '../../support/registryImages';
 
 const IMAGE = 'conveyor-test/shop-api:build';
 const ACCOUNT: RegistryAccount = { user: 'release-bot', password: 'correct horse battery staple' };
 const WRONG_PASSWORD = 'Tr0ub4dor&3';
 
-interface PushEvent {
-  aux?: { Digest?: string };
-}
-
-async function buildImage(docker: Docker, base: string): Promise<void> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'cnv-context-'));
-  try {
-    writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${base}\nRUN echo shop-api > /app\n`);
-    const build = await docker.buildImage(packDirectory(dir), { t: IMAGE });
-    await followToEnd(docker, build, 'build');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Tags the test image into the registry and pushes it as the engine does for `docker push`; returns the digest it reports. */
-async function push(docker: Docker, registry: LocalRegistry, repository: string, tag: string, account?: RegistryAccount): Promise<string> {
-  await docker.getImage(IMAGE).tag({ repo: `${registry.host}/${repository}`, tag });
-  const authconfig = account ? { username: account.user, password: account.password, serveraddress: registry.host } : {};
-  const stream = await docker.getImage(`${registry.host}/${repository}`).push({ tag, authconfig });
-  const events = (await followToEnd(docker, stream, `push to ${registry.host}`)) as PushEvent[];
-  const digest = events.find((event) => event.aux?.Digest)?.aux?.Digest;
-  assert.match(digest ?? '', /^sha256:[0-9a-f]{64}$/, 'the push reports the manifest digest');
-  return digest!;
-}
-
 describe('registry client against a real registry (integration)', function () {
   this.timeout(120_000);
-  let engine: DockerEngine | undefined;
-  let docker: Docker;
-  const registries: LocalRegistry[] = [];
-  const started = async (options?: Parameters<typeof startRegistry>[0]) => {
-    const registry = await startRegistry(options);
-    registries.push(registry);
-    return registry;
-  };
-
-  before(async () => {
-    engine = await startDockerEngine();
-    docker = new Docker({ socketPath: engine.socket });
-    await buildImage(docker, await ensureBaseImage(engine));
-  });
-
-  after(async () => {
-    await Promise.all(registries.map((registry) => registry.stop()));
-    await engine?.stop();
-  });
+  const testbed = useRegistryTestbed({ [IMAGE]: 'shop-api' });
+  const started = (options?: RegistryOptions) => testbed.startRegistry(options);
+  const push = (registry: LocalRegistry, repository: string, tag: string, account?: RegistryAccount) =>
+    pushTestImage(testbed.docker(), IMAGE, registry, repository, tag, account);
 
   it('anonymous registry: lists tags across pages and resolves a tag to the digest the push reported', async () => {
     const registry = await started();
-    const digest = await push(docker, registry, 'shop-api', '1.4.2');
-    assert.equal(await push(docker, registry, 'shop-api', 'latest'), digest, 'same image, same manifest');
+    const digest = await push(registry, 'shop-api', '1.4.2');
+    assert.equal(await push(registry, 'shop-api', 'latest'), digest, 'same image, same manifest');
     const client = new RegistryClient(registry.host);
     await client.ping();
     assert.deepEqual((await client.tags('shop-api')).sort(), ['1.4.2', 'latest']);
@@ -83,7 +40,7 @@ describe('registry client against a real registry (integration)', function () {
 
   it('htpasswd registry: the right password from the Docker config works, a wrong one is refused without showing it', async () => {
     const registry = await started({ htpasswd: ACCOUNT });
-    const digest = await push(docker, registry, 'team/shop-api', '2.0.0', ACCOUNT);
+    const digest = await push(registry, 'team/shop-api', '2.0.0', ACCOUNT);
     const configDir = mkdtempSync(path.join(tmpdir(), 'cnv-docker-config-'));
     try {
       const configPath = path.join(configDir, 'config.json');
@@ -116,7 +73,7 @@ describe('registry client against a real registry (integration)', function () {
   it('token-auth registry: the engine and the client both get Bearer tokens from the token service', async () => {
     const registry = await started({ tokenAuth: ACCOUNT });
     assert.match(registry.tokenRealm ?? '', /^http:\/\/127\.0\.0\.1:\d+\/token$/);
-    const digest = await push(docker, registry, 'shop-api', '3.1.0', ACCOUNT);
+    const digest = await push(registry, 'shop-api', '3.1.0', ACCOUNT);
     const client = new RegistryClient(registry.host, { username: ACCOUNT.user, password: ACCOUNT.password });
     assert.deepEqual(await client.tags('shop-api'), ['3.1.0']);
     assert.equal(await client.manifestDigest('shop-api', '3.1.0'), digest);
