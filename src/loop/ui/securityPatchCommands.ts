@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { registerConveyorCommand } from '../../ui/commands';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
@@ -8,7 +9,10 @@ import { loopEngine } from './loopEngineLoader';
 import { afterPatchLanded } from './patchLandingUi';
 import type { PatchFollowUp } from './patchLandingUi';
 
-const NEEDS_TRUST = "Security patches run npm, which runs the packages' install scripts; Conveyor does not run it";
+// npm runs the packages' install scripts.
+const NEEDS_TRUST = 'Conveyor applies no security patch (npm, git, then the pipeline)';
+/** What npm changes, and what must not have unsaved edits under it. */
+const NPM_FILES = ['package.json', 'package-lock.json'];
 
 /**
  * The npm audit quick fix (conveyor.security.applyFix, pointed at by the package.json code action) and Patch
@@ -22,6 +26,7 @@ export function registerSecurityPatchCommands(model: WorkspaceModel, followUp: P
       host,
       'conveyor.security.applyFix',
       async ({ status }, _folder: string, vulnerable: string) => {
+        if (hasUnsavedNpmFiles(status)) return;
         const plan = await planWithProgress(status);
         const fix = plan.fixes.find((f) => f.vulnerable === vulnerable);
         if (!fix) {
@@ -29,7 +34,7 @@ export function registerSecurityPatchCommands(model: WorkspaceModel, followUp: P
           return;
         }
         const landed = await landWithProgress(fix.title, () => loopEngine().landDependencyFix(status.folder, plan, fix));
-        await afterPatchLanded(status, landed, summaryOf(fix.title, landed), followUp);
+        await handOn(model, status, landed, fix.title, followUp);
       },
       { needsTrust: NEEDS_TRUST, folder: { placeHolder: 'Patch which folder?' }, failure: 'Could not apply the security fix' },
     ),
@@ -37,6 +42,7 @@ export function registerSecurityPatchCommands(model: WorkspaceModel, followUp: P
       host,
       'conveyor.security.patchAll',
       async ({ status }) => {
+        if (hasUnsavedNpmFiles(status)) return;
         const plan = await planWithProgress(status);
         const engine = loopEngine();
         const inRange = plan.fixes.filter((fix) => !engine.needsChoice(fix));
@@ -54,7 +60,7 @@ export function registerSecurityPatchCommands(model: WorkspaceModel, followUp: P
         const landed = await landWithProgress('Patching vulnerable dependencies', () =>
           engine.landAllDependencyFixes(status.folder, plan, chosen, new Date()),
         );
-        await afterPatchLanded(status, landed, summaryOf('Patched vulnerable dependencies', landed), followUp);
+        await handOn(model, status, landed, 'Patched vulnerable dependencies', followUp);
       },
       { needsTrust: NEEDS_TRUST, folder: { placeHolder: 'Patch which folder?' }, failure: 'Could not patch the vulnerable dependencies' },
     ),
@@ -92,6 +98,26 @@ async function chooseMajorFixes(candidates: DependencyFix[]): Promise<Dependency
   return picked?.map((item) => item.fix);
 }
 
-function summaryOf(headline: string, landed: LandedPatch<PatchOutcome>): string {
-  return `${headline}: ${loopEngine().patchSummary(landed.result)}`;
+/** npm rewrites the files on disk and the branch switches under them: an unsaved edit would be lost. */
+function hasUnsavedNpmFiles(status: FolderStatus): boolean {
+  const unsaved = vscode.workspace.textDocuments.filter(
+    (document) => document.isDirty && NPM_FILES.some((file) => path.join(status.folder, file) === document.uri.fsPath),
+  );
+  if (unsaved.length === 0) return false;
+  const names = unsaved.map((document) => vscode.workspace.asRelativePath(document.uri, false)).join(', ');
+  void vscode.window.showWarningMessage(`Save or revert ${names} first: npm patches the files on disk.`);
+  return true;
+}
+
+/** The folder's status after the branch switch, then the belt or the pipeline. */
+async function handOn(
+  model: WorkspaceModel,
+  status: FolderStatus,
+  landed: LandedPatch<PatchOutcome>,
+  headline: string,
+  followUp: PatchFollowUp,
+): Promise<void> {
+  await model.reload(status.folder);
+  const summary = `${headline}: ${loopEngine().patchSummary(landed.result)}`;
+  await afterPatchLanded(model.statusOf(status.folder) ?? status, landed, summary, followUp);
 }
