@@ -11,5 +11,7 @@ export { itemsFollow } from './itemsFollow/followItems';
 export { showRevision } from '../code/commitLog';
 export { listReleaseRecords } from '../release/gitRelease';
 export { deploymentsFrom, standingReleases } from './metrics/deployments';
+export { landDependencyFix, landAllDependencyFixes } from './securityPatch';
+export { planDependencyFixes, patchSummary, needsChoice } from '../pipeline/security/dependencyPatch';
 export { refreshBaseImages } from './baseImageRefresh';
 export { registryDigestSources, trackedDockerfiles } from '../release/image/baseImageDigests';

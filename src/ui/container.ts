@@ -35,6 +35,8 @@ import { deliveryMetricsSource } from '../loop/ui/deliveryMetricsSource';
 import { ErrorItemService } from '../loop/ui/errorItemService';
 import { registerErrorItemCommands } from '../loop/ui/errorItemCommands';
 import { registerWalkthroughContext } from '../loop/ui/walkthroughContext';
+import { registerSecurityPatchCommands } from '../loop/ui/securityPatchCommands';
+import { registerDependencyFixActions } from '../pipeline/ui/dependencyFixActions';
 import { registerConfigDiagnostics } from './configDiagnostics';
 import { registerConveyorViews } from './conveyorViews';
 import { RefreshManager } from './refreshManager';
@@ -139,6 +141,8 @@ export class Container implements vscode.Disposable {
       registerTraceCommands(this.model, this.trace, this.errors, this.log),
       registerHookCommands(this.model, extensionUri.fsPath, this.log),
       registerCiExportCommands(this.model, extensionUri.fsPath, this.log),
+      registerSecurityPatchCommands(this.model, { belt: this.belt, pipeline: this.pipeline, log: this.log }),
+      registerDependencyFixActions(this.log),
       registerErrorItemCommands(this.model, this, this.log),
       registerWalkthroughContext(this.model, this),
       registerCrashReporting(this.log, { path: extensionUri.fsPath, version: extensionVersion }),

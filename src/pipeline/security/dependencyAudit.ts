@@ -14,12 +14,15 @@ export type AuditCounts = Record<AuditSeverity | 'total', number>;
 export interface AuditResult {
   problems: Problem[];
   counts: AuditCounts;
+  /** The report's vulnerable packages, for planning fixes (src/pipeline/security/dependencyPatch.ts). */
+  vulnerabilities: AuditVulnerability[];
   /** Set when the audit could not run or answer; `problems` is then empty. */
   error?: string;
 }
 
 const SEVERITY_ORDER: readonly AuditSeverity[] = ['info', 'low', 'moderate', 'high', 'critical'];
-const DEPENDENCY_SECTIONS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'];
+/** package.json's dependency sections, in the order npm prefers them when a package is in several. */
+export const DEPENDENCY_SECTIONS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'];
 
 /** `npm audit --json` when the folder has an npm lockfile; undefined when there is nothing npm can audit. */
 export async function auditCommand(folder: string): Promise<CommandSpec | undefined> {
@@ -49,11 +52,11 @@ export function parseNpmAudit(jsonText: string, packageJsonText: string, package
   const problems = [...vulnerabilities.values()].map((vulnerability) =>
     toProblem(vulnerability, vulnerabilities, positions, packageJsonPath),
   );
-  return { problems, counts: readCounts(report.metadata, vulnerabilities) };
+  return { problems, counts: readCounts(report.metadata, vulnerabilities), vulnerabilities: [...vulnerabilities.values()] };
 }
 
 function failed(error: string): AuditResult {
-  return { problems: [], counts: emptyCounts(), error };
+  return { problems: [], counts: emptyCounts(), vulnerabilities: [], error };
 }
 
 /** npm prints `{ message, statusCode, … }` when the advisory endpoint fails and `{ error: { code, summary } }` otherwise. */
@@ -81,7 +84,7 @@ function registryHint(statusCode: unknown): string {
   return '';
 }
 
-interface Vulnerability {
+export interface AuditVulnerability {
   name: string;
   severity: AuditSeverity;
   isDirect: boolean;
@@ -91,10 +94,12 @@ interface Vulnerability {
   viaPackages: string[];
   /** Vulnerable packages that depend on this one. */
   effects: string[];
-  fix: Fix;
+  /** Where it is installed: package-lock.json `packages` keys (`node_modules/mkdirp/node_modules/minimist`). */
+  nodes: string[];
+  fix: AuditFix;
 }
 
-interface Advisory {
+export interface Advisory {
   id?: string;
   title: string;
   url?: string;
@@ -102,10 +107,11 @@ interface Advisory {
   range?: string;
 }
 
-type Fix = 'npm audit fix' | 'none' | { name: string; version: string; isSemVerMajor: boolean };
+/** npm's `fixAvailable`: `npm audit fix` fixes it within the declared ranges, an update of a direct dependency does, or nothing does. */
+export type AuditFix = 'npm audit fix' | 'none' | { name: string; version: string; isSemVerMajor: boolean };
 
-function readVulnerabilities(raw: Record<string, unknown>): Map<string, Vulnerability> {
-  const vulnerabilities = new Map<string, Vulnerability>();
+function readVulnerabilities(raw: Record<string, unknown>): Map<string, AuditVulnerability> {
+  const vulnerabilities = new Map<string, AuditVulnerability>();
   for (const [key, value] of Object.entries(raw)) {
     if (!isRecord(value)) continue;
     const via = Array.isArray(value.via) ? value.via : [];
@@ -116,7 +122,8 @@ function readVulnerabilities(raw: Record<string, unknown>): Map<string, Vulnerab
       range: stringOr(value.range, ''),
       advisories: via.filter(isRecord).map(readAdvisory),
       viaPackages: via.filter((entry): entry is string => typeof entry === 'string'),
-      effects: Array.isArray(value.effects) ? value.effects.filter((entry): entry is string => typeof entry === 'string') : [],
+      effects: strings(value.effects),
+      nodes: strings(value.nodes),
       fix: readFix(value.fixAvailable),
     });
   }
@@ -134,7 +141,7 @@ function readAdvisory(raw: Record<string, unknown>): Advisory {
   };
 }
 
-function readFix(raw: unknown): Fix {
+function readFix(raw: unknown): AuditFix {
   if (raw === true) return 'npm audit fix';
   if (isRecord(raw) && typeof raw.name === 'string' && typeof raw.version === 'string') {
     return { name: raw.name, version: raw.version, isSemVerMajor: raw.isSemVerMajor === true };
@@ -142,7 +149,7 @@ function readFix(raw: unknown): Fix {
   return 'none';
 }
 
-function readCounts(metadata: unknown, vulnerabilities: Map<string, Vulnerability>): AuditCounts {
+function readCounts(metadata: unknown, vulnerabilities: Map<string, AuditVulnerability>): AuditCounts {
   const reported = isRecord(metadata) && isRecord(metadata.vulnerabilities) ? metadata.vulnerabilities : undefined;
   const counts = emptyCounts();
   for (const severity of SEVERITY_ORDER) {
@@ -166,8 +173,8 @@ interface KeyPosition {
 }
 
 function toProblem(
-  vulnerability: Vulnerability,
-  all: Map<string, Vulnerability>,
+  vulnerability: AuditVulnerability,
+  all: Map<string, AuditVulnerability>,
   positions: Map<string, KeyPosition>,
   packageJsonPath: string,
 ): Problem {
@@ -188,7 +195,7 @@ function toProblem(
 }
 
 /** Walks `effects` (the packages that depend on a vulnerable one) up to the nearest direct dependency. */
-function directDependentOf(vulnerability: Vulnerability, all: Map<string, Vulnerability>): string | undefined {
+export function directDependentOf(vulnerability: AuditVulnerability, all: Map<string, AuditVulnerability>): string | undefined {
   const seen = new Set<string>([vulnerability.name]);
   const queue = [...vulnerability.effects];
   // Breadth first, so the nearest direct dependency wins; for…of also visits what is pushed while it runs.
@@ -208,7 +215,7 @@ function problemSeverity(severity: AuditSeverity): ProblemSeverity {
 }
 
 /** "<name> <range>: <title> (<severity>) <url> — fix: …", naming the direct dependency for a transitive one. */
-function describeVulnerability(vulnerability: Vulnerability, direct: string | undefined): string {
+function describeVulnerability(vulnerability: AuditVulnerability, direct: string | undefined): string {
   const range = vulnerability.range || [...new Set(vulnerability.advisories.map((a) => a.range).filter(Boolean))].join(' || ');
   const pulledIn = direct && direct !== vulnerability.name ? ` (through ${direct})` : '';
   const findings = [
@@ -219,7 +226,12 @@ function describeVulnerability(vulnerability: Vulnerability, direct: string | un
   return `${heading}: ${[...new Set(findings)].join('; ')} — fix: ${describeFix(vulnerability.fix)}`;
 }
 
-function describeFix(fix: Fix): string {
+/** The vulnerable package a finding's message is about: its first word (see describeVulnerability). */
+export function auditedPackage(message: string): string {
+  return message.split(' ', 1)[0];
+}
+
+function describeFix(fix: AuditFix): string {
   if (fix === 'npm audit fix') return 'npm audit fix';
   if (fix === 'none') return 'none available yet';
   return `upgrade ${fix.name} to ${fix.version}${fix.isSemVerMajor ? ' (breaking)' : ''}`;
@@ -242,6 +254,10 @@ function dependencyKeyPositions(packageJsonText: string): Map<string, KeyPositio
     }
   }
   return positions;
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((entry): entry is string => typeof entry === 'string') : [];
 }
 
 function stringOr(value: unknown, fallback: string): string {

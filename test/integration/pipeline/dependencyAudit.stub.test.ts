@@ -1,52 +1,39 @@
 // The real npm, pointed at a local stub of the registry's audit endpoint: the registry this machine reaches
 // answers that endpoint with 405, so recorded responses stand in for npm's advisory service.
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { auditFails, parseNpmAudit } from '../../../src/pipeline/security/dependencyAudit';
 import { sampleWorkspace } from '../../support/sampleWorkspace';
 import type { SampleWorkspace } from '../../support/sampleWorkspace';
-import { closedPort, StubServer } from '../../support/stubServer';
-
-const FIXTURES = path.resolve(__dirname, '..', '..', 'fixtures', 'npm-audit');
-const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), 'utf8');
-const BULK_ADVISORIES_PATH = '/-/npm/v1/security/advisories/bulk';
-const NPM_TIMEOUT_MS = 30_000;
-
-type StubMode = { advisories: Record<string, unknown[]>; packuments: boolean } | { status: number; body: string };
-
-interface Stub {
-  url: string;
-  requests: { method: string; url: string; body: string }[];
-  close(): Promise<void>;
-}
+import { closedPort } from '../../support/stubServer';
+import { npmAuditFixture, npmHome, recordedAdvisories, runNpm, startAdvisoryStub } from '../../support/npmRegistry';
+import type { NpmHome } from '../../support/npmRegistry';
 
 describe('npm audit against a stub advisory endpoint serving recorded npm responses (integration, stub)', () => {
   let project: SampleWorkspace;
-  let npmHome: string;
+  let home: NpmHome;
   let packageJsonText: string;
   let packageJsonPath: string;
-  const recordedAdvisories = JSON.parse(fixture('advisory-bulk.json')) as Record<string, unknown[]>;
+  const advisories = recordedAdvisories();
 
   before(() => {
-    packageJsonText = fixture('sample-project.package.json');
-    project = sampleWorkspace({ 'package.json': packageJsonText, 'package-lock.json': fixture('sample-project.package-lock.json') });
+    packageJsonText = npmAuditFixture('sample-project.package.json');
+    project = sampleWorkspace({
+      'package.json': packageJsonText,
+      'package-lock.json': npmAuditFixture('sample-project.package-lock.json'),
+    });
     packageJsonPath = path.join(project.dir, 'package.json');
-    npmHome = mkdtempSync(path.join(os.tmpdir(), 'conveyor-npm-'));
-    writeFileSync(path.join(npmHome, 'npmrc'), '');
+    home = npmHome();
   });
   after(() => {
     project.remove();
-    rmSync(npmHome, { recursive: true, force: true });
+    home.remove();
   });
 
-  const audit = (registry: string) => runNpmAudit(project.dir, registry, npmHome);
+  const audit = (registry: string) => runNpm(project.dir, ['audit', '--json'], home.env(registry));
 
   it('reports recorded advisories on the package.json lines of the vulnerable dependencies', async () => {
-    const stub = await startStub({ advisories: recordedAdvisories, packuments: true });
+    const stub = await startAdvisoryStub({ advisories, packuments: true });
     try {
       const run = await audit(stub.url);
       assert.equal(run.exitCode, 1, 'npm exits 1 when it finds vulnerabilities');
@@ -84,7 +71,7 @@ describe('npm audit against a stub advisory endpoint serving recorded npm respon
   });
 
   it('still reports when the registry serves no packuments, without a range or a fix', async () => {
-    const stub = await startStub({ advisories: recordedAdvisories, packuments: false });
+    const stub = await startAdvisoryStub({ advisories, packuments: false });
     try {
       const result = parseNpmAudit((await audit(stub.url)).stdout, packageJsonText, packageJsonPath);
       assert.equal(result.error, undefined);
@@ -111,7 +98,7 @@ describe('npm audit against a stub advisory endpoint serving recorded npm respon
         /^npm audit could not get advisories: 405 Method Not Allowed - POST http:\/\/127\.0\.0\.1:\d+\/-\/npm\/v1\/security\/advisories\/bulk \(the registry does not offer npm's audit endpoint/,
       ],
     ] as const) {
-      const stub = await startStub({ status, body });
+      const stub = await startAdvisoryStub({ status, body });
       try {
         const run = await audit(stub.url);
         assert.equal(run.exitCode, 1);
@@ -134,58 +121,3 @@ describe('npm audit against a stub advisory endpoint serving recorded npm respon
     );
   });
 });
-
-function runNpmAudit(cwd: string, registry: string, npmHome: string): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  const env = {
-    ...process.env,
-    npm_config_cache: path.join(npmHome, 'cache'),
-    npm_config_userconfig: path.join(npmHome, 'npmrc'),
-    npm_config_audit_level: 'low',
-    npm_config_fund: 'false',
-    npm_config_update_notifier: 'false',
-    npm_config_fetch_retries: '0',
-  };
-  return new Promise((resolve, reject) => {
-    execFile('npm', ['audit', '--json', '--registry', registry], { cwd, env, timeout: NPM_TIMEOUT_MS }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') reject(new Error(`npm audit did not finish: ${error.message}\n${stderr}`));
-      else resolve({ exitCode: error ? Number(error.code) : 0, stdout, stderr });
-    });
-  });
-}
-
-/** Answers the bulk-advisory POST like the registry (only the packages asked about) and, optionally, packuments. */
-async function startStub(mode: StubMode): Promise<Stub> {
-  const server = await StubServer.start<Stub['requests'][number]>({
-    urlPath: '/',
-    decode: (raw, request) => (request.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8'),
-    record: (e) => ({ method: e.method, url: e.path, body: e.body }),
-    handle: (e) => {
-      const answer = answerFor(mode, e.method, e.path, e.body);
-      e.send(answer.status, answer.body, answer.headers);
-    },
-  });
-  return { url: server.url, requests: server.requests, close: () => server.stop() };
-}
-
-function answerFor(
-  mode: StubMode,
-  method: string,
-  url: string,
-  body: string,
-): { status: number; headers: Record<string, string>; body: string } {
-  const json = { 'content-type': 'application/json' };
-  if ('status' in mode) return { status: mode.status, headers: mode.status === 405 ? { allow: 'GET,HEAD' } : json, body: mode.body };
-  if (method === 'POST' && url === BULK_ADVISORIES_PATH) {
-    const asked = Object.keys(JSON.parse(body) as Record<string, string[]>);
-    return {
-      status: 200,
-      headers: json,
-      body: JSON.stringify(Object.fromEntries(asked.filter((name) => mode.advisories[name]).map((name) => [name, mode.advisories[name]]))),
-    };
-  }
-  const packument = /^\/([a-z][a-z0-9-]*)$/.exec(url)?.[1];
-  if (method === 'GET' && mode.packuments && packument && ['lodash', 'minimist'].includes(packument)) {
-    return { status: 200, headers: json, body: fixture(`packuments/${packument}.json`) };
-  }
-  return { status: 404, headers: json, body: '{"error":"Not found"}' };
-}
