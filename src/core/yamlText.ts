@@ -1,5 +1,5 @@
 // Helpers for reporting the YAML parser's errors where a user can act on them.
-import { visit } from 'yaml';
+import { LineCounter, isMap, isScalar, parseDocument, visit } from 'yaml';
 import type { Document } from 'yaml';
 import { messageOf } from './errors';
 
@@ -37,4 +37,15 @@ export function firstAliasRange(doc: Document): readonly number[] | undefined {
     },
   });
   return range;
+}
+
+/** The 1-based line of the key at `path` (`['environments', 'staging', 'autoscale']`), if the text has it. */
+export function lineOfKey(text: string, path: readonly string[]): number | undefined {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  const parent = path.length > 1 ? doc.getIn(path.slice(0, -1), true) : doc.contents;
+  if (!isMap(parent)) return undefined;
+  const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === path[path.length - 1]);
+  const start = isScalar(pair?.key) ? pair.key.range?.[0] : undefined;
+  return start === undefined ? undefined : lineCounter.linePos(start).line;
 }

@@ -34,6 +34,8 @@ export { listReleaseRecords } from '../release/gitRelease';
 export { describePlan, describeResult } from './deployText';
 export { ClusterWatch } from './operate/clusterWatch';
 export { scaleDeployment } from './operate/scale';
+export { autoscaleDeployment, autoscalerOf, boundsOf, removeAutoscaling } from './operate/autoscale';
+export type { AutoscaleBounds, HorizontalPodAutoscaler } from './operate/autoscale';
 export { restartDeployment } from './operate/restart';
 export { deletePod } from './operate/deletePod';
 export { streamLogs } from './operate/logs';

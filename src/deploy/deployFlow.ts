@@ -3,7 +3,11 @@
 // Deployment, StatefulSet and DaemonSet; a failed rollout brings back the previous revision when the
 // environment says so. What cannot be followed (a ReplicationController, a custom resource) is applied and
 // said to be not followed, by name.
+import * as path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { readTextIfExists } from '../core/fsUtil';
+import { isRecord } from '../core/records';
+import { lineOfKey } from '../core/yamlText';
 import { DeployError, deployErrorOf } from './deployError';
 import { applyObjects, applyOrder } from './deployApply';
 import { planDeploy } from './deployPlan';
@@ -13,7 +17,9 @@ import { manifestFolderOf } from './environments';
 import { KubeClient } from './kubeClient';
 import { checkCredentialCommand, contextNamespace, loadKubeConfig, withContext } from './kubeconfigLoader';
 import type { KubeConfigSource } from './kubeconfigLoader';
-import { describeRef } from './kubeObject';
+import { describeRef, refOf } from './kubeObject';
+import { boundsProblem, plannedAutoscaler, type AutoscaleBounds } from './operate/autoscale';
+import { CONFIG_FILE_NAME } from '../core/config/conveyorConfig';
 import { isClusterScopedKind, readManifestFolder, renderManifests } from './renderManifests';
 import type { ReleaseToDeploy, RenderedObject } from './renderManifests';
 import { rollbackDeployment, rollbackFromHistory } from './rollback';
@@ -114,12 +120,15 @@ export async function deployRelease(options: DeployOptions): Promise<DeployResul
   // Manifests are read before the cluster is contacted: a typo is reported even when the cluster is down.
   progress('render', `Reading manifests in ${manifests}`);
   const documents = await readManifestFolder(options.folder, manifests);
+  const autoscale = environment.autoscale && (await autoscaleSetting(options.folder, environment.name, environment.autoscale));
   const { client, context, namespace } = await connectEnvironment(environment, options.kubeconfig);
   progress('connect', `Context ${context}, namespace ${namespace} (${client.server})`);
-  const rendered = await renderForCluster(client, documents, release, namespace);
+  const rendered = leaveReplicasToAutoscaler(await renderForCluster(client, documents, release, namespace), environment);
   progress('render', `${rendered.length} object(s) rendered for ${release.version} (${release.image}@${release.digest.slice(0, 19)}…)`);
 
-  const ordered = applyOrder(rendered);
+  // Autoscalers go last: they scale what the manifests create, and are planned (dry-run) with everything else,
+  // so a refusal (RBAC) stops the deploy before anything is applied.
+  const ordered = [...applyOrder(rendered), ...(autoscale ? await autoscalersFor(client, autoscale, rendered, namespace) : [])];
   progress('plan', 'Asking the cluster what would change (server-side dry run)');
   const plan: DeployPlan = { environment: environment.name, context, namespace, release, objects: await planDeploy(client, ordered) };
   const base = { environment: environment.name, context, namespace, release, plan };
@@ -272,6 +281,61 @@ async function renderForCluster(
     );
   }
   return rendered;
+}
+
+interface AutoscaleSetting {
+  bounds: AutoscaleBounds;
+  /** Where conveyor.yml sets them: the plan and errors point there. */
+  line: number;
+}
+
+/** The environment's `autoscale`, checked before anything is applied (the schema cannot say min ≤ max). */
+async function autoscaleSetting(folder: string, environment: string, bounds: AutoscaleBounds): Promise<AutoscaleSetting> {
+  const text = await readTextIfExists(path.join(folder, CONFIG_FILE_NAME));
+  const line = (text === undefined ? undefined : lineOfKey(text, ['environments', environment, 'autoscale'])) ?? 1;
+  const problem = boundsProblem(bounds);
+  if (problem)
+    throw new DeployError(
+      'invalid-manifest',
+      `${CONFIG_FILE_NAME}:${line}: environments.${environment}.autoscale: ${problem}. Nothing was applied.`,
+      { file: CONFIG_FILE_NAME, line },
+    );
+  return { bounds, line };
+}
+
+/** One autoscaler per Deployment of the manifests (the one that already scales it is edited, if any). */
+async function autoscalersFor(
+  client: KubeClient,
+  { bounds, line }: AutoscaleSetting,
+  rendered: RenderedObject[],
+  namespace: string,
+): Promise<RenderedObject[]> {
+  const deployments = rendered.filter((r) => r.ref.kind === 'Deployment');
+  return Promise.all(
+    deployments.map(async ({ ref }) => {
+      try {
+        const object = await plannedAutoscaler(client, ref.namespace ?? namespace, ref.name, bounds);
+        return { file: CONFIG_FILE_NAME, line, object, ref: refOf(object), pinnedImages: [] };
+      } catch (error) {
+        throw deployErrorOf(error, { action: `read the autoscaler of ${describeRef(ref)}`, context: client.context });
+      }
+    }),
+  );
+}
+
+/**
+ * With `autoscale`, a Deployment's replica count is the autoscaler's: applying the manifest's `replicas` on every
+ * deploy would undo its scaling until its next sync.
+ */
+function leaveReplicasToAutoscaler(rendered: RenderedObject[], environment: EnvironmentDefinition): RenderedObject[] {
+  if (!environment.autoscale) return rendered;
+  return rendered.map((item) => {
+    const spec = item.object.spec;
+    if (item.ref.kind !== 'Deployment' || !isRecord(spec) || !('replicas' in spec)) return item;
+    const withoutReplicas = { ...spec };
+    delete withoutReplicas.replicas;
+    return { ...item, object: { ...item.object, spec: withoutReplicas } };
+  });
 }
 
 function usesPinnedImage(rendered: RenderedObject[], release: ReleaseToDeploy): boolean {

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { ConveyorConfig } from '../core/config/conveyorConfig';
+import type { AutoscaleBounds } from './operate/autoscale';
 import { listDir, readTextIfExists } from '../core/fsUtil';
 
 const MANIFEST_FOLDERS = ['k8s', 'kubernetes', 'deploy', 'manifests', '.k8s'];
@@ -20,6 +21,8 @@ export interface EnvironmentDefinition {
   kustomize?: string;
   confirm: boolean;
   autoRollback: boolean;
+  /** Applied to every Deployment after the manifests, on each deploy. */
+  autoscale?: AutoscaleBounds;
   source: 'conveyor.yml' | 'detected';
 }
 
@@ -42,6 +45,7 @@ export async function resolveDeploySetup(folder: string, config: ConveyorConfig)
     kustomize: env.kustomize,
     confirm: env.confirm ?? name === 'production',
     autoRollback: env.autoRollback ?? false,
+    ...(env.autoscale ? { autoscale: env.autoscale } : {}),
     source: 'conveyor.yml',
   }));
   const folders = configured.length > 0 ? unique(configured.map((e) => e.manifests ?? e.kustomize).filter(isString)) : MANIFEST_FOLDERS;

@@ -2,6 +2,7 @@
 // (built from Debian's kubernetes source by scripts/kube/setup.ts) and a test agent standing in for the
 // kubelet of one node. One cluster per test process: started by the first caller, reused by the others,
 // stopped when the process exits. Fails loudly (never skips) when it cannot start.
+import { KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane } from '../../scripts/kube/cluster';
 import type { KubeControlPlane } from '../../scripts/kube/cluster';
 
@@ -69,4 +70,12 @@ export function useKubeCluster(): { get(): KubeCluster } {
       return cluster;
     },
   };
+}
+
+/** The cluster's kubeconfig file with one of its contexts current (conveyor-admin, conveyor-limited, conveyor-expired). */
+export function kubeConfigFor(file: string, context: string): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(file);
+  kubeConfig.setCurrentContext(context);
+  return kubeConfig;
 }

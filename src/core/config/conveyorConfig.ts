@@ -74,6 +74,8 @@ export interface EnvironmentConfig {
   kustomize?: string;
   confirm?: boolean;
   autoRollback?: boolean;
+  /** A HorizontalPodAutoscaler for every Deployment the environment's manifests hold, applied on each deploy. */
+  autoscale?: { min: number; max: number; targetCPU: number };
 }
 
 export interface SentryConfig {

@@ -1,11 +1,24 @@
-// The Environments view's picture of one namespace: Deployments, StatefulSets, DaemonSets, ReplicaSets and Pods kept current by
-// watches while the view is visible (start) and costing nothing while it is hidden (stop).
-import type { KubeConfig, KubernetesObject, V1DaemonSet, V1Deployment, V1Pod, V1ReplicaSet, V1StatefulSet } from '@kubernetes/client-node';
+// The Environments view's picture of one namespace: Deployments, StatefulSets, DaemonSets, ReplicaSets, Pods, autoscalers and
+// their events kept current by watches while the view is visible (start) and costing nothing while it is hidden (stop).
+import type {
+  CoreV1Event,
+  KubeConfig,
+  KubernetesObject,
+  V1DaemonSet,
+  V1Deployment,
+  V1Pod,
+  V1ReplicaSet,
+  V1StatefulSet,
+  V2HorizontalPodAutoscaler,
+} from '@kubernetes/client-node';
 import { realClock, type Clock } from '../../core/clock';
 import type { ServiceError } from '../../core/errors';
 import { KubeClient, collectionPath } from '../kubeClient';
 import type { KubeList } from '../kubeObject';
 import { Emitter, type Event } from '../../core/events';
+import { servedAutoscalingVersion, type AutoscalingVersion, type HorizontalPodAutoscaler } from './autoscale';
+import { autoscalerRow, type AutoscalerRow } from './autoscalerRows';
+import { eventRow, type EventRow } from './events';
 import { Reflector, type OpenWatch, type ReflectorTiming, type ResourceSource, type WatchState } from './reflector';
 import {
   daemonSetRow,
@@ -45,6 +58,13 @@ export class ClusterWatch {
   private readonly daemonSetCache: Reflector<V1DaemonSet>;
   private readonly replicaSetCache: Reflector<V1ReplicaSet>;
   private readonly podCache: Reflector<V1Pod>;
+  private readonly autoscalerEventCache: Reflector<CoreV1Event>;
+  /** Made once discovery said which autoscaling version the cluster serves (none on a cluster serving neither). */
+  private autoscalerCache?: Reflector<V2HorizontalPodAutoscaler>;
+  private autoscalingVersion?: Promise<AutoscalingVersion | undefined>;
+  private running = false;
+  private readonly client: KubeClient;
+  private readonly make: <T extends KubernetesObject>(path: string, noun: string, query?: Record<string, string>) => Reflector<T>;
   private readonly changed = new Emitter();
   private readonly clock: Clock;
   private readonly debounceMs: number;
@@ -63,32 +83,40 @@ export class ClusterWatch {
       requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_TIMING.requestTimeoutMs,
       watchTimeoutSeconds: options.watchTimeoutSeconds ?? DEFAULT_TIMING.watchTimeoutSeconds,
     };
-    const client = new KubeClient(kubeConfig);
+    const client = (this.client = new KubeClient(kubeConfig));
     const openWatch: OpenWatch =
       options.openWatch ??
       ((path, query, onEvent, onDone) => client.watch(path, query, (event) => onEvent(event.type, event.object), onDone));
-    const make = <T extends KubernetesObject>(path: string, noun: string) => {
+    const make = (this.make = <T extends KubernetesObject>(path: string, noun: string, query?: Record<string, string>) => {
       const source: ResourceSource<T> = {
         path,
+        query,
         noun: `${noun} in namespace "${namespace}"`,
-        list: async () => listed(await client.request<KubeList<T>>('GET', path)),
+        list: async () => listed(await client.request<KubeList<T>>('GET', path, { query })),
       };
       return new Reflector<T>(source, openWatch, this.clock, timing, () => this.scheduleChanged(), client.server);
-    };
+    });
     this.deploymentCache = make<V1Deployment>(collectionPath('apps/v1', 'deployments', namespace), 'deployments');
     this.statefulSetCache = make<V1StatefulSet>(collectionPath('apps/v1', 'statefulsets', namespace), 'stateful sets');
     this.daemonSetCache = make<V1DaemonSet>(collectionPath('apps/v1', 'daemonsets', namespace), 'daemon sets');
     this.replicaSetCache = make<V1ReplicaSet>(collectionPath('apps/v1', 'replicasets', namespace), 'replica sets');
     this.podCache = make<V1Pod>(collectionPath('v1', 'pods', namespace), 'pods');
+    // Only the autoscalers' events (SuccessfulRescale…): a namespace's other events would be most of the traffic.
+    this.autoscalerEventCache = make<CoreV1Event>(collectionPath('v1', 'events', namespace), 'autoscaler events', {
+      fieldSelector: 'involvedObject.kind=HorizontalPodAutoscaler',
+    });
   }
 
   /** Call when the view becomes visible. */
   start(): void {
+    this.running = true;
     for (const cache of this.caches()) cache.start();
+    this.startAutoscalers();
   }
 
   /** Call when the view is hidden: closes the watches and makes no further requests. */
   stop(): void {
+    this.running = false;
     for (const cache of this.caches()) cache.stop();
     if (this.pending !== undefined) this.clock.clearTimeout(this.pending);
     this.pending = undefined;
@@ -160,6 +188,39 @@ export class ClusterWatch {
       .sort((a, b) => (b.revision ?? 0) - (a.revision ?? 0));
   }
 
+  /** The autoscaler that scales this Deployment, if any. */
+  autoscaler(deployment: string): AutoscalerRow | undefined {
+    // v2beta2 objects have v2's shape in every field the row reads.
+    return (this.autoscalerCache?.list() ?? [])
+      .map((autoscaler) => autoscalerRow(autoscaler as HorizontalPodAutoscaler))
+      .find((row) => row.deployment === deployment);
+  }
+
+  /** What an autoscaler reported (rescales, failures to read metrics), newest first. */
+  autoscalerEvents(autoscaler: string, now = this.clock.now()): EventRow[] {
+    return this.autoscalerEventCache
+      .list()
+      .filter((event) => event.involvedObject?.name === autoscaler)
+      .map((event) => eventRow(event, now))
+      .sort((a, b) => (b.lastSeen ?? 0) - (a.lastSeen ?? 0));
+  }
+
+  private startAutoscalers(): void {
+    this.autoscalingVersion ??= servedAutoscalingVersion(this.client).catch(() => {
+      // Asked again on the next start; the other caches report the cluster's trouble meanwhile.
+      this.autoscalingVersion = undefined;
+      return undefined;
+    });
+    void this.autoscalingVersion.then((version) => {
+      if (!version || !this.running) return;
+      this.autoscalerCache ??= this.make<V2HorizontalPodAutoscaler>(
+        collectionPath(version, 'horizontalpodautoscalers', this.namespace),
+        'autoscalers',
+      );
+      this.autoscalerCache.start();
+    });
+  }
+
   private caches(): Reflector<KubernetesObject>[] {
     return [
       this.deploymentCache,
@@ -167,6 +228,8 @@ export class ClusterWatch {
       this.daemonSetCache,
       this.replicaSetCache,
       this.podCache,
+      this.autoscalerEventCache,
+      ...(this.autoscalerCache ? [this.autoscalerCache] : []),
     ] as Reflector<KubernetesObject>[];
   }
 

@@ -19,6 +19,8 @@ export type OpenWatch = (
 export interface ResourceSource<T> {
   /** The collection's API path, e.g. `/apis/apps/v1/namespaces/default/deployments`. */
   path: string;
+  /** Narrows the watch as `list` narrows the list, e.g. `{ fieldSelector: 'involvedObject.kind=HorizontalPodAutoscaler' }`. */
+  query?: Record<string, string>;
   /** In the user's words, for messages: `deployments`. */
   noun: string;
   list(): Promise<{ items: T[]; resourceVersion: string }>;
@@ -120,7 +122,12 @@ export class Reflector<T extends KubernetesObject> {
       let ended = false;
       const opening = this.openWatch(
         this.source.path,
-        { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds: this.timing.watchTimeoutSeconds },
+        {
+          ...this.source.query,
+          resourceVersion: this.resourceVersion,
+          allowWatchBookmarks: true,
+          timeoutSeconds: this.timing.watchTimeoutSeconds,
+        },
         (type, object) => {
           if (attempt === this.attempt) this.onEvent(type, object);
         },

@@ -5,6 +5,7 @@ import { registerConveyorCommand } from '../../ui/commands';
 import type { CommandOptions, ReportFailure } from '../../ui/commands';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type { EnvironmentDefinition } from '../environmentDefinition';
+import type { AutoscaleBounds } from '../operate/autoscale';
 import type { WorkloadRef } from '../workloadStatus';
 import type { DeployService } from './deployService';
 import { deployEngine } from './deployEngineLoader';
@@ -17,6 +18,11 @@ interface Target {
   deployment?: string;
   pod?: string;
 }
+
+const CHANGE_BOUNDS = 'Change Autoscaling Bounds…';
+const REMOVE_AUTOSCALING = 'Remove Autoscaling';
+/** What `kubectl autoscale` aims at without --cpu-percent. */
+const DEFAULT_TARGET_CPU = 80;
 
 /** The Restricted Mode text of every command that talks to a cluster. */
 const cluster = (doing: string) => `${doing} talks to your cluster, so it waits`;
@@ -213,6 +219,46 @@ export function registerDeployCommands(model: WorkspaceModel, service: DeploySer
 
   /** The environment's kube config and namespace, for the operate commands. */
   const connected = async (target: Target) => service.connection(target.status, target.env);
+
+  /** Asks for min, max and target CPU (prefilled from `current`) and applies the autoscaler. */
+  const autoscale = async (target: Target & { deployment: string }, current: Partial<AutoscaleBounds>, failed: ReportFailure) => {
+    const { config, namespace, watch } = await connected(target);
+    const replicas = watch.deployments().find((d) => d.name === target.deployment)?.desired ?? 1;
+    const title = `Autoscale ${target.deployment}`;
+    const min = await askWholeNumber(title, 'Min replicas', current.min ?? Math.max(replicas, 1), 1);
+    if (min === undefined) return;
+    const max = await askWholeNumber(title, `Max replicas (${min} or more)`, current.max ?? Math.max(min * 2, 2), min);
+    if (max === undefined) return;
+    const targetCPU = await askWholeNumber(title, "Target CPU (% of the pods' CPU requests)", current.targetCPU ?? DEFAULT_TARGET_CPU, 1);
+    if (targetCPU === undefined) return;
+    await deployEngine()
+      .autoscaleDeployment(config, namespace, target.deployment, { min, max, targetCPU })
+      .then(
+        () => vscode.window.setStatusBarMessage(`Autoscaling ${target.deployment}: ${min}–${max} replicas at ${targetCPU}% CPU`, 5000),
+        failed(`Could not autoscale ${target.deployment}`),
+      );
+  };
+
+  const removeAutoscaling = async (target: Target & { deployment: string }, failed: ReportFailure) => {
+    const ok = await vscode.window.showWarningMessage(
+      `Remove the autoscaling of ${target.deployment} in ${target.env.name}?`,
+      { modal: true, detail: 'The deployment keeps the replica count it has now; nothing scales it on load any more.' },
+      REMOVE_AUTOSCALING,
+    );
+    if (!ok) return;
+    const { config, namespace } = await connected(target);
+    await deployEngine()
+      .removeAutoscaling(config, namespace, target.deployment)
+      .then(
+        (removed) =>
+          vscode.window.setStatusBarMessage(
+            removed ? `Removed the autoscaling of ${target.deployment}` : `${target.deployment} had no autoscaler`,
+            5000,
+          ),
+        failed(`Could not remove the autoscaling of ${target.deployment}`),
+      );
+  };
+
   /** A command on an Environments row, run while conveyor.yml still has the row's environment. */
   const onTarget = <K extends 'environment' | 'deployment' | 'pod'>(
     id: string,
@@ -271,24 +317,60 @@ export function registerDeployCommands(model: WorkspaceModel, service: DeploySer
     onTarget(
       'conveyor.deploy.scale',
       async (target, failed) => {
-        if (!target.deployment) return;
+        const { deployment } = target;
+        if (!deployment) return;
         const { config, namespace, watch } = await connected(target);
-        const current = watch.deployments().find((d) => d.name === target.deployment)?.desired ?? 1;
-        const answer = await vscode.window.showInputBox({
-          title: `Scale ${target.deployment}`,
-          prompt: 'Replicas',
-          value: String(current),
-          validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : 'A whole number, 0 or more'),
-        });
+        // A manual scale of an autoscaled deployment lasts until the autoscaler's next sync (15 s by default).
+        const autoscaler = await deployEngine()
+          .autoscalerOf(config, namespace, deployment)
+          .catch((error: unknown) => void log.warn(`Scale ${deployment}: could not check for an autoscaler: ${messageOf(error)}`));
+        if (autoscaler) {
+          const bounds = deployEngine().boundsOf(autoscaler);
+          const choice = await vscode.window.showWarningMessage(
+            `${deployment} is autoscaled (${bounds.min}–${bounds.max} replicas): its autoscaler will undo a manual scale.`,
+            { modal: true, detail: `Change the autoscaler's bounds instead to keep the replica count where you want it.` },
+            CHANGE_BOUNDS,
+            'Scale Anyway',
+          );
+          if (choice === CHANGE_BOUNDS) return autoscale({ ...target, deployment }, bounds, failed);
+          if (choice !== 'Scale Anyway') return;
+        }
+        const current = watch.deployments().find((d) => d.name === deployment)?.desired ?? 1;
+        const answer = await askWholeNumber(`Scale ${deployment}`, 'Replicas', current, 0);
         if (answer === undefined) return;
         await deployEngine()
-          .scaleDeployment(config, namespace, target.deployment, Number(answer))
+          .scaleDeployment(config, namespace, deployment, answer)
           .then(
-            (replicas) => vscode.window.setStatusBarMessage(`Scaled ${target.deployment} to ${replicas}`, 5000),
-            failed(`Could not scale ${target.deployment}`),
+            (replicas) => vscode.window.setStatusBarMessage(`Scaled ${deployment} to ${replicas}`, 5000),
+            failed(`Could not scale ${deployment}`),
           );
       },
       { needsTrust: cluster('Scaling'), refs: ['deployment'] },
+    ),
+    onTarget(
+      'conveyor.deploy.autoscale',
+      async (target, failed) => {
+        const { deployment } = target;
+        if (!deployment) return;
+        const { config, namespace } = await connected(target);
+        const found = await deployEngine()
+          .autoscalerOf(config, namespace, deployment)
+          .then((autoscaler) => ({ autoscaler }), failed(`Could not read the autoscaler of ${deployment}`));
+        if (!found) return;
+        const existing = found.autoscaler;
+        if (!existing) return autoscale({ ...target, deployment }, {}, failed);
+        const picked = await vscode.window.showQuickPick([CHANGE_BOUNDS, REMOVE_AUTOSCALING], {
+          title: `${deployment} is autoscaled by ${existing.metadata?.name ?? 'an autoscaler'}`,
+        });
+        if (picked === CHANGE_BOUNDS) await autoscale({ ...target, deployment }, deployEngine().boundsOf(existing), failed);
+        if (picked === REMOVE_AUTOSCALING) await removeAutoscaling({ ...target, deployment }, failed);
+      },
+      { needsTrust: cluster('Autoscaling'), refs: ['deployment'] },
+    ),
+    onTarget(
+      'conveyor.deploy.removeAutoscaling',
+      async (target, failed) => target.deployment && removeAutoscaling({ ...target, deployment: target.deployment }, failed),
+      { needsTrust: cluster('Removing autoscaling'), refs: ['deployment'] },
     ),
     onTarget(
       'conveyor.deploy.restart',
@@ -427,6 +509,17 @@ export function registerDeployCommands(model: WorkspaceModel, service: DeploySer
       { needsTrust: cluster('terraform apply'), refs: ['infrastructure'], failure: 'terraform apply failed' },
     ),
   );
+}
+
+/** A whole number of at least `least`, or undefined when the user cancelled. */
+async function askWholeNumber(title: string, prompt: string, value: number, least: number): Promise<number | undefined> {
+  const answer = await vscode.window.showInputBox({
+    title,
+    prompt,
+    value: String(value),
+    validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= least ? undefined : `A whole number, ${least} or more`),
+  });
+  return answer === undefined ? undefined : Number(answer.trim());
 }
 
 /** A terminal that shows a log stream; closing it ends the stream. */

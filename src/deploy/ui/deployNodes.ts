@@ -2,6 +2,8 @@ import * as path from 'node:path';
 import type { RefOf, ViewNode } from '../../core/viewNode';
 import { formatAge } from '../../core/formatAge';
 import type { FolderStatus } from '../../loop/folderStatus';
+import type { AutoscalerRow } from '../operate/autoscalerRows';
+import type { EventRow } from '../operate/events';
 import type { DeploymentRow, PodRow } from '../operate/workloadRows';
 
 /** How the last deploy from this window went, for the view and the status bar. */
@@ -20,7 +22,7 @@ export interface EnvironmentState {
   /** Why the cluster cannot be shown (unreachable, 401, 403, no such context). */
   problem?: string;
   watchState?: 'stopped' | 'connecting' | 'connected' | 'reconnecting' | 'error';
-  deployments: (DeploymentRow & { pods: PodRow[] })[];
+  deployments: (DeploymentRow & { pods: PodRow[]; autoscaler?: AutoscalerRow & { events: EventRow[] } })[];
   lastRollout?: LastRollout;
 }
 
@@ -69,6 +71,59 @@ function podNode(base: string, deployment: RefOf<'deployment'>, pod: PodRow): Vi
   };
 }
 
+const CONDITION_ICONS: Record<string, string> = {
+  True: 'pass:testing.iconPassed',
+  False: 'circle-slash:editorWarning.foreground',
+};
+
+/** The HPA of an autoscaled deployment: replicas, bounds and targets; under it its conditions and recent scale events. */
+function autoscalerNode(base: string, ref: RefOf<'deployment'>, autoscaler: AutoscalerRow & { events: EventRow[] }): ViewNode {
+  const id = `${base}/autoscaler/${autoscaler.name}`;
+  const replicas =
+    autoscaler.current === autoscaler.desired ? `${autoscaler.current} replicas` : `${autoscaler.current} → ${autoscaler.desired} replicas`;
+  const problem = autoscaler.metricsUnavailable;
+  const children: ViewNode[] = [
+    ...(problem
+      ? [{ id: `${id}/metrics`, label: problem.summary, tooltip: problem.detail, icon: 'warning:editorWarning.foreground' }]
+      : []),
+    ...autoscaler.conditions.map((c) => ({
+      id: `${id}/condition/${c.type}`,
+      label: `${c.type}: ${c.status}`,
+      description: [c.reason, c.message].filter(Boolean).join(' · '),
+      tooltip: [`${c.type} is ${c.status}${c.reason ? ` (${c.reason})` : ''}`, c.message].filter(Boolean).join('\n'),
+      icon: CONDITION_ICONS[c.status] ?? 'circle-outline',
+    })),
+    ...autoscaler.events.map((e, index) => ({
+      id: `${id}/event/${index}`,
+      label: e.reason,
+      description: [e.count > 1 ? `×${e.count}` : undefined, e.age, e.message].filter(Boolean).join(' · '),
+      tooltip: [`${e.type}: ${e.reason}${e.count > 1 ? ` (×${e.count})` : ''}`, e.message, e.source ? `From ${e.source}` : undefined]
+        .filter(Boolean)
+        .join('\n'),
+      icon: e.type === 'Warning' ? 'warning:editorWarning.foreground' : 'history',
+    })),
+  ];
+  return {
+    id,
+    label: `Autoscaler ${autoscaler.name}`,
+    description: [replicas, `min ${autoscaler.min}–max ${autoscaler.max}`, ...autoscaler.targets].join(' · '),
+    tooltip: [
+      `HorizontalPodAutoscaler ${autoscaler.name}`,
+      `Replicas: ${autoscaler.current} current, ${autoscaler.desired} desired (between ${autoscaler.min} and ${autoscaler.max})`,
+      autoscaler.targets.length ? `Targets (current / target): ${autoscaler.targets.join(', ')}` : undefined,
+      problem?.detail,
+    ]
+      .filter(Boolean)
+      .join('\n'),
+    icon: problem ? 'dashboard:editorWarning.foreground' : 'dashboard',
+    // Autoscale… (to change the bounds) and Remove Autoscaling act on the deployment the row belongs to.
+    contextValue: 'autoscaler',
+    ref,
+    expanded: problem !== undefined,
+    children,
+  };
+}
+
 function deploymentNode(base: string, env: RefOf<'environment'>, deployment: EnvironmentState['deployments'][number]): ViewNode {
   const id = `${base}/deployment/${deployment.name}`;
   const ref: RefOf<'deployment'> = { kind: 'deployment', folder: env.folder, env: env.env, name: deployment.name };
@@ -81,6 +136,7 @@ function deploymentNode(base: string, env: RefOf<'environment'>, deployment: Env
       deployment.release,
       shortDigest(deployment.digest),
       `${deployment.ready}/${deployment.desired} ready`,
+      deployment.autoscaler ? `autoscaled ${deployment.autoscaler.min}–${deployment.autoscaler.max}` : undefined,
     ]
       .filter(Boolean)
       .join(' · '),
@@ -101,7 +157,10 @@ function deploymentNode(base: string, env: RefOf<'environment'>, deployment: Env
     contextValue: deployment.kind === 'Deployment' ? 'deployment' : 'workload',
     ref,
     expanded: failing,
-    children: deployment.pods.map((pod) => podNode(id, ref, pod)),
+    children: [
+      ...(deployment.autoscaler ? [autoscalerNode(id, ref, deployment.autoscaler)] : []),
+      ...deployment.pods.map((pod) => podNode(id, ref, pod)),
+    ],
   };
 }
 

@@ -7,10 +7,14 @@ import { deployEngine } from './deployEngineLoader';
 import type { EnvironmentDefinition } from '../environmentDefinition';
 import { currentKubeContext, type KubeConfigSource, type KubeCredentialCommand } from '../kubeconfigLocator';
 import type { ClusterWatch } from '../operate/clusterWatch';
-import type { EnvironmentViewState, InfrastructureState, LastRollout } from './deployNodes';
+import type { DeploymentRow } from '../operate/workloadRows';
+import type { EnvironmentState, EnvironmentViewState, InfrastructureState, LastRollout } from './deployNodes';
 import { messageOf } from '../../core/errors';
 import type { RememberedConsent } from '../../core/rememberedConsent';
 import { settingWithOrigin } from '../../ui/hostConsent';
+
+/** Scale events listed under an autoscaler row; Kubernetes keeps events for about an hour anyway. */
+const RECENT_SCALE_EVENTS = 5;
 
 interface Connected {
   config: KubeConfig;
@@ -82,10 +86,21 @@ export class DeployService implements vscode.Disposable {
           namespace: connection?.namespace,
           problem: this.problems.get(key) ?? connection?.watch.errorMessage,
           watchState: connection?.watch.state,
-          deployments: connection ? connection.watch.workloads().map((d) => ({ ...d, pods: connection.watch.pods(d.name) })) : [],
+          deployments: connection ? connection.watch.workloads().map((d) => this.withDetails(connection.watch, d)) : [],
           lastRollout: this.rollouts.get(key),
         };
       }),
+    };
+  }
+
+  private withDetails(watch: ClusterWatch, workload: DeploymentRow): EnvironmentState['deployments'][number] {
+    const autoscaler = workload.kind === 'Deployment' ? watch.autoscaler(workload.name) : undefined;
+    return {
+      ...workload,
+      pods: watch.pods(workload.name),
+      ...(autoscaler
+        ? { autoscaler: { ...autoscaler, events: watch.autoscalerEvents(autoscaler.name).slice(0, RECENT_SCALE_EVENTS) } }
+        : {}),
     };
   }
 

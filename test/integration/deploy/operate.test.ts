@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import { ClusterWatch } from '../../../src/deploy/operate/clusterWatch';
 import { deletePod } from '../../../src/deploy/operate/deletePod';
 import { listEvents } from '../../../src/deploy/operate/events';
@@ -7,27 +8,13 @@ import type { ServiceError } from '../../../src/core/errors';
 import { streamLogs, type LogLine } from '../../../src/deploy/operate/logs';
 import { restartDeployment } from '../../../src/deploy/operate/restart';
 import { scaleDeployment } from '../../../src/deploy/operate/scale';
-import { useKubeCluster } from '../../support/kubeCluster';
+import { kubeConfigFor, useKubeCluster } from '../../support/kubeCluster';
+import { waitFor } from '../../support/waitFor';
 
 const NAMESPACE = 'default';
 const suffix = Math.random().toString(36).slice(2, 7);
 const WEB = `op-web-${suffix}`;
 const BROKEN = `op-broken-${suffix}`;
-
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function kubeConfigFor(file: string, context: string): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(file);
-  kubeConfig.setCurrentContext(context);
-  return kubeConfig;
-}
 
 function deployment(name: string, image: string, replicas: number) {
   return {

@@ -117,7 +117,7 @@ describe('operate: watch cache and operations (integration, fake API server)', f
       listsBefore,
       'changes arrive by watch, not by listing again',
     );
-    assert.equal(api.openWatches, 5, 'deployments, stateful sets, daemon sets, replica sets, pods');
+    assert.equal(api.openWatches, 6, 'deployments, stateful sets, daemon sets, replica sets, pods, autoscaler events');
   });
 
   for (const goneAs of ['http', 'event'] as const) {
@@ -156,7 +156,7 @@ describe('operate: watch cache and operations (integration, fake API server)', f
     await sleep(1500);
     assert.equal(watch.state, 'connected');
     assert.equal(api.requests.length, requests, 'a quiet watch is not a reason to ask again');
-    assert.equal(api.openWatches, 5, 'deployments, stateful sets, daemon sets, replica sets, pods');
+    assert.equal(api.openWatches, 6, 'deployments, stateful sets, daemon sets, replica sets, pods, autoscaler events');
   });
 
   it('goes reconnecting with a reason when the connection drops, backs off, and recovers', async () => {
@@ -168,9 +168,9 @@ describe('operate: watch cache and operations (integration, fake API server)', f
     assert.ok(!/\n|at .*\.js/.test(watch.errorMessage ?? ''), 'one sentence, no stack');
     const attempts = watch.requestCount;
     await sleep(1000);
-    // Back-off 100, 200, 400, 400 ms (+ up to 20 % jitter) for each of three watches: a handful, not a spin.
+    // Back-off 100, 200, 400, 400 ms (+ up to 20 % jitter) for each of the six watches: at most 3 each in 1 s, not a spin.
     const retried = watch.requestCount - attempts;
-    assert.ok(retried >= 3 && retried <= 15, `${retried} retries in 1 s`);
+    assert.ok(retried >= 3 && retried <= 18, `${retried} retries in 1 s`);
     api.put('deployments', deploymentObject('worker', { replicas: 1 }));
     await api.resume();
     await waitFor('connected again', () => watch.state === 'connected', 5000);
