@@ -20,10 +20,12 @@ Commands:
                              130 when interrupted. A clean, fully passing commit is marked ready.
   release [folder] [--bump major|minor|patch|X.Y.Z] [--push] [--dry-run] [--yes] [--override REASON] [--json]
                              Cut a release of a commit the pipeline marked ready: version file and
-                             CHANGELOG committed, image built and pushed, annotated tag with the record
-                             (version, commit, digest); --push also pushes the commit and tag to origin.
+                             CHANGELOG committed, image built and pushed, npm package published (token:
+                             NPM_TOKEN or .npmrc), annotated tag with the record (version, commit, digest,
+                             integrity); --push also pushes the commit and tag to origin.
   release list [folder] [--json]
-                             Releases from the tags, each checked against the registry's digest.
+                             Releases from the tags, each checked against the registry's digest and the
+                             npm registry's integrity.
   deploy <environment> [folder] [--release vX.Y.Z] [--kubeconfig FILE] [--yes] [--json]
                              Deploy a release (default: the newest ready one) by image digest to an
                              environment of conveyor.yml (or a kube context), follow the rollout and

@@ -60,13 +60,14 @@ export async function releaseCommand(options: ReleaseCliOptions): Promise<number
       override: options.override ? { reason: options.override, by: process.env.USER } : undefined,
       pushGit: options.push,
       credentials,
+      npmToken: npmTokenFromEnvironment(),
       signal: options.signal,
       onProgress: options.json ? undefined : progressPrinter(write),
     });
     write(
       options.json
         ? `${JSON.stringify(record, null, 2)}\n`
-        : `Released ${record.tag} at ${record.commit.slice(0, 7)}${record.image ? ` — ${record.image.repository}@${record.image.digest}` : ''}\n`,
+        : `Released ${record.tag} at ${record.commit.slice(0, 7)}${record.image ? ` — ${record.image.repository}@${record.image.digest}` : ''}${record.package ? ` — ${record.package.name}@${record.package.version} (${record.package.distTag}) ${record.package.integrity}` : ''}\n`,
     );
     return 0;
   } catch (error) {
@@ -78,7 +79,8 @@ export async function releaseListCommand(folder: string, json: boolean, write: (
   const status = await describeFolder(folder);
   const image = status.image && imageTarget(status.image);
   const registry = image ? new RegistryClient(image.host, await readDockerCredentials(image.host).catch(() => undefined)) : undefined;
-  const catalog = await readReleaseCatalog(status.folder, image, registry);
+  const npmToken = npmTokenFromEnvironment();
+  const catalog = await readReleaseCatalog(status.folder, image, registry, () => Promise.resolve(npmToken));
   if (json) {
     write(`${JSON.stringify(catalog, null, 2)}\n`);
     return 0;
@@ -86,12 +88,22 @@ export async function releaseListCommand(folder: string, json: boolean, write: (
   if (catalog.releases.length === 0) write(`No releases in ${status.name} yet.\n`);
   for (const r of catalog.releases) {
     const digest = r.record?.image?.digest;
+    const npmPackage = r.record?.package;
+    const imageColumn = digest
+      ? `${digest.slice(0, 19)}…  ${r.check}${r.registryDigest ? ` (registry has ${r.registryDigest.slice(0, 19)}…)` : ''}`
+      : npmPackage
+        ? undefined
+        : (r.error ?? 'no image');
+    const packageColumn = npmPackage
+      ? `${npmPackage.name}@${npmPackage.version} ${npmPackage.integrity.slice(0, 19)}…  ${r.packageCheck}${r.registryIntegrity ? ` (registry has ${r.registryIntegrity.slice(0, 19)}…)` : ''}`
+      : undefined;
     write(
-      `${r.tag.padEnd(12)} ${r.commit.slice(0, 7)}  ${r.date.slice(0, 10)}  ${digest ? `${digest.slice(0, 19)}…  ${r.check}${r.registryDigest ? ` (registry has ${r.registryDigest.slice(0, 19)}…)` : ''}` : (r.error ?? 'no image')}\n`,
+      `${[`${r.tag.padEnd(12)} ${r.commit.slice(0, 7)}`, r.date.slice(0, 10), imageColumn, packageColumn].filter(Boolean).join('  ')}\n`,
     );
   }
   if (catalog.registryError) write(`Registry not checked: ${catalog.registryError}\n`);
-  return catalog.releases.some((r) => r.check === 'mismatch') ? 1 : 0;
+  if (catalog.npmRegistryError) write(`npm registry not checked: ${catalog.npmRegistryError}\n`);
+  return catalog.releases.some((r) => r.check === 'mismatch' || r.packageCheck === 'mismatch') ? 1 : 0;
 }
 
 function describePlan(plan: ReleasePlan): string {
@@ -100,6 +112,7 @@ function describePlan(plan: ReleasePlan): string {
     `  from ${plan.head.slice(0, 7)}${plan.branch ? ` on ${plan.branch}` : ''}, ${plan.commits.length} commit(s) since ${plan.previousTag ?? 'the start'}`,
     `  pipeline: ${plan.ready ? `ready (run ${plan.ready.runId})` : 'not marked ready'}`,
     `  image: ${plan.image ? `${plan.image.repository}:${plan.version}` : 'none (no Dockerfile or image in conveyor.yml)'}`,
+    ...(plan.package ? [`  package: ${plan.package.name}@${plan.version} to ${plan.package.registry} as ${plan.package.distTag}`] : []),
     '',
   ];
   return lines.join('\n');
@@ -120,6 +133,9 @@ function planJson(plan: ReleasePlan, problem: ReleaseError | undefined, override
     commits: plan.commits.map((c) => ({ sha: c.sha, subject: c.message.split('\n', 1)[0] })),
     changelog: plan.changelog,
     image: plan.image ? { repository: plan.image.repository, tag: plan.version } : null,
+    package: plan.package
+      ? { name: plan.package.name, version: plan.version, registry: plan.package.registry, distTag: plan.package.distTag }
+      : null,
     gate: {
       ready: plan.ready ?? null,
       dirty: plan.dirty,
@@ -137,6 +153,11 @@ function progressPrinter(write: (text: string) => void): (p: ReleaseProgress) =>
     if (p.message !== last) write(`• ${p.message}\n`);
     last = p.message;
   };
+}
+
+/** The CLI asks nothing: an npm token comes from NPM_TOKEN (else npm finds one in .npmrc). */
+export function npmTokenFromEnvironment(): string | undefined {
+  return process.env.NPM_TOKEN || undefined;
 }
 
 function fail(error: unknown): number {

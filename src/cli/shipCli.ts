@@ -13,6 +13,7 @@ import type { ErrorIssue } from '../monitor/errors/errorModel';
 import { ErrorStore } from '../monitor/errors/errorStore';
 import { pipelineStateDir } from '../pipeline/run/runHistory';
 import { readDockerCredentials } from '../release/registry/dockerConfig';
+import { npmTokenFromEnvironment } from './releaseCli';
 import { BeltHistory } from '../loop/belt/beltHistory';
 import { beltExitCode } from '../loop/belt/beltRun';
 import type { BeltRun, StationRecord } from '../loop/belt/beltRun';
@@ -93,6 +94,7 @@ export async function shipCommand(options: ShipCliOptions): Promise<number> {
         kubeconfig: options.kubeconfig ? { kubeconfigPaths: [options.kubeconfig] } : await loadKubeConfig().then((k) => k.config),
         errorIssues: errors.issues,
         credentials: (host) => readDockerCredentials(host).catch(() => undefined),
+        npmToken: () => Promise.resolve(npmTokenFromEnvironment()),
         onDeployProgress: options.json ? undefined : (env, message) => write(`  ${env}: ${message}\n`),
         items: itemsFollow({ status, provider: () => boardFromEnvironment(status) }),
         confirmPromotion: async (step, version, verified) => {

@@ -17,6 +17,8 @@ import { resolveBoardSetup } from '../plan/localBoard';
 import type { BoardSetup } from '../plan/localBoard';
 import { resolveImage } from '../release/imageDefinition';
 import type { ImageDefinition } from '../release/imageDefinition';
+import { resolvePackage } from '../release/package/packageDefinition';
+import type { PackageDefinition } from '../release/package/packageDefinition';
 
 export interface FolderStatus {
   folder: string;
@@ -26,6 +28,8 @@ export interface FolderStatus {
   board: BoardSetup;
   pipeline: PipelineDefinition;
   image?: ImageDefinition;
+  /** The npm package a release publishes. */
+  package?: PackageDefinition;
   deploy: DeploySetup;
   ci: CiSetup;
   monitor: MonitorSetup;
@@ -39,13 +43,14 @@ export async function describeFolder(folder: string, configText?: string): Promi
   const absolute = path.resolve(folder);
   const [git, config] = await Promise.all([readGitInfo(absolute), loadConfig(absolute, configText)]);
   const settings = config.config;
-  const [board, pipeline, image, deploy, ci, monitor] = await Promise.all([
+  const [board, pipeline, image, npmPackage, deploy, ci, monitor] = await Promise.all([
     resolveBoardSetup(absolute, settings),
     resolvePipeline(absolute, settings),
     resolveImage(absolute, settings),
+    resolvePackage(absolute, settings),
     resolveDeploySetup(absolute, settings),
     resolveCiSetup(absolute, settings, git.originUrl),
     resolveMonitorSetup(absolute, settings),
   ]);
-  return { folder: absolute, name: path.basename(absolute), git, config, board, pipeline, image, deploy, ci, monitor };
+  return { folder: absolute, name: path.basename(absolute), git, config, board, pipeline, image, package: npmPackage, deploy, ci, monitor };
 }

@@ -40,6 +40,7 @@ export function folderStatusText(status: FolderStatus): string {
   out(
     `Release: ${image ? `image ${image.registry}/${image.name} from ${image.dockerfile} (${image.source})` : 'no Dockerfile or image configured'}`,
   );
+  if (status.package) out(`  npm package ${status.package.name} to ${status.package.registry} (${status.package.registrySource})`);
 
   out(
     `Deploy: ${deploy.environments.length ? deploy.environments.map((e) => `${e.name}${e.namespace ? ` (${e.namespace})` : ''}${e.confirm ? ' [confirm]' : ''}`).join(', ') : 'no environments'}`,
@@ -66,6 +67,7 @@ export function folderStatusJson(status: FolderStatus): object {
     board: status.board,
     pipeline: status.pipeline,
     image: status.image ?? null,
+    package: status.package ?? null,
     deploy: status.deploy,
     ci: status.ci,
     monitor: status.monitor,

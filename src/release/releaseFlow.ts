@@ -1,7 +1,8 @@
 // Cuts a release: gate → version files and CHANGELOG committed → image built from that commit, tagged
-// `<version>` and `sha-<short>`, pushed → digest checked against the registry → annotated tag carrying the
-// release record → (optionally) pushed. Anything failing before the tag undoes the release commit, so a
-// failed release leaves no tag and no record behind.
+// `<version>` and `sha-<short>`, pushed → digest checked against the registry → npm package packed, published
+// and its integrity checked against the registry → annotated tag carrying the release record → (optionally)
+// pushed. Anything failing before the tag undoes the release commit, so a failed release leaves no tag and no
+// record behind. A published package cannot be taken back, so publishing comes last before the tag.
 import { rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
@@ -17,9 +18,12 @@ import type { RegistryCredentials } from './registry/credentials';
 import { RegistryClient } from './registry/registryClient';
 import { prependChangelog } from './version/changelog';
 import { writeProjectVersion } from './version/versionFile';
-import { messageOf } from '../core/errors';
+import { isServiceError, messageOf } from '../core/errors';
+import { NpmRegistryClient } from './package/npmRegistryClient';
+import { alreadyPublished, packPackage, publishPackage } from './package/npmPublish';
+import type { PackageTarget } from './package/packageDefinition';
 
-export type ReleaseStep = 'gate' | 'version' | 'build' | 'push' | 'verify' | 'tag' | 'publish';
+export type ReleaseStep = 'gate' | 'version' | 'build' | 'push' | 'pack' | 'publish-package' | 'verify' | 'tag' | 'publish';
 
 export interface ReleaseProgress {
   step: ReleaseStep;
@@ -36,6 +40,8 @@ export interface ReleaseOptions {
   /** Push the release commit and tag to the git remote. */
   pushGit?: boolean;
   credentials?: RegistryCredentials;
+  /** The npm registry's token (SecretStorage, NPM_TOKEN); without one npm uses the user's .npmrc. */
+  npmToken?: string;
   docker?: Docker;
   signal?: AbortSignal;
   onProgress?: (progress: ReleaseProgress) => void;
@@ -61,16 +67,23 @@ export async function executeRelease(plan: ReleasePlan, options: ReleaseOptions 
     await checkEngine(docker);
     await registry.ping();
   }
+  const npmRegistry = plan.package && new NpmRegistryClient(plan.package.registry, options.npmToken);
+  if (plan.package && npmRegistry) await checkVersionIsFree(plan.package, plan.version, npmRegistry);
 
   const changelogFile = path.join(plan.folder, CHANGELOG_FILE);
   const changelogExisted = (await readTextIfExists(changelogFile)) !== undefined;
   let record: ReleaseRecord | undefined;
+  let published: string | undefined;
   try {
     progress({ step: 'version', message: `Writing version ${plan.version} and the CHANGELOG` });
     const files = await writeReleaseFiles(plan, changelogFile);
     const releaseCommit = await commitReleaseFiles(plan.folder, files, plan.version);
     const image =
       docker && registry && plan.image ? await buildAndPush(plan, plan.image, releaseCommit, docker, registry, options) : undefined;
+    const npmPackage =
+      plan.package && npmRegistry
+        ? await publishAndVerify(plan, plan.package, npmRegistry, options, (spec) => (published = spec))
+        : undefined;
     record = {
       version: plan.version,
       tag: `v${plan.version}`,
@@ -79,6 +92,7 @@ export async function executeRelease(plan: ReleasePlan, options: ReleaseOptions 
       readyRun: plan.ready?.runId,
       gateOverride: plan.ready ? undefined : options.override && { ...options.override, at: new Date().toISOString() },
       image,
+      package: npmPackage,
       createdAt: new Date().toISOString(),
     };
     progress({ step: 'tag', message: `Tagging ${record.tag}` });
@@ -87,7 +101,14 @@ export async function executeRelease(plan: ReleasePlan, options: ReleaseOptions 
     // Nothing was tagged: take the release commit and files back, so the tree is the tested commit again.
     await resetToCommit(plan.folder, plan.head);
     if (!changelogExisted) await rm(changelogFile, { force: true });
-    throw error instanceof ReleaseError ? error : new ReleaseError(messageOf(error));
+    if (published) {
+      throw new ReleaseError(
+        `${published} was published, and a registry never takes a version back, but the release failed after that: ${messageOf(error)} The release commit was undone and nothing was tagged: release the next version.`,
+        'failed',
+        { cause: error },
+      );
+    }
+    throw error instanceof ReleaseError ? error : new ReleaseError(messageOf(error), 'failed', { cause: error });
   }
   if (options.pushGit) {
     progress({ step: 'publish', message: `Pushing ${record.tag} to origin` });
@@ -194,4 +215,58 @@ async function pushWatchingRegistry(docker: Docker, registry: RegistryClient, re
   } finally {
     request.signal?.removeEventListener('abort', onOuterAbort);
   }
+}
+
+/**
+ * Before anything changes: the registry answers, and does not have the version yet. A registry that wants a
+ * token to be read, when Conveyor has none, is left to npm: the user's .npmrc may well have one.
+ */
+async function checkVersionIsFree(target: PackageTarget, version: string, npmRegistry: NpmRegistryClient): Promise<void> {
+  let versions: Map<string, string | undefined> | undefined;
+  try {
+    versions = (await npmRegistry.published(target.name))?.versions;
+  } catch (error) {
+    if (!npmRegistry.hasToken && (isServiceError(error, 'unauthorized') || isServiceError(error, 'forbidden'))) return;
+    throw error;
+  }
+  if (versions?.has(version)) throw alreadyPublished(target, version);
+}
+
+async function publishAndVerify(
+  plan: ReleasePlan,
+  target: PackageTarget,
+  npmRegistry: NpmRegistryClient,
+  options: ReleaseOptions,
+  onPublished: (spec: string) => void,
+): Promise<NonNullable<ReleaseRecord['package']>> {
+  const progress = options.onProgress ?? (() => undefined);
+  const spec = `${target.name}@${plan.version}`;
+  progress({ step: 'pack', message: `Packing ${spec}` });
+  const packed = await packPackage(plan.folder, options.signal);
+  try {
+    if (packed.name !== target.name || packed.version !== plan.version) {
+      throw new ReleaseError(
+        `npm packed ${packed.name}@${packed.version}, not ${spec}: is the version in package.json the one the release wrote?`,
+      );
+    }
+    progress({ step: 'publish-package', message: `Publishing ${spec} to ${target.registry} as ${target.distTag}` });
+    await publishPackage(plan.folder, packed, target, { token: options.npmToken, signal: options.signal });
+    onPublished(`${spec} (to ${target.registry})`);
+  } finally {
+    await rm(path.dirname(packed.tarball), { recursive: true, force: true });
+  }
+  progress({ step: 'verify', message: `Checking the integrity of ${spec} in ${target.registry}` });
+  const stored = await npmRegistry.published(target.name);
+  const integrity = stored?.versions.get(plan.version);
+  if (integrity !== packed.integrity) {
+    throw new ReleaseError(
+      `The registry answers ${integrity ?? 'nothing'} for ${spec}, not the packed ${packed.integrity}: did someone else publish it meanwhile?`,
+    );
+  }
+  if (stored?.distTags[target.distTag] !== plan.version) {
+    throw new ReleaseError(
+      `The registry's dist-tag ${target.distTag} of ${target.name} is ${stored?.distTags[target.distTag] ?? 'not set'}, not ${plan.version}.`,
+    );
+  }
+  return { name: target.name, version: plan.version, registry: target.registry, distTag: target.distTag, integrity: packed.integrity };
 }

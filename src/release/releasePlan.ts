@@ -1,5 +1,5 @@
 // What a release would be, before anything changes: the next version and why, the changelog section, the
-// image it would push, and whether the pipeline gate lets it through. Shown to the user for confirmation.
+// image it would push, the package it would publish, and whether the pipeline gate lets it through. Shown to the user for confirmation.
 import { readWorkingTree } from '../code/workingTree';
 import type { GitInfo } from '../code/gitInfo';
 import { pipelineStateDir, RunHistory } from '../pipeline/run/runHistory';
@@ -7,6 +7,8 @@ import type { ReadyCommit } from '../pipeline/run/runHistory';
 import { commitsSince, lastReleaseTag, remoteCompareUrl } from './gitRelease';
 import type { ReleaseCommit } from './gitRelease';
 import type { ImageDefinition } from './imageDefinition';
+import { packageTarget } from './package/packageDefinition';
+import type { PackageDefinition, PackageTarget } from './package/packageDefinition';
 import { changelogSection } from './version/changelog';
 import { nextVersion } from './version/conventionalCommits';
 import type { VersionBump } from './version/conventionalCommits';
@@ -20,6 +22,7 @@ export interface ReleaseFolder {
   name: string;
   git: GitInfo;
   image?: ImageDefinition;
+  package?: PackageDefinition;
 }
 
 export interface ReleasePlan {
@@ -40,6 +43,8 @@ export interface ReleasePlan {
   /** The pipeline's mark for HEAD, when a clean run of every stage passed on it. */
   ready?: ReadyCommit;
   image?: ImageTarget;
+  /** The npm package published with the release, when package.json is publishable. */
+  package?: PackageTarget;
   originUrl?: string;
 }
 
@@ -57,8 +62,10 @@ export class ReleaseError extends Error {
     message: string,
     /** `gate` errors may be overridden with an explicit confirmation; the others may not. */
     readonly kind: 'gate' | 'dirty' | 'input' | 'failed' = 'failed',
+    /** `cause`: the service's error, whose kind (unauthorized…) tells the UI what to offer. */
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'ReleaseError';
   }
 }
@@ -95,6 +102,7 @@ export async function planRelease(status: ReleaseFolder, request: { bump?: Versi
     changes: tree.changes,
     ready,
     image: status.image && imageTarget(status.image),
+    package: status.package && packageTarget(status.package, next.version),
     originUrl: status.git.originUrl,
   };
 }

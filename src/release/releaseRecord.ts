@@ -1,5 +1,5 @@
 // A release's record lives in its annotated tag: whoever has the repository has the history of what was
-// released, from which commit, as which image, with no Conveyor database to lose or keep in sync.
+// released, from which commit, as which image and package, with no Conveyor database to lose or keep in sync.
 import * as YAML from 'yaml';
 
 export interface ReleaseRecord {
@@ -14,6 +14,8 @@ export interface ReleaseRecord {
   /** Present when someone released although the pipeline gate did not pass. */
   gateOverride?: { reason: string; by?: string; at: string };
   image?: { repository: string; tags: string[]; digest: string };
+  /** The npm package published with the release; `integrity` is the packed tarball's (sha512), as the registry holds it. */
+  package?: { name: string; version: string; registry: string; distTag: string; integrity: string };
   createdAt: string;
 }
 
@@ -53,7 +55,7 @@ export function parseTagMessage(message: string): ReleaseRecord | undefined {
 // Fixed key order, so every tag reads the same way and `git show` diffs line up.
 function orderedRecord(record: ReleaseRecord): ReleaseRecord {
   const { version, tag, commit, testedCommit, readyRun, gateOverride, image, createdAt } = record;
-  return { version, tag, commit, testedCommit, readyRun, gateOverride, image, createdAt };
+  return { version, tag, commit, testedCommit, readyRun, gateOverride, image, package: record.package, createdAt };
 }
 
 function toRecord(data: unknown): ReleaseRecord {
@@ -70,6 +72,7 @@ function toRecord(data: unknown): ReleaseRecord {
   if (readyRun !== undefined) record.readyRun = readyRun;
   if (fields.gateOverride !== undefined) record.gateOverride = toGateOverride(fields.gateOverride);
   if (fields.image !== undefined) record.image = toImage(fields.image);
+  if (fields.package !== undefined) record.package = toPackage(fields.package);
   return record;
 }
 
@@ -85,6 +88,14 @@ function toImage(data: unknown): NonNullable<ReleaseRecord['image']> {
   const tags = fields.tags;
   if (!isStringList(tags)) throw new Error('The release record\'s "image.tags" must be a list of strings.');
   return { repository: requiredString(fields, 'repository', 'image.'), tags, digest: requiredString(fields, 'digest', 'image.') };
+}
+
+function toPackage(data: unknown): NonNullable<ReleaseRecord['package']> {
+  const fields = asObject(data, 'package');
+  const [name, version, registry, distTag, integrity] = (['name', 'version', 'registry', 'distTag', 'integrity'] as const).map((key) =>
+    requiredString(fields, key, 'package.'),
+  );
+  return { name, version, registry, distTag, integrity };
 }
 
 function isStringList(value: unknown): value is string[] {

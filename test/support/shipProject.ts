@@ -18,7 +18,7 @@ export interface ShipProjectOptions {
 export function shipProject(options: ShipProjectOptions): SampleWorkspace {
   const ws = sampleWorkspace(
     {
-      'package.json': '{\n  "name": "shop",\n  "version": "0.1.0"\n}\n',
+      'package.json': '{\n  "name": "shop",\n  "version": "0.1.0",\n  "private": true\n}\n',
       Dockerfile: 'FROM conveyor-base:busybox\nCOPY src /app\n',
       'src/app.js': 'console.log("shop");\n',
       'k8s/app.yaml': `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: shop}\nspec:\n  replicas: 1\n  progressDeadlineSeconds: 8\n  selector: {matchLabels: {app: shop}}\n  template:\n    metadata: {labels: {app: shop}}\n    spec:\n      containers:\n        - {name: shop, image: "${options.registryHost}/shop:latest"}\n`,

@@ -67,6 +67,10 @@ export interface ImageConfig {
   buildArgs?: Record<string, string>;
 }
 
+export interface ReleaseConfig {
+  npm?: { registry?: string; distTag?: string };
+}
+
 export interface EnvironmentConfig {
   context?: string;
   namespace?: string;
@@ -131,6 +135,7 @@ export interface ConveyorConfig {
   code?: CodeConfig;
   pipeline?: PipelineConfig;
   image?: ImageConfig;
+  release?: ReleaseConfig;
   environments?: Record<string, EnvironmentConfig>;
   delivery?: DeliveryConfig;
   sentry?: SentryConfig;

@@ -42,6 +42,8 @@ export interface EngineStationOptions {
   /** Error issues for verification; without it the belt verifies uptime only and says so. */
   errorIssues?: () => Promise<ErrorIssue[]>;
   credentials?: (host: string) => Promise<RegistryCredentials | undefined>;
+  /** The npm registry's token, for a folder that also publishes a package; without one npm reads .npmrc. */
+  npmToken?: (registry: string) => Promise<string | undefined>;
   /** The Docker engine to build with (the editor's conveyor.release.dockerHost); default: DOCKER_HOST. */
   docker?: () => Docker;
   /** Push the release commit and tag to origin (CI, where the clone is thrown away). */
@@ -83,6 +85,7 @@ export function engineStations(options: EngineStationOptions): BeltStations {
         throw new Error(`${status.name} has no image (no Dockerfile or image in conveyor.yml): the belt deploys images by digest`);
       const record = await engines.executeRelease(plan, {
         credentials: await options.credentials?.(plan.image.host),
+        npmToken: plan.package && (await options.npmToken?.(plan.package.registry)),
         docker: options.docker?.(),
         pushGit: options.pushGit,
         signal,

@@ -119,6 +119,7 @@ export class BeltService implements vscode.Disposable {
       kubeconfig: this.stages.deploy.kubeconfigSource({ askAgain: true }),
       errorIssues: errorsChecked ? () => Promise.resolve(this.stages.errors.issues()) : undefined,
       credentials: (host) => this.stages.release.credentialsFor(host),
+      npmToken: (registry) => this.stages.release.npmTokenFor(registry),
       docker: () => release.connectEngine(this.stages.release.dockerHost()),
       confirmPromotion: (step, version, verified) => this.askPromotion(step, version, verified),
       onDeployProgress: (environment, message) => this.log.info(`Ship ${status.name} → ${environment}: ${message}`),

@@ -9,7 +9,7 @@ import { releaseEngine } from './releaseEngineLoader';
 import type { ReleaseService } from './releaseService';
 import { isServiceError, messageOf } from '../../core/errors';
 
-/** Create Release (plan → choose version → gate → confirm → progress), registry sign-in, copy digest. */
+/** Create Release (plan → choose version → gate → confirm → progress), registry sign-in, npm token, copy digest. */
 export function registerReleaseCommands(model: WorkspaceModel, service: ReleaseService, log: vscode.LogOutputChannel): vscode.Disposable {
   const host = { model, log };
   return vscode.Disposable.from(
@@ -29,6 +29,15 @@ export function registerReleaseCommands(model: WorkspaceModel, service: ReleaseS
         value: model.activeFolder()?.image?.registry.split('/')[0],
       });
       if (registry) await service.signIn(registry.trim());
+    }),
+    registerConveyorCommand(host, 'conveyor.release.setNpmToken', async () => {
+      const registry = await vscode.window.showInputBox({
+        title: 'Set npm Registry Token',
+        prompt: 'Registry URL, e.g. https://registry.npmjs.org/, https://npm.pkg.github.com/ or a Nexus repository URL',
+        value: model.activeFolder()?.package?.registry,
+        validateInput: (value) => (/^https?:\/\/[^/\s]+/.test(value.trim()) ? undefined : 'An http:// or https:// URL'),
+      });
+      if (registry) await service.setNpmToken(registry.trim());
     }),
     registerConveyorCommand(
       host,
@@ -91,11 +100,14 @@ async function createRelease(
     return;
   }
   const target = plan.image ? `${plan.image.repository}:${plan.version}` : 'no image';
+  const npmPackage = plan.package
+    ? `\nPackage: ${plan.package.name}@${plan.version} to ${plan.package.registry} as ${plan.package.distTag} (published for good)`
+    : '';
   const confirm = await vscode.window.showInformationMessage(
     `Release v${plan.version}?`,
     {
       modal: true,
-      detail: `${plan.currentVersion} → ${plan.version} (${plan.reason})\nFrom ${plan.head.slice(0, 7)}, ${plan.commits.length} commit(s) since ${plan.previousTag ?? 'the start'}\nImage: ${target}\n\n${plan.changelog}`,
+      detail: `${plan.currentVersion} → ${plan.version} (${plan.reason})\nFrom ${plan.head.slice(0, 7)}, ${plan.commits.length} commit(s) since ${plan.previousTag ?? 'the start'}\nImage: ${target}${npmPackage}\n\n${plan.changelog}`,
     },
     'Release',
     'Release and Push',
@@ -112,6 +124,7 @@ async function runRelease(
 ): Promise<void> {
   const engine = releaseEngine();
   const credentials = plan.image ? await service.credentialsFor(plan.image.host) : undefined;
+  const npmToken = plan.package ? await service.npmTokenFor(plan.package.registry) : undefined;
   const dockerHost = service.dockerHost();
   try {
     const record = await vscode.window.withProgress(
@@ -124,31 +137,43 @@ async function runRelease(
           override: choice.override && { ...choice.override, by: vscode.env.machineId.slice(0, 8) },
           pushGit: choice.pushGit,
           credentials,
+          npmToken,
           docker: plan.image ? engine.connectEngine(dockerHost) : undefined,
           signal: abort.signal,
           onProgress: report,
         });
       },
     );
-    log.info(`Released ${record.tag} at ${record.commit}${record.image ? ` as ${record.image.repository}@${record.image.digest}` : ''}`);
+    const published = record.package && `${record.package.name}@${record.package.version} (${record.package.distTag})`;
+    log.info(
+      `Released ${record.tag} at ${record.commit}${record.image ? ` as ${record.image.repository}@${record.image.digest}` : ''}${published ? `, published ${published} ${record.package?.integrity}` : ''}`,
+    );
     service.invalidate(plan.folder);
     void vscode.commands.executeCommand('conveyor.releases.focus');
     void vscode.window.showInformationMessage(
-      `Released ${record.tag}${record.image ? ` — ${record.image.repository}@${record.image.digest.slice(0, 19)}…` : ''}`,
+      `Released ${record.tag}${record.image ? ` — ${record.image.repository}@${record.image.digest.slice(0, 19)}…` : ''}${published ? ` — ${published}` : ''}`,
     );
   } catch (error) {
     const message = messageOf(error);
     log.error(`Release v${plan.version} failed: ${message}`);
     // The registry client says so by kind; a push refused by the Docker engine only says it in words.
+    // The registry's own error, thrown as it is before the release commit, or the cause of the ReleaseError after it.
+    const serviceError = isServiceError(error) ? error : error instanceof Error ? error.cause : undefined;
+    const npmRefused =
+      plan.package &&
+      (isServiceError(serviceError, 'unauthorized') || isServiceError(serviceError, 'forbidden')) &&
+      serviceError.service.startsWith('the npm registry');
     const unauthorized =
-      (isServiceError(error, 'unauthorized') || /\b401\b|unauthorized|refused the credentials/i.test(message)) && plan.image;
+      !npmRefused && (isServiceError(error, 'unauthorized') || /\b401\b|unauthorized|refused the credentials/i.test(message)) && plan.image;
     const choice = await vscode.window.showErrorMessage(
       `Release v${plan.version} failed, nothing was tagged: ${message}`,
       ...(unauthorized ? ['Sign In to Registry'] : []),
+      ...(npmRefused ? ['Set npm Registry Token…'] : []),
       'Show Log',
     );
     if (choice === 'Show Log') log.show();
     if (choice === 'Sign In to Registry' && plan.image) await service.signIn(plan.image.host);
+    if (choice === 'Set npm Registry Token…' && plan.package) await service.setNpmToken(plan.package.registry);
   }
 }
 

@@ -11,6 +11,13 @@ const CHECK_ICONS: Record<ReleaseEntry['check'], string> = {
   unchecked: 'tag',
   'no-image': 'tag',
 };
+const PACKAGE_CHECK_TEXT: Record<ReleaseEntry['packageCheck'], string> = {
+  verified: 'package integrity verified',
+  mismatch: 'the npm registry holds a different tarball',
+  missing: 'version missing from the npm registry',
+  unchecked: 'npm registry not checked',
+  'no-package': 'no package',
+};
 const CHECK_TEXT: Record<ReleaseEntry['check'], string> = {
   verified: 'digest verified in the registry',
   mismatch: 'the registry holds a different digest',
@@ -33,6 +40,17 @@ export function releaseNodes(status: FolderStatus, state: ReleaseViewState = { l
       file: path.join(status.folder, image.context, image.dockerfile),
     });
   }
+  if (status.package) {
+    const { name, registry, registrySource } = status.package;
+    nodes.push({
+      id: `${status.folder}/release/package`,
+      label: name,
+      description: `npm · ${registry}${registrySource === 'default' ? ' (local default)' : ''}`,
+      tooltip: `Published to ${registry} (from ${registrySource === 'default' ? 'the local default: start it with npx verdaccio' : registrySource}) with each release`,
+      icon: 'package',
+      file: path.join(status.folder, 'package.json'),
+    });
+  }
   if (state.error)
     nodes.push({
       id: `${status.folder}/release/error`,
@@ -41,6 +59,16 @@ export function releaseNodes(status: FolderStatus, state: ReleaseViewState = { l
       tooltip: state.error,
       icon: 'error',
     });
+  if (state.catalog?.npmRegistryError) {
+    nodes.push({
+      id: `${status.folder}/release/npm-registry-error`,
+      label: 'npm registry not checked',
+      description: state.catalog.npmRegistryError,
+      tooltip: state.catalog.npmRegistryError,
+      icon: 'warning',
+      command: { command: 'conveyor.release.setNpmToken', title: 'Set npm Registry Token…' },
+    });
+  }
   if (state.catalog?.registryError) {
     nodes.push({
       id: `${status.folder}/release/registry-error`,
@@ -61,12 +89,14 @@ export function releaseNodes(status: FolderStatus, state: ReleaseViewState = { l
 function releaseNode(folder: string, release: ReleaseEntry): ViewNode {
   const record = release.record;
   const image = record?.image;
+  const npmPackage = record?.package;
   const reference = image ? `${image.repository}@${image.digest}` : undefined;
   const description = [
     release.commit.slice(0, 7),
     release.date.slice(0, 10),
     image ? `${image.digest.slice(7, 19)}` : undefined,
-    release.error ? 'unreadable record' : CHECK_TEXT[release.check],
+    release.error ? 'unreadable record' : image || !npmPackage ? CHECK_TEXT[release.check] : undefined,
+    npmPackage ? PACKAGE_CHECK_TEXT[release.packageCheck] : undefined,
   ]
     .filter(Boolean)
     .join(' · ');
@@ -79,6 +109,10 @@ function releaseNode(folder: string, release: ReleaseEntry): ViewNode {
     record?.gateOverride ? `Released without a ready mark: ${record.gateOverride.reason}` : undefined,
     reference,
     release.registryDigest ? `Registry now has ${release.registryDigest}` : undefined,
+    npmPackage
+      ? `${npmPackage.name}@${npmPackage.version} (${npmPackage.distTag}) in ${npmPackage.registry}: ${npmPackage.integrity}`
+      : undefined,
+    release.registryIntegrity ? `The npm registry now has ${release.registryIntegrity}` : undefined,
     release.error,
   ]
     .filter(Boolean)
@@ -88,8 +122,15 @@ function releaseNode(folder: string, release: ReleaseEntry): ViewNode {
     label: release.tag,
     description,
     tooltip,
-    icon: release.error ? 'error' : record?.gateOverride ? 'unverified' : CHECK_ICONS[release.check],
+    icon: release.error ? 'error' : record?.gateOverride ? 'unverified' : CHECK_ICONS[worstCheck(release)],
     contextValue: reference ? 'release.image' : 'release',
     ref: { kind: 'release', folder, tag: release.tag, ...(image ? { image: { repository: image.repository, digest: image.digest } } : {}) },
   };
+}
+
+/** The image's check, unless the package's is worse (or the release has only a package). */
+function worstCheck(release: ReleaseEntry): ReleaseEntry['check'] {
+  const order: ReleaseEntry['check'][] = ['mismatch', 'missing', 'unchecked', 'verified', 'no-image'];
+  const packageCheck = release.packageCheck === 'no-package' ? 'no-image' : release.packageCheck;
+  return order.indexOf(packageCheck) < order.indexOf(release.check) ? packageCheck : release.check;
 }

@@ -3,6 +3,7 @@ import type { FolderStatus } from '../../loop/folderStatus';
 import type { WorkspaceModel } from '../../ui/workspaceModel';
 import type { ReleaseCatalog } from '../releaseCatalog';
 import type { RegistryCredentials } from '../registry/credentials';
+import { registryHostOf } from '../registry/credentials';
 import { releaseEngine } from './releaseEngineLoader';
 import { messageOf } from '../../core/errors';
 
@@ -20,10 +21,12 @@ export interface ReleaseViewState {
 }
 
 const SECRET_PREFIX = 'conveyor.registry.';
+const NPM_SECRET_PREFIX = 'conveyor.npm.';
 
 /**
  * The releases of each folder (tags joined with the registry, read lazily while the view asks) and the
- * registry credentials: the user's Docker config first, then what they entered, kept in SecretStorage.
+ * registry credentials: the user's Docker config first, then what they entered, kept in SecretStorage; npm
+ * registry tokens likewise, per host (without one npm reads the user's .npmrc).
  */
 export class ReleaseService implements vscode.Disposable {
   private readonly folders = new Map<string, FolderReleases>();
@@ -85,6 +88,31 @@ export class ReleaseService implements vscode.Disposable {
     return true;
   }
 
+  async npmTokenFor(registry: string): Promise<string | undefined> {
+    return (await this.secrets.get(NPM_SECRET_PREFIX + registryHostOf(registry))) || undefined;
+  }
+
+  /** Asks for an npm registry's token and keeps it in SecretStorage, per host, never in settings or logs. */
+  async setNpmToken(registry: string): Promise<boolean> {
+    const host = registryHostOf(registry);
+    const token = await vscode.window.showInputBox({
+      title: `npm token for ${host}`,
+      prompt: `An access token that may publish to ${registry} (npm: an automation or granular token; GitHub Packages: a token with write:packages). Empty removes the stored one.`,
+      password: true,
+      ignoreFocusOut: true,
+    });
+    if (token === undefined) return false;
+    if (token.trim() === '') {
+      await this.secrets.delete(NPM_SECRET_PREFIX + host);
+      this.log.info(`Removed the npm token for ${host} from SecretStorage`);
+    } else {
+      await this.secrets.store(NPM_SECRET_PREFIX + host, token.trim());
+      this.log.info(`Stored an npm token for ${host} in SecretStorage`);
+    }
+    this.invalidate();
+    return true;
+  }
+
   async signOut(host: string): Promise<void> {
     await this.secrets.delete(SECRET_PREFIX + host);
     this.invalidate();
@@ -105,9 +133,10 @@ export class ReleaseService implements vscode.Disposable {
       const engine = releaseEngine();
       const image = status.image && engine.imageTarget(status.image);
       const registry = image && new engine.RegistryClient(image.host, await this.credentialsFor(image.host));
-      state.catalog = await engine.readReleaseCatalog(folder, image, registry);
+      state.catalog = await engine.readReleaseCatalog(folder, image, registry, (npmRegistry) => this.npmTokenFor(npmRegistry));
       state.error = undefined;
       if (state.catalog.registryError) this.log.warn(`${status.name}: registry not checked: ${state.catalog.registryError}`);
+      if (state.catalog.npmRegistryError) this.log.warn(`${status.name}: npm registry not checked: ${state.catalog.npmRegistryError}`);
     } catch (error) {
       state.error = messageOf(error);
       this.log.error(`${status?.name ?? folder}: could not read releases: ${state.error}`);

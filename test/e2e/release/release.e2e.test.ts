@@ -6,9 +6,7 @@ import * as path from 'node:path';
 import Docker from 'dockerode';
 import { ensureBaseImage, startDockerEngine, startRegistry } from '../../../scripts/docker/dockerHost';
 import type { DockerEngine, LocalRegistry } from '../../../scripts/docker/dockerHost';
-import { describeFolder } from '../../../src/loop/folderStatus';
-import { pipelineStateDir, RunHistory } from '../../../src/pipeline/run/runHistory';
-import { runPipeline } from '../../../src/pipeline/run/runPipeline';
+import { passPipeline } from '../../support/releaseReady';
 import { useVsixHost } from '../harness/vsixHost';
 import { openConveyorContainer, openFileAt, openWorkbench, runCommand, screenshot, treeRows, viewPane } from '../harness/workbench';
 import { buildTestImage, pushTestImage } from '../../support/registryImages';
@@ -32,7 +30,7 @@ describe('Create Release in VS Code with a real Docker engine and registry (e2e)
     firstBaseDigest = await pushTestImage(docker, baseImage, registry, 'base', '1');
     ws = sampleWorkspace(
       {
-        'package.json': '{\n  "name": "shop",\n  "version": "1.3.0"\n}\n',
+        'package.json': '{\n  "name": "shop",\n  "version": "1.3.0",\n  "private": true\n}\n',
         Dockerfile: 'FROM conveyor-base:busybox\nCOPY src /app\n',
         'conveyor.yml': [
           'version: 1',
@@ -55,14 +53,7 @@ describe('Create Release in VS Code with a real Docker engine and registry (e2e)
       ['user.email', 'release@conveyor.invalid'],
     ])
       execFileSync('git', ['config', key, value], { cwd: ws.dir });
-    const status = await describeFolder(ws.dir);
-    const run = await runPipeline({
-      folder: ws.dir,
-      definition: status.pipeline,
-      history: new RunHistory(pipelineStateDir(ws.dir, status.git)),
-      trigger: 'cli',
-    });
-    assert.equal(run.readyForRelease, true, run.notReadyReason);
+    await passPipeline(ws.dir);
   });
 
   after(async () => {

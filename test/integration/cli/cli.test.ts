@@ -133,7 +133,7 @@ describe('conveyor pipeline run, the built dist/cli.js (integration)', () => {
 
 describe('conveyor release, the built dist/cli.js (integration)', () => {
   const ws = sampleWorkspace(
-    { 'package.json': '{\n  "name": "lib",\n  "version": "0.9.0",\n  "scripts": { "test": "node -e 1" }\n}\n' },
+    { 'package.json': '{\n  "name": "lib",\n  "version": "0.9.0",\n  "private": true,\n  "scripts": { "test": "node -e 1" }\n}\n' },
     { git: true, name: 'lib' },
   );
   after(() => ws.remove());

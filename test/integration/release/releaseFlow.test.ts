@@ -7,8 +7,6 @@ import Docker from 'dockerode';
 import { ensureBaseImage, startDockerEngine, startRegistry } from '../../../scripts/docker/dockerHost';
 import type { DockerEngine, LocalRegistry } from '../../../scripts/docker/dockerHost';
 import { describeFolder } from '../../../src/loop/folderStatus';
-import { pipelineStateDir, RunHistory } from '../../../src/pipeline/run/runHistory';
-import { runPipeline } from '../../../src/pipeline/run/runPipeline';
 import { listReleaseRecords } from '../../../src/release/gitRelease';
 import { readReleaseCatalog } from '../../../src/release/releaseCatalog';
 import { packBuildContext } from '../../../src/release/image/buildContext';
@@ -17,14 +15,16 @@ import { executeRelease } from '../../../src/release/releaseFlow';
 import type { ReleaseProgress } from '../../../src/release/releaseFlow';
 import { gateProblem, imageTarget, planRelease } from '../../../src/release/releasePlan';
 import { RegistryClient } from '../../../src/release/registry/registryClient';
+import { passPipeline, releaseGitState } from '../../support/releaseReady';
 import { sampleWorkspaces } from '../../support/sampleWorkspace';
+import { startVerdaccio } from '../../support/verdaccio';
 import type { SampleWorkspace } from '../../support/sampleWorkspace';
 
 const git = (ws: SampleWorkspace, ...args: string[]) => execFileSync('git', args, { cwd: ws.dir, encoding: 'utf8' }).trim();
 
 function project(registry: LocalRegistry, name: string, dockerfile: string[], extra: Record<string, string> = {}): Record<string, string> {
   return {
-    'package.json': '{\n  "name": "shop",\n  "version": "1.3.0"\n}\n',
+    'package.json': '{\n  "name": "shop",\n  "version": "1.3.0",\n  "private": true\n}\n',
     Dockerfile: [...dockerfile, ''].join('\n'),
     '.dockerignore': 'secrets.txt\n.git\n',
     '.gitignore': 'secrets.txt\n',
@@ -40,27 +40,6 @@ function project(registry: LocalRegistry, name: string, dockerfile: string[], ex
     ].join('\n'),
     'src/app.js': 'console.log("shop");\n',
     ...extra,
-  };
-}
-
-/** Makes the HEAD commit ready the way a user does: a clean, fully passing pipeline run. */
-async function passPipeline(ws: SampleWorkspace): Promise<void> {
-  const status = await describeFolder(ws.dir);
-  const run = await runPipeline({
-    folder: ws.dir,
-    definition: status.pipeline,
-    history: new RunHistory(pipelineStateDir(ws.dir, status.git)),
-    trigger: 'cli',
-  });
-  assert.equal(run.readyForRelease, true, run.notReadyReason);
-}
-
-function gitState(ws: SampleWorkspace) {
-  return {
-    head: git(ws, 'rev-parse', 'HEAD'),
-    tags: git(ws, 'tag', '--list'),
-    status: git(ws, 'status', '--porcelain'),
-    version: (JSON.parse(readFileSync(path.join(ws.dir, 'package.json'), 'utf8')) as { version: string }).version,
   };
 }
 
@@ -92,14 +71,14 @@ describe('releases against a real Docker engine and registry (integration)', fun
 
   it('refuses a commit the pipeline did not mark ready, and a dirty tree, changing nothing', async () => {
     const ws = sample(project(registry, 'gated', ['FROM conveyor-base:busybox']));
-    const before = gitState(ws);
+    const before = releaseGitState(ws.dir);
     const plan = await planRelease(await describeFolder(ws.dir));
     assert.equal(plan.version, '1.4.0', 'feat: sample project → minor');
     assert.equal(gateProblem(plan)?.kind, 'gate');
     await assert.rejects(executeRelease(plan, { docker }), /is not marked ready for release/);
-    assert.deepEqual(gitState(ws), before);
+    assert.deepEqual(releaseGitState(ws.dir), before);
 
-    await passPipeline(ws);
+    await passPipeline(ws.dir);
     ws.write('src/app.js', 'console.log("changed");\n');
     const dirty = await planRelease(await describeFolder(ws.dir));
     await assert.rejects(executeRelease(dirty, { docker, override: { reason: 'try' } }), /uncommitted changes \(src\/app\.js\)/);
@@ -112,7 +91,7 @@ describe('releases against a real Docker engine and registry (integration)', fun
         'secrets.txt': 'not for the image\n',
       }),
     );
-    await passPipeline(ws);
+    await passPipeline(ws.dir);
     const tested = git(ws, 'rev-parse', 'HEAD');
     const steps = new Set<string>();
     const layers = new Set<string>();
@@ -172,7 +151,7 @@ describe('releases against a real Docker engine and registry (integration)', fun
 
   it('flags a release whose registry tag now points at another digest', async () => {
     const ws = sample(project(registry, 'repushed', ['FROM conveyor-base:busybox', 'RUN echo one > /one']));
-    await passPipeline(ws);
+    await passPipeline(ws.dir);
     const record = await executeRelease(await planRelease(await describeFolder(ws.dir)), { docker });
     // Someone builds something else and pushes it under the released tag.
     const other = workspace({ Dockerfile: 'FROM conveyor-base:busybox\nRUN echo two > /two\n' });
@@ -190,16 +169,47 @@ describe('releases against a real Docker engine and registry (integration)', fun
     assert.equal(catalog.releases[0].registryDigest, repushed.digest);
   });
 
+  it('releases an image and an npm package together: the image first, the package right before the tag, one record', async () => {
+    const npmRegistry = await startVerdaccio();
+    try {
+      const ws = sample(
+        project(registry, 'both', ['FROM conveyor-base:busybox', 'COPY index.js /app/'], {
+          'package.json': `${JSON.stringify({ name: 'both-lib', version: '1.3.0', publishConfig: { registry: npmRegistry.url } }, null, 2)}\n`,
+          'index.js': 'module.exports = 1;\n',
+        }),
+      );
+      await passPipeline(ws.dir);
+      const steps: string[] = [];
+      const plan = await planRelease(await describeFolder(ws.dir));
+      assert.equal(plan.package?.registrySource, 'publishConfig');
+      const record = await executeRelease(plan, {
+        docker,
+        npmToken: await npmRegistry.token(),
+        onProgress: (p: ReleaseProgress) => void (steps.at(-1) !== p.step && steps.push(p.step)),
+      });
+      assert.deepEqual(steps, ['gate', 'version', 'build', 'push', 'verify', 'pack', 'publish-package', 'verify', 'tag']);
+      assert.equal(record.image?.digest, await registryDigest(registry, 'both', '1.4.0'));
+      const packument = (await (await fetch(`${npmRegistry.url}both-lib`)).json()) as {
+        versions: Record<string, { dist: { integrity: string } }>;
+      };
+      assert.equal(record.package?.integrity, packument.versions['1.4.0'].dist.integrity);
+      const [tag] = await listReleaseRecords(ws.dir);
+      assert.deepEqual([tag.record?.image, tag.record?.package], [record.image, record.package]);
+    } finally {
+      await npmRegistry.close();
+    }
+  });
+
   it('reports a failing RUN with its step, and leaves no tag, no release commit, no changed file', async () => {
     const ws = sample(project(registry, 'broken', ['FROM conveyor-base:busybox', 'RUN echo fine', 'RUN false']));
-    await passPipeline(ws);
-    const before = gitState(ws);
+    await passPipeline(ws.dir);
+    const before = releaseGitState(ws.dir);
     const plan = await planRelease(await describeFolder(ws.dir));
     await assert.rejects(executeRelease(plan, { docker }), (error: Error) => {
       assert.match(error.message, /The image build failed at Step 3\/\d+ : RUN false: .*returned a non-zero code: 1/);
       return true;
     });
-    assert.deepEqual(gitState(ws), before);
+    assert.deepEqual(releaseGitState(ws.dir), before);
     assert.equal(existsSync(path.join(ws.dir, 'CHANGELOG.md')), false, 'the CHANGELOG written for the release is gone');
   });
 
@@ -207,15 +217,15 @@ describe('releases against a real Docker engine and registry (integration)', fun
     const secured = await startRegistry({ htpasswd: { user: 'ci', password: 'right-horse-battery' } });
     try {
       const ws = sample(project(secured, 'private-shop', ['FROM conveyor-base:busybox', 'RUN echo private > /p']));
-      await passPipeline(ws);
-      const before = gitState(ws);
+      await passPipeline(ws.dir);
+      const before = releaseGitState(ws.dir);
       const wrong = await planRelease(await describeFolder(ws.dir));
       await assert.rejects(executeRelease(wrong, { docker, credentials: { username: 'ci', password: 'wrong' } }), (error: Error) => {
         assert.match(error.message, /401|unauthorized|refused the credentials/i);
         assert.doesNotMatch(error.message, /wrong/);
         return true;
       });
-      assert.deepEqual(gitState(ws), before);
+      assert.deepEqual(releaseGitState(ws.dir), before);
 
       const record = await executeRelease(await planRelease(await describeFolder(ws.dir)), {
         docker,
@@ -231,8 +241,8 @@ describe('releases against a real Docker engine and registry (integration)', fun
   it('fails clearly when the registry goes away in the middle of a push, leaving no tag', async () => {
     const doomed = await startRegistry();
     const ws = sample(project(doomed, 'big-shop', ['FROM conveyor-base:busybox', 'RUN dd if=/dev/urandom of=/big bs=1048576 count=40']));
-    await passPipeline(ws);
-    const before = gitState(ws);
+    await passPipeline(ws.dir);
+    const before = releaseGitState(ws.dir);
     let stopping: Promise<void> | undefined;
     const plan = await planRelease(await describeFolder(ws.dir));
     await assert.rejects(
@@ -249,6 +259,6 @@ describe('releases against a real Docker engine and registry (integration)', fun
     );
     await stopping;
     assert.ok(stopping, 'the registry was stopped during the push');
-    assert.deepEqual(gitState(ws), before);
+    assert.deepEqual(releaseGitState(ws.dir), before);
   });
 });

@@ -168,6 +168,7 @@ describe('typed refs on view rows (unit)', () => {
             date: '2026-11-26',
             commit: 'c'.repeat(40),
             check: 'verified',
+            packageCheck: 'no-package',
             record: {
               version: '1.2.0',
               tag: 'v1.2.0',
