@@ -5,12 +5,12 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { StubServer } from './stubServer';
 import type { StubExchange } from './stubServer';
+import { startVerdaccio } from './verdaccio';
 
 const FIXTURES = path.resolve(__dirname, '..', 'fixtures', 'npm-audit');
 export const npmAuditFixture = (name: string) => readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -130,37 +130,19 @@ export interface NpmRegistry {
   close(): Promise<void>;
 }
 
-const USER = { name: 'conveyor-test', password: 'conveyor-test-password' };
-
 /** A real Verdaccio on 127.0.0.1 (storage in a temp folder, no uplinks), behind the advisory stub. */
 export async function startNpmRegistry(advisories = recordedAdvisories()): Promise<NpmRegistry> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-verdaccio-'));
-  // Verdaccio ships CommonJS without types for its programmatic entry.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { runServer } = require('verdaccio') as { runServer: (config: unknown) => Promise<http.Server> };
-  const verdaccio = await runServer({
-    self_path: dir,
-    storage: path.join(dir, 'storage'),
-    auth: { htpasswd: { file: path.join(dir, 'htpasswd'), max_users: 10 } },
-    uplinks: {},
-    packages: { '**': { access: '$all', publish: '$authenticated' } },
-    log: { type: 'stdout', format: 'pretty', level: 'fatal' },
-    web: { enable: false },
-  });
-  await new Promise<void>((resolve) => verdaccio.listen(0, '127.0.0.1', resolve));
-  const verdaccioUrl = `http://127.0.0.1:${(verdaccio.address() as AddressInfo).port}/`;
+  const verdaccio = await startVerdaccio();
+  const verdaccioUrl = verdaccio.url;
   const front = await startAdvisoryStub({ advisories, registry: verdaccioUrl });
   const home = npmHome();
   const close = async () => {
     await front.close();
-    verdaccio.closeAllConnections();
-    await new Promise((resolve) => verdaccio.close(resolve));
+    await verdaccio.close();
     home.remove();
-    rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const token = await addUser(verdaccioUrl);
-    writeFileSync(path.join(home.dir, 'npmrc'), `${verdaccioUrl.replace(/^http:/, '')}:_authToken=${token}\n`);
+    writeFileSync(path.join(home.dir, 'npmrc'), `${verdaccioUrl.replace(/^http:/, '')}:_authToken=${await verdaccio.token()}\n`);
   } catch (error) {
     await close();
     throw error;
@@ -177,16 +159,4 @@ export async function startNpmRegistry(advisories = recordedAdvisories()): Promi
     },
     close,
   };
-}
-
-/** Creates the publishing user (npm's `adduser` request) and returns its token. */
-async function addUser(registry: string): Promise<string> {
-  const response = await fetch(new URL(`-/user/org.couchdb.user:${USER.name}`, registry), {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ _id: `org.couchdb.user:${USER.name}`, name: USER.name, password: USER.password, type: 'user', roles: [] }),
-  });
-  const body = (await response.json()) as { token?: string };
-  if (!response.ok || !body.token) throw new Error(`Verdaccio did not create the user: ${response.status} ${JSON.stringify(body)}`);
-  return body.token;
 }

@@ -130,4 +130,42 @@ describe('deploying a release to a real Kubernetes API server from code-server (
     assert.equal(prefixes.size, 2, `lines from both pods:\n${text}`);
     await screenshot(page, '21-environments-logs');
   });
+
+  it('autoscales the deployment from its row: the HPA row shows its bounds, the missing metrics server explained, and Scale… warns', async () => {
+    const page = await host.browser.freshPage();
+    await openWorkbench(page, host.server.url({ folder: ws.dir }));
+    await openConveyorContainer(page);
+    const environments = await viewPane(page, 'Environments');
+    const deployment = environments.locator('.monaco-list-row', { hasText: 'shop-web' }).filter({ hasText: 'ready' }).first();
+    await deployment.waitFor({ timeout: 60_000 });
+
+    await deployment.click({ button: 'right' });
+    await page.locator('.context-view .action-label', { hasText: 'Autoscale…' }).click();
+    for (const [prompt, value] of [
+      ['Min replicas', '3'],
+      ['Max replicas', '5'],
+      ['Target CPU', '60'],
+    ]) {
+      await page.locator('.quick-input-widget', { hasText: prompt }).waitFor({ timeout: 15_000 });
+      await page.locator('.quick-input-widget input').fill(value);
+      await page.keyboard.press('Enter');
+    }
+    // The cluster's HPA controller (no metrics server here) scales to the minimum and says it cannot read CPU.
+    const autoscaler = environments.locator('.monaco-list-row', { hasText: 'Autoscaler shop-web' }).first();
+    await autoscaler.filter({ hasText: 'min 3–max 5' }).waitFor({ timeout: 60_000 });
+    await environments
+      .locator('.monaco-list-row', { hasText: 'Metrics unavailable: no metrics server in the cluster?' })
+      .first()
+      .waitFor({ timeout: 90_000 });
+    await autoscaler.filter({ hasText: '3 replicas' }).waitFor({ timeout: 60_000 });
+    assert.match(await autoscaler.innerText(), /cpu <unknown> \/ 60%/);
+    await screenshot(page, '22-environments-autoscaled');
+
+    await deployment.click({ button: 'right' });
+    await page.locator('.context-view .action-label', { hasText: 'Scale…' }).click();
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.filter({ hasText: 'its autoscaler will undo a manual scale' }).waitFor({ timeout: 30_000 });
+    assert.match(await dialog.innerText(), /shop-web is autoscaled \(3–5 replicas\)/);
+    await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
+  });
 });
