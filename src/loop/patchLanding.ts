@@ -53,6 +53,23 @@ export async function landPatch<T>(request: PatchRequest<T>): Promise<LandedPatc
   if (!(await git.checkIsRepo().catch(() => false))) {
     throw new ServiceError(GIT, 'unsupported', `${request.folder} is not a git repository: a patch lands on a branch of its own.`);
   }
+  const root = (await git.revparse(['--show-toplevel'])).trim();
+  // Two patches at once would branch from each other's half-applied files.
+  if (landing.has(root)) {
+    throw new ServiceError(GIT, 'conflict', `Another patch is being applied in ${root}: wait for it to finish. Nothing changed.`);
+  }
+  landing.add(root);
+  try {
+    return await landOn(git, request);
+  } finally {
+    landing.delete(root);
+  }
+}
+
+/** Repositories with a patch being applied (per extension host or CLI process). */
+const landing = new Set<string>();
+
+async function landOn<T>(git: SimpleGit, request: PatchRequest<T>): Promise<LandedPatch<T>> {
   const dirty = await changedAmong(git, request.files);
   if (dirty.length > 0) {
     throw new ServiceError(
@@ -62,17 +79,38 @@ export async function landPatch<T>(request: PatchRequest<T>): Promise<LandedPatc
     );
   }
   const previousBranch = await currentBranch(git);
+  const start = (await git.revparse(['HEAD'])).trim();
   const branch = await freeBranchName(git, request.branch);
   const originals = await Promise.all(request.files.map((file) => readOriginal(path.join(request.folder, file))));
   await gitStep(() => git.checkoutLocalBranch(branch), `Creating branch ${branch}`);
 
-  const undo = async () => {
-    await Promise.all(request.files.map((file, index) => restore(path.join(request.folder, file), originals[index])));
-    await git.checkout(previousBranch).catch(() => undefined);
-    await git.deleteLocalBranch(branch, true).catch(() => undefined);
+  /** Puts everything back; says what could not be put back (the user must know before trusting "nothing changed"). */
+  const undo = async (): Promise<string[]> => {
+    const left: string[] = [];
+    const step = (what: string, work: () => Promise<unknown>) =>
+      work().catch((error: unknown) => void left.push(`${what} (${firstLine(error)})`));
+    // Unstage first: a failed commit leaves the patched files in the index.
+    await step('unstaging the patched files', () => git.raw(['reset', '-q', '--', ...request.files]));
+    for (const [index, file] of request.files.entries()) {
+      await step(`restoring ${file}`, () => restore(path.join(request.folder, file), originals[index]));
+    }
+    if ((await currentBranch(git).catch(() => '')) === branch)
+      await step(`checking out ${previousBranch}`, () => git.checkout(previousBranch));
+    // Someone may have committed on the branch meanwhile (the Source Control view stays usable): keep their work.
+    const tip = await git.revparse([branch]).then(
+      (sha) => sha.trim(),
+      () => start,
+    );
+    if (tip === start) await step(`deleting branch ${branch}`, () => git.deleteLocalBranch(branch, true));
+    else left.push(`branch ${branch} was kept: it has commits made while the patch ran`);
+    return left;
   };
   try {
     const result = await request.apply();
+    const now = await currentBranch(git);
+    if (now !== branch) {
+      throw new ServiceError(GIT, 'conflict', `${now} was checked out while the patch ran; the patch is only committed on ${branch}.`);
+    }
     const changedFiles = await changedAmong(git, request.files);
     if (changedFiles.length === 0) throw new ServiceError(GIT, 'invalid', `The patch changed none of ${request.files.join(', ')}.`);
     await gitStep(() => git.add(changedFiles), 'Staging the patch');
@@ -80,8 +118,7 @@ export async function landPatch<T>(request: PatchRequest<T>): Promise<LandedPatc
     const commit = (await git.revparse(['HEAD'])).trim();
     return { branch, previousBranch, commit, result, changedFiles };
   } catch (error) {
-    await undo();
-    throw nothingChanged(error);
+    throw afterUndo(error, await undo());
   }
 }
 
@@ -127,8 +164,10 @@ async function gitStep<T>(work: () => Promise<T>, what: string): Promise<T> {
   }
 }
 
-function nothingChanged(error: unknown): ServiceError {
-  const said = (message: string) => `${message.replace(/\s*$/, '')}${/[.!?]$/.test(message.trim()) ? '' : '.'} Nothing changed.`;
+/** The failure, ending with "Nothing changed." when everything was put back, else with what was not. */
+function afterUndo(error: unknown, left: string[]): ServiceError {
+  const ending = left.length === 0 ? 'Nothing changed.' : `Not everything could be put back: ${left.join('; ')}.`;
+  const said = (message: string) => `${message.replace(/\s*$/, '')}${/[.!?]$/.test(message.trim()) ? '' : '.'} ${ending}`;
   if (isServiceError(error)) {
     return new ServiceError(error.service, error.kind, said(error.message), { status: error.status, detail: error.detail, cause: error });
   }

@@ -14,8 +14,9 @@ export interface PatchFollowUp {
 
 /**
  * After a patch landed on its branch: says what changed (the whole summary in the log, its first line in the
- * notification) and sends the change on like any other: down the belt when the folder has somewhere to ship
- * to, else through the pipeline.
+ * notification) and sends the change on like any other. Where the folder has somewhere to ship to, the user
+ * chooses between the belt and the pipeline alone: shipping releases (tags, pushes, publishes) and deploys,
+ * which a quick fix must not start unasked.
  */
 export async function afterPatchLanded(
   status: FolderStatus,
@@ -25,18 +26,32 @@ export async function afterPatchLanded(
 ): Promise<void> {
   const where = `on branch ${landed.branch} (${landed.commit.slice(0, 7)}, from ${landed.previousBranch})`;
   followUp.log.info(`Patch ${where}:\n${summary}`);
-  const ships = shipsAfterPatch(status);
   const headline = summary.split('\n')[0].replace(/\.$/, '');
-  void vscode.window
-    .showInformationMessage(`${headline} — ${where}. ${ships ? 'Shipping it down the belt.' : 'Running the pipeline.'}`, 'Show Details')
-    .then((choice) => choice && followUp.log.show(true));
-  if (ships) await followUp.belt.ship(status);
-  else await followUp.pipeline.runFolder(status.folder, 'all');
+  const route = shippingRoute(status);
+  if (route) {
+    const choice = await vscode.window.showInformationMessage(
+      `${headline} — ${where}. Ship it down the belt?`,
+      { modal: true, detail: `Ship runs the pipeline, releases and deploys: ${route}. The pipeline alone only tests the patch.` },
+      SHIP,
+      PIPELINE_ONLY,
+    );
+    if (choice === SHIP) return void (await followUp.belt.ship(status));
+    if (choice !== PIPELINE_ONLY) return;
+  } else {
+    void vscode.window
+      .showInformationMessage(`${headline} — ${where}. Running the pipeline.`, 'Show Details')
+      .then((choice) => choice && followUp.log.show(true));
+  }
+  await followUp.pipeline.runFolder(status.folder, 'all');
 }
 
-/** The same test as the Ship button: an image to release and a valid delivery route. */
-function shipsAfterPatch(status: FolderStatus): boolean {
-  if (!status.image) return false;
+const SHIP = 'Ship';
+const PIPELINE_ONLY = 'Run Pipeline Only';
+
+/** `pipeline → release → staging → production` where the Ship button would ship (an image and a valid route), else undefined. */
+function shippingRoute(status: FolderStatus): string | undefined {
+  if (!status.image) return undefined;
   const plan = deliveryPlan(status.config.config, status.deploy.environments);
-  return plan.problems.length === 0 && plan.steps.length > 0;
+  if (plan.problems.length > 0 || plan.steps.length === 0) return undefined;
+  return ['pipeline', 'release', ...plan.steps.map((step) => step.environment.name)].join(' → ');
 }

@@ -17,10 +17,13 @@ const PIN_ALL = 'conveyor.release.pinBaseImages';
  * pins, with the releases' credentials; the edit goes into the open document (undoable, not saved), so no
  * branch is made for it.
  */
+const PIN_NEEDS_TRUST = 'Conveyor asks no registry for base image digests (with your credentials)';
+
 export function registerBaseImageEditor(model: WorkspaceModel, service: ReleaseService, log: vscode.LogOutputChannel): vscode.Disposable {
   const host = { model, log };
   const selector: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'untitled', language: 'dockerfile' }];
-  const isDockerfile = (document: vscode.TextDocument) => isDockerfileDocument(model, document);
+  // Pinning asks registries named by a workspace file with the user's credentials: trusted workspaces only.
+  const isDockerfile = (document: vscode.TextDocument) => vscode.workspace.isTrusted && isDockerfileDocument(model, document);
   const sources = () => releaseEngine().registryDigestSources((registry) => service.credentialsFor(registry));
 
   return vscode.Disposable.from(
@@ -69,7 +72,7 @@ export function registerBaseImageEditor(model: WorkspaceModel, service: ReleaseS
         if (!from) return;
         await pin(document, [from], sources());
       },
-      { failure: 'Cannot pin the base image' },
+      { failure: 'Cannot pin the base image', needsTrust: PIN_NEEDS_TRUST },
     ),
     registerConveyorCommand(
       host,
@@ -92,7 +95,7 @@ export function registerBaseImageEditor(model: WorkspaceModel, service: ReleaseS
           pinned > 0 ? `Pinned ${pinned} base image(s) to their current digests.${note}` : `No base image left to pin.${note}`,
         );
       },
-      { failure: 'Cannot pin the base images' },
+      { failure: 'Cannot pin the base images', needsTrust: PIN_NEEDS_TRUST },
     ),
   );
 }

@@ -75,6 +75,78 @@ describe('landPatch (integration, real git)', () => {
     assert.equal(git('status', '--porcelain'), '');
   });
 
+  it('unstages and restores everything when the commit itself is refused (a commit hook), and says nothing changed', async () => {
+    writeFileSync(file('.git/hooks/commit-msg'), '#!/bin/sh\necho "subject too long" >&2\nexit 1\n', { mode: 0o755 });
+    await assert.rejects(
+      landPatch({
+        folder: project.dir,
+        branch: 'fix/security-minimist',
+        files: ['package.json', 'package-lock.json'],
+        apply: () => {
+          writeFileSync(file('package.json'), PACKAGE_JSON.replace('^1.2.0', '^1.2.8'));
+          writeFileSync(file('package-lock.json'), '{}');
+          return Promise.resolve();
+        },
+        message: () => 'fix(deps): a subject the hook refuses',
+      }),
+      /^ServiceError: Committing the patch failed: .*Nothing changed\.$/,
+    );
+    assert.equal(git('status', '--porcelain'), '', 'nothing staged, nothing modified, no new file');
+    assert.equal(readFileSync(file('package.json'), 'utf8'), PACKAGE_JSON);
+    assert.equal(git('rev-parse', '--abbrev-ref', 'HEAD'), 'main');
+    assert.equal(git('branch', '--list', 'fix/*'), '');
+  });
+
+  it('keeps the branch when someone committed on it while the patch ran, and says so instead of "nothing changed"', async () => {
+    await assert.rejects(
+      landPatch({
+        folder: project.dir,
+        branch: 'fix/security-minimist',
+        files: ['package.json'],
+        apply: () => {
+          // The user commits from the Source Control view while npm runs, then npm fails.
+          writeFileSync(file('README.md'), 'shop, committed meanwhile\n');
+          git('commit', '-qam', 'docs: meanwhile');
+          return Promise.reject(new ServiceError('npm', 'server', 'npm install failed: 500'));
+        },
+        message: () => 'fix(deps): never',
+      }),
+      /npm install failed: 500\. Not everything could be put back: branch fix\/security-minimist was kept: it has commits made while the patch ran\.$/,
+    );
+    assert.equal(git('log', '-1', '--format=%s', 'fix/security-minimist'), 'docs: meanwhile');
+    assert.equal(git('rev-parse', '--abbrev-ref', 'HEAD'), 'main');
+  });
+
+  it('refuses a second patch in the same repository while one is being applied', async () => {
+    let finish: () => void = () => undefined;
+    const first = landPatch({
+      folder: project.dir,
+      branch: 'fix/security-minimist',
+      files: ['package.json'],
+      apply: () =>
+        new Promise<void>((resolve) => {
+          finish = () => {
+            writeFileSync(file('package.json'), PACKAGE_JSON.replace('^1.2.0', '^1.2.8'));
+            resolve();
+          };
+        }),
+      message: () => 'fix(deps): update minimist',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await assert.rejects(
+      landPatch({
+        folder: project.dir,
+        branch: 'fix/base-images-x',
+        files: ['Dockerfile'],
+        apply: () => Promise.resolve(),
+        message: () => 'x',
+      }),
+      /Another patch is being applied in .*: wait for it to finish\. Nothing changed\.$/,
+    );
+    finish();
+    assert.equal((await first).branch, 'fix/security-minimist');
+  });
+
   it('says nothing changed when the patch changes none of its files, and leaves no branch', async () => {
     await assert.rejects(
       landPatch({
