@@ -10,7 +10,16 @@ import { useKubeCluster } from '../../support/kubeCluster';
 import { sampleWorkspace } from '../../support/sampleWorkspace';
 import type { SampleWorkspace } from '../../support/sampleWorkspace';
 import { useVsixHost } from '../harness/vsixHost';
-import { openConveyorContainer, openWorkbench, runCommand, screenshot, statusBarItem, treeRows, viewPane } from '../harness/workbench';
+import {
+  onlyViewPane,
+  openConveyorContainer,
+  openWorkbench,
+  runCommand,
+  screenshot,
+  statusBarItem,
+  treeRows,
+  viewPane,
+} from '../harness/workbench';
 
 const NAMESPACE = `e2e-${randomBytes(3).toString('hex')}`;
 const DIGEST = `sha256:${randomBytes(32).toString('hex')}`;
@@ -135,12 +144,20 @@ describe('deploying a release to a real Kubernetes API server from code-server (
     const page = await host.browser.freshPage();
     await openWorkbench(page, host.server.url({ folder: ws.dir }));
     await openConveyorContainer(page);
-    const environments = await viewPane(page, 'Environments');
+    // The view alone, so the autoscaler's rows are not scrolled out of a small pane.
+    const environments = await onlyViewPane(page, 'Environments');
     const deployment = environments.locator('.monaco-list-row', { hasText: 'shop-web' }).filter({ hasText: 'ready' }).first();
     await deployment.waitFor({ timeout: 60_000 });
 
-    await deployment.click({ button: 'right' });
-    await page.locator('.context-view .action-label', { hasText: 'Autoscale…' }).click();
+    // A row re-rendered under the open menu (the watch refreshes the view) closes the menu: open it again then.
+    const minInput = page.locator('.quick-input-widget', { hasText: 'Min replicas' });
+    for (let attempt = 1; !(await minInput.isVisible()); attempt++) {
+      await deployment.click({ button: 'right' });
+      await page.locator('.context-view .action-label', { hasText: 'Autoscale…' }).click();
+      await minInput.waitFor({ timeout: 10_000 }).catch((error: unknown) => {
+        if (attempt >= 3) throw error;
+      });
+    }
     for (const [prompt, value] of [
       ['Min replicas', '3'],
       ['Max replicas', '5'],
@@ -150,13 +167,23 @@ describe('deploying a release to a real Kubernetes API server from code-server (
       await page.locator('.quick-input-widget input').fill(value);
       await page.keyboard.press('Enter');
     }
+    // The autoscaler's row is under the deployment's.
+    await deployment.click();
+    await page.keyboard.press('ArrowRight');
     // The cluster's HPA controller (no metrics server here) scales to the minimum and says it cannot read CPU.
     const autoscaler = environments.locator('.monaco-list-row', { hasText: 'Autoscaler shop-web' }).first();
     await autoscaler.filter({ hasText: 'min 3–max 5' }).waitFor({ timeout: 60_000 });
-    await environments
-      .locator('.monaco-list-row', { hasText: 'Metrics unavailable: no metrics server in the cluster?' })
-      .first()
-      .waitFor({ timeout: 90_000 });
+    // Its conditions come with the controller's first sync: until then the row has nothing to expand.
+    const metricsRow = environments.locator('.monaco-list-row', { hasText: 'Metrics unavailable: no metrics server in the cluster?' });
+    const deadline = Date.now() + 90_000;
+    while (!(await metricsRow.first().isVisible())) {
+      assert.ok(Date.now() < deadline, `the metrics explanation under ${await autoscaler.innerText()}`);
+      if ((await autoscaler.getAttribute('aria-expanded')) === 'false') {
+        await autoscaler.click();
+        await page.keyboard.press('ArrowRight');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
     await autoscaler.filter({ hasText: '3 replicas' }).waitFor({ timeout: 60_000 });
     assert.match(await autoscaler.innerText(), /cpu <unknown> \/ 60%/);
     await screenshot(page, '22-environments-autoscaled');
