@@ -11,7 +11,7 @@ import { lineOfKey } from '../core/yamlText';
 import { DeployError, deployErrorOf } from './deployError';
 import { applyObjects, applyOrder } from './deployApply';
 import { planDeploy } from './deployPlan';
-import type { DeployPlan } from './deployPlan';
+import type { DeployPlan, PlannedObject } from './deployPlan';
 import type { EnvironmentDefinition } from './environmentDefinition';
 import { manifestFolderOf } from './environments';
 import { KubeClient } from './kubeClient';
@@ -131,7 +131,14 @@ export async function deployRelease(options: DeployOptions): Promise<DeployResul
   // so a refusal (RBAC) stops the deploy before anything is applied.
   const ordered = [...applyOrder(rendered), ...(autoscale ? await autoscalersFor(client, autoscale, rendered, namespace) : [])];
   progress('plan', 'Asking the cluster what would change (server-side dry run)');
-  const plan: DeployPlan = { environment: environment.name, context, namespace, release, objects: await planDeploy(client, ordered) };
+  const planned = await planDeploy(client, ordered);
+  const plan: DeployPlan = {
+    environment: environment.name,
+    context,
+    namespace,
+    release,
+    objects: autoscale ? withoutReplicaChanges(planned, autoscale) : planned,
+  };
   const base = { environment: environment.name, context, namespace, release, plan };
   options.onPlanned?.(plan);
   if (environment.confirm) {
@@ -402,6 +409,18 @@ async function handReplicasOver(
       throw deployErrorOf(error, { action: `hand the replicas of ${describeRef(ref)} to its autoscaler`, context: client.context });
     }
   }
+}
+
+/**
+ * The dry run applies an autoscaled Deployment without `replicas`, which the handover (not dry-run) then keeps:
+ * a `replicas 4 → 1` the dry run shows will not happen, so the plan does not say it.
+ */
+function withoutReplicaChanges(objects: PlannedObject[], autoscale: AutoscaleSetting): PlannedObject[] {
+  return objects.map((object) => {
+    if (object.action !== 'update' || !isAutoscaled(object.ref, autoscale)) return object;
+    const changes = object.changes.filter((change) => !change.startsWith('replicas '));
+    return { ...object, action: changes.length === 0 ? 'unchanged' : 'update', changes };
+  });
 }
 
 /** The field manager that holds a Deployment's `replicas` between Conveyor and its autoscaler. */

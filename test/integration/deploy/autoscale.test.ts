@@ -332,6 +332,11 @@ describe('autoscale: HorizontalPodAutoscalers (integration, real kube-apiserver 
       const after = await deployWith({ min: 2, max: 6, targetCPU: 60, deployments: ['shop'] }, 'v1.1.0', 2);
       assert.equal(after.ok, true, describeResult(after));
       assert.equal(await replicasOf('shop', namespace), 4, 'read right after the deploy: the apply without replicas did not reset them');
+      const planned = after.plan.objects.find((o) => o.ref.kind === 'Deployment' && o.ref.name === 'shop');
+      assert.ok(
+        planned && !planned.changes.some((c) => c.startsWith('replicas')),
+        `the plan says no replicas change: ${planned?.changes.join(', ')}`,
+      );
       assert.deepEqual(after.applied, ['Deployment/shop', 'Deployment/db', 'HorizontalPodAutoscaler/shop']);
       const hpas = await autoscalers(namespace);
       assert.deepEqual(
