@@ -11,17 +11,18 @@ import { lineOfKey } from '../core/yamlText';
 import { DeployError, deployErrorOf } from './deployError';
 import { applyObjects, applyOrder } from './deployApply';
 import { planDeploy } from './deployPlan';
-import type { DeployPlan } from './deployPlan';
+import type { DeployPlan, PlannedObject } from './deployPlan';
 import type { EnvironmentDefinition } from './environmentDefinition';
 import { manifestFolderOf } from './environments';
 import { KubeClient } from './kubeClient';
 import { checkCredentialCommand, contextNamespace, loadKubeConfig, withContext } from './kubeconfigLoader';
 import type { KubeConfigSource } from './kubeconfigLoader';
 import { describeRef, refOf } from './kubeObject';
+import type { Deployment } from './kubeObject';
 import { boundsProblem, plannedAutoscaler, type AutoscaleBounds } from './operate/autoscale';
 import { CONFIG_FILE_NAME } from '../core/config/conveyorConfig';
 import { isClusterScopedKind, readManifestFolder, renderManifests } from './renderManifests';
-import type { ReleaseToDeploy, RenderedObject } from './renderManifests';
+import type { ManifestDocument, ReleaseToDeploy, RenderedObject } from './renderManifests';
 import { rollbackDeployment, rollbackFromHistory } from './rollback';
 import type { RollbackResult } from './rollback';
 import { followRollout } from './rollout';
@@ -120,17 +121,24 @@ export async function deployRelease(options: DeployOptions): Promise<DeployResul
   // Manifests are read before the cluster is contacted: a typo is reported even when the cluster is down.
   progress('render', `Reading manifests in ${manifests}`);
   const documents = await readManifestFolder(options.folder, manifests);
-  const autoscale = environment.autoscale && (await autoscaleSetting(options.folder, environment.name, environment.autoscale));
+  const autoscale = environment.autoscale && (await autoscaleSetting(options.folder, environment.name, environment.autoscale, documents));
   const { client, context, namespace } = await connectEnvironment(environment, options.kubeconfig);
   progress('connect', `Context ${context}, namespace ${namespace} (${client.server})`);
-  const rendered = leaveReplicasToAutoscaler(await renderForCluster(client, documents, release, namespace), environment);
+  const rendered = leaveReplicasToAutoscaler(await renderForCluster(client, documents, release, namespace), autoscale);
   progress('render', `${rendered.length} object(s) rendered for ${release.version} (${release.image}@${release.digest.slice(0, 19)}…)`);
 
   // Autoscalers go last: they scale what the manifests create, and are planned (dry-run) with everything else,
   // so a refusal (RBAC) stops the deploy before anything is applied.
   const ordered = [...applyOrder(rendered), ...(autoscale ? await autoscalersFor(client, autoscale, rendered, namespace) : [])];
   progress('plan', 'Asking the cluster what would change (server-side dry run)');
-  const plan: DeployPlan = { environment: environment.name, context, namespace, release, objects: await planDeploy(client, ordered) };
+  const planned = await planDeploy(client, ordered);
+  const plan: DeployPlan = {
+    environment: environment.name,
+    context,
+    namespace,
+    release,
+    objects: autoscale ? withoutReplicaChanges(planned, autoscale) : planned,
+  };
   const base = { environment: environment.name, context, namespace, release, plan };
   options.onPlanned?.(plan);
   if (environment.confirm) {
@@ -140,6 +148,7 @@ export async function deployRelease(options: DeployOptions): Promise<DeployResul
       return { ok: false, ...base, confirmed: false, applied: [], notFollowed: [], rollouts: [], durationMs: elapsed(started) };
   }
 
+  if (autoscale) await handReplicasOver(client, rendered, autoscale, namespace);
   const applied = await applyObjects(client, ordered, ({ object }) => progress('apply', `Applied ${describeRef(object.ref)}`));
   const notFollowed = applied.flatMap(({ object, live }) => {
     const reason = notFollowedReason(live);
@@ -287,30 +296,61 @@ interface AutoscaleSetting {
   bounds: AutoscaleBounds;
   /** Where conveyor.yml sets them: the plan and errors point there. */
   line: number;
+  /** The Deployments to autoscale, by name; undefined: every Deployment of the manifests. */
+  deployments?: ReadonlySet<string>;
 }
 
-/** The environment's `autoscale`, checked before anything is applied (the schema cannot say min ≤ max). */
-async function autoscaleSetting(folder: string, environment: string, bounds: AutoscaleBounds): Promise<AutoscaleSetting> {
+/**
+ * The environment's `autoscale`, checked before the cluster is contacted (the schema cannot say min ≤ max, nor
+ * which Deployments the manifests hold).
+ */
+async function autoscaleSetting(
+  folder: string,
+  environment: string,
+  autoscale: NonNullable<EnvironmentDefinition['autoscale']>,
+  documents: ManifestDocument[],
+): Promise<AutoscaleSetting> {
   const text = await readTextIfExists(path.join(folder, CONFIG_FILE_NAME));
-  const line = (text === undefined ? undefined : lineOfKey(text, ['environments', environment, 'autoscale'])) ?? 1;
-  const problem = boundsProblem(bounds);
-  if (problem)
-    throw new DeployError(
+  const lineOf = (...keys: string[]) =>
+    (text === undefined ? undefined : lineOfKey(text, ['environments', environment, 'autoscale', ...keys])) ?? 1;
+  const line = lineOf();
+  const { deployments, ...bounds } = autoscale;
+  const refuse = (where: number, key: string, problem: string) =>
+    new DeployError(
       'invalid-manifest',
-      `${CONFIG_FILE_NAME}:${line}: environments.${environment}.autoscale: ${problem}. Nothing was applied.`,
-      { file: CONFIG_FILE_NAME, line },
+      `${CONFIG_FILE_NAME}:${where}: environments.${environment}.${key}: ${problem}. Nothing was applied.`,
+      {
+        file: CONFIG_FILE_NAME,
+        line: where,
+      },
     );
-  return { bounds, line };
+  const problem = boundsProblem(bounds);
+  if (problem) throw refuse(line, 'autoscale', problem);
+  if (!deployments) return { bounds, line };
+  const inManifests = new Set(documents.filter((d) => d.object.kind === 'Deployment').map((d) => d.object.metadata?.name ?? ''));
+  const unknown = deployments.filter((name) => !inManifests.has(name));
+  if (unknown.length > 0)
+    throw refuse(
+      lineOf('deployments'),
+      'autoscale.deployments',
+      `${unknown.map((n) => `"${n}"`).join(', ')} is not a Deployment of the manifests (they hold ${[...inManifests].map((n) => `"${n}"`).join(', ') || 'none'})`,
+    );
+  return { bounds, line, deployments: new Set(deployments) };
 }
 
-/** One autoscaler per Deployment of the manifests (the one that already scales it is edited, if any). */
+function isAutoscaled(ref: RenderedObject['ref'], autoscale: AutoscaleSetting): boolean {
+  return ref.kind === 'Deployment' && (!autoscale.deployments || autoscale.deployments.has(ref.name));
+}
+
+/** One autoscaler per autoscaled Deployment of the manifests (the one that already scales it is edited, if any). */
 async function autoscalersFor(
   client: KubeClient,
-  { bounds, line }: AutoscaleSetting,
+  autoscale: AutoscaleSetting,
   rendered: RenderedObject[],
   namespace: string,
 ): Promise<RenderedObject[]> {
-  const deployments = rendered.filter((r) => r.ref.kind === 'Deployment');
+  const { bounds, line } = autoscale;
+  const deployments = rendered.filter((r) => isAutoscaled(r.ref, autoscale));
   return Promise.all(
     deployments.map(async ({ ref }) => {
       try {
@@ -327,16 +367,64 @@ async function autoscalersFor(
  * With `autoscale`, a Deployment's replica count is the autoscaler's: applying the manifest's `replicas` on every
  * deploy would undo its scaling until its next sync.
  */
-function leaveReplicasToAutoscaler(rendered: RenderedObject[], environment: EnvironmentDefinition): RenderedObject[] {
-  if (!environment.autoscale) return rendered;
+function leaveReplicasToAutoscaler(rendered: RenderedObject[], autoscale: AutoscaleSetting | undefined): RenderedObject[] {
+  if (!autoscale) return rendered;
   return rendered.map((item) => {
     const spec = item.object.spec;
-    if (item.ref.kind !== 'Deployment' || !isRecord(spec) || !('replicas' in spec)) return item;
+    if (!isAutoscaled(item.ref, autoscale) || !isRecord(spec) || !('replicas' in spec)) return item;
     const withoutReplicas = { ...spec };
     delete withoutReplicas.replicas;
     return { ...item, object: { ...item.object, spec: withoutReplicas } };
   });
 }
+
+/**
+ * When `conveyor` alone set `replicas` on earlier deploys, applying without it would make the API server reset it
+ * to 1 (server-side apply drops a field its only manager stops sending). A second field manager first applies
+ * the live count, so the field keeps an owner and its value until the autoscaler sets it — the handover the
+ * Kubernetes docs describe under "Transferring ownership".
+ */
+async function handReplicasOver(
+  client: KubeClient,
+  rendered: RenderedObject[],
+  autoscale: AutoscaleSetting,
+  namespace: string,
+): Promise<void> {
+  for (const { ref } of rendered.filter((r) => isAutoscaled(r.ref, autoscale))) {
+    const target = { ...ref, namespace: ref.namespace ?? namespace };
+    try {
+      const live = await client.getOptional<Deployment>(await client.objectPath(target));
+      const replicas = live?.spec?.replicas;
+      if (replicas === undefined) continue;
+      await client.apply(
+        {
+          apiVersion: target.apiVersion,
+          kind: target.kind,
+          metadata: { name: target.name, namespace: target.namespace },
+          spec: { replicas },
+        },
+        { fieldManager: REPLICAS_HANDOVER_MANAGER },
+      );
+    } catch (error) {
+      throw deployErrorOf(error, { action: `hand the replicas of ${describeRef(ref)} to its autoscaler`, context: client.context });
+    }
+  }
+}
+
+/**
+ * The dry run applies an autoscaled Deployment without `replicas`, which the handover (not dry-run) then keeps:
+ * a `replicas 4 → 1` the dry run shows will not happen, so the plan does not say it.
+ */
+function withoutReplicaChanges(objects: PlannedObject[], autoscale: AutoscaleSetting): PlannedObject[] {
+  return objects.map((object) => {
+    if (object.action !== 'update' || !isAutoscaled(object.ref, autoscale)) return object;
+    const changes = object.changes.filter((change) => !change.startsWith('replicas '));
+    return { ...object, action: changes.length === 0 ? 'unchanged' : 'update', changes };
+  });
+}
+
+/** The field manager that holds a Deployment's `replicas` between Conveyor and its autoscaler. */
+const REPLICAS_HANDOVER_MANAGER = 'conveyor-handover';
 
 function usesPinnedImage(rendered: RenderedObject[], release: ReleaseToDeploy): boolean {
   return rendered.some((r) => JSON.stringify(r.object).includes(`@${release.digest}`));

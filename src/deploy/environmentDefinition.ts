@@ -21,8 +21,8 @@ export interface EnvironmentDefinition {
   kustomize?: string;
   confirm: boolean;
   autoRollback: boolean;
-  /** Applied to every Deployment after the manifests, on each deploy. */
-  autoscale?: AutoscaleBounds;
+  /** Applied after the manifests, on each deploy, to every Deployment or only to those `deployments` names. */
+  autoscale?: AutoscaleBounds & { deployments?: string[] };
   source: 'conveyor.yml' | 'detected';
 }
 

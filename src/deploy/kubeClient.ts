@@ -101,13 +101,16 @@ export class KubeClient {
     return `${apiVersionPath(ref.apiVersion)}${scope}/${resource.name}${ref.name ? `/${encodeURIComponent(ref.name)}` : ''}`;
   }
 
-  /** Server-side apply as field manager `conveyor`, taking over fields others set (kubectl's --force-conflicts). */
-  async apply<T extends KubeObject>(object: KubeObject, options: { dryRun?: boolean } = {}): Promise<T> {
+  /**
+   * Server-side apply as field manager `conveyor` (or `fieldManager`), taking over fields others set (kubectl's
+   * --force-conflicts).
+   */
+  async apply<T extends KubeObject>(object: KubeObject, options: { dryRun?: boolean; fieldManager?: string } = {}): Promise<T> {
     return this.request<T>('PATCH', await this.objectPath(refOf(object)), {
       // JSON is YAML, so the apply content type takes it as is.
       body: object,
       contentType: 'application/apply-patch+yaml',
-      query: { fieldManager: FIELD_MANAGER, force: true, dryRun: options.dryRun ? 'All' : undefined },
+      query: { fieldManager: options.fieldManager ?? FIELD_MANAGER, force: true, dryRun: options.dryRun ? 'All' : undefined },
     });
   }
 

@@ -63,6 +63,8 @@ export class FakeKubeApi {
   silentWatches = false;
   /** Every request is refused with this Status (401 for expired credentials). */
   refuseAll?: { status: number; body: object };
+  /** Requests to a matching path are refused with this Status (403 for a Role that does not cover a resource). */
+  readonly refusePaths: { path: RegExp; status: number; body: object }[] = [];
   /** Log text per pod; served in small chunks so lines and UTF-8 characters straddle them. */
   readonly logs = new Map<string, string>();
   /** With follow=true, one more line per pod this often. */
@@ -211,6 +213,8 @@ export class FakeKubeApi {
     const { url, res } = exchange;
     const sendJson = (code: number, body: unknown) => exchange.sendJson(code, body);
     if (this.refuseAll) return exchange.sendJson(this.refuseAll.status, this.refuseAll.body);
+    const refused = this.refusePaths.find((r) => r.path.test(url.pathname));
+    if (refused) return exchange.sendJson(refused.status, refused.body);
     const fault = this.faults.take(exchange);
     if (fault) return exchange.fault(fault);
     const route = ROUTES.map((r) => ({ ...r, match: r.pattern.exec(url.pathname) })).find((r) => r.match);

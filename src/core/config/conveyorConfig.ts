@@ -78,8 +78,8 @@ export interface EnvironmentConfig {
   kustomize?: string;
   confirm?: boolean;
   autoRollback?: boolean;
-  /** A HorizontalPodAutoscaler for every Deployment the environment's manifests hold, applied on each deploy. */
-  autoscale?: { min: number; max: number; targetCPU: number };
+  /** A HorizontalPodAutoscaler for every Deployment the environment's manifests hold (or those named), applied on each deploy. */
+  autoscale?: { min: number; max: number; targetCPU: number; deployments?: string[] };
 }
 
 export interface SentryConfig {

@@ -110,21 +110,21 @@ export class ClusterWatch {
   /** Call when the view becomes visible. */
   start(): void {
     this.running = true;
-    for (const cache of this.caches()) cache.start();
+    for (const cache of this.allCaches()) cache.start();
     this.startAutoscalers();
   }
 
   /** Call when the view is hidden: closes the watches and makes no further requests. */
   stop(): void {
     this.running = false;
-    for (const cache of this.caches()) cache.stop();
+    for (const cache of this.allCaches()) cache.stop();
     if (this.pending !== undefined) this.clock.clearTimeout(this.pending);
     this.pending = undefined;
   }
 
   /** Retry now rather than at the end of the back-off. */
   refresh(): void {
-    for (const cache of this.caches()) cache.retryNow();
+    for (const cache of this.allCaches()) cache.retryNow();
   }
 
   dispose(): void {
@@ -150,7 +150,7 @@ export class ClusterWatch {
 
   /** List and watch requests made so far: a stopped cache must not add any. */
   get requestCount(): number {
-    return this.caches().reduce((sum, c) => sum + c.requests.lists + c.requests.watches, 0);
+    return this.allCaches().reduce((sum, c) => sum + c.requests.lists + c.requests.watches, 0);
   }
 
   deployments(): DeploymentRow[] {
@@ -221,6 +221,7 @@ export class ClusterWatch {
     });
   }
 
+  /** The workloads and pods: their state and errors are the environment's. */
   private caches(): Reflector<KubernetesObject>[] {
     return [
       this.deploymentCache,
@@ -228,6 +229,16 @@ export class ClusterWatch {
       this.daemonSetCache,
       this.replicaSetCache,
       this.podCache,
+    ] as Reflector<KubernetesObject>[];
+  }
+
+  /**
+   * Plus the autoscalers and their events, which are optional: a Role that covers only deployments and pods
+   * (403 on these) leaves the environment usable, without autoscaler rows.
+   */
+  private allCaches(): Reflector<KubernetesObject>[] {
+    return [
+      ...this.caches(),
       this.autoscalerEventCache,
       ...(this.autoscalerCache ? [this.autoscalerCache] : []),
     ] as Reflector<KubernetesObject>[];

@@ -246,4 +246,105 @@ describe('autoscale: HorizontalPodAutoscalers (integration, real kube-apiserver 
       assert.equal(live.spec?.maxReplicas, 8);
     });
   });
+  describe('environments.<name>.autoscale: handing replicas over, and only the deployments named', () => {
+    const IMAGE = 'registry.example.test/team/shop';
+    const namespace = `cnv-handover-${suffix}`;
+    let folder: string;
+
+    before(async () => {
+      folder = await fs.mkdtemp(path.join(os.tmpdir(), 'cnv-handover-'));
+      await fs.mkdir(path.join(folder, 'k8s'));
+      const deployment = (name: string, replicas: number, image: string) => [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        `metadata: {name: ${name}}`,
+        'spec:',
+        `  replicas: ${replicas}`,
+        `  selector: {matchLabels: {app: ${name}}}`,
+        '  template:',
+        `    metadata: {labels: {app: ${name}}}`,
+        '    spec:',
+        '      containers:',
+        `        - {name: ${name}, image: "${image}"}`,
+      ];
+      await fs.writeFile(
+        path.join(folder, 'k8s', 'shop.yaml'),
+        [...deployment('shop', 4, `${IMAGE}:latest`), '---', ...deployment('db', 1, 'registry.example.test/postgres:16'), ''].join('\n'),
+      );
+      await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    });
+    after(async () => {
+      await fs.rm(folder, { recursive: true, force: true });
+      await client.request('DELETE', `/api/v1/namespaces/${namespace}`).catch(() => undefined);
+    });
+
+    async function deployWith(autoscale: EnvironmentDefinition['autoscale'], version: string, n: number) {
+      await fs.writeFile(
+        path.join(folder, 'conveyor.yml'),
+        [
+          'environments:',
+          '  production:',
+          '    manifests: k8s',
+          ...(autoscale
+            ? ['    autoscale:', ...Object.entries(autoscale).map(([key, value]) => `      ${key}: ${JSON.stringify(value)}`)]
+            : []),
+          '',
+        ].join('\n'),
+      );
+      return deployRelease({
+        folder,
+        environment: {
+          name: 'production',
+          context: 'conveyor-admin',
+          namespace,
+          manifests: 'k8s',
+          confirm: false,
+          autoRollback: false,
+          ...(autoscale ? { autoscale } : {}),
+          source: 'conveyor.yml',
+        },
+        release: aReleaseToDeploy(version, n, IMAGE),
+        kubeconfig: { kubeconfigPaths: [cluster.get().kubeconfig] },
+        rolloutTimeoutMs: 60_000,
+      });
+    }
+
+    it('refuses a name in autoscale.deployments that is no Deployment of the manifests, at its line, before anything is applied', async () => {
+      await assert.rejects(
+        deployWith({ min: 2, max: 6, targetCPU: 60, deployments: ['shop', 'shpo'] }, 'v0.9.0', 1),
+        (error: DeployError) => {
+          assert.ok(error instanceof DeployError);
+          assert.equal(
+            error.message,
+            'conveyor.yml:8: environments.production.autoscale.deployments: "shpo" is not a Deployment of the manifests (they hold "shop", "db"). Nothing was applied.',
+          );
+          return true;
+        },
+      );
+      assert.equal(await replicasOf('shop', namespace).catch(() => undefined), undefined);
+    });
+
+    it('keeps the live replica count when autoscale is added (no drop to 1 before the HPA syncs), and autoscales only the deployments named', async () => {
+      const before = await deployWith(undefined, 'v1.0.0', 1);
+      assert.equal(before.ok, true, describeResult(before));
+      assert.equal(await replicasOf('shop', namespace), 4);
+
+      const after = await deployWith({ min: 2, max: 6, targetCPU: 60, deployments: ['shop'] }, 'v1.1.0', 2);
+      assert.equal(after.ok, true, describeResult(after));
+      assert.equal(await replicasOf('shop', namespace), 4, 'read right after the deploy: the apply without replicas did not reset them');
+      const planned = after.plan.objects.find((o) => o.ref.kind === 'Deployment' && o.ref.name === 'shop');
+      assert.ok(
+        planned && !planned.changes.some((c) => c.startsWith('replicas')),
+        `the plan says no replicas change: ${planned?.changes.join(', ')}`,
+      );
+      assert.deepEqual(after.applied, ['Deployment/shop', 'Deployment/db', 'HorizontalPodAutoscaler/shop']);
+      const hpas = await autoscalers(namespace);
+      assert.deepEqual(
+        hpas.map((a) => a.spec?.scaleTargetRef?.name),
+        ['shop'],
+        'the single-instance db gets no autoscaler',
+      );
+      assert.equal(await replicasOf('db', namespace), 1);
+    });
+  });
 });

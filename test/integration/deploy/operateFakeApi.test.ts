@@ -189,6 +189,41 @@ describe('operate: watch cache and operations (integration, fake API server)', f
     );
   });
 
+  it('stays usable when the Role does not cover events or autoscalers (403 on those), without autoscaler rows', async () => {
+    api.refusePaths.push(
+      {
+        path: /\/events$/,
+        status: 403,
+        body: status(
+          403,
+          'Forbidden',
+          'events is forbidden: User "deployer" cannot list resource "events" in API group "" in the namespace "default"',
+        ),
+      },
+      {
+        path: /\/horizontalpodautoscalers$|^\/apis\/autoscaling/,
+        status: 403,
+        body: status(
+          403,
+          'Forbidden',
+          'horizontalpodautoscalers.autoscaling is forbidden: User "deployer" cannot list resource "horizontalpodautoscalers"',
+        ),
+      },
+    );
+    const watch = startCache();
+    await waitFor('the events list to be refused', () => api.requestsTo(/\/events$/, 'GET').length > 0);
+    await waitFor('connected', () => watch.state === 'connected');
+    await sleep(300);
+    assert.equal(watch.state, 'connected');
+    assert.equal(watch.error, undefined);
+    assert.deepEqual(
+      watch.deployments().map((d) => d.name),
+      ['api', 'web'],
+    );
+    assert.equal(watch.autoscaler('web'), undefined);
+    assert.deepEqual(watch.autoscalerEvents('web'), []);
+  });
+
   it('makes no request at all while stopped', async () => {
     const watch = startCache();
     await waitFor('connected', () => watch.state === 'connected');

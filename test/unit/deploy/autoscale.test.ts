@@ -101,6 +101,31 @@ describe('autoscaling: API version, object shape, bounds (unit)', () => {
     assert.equal(invalid.config.environments?.staging.manifests, 'k8s', 'the rest is kept');
   });
 
+  it('accepts autoscale.deployments (the Deployments to autoscale) and reports an empty list at its line', () => {
+    const valid = parseConfig(
+      ['environments:', '  production:', '    autoscale:', '      {min: 2, max: 5, targetCPU: 70, deployments: [web, api]}', ''].join('\n'),
+    );
+    assert.deepEqual(valid.problems, []);
+    assert.deepEqual(valid.config.environments?.production.autoscale?.deployments, ['web', 'api']);
+    const empty = parseConfig(
+      [
+        'environments:',
+        '  production:',
+        '    autoscale:',
+        '      min: 2',
+        '      max: 5',
+        '      targetCPU: 70',
+        '      deployments: []',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(
+      empty.problems.map((p) => p.range.start.line + 1),
+      [7],
+      empty.problems.map((p) => p.message).join('; '),
+    );
+  });
+
   it("finds the line of conveyor.yml's autoscale key, for the plan and its errors", () => {
     const text = ['environments:', '  staging:', '    manifests: k8s', '    autoscale: {min: 2, max: 5, targetCPU: 70}', ''].join('\n');
     assert.equal(lineOfKey(text, ['environments', 'staging', 'autoscale']), 4);
