@@ -18,12 +18,13 @@ Commands:
                              Run the pipeline's stages in order (or only the named ones); the first
                              failure stops the belt. Exits 0 when every stage passed, 1 otherwise,
                              130 when interrupted. A clean, fully passing commit is marked ready.
-  release [folder] [--bump major|minor|patch|X.Y.Z] [--push] [--dry-run] [--yes] [--override REASON] [--json]
+  release [folder] [--bump major|minor|patch|X.Y.Z] [--push] [--dry-run] [--yes] [--override REASON] [--registry URL] [--json]
                              Cut a release of a commit the pipeline marked ready: version file and
                              CHANGELOG committed, image built and pushed, npm package published (token:
                              NPM_TOKEN or .npmrc), annotated tag with the record (version, commit, digest,
-                             integrity); --push also pushes the commit and tag to origin.
-  release list [folder] [--json]
+                             integrity); --push also pushes the commit and tag to origin. NPM_TOKEN is only
+                             sent to the host of NPM_TOKEN_REGISTRY, else of --registry, else to none.
+  release list [folder] [--registry URL] [--json]
                              Releases from the tags, each checked against the registry's digest and the
                              npm registry's integrity.
   deploy <environment> [folder] [--release vX.Y.Z] [--kubeconfig FILE] [--yes] [--json]
@@ -31,7 +32,7 @@ Commands:
                              environment of conveyor.yml (or a kube context), follow the rollout and
                              print why pods fail. Exits 0 when rolled out, 1 on failure. Environments
                              with confirm: true ask on a terminal and need --yes elsewhere.
-  ship [folder] [--to ENV] [--yes] [--push] [--kubeconfig FILE] [--json]
+  ship [folder] [--to ENV] [--yes] [--push] [--kubeconfig FILE] [--registry URL] [--json]
                              The belt: pipeline → release → deploy to each environment of delivery in
                              conveyor.yml → verify (uptime checks, new errors in the release) → promote;
                              a failed verification rolls that environment back. Environments that confirm
@@ -75,6 +76,7 @@ export async function main(argv: string[], write: (text: string) => void = (t) =
         override: { type: 'string' },
         release: { type: 'string' },
         kubeconfig: { type: 'string' },
+        registry: { type: 'string' },
         to: { type: 'string' },
         force: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -141,7 +143,7 @@ export async function main(argv: string[], write: (text: string) => void = (t) =
       process.stderr.write(`conveyor: ${folder} is not a folder\n`);
       return 2;
     }
-    if (listing) return releaseListCommand(folder, values.json ?? false, write);
+    if (listing) return releaseListCommand(folder, values.json ?? false, write, { registry: values.registry });
     const interrupt = new AbortController();
     process.once('SIGINT', () => interrupt.abort());
     return releaseCommand({
@@ -153,6 +155,7 @@ export async function main(argv: string[], write: (text: string) => void = (t) =
       yes: values.yes ?? false,
       json: values.json ?? false,
       tty: process.stdout.isTTY === true && process.stdin.isTTY === true,
+      registry: values.registry,
       write,
       signal: interrupt.signal,
     });
@@ -262,6 +265,7 @@ export async function main(argv: string[], write: (text: string) => void = (t) =
         push: values.push ?? false,
         json: values.json ?? false,
         kubeconfig: values.kubeconfig,
+        registry: values.registry,
         tty: process.stdout.isTTY === true && process.stdin.isTTY === true,
         write,
         signal: interrupt.signal,

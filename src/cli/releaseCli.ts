@@ -12,6 +12,7 @@ import { readDockerCredentials } from '../release/registry/dockerConfig';
 import { RegistryClient } from '../release/registry/registryClient';
 import type { VersionBump } from '../release/version/conventionalCommits';
 import { messageOf } from '../core/errors';
+import { npmTokenBinding } from './npmToken';
 
 export interface ReleaseCliOptions {
   folder: string;
@@ -23,6 +24,8 @@ export interface ReleaseCliOptions {
   yes: boolean;
   json: boolean;
   tty: boolean;
+  /** The registry NPM_TOKEN belongs to (`--registry`); NPM_TOKEN_REGISTRY wins over it. */
+  registry?: string;
   write: (text: string) => void;
   signal?: AbortSignal;
 }
@@ -55,12 +58,15 @@ export async function releaseCommand(options: ReleaseCliOptions): Promise<number
     return 1;
   }
   const credentials = plan.image ? await readDockerCredentials(plan.image.host).catch(() => undefined) : undefined;
+  const npmTokens = npmTokenBinding(process.env, options.registry);
+  const npmToken = plan.package && npmTokens.tokenFor(plan.package.registry);
+  for (const note of npmTokens.withheld) process.stderr.write(`conveyor: ${note}\n`);
   try {
     const record = await executeRelease(plan, {
       override: options.override ? { reason: options.override, by: process.env.USER } : undefined,
       pushGit: options.push,
       credentials,
-      npmToken: npmTokenFromEnvironment(),
+      npmToken,
       signal: options.signal,
       onProgress: options.json ? undefined : progressPrinter(write),
     });
@@ -75,12 +81,18 @@ export async function releaseCommand(options: ReleaseCliOptions): Promise<number
   }
 }
 
-export async function releaseListCommand(folder: string, json: boolean, write: (text: string) => void): Promise<number> {
+export async function releaseListCommand(
+  folder: string,
+  json: boolean,
+  write: (text: string) => void,
+  options: { registry?: string } = {},
+): Promise<number> {
   const status = await describeFolder(folder);
   const image = status.image && imageTarget(status.image);
   const registry = image ? new RegistryClient(image.host, await readDockerCredentials(image.host).catch(() => undefined)) : undefined;
-  const npmToken = npmTokenFromEnvironment();
-  const catalog = await readReleaseCatalog(status.folder, image, registry, () => Promise.resolve(npmToken));
+  const npmTokens = npmTokenBinding(process.env, options.registry);
+  const catalog = await readReleaseCatalog(status.folder, image, registry, (url) => Promise.resolve(npmTokens.tokenFor(url)));
+  for (const note of npmTokens.withheld) process.stderr.write(`conveyor: ${note}\n`);
   if (json) {
     write(`${JSON.stringify(catalog, null, 2)}\n`);
     return 0;
@@ -153,11 +165,6 @@ function progressPrinter(write: (text: string) => void): (p: ReleaseProgress) =>
     if (p.message !== last) write(`• ${p.message}\n`);
     last = p.message;
   };
-}
-
-/** The CLI asks nothing: an npm token comes from NPM_TOKEN (else npm finds one in .npmrc). */
-export function npmTokenFromEnvironment(): string | undefined {
-  return process.env.NPM_TOKEN || undefined;
 }
 
 function fail(error: unknown): number {

@@ -13,7 +13,7 @@ import type { ErrorIssue } from '../monitor/errors/errorModel';
 import { ErrorStore } from '../monitor/errors/errorStore';
 import { pipelineStateDir } from '../pipeline/run/runHistory';
 import { readDockerCredentials } from '../release/registry/dockerConfig';
-import { npmTokenFromEnvironment } from './releaseCli';
+import { npmTokenBinding } from './npmToken';
 import { BeltHistory } from '../loop/belt/beltHistory';
 import { beltExitCode } from '../loop/belt/beltRun';
 import type { BeltRun, StationRecord } from '../loop/belt/beltRun';
@@ -34,6 +34,8 @@ export interface ShipCliOptions {
   json: boolean;
   tty: boolean;
   kubeconfig?: string;
+  /** The registry NPM_TOKEN belongs to (`--registry`); NPM_TOKEN_REGISTRY wins over it. */
+  registry?: string;
   write: (text: string) => void;
   writeError?: (text: string) => void;
   ask?: (question: string) => Promise<string>;
@@ -76,6 +78,7 @@ export async function shipCommand(options: ShipCliOptions): Promise<number> {
   const errors = await startErrorSource(stateDir, status.config.config.sentry?.receiverPort);
   if (errors.note && !options.json) write(`• ${errors.note}\n`);
   const history = new BeltHistory(stateDir);
+  const npmTokens = npmTokenBinding(process.env, options.registry);
   try {
     const printer = options.json ? undefined : stationPrinter(write);
     const run = await runBelt({
@@ -94,7 +97,11 @@ export async function shipCommand(options: ShipCliOptions): Promise<number> {
         kubeconfig: options.kubeconfig ? { kubeconfigPaths: [options.kubeconfig] } : await loadKubeConfig().then((k) => k.config),
         errorIssues: errors.issues,
         credentials: (host) => readDockerCredentials(host).catch(() => undefined),
-        npmToken: () => Promise.resolve(npmTokenFromEnvironment()),
+        npmToken: (url) => {
+          const token = npmTokens.tokenFor(url);
+          for (const note of npmTokens.withheld.splice(0)) writeError(`conveyor: ${note}\n`);
+          return Promise.resolve(token);
+        },
         onDeployProgress: options.json ? undefined : (env, message) => write(`  ${env}: ${message}\n`),
         items: itemsFollow({ status, provider: () => boardFromEnvironment(status) }),
         confirmPromotion: async (step, version, verified) => {

@@ -4,6 +4,7 @@
 // pushed. Anything failing before the tag undoes the release commit, so a failed release leaves no tag and no
 // record behind. A published package cannot be taken back, so publishing comes last before the tag.
 import { rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { readTextIfExists, writeFileAtomic } from '../core/fsUtil';
@@ -20,7 +21,7 @@ import { prependChangelog } from './version/changelog';
 import { writeProjectVersion } from './version/versionFile';
 import { isServiceError, messageOf } from '../core/errors';
 import { NpmRegistryClient } from './package/npmRegistryClient';
-import { alreadyPublished, packPackage, publishPackage } from './package/npmPublish';
+import { alreadyPublished, packPackage, publishPackage, viewPublished } from './package/npmPublish';
 import type { PackageTarget } from './package/packageDefinition';
 
 export type ReleaseStep = 'gate' | 'version' | 'build' | 'push' | 'pack' | 'publish-package' | 'verify' | 'tag' | 'publish';
@@ -256,17 +257,77 @@ async function publishAndVerify(
     await rm(path.dirname(packed.tarball), { recursive: true, force: true });
   }
   progress({ step: 'verify', message: `Checking the integrity of ${spec} in ${target.registry}` });
-  const stored = await npmRegistry.published(target.name);
-  const integrity = stored?.versions.get(plan.version);
-  if (integrity !== packed.integrity) {
+  const recorded = {
+    name: target.name,
+    version: plan.version,
+    registry: target.registry,
+    distTag: target.distTag,
+    integrity: packed.integrity,
+  };
+  const { copy, reason } = await readPublishedCopy(plan, target, npmRegistry, options, packed.integrity);
+  if (copy?.integrity === undefined) {
+    // The version is out and cannot be taken back: undoing the release would only burn it. Tag it, and say so.
+    progress({
+      step: 'verify',
+      message: `${spec} published; the registry's copy could not be verified: ${reason ?? `${target.registry} does not list ${spec} yet`}`,
+    });
+    return recorded;
+  }
+  if (copy.integrity !== packed.integrity) {
     throw new ReleaseError(
-      `The registry answers ${integrity ?? 'nothing'} for ${spec}, not the packed ${packed.integrity}: did someone else publish it meanwhile?`,
+      `The registry answers ${copy.integrity} for ${spec}, not the packed ${packed.integrity}: did someone else publish it meanwhile?`,
     );
   }
-  if (stored?.distTags[target.distTag] !== plan.version) {
+  if (copy.distTag !== plan.version) {
     throw new ReleaseError(
-      `The registry's dist-tag ${target.distTag} of ${target.name} is ${stored?.distTags[target.distTag] ?? 'not set'}, not ${plan.version}.`,
+      `The registry's dist-tag ${target.distTag} of ${target.name} is ${copy.distTag ?? 'not set'}, not ${plan.version}.`,
     );
   }
-  return { name: target.name, version: plan.version, registry: target.registry, distTag: target.distTag, integrity: packed.integrity };
+  return recorded;
+}
+
+/** Pauses between reads of a just-published version: registries behind a CDN serve a cached packument for a while. */
+const VERIFY_PAUSES_MS = [500, 1000, 2000, 4000];
+
+interface PublishedCopy {
+  integrity?: string;
+  distTag?: string;
+}
+
+/**
+ * The registry's copy of the published version, read until it shows (or a different tarball shows). Read over
+ * HTTP, or by npm itself where the registry wants a token Conveyor does not have: npm found one to publish.
+ */
+async function readPublishedCopy(
+  plan: ReleasePlan,
+  target: PackageTarget,
+  npmRegistry: NpmRegistryClient,
+  options: ReleaseOptions,
+  packedIntegrity: string,
+): Promise<{ copy?: PublishedCopy; reason?: string }> {
+  const read = async (): Promise<PublishedCopy> => {
+    try {
+      const stored = await npmRegistry.published(target.name);
+      return { integrity: stored?.versions.get(plan.version), distTag: stored?.distTags[target.distTag] };
+    } catch (error) {
+      if (!isServiceError(error, 'unauthorized') && !isServiceError(error, 'forbidden')) throw error;
+      return viewPublished(plan.folder, target, plan.version, { token: options.npmToken, signal: options.signal });
+    }
+  };
+  let copy: PublishedCopy | undefined;
+  let reason: string | undefined;
+  for (const pause of [...VERIFY_PAUSES_MS, undefined]) {
+    try {
+      copy = await read();
+      reason = undefined;
+    } catch (error) {
+      if ((error as Error).name === 'AbortError') throw error;
+      copy = undefined;
+      reason = messageOf(error);
+    }
+    const settled = copy?.integrity !== undefined && (copy.integrity !== packedIntegrity || copy.distTag === plan.version);
+    if (settled || pause === undefined) break;
+    await sleep(pause, undefined, { signal: options.signal });
+  }
+  return { copy, reason };
 }

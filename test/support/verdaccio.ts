@@ -1,5 +1,6 @@
 // A real npm registry (Verdaccio) on loopback for integration tests: htpasswd users, no uplinks (nothing
-// leaves the machine), anyone may read, only a signed-in user may publish.
+// leaves the machine), anyone may read (or, with `readAccess: '$authenticated'`, only a signed-in user, as on
+// GitHub Packages or most Nexus and Artifactory), only a signed-in user may publish.
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,7 +22,9 @@ interface VerdaccioModule {
 let users = 0;
 
 /** Starts Verdaccio; `storage` keeps the packages in a folder of the caller's (a temporary one otherwise, removed on close). */
-export async function startVerdaccio(options: { storage?: string } = {}): Promise<LocalNpmRegistry> {
+export async function startVerdaccio(
+  options: { storage?: string; readAccess?: '$all' | '$authenticated' } = {},
+): Promise<LocalNpmRegistry> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'conveyor-verdaccio-'));
   // Verdaccio is CommonJS and only a test dependency: required here so nothing else loads it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -31,7 +34,7 @@ export async function startVerdaccio(options: { storage?: string } = {}): Promis
     storage: options.storage ?? path.join(home, 'storage'),
     auth: { htpasswd: { file: path.join(home, 'htpasswd'), max_users: 1000 } },
     uplinks: {},
-    packages: { '**': { access: '$all', publish: '$authenticated' } },
+    packages: { '**': { access: options.readAccess ?? '$all', publish: '$authenticated' } },
     log: { type: 'stdout', format: 'pretty', level: 'fatal' },
     web: { enable: false },
   });

@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ServiceError } from '../../core/errors';
+import { readTextIfExists } from '../../core/fsUtil';
 import { refuseClearTextToken } from '../../core/http/tokenHost';
 import { runProcess } from '../../core/processRunner';
 import type { CommandSpec } from '../../core/processRunner';
@@ -35,9 +36,35 @@ export function packCommand(folder: string, destination: string): CommandSpec {
 export function publishCommand(folder: string, tarball: string, target: PackageTarget, userconfig?: string): CommandSpec {
   return {
     command: 'npm',
-    args: ['publish', tarball, '--tag', target.distTag, '--registry', target.registry, ...(userconfig ? ['--userconfig', userconfig] : [])],
+    args: ['publish', tarball, '--tag', target.distTag, ...registryArgs(target), ...(userconfig ? ['--userconfig', userconfig] : [])],
     cwd: folder,
   };
+}
+
+/** `npm view <name>@<version> dist.integrity dist-tags --json`: the registry's copy, read with npm's own auth. */
+export function viewCommand(folder: string, target: PackageTarget, version: string, userconfig?: string): CommandSpec {
+  return {
+    command: 'npm',
+    args: [
+      'view',
+      `${target.name}@${version}`,
+      'dist.integrity',
+      'dist-tags',
+      '--json',
+      ...registryArgs(target),
+      ...(userconfig ? ['--userconfig', userconfig] : []),
+    ],
+    cwd: folder,
+  };
+}
+
+/**
+ * `--registry`, and for a scoped package `--@scope:registry` too: an `@scope:registry` line in an .npmrc
+ * would otherwise send a scoped package elsewhere than the registry Conveyor checked.
+ */
+function registryArgs(target: PackageTarget): string[] {
+  const scope = /^(@[^/]+)\//.exec(target.name)?.[1];
+  return ['--registry', target.registry, ...(scope ? [`--${scope}:registry=${target.registry}`] : [])];
 }
 
 /** `npm pack` into a temporary folder; the caller removes `dirname(tarball)` when done. */
@@ -64,21 +91,89 @@ export async function publishPackage(
   target: PackageTarget,
   options: { token?: string; signal?: AbortSignal } = {},
 ): Promise<void> {
-  const { token, signal } = options;
-  const describe = (output: string) => publishFailure(output, target, packed.version, token !== undefined);
-  if (!token) {
-    await runNpm(publishCommand(folder, packed.tarball, target), signal, describe);
-    return;
+  const describe = (output: string) => publishFailure(output, target, packed.version, options.token !== undefined);
+  await withNpmAuth(folder, target.registry, options, (userconfig, env) =>
+    runNpm({ ...publishCommand(folder, packed.tarball, target, userconfig), env }, options.signal, describe),
+  );
+}
+
+/** What the registry holds for `version`, read by npm with the same config as the publish; undefined integrity while it is not visible. */
+export async function viewPublished(
+  folder: string,
+  target: PackageTarget,
+  version: string,
+  options: { token?: string; signal?: AbortSignal } = {},
+): Promise<{ integrity?: string; distTag?: string }> {
+  const spec = `${target.name}@${version}`;
+  try {
+    const { stdout } = await withNpmAuth(folder, target.registry, options, (userconfig, env) =>
+      runNpm({ ...viewCommand(folder, target, version, userconfig), env }, options.signal, (output) =>
+        Object.assign(new Error(`npm view ${spec} failed: ${npmErrorLines(output)}`), { notFound: /\bE404\b/.test(output) }),
+      ),
+    );
+    const view = parseViewOutput(stdout);
+    return { integrity: view.integrity, distTag: view.distTags[target.distTag] };
+  } catch (error) {
+    // A package the registry does not list yet: not visible, as a version it does not list yet.
+    if ((error as { notFound?: boolean }).notFound) return {};
+    throw error;
   }
-  refuseClearTextToken(`the npm registry ${target.registry}`, target.registry, `The npm registry ${target.registry}`);
+}
+
+/** `npm view … dist.integrity dist-tags --json` output; empty when npm found no such version. */
+export function parseViewOutput(stdout: string): { integrity?: string; distTags: Record<string, string> } {
+  if (stdout.trim() === '') return { distTags: {} };
+  const data = JSON.parse(stdout) as { 'dist.integrity'?: unknown; 'dist-tags'?: unknown };
+  const distTags = typeof data['dist-tags'] === 'object' && data['dist-tags'] !== null ? (data['dist-tags'] as Record<string, string>) : {};
+  return { integrity: typeof data['dist.integrity'] === 'string' ? data['dist.integrity'] : undefined, distTags };
+}
+
+/**
+ * Runs npm as the user would, or with a stored token: then through a temporary userconfig made of the user's
+ * own (proxy, cafile, strict-ssl, scope registries still apply) plus a token line that names a variable.
+ */
+async function withNpmAuth<T>(
+  folder: string,
+  registry: string,
+  options: { token?: string; signal?: AbortSignal },
+  run: (userconfig?: string, env?: Record<string, string>) => Promise<T>,
+): Promise<T> {
+  const { token } = options;
+  if (!token) return run();
+  refuseClearTextToken(`the npm registry ${registry}`, registry, `The npm registry ${registry}`);
+  const own = await readTextIfExists(await userconfigFile(folder, options.signal));
   const home = await mkdtemp(path.join(os.tmpdir(), 'conveyor-npmrc-'));
   try {
     const userconfig = path.join(home, 'npmrc');
-    await writeFile(userconfig, `${authTokenKey(target.registry)}=\${${TOKEN_VARIABLE}}\n`, { mode: 0o600 });
-    await runNpm({ ...publishCommand(folder, packed.tarball, target, userconfig), env: { [TOKEN_VARIABLE]: token } }, signal, describe);
+    await writeFile(userconfig, userconfigWithToken(own, registry), { mode: 0o600 });
+    return await run(userconfig, { [TOKEN_VARIABLE]: token });
   } finally {
     await rm(home, { recursive: true, force: true });
   }
+}
+
+/** The user's own userconfig file (npm's `userconfig`: NPM_CONFIG_USERCONFIG, a project setting, else ~/.npmrc). */
+async function userconfigFile(folder: string, signal?: AbortSignal): Promise<string> {
+  try {
+    const { stdout } = await runNpm(
+      { command: 'npm', args: ['config', 'get', 'userconfig'], cwd: folder },
+      signal,
+      (output) => new Error(output),
+    );
+    const file = stdout.trim();
+    if (file && file !== 'undefined') return path.resolve(folder, file);
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error;
+  }
+  return path.join(os.homedir(), '.npmrc');
+}
+
+/** The user's userconfig text with any token line for `registry` replaced by one that names TOKEN_VARIABLE. */
+export function userconfigWithToken(own: string | undefined, registry: string): string {
+  const key = authTokenKey(registry);
+  const kept = (own ?? '').split(/\r?\n/).filter((line) => line.split('=', 1)[0].trim() !== key);
+  while (kept.length > 0 && kept.at(-1)!.trim() === '') kept.pop();
+  return [...kept, `${key}=\${${TOKEN_VARIABLE}}`, ''].join('\n');
 }
 
 /** `http://127.0.0.1:4873/` → `//127.0.0.1:4873/:_authToken`: the key npm looks a registry's token up by. */

@@ -1,4 +1,4 @@
-// The npm package a release publishes: a package.json with a name and without `"private": true`, and the
+// The npm package a release publishes: a package.json with a name and a version, without `"private": true`, and the
 // registry it goes to (conveyor.yml, else the package's publishConfig, else a local Verdaccio).
 import * as path from 'node:path';
 import * as semver from 'semver';
@@ -17,7 +17,12 @@ export interface PackageDefinition {
   distTag?: string;
 }
 
-/** The folder's publishable package, or undefined (no package.json, no name, private, or not JSON). */
+/**
+ * The folder's publishable package, or undefined (no package.json, no name, no version, private, or not JSON).
+ * Without a `version` package.json is not the version file (versionFile.ts reads a VERSION file or the tag
+ * instead, and never adds one), so the release would not write one and npm could not pack it: not publishable.
+ * A version that is not semver is refused when planning, as for any version file.
+ */
 export async function resolvePackage(folder: string, config: ConveyorConfig): Promise<PackageDefinition | undefined> {
   const text = await readTextIfExists(path.join(folder, 'package.json'));
   if (text === undefined) return undefined;
@@ -31,10 +36,12 @@ export async function resolvePackage(folder: string, config: ConveyorConfig): Pr
   if (typeof manifest !== 'object' || manifest === null) return undefined;
   const {
     name,
+    version,
     private: isPrivate,
     publishConfig,
-  } = manifest as { name?: unknown; private?: unknown; publishConfig?: { registry?: unknown } };
+  } = manifest as { name?: unknown; version?: unknown; private?: unknown; publishConfig?: { registry?: unknown } };
   if (typeof name !== 'string' || name === '' || isPrivate === true) return undefined;
+  if (typeof version !== 'string' || version.trim() === '') return undefined;
   const configured = config.release?.npm;
   const published = typeof publishConfig?.registry === 'string' ? publishConfig.registry : undefined;
   const [registry, registrySource] = configured?.registry

@@ -223,6 +223,42 @@ describe('releases of npm packages against a real Verdaccio on loopback (integra
     assert.deepEqual(releaseGitState(ws.dir), before);
   });
 
+  it('tags a release on a registry that wants a token to read, when only npm’s .npmrc has one', async () => {
+    const closed = await startVerdaccio({ readAccess: '$authenticated' });
+    try {
+      const ws = library('closed-lib', { registryUrl: closed.url });
+      ws.write('.npmrc', `${closed.url.replace(/^http:/, '')}:_authToken=${await closed.token()}\n`);
+      await passPipeline(ws.dir);
+      assert.equal((await fetch(`${closed.url}closed-lib`)).status, 401, 'reads need a token');
+      const messages: string[] = [];
+      const record = await executeRelease(await planRelease(await describeFolder(ws.dir)), {
+        onProgress: (p: ReleaseProgress) => void messages.push(p.message),
+      });
+      assert.equal(git(ws, 'tag', '--list'), 'v1.4.0');
+      assert.match(record.package?.integrity ?? '', /^sha512-/);
+      assert.ok(!messages.some((m) => /could not be verified/.test(m)), 'npm view, with the .npmrc token, verified the copy');
+    } finally {
+      await closed.close();
+    }
+  });
+
+  it('with a stored token, keeps the user’s userconfig but not a scope mapping that points elsewhere', async () => {
+    const ws = library('@scoped-test/lib');
+    await passPipeline(ws.dir);
+    const userconfig = path.join(ws.dir, '..', `userconfig-${process.pid}`);
+    writeFileSync(userconfig, `@scoped-test:registry=http://127.0.0.1:${await closedPort()}/\n`);
+    const saved = process.env.NPM_CONFIG_USERCONFIG;
+    process.env.NPM_CONFIG_USERCONFIG = userconfig;
+    try {
+      const record = await executeRelease(await planRelease(await describeFolder(ws.dir)), { npmToken: await registry.token() });
+      assert.equal(record.package?.integrity, (await packument(registry, '@scoped-test/lib')).versions['1.4.0'].dist.integrity);
+    } finally {
+      if (saved === undefined) delete process.env.NPM_CONFIG_USERCONFIG;
+      else process.env.NPM_CONFIG_USERCONFIG = saved;
+      rmSync(userconfig, { force: true });
+    }
+  });
+
   it('publishes a prerelease under the next dist-tag, leaving latest alone', async () => {
     const ws = library('pre-lib', { npmrcToken: await registry.token() });
     await passPipeline(ws.dir);

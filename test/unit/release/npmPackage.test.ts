@@ -1,7 +1,16 @@
 import * as assert from 'node:assert/strict';
 import { isServiceError } from '../../../src/core/errors';
 import { parseConfig } from '../../../src/core/config/parseConfig';
-import { authTokenKey, npmErrorLines, parsePackOutput, publishFailure } from '../../../src/release/package/npmPublish';
+import {
+  authTokenKey,
+  npmErrorLines,
+  parsePackOutput,
+  parseViewOutput,
+  publishCommand,
+  publishFailure,
+  userconfigWithToken,
+  viewCommand,
+} from '../../../src/release/package/npmPublish';
 import { NpmRegistryClient, packumentPath, readPackument } from '../../../src/release/package/npmRegistryClient';
 import { DEFAULT_NPM_REGISTRY, distTagFor, resolvePackage } from '../../../src/release/package/packageDefinition';
 import type { PackageTarget } from '../../../src/release/package/packageDefinition';
@@ -10,6 +19,7 @@ import { releaseNodes } from '../../../src/release/ui/releaseNodes';
 import { aReleaseRecord } from '../../support/builders';
 import { folderStatus } from '../../support/folderStatusFixture';
 import { sampleWorkspaces } from '../../support/sampleWorkspace';
+import { npmTokenBinding } from '../../../src/cli/npmToken';
 
 const TARGET: PackageTarget = { name: '@acme/lib', registry: 'http://127.0.0.1:4873/', registrySource: 'default', distTag: 'latest' };
 const INTEGRITY = `sha512-${'A'.repeat(86)}==`;
@@ -46,15 +56,19 @@ describe('npm packages in a release', () => {
     const folderWith = (manifest: unknown) =>
       workspace({ 'package.json': typeof manifest === 'string' ? manifest : JSON.stringify(manifest) }).dir;
 
-    it('publishes nothing for a private package, one without a name, or a package.json that is not JSON', async () => {
-      assert.equal(await resolvePackage(folderWith({ name: 'app', private: true }), {}), undefined);
+    it('publishes nothing for a private package, one without a name or a version, or a package.json that is not JSON', async () => {
+      assert.equal(await resolvePackage(folderWith({ name: 'app', version: '1.0.0', private: true }), {}), undefined);
+      // No version: package.json is not the version file, the release would not write one and npm cannot pack it.
+      assert.equal(await resolvePackage(folderWith({ name: 'lib' }), {}), undefined);
+      assert.equal(await resolvePackage(folderWith({ name: 'lib', version: 3 }), {}), undefined);
+      assert.equal(await resolvePackage(folderWith({ name: 'lib', version: ' ' }), {}), undefined);
       assert.equal(await resolvePackage(folderWith({ version: '1.0.0' }), {}), undefined);
       assert.equal(await resolvePackage(folderWith('{ "name": '), {}), undefined);
       assert.equal(await resolvePackage(workspace({}).dir, {}), undefined);
     });
 
     it('takes conveyor.yml’s registry, else publishConfig’s, else the local Verdaccio', async () => {
-      const folder = folderWith({ name: 'lib', publishConfig: { registry: 'https://npm.pkg.github.com' } });
+      const folder = folderWith({ name: 'lib', version: '1.0.0', publishConfig: { registry: 'https://npm.pkg.github.com' } });
       assert.deepEqual(
         await resolvePackage(folder, { release: { npm: { registry: 'https://nexus.acme.dev/repository/npm', distTag: 'beta' } } }),
         {
@@ -70,7 +84,7 @@ describe('npm packages in a release', () => {
         registrySource: 'publishConfig',
         distTag: undefined,
       });
-      assert.equal((await resolvePackage(folderWith({ name: 'lib' }), {}))?.registry, DEFAULT_NPM_REGISTRY);
+      assert.equal((await resolvePackage(folderWith({ name: 'lib', version: '1.0.0' }), {}))?.registry, DEFAULT_NPM_REGISTRY);
     });
 
     it('tags a prerelease next and anything else latest, unless conveyor.yml names the dist-tag', () => {
@@ -170,9 +184,97 @@ describe('npm packages in a release', () => {
       );
     });
 
+    it('keeps the user’s own .npmrc in the temporary userconfig, and only replaces the registry’s token line', () => {
+      const own = [
+        'proxy=http://proxy.acme.dev:3128/',
+        'cafile=/etc/ssl/acme.pem',
+        'strict-ssl=true',
+        '@acme:registry=https://npm.acme.dev/',
+        '//127.0.0.1:4873/:_authToken = old-token',
+        '//npm.acme.dev/:_authToken=other',
+        '',
+      ].join('\n');
+      assert.equal(
+        userconfigWithToken(own, 'http://127.0.0.1:4873/'),
+        [
+          'proxy=http://proxy.acme.dev:3128/',
+          'cafile=/etc/ssl/acme.pem',
+          'strict-ssl=true',
+          '@acme:registry=https://npm.acme.dev/',
+          '//npm.acme.dev/:_authToken=other',
+          '//127.0.0.1:4873/:_authToken=${CONVEYOR_NPM_TOKEN}',
+          '',
+        ].join('\n'),
+      );
+      assert.equal(userconfigWithToken(undefined, 'http://127.0.0.1:4873/'), '//127.0.0.1:4873/:_authToken=${CONVEYOR_NPM_TOKEN}\n');
+    });
+
+    it('pins a scoped package to the checked registry, so an @scope:registry line cannot redirect it', () => {
+      assert.deepEqual(publishCommand('/w', '/t/acme-lib-1.4.0.tgz', TARGET, '/tmp/npmrc').args, [
+        'publish',
+        '/t/acme-lib-1.4.0.tgz',
+        '--tag',
+        'latest',
+        '--registry',
+        'http://127.0.0.1:4873/',
+        '--@acme:registry=http://127.0.0.1:4873/',
+        '--userconfig',
+        '/tmp/npmrc',
+      ]);
+      assert.deepEqual(publishCommand('/w', '/t/lib.tgz', { ...TARGET, name: 'lib' }).args, [
+        'publish',
+        '/t/lib.tgz',
+        '--tag',
+        'latest',
+        '--registry',
+        'http://127.0.0.1:4873/',
+      ]);
+      assert.deepEqual(viewCommand('/w', TARGET, '1.4.0').args, [
+        'view',
+        '@acme/lib@1.4.0',
+        'dist.integrity',
+        'dist-tags',
+        '--json',
+        '--registry',
+        'http://127.0.0.1:4873/',
+        '--@acme:registry=http://127.0.0.1:4873/',
+      ]);
+    });
+
+    it('reads the registry’s copy from npm view, and nothing while npm does not list the version', () => {
+      assert.deepEqual(parseViewOutput(JSON.stringify({ 'dist.integrity': INTEGRITY, 'dist-tags': { latest: '1.4.0' } })), {
+        integrity: INTEGRITY,
+        distTags: { latest: '1.4.0' },
+      });
+      assert.deepEqual(parseViewOutput('\n'), { distTags: {} });
+    });
+
     it('keys the token by the registry’s host and path, as npm looks it up', () => {
       assert.equal(authTokenKey('http://127.0.0.1:4873/'), '//127.0.0.1:4873/:_authToken');
       assert.equal(authTokenKey('https://nexus.acme.dev/repository/npm'), '//nexus.acme.dev/repository/npm/:_authToken');
+    });
+  });
+
+  describe('NPM_TOKEN in the CLI', () => {
+    it('goes only to the host of NPM_TOKEN_REGISTRY, else of --registry, else nowhere', () => {
+      const bound = npmTokenBinding({ NPM_TOKEN: 'ci-token', NPM_TOKEN_REGISTRY: 'https://registry.npmjs.org/' }, 'https://other.dev/');
+      assert.equal(bound.tokenFor('https://registry.npmjs.org/'), 'ci-token');
+      assert.equal(bound.tokenFor('https://evil.example/npm/'), undefined, 'a registry named by a tag record or package.json');
+      assert.deepEqual(bound.withheld, [
+        'NPM_TOKEN was not sent to https://evil.example/npm/: it is only sent to registry.npmjs.org (npm still uses your .npmrc).',
+      ]);
+
+      const fromCli = npmTokenBinding({ NPM_TOKEN: 'ci-token' }, 'https://npm.pkg.github.com');
+      assert.equal(fromCli.tokenFor('https://npm.pkg.github.com/'), 'ci-token');
+      assert.equal(fromCli.tokenFor('https://npm.pkg.github.com.evil.example/'), undefined);
+
+      const unbound = npmTokenBinding({ NPM_TOKEN: 'ci-token' });
+      assert.equal(unbound.tokenFor('https://registry.npmjs.org/'), undefined);
+      assert.match(unbound.withheld[0], /name the registry it belongs to with NPM_TOKEN_REGISTRY or --registry/);
+
+      const none = npmTokenBinding({ NPM_TOKEN_REGISTRY: 'https://registry.npmjs.org/' });
+      assert.equal(none.tokenFor('https://registry.npmjs.org/'), undefined);
+      assert.deepEqual(none.withheld, [], 'nothing withheld without a token');
     });
   });
 
