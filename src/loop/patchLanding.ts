@@ -46,7 +46,7 @@ export function patchBranchName(kind: 'security' | 'base-images', subject: strin
 /**
  * Creates the branch from HEAD, applies the patch and commits the `files` it changed. On a failure, or when
  * nothing changed, restores the files, returns to the previous branch, deletes the new one and throws a
- * ServiceError whose message ends by saying that nothing changed.
+ * ServiceError whose message ends by saying so.
  */
 export async function landPatch<T>(request: PatchRequest<T>): Promise<LandedPatch<T>> {
   const git = simpleGit({ baseDir: request.folder, timeout: { block: 120_000 } });
@@ -118,7 +118,7 @@ async function landOn<T>(git: SimpleGit, request: PatchRequest<T>): Promise<Land
     const commit = (await git.revparse(['HEAD'])).trim();
     return { branch, previousBranch, commit, result, changedFiles };
   } catch (error) {
-    throw afterUndo(error, await undo());
+    throw afterUndo(error, request.files, await undo());
   }
 }
 
@@ -164,9 +164,10 @@ async function gitStep<T>(work: () => Promise<T>, what: string): Promise<T> {
   }
 }
 
-/** The failure, ending with "Nothing changed." when everything was put back, else with what was not. */
-function afterUndo(error: unknown, left: string[]): ServiceError {
-  const ending = left.length === 0 ? 'Nothing changed.' : `Not everything could be put back: ${left.join('; ')}.`;
+/** The failure, ending with what was put back (the patched files and the branch), else with what was not. */
+function afterUndo(error: unknown, files: string[], left: string[]): ServiceError {
+  const ending =
+    left.length === 0 ? `${files.join(', ')} and the branch are as they were.` : `Not everything could be put back: ${left.join('; ')}.`;
   const said = (message: string) => `${message.replace(/\s*$/, '')}${/[.!?]$/.test(message.trim()) ? '' : '.'} ${ending}`;
   if (isServiceError(error)) {
     return new ServiceError(error.service, error.kind, said(error.message), { status: error.status, detail: error.detail, cause: error });

@@ -4,7 +4,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as semver from 'semver';
-import { ServiceError } from '../../core/errors';
+import { forEachLimited } from '../../core/concurrency';
+import { isServiceError, ServiceError } from '../../core/errors';
 import type { ServiceErrorKind } from '../../core/errors';
 import { readTextIfExists, writeFileAtomic } from '../../core/fsUtil';
 import { runProcess } from '../../core/processRunner';
@@ -31,8 +32,8 @@ export interface DependencyFix {
   /** The vulnerable package the finding is about. */
   vulnerable: string;
   installed: string;
-  /** The lowest published version above the installed one that no advisory covers. */
-  patched: string;
+  /** The lowest published version above the installed one that no advisory covers; unknown when no advisory has a readable range. */
+  patched: string | undefined;
   /** Advisory ids (npm's `source`). */
   advisories: string[];
   action: FixAction;
@@ -60,13 +61,17 @@ export interface PackageLock {
 /** package.json's dependency sections merged: name → declared range. */
 export type DeclaredDependencies = Readonly<Record<string, string>>;
 
-/** The lowest published version above `installed` that none of the vulnerable ranges covers (prereleases aside). */
+/**
+ * The lowest published version above `installed` that none of the vulnerable ranges covers (prereleases aside);
+ * none when no range is readable, since then any version could still be vulnerable.
+ */
 export function firstPatchedVersion(
   installed: string,
   published: readonly string[],
   vulnerableRanges: readonly string[],
 ): string | undefined {
   const ranges = vulnerableRanges.filter((range) => semver.validRange(range) !== null);
+  if (ranges.length === 0) return undefined;
   return published
     .filter((version) => semver.valid(version) && !semver.prerelease(version) && semver.gt(version, installed))
     .sort(semver.compare)
@@ -94,14 +99,25 @@ function planFix(
 ): DependencyFix | undefined {
   if (vulnerability.advisories.length === 0) return undefined;
   const installed = installedVersion(vulnerability, lock);
-  const ranges = vulnerability.advisories.map((a) => a.range ?? '').filter(Boolean);
-  const patched = installed && firstPatchedVersion(installed, registry.versions.get(vulnerability.name) ?? [], ranges);
-  if (!installed || !patched) return undefined;
+  if (!installed) return undefined;
+  const ranges = vulnerability.advisories.flatMap((a) => (a.range && semver.validRange(a.range) !== null ? [a.range] : []));
   const name = vulnerability.name;
-  const action = fixAction(vulnerability, all, lock, manifest, registry, patched);
-  if (!action) return undefined;
   const advisories = vulnerability.advisories.flatMap((a) => (a.id ? [a.id] : []));
+  if (ranges.length === 0) {
+    const action = npmFixAction(vulnerability);
+    const patched = action?.name === name ? action.version : undefined;
+    return action && { vulnerable: name, installed, patched, advisories, action, title: fixTitle(name, action) };
+  }
+  const patched = firstPatchedVersion(installed, registry.versions.get(name) ?? [], ranges);
+  const action = patched && fixAction(vulnerability, all, lock, manifest, registry, patched);
+  if (!action) return undefined;
   return { vulnerable: name, installed, patched, advisories, action, title: fixTitle(name, action) };
+}
+
+/** Without a readable vulnerable range no version can be called patched: only npm's `fixAvailable` update is left. */
+function npmFixAction(vulnerability: AuditVulnerability): FixAction | undefined {
+  const fix = vulnerability.fix;
+  return typeof fix === 'object' ? { kind: 'update', name: fix.name, version: fix.version, isSemVerMajor: fix.isSemVerMajor } : undefined;
 }
 
 function fixAction(
@@ -275,6 +291,9 @@ export interface PatchPlan {
 }
 
 const NPM_TIMEOUT_MS = 300_000;
+const IGNORE_SCRIPTS = '--ignore-scripts';
+/** A report with dozens of findings would otherwise start one `npm view` process per package at once. */
+const NPM_VIEWS_AT_ONCE = 4;
 
 /** Runs `npm audit` and plans a fix for each finding, asking npm for the published versions it needs. */
 export async function planDependencyFixes(folder: string, npm: NpmOptions = {}): Promise<PatchPlan> {
@@ -289,17 +308,19 @@ export async function planDependencyFixes(folder: string, npm: NpmOptions = {}):
     .map((v) => directDependentOf(v, all))
     .filter((name): name is string => name !== undefined);
   const names = new Set([...vulnerable.map((v) => v.name), ...dependents]);
-  const versions = new Map(await Promise.all([...names].map(async (name) => [name, await publishedVersions(folder, name, npm)] as const)));
+  const versions = new Map<string, string[]>();
+  await forEachLimited([...names], NPM_VIEWS_AT_ONCE, async (name) => void versions.set(name, await publishedVersions(folder, name, npm)));
   const upgrades = new Set(
     vulnerable.flatMap((v) => {
       const upgrade = directUpgrade(v, all, lock, manifest, versions);
       return upgrade ? [`${upgrade.name}@${upgrade.version}`] : [];
     }),
   );
-  const dependencies = new Map(
-    await Promise.all(
-      [...upgrades].map(async (spec) => [spec, stringRecord(await viewJson(folder, [spec, 'dependencies'], npm))] as const),
-    ),
+  const dependencies = new Map<string, Record<string, string>>();
+  await forEachLimited(
+    [...upgrades],
+    NPM_VIEWS_AT_ONCE,
+    async (spec) => void dependencies.set(spec, stringRecord(await viewJson(folder, [spec, 'dependencies'], npm))),
   );
   return { audit, fixes: planFixes(audit, lock, manifest, { versions, dependencies }) };
 }
@@ -319,7 +340,7 @@ export async function applyDependencyPatch(
 ): Promise<PatchOutcome> {
   const lockBefore = await readLock(folder);
   // Without --audit-level=none npm exits 1 whenever a vulnerability is left, which is what a major bump leaves.
-  if (selection.auditFix) await runNpm(folder, ['audit', 'fix', '--audit-level=none'], npm);
+  if (selection.auditFix) await installWithNpm(folder, ['audit', 'fix', '--audit-level=none'], npm);
   for (const fix of selection.fixes) await applyFix(folder, fix, npm);
   const after = await auditFolder(folder, npm);
   const open = new Set(after.vulnerabilities.flatMap((v) => v.advisories.flatMap((a) => (a.id ? [a.id] : []))));
@@ -333,11 +354,26 @@ export async function applyDependencyPatch(
 
 async function applyFix(folder: string, fix: DependencyFix, npm: NpmOptions): Promise<void> {
   const action = fix.action;
-  if (action.kind === 'update') await runNpm(folder, ['install', `${action.name}@${action.version}`], npm);
-  else if (action.kind === 'update-in-range') await runNpm(folder, ['update', action.name], npm);
+  if (action.kind === 'update') await installWithNpm(folder, ['install', `${action.name}@${action.version}`], npm);
+  else if (action.kind === 'update-in-range') await installWithNpm(folder, ['update', action.name], npm);
   else {
     await writeOverride(folder, action.name, action.version);
-    await runNpm(folder, ['install'], npm);
+    await installWithNpm(folder, ['install'], npm);
+  }
+}
+
+/**
+ * An npm command that changes node_modules. Install scripts stay off: the release it fetches is new to this
+ * project and nobody has reviewed it yet (npm ci or npm rebuild runs them once someone chooses to). When it
+ * fails, the lockfile is restored but node_modules may be half updated, so the message says how to match them.
+ */
+async function installWithNpm(folder: string, args: string[], npm: NpmOptions): Promise<void> {
+  try {
+    await runNpm(folder, [...args, IGNORE_SCRIPTS], npm);
+  } catch (error) {
+    if (!isServiceError(error)) throw error;
+    const message = `${error.message.replace(/\.?\s*$/, '.')} node_modules may no longer match package-lock.json: run npm ci to match node_modules to the lockfile again`;
+    throw new ServiceError(error.service, error.kind, message, { status: error.status, detail: error.detail, cause: error });
   }
 }
 
@@ -399,7 +435,7 @@ async function runNpm(folder: string, args: string[], npm: NpmOptions, options: 
     },
     { timeoutMs: NPM_TIMEOUT_MS, signal: npm.signal, onOutput: (chunk, stream) => (stream === 'stdout' ? stdout : stderr).push(chunk) },
   );
-  const what = `npm ${args.filter((arg) => arg !== '--json').join(' ')}`;
+  const what = `npm ${args.filter((arg) => arg !== '--json' && arg !== IGNORE_SCRIPTS).join(' ')}`;
   if (result.spawnError) throw new ServiceError('npm', 'unsupported', `${what} could not start: ${result.spawnError}`);
   if (result.timedOut) throw new ServiceError('npm', 'timeout', `${what} did not finish within ${NPM_TIMEOUT_MS / 1000} s`);
   if (result.cancelled) throw new ServiceError('npm', 'invalid', `${what} was stopped`);

@@ -64,7 +64,10 @@ describe('landPatch (integration, real git)', () => {
       (error: ServiceError) => {
         assert.equal(error.service, 'npm');
         assert.equal(error.kind, 'unreachable');
-        assert.equal(error.message, 'npm could not reach the registry http://127.0.0.1:9/. Nothing changed.');
+        assert.equal(
+          error.message,
+          'npm could not reach the registry http://127.0.0.1:9/. package.json, package-lock.json and the branch are as they were.',
+        );
         return true;
       },
     );
@@ -75,7 +78,7 @@ describe('landPatch (integration, real git)', () => {
     assert.equal(git('status', '--porcelain'), '');
   });
 
-  it('unstages and restores everything when the commit itself is refused (a commit hook), and says nothing changed', async () => {
+  it('unstages and restores everything when the commit itself is refused (a commit hook), and says the files and branch are as they were', async () => {
     writeFileSync(file('.git/hooks/commit-msg'), '#!/bin/sh\necho "subject too long" >&2\nexit 1\n', { mode: 0o755 });
     await assert.rejects(
       landPatch({
@@ -89,7 +92,7 @@ describe('landPatch (integration, real git)', () => {
         },
         message: () => 'fix(deps): a subject the hook refuses',
       }),
-      /^ServiceError: Committing the patch failed: .*Nothing changed\.$/,
+      /^ServiceError: Committing the patch failed: .*package\.json, package-lock\.json and the branch are as they were\.$/,
     );
     assert.equal(git('status', '--porcelain'), '', 'nothing staged, nothing modified, no new file');
     assert.equal(readFileSync(file('package.json'), 'utf8'), PACKAGE_JSON);
@@ -147,7 +150,7 @@ describe('landPatch (integration, real git)', () => {
     assert.equal((await first).branch, 'fix/security-minimist');
   });
 
-  it('says nothing changed when the patch changes none of its files, and leaves no branch', async () => {
+  it('says so when the patch changes none of its files, and leaves no branch', async () => {
     await assert.rejects(
       landPatch({
         folder: project.dir,
@@ -156,7 +159,7 @@ describe('landPatch (integration, real git)', () => {
         apply: () => Promise.resolve(undefined),
         message: () => 'fix(docker): never',
       }),
-      /changed none of package\.json\. Nothing changed\.$/,
+      /changed none of package\.json\. package\.json and the branch are as they were\.$/,
     );
     assert.equal(git('branch', '--list', 'fix/*'), '');
     assert.equal(git('rev-parse', '--abbrev-ref', 'HEAD'), 'main');

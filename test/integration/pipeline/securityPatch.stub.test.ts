@@ -2,7 +2,7 @@
 // loopback, serving the recorded minimist and mkdirp tarballs) behind the stub of npm's advisory endpoint.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { isServiceError } from '../../../src/core/errors';
 import { landAllDependencyFixes, landDependencyFix } from '../../../src/loop/securityPatch';
@@ -134,7 +134,7 @@ describe('security patches with real npm and git against Verdaccio and the advis
     // Patch All with nothing chosen: npm audit fix does not take mkdirp across a major, so nothing lands.
     await assert.rejects(landAllDependencyFixes(project.dir, plan, [], new Date('2026-12-03T10:00:00Z'), env()), (error) => {
       assert.ok(isServiceError(error));
-      assert.match(error.message, /Nothing changed\.$/);
+      assert.match(error.message, /package\.json, package-lock\.json and the branch are as they were\.$/);
       return true;
     });
     assert.equal(read('package-lock.json'), lockBefore);
@@ -151,9 +151,15 @@ describe('security patches with real npm and git against Verdaccio and the advis
     );
   });
 
-  it('overrides the vulnerable package when no release of the direct dependency fixes it', async () => {
+  it('overrides the vulnerable package when no release of the direct dependency fixes it, running no install script', async () => {
     await registry.publish('minimist-0.0.8', 'mkdirp-0.5.1');
-    await projectWith({ devDependencies: { mkdirp: '^0.5.1' } });
+    const marker = path.join('node_modules', '.postinstall-ran');
+    await projectWith({
+      devDependencies: { mkdirp: '^0.5.1' },
+      scripts: { postinstall: `node -e "require('fs').writeFileSync('${marker}', '')"` },
+    });
+    assert.ok(existsSync(path.join(project.dir, marker)), 'a plain npm install runs the postinstall script');
+    rmSync(path.join(project.dir, marker));
     await registry.publish('minimist-1.2.8');
 
     const plan = await planDependencyFixes(project.dir, env());
@@ -166,6 +172,7 @@ describe('security patches with real npm and git against Verdaccio and the advis
     assert.equal(locked('node_modules/minimist'), '1.2.8', 'npm installs the override under mkdirp');
     assert.deepEqual(landed.result.advisoriesClosed, ['1179']);
     assert.deepEqual(landed.changedFiles, ['package.json', 'package-lock.json']);
+    assert.ok(!existsSync(path.join(project.dir, marker)), 'the patch ran npm install with --ignore-scripts');
   });
 
   it('says the registry cannot be reached and changes nothing when it is gone', async () => {
@@ -185,7 +192,7 @@ describe('security patches with real npm and git against Verdaccio and the advis
       assert.ok(isServiceError(error, 'unreachable'), String(error));
       assert.match(
         error.message,
-        /^npm install minimist@1\.2\.8 failed: request to http:\/\/127\.0\.0\.1:\d+\/minimist failed, reason: connect ECONNREFUSED [\d.:]+\. Nothing changed\.$/,
+        /^npm install minimist@1\.2\.8 failed: request to http:\/\/127\.0\.0\.1:\d+\/minimist failed, reason: connect ECONNREFUSED [\d.:]+\. node_modules may no longer match package-lock\.json: run npm ci to match node_modules to the lockfile again\. package\.json, package-lock\.json and the branch are as they were\.$/,
       );
       assert.doesNotMatch(error.message, /\n/);
       return true;

@@ -17,10 +17,11 @@ const FIXTURES = path.resolve(__dirname, '..', '..', 'fixtures', 'npm-audit');
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), 'utf8');
 const MINIMIST_ADVISORY = '<0.2.1 || >=1.0.0 <1.2.3';
 
-/** The recorded transitive report (minimist 0.0.8 under mkdirp 0.5.1) with minimist's `fixAvailable` replaced. */
-function transitiveAudit(minimistFix?: unknown) {
+/** The recorded transitive report (minimist 0.0.8 under mkdirp 0.5.1) with minimist's `fixAvailable` and advisory range replaced. */
+function transitiveAudit(minimistFix?: unknown, advisoryRange?: string) {
   const report = JSON.parse(fixture('audit-report-transitive.json')) as { vulnerabilities: Record<string, Record<string, unknown>> };
   if (minimistFix !== undefined) report.vulnerabilities.minimist.fixAvailable = minimistFix;
+  if (advisoryRange !== undefined) (report.vulnerabilities.minimist.via as Record<string, unknown>[])[0].range = advisoryRange;
   return parseNpmAudit(JSON.stringify(report), '{}', '/work/shop/package.json');
 }
 
@@ -43,6 +44,26 @@ describe('security patch planning (unit)', () => {
     assert.equal(firstPatchedVersion('1.2.0', published, [MINIMIST_ADVISORY]), '1.2.3');
     assert.equal(firstPatchedVersion('1.2.0', published, [MINIMIST_ADVISORY, '<1.2.6']), '1.2.8');
     assert.equal(firstPatchedVersion('1.2.0', ['1.2.0', '1.2.1', '2.0.0-rc.1'], [MINIMIST_ADVISORY]), undefined, 'no prerelease');
+    assert.equal(firstPatchedVersion('1.2.0', published, []), undefined, 'no range: nothing is known to be patched');
+    assert.equal(firstPatchedVersion('1.2.0', published, ['not a range']), undefined, 'no readable range');
+  });
+
+  it("follows npm's fixAvailable, or offers nothing, when no advisory has a readable range", () => {
+    const versions = registry({ minimist: ['0.0.8', '0.0.9', '1.2.8'] });
+    const [fix] = planFixes(transitiveAudit(undefined, 'not a range'), MKDIRP_LOCK, { mkdirp: '^0.5.1' }, versions);
+    assert.deepEqual(fix.action, { kind: 'update', name: 'mkdirp', version: '0.5.6', isSemVerMajor: false });
+    assert.equal(fix.title, 'Update mkdirp to 0.5.6 (fixes minimist)');
+    assert.equal(fix.patched, undefined);
+    assert.deepEqual(
+      planFixes(transitiveAudit(true, ''), MKDIRP_LOCK, { mkdirp: '^0.5.1' }, versions),
+      [],
+      'npm audit fix names no version',
+    );
+    assert.deepEqual(
+      planFixes(transitiveAudit(false, ''), MKDIRP_LOCK, { mkdirp: '^0.5.1' }, versions),
+      [],
+      'not 0.0.9, which may be vulnerable',
+    );
   });
 
   it('updates a vulnerable direct dependency, and counts a version outside its declared range as a major', () => {
