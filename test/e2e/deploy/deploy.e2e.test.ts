@@ -153,7 +153,7 @@ describe('deploying a release to a real Kubernetes API server from code-server (
     const minInput = page.locator('.quick-input-widget', { hasText: 'Min replicas' });
     for (let attempt = 1; !(await minInput.isVisible()); attempt++) {
       await deployment.click({ button: 'right' });
-      await page.locator('.context-view .action-label', { hasText: 'Autoscale…' }).click();
+      await page.locator('.context-view .action-label[aria-label="Autoscale…"]').click();
       await minInput.waitFor({ timeout: 10_000 }).catch((error: unknown) => {
         if (attempt >= 3) throw error;
       });
@@ -189,7 +189,7 @@ describe('deploying a release to a real Kubernetes API server from code-server (
     await screenshot(page, '22-environments-autoscaled');
 
     await deployment.click({ button: 'right' });
-    await page.locator('.context-view .action-label', { hasText: 'Scale…' }).click();
+    await page.locator('.context-view .action-label[aria-label="Scale…"]').click();
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.filter({ hasText: 'its autoscaler will undo a manual scale' }).waitFor({ timeout: 30_000 });
     assert.match(await dialog.innerText(), /shop-web is autoscaled \(3–5 replicas\)/);
