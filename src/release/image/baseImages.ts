@@ -47,17 +47,30 @@ const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
 const DOCKER_HUB_HOSTS = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
 const FROM_LINE = /^(\s*)from(\s+)(.*?)\s*$/i;
 const VARIABLE = /\$\{?(\w+)/;
+// `<<EOF`, `<<-EOF`, `<<"EOF"` (BuildKit's here-documents in RUN and COPY).
+const HERE_DOCUMENT = /<<-?(["']?)([A-Za-z_]\w*)\1/g;
+const HERE_DOCUMENT_INSTRUCTION = /^\s*(run|copy|add)\s/i;
 
 /** Every FROM line of a Dockerfile, in order. */
 export function readBaseImages(text: string): BaseImageLine[] {
   const stages = new Set<string>();
   const lines: BaseImageLine[] = [];
   let continued = false;
+  /** The words that end the here-documents still open (`RUN <<EOF` … `EOF`), first to close first. */
+  let hereDocuments: string[] = [];
   linesOf(text).forEach((content, line) => {
+    // A here-document's body is the instruction's text, whatever it says (a line may well start with `from`).
+    if (hereDocuments.length > 0) {
+      if (content.replace(/^\t+/, '') === hereDocuments[0]) hereDocuments = hereDocuments.slice(1);
+      return;
+    }
     // A line after a trailing backslash belongs to the instruction above (a RUN's `from` is no FROM).
     const match = continued ? null : FROM_LINE.exec(content);
     continued = content.trimEnd().endsWith('\\') || (continued && /^\s*(#.*)?$/.test(content));
-    if (!match) return;
+    if (!match) {
+      if (HERE_DOCUMENT_INSTRUCTION.test(content)) hereDocuments = [...content.matchAll(HERE_DOCUMENT)].map((opened) => opened[2]);
+      return;
+    }
     const from = readFromLine(line, content, match[1].length + 'from'.length + match[2].length, match[3], stages);
     if (from.stage) stages.add(from.stage.toLowerCase());
     lines.push(from);

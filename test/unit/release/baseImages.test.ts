@@ -72,6 +72,28 @@ describe('base images of a Dockerfile (unit)', () => {
     ]);
   });
 
+  it('a here-document body is not read as FROM lines, and FROMs after it are', () => {
+    const text = [
+      'FROM golang:1.22 AS build',
+      'RUN <<EOF',
+      'from the docs: build it',
+      'EOF',
+      'COPY <<-"NOTE" /notes.txt',
+      '\tFROM alpine:3.19 is what runs it',
+      '\tNOTE',
+      'RUN echo $((1<<2))',
+      'FROM alpine:3.19',
+      '',
+    ].join('\n');
+    assert.deepEqual(
+      readBaseImages(text).map((from) => [from.line, from.reference]),
+      [
+        [0, 'golang:1.22'],
+        [8, 'alpine:3.19'],
+      ],
+    );
+  });
+
   it('prometheus: another registry, a padded FROM, and a pin that changes only the reference', async () => {
     const text = fixture('prometheus.Dockerfile');
     assert.deepEqual(summary(text), ['1 quay.io/prometheus/busybox:latest']);
