@@ -191,29 +191,8 @@ describe('autoscale: HorizontalPodAutoscalers (integration, real kube-apiserver 
       await client.request('DELETE', `/api/v1/namespaces/${namespace}`).catch(() => undefined);
     });
 
-    async function deployWith(autoscale: EnvironmentDefinition['autoscale'], version: string, n: number) {
-      await fs.writeFile(
-        path.join(folder, 'conveyor.yml'),
-        ['environments:', '  staging:', '    manifests: k8s', `    autoscale: ${JSON.stringify(autoscale)}`, ''].join('\n'),
-      );
-      const environment: EnvironmentDefinition = {
-        name: 'staging',
-        context: 'conveyor-admin',
-        namespace,
-        manifests: 'k8s',
-        confirm: false,
-        autoRollback: false,
-        autoscale,
-        source: 'conveyor.yml',
-      };
-      return deployRelease({
-        folder,
-        environment,
-        release: aReleaseToDeploy(version, n, IMAGE),
-        kubeconfig: { kubeconfigPaths: [cluster.get().kubeconfig] },
-        rolloutTimeoutMs: 60_000,
-      });
-    }
+    const deployWith = (autoscale: EnvironmentDefinition['autoscale'], version: string, n: number) =>
+      deployAutoscaled({ kubeconfig: cluster.get().kubeconfig, folder, image: IMAGE, namespace }, 'staging', autoscale, version, n);
 
     it('applies the HPA after the manifests, planned from conveyor.yml, and edits it on the next deploy', async () => {
       const first = await deployWith({ min: 2, max: 5, targetCPU: 60 }, 'v1.0.0', 1);
@@ -278,36 +257,8 @@ describe('autoscale: HorizontalPodAutoscalers (integration, real kube-apiserver 
       await client.request('DELETE', `/api/v1/namespaces/${namespace}`).catch(() => undefined);
     });
 
-    async function deployWith(autoscale: EnvironmentDefinition['autoscale'], version: string, n: number) {
-      await fs.writeFile(
-        path.join(folder, 'conveyor.yml'),
-        [
-          'environments:',
-          '  production:',
-          '    manifests: k8s',
-          ...(autoscale
-            ? ['    autoscale:', ...Object.entries(autoscale).map(([key, value]) => `      ${key}: ${JSON.stringify(value)}`)]
-            : []),
-          '',
-        ].join('\n'),
-      );
-      return deployRelease({
-        folder,
-        environment: {
-          name: 'production',
-          context: 'conveyor-admin',
-          namespace,
-          manifests: 'k8s',
-          confirm: false,
-          autoRollback: false,
-          ...(autoscale ? { autoscale } : {}),
-          source: 'conveyor.yml',
-        },
-        release: aReleaseToDeploy(version, n, IMAGE),
-        kubeconfig: { kubeconfigPaths: [cluster.get().kubeconfig] },
-        rolloutTimeoutMs: 60_000,
-      });
-    }
+    const deployWith = (autoscale: EnvironmentDefinition['autoscale'], version: string, n: number) =>
+      deployAutoscaled({ kubeconfig: cluster.get().kubeconfig, folder, image: IMAGE, namespace }, 'production', autoscale, version, n);
 
     it('refuses a name in autoscale.deployments that is no Deployment of the manifests, at its line, before anything is applied', async () => {
       await assert.rejects(
@@ -348,3 +299,41 @@ describe('autoscale: HorizontalPodAutoscalers (integration, real kube-apiserver 
     });
   });
 });
+
+/** Deploys a release of `folder` to `environment`, with `autoscale` written in its conveyor.yml (line 4 on) as the deploy reads it. */
+async function deployAutoscaled(
+  { kubeconfig, folder, image, namespace }: { kubeconfig: string; folder: string; image: string; namespace: string },
+  environment: string,
+  autoscale: EnvironmentDefinition['autoscale'],
+  version: string,
+  n: number,
+) {
+  await fs.writeFile(
+    path.join(folder, 'conveyor.yml'),
+    [
+      'environments:',
+      `  ${environment}:`,
+      '    manifests: k8s',
+      ...(autoscale
+        ? ['    autoscale:', ...Object.entries(autoscale).map(([key, value]) => `      ${key}: ${JSON.stringify(value)}`)]
+        : []),
+      '',
+    ].join('\n'),
+  );
+  return deployRelease({
+    folder,
+    environment: {
+      name: environment,
+      context: 'conveyor-admin',
+      namespace,
+      manifests: 'k8s',
+      confirm: false,
+      autoRollback: false,
+      ...(autoscale ? { autoscale } : {}),
+      source: 'conveyor.yml',
+    },
+    release: aReleaseToDeploy(version, n, image),
+    kubeconfig: { kubeconfigPaths: [kubeconfig] },
+    rolloutTimeoutMs: 60_000,
+  });
+}
