@@ -17,7 +17,7 @@ export type ViewRef =
   | { kind: 'jenkins-build'; folder: string; job: string; build: number }
   | { kind: 'release'; folder: string; tag: string; image?: { repository: string; digest: string } }
   | { kind: 'environment'; folder: string; env: string }
-  | { kind: 'deployment'; folder: string; env: string; name: string }
+  | { kind: 'deployment'; folder: string; env: string; name: string; workloadKind: 'Deployment' | 'StatefulSet' | 'DaemonSet' }
   | { kind: 'pod'; folder: string; env: string; deployment: string; name: string }
   | { kind: 'infrastructure'; folder: string }
   | { kind: 'error'; folder: string; id: string }

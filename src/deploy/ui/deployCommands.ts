@@ -15,7 +15,9 @@ import { messageOf } from '../../core/errors';
 interface Target {
   status: FolderStatus;
   env: EnvironmentDefinition;
+  /** The workload's name (a pod row's owner); with `workload` on a workload row. */
   deployment?: string;
+  workload?: WorkloadRef;
   pod?: string;
 }
 
@@ -34,6 +36,7 @@ function targetOf(status: FolderStatus | undefined, ref: RefOf<'environment' | '
     status,
     env,
     deployment: ref.kind === 'deployment' ? ref.name : ref.kind === 'pod' ? ref.deployment : undefined,
+    workload: ref.kind === 'deployment' ? { kind: ref.workloadKind, name: ref.name } : undefined,
     pod: ref.kind === 'pod' ? ref.name : undefined,
   };
 }
@@ -295,35 +298,35 @@ export function registerDeployCommands(model: WorkspaceModel, service: DeploySer
     onTarget(
       'conveyor.deploy.rollback',
       async (target) => {
-        const deployments = target.deployment ? [target.deployment] : (await connected(target)).watch.deployments().map((d) => d.name);
-        if (deployments.length === 0)
-          return void vscode.window.showInformationMessage(`No deployments in ${target.env.name} to roll back.`);
+        const workloads = target.workload
+          ? [target.workload]
+          : (await connected(target)).watch.deployments().map((d) => ({ kind: d.kind, name: d.name }));
+        if (workloads.length === 0) return void vscode.window.showInformationMessage(`No workloads in ${target.env.name} to roll back.`);
         const ok = target.env.confirm
           ? await vscode.window.showWarningMessage(
-              `Roll back ${deployments.join(', ')} in ${target.env.name} to the previous revision?`,
+              `Roll back ${workloads.map((w) => w.name).join(', ')} in ${target.env.name} to the previous revision?`,
               { modal: true },
               'Roll Back',
             )
           : 'Roll Back';
-        if (ok)
-          await rollBack(
-            target.status,
-            target.env,
-            deployments.map((name) => ({ kind: 'Deployment', name })),
-          );
+        if (ok) await rollBack(target.status, target.env, workloads);
       },
       { needsTrust: cluster('Rolling back'), refs: ['environment', 'deployment'], failure: 'Roll back failed' },
     ),
     onTarget(
       'conveyor.deploy.scale',
       async (target, failed) => {
-        const { deployment } = target;
-        if (!deployment) return;
+        const { workload } = target;
+        if (!workload || !deployEngine().isScalable(workload)) return;
+        const deployment = workload.name;
         const { config, namespace, watch } = await connected(target);
         // A manual scale of an autoscaled deployment lasts until the autoscaler's next sync (15 s by default).
-        const autoscaler = await deployEngine()
-          .autoscalerOf(config, namespace, deployment)
-          .catch((error: unknown) => void log.warn(`Scale ${deployment}: could not check for an autoscaler: ${messageOf(error)}`));
+        const autoscaler =
+          workload.kind === 'Deployment'
+            ? await deployEngine()
+                .autoscalerOf(config, namespace, deployment)
+                .catch((error: unknown) => void log.warn(`Scale ${deployment}: could not check for an autoscaler: ${messageOf(error)}`))
+            : undefined;
         if (autoscaler) {
           const bounds = deployEngine().boundsOf(autoscaler);
           const choice = await vscode.window.showWarningMessage(
@@ -339,7 +342,7 @@ export function registerDeployCommands(model: WorkspaceModel, service: DeploySer
         const answer = await askWholeNumber(`Scale ${deployment}`, 'Replicas', current, 0);
         if (answer === undefined) return;
         await deployEngine()
-          .scaleDeployment(config, namespace, deployment, answer)
+          .scaleWorkload(config, namespace, workload, answer)
           .then(
             (replicas) => vscode.window.setStatusBarMessage(`Scaled ${deployment} to ${replicas}`, 5000),
             failed(`Could not scale ${deployment}`),
@@ -375,10 +378,11 @@ export function registerDeployCommands(model: WorkspaceModel, service: DeploySer
     onTarget(
       'conveyor.deploy.restart',
       async (target, failed) => {
-        if (!target.deployment) return;
+        const { workload } = target;
+        if (!workload) return;
         const ok = target.env.confirm
           ? await vscode.window.showWarningMessage(
-              `Restart every pod of ${target.deployment} in ${target.env.name}?`,
+              `Restart every pod of ${workload.name} in ${target.env.name}?`,
               { modal: true },
               'Restart',
             )
@@ -386,11 +390,8 @@ export function registerDeployCommands(model: WorkspaceModel, service: DeploySer
         if (!ok) return;
         const { config, namespace } = await connected(target);
         await deployEngine()
-          .restartDeployment(config, namespace, target.deployment)
-          .then(
-            () => vscode.window.setStatusBarMessage(`Restarting ${target.deployment}`, 5000),
-            failed(`Could not restart ${target.deployment}`),
-          );
+          .restartWorkload(config, namespace, workload)
+          .then(() => vscode.window.setStatusBarMessage(`Restarting ${workload.name}`, 5000), failed(`Could not restart ${workload.name}`));
       },
       { needsTrust: cluster('Restarting'), refs: ['deployment'] },
     ),
@@ -440,7 +441,9 @@ export function registerDeployCommands(model: WorkspaceModel, service: DeploySer
       async (target, failed) => {
         if (!target.deployment) return;
         const { config, namespace } = await connected(target);
-        const involved = target.pod ? { kind: 'Pod', name: target.pod } : { kind: 'Deployment', name: target.deployment };
+        const involved = target.pod
+          ? { kind: 'Pod', name: target.pod }
+          : { kind: target.workload?.kind ?? 'Deployment', name: target.deployment };
         const events = await deployEngine()
           .listEvents(config, namespace, involved)
           .catch(failed(`Could not read the events of ${involved.name}`));

@@ -126,7 +126,13 @@ function autoscalerNode(base: string, ref: RefOf<'deployment'>, autoscaler: Auto
 
 function deploymentNode(base: string, env: RefOf<'environment'>, deployment: EnvironmentState['deployments'][number]): ViewNode {
   const id = `${base}/deployment/${deployment.name}`;
-  const ref: RefOf<'deployment'> = { kind: 'deployment', folder: env.folder, env: env.env, name: deployment.name };
+  const ref: RefOf<'deployment'> = {
+    kind: 'deployment',
+    folder: env.folder,
+    env: env.env,
+    name: deployment.name,
+    workloadKind: deployment.kind,
+  };
   const failing = deployment.rollout.state === 'failed';
   return {
     id,
@@ -153,8 +159,8 @@ function deploymentNode(base: string, env: RefOf<'environment'>, deployment: Env
       .filter(Boolean)
       .join('\n'),
     icon: failing ? 'error:testing.iconFailed' : deployment.rollout.state === 'progressing' ? 'sync~spin' : 'package',
-    // Scale, Restart and Roll Back on a row act on Deployments only; a StatefulSet's or DaemonSet's pods still have theirs.
-    contextValue: deployment.kind === 'Deployment' ? 'deployment' : 'workload',
+    // deployment, statefulset or daemonset: a DaemonSet has no Scale, only a Deployment has Autoscale.
+    contextValue: deployment.kind.toLowerCase(),
     ref,
     expanded: failing,
     children: [

@@ -9,10 +9,13 @@ import type { EnvironmentDefinition } from '../../../src/deploy/environmentDefin
 import { KubeClient } from '../../../src/deploy/kubeClient';
 import { loadKubeConfig, withContext } from '../../../src/deploy/kubeconfigLoader';
 import { ClusterWatch } from '../../../src/deploy/operate/clusterWatch';
+import { RESTARTED_AT_ANNOTATION, restartWorkload } from '../../../src/deploy/operate/restart';
+import { scaleWorkload } from '../../../src/deploy/operate/scale';
 import type { DaemonSet, KubeList, Pod, StatefulSet } from '../../../src/deploy/kubeObject';
 import type { ReleaseToDeploy } from '../../../src/deploy/renderManifests';
 import { aDigest, aReleaseToDeploy } from '../../support/builders';
 import { useKubeCluster } from '../../support/kubeCluster';
+import { waitFor } from '../../support/waitFor';
 
 const REPO = 'registry.example.test/team/db';
 // The test agent never gets images whose reference contains `never-ready` running (ImagePullBackOff).
@@ -169,6 +172,40 @@ describe('deploy: every workload kind (integration, real kube-apiserver)', funct
     } finally {
       watch.dispose();
     }
+  });
+
+  it("a StatefulSet row's Scale goes through its /scale subresource; Restart rolls a StatefulSet's and a DaemonSet's pods", async () => {
+    const env = await environment('cnv-workload-ops');
+    const folder = await workspace('ops', { 'db.yaml': statefulSet(REPO), 'agent.yaml': daemonSet(REPO) });
+    assert.equal((await deploy(folder, env, release('v1.0.0', 1))).ok, true);
+    const namespace = env.namespace!;
+    const livePods = async (app: string) =>
+      (
+        await admin.request<KubeList<Pod>>('GET', `/api/v1/namespaces/${namespace}/pods`, { query: { labelSelector: `app=${app}` } })
+      ).items.filter((p) => !p.metadata?.deletionTimestamp);
+
+    assert.equal(await scaleWorkload(admin.config, namespace, { kind: 'StatefulSet', name: 'db' }, 3), 3);
+    await waitFor(
+      'db scaled to 3 ready replicas',
+      async () =>
+        (await admin.request<StatefulSet>('GET', `/apis/apps/v1/namespaces/${namespace}/statefulsets/db`)).status?.readyReplicas === 3,
+    );
+    assert.deepEqual((await livePods('db')).map((p) => p.metadata?.name).sort(), ['db-0', 'db-1', 'db-2']);
+
+    const restarted = new Date('2026-12-04T05:00:00Z');
+    for (const [kind, name, app] of [
+      ['StatefulSet', 'db', 'db'],
+      ['DaemonSet', 'agent', 'agent'],
+    ] as const) {
+      const result = await restartWorkload(admin.config, namespace, { kind, name }, restarted);
+      assert.equal(result.restartedAt, '2026-12-04T05:00:00Z');
+      // Every pod is replaced by one from the restarted template: the controller's own rolling update.
+      await waitFor(`every ${kind} pod restarted`, async () => {
+        const pods = await livePods(app);
+        return pods.length > 0 && pods.every((p) => p.metadata?.annotations?.[RESTARTED_AT_ANNOTATION] === result.restartedAt);
+      });
+    }
+    await assert.rejects(scaleWorkload(admin.config, namespace, { kind: 'StatefulSet', name: 'nope' }, 1), /statefulset "nope"/);
   });
 
   for (const [kind, name, app, manifest] of [

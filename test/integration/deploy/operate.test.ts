@@ -6,8 +6,8 @@ import { deletePod } from '../../../src/deploy/operate/deletePod';
 import { listEvents } from '../../../src/deploy/operate/events';
 import type { ServiceError } from '../../../src/core/errors';
 import { streamLogs, type LogLine } from '../../../src/deploy/operate/logs';
-import { restartDeployment } from '../../../src/deploy/operate/restart';
-import { scaleDeployment } from '../../../src/deploy/operate/scale';
+import { restartWorkload } from '../../../src/deploy/operate/restart';
+import { scaleWorkload } from '../../../src/deploy/operate/scale';
 import { kubeConfigFor, useKubeCluster } from '../../support/kubeCluster';
 import { waitFor } from '../../support/waitFor';
 
@@ -81,7 +81,7 @@ describe('operate: watch cache and operations (integration, real kube-apiserver)
   });
 
   it('scales 1 → 3 and shows 3 ready pods', async () => {
-    assert.equal(await scaleDeployment(admin, NAMESPACE, WEB, 3), 3);
+    assert.equal(await scaleWorkload(admin, NAMESPACE, { kind: 'Deployment', name: WEB }, 3), 3);
     await waitFor('3 ready pods', () => cache.pods(WEB).filter((p) => p.ready === '1/1').length === 3);
     await waitFor('the deployment row to say 3/3', () => {
       const row = cache.deployments().find((d) => d.name === WEB);
@@ -91,7 +91,7 @@ describe('operate: watch cache and operations (integration, real kube-apiserver)
 
   it('restarts: a new ReplicaSet takes over and the rollout completes', async () => {
     const before = cache.replicaSets(WEB).map((rs) => rs.name);
-    await restartDeployment(admin, NAMESPACE, WEB);
+    await restartWorkload(admin, NAMESPACE, { kind: 'Deployment', name: WEB });
     await waitFor('a second ReplicaSet', () => cache.replicaSets(WEB).length === 2);
     const [newest] = cache.replicaSets(WEB);
     assert.ok(!before.includes(newest.name));
@@ -180,7 +180,7 @@ describe('operate: watch cache and operations (integration, real kube-apiserver)
 
   it('refuses to scale with the view-only context, saying why', async () => {
     const limited = kubeConfigFor(cluster.get().kubeconfig, 'conveyor-limited');
-    await assert.rejects(scaleDeployment(limited, NAMESPACE, WEB, 5), (error: ServiceError) => {
+    await assert.rejects(scaleWorkload(limited, NAMESPACE, { kind: 'Deployment', name: WEB }, 5), (error: ServiceError) => {
       assert.equal(error.kind, 'forbidden');
       assert.match(
         error.message,
@@ -207,7 +207,7 @@ describe('operate: watch cache and operations (integration, real kube-apiserver)
   it('makes no list or watch request while stopped, and catches up when started again', async () => {
     cache.stop();
     const requests = cache.requestCount;
-    await scaleDeployment(admin, NAMESPACE, WEB, 2);
+    await scaleWorkload(admin, NAMESPACE, { kind: 'Deployment', name: WEB }, 2);
     await new Promise((r) => setTimeout(r, 3000));
     assert.equal(cache.requestCount, requests);
     assert.equal(cache.state, 'stopped');
@@ -225,7 +225,7 @@ describe('operate: watch cache and operations (integration, real kube-apiserver)
       await cluster.get().startApiServer();
     }
     await waitFor('connected again', () => cache.state === 'connected', 90_000);
-    await scaleDeployment(admin, NAMESPACE, WEB, 1);
+    await scaleWorkload(admin, NAMESPACE, { kind: 'Deployment', name: WEB }, 1);
     await waitFor('a change made after recovery', () => cache.deployments().find((d) => d.name === WEB)?.desired === 1);
   });
 });

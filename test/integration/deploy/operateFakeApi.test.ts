@@ -4,8 +4,8 @@ import { deletePod } from '../../../src/deploy/operate/deletePod';
 import { listEvents } from '../../../src/deploy/operate/events';
 import type { ServiceError } from '../../../src/core/errors';
 import { streamLogs, type LogLine } from '../../../src/deploy/operate/logs';
-import { RESTARTED_AT_ANNOTATION, restartDeployment } from '../../../src/deploy/operate/restart';
-import { scaleDeployment } from '../../../src/deploy/operate/scale';
+import { RESTARTED_AT_ANNOTATION, restartWorkload } from '../../../src/deploy/operate/restart';
+import { scaleWorkload } from '../../../src/deploy/operate/scale';
 import { FakeKubeApi, deploymentObject, eventObject, podObject, replicaSetObject, status } from '../../support/fakeKubeApi';
 
 const FAST = { debounceMs: 20, initialBackoffMs: 100, maxBackoffMs: 400, requestTimeoutMs: 5000, watchTimeoutSeconds: 60 };
@@ -243,12 +243,12 @@ describe('operate: watch cache and operations (integration, fake API server)', f
   });
 
   it('scales through the /scale subresource with a merge patch', async () => {
-    assert.equal(await scaleDeployment(api.kubeConfig(), 'default', 'web', 3), 3);
+    assert.equal(await scaleWorkload(api.kubeConfig(), 'default', { kind: 'Deployment', name: 'web' }, 3), 3);
     const [patch] = api.requestsTo(/\/deployments\/web\/scale$/, 'PATCH');
     assert.equal(patch.contentType, 'application/merge-patch+json');
     assert.deepEqual(patch.body, { spec: { replicas: 3 } });
     await assert.rejects(
-      scaleDeployment(api.kubeConfig(), 'default', 'web', -1),
+      scaleWorkload(api.kubeConfig(), 'default', { kind: 'Deployment', name: 'web' }, -1),
       (e: ServiceError) => e.kind === 'invalid' && /0 or more/.test(e.message),
     );
     assert.equal(api.requestsTo(/scale$/).length, 1, 'an invalid count is refused before any request');
@@ -266,7 +266,7 @@ describe('operate: watch cache and operations (integration, fake API server)', f
         { name: 'web', group: 'apps', kind: 'deployments' },
       ),
     );
-    await assert.rejects(scaleDeployment(api.kubeConfig(), 'default', 'web', 2), (e: ServiceError) => {
+    await assert.rejects(scaleWorkload(api.kubeConfig(), 'default', { kind: 'Deployment', name: 'web' }, 2), (e: ServiceError) => {
       assert.equal(e.kind, 'conflict');
       assert.equal(
         e.message,
@@ -285,7 +285,7 @@ describe('operate: watch cache and operations (integration, fake API server)', f
         { name: 'web', group: 'apps', kind: 'deployments' },
       ),
     );
-    await assert.rejects(scaleDeployment(api.kubeConfig(), 'default', 'web', 2), (e: ServiceError) => {
+    await assert.rejects(scaleWorkload(api.kubeConfig(), 'default', { kind: 'Deployment', name: 'web' }, 2), (e: ServiceError) => {
       assert.equal(e.kind, 'forbidden');
       assert.equal(e.status, 403);
       assert.equal(
@@ -298,7 +298,12 @@ describe('operate: watch cache and operations (integration, fake API server)', f
   });
 
   it('restarts with the restartedAt pod template annotation (strategic merge patch)', async () => {
-    const result = await restartDeployment(api.kubeConfig(), 'default', 'web', new Date('2024-05-01T10:00:00.123Z'));
+    const result = await restartWorkload(
+      api.kubeConfig(),
+      'default',
+      { kind: 'Deployment', name: 'web' },
+      new Date('2024-05-01T10:00:00.123Z'),
+    );
     assert.equal(result.restartedAt, '2024-05-01T10:00:00Z');
     const [patch] = api.requestsTo(/\/deployments\/web$/, 'PATCH');
     assert.equal(patch.contentType, 'application/strategic-merge-patch+json');
@@ -306,7 +311,7 @@ describe('operate: watch cache and operations (integration, fake API server)', f
       spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: '2024-05-01T10:00:00Z' } } } },
     });
     await assert.rejects(
-      restartDeployment(api.kubeConfig(), 'default', 'nope'),
+      restartWorkload(api.kubeConfig(), 'default', { kind: 'Deployment', name: 'nope' }),
       (e: ServiceError) => e.kind === 'not-found' && e.message === 'Could not restart deployment "nope": deployment "nope" was not found.',
     );
   });

@@ -235,6 +235,7 @@ describe('typed refs on view rows (unit)', () => {
       folder: FOLDER,
       env: 'production',
       name: 'web',
+      workloadKind: 'Deployment',
     });
     assert.deepEqual(menuRef(rowWith(nodes, `${FOLDER}/env/production/deployment/web/pod/web-1`)), {
       kind: 'pod',

@@ -287,7 +287,13 @@ describe('Environments view: an autoscaled deployment (unit)', () => {
     ]);
     const autoscaler = nodes[0].children?.[0].children?.[0];
     assert.equal(autoscaler?.contextValue, 'autoscaler');
-    assert.deepEqual(autoscaler?.ref, { kind: 'deployment', folder: status.folder, env: 'staging', name: 'web' });
+    assert.deepEqual(autoscaler?.ref, {
+      kind: 'deployment',
+      folder: status.folder,
+      env: 'staging',
+      name: 'web',
+      workloadKind: 'Deployment',
+    });
     assert.equal(autoscaler?.expanded, true, 'a problem is shown open');
     const metrics = autoscaler?.children?.[0];
     assert.match(metrics?.tooltip ?? '', /metrics-server/);

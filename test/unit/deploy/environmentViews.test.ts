@@ -4,6 +4,8 @@ import { environmentNodes } from '../../../src/deploy/ui/deployNodes';
 import type { EnvironmentViewState } from '../../../src/deploy/ui/deployNodes';
 import type { ViewNode } from '../../../src/core/viewNode';
 import { folderStatus } from '../../support/folderStatusFixture';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
 
@@ -45,18 +47,17 @@ const flat = (nodes: ViewNode[], depth = 0): string[] =>
     ...flat(n.children ?? [], depth + 1),
   ]);
 
+/** The production environment of `status`, watched and connected. */
+const connectedTo = { trusted: true, visible: true, current: { context: 'prod', namespace: 'shop' } };
+const productionWatched = { name: 'production', context: 'prod', namespace: 'shop', watchState: 'connected' as const };
+
 describe('Environments view rows (unit)', () => {
   it('shows what runs where: release, digest, readiness, pods with why they wait, the last deploy and the manifests', () => {
     const state: EnvironmentViewState = {
-      trusted: true,
-      visible: true,
-      current: { context: 'prod', namespace: 'shop' },
+      ...connectedTo,
       environments: [
         {
-          name: 'production',
-          context: 'prod',
-          namespace: 'shop',
-          watchState: 'connected',
+          ...productionWatched,
           lastRollout: { environment: 'production', release: 'v1.4.2', state: 'failed', message: 'ImagePullBackOff', at: NOW - 120_000 },
           deployments: [
             {
@@ -113,6 +114,56 @@ describe('Environments view rows (unit)', () => {
     assert.equal(nodes[0].children?.[1].icon, 'error:testing.iconFailed');
     assert.match(nodes[0].children?.[1].children?.[1].tooltip ?? '', /ImagePullBackOff: pull access denied/);
     assert.equal(nodes[1].contextValue, 'infrastructure.changes');
+  });
+
+  it('a StatefulSet or DaemonSet row offers the actions its kind has: Scale only where there are replicas, Autoscale on Deployments', () => {
+    const workload = (kind: 'Deployment' | 'StatefulSet' | 'DaemonSet', name: string) => ({
+      kind,
+      name,
+      desired: 1,
+      updated: 1,
+      ready: 1,
+      available: 1,
+      images: [],
+      rollout: { state: 'complete' as const, message: '' },
+      pods: [],
+    });
+    const state: EnvironmentViewState = {
+      ...connectedTo,
+      environments: [
+        {
+          ...productionWatched,
+          deployments: [workload('Deployment', 'web'), workload('StatefulSet', 'db'), workload('DaemonSet', 'agent')],
+        },
+      ],
+    };
+    const rows = environmentNodes(status, state, NOW)[0].children ?? [];
+    const byName = (name: string) => rows.find((row) => row.label === name)!;
+    assert.deepEqual(byName('db').ref, {
+      kind: 'deployment',
+      folder: status.folder,
+      env: 'production',
+      name: 'db',
+      workloadKind: 'StatefulSet',
+    });
+
+    // The row menus as package.json declares them, evaluated for each row's contextValue.
+    const manifest = JSON.parse(readFileSync(path.join(__dirname, '../../../package.json'), 'utf8')) as {
+      contributes: { menus: { 'view/item/context': { command: string; when: string; group?: string }[] } };
+    };
+    const actionsOf = (contextValue: string) =>
+      manifest.contributes.menus['view/item/context']
+        .filter((item) => item.when.startsWith('view == conveyor.environments') && item.group !== 'inline')
+        .filter((item) => {
+          const equals = / viewItem == ([\w.]+)/.exec(item.when);
+          const matches = / viewItem =~ \/(.+)\/$/.exec(item.when);
+          return equals ? equals[1] === contextValue : matches ? new RegExp(matches[1]).test(contextValue) : false;
+        })
+        .map((item) => item.command.replace('conveyor.deploy.', ''))
+        .sort();
+    assert.deepEqual(actionsOf(byName('web').contextValue!), ['autoscale', 'restart', 'rollback', 'scale', 'showEvents', 'streamLogs']);
+    assert.deepEqual(actionsOf(byName('db').contextValue!), ['restart', 'rollback', 'scale', 'showEvents', 'streamLogs']);
+    assert.deepEqual(actionsOf(byName('agent').contextValue!), ['restart', 'rollback', 'showEvents', 'streamLogs']);
   });
 
   it('says why the cluster cannot be shown, instead of an empty environment', () => {
