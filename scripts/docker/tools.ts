@@ -12,10 +12,22 @@ export const DOCKER_TOOLS = {
   registry: '/usr/bin/docker-registry',
   /** busybox-static: a single static binary that becomes the root file system of the base image. */
   busybox: '/usr/bin/busybox',
+  /** golang-docker-credential-helpers: the credential helper that keeps `docker login` secrets in pass. */
+  credentialPass: '/usr/bin/docker-credential-pass',
+  /** pass and gnupg: the store behind docker-credential-pass, with a throwaway GPG key per test. */
+  pass: '/usr/bin/pass',
+  gpg: '/usr/bin/gpg',
 } as const;
 
 /** The Debian packages that provide DOCKER_TOOLS. */
-export const DOCKER_DEBIAN_PACKAGES = ['docker.io', 'docker-registry', 'busybox-static'];
+export const DOCKER_DEBIAN_PACKAGES = [
+  'docker.io',
+  'docker-registry',
+  'busybox-static',
+  'golang-docker-credential-helpers',
+  'pass',
+  'gnupg',
+];
 
 export const DOCKER_SETUP_COMMAND = 'node --import tsx scripts/setup.ts integration';
 

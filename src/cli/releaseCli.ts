@@ -8,10 +8,11 @@ import { executeRelease } from '../release/releaseFlow';
 import type { ReleaseProgress } from '../release/releaseFlow';
 import { gateProblem, imageTarget, planRelease, ReleaseError } from '../release/releasePlan';
 import type { ReleasePlan } from '../release/releasePlan';
-import { readDockerCredentials } from '../release/registry/dockerConfig';
+import type { RegistryCredentials } from '../release/registry/credentials';
 import { RegistryClient } from '../release/registry/registryClient';
 import type { VersionBump } from '../release/version/conventionalCommits';
 import { messageOf } from '../core/errors';
+import { dockerCredentialsFor } from './dockerCredentials';
 import { npmTokenBinding } from './npmToken';
 
 export interface ReleaseCliOptions {
@@ -57,7 +58,12 @@ export async function releaseCommand(options: ReleaseCliOptions): Promise<number
     write('Nothing released.\n');
     return 1;
   }
-  const credentials = plan.image ? await readDockerCredentials(plan.image.host).catch(() => undefined) : undefined;
+  let credentials: RegistryCredentials | undefined;
+  try {
+    credentials = plan.image ? await dockerCredentialsFor(plan.image.host) : undefined;
+  } catch (error) {
+    return fail(error);
+  }
   const npmTokens = npmTokenBinding(process.env, options.registry);
   const npmToken = plan.package && npmTokens.tokenFor(plan.package.registry);
   for (const note of npmTokens.withheld) process.stderr.write(`conveyor: ${note}\n`);
@@ -89,7 +95,7 @@ export async function releaseListCommand(
 ): Promise<number> {
   const status = await describeFolder(folder);
   const image = status.image && imageTarget(status.image);
-  const registry = image ? new RegistryClient(image.host, await readDockerCredentials(image.host).catch(() => undefined)) : undefined;
+  const registry = image && (async () => new RegistryClient(image.host, await dockerCredentialsFor(image.host)));
   const npmTokens = npmTokenBinding(process.env, options.registry);
   const catalog = await readReleaseCatalog(status.folder, image, registry, (url) => Promise.resolve(npmTokens.tokenFor(url)));
   for (const note of npmTokens.withheld) process.stderr.write(`conveyor: ${note}\n`);

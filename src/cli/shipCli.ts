@@ -12,7 +12,6 @@ import { ErrorReceiver, generatePublicKey } from '../monitor/errors/errorReceive
 import type { ErrorIssue } from '../monitor/errors/errorModel';
 import { ErrorStore } from '../monitor/errors/errorStore';
 import { pipelineStateDir } from '../pipeline/run/runHistory';
-import { readDockerCredentials } from '../release/registry/dockerConfig';
 import { npmTokenBinding } from './npmToken';
 import { BeltHistory } from '../loop/belt/beltHistory';
 import { beltExitCode } from '../loop/belt/beltRun';
@@ -23,6 +22,7 @@ import { engineStations } from '../loop/belt/engineStations';
 import { runBelt } from '../loop/belt/runBelt';
 import { resolveAfterBelt, type ErrorResolution } from '../loop/errorItems/errorResolution';
 import { boardFromEnvironment } from '../loop/itemsFollow/boardFromEnvironment';
+import { dockerCredentialsFor } from './dockerCredentials';
 import { itemsFollow } from '../loop/itemsFollow/followItems';
 
 export interface ShipCliOptions {
@@ -96,7 +96,7 @@ export async function shipCommand(options: ShipCliOptions): Promise<number> {
         pushGit: options.push,
         kubeconfig: options.kubeconfig ? { kubeconfigPaths: [options.kubeconfig] } : await loadKubeConfig().then((k) => k.config),
         errorIssues: errors.issues,
-        credentials: (host) => readDockerCredentials(host).catch(() => undefined),
+        credentials: (host) => dockerCredentialsFor(host, writeError),
         npmToken: (url) => {
           const token = npmTokens.tokenFor(url);
           for (const note of npmTokens.withheld.splice(0)) writeError(`conveyor: ${note}\n`);

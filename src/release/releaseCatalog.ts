@@ -42,13 +42,15 @@ export interface ReleaseCatalog {
 
 const CHECKED_RELEASES = 20;
 
+/** `registry` may be made on first use: a credential helper that fails then becomes the registry check's error. */
 export async function readReleaseCatalog(
   folder: string,
   image: ImageTarget | undefined,
-  registry: RegistryClient | undefined,
+  registry: RegistryClient | (() => Promise<RegistryClient>) | undefined,
   npmToken: NpmTokenLookup = () => Promise.resolve(undefined),
 ): Promise<ReleaseCatalog> {
   const tags = await listReleaseRecords(folder);
+  let client = typeof registry === 'function' ? undefined : registry;
   let registryError: string | undefined;
   const releases: ReleaseEntry[] = [];
   const packages = new PackumentCache(npmToken);
@@ -66,7 +68,8 @@ export async function readReleaseCatalog(
     const path = recorded.repository.startsWith(`${image.host}/`) ? recorded.repository.slice(image.host.length + 1) : undefined;
     if (!path) continue;
     try {
-      const digest = await registry.manifestDigest(path, entry.record!.version);
+      client ??= await (registry as () => Promise<RegistryClient>)();
+      const digest = await client.manifestDigest(path, entry.record!.version);
       release.check = digest === undefined ? 'missing' : digest === recorded.digest ? 'verified' : 'mismatch';
       if (digest && digest !== recorded.digest) release.registryDigest = digest;
     } catch (error) {

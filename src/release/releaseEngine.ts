@@ -4,6 +4,6 @@ export { planRelease, gateProblem, imageTarget, ReleaseError } from './releasePl
 export { executeRelease } from './releaseFlow';
 export { readReleaseCatalog } from './releaseCatalog';
 export { RegistryClient } from './registry/registryClient';
-export { readDockerCredentials } from './registry/dockerConfig';
+export { findDockerCredentials } from './registry/dockerConfig';
 export { connectEngine } from './image/imageEngine';
 export { pinEdit, registryDigestSources } from './image/baseImageDigests';

@@ -43,7 +43,7 @@ export interface BaseImageRefreshPlan {
 
 /** One registry client per registry, signed in as releases are: `credentialsFor`, else the Docker config's. */
 export function registryDigestSources(
-  credentialsFor: (host: string) => Promise<RegistryCredentials | undefined> = (host) => readDockerCredentials(host).catch(() => undefined),
+  credentialsFor: (host: string) => Promise<RegistryCredentials | undefined> = readDockerCredentials,
   options?: RegistryClientOptions,
 ): DigestSourceFor {
   const clients = new Map<string, Promise<RegistryClient>>();

@@ -1,18 +1,24 @@
-// Finds the credentials `docker login` stored for a registry in Docker's config.json, so Conveyor signs in
-// wherever the user's docker CLI already does. Credential helpers (credsStore, credHelpers) keep secrets
-// elsewhere and would mean running a program; that is not supported yet and is reported as the reason.
+// Finds the credentials `docker login` stored for a registry, so Conveyor signs in wherever the user's docker
+// CLI already does: from the credential helper config.json names (credHelpers[host], else credsStore), else
+// from its `auths` entry. A helper that is missing or fails rejects with a message naming it and the host.
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
+import { credentialHelperProgram, getFromCredentialHelper } from './credentialHelper';
+import type { CredentialHelperRequest } from './credentialHelper';
 import { DOCKER_HUB_ALIASES, isDockerHub, registryHostOf } from './credentials';
 import type { RegistryCredentials } from './credentials';
 
 export interface DockerCredentialLookup {
   credentials?: RegistryCredentials;
-  /** Why there are none, in words for the user (no config, no entry, a credential helper…). */
+  /** Why there are none, in words for the user (no config, no entry, a helper without them…). */
   reason?: string;
   configPath: string;
+  /** The credential helper that was asked (`pass` for docker-credential-pass), when one was. */
+  helper?: string;
 }
+
+export type CredentialHelperRunner = (request: CredentialHelperRequest) => Promise<RegistryCredentials | undefined>;
 
 interface AuthEntry {
   auth?: unknown;
@@ -41,7 +47,11 @@ export async function readDockerCredentials(
 }
 
 /** Like readDockerCredentials, with the reason when there are none. */
-export async function findDockerCredentials(registryHost: string, configPath = defaultDockerConfigPath()): Promise<DockerCredentialLookup> {
+export async function findDockerCredentials(
+  registryHost: string,
+  configPath = defaultDockerConfigPath(),
+  runHelper: CredentialHelperRunner = getFromCredentialHelper,
+): Promise<DockerCredentialLookup> {
   const none = (reason: string): DockerCredentialLookup => ({ reason, configPath });
   let config: DockerConfigFile;
   try {
@@ -51,11 +61,16 @@ export async function findDockerCredentials(registryHost: string, configPath = d
     return none(missing ? `no Docker config at ${configPath}` : `cannot read ${configPath}: ${(error as Error).message}`);
   }
   const host = registryHostOf(registryHost);
+  // As the docker CLI: once a helper is named for the host, config.json's own entries are not read.
   const helper = helperFor(config, host);
   if (helper) {
-    return none(
-      `credentials for ${host} are kept by the credential helper docker-credential-${helper} (credHelpers in ${configPath}), which Conveyor does not read yet`,
-    );
+    const credentials = await runHelper({ helper: helper.name, serverUrl: helperServerUrl(host), host });
+    if (credentials) return { credentials, configPath, helper: helper.name };
+    return {
+      reason: `${credentialHelperProgram(helper.name)} (${helper.key} in ${configPath}) has no credentials for ${host}: run \`docker login ${host}\``,
+      configPath,
+      helper: helper.name,
+    };
   }
   const [key, entry] = findEntry(config.auths ?? {}, host) ?? [];
   const decoded = key !== undefined && entry ? credentialsOf(entry) : undefined;
@@ -64,11 +79,6 @@ export async function findDockerCredentials(registryHost: string, configPath = d
   }
   if (decoded) {
     return { credentials: decoded, configPath };
-  }
-  if (typeof config.credsStore === 'string' && config.credsStore) {
-    return none(
-      `credentials are kept by the credential store docker-credential-${config.credsStore} (credsStore in ${configPath}), which Conveyor does not read yet`,
-    );
   }
   return none(`${configPath} has no credentials for ${host}: run \`docker login ${host}\``);
 }
@@ -90,11 +100,18 @@ function objectOrUndefined(value: unknown): Record<string, unknown> | undefined 
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
-function helperFor(config: DockerConfigFile, host: string): string | undefined {
+/** credHelpers[host] first, then credsStore: the docker CLI's order. */
+function helperFor(config: DockerConfigFile, host: string): { name: string; key: 'credHelpers' | 'credsStore' } | undefined {
   const helpers = config.credHelpers ?? {};
   const key = Object.keys(helpers).find((name) => sameRegistry(name, host));
-  const helper = key === undefined ? undefined : helpers[key];
-  return typeof helper === 'string' && helper ? helper : undefined;
+  const perHost = key === undefined ? undefined : helpers[key];
+  if (typeof perHost === 'string' && perHost) return { name: perHost, key: 'credHelpers' };
+  return typeof config.credsStore === 'string' && config.credsStore ? { name: config.credsStore, key: 'credsStore' } : undefined;
+}
+
+/** The key `docker login` stores under: the host, and Docker Hub's canonical URL for Docker Hub. */
+function helperServerUrl(host: string): string {
+  return isDockerHub(host) ? DOCKER_HUB_ALIASES[0] : host;
 }
 
 /** Keys are written many ways (`https://host/v1/`, `host`); Docker Hub's canonical key comes first. */

@@ -123,10 +123,11 @@ async function runRelease(
   log: vscode.LogOutputChannel,
 ): Promise<void> {
   const engine = releaseEngine();
-  const credentials = plan.image ? await service.credentialsFor(plan.image.host) : undefined;
   const npmToken = plan.package ? await service.npmTokenFor(plan.package.registry) : undefined;
   const dockerHost = service.dockerHost();
   try {
+    // Inside the try: a credential helper that fails is reported like any other failed release.
+    const credentials = plan.image ? await service.credentialsFor(plan.image.host) : undefined;
     const record = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Releasing v${plan.version}`, cancellable: true },
       async (progress, token) => {

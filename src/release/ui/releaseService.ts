@@ -66,9 +66,10 @@ export class ReleaseService implements vscode.Disposable {
         await this.secrets.delete(SECRET_PREFIX + host);
       }
     }
-    return releaseEngine()
-      .readDockerCredentials(host)
-      .catch(() => undefined);
+    // A credential helper that fails rejects, naming itself and the host, for the caller to show.
+    const lookup = await releaseEngine().findDockerCredentials(host);
+    if (lookup.helper && !lookup.credentials) this.log.info(lookup.reason ?? '');
+    return lookup.credentials;
   }
 
   /** Asks for a user and password (or token) and keeps them in SecretStorage, never in settings. */
@@ -132,7 +133,7 @@ export class ReleaseService implements vscode.Disposable {
       }
       const engine = releaseEngine();
       const image = status.image && engine.imageTarget(status.image);
-      const registry = image && new engine.RegistryClient(image.host, await this.credentialsFor(image.host));
+      const registry = image && (async () => new engine.RegistryClient(image.host, await this.credentialsFor(image.host)));
       state.catalog = await engine.readReleaseCatalog(folder, image, registry, (npmRegistry) => this.npmTokenFor(npmRegistry));
       state.error = undefined;
       if (state.catalog.registryError) this.log.warn(`${status.name}: registry not checked: ${state.catalog.registryError}`);
