@@ -77,6 +77,19 @@ export async function forwardPortChoices(config: KubeConfig, namespace: string, 
   return containerPorts(await resolvePod(client, namespace, target));
 }
 
+/** The Services of a namespace that select pods (those a forward can reach), by name. */
+export async function forwardableServices(config: KubeConfig, namespace: string): Promise<string[]> {
+  const services = await new KubeClient(config)
+    .request<KubeList<Service>>('GET', collectionPath('v1', 'services', namespace))
+    .catch((error: unknown) => {
+      throw kubeErrorOf(error, `list the services of namespace "${namespace}"`);
+    });
+  return services.items
+    .filter((service) => Object.keys(service.spec?.selector ?? {}).length > 0)
+    .map((service) => service.metadata?.name ?? '')
+    .sort();
+}
+
 export class PortForwards {
   private readonly forwards = new Map<string, Forward>();
   private nextId = 1;

@@ -3,7 +3,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
-import { PortForwards, forwardPortChoices, type ForwardInfo } from '../../../src/deploy/operate/portForward';
+import { PortForwards, forwardPortChoices, forwardableServices, type ForwardInfo } from '../../../src/deploy/operate/portForward';
 import { ClusterWatch } from '../../../src/deploy/operate/clusterWatch';
 import { kubeConfigFor, useKubeCluster } from '../../support/kubeCluster';
 import { waitFor } from '../../support/waitFor';
@@ -136,6 +136,7 @@ describe('port-forward through the API server to the test agent (integration, re
       metadata: { name: SERVICE, namespace: NAMESPACE },
       spec: { selector: { app: WEB }, ports: [{ name: 'web', port: 80, targetPort: 'http', protocol: 'TCP' }] },
     });
+    assert.ok((await forwardableServices(admin, NAMESPACE)).includes(SERVICE), 'offered on the environment row');
     assert.deepEqual(await forwardPortChoices(admin, NAMESPACE, { kind: 'service', name: SERVICE }), [
       { port: 80, label: 'service port 80 (web) → http' },
     ]);
@@ -187,6 +188,22 @@ describe('port-forward through the API server to the test agent (integration, re
     assert.equal(ended?.message, `Pod "${pod}" is gone: the port-forward to it ended.`);
     assert.deepEqual(problems, [ended?.message]);
     await assert.rejects(get(forward.localPort), (error: NodeJS.ErrnoException) => error.code === 'ECONNREFUSED');
+  });
+
+  it('says when RBAC does not allow pods/portforward (a view-only user)', async () => {
+    const limited = kubeConfigFor(cluster.get().kubeconfig, 'conveyor-limited');
+    const forward = await forwards.start(limited, {
+      namespace: NAMESPACE,
+      target: { kind: 'deployment', name: WEB },
+      remotePort: POD_PORT,
+    });
+    await assert.rejects(get(forward.localPort));
+    await waitFor('a reported problem', () => problems.length > 1, 20_000);
+    assert.match(
+      problems[1],
+      /^Could not forward port 8080 of pod "pf-web-[^"]+": you are not allowed to create pods\/portforward in namespace "default"\.$/,
+    );
+    forwards.stop(forward.id);
   });
 
   it('refuses clearly: a busy local port, a service port that does not exist', async () => {
