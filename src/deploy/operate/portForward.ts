@@ -171,7 +171,9 @@ export class PortForwards {
     try {
       await tunnel(forward, current, socket, (message) => this.problem(forward, message));
     } catch (error) {
-      if (!reattach || !isServiceError(error, 'not-found')) throw error;
+      if (!isServiceError(error, 'not-found')) throw error;
+      // The pod went away between the check and the upgrade.
+      if (!reattach) return this.end(forward, `Pod "${current}" is gone: the port-forward to it ended.`);
       await this.reattach(forward, request);
       await tunnel(forward, forward.info.pod, socket, (message) => this.problem(forward, message));
     }
@@ -185,8 +187,7 @@ export class PortForwards {
     });
     if (pod && isPodReady(pod)) return forward.info.pod;
     if (request.target.kind === 'pod') {
-      const why = pod ? 'is no longer ready' : 'is gone';
-      this.end(forward, `Pod "${forward.info.pod}" ${why}: the port-forward to it ended.`);
+      this.end(forward, `Pod "${forward.info.pod}" ${pod ? 'is no longer ready' : 'is gone'}: the port-forward to it ended.`);
       throw new ServiceError(KUBERNETES, 'not-found', forward.info.message ?? '');
     }
     await this.reattach(forward, request);

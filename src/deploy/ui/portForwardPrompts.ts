@@ -83,6 +83,10 @@ export async function openForward(forward: ForwardInfo): Promise<void> {
 
 /** The forwards of this window in a list: pick one to open it, its trash button stops it. */
 export function showForwards(service: DeployService): void {
+  if (service.forwards().length === 0) {
+    void vscode.window.showInformationMessage('No port forwards: start one with Port Forward… on a pod, deployment or environment row.');
+    return;
+  }
   const stop = { iconPath: new vscode.ThemeIcon('debug-stop'), tooltip: 'Stop' };
   const items = () =>
     service.forwards().map((forward) => ({
