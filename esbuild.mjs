@@ -34,7 +34,7 @@ const common = {
 // and most engines share yaml and simple-git; the CLI and the release engine dockerode; the CLI and the deploy
 // engine client-node): one copy of each in the package instead of one per bundle. Libraries used by one bundle,
 // or much smaller once shaken per bundle (tap-parser, the Sentry SDK), stay inside.
-// `only` names the values a library is shaken down to (client-node's kubeconfig reader): importing anything else
+// `only` names the values a library is shaken down to (client-node's kubeconfig reader and port-forward): importing anything else
 // from it fails the build, instead of being undefined at run time.
 const SHARED_LIBRARIES = {
   yaml: {},
@@ -42,7 +42,7 @@ const SHARED_LIBRARIES = {
   semver: {},
   dockerode: {},
   'tar-stream': {},
-  '@kubernetes/client-node': { only: ['KubeConfig'] },
+  '@kubernetes/client-node': { only: ['KubeConfig', 'PortForward'] },
 };
 const libraryFile = (name) => `lib/${name.replace(/^@/, '').replace(/\//g, '-')}.js`;
 const sharedLibraries = {

@@ -8,10 +8,19 @@
 // Pods being deleted are removed (grace period 0) as a kubelet does once their containers stopped. It also
 // serves container logs over HTTPS like the kubelet's /containerLogs, so the apiserver's pods/log proxy
 // streams real bytes: one line every 200 ms per container.
+// And it serves port-forward like the kubelet's /portForward/<namespace>/<pod>?port=P: the apiserver proxies
+// the client's WebSocket upgrade of pods/portforward here; the agent answers with v4.channel.k8s.io (the
+// newest the kubelet speaks) and runs its channels: per forwarded port i a data channel 2i and an error channel
+// 2i+1, each opened by a frame carrying the port as 2 bytes little-endian. A pod has no network here, so its
+// port P is whatever listens on 127.0.0.1:<L> when the pod carries the annotation `conveyor.test/forward-P: "L"`;
+// without one, the error channel says so (as a kubelet reports a refused connection) and the stream closes.
 // Usage: node --import tsx scripts/kube/agent.ts CONFIG.json
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { api, ApiError, apiRequest, kubeMicroTime, kubeTime, watch } from './api';
 import type { ApiTarget } from './api';
 
@@ -36,7 +45,14 @@ interface Container {
 }
 
 interface Pod {
-  metadata: { name: string; namespace: string; uid: string; resourceVersion?: string; deletionTimestamp?: string };
+  metadata: {
+    name: string;
+    namespace: string;
+    uid: string;
+    resourceVersion?: string;
+    deletionTimestamp?: string;
+    annotations?: Record<string, string>;
+  };
   spec: { nodeName?: string; containers: Container[]; initContainers?: Container[] };
   status?: { phase?: string; conditions?: { type: string; lastTransitionTime?: string }[] };
 }
@@ -64,6 +80,9 @@ const LOG_INTERVAL_MS = 200;
 const LOG_HISTORY_LINES = 1000;
 const CRASH_RESTART_EVERY_MS = 3_000;
 const HEARTBEAT_MS = 10_000;
+/** `conveyor.test/forward-<podPort>: <local port>`: where a pod's port really listens (see the header). */
+export const FORWARD_ANNOTATION_PREFIX = 'conveyor.test/forward-';
+const PORT_FORWARD_PROTOCOLS = ['v4.channel.k8s.io', 'channel.k8s.io'];
 
 export function behaviourOf(image: string): Behaviour {
   if (image.includes('never-ready') || image.includes('does-not-exist')) {
@@ -428,7 +447,79 @@ class Agent {
         this.log(`serving container logs on https://127.0.0.1:${this.config.port}`);
         resolve();
       });
+      const sockets = new WebSocketServer({
+        noServer: true,
+        handleProtocols: (offered) => PORT_FORWARD_PROTOCOLS.find((p) => offered.has(p)) ?? false,
+      });
+      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(sockets, req, socket, head));
     });
+  }
+
+  // ---- Port forward ----
+
+  private handleUpgrade(sockets: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+    this.log(`upgrade ${req.method ?? ''} ${req.url ?? ''} (protocols: ${String(req.headers['sec-websocket-protocol'] ?? '')})`);
+    const match = /^\/portForward\/([^/]+)\/([^/]+)(?:\/[^/]+)?$/.exec(url.pathname);
+    // The apiserver 1.20 turns the client's `ports` into the kubelet's `port`.
+    const ports = ['port', 'ports']
+      .flatMap((key) => url.searchParams.getAll(key))
+      .flatMap((p) => p.split(','))
+      .map(Number);
+    const record =
+      match &&
+      [...this.pods.values()].find(
+        ({ pod }) => pod.metadata.namespace === decodeURIComponent(match[1]) && pod.metadata.name === decodeURIComponent(match[2]),
+      );
+    const refuse = (status: string, message: string) =>
+      socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${message}`);
+    if (!match) return void refuse('404 Not Found', '404 page not found');
+    if (!record) return void refuse('404 Not Found', `pod "${match[2]}" not found`);
+    if (ports.length === 0 || ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
+      return void refuse('400 Bad Request', 'query parameter "port" is required and must be valid port numbers');
+    }
+    sockets.handleUpgrade(req, socket, head, (ws) => this.forwardPorts(ws, record.pod, ports));
+  }
+
+  private forwardPorts(ws: WebSocket, pod: Pod, ports: number[]): void {
+    const frame = (channel: number, data: Buffer) => ws.readyState === ws.OPEN && ws.send(Buffer.concat([Buffer.from([channel]), data]));
+    const connections: Socket[] = [];
+    let open = ports.length;
+    const done = () => {
+      if (--open === 0) ws.close();
+    };
+    ports.forEach((port, index) => {
+      const prefix = Buffer.alloc(2);
+      prefix.writeUInt16LE(port);
+      frame(2 * index, prefix);
+      frame(2 * index + 1, prefix);
+      let finished = false;
+      const finish = () => {
+        if (!finished) done();
+        finished = true;
+      };
+      const fail = (reason: string) => {
+        if (!finished)
+          frame(
+            2 * index + 1,
+            Buffer.from(`error forwarding port ${port} to pod ${pod.metadata.name}, uid ${pod.metadata.uid}: ${reason}`),
+          );
+        finish();
+      };
+      const local = Number(pod.metadata.annotations?.[`${FORWARD_ANNOTATION_PREFIX}${port}`]);
+      if (!Number.isInteger(local) || local <= 0)
+        return fail(`nothing listens on port ${port} in the pod (no ${FORWARD_ANNOTATION_PREFIX}${port} annotation)`);
+      const connection = connect(local, '127.0.0.1');
+      connections[index] = connection;
+      connection.on('data', (chunk: Buffer) => frame(2 * index, chunk));
+      connection.on('error', (error) => fail(error.message));
+      connection.on('close', finish);
+    });
+    ws.on('message', (data: Buffer) => {
+      const connection = connections[Math.floor(data[0] / 2)];
+      if (data.length > 1 && data[0] % 2 === 0 && connection && !connection.destroyed) connection.write(data.subarray(1));
+    });
+    ws.on('close', () => connections.forEach((connection) => connection.destroy()));
   }
 
   private handleLogs(req: IncomingMessage, res: ServerResponse): void {

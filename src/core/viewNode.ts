@@ -19,6 +19,7 @@ export type ViewRef =
   | { kind: 'environment'; folder: string; env: string }
   | { kind: 'deployment'; folder: string; env: string; name: string; workloadKind: 'Deployment' | 'StatefulSet' | 'DaemonSet' }
   | { kind: 'pod'; folder: string; env: string; deployment: string; name: string }
+  | { kind: 'port-forward'; folder: string; env: string; id: string }
   | { kind: 'infrastructure'; folder: string }
   | { kind: 'error'; folder: string; id: string }
   | { kind: 'error-frame'; folder: string; id: string; frameIndex: number }

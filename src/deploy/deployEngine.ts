@@ -41,3 +41,6 @@ export { deletePod } from './operate/deletePod';
 export { streamLogs } from './operate/logs';
 export { listEvents } from './operate/events';
 export { findTerraformFiles, findTerraform, terraformPlan, terraformApply } from './operate/terraform';
+export { PortForwards, forwardPortChoices, forwardableServices } from './operate/portForward';
+export type { ForwardInfo, ForwardRequest, PortForwardsOptions } from './operate/portForward';
+export type { ForwardTarget, PortChoice } from './operate/portForwardTarget';

@@ -44,7 +44,7 @@ export function describeRef(ref: ObjectRef): string {
 export interface Container {
   name?: string;
   image?: string;
-  ports?: { containerPort?: number; protocol?: string }[];
+  ports?: { name?: string; containerPort?: number; protocol?: string }[];
   [key: string]: unknown;
 }
 
@@ -153,6 +153,18 @@ export interface Pod extends KubeObject {
     containerStatuses?: ContainerStatus[];
     initContainerStatuses?: ContainerStatus[];
   };
+}
+
+export interface ServicePort {
+  name?: string;
+  port?: number;
+  /** A number, or the name of a container port of the selected pods; absent means the same as `port`. */
+  targetPort?: number | string;
+  protocol?: string;
+}
+
+export interface Service extends KubeObject {
+  spec?: { selector?: Record<string, string>; ports?: ServicePort[]; type?: string };
 }
 
 export interface KubeList<T> {

@@ -9,6 +9,7 @@ import type { AutoscaleBounds } from '../operate/autoscale';
 import type { WorkloadRef } from '../workloadStatus';
 import type { DeployService } from './deployService';
 import { deployEngine } from './deployEngineLoader';
+import { openForward, showForwards, startPortForward } from './portForwardPrompts';
 import { messageOf } from '../../core/errors';
 
 /** What an Environments row stands for: an environment, and the deployment and pod when the row is one. */
@@ -461,6 +462,33 @@ export function registerDeployCommands(model: WorkspaceModel, service: DeploySer
       },
       { refs: ['deployment', 'pod'] },
     ),
+    onTarget(
+      'conveyor.deploy.portForward',
+      (target) =>
+        startPortForward(
+          service,
+          target.status,
+          target.env,
+          target.pod ? { kind: 'pod', name: target.pod } : target.deployment ? { kind: 'deployment', name: target.deployment } : undefined,
+        ),
+      { needsTrust: cluster('Port-forwarding'), refs: ['environment', 'deployment', 'pod'], failure: 'Could not start the port-forward' },
+    ),
+    registerConveyorCommand(
+      host,
+      'conveyor.deploy.stopPortForward',
+      ({ ref }) => (ref ? service.stopForward(ref.id) : showForwards(service)),
+      { refs: ['port-forward'] },
+    ),
+    registerConveyorCommand(
+      host,
+      'conveyor.deploy.openPortForward',
+      async ({ ref }) => {
+        const forward = service.forwards().find((f) => f.id === ref?.id);
+        if (forward) await openForward(forward);
+      },
+      { refs: ['port-forward'] },
+    ),
+    registerConveyorCommand(host, 'conveyor.deploy.showPortForwards', () => showForwards(service)),
     registerConveyorCommand(
       host,
       'conveyor.deploy.switchContext',

@@ -4,6 +4,7 @@ import { formatAge } from '../../core/formatAge';
 import type { FolderStatus } from '../../loop/folderStatus';
 import type { AutoscalerRow } from '../operate/autoscalerRows';
 import type { EventRow } from '../operate/events';
+import type { ForwardInfo } from '../operate/portForward';
 import type { DeploymentRow, PodRow } from '../operate/workloadRows';
 
 /** How the last deploy from this window went, for the view and the status bar. */
@@ -24,6 +25,8 @@ export interface EnvironmentState {
   watchState?: 'stopped' | 'connecting' | 'connected' | 'reconnecting' | 'error';
   deployments: (DeploymentRow & { pods: PodRow[]; autoscaler?: AutoscalerRow & { events: EventRow[] } })[];
   lastRollout?: LastRollout;
+  /** Port-forwards started from this window to the environment. */
+  forwards?: ForwardInfo[];
 }
 
 /** What `terraform plan` says for a folder with Terraform files (read-only; Apply asks first). */
@@ -170,6 +173,49 @@ function deploymentNode(base: string, env: RefOf<'environment'>, deployment: Env
   };
 }
 
+/** `127.0.0.1:5000 → deployment/web:http`, the words of a forward in the view and the status bar's list. */
+export function forwardLabel(forward: ForwardInfo): string {
+  return `127.0.0.1:${forward.localPort} → ${forward.target.kind}/${forward.target.name}:${forward.remotePort}`;
+}
+
+/** The active forwards of an environment, each with Open in Browser and Stop; an ended one says why. */
+function forwardsNode(base: string, env: RefOf<'environment'>, forwards: ForwardInfo[]): ViewNode {
+  return {
+    id: `${base}/forwards`,
+    label: 'Port forwards',
+    description: `${forwards.length}`,
+    icon: 'plug',
+    expanded: true,
+    children: forwards.map((forward) => {
+      const ended = forward.state === 'ended';
+      const connections = forward.connections === 1 ? '1 connection' : `${forward.connections} connections`;
+      return {
+        id: `${base}/forward/${forward.id}`,
+        label: forwardLabel(forward),
+        description: ended
+          ? `ended · ${forward.message ?? ''}`
+          : [`pod ${forward.pod}:${forward.podPort}`, forward.connections ? connections : undefined].filter(Boolean).join(' · '),
+        tooltip: [
+          `Forwards ${forward.url} to port ${forward.podPort} of pod ${forward.pod} (namespace ${forward.namespace}) through the API server.`,
+          forward.target.kind === 'pod'
+            ? 'Ends when the pod goes away.'
+            : `Follows ${forward.target.kind} ${forward.target.name} to a new ready pod after a rollout.`,
+          forward.message,
+        ]
+          .filter(Boolean)
+          .join('\n'),
+        icon: ended
+          ? 'debug-disconnect:editorWarning.foreground'
+          : forward.message
+            ? 'plug:editorWarning.foreground'
+            : 'plug:testing.iconPassed',
+        contextValue: ended ? 'portForward.ended' : 'portForward',
+        ref: { kind: 'port-forward', folder: env.folder, env: env.env, id: forward.id },
+      };
+    }),
+  };
+}
+
 /**
  * Environments with what runs there: deployments (release, digest, readiness) and their pods (phase, ready,
  * restarts, age, why a pod is waiting), the last rollout from this window, and the manifests each applies.
@@ -262,6 +308,7 @@ function environmentRows(
           rollout.state === 'complete' ? 'pass:testing.iconPassed' : rollout.state === 'running' ? 'sync~spin' : 'error:testing.iconFailed',
       });
     }
+    if (live?.forwards?.length) children.push(forwardsNode(base, ref, live.forwards));
     children.push(...(live?.deployments ?? []).map((d) => deploymentNode(base, ref, d)));
     if (objects.length > 0) {
       children.push({

@@ -8,6 +8,7 @@ import type { EnvironmentDefinition } from '../environmentDefinition';
 import { currentKubeContext, type KubeConfigSource, type KubeCredentialCommand } from '../kubeconfigLocator';
 import type { ClusterWatch } from '../operate/clusterWatch';
 import type { DeploymentRow } from '../operate/workloadRows';
+import type { ForwardInfo, ForwardRequest, PortForwards } from '../operate/portForward';
 import type { EnvironmentState, EnvironmentViewState, InfrastructureState, LastRollout } from './deployNodes';
 import { messageOf } from '../../core/errors';
 import type { RememberedConsent } from '../../core/rememberedConsent';
@@ -39,6 +40,10 @@ export class DeployService implements vscode.Disposable {
   private visible = false;
   private currentContext: { context?: string; namespace?: string; problem?: string } = {};
   private readonly listeners: vscode.Disposable[];
+  /** Created with the first forward, so the deploy engine stays unloaded until then. */
+  private portForwards?: PortForwards;
+  /** The folder and environment each forward belongs to, by its id. */
+  private readonly forwardHomes = new Map<string, { folder: string; env: string }>();
 
   constructor(
     private readonly model: WorkspaceModel,
@@ -88,6 +93,7 @@ export class DeployService implements vscode.Disposable {
           watchState: connection?.watch.state,
           deployments: connection ? connection.watch.workloads().map((d) => this.withDetails(connection.watch, d)) : [],
           lastRollout: this.rollouts.get(key),
+          forwards: this.forwards().filter((f) => this.forwardHomes.get(f.id)?.folder === folder && f.environment === env.name),
         };
       }),
     };
@@ -178,6 +184,38 @@ export class DeployService implements vscode.Disposable {
     this.changed.fire();
   }
 
+  /** Every forward started from this window, active or ended. */
+  forwards(): ForwardInfo[] {
+    return this.portForwards?.list() ?? [];
+  }
+
+  /** Starts a port-forward to the environment; its problems (a pod gone, an error channel) are shown as warnings. */
+  async startForward(
+    status: FolderStatus,
+    env: EnvironmentDefinition,
+    request: Omit<ForwardRequest, 'namespace' | 'environment'>,
+  ): Promise<ForwardInfo> {
+    const { config, namespace } = await this.connection(status, env);
+    const engine = deployEngine();
+    this.portForwards ??= new engine.PortForwards({
+      onChange: () => this.changed.fire(),
+      onProblem: (forward, message) => {
+        this.log.warn(`Port-forward ${forward.url}: ${message}`);
+        void vscode.window.showWarningMessage(message);
+      },
+    });
+    const forward = await this.portForwards.start(config, { ...request, namespace, environment: env.name });
+    this.forwardHomes.set(forward.id, { folder: status.folder, env: env.name });
+    this.log.info(`Port-forward ${forward.url} → ${request.target.kind}/${request.target.name}:${request.remotePort} (pod ${forward.pod})`);
+    this.changed.fire();
+    return forward;
+  }
+
+  stopForward(id: string): void {
+    this.portForwards?.stop(id);
+    this.forwardHomes.delete(id);
+  }
+
   /** `terraform plan` for a folder with Terraform files (trusted workspaces; read-only). */
   async planInfrastructure(folder: string): Promise<void> {
     const engine = deployEngine();
@@ -258,6 +296,7 @@ export class DeployService implements vscode.Disposable {
   dispose(): void {
     vscode.Disposable.from(...this.listeners).dispose();
     for (const connection of this.connected.values()) connection.watch.dispose();
+    this.portForwards?.dispose();
     this.changed.dispose();
   }
 }

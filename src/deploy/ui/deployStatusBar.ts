@@ -25,5 +25,26 @@ export function registerDeployStatusBar(model: WorkspaceModel, service: DeploySe
     item.show();
   };
   update();
-  return vscode.Disposable.from(item, service.onDidChange(update), model.onDidChange(update));
+  return vscode.Disposable.from(item, service.onDidChange(update), model.onDidChange(update), registerForwardsItem(service));
+}
+
+/** `$(plug) 2 forwards` while there are port-forwards; click lists them, each with a stop button. */
+function registerForwardsItem(service: DeployService): vscode.Disposable {
+  const item = vscode.window.createStatusBarItem('conveyor.deploy.forwards', vscode.StatusBarAlignment.Left, 43);
+  item.name = 'Conveyor Port Forwards';
+  item.command = 'conveyor.deploy.showPortForwards';
+  const update = () => {
+    const forwards = service.forwards();
+    if (forwards.length === 0) return item.hide();
+    const ended = forwards.filter((f) => f.state === 'ended').length;
+    item.text = `$(plug) ${forwards.length === 1 ? '1 forward' : `${forwards.length} forwards`}`;
+    item.tooltip = [
+      ...forwards.map((f) => `${f.url} → ${f.target.kind}/${f.target.name}:${f.remotePort}${f.state === 'ended' ? ' (ended)' : ''}`),
+      'Click to open or stop one.',
+    ].join('\n');
+    item.backgroundColor = ended ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    item.show();
+  };
+  update();
+  return vscode.Disposable.from(item, service.onDidChange(update));
 }

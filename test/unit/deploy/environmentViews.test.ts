@@ -161,7 +161,15 @@ describe('Environments view rows (unit)', () => {
         })
         .map((item) => item.command.replace('conveyor.deploy.', ''))
         .sort();
-    assert.deepEqual(actionsOf(byName('web').contextValue!), ['autoscale', 'restart', 'rollback', 'scale', 'showEvents', 'streamLogs']);
+    assert.deepEqual(actionsOf(byName('web').contextValue!), [
+      'autoscale',
+      'portForward',
+      'restart',
+      'rollback',
+      'scale',
+      'showEvents',
+      'streamLogs',
+    ]);
     assert.deepEqual(actionsOf(byName('db').contextValue!), ['restart', 'rollback', 'scale', 'showEvents', 'streamLogs']);
     assert.deepEqual(actionsOf(byName('agent').contextValue!), ['restart', 'rollback', 'showEvents', 'streamLogs']);
   });
@@ -182,5 +190,59 @@ describe('Environments view rows (unit)', () => {
       ),
     );
     assert.equal(rows[1], '  Cannot reach the cluster at https://10.0.0.1:6443: connection refused');
+  });
+
+  it('lists the port-forwards of an environment, each with its pod and actions; an ended one says why', () => {
+    const forward = {
+      namespace: 'shop',
+      environment: 'production',
+      remotePort: 8080,
+      podPort: 8080,
+      connections: 2,
+      state: 'active' as const,
+    };
+    const state: EnvironmentViewState = {
+      trusted: true,
+      visible: true,
+      current: {},
+      environments: [
+        {
+          name: 'production',
+          deployments: [],
+          forwards: [
+            {
+              ...forward,
+              id: 'forward-1',
+              target: { kind: 'deployment', name: 'web' },
+              localPort: 5000,
+              pod: 'web-2',
+              url: 'http://127.0.0.1:5000',
+            },
+            {
+              ...forward,
+              id: 'forward-2',
+              target: { kind: 'pod', name: 'web-1' },
+              localPort: 5001,
+              pod: 'web-1',
+              connections: 0,
+              state: 'ended',
+              message: 'Pod "web-1" is gone: the port-forward to it ended.',
+              url: 'http://127.0.0.1:5001',
+            },
+          ],
+        },
+      ],
+    };
+    const nodes = environmentNodes(status, state, NOW);
+    assert.deepEqual(flat(nodes).slice(1, 4), [
+      '  Port forwards — 2',
+      '    127.0.0.1:5000 → deployment/web:8080 — pod web-2:8080 · 2 connections',
+      '    127.0.0.1:5001 → pod/web-1:8080 — ended · Pod "web-1" is gone: the port-forward to it ended.',
+    ]);
+    const [active, ended] = nodes[0].children?.[0].children ?? [];
+    assert.equal(active.contextValue, 'portForward');
+    assert.deepEqual(active.ref, { kind: 'port-forward', folder: status.folder, env: 'production', id: 'forward-1' });
+    assert.match(active.tooltip ?? '', /Follows deployment web to a new ready pod after a rollout/);
+    assert.equal(ended.contextValue, 'portForward.ended');
   });
 });
