@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import {
   closeSync,
   copyFileSync,
+  cpSync,
   existsSync,
   mkdirSync,
   openSync,
@@ -110,7 +111,7 @@ function build(srcDir: string, workDir: string, kubeVersion: string): string {
     KUBE_GIT_TREE_STATE: 'clean',
   };
   delete env.GOROOT;
-  timed('make kube-apiserver, kube-controller-manager, kube-scheduler', () =>
+  timed(`make ${KUBE_COMMANDS.join(', ')}`, () =>
     run('make', [`WHAT=${KUBE_COMMANDS.map((name) => `cmd/${name}`).join(' ')}`], { cwd: srcDir, env }),
   );
   for (const candidate of ['_output/local/bin/linux/amd64', '_output/bin', '_output/local/go/bin']) {
@@ -120,6 +121,42 @@ function build(srcDir: string, workDir: string, kubeVersion: string): string {
     }
   }
   throw new Error(`make finished but the binaries are not under ${srcDir}/_output`);
+}
+
+/**
+ * The source package vendors modern-go/reflect2 1.0.1, which reads Go runtime internals that Go 1.18 changed:
+ * kubectl built with Debian's Go 1.19 then crashes in json-iterator ("unexpected signal") on `kubectl kustomize`.
+ * Debian's own golang-github-modern-go-reflect2-dev is 1.0.2, the release that fixed it; it is unpacked (not
+ * installed) over the vendored copy, and go.mod and vendor/modules.txt are told, as -mod=vendor checks them.
+ */
+function useDebianReflect2(srcDir: string, workDir: string): void {
+  const debDir = path.join(workDir, 'reflect2-deb');
+  rmSync(debDir, { recursive: true, force: true });
+  mkdirSync(debDir, { recursive: true });
+  aptGet(['download', '-qq', 'golang-github-modern-go-reflect2-dev'], debDir);
+  const deb = readdirSync(debDir).find((name) => name.endsWith('.deb'));
+  if (!deb) {
+    throw new Error(`apt-get download golang-github-modern-go-reflect2-dev left no .deb in ${debDir}`);
+  }
+  const root = path.join(debDir, 'root');
+  run('dpkg-deb', ['-x', path.join(debDir, deb), root]);
+  const debianCopy = path.join(root, 'usr/share/gocode/src/github.com/modern-go/reflect2');
+  const vendored = path.join(srcDir, 'vendor/github.com/modern-go/reflect2');
+  if (!existsSync(debianCopy) || !existsSync(vendored)) {
+    throw new Error(`reflect2 not where expected: ${debianCopy} (Debian) or ${vendored} (vendored)`);
+  }
+  rmSync(vendored, { recursive: true, force: true });
+  cpSync(debianCopy, vendored, { recursive: true });
+  for (const file of ['go.mod', 'vendor/modules.txt']) {
+    const target = path.join(srcDir, file);
+    const text = readFileSync(target, 'utf8');
+    const updated = text.replace(/(github\.com\/modern-go\/reflect2 )v1\.0\.1/g, '$1v1.0.2');
+    if (updated === text) {
+      throw new Error(`${file} does not name github.com/modern-go/reflect2 v1.0.1; the kubernetes source changed`);
+    }
+    writeFileSync(target, updated);
+  }
+  log(`vendored reflect2 1.0.1 replaced by Debian's ${decodeURIComponent(deb)}`);
 }
 
 /** etcd from Debian's etcd-server, unpacked rather than installed so no etcd service starts on the machine. */
@@ -189,6 +226,7 @@ function setUp(): boolean {
   mkdirSync(workDir, { recursive: true });
   const { srcDir, debianVersion } = fetchSource(workDir);
   const kubeVersion = upstreamVersion(debianVersion);
+  useDebianReflect2(srcDir, workDir);
   if (!kubeVersion.startsWith(`v${KUBE_MINOR}.`)) {
     throw new Error(`Debian's kubernetes source is ${debianVersion} (${kubeVersion}); the test cluster expects ${KUBE_MINOR}.x`);
   }

@@ -10,14 +10,15 @@ import * as path from 'node:path';
  * Bumped whenever the way the binaries are built changes, so a cache from an older recipe is rebuilt
  * instead of silently reused.
  */
-export const KUBE_BUILD_RECIPE = 1;
+export const KUBE_BUILD_RECIPE = 2;
 /** Debian bookworm's kubernetes source package is 1.20.x; anything else would be a different control plane. */
 export const KUBE_MINOR = '1.20';
 /** The Go toolchain Debian builds bookworm's kubernetes with. */
 export const GO_DIR = '/usr/lib/go-1.19';
 /** What the build needs besides Go: make, dpkg-source (dpkg-dev) and xz for `apt-get source`, rsync for the build. */
 export const GO_PACKAGES = ['golang-1.19-go', 'golang-1.19-src', 'rsync', 'make', 'dpkg-dev', 'xz-utils'];
-export const KUBE_COMMANDS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const;
+/** The control plane, and kubectl for `kubectl kustomize` (the tests never use the machine's /usr/bin/kubectl). */
+export const KUBE_COMMANDS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'] as const;
 export const KUBE_SETUP_COMMAND = 'node --import tsx scripts/setup.ts integration';
 
 export interface KubeTools {
@@ -29,6 +30,7 @@ export interface KubeTools {
   apiserver: string;
   controllerManager: string;
   scheduler: string;
+  kubectl: string;
   etcd: string;
 }
 
@@ -54,6 +56,7 @@ export function kubeToolPaths(): KubeTools {
     apiserver: path.join(binDir, 'kube-apiserver'),
     controllerManager: path.join(binDir, 'kube-controller-manager'),
     scheduler: path.join(binDir, 'kube-scheduler'),
+    kubectl: path.join(binDir, 'kubectl'),
     etcd: path.join(binDir, 'etcd'),
   };
 }
@@ -68,7 +71,9 @@ export function readBuildStamp(tools: KubeTools): KubeBuildStamp | undefined {
 
 /** Why the cache cannot be used as it is, or undefined when every binary is there and the stamp matches. */
 export function kubeToolsProblem(tools: KubeTools = kubeToolPaths()): string | undefined {
-  const missing = [tools.apiserver, tools.controllerManager, tools.scheduler, tools.etcd].filter((file) => !existsSync(file));
+  const missing = [tools.apiserver, tools.controllerManager, tools.scheduler, tools.kubectl, tools.etcd].filter(
+    (file) => !existsSync(file),
+  );
   if (missing.length > 0) {
     return `missing ${missing.join(', ')}`;
   }

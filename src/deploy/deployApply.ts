@@ -2,6 +2,8 @@
 // its contents, configuration before the pods that mount it). A failure midway is reported with exactly
 // what was and was not applied: the cluster is never left half-changed without the user knowing.
 import { ServiceError } from '../core/errors';
+import { definedKindOf, waitForDefinedKind } from './customResources';
+import type { DefinedKind } from './customResources';
 import { DeployError, deployErrorOf } from './deployError';
 import type { KubeClient } from './kubeClient';
 import { kubeAnswerOf } from './kubeErrors';
@@ -46,15 +48,31 @@ export function applyOrder(objects: RenderedObject[]): RenderedObject[] {
     .map(({ object }) => object);
 }
 
+/**
+ * @param defined kinds that CRDs among `objects` define: each waits for its CRD to be Established before the
+ *   first object of that kind is sent.
+ */
 export async function applyObjects(
   client: KubeClient,
   objects: RenderedObject[],
   onApplied?: (applied: AppliedObject) => void,
   sleep = delay,
+  defined: readonly DefinedKind[] = [],
 ): Promise<AppliedObject[]> {
   const applied: AppliedObject[] = [];
   for (const [index, object] of objects.entries()) {
     try {
+      const definition = definedKindOf(defined, object.ref.apiVersion, object.ref.kind);
+      if (
+        definition &&
+        !(await client.resourceFor(definition.apiVersion, definition.kind)) &&
+        !(await waitForDefinedKind(client, definition))
+      ) {
+        throw new DeployError(
+          'timeout',
+          `CustomResourceDefinition ${definition.crd} was applied but not Established within a minute, so ${describeRef(object.ref)} could not be sent.`,
+        );
+      }
       const live = await applyWithRaceRetry(client, object, sleep);
       applied.push({ object, live });
       onApplied?.({ object, live });

@@ -8,13 +8,16 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { readTextIfExists } from '../core/fsUtil';
 import { isRecord } from '../core/records';
 import { lineOfKey } from '../core/yamlText';
+import { definedKindOf, kindsDefinedBy } from './customResources';
+import type { DefinedKind } from './customResources';
 import { DeployError, deployErrorOf } from './deployError';
 import { applyObjects, applyOrder } from './deployApply';
 import { planDeploy } from './deployPlan';
 import type { DeployPlan, PlannedObject } from './deployPlan';
 import type { EnvironmentDefinition } from './environmentDefinition';
-import { manifestFolderOf } from './environments';
+import { manifestSourceOf } from './environments';
 import { KubeClient } from './kubeClient';
+import { renderKustomization } from './kustomize';
 import { checkCredentialCommand, contextNamespace, loadKubeConfig, withContext } from './kubeconfigLoader';
 import type { KubeConfigSource } from './kubeconfigLoader';
 import { describeRef, refOf } from './kubeObject';
@@ -54,6 +57,8 @@ export interface DeployOptions {
   /** Per workload; a Deployment's own progressDeadlineSeconds usually decides first. */
   rolloutTimeoutMs?: number;
   signal?: AbortSignal;
+  /** Where kustomize or kubectl are looked for, for a `kustomize` environment (default: PATH). */
+  toolsPath?: string;
 }
 
 export interface RollbackOutcome {
@@ -117,21 +122,25 @@ export async function deployRelease(options: DeployOptions): Promise<DeployResul
   const { environment, release } = options;
   const progress = (step: DeployStep, message: string, rollout?: RolloutProgress) =>
     options.onProgress?.({ step, message, ...(rollout ? { rollout } : {}) });
-  const manifests = manifestFolderOf(environment);
+  const source = manifestSourceOf(environment);
   // Manifests are read before the cluster is contacted: a typo is reported even when the cluster is down.
-  progress('render', `Reading manifests in ${manifests}`);
-  const documents = await readManifestFolder(options.folder, manifests);
+  progress('render', source.kind === 'folder' ? `Reading manifests in ${source.path}` : `Rendering kustomization ${source.path}`);
+  const documents =
+    source.kind === 'folder'
+      ? await readManifestFolder(options.folder, source.path)
+      : await renderKustomization(options.folder, source.path, { toolsPath: options.toolsPath, signal: options.signal });
   const autoscale = environment.autoscale && (await autoscaleSetting(options.folder, environment.name, environment.autoscale, documents));
   const { client, context, namespace } = await connectEnvironment(environment, options.kubeconfig);
   progress('connect', `Context ${context}, namespace ${namespace} (${client.server})`);
-  const rendered = leaveReplicasToAutoscaler(await renderForCluster(client, documents, release, namespace), autoscale);
+  const defined = kindsDefinedBy(documents.map((d) => d.object));
+  const rendered = leaveReplicasToAutoscaler(await renderForCluster(client, documents, release, namespace, defined), autoscale);
   progress('render', `${rendered.length} object(s) rendered for ${release.version} (${release.image}@${release.digest.slice(0, 19)}…)`);
 
   // Autoscalers go last: they scale what the manifests create, and are planned (dry-run) with everything else,
   // so a refusal (RBAC) stops the deploy before anything is applied.
   const ordered = [...applyOrder(rendered), ...(autoscale ? await autoscalersFor(client, autoscale, rendered, namespace) : [])];
   progress('plan', 'Asking the cluster what would change (server-side dry run)');
-  const planned = await planDeploy(client, ordered);
+  const planned = await planDeploy(client, ordered, defined);
   const plan: DeployPlan = {
     environment: environment.name,
     context,
@@ -149,7 +158,13 @@ export async function deployRelease(options: DeployOptions): Promise<DeployResul
   }
 
   if (autoscale) await handReplicasOver(client, rendered, autoscale, namespace);
-  const applied = await applyObjects(client, ordered, ({ object }) => progress('apply', `Applied ${describeRef(object.ref)}`));
+  const applied = await applyObjects(
+    client,
+    ordered,
+    ({ object }) => progress('apply', `Applied ${describeRef(object.ref)}`),
+    undefined,
+    defined,
+  );
   const notFollowed = applied.flatMap(({ object, live }) => {
     const reason = notFollowedReason(live);
     return reason ? [{ object: describeRef(object.ref), reason }] : [];
@@ -258,6 +273,7 @@ async function renderForCluster(
   documents: Awaited<ReturnType<typeof readManifestFolder>>,
   release: ReleaseToDeploy,
   namespace: string,
+  defined: readonly DefinedKind[],
 ): Promise<RenderedObject[]> {
   const scopes = new Map<string, boolean>();
   for (const doc of documents) {
@@ -266,7 +282,7 @@ async function renderForCluster(
     const key = `${apiVersion}/${kind}`;
     if (scopes.has(key)) continue;
     try {
-      const resource = await client.resourceFor(apiVersion, kind);
+      const resource = (await client.resourceFor(apiVersion, kind)) ?? definedKindOf(defined, apiVersion, kind);
       if (!resource)
         throw new DeployError(
           'invalid-manifest',

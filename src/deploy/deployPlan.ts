@@ -1,5 +1,7 @@
 // What a deploy will change, asked of the API server itself (server-side dry run), so defaulting,
 // admission and validation are the cluster's own: the plan is what apply will do, not a local guess.
+import { definedKindOf } from './customResources';
+import type { DefinedKind } from './customResources';
 import { deployErrorOf } from './deployError';
 import type { KubeClient } from './kubeClient';
 import { describeRef } from './kubeObject';
@@ -29,13 +31,25 @@ export interface DeployPlan {
 
 const MAX_CHANGES = 8;
 
-/** Dry-runs every object (in apply order) and compares the cluster's answer with what is there now. */
-export async function planDeploy(client: KubeClient, objects: RenderedObject[]): Promise<PlannedObject[]> {
+/**
+ * Dry-runs every object (in apply order) and compares the cluster's answer with what is there now.
+ * @param defined kinds that CRDs of this deploy define: while the cluster does not know them yet, their
+ *   objects cannot be dry-run and are planned as created.
+ */
+export async function planDeploy(
+  client: KubeClient,
+  objects: RenderedObject[],
+  defined: readonly DefinedKind[] = [],
+): Promise<PlannedObject[]> {
   const planned: PlannedObject[] = [];
   const namespacesCreated = new Set<string>();
   for (const item of objects) {
     const where = { context: client.context, ref: item.ref, file: item.file, line: item.line };
     try {
+      if (definedKindOf(defined, item.ref.apiVersion, item.ref.kind) && !(await client.resourceFor(item.ref.apiVersion, item.ref.kind))) {
+        planned.push({ ref: item.ref, file: item.file, line: item.line, action: 'create', changes: ['its kind comes with this deploy'] });
+        continue;
+      }
       const path = await client.objectPath(item.ref);
       const before = await client.getOptional<KubeObject>(path);
       // A namespace this deploy creates does not exist yet, so objects inside it cannot be dry-run there.

@@ -71,8 +71,9 @@ async function readManifests(folder: string, relative: string): Promise<Manifest
     const text = (await readTextIfExists(path.join(dir, entry))) ?? '';
     for (const doc of parseAllDocuments(text)) {
       if (!('errors' in doc) || doc.errors.length > 0) continue;
-      const value = doc.toJS() as { kind?: unknown; metadata?: { name?: unknown } } | null;
-      if (typeof value?.kind === 'string') {
+      const value = doc.toJS() as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown } } | null;
+      // A kustomization.yaml is kustomize's instructions, not an object for the cluster.
+      if (typeof value?.kind === 'string' && !String(value.apiVersion).startsWith('kustomize.config.k8s.io/')) {
         objects.push({
           file: path.posix.join(relative, entry),
           kind: value.kind,

@@ -37,14 +37,15 @@ export function findEnvironment(environments: EnvironmentDefinition[], name: str
   );
 }
 
-/** The manifest folder to render, or why this environment cannot be deployed yet. */
-export function manifestFolderOf(environment: EnvironmentDefinition): string {
-  if (environment.manifests) return environment.manifests;
-  if (environment.kustomize) {
-    throw new DeployError(
-      'unsupported',
-      `kustomize is not supported yet: environment "${environment.name}" uses kustomize (${environment.kustomize}). Point "manifests" at a folder of plain YAML (e.g. the output of \`kubectl kustomize ${environment.kustomize}\`).`,
-    );
-  }
-  throw new DeployError('not-found', `Environment "${environment.name}" has no manifests folder: set "manifests" for it in conveyor.yml.`);
+/** Where an environment's objects come from: a folder of manifests, or a kustomization rendered at deploy time. */
+export type ManifestSource = { kind: 'folder'; path: string } | { kind: 'kustomize'; path: string };
+
+/** The environment's manifests, or why it cannot be deployed yet. `manifests` wins when both are set. */
+export function manifestSourceOf(environment: EnvironmentDefinition): ManifestSource {
+  if (environment.manifests) return { kind: 'folder', path: environment.manifests };
+  if (environment.kustomize) return { kind: 'kustomize', path: environment.kustomize };
+  throw new DeployError(
+    'not-found',
+    `Environment "${environment.name}" has no manifests: set "manifests" (a folder of YAML) or "kustomize" (a kustomization directory) for it in conveyor.yml.`,
+  );
 }

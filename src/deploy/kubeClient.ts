@@ -92,6 +92,11 @@ export class KubeClient {
     return found && { name: found.name, namespaced: found.namespaced };
   }
 
+  /** Drops what discovery said of an API version: a CRD applied since has added a kind to it. */
+  forgetDiscovery(apiVersion: string): void {
+    this.discovery.delete(apiVersion);
+  }
+
   /** The URL of one object (or, without a name, of its collection). */
   async objectPath(ref: ObjectRef): Promise<string> {
     const resource = await this.resourceFor(ref.apiVersion, ref.kind);

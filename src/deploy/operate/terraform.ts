@@ -2,6 +2,7 @@
 // decision (behind a confirmation); this module only runs it when asked.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { findExecutable } from '../../core/findExecutable';
 import { runProcess, type CommandSpec } from '../../core/processRunner';
 import { parseTerraformJsonLines, type TerraformPlan } from './terraformPlan';
 
@@ -34,17 +35,8 @@ export async function findTerraformFiles(folder: string): Promise<string[]> {
 }
 
 /** The terraform executable on `pathVariable`, if any. */
-export async function findTerraform(pathVariable = process.env.PATH ?? ''): Promise<string | undefined> {
-  for (const dir of pathVariable.split(path.delimiter).filter(Boolean)) {
-    const candidate = path.join(dir, 'terraform');
-    try {
-      await fs.access(candidate, fs.constants.X_OK);
-      if ((await fs.stat(candidate)).isFile()) return candidate;
-    } catch {
-      // Not in this directory.
-    }
-  }
-  return undefined;
+export function findTerraform(pathVariable = process.env.PATH ?? ''): Promise<string | undefined> {
+  return findExecutable('terraform', pathVariable);
 }
 
 /** Providers and modules only: `-backend=false` so a plan never touches remote state configuration. */

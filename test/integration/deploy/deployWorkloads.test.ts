@@ -246,10 +246,7 @@ describe('deploy: every workload kind (integration, real kube-apiserver)', funct
     });
   }
 
-  // A custom resource cannot be written to this test cluster: its kube-apiserver (1.20.2 built with Go 1.19)
-  // dies with SIGSEGV in json-iterator/reflect2 on the first request carrying one. notFollowedReason's unit
-  // tests cover custom resources.
-  it('a ReplicationController is applied and reported "applied, not followed"', async () => {
+  it('a ReplicationController, and a custom resource whose CRD comes in the same folder, are applied and reported "applied, not followed"', async () => {
     const env = await environment('cnv-not-followed');
     const folder = await workspace('not-followed', {
       'legacy.yaml': [
@@ -268,17 +265,55 @@ describe('deploy: every workload kind (integration, real kube-apiserver)', funct
         '',
       ].join('\n'),
       'config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {A: b}\n',
+      // The custom resource sorts before its CRD's file: apply order, not file order, must bring the CRD first.
+      'a-widget.yaml': 'apiVersion: example.test/v1\nkind: Widget\nmetadata: {name: bar}\nspec: {size: 3}\n',
+      'crd.yaml': [
+        'apiVersion: apiextensions.k8s.io/v1',
+        'kind: CustomResourceDefinition',
+        'metadata: {name: widgets.example.test}',
+        'spec:',
+        '  group: example.test',
+        '  scope: Namespaced',
+        '  names: {plural: widgets, singular: widget, kind: Widget}',
+        '  versions:',
+        '    - name: v1',
+        '      served: true',
+        '      storage: true',
+        '      schema:',
+        '        openAPIV3Schema:',
+        '          type: object',
+        '          properties:',
+        '            spec: {type: object, properties: {size: {type: integer}}}',
+        '',
+      ].join('\n'),
     });
     const result = await deploy(folder, env, release('v1.0.0', 1));
     assert.equal(result.ok, true, describeResult(result));
-    assert.deepEqual(result.applied, ['ConfigMap/settings', 'ReplicationController/legacy']);
+    assert.deepEqual(result.applied, [
+      'CustomResourceDefinition/widgets.example.test',
+      'ConfigMap/settings',
+      'Widget/bar',
+      'ReplicationController/legacy',
+    ]);
+    assert.deepEqual(
+      result.plan.objects.filter((o) => o.ref.kind === 'Widget').map((o) => [o.ref.namespace, o.action]),
+      [[env.namespace, 'create']],
+      'planned as created in the environment namespace (scope read from the CRD) before the cluster knows the kind',
+    );
     assert.deepEqual(
       result.notFollowed.map((n) => n.object),
-      ['ReplicationController/legacy'],
+      ['Widget/bar', 'ReplicationController/legacy'],
     );
     assert.deepEqual(result.rollouts, []);
-    assert.match(describeResult(result), /^applied, not followed: ReplicationController\/legacy$/m);
+    assert.match(describeResult(result), /^applied, not followed: Widget\/bar, ReplicationController\/legacy$/m);
     assert.ok(await admin.getOptional(`/api/v1/namespaces/${env.namespace}/replicationcontrollers/legacy`), 'it was applied');
+    const widget = await admin.getOptional<{ spec?: { size?: number } }>(`/apis/example.test/v1/namespaces/${env.namespace}/widgets/bar`);
+    assert.equal(widget?.spec?.size, 3);
+
+    // A second deploy knows the kind: the widget is dry-run like any object and unchanged.
+    const again = await deploy(folder, env, release('v1.0.0', 1));
+    assert.equal(again.ok, true, describeResult(again));
+    assert.equal(again.plan.objects.find((o) => o.ref.kind === 'Widget')?.action, 'unchanged');
   });
 
   it('a StatefulSet with the OnDelete strategy is applied and said to be not followed, with why', async () => {

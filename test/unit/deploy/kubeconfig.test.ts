@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DeployError } from '../../../src/deploy/deployError';
-import { environmentsForContexts, findEnvironment, manifestFolderOf } from '../../../src/deploy/environments';
+import { environmentsForContexts, findEnvironment, manifestSourceOf } from '../../../src/deploy/environments';
 import type { EnvironmentDefinition } from '../../../src/deploy/environments';
 import {
   contextNamespace,
@@ -141,17 +141,14 @@ describe('deploy: environments (unit)', () => {
     assert.deepEqual(environmentsForContexts([staging], ['dev']), [staging]);
   });
 
-  it('names the known environments when one is missing, and says kustomize is not supported yet', () => {
+  it('names the known environments when one is missing; manifests come from a folder, else a kustomization', () => {
     assert.throws(() => findEnvironment([staging], 'prod'), /no environment "prod" \(known: staging\)/);
-    const error = (() => {
-      try {
-        manifestFolderOf({ ...staging, manifests: undefined, kustomize: 'overlays/prod' });
-      } catch (e) {
-        return e as DeployError;
-      }
-    })();
-    assert.equal(error?.kind, 'unsupported');
-    assert.match(error?.message ?? '', /^kustomize is not supported yet/);
+    assert.deepEqual(manifestSourceOf({ ...staging, manifests: undefined, kustomize: 'overlays/prod' }), {
+      kind: 'kustomize',
+      path: 'overlays/prod',
+    });
+    assert.deepEqual(manifestSourceOf({ ...staging, manifests: 'k8s', kustomize: 'overlays/prod' }), { kind: 'folder', path: 'k8s' });
+    assert.throws(() => manifestSourceOf({ ...staging, manifests: undefined }), /has no manifests: set "manifests" .* or "kustomize"/);
   });
 });
 
