@@ -25,9 +25,9 @@ export async function ensureBaseImage(engine: DockerEngine): Promise<string> {
   }
   const rootfs = busyboxRootfs();
   try {
-    const [repo, tag] = BASE_IMAGE.split(':');
     const tar = packDirectory(rootfs);
-    const progress = await docker.importImage(tar, { repo, tag, changes: [`ENV PATH=${STANDARD_PATH}`, 'CMD ["sh"]'] });
+    // The tag goes in `repo` (the API allows it there): Podman's compatible API ignores a separate `tag`.
+    const progress = await docker.importImage(tar, { repo: BASE_IMAGE, changes: [`ENV PATH=${STANDARD_PATH}`, 'CMD ["sh"]'] });
     await followToEnd(docker, progress, `import of ${BASE_IMAGE}`);
   } finally {
     rmSync(rootfs, { recursive: true, force: true });

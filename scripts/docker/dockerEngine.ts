@@ -87,9 +87,10 @@ async function startDaemon(dir: string, storageDriver: StorageDriver): Promise<B
   return daemon;
 }
 
-function ping(socket: string): Promise<boolean> {
+/** The engine answered 200 at `apiPath` (default `/_ping`) on its unix socket. */
+export function ping(socket: string, apiPath = '/_ping'): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = request({ socketPath: socket, path: '/_ping', timeout: 2_000 }, (res) => {
+    const req = request({ socketPath: socket, path: apiPath, timeout: 2_000 }, (res) => {
       res.resume();
       resolve(res.statusCode === 200);
     });
@@ -122,7 +123,8 @@ function cleanUp(dir: string, options: { keepDir?: boolean } = {}): void {
   }
 }
 
-function unmountUnder(dir: string): void {
+/** Unmounts whatever an engine left mounted below `dir` (overlay layers, shm). */
+export function unmountUnder(dir: string): void {
   const mountPoints = readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .map((line) => line.split(' ')[4])

@@ -17,6 +17,8 @@ export const DOCKER_TOOLS = {
   /** pass and gnupg: the store behind docker-credential-pass, with a throwaway GPG key per test. */
   pass: '/usr/bin/pass',
   gpg: '/usr/bin/gpg',
+  /** podman 4.3: the same Docker API from a daemonless engine (`podman system service`). */
+  podman: '/usr/bin/podman',
 } as const;
 
 /** The Debian packages that provide DOCKER_TOOLS. */
@@ -27,6 +29,7 @@ export const DOCKER_DEBIAN_PACKAGES = [
   'golang-docker-credential-helpers',
   'pass',
   'gnupg',
+  'podman',
 ];
 
 export const DOCKER_SETUP_COMMAND = 'node --import tsx scripts/setup.ts integration';

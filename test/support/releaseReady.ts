@@ -30,3 +30,27 @@ export function releaseGitState(folder: string) {
     version: (JSON.parse(readFileSync(path.join(folder, 'package.json'), 'utf8')) as { version: string }).version,
   };
 }
+
+/**
+ * The files of a releasable app (private package.json, a one-stage pipeline, an image `name` in `registryHost`),
+ * for `sampleWorkspace(…, { git: true })`; `withCommitter` then gives the repository a committer.
+ */
+export function imageProjectFiles(
+  registryHost: string,
+  name: string,
+  dockerfile = 'FROM conveyor-base:busybox\nCOPY src /app\n',
+): Record<string, string> {
+  return {
+    'package.json': '{\n  "name": "shop",\n  "version": "1.3.0",\n  "private": true\n}\n',
+    Dockerfile: dockerfile,
+    '.gitignore': '.conveyor/\n',
+    'conveyor.yml': `pipeline:\n  security: false\n  stages:\n    - { name: test, run: "true" }\nimage:\n  name: ${name}\n  registry: ${registryHost}\n`,
+    'src/app.js': `console.log(${JSON.stringify(name)});\n`,
+  };
+}
+
+export function withCommitter<T extends { dir: string }>(workspace: T): T {
+  execFileSync('git', ['-C', workspace.dir, 'config', 'user.name', 'Release Tester']);
+  execFileSync('git', ['-C', workspace.dir, 'config', 'user.email', 'release@conveyor.invalid']);
+  return workspace;
+}

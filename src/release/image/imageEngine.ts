@@ -70,11 +70,12 @@ export async function checkEngine(docker: Docker, dockerHost = process.env.DOCKE
 
 export async function buildImage(docker: Docker, request: BuildImageRequest): Promise<{ imageId: string }> {
   const [first, ...others] = request.tags;
+  // Absent options are left out, not sent empty: Podman's Docker-compatible API answers 400 to `buildargs=`.
   const stream = (await docker.buildImage(request.context, {
     t: first,
-    dockerfile: request.dockerfile,
-    buildargs: request.buildArgs,
-    labels: request.labels,
+    ...(request.dockerfile ? { dockerfile: request.dockerfile } : {}),
+    ...(request.buildArgs ? { buildargs: request.buildArgs } : {}),
+    ...(request.labels ? { labels: request.labels } : {}),
     rm: true,
     forcerm: true,
     abortSignal: request.signal,
@@ -90,7 +91,8 @@ export async function buildImage(docker: Docker, request: BuildImageRequest): Pr
       );
     if (event.aux?.ID) imageId = event.aux.ID;
     for (const line of (event.stream ?? '').split('\n').filter((l) => l.trim() !== '')) {
-      if (/^Step \d+\/\d+ : /.test(line)) step = line.trim();
+      // Docker says `Step 1/3 : FROM …`, Podman `STEP 1/3: FROM …`.
+      if (/^(?:Step|STEP) \d+\/\d+ ?: /.test(line)) step = line.trim();
       const built = /^Successfully built ([0-9a-f]+)/.exec(line);
       if (built) imageId ??= built[1];
       request.onProgress?.({ step, line });
@@ -106,7 +108,9 @@ export async function buildImage(docker: Docker, request: BuildImageRequest): Pr
 
 /** Pushes one tag; resolves with the manifest digest the registry stored. */
 export async function pushImage(docker: Docker, request: PushImageRequest): Promise<{ digest: string; size?: number }> {
-  const image = docker.getImage(`${request.repository}:${request.tag}`);
+  // The name is the repository and the tag a parameter, as the API defines them: Podman appends `tag` to the
+  // name, so `repo:tag` plus `tag` would become `repo:tag:tag`.
+  const image = docker.getImage(request.repository);
   // The engine wants an X-Registry-Auth header even for an anonymous registry.
   const stream = (await image.push({ tag: request.tag, authconfig: request.auth ?? {}, abortSignal: request.signal })) as Readable;
   let digest: string | undefined;

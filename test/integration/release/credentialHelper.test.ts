@@ -12,37 +12,16 @@ import { DOCKER_TOOLS } from '../../../scripts/docker/tools';
 import { releaseCommand, releaseListCommand } from '../../../src/cli/releaseCli';
 import type { ReleaseCatalog } from '../../../src/release/releaseCatalog';
 import type { ReleaseRecord } from '../../../src/release/releaseRecord';
+import { cli } from '../../support/cliRun';
+import type { CliRun } from '../../support/cliRun';
 import { registryDigest } from '../../support/registryDigest';
-import { passPipeline, releaseGitState } from '../../support/releaseReady';
+import { imageProjectFiles, passPipeline, releaseGitState, withCommitter } from '../../support/releaseReady';
 import { sampleWorkspaces } from '../../support/sampleWorkspace';
 
 const ACCOUNT: RegistryAccount = { user: 'release-bot', password: 'kept-in-pass only' };
 const WRONG = { user: 'release-bot', password: 'stale-plaintext' };
 /** What the helper, pass and gpg read: the test's own store and keyring, and the test's Docker config. */
 const ENV_KEYS = ['GNUPGHOME', 'PASSWORD_STORE_DIR', 'DOCKER_CONFIG', 'DOCKER_HOST'] as const;
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a CLI command in this process, with what it writes to stderr. */
-async function cli(run: (write: (text: string) => void) => Promise<number>): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  const original = process.stderr.write.bind(process.stderr);
-  process.stderr.write = (chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  };
-  try {
-    const code = await run((text) => (stdout += text));
-    return { code, stdout, stderr };
-  } finally {
-    process.stderr.write = original;
-  }
-}
 
 describe('Docker credential helpers: docker-credential-pass with a real registry (integration)', function () {
   this.timeout(240_000);
@@ -56,21 +35,7 @@ describe('Docker credential helpers: docker-credential-pass with a real registry
   const helperEnv = () => ({ ...process.env, GNUPGHOME: path.join(dir, 'gnupg'), PASSWORD_STORE_DIR: path.join(dir, 'store') });
 
   const dockerConfig = (config: object) => writeFileSync(path.join(dir, 'docker', 'config.json'), JSON.stringify(config));
-  const project = (target: LocalRegistry, name: string) => {
-    const ws = workspace(
-      {
-        'package.json': '{\n  "name": "shop",\n  "version": "1.3.0",\n  "private": true\n}\n',
-        Dockerfile: 'FROM conveyor-base:busybox\nCOPY src /app\n',
-        '.gitignore': '.conveyor/\n',
-        'conveyor.yml': `pipeline:\n  security: false\n  stages:\n    - { name: test, run: "true" }\nimage:\n  name: ${name}\n  registry: ${target.host}\n`,
-        'src/app.js': `console.log(${JSON.stringify(name)});\n`,
-      },
-      { git: true },
-    );
-    execFileSync('git', ['-C', ws.dir, 'config', 'user.name', 'Release Tester']);
-    execFileSync('git', ['-C', ws.dir, 'config', 'user.email', 'release@conveyor.invalid']);
-    return ws;
-  };
+  const project = (target: LocalRegistry, name: string) => withCommitter(workspace(imageProjectFiles(target.host, name), { git: true }));
   const release = (folder: string) =>
     cli((write) => releaseCommand({ folder, push: false, dryRun: false, yes: true, json: true, tty: false, write }));
   const list = (folder: string, json: boolean) => cli((write) => releaseListCommand(folder, json, write));
