@@ -1,10 +1,13 @@
 // The build context sent to the engine: the context folder as a tar stream, without what .dockerignore
 // excludes (as `docker build` does), so secrets and node_modules never reach the image or the engine.
-// Files are read ahead in small parallel batches and written in order with tar-stream; a batch waits until
-// the engine has taken the previous one, so memory stays bounded whatever the context's size.
+// The folder is walked here (the .dockerignore decisions are ours); the archive is written by GNU tar when
+// it is on PATH (it reads and packs 10,000 small files about three times faster than any writer in Node),
+// else by tar-stream, reading files ahead in small batches so memory stays bounded whatever the size.
+import { spawn, spawnSync } from 'node:child_process';
 import { createReadStream, lstatSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import createIgnore from '@balena/dockerignore';
@@ -20,7 +23,12 @@ const READ_AHEAD = 32;
 /** Files up to this size are read whole; bigger ones are streamed into the archive. */
 const WHOLE_FILE_BYTES = 1024 * 1024;
 
-export async function packBuildContext(folder: string, contextPath: string, dockerfilePath: string): Promise<BuildContext> {
+export async function packBuildContext(
+  folder: string,
+  contextPath: string,
+  dockerfilePath: string,
+  options: PackOptions = {},
+): Promise<BuildContext> {
   const contextDir = path.resolve(folder, contextPath);
   const dockerfile = path.resolve(folder, contextPath, dockerfilePath);
   const inside = path.relative(contextDir, dockerfile);
@@ -43,9 +51,21 @@ export async function packBuildContext(folder: string, contextPath: string, dock
     stream: packDirectory(
       contextDir,
       (relative, isDirectory) => always.has(relative) || !ignore.ignores(relative) || (isDirectory && hasExceptions),
+      options,
     ),
     dockerfile: toPosix(inside),
   };
+}
+
+/** What the walk found: a path (POSIX, relative to the root) and its kind; sockets and devices are never sent. */
+interface WalkEntry {
+  relative: string;
+  isDirectory: boolean;
+}
+
+export interface PackOptions {
+  /** `tar-stream` forces the in-process writer (tests compare both); default: GNU tar when on PATH. */
+  writer?: 'gnu-tar' | 'tar-stream';
 }
 
 /**
@@ -53,9 +73,64 @@ export async function packBuildContext(folder: string, contextPath: string, dock
  * built it). `include(path, false)` decides whether a path (POSIX, relative) is sent; for a folder that is
  * not, `include(path, true)` says whether to look inside it anyway.
  */
-export function packDirectory(root: string, include: (relative: string, isDirectory: boolean) => boolean = () => true): Readable {
+export function packDirectory(
+  root: string,
+  include: (relative: string, isDirectory: boolean) => boolean = () => true,
+  options: PackOptions = {},
+): Readable {
+  const tar = options.writer === 'tar-stream' ? undefined : gnuTar();
+  if (options.writer === 'gnu-tar' && !tar) throw new Error('GNU tar is not on PATH.');
+  const entries = [...walk(root, '', include)];
+  return tar ? packWithGnuTar(tar, root, entries) : packWithTarStream(root, entries);
+}
+
+let gnuTarFound: string | null | undefined;
+
+/** `tar` when it is GNU tar (the options below are GNU's), looked up once. */
+function gnuTar(): string | undefined {
+  if (gnuTarFound === undefined) {
+    const version = spawnSync('tar', ['--version'], { encoding: 'utf8', timeout: 5_000 });
+    gnuTarFound = !version.error && version.status === 0 && version.stdout.includes('GNU tar') ? 'tar' : null;
+  }
+  return gnuTarFound ?? undefined;
+}
+
+function packWithGnuTar(tar: string, root: string, entries: WalkEntry[]): Readable {
+  const child = spawn(
+    tar,
+    [
+      '--create',
+      '--file=-',
+      `--directory=${root}`,
+      // Exactly the walked entries, in the walk's order; names are read as names, never as options.
+      '--no-recursion',
+      '--null',
+      '--verbatim-files-from',
+      '--files-from=-',
+      '--owner=root:0',
+      '--group=root:0',
+    ],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  const out = new PassThrough();
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  child.stdout.pipe(out, { end: false });
+  child.on('error', (error) => out.destroy(error));
+  child.on('close', (code) => {
+    if (code === 0) out.end();
+    else out.destroy(new Error(`Packing the build context failed: ${stderr.trim().split('\n')[0] || `tar exited with ${code}`}`));
+  });
+  // A reader that stops (a failed build, Stop) ends tar too.
+  out.on('close', () => child.exitCode === null && child.kill());
+  child.stdin.on('error', () => undefined); // tar that died early: its exit code tells why
+  child.stdin.end(entries.map((e) => `${e.relative}\0`).join(''));
+  return out;
+}
+
+function packWithTarStream(root: string, entries: WalkEntry[]): Readable {
   const pack = tarStream.pack();
-  writeEntries(pack, root, include).then(
+  writeEntries(pack, root, entries).then(
     () => pack.finalize(),
     (error: unknown) => pack.destroy(error instanceof Error ? error : new Error(String(error))),
   );
@@ -63,13 +138,11 @@ export function packDirectory(root: string, include: (relative: string, isDirect
   return pack as unknown as Readable;
 }
 
-async function writeEntries(
-  pack: tarStream.Pack,
-  root: string,
-  include: (relative: string, isDirectory: boolean) => boolean,
-): Promise<void> {
-  let batch: { relative: string; stat: Stats }[] = [];
-  const flush = async () => {
+async function writeEntries(pack: tarStream.Pack, root: string, entries: WalkEntry[]): Promise<void> {
+  for (let start = 0; start < entries.length; start += READ_AHEAD) {
+    const batch = entries
+      .slice(start, start + READ_AHEAD)
+      .map(({ relative }) => ({ relative, stat: lstatSync(path.join(root, relative)) }));
     // Synchronous reads of small files, a batch at a time: four thread-pool round trips per file
     // (open, fstat, read, close) made the asynchronous version 20 times slower than tar.
     const contents = batch.map(({ relative, stat }) =>
@@ -84,33 +157,25 @@ async function writeEntries(
       queued.push(added);
     }
     await Promise.all(queued);
-    batch = [];
-  };
-  for (const entry of walk(root, '', include)) {
-    batch.push(entry);
-    if (batch.length >= READ_AHEAD) await flush();
   }
-  await flush();
 }
 
-function* walk(
-  root: string,
-  relativeDir: string,
-  include: (relative: string, isDirectory: boolean) => boolean,
-): Generator<{ relative: string; stat: Stats }> {
-  const names = readdirSync(path.join(root, relativeDir)).sort();
-  for (const name of names) {
-    const relative = relativeDir ? `${relativeDir}/${name}` : name;
-    const stat = lstatSync(path.join(root, relative));
-    if (stat.isDirectory()) {
+function* walk(root: string, relativeDir: string, include: (relative: string, isDirectory: boolean) => boolean): Generator<WalkEntry> {
+  // Dirent types, not a stat per entry: the walk is then a few ms for 10,000 files.
+  const dirents = readdirSync(path.join(root, relativeDir), { withFileTypes: true }).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
+  for (const dirent of dirents) {
+    const relative = relativeDir ? `${relativeDir}/${dirent.name}` : dirent.name;
+    if (dirent.isDirectory()) {
       const included = include(relative, false);
       // An excluded folder is still searched when exception patterns (`!…`) may bring files inside it
       // back; it is then not sent itself (the archive creates it for the files that are).
-      if (included) yield { relative, stat };
+      if (included) yield { relative, isDirectory: true };
       if (included || include(relative, true)) yield* walk(root, relative, include);
       continue;
     }
-    if ((stat.isFile() || stat.isSymbolicLink()) && include(relative, false)) yield { relative, stat };
+    if ((dirent.isFile() || dirent.isSymbolicLink()) && include(relative, false)) yield { relative, isDirectory: false };
   }
 }
 

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { symlinkSync } from 'node:fs';
+import { existsSync, symlinkSync, unlinkSync } from 'node:fs';
 import * as tarStream from 'tar-stream';
-import { packBuildContext } from '../../../src/release/image/buildContext';
+import { packBuildContext, packDirectory } from '../../../src/release/image/buildContext';
 import { sampleWorkspaces } from '../../support/sampleWorkspace';
 
 async function entries(
@@ -13,7 +13,8 @@ async function entries(
     for await (const entry of extract) {
       let size = 0;
       for await (const chunk of entry) size += (chunk as Buffer).length;
-      found.set(entry.header.name, {
+      // GNU tar writes folders as `src/`, tar-stream as `src`.
+      found.set(entry.header.name.replace(/\/$/, ''), {
         type: entry.header.type ?? 'file',
         size,
         uid: entry.header.uid ?? -1,
@@ -29,35 +30,61 @@ async function entries(
 describe('build context (unit)', () => {
   const workspace = sampleWorkspaces();
 
-  it('packs the context like docker build: .dockerignore honoured with exceptions, the Dockerfile always sent, root-owned entries', async () => {
-    const ws = workspace({
-      Dockerfile: 'FROM scratch\n',
-      '.dockerignore': ['Dockerfile', 'node_modules', '*.log', 'docs', '!docs/keep.md', ''].join('\n'),
-      'src/app.js': 'x\n',
-      'node_modules/left/index.js': 'x\n',
-      'debug.log': 'x\n',
-      'docs/private.md': 'x\n',
-      'docs/keep.md': 'x\n',
-      'assets/big.bin': 'b'.repeat(3 * 1024 * 1024),
+  for (const writer of ['gnu-tar', 'tar-stream'] as const) {
+    it(`packs the context like docker build (${writer}): .dockerignore honoured with exceptions, the Dockerfile always sent, root-owned entries`, async () => {
+      const ws = workspace({
+        Dockerfile: 'FROM scratch\n',
+        '.dockerignore': ['Dockerfile', 'node_modules', '*.log', 'docs', '!docs/keep.md', ''].join('\n'),
+        'src/app.js': 'x\n',
+        // Names tar must take as names: a leading dash, a space.
+        '--remove-files': 'x\n',
+        'with space.txt': 'x\n',
+        'node_modules/left/index.js': 'x\n',
+        'debug.log': 'x\n',
+        'docs/private.md': 'x\n',
+        'docs/keep.md': 'x\n',
+        'assets/big.bin': 'b'.repeat(3 * 1024 * 1024),
+      });
+      symlinkSync('src/app.js', `${ws.dir}/link.js`);
+      const context = await packBuildContext(ws.dir, '.', 'Dockerfile', { writer });
+      assert.equal(context.dockerfile, 'Dockerfile');
+      const found = await entries(context.stream);
+      assert.deepEqual([...found.keys()].sort(), [
+        '--remove-files',
+        '.dockerignore',
+        'Dockerfile',
+        'assets',
+        'assets/big.bin',
+        'docs/keep.md',
+        'link.js',
+        'src',
+        'src/app.js',
+        'with space.txt',
+      ]);
+      assert.ok(existsSync(`${ws.dir}/--remove-files`), 'the file is still there');
+      assert.equal(found.get('assets/big.bin')?.size, 3 * 1024 * 1024, 'a big file is streamed whole');
+      assert.equal(found.get('link.js')?.type, 'symlink');
+      assert.equal(found.get('link.js')?.linkname, 'src/app.js');
+      assert.ok([...found.values()].every((e) => e.uid === 0));
     });
-    symlinkSync('src/app.js', `${ws.dir}/link.js`);
-    const context = await packBuildContext(ws.dir, '.', 'Dockerfile');
-    assert.equal(context.dockerfile, 'Dockerfile');
-    const found = await entries(context.stream);
-    assert.deepEqual([...found.keys()].sort(), [
-      '.dockerignore',
-      'Dockerfile',
-      'assets',
-      'assets/big.bin',
-      'docs/keep.md',
-      'link.js',
-      'src',
-      'src/app.js',
-    ]);
-    assert.equal(found.get('assets/big.bin')?.size, 3 * 1024 * 1024, 'a big file is streamed whole');
-    assert.equal(found.get('link.js')?.type, 'symlink');
-    assert.equal(found.get('link.js')?.linkname, 'src/app.js');
-    assert.ok([...found.values()].every((e) => e.uid === 0));
+  }
+
+  it('fails the stream, never ends it early, when a file vanishes between the walk and the archive (GNU tar)', async () => {
+    const ws = workspace({ Dockerfile: 'FROM scratch\n', 'gone.txt': 'x\n', 'kept.txt': 'y\n' });
+    const stream = packDirectory(
+      ws.dir,
+      (relative) => {
+        if (relative === 'gone.txt') unlinkSync(`${ws.dir}/gone.txt`);
+        return true;
+      },
+      { writer: 'gnu-tar' },
+    );
+    await assert.rejects(
+      (async () => {
+        for await (const chunk of stream) void chunk;
+      })(),
+      /^Error: Packing the build context failed: tar: gone\.txt: Cannot stat: No such file or directory$/,
+    );
   });
 
   it('refuses a Dockerfile outside the context and a missing one, with what to change', async () => {
