@@ -10,6 +10,7 @@ import { useKubeCluster } from '../../support/kubeCluster';
 import { sampleWorkspace } from '../../support/sampleWorkspace';
 import type { SampleWorkspace } from '../../support/sampleWorkspace';
 import { useVsixHost } from '../harness/vsixHost';
+import type { Page } from 'playwright-core';
 import {
   onlyViewPane,
   openConveyorContainer,
@@ -150,10 +151,13 @@ describe('deploying a release to a real Kubernetes API server from code-server (
     await deployment.waitFor({ timeout: 60_000 });
 
     // A row re-rendered under the open menu (the watch refreshes the view) closes the menu: open it again then.
+    // A click that lands while the menu is still settling leaves it open without running the item: close it first.
     const minInput = page.locator('.quick-input-widget', { hasText: 'Min replicas' });
+    const openMenu = page.locator('.context-view .monaco-menu');
     for (let attempt = 1; !(await minInput.isVisible()); attempt++) {
+      if (await openMenu.isVisible()) await page.keyboard.press('Escape');
       await deployment.click({ button: 'right' });
-      await page.locator('.context-view .action-label[aria-label="Autoscale…"]').click();
+      await runMenuItem(page, 'Autoscale…');
       await minInput.waitFor({ timeout: 10_000 }).catch((error: unknown) => {
         if (attempt >= 3) throw error;
       });
@@ -189,10 +193,20 @@ describe('deploying a release to a real Kubernetes API server from code-server (
     await screenshot(page, '22-environments-autoscaled');
 
     await deployment.click({ button: 'right' });
-    await page.locator('.context-view .action-label[aria-label="Scale…"]').click();
+    await runMenuItem(page, 'Scale…');
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.filter({ hasText: 'its autoscaler will undo a manual scale' }).waitFor({ timeout: 30_000 });
     assert.match(await dialog.innerText(), /shop-web is autoscaled \(3–5 replicas\)/);
     await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
   });
 });
+
+/**
+ * Runs an item of the open context menu as a keyboard user would: hovered (which focuses it), then Enter. A
+ * mouse click on the item right after the menu opened was sometimes taken as the end of the right click.
+ */
+async function runMenuItem(page: Page, label: string): Promise<void> {
+  const item = page.locator('.context-view .action-menu-item', { has: page.locator(`.action-label[aria-label="${label}"]`) });
+  await item.hover();
+  await page.keyboard.press('Enter');
+}
