@@ -112,7 +112,8 @@ function packWithGnuTar(tar: string, root: string, entries: WalkEntry[]): Readab
     ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
-  const out = new PassThrough();
+  // A larger buffer than the default 16 KB: fewer pauses of tar's pipe while the engine takes what is there.
+  const out = new PassThrough({ highWaterMark: 1024 * 1024 });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   child.stdout.pipe(out, { end: false });
