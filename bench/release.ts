@@ -101,5 +101,5 @@ async function main(): Promise<void> {
   await benchContext();
 }
 
-if (process.env.BENCH_ONLY === "context") void benchContext();
+if (process.env.BENCH_ONLY === 'context') void benchContext();
 else void main();
