@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { DeployError } from '../../../src/deploy/deployError';
 import { kustomizeCommand, renderKustomization } from '../../../src/deploy/kustomize';
 import { kindsDefinedBy } from '../../../src/deploy/customResources';
+import { resolveDeploySetup } from '../../../src/deploy/environmentDefinition';
 
 describe('deploy: kustomize rendering (unit, stub tools)', () => {
   let tmp: string;
@@ -98,5 +99,27 @@ describe('deploy: kinds a deploy defines itself (unit)', () => {
       { apiVersion: 'example.test/v2', kind: 'Widget', namespaced: true, crd: 'widgets.example.test' },
       { apiVersion: 'example.test/v1alpha1', kind: 'Gadget', namespaced: false, crd: 'gadgets.example.test' },
     ]);
+  });
+});
+
+describe('deploy: a kustomize environment in the Environments view (unit)', () => {
+  it("lists the overlay's objects, not its kustomization.yaml", async () => {
+    const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'cnv-kustomize-setup-'));
+    try {
+      await fs.mkdir(path.join(folder, 'overlays/prod'), { recursive: true });
+      await fs.writeFile(
+        path.join(folder, 'overlays/prod/kustomization.yaml'),
+        'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [service.yaml]\n',
+      );
+      await fs.writeFile(path.join(folder, 'overlays/prod/service.yaml'), 'apiVersion: v1\nkind: Service\nmetadata: {name: web}\n');
+      const setup = await resolveDeploySetup(folder, { environments: { production: { kustomize: 'overlays/prod' } } });
+      assert.deepEqual(
+        setup.environments.map((e) => [e.name, e.kustomize, e.manifests]),
+        [['production', 'overlays/prod', undefined]],
+      );
+      assert.deepEqual(setup.manifests, [{ file: 'overlays/prod/service.yaml', kind: 'Service', name: 'web' }]);
+    } finally {
+      await fs.rm(folder, { recursive: true, force: true });
+    }
   });
 });
