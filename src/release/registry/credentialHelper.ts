@@ -2,7 +2,9 @@
 // name in config.json) for a registry's credentials, by Docker's protocol: the server URL on stdin, JSON
 // {ServerURL, Username, Secret} on stdout. What it prints is a secret: it never goes into a log or a message.
 import { execFile } from 'node:child_process';
+import type { ExecFileOptionsWithStringEncoding } from 'node:child_process';
 import { ServiceError } from '../../core/errors';
+import { killProcessTree } from '../../core/processRunner';
 import type { RegistryCredentials } from './credentials';
 
 export const CREDENTIAL_HELPER_TIMEOUT_MS = 10_000;
@@ -54,33 +56,42 @@ export function getFromCredentialHelper(request: CredentialHelperRequest): Promi
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(request.helper)) {
     return Promise.reject(fail('malformed', `is not a program name Docker would run (check credsStore/credHelpers)`));
   }
+  const timeoutMs = request.timeoutMs ?? CREDENTIAL_HELPER_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
-    const child = execFile(
-      program,
-      ['get'],
-      { timeout: request.timeoutMs ?? CREDENTIAL_HELPER_TIMEOUT_MS, killSignal: 'SIGKILL', encoding: 'utf8', windowsHide: true },
-      (error, stdout, stderr) => {
-        if (!error) {
-          try {
-            resolve(parseCredentialHelperOutput(stdout));
-          } catch (parseError) {
-            reject(fail('malformed', (parseError as Error).message));
-          }
-          return;
+    let timedOut = false;
+    // Its own process group, so a timeout ends what it started too (pass runs gpg, which may wait on a pinentry).
+    // execFile passes `detached` on to spawn; its option type leaves it out.
+    const options: ExecFileOptionsWithStringEncoding & { detached: boolean } = {
+      encoding: 'utf8',
+      windowsHide: true,
+      detached: process.platform !== 'win32',
+    };
+    const child = execFile(program, ['get'], options, (error, stdout, stderr) => {
+      clearTimeout(timer);
+      if (!error) {
+        try {
+          resolve(parseCredentialHelperOutput(stdout));
+        } catch (parseError) {
+          reject(fail('malformed', (parseError as Error).message));
         }
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') {
-          reject(fail('not-found', 'is not installed (not found on PATH): install it or remove it from your Docker config'));
-        } else if (error.killed || error.signal) {
-          reject(fail('timeout', `gave no answer within ${(request.timeoutMs ?? CREDENTIAL_HELPER_TIMEOUT_MS) / 1000} s`));
-        } else if (stdout.trim() === NOT_FOUND_MESSAGE) {
-          resolve(undefined);
-        } else {
-          const said = firstLine(stdout) || firstLine(stderr);
-          reject(fail('server', `failed (exit code ${String(code)}${said ? `: ${said}` : ''})`));
-        }
-      },
-    );
+        return;
+      }
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') {
+        reject(fail('not-found', 'is not installed (not found on PATH): install it or remove it from your Docker config'));
+      } else if (timedOut || error.killed || error.signal) {
+        reject(fail('timeout', `gave no answer within ${timeoutMs / 1000} s`));
+      } else if (stdout.trim() === NOT_FOUND_MESSAGE) {
+        resolve(undefined);
+      } else {
+        const said = firstLine(stdout) || firstLine(stderr);
+        reject(fail('server', `failed (exit code ${String(code)}${said ? `: ${said}` : ''})`));
+      }
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      void killProcessTree(child.pid, 0);
+    }, timeoutMs);
     // A helper that exits without reading stdin must not turn into an unhandled EPIPE.
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(request.serverUrl);

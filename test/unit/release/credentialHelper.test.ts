@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { getFromCredentialHelper, parseCredentialHelperOutput } from '../../../src/release/registry/credentialHelper';
@@ -21,6 +21,7 @@ case "$url" in
   leaky.example) printf '{"Username":"alice","Secret":"${SECRET}"}'; exit 1 ;;
   garbled.example) printf 'Secret=${SECRET}' ;;
   slow.example) sleep 5 ;;
+  family.example) sh -c 'echo $$ > "$CNV_HELPER_CHILD_PID"; exec sleep 30' & wait ;;
   *) printf '{"ServerURL":"","Username":"","Secret":""}' ;;
 esac
 `;
@@ -95,6 +96,27 @@ describe('Docker credential helpers (unit)', () => {
       'docker-credential-fake, the Docker credential helper for slow.example, gave no answer within 0.3 s',
     );
     assert.ok(Date.now() - started < 3000, 'the hung helper is killed at the timeout');
+
+    // What the helper started (pass starts gpg) ends with it.
+    const pidFile = path.join(dir, 'child.pid');
+    process.env.CNV_HELPER_CHILD_PID = pidFile;
+    try {
+      await rejection(ask('family.example', { timeoutMs: 500 }));
+    } finally {
+      delete process.env.CNV_HELPER_CHILD_PID;
+    }
+    const child = Number(readFileSync(pidFile, 'utf8'));
+    assert.ok(child > 0);
+    const alive = () => {
+      try {
+        process.kill(child, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let waited = 0; alive() && waited < 2000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(alive(), false, `the helper's child ${child} was killed with it`);
     assert.match((await rejection(ask('ok.example', { helper: '../evil' }))).message, /is not a program name Docker would run/);
   });
 
