@@ -28,7 +28,7 @@ export function kindsDefinedBy(objects: readonly KubeObject[]): DefinedKind[] {
     const kind = names.kind as string;
     // v1 lists versions; v1beta1 may name a single `version`.
     const versions = Array.isArray(spec.versions)
-      ? spec.versions.flatMap((v: unknown) => (isRecord(v) && typeof v.name === 'string' ? [v.name] : []))
+      ? spec.versions.flatMap((v: unknown) => (isRecord(v) && typeof v.name === 'string' && v.served !== false ? [v.name] : []))
       : typeof spec.version === 'string'
         ? [spec.version]
         : [];
@@ -46,25 +46,29 @@ export function definedKindOf(defined: readonly DefinedKind[], apiVersion: strin
 }
 
 /**
- * Waits until the CRD reports Established and discovery serves its kind; false after `timeoutMs`.
+ * Waits until the CRD reports Established and discovery serves its kind. Resolves with why it cannot be used
+ * (its names were refused, or `timeoutMs` passed), or undefined once it can.
  */
 export async function waitForDefinedKind(
   client: KubeClient,
   defined: DefinedKind,
-  timeoutMs = ESTABLISH_TIMEOUT_MS,
-  sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
-): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
+  options: { timeoutMs?: number; signal?: AbortSignal; sleep?: (ms: number) => Promise<void> } = {},
+): Promise<string | undefined> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const deadline = Date.now() + (options.timeoutMs ?? ESTABLISH_TIMEOUT_MS);
   for (;;) {
-    const crd = await client.getOptional<KubeObject & { status?: { conditions?: { type?: string; status?: string }[] } }>(
+    options.signal?.throwIfAborted();
+    const crd = await client.getOptional<KubeObject & { status?: { conditions?: { type?: string; status?: string; message?: string }[] } }>(
       `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(defined.crd)}`,
     );
-    const established = crd?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
-    if (established) {
+    const condition = (type: string) => crd?.status?.conditions?.find((c) => c.type === type);
+    const names = condition('NamesAccepted');
+    if (names?.status === 'False') return `its names were not accepted: ${names.message ?? 'no reason given'}`;
+    if (condition('Established')?.status === 'True') {
       client.forgetDiscovery(defined.apiVersion);
-      if (await client.resourceFor(defined.apiVersion, defined.kind)) return true;
+      if (await client.resourceFor(defined.apiVersion, defined.kind)) return undefined;
     }
-    if (Date.now() >= deadline) return false;
+    if (Date.now() >= deadline) return 'it was not Established within a minute';
     await sleep(ESTABLISH_POLL_MS);
   }
 }

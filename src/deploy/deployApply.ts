@@ -58,19 +58,20 @@ export async function applyObjects(
   onApplied?: (applied: AppliedObject) => void,
   sleep = delay,
   defined: readonly DefinedKind[] = [],
+  signal?: AbortSignal,
 ): Promise<AppliedObject[]> {
   const applied: AppliedObject[] = [];
   for (const [index, object] of objects.entries()) {
     try {
       const definition = definedKindOf(defined, object.ref.apiVersion, object.ref.kind);
-      if (
-        definition &&
-        !(await client.resourceFor(definition.apiVersion, definition.kind)) &&
-        !(await waitForDefinedKind(client, definition))
-      ) {
+      const unusable =
+        definition && !(await client.resourceFor(definition.apiVersion, definition.kind))
+          ? await waitForDefinedKind(client, definition, { signal })
+          : undefined;
+      if (definition && unusable) {
         throw new DeployError(
           'timeout',
-          `CustomResourceDefinition ${definition.crd} was applied but not Established within a minute, so ${describeRef(object.ref)} could not be sent.`,
+          `CustomResourceDefinition ${definition.crd} was applied but ${unusable}, so ${describeRef(object.ref)} could not be sent.`,
         );
       }
       const live = await applyWithRaceRetry(client, object, sleep);

@@ -164,6 +164,7 @@ export async function deployRelease(options: DeployOptions): Promise<DeployResul
     ({ object }) => progress('apply', `Applied ${describeRef(object.ref)}`),
     undefined,
     defined,
+    options.signal,
   );
   const notFollowed = applied.flatMap(({ object, live }) => {
     const reason = notFollowedReason(live);

@@ -62,10 +62,11 @@ export async function renderKustomization(
   if (result.timedOut) {
     throw new DeployError(
       'timeout',
-      `${tool} ${kustomizeDir} did not finish in ${Math.round((options.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000)} s (a remote base that cannot be reached?). Nothing was applied.`,
+      `${tool} ${kustomizeDir} did not finish in ${(options.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000} s (a remote base that cannot be reached?). Nothing was applied.`,
     );
   }
-  if (result.cancelled) throw new DeployError('timeout', `Rendering ${kustomizeDir} was cancelled. Nothing was applied.`);
+  // Stopped by the user: an abort, as everywhere else a deploy is stopped, not a failure to report.
+  if (result.cancelled) throw new DOMException('Stopped.', 'AbortError');
   if (result.spawnError || result.exitCode !== 0) {
     throw new DeployError(
       'invalid-manifest',

@@ -79,23 +79,45 @@ export function packDirectory(
   options: PackOptions = {},
 ): Readable {
   const tar = options.writer === 'tar-stream' ? undefined : gnuTar();
-  if (options.writer === 'gnu-tar' && !tar) throw new Error('GNU tar is not on PATH.');
-  const entries = [...walk(root, '', include)];
-  return tar ? packWithGnuTar(tar, root, entries) : packWithTarStream(root, entries);
+  if (options.writer === 'gnu-tar' && !tar) throw new Error(`GNU tar ${MIN_GNU_TAR.join('.')} or later is not on PATH.`);
+  // A larger buffer than the default 16 KB: fewer pauses of tar's pipe while the engine takes what is there.
+  const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+  void collectEntries(root, include)
+    .then((entries) => {
+      if (out.destroyed) return;
+      if (tar) packWithGnuTar(tar, root, entries, out);
+      else packWithTarStream(root, entries, out);
+    })
+    .catch((error: unknown) => out.destroy(error instanceof Error ? error : new Error(String(error))));
+  return out;
 }
 
+/** `--verbatim-files-from` came with GNU tar 1.29 (2016). */
+const MIN_GNU_TAR = [1, 29];
 let gnuTarFound: string | null | undefined;
 
-/** `tar` when it is GNU tar (the options below are GNU's), looked up once. */
+/** `tar` when it is GNU tar recent enough for the options below, looked up once. */
 function gnuTar(): string | undefined {
   if (gnuTarFound === undefined) {
     const version = spawnSync('tar', ['--version'], { encoding: 'utf8', timeout: 5_000 });
-    gnuTarFound = !version.error && version.status === 0 && version.stdout.includes('GNU tar') ? 'tar' : null;
+    const [major, minor] = (/GNU tar\)? (\d+)\.(\d+)/.exec(version.error ? '' : version.stdout) ?? []).slice(1).map(Number);
+    const recent = major > MIN_GNU_TAR[0] || (major === MIN_GNU_TAR[0] && minor >= MIN_GNU_TAR[1]);
+    gnuTarFound = version.status === 0 && recent ? 'tar' : null;
   }
   return gnuTarFound ?? undefined;
 }
 
-function packWithGnuTar(tar: string, root: string, entries: WalkEntry[]): Readable {
+/** The walk, handing the event loop back every few thousand entries: a huge context must not freeze the host. */
+async function collectEntries(root: string, include: (relative: string, isDirectory: boolean) => boolean): Promise<WalkEntry[]> {
+  const entries: WalkEntry[] = [];
+  for (const entry of walk(root, '', include)) {
+    entries.push(entry);
+    if (entries.length % 2_000 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return entries;
+}
+
+function packWithGnuTar(tar: string, root: string, entries: WalkEntry[], out: PassThrough): void {
   const child = spawn(
     tar,
     [
@@ -109,34 +131,34 @@ function packWithGnuTar(tar: string, root: string, entries: WalkEntry[]): Readab
       '--files-from=-',
       '--owner=root:0',
       '--group=root:0',
+      // A file written to while it is read (a log) is sent as read, as Docker's own packing does.
+      '--warning=no-file-changed',
     ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
-  // A larger buffer than the default 16 KB: fewer pauses of tar's pipe while the engine takes what is there.
-  const out = new PassThrough({ highWaterMark: 1024 * 1024 });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   child.stdout.pipe(out, { end: false });
   child.on('error', (error) => out.destroy(error));
   child.on('close', (code) => {
-    if (code === 0) out.end();
+    // 1 is "some files differ": only a file that changed while read, which is sent as read.
+    if (code === 0 || code === 1) out.end();
     else out.destroy(new Error(`Packing the build context failed: ${stderr.trim().split('\n')[0] || `tar exited with ${code}`}`));
   });
   // A reader that stops (a failed build, Stop) ends tar too.
   out.on('close', () => child.exitCode === null && child.kill());
   child.stdin.on('error', () => undefined); // tar that died early: its exit code tells why
   child.stdin.end(entries.map((e) => `${e.relative}\0`).join(''));
-  return out;
 }
 
-function packWithTarStream(root: string, entries: WalkEntry[]): Readable {
+function packWithTarStream(root: string, entries: WalkEntry[], out: PassThrough): void {
   const pack = tarStream.pack();
   writeEntries(pack, root, entries).then(
     () => pack.finalize(),
     (error: unknown) => pack.destroy(error instanceof Error ? error : new Error(String(error))),
   );
-  // tar-stream makes a streamx stream, which the engine reads like any Node Readable.
-  return pack as unknown as Readable;
+  // tar-stream makes a streamx stream, which pipes like any Node Readable.
+  pipeline(pack as unknown as Readable, out).catch((error: unknown) => out.destroy(error as Error));
 }
 
 async function writeEntries(pack: tarStream.Pack, root: string, entries: WalkEntry[]): Promise<void> {

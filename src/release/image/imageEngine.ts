@@ -69,6 +69,15 @@ export async function checkEngine(docker: Docker, dockerHost = process.env.DOCKE
 }
 
 export async function buildImage(docker: Docker, request: BuildImageRequest): Promise<{ imageId: string }> {
+  try {
+    return await buildFromContext(docker, request);
+  } finally {
+    // A build that failed or was stopped mid-upload leaves the context unread: end it, and the tar feeding it.
+    if (!request.context.readableEnded) request.context.destroy();
+  }
+}
+
+async function buildFromContext(docker: Docker, request: BuildImageRequest): Promise<{ imageId: string }> {
   const [first, ...others] = request.tags;
   // Absent options are left out, not sent empty: Podman's Docker-compatible API answers 400 to `buildargs=`.
   const stream = (await docker.buildImage(request.context, {

@@ -21,7 +21,7 @@ case "$url" in
   leaky.example) printf '{"Username":"alice","Secret":"${SECRET}"}'; exit 1 ;;
   garbled.example) printf 'Secret=${SECRET}' ;;
   slow.example) sleep 5 ;;
-  family.example) sh -c 'echo $$ > "$CNV_HELPER_CHILD_PID"; exec sleep 30' & wait ;;
+  family.example) sleep 30 & echo $! > "$CNV_HELPER_CHILD_PID"; wait ;;
   *) printf '{"ServerURL":"","Username":"","Secret":""}' ;;
 esac
 `;
@@ -101,16 +101,16 @@ describe('Docker credential helpers (unit)', () => {
     const pidFile = path.join(dir, 'child.pid');
     process.env.CNV_HELPER_CHILD_PID = pidFile;
     try {
-      await rejection(ask('family.example', { timeoutMs: 500 }));
+      await rejection(ask('family.example', { timeoutMs: 1_000 }));
     } finally {
       delete process.env.CNV_HELPER_CHILD_PID;
     }
     const child = Number(readFileSync(pidFile, 'utf8'));
     assert.ok(child > 0);
+    // A killed child not yet reaped is a zombie (state Z): dead for this purpose.
     const alive = () => {
       try {
-        process.kill(child, 0);
-        return true;
+        return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${child}/stat`, 'utf8'));
       } catch {
         return false;
       }
