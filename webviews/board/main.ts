@@ -63,6 +63,11 @@ function render(title: string, canCreate: boolean): void {
   if (focused) root.querySelector<HTMLElement>(`.column[data-column="${focused}"] .create-title`)?.focus();
 }
 
+/**
+ * A card is an item with its texts and nothing else: the person and rocket icons are drawn by CSS (::before)
+ * and the action buttons are added on hover or focus. Each element less per card is ~10% of a 1,000-card
+ * first render.
+ */
 function cardElement(card: KanbanCard): HTMLLIElement {
   const item = element('li', 'card');
   item.draggable = true;
@@ -72,19 +77,9 @@ function cardElement(card: KanbanCard): HTMLLIElement {
     'aria-label',
     `${card.key} ${card.title}, ${card.status}${card.assignee ? `, assigned to ${card.assignee}` : ''}${card.delivery ? `, ${card.delivery}` : ''}. Alt+Left or Alt+Right to move.`,
   );
-  const head = element('div', 'card-head');
-  head.append(element('span', 'key', card.key));
-  item.append(head, element('span', 'title', card.title));
-  if (card.assignee) {
-    const assignee = element('span', 'assignee');
-    assignee.append(icon('account'), document.createTextNode(card.assignee));
-    item.append(assignee);
-  }
-  if (card.delivery) {
-    const delivery = element('span', 'delivery');
-    delivery.append(icon('rocket'), document.createTextNode(card.delivery));
-    item.append(delivery);
-  }
+  item.append(element('span', 'key', card.key), element('span', 'title', card.title));
+  if (card.assignee) item.append(element('span', 'assignee', card.assignee));
+  if (card.delivery) item.append(element('span', 'delivery', card.delivery));
   return item;
 }
 
@@ -124,8 +119,10 @@ function cardOf(target: EventTarget | null): KanbanCard | undefined {
 function showActions(target: EventTarget | null): void {
   const item = target instanceof Element ? target.closest<HTMLElement>('.card') : null;
   const key = item?.dataset.key;
-  if (!item || key === undefined || item.querySelector('.card-action')) return;
-  item.querySelector('.card-head')?.append(actionButton('startWork', `Start work on ${key}`), actionButton('assign', `Assign ${key}…`));
+  if (!item || key === undefined || item.querySelector('.card-actions')) return;
+  const actions = element('span', 'card-actions');
+  actions.append(actionButton('startWork', `Start work on ${key}`), actionButton('assign', `Assign ${key}…`));
+  item.append(actions);
 }
 root.addEventListener('mouseover', (event) => showActions(event.target));
 root.addEventListener('focusin', (event) => showActions(event.target));
