@@ -10,9 +10,20 @@ const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
 
+// Any escape or control byte: most lines have none, and then neither replacement needs to run.
+// eslint-disable-next-line no-control-regex
+const ANY_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+
 export function cleanLine(raw: string): string {
-  const text = raw.replace(ANSI, '').replace(CONTROL, '');
+  const text = ANY_CONTROL.test(raw) ? raw.replace(ANSI, '').replace(CONTROL, '') : raw;
   return text.length > MAX_LINE_LENGTH ? `${text.slice(0, MAX_LINE_LENGTH)}… [line cut at ${MAX_LINE_LENGTH} characters]` : text;
+}
+
+/** A line as printed (without its newline) as shown: carriage returns resolved, then cleaned. */
+function printedLine(raw: string): string {
+  // No control byte at all (most lines): no carriage return to resolve and nothing to remove.
+  if (ANY_CONTROL.test(raw)) return cleanLine(stripCarriageReturn(raw));
+  return raw.length > MAX_LINE_LENGTH ? cleanLine(raw) : raw;
 }
 
 /** Feeds chunks in, calls back once per complete, cleaned line. Call `end()` for the last partial line. */
@@ -23,13 +34,14 @@ export class LineSplitter {
   constructor(private readonly onLine: (line: string) => void) {}
 
   push(chunk: Buffer): void {
-    let text = this.pending + this.decoder.decode(chunk, { stream: true });
-    let newline = text.indexOf('\n');
-    while (newline !== -1) {
-      this.onLine(cleanLine(stripCarriageReturn(text.slice(0, newline))));
-      text = text.slice(newline + 1);
-      newline = text.indexOf('\n');
+    const all = this.pending + this.decoder.decode(chunk, { stream: true });
+    // Lines are cut out of the chunk by index: slicing off the rest after every line copied it each time.
+    let start = 0;
+    for (let newline = all.indexOf('\n'); newline !== -1; newline = all.indexOf('\n', start)) {
+      this.onLine(printedLine(all.slice(start, newline)));
+      start = newline + 1;
     }
+    let text = start === 0 ? all : all.slice(start);
     // A line without a newline for a long time (progress bars, binary) is emitted in pieces.
     if (text.length > MAX_LINE_LENGTH * 4) {
       this.onLine(cleanLine(text));
@@ -41,7 +53,7 @@ export class LineSplitter {
   end(): void {
     const rest = this.pending + this.decoder.decode();
     this.pending = '';
-    if (rest.length > 0) this.onLine(cleanLine(stripCarriageReturn(rest)));
+    if (rest.length > 0) this.onLine(printedLine(rest));
   }
 }
 
