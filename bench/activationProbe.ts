@@ -18,6 +18,12 @@ const context = {
   // What the extension host hands every extension: its own package.json (the contributed commands).
   extension: { packageJSON: JSON.parse(readFileSync(packageJsonFile, 'utf8')) as unknown },
 };
+// The extension reports a workbench that failed to load on console.error: then there is nothing to time.
+const reportError = console.error.bind(console);
+console.error = (...args: unknown[]) => {
+  reportError(...args);
+  process.exit(3);
+};
 const started = performance.now();
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the point is to time require() itself
 const extension = require(bundle) as { activate(context: unknown): unknown };

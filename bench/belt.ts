@@ -30,7 +30,8 @@ async function main(): Promise<void> {
     );
     const ws = sampleWorkspace(
       {
-        'package.json': '{\n  "name": "bench",\n  "version": "0.1.0"\n}\n',
+        // An app (private): its releases push an image only, as the demo's do; a package would also need an npm registry.
+        'package.json': '{\n  "name": "bench",\n  "version": "0.1.0",\n  "private": true\n}\n',
         Dockerfile: 'FROM conveyor-base:busybox\nCOPY src /app\n',
         'src/app.js': '0\n',
         'k8s/app.yaml': `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: bench}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: bench}}\n  template:\n    metadata: {labels: {app: bench}}\n    spec:\n      containers:\n        - {name: bench, image: "${registry.host}/bench:latest"}\n`,

@@ -47,9 +47,15 @@ export function installVscodeStub(folder: string): void {
     new Proxy(base, { get: (_t, p: string) => (p in real ? real[p] : inert()) });
   const event = () => ({ dispose: () => undefined });
   // A plain object (not a Proxy) at the top: bundlers copy the module's own keys when importing it.
+  // Every value (not type) of the API that src/ uses (grep -o 'vscode\.[A-Za-z]*' src): one missing here makes
+  // the workbench throw while loading, and the benchmark would time a failure.
   const namespaces = [
     'commands',
     'languages',
+    'extensions',
+    'env',
+    'authentication',
+    'tests',
     'Uri',
     'RelativePattern',
     'ThemeIcon',
@@ -60,12 +66,24 @@ export function installVscodeStub(folder: string): void {
     'StatusBarAlignment',
     'Range',
     'Position',
+    'Selection',
+    'Location',
     'Diagnostic',
     'DiagnosticSeverity',
-    'extensions',
-    'env',
-    'authentication',
-    'tests',
+    'CodeAction',
+    'CodeActionKind',
+    'CodeLens',
+    'Hover',
+    'FoldingRange',
+    'FoldingRangeKind',
+    'ProgressLocation',
+    'QuickPickItemKind',
+    'TestMessage',
+    'TestRunProfileKind',
+    'TestRunRequest',
+    'TextEditorRevealType',
+    'ViewColumn',
+    'WorkspaceEdit',
   ];
   const api = {
     ...Object.fromEntries(namespaces.map((n) => [n, inert()])),
