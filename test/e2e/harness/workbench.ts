@@ -24,8 +24,13 @@ export async function openWorkspaceWindow(page: Page, url: string): Promise<void
     const folderRow = page.locator('.part.sidebar .explorer-folders-view .monaco-list-row').first();
     const noFolder = page.locator('.part.sidebar', { hasText: 'You have not yet added a folder to the workspace' });
     await folderRow.or(noFolder).first().waitFor({ timeout: 30_000 });
-    if (await folderRow.isVisible()) return;
-    if (attempt === 3) throw new Error('code-server opened the workspace without its folders three times');
+    // "No folder" can show for a moment before the workspace file's folders are resolved: give them time.
+    const loaded = await folderRow.waitFor({ timeout: 10_000 }).then(
+      () => true,
+      () => false,
+    );
+    if (loaded) return;
+    if (attempt === 4) throw new Error('code-server opened the workspace without its folders four times');
     console.log(`      (code-server opened ${url} without folders; reloading, attempt ${attempt + 1})`);
   }
 }
