@@ -30,7 +30,8 @@ export function createProblemMatcher(config: BuiltInMatcherName | undefined, cwd
     case 'eslint':
       return eslintMatcher(at, source);
     case 'generic':
-      return { match: (line) => matchTsc(line, at) ?? matchGeneric(line, at, source) };
+      // Every format read here has a colon (`file:line`, `): error`): most output lines are skipped at once.
+      return { match: (line) => (line.includes(':') ? (matchTsc(line, at) ?? matchGeneric(line, at, source)) : undefined) };
   }
 }
 
