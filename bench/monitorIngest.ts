@@ -1,4 +1,4 @@
-// bench/monitorIngest: (1) events per second the local Sentry receiver ingests (parse, group, store) over
+// bench/monitorIngest: (1) events per second the local Sentry receiver ingests (parse, group, store; timed until the last is stored) over
 // keep-alive HTTP with 16 requests in flight, against a bare node:http server in the same process that only
 // reads the body; (2) time to compute an editor's error decorations (500 error lines in one file, plain
 // and through a source map) against only reading that file's lines.
@@ -49,7 +49,8 @@ function envelopes(count: number): Buffer[] {
   });
 }
 
-async function postAll(port: number, pathAndQuery: string, bodies: Buffer[]): Promise<number> {
+/** Events per second, counted until `done` (the receiver has stored them all) resolves. */
+async function postAll(port: number, pathAndQuery: string, bodies: Buffer[], done?: () => Promise<void>): Promise<number> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   let next = 0;
   const worker = async () => {
@@ -71,6 +72,7 @@ async function postAll(port: number, pathAndQuery: string, bodies: Buffer[]): Pr
   };
   const started = performance.now();
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  await done?.();
   const seconds = (performance.now() - started) / 1000;
   agent.destroy();
   return bodies.length / seconds;
@@ -104,8 +106,8 @@ async function receiverEventsPerSec(bodies: Buffer[], warmUp: Buffer[]): Promise
   await receiver.start();
   try {
     const url = `/api/1/envelope/?sentry_version=7&sentry_key=${publicKey}`;
-    await postAll(receiver.port, url, warmUp);
-    const rate = await postAll(receiver.port, url, bodies);
+    await postAll(receiver.port, url, warmUp, () => receiver.settled());
+    const rate = await postAll(receiver.port, url, bodies, () => receiver.settled());
     const issue = store.issues()[0];
     if (store.size !== 1 || issue.count !== WARM_UP + EVENTS)
       throw new Error(`expected one issue with ${WARM_UP + EVENTS} events, got ${store.size} issues`);

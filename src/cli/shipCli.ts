@@ -165,8 +165,14 @@ async function startErrorSource(stateDir: string, port: number | undefined): Pro
       stop: none,
     };
   }
+  receiver.onEventsDropped(({ count, reason }) =>
+    process.stderr.write(`local error receiver: dropped ${count} unreadable event(s): ${reason}\n`),
+  );
   return {
-    issues: () => Promise.resolve(store.issues()),
+    issues: async () => {
+      await receiver.settled();
+      return store.issues();
+    },
     store,
     note: `Local error receiver for this run: ${receiver.dsn}`,
     stop: async () => {

@@ -117,7 +117,7 @@ export class BeltService implements vscode.Disposable {
         probe: monitor.probe,
       },
       kubeconfig: this.stages.deploy.kubeconfigSource({ askAgain: true }),
-      errorIssues: errorsChecked ? () => Promise.resolve(this.stages.errors.issues()) : undefined,
+      errorIssues: errorsChecked ? () => this.stages.errors.settledIssues() : undefined,
       credentials: (host) => this.stages.release.credentialsFor(host),
       npmToken: (registry) => this.stages.release.npmTokenFor(registry),
       docker: () => release.connectEngine(this.stages.release.dockerHost()),

@@ -9,8 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import type { ErrorIssue } from './errorModel';
-import { EnvelopeError, eventFromJson, eventsFromEnvelope, parseEnvelope } from './envelope';
-import type { ReceivedEvent } from './envelope';
+import { EnvelopeError, parseEnvelope } from './envelope';
+import { IngestThread, type IngestThreadOptions } from './ingestThread';
 import { Emitter, type Disposable, type Event } from '../../core/events';
 import type { ErrorStore, IssuesChange } from './errorStore';
 
@@ -34,6 +34,17 @@ export interface ErrorReceiverOptions {
   maxDecompressedBytes?: number;
   /** Changes are batched for this long before listeners hear of them, so a burst of events is one UI refresh. */
   notifyDelayMs?: number;
+  /** Where bodies are decoded; by default a worker thread (ingestThread.ts). */
+  decoder?: IngestThreadOptions;
+  /** Bodies waiting for the decoder beyond which the receiver answers 429, as Sentry does when it is overloaded. */
+  maxBacklog?: { bodies: number; bytes: number };
+}
+
+/** Events the receiver accepted but could not read (an envelope's framing was fine, an event in it was not). */
+export interface DroppedEvents {
+  count: number;
+  /** The first reason in the batch, e.g. `event in item 1 is not valid JSON (…)`. */
+  reason: string;
 }
 
 /** A random 32-hex-digit key, the shape of Sentry's public keys. */
@@ -60,8 +71,21 @@ export class ErrorReceiver {
   private readonly storeSubscription: Disposable;
   private pending: { changed: Map<string, ErrorIssue>; removed: Set<string>; cleared: boolean } | undefined;
   private notifyTimer: NodeJS.Timeout | undefined;
+  private readonly decoder: IngestThread;
+  private readonly maxBacklog: { bodies: number; bytes: number };
+  private readonly dropped = new Emitter<DroppedEvents>();
+  private droppedTotal = 0;
 
   constructor(private readonly options: ErrorReceiverOptions) {
+    this.decoder = new IngestThread(({ events, dropped }) => {
+      // Decoded after the answer went out: record what was read, and say what was not.
+      if (events.length > 0) this.options.store.recordPrepared(events);
+      if (dropped.length > 0) {
+        this.droppedTotal += dropped.length;
+        this.dropped.fire({ count: dropped.length, reason: dropped[0] });
+      }
+    }, options.decoder);
+    this.maxBacklog = options.maxBacklog ?? { bodies: 10_000, bytes: 64 * MIB };
     this.keyBytes = Buffer.from(options.publicKey, 'utf8');
     this.maxBodyBytes = options.maxBodyBytes ?? MIB;
     this.maxDecompressedBytes = options.maxDecompressedBytes ?? 20 * MIB;
@@ -120,6 +144,9 @@ export class ErrorReceiver {
       server.closeAllConnections();
       await closed;
     }
+    // Envelopes already answered 200 are the app's errors: read them into the store before the thread goes.
+    await this.decoder.settled();
+    await this.decoder.stop();
     this.flushNotification();
   }
 
@@ -128,13 +155,28 @@ export class ErrorReceiver {
     await this.stop();
     this.storeSubscription.dispose();
     this.issuesChanged.dispose();
+    this.dropped.dispose();
+  }
+
+  /** Events accepted but unreadable, dropped as Relay drops them (the app was answered 200 already). */
+  readonly onEventsDropped: Event<DroppedEvents> = this.dropped.event;
+
+  /** Events dropped since the receiver was created. */
+  get droppedEvents(): number {
+    return this.droppedTotal;
+  }
+
+  /** Resolves once every accepted envelope is in the store (or counted as dropped). */
+  settled(): Promise<void> {
+    return this.decoder.settled();
   }
 
   /** Batched store changes (ingest, eviction, clear, load). */
   readonly onIssuesChanged: Event<IssuesChange> = this.issuesChanged.event;
 
   private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
-    setCorsHeaders(request, response);
+    // Only browsers send Origin, and only they read CORS headers: server SDKs are spared five headers a request.
+    if (request.headers.origin !== undefined) setCorsHeaders(request, response);
     try {
       const url = new URL(request.url ?? '/', `http://${RECEIVER_HOST}`);
       const route = ROUTE.exec(url.pathname);
@@ -155,11 +197,23 @@ export class ErrorReceiver {
       const encoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
       if (!DECODERS.has(encoding)) throw new RequestRefusal(415, `unsupported Content-Encoding: ${encoding}`);
       const sent = await readBody(request, this.maxBodyBytes);
-      const body = await decodeBody(sent, encoding, this.maxDecompressedBytes);
-      const { id, events } = route[2] === 'envelope' ? envelopeEvents(body) : storeEvent(body);
-      // Parsing finished before anything is recorded: a bad envelope leaves the store as it was.
-      this.options.store.record(events);
-      reply(response, 200, id ? { id } : {});
+      const body = encoding === 'identity' ? sent : await decodeBody(sent, encoding, this.maxDecompressedBytes);
+      if (route[2] === 'store') {
+        // Legacy single events: read before the answer, so a bad one is refused with 400 and recorded nowhere.
+        const { id, events } = await this.decoder.decode('store', body);
+        this.options.store.recordPrepared(events);
+        reply(response, 200, id ? { id } : {});
+        return;
+      }
+      const backlog = this.decoder.backlog;
+      if (backlog.bodies >= this.maxBacklog.bodies || backlog.bytes + body.length > this.maxBacklog.bytes) {
+        response.setHeader('Retry-After', '1');
+        throw new RequestRefusal(429, `the receiver is still reading ${backlog.bodies} earlier envelopes; retry in a second`);
+      }
+      // Like Relay: the framing is checked now (a bad one gets 400 and changes nothing), the events are read after the answer.
+      const headerId = parseEnvelope(body).headers.event_id;
+      this.decoder.queue('envelope', body);
+      reply(response, 200, typeof headerId === 'string' ? { id: headerId } : {});
     } catch (error) {
       // A request is destroyed once its body is read, so ask the response whether an answer can still go out.
       if (response.headersSent || response.destroyed) return;
@@ -210,25 +264,6 @@ export class ErrorReceiver {
     const change: IssuesChange = { changed: [...pending.changed.values()], removed: [...pending.removed], cleared: pending.cleared };
     this.issuesChanged.fire(change);
   }
-}
-
-function envelopeEvents(body: Buffer): { id?: string; events: ReceivedEvent[] } {
-  const envelope = parseEnvelope(body);
-  const events = eventsFromEnvelope(envelope);
-  const headerId = envelope.headers.event_id;
-  return { id: typeof headerId === 'string' ? headerId : events[0]?.detail.eventId || undefined, events };
-}
-
-function storeEvent(body: Buffer): { id?: string; events: ReceivedEvent[] } {
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    throw new EnvelopeError(`event is not valid JSON (${(error as Error).message})`);
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new EnvelopeError('event is not a JSON object');
-  const event = eventFromJson(json as Record<string, unknown>);
-  return { id: event.detail.eventId || undefined, events: [event] };
 }
 
 /** `Sentry sentry_key=abc, sentry_version=7`. */

@@ -5,7 +5,6 @@
  * most RELEASES_SEEN releases and maxUsersPerIssue users) and written as its own line, so no save builds
  * one string of the whole store.
  */
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Emitter, type Event } from '../../core/events';
@@ -14,7 +13,8 @@ import { compareReleases, versionOf } from '../../core/releaseVersion';
 import type { ErrorIssue } from './errorModel';
 import type { ReceivedEvent } from './envelope';
 import { boundIssue } from './eventLimits';
-import { culpritOf, fingerprintOf, titleOf } from './issueGrouping';
+import { prepareEvent, type PreparedEvent } from './ingestDecoding';
+import { culpritOf, titleOf } from './issueGrouping';
 
 export const STORE_FILE_NAME = 'local-errors.json';
 const STORE_VERSION = 1;
@@ -130,6 +130,11 @@ export class ErrorStore {
 
   /** Adds events to their issues (creating issues as needed); returns the issues that changed. */
   record(events: readonly ReceivedEvent[]): ErrorIssue[] {
+    return this.recordPrepared(events.map(prepareEvent));
+  }
+
+  /** `record` for events already grouped (by the receiver's decoder thread). */
+  recordPrepared(events: readonly PreparedEvent[]): ErrorIssue[] {
     if (events.length === 0) return [];
     const changed = new Map<string, ErrorIssue>();
     for (const event of events) {
@@ -196,11 +201,8 @@ export class ErrorStore {
     await this.flush();
   }
 
-  private add(event: ReceivedEvent): StoredIssue {
-    const { detail } = event;
-    const id = fingerprintOf(event);
-    // Hex of the first 8 bytes, not a slice of the full hex: a V8 slice keeps its 64-character parent alive.
-    const userHash = event.userKey ? createHash('sha256').update(event.userKey).digest().subarray(0, 8).toString('hex') : undefined;
+  private add(event: PreparedEvent): StoredIssue {
+    const { detail, issueId: id, userHash } = event;
     let entry = this.entries.get(id);
     if (!entry) {
       entry = {

@@ -91,6 +91,12 @@ export class ErrorService implements vscode.Disposable {
     return all.sort((a, b) => b.lastSeen.localeCompare(a.lastSeen));
   }
 
+  /** `issues()` once every event the receiver has accepted is in the store (it reads them just after answering). */
+  async settledIssues(): Promise<ErrorIssue[]> {
+    await this.receiver?.settled();
+    return this.issues();
+  }
+
   issue(id: string): ErrorIssue | undefined {
     return this.issues().find((issue) => issue.id === id);
   }
@@ -304,6 +310,9 @@ export class ErrorService implements vscode.Disposable {
       this.changed.fire();
       throw new Error(this.receiverProblem, { cause: error });
     }
+    receiver.onEventsDropped(({ count, reason }) =>
+      this.log.warn(`Local error receiver: dropped ${count === 1 ? 'an event' : `${count} events`} it could not read: ${reason}`),
+    );
     this.receiver = receiver;
     this.receiverProblem = undefined;
     await this.state.update(RECEIVER_KEY, { publicKey: settings.publicKey, enabled: true });

@@ -117,6 +117,7 @@ describe("Conveyor's own crash reporter through the real Sentry SDK (integration
 
     crashReporter.capture(error, { operation: 'deploy.run' });
     assert.equal(await crashReporter.flush(5_000), true);
+    await receiver.settled();
     await crashReporter.close();
 
     const issues = store.issues();
@@ -182,6 +183,7 @@ describe("Conveyor's own crash reporter through the real Sentry SDK (integration
     assert.equal(stray.length, 2, 'both stray errors reached the process (and only the test handler saw them)');
     Sentry.captureException(new Error('another extension used the global Sentry API'));
     assert.equal(await crashReporter.flush(5_000), true);
+    await receiver.settled();
     await settle(50);
     assert.deepEqual(
       store.issues().map((issue) => issue.title),
@@ -190,6 +192,7 @@ describe("Conveyor's own crash reporter through the real Sentry SDK (integration
 
     crashReporter.capture(new Error('ours'));
     assert.equal(await crashReporter.flush(5_000), true);
+    await receiver.settled();
     assert.deepEqual(
       store.issues().map((issue) => issue.title),
       ['Error: ours'],

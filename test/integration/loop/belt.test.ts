@@ -121,7 +121,10 @@ describe('the belt against real git, Docker, registry, Kubernetes and the Sentry
       status,
       engines: directEngines(status),
       kubeconfig: { kubeconfigPaths: [cluster.get().kubeconfig] },
-      errorIssues: () => Promise.resolve(store.issues()),
+      errorIssues: async () => {
+        await receiver.settled();
+        return store.issues();
+      },
       confirmPromotion: (step, version, verified) => (
         asked.push(`${version} → ${step.environment.name} after ${verified.map((e) => `${e.name}: ${e.verdict?.summary}`).join('; ')}`),
         Promise.resolve(true)
@@ -293,6 +296,7 @@ describe('the belt against real git, Docker, registry, Kubernetes and the Sentry
   // The ships above, as the loop links them: the trace and the delivery metrics from this repository's
   // tags, run history and belt records, the registry's digests, the cluster's annotations and the SDK's errors.
   it('traces an item, a release and its errors through what the belt did, and counts its delivery metrics exactly', async () => {
+    await receiver.settled();
     const records = await readLoopRecords(ws.dir, { issues: store.issues() });
     const item = await traceFrom(ws.dir, { item: 'SHOP-7' }, records);
     assert.deepEqual(

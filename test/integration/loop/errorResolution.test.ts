@@ -49,13 +49,17 @@ describe('resolution in a release, then a regression, with the real Sentry SDK (
       },
       timeout: 20_000,
     });
+  const reportAndSettle = async (version: string) => {
+    await reportErrors(version);
+    await receiver.settled();
+  };
   const typeError = () => store.issues().find((i) => i.exceptionType === 'TypeError') as ErrorIssue;
   const folder = () => ({ folder: h.ws.dir, stateDir: h.stateDir, production: 'production' });
 
   it('resolves the error in the release that brought its fix to production; 1.4.0 keeps it resolved, 1.5.0 reopens it', async () => {
     const v140 = await h.releasedCommit('feat: checkout', 10, 'run-1', '1.4.0');
     await h.ship('belt-1', 9, '1.4.0', v140, [{ name: 'staging' }, { name: 'production' }]);
-    await reportErrors('1.4.0');
+    await reportAndSettle('1.4.0');
     const issue = typeError();
     assert.equal(issue.count, 3);
     assert.equal(issue.status, undefined);
@@ -84,12 +88,12 @@ describe('resolution in a release, then a regression, with the real Sentry SDK (
     assert.equal(store.issues().find((i) => i.exceptionType === 'RangeError')?.status, undefined);
 
     // The old release still runs somewhere: its events count, the issue stays resolved.
-    await reportErrors('1.4.0');
+    await reportAndSettle('1.4.0');
     assert.equal(typeError().count, 6);
     assert.equal(typeError().status, 'resolved');
     assert.deepEqual(await resolveAfterBelt(store, folder()), [], 'already resolved');
 
-    await reportErrors('1.5.0');
+    await reportAndSettle('1.5.0');
     assert.equal(typeError().count, 9);
     assert.equal(typeError().status, 'regressed');
     assert.equal(typeError().resolvedIn, '1.5.0');

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { buildSync } from 'esbuild';
 import type { ErrorIssue } from '../../../src/monitor/errors/errorModel';
-import { ErrorReceiver, generatePublicKey } from '../../../src/monitor/errors/errorReceiver';
+import { ErrorReceiver, generatePublicKey, type DroppedEvents } from '../../../src/monitor/errors/errorReceiver';
 import { ErrorStore, STORE_FILE_NAME } from '../../../src/monitor/errors/errorStore';
 import type { IssuesChange } from '../../../src/monitor/errors/errorStore';
 import { FrameMapper, issueLocation, locationsByFile } from '../../../src/monitor/errors/frameMapping';
@@ -106,6 +106,7 @@ describe('local error receiver with the real Sentry SDK (integration)', function
     assert.match(receiver.dsn, new RegExp(`^http://${publicKey}@127\\.0\\.0\\.1:${receiver.port}/1$`));
 
     await runApp(path.join(APP_DIR, 'app.js'), receiver.dsn);
+    await receiver.settled();
 
     const issues = store.issues();
     assert.equal(issues.length, 3, issues.map((i) => i.title).join('\n'));
@@ -145,6 +146,7 @@ describe('local error receiver with the real Sentry SDK (integration)', function
     buildSync({ entryPoints: [source], outfile, sourcemap: true, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'silent' });
 
     await runApp(outfile, receiver.dsn);
+    await receiver.settled();
 
     const issues = store.issues();
     const inventory = byType(issues, 'InventoryError');
@@ -165,12 +167,14 @@ describe('local error receiver with the real Sentry SDK (integration)', function
 
   it('keeps issues across a restart of the receiver and keeps counting them', async () => {
     await runApp(path.join(APP_DIR, 'app.js'), receiver.dsn);
+    await receiver.settled();
     const before = store.issues();
     await stopReceiver();
 
     await startReceiver();
     assert.deepEqual(store.issues(), JSON.parse(JSON.stringify(before)), 'the same issues, as saved');
     await runApp(path.join(APP_DIR, 'app.js'), receiver.dsn);
+    await receiver.settled();
     const after = store.issues();
     assert.deepEqual(after.map((i) => i.shortId).sort(), before.map((i) => i.shortId).sort());
     assert.equal(byType(after, 'TypeError')?.count, 6);
@@ -179,15 +183,23 @@ describe('local error receiver with the real Sentry SDK (integration)', function
 
   it('refuses bad requests with Sentry-like answers, keeps serving and leaves stored issues untouched', async () => {
     const port = receiver.port;
+    const dropped: DroppedEvents[] = [];
+    receiver.onEventsDropped((drop) => dropped.push(drop));
     const good = await send(port, { path: envelopeUrl(), body: RECORDED_EVENT });
     assert.equal(good.status, 200);
     assert.match(good.body, /^\{"id":"[0-9a-f]{32}"\}$/);
+    await receiver.settled();
     const stored = store.issues();
     assert.equal(stored.length, 1);
 
+    // As in Relay: the envelope's framing is fine, so it is accepted; its event cannot be read, so it is dropped and said.
     const truncated = await send(port, { path: envelopeUrl(), body: RECORDED_EVENT.subarray(0, RECORDED_EVENT.length - 200) });
-    assert.equal(truncated.status, 400);
-    assert.match(detail(truncated), /event in item 1 is not valid JSON/);
+    assert.equal(truncated.status, 200, truncated.body);
+    await receiver.settled();
+    assert.equal(dropped.length, 1);
+    assert.equal(dropped[0].count, 1);
+    assert.match(dropped[0].reason, /event in item 1 is not valid JSON/);
+    assert.equal(receiver.droppedEvents, 1);
     const lengthCut = await send(port, { path: envelopeUrl(), body: Buffer.from('{}\n{"type":"event","length":9000}\n{"message":"x"}\n') });
     assert.equal(lengthCut.status, 400);
     assert.match(detail(lengthCut), /truncated/);
@@ -230,10 +242,13 @@ describe('local error receiver with the real Sentry SDK (integration)', function
     const unsupported = await send(port, { path: envelopeUrl(), headers: { 'Content-Encoding': 'zstd' }, body: RECORDED_EVENT });
     assert.equal(unsupported.status, 415);
 
+    await receiver.settled();
     assert.deepEqual(store.issues(), stored, 'no bad request touched the stored issues');
     const again = await send(port, { path: envelopeUrl(), body: RECORDED_EVENT });
     assert.equal(again.status, 200, 'still serving');
+    await receiver.settled();
     assert.equal(store.issues()[0].count, 2);
+    assert.equal(receiver.droppedEvents, 1, 'only the unreadable event was dropped');
   });
 
   it('takes the key from X-Sentry-Auth, compressed bodies, legacy /store/ events and browser preflights', async () => {
@@ -248,6 +263,7 @@ describe('local error receiver with the real Sentry SDK (integration)', function
       const answer = await send(port, { headers: { ...auth, 'Content-Encoding': encoding }, body });
       assert.equal(answer.status, 200, `${encoding}: ${answer.body}`);
     }
+    await receiver.settled();
     assert.equal(store.issues()[0].count, 4);
 
     const legacy = await send(port, {
@@ -302,7 +318,10 @@ describe('local error receiver with the real Sentry SDK (integration)', function
     for (const body of bodies) {
       const answer = await send(receiver.port, { path: envelopeUrl(), headers: { 'Content-Encoding': 'gzip' }, body });
       assert.equal(answer.status, 200, answer.body);
+      // Three 19 MiB bodies waiting to be read would reach the backlog limit (a 429, tested below).
+      await receiver.settled();
     }
+    await receiver.settled();
     const before = store.issues();
     assert.equal(before.length, 72);
     const huge = before.find((issue) => issue.exceptionType === 'HugeMessage0Error')!;
@@ -325,9 +344,27 @@ describe('local error receiver with the real Sentry SDK (integration)', function
     await receiver.start();
     const again = await send(receiver.port, { path: envelopeUrl(), headers: { 'Content-Encoding': 'gzip' }, body: bodies[0] });
     assert.equal(again.status, 200);
+    await receiver.settled();
     await store.flush();
     assert.deepEqual(saveErrors, []);
     assert.equal(store.issues().find((issue) => issue.exceptionType === 'HugeMessage0Error')?.count, 2);
+  });
+
+  it('answers 429 with Retry-After while the decoder is behind, and stores every envelope it accepted', async () => {
+    await receiver.dispose();
+    receiver = new ErrorReceiver({ store, publicKey, port: 0, maxBacklog: { bodies: 3, bytes: 64 * 1024 * 1024 } });
+    await receiver.start();
+    const answers = await Promise.all(Array.from({ length: 40 }, () => send(receiver.port, { path: envelopeUrl(), body: RECORDED_EVENT })));
+    const accepted = answers.filter((answer) => answer.status === 200).length;
+    const refused = answers.filter((answer) => answer.status === 429);
+    assert.ok(accepted >= 3 && refused.length > 0, `${accepted} accepted, ${refused.length} refused`);
+    assert.equal(accepted + refused.length, 40);
+    assert.equal(refused[0].headers['retry-after'], '1');
+    assert.match(detail(refused[0]), /still reading \d+ earlier envelopes; retry in a second/);
+    await receiver.settled();
+    assert.equal(store.issues()[0]?.count, accepted, 'every accepted envelope, and no refused one, is in the store');
+    const later = await send(receiver.port, { path: envelopeUrl(), body: RECORDED_EVENT });
+    assert.equal(later.status, 200, 'accepted again once the decoder caught up');
   });
 
   it('refuses to start on a port that is taken, naming it', async () => {

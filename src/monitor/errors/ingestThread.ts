@@ -1,0 +1,229 @@
+/**
+ * Decodes request bodies on a worker thread, so an app that throws in a loop does not stall the extension
+ * host: reading the JSON of a Sentry event costs more than the whole HTTP exchange around it. The thread
+ * starts with the first event and stops after a quiet minute.
+ *
+ * Two ways in, as in Sentry's Relay: `queue` for envelopes, whose framing the receiver has checked and
+ * answered already (their events reach `onDecoded` in batches, and an unreadable event is reported there
+ * as dropped), and `decode` for a caller that needs the result before it answers (legacy `/store/`).
+ */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { EnvelopeError } from './envelope';
+import { decodeIngestBody, type DecodedRequest, type IngestEndpoint, type PreparedEvent } from './ingestDecoding';
+
+/** How long bodies gather before they go to the thread together (their results come back together too). */
+const BATCH_MS = 5;
+
+/** Main thread → decoder thread: the bodies that arrived in one batch, end to end in one buffer. */
+export interface DecodeRequestsMessage {
+  requests: Array<{ seq: number; endpoint: IngestEndpoint; length: number; queued: boolean }>;
+  bodies: Uint8Array;
+}
+
+/** Decoder thread → main thread: every request decoded since the last batch. */
+export interface DecodedBatchMessage {
+  /** Requests someone waits for (`decode`), in order, their events in `awaitedEventsJson`. */
+  awaited: Array<{ seq: number; id?: string; error?: string; invalidBody?: boolean }>;
+  /**
+   * Events as JSON text: the main thread reads JSON faster than it deserializes the same objects from a
+   * structured clone. Awaited: one array per request. Queued: one flat array, in arrival order, where only
+   * the event that will be an issue's latest carries its stack (the store reads no other event's frames).
+   */
+  awaitedEventsJson: string;
+  queuedEventsJson: string;
+  /** Why queued bodies yielded no events, one entry per body. */
+  queuedFailures: string[];
+  queuedCount: number;
+  queuedBytes: number;
+}
+
+/** What queued bodies became: events for the store, and reasons for those that were dropped. */
+export interface DecodedEvents {
+  events: PreparedEvent[];
+  dropped: string[];
+}
+
+interface Waiting {
+  resolve: (request: DecodedRequest) => void;
+  reject: (error: Error) => void;
+}
+
+export type WorkerScript = { file: string } | { source: string };
+
+export interface IngestThreadOptions {
+  /** Quiet time after which the thread stops (it starts again with the next body). */
+  idleMs?: number;
+  /** The worker script; undefined decodes on the calling thread. Defaults to the one next to this module. */
+  script?: WorkerScript;
+}
+
+export class IngestThread {
+  private worker: Worker | undefined;
+  private readonly waiting = new Map<number, Waiting>();
+  private outbox: DecodeRequestsMessage['requests'] = [];
+  private outboxBodies: Buffer[] = [];
+  private nextSeq = 1;
+  /** Queued bodies sent to the thread and not yet back, and their bytes. */
+  private queuedBodies = 0;
+  private queuedByteCount = 0;
+  private settledWaiters: Array<() => void> = [];
+  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly idleMs: number;
+  private readonly script: WorkerScript | undefined;
+
+  constructor(
+    private readonly onDecoded: (decoded: DecodedEvents) => void,
+    options: IngestThreadOptions = {},
+  ) {
+    this.idleMs = options.idleMs ?? 60_000;
+    this.script = 'script' in options ? options.script : defaultWorkerScript();
+  }
+
+  /** Whether bodies are decoded on a worker thread (false where the bundle has no worker script). */
+  get usesWorker(): boolean {
+    return this.script !== undefined;
+  }
+
+  /** The decoder thread's id while it runs. */
+  get threadId(): number | undefined {
+    return this.worker?.threadId;
+  }
+
+  /** Queued bodies not decoded yet, and their size: the receiver refuses more beyond its limits. */
+  get backlog(): { bodies: number; bytes: number } {
+    return { bodies: this.queuedBodies, bytes: this.queuedByteCount };
+  }
+
+  /** Decodes a body whose answer has gone out; its events (or the reason there are none) reach `onDecoded`. */
+  queue(endpoint: IngestEndpoint, body: Buffer): void {
+    if (!this.script) {
+      this.onDecoded(decodeInline(endpoint, body));
+      return;
+    }
+    this.send(endpoint, body, true);
+    this.queuedBodies++;
+    this.queuedByteCount += body.byteLength;
+  }
+
+  /** The body's events; rejects with EnvelopeError when the body is not an envelope or event. */
+  decode(endpoint: IngestEndpoint, body: Buffer): Promise<DecodedRequest> {
+    if (!this.script) return Promise.resolve().then(() => decodeIngestBody(endpoint, body));
+    return new Promise<DecodedRequest>((resolve, reject) => this.waiting.set(this.send(endpoint, body, false), { resolve, reject }));
+  }
+
+  /** Resolves once every queued body has been decoded and handed to `onDecoded`. */
+  settled(): Promise<void> {
+    if (this.queuedBodies === 0) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  }
+
+  /** Stops the thread. Bodies still being decoded fail: awaited ones reject, queued ones are reported dropped. */
+  async stop(): Promise<void> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    const worker = this.worker;
+    this.worker = undefined;
+    this.failPending('the error receiver stopped before the event was read');
+    if (worker) await worker.terminate();
+  }
+
+  private send(endpoint: IngestEndpoint, body: Buffer, queued: boolean): number {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    this.worker ??= this.startWorker(this.script!);
+    const seq = this.nextSeq++;
+    this.outbox.push({ seq, endpoint, length: body.length, queued });
+    this.outboxBodies.push(body);
+    // One message for all the bodies of a few milliseconds: each message costs more than the bodies in it.
+    if (this.outbox.length === 1) setTimeout(() => this.flushOutbox(), BATCH_MS);
+    return seq;
+  }
+
+  private flushOutbox(): void {
+    if (this.outbox.length === 0) return;
+    const message: DecodeRequestsMessage = { requests: this.outbox, bodies: Buffer.concat(this.outboxBodies) };
+    this.outbox = [];
+    this.outboxBodies = [];
+    this.worker?.postMessage(message);
+  }
+
+  private startWorker(script: WorkerScript): Worker {
+    const worker = 'file' in script ? new Worker(script.file) : new Worker(script.source, { eval: true });
+    // Never what keeps a process (the CLI, a test run) alive: the HTTP server is.
+    worker.unref();
+    worker.on('message', (batch: DecodedBatchMessage) => this.settle(batch));
+    worker.on('error', (error) => this.threadEnded(worker, `the event decoder failed: ${error.message}`));
+    worker.on('exit', (code) => this.threadEnded(worker, `the event decoder exited with code ${code}`));
+    return worker;
+  }
+
+  private settle(batch: DecodedBatchMessage): void {
+    if (batch.awaited.length > 0) {
+      const events = JSON.parse(batch.awaitedEventsJson) as PreparedEvent[][];
+      batch.awaited.forEach((result, index) => {
+        const waiting = this.waiting.get(result.seq);
+        this.waiting.delete(result.seq);
+        if (result.error === undefined) waiting?.resolve({ id: result.id, events: events[index] });
+        else waiting?.reject(result.invalidBody ? new EnvelopeError(result.error) : new Error(result.error));
+      });
+    }
+    if (batch.queuedCount > 0) {
+      this.onDecoded({ events: JSON.parse(batch.queuedEventsJson) as PreparedEvent[], dropped: batch.queuedFailures });
+      this.queuedBodies -= batch.queuedCount;
+      this.queuedByteCount -= batch.queuedBytes;
+    }
+    this.afterProgress();
+  }
+
+  private afterProgress(): void {
+    if (this.queuedBodies > 0) return;
+    this.queuedByteCount = 0;
+    for (const resolve of this.settledWaiters.splice(0)) resolve();
+    if (this.waiting.size === 0 && this.worker && this.outbox.length === 0) {
+      this.idleTimer = setTimeout(() => void this.stop(), this.idleMs);
+      this.idleTimer.unref();
+    }
+  }
+
+  private threadEnded(worker: Worker, reason: string): void {
+    if (this.worker !== worker) return;
+    this.worker = undefined;
+    // The next body starts a new thread.
+    this.failPending(reason);
+  }
+
+  private failPending(reason: string): void {
+    const waiting = [...this.waiting.values()];
+    this.waiting.clear();
+    for (const { reject } of waiting) reject(new Error(reason));
+    const lost = this.queuedBodies;
+    this.queuedBodies = 0;
+    this.outbox = [];
+    this.outboxBodies = [];
+    if (lost > 0) this.onDecoded({ events: [], dropped: Array.from({ length: lost }, () => reason) });
+    this.afterProgress();
+  }
+}
+
+function decodeInline(endpoint: IngestEndpoint, body: Buffer): DecodedEvents {
+  try {
+    return { events: decodeIngestBody(endpoint, body).events, dropped: [] };
+  } catch (error) {
+    return { events: [], dropped: [(error as Error).message] };
+  }
+}
+
+/**
+ * Bundled, the worker is dist/ingestWorker.js beside the bundle that loads this module. From source (tests,
+ * the bench), it is the TypeScript file beside this one, loaded through tsx. A bundle without either (the
+ * in-host test suite) decodes inline.
+ */
+function defaultWorkerScript(): WorkerScript | undefined {
+  const built = path.join(__dirname, 'ingestWorker.js');
+  if (existsSync(built)) return { file: built };
+  const source = path.join(__dirname, 'ingestWorker.ts');
+  if (existsSync(source)) return { source: `require('tsx/cjs'); require(${JSON.stringify(source)});` };
+  return undefined;
+}

@@ -1,0 +1,155 @@
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { threadId } from 'node:worker_threads';
+import type { StackFrame } from '../../../src/monitor/errors/errorModel';
+import { EnvelopeError } from '../../../src/monitor/errors/envelope';
+import { ErrorStore } from '../../../src/monitor/errors/errorStore';
+import { decodeIngestBody, withoutUnreadFrames, type PreparedEvent } from '../../../src/monitor/errors/ingestDecoding';
+import { IngestThread, type DecodedEvents, type IngestThreadOptions } from '../../../src/monitor/errors/ingestThread';
+
+const ENVELOPES = path.join(__dirname, '..', '..', 'fixtures', 'sentry-app', 'envelopes');
+const EXCEPTION = readFileSync(path.join(ENVELOPES, 'node-exception.envelope'));
+const MESSAGE = readFileSync(path.join(ENVELOPES, 'node-message.envelope'));
+/** The recorded envelope with its event cut short: the framing holds, the event's JSON does not. */
+const BROKEN_EVENT = EXCEPTION.subarray(0, EXCEPTION.length - 200);
+
+describe('error receiver decoder thread (unit, real worker threads)', function () {
+  // A thread started from source compiles its TypeScript first.
+  this.timeout(20_000);
+  const threads: IngestThread[] = [];
+  const decoded: DecodedEvents[] = [];
+  const start = (options?: IngestThreadOptions) => {
+    const thread = new IngestThread((batch) => decoded.push(batch), options);
+    threads.push(thread);
+    return thread;
+  };
+  const allEvents = () => decoded.flatMap((batch) => batch.events);
+  const allDropped = () => decoded.flatMap((batch) => batch.dropped);
+
+  afterEach(async () => {
+    await Promise.all(threads.splice(0).map((thread) => thread.stop()));
+    decoded.splice(0);
+  });
+
+  it('decodes queued envelopes on another thread, in order, and says which could not be read', async () => {
+    const thread = start();
+    assert.equal(thread.usesWorker, true);
+    thread.queue('envelope', EXCEPTION);
+    thread.queue('envelope', BROKEN_EVENT);
+    thread.queue('envelope', MESSAGE);
+    assert.deepEqual(thread.backlog, { bodies: 3, bytes: EXCEPTION.length + BROKEN_EVENT.length + MESSAGE.length });
+    assert.notEqual(thread.threadId, undefined);
+    assert.notEqual(thread.threadId, threadId);
+    await thread.settled();
+
+    assert.deepEqual(thread.backlog, { bodies: 0, bytes: 0 });
+    const expected = [...decodeIngestBody('envelope', EXCEPTION).events, ...decodeIngestBody('envelope', MESSAGE).events];
+    assert.deepEqual(
+      allEvents().map((event) => [event.issueId, event.detail.exceptionType, event.detail.exceptionValue]),
+      expected.map((event) => [event.issueId, event.detail.exceptionType, event.detail.exceptionValue]),
+    );
+    assert.equal(allDropped().length, 1);
+    assert.match(allDropped()[0], /^event in item 1 is not valid JSON/);
+  });
+
+  it('answers an awaited /store/ body with its events, or with the EnvelopeError that becomes a 400', async () => {
+    const thread = start();
+    const payload = Buffer.from(EXCEPTION.toString('utf8').split('\n')[2]);
+    const read = await thread.decode('store', payload);
+    assert.match(read.id ?? '', /^[0-9a-f]{32}$/);
+    assert.equal(read.events.length, 1);
+    // Crossing threads as JSON drops keys whose value is undefined, as saving the store does.
+    const here = JSON.parse(JSON.stringify(decodeIngestBody('store', payload).events[0])) as PreparedEvent;
+    assert.deepEqual(read.events[0], here, 'the same event as decoded on this thread');
+    await assert.rejects(thread.decode('store', Buffer.from('{"message": ')), (error: Error) => {
+      assert.ok(error instanceof EnvelopeError);
+      assert.match(error.message, /^event is not valid JSON/);
+      return true;
+    });
+    assert.deepEqual(decoded, [], 'awaited bodies are not reported as queued ones');
+  });
+
+  it('reports queued bodies as dropped when the thread fails, and starts a new thread for the next body', async () => {
+    const failing = "require('node:worker_threads').parentPort.on('message', () => { throw new Error('decoder bug'); });";
+    const thread = start({ script: { source: failing } });
+    thread.queue('envelope', EXCEPTION);
+    thread.queue('envelope', MESSAGE);
+    await thread.settled();
+    assert.deepEqual(allDropped(), ['the event decoder failed: decoder bug', 'the event decoder failed: decoder bug']);
+    await assert.rejects(thread.decode('store', Buffer.from('{}')), /the event decoder failed: decoder bug/);
+  });
+
+  it('stops after a quiet spell and starts again with the next body', async () => {
+    const thread = start({ idleMs: 30 });
+    thread.queue('envelope', MESSAGE);
+    await thread.settled();
+    const first = thread.threadId;
+    assert.notEqual(first, undefined);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(thread.threadId, undefined, 'the idle thread stopped');
+    thread.queue('envelope', MESSAGE);
+    await thread.settled();
+    assert.notEqual(thread.threadId, first);
+    assert.equal(allEvents().length, 2);
+  });
+
+  it('decodes on the calling thread where the bundle has no worker script', async () => {
+    const thread = start({ script: undefined });
+    assert.equal(thread.usesWorker, false);
+    thread.queue('envelope', EXCEPTION);
+    thread.queue('envelope', BROKEN_EVENT);
+    await thread.settled();
+    assert.equal(allEvents().length, 1);
+    assert.equal(allDropped().length, 1);
+    assert.equal(thread.threadId, undefined);
+  });
+});
+
+describe('frames that cross to the main thread (unit)', () => {
+  const frame = (fn: string): StackFrame => ({ filename: '/app/orders.js', function: fn, lineno: 3, inApp: true });
+  const prepared = (issueId: string, minute: number, fn: string, release?: string): PreparedEvent => ({
+    issueId,
+    level: 'error',
+    detail: {
+      eventId: `${issueId}-${minute}-${fn}`,
+      timestamp: new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString(),
+      release,
+      exceptionType: 'TypeError',
+      exceptionValue: `${issueId} at ${minute}`,
+      frames: [frame(fn)],
+    },
+  });
+
+  it('keeps only the stack of each issue’s newest event (the last of equals), and the store ends up the same', () => {
+    // Out of order, with a tie at minute 5 for issue a, and a second issue.
+    const events = [
+      prepared('a', 3, 'first', 'app@1.0.0'),
+      prepared('a', 5, 'tieEarlier'),
+      prepared('b', 1, 'onlyB'),
+      prepared('a', 2, 'late', 'app@0.9.0'),
+      prepared('a', 5, 'tieLater', 'app@1.1.0'),
+    ];
+    const slim = withoutUnreadFrames(events);
+    assert.deepEqual(
+      slim.map((event) => event.detail.frames.map((f) => f.function)),
+      [[], [], ['onlyB'], [], ['tieLater']],
+    );
+
+    const directory = mkdtempSync(path.join(tmpdir(), 'cnv-slim-'));
+    try {
+      const full = new ErrorStore({ directory: path.join(directory, 'full') });
+      const thin = new ErrorStore({ directory: path.join(directory, 'thin') });
+      // Two batches: the second must not be changed by the first's missing frames.
+      full.recordPrepared(events.slice(0, 2));
+      full.recordPrepared(events.slice(2));
+      thin.recordPrepared(withoutUnreadFrames(events.slice(0, 2)));
+      thin.recordPrepared(withoutUnreadFrames(events.slice(2)));
+      assert.deepEqual(thin.issues(), full.issues());
+      assert.equal(full.issues().find((issue) => issue.id === 'a')?.culprit, 'tieLater (/app/orders.js)');
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
