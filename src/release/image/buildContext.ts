@@ -82,13 +82,16 @@ export function packDirectory(
   if (options.writer === 'gnu-tar' && !tar) throw new Error(`GNU tar ${MIN_GNU_TAR.join('.')} or later is not on PATH.`);
   // A larger buffer than the default 16 KB: fewer pauses of tar's pipe while the engine takes what is there.
   const out = new PassThrough({ highWaterMark: 1024 * 1024 });
-  void collectEntries(root, include)
-    .then((entries) => {
-      if (out.destroyed) return;
-      if (tar) packWithGnuTar(tar, root, entries, out);
-      else packWithTarStream(root, entries, out);
-    })
-    .catch((error: unknown) => out.destroy(error instanceof Error ? error : new Error(String(error))));
+  const fail = (error: unknown) => out.destroy(error instanceof Error ? error : new Error(String(error)));
+  if (tar) {
+    packWithGnuTar(tar, root, walkInBatches(root, include), out, fail);
+    return out;
+  }
+  void (async () => {
+    const entries: WalkEntry[] = [];
+    for await (const batch of walkInBatches(root, include)) entries.push(...batch);
+    if (!out.destroyed) packWithTarStream(root, entries, out);
+  })().catch(fail);
   return out;
 }
 
@@ -107,17 +110,28 @@ function gnuTar(): string | undefined {
   return gnuTarFound ?? undefined;
 }
 
-/** The walk, handing the event loop back every few thousand entries: a huge context must not freeze the host. */
-async function collectEntries(root: string, include: (relative: string, isDirectory: boolean) => boolean): Promise<WalkEntry[]> {
-  const entries: WalkEntry[] = [];
+/** The walk in batches, handing the event loop back between them: a huge context must not freeze the host. */
+async function* walkInBatches(root: string, include: (relative: string, isDirectory: boolean) => boolean): AsyncGenerator<WalkEntry[]> {
+  let batch: WalkEntry[] = [];
   for (const entry of walk(root, '', include)) {
-    entries.push(entry);
-    if (entries.length % 2_000 === 0) await new Promise((resolve) => setImmediate(resolve));
+    batch.push(entry);
+    if (batch.length === 2_000) {
+      yield batch;
+      batch = [];
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
-  return entries;
+  if (batch.length > 0) yield batch;
 }
 
-function packWithGnuTar(tar: string, root: string, entries: WalkEntry[], out: PassThrough): void {
+/** tar packs the names as the walk finds them: it reads and writes files while Node is still walking. */
+function packWithGnuTar(
+  tar: string,
+  root: string,
+  batches: AsyncGenerator<WalkEntry[]>,
+  out: PassThrough,
+  fail: (error: unknown) => void,
+): void {
   const child = spawn(
     tar,
     [
@@ -141,6 +155,7 @@ function packWithGnuTar(tar: string, root: string, entries: WalkEntry[], out: Pa
   child.stdout.pipe(out, { end: false });
   child.on('error', (error) => out.destroy(error));
   child.on('close', (code) => {
+    if (out.destroyed) return;
     // 1 is "some files differ": only a file that changed while read, which is sent as read.
     if (code === 0 || code === 1) out.end();
     else out.destroy(new Error(`Packing the build context failed: ${stderr.trim().split('\n')[0] || `tar exited with ${code}`}`));
@@ -148,7 +163,17 @@ function packWithGnuTar(tar: string, root: string, entries: WalkEntry[], out: Pa
   // A reader that stops (a failed build, Stop) ends tar too.
   out.on('close', () => child.exitCode === null && child.kill());
   child.stdin.on('error', () => undefined); // tar that died early: its exit code tells why
-  child.stdin.end(entries.map((e) => `${e.relative}\0`).join(''));
+  void (async () => {
+    for await (const batch of batches) {
+      if (out.destroyed) return;
+      child.stdin.write(batch.map((e) => `${e.relative}\0`).join(''));
+    }
+    child.stdin.end();
+  })().catch((error: unknown) => {
+    // A walk that fails (a folder removed or unreadable mid-walk) must not leave a half archive looking whole.
+    fail(error);
+    child.kill();
+  });
 }
 
 function packWithTarStream(root: string, entries: WalkEntry[], out: PassThrough): void {

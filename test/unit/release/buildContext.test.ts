@@ -102,6 +102,29 @@ describe('build context (unit)', () => {
     );
   });
 
+  for (const writer of ['gnu-tar', 'tar-stream'] as const) {
+    it(`fails the stream with the walk's error, never ends it early, when the walk fails part way (${writer})`, async () => {
+      if (writer === 'gnu-tar') requireGnuTar();
+      // More entries than one batch of the walk, so GNU tar is already packing when the walk fails.
+      const files = Object.fromEntries(Array.from({ length: 2_500 }, (_, n) => [`src/f${String(n).padStart(4, '0')}.js`, 'x\n']));
+      const ws = workspace({ Dockerfile: 'FROM scratch\n', ...files });
+      const stream = packDirectory(
+        ws.dir,
+        (relative) => {
+          if (relative === 'src/f2400.js') throw new Error('EACCES: permission denied, scandir src/f2400.js');
+          return true;
+        },
+        { writer },
+      );
+      await assert.rejects(
+        (async () => {
+          for await (const chunk of stream) void chunk;
+        })(),
+        /^Error: EACCES: permission denied, scandir src\/f2400\.js$/,
+      );
+    });
+  }
+
   it('refuses a Dockerfile outside the context and a missing one, with what to change', async () => {
     const ws = workspace({ 'app/Dockerfile': 'FROM scratch\n', 'Dockerfile.other': 'FROM scratch\n' });
     await assert.rejects(
