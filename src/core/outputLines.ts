@@ -35,10 +35,13 @@ export class LineSplitter {
 
   push(chunk: Buffer): void {
     const all = this.pending + this.decoder.decode(chunk, { stream: true });
+    // One scan of the whole chunk for control bytes: without any (most output), no line needs cleaning.
+    const clean = !ANY_CONTROL.test(all);
     // Lines are cut out of the chunk by index: slicing off the rest after every line copied it each time.
     let start = 0;
     for (let newline = all.indexOf('\n'); newline !== -1; newline = all.indexOf('\n', start)) {
-      this.onLine(printedLine(all.slice(start, newline)));
+      const raw = all.slice(start, newline);
+      this.onLine(clean && raw.length <= MAX_LINE_LENGTH ? raw : printedLine(raw));
       start = newline + 1;
     }
     let text = start === 0 ? all : all.slice(start);

@@ -48,14 +48,15 @@ export class RunLog {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (this.pending === '') return;
+    this.written += Buffer.byteLength(this.pending);
     this.stream.write(this.pending);
     this.pending = '';
   }
 
   line(text: string): void {
-    const bytes = Buffer.byteLength(text) + 1;
-    if (this.written + bytes <= this.maxBytes) {
-      this.written += bytes;
+    // A line's UTF-16 length is its byte count for ASCII and at most a third of it otherwise: the bound is
+    // kept with that estimate, made exact a batch at a time (Buffer.byteLength per line cost more than the rest).
+    if (this.written + this.pending.length + text.length + 1 <= this.maxBytes) {
       this.write(`${text}\n`);
       return;
     }
