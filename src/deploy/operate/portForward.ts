@@ -247,7 +247,7 @@ async function resolvePod(client: KubeClient, namespace: string, target: Forward
   const selector =
     target.kind === 'service'
       ? serviceSelector(await readObject<Service>(client, namespace, target, 'services'))
-      : selectorQuery((await readObject<Deployment>(client, namespace, target, 'deployments')).spec?.selector ?? {});
+      : selectorQuery((await readObject<Deployment>(client, namespace, target, `${target.kind}s`)).spec?.selector ?? {});
   const pods = await client
     .request<KubeList<Pod>>('GET', collectionPath('v1', 'pods', namespace), { query: { labelSelector: selector } })
     .catch((error: unknown) => {
@@ -255,15 +255,15 @@ async function resolvePod(client: KubeClient, namespace: string, target: Forward
     });
   const pod = pickReadyPod(pods.items);
   if (!pod) {
-    throw new ServiceError(KUBERNETES, 'not-found', `${capitalized(target.kind)} "${target.name}" has no ready pod to forward to.`);
+    throw new ServiceError(KUBERNETES, 'not-found', `${KIND_NAMES[target.kind]} "${target.name}" has no ready pod to forward to.`);
   }
   return pod;
 }
 
 async function readObject<T>(client: KubeClient, namespace: string, target: ForwardTarget, resource: string): Promise<T> {
-  const apiVersion = resource === 'deployments' ? 'apps/v1' : 'v1';
+  const apiVersion = resource === 'pods' || resource === 'services' ? 'v1' : 'apps/v1';
   return client.request<T>('GET', collectionPath(apiVersion, resource, namespace, target.name)).catch((error: unknown) => {
-    throw kubeErrorOf(error, `read ${target.kind} "${target.name}"`);
+    throw kubeErrorOf(error, `read ${KIND_NAMES[target.kind]} "${target.name}"`);
   });
 }
 
@@ -343,6 +343,11 @@ function close(forward: Forward): void {
   for (const socket of forward.sockets) socket.destroy();
 }
 
-function capitalized(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
+/** Kinds as Kubernetes spells them, for messages. */
+const KIND_NAMES: Record<ForwardTarget['kind'], string> = {
+  pod: 'Pod',
+  deployment: 'Deployment',
+  statefulset: 'StatefulSet',
+  daemonset: 'DaemonSet',
+  service: 'Service',
+};

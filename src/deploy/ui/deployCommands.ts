@@ -27,6 +27,8 @@ const REMOVE_AUTOSCALING = 'Remove Autoscaling';
 /** What `kubectl autoscale` aims at without --cpu-percent. */
 const DEFAULT_TARGET_CPU = 80;
 
+const workloadForwardKind = { Deployment: 'deployment', StatefulSet: 'statefulset', DaemonSet: 'daemonset' } as const;
+
 /** The Restricted Mode text of every command that talks to a cluster. */
 const cluster = (doing: string) => `${doing} talks to your cluster, so it waits`;
 
@@ -469,7 +471,11 @@ export function registerDeployCommands(model: WorkspaceModel, service: DeploySer
           service,
           target.status,
           target.env,
-          target.pod ? { kind: 'pod', name: target.pod } : target.deployment ? { kind: 'deployment', name: target.deployment } : undefined,
+          target.pod
+            ? { kind: 'pod', name: target.pod }
+            : target.workload
+              ? { kind: workloadForwardKind[target.workload.kind], name: target.workload.name }
+              : undefined,
         ),
       { needsTrust: cluster('Port-forwarding'), refs: ['environment', 'deployment', 'pod'], failure: 'Could not start the port-forward' },
     ),

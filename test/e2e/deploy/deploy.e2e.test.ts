@@ -1,9 +1,11 @@
 // Deploy in the real workbench against the project's own Kubernetes control plane (kube-apiserver, controller
 // manager and scheduler built from Debian's source, plus a test agent as the node): a release deployed by
 // digest from the palette, its rollout followed, the Environments view showing the deployment and its pods,
-// and logs streamed from them.
+// logs streamed from them, autoscaling, and a port-forward to a pod started and stopped from its row.
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createReleaseTag } from '../../../src/release/gitRelease';
 import { execFileSync } from 'node:child_process';
 import { useKubeCluster } from '../../support/kubeCluster';
@@ -25,30 +27,59 @@ import {
 const NAMESPACE = `e2e-${randomBytes(3).toString('hex')}`;
 const DIGEST = `sha256:${randomBytes(32).toString('hex')}`;
 
-const MANIFEST = [
-  'apiVersion: apps/v1',
-  'kind: Deployment',
-  'metadata:',
-  '  name: shop-web',
-  'spec:',
-  '  replicas: 2',
-  '  selector:',
-  '    matchLabels: { app: shop-web }',
-  '  template:',
-  '    metadata:',
-  '      labels: { app: shop-web }',
-  '    spec:',
-  '      containers:',
-  '        - name: web',
-  '          image: registry.local/shop:dev',
-  '',
-].join('\n');
+/**
+ * The deployment; its pods' port 8080 is `podPort` on this machine: the test agent (scripts/kube/agent.ts)
+ * connects a forwarded pod port to the local port its `conveyor.test/forward-<port>` annotation names.
+ */
+const manifest = (podPort: number) =>
+  [
+    'apiVersion: apps/v1',
+    'kind: Deployment',
+    'metadata:',
+    '  name: shop-web',
+    'spec:',
+    '  replicas: 2',
+    '  selector:',
+    '    matchLabels: { app: shop-web }',
+    '  template:',
+    '    metadata:',
+    '      labels: { app: shop-web }',
+    `      annotations: { conveyor.test/forward-8080: "${podPort}" }`,
+    '    spec:',
+    '      containers:',
+    '        - name: web',
+    '          image: registry.local/shop:dev',
+    '          ports: [{ name: http, containerPort: 8080 }]',
+    '',
+  ].join('\n');
+
+/** What runs "in" the pods for the port-forward: it answers with the path it was asked for. */
+function startPodServer(): Promise<http.Server> {
+  const server = http.createServer((request, response) => response.writeHead(200).end(`shop-web answers ${request.url}`));
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/** One GET on a fresh connection; rejects when nothing listens. */
+function get(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(url, { agent: false }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve(body));
+    });
+    request.setTimeout(20_000, () => request.destroy(new Error(`no answer from ${url} within 20 s`)));
+    request.on('error', reject);
+  });
+}
 
 describe('deploying a release to a real Kubernetes API server from code-server (e2e)', () => {
   const cluster = useKubeCluster();
   let ws: SampleWorkspace;
+  let podServer: http.Server;
 
   before(async () => {
+    podServer = await startPodServer();
     ws = sampleWorkspace(
       {
         'conveyor.yml': [
@@ -61,7 +92,7 @@ describe('deploying a release to a real Kubernetes API server from code-server (
           '',
         ].join('\n'),
         'k8s/namespace.yaml': `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${NAMESPACE}\n`,
-        'k8s/web.yaml': MANIFEST,
+        'k8s/web.yaml': manifest((podServer.address() as AddressInfo).port),
       },
       { git: true, name: 'deployed-shop' },
     );
@@ -78,7 +109,10 @@ describe('deploying a release to a real Kubernetes API server from code-server (
       '',
     );
   });
-  after(() => ws?.remove());
+  after(() => {
+    ws?.remove();
+    podServer?.close();
+  });
   // The terminal's DOM renderer, so the streamed log lines can be read from the page.
   const host = useVsixHost({
     settings: () => ({ 'conveyor.deploy.kubeconfig': cluster.get().kubeconfig, 'terminal.integrated.gpuAcceleration': 'off' }),
@@ -198,6 +232,61 @@ describe('deploying a release to a real Kubernetes API server from code-server (
     await dialog.filter({ hasText: 'its autoscaler will undo a manual scale' }).waitFor({ timeout: 30_000 });
     assert.match(await dialog.innerText(), /shop-web is autoscaled \(3–5 replicas\)/);
     await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
+  });
+
+  it("forwards the deployment's port from its row: a Port forwards row, answers from the pod, and Stop ends it", async () => {
+    const page = await host.browser.freshPage();
+    await openWorkbench(page, host.server.url({ folder: ws.dir }));
+    await openConveyorContainer(page);
+    const environments = await onlyViewPane(page, 'Environments');
+    const deployment = environments.locator('.monaco-list-row', { hasText: 'shop-web' }).filter({ hasText: 'ready' }).first();
+    await deployment.waitFor({ timeout: 60_000 });
+
+    // The row may re-render under the open menu (the watch refreshes the view), which closes it: open it again.
+    const portPick = page.locator('.quick-input-widget', { hasText: 'Port-forward deployment/shop-web' });
+    const openMenu = page.locator('.context-view .monaco-menu');
+    for (let attempt = 1; !(await portPick.isVisible()); attempt++) {
+      if (await openMenu.isVisible()) await page.keyboard.press('Escape');
+      await deployment.click({ button: 'right' });
+      await runMenuItem(page, 'Port Forward…');
+      await portPick.waitFor({ timeout: 15_000 }).catch((error: unknown) => {
+        if (attempt >= 3) throw error;
+      });
+    }
+    // The pick lists the container's port by name, read from the cluster.
+    const choice = page.locator('.quick-input-list .monaco-list-row', { hasText: '8080' });
+    assert.match(await choice.first().innerText(), /web\/http/);
+    await choice.first().click();
+    const localPrompt = page.locator('.quick-input-widget', { hasText: 'Local port on 127.0.0.1' });
+    await localPrompt.waitFor({ timeout: 15_000 });
+    // Empty: any free port (8080 may be taken on the machine running the tests).
+    await page.locator('.quick-input-widget input').fill('');
+    await page.keyboard.press('Enter');
+
+    // The forward's row comes first; the message with its URL then waits in the notification center.
+    await environments.locator('.monaco-list-row', { hasText: '→ deployment/shop-web:8080' }).first().waitFor({ timeout: 60_000 });
+    await runCommand(page, 'Notifications: Show Notifications');
+    const notification = page.locator('.notifications-center .notification-list-item', { hasText: 'Forwarding http://127.0.0.1:' }).first();
+    await notification.waitFor({ timeout: 30_000 });
+    const message = await notification.innerText();
+    const url = /http:\/\/127\.0\.0\.1:\d+/.exec(message)?.[0];
+    assert.ok(url, message);
+    assert.match(message, /to deployment\/shop-web:8080 \(pod shop-web-\w+-\w+\)/);
+    assert.equal(await notification.locator('.monaco-button', { hasText: 'Open in Browser' }).count(), 1);
+    await page.keyboard.press('Escape');
+    assert.equal(await get(`${url}/through-the-api-server`), 'shop-web answers /through-the-api-server');
+
+    const forwardRow = environments
+      .locator('.monaco-list-row', { hasText: `${url.slice('http://'.length)} → deployment/shop-web:8080` })
+      .first();
+    await forwardRow.waitFor({ timeout: 30_000 });
+    assert.match(await forwardRow.innerText(), /pod shop-web-\w+-\w+:8080/);
+    await screenshot(page, '23-environments-port-forward');
+
+    await forwardRow.hover();
+    await forwardRow.locator('.action-label[aria-label="Stop Port Forward"]').click();
+    await forwardRow.waitFor({ state: 'detached', timeout: 30_000 });
+    await assert.rejects(get(url), (error: NodeJS.ErrnoException) => error.code === 'ECONNREFUSED');
   });
 });
 

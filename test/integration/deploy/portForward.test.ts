@@ -15,15 +15,22 @@ const suffix = Math.random().toString(36).slice(2, 7);
 const WEB = `pf-web-${suffix}`;
 const SERVICE = `pf-svc-${suffix}`;
 const LONELY = `pf-lonely-${suffix}`;
+const STATEFUL = `pf-db-${suffix}`;
+const DAEMON = `pf-agent-${suffix}`;
 const POD_PORT = 8080;
 
 function deployment(name: string, forwardTo: number | undefined) {
+  return workload('Deployment', name, forwardTo);
+}
+
+function workload(kind: 'Deployment' | 'StatefulSet' | 'DaemonSet', name: string, forwardTo: number | undefined) {
   return {
     apiVersion: 'apps/v1',
-    kind: 'Deployment',
+    kind,
     metadata: { name, namespace: NAMESPACE },
     spec: {
-      replicas: 1,
+      ...(kind === 'DaemonSet' ? {} : { replicas: 1 }),
+      ...(kind === 'StatefulSet' ? { serviceName: name } : {}),
       selector: { matchLabels: { app: name } },
       template: {
         metadata: {
@@ -84,8 +91,13 @@ describe('port-forward through the API server to the test agent (integration, re
     forwards?.dispose();
     cache?.dispose();
     servers.forEach((server) => server.close());
-    for (const name of [WEB, LONELY]) {
-      await objects.delete({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: NAMESPACE } }).catch(() => undefined);
+    for (const [kind, name] of [
+      ['Deployment', WEB],
+      ['Deployment', LONELY],
+      ['StatefulSet', STATEFUL],
+      ['DaemonSet', DAEMON],
+    ]) {
+      await objects.delete({ apiVersion: 'apps/v1', kind, metadata: { name, namespace: NAMESPACE } }).catch(() => undefined);
     }
     await objects.delete({ apiVersion: 'v1', kind: 'Service', metadata: { name: SERVICE, namespace: NAMESPACE } }).catch(() => undefined);
   });
@@ -219,6 +231,31 @@ describe('port-forward through the API server to the test agent (integration, re
     await assert.rejects(
       forwards.start(admin, { namespace: NAMESPACE, target: { kind: 'service', name: SERVICE }, remotePort: 81 }),
       /Service "pf-svc-\w+" has no port 81 \(it has 80\)\./,
+    );
+  });
+
+  it("forwards a StatefulSet's and a DaemonSet's port, each through its selector, as their rows offer", async () => {
+    await apply(workload('StatefulSet', STATEFUL, portOf(servers[0])));
+    await apply(workload('DaemonSet', DAEMON, portOf(servers[1])));
+    await waitFor('a ready pod of each', () => readyPods(STATEFUL).length === 1 && readyPods(DAEMON).length === 1, 120_000);
+    assert.deepEqual(await forwardPortChoices(admin, NAMESPACE, { kind: 'statefulset', name: STATEFUL }), [
+      { port: POD_PORT, label: 'app/http' },
+    ]);
+    const stateful = await forwards.start(admin, { namespace: NAMESPACE, target: { kind: 'statefulset', name: STATEFUL }, remotePort: 'http' });
+    const daemon = await forwards.start(admin, { namespace: NAMESPACE, target: { kind: 'daemonset', name: DAEMON }, remotePort: POD_PORT });
+    assert.equal(stateful.pod, `${STATEFUL}-0`, "the StatefulSet's own pod");
+    assert.equal(daemon.pod, readyPods(DAEMON)[0].name);
+    assert.equal(await get(stateful.localPort, '/stateful'), 'pod A /stateful');
+    assert.equal(await get(daemon.localPort, '/daemon'), 'pod B /daemon');
+    forwards.stop(stateful.id);
+    forwards.stop(daemon.id);
+    await assert.rejects(
+      forwards.start(admin, { namespace: NAMESPACE, target: { kind: 'statefulset', name: `${STATEFUL}-missing` }, remotePort: POD_PORT }),
+      (error: Error) => {
+        assert.match(error.message, /StatefulSet "pf-db-\w+-missing"/);
+        assert.match(error.message, /not found|does not exist/);
+        return true;
+      },
     );
   });
 });
