@@ -12,7 +12,7 @@ import { useKubeCluster } from '../../support/kubeCluster';
 import { sampleWorkspace } from '../../support/sampleWorkspace';
 import type { SampleWorkspace } from '../../support/sampleWorkspace';
 import { useVsixHost } from '../harness/vsixHost';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import {
   onlyViewPane,
   openConveyorContainer,
@@ -181,21 +181,8 @@ describe('deploying a release to a real Kubernetes API server from code-server (
     await openConveyorContainer(page);
     // The view alone, so the autoscaler's rows are not scrolled out of a small pane.
     const environments = await onlyViewPane(page, 'Environments');
-    const deployment = environments.locator('.monaco-list-row', { hasText: 'shop-web' }).filter({ hasText: 'ready' }).first();
-    await deployment.waitFor({ timeout: 60_000 });
-
-    // A row re-rendered under the open menu (the watch refreshes the view) closes the menu: open it again then.
-    // A click that lands while the menu is still settling leaves it open without running the item: close it first.
-    const minInput = page.locator('.quick-input-widget', { hasText: 'Min replicas' });
-    const openMenu = page.locator('.context-view .monaco-menu');
-    for (let attempt = 1; !(await minInput.isVisible()); attempt++) {
-      if (await openMenu.isVisible()) await page.keyboard.press('Escape');
-      await deployment.click({ button: 'right' });
-      await runMenuItem(page, 'Autoscale…');
-      await minInput.waitFor({ timeout: 10_000 }).catch((error: unknown) => {
-        if (attempt >= 3) throw error;
-      });
-    }
+    const deployment = await readyDeploymentRow(environments);
+    await runRowMenuItem(page, deployment, 'Autoscale…', page.locator('.quick-input-widget', { hasText: 'Min replicas' }));
     for (const [prompt, value] of [
       ['Min replicas', '3'],
       ['Max replicas', '5'],
@@ -239,20 +226,13 @@ describe('deploying a release to a real Kubernetes API server from code-server (
     await openWorkbench(page, host.server.url({ folder: ws.dir }));
     await openConveyorContainer(page);
     const environments = await onlyViewPane(page, 'Environments');
-    const deployment = environments.locator('.monaco-list-row', { hasText: 'shop-web' }).filter({ hasText: 'ready' }).first();
-    await deployment.waitFor({ timeout: 60_000 });
-
-    // The row may re-render under the open menu (the watch refreshes the view), which closes it: open it again.
-    const portPick = page.locator('.quick-input-widget', { hasText: 'Port-forward deployment/shop-web' });
-    const openMenu = page.locator('.context-view .monaco-menu');
-    for (let attempt = 1; !(await portPick.isVisible()); attempt++) {
-      if (await openMenu.isVisible()) await page.keyboard.press('Escape');
-      await deployment.click({ button: 'right' });
-      await runMenuItem(page, 'Port Forward…');
-      await portPick.waitFor({ timeout: 15_000 }).catch((error: unknown) => {
-        if (attempt >= 3) throw error;
-      });
-    }
+    const deployment = await readyDeploymentRow(environments);
+    await runRowMenuItem(
+      page,
+      deployment,
+      'Port Forward…',
+      page.locator('.quick-input-widget', { hasText: 'Port-forward deployment/shop-web' }),
+    );
     // The pick lists the container's port by name, read from the cluster.
     const choice = page.locator('.quick-input-list .monaco-list-row', { hasText: '8080' });
     assert.match(await choice.first().innerText(), /web\/http/);
@@ -289,6 +269,29 @@ describe('deploying a release to a real Kubernetes API server from code-server (
     await assert.rejects(get(url), (error: NodeJS.ErrnoException) => error.code === 'ECONNREFUSED');
   });
 });
+
+async function readyDeploymentRow(environments: Locator): Promise<Locator> {
+  const row = environments.locator('.monaco-list-row', { hasText: 'shop-web' }).filter({ hasText: 'ready' }).first();
+  await row.waitFor({ timeout: 60_000 });
+  return row;
+}
+
+/**
+ * Opens a row's context menu and runs an item, until `shown` (what the item opens) is visible. A row
+ * re-rendered under the open menu (the watch refreshes the view) closes the menu: it is opened again then. A
+ * click that lands while the menu is still settling leaves it open without running the item: it is closed first.
+ */
+async function runRowMenuItem(page: Page, row: Locator, label: string, shown: Locator): Promise<void> {
+  const openMenu = page.locator('.context-view .monaco-menu');
+  for (let attempt = 1; !(await shown.isVisible()); attempt++) {
+    if (await openMenu.isVisible()) await page.keyboard.press('Escape');
+    await row.click({ button: 'right' });
+    await runMenuItem(page, label);
+    await shown.waitFor({ timeout: 15_000 }).catch((error: unknown) => {
+      if (attempt >= 3) throw error;
+    });
+  }
+}
 
 /**
  * Runs an item of the open context menu as a keyboard user would: hovered (which focuses it), then Enter. A

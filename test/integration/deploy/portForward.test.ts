@@ -241,7 +241,11 @@ describe('port-forward through the API server to the test agent (integration, re
     assert.deepEqual(await forwardPortChoices(admin, NAMESPACE, { kind: 'statefulset', name: STATEFUL }), [
       { port: POD_PORT, label: 'app/http' },
     ]);
-    const stateful = await forwards.start(admin, { namespace: NAMESPACE, target: { kind: 'statefulset', name: STATEFUL }, remotePort: 'http' });
+    const stateful = await forwards.start(admin, {
+      namespace: NAMESPACE,
+      target: { kind: 'statefulset', name: STATEFUL },
+      remotePort: 'http',
+    });
     const daemon = await forwards.start(admin, { namespace: NAMESPACE, target: { kind: 'daemonset', name: DAEMON }, remotePort: POD_PORT });
     assert.equal(stateful.pod, `${STATEFUL}-0`, "the StatefulSet's own pod");
     assert.equal(daemon.pod, readyPods(DAEMON)[0].name);
