@@ -116,7 +116,7 @@ describe('Environments view rows (unit)', () => {
     assert.equal(nodes[1].contextValue, 'infrastructure.changes');
   });
 
-  it('a StatefulSet or DaemonSet row offers the actions its kind has: Scale only where there are replicas, Autoscale on Deployments', () => {
+  it('a StatefulSet or DaemonSet row offers the actions its kind has: Scale only where there are replicas, Autoscale on Deployments, Port Forward on all', () => {
     const workload = (kind: 'Deployment' | 'StatefulSet' | 'DaemonSet', name: string) => ({
       kind,
       name,
@@ -170,8 +170,8 @@ describe('Environments view rows (unit)', () => {
       'showEvents',
       'streamLogs',
     ]);
-    assert.deepEqual(actionsOf(byName('db').contextValue!), ['restart', 'rollback', 'scale', 'showEvents', 'streamLogs']);
-    assert.deepEqual(actionsOf(byName('agent').contextValue!), ['restart', 'rollback', 'showEvents', 'streamLogs']);
+    assert.deepEqual(actionsOf(byName('db').contextValue!), ['portForward', 'restart', 'rollback', 'scale', 'showEvents', 'streamLogs']);
+    assert.deepEqual(actionsOf(byName('agent').contextValue!), ['portForward', 'restart', 'rollback', 'showEvents', 'streamLogs']);
   });
 
   it('says why the cluster cannot be shown, instead of an empty environment', () => {
