@@ -18,6 +18,8 @@ export const RECEIVER_HOST = '127.0.0.1';
 const MIB = 1024 * 1024;
 /** Bytes of a refused body read and thrown away (so the client sees the answer) before the socket is cut. */
 const MAX_DISCARDED_BYTES = 64 * MIB;
+/** How long `stop` waits for envelopes already answered to be read into the store. */
+const STOP_WAIT_MS = 2_000;
 const ROUTE = /^\/api\/([A-Za-z0-9_-]+)\/(envelope|store)\/?$/;
 
 export interface ErrorReceiverOptions {
@@ -144,8 +146,11 @@ export class ErrorReceiver {
       server.closeAllConnections();
       await closed;
     }
-    // Envelopes already answered 200 are the app's errors: read them into the store before the thread goes.
-    await this.decoder.settled();
+    // Envelopes already answered 200 are the app's errors: read them into the store before the thread goes
+    // (a few milliseconds; a decoder that is stuck is not waited for, and what it held is reported dropped).
+    let waited: NodeJS.Timeout | undefined;
+    await Promise.race([this.decoder.settled(), new Promise((resolve) => (waited = setTimeout(resolve, STOP_WAIT_MS)))]);
+    clearTimeout(waited);
     await this.decoder.stop();
     this.flushNotification();
   }

@@ -367,6 +367,21 @@ describe('local error receiver with the real Sentry SDK (integration)', function
     assert.equal(later.status, 200, 'accepted again once the decoder caught up');
   });
 
+  it('stops within seconds even when its decoder is stuck, and reports the envelopes it had accepted as dropped', async () => {
+    await receiver.dispose();
+    const stuck = "require('node:worker_threads').parentPort.on('message', () => {});";
+    receiver = new ErrorReceiver({ store, publicKey, port: 0, decoder: { script: { source: stuck } } });
+    const dropped: DroppedEvents[] = [];
+    receiver.onEventsDropped((drop) => dropped.push(drop));
+    await receiver.start();
+    assert.equal((await send(receiver.port, { path: envelopeUrl(), body: RECORDED_EVENT })).status, 200);
+    const started = Date.now();
+    await receiver.stop();
+    assert.ok(Date.now() - started < 5_000, `stopped in ${Date.now() - started} ms`);
+    assert.deepEqual(dropped, [{ count: 1, reason: 'the error receiver stopped before the event was read' }]);
+    assert.equal(store.size, 0);
+  });
+
   it('refuses to start on a port that is taken, naming it', async () => {
     const second = new ErrorReceiver({ store, publicKey, port: receiver.port });
     await assert.rejects(second.start(), new RegExp(`port ${receiver.port} on 127\\.0\\.0\\.1 is in use`));
