@@ -98,6 +98,8 @@ async function probe(kind: Kind): Promise<ProbeResult> {
       if (kind === 'largest') store.record(otherUsersOf(issue));
       await post(receiver.port, publicKey, body);
     }
+    // The receiver reads each envelope just after answering it.
+    await receiver.settled();
     await store.flush();
     envelopes.length = 0;
     global.gc?.();
