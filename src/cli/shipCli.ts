@@ -137,6 +137,8 @@ export async function shipCommand(options: ShipCliOptions): Promise<number> {
 
 interface ErrorSourceHandle {
   issues?: () => Promise<ErrorIssue[]>;
+  /** Waits until the events the receiver has answered are in its store. */
+  settled?: () => Promise<void>;
   /** The receiver's store while it runs. */
   store?: ErrorStore;
   note?: string;
@@ -173,6 +175,7 @@ async function startErrorSource(stateDir: string, port: number | undefined): Pro
       await receiver.settled();
       return store.issues();
     },
+    settled: () => receiver.settled(),
     store,
     note: `Local error receiver for this run: ${receiver.dsn}`,
     stop: async () => {
@@ -187,7 +190,11 @@ async function resolveLocalErrors(
   errors: ErrorSourceHandle,
   folder: { folder: string; stateDir: string; production?: string },
 ): Promise<ErrorResolution[]> {
-  if (errors.store) return resolveAfterBelt(errors.store, folder);
+  if (errors.store) {
+    // An event of the new release still being read would otherwise let its issue be resolved, then reopened.
+    await errors.settled?.();
+    return resolveAfterBelt(errors.store, folder);
+  }
   const store = new ErrorStore({ directory: path.join(folder.stateDir, 'errors') });
   await store.load();
   try {

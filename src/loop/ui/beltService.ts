@@ -152,6 +152,8 @@ export class BeltService implements vscode.Disposable {
   private async resolveFixedErrors(status: FolderStatus, plan: DeliveryPlan): Promise<void> {
     try {
       const store = await this.stages.errors.localStore();
+      // An event of the new release still being read would otherwise let its issue be resolved, then reopened.
+      await this.stages.errors.settled();
       const folder = { folder: status.folder, stateDir: pipelineStateDir(status.folder, status.git), production: productionOf(plan) };
       for (const r of await loopEngine().resolveAfterBelt(store, folder))
         this.log.info(`${r.errorShortId} resolved in v${r.version}: ${r.itemKey} is verified in ${r.environment}`);

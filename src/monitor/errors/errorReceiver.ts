@@ -18,8 +18,8 @@ export const RECEIVER_HOST = '127.0.0.1';
 const MIB = 1024 * 1024;
 /** Bytes of a refused body read and thrown away (so the client sees the answer) before the socket is cut. */
 const MAX_DISCARDED_BYTES = 64 * MIB;
-/** How long `stop` waits for envelopes already answered to be read into the store. */
-const STOP_WAIT_MS = 2_000;
+/** How long `settled` (and `stop`) wait for envelopes already answered to be read into the store. */
+const SETTLE_WAIT_MS = 2_000;
 const ROUTE = /^\/api\/([A-Za-z0-9_-]+)\/(envelope|store)\/?$/;
 
 export interface ErrorReceiverOptions {
@@ -147,10 +147,8 @@ export class ErrorReceiver {
       await closed;
     }
     // Envelopes already answered 200 are the app's errors: read them into the store before the thread goes
-    // (a few milliseconds; a decoder that is stuck is not waited for, and what it held is reported dropped).
-    let waited: NodeJS.Timeout | undefined;
-    await Promise.race([this.decoder.settled(), new Promise((resolve) => (waited = setTimeout(resolve, STOP_WAIT_MS)))]);
-    clearTimeout(waited);
+    // (what a stuck decoder still holds is then reported dropped).
+    await this.settled();
     await this.decoder.stop();
     this.flushNotification();
   }
@@ -171,9 +169,14 @@ export class ErrorReceiver {
     return this.droppedTotal;
   }
 
-  /** Resolves once every accepted envelope is in the store (or counted as dropped). */
-  settled(): Promise<void> {
-    return this.decoder.settled();
+  /**
+   * Resolves once every envelope accepted so far is in the store (or counted as dropped): a few milliseconds.
+   * A decoder that is stuck is not waited for beyond `maxWaitMs`.
+   */
+  async settled(maxWaitMs = SETTLE_WAIT_MS): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.decoder.settled(), new Promise((resolve) => (timer = setTimeout(resolve, maxWaitMs)))]);
+    clearTimeout(timer);
   }
 
   /** Batched store changes (ingest, eviction, clear, load). */
@@ -203,9 +206,12 @@ export class ErrorReceiver {
       if (!DECODERS.has(encoding)) throw new RequestRefusal(415, `unsupported Content-Encoding: ${encoding}`);
       const sent = await readBody(request, this.maxBodyBytes);
       const body = encoding === 'identity' ? sent : await decodeBody(sent, encoding, this.maxDecompressedBytes);
+      // Stopped while this body was read or inflated: the store may be closing, so nothing is taken any more.
+      if (!this.server) throw new RequestRefusal(503, 'the error receiver is stopping; send again once it is back');
       if (route[2] === 'store') {
         // Legacy single events: read before the answer, so a bad one is refused with 400 and recorded nowhere.
         const { id, events } = await this.decoder.decode('store', body);
+        if (!this.server) throw new RequestRefusal(503, 'the error receiver is stopping; send again once it is back');
         this.options.store.recordPrepared(events);
         reply(response, 200, id ? { id } : {});
         return;

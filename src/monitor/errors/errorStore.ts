@@ -14,7 +14,7 @@ import type { ErrorIssue } from './errorModel';
 import type { ReceivedEvent } from './envelope';
 import { boundIssue } from './eventLimits';
 import { prepareEvent, type PreparedEvent } from './ingestDecoding';
-import { culpritOf, titleOf } from './issueGrouping';
+import { titleOf } from './issueGrouping';
 
 export const STORE_FILE_NAME = 'local-errors.json';
 const STORE_VERSION = 1;
@@ -214,7 +214,7 @@ export class ErrorStore {
           title: titleOf(detail.exceptionType, detail.exceptionValue),
           exceptionType: detail.exceptionType,
           exceptionValue: detail.exceptionValue,
-          culprit: culpritOf(detail.frames),
+          culprit: event.culprit,
           level: event.level,
           count: 0,
           userCount: 0,
@@ -242,7 +242,7 @@ export class ErrorStore {
       issue.latestEvent = detail;
       issue.exceptionValue = detail.exceptionValue;
       issue.title = titleOf(detail.exceptionType, detail.exceptionValue);
-      issue.culprit = culpritOf(detail.frames) ?? issue.culprit;
+      issue.culprit = event.culprit ?? issue.culprit;
       issue.level = event.level;
       if (detail.release) issue.lastRelease = detail.release;
       if (detail.environment) issue.environment = detail.environment;

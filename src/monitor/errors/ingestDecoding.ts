@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { ErrorEventDetail } from './errorModel';
 import { EnvelopeError, eventFromJson, eventsFromEnvelope, parseEnvelope } from './envelope';
 import type { ErrorLevel, ReceivedEvent } from './envelope';
-import { fingerprintOf } from './issueGrouping';
+import { culpritOf, fingerprintOf } from './issueGrouping';
 
 /** `/api/<project>/envelope/` or the legacy `/api/<project>/store/`. */
 export type IngestEndpoint = 'envelope' | 'store';
@@ -17,6 +17,8 @@ export interface PreparedEvent {
   issueId: string;
   level: ErrorLevel;
   detail: ErrorEventDetail;
+  /** `function (file)` of the top frame, read before the frames may be dropped (withoutUnreadFrames). */
+  culprit?: string;
   /** Counting distinct users needs only equality, so emails and IPs never leave the decoder. */
   userHash?: string;
 }
@@ -27,9 +29,12 @@ export interface DecodedRequest {
   events: PreparedEvent[];
 }
 
-/** Throws EnvelopeError (an answer of 400) when the body is not an envelope or an event. */
-export function decodeIngestBody(endpoint: IngestEndpoint, body: Buffer): DecodedRequest {
-  return endpoint === 'envelope' ? envelopeRequest(body) : storeRequest(body);
+/**
+ * Throws EnvelopeError (an answer of 400) when the body is not an envelope or an event. `receivedAt` is the
+ * time of an event that has none (the body may be decoded a few milliseconds after it arrived).
+ */
+export function decodeIngestBody(endpoint: IngestEndpoint, body: Buffer, receivedAt = new Date()): DecodedRequest {
+  return endpoint === 'envelope' ? envelopeRequest(body, receivedAt) : storeRequest(body, receivedAt);
 }
 
 export function prepareEvent(event: ReceivedEvent): PreparedEvent {
@@ -37,14 +42,15 @@ export function prepareEvent(event: ReceivedEvent): PreparedEvent {
     issueId: fingerprintOf(event),
     level: event.level,
     detail: event.detail,
+    culprit: culpritOf(event.detail.frames),
     // Hex of the first 8 bytes, not a slice of the full hex: a V8 slice keeps its 64-character parent alive.
     userHash: event.userKey ? createHash('sha256').update(event.userKey).digest().subarray(0, 8).toString('hex') : undefined,
   };
 }
 
-function envelopeRequest(body: Buffer): DecodedRequest {
+function envelopeRequest(body: Buffer, receivedAt: Date): DecodedRequest {
   const envelope = parseEnvelope(body);
-  const events = eventsFromEnvelope(envelope);
+  const events = eventsFromEnvelope(envelope, receivedAt);
   const headerId = envelope.headers.event_id;
   return {
     id: typeof headerId === 'string' ? headerId : events[0]?.detail.eventId || undefined,
@@ -52,7 +58,7 @@ function envelopeRequest(body: Buffer): DecodedRequest {
   };
 }
 
-function storeRequest(body: Buffer): DecodedRequest {
+function storeRequest(body: Buffer, receivedAt: Date): DecodedRequest {
   let json: unknown;
   try {
     json = JSON.parse(body.toString('utf8'));
@@ -60,7 +66,7 @@ function storeRequest(body: Buffer): DecodedRequest {
     throw new EnvelopeError(`event is not valid JSON (${(error as Error).message})`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new EnvelopeError('event is not a JSON object');
-  const event = eventFromJson(json as Record<string, unknown>);
+  const event = eventFromJson(json as Record<string, unknown>, receivedAt);
   return { id: event.detail.eventId || undefined, events: [prepareEvent(event)] };
 }
 

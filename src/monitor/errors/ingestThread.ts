@@ -18,7 +18,7 @@ const BATCH_MS = 5;
 
 /** Main thread → decoder thread: the bodies that arrived in one batch, end to end in one buffer. */
 export interface DecodeRequestsMessage {
-  requests: Array<{ seq: number; endpoint: IngestEndpoint; length: number; queued: boolean }>;
+  requests: Array<{ seq: number; endpoint: IngestEndpoint; length: number; queued: boolean; receivedAt: number }>;
   bodies: Uint8Array;
 }
 
@@ -37,6 +37,8 @@ export interface DecodedBatchMessage {
   queuedFailures: string[];
   queuedCount: number;
   queuedBytes: number;
+  /** The highest sequence number of the bodies in this batch (they are decoded in order). */
+  lastSeq: number;
 }
 
 /** What queued bodies became: events for the store, and reasons for those that were dropped. */
@@ -68,7 +70,9 @@ export class IngestThread {
   /** Queued bodies sent to the thread and not yet back, and their bytes. */
   private queuedBodies = 0;
   private queuedByteCount = 0;
-  private settledWaiters: Array<() => void> = [];
+  /** Every body up to this sequence number has been decoded (or reported dropped). */
+  private doneSeq = 0;
+  private settledWaiters: Array<{ upTo: number; resolve: () => void }> = [];
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly idleMs: number;
   private readonly script: WorkerScript | undefined;
@@ -113,10 +117,14 @@ export class IngestThread {
     return new Promise<DecodedRequest>((resolve, reject) => this.waiting.set(this.send(endpoint, body, false), { resolve, reject }));
   }
 
-  /** Resolves once every queued body has been decoded and handed to `onDecoded`. */
+  /**
+   * Resolves once every body queued so far has been decoded and handed to `onDecoded`. Bodies that arrive
+   * meanwhile are not waited for: an app that never stops sending must not keep a caller waiting.
+   */
   settled(): Promise<void> {
-    if (this.queuedBodies === 0) return Promise.resolve();
-    return new Promise((resolve) => this.settledWaiters.push(resolve));
+    const upTo = this.nextSeq - 1;
+    if (this.queuedBodies === 0 || upTo <= this.doneSeq) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push({ upTo, resolve }));
   }
 
   /** Stops the thread. Bodies still being decoded fail: awaited ones reject, queued ones are reported dropped. */
@@ -134,7 +142,7 @@ export class IngestThread {
     this.idleTimer = undefined;
     this.worker ??= this.startWorker(this.script!);
     const seq = this.nextSeq++;
-    this.outbox.push({ seq, endpoint, length: body.length, queued });
+    this.outbox.push({ seq, endpoint, length: body.length, queued, receivedAt: Date.now() });
     this.outboxBodies.push(body);
     // One message for all the bodies of a few milliseconds: each message costs more than the bodies in it.
     if (this.outbox.length === 1) setTimeout(() => this.flushOutbox(), BATCH_MS);
@@ -153,7 +161,8 @@ export class IngestThread {
     const worker = 'file' in script ? new Worker(script.file) : new Worker(script.source, { eval: true });
     // Never what keeps a process (the CLI, a test run) alive: the HTTP server is.
     worker.unref();
-    worker.on('message', (batch: DecodedBatchMessage) => this.settle(batch));
+    // A batch posted just before the thread was stopped, or failed, was reported dropped already.
+    worker.on('message', (batch: DecodedBatchMessage) => this.worker === worker && this.settle(batch));
     worker.on('error', (error) => this.threadEnded(worker, `the event decoder failed: ${error.message}`));
     worker.on('exit', (code) => this.threadEnded(worker, `the event decoder exited with code ${code}`));
     return worker;
@@ -174,13 +183,16 @@ export class IngestThread {
       this.queuedBodies -= batch.queuedCount;
       this.queuedByteCount -= batch.queuedBytes;
     }
+    this.doneSeq = Math.max(this.doneSeq, batch.lastSeq);
     this.afterProgress();
   }
 
   private afterProgress(): void {
+    const done = this.settledWaiters.filter(({ upTo }) => upTo <= this.doneSeq || this.queuedBodies === 0);
+    this.settledWaiters = this.settledWaiters.filter((waiter) => !done.includes(waiter));
+    for (const { resolve } of done) resolve();
     if (this.queuedBodies > 0) return;
     this.queuedByteCount = 0;
-    for (const resolve of this.settledWaiters.splice(0)) resolve();
     if (this.waiting.size === 0 && this.worker && this.outbox.length === 0) {
       this.idleTimer = setTimeout(() => void this.stop(), this.idleMs);
       this.idleTimer.unref();
@@ -200,6 +212,7 @@ export class IngestThread {
     for (const { reject } of waiting) reject(new Error(reason));
     const lost = this.queuedBodies;
     this.queuedBodies = 0;
+    this.doneSeq = this.nextSeq - 1;
     this.outbox = [];
     this.outboxBodies = [];
     if (lost > 0) this.onDecoded({ events: [], dropped: Array.from({ length: lost }, () => reason) });

@@ -18,12 +18,12 @@ port.on('message', ({ requests, bodies }: DecodeRequestsMessage) => {
   const queuedEvents: PreparedEvent[] = [];
   const queuedFailures: string[] = [];
   let queuedBytes = 0;
-  for (const { seq, endpoint, length, queued } of requests) {
+  for (const { seq, endpoint, length, queued, receivedAt } of requests) {
     const body = all.subarray(offset, offset + length);
     offset += length;
     if (queued) queuedBytes += length;
     try {
-      const decoded = decodeIngestBody(endpoint, body);
+      const decoded = decodeIngestBody(endpoint, body, new Date(receivedAt));
       if (queued) queuedEvents.push(...decoded.events);
       else {
         awaited.push({ seq, id: decoded.id });
@@ -41,6 +41,7 @@ port.on('message', ({ requests, bodies }: DecodeRequestsMessage) => {
     queuedFailures,
     queuedCount: requests.length - awaited.length,
     queuedBytes,
+    lastSeq: requests.reduce((last, { seq }) => Math.max(last, seq), 0),
   };
   port.postMessage(batch);
 });

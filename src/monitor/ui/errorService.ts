@@ -93,8 +93,13 @@ export class ErrorService implements vscode.Disposable {
 
   /** `issues()` once every event the receiver has accepted is in the store (it reads them just after answering). */
   async settledIssues(): Promise<ErrorIssue[]> {
-    await this.receiver?.settled();
+    await this.settled();
     return this.issues();
+  }
+
+  /** Waits until the events the receiver has answered are in the local store. */
+  async settled(): Promise<void> {
+    await this.receiver?.settled();
   }
 
   issue(id: string): ErrorIssue | undefined {
@@ -361,8 +366,9 @@ export class ErrorService implements vscode.Disposable {
     clearTimeout(this.remapTimer);
     clearInterval(this.hostedTimer);
     vscode.Disposable.from(...this.listeners).dispose();
-    void this.receiver?.dispose();
-    void this.store?.close();
+    // The receiver first: envelopes it answered a moment ago go into the store before the store's last save.
+    const store = this.store;
+    void (this.receiver?.dispose() ?? Promise.resolve()).then(() => store?.close());
     this.changed.dispose();
   }
 }

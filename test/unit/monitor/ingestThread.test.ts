@@ -6,7 +6,7 @@ import { threadId } from 'node:worker_threads';
 import type { StackFrame } from '../../../src/monitor/errors/errorModel';
 import { EnvelopeError } from '../../../src/monitor/errors/envelope';
 import { ErrorStore } from '../../../src/monitor/errors/errorStore';
-import { decodeIngestBody, withoutUnreadFrames, type PreparedEvent } from '../../../src/monitor/errors/ingestDecoding';
+import { decodeIngestBody, prepareEvent, withoutUnreadFrames, type PreparedEvent } from '../../../src/monitor/errors/ingestDecoding';
 import { IngestThread, type DecodedEvents, type IngestThreadOptions } from '../../../src/monitor/errors/ingestThread';
 
 const ENVELOPES = path.join(__dirname, '..', '..', 'fixtures', 'sentry-app', 'envelopes');
@@ -52,6 +52,29 @@ describe('error receiver decoder thread (unit, real worker threads)', function (
     );
     assert.equal(allDropped().length, 1);
     assert.match(allDropped()[0], /^event in item 1 is not valid JSON/);
+  });
+
+  it('settles for the bodies queued before the call, while an app keeps sending', async () => {
+    const thread = start();
+    let sending = true;
+    let sent = 0;
+    const sender = (async () => {
+      while (sending) {
+        thread.queue('envelope', MESSAGE);
+        sent++;
+        // Without a pause: whenever a batch comes back, newer bodies are already waiting.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const sentBefore = sent;
+    await thread.settled();
+    assert.ok(allEvents().length >= sentBefore, `${allEvents().length} of the ${sentBefore} bodies sent before are decoded`);
+    assert.ok(sent > sentBefore, 'bodies kept coming meanwhile');
+    sending = false;
+    await sender;
+    await thread.settled();
+    assert.equal(allEvents().length, sent);
   });
 
   it('answers an awaited /store/ body with its events, or with the EnvelopeError that becomes a 400', async () => {
@@ -112,6 +135,7 @@ describe('frames that cross to the main thread (unit)', () => {
   const prepared = (issueId: string, minute: number, fn: string, release?: string): PreparedEvent => ({
     issueId,
     level: 'error',
+    culprit: `${fn} (/app/orders.js)`,
     detail: {
       eventId: `${issueId}-${minute}-${fn}`,
       timestamp: new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString(),
@@ -148,6 +172,41 @@ describe('frames that cross to the main thread (unit)', () => {
       thin.recordPrepared(withoutUnreadFrames(events.slice(2)));
       assert.deepEqual(thin.issues(), full.issues());
       assert.equal(full.issues().find((issue) => issue.id === 'a')?.culprit, 'tieLater (/app/orders.js)');
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the culprit of a stack whose frames were dropped when the newest event has no stack (a message)', () => {
+    const withStack = prepareEvent({
+      detail: {
+        eventId: 'x1',
+        timestamp: '2026-01-01T00:01:00.000Z',
+        exceptionType: 'TypeError',
+        exceptionValue: 'boom',
+        frames: [frame('parseOrder')],
+      },
+      level: 'error',
+      fingerprint: ['checkout'],
+      messageOnly: false,
+    });
+    const message = prepareEvent({
+      detail: { eventId: 'x2', timestamp: '2026-01-01T00:02:00.000Z', exceptionType: '', exceptionValue: 'checkout failed', frames: [] },
+      level: 'warning',
+      fingerprint: ['checkout'],
+      messageOnly: true,
+    });
+    assert.equal(withStack.issueId, message.issueId, 'one issue, by the SDK fingerprint');
+    const directory = mkdtempSync(path.join(tmpdir(), 'cnv-slim-'));
+    try {
+      const full = new ErrorStore({ directory: path.join(directory, 'full') });
+      const thin = new ErrorStore({ directory: path.join(directory, 'thin') });
+      full.recordPrepared([withStack, message]);
+      const slim = withoutUnreadFrames([withStack, message]);
+      assert.deepEqual(slim[0].detail.frames, [], 'the older event crossed without its stack');
+      thin.recordPrepared(slim);
+      assert.equal(full.issues()[0].culprit, 'parseOrder (/app/orders.js)');
+      assert.deepEqual(thin.issues(), full.issues());
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
