@@ -28,14 +28,20 @@ export async function changeLocalBoard(
   change: LocalBoardChange,
 ): Promise<{ items: LocalWorkItem[]; key: string }> {
   const target = path.join(folder, file);
-  // conveyor.yml's board.file is checked when it is read; this also catches a default path through a symlink.
-  if (!(await resolveInsideFolder(folder, file)))
-    throw localBoardError(
-      'invalid',
-      `${file} is outside this folder (through "..", or a symbolic link); Conveyor only writes a board inside it.`,
-    );
+  // The place in the queue is taken before anything is awaited: edits apply in the order they were asked
+  // for. (With the folder check awaited first, they queued in the order the thread pool answered it.)
   const previous = queues.get(target) ?? Promise.resolve();
-  const next = previous.catch(() => undefined).then(() => withFileLock(target, () => applyToFile(target, file, change)));
+  const next = previous
+    .catch(() => undefined)
+    .then(async () => {
+      // conveyor.yml's board.file is checked when it is read; this also catches a default path through a symlink.
+      if (!(await resolveInsideFolder(folder, file)))
+        throw localBoardError(
+          'invalid',
+          `${file} is outside this folder (through "..", or a symbolic link); Conveyor only writes a board inside it.`,
+        );
+      return withFileLock(target, () => applyToFile(target, file, change));
+    });
   queues.set(target, next);
   try {
     return await next;

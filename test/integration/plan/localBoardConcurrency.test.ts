@@ -60,6 +60,19 @@ describe('local board file under concurrent writers (integration, hardening)', (
     );
   });
 
+  it("applies this process's edits in the order they were asked for (200 quick moves of one card, ten times)", async () => {
+    // Before the queue place was taken first, the folder check awaited ahead of it let the thread pool decide
+    // the order: the last title asked for lost in 6 rounds of 10.
+    for (let round = 0; round < 10; round++) {
+      const ws = workspace({ [FILE]: BOARD });
+      await Promise.all(
+        Array.from({ length: 200 }, (_, i) => changeLocalBoard(ws.dir, FILE, { kind: 'update', key: 'SHOP-1', title: `title ${i}` })),
+      );
+      const items = parseLocalBoard(readFileSync(path.join(ws.dir, FILE), 'utf8')).items;
+      assert.equal(items.find((i) => i.key === 'SHOP-1')?.title, 'title 199', `round ${round + 1}`);
+    }
+  });
+
   it('writes 20 atomic saves of one file at once without a rename failing', async () => {
     const ws = workspace({});
     const file = path.join(ws.dir, 'state.json');
