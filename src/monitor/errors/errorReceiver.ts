@@ -18,8 +18,13 @@ export const RECEIVER_HOST = '127.0.0.1';
 const MIB = 1024 * 1024;
 /** Bytes of a refused body read and thrown away (so the client sees the answer) before the socket is cut. */
 const MAX_DISCARDED_BYTES = 64 * MIB;
-/** How long `settled` (and `stop`) wait for envelopes already answered to be read into the store. */
-const SETTLE_WAIT_MS = 2_000;
+/**
+ * How long `settled` waits for envelopes already answered to be read into the store: long enough for a
+ * decoder thread's first start on a loaded machine (a belt's error check must not miss what was sent), short
+ * of hanging a check on a decoder that is stuck. `stop` waits less: what is still held is reported dropped.
+ */
+const SETTLE_WAIT_MS = 30_000;
+const STOP_WAIT_MS = 2_000;
 const ROUTE = /^\/api\/([A-Za-z0-9_-]+)\/(envelope|store)\/?$/;
 
 export interface ErrorReceiverOptions {
@@ -148,7 +153,7 @@ export class ErrorReceiver {
     }
     // Envelopes already answered 200 are the app's errors: read them into the store before the thread goes
     // (what a stuck decoder still holds is then reported dropped).
-    await this.settled();
+    await this.settled(STOP_WAIT_MS);
     await this.decoder.stop();
     this.flushNotification();
   }
