@@ -1,6 +1,7 @@
 // Which pod and port a port-forward reaches, from what the user picked in the Environments view: a pod
-// directly, a workload (Deployment, StatefulSet, DaemonSet) through its selector, a Service through its selector and targetPort (a number, or the
-// name of a container port, as kube-proxy resolves it). Pure functions over the objects the API server sent.
+// directly, a workload (Deployment, StatefulSet, DaemonSet) through its selector, a Service through its
+// selector and targetPort (a number, or the name of a container port, as kube-proxy resolves it). Pure
+// functions over the objects the API server sent.
 import { ServiceError } from '../../core/errors';
 import { KUBERNETES } from '../kubeErrors';
 import type { Pod, Service } from '../kubeObject';
