@@ -191,9 +191,9 @@ export class ErrorReceiver {
     // Only browsers send Origin, and only they read CORS headers: server SDKs are spared five headers a request.
     if (request.headers.origin !== undefined) setCorsHeaders(request, response);
     try {
-      const url = new URL(request.url ?? '/', `http://${RECEIVER_HOST}`);
-      const route = ROUTE.exec(url.pathname);
-      if (!route) throw new RequestRefusal(404, `no such endpoint: ${url.pathname}`);
+      const { pathname, query } = splitTarget(request.url ?? '/');
+      const route = ROUTE.exec(pathname);
+      if (!route) throw new RequestRefusal(404, `no such endpoint: ${pathname}`);
       if (request.method === 'OPTIONS') {
         response.writeHead(204).end();
         discardBody(request);
@@ -203,7 +203,7 @@ export class ErrorReceiver {
         response.setHeader('Allow', 'POST, OPTIONS');
         throw new RequestRefusal(405, `method ${request.method ?? ''} is not allowed; send POST`);
       }
-      this.checkKey(url, request);
+      this.checkKey(query, request);
       const declaredLength = Number(request.headers['content-length']);
       if (declaredLength > this.maxBodyBytes)
         throw new RequestRefusal(413, `body of ${declaredLength} bytes is over the ${this.maxBodyBytes}-byte limit`);
@@ -239,9 +239,9 @@ export class ErrorReceiver {
     }
   }
 
-  private checkKey(url: URL, request: http.IncomingMessage): void {
+  private checkKey(query: string, request: http.IncomingMessage): void {
     const key =
-      url.searchParams.get('sentry_key') ??
+      queryValue(query, 'sentry_key') ??
       keyFromAuthHeader(request.headers['x-sentry-auth']) ??
       keyFromAuthHeader(request.headers.authorization);
     if (!key) throw new RequestRefusal(401, 'missing authorization information: send sentry_key in the query string or X-Sentry-Auth');
@@ -280,6 +280,33 @@ export class ErrorReceiver {
     const change: IssuesChange = { changed: [...pending.changed.values()], removed: [...pending.removed], cleared: pending.cleared };
     this.issuesChanged.fire(change);
   }
+}
+
+/**
+ * The path and query of a request target, split by hand: this runs for every event an app sends, and a URL
+ * object costs more than the rest of the routing. An absolute target (`http://host/path`) still goes through URL.
+ */
+function splitTarget(target: string): { pathname: string; query: string } {
+  if (!target.startsWith('/')) {
+    const url = new URL(target, `http://${RECEIVER_HOST}`);
+    return { pathname: url.pathname, query: url.search.slice(1) };
+  }
+  const queryAt = target.indexOf('?');
+  return queryAt < 0 ? { pathname: target, query: '' } : { pathname: target.slice(0, queryAt), query: target.slice(queryAt + 1) };
+}
+
+/** The first value of `name` in a query string, decoded as a form value (undefined if absent or malformed). */
+function queryValue(query: string, name: string): string | undefined {
+  const prefix = `${name}=`;
+  for (const pair of query.split('&')) {
+    if (!pair.startsWith(prefix)) continue;
+    try {
+      return decodeURIComponent(pair.slice(prefix.length).replaceAll('+', ' '));
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 /** `Sentry sentry_key=abc, sentry_version=7`. */

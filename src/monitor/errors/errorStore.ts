@@ -345,6 +345,12 @@ function reopens(release: string | undefined, resolvedIn: string | undefined): b
 
 /** A new object each time: issues handed out are shallow copies. */
 function withRelease(seen: Record<string, string> = {}, release: string, at: string): Record<string, string> {
+  // The common case, an app sending from its newest release: that entry stays first (a copy keeps the key
+  // order), only its time moves. Issues handed out share this record, so it is never changed in place.
+  for (const first in seen) {
+    if (first === release && compareIso(at, seen[first]) >= 0) return { ...seen, [release]: at };
+    break;
+  }
   const newest = seen[release] !== undefined && compareIso(seen[release], at) > 0 ? seen[release] : at;
   const entries = Object.entries({ ...seen, [release]: newest }).sort(([, a], [, b]) => compareIso(b, a));
   return Object.fromEntries(entries.slice(0, RELEASES_SEEN));

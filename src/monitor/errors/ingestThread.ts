@@ -15,6 +15,8 @@ import { decodeIngestBody, type DecodedRequest, type IngestEndpoint, type Prepar
 
 /** How long bodies gather before they go to the thread together (their results come back together too). */
 const BATCH_MS = 5;
+/** The smallest outbox buffer: about fifty SDK events. */
+const OUTBOX_START_BYTES = 256 * 1024;
 
 /** Main thread → decoder thread: the bodies that arrived in one batch, end to end in one buffer. */
 export interface DecodeRequestsMessage {
@@ -65,7 +67,14 @@ export class IngestThread {
   private worker: Worker | undefined;
   private readonly waiting = new Map<number, Waiting>();
   private outbox: DecodeRequestsMessage['requests'] = [];
-  private outboxBodies: Buffer[] = [];
+  /**
+   * The outbox's bodies, end to end, in a buffer of their own that is handed to the thread without a copy.
+   * A body is copied in as it arrives, so it dies young instead of being held (and promoted) until the batch goes.
+   */
+  private outboxBytes: Buffer | undefined;
+  private outboxLength = 0;
+  /** The size of the last batch sent, so the next one's buffer usually needs no growing. */
+  private lastBatchBytes = OUTBOX_START_BYTES;
   private nextSeq = 1;
   /** Queued bodies sent to the thread and not yet back, and their bytes. */
   private queuedBodies = 0;
@@ -143,18 +152,37 @@ export class IngestThread {
     this.worker ??= this.startWorker(this.script!);
     const seq = this.nextSeq++;
     this.outbox.push({ seq, endpoint, length: body.length, queued, receivedAt: Date.now() });
-    this.outboxBodies.push(body);
+    this.append(body);
     // One message for all the bodies of a few milliseconds: each message costs more than the bodies in it.
     if (this.outbox.length === 1) setTimeout(() => this.flushOutbox(), BATCH_MS);
     return seq;
   }
 
+  private append(body: Buffer): void {
+    const needed = this.outboxLength + body.length;
+    if (!this.outboxBytes || needed > this.outboxBytes.length) {
+      // Not from Node's shared pool: the whole ArrayBuffer is transferred to the thread.
+      const grown = Buffer.allocUnsafeSlow(Math.max(this.lastBatchBytes + (this.lastBatchBytes >> 2), 2 * needed));
+      this.outboxBytes?.copy(grown, 0, 0, this.outboxLength);
+      this.outboxBytes = grown;
+    }
+    body.copy(this.outboxBytes, this.outboxLength);
+    this.outboxLength = needed;
+  }
+
   private flushOutbox(): void {
-    if (this.outbox.length === 0) return;
-    const message: DecodeRequestsMessage = { requests: this.outbox, bodies: Buffer.concat(this.outboxBodies) };
+    if (this.outbox.length === 0 || !this.outboxBytes) return;
+    const bodies = this.outboxBytes.subarray(0, this.outboxLength);
+    this.lastBatchBytes = Math.max(OUTBOX_START_BYTES, this.outboxLength);
+    const message: DecodeRequestsMessage = { requests: this.outbox, bodies };
+    this.clearOutbox();
+    this.worker?.postMessage(message, [bodies.buffer as ArrayBuffer]);
+  }
+
+  private clearOutbox(): void {
     this.outbox = [];
-    this.outboxBodies = [];
-    this.worker?.postMessage(message);
+    this.outboxBytes = undefined;
+    this.outboxLength = 0;
   }
 
   private startWorker(script: WorkerScript): Worker {
@@ -213,8 +241,7 @@ export class IngestThread {
     const lost = this.queuedBodies;
     this.queuedBodies = 0;
     this.doneSeq = this.nextSeq - 1;
-    this.outbox = [];
-    this.outboxBodies = [];
+    this.clearOutbox();
     if (lost > 0) this.onDecoded({ events: [], dropped: Array.from({ length: lost }, () => reason) });
     this.afterProgress();
   }

@@ -276,6 +276,22 @@ describe('local error receiver with the real Sentry SDK (integration)', function
     assert.equal(legacy.body, '{"id":"c0ffee00c0ffee00c0ffee00c0ffee00"}');
     assert.equal(store.issues().find((i) => i.title === 'legacy client says hi')?.level, 'warning');
 
+    // The key percent-encoded among other parameters, and a target in absolute form (as a proxy sends it).
+    const encodedKey = [...publicKey].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('');
+    for (const target of [
+      `/api/1/envelope/?sentry_version=7&sentry_client=x%2B1&sentry_key=${encodedKey}`,
+      `http://127.0.0.1:${port}/api/1/envelope/?sentry_key=${publicKey}`,
+    ]) {
+      const answer = await send(port, { path: target, body: RECORDED_EVENT });
+      assert.equal(answer.status, 200, `${target}: ${answer.body}`);
+    }
+    const emptyKey = await send(port, { path: '/api/1/envelope/?sentry_key=&sentry_version=7', body: RECORDED_EVENT });
+    assert.equal(emptyKey.status, 401, emptyKey.body);
+    const malformedKey = await send(port, { path: '/api/1/envelope/?sentry_key=%E0%A4%A', body: RECORDED_EVENT });
+    assert.equal(malformedKey.status, 401, malformedKey.body);
+    await receiver.settled();
+    assert.equal(store.issues().find((i) => i.count >= 4)?.count, 6, 'the two accepted envelopes joined the four above');
+
     const preflight = await send(port, {
       method: 'OPTIONS',
       headers: {

@@ -79,6 +79,23 @@ describe('error store (unit)', () => {
     assert.equal(store.issue(other.id)?.shortId, 'LOCAL-2');
   });
 
+  it("moves the newest release's time forward without changing issues handed out earlier", () => {
+    const store = open();
+    store.record([event({ at: minute(1), release: 'app@1.0.0' }), event({ at: minute(2), release: 'app@1.1.0' })]);
+    const before = store.issues()[0];
+    store.record([event({ at: minute(3), release: 'app@1.1.0' }), event({ at: minute(2), release: 'app@1.1.0' })]);
+    assert.deepEqual(before.releasesSeen, { 'app@1.1.0': minute(2), 'app@1.0.0': minute(1) }, 'an earlier copy is unchanged');
+    const after = store.issues()[0];
+    assert.deepEqual(after.releasesSeen, { 'app@1.1.0': minute(3), 'app@1.0.0': minute(1) }, 'a late event does not move it back');
+    assert.deepEqual(Object.keys(after.releasesSeen ?? {}), ['app@1.1.0', 'app@1.0.0'], 'newest first');
+    store.record([event({ at: minute(4), release: 'app@1.0.0' })]);
+    assert.deepEqual(
+      Object.keys(store.issues()[0].releasesSeen ?? {}),
+      ['app@1.0.0', 'app@1.1.0'],
+      'an older release seen again moves first',
+    );
+  });
+
   it('drops the least recently seen issue beyond the bound and says so', () => {
     const store = open({ maxIssues: 3 });
     const changes: IssuesChange[] = [];
