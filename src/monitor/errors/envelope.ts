@@ -80,16 +80,29 @@ export function parseEnvelope(body: Buffer): Envelope {
   return { headers, items };
 }
 
-/** The error events of an envelope; every other item type (sessions, transactions, attachments, …) is skipped. */
-export function eventsFromEnvelope(envelope: Envelope, receivedAt = new Date()): ReceivedEvent[] {
-  const events: ReceivedEvent[] = [];
+/** An envelope's error events, and why each event item that could not be read was left out. */
+export interface EnvelopeEvents {
+  events: ReceivedEvent[];
+  unreadable: string[];
+}
+
+/**
+ * The error events of an envelope; every other item type (sessions, transactions, attachments, …) is skipped.
+ * Like Relay, an unreadable event item is dropped on its own: the readable ones beside it are kept.
+ */
+export function eventsFromEnvelope(envelope: Envelope, receivedAt = new Date()): EnvelopeEvents {
+  const read: EnvelopeEvents = { events: [], unreadable: [] };
   const envelopeEventId = typeof envelope.headers.event_id === 'string' ? envelope.headers.event_id : undefined;
   envelope.items.forEach((item, index) => {
     if (item.type !== 'event') return;
-    const json = parseJsonObject(item.payload, `event in item ${index + 1}`);
-    events.push(eventFromJson(json, receivedAt, envelopeEventId));
+    try {
+      const json = parseJsonObject(item.payload, `event in item ${index + 1}`);
+      read.events.push(eventFromJson(json, receivedAt, envelopeEventId));
+    } catch (error) {
+      read.unreadable.push((error as Error).message);
+    }
   });
-  return events;
+  return read;
 }
 
 /** Reads one Sentry event (an envelope `event` item or a legacy `/store/` body), within EVENT_LIMITS. */
@@ -201,9 +214,15 @@ function timestampOf(value: unknown, receivedAt: Date): string {
         ? numeric * 1000
         : Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`);
   }
-  const date = millis !== undefined && Number.isFinite(millis) ? new Date(millis) : receivedAt;
+  // Like Relay's max_secs_in_future: a time far ahead (often milliseconds sent as seconds, year 58897) would
+  // sort as the oldest string and evict the newest issue; it becomes the arrival time. Without Relay's clock-drift
+  // correction the margin is wider than its 60 s, for an app on a machine whose clock is off by minutes.
+  if (millis === undefined || !Number.isFinite(millis) || millis > receivedAt.getTime() + MAX_FUTURE_MS) return receivedAt.toISOString();
+  const date = new Date(millis);
   return Number.isNaN(date.getTime()) ? receivedAt.toISOString() : date.toISOString();
 }
+
+const MAX_FUTURE_MS = 60 * 60 * 1000;
 
 const LEVELS: Record<string, ErrorLevel> = {
   fatal: 'fatal',

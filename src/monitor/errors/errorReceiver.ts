@@ -284,29 +284,41 @@ export class ErrorReceiver {
 
 /**
  * The path and query of a request target, split by hand: this runs for every event an app sends, and a URL
- * object costs more than the rest of the routing. An absolute target (`http://host/path`) still goes through URL.
+ * object costs more than the rest of the routing. What needs URL's rules (an absolute target, dot segments,
+ * a fragment) still goes through it.
  */
 function splitTarget(target: string): { pathname: string; query: string } {
-  if (!target.startsWith('/')) {
-    const url = new URL(target, `http://${RECEIVER_HOST}`);
+  if (!target.startsWith('/') || target.includes('/.') || target.includes('#')) {
+    let url: URL;
+    try {
+      url = new URL(target, `http://${RECEIVER_HOST}`);
+    } catch {
+      throw new RequestRefusal(400, `malformed request target: ${target.slice(0, 200)}`);
+    }
     return { pathname: url.pathname, query: url.search.slice(1) };
   }
   const queryAt = target.indexOf('?');
   return queryAt < 0 ? { pathname: target, query: '' } : { pathname: target.slice(0, queryAt), query: target.slice(queryAt + 1) };
 }
 
-/** The first value of `name` in a query string, decoded as a form value (undefined if absent or malformed). */
+/** The first value of `name` in a query string, names and values decoded as form fields (undefined if absent or malformed). */
 function queryValue(query: string, name: string): string | undefined {
-  const prefix = `${name}=`;
   for (const pair of query.split('&')) {
-    if (!pair.startsWith(prefix)) continue;
-    try {
-      return decodeURIComponent(pair.slice(prefix.length).replaceAll('+', ' '));
-    } catch {
-      return undefined;
-    }
+    const equals = pair.indexOf('=');
+    const key = equals < 0 ? pair : pair.slice(0, equals);
+    if (key !== name && formDecode(key) !== name) continue;
+    return equals < 0 ? '' : formDecode(pair.slice(equals + 1));
   }
   return undefined;
+}
+
+function formDecode(text: string): string | undefined {
+  if (!text.includes('%') && !text.includes('+')) return text;
+  try {
+    return decodeURIComponent(text.replaceAll('+', ' '));
+  } catch {
+    return undefined;
+  }
 }
 
 /** `Sentry sentry_key=abc, sentry_version=7`. */

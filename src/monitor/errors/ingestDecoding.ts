@@ -27,6 +27,8 @@ export interface DecodedRequest {
   /** The event id the receiver answers with. */
   id?: string;
   events: PreparedEvent[];
+  /** Why each event item of an envelope that could not be read was dropped (the others are in `events`). */
+  unreadable: string[];
 }
 
 /**
@@ -50,11 +52,12 @@ export function prepareEvent(event: ReceivedEvent): PreparedEvent {
 
 function envelopeRequest(body: Buffer, receivedAt: Date): DecodedRequest {
   const envelope = parseEnvelope(body);
-  const events = eventsFromEnvelope(envelope, receivedAt);
+  const { events, unreadable } = eventsFromEnvelope(envelope, receivedAt);
   const headerId = envelope.headers.event_id;
   return {
     id: typeof headerId === 'string' ? headerId : events[0]?.detail.eventId || undefined,
     events: events.map(prepareEvent),
+    unreadable,
   };
 }
 
@@ -67,7 +70,7 @@ function storeRequest(body: Buffer, receivedAt: Date): DecodedRequest {
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new EnvelopeError('event is not a JSON object');
   const event = eventFromJson(json as Record<string, unknown>, receivedAt);
-  return { id: event.detail.eventId || undefined, events: [prepareEvent(event)] };
+  return { id: event.detail.eventId || undefined, events: [prepareEvent(event)], unreadable: [] };
 }
 
 /**

@@ -26,8 +26,8 @@ export interface DecodeRequestsMessage {
 
 /** Decoder thread → main thread: every request decoded since the last batch. */
 export interface DecodedBatchMessage {
-  /** Requests someone waits for (`decode`), in order, their events in `awaitedEventsJson`. */
-  awaited: Array<{ seq: number; id?: string; error?: string; invalidBody?: boolean }>;
+  /** Requests someone waits for (`decode`), in order, their events at the same index of `awaitedEventsJson`. */
+  awaited: Array<{ seq: number; id?: string; unreadable?: string[]; error?: string; invalidBody?: boolean }>;
   /**
    * Events as JSON text: the main thread reads JSON faster than it deserializes the same objects from a
    * structured clone. Awaited: one array per request. Queued: one flat array, in arrival order, where only
@@ -35,7 +35,7 @@ export interface DecodedBatchMessage {
    */
   awaitedEventsJson: string;
   queuedEventsJson: string;
-  /** Why queued bodies yielded no events, one entry per body. */
+  /** Why queued bodies, or event items in them, yielded no events: one entry per body or item dropped. */
   queuedFailures: string[];
   queuedCount: number;
   queuedBytes: number;
@@ -202,7 +202,7 @@ export class IngestThread {
       batch.awaited.forEach((result, index) => {
         const waiting = this.waiting.get(result.seq);
         this.waiting.delete(result.seq);
-        if (result.error === undefined) waiting?.resolve({ id: result.id, events: events[index] });
+        if (result.error === undefined) waiting?.resolve({ id: result.id, events: events[index], unreadable: result.unreadable ?? [] });
         else waiting?.reject(result.invalidBody ? new EnvelopeError(result.error) : new Error(result.error));
       });
     }
@@ -249,7 +249,8 @@ export class IngestThread {
 
 function decodeInline(endpoint: IngestEndpoint, body: Buffer): DecodedEvents {
   try {
-    return { events: decodeIngestBody(endpoint, body).events, dropped: [] };
+    const decoded = decodeIngestBody(endpoint, body);
+    return { events: decoded.events, dropped: decoded.unreadable };
   } catch (error) {
     return { events: [], dropped: [(error as Error).message] };
   }

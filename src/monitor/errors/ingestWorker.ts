@@ -24,14 +24,20 @@ port.on('message', ({ requests, bodies }: DecodeRequestsMessage) => {
     if (queued) queuedBytes += length;
     try {
       const decoded = decodeIngestBody(endpoint, body, new Date(receivedAt));
-      if (queued) queuedEvents.push(...decoded.events);
-      else {
-        awaited.push({ seq, id: decoded.id });
+      if (queued) {
+        queuedEvents.push(...decoded.events);
+        queuedFailures.push(...decoded.unreadable);
+      } else {
+        awaited.push({ seq, id: decoded.id, unreadable: decoded.unreadable });
         awaitedEvents.push(decoded.events);
       }
     } catch (error) {
       if (queued) queuedFailures.push((error as Error).message);
-      else awaited.push({ seq, error: (error as Error).message, invalidBody: error instanceof EnvelopeError });
+      else {
+        awaited.push({ seq, error: (error as Error).message, invalidBody: error instanceof EnvelopeError });
+        // Results pair with their events by position: a failed request holds its place.
+        awaitedEvents.push([]);
+      }
     }
   }
   const batch: DecodedBatchMessage = {

@@ -281,6 +281,8 @@ describe('local error receiver with the real Sentry SDK (integration)', function
     for (const target of [
       `/api/1/envelope/?sentry_version=7&sentry_client=x%2B1&sentry_key=${encodedKey}`,
       `http://127.0.0.1:${port}/api/1/envelope/?sentry_key=${publicKey}`,
+      `/api/1/envelope/?sentry%5Fkey=${publicKey}#fragment`,
+      `/api/1/../1/envelope/?sentry_key=${publicKey}`,
     ]) {
       const answer = await send(port, { path: target, body: RECORDED_EVENT });
       assert.equal(answer.status, 200, `${target}: ${answer.body}`);
@@ -290,7 +292,9 @@ describe('local error receiver with the real Sentry SDK (integration)', function
     const malformedKey = await send(port, { path: '/api/1/envelope/?sentry_key=%E0%A4%A', body: RECORDED_EVENT });
     assert.equal(malformedKey.status, 401, malformedKey.body);
     await receiver.settled();
-    assert.equal(store.issues().find((i) => i.count >= 4)?.count, 6, 'the two accepted envelopes joined the four above');
+    const unparsable = await send(port, { path: `http://[x/api/1/envelope/?sentry_key=${publicKey}`, body: RECORDED_EVENT });
+    assert.equal(unparsable.status, 400, unparsable.body);
+    assert.equal(store.issues().find((i) => i.count >= 4)?.count, 8, 'the four accepted envelopes joined the four above');
 
     const preflight = await send(port, {
       method: 'OPTIONS',

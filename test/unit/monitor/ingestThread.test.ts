@@ -94,6 +94,39 @@ describe('error receiver decoder thread (unit, real worker threads)', function (
     assert.deepEqual(decoded, [], 'awaited bodies are not reported as queued ones');
   });
 
+  it('pairs each awaited /store/ body with its own events when one in the same batch fails', async () => {
+    const thread = start();
+    const event = (message: string) => Buffer.from(JSON.stringify({ event_id: message.padEnd(32, '0'), message }));
+    // Sent together, so they are decoded in one batch; the bad one comes first.
+    const [bad, b, c] = await Promise.allSettled([
+      thread.decode('store', Buffer.from('{bad')),
+      thread.decode('store', event('b')),
+      thread.decode('store', event('c')),
+    ]);
+    assert.equal(bad.status, 'rejected');
+    assert.ok(b.status === 'fulfilled' && c.status === 'fulfilled', `${JSON.stringify([b, c])}`);
+    assert.deepEqual(
+      [b.value, c.value].map((read) => [read.id?.[0], read.events.map((e) => e.detail.exceptionValue)]),
+      [
+        ['b', ['b']],
+        ['c', ['c']],
+      ],
+    );
+  });
+
+  it('drops an unreadable event item alone: the readable one in the same envelope is kept, and one drop is counted', async () => {
+    const thread = start();
+    const mixed = Buffer.from('{}\n{"type":"event"}\n{"exception":\n{"type":"event"}\n{"message":"kept"}\n');
+    thread.queue('envelope', mixed);
+    await thread.settled();
+    assert.deepEqual(
+      allEvents().map((e) => e.detail.exceptionValue),
+      ['kept'],
+    );
+    assert.equal(allDropped().length, 1);
+    assert.match(allDropped()[0], /^event in item 1 is not valid JSON/);
+  });
+
   it('reports queued bodies as dropped when the thread fails, and starts a new thread for the next body', async () => {
     const failing = "require('node:worker_threads').parentPort.on('message', () => { throw new Error('decoder bug'); });";
     const thread = start({ script: { source: failing } });

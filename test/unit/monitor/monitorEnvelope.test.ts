@@ -5,7 +5,8 @@ import { EnvelopeError, eventFromJson, eventsFromEnvelope, parseEnvelope } from 
 
 const ENVELOPES = path.join(__dirname, '..', '..', 'fixtures', 'sentry-app', 'envelopes');
 const recorded = (name: string) => readFileSync(path.join(ENVELOPES, name));
-const RECEIVED_AT = new Date('2026-01-02T03:04:05.000Z');
+// A day after the fixtures were recorded: an SDK timestamp is kept unless it lies ahead of the arrival.
+const RECEIVED_AT = new Date('2026-11-27T03:04:05.000Z');
 
 function envelope(...lines: Array<string | Buffer>): Buffer {
   return Buffer.concat(lines.flatMap((line) => [Buffer.isBuffer(line) ? line : Buffer.from(line), Buffer.from('\n')]));
@@ -18,7 +19,7 @@ describe('Sentry envelopes (unit)', () => {
       parsed.items.map((item) => item.type),
       ['event'],
     );
-    const [event] = eventsFromEnvelope(parsed, RECEIVED_AT);
+    const [event] = eventsFromEnvelope(parsed, RECEIVED_AT).events;
     assert.equal(event.detail.eventId, parsed.headers.event_id);
     assert.equal(event.detail.exceptionType, 'TypeError');
     assert.equal(event.detail.exceptionValue, 'order 1001 has no customer');
@@ -28,7 +29,7 @@ describe('Sentry envelopes (unit)', () => {
     assert.equal(event.userKey, 'user-1');
     assert.equal(event.messageOnly, false);
     assert.match(event.detail.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-    assert.notEqual(event.detail.timestamp, RECEIVED_AT.toISOString(), 'the SDK timestamp, not the receive time');
+    assert.equal(event.detail.timestamp, new Date(1795695584521).toISOString(), 'the SDK timestamp, not the receive time');
     const frames = event.detail.frames;
     assert.equal(frames[0].filename, 'node:internal/main/run_main_module');
     assert.equal(frames[0].inApp, false);
@@ -42,7 +43,7 @@ describe('Sentry envelopes (unit)', () => {
   });
 
   it('reads a captureMessage event (no exception type) as a message event', () => {
-    const [event] = eventsFromEnvelope(parseEnvelope(recorded('node-message.envelope')));
+    const [event] = eventsFromEnvelope(parseEnvelope(recorded('node-message.envelope'))).events;
     assert.equal(event.messageOnly, true);
     assert.equal(event.detail.exceptionType, '');
     assert.equal(event.detail.exceptionValue, 'checkout finished');
@@ -56,7 +57,7 @@ describe('Sentry envelopes (unit)', () => {
       parsed.items.map((item) => item.type),
       ['session'],
     );
-    assert.deepEqual(eventsFromEnvelope(parsed), []);
+    assert.deepEqual(eventsFromEnvelope(parsed), { events: [], unreadable: [] });
   });
 
   it('honours item lengths, so binary attachments with newlines do not break the items after them', () => {
@@ -76,7 +77,7 @@ describe('Sentry envelopes (unit)', () => {
       ['attachment', 'profile_chunk_from_the_future', 'event'],
     );
     assert.deepEqual([...parsed.items[0].payload], [...attachment]);
-    const [event] = eventsFromEnvelope(parsed);
+    const [event] = eventsFromEnvelope(parsed).events;
     assert.equal(event.detail.eventId, '9ec79c33ec9942ab8353589fcb2e04dc', 'falls back to the envelope header id');
     assert.equal(event.detail.exceptionValue, 'hello');
     assert.equal(event.level, 'warning');
@@ -85,7 +86,7 @@ describe('Sentry envelopes (unit)', () => {
   it('accepts an envelope without a final newline and a last item without length', () => {
     const parsed = parseEnvelope(Buffer.from('{}\n{"type":"event"}\n{"message":"x"}'));
     assert.equal(parsed.items.length, 1);
-    assert.equal(eventsFromEnvelope(parsed)[0].detail.exceptionValue, 'x');
+    assert.equal(eventsFromEnvelope(parsed).events[0].detail.exceptionValue, 'x');
   });
 
   it('refuses truncated, malformed and empty envelopes with a reason', () => {
@@ -100,9 +101,15 @@ describe('Sentry envelopes (unit)', () => {
     assert.throws(() => parseEnvelope(Buffer.from('[]\n')), /envelope header is not a JSON object/);
     assert.throws(() => parseEnvelope(Buffer.from('{}\n{"length":2}\n{}\n')), /has no type/);
     assert.throws(() => parseEnvelope(Buffer.alloc(0)), /empty envelope/);
-    assert.throws(
-      () => eventsFromEnvelope(parseEnvelope(Buffer.from('{}\n{"type":"event"}\n{"exception":\n'))),
-      /event in item 1 is not valid JSON/,
+    // An unreadable event item is dropped on its own, with its reason; a readable one beside it is kept.
+    const mixed = eventsFromEnvelope(
+      parseEnvelope(Buffer.from('{}\n{"type":"event"}\n{"exception":\n{"type":"event"}\n{"message":"still here"}\n')),
+    );
+    assert.equal(mixed.unreadable.length, 1);
+    assert.match(mixed.unreadable[0], /event in item 1 is not valid JSON/);
+    assert.deepEqual(
+      mixed.events.map((e) => e.detail.exceptionValue),
+      ['still here'],
     );
   });
 
@@ -137,6 +144,16 @@ describe('Sentry envelopes (unit)', () => {
     assert.equal(eventFromJson({ timestamp: '2026-01-02T03:04:05' }).detail.timestamp, '2026-01-02T03:04:05.000Z', 'no zone means UTC');
     assert.equal(eventFromJson({ timestamp: 'yesterday' }, RECEIVED_AT).detail.timestamp, RECEIVED_AT.toISOString());
     assert.equal(eventFromJson({}, RECEIVED_AT).detail.timestamp, RECEIVED_AT.toISOString());
+    // Milliseconds sent where seconds belong: the year 58897 would sort first as text; the receive time is used.
+    const received = new Date('2026-12-05T10:00:00.000Z');
+    assert.equal(eventFromJson({ timestamp: received.getTime() }, received).detail.timestamp, received.toISOString());
+    assert.equal(eventFromJson({ timestamp: '2027-01-01T00:00:00Z' }, received).detail.timestamp, received.toISOString());
+    const aheadByMinutes = received.getTime() / 1000 + 30 * 60;
+    assert.equal(
+      eventFromJson({ timestamp: aheadByMinutes }, received).detail.timestamp,
+      '2026-12-05T10:30:00.000Z',
+      'a clock off by minutes is kept',
+    );
   });
 
   it('keys users by id, else email, username or IP, and maps unknown levels to error', () => {
