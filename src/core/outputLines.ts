@@ -45,7 +45,13 @@ export class LineSplitter {
       start = newline + 1;
     }
     let text = start === 0 ? all : all.slice(start);
-    // A line without a newline for a long time (progress bars, binary) is emitted in pieces.
+    if (text.length > MAX_LINE_LENGTH * 4) {
+      // A progress bar redraws itself after each \r: only what follows the last one would show. (A \r that
+      // ends the text may be half of a \r\n split across chunks, so it does not count.)
+      const redrawn = text.lastIndexOf('\r', text.length - 2);
+      if (redrawn !== -1) text = text.slice(redrawn + 1);
+    }
+    // A line without a newline for a long time (binary, or one huge line) is emitted in pieces.
     if (text.length > MAX_LINE_LENGTH * 4) {
       this.onLine(cleanLine(text));
       text = '';

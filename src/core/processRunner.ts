@@ -19,6 +19,11 @@ export interface RunProcessOptions {
   onOutput?: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
   /** How long a SIGTERM'd tree gets before SIGKILL. */
   killGraceMs?: number;
+  /**
+   * How long after the command exits its output pipes may stay open. A process that left the group (setsid,
+   * a daemon) can hold them for ever; past this the command is over and what it prints is not read.
+   */
+  pipeGraceMs?: number;
 }
 
 export interface ProcessResult {
@@ -33,6 +38,7 @@ export interface ProcessResult {
 }
 
 const DEFAULT_KILL_GRACE_MS = 2000;
+const DEFAULT_PIPE_GRACE_MS = 2000;
 
 export function runProcess(spec: CommandSpec, options: RunProcessOptions = {}): Promise<ProcessResult> {
   const started = performance.now();
@@ -40,6 +46,7 @@ export function runProcess(spec: CommandSpec, options: RunProcessOptions = {}): 
     let timedOut = false;
     let cancelled = false;
     let settled = false;
+    let pipesTimer: NodeJS.Timeout | undefined;
     const child = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
       env: { ...process.env, ...spec.env },
@@ -50,6 +57,7 @@ export function runProcess(spec: CommandSpec, options: RunProcessOptions = {}): 
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(pipesTimer);
       options.signal?.removeEventListener('abort', onAbort);
       resolve({ ...result, timedOut, cancelled, durationMs: Math.round(performance.now() - started) });
     };
@@ -70,9 +78,15 @@ export function runProcess(spec: CommandSpec, options: RunProcessOptions = {}): 
     child.stdout.on('data', (chunk: Buffer) => options.onOutput?.(chunk, 'stdout'));
     child.stderr.on('data', (chunk: Buffer) => options.onOutput?.(chunk, 'stderr'));
     child.on('error', (error) => finish({ exitCode: null, signal: null, spawnError: error.message }));
-    child.on('exit', () => {
+    child.on('exit', (exitCode, signal) => {
       // The stage's main process is done; anything it left running in its group is an orphan-to-be.
       if (child.pid) signalGroup(child.pid, 'SIGKILL');
+      // 'close' waits for every holder of the pipes; one outside the group would keep the stage (and Stop) waiting.
+      pipesTimer = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish({ exitCode, signal });
+      }, options.pipeGraceMs ?? DEFAULT_PIPE_GRACE_MS);
     });
     child.on('close', (exitCode, signal) => finish({ exitCode, signal }));
   });

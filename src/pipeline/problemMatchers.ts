@@ -19,6 +19,8 @@ const ESLINT_FILE = /^(\/\S.*|[A-Za-z]:\\.*)$/;
 // `file:line:col: message`, `file:line: message`, with an optional `error:`/`warning:` (gcc, go, eslint unix, mypy…).
 const GENERIC = /^\s*(?:\.\/)?([^\s:()'"`]+?\.[A-Za-z0-9]+):(\d+)(?::(\d+))?:?\s+(?:(error|warning|note|info)\s*:?\s+)?(.*\S.*)$/i;
 
+const ESLINT_UNIX_SUFFIX = /^(.*?)\s+\[(Error|Warning)\/([^\]\s]+)\]$/;
+
 /** A built-in matcher; a user's pattern runs in a worker (stageMatcher.ts). */
 export function createProblemMatcher(config: BuiltInMatcherName | undefined, cwd: string, source: string): ProblemMatcher {
   const at = (file: string) => path.resolve(cwd, file);
@@ -67,14 +69,19 @@ function eslintMatcher(at: (file: string) => string, source: string): ProblemMat
 
 function matchGeneric(line: string, at: (file: string) => string, source: string): Problem | undefined {
   const m = GENERIC.exec(line);
-  if (!m || /^[a-z][a-z0-9+.-]*$/i.test(m[1]) || m[1].includes('://')) return undefined;
-  const [, file, lineNo, column, severity, message] = m;
+  // A bare name (main.c, setup.py) is a file at the root; a host:port line that looks like one is dropped later,
+  // with every problem whose file does not exist.
+  if (!m || m[1].includes('://')) return undefined;
+  const [, file, lineNo, column, severity, text] = m;
+  // eslint's unix format ends with `[Warning/no-console]`: its severity and rule.
+  const unix = severity ? undefined : ESLINT_UNIX_SUFFIX.exec(text);
   return {
     file: at(file),
     line: Number(lineNo),
     column: column ? Number(column) : 1,
-    severity: severity ? severityOf(severity) : 'error',
-    message,
+    severity: severity ? severityOf(severity) : unix ? severityOf(unix[2]) : 'error',
+    message: unix ? unix[1] : text,
+    ...(unix ? { code: unix[3] } : {}),
     source,
   };
 }

@@ -146,7 +146,8 @@ function stepStart(scan: Scan, step: CiStep, previous: number): number | undefin
   const second = step.startedAt ? utcSecond(step.startedAt) : undefined;
   if (second === undefined) return titledGroup(scan, step.name, previous, scan.lines.length - 1);
   const byTime = firstLineFrom(scan, previous + 1, second);
-  if (byTime === undefined) return undefined;
+  // No line written at or after that second (a log without stamps): only a group titled like the step places it.
+  if (byTime === undefined) return titledGroup(scan, step.name, previous, scan.lines.length - 1);
   // Only up to the end of the step's starting second, so that a later step of the same name is not taken.
   return titledGroup(scan, step.name, previous, lastLineOfSecond(scan, byTime)) ?? byTime;
 }

@@ -4,12 +4,14 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { GitInfo } from '../../code/gitInfo';
-import { listDir, readTextIfExists, writeFileAtomic } from '../../core/fsUtil';
+import { listDir, readTextIfExists, withFileLock, writeFileAtomic } from '../../core/fsUtil';
 import type { PipelineRun } from './pipelineRun';
 
 const MAX_RUNS = 30;
 const MAX_READY = 200;
 const KEPT_PROBLEMS_PER_STAGE = 50;
+/** A log that no recorded run names and that has not been written for this long belonged to a process that died. */
+const ORPHAN_LOG_MS = 24 * 60 * 60 * 1000;
 
 export interface ReadyCommit {
   sha: string;
@@ -36,12 +38,16 @@ export class RunHistory {
     return Array.isArray(parsed?.runs) ? parsed.runs : [];
   }
 
+  /** The editor and the CLI record into the same folder: each read-change-write holds the file's lock. */
   async record(run: PipelineRun): Promise<void> {
     await this.ensureDir();
-    const others = (await this.runs()).filter((r) => r.id !== run.id);
-    const runs = [compact(run), ...others].slice(0, MAX_RUNS);
-    await writeFileAtomic(path.join(this.stateDir, 'runs.json'), `${JSON.stringify({ version: 1, runs }, null, 1)}\n`);
-    await this.pruneLogs(runs);
+    const file = path.join(this.stateDir, 'runs.json');
+    await withFileLock(file, async () => {
+      const before = await this.runs();
+      const runs = [compact(run), ...before.filter((r) => r.id !== run.id)].slice(0, MAX_RUNS);
+      await writeFileAtomic(file, `${JSON.stringify({ version: 1, runs }, null, 1)}\n`);
+      await this.pruneLogs(runs, before);
+    });
   }
 
   async readyCommits(): Promise<ReadyCommit[]> {
@@ -55,11 +61,12 @@ export class RunHistory {
 
   async markReady(sha: string, runId: string): Promise<void> {
     await this.ensureDir();
-    const commits = [{ sha, runId, markedAt: new Date().toISOString() }, ...(await this.readyCommits()).filter((c) => c.sha !== sha)].slice(
-      0,
-      MAX_READY,
-    );
-    await writeFileAtomic(path.join(this.stateDir, 'ready.json'), `${JSON.stringify({ version: 1, commits }, null, 1)}\n`);
+    const file = path.join(this.stateDir, 'ready.json');
+    await withFileLock(file, async () => {
+      const others = (await this.readyCommits()).filter((c) => c.sha !== sha);
+      const commits = [{ sha, runId, markedAt: new Date().toISOString() }, ...others].slice(0, MAX_READY);
+      await writeFileAtomic(file, `${JSON.stringify({ version: 1, commits }, null, 1)}\n`);
+    });
   }
 
   logFileFor(runId: string): string {
@@ -74,10 +81,18 @@ export class RunHistory {
     }
   }
 
-  private async pruneLogs(kept: PipelineRun[]): Promise<void> {
+  /**
+   * Removes the logs of runs that fell out of the history now. A log no run names may be a run still going in
+   * another process (the editor's while the CLI records): it goes only once nothing has written it for a day.
+   */
+  private async pruneLogs(kept: PipelineRun[], before: PipelineRun[]): Promise<void> {
     const keep = new Set(kept.map((r) => path.basename(r.logFile)));
+    const dropped = new Set(before.map((r) => path.basename(r.logFile)).filter((name) => !keep.has(name)));
     for (const name of await listDir(this.logsDir)) {
-      if (name.endsWith('.log') && !keep.has(name)) await fs.rm(path.join(this.logsDir, name), { force: true });
+      if (!name.endsWith('.log') || keep.has(name)) continue;
+      const file = path.join(this.logsDir, name);
+      const orphaned = async () => Date.now() - ((await fs.stat(file).catch(() => undefined))?.mtimeMs ?? Date.now()) > ORPHAN_LOG_MS;
+      if (dropped.has(name) || (await orphaned())) await fs.rm(file, { force: true });
     }
   }
 }

@@ -57,7 +57,8 @@ export class RunLog {
     // A line's UTF-16 length is its byte count for ASCII and at least a third of it otherwise: the bound is
     // kept with that estimate, made exact a batch at a time (Buffer.byteLength per line cost more than the
     // rest), so non-ASCII output may pass it by one batch at most.
-    if (this.written + this.pending.length + text.length + 1 <= this.maxBytes) {
+    // Once a line went to the tail, the stage's later ones follow it there, so the log keeps their order.
+    if (this.omittedLines === 0 && this.written + this.pending.length + text.length + 1 <= this.maxBytes) {
       this.write(`${text}\n`);
       return;
     }

@@ -161,12 +161,15 @@ async function runStage(run: PipelineRun, stage: StageRun, planned: PlannedStage
     stage.status = request.signal?.aborted ? 'cancelled' : outcome.passed ? 'passed' : 'failed';
     stage.summary = outcome.summary;
   } else {
-    const splitter = new LineSplitter(onLine);
-    const result = await runCommandStage(planned.definition, cwd, request, (chunk) => {
+    // One splitter per stream: a line of stderr must not join a stdout line that has no newline yet, and a
+    // character's bytes split across chunks of one stream must not meet the other's.
+    const splitters = { stdout: new LineSplitter(onLine), stderr: new LineSplitter(onLine) };
+    const result = await runCommandStage(planned.definition, cwd, request, (chunk, stream) => {
       listener?.output?.(stage, chunk);
-      splitter.push(chunk);
+      splitters[stream].push(chunk);
     });
-    splitter.end();
+    splitters.stdout.end();
+    splitters.stderr.end();
     const matcherNote = await matcher.finish();
     if (matcherNote) {
       log.line(matcherNote);
@@ -199,7 +202,7 @@ async function runCommandStage(
   definition: StageDefinition,
   cwd: string,
   request: PipelineRunRequest,
-  onOutput: (chunk: Buffer) => void,
+  onOutput: (chunk: Buffer, stream: 'stdout' | 'stderr') => void,
 ): Promise<ProcessResult> {
   const cwdExists = await fs.stat(cwd).then(
     (s) => s.isDirectory(),
@@ -284,14 +287,25 @@ async function notReadyReason(
   if (run.stages.some((s) => s.status !== 'passed')) return 'not every stage ran in this run';
   if (before.dirty)
     return `the working tree had uncommitted changes (${before.changes.slice(0, 3).join(', ')}${before.changes.length > 3 ? ', …' : ''})`;
-  const carriedFrom = request.scope === 'failed' ? request.previous : undefined;
-  if (carriedFrom && (carriedFrom.commit !== before.commit || carriedFrom.dirty !== false))
+  if (request.scope === 'failed' && !(await carriedStagesPassedOn(run, before.commit, request)))
     return 'the stages carried over passed on a different tree';
   const after = await readWorkingTree(run.folder).catch(() => undefined);
   if (after?.commit !== before.commit) return 'HEAD moved during the run';
   if (after.dirty)
     return `the stages changed files in the working tree (${after.changes.slice(0, 3).join(', ')}); ignore build outputs in .gitignore`;
   return undefined;
+}
+
+/**
+ * Whether every stage carried into this run passed on a clean tree at `commit`. A stage carried by the previous
+ * run was carried from an older one, so each stage is checked against the run it really ran in.
+ */
+async function carriedStagesPassedOn(run: PipelineRun, commit: string, request: PipelineRunRequest): Promise<boolean> {
+  const origins = new Set(run.stages.flatMap((s) => (s.carriedFromRun ? [s.carriedFromRun] : [])));
+  if (origins.size === 0) return true;
+  const known = new Map((await request.history.runs()).map((r) => [r.id, r]));
+  if (request.previous) known.set(request.previous.id, request.previous);
+  return [...origins].every((id) => known.get(id)?.commit === commit && known.get(id)?.dirty === false);
 }
 
 function describeStage(stage: PlannedStage): string {

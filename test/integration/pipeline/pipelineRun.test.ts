@@ -107,6 +107,35 @@ describe('pipeline engine on real projects (integration)', function () {
     assert.match(readFileSync(passed.logFile, 'utf8'), /tested/);
   });
 
+  it('keeps stdout and stderr lines apart: an unfinished stdout line, a problem on stderr, a character split across stderr chunks', async () => {
+    const ws = workspace({
+      'conveyor.yml': ['pipeline:', '  security: false', '  stages:', '    - name: build', '      run: sh streams.sh', ''].join('\n'),
+      'src/a.c': 'int main(void) { return 0 }\n',
+      // printf's octal escapes are the three bytes of "€"; the pauses make each write a chunk of its own.
+      'streams.sh': [
+        "printf 'compiling '",
+        'sleep 0.1',
+        "printf 'src/a.c:1:1: error: boom\\n' >&2",
+        'sleep 0.1',
+        "printf '\\342\\202' >&2",
+        'sleep 0.1',
+        "printf 'x\\n'",
+        'sleep 0.1',
+        "printf '\\254 euro\\n' >&2",
+        'sleep 0.1',
+        'echo done',
+        '',
+      ].join('\n'),
+    });
+    const result = await run(ws);
+    const build = stage(result, 'build');
+    assert.deepEqual(build.lastLines, ['src/a.c:1:1: error: boom', 'compiling x', '€ euro', 'done']);
+    assert.deepEqual(
+      build.problems.map((p) => [path.relative(ws.dir, p.file), p.line, p.message]),
+      [['src/a.c', 1, 'boom']],
+    );
+  });
+
   it('does not mark a passing run ready when the tree has uncommitted changes, and says why', async () => {
     const ws = workspace({ 'package.json': JSON.stringify({ scripts: { test: 'node -e "1"' } }) });
     ws.write('notes.txt', 'work in progress\n');
@@ -301,6 +330,46 @@ describe('pipeline engine on real projects (integration)', function () {
     );
     assert.equal(stage(rerun, 'first').carriedFromRun, failed.id);
     assert.equal(readFileSync(path.join(ws.dir, 'ran.txt'), 'utf8'), 'one\n', 'the first stage ran once');
+  });
+
+  it('does not mark a commit ready on a stage carried through two re-runs from an older commit', async () => {
+    const ws = workspace({
+      'conveyor.yml': [
+        'pipeline:',
+        '  security: false',
+        '  stages:',
+        '    - name: lint',
+        '      run: grep -q good lint.txt',
+        '    - name: test',
+        // Outside the tree, so creating it leaves the working tree clean.
+        '      run: test -f .git/flag',
+        '',
+      ].join('\n'),
+      'lint.txt': 'good\n',
+    });
+    const onGood = await run(ws);
+    assert.deepEqual(
+      onGood.stages.map((s) => s.status),
+      ['passed', 'failed'],
+    );
+    ws.write('lint.txt', 'bad\n');
+    const badCommit = commitAll(ws, 'lint fails');
+    const rerunOnBad = await run(ws, { scope: 'failed', previous: onGood });
+    assert.equal(stage(rerunOnBad, 'lint').carriedFromRun, onGood.id);
+    assert.equal(rerunOnBad.commit, badCommit);
+    ws.write('.git/flag', '');
+    const again = await run(ws, { scope: 'failed', previous: rerunOnBad });
+    assert.deepEqual(
+      again.stages.map((s) => s.status),
+      ['passed', 'passed'],
+    );
+    assert.equal(stage(again, 'lint').carriedFromRun, onGood.id, 'carried from the first run, through the second');
+    assert.equal(again.readyForRelease, false);
+    assert.equal(again.notReadyReason, 'the stages carried over passed on a different tree');
+    const history = new RunHistory(pipelineStateDir(ws.dir, (await describeFolder(ws.dir)).git));
+    assert.equal(await history.isReady(badCommit), undefined);
+    const full = await run(ws);
+    assert.equal(stage(full, 'lint').status, 'failed', 'lint really fails on that commit');
   });
 
   it('runs only the named stage when asked, which never marks a commit ready', async () => {

@@ -145,6 +145,19 @@ describe('parseActionsLog (unit)', () => {
     );
   });
 
+  it('places timed steps by their groups when the log has no timestamps at all', () => {
+    const unstamped = parseActionsLog(LOG.replace(/^\uFEFF/, '').replace(/^\S+Z /gm, ''), STEPS);
+    assert.deepEqual(
+      unstamped.sections.filter((s) => s.kind === 'step').map((s) => [s.name, unstamped.lines[s.startLine]]),
+      [
+        ['Set up job', "Current runner version: '2.316.1'"],
+        ['Run actions/checkout@v4', 'Run actions/checkout@v4'],
+        ['Run npm ci', 'Run npm ci'],
+        ['Run npm test', 'Run npm test'],
+      ],
+    );
+  });
+
   it('closes a group left open by a cancelled job at the end, and reads lines without timestamps', () => {
     const cut = parseActionsLog(
       '2024-05-14T09:12:05.2000000Z ##[group]Run npm ci\nplain line\n2024-05-14T09:12:06.0000000Z ##[error]The operation was canceled.\n',

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FolderStatus } from '../../../src/loop/folderStatus';
@@ -141,6 +141,43 @@ describe('run history on disk (unit)', () => {
 
     writeFileSync(path.join(dir, 'state', 'runs.json'), '{ not json');
     assert.deepEqual(await history.runs(), []);
+  });
+
+  const runNamed = (history: RunHistory, id: string) => aPipelineRun({ id, logFile: history.logFileFor(id) });
+  const writeLog = (history: RunHistory, id: string) => {
+    mkdirSync(history.logsDir, { recursive: true });
+    writeFileSync(history.logFileFor(id), `log of ${id}\n`);
+  };
+
+  it('keeps every run when two processes record at the same moment (each read-change-write holds a lock)', async () => {
+    // Two histories on one folder stand for the editor and the CLI: each reads, adds its run and writes.
+    const editor = new RunHistory(path.join(dir, 'state'));
+    const cli = new RunHistory(path.join(dir, 'state'));
+    const ids = Array.from({ length: 20 }, (_, n) => `run-${String(n).padStart(2, '0')}`);
+    await Promise.all(ids.map((id, n) => (n % 2 ? editor : cli).record(runNamed(editor, id))));
+    assert.deepEqual((await editor.runs()).map((r) => r.id).sort(), ids);
+    await Promise.all(ids.slice(0, 10).map((id, n) => (n % 2 ? editor : cli).markReady(`sha-${n}`, id)));
+    assert.equal((await cli.readyCommits()).length, 10);
+  });
+
+  it("leaves the log of a run still going in another process, removes a dropped run's log and a day-old orphan", async () => {
+    const history = new RunHistory(path.join(dir, 'state'));
+    for (let n = 0; n < 30; n++) {
+      writeLog(history, `old-${n}`);
+      await history.record(runNamed(history, `old-${n}`));
+    }
+    writeLog(history, 'running-elsewhere');
+    writeLog(history, 'died-yesterday');
+    const dayAndAMinuteAgo = new Date(Date.now() - 24 * 60 * 60 * 1000 - 60_000);
+    utimesSync(history.logFileFor('died-yesterday'), dayAndAMinuteAgo, dayAndAMinuteAgo);
+
+    writeLog(history, 'new');
+    await history.record(runNamed(history, 'new'));
+    assert.equal(existsSync(history.logFileFor('old-0')), false, 'the run that fell out of the 30 kept lost its log');
+    assert.equal(existsSync(history.logFileFor('old-1')), true);
+    assert.equal(existsSync(history.logFileFor('new')), true);
+    assert.equal(existsSync(history.logFileFor('running-elsewhere')), true, 'a log being written by another process stays');
+    assert.equal(existsSync(history.logFileFor('died-yesterday')), false);
   });
 
   it('marks commits ready for release and finds them again', async () => {

@@ -70,6 +70,26 @@ describe('problem matchers (unit)', () => {
     );
   });
 
+  it('reads files at the root by their bare names, and eslint’s unix format with its severity and rule', () => {
+    const problems = matchAll('generic', [
+      'main.c:12:5: error: expected declaration',
+      './main.go:10:2: undefined: foo',
+      'setup.py:3: warning: deprecated option',
+      '/ws/app/src/a.js:2:1: Unexpected console statement [Warning/no-console]',
+      "/ws/app/src/a.js:1:7: 'a' is assigned a value but never used [Error/no-unused-vars]",
+    ]);
+    assert.deepEqual(
+      problems.map((p) => [p.file, p.line, p.column, p.severity, p.code, p.message]),
+      [
+        ['/ws/app/main.c', 12, 5, 'error', undefined, 'expected declaration'],
+        ['/ws/app/main.go', 10, 2, 'error', undefined, 'undefined: foo'],
+        ['/ws/app/setup.py', 3, 1, 'warning', undefined, 'deprecated option'],
+        ['/ws/app/src/a.js', 2, 1, 'warning', 'no-console', 'Unexpected console statement'],
+        ['/ws/app/src/a.js', 1, 7, 'error', 'no-unused-vars', "'a' is assigned a value but never used"],
+      ],
+    );
+  });
+
   it('applies a user problem matcher with its groups, and none matches nothing', async () => {
     const custom = { regexp: '^(WARN|ERR) (\\S+)@(\\d+): (.*)$', severity: 1, file: 2, line: 3, column: 9, message: 4 };
     const [problem] = await matchWithPattern(custom, ['WARN lib/x.rb@17: deprecated call', 'plain output']);
@@ -128,6 +148,21 @@ describe('output lines (unit)', () => {
     splitter.push(Buffer.concat([euro.subarray(1), Buffer.from('ond\r\nprogress 50%\rprogress 100%\nlast')]));
     splitter.end();
     assert.deepEqual(lines, ['first', 'sec€ond', 'progress 100%', 'last']);
+  });
+
+  it('keeps only the last state of a long-running progress bar redrawn with carriage returns, and a CRLF split across chunks', () => {
+    const lines: string[] = [];
+    const splitter = new LineSplitter((l) => lines.push(l));
+    // 30,000 characters of redraws without a newline, in chunks, as a download bar prints them.
+    for (let percent = 0; percent <= 2000; percent += 100)
+      splitter.push(Buffer.from(Array.from({ length: 100 }, (_, i) => `downloading ${percent + i}\r`).join('')));
+    splitter.push(Buffer.from('downloaded\n'));
+    const long = 'y'.repeat(20_000);
+    splitter.push(Buffer.from(`${long}\r`));
+    splitter.push(Buffer.from('\nafter\n'));
+    assert.deepEqual(lines.slice(0, 1), ['downloaded']);
+    assert.equal(lines[1].startsWith('y'.repeat(100)), true, 'a line ending in a CRLF split across chunks keeps its text');
+    assert.deepEqual(lines.slice(-1), ['after']);
   });
 
   it('strips colours and control bytes and bounds a line', () => {

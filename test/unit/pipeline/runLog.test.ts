@@ -35,6 +35,21 @@ describe('a run log on disk (unit)', () => {
     );
   });
 
+  it('keeps the order when a long line reaches the limit and a short one after it would still fit', async () => {
+    const file = path.join(dir, 'order.log');
+    const log = new RunLog(file, 60);
+    log.heading('build');
+    log.line('line-1');
+    log.line(`line-2 ${'x'.repeat(60)}`);
+    log.line('line-3');
+    await log.close();
+    const lines = (await fs.readFile(file, 'utf8')).split('\n').filter((l) => l.startsWith('line-'));
+    assert.deepEqual(
+      lines.map((l) => l.slice(0, 6)),
+      ['line-1', 'line-2', 'line-3'],
+    );
+  });
+
   it('writes what it has within a moment, without waiting for close, while a stage is quiet', async () => {
     const file = path.join(dir, 'live.log');
     const log = new RunLog(file);
