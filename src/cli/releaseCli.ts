@@ -95,7 +95,7 @@ export async function releaseListCommand(
 ): Promise<number> {
   const status = await describeFolder(folder);
   const image = status.image && imageTarget(status.image);
-  const registry = image && (async () => new RegistryClient(image.host, await dockerCredentialsFor(image.host)));
+  const registry = image && (async () => new RegistryClient(image.address, await dockerCredentialsFor(image.host)));
   const npmTokens = npmTokenBinding(process.env, options.registry);
   const catalog = await readReleaseCatalog(status.folder, image, registry, (url) => Promise.resolve(npmTokens.tokenFor(url)));
   for (const note of npmTokens.withheld) process.stderr.write(`conveyor: ${note}\n`);

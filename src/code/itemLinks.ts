@@ -53,7 +53,7 @@ export function linkItems(
   for (const key of keys) {
     const escaped = escapeKey(key);
     const mention = keyMention(key);
-    const branchPattern = new RegExp(`(^|[/_-])${escaped.replace(/^#/, '')}(?![0-9])`, 'i');
+    const branchPattern = branchMention(key, escaped);
     const item: ItemLinks = {
       branches: branches.filter((b) => branchPattern.test(b)),
       commits: commits.filter((c) => mention.test(c.subject)).slice(0, kept),
@@ -62,6 +62,16 @@ export function linkItems(
     if (item.branches.length > 0 || item.commits.length > 0) links.set(key, item);
   }
   return links;
+}
+
+/**
+ * A branch named after the item. `SHOP-1` anywhere as a word; an issue number (`#3`) only where a branch name
+ * puts its key, first in a segment (`feat/3-slug`, `3-slug`, `issue-3`): `python-3`, `node-18` or `lodash-4.17.21`
+ * name versions, not issues.
+ */
+function branchMention(key: string, escaped: string): RegExp {
+  if (!key.startsWith('#')) return new RegExp(`(^|[/_-])${escaped}(?![0-9])`, 'i');
+  return new RegExp(`(^|/)(?:(?:issue|issues|gh)[-_]?)?${escaped.slice(1)}(?=$|[-_/])`, 'i');
 }
 
 /** Text (a commit subject) that mentions the item: `SHOP-1` but not `SHOP-12`, `#4` but not `#42`. */

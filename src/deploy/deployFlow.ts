@@ -20,7 +20,7 @@ import { KubeClient } from './kubeClient';
 import { renderKustomization } from './kustomize';
 import { checkCredentialCommand, contextNamespace, loadKubeConfig, withContext } from './kubeconfigLoader';
 import type { KubeConfigSource } from './kubeconfigLoader';
-import { describeRef, refOf } from './kubeObject';
+import { describeRef, refOf, sameObject } from './kubeObject';
 import type { Deployment } from './kubeObject';
 import { boundsProblem, plannedAutoscaler, type AutoscaleBounds } from './operate/autoscale';
 import { CONFIG_FILE_NAME } from '../core/config/conveyorConfig';
@@ -200,9 +200,10 @@ export async function deployRelease(options: DeployOptions): Promise<DeployResul
     };
     if (environment.autoRollback) {
       // Every workload this deploy changed goes back, not only the failed ones: half a release is not a release.
+      // One whose pod template did not change (a scale) has no new revision: going back would undo an earlier release.
       const changed = plan.objects
-        .filter((o) => o.action === 'update' && followed.some((f) => f.kind === o.ref.kind && f.name === o.ref.name))
-        .map((o) => ({ kind: o.ref.kind as WorkloadRef['kind'], name: o.ref.name }));
+        .filter((o) => o.action === 'update' && o.templateChanged !== false && followed.some((f) => sameObject(f, o.ref)))
+        .map((o) => ({ kind: o.ref.kind as WorkloadRef['kind'], name: o.ref.name, namespace: o.ref.namespace }));
       result.rolledBack = await rollBackWith({ client, context, namespace }, changed, options);
     }
   }
@@ -237,11 +238,13 @@ async function rollBackWith(
   workloads: WorkloadRef[],
   options: Pick<RollBackOptions, 'toRevision' | 'fromRelease' | 'onProgress' | 'rolloutTimeoutMs' | 'signal'>,
 ): Promise<RollbackOutcome[]> {
-  const { client, namespace } = target;
+  const { client } = target;
   const progress = (message: string, rollout?: RolloutProgress) =>
     options.onProgress?.({ step: 'rollback', message, ...(rollout ? { rollout } : {}) });
   return Promise.all(
-    workloads.map(async ({ kind, name }): Promise<RollbackOutcome> => {
+    workloads.map(async ({ kind, name, namespace: own }): Promise<RollbackOutcome> => {
+      // A workload a manifest placed in another namespace is rolled back there, not its namesake in the environment's.
+      const namespace = own ?? target.namespace;
       try {
         const result =
           kind === 'Deployment'

@@ -19,6 +19,8 @@ export interface PlannedObject {
   action: PlanAction;
   /** Short, human list of what changes: `image web: …@sha256:1a2b → …@sha256:3c4d`, `replicas 2 → 3`, `env (web)`. */
   changes: string[];
+  /** An update that changes the pod template, so the workload gets a new revision (a scale alone does not). */
+  templateChanged?: boolean;
 }
 
 export interface DeployPlan {
@@ -70,13 +72,20 @@ export async function planDeploy(
 }
 
 /** create / update (with what changed) / unchanged, from the live object and the dry-run result. */
-export function summarizeChange(before: KubeObject | undefined, after: KubeObject): { action: PlanAction; changes: string[] } {
+export function summarizeChange(
+  before: KubeObject | undefined,
+  after: KubeObject,
+): { action: PlanAction; changes: string[]; templateChanged?: boolean } {
   if (!before) return { action: 'create', changes: [] };
   const paths = diffPaths(comparable(before), comparable(after));
   if (paths.length === 0) return { action: 'unchanged', changes: [] };
   const changes = [...new Set(paths.map((p) => describeChange(p, before, after)).filter((c): c is string => c !== undefined))];
   const shown = changes.length > MAX_CHANGES ? [...changes.slice(0, MAX_CHANGES - 1), `${changes.length - MAX_CHANGES + 1} more`] : changes;
-  return { action: 'update', changes: shown };
+  return {
+    action: 'update',
+    changes: shown,
+    templateChanged: paths.some(([spec, template]) => spec === 'spec' && template === 'template'),
+  };
 }
 
 type PathSegment = string | { name: string };

@@ -43,7 +43,7 @@ export async function resolveDeploySetup(folder: string, config: ConveyorConfig)
     namespace: env.namespace,
     manifests: env.manifests,
     kustomize: env.kustomize,
-    confirm: env.confirm ?? name === 'production',
+    confirm: env.confirm ?? isProductionName(name),
     autoRollback: env.autoRollback ?? false,
     ...(env.autoscale ? { autoscale: env.autoscale } : {}),
     source: 'conveyor.yml',
@@ -91,4 +91,9 @@ function unique<T>(values: T[]): T[] {
 
 function isString(value: string | undefined): value is string {
   return typeof value === 'string';
+}
+
+/** `production`, `prod`, `Production`: deploys there ask first unless conveyor.yml says `confirm: false`. */
+export function isProductionName(name: string): boolean {
+  return /^prod(uction)?$/i.test(name);
 }

@@ -37,6 +37,11 @@ export function refOf(object: KubeObject): ObjectRef {
   };
 }
 
+/** The same object: kind, name and namespace (two namespaces may each hold a `web`). */
+export function sameObject(a: ObjectRef, b: ObjectRef): boolean {
+  return a.kind === b.kind && a.name === b.name && a.namespace === b.namespace;
+}
+
 export function describeRef(ref: ObjectRef): string {
   return `${ref.kind}/${ref.name}`;
 }

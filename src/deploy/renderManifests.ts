@@ -3,7 +3,8 @@
 // on each Deployment so the cluster itself says which release, commit and digest it runs.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { isMap, isScalar, LineCounter, parseAllDocuments } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import type { YAMLMap } from 'yaml';
 import { DeployError } from './deployError';
 import { isRecord } from '../core/records';
 import { isFollowedKind } from './workloadStatus';
@@ -91,7 +92,8 @@ export function parseManifests(text: string, file: string): ManifestDocument[] {
   const lineCounter = new LineCounter();
   const lineOf = (offset: number) => lineCounter.linePos(offset).line;
   const documents: ManifestDocument[] = [];
-  for (const doc of parseAllDocuments(text, { lineCounter, prettyErrors: false })) {
+  // YAML 1.1, as kubectl reads manifests: `defaultMode: 0644` is octal (420) and `<<` merge keys work.
+  for (const doc of parseAllDocuments(text, { lineCounter, prettyErrors: false, version: '1.1' })) {
     const problem = doc.errors[0];
     if (problem) {
       // An unterminated construct is noticed at the end of the text: point at the last written line instead.
@@ -110,18 +112,44 @@ export function parseManifests(text: string, file: string): ManifestDocument[] {
         { file, line },
       );
     }
-    const missing = ['apiVersion', 'kind'].filter((key) => typeof object[key] !== 'string' || object[key] === '');
-    const metadata = object.metadata;
-    if (!isRecord(metadata) || typeof metadata.name !== 'string' || metadata.name === '') missing.push('metadata.name');
-    if (missing.length > 0) {
-      const metadataKey = contents.items.find((pair) => isScalar(pair.key) && pair.key.value === 'metadata')?.key;
-      const keyStart = isScalar(metadataKey) ? metadataKey.range?.[0] : undefined;
-      const at = missing.length === 1 && missing[0] === 'metadata.name' && keyStart !== undefined ? lineOf(keyStart) : line;
-      throw new DeployError('invalid-manifest', `${file}:${at}: the object has no ${missing.join(', ')}.`, { file, line: at });
+    // `kubectl get -o yaml` writes a List; kubectl apply takes its items one by one.
+    const items = contents.get('items', true);
+    if (object.kind === 'List' && Array.isArray(object.items) && isSeq(items)) {
+      object.items.forEach((item, index) => {
+        const node = items.items[index];
+        const itemLine = lineOf((isMap(node) ? node.range?.[0] : undefined) ?? contents.range?.[0] ?? 0);
+        if (!isRecord(item) || !isMap(node))
+          throw new DeployError('invalid-manifest', `${file}:${itemLine}: a List item must be a Kubernetes object.`, {
+            file,
+            line: itemLine,
+          });
+        documents.push({ file, line: itemLine, object: checkedObject(item, node, file, itemLine, lineOf) });
+      });
+      continue;
     }
-    documents.push({ file, line, object });
+    documents.push({ file, line, object: checkedObject(object, contents, file, line, lineOf) });
   }
   return documents;
+}
+
+/** The object, once it has an apiVersion, a kind and a metadata.name; otherwise an error at its line. */
+function checkedObject(
+  object: Record<string, unknown>,
+  node: YAMLMap,
+  file: string,
+  line: number,
+  lineOf: (offset: number) => number,
+): KubeObject {
+  const missing = ['apiVersion', 'kind'].filter((key) => typeof object[key] !== 'string' || object[key] === '');
+  const metadata = object.metadata;
+  if (!isRecord(metadata) || typeof metadata.name !== 'string' || metadata.name === '') missing.push('metadata.name');
+  if (missing.length > 0) {
+    const metadataKey = node.items.find((pair) => isScalar(pair.key) && pair.key.value === 'metadata')?.key;
+    const keyStart = isScalar(metadataKey) ? metadataKey.range?.[0] : undefined;
+    const at = missing.length === 1 && missing[0] === 'metadata.name' && keyStart !== undefined ? lineOf(keyStart) : line;
+    throw new DeployError('invalid-manifest', `${file}:${at}: the object has no ${missing.join(', ')}.`, { file, line: at });
+  }
+  return object;
 }
 
 export interface RenderOptions {

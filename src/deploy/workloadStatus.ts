@@ -12,6 +12,8 @@ export const FOLLOWED_KINDS: readonly FollowedKind[] = ['Deployment', 'StatefulS
 export interface WorkloadRef {
   kind: FollowedKind;
   name: string;
+  /** Where a manifest put it when that is not the environment's namespace. */
+  namespace?: string;
 }
 
 export function isFollowedKind(kind: string | undefined): kind is FollowedKind {

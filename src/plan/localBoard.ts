@@ -67,11 +67,13 @@ export function parseLocalBoard(text: string): { items: LocalWorkItem[]; error?:
     return { items: [], error: { message: aliasProblem(error), line: lineCounter.linePos(at).line } };
   }
   const rawItems = Array.isArray(data?.items) ? (data.items as Record<string, unknown>[]) : [];
+  // YAML reads `title: 404` or `key: 2024` as numbers: they are still what the user wrote.
+  const written = (value: unknown) => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined);
   const items = rawItems
-    .filter((i) => i && typeof i.key === 'string' && typeof i.title === 'string')
+    .filter((i) => i && written(i.key) !== undefined && written(i.title) !== undefined)
     .map<LocalWorkItem>((i) => ({
-      key: i.key as string,
-      title: i.title as string,
+      key: written(i.key)!,
+      title: written(i.title)!,
       status: WORK_ITEM_STATUSES.includes(i.status as WorkItemStatus) ? (i.status as WorkItemStatus) : 'todo',
       assignee: typeof i.assignee === 'string' ? i.assignee : undefined,
       ...(typeof i.description === 'string' ? { description: i.description } : {}),

@@ -104,7 +104,9 @@ function applyChange(
   if (change.kind === 'create') {
     const title = change.title.trim();
     if (!title) throw localBoardError('invalid', 'A work item needs a title.');
-    const key = nextKey(known);
+    // Every key in the file counts, also those of blocks the board cannot show (no title): a key handed out
+    // twice would send later edits to the first block that has it.
+    const key = nextKey([...known, ...items.items.flatMap((node) => (isMap(node) ? [{ key: keyOf(node) }] : []))]);
     const block: Record<string, string> = { key, title, status: change.status ?? 'todo' };
     if (change.assignee) block.assignee = change.assignee;
     // A multi-line string is written as a literal block (`description: |`), so the Markdown reads as itself.
@@ -115,9 +117,16 @@ function applyChange(
     items.add(node);
     return key;
   }
-  const index = items.items.findIndex((node) => isMap(node) && node.get('key') === change.key);
-  if (index === -1)
+  const matching = items.items.flatMap((node, at) => (isMap(node) && keyOf(node) === change.key ? [at] : []));
+  if (matching.length === 0)
     throw localBoardError('not-found', `${change.key} is no longer in ${file} (removed or renamed meanwhile): refresh the board.`);
+  // Two blocks with one key (a merge brought both): which one is meant is the user's call, not a guess.
+  if (matching.length > 1)
+    throw localBoardError(
+      'invalid',
+      `${change.key} is the key of ${matching.length} items in ${file}: give each its own key, then try again.`,
+    );
+  const [index] = matching;
   if (change.kind === 'delete') {
     items.delete(index);
     return change.key;
@@ -134,7 +143,13 @@ function applyChange(
 }
 
 /** `CNV-7` after CNV-1…CNV-6: the most common prefix, the highest number plus one. */
-export function nextKey(items: readonly LocalWorkItem[]): string {
+/** A block's key as written (`key: 2024` reads as a number). */
+function keyOf(node: YAMLMap): string {
+  const key: unknown = node.get('key');
+  return typeof key === 'string' ? key : typeof key === 'number' ? String(key) : '';
+}
+
+export function nextKey(items: readonly Pick<LocalWorkItem, 'key'>[]): string {
   const parsed = items.map((i) => /^([A-Za-z][A-Za-z0-9]*)-(\d+)$/.exec(i.key)).filter((m): m is RegExpExecArray => m !== null);
   const counts = new Map<string, number>();
   for (const m of parsed) counts.set(m[1], (counts.get(m[1]) ?? 0) + 1);

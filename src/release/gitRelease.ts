@@ -1,7 +1,10 @@
 // The git half of a release: find the last release, read the commits since, commit the version files, tag
 // with the release record, push. Starts git processes (through simple-git), so trusted workspaces only.
+import { realpath } from 'node:fs/promises';
+import * as path from 'node:path';
 import * as semver from 'semver';
 import { simpleGit, type SimpleGit } from 'simple-git';
+import { messageOf } from '../core/errors';
 import { formatTagMessage, parseTagMessage, type ReleaseRecord } from './releaseRecord';
 
 export interface ReleaseCommit {
@@ -45,18 +48,28 @@ async function headCommit(git: SimpleGit): Promise<string | undefined> {
 }
 
 /**
- * The highest `v<semver>` tag reachable from HEAD. Sorted by semver rather than asking `git describe`,
- * which answers the nearest tag, and rather than by name, which puts v1.2.0 above v1.10.0.
+ * The highest release tag reachable from HEAD: `v<semver>`, or a bare `<semver>` as some projects tag. Sorted by
+ * semver rather than asking `git describe`, which answers the nearest tag, and rather than by name, which puts
+ * v1.2.0 above v1.10.0.
  */
 export async function lastReleaseTag(folder: string): Promise<string | undefined> {
   const git = gitIn(folder);
   if (!(await headCommit(git))) return undefined;
-  const output = await run(git, ['tag', '--list', 'v[0-9]*', '--merged', 'HEAD'], 'Listing release tags');
+  const output = await run(git, ['tag', '--list', 'v[0-9]*', '[0-9]*', '--merged', 'HEAD'], 'Listing release tags');
+  const versionOf = (tag: string) => tag.replace(/^v/, '');
   const tags = output
     .split('\n')
     .map((t) => t.trim())
-    .filter((t) => semver.valid(t.slice(1)) !== null);
-  return tags.sort((a, b) => semver.rcompare(a.slice(1), b.slice(1)))[0];
+    .filter((t) => semver.valid(versionOf(t)) !== null);
+  return tags.sort((a, b) => semver.rcompare(versionOf(a), versionOf(b)))[0];
+}
+
+/** Whether the tag exists anywhere in the repository (on any branch), not only behind HEAD. */
+export async function tagExists(folder: string, tag: string): Promise<boolean> {
+  const sha = await gitIn(folder)
+    .raw(['rev-parse', '--verify', '--quiet', `refs/tags/${tag}`])
+    .catch(() => '');
+  return sha.trim() !== '';
 }
 
 /**
@@ -196,9 +209,46 @@ export function parseTagList(output: string): ReleaseTagEntry[] {
 }
 
 /** `git reset --hard sha`: undoes the release commit when a later step fails. Only for a tree that was clean. */
-export async function resetToCommit(folder: string, sha: string): Promise<void> {
-  if (!/^[0-9a-f]{7,64}$/i.test(sha)) throw new Error(`"${sha}" is not a commit id.`);
-  await run(gitIn(folder), ['reset', '--quiet', '--hard', sha], `Resetting to ${sha.slice(0, 7)}`);
+/**
+ * Takes a failed release back without touching anything else in the working tree: a release commit goes with
+ * `reset --keep`, which restores only the files it changed and refuses when one of them was edited meanwhile;
+ * release files not yet committed get the tested commit's content back. A HEAD that moved on during the
+ * release (a commit made meanwhile) is left alone. Returns what is left for the user to do, if anything.
+ */
+export async function undoRelease(
+  folder: string,
+  tested: string,
+  releaseCommit: string | undefined,
+  files: readonly string[],
+): Promise<string | undefined> {
+  if (!/^[0-9a-f]{7,64}$/i.test(tested)) throw new Error(`"${tested}" is not a commit id.`);
+  const git = gitIn(folder);
+  const short = (sha: string | undefined) => sha?.slice(0, 7) ?? 'no commit';
+  const head = await headCommit(git);
+  if (releaseCommit !== undefined && releaseCommit !== tested) {
+    if (head !== releaseCommit)
+      return `HEAD moved during the release (now ${short(head)}), so the release commit ${short(releaseCommit)} was left in place: take it back with git revert ${short(releaseCommit)}.`;
+    try {
+      await run(git, ['reset', '--quiet', '--keep', tested], `Taking back the release commit ${short(releaseCommit)}`);
+      return undefined;
+    } catch (error) {
+      return `The release commit ${short(releaseCommit)} was left in place (${messageOf(error)}): take it back with git reset --keep ${short(tested)} once your changes to the release files are saved elsewhere.`;
+    }
+  }
+  if (head !== tested) return undefined;
+  const tracked = new Set((await run(git, ['ls-tree', '-r', '--name-only', tested], 'Listing the tested commit')).split('\n'));
+  const root = (await run(git, ['rev-parse', '--show-toplevel'], 'Finding the repository root')).trim();
+  const relative = await Promise.all(
+    files.map(async (file) =>
+      path
+        .relative(root, await realpath(file).catch(() => file))
+        .split(path.sep)
+        .join('/'),
+    ),
+  );
+  const restorable = relative.filter((file) => tracked.has(file));
+  if (restorable.length > 0) await run(git, ['checkout', tested, '--', ...restorable], 'Restoring the release files');
+  return undefined;
 }
 
 /**
@@ -231,6 +281,11 @@ export function remoteCompareUrl(originUrl: string | undefined, from: string, to
   if (remote.host.includes('github')) return `https://${remote.host}/${remote.path}/compare/${range}`;
   if (remote.host.includes('gitlab')) return `https://${remote.host}/${remote.path}/-/compare/${range}`;
   return undefined;
+}
+
+/** `https://oauth2:TOKEN@gitlab.com/acme/app.git` → `https://gitlab.com/acme/app.git`; other forms as they are. */
+export function withoutCredentials(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/\s]*@/i, '$1');
 }
 
 function parseRemote(url: string): { host: string; path: string } | undefined {

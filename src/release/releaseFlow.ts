@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { readTextIfExists, writeFileAtomic } from '../core/fsUtil';
-import { commitReleaseFiles, createReleaseTag, pushRelease, resetToCommit } from './gitRelease';
+import { commitReleaseFiles, createReleaseTag, pushRelease, undoRelease, withoutCredentials } from './gitRelease';
+import { readWorkingTree } from '../code/workingTree';
 import { packBuildContext } from './image/buildContext';
 import { buildImage, checkEngine, connectEngine, pushImage } from './image/imageEngine';
 import type { LayerProgress, PushImageRequest } from './image/imageEngine';
@@ -63,7 +64,7 @@ export async function executeRelease(plan: ReleasePlan, options: ReleaseOptions 
 
   // Fail before changing anything when the engine or the registry cannot be reached.
   const docker = plan.image ? (options.docker ?? connectEngine()) : undefined;
-  const registry = plan.image ? new RegistryClient(plan.image.host, options.credentials) : undefined;
+  const registry = plan.image ? new RegistryClient(plan.image.address, options.credentials) : undefined;
   if (docker && registry) {
     await checkEngine(docker);
     await registry.ping();
@@ -71,14 +72,24 @@ export async function executeRelease(plan: ReleasePlan, options: ReleaseOptions 
   const npmRegistry = plan.package && new NpmRegistryClient(plan.package.registry, options.npmToken);
   if (plan.package && npmRegistry) await checkVersionIsFree(plan.package, plan.version, npmRegistry);
 
+  // The plan may be minutes old (a question answered, an engine started): the release is made from the tree
+  // it was planned on, or not at all, and a failure later takes back only what the release wrote.
+  const tree = await readWorkingTree(plan.folder);
+  if (tree?.commit !== plan.head || tree.dirty)
+    throw new ReleaseError(
+      `The working tree changed since the release was planned (${tree?.commit !== plan.head ? `HEAD is now ${tree?.commit?.slice(0, 7) ?? 'gone'}` : `uncommitted changes in ${tree.changes.slice(0, 3).join(', ')}`}): plan the release again.`,
+      'dirty',
+    );
   const changelogFile = path.join(plan.folder, CHANGELOG_FILE);
   const changelogExisted = (await readTextIfExists(changelogFile)) !== undefined;
   let record: ReleaseRecord | undefined;
   let published: string | undefined;
+  const written: string[] = [];
+  let releaseCommit: string | undefined;
   try {
     progress({ step: 'version', message: `Writing version ${plan.version} and the CHANGELOG` });
-    const files = await writeReleaseFiles(plan, changelogFile);
-    const releaseCommit = await commitReleaseFiles(plan.folder, files, plan.version);
+    await writeReleaseFiles(plan, changelogFile, written);
+    releaseCommit = await commitReleaseFiles(plan.folder, written, plan.version);
     const image =
       docker && registry && plan.image ? await buildAndPush(plan, plan.image, releaseCommit, docker, registry, options) : undefined;
     const npmPackage =
@@ -100,15 +111,17 @@ export async function executeRelease(plan: ReleasePlan, options: ReleaseOptions 
     await createReleaseTag(plan.folder, record, plan.changelog);
   } catch (error) {
     // Nothing was tagged: take the release commit and files back, so the tree is the tested commit again.
-    await resetToCommit(plan.folder, plan.head);
-    if (!changelogExisted) await rm(changelogFile, { force: true });
+    const leftToDo = await undoRelease(plan.folder, plan.head, releaseCommit, written).catch((undo: unknown) => messageOf(undo));
+    if (!changelogExisted && !leftToDo) await rm(changelogFile, { force: true });
+    const after = leftToDo ? ` ${leftToDo}` : '';
     if (published) {
       throw new ReleaseError(
-        `${published} was published, and a registry never takes a version back, but the release failed after that: ${messageOf(error)} The release commit was undone and nothing was tagged: release the next version.`,
+        `${published} was published, and a registry never takes a version back, but the release failed after that: ${messageOf(error)} Nothing was tagged: release the next version.${after}`,
         'failed',
         { cause: error },
       );
     }
+    if (leftToDo) throw new ReleaseError(`${messageOf(error)}${after}`, 'failed', { cause: error });
     throw error instanceof ReleaseError ? error : new ReleaseError(messageOf(error), 'failed', { cause: error });
   }
   if (options.pushGit) {
@@ -118,18 +131,19 @@ export async function executeRelease(plan: ReleasePlan, options: ReleaseOptions 
     } catch (error) {
       throw new ReleaseError(
         `Release ${record.tag} was created here, but pushing it failed: ${messageOf(error)}. Push it later with git push --follow-tags.`,
+        'unpushed',
+        { cause: error },
       );
     }
   }
   return record;
 }
 
-async function writeReleaseFiles(plan: ReleasePlan, changelogFile: string): Promise<string[]> {
-  const written: string[] = [];
+/** Adds each file to `written` once it is written, so that a failure part way knows what to restore. */
+async function writeReleaseFiles(plan: ReleasePlan, changelogFile: string, written: string[]): Promise<void> {
   if (plan.versionFile) written.push(...(await writeProjectVersion(plan.folder, plan.version)));
   await writeFileAtomic(changelogFile, prependChangelog(await readTextIfExists(changelogFile), plan.changelog));
   written.push(changelogFile);
-  return written;
 }
 
 async function buildAndPush(
@@ -153,7 +167,8 @@ async function buildAndPush(
       'org.opencontainers.image.revision': releaseCommit,
       'org.opencontainers.image.version': plan.version,
       'org.opencontainers.image.created': new Date().toISOString(),
-      ...(plan.originUrl ? { 'org.opencontainers.image.source': plan.originUrl } : {}),
+      // Without the user and password a clone URL may carry (a CI token): the label is public with the image.
+      ...(plan.originUrl ? { 'org.opencontainers.image.source': withoutCredentials(plan.originUrl) } : {}),
     },
     signal: options.signal,
     onProgress: ({ step, line }) => progress({ step: 'build', message: step ?? 'Building', buildLine: line }),

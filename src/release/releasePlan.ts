@@ -4,7 +4,7 @@ import { readWorkingTree } from '../code/workingTree';
 import type { GitInfo } from '../code/gitInfo';
 import { pipelineStateDir, RunHistory } from '../pipeline/run/runHistory';
 import type { ReadyCommit } from '../pipeline/run/runHistory';
-import { commitsSince, lastReleaseTag, remoteCompareUrl } from './gitRelease';
+import { commitsSince, lastReleaseTag, remoteCompareUrl, tagExists } from './gitRelease';
 import type { ReleaseCommit } from './gitRelease';
 import type { ImageDefinition } from './imageDefinition';
 import { packageTarget } from './package/packageDefinition';
@@ -46,11 +46,15 @@ export interface ReleasePlan {
   /** The npm package published with the release, when package.json is publishable. */
   package?: PackageTarget;
   originUrl?: string;
+  /** `v<version>` is a tag already, on another branch (a tag behind HEAD would have been the previous one). */
+  tagTaken?: boolean;
 }
 
 export interface ImageTarget extends ImageDefinition {
-  /** Registry host[:port] (where credentials and the HTTP API live). */
+  /** Registry host[:port] (where credentials live, and the engine's name for the registry). */
   host: string;
+  /** The registry's address for its HTTP API: the host, with `http://` or `https://` when conveyor.yml wrote one. */
+  address: string;
   /** Repository path inside the registry: `shop-api`, `acme/shop-api`. */
   path: string;
   /** Full repository name for the engine: `127.0.0.1:5000/shop-api`. */
@@ -60,8 +64,11 @@ export interface ImageTarget extends ImageDefinition {
 export class ReleaseError extends Error {
   constructor(
     message: string,
-    /** `gate` errors may be overridden with an explicit confirmation; the others may not. */
-    readonly kind: 'gate' | 'dirty' | 'input' | 'failed' = 'failed',
+    /**
+     * `gate` errors may be overridden with an explicit confirmation; the others may not. `unpushed`: the release
+     * was made and tagged here, only pushing it failed.
+     */
+    readonly kind: 'gate' | 'dirty' | 'input' | 'failed' | 'unpushed' = 'failed',
     /** `cause`: the service's error, whose kind (unauthorized…) tells the UI what to offer. */
     options?: ErrorOptions,
   ) {
@@ -104,13 +111,16 @@ export async function planRelease(status: ReleaseFolder, request: { bump?: Versi
     image: status.image && imageTarget(status.image),
     package: status.package && packageTarget(status.package, next.version),
     originUrl: status.git.originUrl,
+    tagTaken: await tagExists(folder, `v${next.version}`),
   };
 }
 
 export function imageTarget(image: ImageDefinition): ImageTarget {
-  const [host, ...namespace] = image.registry.split('/');
+  // `http://10.0.0.5:5000` names a plain-HTTP registry: the scheme is for its API, never part of the image name.
+  const scheme = /^https?:\/\//i.exec(image.registry)?.[0] ?? '';
+  const [host, ...namespace] = image.registry.slice(scheme.length).replace(/\/+$/, '').split('/');
   const path = [...namespace, image.name].join('/');
-  return { ...image, host, path, repository: `${host}/${path}` };
+  return { ...image, host, address: `${scheme.toLowerCase()}${host}`, path, repository: `${host}/${path}` };
 }
 
 /** Why the release may not go ahead, or undefined. A dirty tree always stops it; a missing ready mark can be overridden. */
@@ -124,6 +134,13 @@ export function gateProblem(plan: ReleasePlan): ReleaseError | undefined {
   if (plan.version === plan.currentVersion) {
     return new ReleaseError(
       `Nothing to release since ${plan.previousTag ?? 'the start'}: no feat, fix or breaking commits. Choose a bump explicitly to release anyway.`,
+      'input',
+    );
+  }
+  if (plan.tagTaken && plan.version !== plan.currentVersion) {
+    // Found now, not after the image was pushed over that release's registry tag.
+    return new ReleaseError(
+      `Tag v${plan.version} already exists on another branch: a release there took this version. Merge that branch, or choose a later version explicitly.`,
       'input',
     );
   }

@@ -2,7 +2,7 @@
 // conveyor.yml, else defaults from what the folder already has (its environments in order, production last,
 // environments that confirm are not auto, uptime checks that name the environment).
 import type { ConveyorConfig, DeliveryEnvironmentConfig, UptimeCheckConfig } from '../../core/config/conveyorConfig';
-import type { EnvironmentDefinition } from '../../deploy/environmentDefinition';
+import { isProductionName, type EnvironmentDefinition } from '../../deploy/environmentDefinition';
 
 export const DEFAULT_BAKE_S = 60;
 export const DEFAULT_VERIFY_INTERVAL_S = 5;
@@ -69,6 +69,6 @@ export function productionOf(plan: DeliveryPlan): string | undefined {
 
 /** The configured order, with production (and anything that confirms) moved to the end. */
 function defaultOrder(environments: readonly EnvironmentDefinition[]): EnvironmentDefinition[] {
-  const last = (e: EnvironmentDefinition) => e.confirm || /^prod(uction)?$/i.test(e.name);
+  const last = (e: EnvironmentDefinition) => e.confirm || isProductionName(e.name);
   return [...environments.filter((e) => !last(e)), ...environments.filter(last)];
 }

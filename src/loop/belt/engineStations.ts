@@ -133,7 +133,9 @@ export function engineStations(options: EngineStationOptions): BeltStations {
     async rollback(step, release) {
       const plan = plans.get(step.environment.name);
       const workloads = plan?.objects.filter((o) => isFollowedKind(o.ref.kind)) ?? [];
-      const updated = workloads.filter((o) => o.action === 'update').map((o) => ({ kind: o.ref.kind as FollowedKind, name: o.ref.name }));
+      const updated = workloads
+        .filter((o) => o.action === 'update')
+        .map((o) => ({ kind: o.ref.kind as FollowedKind, name: o.ref.name, namespace: o.ref.namespace }));
       const created = workloads.filter((o) => o.action === 'create').map((o) => o.ref.name);
       if (updated.length === 0) {
         return {

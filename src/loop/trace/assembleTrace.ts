@@ -280,8 +280,14 @@ function tracedErrors(
   });
 }
 
+/**
+ * Names of standards shaped like item keys (`UTF-8`, `SHA-256`, `ISO-8601`, `RFC-9110`, `CVE-2024`): commit
+ * messages mention them far more often than a team names its project after one.
+ */
+const STANDARDS = /^(?:UTF|UCS|SHA|MD|ISO|RFC|CVE|CWE|GHSA|GPL|LGPL|AGPL|AES|PEP|ECMA|IEEE|IPV)-\d+$/;
+
 export function itemKeysIn(subject: string): string[] {
-  return [...new Set([...subject.matchAll(KEY_IN_SUBJECT)].map((m) => m[1]))];
+  return [...new Set([...subject.matchAll(KEY_IN_SUBJECT)].map((m) => m[1]).filter((key) => !STANDARDS.test(key)))];
 }
 
 function addUnique(list: string[], values: readonly string[]): void {

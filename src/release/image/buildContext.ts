@@ -48,10 +48,19 @@ export async function packBuildContext(
   // Like docker build: the Dockerfile and .dockerignore are always sent, whatever the patterns say.
   const always = new Set([toPosix(inside), '.dockerignore']);
   const hasExceptions = patterns.some((p) => p.startsWith('!'));
+  // The folders above the Dockerfile are searched even when excluded (`docker/` ignored, `docker/Dockerfile`
+  // used), as the docker CLI adds an exception for the Dockerfile.
+  const dockerfileFolders = new Set(
+    toPosix(inside)
+      .split('/')
+      .slice(0, -1)
+      .map((_, i, parts) => parts.slice(0, i + 1).join('/')),
+  );
   return {
     stream: packDirectory(
       contextDir,
-      (relative, isDirectory) => always.has(relative) || !ignore.ignores(relative) || (isDirectory && hasExceptions),
+      (relative, isDirectory) =>
+        always.has(relative) || !ignore.ignores(relative) || (isDirectory && (hasExceptions || dockerfileFolders.has(relative))),
       options,
     ),
     dockerfile: toPosix(inside),

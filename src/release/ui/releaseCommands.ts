@@ -166,8 +166,10 @@ async function runRelease(
       serviceError.service.startsWith('the npm registry');
     const unauthorized =
       !npmRefused && (isServiceError(error, 'unauthorized') || /\b401\b|unauthorized|refused the credentials/i.test(message)) && plan.image;
+    // Made and tagged here, only not pushed: the message says so itself.
+    const unpushed = error instanceof Error && error.name === 'ReleaseError' && (error as { kind?: string }).kind === 'unpushed';
     const choice = await vscode.window.showErrorMessage(
-      `Release v${plan.version} failed, nothing was tagged: ${message}`,
+      unpushed ? message : `Release v${plan.version} failed, nothing was tagged: ${message}`,
       ...(unauthorized ? ['Sign In to Registry'] : []),
       ...(npmRefused ? ['Set npm Registry Token…'] : []),
       'Show Log',

@@ -133,7 +133,7 @@ export class ReleaseService implements vscode.Disposable {
       }
       const engine = releaseEngine();
       const image = status.image && engine.imageTarget(status.image);
-      const registry = image && (async () => new engine.RegistryClient(image.host, await this.credentialsFor(image.host)));
+      const registry = image && (async () => new engine.RegistryClient(image.address, await this.credentialsFor(image.host)));
       state.catalog = await engine.readReleaseCatalog(folder, image, registry, (npmRegistry) => this.npmTokenFor(npmRegistry));
       state.error = undefined;
       if (state.catalog.registryError) this.log.warn(`${status.name}: registry not checked: ${state.catalog.registryError}`);

@@ -228,6 +228,35 @@ describe('deploy (integration, real kube-apiserver)', function () {
     assert.equal(live?.metadata?.annotations?.['conveyor.dev/release'], 'v1.0.0');
   });
 
+  it("autoRollback rolls back a Deployment its manifest placed in another namespace, not its namesake in the environment's", async () => {
+    const own = await namespace('cnv-deploy-own-ns');
+    const env = environment('staging', await namespace('cnv-deploy-env-ns'), { autoRollback: true });
+    const inOwnNamespace = (files: Record<string, string>) => ({
+      ...files,
+      '10-web.yaml': files['10-web.yaml'].replace(
+        'kind: Deployment\nmetadata:\n  name: web\n',
+        `kind: Deployment\nmetadata:\n  name: web\n  namespace: ${own}\n`,
+      ),
+    });
+    const namesake = await workspace('namesake');
+    assert.equal((await deploy(namesake, env, release('v0.9.0', 5))).ok, true);
+    const folder = path.join(tmp, 'own-namespace');
+    await writeManifests(folder, inOwnNamespace(manifests(REPO)));
+    assert.equal((await deploy(folder, env, release('v1.0.0', 1))).ok, true);
+    await writeManifests(folder, inOwnNamespace(manifests(NEVER_READY_REPO)));
+    const result = await deploy(folder, env, release('v1.1.0', 3, NEVER_READY_REPO));
+    assert.equal(result.ok, false);
+    const [rolledBack] = result.rolledBack ?? [];
+    assert.equal(rolledBack?.error, undefined);
+    assert.equal(rolledBack?.result?.release, 'v1.0.0');
+    assert.equal((await readDeployment(own))?.metadata?.annotations?.['conveyor.dev/release'], 'v1.0.0');
+    assert.equal(
+      (await readDeployment(env.namespace!))?.metadata?.annotations?.['conveyor.dev/release'],
+      'v0.9.0',
+      "the namesake in the environment's namespace is left alone",
+    );
+  });
+
   it('a crash-looping release reports CrashLoopBackOff; without autoRollback the caller rolls back', async () => {
     const folder = await workspace('crash');
     const env = environment('staging', await namespace('cnv-deploy-crash'));

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { branchNameFor } from '../../../src/code/branchName';
 import { startWork } from '../../../src/code/startWork';
+import { parseLocalBoard } from '../../../src/plan/localBoard';
 import { changeLocalBoard, nextKey } from '../../../src/plan/localBoardFile';
 import { LocalBoardProvider } from '../../../src/plan/localBoardProvider';
 import { sampleWorkspaces } from '../../support/sampleWorkspace';
@@ -94,14 +95,36 @@ describe('local board changes and Start Work on real files and git (integration)
     const { key } = await changeLocalBoard(ws.dir, '.conveyor/board.yml', { kind: 'create', title: 'First thing' });
     assert.equal(key, 'CNV-1');
     assert.match(readFileSync(path.join(ws.dir, '.conveyor/board.yml'), 'utf8'), /^items:\n {2}- key: CNV-1\n/);
-    assert.equal(
-      nextKey([
-        { key: 'A-9', title: '', status: 'todo' },
-        { key: 'B-1', title: '', status: 'todo' },
-        { key: 'B-2', title: '', status: 'todo' },
-      ]),
-      'B-3',
+    assert.equal(nextKey([{ key: 'A-9' }, { key: 'B-1' }, { key: 'B-2' }]), 'B-3');
+  });
+
+  it('never hands out a key a block already has, even one the board cannot show, and refuses to guess between two blocks with one key', async () => {
+    const ws = workspace({
+      '.conveyor/board.yml': ['items:', '  - key: CNV-1', '    title: A', '  - key: CNV-2', '    title:', '    status: todo', ''].join(
+        '\n',
+      ),
+    });
+    const file = path.join(ws.dir, '.conveyor/board.yml');
+    const { key } = await changeLocalBoard(ws.dir, '.conveyor/board.yml', { kind: 'create', title: 'Fix login' });
+    assert.equal(key, 'CNV-3', 'CNV-2 is taken by a block without a title');
+    await changeLocalBoard(ws.dir, '.conveyor/board.yml', { kind: 'update', key: 'CNV-3', status: 'done' });
+    assert.match(readFileSync(file, 'utf8'), /key: CNV-3\n {4}title: Fix login\n {4}status: done/);
+
+    ws.write(
+      '.conveyor/board.yml',
+      ['items:', '  - key: CNV-1', '    title: 404', '  - key: CNV-1', '    title: From a merge', ''].join('\n'),
     );
+    const before = readFileSync(file, 'utf8');
+    assert.deepEqual(
+      parseLocalBoard(before).items.map((i) => i.title),
+      ['404', 'From a merge'],
+      'a title YAML reads as a number is shown as written',
+    );
+    await assert.rejects(
+      changeLocalBoard(ws.dir, '.conveyor/board.yml', { kind: 'update', key: 'CNV-1', status: 'done' }),
+      /CNV-1 is the key of 2 items in .*give each its own key/,
+    );
+    assert.equal(readFileSync(file, 'utf8'), before, 'nothing written');
   });
 
   it('starts work: a branch from the default branch, a dirty tree asked about and never lost', async () => {

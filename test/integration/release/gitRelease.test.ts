@@ -10,7 +10,9 @@ import {
   lastReleaseTag,
   listReleaseRecords,
   pushRelease,
-  resetToCommit,
+  tagExists,
+  undoRelease,
+  withoutCredentials,
 } from '../../../src/release/gitRelease';
 import type { ReleaseRecord } from '../../../src/release/releaseRecord';
 import { changelogSection, prependChangelog } from '../../../src/release/version/changelog';
@@ -94,6 +96,25 @@ describe('git side of a release, on real repositories (integration)', () => {
       ['docs: four', 'fix: three', 'feat: two'],
     );
     await assert.rejects(commitsSince(ws.dir, 'v7.7.7'), /Reading commits since v7\.7\.7 failed/);
+  });
+
+  it('reads bare semver tags (1.4.0) as releases too, and sees a version tagged on another branch', async () => {
+    const ws = workspace({}, { git: true });
+    commit(ws, 'feat: one');
+    git(ws.dir, 'tag', '1.4.0');
+    commit(ws, 'fix: two');
+    assert.equal(await lastReleaseTag(ws.dir), '1.4.0');
+    assert.deepEqual(
+      (await commitsSince(ws.dir, '1.4.0')).map((c) => c.message),
+      ['fix: two'],
+    );
+    git(ws.dir, 'switch', '-q', '-c', 'hotfix');
+    commit(ws, 'fix: elsewhere');
+    git(ws.dir, 'tag', 'v1.4.1');
+    git(ws.dir, 'switch', '-q', 'main');
+    assert.equal(await lastReleaseTag(ws.dir), '1.4.0', 'a tag on another branch is not behind HEAD');
+    assert.equal(await tagExists(ws.dir, 'v1.4.1'), true);
+    assert.equal(await tagExists(ws.dir, 'v1.4.2'), false);
   });
 
   it('leaves merge commits out of commitsSince', async () => {
@@ -188,18 +209,43 @@ describe('git side of a release, on real repositories (integration)', () => {
     );
   });
 
-  it('resetToCommit undoes a release commit', async () => {
+  it('undoRelease takes back only the release: the commit and its files go, other uncommitted edits stay', async () => {
     const ws = project();
     const before = git(ws.dir, 'rev-parse', 'HEAD');
     const original = readFileSync(path.join(ws.dir, 'package.json'), 'utf8');
     const written = await writeProjectVersion(ws.dir, '1.4.0');
     const sha = await commitReleaseFiles(ws.dir, written, '1.4.0');
     assert.notEqual(sha, before);
-    await resetToCommit(ws.dir, before);
+    ws.write('app.txt', 'edited while the release was building\n');
+    assert.equal(await undoRelease(ws.dir, before, sha, written), undefined);
     assert.equal(git(ws.dir, 'rev-parse', 'HEAD'), before);
     assert.equal(readFileSync(path.join(ws.dir, 'package.json'), 'utf8'), original);
-    assert.equal(git(ws.dir, 'status', '--porcelain'), '');
-    await assert.rejects(resetToCommit(ws.dir, '--hard'), /is not a commit id/);
+    assert.equal(readFileSync(path.join(ws.dir, 'app.txt'), 'utf8'), 'edited while the release was building\n');
+    await assert.rejects(undoRelease(ws.dir, '--hard', undefined, []), /is not a commit id/);
+  });
+
+  it('undoRelease leaves a HEAD that moved on during the release, and restores release files not yet committed', async () => {
+    const ws = project();
+    const before = git(ws.dir, 'rev-parse', 'HEAD');
+    const written = await writeProjectVersion(ws.dir, '1.4.0');
+    const sha = await commitReleaseFiles(ws.dir, written, '1.4.0');
+    const later = commit(ws, 'fix: committed during the release');
+    assert.match((await undoRelease(ws.dir, before, sha, written)) ?? '', /HEAD moved during the release .* git revert/);
+    assert.equal(git(ws.dir, 'rev-parse', 'HEAD'), later, 'the commit made meanwhile is kept');
+
+    const other = project();
+    const tested = git(other.dir, 'rev-parse', 'HEAD');
+    const original = readFileSync(path.join(other.dir, 'package.json'), 'utf8');
+    const files = await writeProjectVersion(other.dir, '2.0.0');
+    assert.equal(await undoRelease(other.dir, tested, undefined, files), undefined);
+    assert.equal(readFileSync(path.join(other.dir, 'package.json'), 'utf8'), original);
+  });
+
+  it('keeps credentials a clone URL carries out of what it publishes', () => {
+    assert.equal(withoutCredentials('https://oauth2:glpat-SECRET@gitlab.com/acme/app.git'), 'https://gitlab.com/acme/app.git');
+    assert.equal(withoutCredentials('https://x-access-token:ghp_X@github.com/acme/shop'), 'https://github.com/acme/shop');
+    assert.equal(withoutCredentials('git@github.com:acme/shop.git'), 'git@github.com:acme/shop.git');
+    assert.equal(withoutCredentials('https://github.com/acme/shop.git'), 'https://github.com/acme/shop.git');
   });
 
   it('pushes the branch and the tag to origin', async () => {

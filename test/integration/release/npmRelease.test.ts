@@ -198,16 +198,19 @@ describe('releases of npm packages against a real Verdaccio on loopback (integra
   it('says clearly that the version was published when tagging fails after it', async () => {
     const ws = library('tagless-lib', { npmrcToken: await registry.token() });
     await passPipeline(ws.dir);
-    // A v1.4.0 tag on a commit outside this history: the plan does not see it, tagging trips over it.
-    git(ws, 'tag', 'v1.4.0', git(ws, 'commit-tree', 'HEAD^{tree}', '-m', 'elsewhere'));
     const before = releaseGitState(ws.dir);
-    await assert.rejects(executeRelease(await planRelease(await describeFolder(ws.dir))), (error: Error) => {
+    // Someone else tags v1.4.0 (on a commit outside this history) while this release publishes: tagging trips over it.
+    const tagMeanwhile = (p: ReleaseProgress) => {
+      if (p.step === 'tag') git(ws, 'tag', 'v1.4.0', git(ws, 'commit-tree', 'HEAD^{tree}', '-m', 'elsewhere'));
+    };
+    await assert.rejects(executeRelease(await planRelease(await describeFolder(ws.dir)), { onProgress: tagMeanwhile }), (error: Error) => {
       assert.match(
         error.message,
         /^tagless-lib@1\.4\.0 \(to http:\/\/127\.0\.0\.1:\d+\/\) was published, and a registry never takes a version back, but the release failed after that: Tag v1\.4\.0 already exists/,
       );
       return true;
     });
+    git(ws, 'tag', '--delete', 'v1.4.0');
     assert.deepEqual(releaseGitState(ws.dir), before, 'the release commit was undone');
     assert.match((await packument(registry, 'tagless-lib')).versions['1.4.0'].dist.integrity, /^sha512-/);
   });

@@ -213,6 +213,50 @@ describe('releases against a real Docker engine and registry (integration)', fun
     assert.equal(existsSync(path.join(ws.dir, 'CHANGELOG.md')), false, 'the CHANGELOG written for the release is gone');
   });
 
+  it('refuses a version already tagged on another branch before building or pushing anything', async () => {
+    const ws = sample(project(registry, 'taken', ['FROM conveyor-base:busybox']));
+    const main = git(ws, 'rev-parse', '--abbrev-ref', 'HEAD');
+    git(ws, 'switch', '-q', '-c', 'release-branch');
+    ws.write('src/other.js', 'other\n');
+    git(ws, 'add', '-A');
+    git(ws, 'commit', '-q', '-m', 'feat: on another branch');
+    git(ws, 'tag', 'v1.4.0');
+    git(ws, 'switch', '-q', main);
+    await passPipeline(ws.dir);
+    const before = releaseGitState(ws.dir);
+    const plan = await planRelease(await describeFolder(ws.dir));
+    assert.equal(plan.version, '1.4.0');
+    assert.equal(gateProblem(plan)?.kind, 'input');
+    const events: ReleaseProgress[] = [];
+    await assert.rejects(
+      executeRelease(plan, { docker, onProgress: (p) => events.push(p), override: { reason: 'try anyway' } }),
+      /Tag v1\.4\.0 already exists on another branch/,
+    );
+    assert.deepEqual(events, [], 'nothing was built or pushed');
+    assert.deepEqual(releaseGitState(ws.dir), before);
+  });
+
+  it('keeps an edit saved while the release was building when it fails, and refuses a plan the tree has moved away from', async () => {
+    const ws = sample(project(registry, 'edited', ['FROM conveyor-base:busybox', 'RUN false']));
+    await passPipeline(ws.dir);
+    const before = git(ws, 'rev-parse', 'HEAD');
+    const plan = await planRelease(await describeFolder(ws.dir));
+    const onProgress = (p: ReleaseProgress) => {
+      // The user saves a file while the image builds.
+      if (p.step === 'build' && !existsSync(path.join(ws.dir, 'src', 'new.js'))) ws.write('src/app.js', 'console.log("edited");\n');
+      if (p.step === 'build') ws.write('src/new.js', 'new\n');
+    };
+    await assert.rejects(executeRelease(plan, { docker, onProgress }), /The image build failed/);
+    assert.equal(git(ws, 'rev-parse', 'HEAD'), before, 'the release commit was taken back');
+    assert.equal(readFileSync(path.join(ws.dir, 'src', 'app.js'), 'utf8'), 'console.log("edited");\n', 'the edit is kept');
+    assert.equal(readFileSync(path.join(ws.dir, 'package.json'), 'utf8').includes('"1.3.0"'), true, 'the version file is back');
+
+    // The plan was made on a clean tree; the tree now has changes: the release does not start.
+    const stale = releaseGitState(ws.dir);
+    await assert.rejects(executeRelease(plan, { docker }), /The working tree changed since the release was planned/);
+    assert.deepEqual(releaseGitState(ws.dir), stale);
+  });
+
   it('pushes to a registry with htpasswd auth with the right password, and refuses the wrong one without a tag', async () => {
     const secured = await startRegistry({ htpasswd: { user: 'ci', password: 'right-horse-battery' } });
     try {

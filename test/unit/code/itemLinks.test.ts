@@ -25,6 +25,23 @@ describe('work item links (unit)', () => {
     assert.equal(links.has('SHOP-9'), false);
   });
 
+  it('takes an issue number in a branch only where the key goes, not a version in its name', () => {
+    const branches = [
+      'feat/3-dark-mode',
+      '3-quick-fix',
+      'issue-3',
+      'fix/gh-3-typo',
+      'feat/7-upgrade-to-python-3',
+      'feat/12-drop-node-18-support',
+      'dependabot/npm_and_yarn/lodash-4.17.21',
+      'feat/33-other',
+    ];
+    const links = linkItems(['#3', '#18', '#4'], branches, []);
+    assert.deepEqual(links.get('#3')?.branches, ['feat/3-dark-mode', '3-quick-fix', 'issue-3', 'fix/gh-3-typo']);
+    assert.equal(links.has('#18'), false);
+    assert.equal(links.has('#4'), false);
+  });
+
   it('keeps as many commits as asked and says when the scan stopped at its limit', () => {
     const commits = Array.from({ length: 30 }, (_, i) => ({ sha: String(i), subject: `SHOP-1 step ${i}` }));
     assert.equal(linkItems(['SHOP-1'], [], commits).get('SHOP-1')?.commits.length, 20, 'the board keeps 20');

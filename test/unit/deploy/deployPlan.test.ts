@@ -95,6 +95,16 @@ describe('deploy: plan summaries (unit)', () => {
         'image web: registry.example.test/web@sha256:111111111111 → registry.example.test/web@sha256:222222222222',
         'env (web)',
       ],
+      templateChanged: true,
+    });
+  });
+
+  it('says when an update leaves the pod template as it is (a scale): no new revision to roll back from', () => {
+    const before = deployment(OLD, { release: 'v1.0.0' });
+    assert.deepEqual(summarizeChange(before, deployment(OLD, { release: 'v1.0.0', replicas: 6 })), {
+      action: 'update',
+      changes: ['replicas 2 → 6'],
+      templateChanged: false,
     });
   });
 

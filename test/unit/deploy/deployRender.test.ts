@@ -1,6 +1,9 @@
 import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { DeployError } from '../../../src/deploy/deployError';
+import { resolveDeploySetup } from '../../../src/deploy/environmentDefinition';
 import type { KubeObject, PodSpec } from '../../../src/deploy/kubeObject';
 import {
   normalizeRepository,
@@ -202,5 +205,81 @@ describe('deploy: invalid manifests (unit)', () => {
 
   it('skips empty documents (a leading or trailing ---)', () => {
     assert.equal(parseManifests('---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n', 'x.yaml').length, 1);
+  });
+
+  it('reads manifests as kubectl does, in YAML 1.1: octal file modes and merge keys', () => {
+    const [deployment] = parseManifests(
+      [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata:',
+        '  name: web',
+        '  labels: &labels {app: web}',
+        'spec:',
+        '  template:',
+        '    metadata:',
+        '      labels: {<<: *labels, tier: front}',
+        '    spec:',
+        '      volumes:',
+        '        - name: secret',
+        '          secret: {secretName: s, defaultMode: 0644}',
+        '',
+      ].join('\n'),
+      'k8s/web.yaml',
+    );
+    const template = (deployment.object.spec as { template: { metadata: unknown; spec: { volumes: { secret: unknown }[] } } }).template;
+    assert.deepEqual(template.metadata, { labels: { app: 'web', tier: 'front' } });
+    assert.deepEqual(template.spec.volumes[0].secret, { secretName: 's', defaultMode: 0o644 });
+  });
+
+  it('takes the items of a List (kubectl get -o yaml) one by one, each at its line', () => {
+    const text = [
+      'apiVersion: v1',
+      'kind: List',
+      'items:',
+      '  - apiVersion: v1',
+      '    kind: ConfigMap',
+      '    metadata: {name: a}',
+      '  - apiVersion: v1',
+      '    kind: ConfigMap',
+      '    metadata: {name: b}',
+      '',
+    ].join('\n');
+    assert.deepEqual(
+      parseManifests(text, 'k8s/list.yaml').map((d) => [d.object.metadata?.name, d.line]),
+      [
+        ['a', 4],
+        ['b', 7],
+      ],
+    );
+    const unnamed = invalid(() => parseManifests(text.replace('metadata: {name: b}', 'metadata: {}'), 'k8s/list.yaml'));
+    assert.match(unnamed.message, /^k8s\/list\.yaml:9: the object has no metadata\.name\.$/, 'at its metadata');
+  });
+});
+
+describe('deploy: environments from conveyor.yml (unit)', () => {
+  it('asks before deploying to production or prod unless conveyor.yml says otherwise', async () => {
+    const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'cnv-environments-'));
+    try {
+      const setup = await resolveDeploySetup(folder, {
+        environments: { staging: {}, prod: {}, production: {}, preview: { confirm: true }, live: {}, 'production-eu': {}, qa: {} },
+      });
+      assert.deepEqual(
+        setup.environments.map((e) => [e.name, e.confirm]),
+        [
+          ['staging', false],
+          ['prod', true],
+          ['production', true],
+          ['preview', true],
+          ['live', false],
+          ['production-eu', false],
+          ['qa', false],
+        ],
+      );
+      const optedOut = await resolveDeploySetup(folder, { environments: { prod: { confirm: false } } });
+      assert.equal(optedOut.environments[0].confirm, false);
+    } finally {
+      await fs.rm(folder, { recursive: true, force: true });
+    }
   });
 });

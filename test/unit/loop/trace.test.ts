@@ -83,6 +83,7 @@ describe('the loop trace (unit)', () => {
       { errorId: '3f2a' },
     ]);
     assert.deepEqual(itemKeysIn('fix: SHOP-2 total (SHOP-1, not SHOP-12x) #4'), ['SHOP-2', 'SHOP-1']);
+    assert.deepEqual(itemKeysIn('SHOP-3: logs in UTF-8, hashes in SHA-256, dates in ISO-8601 (RFC-3339)'), ['SHOP-3']);
     assert.deepEqual(['v1.4.0', '1.4.0', 'shop@1.4.0', 'shop@v1.4.0', 'version-2'].map(versionOf), [
       '1.4.0',
       '1.4.0',

@@ -83,6 +83,22 @@ describe('build context (unit)', () => {
     });
   }
 
+  for (const writer of ['gnu-tar', 'tar-stream'] as const) {
+    it(`sends a Dockerfile that lives in an excluded folder, and nothing else of that folder (${writer})`, async () => {
+      if (writer === 'gnu-tar') requireGnuTar();
+      const ws = workspace({
+        'build/docker/Dockerfile': 'FROM scratch\n',
+        'build/docker/notes.md': 'x\n',
+        '.dockerignore': 'build\n',
+        'src/app.js': 'x\n',
+      });
+      const context = await packBuildContext(ws.dir, '.', 'build/docker/Dockerfile', { writer });
+      assert.equal(context.dockerfile, 'build/docker/Dockerfile');
+      const files = [...(await entries(context.stream)).entries()].filter(([, e]) => e.type === 'file').map(([name]) => name);
+      assert.deepEqual(files.sort(), ['.dockerignore', 'build/docker/Dockerfile', 'src/app.js']);
+    });
+  }
+
   it('fails the stream, never ends it early, when a file vanishes between the walk and the archive (GNU tar)', async () => {
     requireGnuTar();
     const ws = workspace({ Dockerfile: 'FROM scratch\n', 'gone.txt': 'x\n', 'kept.txt': 'y\n' });

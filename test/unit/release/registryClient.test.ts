@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { defaultDockerConfigPath, findDockerCredentials, readDockerCredentials } from '../../../src/release/registry/dockerConfig';
 import { registryAddress } from '../../../src/release/registry/registryAddress';
 import { RegistryClient } from '../../../src/release/registry/registryClient';
+import { imageTarget } from '../../../src/release/releasePlan';
 import type { ServiceError } from '../../../src/core/errors';
 import { nextLink, retryAfterMs } from '../../../src/core/http/headers';
 import { parseWwwAuthenticate } from '../../../src/release/registry/wwwAuthenticate';
@@ -55,6 +56,24 @@ describe('registry addresses, pagination links and Retry-After (unit)', () => {
     assert.equal(registryAddress('http://registry.lan:5000/v2/').baseUrl, 'http://registry.lan:5000');
     assert.equal(registryAddress('https://127.0.0.1:5443').baseUrl, 'https://127.0.0.1:5443');
     assert.deepEqual(registryAddress('docker.io'), { display: 'docker.io', baseUrl: 'https://registry-1.docker.io', dockerHub: true });
+  });
+
+  it('keeps a registry address written with a scheme out of the image name, and for its API', () => {
+    const image = (registry: string) =>
+      imageTarget({ name: 'app', registry, dockerfile: 'Dockerfile', context: '.', buildArgs: {}, source: 'conveyor.yml' });
+    assert.deepEqual(
+      [image('http://10.0.0.5:5000')].map((t) => [t.host, t.address, t.repository]),
+      [['10.0.0.5:5000', 'http://10.0.0.5:5000', '10.0.0.5:5000/app']],
+    );
+    assert.deepEqual(
+      [image('https://ghcr.io/acme/')].map((t) => [t.host, t.address, t.path, t.repository]),
+      [['ghcr.io', 'https://ghcr.io', 'acme/app', 'ghcr.io/acme/app']],
+    );
+    assert.equal(registryAddress(image('http://10.0.0.5:5000').address).baseUrl, 'http://10.0.0.5:5000');
+    assert.deepEqual(
+      [image('127.0.0.1:5000/team')].map((t) => [t.host, t.address, t.repository]),
+      [['127.0.0.1:5000', '127.0.0.1:5000', '127.0.0.1:5000/team/app']],
+    );
   });
 
   it('follows relative and absolute next links', () => {
