@@ -2,6 +2,7 @@
 // for terminals and CI logs. Exit codes: 0 rolled out, 1 failed (reasons printed), 2 usage problems.
 import { askOnTerminal } from '../core/askOnTerminal';
 import { describeFolder } from '../loop/folderStatus';
+import { reportConfigErrors } from './configErrors';
 import { listReleaseRecords } from '../release/gitRelease';
 import { isDeployError } from '../deploy/deployError';
 import type { DeployError } from '../deploy/deployError';
@@ -41,6 +42,7 @@ export async function deployCommand(options: DeployCliOptions): Promise<number> 
   let refusedWithoutTerminal = false;
   try {
     const status = await describeFolder(options.folder);
+    if (reportConfigErrors(status, writeError)) return 2;
     let kubeconfig;
     let environment;
     let release;

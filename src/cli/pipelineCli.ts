@@ -1,7 +1,6 @@
 // `conveyor pipeline run`: the engine headless. On a terminal it shows one live line per stage and the
 // failing stage's last lines; elsewhere (CI logs) it streams the output with plain stage markers.
-import * as path from 'node:path';
-import { formatProblem } from '../core/config/configProblem';
+import { reportConfigErrors } from './configErrors';
 import { describeFolder } from '../loop/folderStatus';
 import type { PipelineRun, PipelineRunListener, StageRun } from '../pipeline/run/pipelineRun';
 import { pipelineStateDir, RunHistory } from '../pipeline/run/runHistory';
@@ -31,11 +30,7 @@ const MARK: Record<StageRun['status'], string> = {
 export async function pipelineRunCommand(options: PipelineCliOptions): Promise<number> {
   const { folder, write } = options;
   const status = await describeFolder(folder);
-  const configErrors = status.config.problems.filter((p) => p.severity === 'error');
-  if (configErrors.length > 0) {
-    for (const p of configErrors) process.stderr.write(`${formatProblem(path.relative(process.cwd(), status.config.file), p)}\n`);
-    return 1;
-  }
+  if (reportConfigErrors(status, (text) => process.stderr.write(text))) return 1;
   const known = plannedStages(status.pipeline).map((s) => s.name);
   const unknown = options.stages.filter((s) => !known.includes(s));
   if (unknown.length > 0) {

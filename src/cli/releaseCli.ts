@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import { confirmOnTerminal } from '../core/askOnTerminal';
 import { describeFolder } from '../loop/folderStatus';
+import { reportConfigErrors } from './configErrors';
 import { readReleaseCatalog } from '../release/releaseCatalog';
 import { executeRelease } from '../release/releaseFlow';
 import type { ReleaseProgress } from '../release/releaseFlow';
@@ -38,6 +39,7 @@ export async function releaseCommand(options: ReleaseCliOptions): Promise<number
     return 2;
   }
   const status = await describeFolder(options.folder);
+  if (reportConfigErrors(status, (text) => process.stderr.write(text))) return 2;
   let plan: ReleasePlan;
   try {
     const named = ['major', 'minor', 'patch'].includes(options.bump ?? '');

@@ -3,10 +3,9 @@
 // an environment that asks while no one can answer), 1 failed or rolled back, 2 usage, 130 stopped.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { formatProblem } from '../core/config/configProblem';
-import { loadKubeConfig } from '../deploy/kubeconfigLoader';
 import { askOnTerminal } from '../core/askOnTerminal';
 import { messageOf } from '../core/errors';
+import { reportConfigErrors } from './configErrors';
 import { describeFolder } from '../loop/folderStatus';
 import { ErrorReceiver, generatePublicKey } from '../monitor/errors/errorReceiver';
 import type { ErrorIssue } from '../monitor/errors/errorModel';
@@ -46,11 +45,7 @@ export async function shipCommand(options: ShipCliOptions): Promise<number> {
   const { write } = options;
   const writeError = options.writeError ?? ((text: string) => process.stderr.write(text));
   const status = await describeFolder(options.folder);
-  const configErrors = status.config.problems.filter((p) => p.severity === 'error');
-  if (configErrors.length > 0) {
-    for (const p of configErrors) writeError(`${formatProblem(path.relative(process.cwd(), status.config.file), p)}\n`);
-    return 2;
-  }
+  if (reportConfigErrors(status, writeError)) return 2;
   const plan = deliveryPlan(status.config.config, status.deploy.environments);
   if (plan.problems.length > 0) {
     writeError(`conveyor: ${plan.problems.join('; ')}\n`);
@@ -94,7 +89,8 @@ export async function shipCommand(options: ShipCliOptions): Promise<number> {
         status,
         engines: directEngines(status),
         pushGit: options.push,
-        kubeconfig: options.kubeconfig ? { kubeconfigPaths: [options.kubeconfig] } : await loadKubeConfig().then((k) => k.config),
+        // Read when a deploy needs it: a folder without environments ships without any kubeconfig.
+        kubeconfig: options.kubeconfig ? { kubeconfigPaths: [options.kubeconfig] } : {},
         errorIssues: errors.issues,
         credentials: (host) => dockerCredentialsFor(host, writeError),
         npmToken: (url) => {

@@ -44,9 +44,13 @@ export async function writeFileAtomic(file: string, content: string | Iterable<s
     if (typeof content === 'string') await handle.writeFile(content, 'utf8');
     else await writePieces(handle, content);
     await handle.sync();
-  } finally {
-    await handle.close();
+  } catch (error) {
+    // A full disk or a failing source: the target keeps its old content, and no partial temp file stays behind.
+    await handle.close().catch(() => undefined);
+    await fs.rm(temp, { force: true });
+    throw error;
   }
+  await handle.close();
   try {
     await fs.rename(temp, file);
   } catch (error) {
@@ -126,8 +130,10 @@ export async function removeStaleTempFiles(file: string, now = Date.now()): Prom
 
 /**
  * Runs `edit` while holding `<file>.lock`, created exclusively, so that Conveyor processes (the extension,
- * the CLI, a hook) never interleave a read-edit-write of the same file. A lock whose process is gone, or
- * older than `staleMs`, is taken over; waiting longer than `waitMs` is an error the caller words.
+ * the CLI, a hook) never interleave a read-edit-write of the same file. The lock holds the holder's pid and a
+ * token of its own: a lock whose process is gone (or, without a readable pid, older than `staleMs`) is taken
+ * over, and a holder removes the lock only while it is still its own. Waiting longer than `waitMs` is an error
+ * the caller words.
  */
 export async function withFileLock<T>(
   file: string,
@@ -135,6 +141,7 @@ export async function withFileLock<T>(
   options: { waitMs?: number; staleMs?: number } = {},
 ): Promise<T> {
   const lock = `${file}.lock`;
+  const token = `${process.pid} ${randomUUID()}`;
   const waitMs = options.waitMs ?? 10_000;
   const staleMs = options.staleMs ?? 30_000;
   const started = Date.now();
@@ -142,19 +149,20 @@ export async function withFileLock<T>(
   for (let attempt = 0; ; attempt++) {
     try {
       const handle = await fs.open(lock, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
+      try {
+        await handle.writeFile(token);
+      } finally {
+        await handle.close();
+      }
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = Number(await fs.readFile(lock, 'utf8').catch(() => ''));
+      const held = await fs.readFile(lock, 'utf8').catch(() => undefined);
       const stat = await fs.stat(lock).catch(() => undefined);
-      const stale =
-        stat !== undefined && (Date.now() - stat.mtimeMs > staleMs || (holder > 0 && holder !== process.pid && !isAlive(holder)));
-      if (stale) {
-        await fs.rm(lock, { force: true });
-        continue;
-      }
+      if (held === undefined || !stat) continue; // released meanwhile: try again at once
+      const holder = Number(held.split(' ')[0]);
+      const stale = holder > 0 ? !isAlive(holder) : Date.now() - stat.mtimeMs > staleMs;
+      if (stale && (await takeOverStaleLock(lock, held))) continue;
       if (Date.now() - started > waitMs)
         throw new Error(`${path.basename(file)} is being changed by another process (${lock} is held)`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, Math.min(50, 2 + attempt)));
@@ -163,9 +171,34 @@ export async function withFileLock<T>(
   try {
     return await edit();
   } finally {
-    await fs.rm(lock, { force: true });
+    // Only a lock that is still this one's: never one another process holds now.
+    if ((await fs.readFile(lock, 'utf8').catch(() => undefined)) === token) await fs.rm(lock, { force: true });
   }
 }
+
+/**
+ * Removes the stale lock that read `held` (true once tried; false while another waiter does it). One waiter at a time does it, under a guard file, and only while
+ * the lock still reads `held`: a waiter that judged it stale a moment ago must not remove the fresh lock that
+ * replaced it. A guard left by a process that died during the takeover goes after a few seconds.
+ */
+async function takeOverStaleLock(lock: string, held: string): Promise<boolean> {
+  const guard = `${lock}.takeover`;
+  try {
+    await (await fs.open(guard, 'wx')).close();
+  } catch {
+    const stat = await fs.stat(guard).catch(() => undefined);
+    if (stat && Date.now() - stat.mtimeMs > TAKEOVER_STALE_MS) await fs.rm(guard, { force: true });
+    return false;
+  }
+  try {
+    if ((await fs.readFile(lock, 'utf8').catch(() => undefined)) === held) await fs.rm(lock, { force: true });
+    return true;
+  } finally {
+    await fs.rm(guard, { force: true });
+  }
+}
+
+const TAKEOVER_STALE_MS = 5_000;
 
 function isAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;

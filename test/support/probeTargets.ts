@@ -52,6 +52,11 @@ export async function startProbeTargets(): Promise<ProbeTargets> {
         return send(health.status, health.status < 300 ? 'healthy' : 'unhealthy');
       case '/metrics.json':
         return send(200, JSON.stringify({ data: { users: { total: 1234, active: '87' } }, items: [{ value: 3.5 }] }), 'application/json');
+      case '/private':
+        // Basic auth as a health endpoint behind a proxy asks for it: probe:s3cret.
+        return exchange.req.headers.authorization === `Basic ${Buffer.from('probe:s3cret').toString('base64')}`
+          ? send(200, 'private ok')
+          : send(401, 'sign in');
       case '/not-json':
         return send(200, '<!DOCTYPE html><html><body>Sign in</body></html>', 'text/html');
       default:

@@ -1,3 +1,4 @@
+import { redactUrl } from '../../core/http/urlCredentials';
 import * as path from 'node:path';
 import type { ViewNode, ViewRef } from '../../core/viewNode';
 import type { FolderStatus } from '../../loop/folderStatus';
@@ -154,7 +155,15 @@ function jenkinsNode(status: FolderStatus, jenkins: CiViewState['jenkins']): Vie
   }
   if (status.ci.jenkinsfile)
     children.push({ id: `${id}/jenkinsfile`, label: 'Jenkinsfile', icon: 'file-code', file: path.join(status.folder, 'Jenkinsfile') });
-  return { id, label: 'Jenkins', description: status.ci.jenkinsUrl, icon: 'server-process', ref, expanded: true, children };
+  return {
+    id,
+    label: 'Jenkins',
+    description: redactUrl(status.ci.jenkinsUrl ?? ''),
+    icon: 'server-process',
+    ref,
+    expanded: true,
+    children,
+  };
 }
 
 function jenkinsJobNode(folder: string, job: JenkinsJobRow, builds: ReadonlyMap<string, CiRun[]>): ViewNode {

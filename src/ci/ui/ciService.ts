@@ -1,3 +1,4 @@
+import { redactUrl } from '../../core/http/urlCredentials';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as vscode from 'vscode';
@@ -109,10 +110,10 @@ export class CiService implements vscode.Disposable {
   async signInJenkins(url: string): Promise<void> {
     // Asked before the token is typed: a Jenkins the user does not trust gets no token at all.
     await checkTokenHost(jenkinsHost(url), this.tokenHosts, { askAgain: true });
-    const user = await vscode.window.showInputBox({ title: `Jenkins ${url}`, prompt: 'User name', ignoreFocusOut: true });
+    const user = await vscode.window.showInputBox({ title: `Jenkins ${redactUrl(url)}`, prompt: 'User name', ignoreFocusOut: true });
     if (!user) return;
     const apiToken = await vscode.window.showInputBox({
-      title: `Jenkins ${url}`,
+      title: `Jenkins ${redactUrl(url)}`,
       prompt: `API token of ${user} (Jenkins › user › Configure › API Token)`,
       password: true,
       ignoreFocusOut: true,

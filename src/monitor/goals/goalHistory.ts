@@ -4,6 +4,9 @@ import * as path from 'node:path';
 import type { GoalConfig } from '../../core/config/conveyorConfig';
 import { DebouncedWriter, historyFileName, loadJsonFile } from '../uptime/historyFile';
 import type { LighthouseMetrics } from './lighthouse';
+import { goalDirection } from './goalDirection';
+
+export { goalDirection };
 
 export interface GoalMeasurement {
   /** When the measurement started, ms since the epoch. */
@@ -44,10 +47,6 @@ export const goalKey = (goal: GoalConfig) =>
   );
 
 /** Higher is better for a performance score and most business metrics; lower for LCP, TBT and CLS. */
-export function goalDirection(goal: GoalConfig): 'up' | 'down' {
-  if (goal.direction) return goal.direction;
-  return goal.source === 'lighthouse' && goal.metric && goal.metric !== 'performance' ? 'down' : 'up';
-}
 
 export function isGoalMet(goal: GoalConfig, value: number | undefined): boolean | undefined {
   if (goal.target === undefined || value === undefined) return undefined;

@@ -38,11 +38,15 @@ export async function measureHttpJson(goal: GoalConfig, options: HttpJsonOptions
       await answer.discard();
       throw http.error(kindOfStatus(status), `${url} answered ${status} ${statusText}.`.replace(' .', '.'), { status });
     }
-    if (length > (options.maxBytes ?? DEFAULT_MAX_BYTES)) {
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    if (length > maxBytes) {
       await answer.discard();
       throw http.error('malformed', `${url} answered ${length} bytes, more than a goal reads.`, { status });
     }
-    const text = await answer.text();
+    // Counted as it arrives, decompressed: a chunked or gzip answer has no length, or only its compressed one.
+    const text = await answer.read((response) => textUpTo(response, maxBytes));
+    if (text === undefined)
+      throw http.error('malformed', `${url} answered more than ${maxBytes} bytes, more than a goal reads.`, { status });
     try {
       return readNumberAt(parseJsonAnswer(text), valuePath);
     } catch (error) {
@@ -52,4 +56,23 @@ export async function measureHttpJson(goal: GoalConfig, options: HttpJsonOptions
     if (options.signal?.aborted) throw new Error('Measurement cancelled.', { cause: error });
     throw error;
   }
+}
+
+/** The body as text, or undefined (and the rest dropped) once it passes `maxBytes`. */
+async function textUpTo(response: Response, maxBytes: number): Promise<string | undefined> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

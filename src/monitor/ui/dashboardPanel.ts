@@ -7,6 +7,8 @@ import type { WorkspaceModel } from '../../ui/workspaceModel';
 import { DeliveryMetricsCache, type DeliveryMetricsSource } from './deliveryMetricsCache';
 import type { GoalService } from './goalService';
 import { goalUnit } from './monitorNodes';
+import { redactUrl } from '../../core/http/urlCredentials';
+import { goalDirection } from '../goals/goalDirection';
 import type { UptimeService } from './uptimeService';
 
 /** Uptime charts, goal sparklines and delivery metrics of a folder in an editor tab, redrawn while visible. */
@@ -45,7 +47,7 @@ function dashboardMessage(uptime: UptimeService, goals: GoalService, delivery: D
   const { folder } = status;
   const uptimeCards: UptimeCard[] = uptime.rows(folder).map(({ check, stats }) => ({
     name: check.name,
-    url: check.url,
+    url: redactUrl(check.url),
     status: stats.lastStatus,
     uptime24h: stats.uptime24h,
     uptime7d: stats.uptime7d,
@@ -59,7 +61,7 @@ function dashboardMessage(uptime: UptimeService, goals: GoalService, delivery: D
     unit: goalUnit(goal),
     value: progress?.value,
     target: goal.target,
-    direction: progress?.direction ?? goal.direction ?? 'up',
+    direction: progress?.direction ?? goalDirection(goal),
     met: progress?.met,
     error: progress?.lastError,
     series: { xs: progress?.series[0] ?? [], values: progress?.series[1] ?? [] },

@@ -53,6 +53,8 @@ export class ErrorService implements vscode.Disposable {
   private mapper: FrameMapper | undefined;
   private remapTimer: NodeJS.Timeout | undefined;
   private hostedTimer: NodeJS.Timeout | undefined;
+  /** One client per Sentry, org and token: its rate-limit budget, learned from the answers, carries over. */
+  private readonly hostedClients = new Map<string, InstanceType<ReturnType<typeof monitorEngine>['SentryClient']>>();
   private visible = false;
   private readonly listeners: vscode.Disposable[];
 
@@ -226,6 +228,8 @@ export class ErrorService implements vscode.Disposable {
     }
     const url = sentry.url ?? SENTRY_URL;
     const previous = this.hosted.get(status.folder);
+    // A look still going (a client waiting out a rate limit) is not joined by a second one.
+    if (previous?.loading) return;
     const state: HostedErrorsState = { issues: previous?.issues ?? [], loading: true };
     this.hosted.set(status.folder, state);
     this.changed.fire();
@@ -236,8 +240,14 @@ export class ErrorService implements vscode.Disposable {
         return;
       }
       await checkTokenHost(sentryHost(sentry), this.tokenHosts);
-      const client = new (monitorEngine().SentryClient)({ baseUrl: url, token, org: sentry.org });
-      state.issues = await client.issuesWithLatestEvents({ project: sentry.project, environment: sentry.environment });
+      const clientKey = JSON.stringify([url, sentry.org, token]);
+      const client = this.hostedClients.get(clientKey) ?? new (monitorEngine().SentryClient)({ baseUrl: url, token, org: sentry.org });
+      this.hostedClients.set(clientKey, client);
+      state.issues = await client.issuesWithLatestEvents({
+        project: sentry.project,
+        environment: sentry.environment,
+        previous: previous?.issues,
+      });
       state.error = undefined;
       state.needsSignIn = false;
     } catch (error) {

@@ -1,3 +1,4 @@
+import { redactUrl } from '../../core/http/urlCredentials';
 import type { ViewNode } from '../../core/viewNode';
 import * as path from 'node:path';
 import type { FolderStatus } from '../../loop/folderStatus';
@@ -9,6 +10,7 @@ import type { GoalConfig, UptimeCheckConfig } from '../../core/config/conveyorCo
 import { formatAge } from '../../core/formatAge';
 import type { UptimeStats } from '../uptime/uptimeStats';
 import type { GoalProgress } from '../goals/goalHistory';
+import { goalDirection } from '../goals/goalDirection';
 
 /** Hosted Sentry's issues for a folder, as last loaded. */
 export interface HostedErrorsState {
@@ -332,7 +334,7 @@ export function uptimeNodes(status: FolderStatus, state: UptimeViewState, now = 
             .filter(Boolean)
             .join(' · ');
     const tooltip = [
-      `${check.name}: ${check.url}`,
+      `${check.name}: ${redactUrl(check.url)}`,
       `Every ${check.interval ?? 60} s, timeout ${check.timeout ?? 10} s, expects ${check.expectStatus ?? '2xx'}${check.keyword ? `, keyword "${check.keyword}"` : ''}`,
       last
         ? `Last probe ${formatAge(last.at, now)}: ${last.ok ? `up, ${last.status ?? ''} in ${Math.round(last.latencyMs)} ms` : `down: ${last.reason ?? 'failed'}`}`
@@ -387,7 +389,8 @@ const TREND_ARROWS = { better: '↗', worse: '↘', flat: '→', unknown: '' } a
 
 export function goalNodes(status: FolderStatus, state: GoalViewState, now = Date.now()): ViewNode[] {
   return state.rows.map(({ goal, progress, measuring }) => {
-    const target = goal.target === undefined ? '' : `target ${goal.direction === 'down' ? '≤' : '≥'} ${formatGoalValue(goal, goal.target)}`;
+    const target =
+      goal.target === undefined ? '' : `target ${goalDirection(goal) === 'down' ? '≤' : '≥'} ${formatGoalValue(goal, goal.target)}`;
     const value = progress?.value;
     const description = measuring
       ? 'measuring…'

@@ -1,5 +1,6 @@
 // One uptime probe: a GET that follows redirects, judges the final status and optionally looks for a keyword
 // in the body. Everything (redirects, headers, body) shares one deadline, so a probe never outlives its timeout.
+import { redactUrl, splitUrlCredentials } from '../../core/http/urlCredentials';
 import type { UptimeCheckConfig } from '../../core/config/conveyorConfig';
 import { isServiceError } from '../../core/errors';
 import { HttpClient } from '../../core/http/httpClient';
@@ -85,17 +86,21 @@ async function getFollowingRedirects(
   signal: AbortSignal | undefined,
   maxRedirects: number,
 ): Promise<HttpAnswer | string> {
-  let url: URL;
+  let written: URL;
   try {
-    url = new URL(check.url);
+    written = new URL(check.url);
   } catch {
-    return `"${check.url}" is not a valid URL`;
+    return `"${redactUrl(check.url)}" is not a valid URL`;
   }
+  // Credentials in the URL are sent as Basic auth, and only to the origin they were written for (as curl does).
+  const { url: origin, authorization } = splitUrlCredentials(written);
+  let url = origin;
   const followRedirects = !(check.expectStatus !== undefined && check.expectStatus >= 300 && check.expectStatus < 400);
   for (let hop = 0; ; hop++) {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return `redirected to an unsupported address (${url.protocol})`;
     const answer = await http.send({
       url: url.href,
+      ...(authorization && url.origin === origin.origin ? { headers: { authorization } } : {}),
       redirect: 'manual',
       signal,
       timeoutMs: Math.max(1, Math.ceil(deadline - performance.now())),

@@ -466,6 +466,30 @@ describe('deploy (integration, real kube-apiserver)', function () {
       );
       assert.equal(await readDeployment('cnv-deploy-cli-prod'), undefined);
     });
+
+    it('stops on conveyor.yml errors before anything is deployed, naming their lines (exit 2)', async () => {
+      const file = path.join(folder, 'conveyor.yml');
+      const good = await fs.readFile(file, 'utf8');
+      // Both values are refused by the schema; dropped, they would deploy to the context's default namespace unasked.
+      await fs.writeFile(
+        file,
+        'environments:\n  staging:\n    context: conveyor-admin\n    namespace: Cnv-Deploy-Cli\n    manifests: k8s\n    confirm: yes\n',
+      );
+      const errors: string[] = [];
+      const stderrWrite = process.stderr.write.bind(process.stderr);
+      process.stderr.write = (text: string | Uint8Array) => errors.push(String(text)) > 0;
+      let code: number;
+      try {
+        code = await run('staging', folder, '--release', 'v1.0.0', '--yes');
+      } finally {
+        process.stderr.write = stderrWrite;
+        await fs.writeFile(file, good);
+      }
+      assert.equal(code, 2, errors.join(''));
+      assert.match(errors.join(''), /conveyor\.yml:4:.*namespace/);
+      assert.match(errors.join(''), /conveyor\.yml:6:.*confirm/);
+      assert.equal(await readDeployment('default'), undefined, 'nothing went to the default namespace');
+    });
   });
 
   it('an unreachable cluster is "unreachable", in one sentence naming the context and server', async () => {

@@ -1,7 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import type { GoalConfig } from '../../../src/core/config/conveyorConfig';
 import { GoalHistory } from '../../../src/monitor/goals/goalHistory';
 import { GoalRunner } from '../../../src/monitor/goals/goalRunner';
@@ -65,6 +68,34 @@ describe('goals against real servers (integration)', function () {
       await assert.rejects(measureHttpJson({ ...jsonGoal('a'), url: `${targets.url}/not-json` }), {
         message: `${targets.url}/not-json: the answer is not JSON (it starts with "<!DOCTYPE html><html><body>Sign in</body></html>").`,
       });
+    });
+
+    it('refuses an answer over the limit that gives no length (chunked) or only its compressed one (gzip)', async () => {
+      const big = JSON.stringify({ value: 7, padding: 'x'.repeat(5_000_000) });
+      const server = http.createServer((request, response) => {
+        if (request.url === '/chunked') {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          for (let at = 0; at < big.length; at += 65_536) response.write(big.slice(at, at + 65_536));
+          response.end();
+        } else {
+          const small = request.url === '/small.gz';
+          response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+          response.end(zlib.gzipSync(small ? '{"value": 7}' : big));
+        }
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      try {
+        for (const where of ['/chunked', '/big.gz']) {
+          await assert.rejects(measureHttpJson({ ...jsonGoal('value'), url: `${base}${where}` }, { maxBytes: 1024 * 1024 }), {
+            message: `${base}${where} answered more than 1048576 bytes, more than a goal reads.`,
+          });
+        }
+        assert.equal(await measureHttpJson({ ...jsonGoal('value'), url: `${base}/small.gz` }, { maxBytes: 1024 * 1024 }), 7);
+      } finally {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
     });
 
     it('reports HTTP errors and unreachable servers in one sentence', async () => {

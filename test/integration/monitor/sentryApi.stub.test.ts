@@ -211,6 +211,12 @@ describe('Sentry REST client against a stub checked against the published Sentry
       assert.equal(issues[2].latestEvent?.release, 'shop@1.4.1');
       assert.equal(eventRequests().length, 5);
       assert.ok(mostInFlight <= 2 && mostInFlight >= 1, `at most 2 event requests at once, saw ${mostInFlight}`);
+
+      // The next look: issues last seen when they were then keep the event read then, without asking again.
+      const changed = { ...issues[1], lastSeen: '2000-01-01T00:00:00Z' };
+      const again = await client().issuesWithLatestEvents({ previous: [issues[0], changed, ...issues.slice(2)] });
+      assert.equal(eventRequests().length, 6, 'one more event request: the issue whose last-seen time differs');
+      assert.deepEqual(again[0].latestEvent, issues[0].latestEvent);
     });
 
     it('keeps no latestEvent for an issue whose event is gone, and fails on any other error', async () => {

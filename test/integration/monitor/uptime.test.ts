@@ -38,6 +38,17 @@ describe('uptime probes against real HTTP servers (integration)', function () {
     assert.ok(Math.abs(result.at - Date.now()) < 5000);
   });
 
+  it('sends credentials written in the URL as Basic auth, and never shows the password', async () => {
+    const url = targets.url.replace('http://', 'http://probe:s3cret@');
+    const up = await probe({ name: 'private', url: `${url}/private` });
+    assert.deepEqual([up.ok, up.status], [true, 200]);
+    const wrong = await probe({ name: 'private', url: `${url.replace('s3cret', 'wrong-pass')}/private` });
+    assert.deepEqual([wrong.ok, wrong.status], [false, 401]);
+    assert.doesNotMatch(JSON.stringify(wrong), /wrong-pass/);
+    const invalid = await probe({ name: 'broken', url: 'http://probe:s3cret@[bad/' });
+    assert.equal(invalid.reason, '"http://probe:***@[bad/" is not a valid URL');
+  });
+
   it('reports a slow endpoint as down with a timeout reason, returning at the timeout', async () => {
     const started = performance.now();
     const result = await probe(check('/slow?ms=5000', { timeout: 0.5 }));

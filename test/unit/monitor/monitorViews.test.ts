@@ -300,6 +300,11 @@ describe('monitor views (unit)', () => {
     assert.equal(row.description, '84/100 ↗ · target ≥ 90/100');
     assert.equal(row.icon, 'warning:editorWarning.foreground');
     assert.match(row.tooltip ?? '', /Now 84\/100 \(2 min ago\), before 80\/100/);
+
+    // Largest Contentful Paint without a direction in conveyor.yml: lower is better, and the target says so.
+    const lcp = { name: 'LCP', source: 'lighthouse' as const, url: 'https://shop.example', metric: 'lcp' as const, target: 2500 };
+    const [lcpRow] = goalNodes(monitoredStatus({ goals: [lcp] }), { trusted: true, rows: [{ goal: lcp, measuring: false }] }, NOW);
+    assert.match(lcpRow.tooltip ?? '', /Target ≤ 2,500 ms: not known yet/);
   });
 
   it('counts as new the errors first seen in the release the newest event came from', () => {

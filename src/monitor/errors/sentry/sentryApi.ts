@@ -56,6 +56,8 @@ export interface IssueQuery {
 export interface IssuesWithEventsQuery extends IssueQuery {
   /** Latest-event requests in flight at once; default 4. */
   concurrency?: number;
+  /** The issues of the last look: one last seen at the same time keeps the latest event read then. */
+  previous?: readonly ErrorIssue[];
 }
 
 export class SentryClient {
@@ -148,7 +150,14 @@ export class SentryClient {
   async issuesWithLatestEvents(query: IssuesWithEventsQuery = {}): Promise<ErrorIssue[]> {
     const issues = await this.listIssues(query);
     const environment = query.environment;
+    const known = new Map((query.previous ?? []).map((issue) => [issue.id, issue]));
     await forEachLimited(issues, Math.max(1, query.concurrency ?? DEFAULT_CONCURRENCY), async (issue) => {
+      // Nothing happened to it since the last look: a request an issue a minute is most of a project's rate limit.
+      const before = known.get(issue.id);
+      if (before?.latestEvent && before.lastSeen === issue.lastSeen) {
+        issue.latestEvent = before.latestEvent;
+        return;
+      }
       try {
         issue.latestEvent = await this.latestEvent(issue.id, { environment, signal: query.signal });
       } catch (error) {
