@@ -1,4 +1,5 @@
-// Reading one number out of a JSON answer with a path like `data.users.total` or `items[0].value`.
+// Reading one number out of a JSON answer with a path like `data.users.total`, `items[0].value` or, for a key
+// with dots, `["jvm.memory.used"]`.
 // Errors name the segment that failed and what was there instead, so a typo is fixed in one edit.
 
 export type PathSegment = string | number;
@@ -8,6 +9,15 @@ export function parseValuePath(valuePath: string): PathSegment[] {
   const segments: PathSegment[] = [];
   let i = 0;
   while (i < valuePath.length) {
+    if (valuePath[i] === '[' && (valuePath[i + 1] === '"' || valuePath[i + 1] === "'")) {
+      // A key written in quotes, for keys with dots or brackets: ["jvm.memory.used"], ['a b'].
+      const quote = valuePath[i + 1];
+      const end = valuePath.indexOf(`${quote}]`, i + 2);
+      if (end === -1) throw invalid();
+      segments.push(valuePath.slice(i + 2, end));
+      i = end + 2;
+      continue;
+    }
     if (valuePath[i] === '[') {
       const close = valuePath.indexOf(']', i);
       const index = valuePath.slice(i + 1, close);

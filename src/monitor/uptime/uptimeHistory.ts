@@ -8,6 +8,7 @@ import { DebouncedWriter, historyFileName, loadJsonFile } from './historyFile';
 import {
   DAY_MS,
   addToBucket,
+  resultCovers,
   computeStats,
   hourlySeries,
   statusOf,
@@ -49,8 +50,8 @@ interface HistoryFileV1 {
   status: UptimeStatus;
   changedAt?: number;
   results: { at: number[]; ok: number[]; status: number[]; latency: number[]; reason: Record<string, string> };
-  /** [hour, up, total, latencySumMs, latencyCount] */
-  hours: [number, number, number, number, number][];
+  /** [hour, up, total, latencySumMs, latencyCount, upMs, coveredMs]; the last two are missing in older files. */
+  hours: ([number, number, number, number, number] | [number, number, number, number, number, number, number])[];
 }
 
 export const DEFAULT_RETENTION_MS = 7 * DAY_MS;
@@ -168,7 +169,9 @@ export class UptimeHistory {
     const excess = record.results.length - this.maxResults;
     if (excess > 0) {
       const buckets = new Map(record.hours.map((h) => [h.hour, h]));
-      for (const r of record.results.splice(0, excess)) addToBucket(buckets, r);
+      const folded = record.results.splice(0, excess);
+      const covers = resultCovers(folded, record.results[0]);
+      folded.forEach((r, i) => addToBucket(buckets, r, covers[i]));
       record.hours = [...buckets.values()].sort((a, b) => a.hour - b.hour);
     }
     if (record.hours.length > 0 && record.hours[0].hour < cutoff) record.hours = record.hours.filter((h) => h.hour >= cutoff);
@@ -208,7 +211,11 @@ function toFile(record: CheckRecord): HistoryFileV1 {
     status: record.status,
     ...(record.changedAt !== undefined ? { changedAt: record.changedAt } : {}),
     results,
-    hours: record.hours.map((h) => [h.hour, h.up, h.total, h.latencySumMs, h.latencyCount]),
+    hours: record.hours.map((h) =>
+      h.coveredMs !== undefined
+        ? [h.hour, h.up, h.total, h.latencySumMs, h.latencyCount, h.upMs ?? 0, h.coveredMs]
+        : [h.hour, h.up, h.total, h.latencySumMs, h.latencyCount],
+    ),
   };
 }
 
@@ -233,12 +240,19 @@ function parseHistoryFile(raw: unknown, ref: UptimeCheckRef): CheckRecord {
       ...(typeof reason === 'string' ? { reason } : {}),
     };
   });
-  const hours = (Array.isArray(file.hours) ? file.hours : []).filter((h) => numbers(h) && h.length === 5);
+  const hours = (Array.isArray(file.hours) ? file.hours : []).filter((h) => numbers(h) && (h.length === 5 || h.length === 7));
   const status = file.status === 'up' || file.status === 'down' ? file.status : 'unknown';
   return {
     ref,
     results,
-    hours: hours.map(([hour, up, total, latencySumMs, latencyCount]) => ({ hour, up, total, latencySumMs, latencyCount })),
+    hours: hours.map(([hour, up, total, latencySumMs, latencyCount, upMs, coveredMs]) => ({
+      hour,
+      up,
+      total,
+      latencySumMs,
+      latencyCount,
+      ...(coveredMs !== undefined ? { upMs, coveredMs } : {}),
+    })),
     status,
     ...(typeof file.changedAt === 'number' ? { changedAt: file.changedAt } : {}),
   };

@@ -12,10 +12,13 @@ export interface HourBucket {
   /** Sum and count of the latencies of the up results, for a mean. */
   latencySumMs: number;
   latencyCount: number;
+  /** The time its results stood for, and the part of it up (see resultCovers); absent in older history files. */
+  upMs?: number;
+  coveredMs?: number;
 }
 
 export interface UptimeStats {
-  /** Percent of up results, undefined when there was no probe in the window. */
+  /** Percent of the time probed that the check was up (see uptimePercent), undefined without a probe in the window. */
   uptime24h?: number;
   uptime7d?: number;
   /** Latency percentiles of the up results of the last 24 h (a timeout's duration is not a latency). */
@@ -51,21 +54,42 @@ export function percentile(values: readonly number[], p: number): number | undef
   return sorted[rank - 1];
 }
 
-/** Uptime percent over [since, ∞) from raw results plus the hour buckets that start in the window. */
+/** The longest time one result speaks for: past it, a gap in the history (the editor closed) counts as neither. */
+const MAX_COVER_MS = HOUR_MS;
+
+/**
+ * The time each result stands for: until the next one, at most an hour (past that, a gap in the history, the
+ * editor closed, counts as neither up nor down). The newest stands for as long as the one before it did.
+ */
+export function resultCovers(results: readonly ProbeResult[], next?: ProbeResult): number[] {
+  return results.map((r, i) => {
+    const after = results[i + 1] ?? next;
+    const span = after !== undefined ? after.at - r.at : i > 0 ? r.at - results[i - 1].at : 1;
+    return Math.min(Math.max(span, 1), MAX_COVER_MS);
+  });
+}
+
+/**
+ * Uptime percent over [since, ∞), weighted by time: each raw result for the time it stands for, each hour bucket
+ * for the time its results stood for. Probes run less often while the window is not focused, so counting
+ * results would weigh an outage by how often it was probed (an hour down in a day: 91 % focused, 98 % not).
+ */
 export function uptimePercent(results: readonly ProbeResult[], hours: readonly HourBucket[], since: number): number | undefined {
-  let up = 0;
-  let total = 0;
-  for (const r of results) {
-    if (r.at < since) continue;
-    total++;
-    if (r.ok) up++;
-  }
+  let upMs = 0;
+  let coveredMs = 0;
+  const inWindow = results.filter((r) => r.at >= since);
+  resultCovers(inWindow).forEach((cover, i) => {
+    coveredMs += cover;
+    if (inWindow[i].ok) upMs += cover;
+  });
   for (const h of hours) {
-    if (h.hour < since) continue;
-    total += h.total;
-    up += h.up;
+    if (h.hour < since || h.total === 0) continue;
+    // A bucket from before times were kept counts its results as one hour.
+    const covered = h.coveredMs ?? HOUR_MS;
+    coveredMs += covered;
+    upMs += h.upMs ?? (h.up / h.total) * covered;
   }
-  return total === 0 ? undefined : (up / total) * 100;
+  return coveredMs === 0 ? undefined : (upMs / coveredMs) * 100;
 }
 
 export function computeStats(
@@ -110,22 +134,27 @@ export function hourlySeries(
 ): { xs: number[]; uptime: number[]; latencyMs: (number | null)[] } {
   const byHour = new Map<number, HourBucket>();
   for (const h of hours) if (h.hour >= since) byHour.set(h.hour, { ...h });
-  for (const r of results) {
-    if (r.at < since) continue;
-    addToBucket(byHour, r);
-  }
+  const inWindow = results.filter((r) => r.at >= since);
+  const covers = resultCovers(inWindow);
+  inWindow.forEach((r, i) => addToBucket(byHour, r, covers[i]));
   const sorted = [...byHour.values()].sort((a, b) => a.hour - b.hour);
   return {
     xs: sorted.map((h) => h.hour / 1000),
-    uptime: sorted.map((h) => (h.up / h.total) * 100),
+    uptime: sorted.map((h) => (h.coveredMs ? ((h.upMs ?? 0) / h.coveredMs) * 100 : (h.up / h.total) * 100)),
     latencyMs: sorted.map((h) => (h.latencyCount ? Math.round(h.latencySumMs / h.latencyCount) : null)),
   };
 }
 
-export function addToBucket(buckets: Map<number, HourBucket>, r: ProbeResult): void {
+/** Folds a result into its hour; `coverMs` is the time it stood for (resultCovers). */
+export function addToBucket(buckets: Map<number, HourBucket>, r: ProbeResult, coverMs: number): void {
   const hour = Math.floor(r.at / HOUR_MS) * HOUR_MS;
-  const bucket = buckets.get(hour) ?? { hour, up: 0, total: 0, latencySumMs: 0, latencyCount: 0 };
+  const bucket = buckets.get(hour) ?? { hour, up: 0, total: 0, latencySumMs: 0, latencyCount: 0, upMs: 0, coveredMs: 0 };
   bucket.total++;
+  // A bucket read from an older file has no times: it keeps counting results only.
+  if (bucket.coveredMs !== undefined) {
+    bucket.coveredMs += coverMs;
+    if (r.ok) bucket.upMs = (bucket.upMs ?? 0) + coverMs;
+  }
   if (r.ok) {
     bucket.up++;
     bucket.latencySumMs += r.latencyMs;

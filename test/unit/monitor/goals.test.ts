@@ -11,7 +11,15 @@ describe('goal values (unit)', () => {
     assert.deepEqual(parseValuePath('data.users.total'), ['data', 'users', 'total']);
     assert.deepEqual(parseValuePath('items[0].value'), ['items', 0, 'value']);
     assert.deepEqual(parseValuePath('[2][1]'), [2, 1]);
-    for (const bad of ['', 'a..b', '.a', 'a.', 'a[x]', 'a[1', 'a.[0]']) assert.throws(() => parseValuePath(bad), /is not a path like/, bad);
+    for (const bad of ['', 'a..b', '.a', 'a.', 'a[x]', 'a[1', 'a.[0]', '["a]', "a['b"])
+      assert.throws(() => parseValuePath(bad), /is not a path like/, bad);
+  });
+
+  it('reads keys with dots written in quotes, as Spring Boot and Micrometer name their metrics', () => {
+    assert.deepEqual(parseValuePath('["jvm.memory.used"]'), ['jvm.memory.used']);
+    assert.deepEqual(parseValuePath("gauges['http.requests'].value"), ['gauges', 'http.requests', 'value']);
+    assert.equal(readNumberAt({ 'jvm.memory.used': 5, jvm: {} }, '["jvm.memory.used"]'), 5);
+    assert.equal(readNumberAt({ measurements: [{ 'p.99': '0.25' }] }, "measurements[0]['p.99']"), 0.25);
   });
 
   it('reads numbers and numeric strings, and says which segment failed', () => {

@@ -27,13 +27,36 @@ function seeded(seed: number): () => number {
 }
 
 describe('uptime statistics (unit)', () => {
-  it('computes uptime percent over 24 h and 7 d, including hour buckets', () => {
+  it('computes uptime percent over 24 h and 7 d by the time each result stands for, including hour buckets', () => {
     const results = [result(NOW - 2 * DAY_MS, false), result(NOW - HOUR_MS, true), result(NOW - 60_000, true), result(NOW - 30_000, false)];
-    assert.equal(uptimePercent(results, [], NOW - DAY_MS), (2 / 3) * 100);
-    assert.equal(uptimePercent(results, [], NOW - 7 * DAY_MS), 50);
-    const buckets = [{ hour: NOW - 3 * DAY_MS, up: 96, total: 96, latencySumMs: 9600, latencyCount: 96 }];
-    assert.equal(uptimePercent(results, buckets, NOW - 7 * DAY_MS), (98 / 100) * 100);
+    // Up from an hour ago until 30 s ago (59 min + 30 s), then down for as long as the last result stands for (30 s).
+    assert.equal(uptimePercent(results, [], NOW - DAY_MS), (3570 / 3600) * 100);
+    // Two days ago down, standing for an hour at most (the history has a gap after it).
+    assert.equal(uptimePercent(results, [], NOW - 7 * DAY_MS), (3570 / 7200) * 100);
+    const timed = [
+      { hour: NOW - 3 * DAY_MS, up: 50, total: 60, latencySumMs: 5000, latencyCount: 50, upMs: 1_800_000, coveredMs: 3_600_000 },
+    ];
+    assert.equal(uptimePercent(results, timed, NOW - 7 * DAY_MS), ((3570 + 1800) / (7200 + 3600)) * 100);
+    // A bucket from an older history file, without times: its results count as one hour.
+    const counted = [{ hour: NOW - 3 * DAY_MS, up: 96, total: 96, latencySumMs: 9600, latencyCount: 96 }];
+    assert.equal(uptimePercent(results, counted, NOW - 7 * DAY_MS), ((3570 + 3600) / (7200 + 3600)) * 100);
     assert.equal(uptimePercent([], [], NOW - DAY_MS), undefined, 'no probes: no percentage (not 0 %, not 100 %)');
+  });
+
+  it('weighs an outage by its length, not by how often it was probed (probes slow down while the window is unfocused)', () => {
+    const day: ProbeResult[] = [];
+    const outage = (from: number) => (at: number) => !(at >= from && at < from + HOUR_MS);
+    const run = (isUp: (at: number) => boolean) => {
+      day.length = 0;
+      // 8 h focused at one probe a minute, then 16 h unfocused at one every 5 minutes.
+      for (let at = NOW - DAY_MS; at < NOW - 16 * HOUR_MS; at += 60_000) day.push(result(at, isUp(at)));
+      for (let at = NOW - 16 * HOUR_MS; at < NOW; at += 300_000) day.push(result(at, isUp(at)));
+      return uptimePercent(day, [], NOW - DAY_MS)!;
+    };
+    const focused = run(outage(NOW - 20 * HOUR_MS));
+    const unfocused = run(outage(NOW - 10 * HOUR_MS));
+    assert.ok(Math.abs(focused - (23 / 24) * 100) < 0.1, `outage while focused: ${focused}`);
+    assert.ok(Math.abs(unfocused - (23 / 24) * 100) < 0.1, `outage while unfocused: ${unfocused}`);
   });
 
   it('computes nearest-rank percentiles of the latencies of up results only', () => {
