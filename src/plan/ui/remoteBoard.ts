@@ -34,6 +34,11 @@ const jiraHost = (site: string): TokenHost => ({
  */
 export class RemoteBoards implements vscode.Disposable {
   private readonly states = new Map<string, RemoteBoardState>();
+  /**
+   * GitHub Issues boards by repository, API and token: a provider keeps the ETag of its last list, so a refresh
+   * that finds nothing changed is a 304, which GitHub does not charge to the rate limit.
+   */
+  private readonly githubIssueBoards = new Map<string, BoardProvider>();
   private readonly changed = new vscode.EventEmitter<string>();
   readonly onDidChange = this.changed.event;
 
@@ -72,7 +77,12 @@ export class RemoteBoards implements vscode.Disposable {
       // With a project, its Status field is the board; GitHub's GraphQL API always needs a token.
       if (project) return token ? new engine.GitHubProjectBoardProvider({ ...repo, project, token, baseUrl }) : undefined;
       // Public repositories can be read without a token; writes ask to sign in.
-      return new engine.GitHubIssuesBoardProvider({ ...repo, token, baseUrl });
+      const key = JSON.stringify([repo.owner, repo.repo, baseUrl, token]);
+      const known = this.githubIssueBoards.get(key);
+      if (known) return known;
+      const created = new engine.GitHubIssuesBoardProvider({ ...repo, token, baseUrl });
+      this.githubIssueBoards.set(key, created);
+      return created;
     }
     return undefined;
   }
