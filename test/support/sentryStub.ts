@@ -27,6 +27,7 @@ export const RATE_LIMIT = 40;
 export const OPERATIONS = {
   listIssues: 'listOrganizationIssues',
   issueEvent: 'getOrganizationIssueEvent',
+  project: 'getProject',
 } as const;
 export type OperationId = (typeof OPERATIONS)[keyof typeof OPERATIONS];
 
@@ -262,13 +263,23 @@ export async function startSentryStub(options: { host?: string } = {}): Promise<
       if (org === EXAMPLE_ORG)
         return serve(OPERATIONS.listIssues, fixture('issues-published-example.json'), { link: links(url, host, 0, false) });
       if (org !== STUB_ORG) return sendError(404, 'error-not-found.json');
+      // As Sentry reads it (the spec declares integers): a slug here is a 400.
+      const ids = recorded.query.get('project') ?? [];
+      if (ids.some((p) => !/^-?\d+$/.test(p))) return send(400, { detail: 'Invalid project parameter. Values must be numbers.' });
       // A project the token cannot see: Sentry answers 403 rather than revealing whether it exists.
-      const projects = recorded.query.get('project') ?? [];
-      if (projects.some((p) => p !== STUB_PROJECT.id && p !== STUB_PROJECT.slug)) return sendError(403, 'error-forbidden.json');
+      if (ids.some((p) => p !== STUB_PROJECT.id)) return sendError(403, 'error-forbidden.json');
       const cursor = url.searchParams.get('cursor') ?? undefined;
       const index = cursor === undefined ? 0 : pageOfCursor(cursor);
       if (index === undefined) return send(400, { detail: 'Invalid cursor parameter.' });
       serve(OPERATIONS.listIssues, index < pages.length ? pages[index] : [], { link: links(url, host, index, index < pages.length - 1) });
+    };
+
+    // The spec's own project example, as the stub project: what a slug is looked up through.
+    const project = (org: string, idOrSlug: string): void => {
+      if (org !== STUB_ORG || (idOrSlug !== STUB_PROJECT.slug && idOrSlug !== STUB_PROJECT.id))
+        return sendError(404, 'error-not-found.json');
+      const example = sentry.publishedExample(OPERATIONS.project) as Record<string, unknown>;
+      serve(OPERATIONS.project, { ...example, id: STUB_PROJECT.id, slug: STUB_PROJECT.slug });
     };
 
     const latestEvent = (org: string, issueId: string): void => {
@@ -287,6 +298,12 @@ export async function startSentryStub(options: { host?: string } = {}): Promise<
         recorded.operationId = OPERATIONS.listIssues;
         problems.push(...validateParameters(OPERATIONS.listIssues, 'query', recorded.query).map((p) => `${OPERATIONS.listIssues} ${p}`));
         return listIssues(decodeURIComponent(issuesRoute[1]));
+      }
+      const projectRoute = /^\/api\/0\/projects\/([^/]+)\/([^/]+)\/$/.exec(url.pathname);
+      if (projectRoute) {
+        recorded.operationId = OPERATIONS.project;
+        problems.push(...validateParameters(OPERATIONS.project, 'query', recorded.query).map((p) => `${OPERATIONS.project} ${p}`));
+        return project(decodeURIComponent(projectRoute[1]), decodeURIComponent(projectRoute[2]));
       }
       if (eventRoute) {
         recorded.operationId = OPERATIONS.issueEvent;

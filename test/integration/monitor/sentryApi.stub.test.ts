@@ -10,6 +10,7 @@ import {
   startSentryStub,
   STUB_ISSUE_IDS,
   STUB_ORG as ORG,
+  STUB_PROJECT,
   STUB_TOKEN as TOKEN,
 } from '../../support/sentryStub';
 import type { SentryStub, StubFailure } from '../../support/sentryStub';
@@ -70,10 +71,12 @@ describe('Sentry REST client against a stub checked against the published Sentry
       assert.deepEqual(stub.requests[0].query.get('limit'), ['2']);
     });
 
-    it('puts project, environment and release in the query string', async () => {
+    it('puts project, environment and release in the query string, a project slug looked up once as its id', async () => {
       const issues = await client().listIssues({ project: 'shop', environment: 'production', release: 'shop@1.4.2', maxPages: 1 });
-      const [request] = stub.requests;
-      assert.deepEqual(request.query.get('project'), ['shop']);
+      // Real Sentry takes only ids in `project` (a slug there is a 400): the slug is read as a project first.
+      const [lookup, request] = stub.requests;
+      assert.equal(lookup.path, `/api/0/projects/${ORG}/shop/`);
+      assert.deepEqual(request.query.get('project'), [STUB_PROJECT.id]);
       assert.deepEqual(request.query.get('environment'), ['production']);
       assert.deepEqual(request.query.get('query'), ['release:shop@1.4.2 is:unresolved']);
       assert.deepEqual(request.query.get('statsPeriod'), ['14d']);
@@ -81,22 +84,30 @@ describe('Sentry REST client against a stub checked against the published Sentry
         issues.every((i) => i.environment === 'production'),
         'one environment filter names where the issues were seen',
       );
+      const sameClient = client();
+      await sameClient.listIssues({ project: 'shop', maxPages: 1 });
+      await sameClient.listIssues({ project: 'shop', maxPages: 1 });
+      assert.equal(stub.requests.filter((r) => r.path.startsWith('/api/0/projects/')).length, 2, 'one lookup per client');
+      const unknown = await apiError(client().listIssues({ project: 'billing-typo' }));
+      assert.equal(unknown.kind, 'not-found');
     });
 
     it('repeats a parameter for several projects or environments and passes a custom query and period', async () => {
       const issues = await client().listIssues({
-        project: ['4505071', 'shop'],
+        project: ['4505071', '4505071'],
         environment: ['production', 'staging'],
         query: 'is:unresolved level:error',
         statsPeriod: '24h',
         maxPages: 1,
       });
       const [request] = stub.requests;
-      assert.deepEqual(request.query.get('project'), ['4505071', 'shop']);
+      assert.deepEqual(request.query.get('project'), ['4505071', '4505071']);
       assert.deepEqual(request.query.get('environment'), ['production', 'staging']);
       assert.deepEqual(request.query.get('query'), ['is:unresolved level:error']);
       assert.deepEqual(request.query.get('statsPeriod'), ['24h']);
       assert.ok(issues.every((i) => i.environment === undefined));
+      await client().listIssues({ project: ['4505071', 'shop'], maxPages: 1 });
+      assert.deepEqual(stub.requests.at(-1)?.query.get('project'), ['4505071', '4505071'], 'ids and slugs together, as ids');
     });
 
     it('maps the issue fields (count arrives as a string)', async () => {
@@ -247,9 +258,9 @@ describe('Sentry REST client against a stub checked against the published Sentry
     });
 
     it('403: the token may not read the project', async () => {
-      const error = await apiError(client().listIssues({ project: 'billing' }));
+      const error = await apiError(client().listIssues({ project: '4505099' }));
       assert.equal(error.kind, 'forbidden');
-      assert.match(error.message, /may not list the issues of acme \(billing\): it needs the event:read scope/);
+      assert.match(error.message, /may not list the issues of acme \(4505099\): it needs the event:read scope/);
     });
 
     it('404: names the organization (and project) that was not found', async () => {

@@ -3,6 +3,7 @@
 // token and cursor pagination are all it takes, and the core HTTP client keeps errors and rate limits in our hands.
 import { forEachLimited } from '../../../core/concurrency';
 import { isServiceError } from '../../../core/errors';
+import { isRecord } from '../../../core/records';
 import type { ErrorEventDetail, ErrorIssue } from '../errorModel';
 import type { Purpose, SentryRateLimit } from './sentryHttp';
 import { nextCursor, SentryHttp } from './sentryHttp';
@@ -64,6 +65,7 @@ export class SentryClient {
   private readonly http: SentryHttp;
   private readonly baseUrl: string;
   private readonly org: string;
+  private readonly projectIds = new Map<string, string>();
 
   constructor(options: SentryClientOptions) {
     this.baseUrl = (options.baseUrl ?? DEFAULT_SENTRY_URL).replace(/\/+$/, '');
@@ -96,7 +98,8 @@ export class SentryClient {
       endpoint: 'issues',
     };
     const params = new URLSearchParams();
-    for (const project of projects) params.append('project', project);
+    // The issues endpoint takes projects by id only (a slug there is a 400): a slug is looked up once.
+    for (const project of projects) params.append('project', await this.projectId(project, query.signal));
     for (const environment of environments) params.append('environment', environment);
     params.set('query', searchQuery(query));
     params.set('statsPeriod', query.statsPeriod ?? '14d');
@@ -165,6 +168,26 @@ export class SentryClient {
       }
     });
     return issues;
+  }
+
+  /** A project's numeric id; a slug (`web`, as conveyor.yml names it) is asked for once and remembered. */
+  private async projectId(project: string, signal?: AbortSignal): Promise<string> {
+    if (/^\d+$/.test(project)) return project;
+    let id = this.projectIds.get(project);
+    if (id === undefined) {
+      const purpose: Purpose = {
+        action: `read project "${project}" of ${this.org}`,
+        subject: `organization "${this.org}" or project "${project}"`,
+        endpoint: 'project',
+      };
+      const path = `/api/0/projects/${encodeURIComponent(this.org)}/${encodeURIComponent(project)}/`;
+      const { body } = await this.http.get(path, new URLSearchParams(), purpose, signal);
+      const found = isRecord(body) ? body.id : undefined;
+      if (typeof found !== 'string' && typeof found !== 'number') throw this.http.malformed(purpose, 'a project without an id');
+      id = String(found);
+      this.projectIds.set(project, id);
+    }
+    return id;
   }
 
   private orgPath(rest: string): string {
