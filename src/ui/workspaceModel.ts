@@ -5,8 +5,8 @@ import { describeFolder } from '../loop/folderStatus';
 import type { FolderStatus } from '../loop/folderStatus';
 import { messageOf } from '../core/errors';
 
-/** Files whose change can change what Conveyor detects in a folder. */
-const WATCHED = `{${CONFIG_FILE_NAME},package.json,Makefile,GNUmakefile,makefile,Dockerfile,Containerfile,go.mod,pyproject.toml,pytest.ini,Jenkinsfile,.conveyor/**,.github/workflows/**,k8s/**,kubernetes/**,deploy/**,manifests/**,.k8s/**,.git/HEAD}`;
+/** Files whose change can change what Conveyor detects in a folder (the branch refs: the commit HEAD is at). */
+const WATCHED = `{${CONFIG_FILE_NAME},package.json,Makefile,GNUmakefile,makefile,Dockerfile,Containerfile,go.mod,pyproject.toml,pytest.ini,Jenkinsfile,.conveyor/**,.github/workflows/**,k8s/**,kubernetes/**,deploy/**,manifests/**,.k8s/**,.git/HEAD,.git/refs/heads/**,.git/packed-refs}`;
 const RELOAD_DELAY_MS = 300;
 
 /**

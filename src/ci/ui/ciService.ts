@@ -48,6 +48,8 @@ export class CiService implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<string>();
   readonly onDidChange = this.changed.event;
   private visible = false;
+  private pending: Promise<unknown> = Promise.resolve();
+  private disposed = false;
   private readonly disposables: vscode.Disposable[] = [this.changed];
 
   constructor(
@@ -123,14 +125,31 @@ export class CiService implements vscode.Disposable {
     await this.rebuild();
   }
 
-  private async rebuild(): Promise<void> {
-    for (const entry of this.folders.values()) disposeEntry(entry);
-    this.folders.clear();
-    await this.sync();
+  private rebuild(): Promise<void> {
+    return this.queued(async () => {
+      for (const entry of this.folders.values()) disposeEntry(entry);
+      this.folders.clear();
+      await this.syncNow();
+    });
+  }
+
+  private sync(): Promise<void> {
+    return this.queued(() => this.syncNow());
+  }
+
+  /**
+   * Syncs and rebuilds run one at a time: creating a poller waits for a sign-in session and secrets, and two
+   * syncs at once (the model's first change and its ready promise, both at startup) each made a poller for the
+   * same folder, one of them never disposed and polling on while the view was hidden.
+   */
+  private queued(work: () => Promise<void>): Promise<void> {
+    const next = this.pending.then(() => (this.disposed ? undefined : work()));
+    this.pending = next.catch(() => undefined);
+    return next;
   }
 
   /** Creates, keeps or replaces each folder's poller to match its CI setup and branch. */
-  private async sync(): Promise<void> {
+  private async syncNow(): Promise<void> {
     const live = new Set<string>();
     for (const status of this.model.folders()) {
       live.add(status.folder);
@@ -147,7 +166,10 @@ export class CiService implements vscode.Disposable {
       this.folders.delete(status.folder);
       if (!vscode.workspace.isTrusted || (!usesActions(status) && !status.ci.jenkinsUrl)) continue;
       try {
-        this.folders.set(status.folder, await this.create(status, key));
+        const entry = await this.create(status, key);
+        // Disposed while the session or secrets were read: the new poller goes too.
+        if (this.disposed) return disposeEntry(entry);
+        this.folders.set(status.folder, entry);
       } catch (error) {
         this.log.error(`${status.name}: CI unavailable: ${messageOf(error)}`);
       }
@@ -261,6 +283,7 @@ export class CiService implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     for (const entry of this.folders.values()) disposeEntry(entry);
     vscode.Disposable.from(...this.disposables).dispose();
   }

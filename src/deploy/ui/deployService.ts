@@ -55,6 +55,7 @@ export class DeployService implements vscode.Disposable {
         if (e.affectsConfiguration('conveyor.deploy.kubeconfig')) void this.reconnect();
       }),
       model.onDidChange(() => {
+        this.dropStaleConnections();
         if (this.visible) void this.connectAll();
       }),
     ];
@@ -92,7 +93,7 @@ export class DeployService implements vscode.Disposable {
           problem: this.problems.get(key) ?? connection?.watch.errorMessage,
           watchState: connection?.watch.state,
           deployments: connection ? connection.watch.workloads().map((d) => this.withDetails(connection.watch, d)) : [],
-          lastRollout: this.rollouts.get(key),
+          lastRollout: this.lastRollout(folder, env.name),
           forwards: this.forwards().filter((f) => this.forwardHomes.get(f.id)?.folder === folder && f.environment === env.name),
         };
       }),
@@ -137,8 +138,11 @@ export class DeployService implements vscode.Disposable {
     if (!pending) {
       pending = this.connect(env);
       this.connections.set(key, pending);
+      const asked = pending;
       pending.then(
         (connection) => {
+          // Reconnected or dropped while connecting: this one is no longer wanted.
+          if (this.connections.get(key) !== asked) return connection.watch.dispose();
           this.connected.set(key, connection);
           this.problems.delete(key);
           connection.watch.onChanged(() => this.changed.fire());
@@ -146,6 +150,7 @@ export class DeployService implements vscode.Disposable {
           this.changed.fire();
         },
         (error: unknown) => {
+          if (this.connections.get(key) !== asked) return;
           this.connections.delete(key);
           this.problems.set(key, messageOf(error));
           this.changed.fire();
@@ -172,6 +177,18 @@ export class DeployService implements vscode.Disposable {
     const engine = deployEngine();
     const { config } = await engine.loadKubeConfig(this.kubeconfigSource());
     return engine.listContexts(config);
+  }
+
+  /** Connections of environments that are gone or now name another context or namespace, and of removed folders. */
+  private dropStaleConnections(): void {
+    const wanted = new Set(this.model.folders().flatMap((status) => status.deploy.environments.map((env) => keyOf(status.folder, env))));
+    for (const [key, connection] of this.connected) {
+      if (wanted.has(key)) continue;
+      connection.watch.dispose();
+      this.connected.delete(key);
+    }
+    for (const key of [...this.connections.keys()]) if (!wanted.has(key)) this.connections.delete(key);
+    for (const key of [...this.problems.keys()]) if (!wanted.has(key)) this.problems.delete(key);
   }
 
   async reconnect(): Promise<void> {
@@ -301,6 +318,10 @@ export class DeployService implements vscode.Disposable {
   }
 }
 
+/**
+ * A connection is to an environment as conveyor.yml describes it now: another context or namespace written
+ * there is another connection (the old one, watching the old namespace, goes at the next sync).
+ */
 function keyOf(folder: string, env: EnvironmentDefinition): string {
-  return `${folder}\n${env.name}`;
+  return JSON.stringify([folder, env.name, env.context ?? null, env.namespace ?? null]);
 }

@@ -48,6 +48,14 @@ export class BoardService implements vscode.Disposable {
       }),
     ];
     void this.updateContext();
+    // Show Mine is kept across reloads; who "mine" is must be read again, or the filter would match no one.
+    if (this.query().mine)
+      void this.model.ready
+        .then(() => this.gitUserName())
+        .then((me) => {
+          this.me ??= me;
+          this.changed.fire();
+        });
   }
 
   viewState(folder: string): BoardViewState {
