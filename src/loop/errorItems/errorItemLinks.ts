@@ -3,7 +3,7 @@
 // about this clone, whichever board and error source the folder uses. Newest first.
 import { mkdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../../core/fsUtil';
+import { withFileLock, writeFileAtomic } from '../../core/fsUtil';
 import { isRecord } from '../../core/records';
 
 const FILE = 'error-items.json';
@@ -27,8 +27,6 @@ export interface ErrorItemLink {
 
 export class ErrorItemLinks {
   /** Writes go one after another, so two links made at once both land. */
-  private writing: Promise<void> = Promise.resolve();
-
   constructor(readonly stateDir: string) {}
 
   /** A missing or unreadable file means no links (they are a convenience, never worth an error). */
@@ -51,15 +49,17 @@ export class ErrorItemLinks {
     return (await this.all()).filter((l) => l.itemKey.toUpperCase() === key);
   }
 
-  /** Records a link; a later link for the same error replaces the earlier one. */
-  add(link: ErrorItemLink): Promise<void> {
-    const write = async () => {
-      await mkdir(this.stateDir, { recursive: true });
+  /**
+   * Records a link; a later link for the same error replaces the earlier one. The read-change-write holds the
+   * file's lock: the editor and the CLI (and two quick commands) each have their own instance.
+   */
+  async add(link: ErrorItemLink): Promise<void> {
+    await mkdir(this.stateDir, { recursive: true });
+    const file = path.join(this.stateDir, FILE);
+    await withFileLock(file, async () => {
       const links = [link, ...(await this.all()).filter((l) => l.errorId !== link.errorId)];
-      await writeFileAtomic(path.join(this.stateDir, FILE), `${JSON.stringify({ version: 1, links }, null, 1)}\n`);
-    };
-    this.writing = this.writing.then(write, write);
-    return this.writing;
+      await writeFileAtomic(file, `${JSON.stringify({ version: 1, links }, null, 1)}\n`);
+    });
   }
 }
 

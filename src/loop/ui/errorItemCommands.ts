@@ -25,6 +25,7 @@ export function registerErrorItemCommands(
   log: vscode.LogOutputChannel,
 ): vscode.Disposable {
   const { errors, board, errorItems } = services;
+  const creating = new Set<string>();
   return registerConveyorCommand(
     { model, log },
     'conveyor.errors.createWorkItem',
@@ -34,26 +35,38 @@ export function registerErrorItemCommands(
         if (ref) void vscode.window.showWarningMessage('This error is no longer in the Errors view: refresh it and try again.');
         return;
       }
-      const existing = await errorItems.forError(status, issue.id);
-      if (existing) {
-        const another = 'Create Another';
-        const choice = await vscode.window.showInformationMessage(
-          `${issue.shortId} already has work item ${existing.itemKey}.`,
-          { modal: true },
-          OPEN_ITEM,
-          another,
-        );
-        if (choice === OPEN_ITEM) return openItem(status, existing.itemKey, existing.itemUrl);
-        if (choice !== another) return;
+      // A second click while a slow board creates the first item would make a second one.
+      const busy = `${status.folder}\n${issue.id}`;
+      if (creating.has(busy)) {
+        void vscode.window.showInformationMessage(`A work item for ${issue.shortId} is being created.`);
+        return;
       }
-      const { item } = await createItemFromError(issue, {
-        folder: status.folder,
-        create: (fields) => board.createItem(status, fields),
-        links: { add: (link) => errorItems.add(status, link) },
-        locate: (_frame, index) => errors.mapFrame(issue, index),
-      });
-      const choice = await vscode.window.showInformationMessage(`Created ${item.key} from ${issue.shortId}`, OPEN_ITEM);
-      if (choice === OPEN_ITEM) await openItem(status, item.key, item.url);
+      creating.add(busy);
+      try {
+        const existing = await errorItems.forError(status, issue.id);
+        if (existing) {
+          const another = 'Create Another';
+          const choice = await vscode.window.showInformationMessage(
+            `${issue.shortId} already has work item ${existing.itemKey}.`,
+            { modal: true },
+            OPEN_ITEM,
+            another,
+          );
+          if (choice === OPEN_ITEM) return openItem(status, existing.itemKey, existing.itemUrl);
+          if (choice !== another) return;
+        }
+        const { item } = await createItemFromError(issue, {
+          folder: status.folder,
+          create: (fields) => board.createItem(status, fields),
+          links: { add: (link) => errorItems.add(status, link) },
+          locate: (_frame, index) => errors.mapFrame(issue, index),
+        });
+        creating.delete(busy);
+        const choice = await vscode.window.showInformationMessage(`Created ${item.key} from ${issue.shortId}`, OPEN_ITEM);
+        if (choice === OPEN_ITEM) await openItem(status, item.key, item.url);
+      } finally {
+        creating.delete(busy);
+      }
     },
     {
       refs: ['error'],

@@ -132,7 +132,7 @@ export function eventFromJson(event: Record<string, unknown>, receivedAt = new D
     detail,
     level: levelOf(event.level),
     userKey,
-    fingerprint: fingerprint && fingerprint.length > 0 && !fingerprint.includes('{{ default }}') ? fingerprint : undefined,
+    fingerprint: fingerprint && fingerprint.length > 0 ? fingerprint : undefined,
     messageOnly: exceptionType === '' && message !== undefined,
   });
 }

@@ -232,7 +232,11 @@ export class FrameMapper {
     return paths.filter((candidate) => this.roots.some((root) => isInside(root, candidate)));
   }
 
-  /** `/srv/app/src/x.js` from a container or CI machine is likely `<root>/src/x.js` here. */
+  /**
+   * `/srv/app/src/x.js` from a container or CI machine is likely `<root>/src/x.js` here. A file directly in a
+   * usual container app folder (`/app/server.js`) is `<root>/server.js`; elsewhere a bare file name is too
+   * common (`index.js`) to be taken for the workspace's.
+   */
   private suffixesUnderRoots(absolute: string): string[] {
     const segments = absolute.split(/[\\/]+/).filter(Boolean);
     const paths: string[] = [];
@@ -240,6 +244,8 @@ export class FrameMapper {
       const suffix = segments.slice(start).join(path.sep);
       for (const root of this.roots) paths.push(path.join(root, suffix));
     }
+    if (CONTAINER_APP_FOLDERS.has(`/${segments.slice(0, -1).join('/')}`))
+      for (const root of this.roots) paths.push(path.join(root, segments[segments.length - 1]));
     return paths;
   }
 
@@ -253,6 +259,19 @@ export class FrameMapper {
     return found;
   }
 }
+
+/** Where Dockerfiles put an app (WORKDIR), by the conventions of the official images' docs. */
+const CONTAINER_APP_FOLDERS = new Set([
+  '/app',
+  '/usr/src/app',
+  '/usr/app',
+  '/srv/app',
+  '/srv',
+  '/opt/app',
+  '/home/node/app',
+  '/code',
+  '/workspace',
+]);
 
 function reportedNames(frame: StackFrame): string[] {
   return [frame.absPath, frame.filename].filter((name): name is string => !!name);

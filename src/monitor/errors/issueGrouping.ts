@@ -26,8 +26,17 @@ export function topFrame(frames: readonly StackFrame[]): StackFrame | undefined 
 
 /** The stable issue id of an event: a short hash of what makes it "the same error". */
 export function fingerprintOf(event: ReceivedEvent): string {
-  const parts = event.fingerprint ? ['custom', ...event.fingerprint] : defaultFingerprintParts(event);
-  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 24);
+  return createHash('sha256').update(fingerprintParts(event).join('\u0000')).digest('hex').slice(0, 24);
+}
+
+/** `{{ default }}` (or `{{default}}`) in an SDK's fingerprint stands for the default grouping, as in Sentry. */
+const DEFAULT_PLACEHOLDER = /^\{\{\s*default\s*\}\}$/;
+
+function fingerprintParts(event: ReceivedEvent): string[] {
+  const custom = event.fingerprint;
+  if (!custom || custom.every((part) => DEFAULT_PLACEHOLDER.test(part))) return defaultFingerprintParts(event);
+  // The default grouping extended (['{{ default }}', url]) or replaced (['checkout-timeout']).
+  return ['custom', ...custom.flatMap((part) => (DEFAULT_PLACEHOLDER.test(part) ? defaultFingerprintParts(event) : [part]))];
 }
 
 function defaultFingerprintParts(event: ReceivedEvent): string[] {

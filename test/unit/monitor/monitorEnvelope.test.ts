@@ -165,8 +165,8 @@ describe('Sentry envelopes (unit)', () => {
     assert.equal(eventFromJson({ level: 'loud' }).level, 'error');
   });
 
-  it('keeps an SDK fingerprint unless it extends the default grouping', () => {
+  it('keeps an SDK fingerprint as sent, {{ default }} included (grouping reads it)', () => {
     assert.deepEqual(eventFromJson({ fingerprint: ['db', 'timeout'] }).fingerprint, ['db', 'timeout']);
-    assert.equal(eventFromJson({ fingerprint: ['{{ default }}', 'x'] }).fingerprint, undefined);
+    assert.deepEqual(eventFromJson({ fingerprint: ['{{ default }}', 'x'] }).fingerprint, ['{{ default }}', 'x']);
   });
 });

@@ -106,6 +106,11 @@ describe('frame mapping (unit)', () => {
   it('finds a container path by its tail when no mapping is set', async () => {
     const mapper = new FrameMapper({ roots: [workspace] });
     assert.equal((await mapper.map({ filename: '/usr/src/app/src/orders.js', lineno: 1 }))?.file, path.join(workspace, 'src/orders.js'));
+    // A file directly in a container's app folder is the workspace's root file; elsewhere a bare name is not enough.
+    write(workspace, 'server.js', 'x\n');
+    for (const filename of ['/app/server.js', '/usr/src/app/server.js'])
+      assert.equal((await mapper.map({ filename, lineno: 1 }))?.file, path.join(workspace, 'server.js'), filename);
+    assert.equal(await mapper.map({ filename: '/usr/lib/node/server.js', lineno: 1 }), undefined);
   });
 
   it('does not map dependencies, runtime internals, missing files or files outside the workspace', async () => {

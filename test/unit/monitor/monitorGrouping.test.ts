@@ -17,6 +17,18 @@ function event(type: string, value: string, frames: StackFrame[], fingerprint?: 
 }
 
 describe('issue grouping (unit)', () => {
+  it('reads {{ default }} in an SDK fingerprint as the default grouping, extended by the other parts, as Sentry does', () => {
+    const frames = [CALLER, APP_FRAME];
+    const plain = fingerprintOf(event('TypeError', 'order 1 has no customer', frames));
+    assert.equal(fingerprintOf(event('TypeError', 'order 1 has no customer', frames, ['{{ default }}'])), plain);
+    assert.equal(fingerprintOf(event('TypeError', 'order 1 has no customer', frames, ['{{default}}'])), plain);
+    const byUrl = (url: string) => fingerprintOf(event('TypeError', 'order 1 has no customer', frames, ['{{ default }}', url]));
+    assert.notEqual(byUrl('/checkout'), byUrl('/cart'), 'the extra part keeps them apart');
+    assert.notEqual(byUrl('/checkout'), plain);
+    const otherError = fingerprintOf(event('RangeError', 'amount too large', frames, ['{{ default }}', '/checkout']));
+    assert.notEqual(otherError, byUrl('/checkout'), 'different errors on one URL stay apart');
+  });
+
   it('blanks numbers, uuids and hex ids in messages', () => {
     assert.equal(normaliseMessage('order 1001 has no customer'), 'order <n> has no customer');
     assert.equal(normaliseMessage('user 3f2b9c1e-8d4a-4b7e-9f0a-1c2d3e4f5a6b not found'), 'user <uuid> not found');
