@@ -283,11 +283,6 @@ export function remoteCompareUrl(originUrl: string | undefined, from: string, to
   return undefined;
 }
 
-/** `https://oauth2:TOKEN@gitlab.com/acme/app.git` → `https://gitlab.com/acme/app.git`; other forms as they are. */
-export function withoutCredentials(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/\s]*@/i, '$1');
-}
-
 function parseRemote(url: string): { host: string; path: string } | undefined {
   const scpLike = /^(?:[^@/\s]+@)?([^:/\s]+):(?!\/)(.+)$/.exec(url.trim());
   const urlLike = /^(?:https?|ssh|git):\/\/(?:[^@/\s]+@)?([^:/\s]+)(?::\d+)?\/(.+)$/.exec(url.trim());

@@ -1,9 +1,9 @@
-import { redactUrl } from '../../core/http/urlCredentials';
 import * as path from 'node:path';
 import type { ViewNode, ViewRef } from '../../core/viewNode';
 import type { FolderStatus } from '../../loop/folderStatus';
 import { formatDuration } from '../../core/formatDuration';
 import type { CiJob, CiRun, CiState, CiViewState, JenkinsJobRow } from '../ciModel';
+import { withoutCredentials } from '../../core/http/urlCredentials';
 
 export const STATE_ICONS: Record<CiState, string> = {
   queued: 'clock',
@@ -158,7 +158,7 @@ function jenkinsNode(status: FolderStatus, jenkins: CiViewState['jenkins']): Vie
   return {
     id,
     label: 'Jenkins',
-    description: redactUrl(status.ci.jenkinsUrl ?? ''),
+    description: withoutCredentials(status.ci.jenkinsUrl ?? ''),
     icon: 'server-process',
     ref,
     expanded: true,

@@ -1,4 +1,3 @@
-import { redactUrl } from '../../core/http/urlCredentials';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as vscode from 'vscode';
@@ -16,6 +15,7 @@ import type { CiViewState } from '../ciModel';
 import { messageOf } from '../../core/errors';
 import { checkTokenHost, type TokenHost } from '../../core/http/tokenHost';
 import type { RememberedConsent } from '../../core/rememberedConsent';
+import { withoutCredentials } from '../../core/http/urlCredentials';
 
 const jenkinsSecret = (url: string) => `conveyor.ci.jenkins.${url}`;
 const jenkinsHost = (url: string): TokenHost => ({
@@ -112,10 +112,14 @@ export class CiService implements vscode.Disposable {
   async signInJenkins(url: string): Promise<void> {
     // Asked before the token is typed: a Jenkins the user does not trust gets no token at all.
     await checkTokenHost(jenkinsHost(url), this.tokenHosts, { askAgain: true });
-    const user = await vscode.window.showInputBox({ title: `Jenkins ${redactUrl(url)}`, prompt: 'User name', ignoreFocusOut: true });
+    const user = await vscode.window.showInputBox({
+      title: `Jenkins ${withoutCredentials(url)}`,
+      prompt: 'User name',
+      ignoreFocusOut: true,
+    });
     if (!user) return;
     const apiToken = await vscode.window.showInputBox({
-      title: `Jenkins ${redactUrl(url)}`,
+      title: `Jenkins ${withoutCredentials(url)}`,
       prompt: `API token of ${user} (Jenkins › user › Configure › API Token)`,
       password: true,
       ignoreFocusOut: true,

@@ -7,9 +7,9 @@ import type { WorkspaceModel } from '../../ui/workspaceModel';
 import { DeliveryMetricsCache, type DeliveryMetricsSource } from './deliveryMetricsCache';
 import type { GoalService } from './goalService';
 import { goalUnit } from './monitorNodes';
-import { redactUrl } from '../../core/http/urlCredentials';
 import { goalDirection } from '../goals/goalDirection';
 import type { UptimeService } from './uptimeService';
+import { withoutCredentials } from '../../core/http/urlCredentials';
 
 /** Uptime charts, goal sparklines and delivery metrics of a folder in an editor tab, redrawn while visible. */
 export function registerMonitorDashboard(
@@ -47,7 +47,7 @@ function dashboardMessage(uptime: UptimeService, goals: GoalService, delivery: D
   const { folder } = status;
   const uptimeCards: UptimeCard[] = uptime.rows(folder).map(({ check, stats }) => ({
     name: check.name,
-    url: redactUrl(check.url),
+    url: withoutCredentials(check.url),
     status: stats.lastStatus,
     uptime24h: stats.uptime24h,
     uptime7d: stats.uptime7d,

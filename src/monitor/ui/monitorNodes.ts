@@ -1,4 +1,3 @@
-import { redactUrl } from '../../core/http/urlCredentials';
 import type { ViewNode } from '../../core/viewNode';
 import * as path from 'node:path';
 import type { FolderStatus } from '../../loop/folderStatus';
@@ -11,6 +10,7 @@ import { formatAge } from '../../core/formatAge';
 import type { UptimeStats } from '../uptime/uptimeStats';
 import type { GoalProgress } from '../goals/goalHistory';
 import { goalDirection } from '../goals/goalDirection';
+import { withoutCredentials } from '../../core/http/urlCredentials';
 
 /** Hosted Sentry's issues for a folder, as last loaded. */
 export interface HostedErrorsState {
@@ -334,7 +334,7 @@ export function uptimeNodes(status: FolderStatus, state: UptimeViewState, now = 
             .filter(Boolean)
             .join(' · ');
     const tooltip = [
-      `${check.name}: ${redactUrl(check.url)}`,
+      `${check.name}: ${withoutCredentials(check.url)}`,
       `Every ${check.interval ?? 60} s, timeout ${check.timeout ?? 10} s, expects ${check.expectStatus ?? '2xx'}${check.keyword ? `, keyword "${check.keyword}"` : ''}`,
       last
         ? `Last probe ${formatAge(last.at, now)}: ${last.ok ? `up, ${last.status ?? ''} in ${Math.round(last.latencyMs)} ms` : `down: ${last.reason ?? 'failed'}`}`

@@ -1,11 +1,11 @@
 // One uptime probe: a GET that follows redirects, judges the final status and optionally looks for a keyword
 // in the body. Everything (redirects, headers, body) shares one deadline, so a probe never outlives its timeout.
-import { redactUrl, splitUrlCredentials } from '../../core/http/urlCredentials';
 import type { UptimeCheckConfig } from '../../core/config/conveyorConfig';
 import { isServiceError } from '../../core/errors';
 import { HttpClient } from '../../core/http/httpClient';
 import type { HttpAnswer } from '../../core/http/httpClient';
 import { networkReason } from '../../core/networkReason';
+import { withoutCredentials, splitUrlCredentials } from '../../core/http/urlCredentials';
 
 export interface ProbeResult {
   /** When the probe started, ms since the epoch. */
@@ -90,7 +90,7 @@ async function getFollowingRedirects(
   try {
     written = new URL(check.url);
   } catch {
-    return `"${redactUrl(check.url)}" is not a valid URL`;
+    return `"${withoutCredentials(check.url)}" is not a valid URL`;
   }
   // Credentials in the URL are sent as Basic auth, and only to the origin they were written for (as curl does).
   const { url: origin, authorization } = splitUrlCredentials(written);

@@ -12,7 +12,6 @@ import {
   pushRelease,
   tagExists,
   undoRelease,
-  withoutCredentials,
 } from '../../../src/release/gitRelease';
 import type { ReleaseRecord } from '../../../src/release/releaseRecord';
 import { changelogSection, prependChangelog } from '../../../src/release/version/changelog';
@@ -239,13 +238,6 @@ describe('git side of a release, on real repositories (integration)', () => {
     const files = await writeProjectVersion(other.dir, '2.0.0');
     assert.equal(await undoRelease(other.dir, tested, undefined, files), undefined);
     assert.equal(readFileSync(path.join(other.dir, 'package.json'), 'utf8'), original);
-  });
-
-  it('keeps credentials a clone URL carries out of what it publishes', () => {
-    assert.equal(withoutCredentials('https://oauth2:glpat-SECRET@gitlab.com/acme/app.git'), 'https://gitlab.com/acme/app.git');
-    assert.equal(withoutCredentials('https://x-access-token:ghp_X@github.com/acme/shop'), 'https://github.com/acme/shop');
-    assert.equal(withoutCredentials('git@github.com:acme/shop.git'), 'git@github.com:acme/shop.git');
-    assert.equal(withoutCredentials('https://github.com/acme/shop.git'), 'https://github.com/acme/shop.git');
   });
 
   it('pushes the branch and the tag to origin', async () => {
