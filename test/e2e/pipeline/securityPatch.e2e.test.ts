@@ -4,7 +4,7 @@
 // branch of its own, then goes through the pipeline.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { npmHome, runNpm, startNpmRegistry } from '../../support/npmRegistry';
 import type { NpmHome, NpmRegistry } from '../../support/npmRegistry';
@@ -18,6 +18,15 @@ describe('npm audit quick fix in VS Code, with real npm against Verdaccio and th
   let home: NpmHome;
   let ws: SampleWorkspace;
   const git = (...args: string[]) => execFileSync('git', args, { cwd: ws.dir, encoding: 'utf8' }).trim();
+  // What the pipeline printed, from its run history in the git directory: the one clue when a step never shows.
+  const runLogs = () => {
+    const logs = path.join(ws.dir, '.git', 'conveyor', 'logs');
+    return existsSync(logs)
+      ? readdirSync(logs)
+          .map((name) => `--- ${name}\n${readFileSync(path.join(logs, name), 'utf8').slice(-4000)}`)
+          .join('\n')
+      : `(no ${logs}: no run was recorded)`;
+  };
 
   before(async () => {
     registry = await startNpmRegistry();
@@ -50,15 +59,27 @@ describe('npm audit quick fix in VS Code, with real npm against Verdaccio and th
   // The terminal's DOM renderer, so the pipeline's output can be read from the page.
   const host = useVsixHost({ settings: () => ({ 'terminal.integrated.gpuAcceleration': 'off' }) });
 
-  it('offers "Update minimist to 1.2.8" on the finding, and lands it on fix/security-minimist with the lockfile updated', async () => {
+  it('offers "Update minimist to 1.2.8" on the finding, and lands it on fix/security-minimist with the lockfile updated', async function () {
+    // Each wait below has its own deadline and says what it waited for; the test's must not cut them short.
+    this.timeout(600_000);
     const page = await host.browser.freshPage();
     await openWorkbench(page, host.server.url({ folder: ws.dir }));
     // The pipeline's status bar item shows once Conveyor has read the folder (its commands are ready then).
     await statusBarItem(page, 'conveyor-dev.conveyor.conveyor.pipeline').filter({ hasText: 'test' }).waitFor({ timeout: 60_000 });
     await runCommand(page, 'Conveyor: Run Pipeline');
+    // The run's terminal takes the panel when it opens: Problems is focused once the run is over, not before.
+    // Longer than the stage's own audit timeout (120 s), so a hung audit says so in the run's log.
+    const runDeadline = Date.now() + 150_000;
+    while (!/━━ Run (passed|failed)/.test(runLogs())) {
+      assert.ok(Date.now() < runDeadline, `a finished pipeline run; the run logs:\n${runLogs()}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
     await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)');
     const finding = page.locator('.markers-panel .monaco-list-row', { hasText: 'Prototype Pollution' });
-    await finding.first().waitFor({ timeout: 120_000 });
+    await finding
+      .first()
+      .waitFor({ timeout: 30_000 })
+      .catch((error: unknown) => assert.fail(`the audit finding in Problems (${String(error)}); the run logs:\n${runLogs()}`));
     assert.match(await finding.first().innerText(), /minimist/);
 
     await openFileAt(page, 'package.json', 6);
@@ -95,7 +116,8 @@ describe('npm audit quick fix in VS Code, with real npm against Verdaccio and th
     await page
       .locator('.terminal-wrapper .xterm-rows', { hasText: 'Dependency audit: 0 vulnerable packages' })
       .first()
-      .waitFor({ timeout: 120_000 });
+      .waitFor({ timeout: 150_000 })
+      .catch((error: unknown) => assert.fail(`the patch's clean audit (${String(error)}); the run logs:\n${runLogs()}`));
     await screenshot(page, '41-security-patch-landed');
     const lock = JSON.parse(readFileSync(path.join(ws.dir, 'package-lock.json'), 'utf8')) as {
       packages: Record<string, { version?: string }>;
