@@ -9,12 +9,19 @@ export interface RemoteBoardState {
   error?: string;
   /** The error asks the user to sign in (missing or rejected credentials). */
   needsSignIn?: boolean;
+  /** The provider stopped at its cap and the board has more items: what it said was left out. */
+  shortened?: string;
 }
 
 /** Lists into `state`: the new items replace the old only when the whole list arrived. */
-export async function refreshBoardState(state: RemoteBoardState, list: () => Promise<WorkItem[]>): Promise<void> {
+export async function refreshBoardState(
+  state: RemoteBoardState,
+  list: (onShortened: (note: string) => void) => Promise<WorkItem[]>,
+): Promise<void> {
   try {
-    state.items = await list();
+    let shortened: string | undefined;
+    state.items = await list((note) => (shortened = note));
+    state.shortened = shortened;
     state.error = undefined;
     state.needsSignIn = undefined;
   } catch (error) {

@@ -51,10 +51,21 @@ export interface Assignee {
   name: string;
 }
 
+export interface ListOptions {
+  /** Only the items assigned to the signed-in user. */
+  mine?: boolean;
+  signal?: AbortSignal;
+  /**
+   * Told when the list stops at the provider's cap while the board has more, with what was left out: a board
+   * that big must say so, never just look smaller.
+   */
+  onShortened?: (note: string) => void;
+}
+
 /** A board's source of items. Providers that cannot do an operation leave it out. */
 export interface BoardProvider {
   readonly name: WorkItem['provider'];
-  list(options?: { mine?: boolean; signal?: AbortSignal }): Promise<WorkItem[]>;
+  list(options?: ListOptions): Promise<WorkItem[]>;
   transitions?(item: WorkItem): Promise<WorkItemTransition[]>;
   move?(item: WorkItem, transition: WorkItemTransition): Promise<WorkItem>;
   /** `assignee` is an id from `assignees()` (a GitHub login, a Jira account id, a Linear or Notion user id). */

@@ -359,6 +359,9 @@ class IssuesStubServer extends GitHubRestStub<IssuesStubRequest> implements GitH
 
   /** The recorded pages, with their recorded headers; Link points at this server instead of api.github.com. */
   private recordedList(exchange: StubExchange): void {
+    // The recording lists the open issues (GitHub's default state); its repository's closed ones were not
+    // recorded, so the closed list is an empty page, as GitHub answers for a repository without any.
+    if (exchange.url.searchParams.get('state') === 'closed') return this.api.sendConditional(exchange, ISSUE_OPERATIONS.list, []);
     const pages = recordedPages();
     const page = Number(exchange.url.searchParams.get('page') ?? 1);
     // `[?&]page=` so that `per_page=3` of the first recording is not taken for page 3.

@@ -10,6 +10,8 @@ const vscode = acquireVsCodeApi();
 const root = document.getElementById('board')!;
 let columns: { id: KanbanColumn; label: string }[] = [];
 let cards: KanbanCard[] = [];
+/** Why the board shows fewer items than the provider has (its list stopped at a cap). */
+let notice: string | undefined;
 
 function element<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
@@ -31,6 +33,11 @@ function render(title: string, canCreate: boolean): void {
   }
   root.replaceChildren();
   root.setAttribute('aria-label', title);
+  if (notice) {
+    const shortened = element('div', 'notice', notice);
+    shortened.setAttribute('role', 'status');
+    root.append(shortened);
+  }
   for (const column of columns) {
     const inColumn = cards.filter((c) => c.column === column.id);
     const section = element('section', 'column');
@@ -184,6 +191,7 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
   if (message.type === 'board') {
     columns = message.columns;
     cards = message.cards;
+    notice = message.notice;
     render(message.title, message.canCreate);
   } else {
     const banner = element('div', 'error', message.message);

@@ -14,7 +14,15 @@ export interface KanbanCard {
 }
 
 export type HostToWebview =
-  | { type: 'board'; title: string; columns: { id: KanbanColumn; label: string }[]; cards: KanbanCard[]; canCreate: boolean }
+  | {
+      type: 'board';
+      title: string;
+      columns: { id: KanbanColumn; label: string }[];
+      cards: KanbanCard[];
+      canCreate: boolean;
+      /** The hosted board has more items than were listed, and what was left out. */
+      notice?: string;
+    }
   | { type: 'error'; message: string };
 
 export type WebviewToHost =

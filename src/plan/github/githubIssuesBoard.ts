@@ -1,7 +1,7 @@
 // A board on GitHub Issues: a repository's issues (not its pull requests) in four columns. Closed issues are
 // done; open ones sit in "in progress" or "in review" when they carry such a label, otherwise in todo.
 // Plain Node (fetch), no editor API, so it runs in tests and the CLI as well.
-import type { Assignee, BoardColumn, BoardProvider, NewWorkItem, WorkItem, WorkItemTransition } from '../workItem';
+import type { Assignee, BoardColumn, BoardProvider, ListOptions, NewWorkItem, WorkItem, WorkItemTransition } from '../workItem';
 import { unexpectedShape } from '../../core/answerShape';
 import { ServiceError } from '../../core/errors';
 import type { GitHubPurpose } from '../../core/github/githubHttp';
@@ -21,8 +21,12 @@ export interface GitHubIssuesBoardOptions {
 }
 
 const PAGE_SIZE = 100;
-/** A runaway pagination stops here: 1 000 issues is more than a board shows. */
-const MAX_PAGES = 10;
+/**
+ * The open issues (with the pull requests GitHub lists among them) are read up to this many pages: 1 000 is
+ * more than a board shows. Closed ones only fill the done column, so only their most recently updated page.
+ */
+const MAX_OPEN_PAGES = 10;
+const CLOSED_PAGES = 1;
 
 /** The labels Conveyor adds when it moves an issue into a column that GitHub has no state for. */
 export const STATUS_LABELS = { 'in-progress': 'in progress', 'in-review': 'in review' } as const;
@@ -37,14 +41,19 @@ const TRANSITIONS: WorkItemTransition[] = [
 interface CachedList {
   etag: string;
   items: WorkItem[];
+  /** The list stopped at its page cap with more pages to go. */
+  more: boolean;
 }
+
+/** Items handed out are copies: the cache must not change with what a caller does to them. */
+const copyItem = (item: WorkItem): WorkItem => ({ ...item, labels: [...item.labels] });
 
 export class GitHubIssuesBoardProvider implements BoardProvider {
   readonly name = 'github' as const;
   private readonly http: GitHubHttp;
   private readonly repoPath: string;
   private readonly slug: string;
-  /** The last list answered for each first-page URL, by its ETag. */
+  /** The last list answered for each first-page URL (one per state and assignee), by its ETag. */
   private readonly cache = new Map<string, CachedList>();
   private me: string | undefined;
 
@@ -68,21 +77,50 @@ export class GitHubIssuesBoardProvider implements BoardProvider {
     });
   }
 
-  async list(options: { mine?: boolean; signal?: AbortSignal } = {}): Promise<WorkItem[]> {
+  /**
+   * The open issues first, all of them up to the cap, then the recently closed: listing `state=all` by update
+   * let a busy repository's closed issues and pull requests use up the pages, and the open backlog vanished.
+   */
+  async list(options: ListOptions = {}): Promise<WorkItem[]> {
     const purpose: GitHubPurpose = { action: `list the issues of ${this.slug}`, subject: `Repository ${this.slug}` };
-    const query = new URLSearchParams({ state: 'all', per_page: String(PAGE_SIZE), sort: 'updated' });
-    if (options.mine) query.set('assignee', await this.login(options.signal));
+    const assignee = options.mine ? await this.login(options.signal) : undefined;
+    const open = await this.listState('open', MAX_OPEN_PAGES, assignee, purpose, options);
+    const closed = await this.listState('closed', CLOSED_PAGES, assignee, purpose, options);
+    if (open.more)
+      options.onShortened?.(
+        `${this.slug} has more than ${open.items.length} open issues: the board shows the ${open.items.length} updated last.`,
+      );
+    // One list may come from the cache (a 304) while the other is new: an issue closed or reopened since is
+    // in both, and its newer copy is the true one.
+    const byKey = new Map<string, WorkItem>();
+    for (const item of [...open.items, ...closed.items]) {
+      const known = byKey.get(item.key);
+      if (!known || (item.updated ?? '') > (known.updated ?? '')) byKey.set(item.key, item);
+    }
+    return [...byKey.values()].map(copyItem);
+  }
+
+  /** One state's issues, newest update first, up to `maxPages`; an unchanged first page (304) answers from the cache. */
+  private async listState(
+    state: 'open' | 'closed',
+    maxPages: number,
+    assignee: string | undefined,
+    purpose: GitHubPurpose,
+    options: ListOptions,
+  ): Promise<CachedList> {
+    const query = new URLSearchParams({ state, per_page: String(PAGE_SIZE), sort: 'updated' });
+    if (assignee) query.set('assignee', assignee);
     const firstUrl = `${this.http.baseUrl}${this.repoPath}/issues?${query.toString()}`;
     const cached = this.cache.get(firstUrl);
 
     const items: WorkItem[] = [];
     let etag: string | undefined;
     let url: string | undefined = firstUrl;
-    for (let page = 0; page < MAX_PAGES && url; page++) {
+    for (let page = 0; page < maxPages && url; page++) {
       const answer = await this.http.send('GET', url, purpose, { etag: page === 0 ? cached?.etag : undefined, signal: options.signal });
       if (page === 0) {
         // Nothing changed since the last list: GitHub does not charge a 304 to the rate limit.
-        if (answer.status === 304 && cached) return cached.items.map((item) => ({ ...item, labels: [...item.labels] }));
+        if (answer.status === 304 && cached) return cached;
         etag = answer.headers.get('etag') ?? undefined;
       }
       const body = await this.http.json(answer, purpose);
@@ -93,9 +131,10 @@ export class GitHubIssuesBoardProvider implements BoardProvider {
       }
       url = this.http.nextPage(answer.headers.get('link'), purpose);
     }
-    if (etag) this.cache.set(firstUrl, { etag, items: items.map((item) => ({ ...item, labels: [...item.labels] })) });
+    const listed: CachedList = { etag: etag ?? '', items: items.map(copyItem), more: url !== undefined };
+    if (etag) this.cache.set(firstUrl, listed);
     else this.cache.delete(firstUrl);
-    return items;
+    return listed;
   }
 
   /** The four columns, always: GitHub has no workflow, only open/closed and labels. */

@@ -1,7 +1,7 @@
 // A board on a GitHub Projects v2 project (owned by a user or an organization): its items in four columns, placed
 // by the project's Status single-select field. Reads and moves go through GraphQL; creating and assigning issues
 // through REST, as the Issues board does. Plain Node (fetch), no editor API, so it runs in tests and the CLI too.
-import type { Assignee, BoardColumn, BoardProvider, NewWorkItem, WorkItem, WorkItemTransition } from '../workItem';
+import type { Assignee, BoardColumn, BoardProvider, ListOptions, NewWorkItem, WorkItem, WorkItemTransition } from '../workItem';
 import { labelColumn, repositoryAssignees, typeOfLabels } from './githubIssuesBoard';
 import { unexpectedShape } from '../../core/answerShape';
 import { isServiceError, ServiceError } from '../../core/errors';
@@ -104,7 +104,7 @@ export class GitHubProjectBoardProvider implements BoardProvider {
     });
   }
 
-  async list(options: { mine?: boolean; signal?: AbortSignal } = {}): Promise<WorkItem[]> {
+  async list(options: ListOptions = {}): Promise<WorkItem[]> {
     const purpose = this.purpose(`list the items of ${this.projectName}`, this.projectName);
     const login = options.mine ? await this.login(options.signal) : undefined;
     const items: WorkItem[] = [];
@@ -121,6 +121,8 @@ export class GitHubProjectBoardProvider implements BoardProvider {
         if (item) items.push(item);
       }
       if (!connection.hasNextPage || !connection.endCursor) break;
+      if (page === MAX_PAGES - 1)
+        options.onShortened?.(`${this.projectName} has more than ${items.length} items: the board shows the first ${items.length}.`);
       cursor = connection.endCursor;
     }
     if (!login) return items;

@@ -1,6 +1,6 @@
 // A board on Jira Cloud: issues from a JQL search, moved through the workflow's transitions.
 import { markdownToAdf } from './adf';
-import type { Assignee, BoardProvider, NewWorkItem, WorkItem, WorkItemTransition } from '../workItem';
+import type { Assignee, BoardProvider, ListOptions, NewWorkItem, WorkItem, WorkItemTransition } from '../workItem';
 import { boardJql, ISSUE_FIELDS, searchPageOf, transitionsOf, workItemOf } from './jiraIssue';
 import { JiraHttp } from './jiraHttp';
 import type { Purpose } from './jiraHttp';
@@ -20,10 +20,11 @@ export interface JiraBoardOptions {
   sprintField?: string;
   fetch?: typeof fetch;
   timeoutMs?: number;
+  /** How many pages of 100 issues a list reads at most (50: a runaway pagination, a server that always says "more", stops). */
+  maxPages?: number;
 }
 
 const PAGE_SIZE = 100;
-/** A runaway pagination (a server that always says "more") stops here. */
 const MAX_PAGES = 50;
 
 export class JiraBoardProvider implements BoardProvider {
@@ -42,7 +43,7 @@ export class JiraBoardProvider implements BoardProvider {
     });
   }
 
-  async list(options: { mine?: boolean; signal?: AbortSignal } = {}): Promise<WorkItem[]> {
+  async list(options: ListOptions = {}): Promise<WorkItem[]> {
     const { project, jql } = this.options;
     if (!project?.trim() && !jql?.trim()) {
       throw new ServiceError('Jira', 'invalid', 'Choose the Jira board: set a project key or a JQL query in conveyor.yml (board.jira)');
@@ -55,7 +56,8 @@ export class JiraBoardProvider implements BoardProvider {
     const fields = this.options.sprintField ? [...ISSUE_FIELDS, this.options.sprintField] : [...ISSUE_FIELDS];
     const items: WorkItem[] = [];
     let nextPageToken: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
+    const maxPages = this.options.maxPages ?? MAX_PAGES;
+    for (let page = 0; page < maxPages; page++) {
       const body = { jql: query, fields, maxResults: PAGE_SIZE, ...(nextPageToken ? { nextPageToken } : {}) };
       const answer = await this.http.request('POST', '/rest/api/3/search/jql', purpose, body, options.signal);
       const result = this.shaped(purpose, () => {
@@ -64,6 +66,8 @@ export class JiraBoardProvider implements BoardProvider {
       });
       items.push(...result.items);
       if (result.isLast || !result.nextPageToken || result.nextPageToken === nextPageToken) break;
+      if (page === maxPages - 1)
+        options.onShortened?.(`The board has more than ${items.length} issues: it shows the first ${items.length} of the query's order.`);
       nextPageToken = result.nextPageToken;
     }
     return items;

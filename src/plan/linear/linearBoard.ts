@@ -4,7 +4,7 @@
 import { HttpClient } from '../../core/http/httpClient';
 import { networkMessageOf, noAnswerMessage } from '../../core/http/operationWords';
 import { isRecord } from '../../core/records';
-import type { Assignee, BoardProvider, NewWorkItem, WorkItem, WorkItemTransition } from '../workItem';
+import type { Assignee, BoardProvider, ListOptions, NewWorkItem, WorkItem, WorkItemTransition } from '../workItem';
 import {
   CREATE_ISSUE_MUTATION,
   ISSUE_TEAM_QUERY,
@@ -74,15 +74,19 @@ export class LinearBoardProvider implements BoardProvider {
     });
   }
 
-  async list(options: { mine?: boolean; signal?: AbortSignal } = {}): Promise<WorkItem[]> {
+  async list(options: ListOptions = {}): Promise<WorkItem[]> {
     const doing = options.mine ? 'listing your Linear issues' : 'listing Linear issues';
     return this.run(doing, options.signal, async (op) => {
       const filter: Record<string, unknown> = {};
       if (this.options.team) filter.team = { key: { eq: this.options.team } };
       if (options.mine) filter.assignee = { isMe: { eq: true } };
       const variables = { filter, first: PAGE_SIZE, orderBy: 'updatedAt', includeArchived: false };
-      const issues = await this.allPages(ISSUES_QUERY, variables, (data: IssuesData) => data.issues, op, this.maxItems);
-      return this.toWorkItems(issues.filter((issue) => !issue.archivedAt).slice(0, this.maxItems));
+      // One past the cap tells a board that is bigger from one that is exactly as big.
+      const issues = await this.allPages(ISSUES_QUERY, variables, (data: IssuesData) => data.issues, op, this.maxItems + 1);
+      const active = issues.filter((issue) => !issue.archivedAt);
+      if (active.length > this.maxItems)
+        options.onShortened?.(`Linear has more than ${this.maxItems} issues here: the board shows the ${this.maxItems} updated last.`);
+      return this.toWorkItems(active.slice(0, this.maxItems));
     });
   }
 

@@ -9,7 +9,7 @@ import { readShape } from '../../core/answerShape';
 import { HttpClient } from '../../core/http/httpClient';
 import { networkMessageOf, noAnswerMessage } from '../../core/http/operationWords';
 import { isRecord } from '../../core/records';
-import type { Assignee, BoardProvider, NewWorkItem, WorkItem, WorkItemTransition } from '../workItem';
+import type { Assignee, BoardProvider, ListOptions, NewWorkItem, WorkItem, WorkItemTransition } from '../workItem';
 import { malformedAnswer, notionError, serviceErrorFromNotion } from './notionErrors';
 import { notionDatabaseId } from './notionDatabaseId';
 import type { NotionBoardSchema, NotionPropertyNames } from './notionSchema';
@@ -67,7 +67,7 @@ export class NotionBoardProvider implements BoardProvider {
     });
   }
 
-  async list(options: { mine?: boolean; signal?: AbortSignal } = {}): Promise<WorkItem[]> {
+  async list(options: ListOptions = {}): Promise<WorkItem[]> {
     const doing = options.mine ? 'listing your items on the Notion board' : 'listing the Notion board';
     return this.run(doing, options.signal, async (op) => {
       const { dataSourceId, schema } = await this.boardOf(op);
@@ -80,8 +80,13 @@ export class NotionBoardProvider implements BoardProvider {
       });
       for await (const row of rows) {
         // A query can answer data sources too (wikis); only pages are items.
-        if (isFullPage(row)) items.push(this.read(row, schema, op));
-        if (items.length >= this.maxItems) break;
+        if (!isFullPage(row)) continue;
+        // Read one past the cap: a database that is bigger says so, one exactly as big does not.
+        if (items.length >= this.maxItems) {
+          options.onShortened?.(`The Notion database has more than ${this.maxItems} items: the board shows the first ${this.maxItems}.`);
+          break;
+        }
+        items.push(this.read(row, schema, op));
       }
       return items;
     });

@@ -86,6 +86,8 @@ function remoteNodes(status: FolderStatus, state: BoardViewState): ViewNode[] {
         : undefined,
     });
   }
+  if (remote?.shortened)
+    rows.push({ id: `${status.folder}/board/shortened`, label: remote.shortened, tooltip: remote.shortened, icon: 'info' });
   return [...rows, ...(remote && remote.items.length > 0 ? groupNodes(status.folder, remote.items, state, undefined) : [])];
 }
 

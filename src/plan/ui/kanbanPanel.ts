@@ -62,7 +62,8 @@ export function registerKanban(
 
 function boardMessage(status: FolderStatus, board: BoardService, deliveries: KanbanDeliveries | undefined): HostToWebview {
   const hosted = status.board.provider !== 'local';
-  const items = hosted ? (board.remote.state(status.folder)?.items ?? []) : status.board.items.map(toWorkItem);
+  const remote = hosted ? board.remote.state(status.folder) : undefined;
+  const items = hosted ? (remote?.items ?? []) : status.board.items.map(toWorkItem);
   const cards = kanbanCards(
     items,
     deliveries?.deliveriesOf(
@@ -75,6 +76,7 @@ function boardMessage(status: FolderStatus, board: BoardService, deliveries: Kan
     title: `${status.name} board`,
     columns: WORK_ITEM_STATUSES.map((id) => ({ id, label: STATUS_LABELS[id] })),
     cards,
-    canCreate: !hosted || !board.remote.state(status.folder)?.needsSignIn,
+    canCreate: !remote?.needsSignIn,
+    ...(remote?.shortened ? { notice: remote.shortened } : {}),
   };
 }

@@ -100,14 +100,14 @@ export class RemoteBoards implements vscode.Disposable {
   async load(status: FolderStatus, mine: boolean): Promise<void> {
     if (!isHosted(status)) return;
     const previous = this.states.get(status.folder);
-    const state: RemoteBoardState = { items: previous?.items ?? [], loading: true };
+    const state: RemoteBoardState = { items: previous?.items ?? [], loading: true, shortened: previous?.shortened };
     this.states.set(status.folder, state);
     this.changed.fire(status.folder);
     try {
-      await refreshBoardState(state, async () => {
+      await refreshBoardState(state, async (onShortened) => {
         const provider = await this.provider(status);
         if (!provider) throw this.noProvider(status, 'see this board');
-        return provider.list({ mine });
+        return provider.list({ mine, onShortened });
       });
     } finally {
       state.loading = false;

@@ -97,7 +97,13 @@ describe('GitHub Issues board against a stub serving GitHub OpenAPI examples (in
   it('maps issues onto the four columns and skips pull requests', async () => {
     const items = await board().list();
     assert.deepEqual(items.map((i) => i.key).sort(), ['#1', '#2', '#3', '#4', '#6']);
-    assert.equal(stub.requests[0].path, `/repos/${ISSUES_OWNER}/${ISSUES_REPO}/issues?state=all&per_page=100&sort=updated`);
+    assert.deepEqual(
+      stub.requests.map((r) => r.path),
+      [
+        `/repos/${ISSUES_OWNER}/${ISSUES_REPO}/issues?state=open&per_page=100&sort=updated`,
+        `/repos/${ISSUES_OWNER}/${ISSUES_REPO}/issues?state=closed&per_page=100&sort=updated`,
+      ],
+    );
     assert.equal(stub.requests[0].headers.authorization, `Bearer ${TOKEN}`);
     const todo = byKey(items, '#1');
     assert.deepEqual({ column: todo.column, status: todo.status, type: todo.type }, { column: 'todo', status: 'open', type: 'feat' });
@@ -123,8 +129,37 @@ describe('GitHub Issues board against a stub serving GitHub OpenAPI examples (in
     stub.pageSize = 2;
     const items = await board().list();
     assert.equal(items.length, 5);
-    assert.equal(stub.requests.length, 3);
-    assert.match(stub.requests[2].path, /page=3/);
+    // Five open (four issues and the pull request) in three pages, then the one closed issue.
+    assert.equal(stub.requests.length, 4);
+    assert.match(stub.requests[2].path, /state=open.*page=3/);
+    assert.match(stub.requests[3].path, /state=closed/);
+  });
+
+  it('lists the whole open backlog when closed issues and pull requests fill far more pages (generated pages)', async () => {
+    const closed = Array.from({ length: 1500 }, (_, i) =>
+      issue({
+        number: 100 + i,
+        title: `Closed ${i}`,
+        state: 'closed',
+        pullRequest: i % 3 === 0,
+        updated_at: `2024-06-${String(1 + (i % 28)).padStart(2, '0')}T10:00:00Z`,
+      }),
+    );
+    stub.setIssues([...fixtures(), ...closed]);
+    let shortened: string | undefined;
+    const items = await board().list({ onShortened: (note) => (shortened = note) });
+    // The open issues were updated before every closed one: listed by update across all states they came last.
+    assert.deepEqual(
+      items
+        .filter((i) => i.column !== 'done')
+        .map((i) => i.key)
+        .sort(),
+      ['#1', '#2', '#3', '#6'],
+    );
+    const done = items.filter((i) => i.column === 'done');
+    assert.ok(done.length > 0 && done.length <= 100, `${done.length} done: the most recently updated page of closed issues`);
+    assert.equal(shortened, undefined, 'the open backlog is whole');
+    assert.equal(stub.requests.length, 2);
   });
 
   it('follows the Link headers of recorded real traffic (@octokit/fixtures paginate-issues) through all pages', async () => {
@@ -136,17 +171,24 @@ describe('GitHub Issues board against a stub serving GitHub OpenAPI examples (in
       items.map((i) => i.key),
       recordedIssues.map((i) => `#${i.number}`),
     );
-    const listed = stub.requests.filter((r) => r.path.includes('/issues'));
+    const listed = stub.requests.filter((r) => r.path.includes('/issues') && !r.path.includes('state=closed'));
     assert.equal(listed.length, pages.length, 'one request per recorded page, ending at the page without rel="next"');
     assert.match(listed[1].path, /^\/repositories\/1000\/issues\?.*page=2/);
   });
 
-  it('stops after 10 pages', async () => {
+  it('stops after 10 pages of open issues and says how many it shows', async () => {
     stub.pageSize = 1;
     stub.setIssues(Array.from({ length: 12 }, (_, i) => issue({ number: i + 1, title: `Issue ${i + 1}` })));
-    const items = await board().list();
+    const notes: string[] = [];
+    const items = await board().list({ onShortened: (note) => notes.push(note) });
     assert.equal(items.length, 10);
-    assert.equal(stub.requests.length, 10);
+    assert.equal(stub.requests.length, 11, 'ten pages of open issues, then the closed');
+    assert.deepEqual(notes, [`${ISSUES_OWNER}/${ISSUES_REPO} has more than 10 open issues: the board shows the 10 updated last.`]);
+    // Exactly ten is a whole board: nothing to say.
+    stub.setIssues(Array.from({ length: 10 }, (_, i) => issue({ number: i + 1, title: `Issue ${i + 1}` })));
+    notes.length = 0;
+    assert.equal((await board().list({ onShortened: (note) => notes.push(note) })).length, 10);
+    assert.deepEqual(notes, []);
   });
 
   it('sends If-None-Match and returns the cached items on 304, not charged to the rate limit', async () => {
@@ -154,13 +196,27 @@ describe('GitHub Issues board against a stub serving GitHub OpenAPI examples (in
     const first = await provider.list();
     const charged = stub.charged;
     const second = await provider.list();
-    assert.ok(stub.requests[1].headers['if-none-match'], 'no If-None-Match sent');
+    assert.ok(stub.requests[2].headers['if-none-match'], 'no If-None-Match sent for the open issues');
+    assert.ok(stub.requests[3].headers['if-none-match'], 'no If-None-Match sent for the closed issues');
     assert.equal(stub.charged, charged);
     assert.deepEqual(second, first);
     stub.issues[0].title = 'Renamed';
     stub.issues[0].updated_at = '2024-05-09T00:00:00Z';
     const third = await provider.list();
     assert.equal(byKey(third, '#1').title, 'Renamed');
+  });
+
+  it('moves an issue closed on a later page of open issues to done, though the first page is unchanged (304)', async () => {
+    stub.pageSize = 2;
+    const provider = board();
+    assert.equal(byKey(await provider.list(), '#1').column, 'todo');
+    // #1 is the last open issue by update: closing it leaves the first page of open issues as it was.
+    const one = stub.issues.find((i) => i.number === 1);
+    assert.ok(one);
+    Object.assign(one, { state: 'closed', updated_at: '2024-05-10T00:00:00Z' });
+    const items = await provider.list();
+    assert.deepEqual([byKey(items, '#1').column, byKey(items, '#1').status], ['done', 'closed']);
+    assert.equal(items.filter((i) => i.key === '#1').length, 1, 'listed once');
   });
 
   it('offers the four columns as transitions', async () => {

@@ -145,9 +145,12 @@ describe('GitHub Projects v2 board against a stub validating GraphQL against the
       stub.project.items.push({ id: `PVTI_extra${n}`, contentId: issueNodeId(n) });
     }
     stub.maxPageSize = 1;
-    const items = await board().list();
+    const notes: string[] = [];
+    const items = await board().list({ onShortened: (note) => notes.push(note) });
     assert.equal(stub.requests.length, 10);
     assert.equal(items.length, 9, 'ten pages of one, less the archived item');
+    assert.equal(notes.length, 1);
+    assert.match(notes[0], /has more than 9 items: the board shows the first 9\.$/);
   });
 
   it('mine: keeps the items assigned to the signed-in user, read from viewer', async () => {

@@ -94,6 +94,16 @@ describe('Jira board against a stub shaped from the published Jira Cloud OpenAPI
       assert.equal(second.jql, first.jql);
     });
 
+    it('stops at its page cap and says the board is bigger, but not when the last page is the cap', async () => {
+      const notes: string[] = [];
+      const items = await board({ maxPages: 1 }).list({ onShortened: (note) => notes.push(note) });
+      assert.equal(items.length, fixture<{ issues: unknown[] }>('search-page-1.json').issues.length);
+      assert.deepEqual(notes, [`The board has more than ${items.length} issues: it shows the first ${items.length} of the query's order.`]);
+      notes.length = 0;
+      assert.equal((await board({ maxPages: 2 }).list({ onShortened: (note) => notes.push(note) })).length, 5);
+      assert.deepEqual(notes, []);
+    });
+
     it('mine adds assignee = currentUser() before the ORDER BY', async () => {
       const items = await board().list({ mine: true });
       assert.deepEqual(

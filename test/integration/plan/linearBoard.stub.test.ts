@@ -110,13 +110,19 @@ describe('Linear board provider (integration, stub)', () => {
     );
   });
 
-  it('stops at the item cap', async () => {
-    const items = await board({ maxItems: 3 }).list();
+  it('stops at the item cap and says the board is bigger, but not when it is exactly as big', async () => {
+    const notes: string[] = [];
+    const items = await board({ maxItems: 3 }).list({ onShortened: (note) => notes.push(note) });
     assert.deepEqual(
       items.map((item) => item.key),
       ['ENG-1', 'ENG-2', 'ENG-3'],
     );
     assert.equal(stub.requests.filter((request) => request.operationName === 'issues').length, 2);
+    assert.deepEqual(notes, ['Linear has more than 3 issues here: the board shows the 3 updated last.']);
+    const all = await board().list();
+    notes.length = 0;
+    assert.equal((await board({ maxItems: all.length }).list({ onShortened: (note) => notes.push(note) })).length, all.length);
+    assert.deepEqual(notes, []);
   });
 
   it("offers the team's other workflow states and moves an issue to one", async () => {

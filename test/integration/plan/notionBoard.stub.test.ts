@@ -104,13 +104,19 @@ describe('Notion board provider (integration, stub)', () => {
     assert.equal(byKey(items, 'TASK-3').title, '<img src=x onerror=alert(1)> and **stars**');
   });
 
-  it('stops at the item cap', async () => {
-    const items = await board({ maxItems: 3 }).list();
+  it('stops at the item cap and says the database is bigger, but not when it is exactly as big', async () => {
+    const notes: string[] = [];
+    const items = await board({ maxItems: 3 }).list({ onShortened: (note) => notes.push(note) });
     assert.deepEqual(
       items.map((item) => item.key),
       ['TASK-1', 'TASK-2', 'TASK-3'],
     );
     assert.equal(operations().filter((id) => id === 'query-data-source').length, 2);
+    assert.deepEqual(notes, ['The Notion database has more than 3 items: the board shows the first 3.']);
+    const all = await board().list();
+    notes.length = 0;
+    assert.equal((await board({ maxItems: all.length }).list({ onShortened: (note) => notes.push(note) })).length, all.length);
+    assert.deepEqual(notes, []);
   });
 
   it("offers the status's other options and moves an item by updating its status property", async () => {

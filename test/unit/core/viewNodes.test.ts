@@ -2,6 +2,8 @@ import * as assert from 'node:assert/strict';
 import type { FolderStatus } from '../../../src/loop/folderStatus';
 import { pipelineNodes } from '../../../src/pipeline/ui/pipelineNodes';
 import { boardNodes } from '../../../src/plan/ui/boardNodes';
+import { refreshBoardState } from '../../../src/plan/hostedBoardState';
+import type { RemoteBoardState } from '../../../src/plan/hostedBoardState';
 import { environmentNodes } from '../../../src/deploy/ui/deployNodes';
 import { pipelineIndicator } from '../../../src/pipeline/pipelineIndicator';
 import { folderStatus } from '../../support/folderStatusFixture';
@@ -66,6 +68,30 @@ describe('view rows (unit)', () => {
     assert.equal(row.icon, 'error');
     assert.match(row.description ?? '', /line 3: Missing closing quote/);
     assert.deepEqual(row.command?.arguments, ['/ws/shop', 3]);
+  });
+
+  it('says above the columns that a hosted board stopped at its cap, and a refresh that lists it whole takes that back', async () => {
+    const board: FolderStatus['board'] = { provider: 'github', file: '.conveyor/board.yml', exists: false, items: [] };
+    const item = { provider: 'github' as const, id: '1', key: '#1', title: 'One', column: 'todo' as const, status: 'open', labels: [] };
+    const remote: RemoteBoardState = { items: [], loading: false };
+    await refreshBoardState(remote, (onShortened) => {
+      onShortened('acme/shop has more than 1000 open issues: the board shows the 1000 updated last.');
+      return Promise.resolve([item]);
+    });
+    const rows = boardNodes(folderStatus({ board }), { query: { groupBy: 'status', mine: false }, remote });
+    assert.deepEqual(
+      rows.map((r) => [r.label, r.icon]),
+      [
+        ['acme/shop has more than 1000 open issues: the board shows the 1000 updated last.', 'info'],
+        ['To do', 'circle-large-outline'],
+        ['In progress', rows[2].icon],
+        ['In review', rows[3].icon],
+        ['Done', rows[4].icon],
+      ],
+    );
+    await refreshBoardState(remote, () => Promise.resolve([item]));
+    assert.equal(remote.shortened, undefined);
+    assert.equal(boardNodes(folderStatus({ board }), { query: { groupBy: 'status', mine: false }, remote })[0].label, 'To do');
   });
 
   it('nests the manifests an environment applies under it', () => {
