@@ -25,7 +25,7 @@ import type { Deployment } from './kubeObject';
 import { boundsProblem, plannedAutoscaler, type AutoscaleBounds } from './operate/autoscale';
 import { CONFIG_FILE_NAME } from '../core/config/conveyorConfig';
 import { isClusterScopedKind, readManifestFolder, renderManifests } from './renderManifests';
-import type { ManifestDocument, ReleaseToDeploy, RenderedObject } from './renderManifests';
+import type { ManifestDocument, ReleaseToDeploy, RenderedObject, RenderOptions } from './renderManifests';
 import { rollbackDeployment, rollbackFromHistory } from './rollback';
 import type { RollbackResult } from './rollback';
 import { followRollout } from './rollout';
@@ -133,7 +133,10 @@ export async function deployRelease(options: DeployOptions): Promise<DeployResul
   const { client, context, namespace } = await connectEnvironment(environment, options.kubeconfig);
   progress('connect', `Context ${context}, namespace ${namespace} (${client.server})`);
   const defined = kindsDefinedBy(documents.map((d) => d.object));
-  const rendered = leaveReplicasToAutoscaler(await renderForCluster(client, documents, release, namespace, defined), autoscale);
+  const rendered = leaveReplicasToAutoscaler(
+    await renderForCluster(client, documents, release, { namespace, namespaceFixed: environment.namespace !== undefined }, defined),
+    autoscale,
+  );
   progress('render', `${rendered.length} object(s) rendered for ${release.version} (${release.image}@${release.digest.slice(0, 19)}…)`);
 
   // Autoscalers go last: they scale what the manifests create, and are planned (dry-run) with everything else,
@@ -276,7 +279,7 @@ async function renderForCluster(
   client: KubeClient,
   documents: Awaited<ReturnType<typeof readManifestFolder>>,
   release: ReleaseToDeploy,
-  namespace: string,
+  target: Pick<RenderOptions, 'namespace' | 'namespaceFixed'>,
   defined: readonly DefinedKind[],
 ): Promise<RenderedObject[]> {
   const scopes = new Map<string, boolean>();
@@ -300,7 +303,7 @@ async function renderForCluster(
   }
   const rendered = renderManifests(documents, {
     release,
-    namespace,
+    ...target,
     isNamespaced: (apiVersion, kind) => scopes.get(`${apiVersion}/${kind}`) ?? !isClusterScopedKind(kind),
   });
   if (!rendered.some((r) => r.pinnedImages.length > 0) && !usesPinnedImage(rendered, release)) {

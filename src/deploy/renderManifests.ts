@@ -156,6 +156,12 @@ export interface RenderOptions {
   release: ReleaseToDeploy;
   /** The environment's namespace, set on namespaced objects that name none. */
   namespace: string;
+  /**
+   * conveyor.yml names the environment's namespace: a namespaced object naming another one is refused, as
+   * `kubectl apply --namespace` refuses it. Otherwise staging's deploy of a manifest with `namespace: shop`
+   * lands wherever production runs.
+   */
+  namespaceFixed?: boolean;
   /** Scope of a kind; by default from a list of the built-in cluster-scoped kinds. */
   isNamespaced?: (apiVersion: string, kind: string) => boolean;
 }
@@ -175,7 +181,15 @@ export function renderManifests(documents: ManifestDocument[], options: RenderOp
   return documents.map((doc) => {
     const object = structuredClone(doc.object);
     const metadata = (object.metadata ??= {});
-    if (!metadata.namespace && isNamespaced(object.apiVersion ?? '', object.kind ?? '')) metadata.namespace = options.namespace;
+    const namespaced = isNamespaced(object.apiVersion ?? '', object.kind ?? '');
+    if (namespaced && metadata.namespace && options.namespaceFixed && metadata.namespace !== options.namespace) {
+      throw new DeployError(
+        'invalid-manifest',
+        `${doc.file}:${doc.line}: ${object.kind} ${metadata.name} names namespace "${metadata.namespace}", but this environment deploys into "${options.namespace}" (its namespace in conveyor.yml): take the namespace out of the manifest, or make it the environment's.`,
+        { file: doc.file, line: doc.line },
+      );
+    }
+    if (!metadata.namespace && namespaced) metadata.namespace = options.namespace;
     const pinnedImages: string[] = [];
     for (const container of podSpecsOf(object).flatMap(containersOf)) {
       if (typeof container.image === 'string' && normalizeRepository(container.image) === repository && container.image !== pinned) {

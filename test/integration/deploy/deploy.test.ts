@@ -228,9 +228,17 @@ describe('deploy (integration, real kube-apiserver)', function () {
     assert.equal(live?.metadata?.annotations?.['conveyor.dev/release'], 'v1.0.0');
   });
 
-  it("autoRollback rolls back a Deployment its manifest placed in another namespace, not its namesake in the environment's", async () => {
+  it("autoRollback rolls back a Deployment its manifest placed in another namespace, not its namesake in the context's", async () => {
     const own = await namespace('cnv-deploy-own-ns');
-    const env = environment('staging', await namespace('cnv-deploy-env-ns'), { autoRollback: true });
+    const contextNamespace = await namespace('cnv-deploy-env-ns');
+    // An environment without a namespace of its own deploys into its context's, where a manifest may name another.
+    const { config } = await loadKubeConfig({ kubeconfigPaths: [cluster.get().kubeconfig] });
+    const admin = config.getContextObject('conveyor-admin');
+    assert.ok(admin);
+    config.addContext({ ...admin, name: 'conveyor-env-ns', namespace: contextNamespace });
+    const env = environment('staging', contextNamespace, { autoRollback: true, context: 'conveyor-env-ns', namespace: undefined });
+    const deployHere = (folder: string, rel: ReleaseToDeploy) =>
+      deployRelease({ folder, environment: env, release: rel, kubeconfig: config, rolloutTimeoutMs: 90_000 });
     const inOwnNamespace = (files: Record<string, string>) => ({
       ...files,
       '10-web.yaml': files['10-web.yaml'].replace(
@@ -239,22 +247,48 @@ describe('deploy (integration, real kube-apiserver)', function () {
       ),
     });
     const namesake = await workspace('namesake');
-    assert.equal((await deploy(namesake, env, release('v0.9.0', 5))).ok, true);
+    assert.equal((await deployHere(namesake, release('v0.9.0', 5))).ok, true);
+    assert.equal((await readDeployment(contextNamespace))?.metadata?.annotations?.['conveyor.dev/release'], 'v0.9.0');
     const folder = path.join(tmp, 'own-namespace');
     await writeManifests(folder, inOwnNamespace(manifests(REPO)));
-    assert.equal((await deploy(folder, env, release('v1.0.0', 1))).ok, true);
+    assert.equal((await deployHere(folder, release('v1.0.0', 1))).ok, true);
     await writeManifests(folder, inOwnNamespace(manifests(NEVER_READY_REPO)));
-    const result = await deploy(folder, env, release('v1.1.0', 3, NEVER_READY_REPO));
+    const result = await deployHere(folder, release('v1.1.0', 3, NEVER_READY_REPO));
     assert.equal(result.ok, false);
     const [rolledBack] = result.rolledBack ?? [];
     assert.equal(rolledBack?.error, undefined);
     assert.equal(rolledBack?.result?.release, 'v1.0.0');
     assert.equal((await readDeployment(own))?.metadata?.annotations?.['conveyor.dev/release'], 'v1.0.0');
     assert.equal(
-      (await readDeployment(env.namespace!))?.metadata?.annotations?.['conveyor.dev/release'],
+      (await readDeployment(contextNamespace))?.metadata?.annotations?.['conveyor.dev/release'],
       'v0.9.0',
-      "the namesake in the environment's namespace is left alone",
+      "the namesake in the context's namespace is left alone",
     );
+  });
+
+  it('refuses a manifest that names another namespace than the one conveyor.yml gives the environment, applying nothing', async () => {
+    const env = environment('staging', await namespace('cnv-deploy-fixed-ns'));
+    const folder = path.join(tmp, 'fixed-namespace');
+    const files = manifests(REPO);
+    await writeManifests(folder, {
+      ...files,
+      '10-web.yaml': files['10-web.yaml'].replace(
+        'kind: Deployment\nmetadata:\n  name: web\n',
+        'kind: Deployment\nmetadata:\n  name: web\n  namespace: production\n',
+      ),
+    });
+    const error = await deploy(folder, env, release('v1.0.0', 1)).then(
+      () => assert.fail('deployed into another namespace'),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof DeployError, String(error));
+    assert.equal(error.kind, 'invalid-manifest');
+    assert.match(
+      error.message,
+      /^k8s\/10-web\.yaml:\d+: Deployment web names namespace "production", but this environment deploys into "cnv-deploy-fixed-ns" \(its namespace in conveyor\.yml\)/,
+    );
+    assert.equal(await readDeployment(env.namespace!), undefined, 'nothing applied');
+    assert.equal(await readDeployment('production'), undefined);
   });
 
   it('a crash-looping release reports CrashLoopBackOff; without autoRollback the caller rolls back', async () => {

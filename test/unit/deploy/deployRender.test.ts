@@ -112,6 +112,30 @@ describe('deploy: rendering manifests (unit)', () => {
     assert.equal(find(rendered, 'ConfigMap', 'web-settings').metadata?.annotations, undefined, 'only Deployments are annotated');
   });
 
+  it("refuses a namespaced object naming another namespace when conveyor.yml fixes the environment's, as kubectl --namespace does", () => {
+    const docs = parseManifests(
+      [
+        'apiVersion: v1\nkind: Namespace\nmetadata: {name: other}',
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: shop}',
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, namespace: other}',
+      ].join('\n---\n'),
+      'all.yaml',
+    );
+    assert.throws(
+      () => renderManifests(docs, { release: RELEASE, namespace: 'shop', namespaceFixed: true }),
+      (error: unknown) =>
+        error instanceof DeployError &&
+        error.kind === 'invalid-manifest' &&
+        error.message.startsWith('all.yaml:9: ConfigMap b names namespace "other", but this environment deploys into "shop"'),
+    );
+    // The namespace's own object and the one naming the environment's namespace pass; without a fixed namespace all do.
+    assert.equal(renderManifests(docs.slice(0, 2), { release: RELEASE, namespace: 'shop', namespaceFixed: true }).length, 2);
+    assert.deepEqual(
+      renderManifests(docs, { release: RELEASE, namespace: 'shop' }).map((r) => r.ref.namespace),
+      [undefined, 'shop', 'other'],
+    );
+  });
+
   it('sets the namespace on namespaced objects without one, never on cluster-scoped ones or over an explicit one', () => {
     const docs = parseManifests(
       [
