@@ -85,6 +85,12 @@ export function rolloutState(deployment: Deployment): RolloutState {
       progress: progress(`Deployment "${name}" exceeded its progress deadline`),
     };
   }
+  const rolledOut = updated >= desired && total <= updated && available >= updated && available >= desired;
+  // The controller makes no new pods for a paused Deployment: waiting would only run into the timeout.
+  if (deployment.spec?.paused && !rolledOut) {
+    const paused = `Deployment "${name}" is paused, so the new pods will not roll out until it is resumed (kubectl rollout resume deployment/${name})`;
+    return { done: false, failed: paused, progress: progress(paused) };
+  }
   if (updated < desired) return { done: false, progress: progress(`${updated} of ${desired} new replicas have been updated`) };
   if (total > updated) return { done: false, progress: progress(`${total - updated} old replicas are pending termination`) };
   if (available < updated || available < desired)

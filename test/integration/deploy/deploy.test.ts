@@ -291,6 +291,23 @@ describe('deploy (integration, real kube-apiserver)', function () {
     assert.equal(await readDeployment('production'), undefined);
   });
 
+  it('says at once that a paused Deployment will not roll out, instead of waiting out the timeout', async () => {
+    const folder = await workspace('paused');
+    const env = environment('staging', await namespace('cnv-deploy-paused'));
+    assert.equal((await deploy(folder, env, release('v1.0.0', 1))).ok, true);
+    await admin.request('PATCH', `/apis/apps/v1/namespaces/${env.namespace}/deployments/web`, {
+      body: { spec: { paused: true } },
+      contentType: 'application/merge-patch+json',
+    });
+    const started = performance.now();
+    const result = await deploy(folder, env, release('v1.1.0', 2));
+    const seconds = (performance.now() - started) / 1000;
+    assert.equal(result.ok, false);
+    assert.equal(result.failure?.kind, 'rollout-failed');
+    assert.match(result.failure?.message ?? '', /Deployment "web" is paused, so the new pods will not roll out until it is resumed/);
+    assert.ok(seconds < 30, `reported after ${seconds.toFixed(1)} s, not at the 90 s rollout timeout`);
+  });
+
   it('a crash-looping release reports CrashLoopBackOff; without autoRollback the caller rolls back', async () => {
     const folder = await workspace('crash');
     const env = environment('staging', await namespace('cnv-deploy-crash'));

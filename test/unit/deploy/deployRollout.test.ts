@@ -54,6 +54,22 @@ describe('deploy: rollout status, like kubectl rollout status (unit)', () => {
     assert.equal(rolloutState(deployment({ observedGeneration: 2 }, { replicas: 0 })).done, true, 'scaled to zero is done');
   });
 
+  it('fails at once on a paused Deployment whose new pods have not rolled out, and is done when they had', () => {
+    const paused = (status: Deployment['status']): Deployment => {
+      const d = deployment(status);
+      return { ...d, spec: { ...d.spec, paused: true } };
+    };
+    const state = rolloutState(paused({ observedGeneration: 2, updatedReplicas: 0, replicas: 2, availableReplicas: 2 }));
+    assert.equal(state.done, false);
+    assert.equal(
+      state.failed,
+      'Deployment "web" is paused, so the new pods will not roll out until it is resumed (kubectl rollout resume deployment/web)',
+    );
+    assert.equal(state.progress.message, state.failed);
+    const done = rolloutState(paused({ observedGeneration: 2, updatedReplicas: 2, replicas: 2, readyReplicas: 2, availableReplicas: 2 }));
+    assert.deepEqual([done.done, done.failed], [true, undefined]);
+  });
+
   it('fails on the ProgressDeadlineExceeded condition', () => {
     const state = rolloutState(
       deployment({
