@@ -133,7 +133,7 @@ export async function executeRelease(plan: ReleasePlan, options: ReleaseOptions 
       throw new ReleaseError(
         `Release ${record.tag} was created here, but pushing it failed: ${messageOf(error)}. Push it later with git push --follow-tags.`,
         'unpushed',
-        { cause: error },
+        { cause: error, tag: record.tag },
       );
     }
   }

@@ -69,12 +69,18 @@ export class ReleaseError extends Error {
      * was made and tagged here, only pushing it failed.
      */
     readonly kind: 'gate' | 'dirty' | 'input' | 'failed' | 'unpushed' = 'failed',
-    /** `cause`: the service's error, whose kind (unauthorized…) tells the UI what to offer. */
-    options?: ErrorOptions,
+    /**
+     * `cause`: the service's error, whose kind (unauthorized…) tells the UI what to offer. `tag`: the release's
+     * tag when it was made (an unpushed release is pushed again by it).
+     */
+    options?: ErrorOptions & { tag?: string },
   ) {
     super(message, options);
     this.name = 'ReleaseError';
+    this.tag = options?.tag;
   }
+
+  readonly tag: string | undefined;
 }
 
 export async function planRelease(status: ReleaseFolder, request: { bump?: VersionBump; version?: string } = {}): Promise<ReleasePlan> {

@@ -116,6 +116,30 @@ async function createRelease(
   await runRelease(plan, { override, pushGit: confirm === 'Release and Push' }, service, log);
 }
 
+/**
+ * Pushes a release that was made and tagged here but not pushed; a retry of Create Release would find the
+ * tag at HEAD and plan nothing. Offered again as long as the push fails.
+ */
+async function pushAgain(folder: string, tag: string, log: vscode.LogOutputChannel): Promise<void> {
+  try {
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Pushing ${tag} to origin` }, () =>
+      releaseEngine().pushRelease(folder, tag),
+    );
+    log.info(`Pushed ${tag} and its branch to origin`);
+    void vscode.window.showInformationMessage(`Pushed ${tag} and its branch to origin.`);
+  } catch (error) {
+    const message = messageOf(error);
+    log.error(`Pushing ${tag} failed: ${message}`);
+    const choice = await vscode.window.showErrorMessage(
+      `Release ${tag} is still not pushed: ${message}. Push it later with git push --follow-tags.`,
+      'Push Again',
+      'Show Log',
+    );
+    if (choice === 'Show Log') log.show();
+    if (choice === 'Push Again') await pushAgain(folder, tag, log);
+  }
+}
+
 async function runRelease(
   plan: ReleasePlan,
   choice: { override?: { reason: string }; pushGit: boolean },
@@ -166,15 +190,17 @@ async function runRelease(
       serviceError.service.startsWith('the npm registry');
     const unauthorized =
       !npmRefused && (isServiceError(error, 'unauthorized') || /\b401\b|unauthorized|refused the credentials/i.test(message)) && plan.image;
-    // Made and tagged here, only not pushed: the message says so itself.
-    const unpushed = error instanceof Error && error.name === 'ReleaseError' && (error as { kind?: string }).kind === 'unpushed';
+    // Made and tagged here, only not pushed: the message says so itself, and the push can be tried again.
+    const unpushedTag = error instanceof engine.ReleaseError && error.kind === 'unpushed' ? error.tag : undefined;
     const choice = await vscode.window.showErrorMessage(
-      unpushed ? message : `Release v${plan.version} failed, nothing was tagged: ${message}`,
+      unpushedTag ? message : `Release v${plan.version} failed, nothing was tagged: ${message}`,
+      ...(unpushedTag ? ['Push Again'] : []),
       ...(unauthorized ? ['Sign In to Registry'] : []),
       ...(npmRefused ? ['Set npm Registry Token…'] : []),
       'Show Log',
     );
     if (choice === 'Show Log') log.show();
+    if (choice === 'Push Again' && unpushedTag) await pushAgain(plan.folder, unpushedTag, log);
     if (choice === 'Sign In to Registry' && plan.image) await service.signIn(plan.image.host);
     if (choice === 'Set npm Registry Token…' && plan.package) await service.setNpmToken(plan.package.registry);
   }

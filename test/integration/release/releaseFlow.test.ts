@@ -7,13 +7,13 @@ import Docker from 'dockerode';
 import { ensureBaseImage, startDockerEngine, startRegistry } from '../../../scripts/docker/dockerHost';
 import type { DockerEngine, LocalRegistry } from '../../../scripts/docker/dockerHost';
 import { describeFolder } from '../../../src/loop/folderStatus';
-import { listReleaseRecords } from '../../../src/release/gitRelease';
+import { listReleaseRecords, pushRelease } from '../../../src/release/gitRelease';
 import { readReleaseCatalog } from '../../../src/release/releaseCatalog';
 import { packBuildContext } from '../../../src/release/image/buildContext';
 import { buildImage, pushImage } from '../../../src/release/image/imageEngine';
 import { executeRelease } from '../../../src/release/releaseFlow';
 import type { ReleaseProgress } from '../../../src/release/releaseFlow';
-import { gateProblem, imageTarget, planRelease } from '../../../src/release/releasePlan';
+import { gateProblem, imageTarget, planRelease, ReleaseError } from '../../../src/release/releasePlan';
 import { RegistryClient } from '../../../src/release/registry/registryClient';
 import { passPipeline, releaseGitState } from '../../support/releaseReady';
 import { sampleWorkspaces } from '../../support/sampleWorkspace';
@@ -255,6 +255,32 @@ describe('releases against a real Docker engine and registry (integration)', fun
     const stale = releaseGitState(ws.dir);
     await assert.rejects(executeRelease(plan, { docker }), /The working tree changed since the release was planned/);
     assert.deepEqual(releaseGitState(ws.dir), stale);
+  });
+
+  it('keeps a release whose git push failed, says so with its tag, and pushes it by that tag once origin answers', async () => {
+    const ws = sample(project(registry, 'unpushed', ['FROM conveyor-base:busybox']));
+    const origin = path.join(ws.dir, '..', `${path.basename(ws.dir)}-origin.git`);
+    git(ws, 'remote', 'add', 'origin', origin); // not created yet: the push fails
+    await passPipeline(ws.dir);
+    const plan = await planRelease(await describeFolder(ws.dir));
+    const error = await executeRelease(plan, { docker, pushGit: true }).then(
+      () => assert.fail('pushed to a missing origin'),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof ReleaseError, String(error));
+    assert.deepEqual([error.kind, error.tag], ['unpushed', 'v1.4.0']);
+    assert.match(
+      error.message,
+      /^Release v1\.4\.0 was created here, but pushing it failed: .*Push it later with git push --follow-tags\.$/s,
+    );
+    assert.equal(git(ws, 'tag', '--list'), 'v1.4.0', 'the release stays made here');
+
+    execFileSync('git', ['init', '-q', '--bare', origin]);
+    await pushRelease(ws.dir, error.tag!);
+    const pushed = execFileSync('git', ['--git-dir', origin, 'for-each-ref', '--format=%(refname)'], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
+    assert.deepEqual(pushed.sort(), [`refs/heads/${git(ws, 'rev-parse', '--abbrev-ref', 'HEAD')}`, 'refs/tags/v1.4.0'].sort());
   });
 
   it('pushes to a registry with htpasswd auth with the right password, and refuses the wrong one without a tag', async () => {
