@@ -171,6 +171,19 @@ describe('remote CI polling (unit)', () => {
     assert.equal(pushed.following, false);
   });
 
+  it('stops following a pushed commit no CI starts a run for within 20 minutes, but waits on one that has a run', () => {
+    const pushed = new PushedCommits();
+    pushed.follow('abc', 0);
+    pushed.follow('def', 0);
+    const other = run('9', 'running', { commit: 'other' });
+    pushed.finished([other], 5 * 60_000);
+    assert.equal(pushed.isFollowed('abc'), true, 'CI may take a while to notice a push');
+    pushed.finished([other, run('2', 'queued', { commit: 'def' })], 10 * 60_000);
+    pushed.finished([other, run('2', 'running', { commit: 'def' })], 21 * 60_000);
+    assert.equal(pushed.isFollowed('abc'), false, 'no run in 21 minutes: not built');
+    assert.equal(pushed.isFollowed('def'), true, 'its run is still going');
+  });
+
   it('backs off after an error and shows it, keeping the last runs', async () => {
     const clock = new VirtualClock();
     let failing = false;
