@@ -49,7 +49,8 @@ function slugOf(title: string): string {
 /**
  * A name `git check-ref-format --branch` accepts: runs of what git refuses (controls, space, ~ ^ : ? * [ \, `@{`)
  * become one `-`; `..` becomes `.`; each `/`-separated part loses leading `.`/`-`, trailing `.`/`-`/`.lock`, and
- * empty parts go (so `{key}-{slug}` with no slug ends at the key). Capped at BRANCH_LENGTH characters.
+ * empty parts go (so `{key}-{slug}` with no slug ends at the key); `HEAD` alone is no name. Capped at BRANCH_LENGTH
+ * characters.
  */
 export function safeBranchName(name: string): string {
   const parts = (cleaned: string) =>
@@ -58,7 +59,9 @@ export function safeBranchName(name: string): string {
       .map((part) => trimPart(part.replace(REFUSED_RUN, '-').replace(/\.{2,}/g, '.')))
       .filter((part) => part && part !== '@');
   const capped = [...parts(name).join('/')].slice(0, BRANCH_LENGTH).join('');
-  return parts(capped).join('/');
+  const safe = parts(capped).join('/');
+  // The one whole name git keeps for itself (`{title}` of an item called "HEAD"): no name, so the default applies.
+  return safe === 'HEAD' ? '' : safe;
 }
 
 function trimPart(part: string): string {

@@ -108,6 +108,11 @@ describe('Start Work in worktrees, with branch templates and the configured stat
     assert.equal(git(ws.dir, 'rev-parse', '--abbrev-ref', 'HEAD'), result.branch);
     assert.equal(branchNameFor(nasty, '{type}/{key}/{title}.lock'), result.branch);
 
+    // An item titled "HEAD" with a `{title}` template gets the default name: git refuses a branch called HEAD.
+    const head = await startWork(ws.dir, { key: '#78', title: 'HEAD' }, undefined, { branchTemplate: '{title}' });
+    assert.equal(head.branch, 'feat/78-head');
+    assert.equal(git(ws.dir, 'rev-parse', '--abbrev-ref', 'HEAD'), 'feat/78-head');
+
     for (const name of ['-x', 'a..b', 'a b', 'x.lock', 'a/', '.a', 'a@{b', 'ä~^:?*[\\\x01\x7f', '@', `${'z'.repeat(99)}/.x`]) {
       const safe = safeBranchName(`n/${name}`);
       assert.equal(git(ws.dir, 'check-ref-format', '--branch', safe), safe, `${JSON.stringify(name)} → ${safe}`);
