@@ -74,9 +74,14 @@ function branchMention(key: string, escaped: string): RegExp {
   return new RegExp(`(^|/)(?:(?:issue|issues|gh)[-_]?)?${escaped.slice(1)}(?=$|[-_/])`, 'i');
 }
 
-/** Text (a commit subject) that mentions the item: `SHOP-1` but not `SHOP-12`, `#4` but not `#42`. */
+/**
+ * Text (a commit subject) that mentions the item: `SHOP-1` but not `SHOP-12`, `#4` but not `#42`. A number key
+ * is not mentioned by GitHub's pull-request references, `Add login (#4)` (a squash merge) or `Merge pull request #4
+ * from…`: they name pull request 4, which on a Notion board numbered #1, #2… is another item.
+ */
 export function keyMention(key: string): RegExp {
-  return new RegExp(`(^|[^A-Za-z0-9])${escapeKey(key)}(?![0-9])`, key.startsWith('#') ? '' : 'i');
+  if (!key.startsWith('#')) return new RegExp(`(^|[^A-Za-z0-9])${escapeKey(key)}(?![0-9])`, 'i');
+  return new RegExp(`(^|[^A-Za-z0-9])(?<!Merge pull request )${escapeKey(key)}(?![0-9])(?!\\)\\s*$)`);
 }
 
 function escapeKey(key: string): string {

@@ -25,6 +25,30 @@ describe('work item links (unit)', () => {
     assert.equal(links.has('SHOP-9'), false);
   });
 
+  it("does not take GitHub's pull-request references for a number key: the squash merge's (#7) and Merge pull request #7", () => {
+    const links = linkItems(
+      ['#7'],
+      [],
+      [
+        { sha: 'a', subject: 'Add the login page (#7)' },
+        { sha: 'b', subject: 'Merge pull request #7 from acme/login' },
+        { sha: 'c', subject: 'fix: #7 totals (#12)' },
+        { sha: 'd', subject: 'fix(#7): totals' },
+      ],
+    );
+    assert.deepEqual(
+      links.get('#7')?.commits.map((c) => c.sha),
+      ['c', 'd'],
+    );
+    assert.deepEqual(
+      linkItems(['SHOP-7'], [], [{ sha: 'e', subject: 'Add the login page (SHOP-7)' }])
+        .get('SHOP-7')
+        ?.commits.map((c) => c.sha),
+      ['e'],
+      'a key with letters in parentheses is a mention',
+    );
+  });
+
   it('takes an issue number in a branch only where the key goes, not a version in its name', () => {
     const branches = [
       'feat/3-dark-mode',
