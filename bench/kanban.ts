@@ -14,6 +14,7 @@ const bundle = readFileSync(path.resolve(__dirname, '..', 'dist', 'webviews', 'b
 const stylesheet = readFileSync(path.resolve(__dirname, '..', 'dist', 'webviews', 'board-style.css'), 'utf8');
 const board: Extract<HostToWebview, { type: 'board' }> = {
   type: 'board',
+  notices: [],
   title: 'bench board',
   canCreate: true,
   columns: (['todo', 'in-progress', 'in-review', 'done'] as const).map((id) => ({ id, label: id })),

@@ -10,8 +10,7 @@ const vscode = acquireVsCodeApi();
 const root = document.getElementById('board')!;
 let columns: { id: KanbanColumn; label: string }[] = [];
 let cards: KanbanCard[] = [];
-/** Why the board shows fewer items than the provider has (its list stopped at a cap). */
-let notice: string | undefined;
+let notices: { text: string; kind: 'info' | 'error' }[] = [];
 
 function element<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
@@ -33,10 +32,10 @@ function render(title: string, canCreate: boolean): void {
   }
   root.replaceChildren();
   root.setAttribute('aria-label', title);
-  if (notice) {
-    const shortened = element('div', 'notice', notice);
-    shortened.setAttribute('role', 'status');
-    root.append(shortened);
+  for (const notice of notices) {
+    const line = element('div', notice.kind === 'error' ? 'error' : 'notice', notice.text);
+    line.setAttribute('role', notice.kind === 'error' ? 'alert' : 'status');
+    root.append(line);
   }
   for (const column of columns) {
     const inColumn = cards.filter((c) => c.column === column.id);
@@ -191,7 +190,7 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
   if (message.type === 'board') {
     columns = message.columns;
     cards = message.cards;
-    notice = message.notice;
+    notices = message.notices;
     render(message.title, message.canCreate);
   } else {
     const banner = element('div', 'error', message.message);

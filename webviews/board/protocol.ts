@@ -20,8 +20,11 @@ export type HostToWebview =
       columns: { id: KanbanColumn; label: string }[];
       cards: KanbanCard[];
       canCreate: boolean;
-      /** The hosted board has more items than were listed, and what was left out. */
-      notice?: string;
+      /**
+       * What the cards do not say about a hosted board: loading, why the last refresh failed (the cards are then
+       * the last good list), or that it has more items than were listed.
+       */
+      notices: { text: string; kind: 'info' | 'error' }[];
     }
   | { type: 'error'; message: string };
 

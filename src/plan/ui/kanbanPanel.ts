@@ -54,9 +54,18 @@ export function registerKanban(
   });
   return vscode.Disposable.from(
     panels,
-    registerConveyorCommand({ model, log }, 'conveyor.board.openKanban', ({ status }) => panels.open(status), {
-      folder: { placeHolder: 'Open the kanban of which folder?' },
-    }),
+    registerConveyorCommand(
+      { model, log },
+      'conveyor.board.openKanban',
+      ({ status }) => {
+        panels.open(status);
+        // A hosted board loads while the Board view is visible; a kanban opened with the sidebar closed asks itself.
+        void board.refreshRemote(status.folder, { missingOnly: true });
+      },
+      {
+        folder: { placeHolder: 'Open the kanban of which folder?' },
+      },
+    ),
   );
 }
 
@@ -77,6 +86,12 @@ function boardMessage(status: FolderStatus, board: BoardService, deliveries: Kan
     columns: WORK_ITEM_STATUSES.map((id) => ({ id, label: STATUS_LABELS[id] })),
     cards,
     canCreate: !remote?.needsSignIn,
-    ...(remote?.shortened ? { notice: remote.shortened } : {}),
+    notices: [
+      ...(hosted && (!remote || (remote.loading && remote.items.length === 0))
+        ? [{ text: 'Loading the board…', kind: 'info' as const }]
+        : []),
+      ...(remote?.error ? [{ text: remote.error, kind: 'error' as const }] : []),
+      ...(remote?.shortened ? [{ text: remote.shortened, kind: 'info' as const }] : []),
+    ],
   };
 }

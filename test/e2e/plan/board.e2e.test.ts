@@ -6,7 +6,7 @@ import type { JiraStub } from '../../support/jiraStub';
 import { issue, ISSUES_OWNER, ISSUES_REPO, startGitHubIssuesStub, STUB_LOGIN } from '../../support/githubIssuesStub';
 import type { GitHubIssuesStub } from '../../support/githubIssuesStub';
 import { useVsixHost } from '../harness/vsixHost';
-import { openConveyorContainer, openWorkbench, runCommand, screenshot, treeRows, viewPane } from '../harness/workbench';
+import { openConveyorContainer, openWorkbench, runCommand, screenshot, statusBarItem, treeRows, viewPane } from '../harness/workbench';
 import { sampleWorkspace } from '../../support/sampleWorkspace';
 import type { SampleWorkspace } from '../../support/sampleWorkspace';
 
@@ -135,5 +135,25 @@ describe('a GitHub Issues board in the Board view and the kanban against a GitHu
     assert.equal(await frame.locator('.column[data-column="in-review"] .card .title').innerText(), '<img src=x onerror=alert(1)>');
     assert.equal(await frame.locator('img').count(), 0, 'the remote title did not become an element');
     await screenshot(page, '22-github-board-kanban');
+  });
+
+  it('opens the kanban while the Board view is hidden: it loads the board itself, and says why a refresh failed, keeping the cards', async () => {
+    const page = await host.browser.freshPage();
+    await openWorkbench(page, host.server.url({ folder: ws.dir }));
+    // The palette lists an extension's commands once the host has read its contributions; the pipeline item says it has.
+    await statusBarItem(page, 'conveyor-dev.conveyor.conveyor.pipeline').waitFor({ timeout: 60_000 });
+    const listed = stub.requests.length;
+    await runCommand(page, 'Conveyor: Open Board as Kanban');
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await frame.locator('.column[data-column="in-progress"] .card', { hasText: 'Tax rounding' }).waitFor({ timeout: 60_000 });
+    assert.ok(stub.requests.length > listed, 'the kanban asked GitHub itself');
+
+    stub.failNext('server-error', 20);
+    await runCommand(page, 'Conveyor: Refresh Board');
+    const error = frame.locator('.error[role="alert"]');
+    await error.waitFor({ timeout: 60_000 });
+    assert.match(await error.innerText(), /GitHub/);
+    assert.equal(await frame.locator('.card', { hasText: 'Tax rounding' }).count(), 1, 'the last good cards stay');
+    await screenshot(page, '23-github-kanban-refresh-failed');
   });
 });
