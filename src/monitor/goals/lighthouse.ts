@@ -15,7 +15,39 @@ import { runProcess, type CommandSpec } from '../../core/processRunner';
 export const LIGHTHOUSE_VERSION = '12.2.3';
 export const DEFAULT_LIGHTHOUSE_TIMEOUT_MS = 120_000;
 const CHROME_FLAGS = '--headless=new --no-sandbox --disable-gpu';
-const KNOWN_CHROMIUM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+
+/**
+ * Where Chrome, Chromium and Edge (Chromium too, and what every Windows machine has) install themselves, in the
+ * order they are tried. Lighthouse's own launcher would look too, but only for Chrome, and its "No Chrome
+ * installations found" comes after a minute of npx; finding it here lets the goal say what is missing at once.
+ */
+function knownChromiumPaths(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): string[] {
+  if (platform === 'darwin') {
+    const apps = [
+      'Google Chrome.app/Contents/MacOS/Google Chrome',
+      'Chromium.app/Contents/MacOS/Chromium',
+      'Microsoft Edge.app/Contents/MacOS/Microsoft Edge',
+    ];
+    return [...apps.map((app) => `/Applications/${app}`), ...(env.HOME ? apps.map((app) => `${env.HOME}/Applications/${app}`) : [])];
+  }
+  if (platform === 'win32') {
+    const roots = [env.LOCALAPPDATA, env.PROGRAMFILES, env['PROGRAMFILES(X86)']].filter((root): root is string => Boolean(root));
+    const apps = [
+      'Google\\Chrome\\Application\\chrome.exe',
+      'Chromium\\Application\\chrome.exe',
+      'Microsoft\\Edge\\Application\\msedge.exe',
+    ];
+    return apps.flatMap((app) => roots.map((root) => `${root}\\${app}`));
+  }
+  return [
+    '/usr/bin/chromium',
+    '/usr/bin/chromium-browser',
+    '/usr/bin/google-chrome',
+    '/usr/bin/google-chrome-stable',
+    '/snap/bin/chromium',
+    '/usr/bin/microsoft-edge',
+  ];
+}
 
 export interface LighthouseCli {
   command: string;
@@ -61,8 +93,14 @@ function nodeScript(script: string, source: LighthouseCli['source']): Lighthouse
   return { command: process.execPath, args: [script], source };
 }
 
-export function findChromium(configured?: string): string | undefined {
-  return configured ?? process.env.CHROME_PATH ?? KNOWN_CHROMIUM_PATHS.find((p) => existsSync(p));
+/** The Chromium a goal drives: the configured one, else CHROME_PATH, else the first installed one of this platform. */
+export function findChromium(
+  configured?: string,
+  system: { platform?: NodeJS.Platform; env?: NodeJS.ProcessEnv; exists?: (file: string) => boolean } = {},
+): string | undefined {
+  const env = system.env ?? process.env;
+  const exists = system.exists ?? existsSync;
+  return configured ?? env.CHROME_PATH ?? knownChromiumPaths(system.platform ?? process.platform, env).find((file) => exists(file));
 }
 
 export function lighthouseCommand(
@@ -151,7 +189,7 @@ export async function runLighthouse(url: string, options: LighthouseOptions = {}
   const chromePath = findChromium(options.chromePath);
   if (chromePath && !existsSync(chromePath))
     throw new Error(`Chromium was not found at ${chromePath}; install chromium or set CHROME_PATH.`);
-  if (!chromePath) throw new Error('Chromium was not found; install chromium (or Google Chrome) or set CHROME_PATH.');
+  if (!chromePath) throw new Error('Chromium was not found; install Chromium, Google Chrome or Microsoft Edge, or set CHROME_PATH to one.');
   const cli = resolveLighthouseCli(options.cliPath, options.searchDirs ?? []);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'conveyor-lighthouse-'));
   const output = path.join(dir, 'report.json');

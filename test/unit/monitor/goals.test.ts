@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import type { GoalConfig } from '../../../src/core/config/conveyorConfig';
 import { goalDirection, goalProgress, type GoalMeasurement } from '../../../src/monitor/goals/goalHistory';
 import { GoalRunner } from '../../../src/monitor/goals/goalRunner';
-import { explainLighthouseFailure, lighthouseCommand, parseLighthouseReport } from '../../../src/monitor/goals/lighthouse';
+import { explainLighthouseFailure, findChromium, lighthouseCommand, parseLighthouseReport } from '../../../src/monitor/goals/lighthouse';
 import { parseJsonAnswer, parseValuePath, readNumberAt } from '../../../src/monitor/goals/valuePath';
 import { VirtualClock } from '../../support/virtualClock';
 
@@ -132,6 +132,36 @@ describe('lighthouse report and command (unit)', () => {
     assert.ok(spec.args.includes('--output-path=/tmp/r.json'));
     assert.ok(spec.args.includes('--chrome-flags=--headless=new --no-sandbox --disable-gpu'));
     assert.equal(spec.env?.CHROME_PATH, '/usr/bin/chromium');
+  });
+
+  it('finds the Chrome, Chromium or Edge a macOS or Windows machine has, not only a Linux path', () => {
+    const installed = (files: string[]) => (file: string) => files.includes(file);
+    const mac = '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome';
+    assert.equal(findChromium(undefined, { platform: 'darwin', env: { HOME: '/Users/ada' }, exists: installed([mac]) }), mac);
+    const userChromium = '/Users/ada/Applications/Chromium.app/Contents/MacOS/Chromium';
+    assert.equal(
+      findChromium(undefined, { platform: 'darwin', env: { HOME: '/Users/ada' }, exists: installed([userChromium]) }),
+      userChromium,
+    );
+
+    const windowsEnv = {
+      LOCALAPPDATA: 'C:\\Users\\ada\\AppData\\Local',
+      PROGRAMFILES: 'C:\\Program Files',
+      'PROGRAMFILES(X86)': 'C:\\Program Files (x86)',
+    };
+    const edge = 'C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe';
+    const chrome = 'C:\\Users\\ada\\AppData\\Local\\Google\\Chrome\\Application\\chrome.exe';
+    assert.equal(findChromium(undefined, { platform: 'win32', env: windowsEnv, exists: installed([edge]) }), edge);
+    assert.equal(
+      findChromium(undefined, { platform: 'win32', env: windowsEnv, exists: installed([edge, chrome]) }),
+      chrome,
+      'Chrome before Edge',
+    );
+
+    assert.equal(findChromium(undefined, { platform: 'linux', env: {}, exists: installed(['/snap/bin/chromium']) }), '/snap/bin/chromium');
+    assert.equal(findChromium(undefined, { platform: 'darwin', env: {}, exists: installed(['/usr/bin/chromium']) }), undefined);
+    assert.equal(findChromium(undefined, { platform: 'linux', env: { CHROME_PATH: '/opt/c' }, exists: installed([]) }), '/opt/c');
+    assert.equal(findChromium('/mine', { platform: 'linux', env: { CHROME_PATH: '/opt/c' } }), '/mine');
   });
 });
 
