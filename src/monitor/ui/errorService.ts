@@ -9,7 +9,7 @@ import type { ErrorReceiver } from '../errors/errorReceiver';
 import type { ErrorStore } from '../errors/errorStore';
 import { STORE_FILE_NAME } from '../errors/errorStore';
 import type { FrameMapper, FrameNote, IssueLocation } from '../errors/frameMapping';
-import type { ErrorViewState, HostedErrorsState } from './monitorNodes';
+import { hostedErrorsSource, staleHostedFolders, type ErrorViewState, type HostedErrorsState } from './monitorNodes';
 import { monitorEngine } from './monitorEngineLoader';
 import { isServiceError, messageOf } from '../../core/errors';
 import { checkTokenHost, type TokenHost } from '../../core/http/tokenHost';
@@ -69,6 +69,7 @@ export class ErrorService implements vscode.Disposable {
     this.listeners = [
       model.onDidChange(() => {
         this.mapper = undefined;
+        this.forgetStaleHosted();
         void this.autoStart();
         this.scheduleRemap();
       }),
@@ -216,10 +217,18 @@ export class ErrorService implements vscode.Disposable {
     return true;
   }
 
+  private forgetStaleHosted(): void {
+    const stale = staleHostedFolders(this.hosted, this.model.folders());
+    for (const folder of stale) this.hosted.delete(folder);
+    if (stale.length > 0) this.changed.fire();
+  }
+
   private async loadHosted(status: FolderStatus): Promise<void> {
     const sentry = status.monitor.sentry;
-    if (!sentry?.org) {
+    const source = hostedErrorsSource(status);
+    if (!sentry?.org || !source) {
       this.hosted.set(status.folder, {
+        source: source ?? '',
         issues: [],
         loading: false,
         error: 'Set sentry.org (and project) in conveyor.yml to see its issues.',
@@ -227,10 +236,11 @@ export class ErrorService implements vscode.Disposable {
       return this.changed.fire();
     }
     const url = sentry.url ?? SENTRY_URL;
-    const previous = this.hosted.get(status.folder);
+    const kept = this.hosted.get(status.folder);
+    const previous = kept?.source === source ? kept : undefined;
     // A look still going (a client waiting out a rate limit) is not joined by a second one.
     if (previous?.loading) return;
-    const state: HostedErrorsState = { issues: previous?.issues ?? [], loading: true };
+    const state: HostedErrorsState = { source, issues: previous?.issues ?? [], loading: true };
     this.hosted.set(status.folder, state);
     this.changed.fire();
     try {

@@ -14,10 +14,30 @@ import { withoutCredentials } from '../../core/http/urlCredentials';
 
 /** Hosted Sentry's issues for a folder, as last loaded. */
 export interface HostedErrorsState {
+  /** The Sentry they came from (hostedErrorsSource): another one in conveyor.yml starts over. */
+  source: string;
   issues: ErrorIssue[];
   loading: boolean;
   error?: string;
   needsSignIn?: boolean;
+}
+
+/** Which hosted Sentry a folder's issues come from: url, org, project and environment, or none. */
+export function hostedErrorsSource(status: Pick<FolderStatus, 'monitor'>): string | undefined {
+  const sentry = status.monitor.sentry;
+  return sentry ? JSON.stringify([sentry.url ?? 'https://sentry.io', sentry.org, sentry.project, sentry.environment]) : undefined;
+}
+
+/**
+ * The folders whose hosted issues no longer belong in the views: the folder left the workspace, or its
+ * conveyor.yml names no Sentry or another one (their issues would otherwise stay, and mark lines, until reload).
+ */
+export function staleHostedFolders(
+  hosted: ReadonlyMap<string, Pick<HostedErrorsState, 'source'>>,
+  folders: Pick<FolderStatus, 'folder' | 'monitor'>[],
+): string[] {
+  const sources = new Map(folders.map((f) => [f.folder, hostedErrorsSource(f)]));
+  return [...hosted].filter(([folder, state]) => sources.get(folder) !== state.source).map(([folder]) => folder);
 }
 
 export interface ErrorViewState {

@@ -6,7 +6,7 @@ import type { FolderStatus } from '../../../src/loop/folderStatus';
 import type { ErrorIssue } from '../../../src/monitor/errors/errorModel';
 import { errorNodes, goalNodes, unmappedText, uptimeNodes, urlFolderPrefix } from '../../../src/monitor/ui/monitorNodes';
 import type { ErrorViewState } from '../../../src/monitor/ui/monitorNodes';
-import { newErrors } from '../../../src/monitor/ui/monitorNodes';
+import { hostedErrorsSource, newErrors, staleHostedFolders } from '../../../src/monitor/ui/monitorNodes';
 import { addToConfigList, ConfigEditError, setConfigMapEntry } from '../../../src/core/config/configEdit';
 import { parseConfig } from '../../../src/core/config/parseConfig';
 import type { ViewNode } from '../../../src/core/viewNode';
@@ -212,11 +212,37 @@ describe('monitor views (unit)', () => {
     assert.doesNotMatch(String(plain.tooltip), /Work item/);
   });
 
+  it("forgets a folder's hosted issues once it leaves the workspace or its conveyor.yml names no Sentry or another one", () => {
+    const acme = { ...monitoredStatus({ sentry: { org: 'acme', project: 'shop' } }), folder: '/ws/shop' };
+    const other = { ...monitoredStatus({ sentry: { org: 'acme', project: 'api' } }), folder: '/ws/api' };
+    const source = hostedErrorsSource(acme)!;
+    const hosted = new Map([
+      ['/ws/shop', { source }],
+      ['/ws/api', { source: hostedErrorsSource(other)! }],
+    ]);
+    assert.deepEqual(staleHostedFolders(hosted, [acme, other]), []);
+    assert.deepEqual(staleHostedFolders(hosted, [acme]), ['/ws/api'], 'the folder left the workspace');
+    assert.deepEqual(
+      staleHostedFolders(hosted, [{ ...acme, monitor: { ...acme.monitor, sentry: undefined } }, other]),
+      ['/ws/shop'],
+      'no Sentry any more',
+    );
+    const otherProject = { ...acme, monitor: { ...acme.monitor, sentry: { org: 'acme', project: 'web' } } };
+    assert.deepEqual(staleHostedFolders(hosted, [otherProject, other]), ['/ws/shop'], 'another project');
+    const selfHosted = { ...acme, monitor: { ...acme.monitor, sentry: { url: 'https://sentry.acme.dev', org: 'acme', project: 'shop' } } };
+    assert.notEqual(hostedErrorsSource(selfHosted), source, 'another Sentry with the same org and project');
+    assert.equal(
+      hostedErrorsSource({ ...acme, monitor: { ...acme.monitor, sentry: { url: 'https://sentry.io', org: 'acme', project: 'shop' } } }),
+      source,
+      'sentry.io is the default',
+    );
+  });
+
   it('says why the receiver is not running, and asks to sign in to a hosted Sentry', () => {
     const state: ErrorViewState = {
       receiver: { problem: 'Port 8969 is in use', trusted: true },
       localIssues: [],
-      hosted: { issues: [], loading: false, error: 'Sign in', needsSignIn: true },
+      hosted: { source: '', issues: [], loading: false, error: 'Sign in', needsSignIn: true },
       locationOf: () => undefined,
     };
     const nodes = errorNodes(monitoredStatus({ sentry: { org: 'acme', project: 'shop' } }), state, NOW);
