@@ -1,7 +1,9 @@
 /**
- * Which events are the same issue. Like Sentry's default grouping, but small: exception type, the message
- * with its variable parts (numbers, ids) blanked, and the innermost in-app frame (file and function, not
- * line, so an issue survives edits above it). Pure.
+ * Which events are the same issue. Like Sentry's default grouping, but small: the exception type and the
+ * innermost in-app frame, by module (else file) and function, not line number, so an issue survives edits above
+ * it. Sentry leaves the message out when it has a stack, and so do we when the SDK sent the frame's source line:
+ * that line tells two throws in one function apart, and `KeyError: 'kiwi'` and `KeyError: 'fig'` raised by it
+ * stay one issue. Without the line, the message does it, its variable parts (numbers, ids) blanked. Pure.
  */
 import { createHash } from 'node:crypto';
 import type { StackFrame } from './errorModel';
@@ -42,12 +44,23 @@ function fingerprintParts(event: ReceivedEvent): string[] {
 function defaultFingerprintParts(event: ReceivedEvent): string[] {
   const { detail } = event;
   const frame = topFrame(detail.frames);
-  return [detail.exceptionType, normaliseMessage(detail.exceptionValue), frame ? frameFile(frame) : '', frame?.function ?? ''];
+  const sourceLine = frame?.contextLine?.replace(/\s+/g, ' ').trim();
+  return [
+    detail.exceptionType,
+    sourceLine ? `line: ${sourceLine}` : normaliseMessage(detail.exceptionValue),
+    frame ? frameSource(frame) : '',
+    frame?.function ?? '',
+  ];
 }
 
-/** The frame's file without query string or hash: bundlers add cache-busting `?v=…` to URLs. */
-function frameFile(frame: StackFrame): string {
-  const file = frame.filename ?? frame.absPath ?? frame.module ?? '';
+/**
+ * Where the frame's code lives, the same on every machine: the SDK's module (`src:orders` from Node, `shop.views`
+ * from Python, a Java class), which does not hold the folder the app runs from, else the file without query
+ * string or hash (bundlers add cache-busting `?v=…` to URLs).
+ */
+function frameSource(frame: StackFrame): string {
+  if (frame.module) return `module: ${frame.module}`;
+  const file = frame.filename ?? frame.absPath ?? '';
   return file.replace(/[?#].*$/, '');
 }
 

@@ -165,6 +165,25 @@ describe('local error receiver with the real Sentry SDK (integration)', function
     assert.notEqual(topFrame.lineno, couponAt?.line, 'the built line differs: the source map did the work');
   });
 
+  it("groups a Python app's errors sent by the real Python SDK (Debian's python3-sentry-sdk) by the line that raised, and maps them to it", async () => {
+    const app = path.join(REPO, 'test', 'fixtures', 'sentry-app-python', 'app.py');
+    // Debian's interpreter: the package installs the SDK for it, not for a python3 of pyenv or a venv on PATH.
+    await run('/usr/bin/python3', [app], { env: { ...process.env, SENTRY_DSN: receiver.dsn }, timeout: 30_000 });
+    await receiver.settled();
+
+    const issues = store.issues();
+    assert.equal(issues.length, 2, issues.map((i) => i.title).join('\n'));
+    const missingPrice = byType(issues, 'KeyError');
+    assert.equal(missingPrice?.count, 3, "KeyError: 'kiwi', 'mango' and 'fig' from one line are one issue, as in Sentry");
+    assert.match(missingPrice?.title ?? '', /^KeyError: '(kiwi|mango|fig)'$/);
+    assert.equal(missingPrice?.firstRelease, 'shop-py@2.0.0');
+    assert.equal(byType(issues, 'ZeroDivisionError')?.count, 1);
+
+    const mapper = new FrameMapper({ roots: [path.dirname(app)] });
+    assert.deepEqual(await issueLocation(missingPrice, mapper), { file: app, line: thrownAt(app, 'price_of', '').line, column: 1 });
+    assert.equal((await issueLocation(byType(issues, 'ZeroDivisionError')!, mapper))?.line, thrownAt(app, 'split_bill', '').line);
+  });
+
   it('keeps issues across a restart of the receiver and keeps counting them', async () => {
     await runApp(path.join(APP_DIR, 'app.js'), receiver.dsn);
     await receiver.settled();

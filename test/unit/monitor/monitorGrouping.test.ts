@@ -55,6 +55,31 @@ describe('issue grouping (unit)', () => {
     );
   });
 
+  it("groups by the raising line's source, not the message, when the SDK sent it (Python's KeyError: 'kiwi' / 'fig')", () => {
+    const raising: StackFrame = { filename: 'shop/prices.py', module: 'shop.prices', function: 'price_of', lineno: 13, inApp: true };
+    const line = (contextLine: string) => [{ ...raising, contextLine }];
+    const kiwi = fingerprintOf(event('KeyError', "'kiwi'", line('    return PRICES[product]')));
+    assert.equal(fingerprintOf(event('KeyError', "'fig'", line('    return  PRICES[product]  '))), kiwi, 'another key, spaces aside');
+    assert.notEqual(
+      fingerprintOf(event('KeyError', "'kiwi'", line('    return DISCOUNTS[product]'))),
+      kiwi,
+      'another line of the function',
+    );
+    assert.notEqual(fingerprintOf(event('KeyError', "'kiwi'", [raising])), kiwi, 'without the line, the message counts');
+  });
+
+  it('groups by the SDK module, not the folder the app ran from', () => {
+    const deployed = (filename: string) =>
+      event('TypeError', 'x', [{ filename, module: 'src:orders', function: 'parseOrder', inApp: true }]);
+    assert.equal(fingerprintOf(deployed('/home/ada/shop/src/orders.js')), fingerprintOf(deployed('/srv/releases/42/src/orders.js')));
+    assert.notEqual(
+      fingerprintOf(
+        event('TypeError', 'x', [{ filename: '/srv/a/src/orders.js', module: 'src:refunds', function: 'parseOrder', inApp: true }]),
+      ),
+      fingerprintOf(deployed('/srv/a/src/orders.js')),
+    );
+  });
+
   it('looks past library frames for the top frame, and falls back to the innermost frame', () => {
     assert.equal(topFrame([CALLER, APP_FRAME, LIBRARY]), APP_FRAME);
     const libraryOnly = [{ ...LIBRARY, function: 'a' }, LIBRARY];
