@@ -137,6 +137,14 @@ export function gateProblem(plan: ReleasePlan): ReleaseError | undefined {
       'dirty',
     );
   }
+  if (plan.commits.length === 0 && plan.previousTag && plan.version === plan.currentVersion) {
+    // Most often a release whose push failed, tried again: its tag is offered to push (pushing a pushed one is harmless).
+    return new ReleaseError(
+      `HEAD is release ${plan.previousTag} already, with no commits since: if it did not reach origin, push it; otherwise commit the next change first.`,
+      'input',
+      { tag: plan.previousTag },
+    );
+  }
   if (plan.version === plan.currentVersion) {
     return new ReleaseError(
       `Nothing to release since ${plan.previousTag ?? 'the start'}: no feat, fix or breaking commits. Choose a bump explicitly to release anyway.`,

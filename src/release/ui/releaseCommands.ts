@@ -66,6 +66,13 @@ async function createRelease(
     // A fresh look at the folder: the release must see the files as they are now, not as last watched.
     const folderStatus = await model.describeNow(folder);
     plan = await engine.planRelease(folderStatus);
+    // HEAD released already: asked before a version is chosen, or a bump would tag the same commit twice.
+    const released = engine.gateProblem(plan);
+    if (released?.tag) {
+      const push = `Push ${released.tag}`;
+      if ((await vscode.window.showInformationMessage(released.message, push)) === push) await pushAgain(folder, released.tag, log);
+      return;
+    }
     const chosen = await chooseVersion(plan);
     if (!chosen) return;
     if (chosen !== plan.version)
@@ -117,8 +124,8 @@ async function createRelease(
 }
 
 /**
- * Pushes a release that was made and tagged here but not pushed; a retry of Create Release would find the
- * tag at HEAD and plan nothing. Offered again as long as the push fails.
+ * Pushes a release that was made and tagged here but not pushed: offered when its push fails (again as long as
+ * it fails), and when Create Release finds HEAD is that release already.
  */
 async function pushAgain(folder: string, tag: string, log: vscode.LogOutputChannel): Promise<void> {
   try {

@@ -274,6 +274,10 @@ describe('releases against a real Docker engine and registry (integration)', fun
       /^Release v1\.4\.0 was created here, but pushing it failed: .*Push it later with git push --follow-tags\.$/s,
     );
     assert.equal(git(ws, 'tag', '--list'), 'v1.4.0', 'the release stays made here');
+    // Create Release again: HEAD is that release, and its tag is what there is to push (the UI offers Push v1.4.0).
+    const again = gateProblem(await planRelease(await describeFolder(ws.dir)));
+    assert.deepEqual([again?.kind, again?.tag], ['input', 'v1.4.0']);
+    assert.match(again?.message ?? '', /^HEAD is release v1\.4\.0 already, with no commits since: if it did not reach origin, push it/);
 
     execFileSync('git', ['init', '-q', '--bare', origin]);
     await pushRelease(ws.dir, error.tag!);
