@@ -207,7 +207,8 @@ export class ErrorReceiver {
       const declaredLength = Number(request.headers['content-length']);
       if (declaredLength > this.maxBodyBytes)
         throw new RequestRefusal(413, `body of ${declaredLength} bytes is over the ${this.maxBodyBytes}-byte limit`);
-      const encoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+      // An empty header is no encoding: Sentry's Ruby SDK sends `Content-Encoding: ` with every uncompressed envelope.
+      const encoding = request.headers['content-encoding']?.trim().toLowerCase() || 'identity';
       if (!DECODERS.has(encoding)) throw new RequestRefusal(415, `unsupported Content-Encoding: ${encoding}`);
       const sent = await readBody(request, this.maxBodyBytes);
       const body = encoding === 'identity' ? sent : await decodeBody(sent, encoding, this.maxDecompressedBytes);

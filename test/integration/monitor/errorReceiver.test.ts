@@ -184,6 +184,21 @@ describe('local error receiver with the real Sentry SDK (integration)', function
     assert.equal((await issueLocation(byType(issues, 'ZeroDivisionError')!, mapper))?.line, thrownAt(app, 'split_bill', '').line);
   });
 
+  it("groups a Ruby app's errors sent by the real Ruby SDK (Debian's ruby-sentry-ruby) by the line that raised, and maps them to it", async () => {
+    const app = path.join(REPO, 'test', 'fixtures', 'sentry-app-ruby', 'app.rb');
+    await run('/usr/bin/ruby', [app], { env: { ...process.env, SENTRY_DSN: receiver.dsn }, timeout: 30_000 });
+    await receiver.settled();
+
+    const issues = store.issues();
+    const missingStock = byType(issues, 'KeyError');
+    assert.equal(issues.length, 1, issues.map((i) => i.title).join('\n'));
+    assert.equal(missingStock?.count, 3, 'key not found: "kiwi", "mango" and "fig" from one line are one issue');
+    assert.equal(missingStock?.firstRelease, 'shop-rb@3.0.0');
+    const mapper = new FrameMapper({ roots: [path.dirname(app)] });
+    assert.equal((await issueLocation(missingStock, mapper))?.file, app);
+    assert.equal((await issueLocation(missingStock, mapper))?.line, thrownAt(app, 'stock_of', '').line);
+  });
+
   it('keeps issues across a restart of the receiver and keeps counting them', async () => {
     await runApp(path.join(APP_DIR, 'app.js'), receiver.dsn);
     await receiver.settled();
