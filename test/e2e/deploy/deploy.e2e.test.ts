@@ -14,6 +14,7 @@ import type { SampleWorkspace } from '../../support/sampleWorkspace';
 import { useVsixHost } from '../harness/vsixHost';
 import type { Locator, Page } from 'playwright-core';
 import {
+  notification,
   onlyViewPane,
   openConveyorContainer,
   openWorkbench,
@@ -245,14 +246,12 @@ describe('deploying a release to a real Kubernetes API server from code-server (
 
     // The forward's row comes first; the message with its URL then waits in the notification center.
     await environments.locator('.monaco-list-row', { hasText: '→ deployment/shop-web:8080' }).first().waitFor({ timeout: 60_000 });
-    await runCommand(page, 'Notifications: Show Notifications');
-    const notification = page.locator('.notifications-center .notification-list-item', { hasText: 'Forwarding http://127.0.0.1:' }).first();
-    await notification.waitFor({ timeout: 30_000 });
-    const message = await notification.innerText();
+    const forwarding = await notification(page, 'Forwarding http://127.0.0.1:');
+    const message = await forwarding.innerText();
     const url = /http:\/\/127\.0\.0\.1:\d+/.exec(message)?.[0];
     assert.ok(url, message);
     assert.match(message, /to deployment\/shop-web:8080 \(pod shop-web-\w+-\w+\)/);
-    assert.equal(await notification.locator('.monaco-button', { hasText: 'Open in Browser' }).count(), 1);
+    assert.equal(await forwarding.locator('.monaco-button', { hasText: 'Open in Browser' }).count(), 1);
     await page.keyboard.press('Escape');
     assert.equal(await get(`${url}/through-the-api-server`), 'shop-web answers /through-the-api-server');
 

@@ -94,6 +94,25 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   else await page.keyboard.press('Enter');
 }
 
+/**
+ * The notification with this text, from the notification center. The center closes by itself when its last
+ * notification goes (a finished progress), after which new ones only toast, and an information toast hides
+ * after a while: it is opened again until the notification is in it.
+ */
+export async function notification(page: Page, text: string | RegExp, timeout = 30_000): Promise<Locator> {
+  const item = page.locator('.notifications-center .notification-list-item', { hasText: text }).first();
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    if ((await page.locator('.notifications-center.visible').count()) === 0) await runCommand(page, 'Notifications: Show Notifications');
+    try {
+      await item.waitFor({ timeout: Math.max(1, Math.min(5_000, deadline - Date.now())) });
+      return item;
+    } catch (error) {
+      if (Date.now() >= deadline) throw error;
+    }
+  }
+}
+
 export function statusBarItem(page: Page, id: string): Locator {
   return page.locator(`.part.statusbar #${id.replace(/\./g, '\\.')}`);
 }

@@ -13,6 +13,7 @@ import { shipProject } from '../../support/shipProject';
 import type { SampleWorkspace } from '../../support/sampleWorkspace';
 import { useVsixHost } from '../harness/vsixHost';
 import {
+  notification,
   onlyViewPane,
   openConveyorContainer,
   openWorkbench,
@@ -79,9 +80,7 @@ describe('Ship from the palette: release, staging verified, promotion prompt, au
     await ship.locator('.monaco-list-row', { hasText: 'v0.2.0 · running' }).waitFor({ timeout: 30_000 });
     await screenshot(page, '23-ship-verifying');
 
-    await runCommand(page, 'Notifications: Show Notifications');
-    const prompt = page.locator('.notifications-center .notification-list-item', { hasText: 'Promote v0.2.0 to production?' });
-    await prompt.waitFor({ timeout: 60_000 });
+    const prompt = await notification(page, 'Promote v0.2.0 to production?', 60_000);
     assert.match(await prompt.innerText(), /Verified — staging: \d+ probes? of shop-staging up/);
     await screenshot(page, '24-ship-promotion-prompt');
     await prompt.locator('.monaco-button', { hasText: 'Promote to production' }).click();
@@ -106,11 +105,7 @@ describe('Ship from the palette: release, staging verified, promotion prompt, au
     await ship.locator('.monaco-list-row', { hasText: 'v0.2.0 · shipped' }).waitFor({ timeout: 60_000 });
     await runCommand(page, 'Conveyor: Ship');
     await ship.locator('.monaco-list-row', { hasText: 'v0.3.0 · rolled-back' }).waitFor({ timeout: 180_000 });
-    await runCommand(page, 'Notifications: Show Notifications');
-    const notice = page.locator('.notifications-center .notification-list-item', {
-      hasText: 'v0.3.0 failed verification in staging and was rolled back',
-    });
-    await notice.waitFor({ timeout: 30_000 });
+    const notice = await notification(page, 'v0.3.0 failed verification in staging and was rolled back');
     assert.match(
       await notice.innerText(),
       /uptime check shop-staging \(http:\/\/127\.0\.0\.1:\d+\/health\) is down: unexpected status 503/,

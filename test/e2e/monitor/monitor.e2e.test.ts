@@ -12,6 +12,7 @@ import { useVsixHost } from '../harness/vsixHost';
 import { freePort } from '../../../scripts/docker/background';
 import {
   localReceiverDsn,
+  notification,
   onlyViewPane,
   openConveyorContainer,
   openFileAt,
@@ -140,9 +141,7 @@ describe('errors next to the code and uptime checks, in code-server (e2e)', () =
     // The item lands on the board; the notification that says so waits in the notification center.
     const board = await viewPane(page, 'Board');
     await board.locator('.monaco-list-row', { hasText: 'SHOP-2' }).first().waitFor({ timeout: 30_000 });
-    await runCommand(page, 'Notifications: Show Notifications');
-    const created = page.locator('.notifications-center .notification-list-item', { hasText: /Created SHOP-2 from LOCAL-\d+/ });
-    await created.first().waitFor({ timeout: 30_000 });
+    await notification(page, /Created SHOP-2 from LOCAL-\d+/);
 
     // The item is in the board file with the stack's in-app frame, and the error row names it.
     const line = APP.split('\n').findIndex((l) => l.includes('THROWS: parseOrder')) + 1;

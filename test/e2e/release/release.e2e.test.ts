@@ -8,7 +8,16 @@ import { ensureBaseImage, startDockerEngine, startRegistry } from '../../../scri
 import type { DockerEngine, LocalRegistry } from '../../../scripts/docker/dockerHost';
 import { passPipeline } from '../../support/releaseReady';
 import { useVsixHost } from '../harness/vsixHost';
-import { openConveyorContainer, openFileAt, openWorkbench, runCommand, screenshot, treeRows, viewPane } from '../harness/workbench';
+import {
+  notification,
+  openConveyorContainer,
+  openFileAt,
+  openWorkbench,
+  runCommand,
+  screenshot,
+  treeRows,
+  viewPane,
+} from '../harness/workbench';
 import { buildTestImage, pushTestImage } from '../../support/registryImages';
 import { sampleWorkspace } from '../../support/sampleWorkspace';
 import type { SampleWorkspace } from '../../support/sampleWorkspace';
@@ -81,14 +90,9 @@ describe('Create Release in VS Code with a real Docker engine and registry (e2e)
     assert.match(await dialog.innerText(), /1\.3\.0 → 1\.4\.0/);
     await screenshot(page, '10-release-confirm');
     await dialog.locator('.monaco-button', { hasText: /^Release$/ }).click();
-    await runCommand(page, 'Notifications: Show Notifications');
-    const notifications = page.locator('.notifications-center .notification-list-item');
-    await notifications
-      .filter({ hasText: /Releasing v1\.4\.0|Released v1\.4\.0/ })
-      .first()
-      .waitFor({ timeout: 60_000 });
+    await notification(page, /Releasing v1\.4\.0|Released v1\.4\.0/, 60_000);
     await screenshot(page, '11-release-progress');
-    await notifications.filter({ hasText: 'Released v1.4.0' }).waitFor({ timeout: 120_000 });
+    await notification(page, 'Released v1.4.0', 120_000);
 
     const row = releases.locator('.monaco-list-row', { hasText: 'v1.4.0' });
     await row.filter({ hasText: 'digest verified' }).waitFor({ timeout: 60_000 });
@@ -125,10 +129,7 @@ describe('Create Release in VS Code with a real Docker engine and registry (e2e)
     const onBranch = () => execFileSync('git', ['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: ws.dir, encoding: 'utf8' }).trim();
     await waitUntil(() => onBranch().startsWith('fix/'), 'the refresh branch', 60_000);
     // The pipeline that follows opens its terminal over the toast; the notification center keeps it.
-    await runCommand(page, 'Notifications: Show Notifications');
-    await page
-      .locator('.notifications-center .notification-list-item', { hasText: /Refreshed 1 base image\(s\) — on branch fix\/base-images-/ })
-      .waitFor({ timeout: 30_000 });
+    await notification(page, /Refreshed 1 base image\(s\) — on branch fix\/base-images-/);
     await screenshot(page, '14-base-images-refreshed');
     assert.match(onBranch(), /^fix\/base-images-\d{4}-\d\d-\d\d$/);
     assert.equal(readFileSync(file, 'utf8'), `# The tools image\nFROM ${registry.host}/base:1@${secondBaseDigest} AS tools\nRUN true\n`);

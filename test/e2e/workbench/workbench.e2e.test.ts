@@ -9,6 +9,7 @@ import type { Browser } from '../../../scripts/vscode-host/browser';
 import { installExtension, startCodeServer } from '../../../scripts/vscode-host/codeServer';
 import type { CodeServer } from '../../../scripts/vscode-host/codeServer';
 import {
+  notification,
   openConveyorContainer,
   openWorkbench,
   openWorkspaceWindow,
@@ -408,12 +409,8 @@ describe('Conveyor in Restricted Mode (e2e)', () => {
     await screenshot(page, '06-restricted-mode');
 
     await runCommand(page, 'Conveyor: Run Pipeline');
-    await runCommand(page, 'Notifications: Show Notifications');
-    const notification = page.locator('.notifications-center .notification-list-item', {
-      hasText: 'Restricted Mode: Conveyor runs no pipeline commands',
-    });
-    await notification.waitFor({ timeout: 30_000 });
-    assert.equal(await notification.locator('.monaco-button', { hasText: 'Manage Workspace Trust' }).count(), 1);
+    const refusal = await notification(page, 'Restricted Mode: Conveyor runs no pipeline commands');
+    assert.equal(await refusal.locator('.monaco-button', { hasText: 'Manage Workspace Trust' }).count(), 1);
     assert.equal(await indicator.locator('.codicon-sync, .codicon-check, .codicon-error').count(), 0, 'nothing ran');
     assert.equal(existsSync(path.join(ws.dir, '.git', 'conveyor')), false, 'no run was recorded');
     await screenshot(page, '09-restricted-run-refused');
