@@ -1,11 +1,11 @@
 // A small TypeScript web front end (test/fixtures/web-shop) bundled by esbuild the way web projects ship:
 // minified, with a source map, into an output folder a web server serves.
 import * as assert from 'node:assert/strict';
-import { cpSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { buildSync, transformSync } from 'esbuild';
+import { buildSync, context, transformSync } from 'esbuild';
 
 const REPO = path.resolve(__dirname, '..', '..');
 export const WEB_SHOP_DIR = path.join(REPO, 'test', 'fixtures', 'web-shop');
@@ -40,6 +40,43 @@ export function bundleWebShop(workspace: string, options: ShopBundle = {}): stri
     logLevel: 'silent',
   });
   return outfile;
+}
+
+/** esbuild's own dev server (`esbuild --serve`), which keeps the bundle and its map in memory, never on disk. */
+export interface MemoryServedShop {
+  /** The page (dev/index.html), which loads /assets/main.js. */
+  page: string;
+  /** Where the bundle would be, were it written: it is not. */
+  bundlePath: string;
+  close(): Promise<void>;
+}
+
+/** Serves the shop with esbuild's serve API: dev/index.html from disk, the minified bundle with a linked map from memory. */
+export async function serveWebShopFromMemory(workspace: string, dsn: string): Promise<MemoryServedShop> {
+  const servedir = path.join(workspace, 'dev');
+  mkdirSync(servedir, { recursive: true });
+  writeFileSync(
+    path.join(servedir, 'index.html'),
+    `<!doctype html><html><head><meta charset="utf-8"><title>Web shop</title></head><body>` +
+      `<script>window.SHOP_DSN = ${JSON.stringify(dsn)};</script><script src="/assets/main.js"></script></body></html>`,
+  );
+  const outdir = path.join(servedir, 'assets');
+  const ctx = await context({
+    entryPoints: [path.join(workspace, 'src', 'main.ts')],
+    outdir,
+    // As `esbuild --serve` without --outfile on disk: the bundle is served from memory.
+    write: false,
+    bundle: true,
+    minify: true,
+    sourcemap: 'linked',
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2020',
+    nodePaths: [path.join(REPO, 'node_modules')],
+    logLevel: 'silent',
+  });
+  const { port } = await ctx.serve({ servedir, host: '127.0.0.1' });
+  return { page: `http://127.0.0.1:${port}/`, bundlePath: path.join(outdir, 'main.js'), close: () => ctx.dispose() };
 }
 
 /** 1-based line and column of `needle` in a file. */

@@ -146,6 +146,9 @@ export class FrameMapper {
     const url = servedUrl(frame);
     const existing = await this.existing(this.candidates(frame), url ? MAX_URL_MATCHES : 1);
     if (existing.length === 0) {
+      // A dev server's bundle lives in its memory (esbuild serve, webpack-dev-server): its map is asked of the server.
+      const served = url && (await this.throughServedMap(url, lineno, frame.colno));
+      if (served) return served;
       const searchStopped = url !== undefined && this.files !== undefined && !this.files.complete;
       return { unmapped: { kind: 'no-file', path: url ? urlPath(url) : reported[0], ...(searchStopped ? { searchStopped } : {}) } };
     }
@@ -167,8 +170,8 @@ export class FrameMapper {
     // Rank: back to a source in the workspace (0), the file's own line (1), nothing readable (2).
     const generated: FrameResolution = { location: { file, line: lineno, column: colno ?? 1 } };
     const back = async (original: OriginalPosition) => {
-      const [source] = await this.existing(unique([...this.urlMatches(original.source), ...this.pathsFor(original.source)]), 1);
-      return source && { rank: 0, resolution: { location: { file: source, line: original.line, column: original.column } } };
+      const source = await this.sourceOf(original);
+      return source && { rank: 0, resolution: { location: source } };
     };
     if (!SourceMapCache.canHaveSourceMap(file)) {
       // A dev server serves /src/cart.ts compiled: its map says where the compiled line was; without it, the line as reported.
@@ -184,6 +187,23 @@ export class FrameMapper {
     // A map whose sources are outside the workspace (or only embedded) still leaves a readable built file.
     if (minified) return { rank: 2, resolution: { unmapped: { kind: 'sources-missing', file, source: original.source } } };
     return { rank: 1, resolution: generated };
+  }
+
+  /** The workspace line an original position (from a source map) names, when its source is a workspace file. */
+  private async sourceOf(original: OriginalPosition): Promise<WorkspaceLocation | undefined> {
+    const [source] = await this.existing(unique([...this.urlMatches(original.source), ...this.pathsFor(original.source)]), 1);
+    return source === undefined ? undefined : { file: source, line: original.line, column: original.column };
+  }
+
+  /**
+   * A served script that is no workspace file, through the map its server serves: the source's line, or why
+   * there is none. Undefined when the server has no map for it (or is not on this machine, or has stopped).
+   */
+  private async throughServedMap(url: string, lineno: number, colno: number | undefined): Promise<FrameResolution | undefined> {
+    const original = await this.servedMaps.originalPosition(url, lineno, colno);
+    if (!original) return undefined;
+    const source = await this.sourceOf(original);
+    return source ? { location: source } : { unmapped: { kind: 'sources-missing', file: url, source: original.source } };
   }
 
   /** Absolute paths a frame may refer to, most likely first; empty for library frames. Pure. */

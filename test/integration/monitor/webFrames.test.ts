@@ -1,7 +1,8 @@
 // A TypeScript web front end in Chromium, reported by the real @sentry/browser to the local receiver: its frames
-// are URLs on a port that changes every run, and they land on the TypeScript lines with no sentry.pathMappings.
+// are URLs on a port that changes every run, and they land on the TypeScript lines with no sentry.pathMappings,
+// whether the bundle is a file in public/, compiled per module (Vite) or kept in a dev server's memory (esbuild serve).
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { ErrorIssue } from '../../../src/monitor/errors/errorModel';
@@ -11,7 +12,7 @@ import { FrameMapper, frameNotes, issueLocation } from '../../../src/monitor/err
 import { scanWorkspaceFiles } from '../../../src/monitor/errors/workspaceFiles';
 import { launchBrowser } from '../../../scripts/vscode-host/browser';
 import type { Browser } from '../../../scripts/vscode-host/browser';
-import { bundleWebShop, copyWebShop, positionIn, serveWebShop } from '../../support/webShop';
+import { bundleWebShop, copyWebShop, positionIn, serveWebShop, serveWebShopFromMemory } from '../../support/webShop';
 import type { ShopServer } from '../../support/webShop';
 
 describe('errors of a web front end in Chromium land on their TypeScript lines (integration)', function () {
@@ -94,6 +95,21 @@ describe('errors of a web front end in Chromium land on their TypeScript lines (
       servedMaps: { originalPosition: () => Promise.resolve(undefined) },
     });
     assert.deepEqual(await offline.map(top), { file: cart, line: top.lineno, column: top.colno });
+  });
+
+  it("maps a bundle esbuild's dev server keeps in memory back to src/cart.ts through the map it serves", async () => {
+    const devServer = await serveWebShopFromMemory(workspace, receiver.dsn);
+    try {
+      const issue = await reportFrom(devServer.page, /\/assets\/main\.js$/);
+      const top = issue.latestEvent!.frames.at(-1)!;
+      assert.equal(top.filename, `${devServer.page}assets/main.js`);
+      assert.ok(!existsSync(devServer.bundlePath), 'the bundle is served from memory, not written');
+      const mapper = new FrameMapper({ roots: [workspace], files: await scanWorkspaceFiles([workspace]) });
+      assert.deepEqual(await issueLocation(issue, mapper), { file: cart, ...positionIn(cart, 'new RangeError') });
+      assert.deepEqual(await frameNotes(issue, mapper), [], 'every in-app frame mapped');
+    } finally {
+      await devServer.close();
+    }
   });
 
   it('leaves a bundle without a source map unmapped and says so', async () => {

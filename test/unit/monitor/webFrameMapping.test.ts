@@ -106,6 +106,18 @@ describe('frames reported as URLs find their workspace file without path mapping
     assert.deepEqual(resolution, { location: { file: cart, ...thrown } });
   });
 
+  it("maps a bundle the dev server keeps in memory (no such file) through the map it serves, or says the map's sources are missing", async () => {
+    const url = 'http://127.0.0.1:8000/assets/main.js';
+    // esbuild serve: the map's relative source resolves against the map's URL.
+    served[url] = { source: 'http://127.0.0.1:8000/src/cart.ts', ...thrown };
+    const mapper = await mapperOf();
+    assert.deepEqual(await mapper.resolveFrame({ filename: url, lineno: 1, colno: 20_000 }), { location: { file: cart, ...thrown } });
+    served['http://127.0.0.1:8000/assets/other.js'] = { source: 'webpack://shop/./gone/cart.ts', ...thrown };
+    assert.deepEqual(await mapper.resolveFrame({ filename: 'http://127.0.0.1:8000/assets/other.js', lineno: 1, colno: 20_000 }), {
+      unmapped: { kind: 'sources-missing', file: 'http://127.0.0.1:8000/assets/other.js', source: 'webpack://shop/./gone/cart.ts' },
+    });
+  });
+
   it('says why a frame does not map: no file for the URL path, no source map, or a map whose sources are missing', async () => {
     const at = bundle('public/app.js');
     bundle('public/bare.js', false);
