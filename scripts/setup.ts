@@ -4,7 +4,7 @@
 // on a machine that has everything it costs a few dpkg-queries and file checks.
 //   unit         nothing beyond npm's dependencies (git is the machine's)
 //   integration  Docker engine + registry, the Kubernetes control plane, Chromium (Lighthouse goals),
-//                Sentry's Python and Ruby SDKs (the error receiver against other languages' real SDKs)
+//                Sentry's Python, Ruby and Go SDKs (the error receiver against other languages' real SDKs)
 //   e2e, demo    the same plus the VS Code host (Node 24, code-server); CONVEYOR_DEMO_KUBE=0 skips Kubernetes
 //   bench        Docker, Kubernetes, Chromium (kanban render), the VS Code host (activation in the real host)
 import { DOCKER_DEBIAN_PACKAGES, missingDockerTools } from './docker/tools';
@@ -29,8 +29,9 @@ function debianPackagesFor(tools: ReadonlySet<Tool>): string[] {
   const packages: string[] = [];
   if (tools.has('docker')) packages.push(...DOCKER_DEBIAN_PACKAGES);
   if (tools.has('chromium')) packages.push('chromium');
-  // The receiver's tests against other languages' real SDKs: Sentry's Python and Ruby SDKs, Debian's interpreters.
-  if (tools.has('otherSentrySdks')) packages.push('python3-sentry-sdk', 'ruby', 'ruby-sentry-ruby');
+  // The receiver's tests against other languages' real SDKs: Sentry's Python, Ruby and Go SDKs, Debian's toolchains.
+  if (tools.has('otherSentrySdks'))
+    packages.push('python3-sentry-sdk', 'ruby', 'ruby-sentry-ruby', 'golang-1.19-go', 'golang-github-getsentry-sentry-go-dev');
   if (tools.has('vscodeHost')) packages.push(...VSCODE_HOST_DEBIAN_PACKAGES);
   // Go and the build tools only when the control plane still has to be built.
   if (tools.has('kube') && kubeToolsProblem()) packages.push(...GO_PACKAGES);

@@ -15,6 +15,8 @@ export const KUBE_BUILD_RECIPE = 2;
 export const KUBE_MINOR = '1.20';
 /** The Go toolchain Debian builds bookworm's kubernetes with. */
 export const GO_DIR = '/usr/lib/go-1.19';
+/** Where Debian's golang-*-dev packages install Go sources (a GOPATH), among them Sentry's Go SDK for the receiver's tests. */
+export const GO_SOURCE_PATH = '/usr/share/gocode';
 /** What the build needs besides Go: make, dpkg-source (dpkg-dev) and xz for `apt-get source`, rsync for the build. */
 export const GO_PACKAGES = ['golang-1.19-go', 'golang-1.19-src', 'rsync', 'make', 'dpkg-dev', 'xz-utils'];
 /** The control plane, and kubectl for `kubectl kustomize` (the tests never use the machine's /usr/bin/kubectl). */

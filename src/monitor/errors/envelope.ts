@@ -174,10 +174,13 @@ function messageText(message: unknown): string | undefined {
 function framesOf(stacktrace: unknown): StackFrame[] | undefined {
   const frames = record(stacktrace)?.frames;
   if (!Array.isArray(frames)) return undefined;
-  return frames
+  const parsed = frames
     .map(record)
     .filter((frame): frame is Record<string, unknown> => frame !== undefined)
     .map(frameOf);
+  // Go's SDK leaves `in_app` out when it is false (omitempty): beside frames it marked in-app, an unmarked one is not.
+  if (parsed.some((frame) => frame.inApp === true)) for (const frame of parsed) frame.inApp ??= false;
+  return parsed;
 }
 
 /** `attachStacktrace` puts the stack of a message event on the crashed (or current) thread. */

@@ -28,10 +28,15 @@ export interface FrameMapperOptions {
 /** Suffixes of an unknown absolute path tried against the roots, shortest kept meaningful (2 segments). */
 const MAX_SUFFIXES_TRIED = 6;
 
-/** Frames from dependencies or the runtime (`node:internal/…`, `node_modules/`, `<anonymous>`). */
+/**
+ * Frames from dependencies or the runtime (`node:internal/…`, `node_modules/`, `<anonymous>`; Python's
+ * site-packages, Ruby's gems and Go's module cache, whose frames some SDKs mark in-app).
+ */
 export function isLibraryPath(reported: string): boolean {
   return (
-    /(^|[\\/])node_modules[\\/]/.test(reported) ||
+    /(^|[\\/])(node_modules|site-packages|dist-packages)[\\/]/.test(reported) ||
+    /[\\/]gems[\\/][^\\/]+-\d[^\\/]*[\\/]/.test(reported) ||
+    /[\\/]pkg[\\/]mod[\\/].+@v\d[^\\/]*[\\/]/.test(reported) ||
     /^(node|internal|bun|deno):/.test(reported) ||
     reported.startsWith('internal/') ||
     reported === 'native' ||

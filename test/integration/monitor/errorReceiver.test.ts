@@ -11,7 +11,8 @@ import type { ErrorIssue } from '../../../src/monitor/errors/errorModel';
 import { ErrorReceiver, generatePublicKey, type DroppedEvents } from '../../../src/monitor/errors/errorReceiver';
 import { ErrorStore, STORE_FILE_NAME } from '../../../src/monitor/errors/errorStore';
 import type { IssuesChange } from '../../../src/monitor/errors/errorStore';
-import { FrameMapper, issueLocation, locationsByFile } from '../../../src/monitor/errors/frameMapping';
+import { FrameMapper, frameNotes, issueLocation, locationsByFile } from '../../../src/monitor/errors/frameMapping';
+import { GO_DIR, GO_SOURCE_PATH, KUBE_SETUP_COMMAND } from '../../../scripts/kube/tools';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const APP_DIR = path.join(REPO, 'test', 'fixtures', 'sentry-app');
@@ -197,6 +198,38 @@ describe('local error receiver with the real Sentry SDK (integration)', function
     const mapper = new FrameMapper({ roots: [path.dirname(app)] });
     assert.equal((await issueLocation(missingStock, mapper))?.file, app);
     assert.equal((await issueLocation(missingStock, mapper))?.line, thrownAt(app, 'stock_of', '').line);
+  });
+
+  it("groups a Go service's errors sent by the real Go SDK and its net/http middleware (Debian's sentry-go) by line, and maps them", async () => {
+    const app = path.join(REPO, 'test', 'fixtures', 'sentry-app-go', 'main.go');
+    const built = mkdtempSync(path.join(tmpdir(), 'cnv-go-shop-'));
+    workspaces.push(built);
+    // GOPATH mode on Debian's Go source packages: the module proxy cannot be reached here.
+    const goEnv = { ...process.env, GO111MODULE: 'off', GOPATH: GO_SOURCE_PATH, GOCACHE: path.join(built, 'go-build'), GOFLAGS: '' };
+    await run(path.join(GO_DIR, 'bin', 'go'), ['build', '-o', path.join(built, 'shop'), app], { env: goEnv, timeout: 120_000 }).catch(
+      (error: Error & { stderr?: string }) => {
+        throw new Error(`go build failed (${KUBE_SETUP_COMMAND} installs Go and the SDK): ${error.stderr ?? error.message}`);
+      },
+    );
+    await run(path.join(built, 'shop'), [], { env: { ...process.env, SENTRY_DSN: receiver.dsn }, timeout: 30_000 });
+    await receiver.settled();
+
+    const issues = store.issues();
+    assert.equal(issues.length, 2, issues.map((i) => i.title).join('\n'));
+    const missingStock = byType(issues, '*errors.fundamental');
+    assert.equal(missingStock?.count, 3, 'no stock for "kiwi", "mango" and "fig" from one line are one issue');
+    assert.equal(missingStock?.firstRelease, 'shop-go@4.0.0');
+    const panic = byType(issues, 'runtime.boundsError');
+    assert.match(panic?.title ?? '', /index out of range \[3\] with length 1/);
+    const serverFrames = panic!.latestEvent!.frames.filter((frame) => frame.module === 'net/http');
+    assert.ok(serverFrames.length > 0, 'the middleware reports the stack through net/http');
+
+    const mapper = new FrameMapper({ roots: [path.dirname(app)] });
+    assert.deepEqual(await issueLocation(missingStock, mapper), { file: app, line: thrownAt(app, 'stockOf', '').line, column: 1 });
+    assert.deepEqual(await issueLocation(panic!, mapper), { file: app, line: thrownAt(app, 'reserve', '').line, column: 1 });
+    // The SDK leaves in_app out for the standard library's frames: they are not the service's, so nothing is said of them.
+    assert.ok(serverFrames.every((frame) => frame.inApp === false));
+    assert.deepEqual(await frameNotes(panic!, mapper), []);
   });
 
   it('keeps issues across a restart of the receiver and keeps counting them', async () => {

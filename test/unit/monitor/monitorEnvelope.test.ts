@@ -113,6 +113,30 @@ describe('Sentry envelopes (unit)', () => {
     );
   });
 
+  it("reads a frame left without in_app beside frames marked in-app as not in-app (Go's SDK omits false), and leaves a stack with no marks unmarked", () => {
+    const go = eventFromJson({
+      exception: {
+        values: [
+          {
+            type: 'runtime.boundsError',
+            stacktrace: {
+              frames: [
+                { abs_path: '/usr/lib/go-1.19/src/net/http/server.go', module: 'net/http', lineno: 2109 },
+                { abs_path: '/srv/shop/main.go', module: 'main', lineno: 28, in_app: true },
+              ],
+            },
+          },
+        ],
+      },
+    });
+    assert.deepEqual(
+      go.detail.frames.map((f) => f.inApp),
+      [false, true],
+    );
+    const unmarked = eventFromJson({ exception: { values: [{ type: 'E', stacktrace: { frames: [{ filename: '/a.js', lineno: 1 }] } }] } });
+    assert.equal(unmarked.detail.frames[0].inApp, undefined);
+  });
+
   it('uses the last exception of a chain, and frames of the crashed thread for message events', () => {
     const chained = eventFromJson({
       exception: {

@@ -122,6 +122,16 @@ describe('frame mapping (unit)', () => {
     assert.equal(await mapper.map({ filename: path.join(workspace, 'src/orders.js') }), undefined, 'a frame without a line');
     assert.deepEqual(mapper.candidates({ filename: 'app:///node_modules/x/y.js' }), []);
     assert.ok(isLibraryPath('<anonymous>') && isLibraryPath('internal/process/task_queues') && !isLibraryPath('/ws/src/a.js'));
+    // Other languages' dependencies: Python packages, Ruby gems, Go's module cache (which Go's SDK marks in-app).
+    for (const dependency of [
+      '/usr/lib/python3/dist-packages/flask/app.py',
+      '/srv/venv/lib/python3.12/site-packages/requests/api.py',
+      '/usr/local/bundle/gems/rack-3.0.8/lib/rack/builder.rb',
+      '/root/go/pkg/mod/github.com/gin-gonic/gin@v1.9.1/context.go',
+    ])
+      assert.ok(isLibraryPath(dependency), dependency);
+    for (const own of ['/ws/gems/catalog.rb', '/ws/pkg/mod/loader.go', '/home/me/go/src/shop/main.go', '/ws/app/site/packages.py'])
+      assert.ok(!isLibraryPath(own), own);
   });
 
   it('notices a file that appears once the cached answer expires', async () => {
