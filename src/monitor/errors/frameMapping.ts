@@ -11,6 +11,8 @@ import type { ErrorIssue, StackFrame, WorkspaceLocation } from './errorModel';
 import { DEFAULT_FILE_INFO_TTL_MS, FileInfoCache, ServedSourceMaps, SourceMapCache } from './sourceMaps';
 import type { OriginalPosition } from './sourceMaps';
 import type { WorkspaceFileIndex } from './workspaceFiles';
+import { goModuleFiles, goModulesAt, isGoLibraryFile } from './goModules';
+import type { GoModule } from './goModules';
 
 export interface FrameMapperOptions {
   /** Workspace folder roots (absolute). Only files inside them are locations. */
@@ -94,6 +96,9 @@ export class FrameMapper {
   private readonly candidatesByName = new Map<string, string[]>();
   private files: WorkspaceFileIndex | undefined;
   private readonly servedMaps: Pick<ServedSourceMaps, 'originalPosition'>;
+  /** Go modules at the roots, read once (again after `invalidate`), before the first frame is resolved. */
+  private goModules: GoModule[] = [];
+  private goModulesRead: Promise<void> | undefined;
 
   constructor(options: FrameMapperOptions, sourceMaps?: SourceMapCache) {
     this.roots = options.roots.map((root) => path.resolve(root));
@@ -148,6 +153,8 @@ export class FrameMapper {
   private async resolve(frame: StackFrame, lineno: number): Promise<FrameResolution> {
     const reported = reportedNames(frame);
     if (reported.length === 0 || reported.some(isLibraryPath)) return {};
+    await (this.goModulesRead ??= goModulesAt(this.roots).then((modules) => void (this.goModules = modules)));
+    if (reported.some((name) => isGoLibraryFile(name, this.goModules))) return {};
     const url = servedUrl(frame);
     const existing = await this.existing(this.candidates(frame), url ? MAX_URL_MATCHES : 1);
     if (existing.length === 0) {
@@ -227,8 +234,10 @@ export class FrameMapper {
   /** Forgets cached file versions, source maps and answers (all, or those about one file). */
   invalidate(file?: string): void {
     this.sourceMaps.invalidate(file);
-    // Answers depend on several files (built file, map, source): forget them all.
+    // Answers depend on several files (built file, map, source, a go.mod): forget them all.
     this.answers.clear();
+    this.candidatesByName.clear();
+    this.goModulesRead = undefined;
   }
 
   /** Files whose path ends with a URL's path, after the path mappings (which the user chose) and before a root's own path. */
@@ -248,6 +257,7 @@ export class FrameMapper {
     }
     const local = localPath(reported);
     if (local === undefined) return paths;
+    paths.push(...goModuleFiles(local, this.goModules));
     if (path.isAbsolute(local)) {
       if (this.roots.some((root) => isInside(root, local))) paths.push(path.normalize(local));
       else paths.push(...this.suffixesUnderRoots(local));

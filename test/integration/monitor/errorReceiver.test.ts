@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
@@ -62,6 +62,27 @@ function send(
     for (const part of parts) request.write(part);
     request.end();
   });
+}
+
+const GO_SHOP_DIR = path.join(REPO, 'test', 'fixtures', 'sentry-app-go');
+/** Kept between runs beside the other caches: a -trimpath build compiles the standard library again (25 s) when it is empty. */
+const GO_BUILD_CACHE = path.join(process.env.CONVEYOR_CACHE ?? path.join(homedir(), '.cache', 'conveyor'), 'go-build');
+
+/** Builds the Go shop in `folder` (GOPATH mode on Debian's Go sources: the module proxy cannot be reached here) and runs it. */
+async function runGoShop(receiver: ErrorReceiver, folder: string, options: { trimpath?: boolean; gopath?: string } = {}): Promise<void> {
+  const built = mkdtempSync(path.join(tmpdir(), 'cnv-go-shop-'));
+  try {
+    const gopath = [options.gopath, GO_SOURCE_PATH].filter(Boolean).join(path.delimiter);
+    const env = { ...process.env, GO111MODULE: 'off', GOPATH: gopath, GOCACHE: GO_BUILD_CACHE, GOFLAGS: '' };
+    const args = ['build', ...(options.trimpath ? ['-trimpath'] : []), '-o', path.join(built, 'shop'), '.'];
+    await run(path.join(GO_DIR, 'bin', 'go'), args, { cwd: folder, env, timeout: 120_000 }).catch((error: Error & { stderr?: string }) => {
+      throw new Error(`go build failed (${KUBE_SETUP_COMMAND} installs Go and the SDK): ${error.stderr ?? error.message}`);
+    });
+    await run(path.join(built, 'shop'), [], { env: { ...process.env, SENTRY_DSN: receiver.dsn }, timeout: 30_000 });
+    await receiver.settled();
+  } finally {
+    rmSync(built, { recursive: true, force: true });
+  }
 }
 
 const detail = (answer: Answer) => (JSON.parse(answer.body) as { detail?: string }).detail ?? '';
@@ -201,18 +222,8 @@ describe('local error receiver with the real Sentry SDK (integration)', function
   });
 
   it("groups a Go service's errors sent by the real Go SDK and its net/http middleware (Debian's sentry-go) by line, and maps them", async () => {
-    const app = path.join(REPO, 'test', 'fixtures', 'sentry-app-go', 'main.go');
-    const built = mkdtempSync(path.join(tmpdir(), 'cnv-go-shop-'));
-    workspaces.push(built);
-    // GOPATH mode on Debian's Go source packages: the module proxy cannot be reached here.
-    const goEnv = { ...process.env, GO111MODULE: 'off', GOPATH: GO_SOURCE_PATH, GOCACHE: path.join(built, 'go-build'), GOFLAGS: '' };
-    await run(path.join(GO_DIR, 'bin', 'go'), ['build', '-o', path.join(built, 'shop'), app], { env: goEnv, timeout: 120_000 }).catch(
-      (error: Error & { stderr?: string }) => {
-        throw new Error(`go build failed (${KUBE_SETUP_COMMAND} installs Go and the SDK): ${error.stderr ?? error.message}`);
-      },
-    );
-    await run(path.join(built, 'shop'), [], { env: { ...process.env, SENTRY_DSN: receiver.dsn }, timeout: 30_000 });
-    await receiver.settled();
+    const app = path.join(GO_SHOP_DIR, 'main.go');
+    await runGoShop(receiver, GO_SHOP_DIR);
 
     const issues = store.issues();
     assert.equal(issues.length, 2, issues.map((i) => i.title).join('\n'));
@@ -230,6 +241,29 @@ describe('local error receiver with the real Sentry SDK (integration)', function
     // The SDK leaves in_app out for the standard library's frames: they are not the service's, so nothing is said of them.
     assert.ok(serverFrames.every((frame) => frame.inApp === false));
     assert.deepEqual(await frameNotes(panic!, mapper), []);
+  });
+
+  it('maps the frames of a Go service built with -trimpath (import paths, as in container builds) through its go.mod', async () => {
+    // The shop as a module at example.com/shop: -trimpath names its files by that import path, and the standard
+    // library's by theirs (net/http/server.go); the SDK then marks no frame in-app and sends no source lines.
+    const gopath = mkdtempSync(path.join(tmpdir(), 'cnv-go-path-'));
+    workspaces.push(gopath);
+    const folder = path.join(gopath, 'src', 'example.com', 'shop');
+    cpSync(GO_SHOP_DIR, folder, { recursive: true });
+    writeFileSync(path.join(folder, 'go.mod'), 'module example.com/shop\n\ngo 1.19\n');
+    await runGoShop(receiver, folder, { trimpath: true, gopath });
+
+    const issues = store.issues();
+    const panic = byType(issues, 'runtime.boundsError')!;
+    const top = panic.latestEvent!.frames.at(-1)!;
+    assert.equal(top.filename, 'example.com/shop/main.go', 'an import path, not a path on disk');
+    const app = path.join(folder, 'main.go');
+    const mapper = new FrameMapper({ roots: [folder] });
+    assert.deepEqual(await issueLocation(panic, mapper), { file: app, line: thrownAt(app, 'reserve', '').line, column: 1 });
+    assert.deepEqual(await frameNotes(panic, mapper), [], "net/http's frames are the standard library's: nothing to say of them");
+    const missingStock = issues.filter((issue) => issue.exceptionType === '*errors.fundamental');
+    assert.ok(missingStock.length > 0);
+    for (const issue of missingStock) assert.equal((await issueLocation(issue, mapper))?.line, thrownAt(app, 'stockOf', '').line);
   });
 
   it('keeps issues across a restart of the receiver and keeps counting them', async () => {

@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { buildSync } from 'esbuild';
 import type { ErrorIssue, StackFrame } from '../../../src/monitor/errors/errorModel';
 import { FrameMapper, isLibraryPath, issueLocation, locationsByFile } from '../../../src/monitor/errors/frameMapping';
+import { goModulePath } from '../../../src/monitor/errors/goModules';
 import { sourceMappingUrl } from '../../../src/monitor/errors/sourceMaps';
 import { anErrorIssue } from '../../support/builders';
 
@@ -132,6 +133,33 @@ describe('frame mapping (unit)', () => {
       assert.ok(isLibraryPath(dependency), dependency);
     for (const own of ['/ws/gems/catalog.rb', '/ws/pkg/mod/loader.go', '/home/me/go/src/shop/main.go', '/ws/app/site/packages.py'])
       assert.ok(!isLibraryPath(own), own);
+  });
+
+  it("maps a -trimpath Go binary's import-path frames through the folder's go.mod, and says nothing of the standard library's", async () => {
+    write(workspace, 'go.mod', '// the shop\nmodule "example.com/shop" // with a comment\n\ngo 1.19\n');
+    const cart = write(workspace, 'internal/cart/cart.go', 'package cart\n');
+    const mapper = new FrameMapper({ roots: [workspace] });
+    assert.deepEqual(
+      await mapper.resolveFrame({
+        filename: 'example.com/shop/internal/cart/cart.go',
+        module: 'example.com/shop/internal/cart',
+        lineno: 1,
+      }),
+      {
+        location: { file: cart, line: 1, column: 1 },
+      },
+    );
+    for (const filename of ['net/http/server.go', 'runtime/panic.go', 'github.com/gin-gonic/gin@v1.9.1/context.go'])
+      assert.deepEqual(await mapper.resolveFrame({ filename, lineno: 10 }), {}, filename);
+    // Another module's file is not the standard library's: it says why it does not map.
+    assert.equal((await mapper.resolveFrame({ filename: 'example.com/billing/pay.go', lineno: 1 })).unmapped?.kind, 'no-file');
+
+    // go.mod is read again after invalidate: a module renamed in go.mod maps under its new path.
+    write(workspace, 'go.mod', 'module shop\n');
+    mapper.invalidate();
+    assert.equal((await mapper.map({ filename: 'shop/internal/cart/cart.go', lineno: 2 }))?.file, cart);
+    assert.equal(goModulePath('module `example.com/x`\n'), 'example.com/x');
+    assert.equal(goModulePath('go 1.21\n'), undefined);
   });
 
   it('notices a file that appears once the cached answer expires', async () => {
