@@ -23,6 +23,9 @@ const MANIFESTS: Record<string, ManifestReader> = {
   'build.gradle.kts': gradleSentry,
 };
 
+/** The manifests read, by file name at the folder's root (watched, so a newly added SDK is seen). */
+export const SENTRY_MANIFESTS: readonly string[] = Object.keys(MANIFESTS);
+
 /** The Sentry SDK packages the folder's app depends on, sorted; none when there are no manifests. */
 export async function sentryDependencies(folder: string): Promise<string[]> {
   const found = await Promise.all(

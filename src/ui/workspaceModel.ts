@@ -4,9 +4,20 @@ import { CONFIG_FILE_NAME } from '../core/config/conveyorConfig';
 import { describeFolder } from '../loop/folderStatus';
 import type { FolderStatus } from '../loop/folderStatus';
 import { messageOf } from '../core/errors';
+import { SENTRY_MANIFESTS } from '../monitor/sentrySdks';
 
-/** Files whose change can change what Conveyor detects in a folder (the branch refs: the commit HEAD is at). */
-const WATCHED = `{${CONFIG_FILE_NAME},package.json,Makefile,GNUmakefile,makefile,Dockerfile,Containerfile,go.mod,pyproject.toml,pytest.ini,Jenkinsfile,.conveyor/**,.github/workflows/**,k8s/**,kubernetes/**,deploy/**,manifests/**,.k8s/**,.git/HEAD,.git/refs/heads/**,.git/packed-refs}`;
+/**
+ * Files whose change can change what Conveyor detects in a folder (the branch refs: the commit HEAD is at; the
+ * manifests that may name a Sentry SDK).
+ */
+const WATCHED_FILES = [
+  CONFIG_FILE_NAME,
+  ...SENTRY_MANIFESTS,
+  ...['Makefile', 'GNUmakefile', 'makefile', 'Dockerfile', 'Containerfile', 'pytest.ini', 'Jenkinsfile'],
+  ...['.conveyor/**', '.github/workflows/**', 'k8s/**', 'kubernetes/**', 'deploy/**', 'manifests/**', '.k8s/**'],
+  ...['.git/HEAD', '.git/refs/heads/**', '.git/packed-refs'],
+];
+const WATCHED = `{${WATCHED_FILES.join(',')}}`;
 const RELOAD_DELAY_MS = 300;
 
 /**
