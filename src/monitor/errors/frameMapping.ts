@@ -153,8 +153,11 @@ export class FrameMapper {
   private async resolve(frame: StackFrame, lineno: number): Promise<FrameResolution> {
     const reported = reportedNames(frame);
     if (reported.length === 0 || reported.some(isLibraryPath)) return {};
-    await (this.goModulesRead ??= goModulesAt(this.roots).then((modules) => void (this.goModules = modules)));
-    if (reported.some((name) => isGoLibraryFile(name, this.goModules))) return {};
+    if (reported.some((name) => name.endsWith('.go'))) {
+      // Read (walked for go.mod files) only once a Go frame comes: other languages' frames never pay for it.
+      await (this.goModulesRead ??= goModulesAt(this.roots).then((modules) => void (this.goModules = modules)));
+      if (reported.some((name) => isGoLibraryFile(name, this.goModules))) return {};
+    }
     const url = servedUrl(frame);
     const existing = await this.existing(this.candidates(frame), url ? MAX_URL_MATCHES : 1);
     if (existing.length === 0) {

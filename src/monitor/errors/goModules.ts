@@ -21,16 +21,32 @@ export function goModulePath(goMod: string): string | undefined {
   return undefined;
 }
 
-/** The modules whose go.mod is at a root of the workspace (a missing or unreadable go.mod is no module). */
+/** How deep below a root go.mod files are looked for (`services/cart/go.mod` in a monorepo), and how many folders at most. */
+const MAX_MODULE_DEPTH = 3;
+const MAX_FOLDERS_READ = 300;
+/** Never a module of the workspace's own, and the largest folders to walk. */
+const SKIPPED = new Set(['node_modules', 'vendor', 'testdata']);
+
+/** The modules whose go.mod is at a root of the workspace or a few folders below one (a monorepo's services). */
 export async function goModulesAt(roots: readonly string[]): Promise<GoModule[]> {
-  const found = await Promise.all(
-    roots.map(async (folder) => {
+  const modules: GoModule[] = [];
+  let budget = MAX_FOLDERS_READ;
+  const visit = async (folder: string, depth: number): Promise<void> => {
+    if (budget-- <= 0) return;
+    const entries = await fs.readdir(folder, { withFileTypes: true }).catch(() => []);
+    if (entries.some((entry) => entry.name === 'go.mod' && entry.isFile())) {
       const text = await fs.readFile(path.join(folder, 'go.mod'), 'utf8').catch(() => undefined);
       const modulePath = text === undefined ? undefined : goModulePath(text);
-      return modulePath ? { modulePath, folder } : undefined;
-    }),
-  );
-  return found.filter((module): module is GoModule => module !== undefined);
+      if (modulePath) modules.push({ modulePath, folder });
+    }
+    if (depth >= MAX_MODULE_DEPTH) return;
+    for (const entry of entries)
+      if (entry.isDirectory() && !entry.name.startsWith('.') && !SKIPPED.has(entry.name))
+        await visit(path.join(folder, entry.name), depth + 1);
+  };
+  for (const root of roots) await visit(root, 0);
+  // The longest import path first, so a nested module wins over the one that contains it.
+  return modules.sort((a, b) => b.modulePath.length - a.modulePath.length);
 }
 
 /** Workspace paths an import-path file name (`example.com/shop/cart.go`) names, from the modules it falls in. */

@@ -159,6 +159,15 @@ describe('frame mapping (unit)', () => {
     mapper.invalidate();
     assert.equal((await mapper.map({ filename: 'shop/internal/cart/cart.go', lineno: 2 }))?.file, cart);
     assert.equal(goModulePath('module `example.com/x`\n'), 'example.com/x');
+
+    // A monorepo's service module a few folders down; node_modules and vendor are never modules of the workspace.
+    write(workspace, 'services/billing/go.mod', 'module example.com/billing\n');
+    const pay = write(workspace, 'services/billing/pay/pay.go', 'package pay\n');
+    write(workspace, 'vendor/example.com/vendored/go.mod', 'module example.com/vendored\n');
+    write(workspace, 'vendor/example.com/vendored/v.go', 'package vendored\n');
+    mapper.invalidate();
+    assert.equal((await mapper.map({ filename: 'example.com/billing/pay/pay.go', lineno: 3 }))?.file, pay);
+    assert.equal(await mapper.map({ filename: 'example.com/vendored/v.go', lineno: 1 }), undefined);
     assert.equal(goModulePath('go 1.21\n'), undefined);
   });
 
