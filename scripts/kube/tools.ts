@@ -3,8 +3,8 @@
 // it; a missing or stale binary fails the run loudly, so integration tests never skip because Kubernetes
 // is absent.
 import { existsSync, readFileSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { projectCache } from '../setup/cache';
 
 /**
  * Bumped whenever the way the binaries are built changes, so a cache from an older recipe is rebuilt
@@ -49,7 +49,7 @@ export interface KubeBuildStamp {
 }
 
 export function kubeToolPaths(): KubeTools {
-  const cache = path.join(process.env.CONVEYOR_CACHE ?? path.join(os.homedir(), '.cache', 'conveyor'), 'kube');
+  const cache = projectCache('kube');
   const binDir = path.join(cache, 'bin');
   return {
     cache,

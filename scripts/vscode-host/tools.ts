@@ -2,8 +2,8 @@
 // folder, and a check that they are there. scripts/setup.ts installs them; a missing tool
 // fails the run loudly, so e2e tests never skip because the host is absent.
 import { existsSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { projectCache } from '../setup/cache';
 
 export const NODE24_VERSION = '24.21.0';
 export const CODE_SERVER_VERSION = '4.139.1';
@@ -23,7 +23,7 @@ export interface VscodeHostTools {
 }
 
 export function hostToolPaths(): VscodeHostTools {
-  const cache = process.env.CONVEYOR_CACHE ?? path.join(os.homedir(), '.cache', 'conveyor');
+  const cache = projectCache();
   const node24Dir = path.join(cache, 'node24');
   const codeServerDir = path.join(cache, `code-server-${CODE_SERVER_VERSION}`);
   return {

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
@@ -13,6 +13,7 @@ import { ErrorStore, STORE_FILE_NAME } from '../../../src/monitor/errors/errorSt
 import type { IssuesChange } from '../../../src/monitor/errors/errorStore';
 import { FrameMapper, frameNotes, issueLocation, locationsByFile } from '../../../src/monitor/errors/frameMapping';
 import { GO_DIR, GO_SOURCE_PATH, KUBE_SETUP_COMMAND } from '../../../scripts/kube/tools';
+import { projectCache } from '../../../scripts/setup/cache';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const APP_DIR = path.join(REPO, 'test', 'fixtures', 'sentry-app');
@@ -66,7 +67,7 @@ function send(
 
 const GO_SHOP_DIR = path.join(REPO, 'test', 'fixtures', 'sentry-app-go');
 /** Kept between runs beside the other caches: a -trimpath build compiles the standard library again (25 s) when it is empty. */
-const GO_BUILD_CACHE = path.join(process.env.CONVEYOR_CACHE ?? path.join(homedir(), '.cache', 'conveyor'), 'go-build');
+const GO_BUILD_CACHE = projectCache('go-build');
 
 /** Builds the Go shop in `folder` (GOPATH mode on Debian's Go sources: the module proxy cannot be reached here) and runs it. */
 async function runGoShop(receiver: ErrorReceiver, folder: string, options: { trimpath?: boolean; gopath?: string } = {}): Promise<void> {
