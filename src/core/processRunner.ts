@@ -1,8 +1,11 @@
 // Runs one command as a child process in its own process group, so Stop and timeouts can end the whole
 // tree it started (a shell, npm, the compiler npm started, a server a test left behind) without orphans.
+// On Stop or a timeout, processes that left the group and lost their parent are found by a marker in their
+// environment (processTracking.ts).
 import { spawn } from 'node:child_process';
-import { promises as fs } from 'node:fs';
 import { timerDelay } from './clock';
+import { descendantsOf, readProcessTable, startTracking } from './processTracking';
+import type { ProcessTracking } from './processTracking';
 
 /** A command described as data; the runner decides how to run it. */
 export interface CommandSpec {
@@ -47,12 +50,14 @@ export function runProcess(spec: CommandSpec, options: RunProcessOptions = {}): 
     let cancelled = false;
     let settled = false;
     let pipesTimer: NodeJS.Timeout | undefined;
+    const tracking = startTracking();
     const child = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
-      env: { ...process.env, ...spec.env },
+      env: { ...process.env, ...spec.env, ...tracking.env },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    tracking.firstPid = child.pid;
     const finish = (result: Omit<ProcessResult, 'durationMs' | 'timedOut' | 'cancelled'>) => {
       if (settled) return;
       settled = true;
@@ -61,7 +66,7 @@ export function runProcess(spec: CommandSpec, options: RunProcessOptions = {}): 
       options.signal?.removeEventListener('abort', onAbort);
       resolve({ ...result, timedOut, cancelled, durationMs: Math.round(performance.now() - started) });
     };
-    const stop = () => void killProcessTree(child.pid, options.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
+    const stop = () => void killProcessTree(child.pid, options.killGraceMs ?? DEFAULT_KILL_GRACE_MS, tracking);
     const onAbort = () => {
       cancelled = true;
       stop();
@@ -79,7 +84,9 @@ export function runProcess(spec: CommandSpec, options: RunProcessOptions = {}): 
     child.stderr.on('data', (chunk: Buffer) => options.onOutput?.(chunk, 'stderr'));
     child.on('error', (error) => finish({ exitCode: null, signal: null, spawnError: error.message }));
     child.on('exit', (exitCode, signal) => {
-      // The stage's main process is done; anything it left running in its group is an orphan-to-be.
+      // The stage's main process is done; anything it left running in its group is an orphan-to-be. A process
+      // that left the group on purpose is a daemon (a build tool's server started detached) and is left running, as
+      // after a command in a terminal; Stop and a timeout end those too.
       if (child.pid) signalGroup(child.pid, 'SIGKILL');
       // 'close' waits for every holder of the pipes; one outside the group would keep the stage (and Stop) waiting.
       pipesTimer = setTimeout(() => {
@@ -93,18 +100,35 @@ export function runProcess(spec: CommandSpec, options: RunProcessOptions = {}): 
 }
 
 /**
- * SIGTERM to the process group and to every descendant (found through /proc, which also catches children
- * that started their own group), then SIGKILL to whatever is left after the grace period.
+ * SIGTERM to the process group, to every descendant (found through /proc, which also catches children that
+ * started their own group) and to every process the command's `tracking` finds (which also catches those
+ * whose parent has exited), then SIGKILL to whatever is left after the grace period.
  */
-export async function killProcessTree(pid: number | undefined, graceMs = DEFAULT_KILL_GRACE_MS): Promise<void> {
+export async function killProcessTree(pid: number | undefined, graceMs = DEFAULT_KILL_GRACE_MS, tracking?: ProcessTracking): Promise<void> {
   if (!pid) return;
-  const descendants = await descendantsOf(pid);
+  const table = await readProcessTable({ tracking, parents: true });
+  const targets = [...descendantsOf(pid, table), ...table.filter((p) => p.tracked).map((p) => p.pid)];
   signalGroup(pid, 'SIGTERM');
-  for (const p of descendants) signalPid(p, 'SIGTERM');
+  for (const p of targets) signalPid(p, 'SIGTERM');
   await new Promise((r) => setTimeout(r, graceMs).unref());
   signalGroup(pid, 'SIGKILL');
-  for (const p of [pid, ...descendants]) signalPid(p, 'SIGKILL');
+  for (const p of [pid, ...targets]) signalPid(p, 'SIGKILL');
+  if (tracking) await killTracked(tracking);
 }
+
+/**
+ * SIGKILL to every process `tracking` finds, again until a pass finds none: one found may have forked between
+ * the read and the kill, and its child carries the marker too (actions/runner#4601).
+ */
+async function killTracked(tracking: ProcessTracking): Promise<void> {
+  for (let pass = 0; pass < MAX_SWEEPS; pass++) {
+    const tracked = (await readProcessTable({ tracking, parents: false })).filter((p) => p.tracked);
+    if (tracked.length === 0) return;
+    for (const p of tracked) signalPid(p.pid, 'SIGKILL');
+  }
+}
+
+const MAX_SWEEPS = 5;
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
@@ -120,34 +144,4 @@ function signalPid(pid: number, signal: NodeJS.Signals): void {
   } catch {
     // Already gone.
   }
-}
-
-/** All processes below `pid`, from /proc (Linux); an empty list where /proc is not available. */
-async function descendantsOf(pid: number): Promise<number[]> {
-  let entries: string[];
-  try {
-    entries = await fs.readdir('/proc');
-  } catch {
-    return [];
-  }
-  const children = new Map<number, number[]>();
-  await Promise.all(
-    entries
-      .filter((e) => /^\d+$/.test(e))
-      .map(async (entry) => {
-        const stat = await fs.readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-        // Field 4 (ppid) follows the command name, which is in parentheses and may contain spaces.
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        if (Number.isFinite(ppid)) children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-      }),
-  );
-  const found: number[] = [];
-  const queue = [pid];
-  while (queue.length > 0) {
-    for (const child of children.get(queue.shift()!) ?? []) {
-      found.push(child);
-      queue.push(child);
-    }
-  }
-  return found;
 }

@@ -8,6 +8,7 @@ import { pipelineStateDir, RunHistory } from '../../../src/pipeline/run/runHisto
 import { MAX_LOG_BYTES } from '../../../src/pipeline/run/runLog';
 import { runPipeline } from '../../../src/pipeline/run/runPipeline';
 import type { PipelineRunRequest } from '../../../src/pipeline/run/runPipeline';
+import { isAlive, killIfAlive } from '../../support/processes';
 import { sampleWorkspaces } from '../../support/sampleWorkspace';
 import type { SampleWorkspace } from '../../support/sampleWorkspace';
 
@@ -42,16 +43,6 @@ function commitAll(ws: SampleWorkspace, message: string): string {
   git('add', '-A');
   git('commit', '-q', '-m', message);
   return git('rev-parse', 'HEAD').trim();
-}
-
-/** Running, not a zombie (a killed orphan stays a zombie until PID 1 reaps it, and in a container it may not). */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 describe('pipeline engine on real projects (integration)', function () {
@@ -262,6 +253,41 @@ describe('pipeline engine on real projects (integration)', function () {
       ['cancelled', 'skipped'],
     );
     assert.equal(isAlive(Number(readFileSync(path.join(ws.dir, 'child.pid'), 'utf8'))), false);
+  });
+
+  it('Stop ends a daemon the stage detached (as turbo and nx start theirs) after its parent exited; one from a finished stage keeps running', async () => {
+    // The way Node tools start their daemons: a new session (setsid), stdio closed, the starter exits at once.
+    const detach = (file: string) =>
+      `node -e "const c = require('child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' }); c.unref(); require('fs').writeFileSync('${file}', String(c.pid))"`;
+    const ws = workspace({
+      'conveyor.yml': [
+        'pipeline:',
+        '  security: false',
+        '  stages:',
+        '    - name: warm',
+        `      run: ${JSON.stringify(detach('warm.pid'))}`,
+        '    - name: serve',
+        `      run: ${JSON.stringify(`${detach('serve.pid')} && sleep 300`)}`,
+        '',
+      ].join('\n'),
+    });
+    const abort = new AbortController();
+    const result = await run(ws, {
+      signal: abort.signal,
+      listener: { stageStarted: (_run, started) => void (started.name === 'serve' && setTimeout(() => abort.abort(), 1500)) },
+    });
+    const warm = Number(readFileSync(path.join(ws.dir, 'warm.pid'), 'utf8'));
+    const serve = Number(readFileSync(path.join(ws.dir, 'serve.pid'), 'utf8'));
+    try {
+      assert.deepEqual(
+        result.stages.map((s) => `${s.name}:${s.status}`),
+        ['warm:passed', 'serve:cancelled'],
+      );
+      assert.equal(isAlive(serve), false, "the stopped stage's daemon was found by its CONVEYOR_TRACKING_ID and ended");
+      assert.equal(isAlive(warm), true, "the finished stage's daemon is left running, as after a terminal command");
+    } finally {
+      [warm, serve].forEach(killIfAlive);
+    }
   });
 
   it('reports a command that does not exist as such', async () => {

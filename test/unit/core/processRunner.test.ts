@@ -1,24 +1,36 @@
 import * as assert from 'node:assert/strict';
 import { runProcess } from '../../../src/core/processRunner';
+import { pidsAllocatedSince } from '../../../src/core/processTracking';
+import { isAlive, killIfAlive } from '../../support/processes';
+
+/** The numbers a command printed, one per line. */
+function printedPids(output: string): number[] {
+  return output
+    .split('\n')
+    .filter((l) => /^\d+$/.test(l))
+    .map(Number);
+}
 
 /**
- * Runs `script` with sh after starting a `setsid sleep` that holds its pipes (its pid is the first line printed).
+ * Runs `script` with sh after starting a `setsid sleep` that holds its pipes (its pid is the first line printed)
+ * and opted out of the tracking, so it outlives the command as a server meant to stay would.
  * The pause lets the sleep leave the group before the shell can exit and the group be killed.
  */
 async function withEscapedSleep(script: string, options: Parameters<typeof runProcess>[1] = {}) {
   let output = '';
   const result = await runProcess(
-    { command: '/bin/sh', args: ['-c', `setsid sleep 20 & echo $!; sleep 0.2; ${script}`], cwd: process.cwd() },
+    { command: '/bin/sh', args: ['-c', `CONVEYOR_TRACKING_ID= setsid sleep 20 & echo $!; sleep 0.2; ${script}`], cwd: process.cwd() },
     { ...options, onOutput: (chunk) => (output += chunk.toString('utf8')) },
   );
-  const escaped = Number(output.split('\n')[0]);
-  try {
-    process.kill(escaped, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
+  killIfAlive(Number(output.split('\n')[0]));
   return { result, output };
 }
+
+/**
+ * Starts a sleep in a new session from a subshell that exits at once, so the sleep's parent is PID 1 (or a
+ * subreaper): neither the command's group nor its parent chain leads to it. Prints the sleep's pid.
+ */
+const startDaemon = (environment = '') => `(${environment} setsid sleep 30 >/dev/null 2>&1 & echo $!); sleep 0.2`;
 
 describe('process runner (unit, real processes)', () => {
   it('ends a command whose shell exited while a process outside its group still holds the output pipes', async () => {
@@ -28,10 +40,69 @@ describe('process runner (unit, real processes)', () => {
     assert.ok(result.durationMs < 5000, `ended after ${result.durationMs} ms, not when the sleep did`);
   });
 
+  it('leaves a daemon that left the group running when the command ends by itself, as a terminal would (a build server kept warm)', async () => {
+    let output = '';
+    const result = await runProcess(
+      { command: '/bin/sh', args: ['-c', `${startDaemon()}; echo done`], cwd: process.cwd() },
+      { onOutput: (chunk) => (output += chunk.toString('utf8')) },
+    );
+    const [daemon] = printedPids(output);
+    try {
+      assert.equal(result.exitCode, 0);
+      assert.equal(isAlive(daemon), true);
+    } finally {
+      killIfAlive(daemon);
+    }
+  });
+
+  it('on Stop, kills a daemon that left the group and lost its parent (double fork), except one started with CONVEYOR_TRACKING_ID emptied', async () => {
+    let output = '';
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 400);
+    const result = await runProcess(
+      { command: '/bin/sh', args: ['-c', `${startDaemon()}; ${startDaemon('CONVEYOR_TRACKING_ID=')}; sleep 300`], cwd: process.cwd() },
+      { signal: controller.signal, killGraceMs: 100, onOutput: (chunk) => (output += chunk.toString('utf8')) },
+    );
+    const [tracked, kept] = printedPids(output);
+    try {
+      assert.equal(result.cancelled, true);
+      assert.ok(tracked > 0 && kept > 0, output);
+      assert.equal(isAlive(tracked), false, 'the daemon the stopped command started was killed');
+      assert.equal(isAlive(kept), true, 'the one that opted out, as with RUNNER_TRACKING_ID in Actions, is still running');
+    } finally {
+      killIfAlive(tracked);
+      killIfAlive(kept);
+    }
+  });
+
+  it('stops a command whose escaped daemon keeps forking, leaving nothing behind', async () => {
+    let output = '';
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 500);
+    // The daemon starts a new sleep every 20 ms: a single read-then-kill pass would miss the ones it starts meanwhile.
+    const script = `(setsid sh -c 'echo $$; while :; do sleep 30 & echo $!; sleep 0.02; done' & ); sleep 300`;
+    const result = await runProcess(
+      { command: '/bin/sh', args: ['-c', script], cwd: process.cwd() },
+      { signal: controller.signal, killGraceMs: 100, onOutput: (chunk) => (output += chunk.toString('utf8')) },
+    );
+    const pids = printedPids(output);
+    try {
+      assert.equal(result.cancelled, true);
+      assert.ok(pids.length > 3, `the daemon ran and forked: ${pids.join(' ')}`);
+      assert.deepEqual(pids.filter(isAlive), [], 'no process of the stopped command is still running');
+    } finally {
+      pids.forEach(killIfAlive);
+    }
+  });
+
   it('ends a command stopped after its shell exited, while an escaped process holds the pipes (Stop finds nothing to kill)', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 400);
-    const { result, output } = await withEscapedSleep('echo started', { signal: controller.signal, killGraceMs: 100, pipeGraceMs: 1000 });
+    const { result, output } = await withEscapedSleep('echo started', {
+      signal: controller.signal,
+      killGraceMs: 100,
+      pipeGraceMs: 1000,
+    });
     assert.equal(result.cancelled, true);
     assert.match(output, /started/);
     assert.ok(result.durationMs < 5000, `ended after ${result.durationMs} ms`);
@@ -45,5 +116,24 @@ describe('process runner (unit, real processes)', () => {
     );
     assert.equal(result.exitCode, 0);
     assert.equal(bytes, 5_000_000);
+  });
+});
+
+describe('which pids a stopped command may own (unit)', () => {
+  it("takes the pids from the command's own to the last allocated, wrapping at pid_max", () => {
+    const straight = pidsAllocatedSince({ first: 1000, last: 1200, pidMax: 32768, createdMeanwhile: 250 });
+    assert.deepEqual([999, 1000, 1100, 1200, 1201].map(straight), [false, true, true, true, false]);
+    const wrapped = pidsAllocatedSince({ first: 32000, last: 400, pidMax: 32768, createdMeanwhile: 1500 });
+    assert.deepEqual([31999, 32000, 32767, 300, 400, 401].map(wrapped), [false, true, true, true, true, false]);
+  });
+
+  it('reads every process once more were created than pids exist, or when a number is unknown', () => {
+    const cases = [
+      pidsAllocatedSince({ first: 1000, last: 1200, pidMax: 32768, createdMeanwhile: 40_000 }),
+      pidsAllocatedSince({ first: 1000, last: NaN, pidMax: 32768, createdMeanwhile: 10 }),
+      pidsAllocatedSince({ first: 1000, last: 1200, pidMax: 32768, createdMeanwhile: undefined }),
+      pidsAllocatedSince({ first: undefined, last: 1200, pidMax: 32768, createdMeanwhile: 10 }),
+    ];
+    for (const mayOwn of cases) assert.equal(mayOwn(5), true);
   });
 });
