@@ -4,9 +4,12 @@
 // on a machine that has everything it costs a few dpkg-queries and file checks.
 //   unit         nothing beyond npm's dependencies (git is the machine's)
 //   integration  Docker engine + registry, the Kubernetes control plane, Chromium (Lighthouse goals),
-//                Sentry's Python, Ruby and Go SDKs (the error receiver against other languages' real SDKs)
+//                Sentry's Python, Ruby and Go SDKs (the error receiver against other languages' real SDKs),
+//                cargo (unless one is on PATH, rustup's included), rake and minitest (other languages' pipelines)
 //   e2e, demo    the same plus the VS Code host (Node 24, code-server); CONVEYOR_DEMO_KUBE=0 skips Kubernetes
 //   bench        Docker, Kubernetes, Chromium (kanban render), the VS Code host (activation in the real host)
+import { accessSync, constants } from 'node:fs';
+import * as path from 'node:path';
 import { DOCKER_DEBIAN_PACKAGES, missingDockerTools } from './docker/tools';
 import { ensureKubeTools } from './kube/setup';
 import { GO_PACKAGES, kubeToolsProblem } from './kube/tools';
@@ -15,11 +18,11 @@ import { ensureVscodeHost } from './vscode-host/setup';
 import { VSCODE_HOST_DEBIAN_PACKAGES } from './vscode-host/tools';
 import { messageOf } from '../src/core/errors';
 
-type Tool = 'docker' | 'kube' | 'chromium' | 'vscodeHost' | 'otherSentrySdks';
+type Tool = 'docker' | 'kube' | 'chromium' | 'vscodeHost' | 'otherSentrySdks' | 'otherToolchains';
 
 const PHASES: Record<string, readonly Tool[]> = {
   unit: [],
-  integration: ['docker', 'kube', 'chromium', 'otherSentrySdks'],
+  integration: ['docker', 'kube', 'chromium', 'otherSentrySdks', 'otherToolchains'],
   e2e: ['docker', 'kube', 'chromium', 'vscodeHost'],
   demo: ['docker', 'kube', 'chromium', 'vscodeHost'],
   bench: ['docker', 'kube', 'chromium', 'vscodeHost'],
@@ -32,10 +35,24 @@ function debianPackagesFor(tools: ReadonlySet<Tool>): string[] {
   // The receiver's tests against other languages' real SDKs: Sentry's Python, Ruby and Go SDKs, Debian's toolchains.
   if (tools.has('otherSentrySdks'))
     packages.push('python3-sentry-sdk', 'ruby', 'ruby-sentry-ruby', 'golang-1.19-go', 'golang-github-getsentry-sentry-go-dev');
+  // The pipeline's tests on Rust and Ruby projects: any cargo on PATH will do, else Debian's (rustc 1.63).
+  if (tools.has('otherToolchains')) packages.push('ruby', 'rake', 'ruby-minitest', ...(onPath('cargo') ? [] : ['cargo']));
   if (tools.has('vscodeHost')) packages.push(...VSCODE_HOST_DEBIAN_PACKAGES);
   // Go and the build tools only when the control plane still has to be built.
   if (tools.has('kube') && kubeToolsProblem()) packages.push(...GO_PACKAGES);
   return packages;
+}
+
+/** Whether `name` is an executable in one of PATH's folders. */
+function onPath(name: string): boolean {
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => {
+    try {
+      accessSync(path.join(dir, name), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function main(phases: string[]): void {

@@ -16,7 +16,11 @@ export async function detectStages(folder: string): Promise<StageDefinition[]> {
   add(await fromPackageJson(folder));
   add(await fromMakefile(folder));
   add(await fromGoModule(folder));
+  add(await fromCargo(folder));
+  add(await fromMaven(folder));
+  add(await fromGradle(folder));
   add(await fromPython(folder));
+  add(await fromRuby(folder));
   return stages;
 }
 
@@ -83,6 +87,57 @@ async function fromGoModule(folder: string): Promise<StageDefinition[]> {
     { name: 'build', run: 'go build ./...', problemMatcher: 'generic', source: 'go.mod' },
     { name: 'test', run: 'go test ./...', problemMatcher: 'generic', source: 'go.mod' },
   ];
+}
+
+/** Cargo: build and test, as Rust's starter CI does; clippy (warnings fail it) when clippy is configured. */
+async function fromCargo(folder: string): Promise<StageDefinition[]> {
+  if (!(await exists(path.join(folder, 'Cargo.toml')))) return [];
+  const clippy = (await exists(path.join(folder, 'clippy.toml'))) || (await exists(path.join(folder, '.clippy.toml')));
+  return [
+    ...(clippy ? [{ name: 'lint', run: 'cargo clippy -- -D warnings', problemMatcher: 'generic' as const, source: 'clippy.toml' }] : []),
+    { name: 'build', run: 'cargo build', problemMatcher: 'generic', source: 'Cargo.toml' },
+    { name: 'test', run: 'cargo test', problemMatcher: 'generic', source: 'Cargo.toml' },
+  ];
+}
+
+/** Maven: compile, then test, in batch mode; through the project's wrapper when it has one. */
+async function fromMaven(folder: string): Promise<StageDefinition[]> {
+  if (!(await exists(path.join(folder, 'pom.xml')))) return [];
+  const mvn = (await exists(path.join(folder, 'mvnw'))) ? './mvnw' : 'mvn';
+  return [
+    { name: 'build', run: `${mvn} -B compile`, problemMatcher: 'generic', source: 'pom.xml' },
+    { name: 'test', run: `${mvn} -B test`, problemMatcher: 'generic', source: 'pom.xml' },
+  ];
+}
+
+/** Gradle: assemble, then test; through the project's wrapper when it has one. */
+async function fromGradle(folder: string): Promise<StageDefinition[]> {
+  const files = ['build.gradle', 'build.gradle.kts', 'settings.gradle', 'settings.gradle.kts'];
+  const found = (await Promise.all(files.map((f) => exists(path.join(folder, f))))).findIndex(Boolean);
+  if (found === -1) return [];
+  const gradle = (await exists(path.join(folder, 'gradlew'))) ? './gradlew' : 'gradle';
+  return [
+    { name: 'build', run: `${gradle} assemble`, problemMatcher: 'generic', source: files[found] },
+    { name: 'test', run: `${gradle} test`, problemMatcher: 'generic', source: files[found] },
+  ];
+}
+
+/**
+ * Ruby: RuboCop when configured, then RSpec (`.rspec`) or the Rakefile's test task (minitest's Rake::TestTask);
+ * through Bundler when there is a Gemfile.
+ */
+async function fromRuby(folder: string): Promise<StageDefinition[]> {
+  const rakefile = (await readTextIfExists(path.join(folder, 'Rakefile'))) ?? '';
+  const rspec = await exists(path.join(folder, '.rspec'));
+  const rubocop = await exists(path.join(folder, '.rubocop.yml'));
+  const rakeTest = /Rake::TestTask|^\s*task\s*(?:\(\s*)?:?["']?test\b/m.test(rakefile);
+  if (!rspec && !rubocop && !rakeTest) return [];
+  const bundle = (await exists(path.join(folder, 'Gemfile'))) ? 'bundle exec ' : '';
+  const stages: StageDefinition[] = [];
+  if (rubocop) stages.push({ name: 'lint', run: `${bundle}rubocop`, problemMatcher: 'generic', source: '.rubocop.yml' });
+  if (rspec) stages.push({ name: 'test', run: `${bundle}rspec`, problemMatcher: 'generic', source: '.rspec' });
+  else if (rakeTest) stages.push({ name: 'test', run: `${bundle}rake test`, problemMatcher: 'generic', source: 'Rakefile' });
+  return stages;
 }
 
 async function fromPython(folder: string): Promise<StageDefinition[]> {

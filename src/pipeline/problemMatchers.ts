@@ -21,6 +21,19 @@ const GENERIC = /^\s*(?:\.\/)?([^\s:()'"`]+?\.[A-Za-z0-9]+):(\d+)(?::(\d+))?:?\s
 
 const ESLINT_UNIX_SUFFIX = /^(.*?)\s+\[(Error|Warning)\/([^\]\s]+)\]$/;
 
+// rustc (cargo build, clippy): `error[E0425]: message`, then ` --> src/lib.rs:3:9` on the next line.
+const RUST_HEADER = /^(error|warning)(?:\[([A-Z]\d{4})\])?: (.*\S.*)$/;
+const RUST_LOCATION = /^\s*--> (.+?):(\d+):(\d+)$/;
+// A failing test's panic (cargo test): since Rust 1.73 `thread 'name' (id) panicked at src/lib.rs:11:9:` with
+// the message on the next line; before, `thread 'name' panicked at 'message', src/lib.rs:11:9`, the message
+// possibly over several lines.
+const RUST_PANIC = /^thread '(.*?)'(?: \(\d+\))? panicked at (.+?):(\d+):(\d+):$/;
+const RUST_QUOTED_PANIC = /^thread '(.*?)' panicked at '(.*)$/;
+const RUST_QUOTED_PANIC_END = /', (\S+?):(\d+):(\d+)$/;
+const RUST_QUOTED_PANIC_LINES = 20;
+// minitest (rake test): `CalculatorTest#test_add [test/calculator_test.rb:6]:`, then the expectation.
+const MINITEST_FAILURE = /^(\S+#\S+) \[(.+?):(\d+)\]:$/;
+
 /** A built-in matcher; a user's pattern runs in a worker (stageMatcher.ts). */
 export function createProblemMatcher(config: BuiltInMatcherName | undefined, cwd: string, source: string): ProblemMatcher {
   const at = (file: string) => path.resolve(cwd, file);
@@ -31,10 +44,91 @@ export function createProblemMatcher(config: BuiltInMatcherName | undefined, cwd
       return { match: (line) => matchTsc(line, at) };
     case 'eslint':
       return eslintMatcher(at, source);
-    case 'generic':
+    case 'generic': {
+      const rust = rustMatcher(at, source);
+      const minitest = minitestMatcher(at, source);
       // Every format read here has a colon (`file:line`, `): error`): most output lines are skipped at once.
-      return { match: (line) => (line.includes(':') ? (matchTsc(line, at) ?? matchGeneric(line, at, source)) : undefined) };
+      return {
+        match: (line) =>
+          rust.match(line) ??
+          minitest.match(line) ??
+          (line.includes(':') ? (matchTsc(line, at) ?? matchGeneric(line, at, source)) : undefined),
+      };
+    }
   }
+}
+
+/** A failed minitest assertion: its test and location on one line, what was expected on the next. */
+function minitestMatcher(at: (file: string) => string, source: string): ProblemMatcher {
+  let failure: RegExpExecArray | undefined;
+  return {
+    match(line) {
+      if (failure) {
+        const [, test, file, lineNo] = failure;
+        failure = undefined;
+        return { file: at(file), line: Number(lineNo), column: 1, severity: 'error', message: `${test}: ${line.trim()}`, source };
+      }
+      if (line.endsWith(']:') && line.includes('#')) failure = MINITEST_FAILURE.exec(line) ?? undefined;
+      return undefined;
+    },
+  };
+}
+
+/** rustc's diagnostics and Rust test panics, whose file and line come on another line than the message. */
+function rustMatcher(at: (file: string) => string, source: string): ProblemMatcher {
+  let header: { severity: ProblemSeverity; code?: string; message: string } | undefined;
+  let panic: { thread: string; location: string[] } | undefined;
+  let quotedPanic: { thread: string; message: string; linesLeft: number } | undefined;
+  /** A problem at `[file, line, column]` as the regular expressions captured them. */
+  const problemAt = ([file, lineNo, column]: string[], severity: ProblemSeverity, message: string, code?: string): Problem => ({
+    file: at(file),
+    line: Number(lineNo),
+    column: Number(column),
+    severity,
+    message,
+    ...(code ? { code } : {}),
+    source,
+  });
+  return {
+    match(line) {
+      if (header) {
+        const location = RUST_LOCATION.exec(line);
+        const { severity, code, message } = header;
+        header = undefined;
+        if (location) return problemAt(location.slice(1), severity, message, code);
+      }
+      if (panic) {
+        const { thread, location } = panic;
+        panic = undefined;
+        return problemAt(location, 'error', `${thread} panicked: ${line.trim()}`);
+      }
+      if (quotedPanic) {
+        const end = RUST_QUOTED_PANIC_END.exec(line);
+        const { thread, message } = quotedPanic;
+        if (end) {
+          quotedPanic = undefined;
+          return problemAt(end.slice(1), 'error', `${thread} panicked: ${message}`);
+        }
+        if (--quotedPanic.linesLeft === 0) quotedPanic = undefined;
+        return undefined;
+      }
+      if (line.startsWith('error') || line.startsWith('warning')) {
+        const m = RUST_HEADER.exec(line);
+        if (m) header = { severity: severityOf(m[1]), code: m[2], message: m[3] };
+      } else if (line.startsWith('thread ')) {
+        const m = RUST_PANIC.exec(line);
+        if (m) panic = { thread: m[1], location: m.slice(2) };
+        const quoted = m ? undefined : RUST_QUOTED_PANIC.exec(line);
+        if (quoted) {
+          // The whole panic on one line, or its first line.
+          const end = RUST_QUOTED_PANIC_END.exec(quoted[2]);
+          if (end) return problemAt(end.slice(1), 'error', `${quoted[1]} panicked: ${quoted[2].slice(0, end.index)}`);
+          quotedPanic = { thread: quoted[1], message: quoted[2], linesLeft: RUST_QUOTED_PANIC_LINES };
+        }
+      }
+      return undefined;
+    },
+  };
 }
 
 function matchTsc(line: string, at: (file: string) => string): Problem | undefined {

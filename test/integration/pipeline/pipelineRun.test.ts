@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync, utimesSync } from 'node:fs';
+import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describeFolder } from '../../../src/loop/folderStatus';
 import type { PipelineRun, StageRun } from '../../../src/pipeline/run/pipelineRun';
@@ -206,6 +206,94 @@ describe('pipeline engine on real projects (integration)', function () {
         message: 'expected ; before return',
       },
     );
+  });
+
+  it('runs a Rust crate’s detected cargo stages: a compile error and then a failing test at their lines; fixed, it is ready', async () => {
+    // Edition 2021 and no dependencies, so Debian's cargo (rustc 1.63) builds it as well as a current rustup one, offline.
+    const ws = workspace({
+      'Cargo.toml': '[package]\nname = "pricing"\nversion = "0.1.0"\nedition = "2021"\n',
+      '.gitignore': '/target\nCargo.lock\n',
+      'src/lib.rs': [
+        'pub fn total(prices: &[u32]) -> u32 {',
+        '    let sum: u32 = prices.iter().sum();',
+        '    sum + shipping',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    const compileError = await run(ws);
+    assert.deepEqual(
+      compileError.stages.map((s) => `${s.name}:${s.status}`),
+      ['build:failed', 'security:skipped', 'test:skipped'],
+    );
+    assert.equal(stage(compileError, 'build').command, 'cargo build');
+    assert.deepEqual(
+      stage(compileError, 'build').problems.map((p) => [path.relative(ws.dir, p.file), p.line, p.column, p.code, p.severity]),
+      [[path.join('src', 'lib.rs'), 3, 11, 'E0425', 'error']],
+    );
+
+    writeFileSync(
+      path.join(ws.dir, 'src', 'lib.rs'),
+      [
+        'pub fn total(prices: &[u32]) -> u32 {',
+        '    prices.iter().sum::<u32>() + 1',
+        '}',
+        '',
+        '#[cfg(test)]',
+        'mod tests {',
+        '    #[test]',
+        '    fn adds_the_prices() {',
+        '        assert_eq!(super::total(&[2, 3]), 5);',
+        '    }',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const failingTest = await run(ws);
+    assert.deepEqual(
+      failingTest.stages.map((s) => `${s.name}:${s.status}`),
+      ['build:passed', 'security:passed', 'test:failed'],
+    );
+    const [panic] = stage(failingTest, 'test').problems;
+    assert.deepEqual([path.relative(ws.dir, panic.file), panic.line, panic.column], [path.join('src', 'lib.rs'), 9, 9]);
+    assert.match(panic.message, /^tests::adds_the_prices panicked: assertion/);
+
+    writeFileSync(path.join(ws.dir, 'src', 'lib.rs'), 'pub fn total(prices: &[u32]) -> u32 {\n    prices.iter().sum()\n}\n');
+    const commit = commitAll(ws, 'total without the extra unit');
+    const passed = await run(ws);
+    assert.equal(passed.result, 'passed', passed.stages.map((s) => `${s.name}: ${s.summary ?? s.status}`).join('; '));
+    assert.equal(passed.readyForRelease, true, passed.notReadyReason);
+    assert.equal(passed.commit, commit);
+  });
+
+  it('runs a Ruby project’s detected Rakefile test task (minitest) and puts the failed assertion at its line', async () => {
+    const ws = workspace({
+      Rakefile: "require 'rake/testtask'\n\nRake::TestTask.new do |t|\n  t.libs << 'lib'\n  t.pattern = 'test/**/*_test.rb'\nend\n",
+      'lib/cart.rb': 'class Cart\n  def total(prices)\n    prices.sum + 1\n  end\nend\n',
+      'test/cart_test.rb': [
+        "require 'minitest/autorun'",
+        "require 'cart'",
+        '',
+        'class CartTest < Minitest::Test',
+        '  def test_total',
+        '    assert_equal 5, Cart.new.total([2, 3])',
+        '  end',
+        'end',
+        '',
+      ].join('\n'),
+    });
+    const failed = await run(ws);
+    assert.deepEqual(
+      failed.stages.map((s) => `${s.name}:${s.status}`),
+      ['security:passed', 'test:failed'],
+    );
+    assert.equal(stage(failed, 'test').command, 'rake test');
+    assert.deepEqual(
+      stage(failed, 'test').problems.map((p) => [path.relative(ws.dir, p.file), p.line, p.message]),
+      [[path.join('test', 'cart_test.rb'), 6, 'CartTest#test_total: Expected: 5']],
+    );
+    writeFileSync(path.join(ws.dir, 'lib', 'cart.rb'), 'class Cart\n  def total(prices)\n    prices.sum\n  end\nend\n');
+    assert.equal((await run(ws)).result, 'passed');
   });
 
   it('kills a stage that passes its timeout, with every process it started', async () => {

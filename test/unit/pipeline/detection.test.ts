@@ -1,5 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { makeTargets, stagesFromPackageJson } from '../../../src/pipeline/detectStages';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { detectStages, makeTargets, stagesFromPackageJson } from '../../../src/pipeline/detectStages';
 import { parseTimeoutSeconds } from '../../../src/pipeline/stageDefinition';
 import { parseGitHubRemote, parseOriginUrl } from '../../../src/code/gitInfo';
 import { imageNameFor } from '../../../src/release/imageDefinition';
@@ -43,6 +46,45 @@ describe('detection parsers (unit)', () => {
     const makefile =
       'CC := gcc\nall: build\nbuild: main.o\n\tcc -o app main.o\ntest: build\n\t./run-tests\nlint:\n\tclang-tidy *.c\n.PHONY: test\n';
     assert.deepEqual(makeTargets(makefile), ['lint', 'build', 'test']);
+  });
+
+  it('detects Cargo, Maven, Gradle and Ruby projects as their starter CI runs them, through wrappers and Bundler when present', async () => {
+    const detect = async (files: Record<string, string>) => {
+      const folder = mkdtempSync(path.join(os.tmpdir(), 'conveyor-detect-'));
+      try {
+        for (const [name, text] of Object.entries(files)) writeFileSync(path.join(folder, name), text);
+        return (await detectStages(folder)).map((s) => `${s.name}: ${s.run} (${s.source})`);
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
+    };
+    assert.deepEqual(await detect({ 'Cargo.toml': '[package]\nname = "demo"\n' }), [
+      'build: cargo build (Cargo.toml)',
+      'test: cargo test (Cargo.toml)',
+    ]);
+    assert.deepEqual(await detect({ 'Cargo.toml': '[workspace]\n', 'clippy.toml': '' }), [
+      'lint: cargo clippy -- -D warnings (clippy.toml)',
+      'build: cargo build (Cargo.toml)',
+      'test: cargo test (Cargo.toml)',
+    ]);
+    assert.deepEqual(await detect({ 'pom.xml': '<project/>', mvnw: '#!/bin/sh\n' }), [
+      'build: ./mvnw -B compile (pom.xml)',
+      'test: ./mvnw -B test (pom.xml)',
+    ]);
+    assert.deepEqual(await detect({ 'pom.xml': '<project/>' }), ['build: mvn -B compile (pom.xml)', 'test: mvn -B test (pom.xml)']);
+    assert.deepEqual(await detect({ 'settings.gradle.kts': '', gradlew: '#!/bin/sh\n' }), [
+      'build: ./gradlew assemble (settings.gradle.kts)',
+      'test: ./gradlew test (settings.gradle.kts)',
+    ]);
+    assert.deepEqual(
+      await detect({ Gemfile: "source 'https://rubygems.org'\n", '.rspec': '--require spec_helper\n', '.rubocop.yml': '' }),
+      ['lint: bundle exec rubocop (.rubocop.yml)', 'test: bundle exec rspec (.rspec)'],
+    );
+    assert.deepEqual(await detect({ Rakefile: "require 'rake/testtask'\nRake::TestTask.new do |t|\nend\n" }), [
+      'test: rake test (Rakefile)',
+    ]);
+    assert.deepEqual(await detect({ Rakefile: 'task :test do\n  sh "ruby test/all.rb"\nend\n' }), ['test: rake test (Rakefile)']);
+    assert.deepEqual(await detect({ Rakefile: 'task :release do\nend\n', Gemfile: '' }), []);
   });
 
   it('parses stage timeouts in seconds', () => {

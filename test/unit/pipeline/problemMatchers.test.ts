@@ -90,6 +90,88 @@ describe('problem matchers (unit)', () => {
     );
   });
 
+  it('reads rustc’s errors and warnings (cargo build, clippy) with their location on the next line', () => {
+    // cargo 1.95: a build error, a warning, then clippy with -D warnings; the summaries have no location.
+    const problems = matchAll('generic', [
+      '   Compiling demo v0.1.0 (/tmp/rs/demo)',
+      'error[E0425]: cannot find value `c` in this scope',
+      ' --> src/lib.rs:3:9',
+      '  |',
+      '3 |     a + c',
+      '  |         ^',
+      'warning: unused variable: `unused`',
+      ' --> src/lib.rs:2:9',
+      '  = note: `#[warn(unused_variables)]` (part of `#[warn(unused)]`) on by default',
+      'warning: `demo` (lib) generated 1 warning (run `cargo fix --lib -p demo` to apply 1 suggestion)',
+      'error: unneeded `return` statement',
+      '  --> crates/core/src/lib.rs:14:5',
+      'error: could not compile `demo` (lib) due to 2 previous errors',
+      'warning: build failed, waiting for other jobs to finish...',
+      '     Running unittests src/lib.rs (target/debug/deps/demo-8348ca7a80742723)',
+    ]);
+    assert.deepEqual(
+      problems.map((p) => [p.file, p.line, p.column, p.severity, p.code, p.message]),
+      [
+        ['/ws/app/src/lib.rs', 3, 9, 'error', 'E0425', 'cannot find value `c` in this scope'],
+        ['/ws/app/src/lib.rs', 2, 9, 'warning', undefined, 'unused variable: `unused`'],
+        ['/ws/app/crates/core/src/lib.rs', 14, 5, 'error', undefined, 'unneeded `return` statement'],
+      ],
+    );
+  });
+
+  it('reads a failing Rust test’s panic at its line, in the format since Rust 1.73 and the quoted one before (Debian’s 1.63)', () => {
+    const since173 = [
+      '---- tests::adds stdout ----',
+      '',
+      "thread 'tests::adds' (23309) panicked at src/lib.rs:11:9:",
+      'assertion `left == right` failed',
+      '  left: 4',
+      ' right: 3',
+      'stack backtrace:',
+      '   4: demo::tests::adds',
+      '             at ./src/lib.rs:11:9',
+      "thread 'tests::panics_plainly' (23310) panicked at src/lib.rs:16:9:",
+      'zero stays zero',
+    ];
+    const quoted = [
+      '---- tests::adds stdout ----',
+      "thread 'tests::adds' panicked at 'assertion failed: `(left == right)`",
+      '  left: `4`,',
+      " right: `3`', src/lib.rs:11:9",
+      'note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace',
+      "thread 'tests::panics_plainly' panicked at 'zero stays zero', src/lib.rs:16:9",
+    ];
+    const read = (lines: string[]) => matchAll('generic', lines).map((p) => [p.file, p.line, p.column, p.severity, p.message]);
+    assert.deepEqual(read(since173), [
+      ['/ws/app/src/lib.rs', 11, 9, 'error', 'tests::adds panicked: assertion `left == right` failed'],
+      ['/ws/app/src/lib.rs', 16, 9, 'error', 'tests::panics_plainly panicked: zero stays zero'],
+    ]);
+    assert.deepEqual(read(quoted), [
+      ['/ws/app/src/lib.rs', 11, 9, 'error', 'tests::adds panicked: assertion failed: `(left == right)`'],
+      ['/ws/app/src/lib.rs', 16, 9, 'error', 'tests::panics_plainly panicked: zero stays zero'],
+    ]);
+  });
+
+  it('reads a failed minitest assertion (rake test) at its line, with what was expected', () => {
+    // Ruby 3.1's minitest 5.15: a failure, then an error (its location is only in the backtrace, not read).
+    const problems = matchAll('generic', [
+      '  1) Failure:',
+      'CalculatorTest#test_add [/ws/app/test/calculator_test.rb:6]:',
+      'Expected: 3',
+      '  Actual: 4',
+      '',
+      '  2) Error:',
+      'CalculatorTest#test_raises:',
+      "NoMethodError: undefined method `divide' for #<Calculator:0x00007f59b57c81c8>",
+      "    /ws/app/test/calculator_test.rb:10:in `test_raises'",
+      '2 runs, 1 assertions, 1 failures, 1 errors, 0 skips',
+    ]);
+    assert.deepEqual(
+      problems.map((p) => [p.file, p.line, p.severity, p.message]),
+      [['/ws/app/test/calculator_test.rb', 6, 'error', 'CalculatorTest#test_add: Expected: 3']],
+    );
+  });
+
   it('applies a user problem matcher with its groups, and none matches nothing', async () => {
     const custom = { regexp: '^(WARN|ERR) (\\S+)@(\\d+): (.*)$', severity: 1, file: 2, line: 3, column: 9, message: 4 };
     const [problem] = await matchWithPattern(custom, ['WARN lib/x.rb@17: deprecated call', 'plain output']);
