@@ -6,8 +6,12 @@ import type { Problem, ProblemSeverity } from './problem';
 export type BuiltInMatcherName = Extract<ProblemMatcherConfig, string>;
 
 export interface ProblemMatcher {
-  /** A problem when this line reports one. Matchers may keep state between lines (eslint's file headers). */
-  match(line: string): Problem | undefined;
+  /**
+   * A problem when this line reports one, or the problems of earlier lines that this one completes (go test
+   * names a failure's package only after its lines); an empty list when the line was read and is not one.
+   * Matchers may keep state between lines (eslint's file headers).
+   */
+  match(line: string): Problem | Problem[] | undefined;
 }
 
 // `src/a.ts(3,7): error TS2322: …` (plain) and `src/a.ts:3:7 - error TS2322: …` (--pretty).
@@ -31,6 +35,18 @@ const RUST_PANIC = /^thread '(.*?)'(?: \(\d+\))? panicked at (.+?):(\d+):(\d+):$
 const RUST_QUOTED_PANIC = /^thread '(.*?)' panicked at '(.*)$/;
 const RUST_QUOTED_PANIC_END = /', (\S+?):(\d+):(\d+)$/;
 const RUST_QUOTED_PANIC_LINES = 20;
+// go test: a failed test's lines, `    cart_test.go:8: message`, name the file without its folder; the package
+// comes after them, `FAIL\texample.com/shop/internal/cart\t0.002s` (`_/abs/dir` outside a module and GOPATH).
+const GO_TEST_STARTED = /^=== (RUN|CONT|NAME)\s+(\S+)/;
+const GO_TEST_ENDED = /^\s*--- (FAIL|PASS|SKIP): (\S+)/;
+const GO_TEST_LINE = /^ {4,}([\w.+-]+\.go):(\d+): (.*\S.*)$/;
+const GO_TEST_PACKAGE = /^(FAIL|ok)\s+(\S+)/;
+const GO_TEST_MAX_PENDING = 500;
+// A test's panic: `panic: message`, then the goroutine's stack, a function line and a `\t/abs/file.go:7 +0x1a`
+// line per frame; the first frame in the stage's folder (not Go's own testing and runtime, nor a dependency's)
+// is where it panicked.
+const GO_PANIC = /^panic: (.*?)(?: \[recovered\])?$/;
+const GO_FRAME = /^\t(\S+\.go):(\d+)(?: \+0x[0-9a-f]+)?$/;
 // minitest (rake test): `CalculatorTest#test_add [test/calculator_test.rb:6]:`, then the expectation.
 const MINITEST_FAILURE = /^(\S+#\S+) \[(.+?):(\d+)\]:$/;
 
@@ -47,15 +63,83 @@ export function createProblemMatcher(config: BuiltInMatcherName | undefined, cwd
     case 'generic': {
       const rust = rustMatcher(at, source);
       const minitest = minitestMatcher(at, source);
+      const goTest = goTestMatcher(at, cwd, source);
       // Every format read here has a colon (`file:line`, `): error`): most output lines are skipped at once.
       return {
         match: (line) =>
           rust.match(line) ??
           minitest.match(line) ??
+          goTest.match(line) ??
           (line.includes(':') ? (matchTsc(line, at) ?? matchGeneric(line, at, source)) : undefined),
       };
     }
   }
+}
+
+/**
+ * go test's failures: held until their package's line, then at `<import path>/<file>` under the stage's folder,
+ * which the engine maps to the package's folder through go.mod (src/core/goModules.ts). Only the lines of tests
+ * that failed count: with -v every test's logs are printed too, and `--- FAIL` comes after them.
+ */
+function goTestMatcher(at: (file: string) => string, cwd: string, source: string): ProblemMatcher {
+  let test = '';
+  let pending: { test: string; file: string; line: number; message: string }[] = [];
+  const failed = new Set<string>();
+  let panic: { message: string; found: boolean } | undefined;
+  const inFolder = (file: string) => {
+    const relative = path.relative(cwd, file);
+    return !relative.startsWith('..') && !path.isAbsolute(relative) && !relative.split(path.sep).includes('vendor');
+  };
+  return {
+    match(line) {
+      const frame = panic && line.startsWith('\t') ? GO_FRAME.exec(line) : undefined;
+      if (panic && frame) {
+        const file = at(frame[1]);
+        if (panic.found || !inFolder(file)) return [];
+        panic.found = true;
+        const message = `${test ? `${test} ` : ''}panicked: ${panic.message}`;
+        return { file, line: Number(frame[2]), column: 1, severity: 'error', message, source };
+      }
+      const panicked = line.startsWith('panic: ') ? GO_PANIC.exec(line) : undefined;
+      if (panicked) {
+        panic ??= { message: panicked[1], found: false };
+        return [];
+      }
+      const started = line.startsWith('=== ') ? GO_TEST_STARTED.exec(line) : undefined;
+      const ended = started ? undefined : line.includes('--- ') ? GO_TEST_ENDED.exec(line) : undefined;
+      if (started || ended) {
+        // Without -v a failed test's lines follow its `--- FAIL`; with -v they follow its `=== RUN`.
+        test = (started ?? ended)![2];
+        if (ended?.[1] === 'FAIL') failed.add(test);
+        return [];
+      }
+      const reported = line.startsWith('    ') ? GO_TEST_LINE.exec(line) : undefined;
+      if (reported) {
+        if (pending.length < GO_TEST_MAX_PENDING)
+          pending.push({ test, file: reported[1], line: Number(reported[2]), message: reported[3] });
+        return [];
+      }
+      const done = pending.length > 0 || panic ? GO_TEST_PACKAGE.exec(line) : undefined;
+      if (!done) return undefined;
+      const [, result, pkg] = done;
+      const folder = pkg.startsWith('_/') ? pkg.slice(1) : pkg;
+      const problems = pending
+        .filter((p) => result === 'FAIL' && (failed.has(p.test) || !p.test))
+        .map((p): Problem => ({
+          file: at(path.posix.join(folder, p.file)),
+          line: p.line,
+          column: 1,
+          severity: 'error',
+          message: p.test ? `${p.test}: ${p.message}` : p.message,
+          source,
+        }));
+      pending = [];
+      failed.clear();
+      test = '';
+      panic = undefined;
+      return problems;
+    },
+  };
 }
 
 /** A failed minitest assertion: its test and location on one line, what was expected on the next. */

@@ -32,8 +32,9 @@ export function startStageMatcher(
   const matcher = createProblemMatcher(config, cwd, source);
   return {
     push(line) {
-      const problem = matcher.match(line);
-      if (problem) onProblem(problem);
+      const found = matcher.match(line);
+      if (Array.isArray(found)) found.forEach(onProblem);
+      else if (found) onProblem(found);
     },
     finish: () => Promise.resolve(undefined),
   };

@@ -11,8 +11,8 @@ import type { ErrorIssue, StackFrame, WorkspaceLocation } from './errorModel';
 import { DEFAULT_FILE_INFO_TTL_MS, FileInfoCache, ServedSourceMaps, SourceMapCache } from './sourceMaps';
 import type { OriginalPosition } from './sourceMaps';
 import type { WorkspaceFileIndex } from './workspaceFiles';
-import { goModuleFiles, goModulesAt, isGoLibraryFile } from './goModules';
-import type { GoModule } from './goModules';
+import { goModuleFiles, goModulesAt, isGoLibraryFile } from '../../core/goModules';
+import type { GoModule } from '../../core/goModules';
 
 export interface FrameMapperOptions {
   /** Workspace folder roots (absolute). Only files inside them are locations. */

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { readWorkingTree } from '../../code/workingTree';
 import type { WorkingTreeState } from '../../code/workingTree';
 import { LineSplitter, RingBuffer } from '../../core/outputLines';
+import { goModuleFiles, goModulesAt } from '../../core/goModules';
 import { runProcess } from '../../core/processRunner';
 import type { ProcessResult } from '../../core/processRunner';
 import type { PipelineDefinition } from '../pipelineDefinition';
@@ -191,7 +192,7 @@ async function runStage(run: PipelineRun, stage: StageRun, planned: PlannedStage
       }
     }
   }
-  stage.problems = await existingFilesOnly(problems);
+  stage.problems = await existingFilesOnly(await inGoPackageFolders(problems, cwd));
   stage.lastLines = lastLines.toArray();
   stage.durationMs = Date.now() - startedAt;
   log.heading(`${stage.name} ${stage.status} in ${formatDuration(stage.durationMs)}${stage.summary ? ` (${stage.summary})` : ''}`);
@@ -255,21 +256,33 @@ function addProblem(stage: StageRun, problems: Problem[], problem: Problem): voi
 /** Output mentions paths that are not files (URLs, stack frames of other machines): keep real files only. */
 async function existingFilesOnly(problems: Problem[]): Promise<Problem[]> {
   const files = [...new Set(problems.map((p) => p.file))];
-  const found = new Set(
-    (
-      await Promise.all(
-        files.map(async (f) =>
-          (await fs.stat(f).then(
-            (s) => s.isFile(),
-            () => false,
-          ))
-            ? f
-            : undefined,
-        ),
-      )
-    ).filter(Boolean),
-  );
+  const found = new Set((await Promise.all(files.map(async (f) => ((await isFile(f)) ? f : undefined)))).filter(Boolean));
   return problems.filter((p) => found.has(p.file));
+}
+
+/**
+ * go test names a failure's file by its package's import path (`example.com/shop/internal/cart/cart_test.go`,
+ * problemMatchers.ts): go.mod says which folder that is. Go modules are looked for only when such a file is missing.
+ */
+async function inGoPackageFolders(problems: Problem[], cwd: string): Promise<Problem[]> {
+  const missing = await Promise.all(problems.map(async (p) => p.file.endsWith('.go') && !(await isFile(p.file))));
+  if (!missing.includes(true)) return problems;
+  const modules = await goModulesAt([cwd]);
+  return Promise.all(
+    problems.map(async (problem, i) => {
+      if (!missing[i]) return problem;
+      const importPath = path.relative(cwd, problem.file).split(path.sep).join('/');
+      for (const candidate of goModuleFiles(importPath, modules)) if (await isFile(candidate)) return { ...problem, file: candidate };
+      return problem;
+    }),
+  );
+}
+
+function isFile(file: string): Promise<boolean> {
+  return fs.stat(file).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }
 
 async function decideReadiness(run: PipelineRun, before: WorkingTreeState | undefined, request: PipelineRunRequest): Promise<void> {

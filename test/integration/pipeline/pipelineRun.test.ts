@@ -8,6 +8,8 @@ import { pipelineStateDir, RunHistory } from '../../../src/pipeline/run/runHisto
 import { MAX_LOG_BYTES } from '../../../src/pipeline/run/runLog';
 import { runPipeline } from '../../../src/pipeline/run/runPipeline';
 import type { PipelineRunRequest } from '../../../src/pipeline/run/runPipeline';
+import { GO_DIR } from '../../../scripts/kube/tools';
+import { projectCache } from '../../../scripts/setup/cache';
 import { isAlive, killIfAlive } from '../../support/processes';
 import { sampleWorkspaces } from '../../support/sampleWorkspace';
 import type { SampleWorkspace } from '../../support/sampleWorkspace';
@@ -264,6 +266,56 @@ describe('pipeline engine on real projects (integration)', function () {
     assert.equal(passed.result, 'passed', passed.stages.map((s) => `${s.name}: ${s.summary ?? s.status}`).join('; '));
     assert.equal(passed.readyForRelease, true, passed.notReadyReason);
     assert.equal(passed.commit, commit);
+  });
+
+  it('runs a Go module’s detected stages and puts a failing and a panicking test in a subpackage at their files and lines', async () => {
+    const ws = workspace({
+      'go.mod': 'module example.com/shop\n\ngo 1.19\n',
+      'main.go': 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("shop") }\n',
+      'main_test.go': 'package main\n\nimport "testing"\n\nfunc TestStarts(t *testing.T) { t.Log("starts") }\n',
+      'internal/cart/cart.go':
+        'package cart\n\nfunc Total(prices []int) int {\n\tsum := 1\n\tfor _, p := range prices {\n\t\tsum += p\n\t}\n\treturn sum\n}\n',
+      'internal/cart/cart_test.go': [
+        'package cart',
+        '',
+        'import "testing"',
+        '',
+        'func TestTotal(t *testing.T) {',
+        '\tif got := Total([]int{2, 3}); got != 5 {',
+        '\t\tt.Errorf("Total([2 3]) = %d, want 5", got)',
+        '\t}',
+        '}',
+        '',
+      ].join('\n'),
+      'internal/cart/panic_test.go':
+        'package cart\n\nimport "testing"\n\nfunc TestEmpty(t *testing.T) {\n\tvar prices []int\n\t_ = prices[3]\n}\n',
+    });
+    // Debian's Go, as a user's Go on PATH; its build cache is the project's, not the user's.
+    const env = { PATH: process.env.PATH, GOCACHE: process.env.GOCACHE, GOFLAGS: process.env.GOFLAGS };
+    Object.assign(process.env, {
+      PATH: `${path.join(GO_DIR, 'bin')}${path.delimiter}${process.env.PATH}`,
+      GOCACHE: projectCache('go-build'),
+      GOFLAGS: '',
+    });
+    try {
+      const result = await run(ws);
+      assert.deepEqual(
+        result.stages.map((s) => `${s.name}:${s.status}`),
+        ['vet:passed', 'build:passed', 'security:passed', 'test:failed'],
+        result.stages.map((s) => `${s.name}: ${s.lastLines.join(' | ')}`).join('\n'),
+      );
+      assert.deepEqual(
+        stage(result, 'test').problems.map((p) => [path.relative(ws.dir, p.file), p.line, p.message]),
+        [
+          [path.join('internal', 'cart', 'panic_test.go'), 7, 'TestEmpty panicked: runtime error: index out of range [3] with length 0'],
+          [path.join('internal', 'cart', 'cart_test.go'), 7, 'TestTotal: Total([2 3]) = 6, want 5'],
+        ],
+      );
+    } finally {
+      for (const [name, value] of Object.entries(env))
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+    }
   });
 
   it('runs a Ruby project’s detected Rakefile test task (minitest) and puts the failed assertion at its line', async () => {

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { buildSync } from 'esbuild';
 import type { ErrorIssue, StackFrame } from '../../../src/monitor/errors/errorModel';
 import { FrameMapper, isLibraryPath, issueLocation, locationsByFile } from '../../../src/monitor/errors/frameMapping';
-import { goModulePath } from '../../../src/monitor/errors/goModules';
+import { goModulePath } from '../../../src/core/goModules';
 import { sourceMappingUrl } from '../../../src/monitor/errors/sourceMaps';
 import { anErrorIssue } from '../../support/builders';
 

@@ -7,7 +7,7 @@ import { LINE_BUDGET_MS, startStageMatcher } from '../../../src/pipeline/stageMa
 
 function matchAll(matcherName: Parameters<typeof createProblemMatcher>[0], lines: string[]): Problem[] {
   const matcher = createProblemMatcher(matcherName, '/ws/app', 'stage');
-  return lines.map((l) => matcher.match(cleanLine(l))).filter((p): p is Problem => p !== undefined);
+  return lines.flatMap((l) => matcher.match(cleanLine(l)) ?? []);
 }
 
 // Output captured from the real tools (tsc 5.9, eslint 10) on small files.
@@ -169,6 +169,77 @@ describe('problem matchers (unit)', () => {
     assert.deepEqual(
       problems.map((p) => [p.file, p.line, p.severity, p.message]),
       [['/ws/app/test/calculator_test.rb', 6, 'error', 'CalculatorTest#test_add: Expected: 3']],
+    );
+  });
+
+  it('reads go test’s failures with and without -v, naming the file by its package, and a panic at its own frame, not a passing test’s logs', () => {
+    // Go 1.19, `go test ./...` on a module with a failing package and a passing one; then the same with -v.
+    const plain = [
+      'ok  \texample.com/shop\t0.023s',
+      '--- FAIL: TestTotal (0.00s)',
+      '    cart_test.go:6: adding up',
+      '    cart_test.go:8: Total([2 3]) = 6, want 5',
+      '    --- FAIL: TestTotal/empty (0.00s)',
+      '        cart_test.go:12: Total(nil) = 1, want 0',
+      'FAIL',
+      'FAIL\texample.com/shop/internal/cart\t0.018s',
+      'FAIL',
+    ];
+    const verbose = [
+      '=== RUN   TestMain1',
+      '    main_test.go:5: root ok',
+      '--- PASS: TestMain1 (0.00s)',
+      'PASS',
+      'ok  \texample.com/shop\t0.011s',
+      '=== RUN   TestPassing',
+      '    cart_test.go:20: fine',
+      '--- PASS: TestPassing (0.00s)',
+      '=== RUN   TestTotal',
+      '    cart_test.go:6: adding up',
+      '    cart_test.go:8: Total([2 3]) = 6, want 5',
+      '=== RUN   TestTotal/empty',
+      '    cart_test.go:12: Total(nil) = 1, want 0',
+      '--- FAIL: TestTotal (0.00s)',
+      '    --- FAIL: TestTotal/empty (0.00s)',
+      'FAIL',
+      'FAIL\texample.com/shop/internal/cart\t0.009s',
+      'FAIL',
+    ];
+    const expected = [
+      ['/ws/app/example.com/shop/internal/cart/cart_test.go', 6, 'TestTotal: adding up'],
+      ['/ws/app/example.com/shop/internal/cart/cart_test.go', 8, 'TestTotal: Total([2 3]) = 6, want 5'],
+      ['/ws/app/example.com/shop/internal/cart/cart_test.go', 12, 'TestTotal/empty: Total(nil) = 1, want 0'],
+    ];
+    for (const output of [plain, verbose])
+      assert.deepEqual(
+        matchAll('generic', output).map((p) => [p.file, p.line, p.message]),
+        expected,
+      );
+    // A panicking test: at the first frame in the folder, not in Go's testing and runtime packages.
+    const panicked = [
+      '--- FAIL: TestPanics (0.00s)',
+      'panic: runtime error: index out of range [3] with length 0 [recovered]',
+      '\tpanic: runtime error: index out of range [3] with length 0',
+      '',
+      'goroutine 8 [running]:',
+      'testing.tRunner.func1.2({0x518a00, 0xc00001a150})',
+      '\t/usr/lib/go-1.19/src/testing/testing.go:1396 +0x24e',
+      'panic({0x518a00, 0xc00001a150})',
+      '\t/usr/lib/go-1.19/src/runtime/panic.go:884 +0x212',
+      'example.com/shop/internal/cart.TestPanics(0xc000007ba0?)',
+      '\t/ws/app/internal/cart/panic_test.go:7 +0x1a',
+      'testing.tRunner(0xc000120000, 0x52f348)',
+      '\t/usr/lib/go-1.19/src/testing/testing.go:1446 +0x10b',
+      'FAIL\texample.com/shop/internal/cart\t0.012s',
+    ];
+    assert.deepEqual(
+      matchAll('generic', panicked).map((p) => [p.file, p.line, p.message]),
+      [['/ws/app/internal/cart/panic_test.go', 7, 'TestPanics panicked: runtime error: index out of range [3] with length 0']],
+    );
+    // Outside a module and GOPATH the package is `_/` and its folder.
+    assert.deepEqual(
+      matchAll('generic', ['--- FAIL: TestX (0.00s)', '    x_test.go:3: no', 'FAIL\t_/tmp/x\t0.002s']).map((p) => p.file),
+      ['/tmp/x/x_test.go'],
     );
   });
 

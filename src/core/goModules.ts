@@ -1,7 +1,8 @@
 /**
  * Go frames of a binary built with `-trimpath` (the usual container build) name files by import path:
- * `example.com/shop/internal/cart/cart.go`, not a path on disk. A workspace folder's go.mod says which import
- * path is that folder; the standard library's paths have no dot in their first element (`net/http/server.go`).
+ * `example.com/shop/internal/cart/cart.go`, not a path on disk, and so does go test's summary of a failed
+ * package. A workspace folder's go.mod says which import path is that folder; the standard library's paths have
+ * no dot in their first element (`net/http/server.go`).
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
