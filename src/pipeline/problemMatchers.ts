@@ -47,6 +47,11 @@ const GO_TEST_MAX_PENDING = 500;
 // is where it panicked.
 const GO_PANIC = /^panic: (.*?)(?: \[recovered\])?$/;
 const GO_FRAME = /^\t(\S+\.go):(\d+)(?: \+0x[0-9a-f]+)?$/;
+// pytest: a failure's section `____ test_total ____`, its `E   assert 6 == 5` lines, then where it failed,
+// `tests/test_cart.py:5: AssertionError` (the exception's name; an entry of the traceback has none).
+const PYTEST_SECTION = /^_{3,} (\S.*?) _{3,}$/;
+const PYTEST_EXPLANATION = /^E\s+(\S.*)$/;
+const PYTEST_LOCATION = /^(\S+\.py):(\d+): ([A-Za-z_][\w.]*)$/;
 // minitest (rake test): `CalculatorTest#test_add [test/calculator_test.rb:6]:`, then the expectation.
 const MINITEST_FAILURE = /^(\S+#\S+) \[(.+?):(\d+)\]:$/;
 
@@ -64,12 +69,14 @@ export function createProblemMatcher(config: BuiltInMatcherName | undefined, cwd
       const rust = rustMatcher(at, source);
       const minitest = minitestMatcher(at, source);
       const goTest = goTestMatcher(at, cwd, source);
+      const pytest = pytestMatcher(at, source);
       // Every format read here has a colon (`file:line`, `): error`): most output lines are skipped at once.
       return {
         match: (line) =>
           rust.match(line) ??
           minitest.match(line) ??
           goTest.match(line) ??
+          pytest.match(line) ??
           (line.includes(':') ? (matchTsc(line, at) ?? matchGeneric(line, at, source)) : undefined),
       };
     }
@@ -138,6 +145,31 @@ function goTestMatcher(at: (file: string) => string, cwd: string, source: string
       test = '';
       panic = undefined;
       return problems;
+    },
+  };
+}
+
+/** A pytest failure where it was raised, with its test's name and pytest's explanation (`assert 6 == 5`). */
+function pytestMatcher(at: (file: string) => string, source: string): ProblemMatcher {
+  let test: string | undefined;
+  let explanation: string | undefined;
+  return {
+    match(line) {
+      if (line.startsWith('E ')) {
+        explanation ??= PYTEST_EXPLANATION.exec(line)?.[1];
+        return undefined;
+      }
+      const section = line.startsWith('___') ? PYTEST_SECTION.exec(line) : undefined;
+      if (section) {
+        test = section[1];
+        explanation = undefined;
+        return undefined;
+      }
+      const location = test && line.includes('.py:') ? PYTEST_LOCATION.exec(line) : undefined;
+      if (!location) return undefined;
+      const message = `${test}: ${explanation ?? location[3]}`;
+      explanation = undefined;
+      return { file: at(location[1]), line: Number(location[2]), column: 1, severity: 'error', message, source };
     },
   };
 }

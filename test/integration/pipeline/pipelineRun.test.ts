@@ -47,6 +47,20 @@ function commitAll(ws: SampleWorkspace, message: string): string {
   return git('rev-parse', 'HEAD').trim();
 }
 
+/** Runs `body` with these environment variables set (the engine's stages inherit them), then puts them back. */
+async function withEnvironment<T>(variables: Record<string, string>, body: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(variables).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, variables);
+  try {
+    return await body();
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
+
 describe('pipeline engine on real projects (integration)', function () {
   this.timeout(60_000);
   const sample = sampleWorkspaces();
@@ -291,13 +305,12 @@ describe('pipeline engine on real projects (integration)', function () {
         'package cart\n\nimport "testing"\n\nfunc TestEmpty(t *testing.T) {\n\tvar prices []int\n\t_ = prices[3]\n}\n',
     });
     // Debian's Go, as a user's Go on PATH; its build cache is the project's, not the user's.
-    const env = { PATH: process.env.PATH, GOCACHE: process.env.GOCACHE, GOFLAGS: process.env.GOFLAGS };
-    Object.assign(process.env, {
+    const goOnPath = {
       PATH: `${path.join(GO_DIR, 'bin')}${path.delimiter}${process.env.PATH}`,
       GOCACHE: projectCache('go-build'),
       GOFLAGS: '',
-    });
-    try {
+    };
+    await withEnvironment(goOnPath, async () => {
       const result = await run(ws);
       assert.deepEqual(
         result.stages.map((s) => `${s.name}:${s.status}`),
@@ -311,11 +324,40 @@ describe('pipeline engine on real projects (integration)', function () {
           [path.join('internal', 'cart', 'cart_test.go'), 7, 'TestTotal: Total([2 3]) = 6, want 5'],
         ],
       );
-    } finally {
-      for (const [name, value] of Object.entries(env))
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-    }
+    });
+  });
+
+  it('runs a Python project’s detected pytest stage and puts each failure where it was raised, with pytest’s explanation', async () => {
+    const ws = workspace({
+      'pyproject.toml': '[project]\nname = "shop"\nversion = "0.1.0"\n\n[tool.pytest.ini_options]\ntestpaths = ["tests"]\n',
+      'shop/__init__.py': 'def total(prices):\n    return sum(prices) + 1\n',
+      'tests/test_cart.py': [
+        'from shop import total',
+        '',
+        '',
+        'def test_total():',
+        '    assert total([2, 3]) == 5',
+        '',
+        '',
+        'def test_empty():',
+        '    assert total(None) == 0',
+        '',
+      ].join('\n'),
+    });
+    // Debian's python3, whose pytest the setup installs; before any other python3 on PATH.
+    const result = await withEnvironment({ PATH: `/usr/bin${path.delimiter}${process.env.PATH}` }, () => run(ws));
+    assert.deepEqual(
+      result.stages.map((s) => `${s.name}:${s.status}`),
+      ['security:passed', 'test:failed'],
+    );
+    assert.equal(stage(result, 'test').command, 'python3 -m pytest');
+    assert.deepEqual(
+      stage(result, 'test').problems.map((p) => [path.relative(ws.dir, p.file), p.line, p.message]),
+      [
+        [path.join('tests', 'test_cart.py'), 5, 'test_total: assert 6 == 5'],
+        [path.join('shop', '__init__.py'), 2, "test_empty: TypeError: 'NoneType' object is not iterable"],
+      ],
+    );
   });
 
   it('runs a Ruby project’s detected Rakefile test task (minitest) and puts the failed assertion at its line', async () => {

@@ -243,6 +243,46 @@ describe('problem matchers (unit)', () => {
     );
   });
 
+  it('reads pytest’s failures where they were raised, with the test and pytest’s explanation', () => {
+    // pytest 9.0: an assertion, then a TypeError raised in the code under test (two traceback entries).
+    const problems = matchAll('generic', [
+      '=================================== FAILURES ===================================',
+      '__________________________________ test_total __________________________________',
+      '',
+      '    def test_total():',
+      '>       assert total([2, 3]) == 5',
+      'E       assert 6 == 5',
+      'E        +  where 6 = total([2, 3])',
+      '',
+      'tests/test_cart.py:5: AssertionError',
+      '__________________________________ test_empty __________________________________',
+      '',
+      '    def test_empty():',
+      '        prices = None',
+      '>       assert total(prices) == 0',
+      '',
+      'tests/test_cart.py:10: ',
+      '_ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ ',
+      '',
+      'prices = None',
+      '',
+      '    def total(prices):',
+      '>       return sum(prices) + 1',
+      "E       TypeError: 'NoneType' object is not iterable",
+      '',
+      'shop/__init__.py:2: TypeError',
+      '=========================== short test summary info ============================',
+      'FAILED tests/test_cart.py::test_total - assert 6 == 5',
+    ]);
+    assert.deepEqual(
+      problems.map((p) => [p.file, p.line, p.message]),
+      [
+        ['/ws/app/tests/test_cart.py', 5, 'test_total: assert 6 == 5'],
+        ['/ws/app/shop/__init__.py', 2, "test_empty: TypeError: 'NoneType' object is not iterable"],
+      ],
+    );
+  });
+
   it('applies a user problem matcher with its groups, and none matches nothing', async () => {
     const custom = { regexp: '^(WARN|ERR) (\\S+)@(\\d+): (.*)$', severity: 1, file: 2, line: 3, column: 9, message: 4 };
     const [problem] = await matchWithPattern(custom, ['WARN lib/x.rb@17: deprecated call', 'plain output']);
