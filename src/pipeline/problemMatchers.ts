@@ -23,6 +23,9 @@ const ESLINT_FILE = /^(\/\S.*|[A-Za-z]:\\.*)$/;
 // `file:line:col: message`, `file:line: message`, with an optional `error:`/`warning:` (gcc, go, eslint unix, mypy…).
 const GENERIC = /^\s*(?:\.\/)?([^\s:()'"`]+?\.[A-Za-z0-9]+):(\d+)(?::(\d+))?:?\s+(?:(error|warning|note|info)\s*:?\s+)?(.*\S.*)$/i;
 
+// Maven's compiler plugin: `[ERROR] /abs/src/main/java/demo/App.java:[3,16] cannot find symbol`.
+const MAVEN = /^\[(ERROR|WARNING)\] (\S.*?\.java):\[(\d+),(\d+)\] (.*\S.*)$/;
+
 const ESLINT_UNIX_SUFFIX = /^(.*?)\s+\[(Error|Warning)\/([^\]\s]+)\]$/;
 
 // rustc (cargo build, clippy): `error[E0425]: message`, then ` --> src/lib.rs:3:9` on the next line.
@@ -77,7 +80,7 @@ export function createProblemMatcher(config: BuiltInMatcherName | undefined, cwd
           minitest.match(line) ??
           goTest.match(line) ??
           pytest.match(line) ??
-          (line.includes(':') ? (matchTsc(line, at) ?? matchGeneric(line, at, source)) : undefined),
+          (line.includes(':') ? (matchTsc(line, at) ?? matchMaven(line, at, source) ?? matchGeneric(line, at, source)) : undefined),
       };
     }
   }
@@ -275,6 +278,12 @@ function eslintMatcher(at: (file: string) => string, source: string): ProblemMat
       return matchGeneric(line, at, source);
     },
   };
+}
+
+function matchMaven(line: string, at: (file: string) => string, source: string): Problem | undefined {
+  const m = line.startsWith('[') ? MAVEN.exec(line) : undefined;
+  if (!m) return undefined;
+  return { file: at(m[2]), line: Number(m[3]), column: Number(m[4]), severity: severityOf(m[1]), message: m[5], source };
 }
 
 function matchGeneric(line: string, at: (file: string) => string, source: string): Problem | undefined {

@@ -283,6 +283,23 @@ describe('problem matchers (unit)', () => {
     );
   });
 
+  it('reads the compiler errors and warnings Maven prints with their line and column', () => {
+    // Maven 3's compiler plugin, in the form its build logs show (Maven cannot reach its repository here to run).
+    const problems = matchAll('generic', [
+      '[INFO] --- maven-compiler-plugin:3.11.0:compile (default-compile) @ shop ---',
+      '[WARNING] /ws/app/src/main/java/shop/Cart.java:[12,20] unchecked conversion',
+      '[ERROR] /ws/app/src/main/java/shop/App.java:[3,16] cannot find symbol',
+      '[ERROR] Failed to execute goal org.apache.maven.plugins:maven-compiler-plugin:3.11.0:compile (default-compile) on project shop: Compilation failure',
+    ]);
+    assert.deepEqual(
+      problems.map((p) => [p.file, p.line, p.column, p.severity, p.message]),
+      [
+        ['/ws/app/src/main/java/shop/Cart.java', 12, 20, 'warning', 'unchecked conversion'],
+        ['/ws/app/src/main/java/shop/App.java', 3, 16, 'error', 'cannot find symbol'],
+      ],
+    );
+  });
+
   it('applies a user problem matcher with its groups, and none matches nothing', async () => {
     const custom = { regexp: '^(WARN|ERR) (\\S+)@(\\d+): (.*)$', severity: 1, file: 2, line: 3, column: 9, message: 4 };
     const [problem] = await matchWithPattern(custom, ['WARN lib/x.rb@17: deprecated call', 'plain output']);
