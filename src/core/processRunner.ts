@@ -4,7 +4,7 @@
 // environment (processTracking.ts).
 import { spawn } from 'node:child_process';
 import { timerDelay } from './clock';
-import { descendantsOf, readProcessTable, startTracking } from './processTracking';
+import { descendantsOf, isRunning, readProcessTable, startTracking } from './processTracking';
 import type { ProcessTracking } from './processTracking';
 
 /** A command described as data; the runner decides how to run it. */
@@ -64,9 +64,12 @@ export function runProcess(spec: CommandSpec, options: RunProcessOptions = {}): 
       clearTimeout(timer);
       clearTimeout(pipesTimer);
       options.signal?.removeEventListener('abort', onAbort);
-      resolve({ ...result, timedOut, cancelled, durationMs: Math.round(performance.now() - started) });
+      const durationMs = Math.round(performance.now() - started);
+      // Stopped: over once everything it started has ended, not when its shell has.
+      void (stopping ?? Promise.resolve()).then(() => resolve({ ...result, timedOut, cancelled, durationMs }));
     };
-    const stop = () => void killProcessTree(child.pid, options.killGraceMs ?? DEFAULT_KILL_GRACE_MS, tracking);
+    let stopping: Promise<void> | undefined;
+    const stop = () => void (stopping ??= killProcessTree(child.pid, options.killGraceMs ?? DEFAULT_KILL_GRACE_MS, tracking));
     const onAbort = () => {
       cancelled = true;
       stop();
@@ -102,19 +105,29 @@ export function runProcess(spec: CommandSpec, options: RunProcessOptions = {}): 
 /**
  * SIGTERM to the process group, to every descendant (found through /proc, which also catches children that
  * started their own group) and to every process the command's `tracking` finds (which also catches those
- * whose parent has exited), then SIGKILL to whatever is left after the grace period.
+ * whose parent has exited); SIGKILL to whatever is still running after the grace period; then the tracked
+ * processes once more, for any started meanwhile.
  */
 export async function killProcessTree(pid: number | undefined, graceMs = DEFAULT_KILL_GRACE_MS, tracking?: ProcessTracking): Promise<void> {
   if (!pid) return;
   const table = await readProcessTable({ tracking, parents: true });
-  const targets = [...descendantsOf(pid, table), ...table.filter((p) => p.tracked).map((p) => p.pid)];
+  const targets = [pid, ...descendantsOf(pid, table), ...table.filter((p) => p.tracked).map((p) => p.pid)];
   signalGroup(pid, 'SIGTERM');
   for (const p of targets) signalPid(p, 'SIGTERM');
-  await new Promise((r) => setTimeout(r, graceMs).unref());
+  await untilEnded(targets, graceMs);
   signalGroup(pid, 'SIGKILL');
-  for (const p of [pid, ...targets]) signalPid(p, 'SIGKILL');
+  for (const p of targets) signalPid(p, 'SIGKILL');
   if (tracking) await killTracked(tracking);
 }
+
+/** Waits until none of `pids` is running (a zombie has ended), or `graceMs` has passed. */
+async function untilEnded(pids: number[], graceMs: number): Promise<void> {
+  const deadline = Date.now() + graceMs;
+  while (pids.some(isRunning) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, Math.min(END_POLL_MS, deadline - Date.now())).unref());
+}
+
+const END_POLL_MS = 20;
 
 /**
  * SIGKILL to every process `tracking` finds, again until a pass finds none: one found may have forked between

@@ -64,6 +64,19 @@ export async function readProcessTable({ tracking, parents }: { tracking?: Proce
   return table.filter((p) => Number.isFinite(p.ppid));
 }
 
+/** Whether `pid` is a process that has not ended (a zombie has: it only waits for its parent to collect it). */
+export function isRunning(pid: number): boolean {
+  const stat = readProc(`/proc/${pid}/stat`);
+  if (stat !== undefined) return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  try {
+    // Without /proc (macOS): signal 0 only asks whether the process exists.
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** All processes below `pid` in `table` (read with parents). */
 export function descendantsOf(pid: number, table: ProcessEntry[]): number[] {
   const children = new Map<number, number[]>();
