@@ -34,7 +34,7 @@ export interface ProcessEntry {
 }
 
 /**
- * Every process /proc shows, with its parent when `parents` is asked for (a sweep after the command exited
+ * Every process /proc shows, with its parent when `parents` is asked for (the sweeps after a Stop
  * needs only the markers); an empty list where /proc is not available.
  */
 export async function readProcessTable({ tracking, parents }: { tracking?: ProcessTracking; parents: boolean }): Promise<ProcessEntry[]> {
@@ -94,7 +94,7 @@ export function descendantsOf(pid: number, table: ProcessEntry[]): number[] {
 
 /**
  * Which pids can belong to the command. Reading every process's environment costs about 0.25 ms each (150 ms
- * with 500 processes, per stage); Linux hands out pids in turn, so the command's processes have pids from its
+ * with 500 processes, on each Stop); Linux hands out pids in turn, so the command's processes have pids from its
  * own up to the last one allocated (/proc/loadavg), wrapping at pid_max. Once more processes were created
  * than pids exist, the range says nothing and every process is read.
  */
