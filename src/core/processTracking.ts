@@ -34,8 +34,8 @@ export interface ProcessEntry {
 }
 
 /**
- * Every process /proc shows, with its parent when `parents` is asked for (the sweeps after a Stop
- * needs only the markers); an empty list where /proc is not available.
+ * Every process /proc shows, with its parent when `parents` is asked for (the last sweeps of a Stop
+ * need only the markers); an empty list where /proc is not available.
  */
 export async function readProcessTable({ tracking, parents }: { tracking?: ProcessTracking; parents: boolean }): Promise<ProcessEntry[]> {
   let entries: string[];
