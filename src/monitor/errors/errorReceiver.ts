@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import type { ErrorIssue } from './errorModel';
 import { EnvelopeError, parseEnvelope } from './envelope';
+import type { IngestEndpoint } from './ingestDecoding';
 import { IngestThread, type IngestThreadOptions } from './ingestThread';
 import { Emitter, type Disposable, type Event } from '../../core/events';
 import type { ErrorStore, IssuesChange } from './errorStore';
@@ -116,7 +117,7 @@ export class ErrorReceiver {
   /** Listens on loopback; rejects (e.g. EADDRINUSE) with a message that names the port. */
   async start(): Promise<void> {
     if (this.server) return;
-    const server = http.createServer((request, response) => void this.handle(request, response));
+    const server = http.createServer((request, response) => this.handle(request, response));
     server.keepAliveTimeout = 5_000;
     server.headersTimeout = 10_000;
     server.requestTimeout = 30_000;
@@ -187,7 +188,12 @@ export class ErrorReceiver {
   /** Batched store changes (ingest, eviction, clear, load). */
   readonly onIssuesChanged: Event<IssuesChange> = this.issuesChanged.event;
 
-  private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  /**
+   * Checks the request line and headers, reads the body, then accepts it. Callbacks rather than promises on
+   * the way of an uncompressed envelope: every event an app sends takes it, and a promise per step costs more
+   * than the step.
+   */
+  private handle(request: http.IncomingMessage, response: http.ServerResponse): void {
     // Only browsers send Origin, and only they read CORS headers: server SDKs are spared five headers a request.
     if (request.headers.origin !== undefined) setCorsHeaders(request, response);
     try {
@@ -210,18 +216,31 @@ export class ErrorReceiver {
       // An empty header is no encoding: Sentry's Ruby SDK sends `Content-Encoding: ` with every uncompressed envelope.
       const encoding = request.headers['content-encoding']?.trim().toLowerCase() || 'identity';
       if (!DECODERS.has(encoding)) throw new RequestRefusal(415, `unsupported Content-Encoding: ${encoding}`);
-      const sent = await readBody(request, this.maxBodyBytes);
-      const body = encoding === 'identity' ? sent : await decodeBody(sent, encoding, this.maxDecompressedBytes);
+      const endpoint = route[2] as IngestEndpoint;
+      readBody(request, this.maxBodyBytes, (error, sent) => {
+        if (error) return refuse(request, response, error);
+        if (encoding === 'identity') return void this.accept(endpoint, sent!, request, response);
+        decodeBody(sent!, encoding, this.maxDecompressedBytes).then(
+          (body) => this.accept(endpoint, body, request, response),
+          (decodeError: unknown) => refuse(request, response, decodeError),
+        );
+      });
+    } catch (error) {
+      refuse(request, response, error);
+    }
+  }
+
+  /** Answers a body that was read (and decompressed); only the legacy endpoint waits for the decoder. */
+  private accept(
+    endpoint: IngestEndpoint,
+    body: Buffer,
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+  ): void | Promise<void> {
+    try {
       // Stopped while this body was read or inflated: the store may be closing, so nothing is taken any more.
       if (!this.server) throw new RequestRefusal(503, 'the error receiver is stopping; send again once it is back');
-      if (route[2] === 'store') {
-        // Legacy single events: read before the answer, so a bad one is refused with 400 and recorded nowhere.
-        const { id, events } = await this.decoder.decode('store', body);
-        if (!this.server) throw new RequestRefusal(503, 'the error receiver is stopping; send again once it is back');
-        this.options.store.recordPrepared(events);
-        reply(response, 200, id ? { id } : {});
-        return;
-      }
+      if (endpoint === 'store') return this.acceptStoredEvent(body, request, response);
       const backlog = this.decoder.backlog;
       if (backlog.bodies >= this.maxBacklog.bodies || backlog.bytes + body.length > this.maxBacklog.bytes) {
         response.setHeader('Retry-After', '1');
@@ -232,11 +251,19 @@ export class ErrorReceiver {
       this.decoder.queue('envelope', body);
       reply(response, 200, typeof headerId === 'string' ? { id: headerId } : {});
     } catch (error) {
-      // A request is destroyed once its body is read, so ask the response whether an answer can still go out.
-      if (response.headersSent || response.destroyed) return;
-      const status = error instanceof RequestRefusal ? error.status : error instanceof EnvelopeError ? 400 : 500;
-      reply(response, status, { detail: (error as Error).message });
-      discardBody(request);
+      refuse(request, response, error);
+    }
+  }
+
+  /** Legacy single events: read before the answer, so a bad one is refused with 400 and recorded nowhere. */
+  private async acceptStoredEvent(body: Buffer, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    try {
+      const { id, events } = await this.decoder.decode('store', body);
+      if (!this.server) throw new RequestRefusal(503, 'the error receiver is stopping; send again once it is back');
+      this.options.store.recordPrepared(events);
+      reply(response, 200, id ? { id } : {});
+    } catch (error) {
+      refuse(request, response, error);
     }
   }
 
@@ -343,37 +370,52 @@ function setCorsHeaders(request: http.IncomingMessage, response: http.ServerResp
 
 function reply(response: http.ServerResponse, status: number, body: object): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  // Headers as one flat list: Node writes them as given, where an object is first copied and checked name by name.
+  response.writeHead(status, ['Content-Type', 'application/json', 'Content-Length', String(Buffer.byteLength(text))]);
   response.end(text);
 }
 
 /**
  * The body, up to `limit` bytes; beyond that a 413 refusal. Whatever the client still sends is read and
- * dropped (up to a cap), so it sees the answer instead of a reset connection.
+ * dropped (up to a cap), so it sees the answer instead of a reset connection. `done` is called once.
  */
-function readBody(request: http.IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    const onData = (chunk: Buffer) => {
-      received += chunk.length;
-      if (received <= limit) {
-        chunks.push(chunk);
-        return;
-      }
-      request.off('data', onData);
-      request.off('end', onEnd);
-      reject(new RequestRefusal(413, `body is over the ${limit}-byte limit`));
-    };
-    const onEnd = () => resolve(Buffer.concat(chunks, received));
-    request.on('data', onData);
-    request.on('end', onEnd);
-    request.on('error', reject);
-    // A client that hangs up mid-body gets no answer; settle so nothing waits for it.
-    request.on('close', () => {
-      if (!request.readableEnded) reject(new RequestRefusal(400, 'the client closed the connection before the body ended'));
-    });
+function readBody(request: http.IncomingMessage, limit: number, done: (error: Error | undefined, body?: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  let received = 0;
+  let finished = false;
+  const finish = (error: Error | undefined, body?: Buffer) => {
+    if (finished) return;
+    finished = true;
+    done(error, body);
+  };
+  const onData = (chunk: Buffer) => {
+    received += chunk.length;
+    if (received <= limit) {
+      chunks.push(chunk);
+      return;
+    }
+    request.off('data', onData);
+    request.off('end', onEnd);
+    finish(new RequestRefusal(413, `body is over the ${limit}-byte limit`));
+  };
+  // A small body arrives in one chunk: that chunk is the body (it is copied to the decoder's batch next).
+  const onEnd = () => finish(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received));
+  request.on('data', onData);
+  request.on('end', onEnd);
+  request.on('error', finish);
+  // A client that hangs up mid-body gets no answer; settle so nothing waits for it.
+  request.on('close', () => {
+    if (!request.readableEnded) finish(new RequestRefusal(400, 'the client closed the connection before the body ended'));
   });
+}
+
+/** Answers a refused request with its status and `{detail}`, unless an answer went out already. */
+function refuse(request: http.IncomingMessage, response: http.ServerResponse, error: unknown): void {
+  // A request is destroyed once its body is read, so ask the response whether an answer can still go out.
+  if (response.headersSent || response.destroyed) return;
+  const status = error instanceof RequestRefusal ? error.status : error instanceof EnvelopeError ? 400 : 500;
+  reply(response, status, { detail: (error as Error).message });
+  discardBody(request);
 }
 
 /** Reads and drops the rest of a refused request; cuts the connection if the client keeps sending. */
