@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { threadId } from 'node:worker_threads';
@@ -52,6 +52,42 @@ describe('error receiver decoder thread (unit, real worker threads)', function (
     );
     assert.equal(allDropped().length, 1);
     assert.match(allDropped()[0], /^event in item 1 is not valid JSON/);
+  });
+
+  it('fills the buffer the thread hands back with the next batch, and reads only the new bodies from it', async () => {
+    const thread = start();
+    for (let n = 0; n < 3; n++) thread.queue('envelope', EXCEPTION);
+    await thread.settled();
+    const spare = (thread as unknown as { spareBuffer?: Buffer }).spareBuffer;
+    assert.ok(spare && spare.length >= 3 * EXCEPTION.length, 'the first batch’s buffer came back');
+    decoded.splice(0);
+    // A shorter batch in the same buffer: the end of the first batch's bytes is still there, after it.
+    thread.queue('envelope', MESSAGE);
+    assert.equal((thread as unknown as { spareBuffer?: Buffer }).spareBuffer, undefined, 'taken for the new batch');
+    await thread.settled();
+    assert.deepEqual(
+      allEvents().map((event) => event.detail.exceptionValue),
+      decodeIngestBody('envelope', MESSAGE).events.map((event) => event.detail.exceptionValue),
+    );
+    assert.deepEqual(allDropped(), []);
+  });
+
+  it('runs the thread at a lower priority than the main thread, on Linux', async function () {
+    if (process.platform !== 'linux') this.skip();
+    // Nice values of this process's threads, from /proc (the 17th field after the command name in parentheses).
+    const niceValues = () =>
+      readdirSync('/proc/self/task').map((task) => {
+        const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      });
+    assert.equal(niceValues().filter((nice) => nice > 0).length, 0, 'no thread of the test process starts lowered');
+    const thread = start();
+    thread.queue('envelope', EXCEPTION);
+    await thread.settled();
+    assert.deepEqual(
+      niceValues().filter((nice) => nice > 0),
+      [10],
+    );
   });
 
   it('settles for the bodies queued before the call, while an app keeps sending', async () => {
