@@ -57,6 +57,15 @@ const PYTEST_EXPLANATION = /^E\s+(\S.*)$/;
 const PYTEST_LOCATION = /^(\S+\.py):(\d+): ([A-Za-z_][\w.]*)$/;
 // minitest (rake test): `CalculatorTest#test_add [test/calculator_test.rb:6]:`, then the expectation.
 const MINITEST_FAILURE = /^(\S+#\S+) \[(.+?):(\d+)\]:$/;
+// A test that raised: `  2) Error:`, `CartTest#test_empty:`, `NoMethodError: message`, then the backtrace,
+// `    /abs/lib/cart.rb:3:in `total'` (Ruby 3.4: `in 'Cart#total'`), innermost first.
+const MINITEST_REPORT = /^\s*\d+\) (Failure|Error):$/;
+const MINITEST_ERROR_TEST = /^(\S+#\S+):$/;
+const RUBY_FRAME = /^\s+(\S+?\.rb):(\d+):in [`']/;
+/** Lines an error's message and backtrace may take before its frame in the folder is given up on. */
+const MINITEST_ERROR_LINES = 60;
+// RuboCop's default, emacs and clang formats: `lib/cart.rb:3:5: W: [Correctable] Lint/UselessAssignment: message`.
+const RUBOCOP = /^(\S+?):(\d+):(\d+): ([IRCWEF]): (?:\[(?:Correctable|Corrected|Todo)\] )?([A-Z]\w*(?:\/\w+)+): (.*\S.*)$/;
 
 /** A built-in matcher; a user's pattern runs in a worker (stageMatcher.ts). */
 export function createProblemMatcher(config: BuiltInMatcherName | undefined, cwd: string, source: string): ProblemMatcher {
@@ -70,7 +79,7 @@ export function createProblemMatcher(config: BuiltInMatcherName | undefined, cwd
       return eslintMatcher(at, source);
     case 'generic': {
       const rust = rustMatcher(at, source);
-      const minitest = minitestMatcher(at, source);
+      const minitest = minitestMatcher(at, cwd, source);
       const goTest = goTestMatcher(at, cwd, source);
       const pytest = pytestMatcher(at, source);
       // Every format read here has a colon (`file:line`, `): error`): most output lines are skipped at once.
@@ -80,7 +89,9 @@ export function createProblemMatcher(config: BuiltInMatcherName | undefined, cwd
           minitest.match(line) ??
           goTest.match(line) ??
           pytest.match(line) ??
-          (line.includes(':') ? (matchTsc(line, at) ?? matchMaven(line, at, source) ?? matchGeneric(line, at, source)) : undefined),
+          (line.includes(':')
+            ? (matchTsc(line, at) ?? matchMaven(line, at, source) ?? matchRubocop(line, at, source) ?? matchGeneric(line, at, source))
+            : undefined),
       };
     }
   }
@@ -96,10 +107,7 @@ function goTestMatcher(at: (file: string) => string, cwd: string, source: string
   let pending: { test: string; file: string; line: number; message: string }[] = [];
   const failed = new Set<string>();
   let panic: { message: string; found: boolean } | undefined;
-  const inFolder = (file: string) => {
-    const relative = path.relative(cwd, file);
-    return !relative.startsWith('..') && !path.isAbsolute(relative) && !relative.split(path.sep).includes('vendor');
-  };
+  const inFolder = (file: string) => isInFolder(cwd, file, 'vendor');
   return {
     match(line) {
       const frame = panic && line.startsWith('\t') ? GO_FRAME.exec(line) : undefined;
@@ -177,9 +185,23 @@ function pytestMatcher(at: (file: string) => string, source: string): ProblemMat
   };
 }
 
-/** A failed minitest assertion: its test and location on one line, what was expected on the next. */
-function minitestMatcher(at: (file: string) => string, source: string): ProblemMatcher {
+/**
+ * Whether `file` is under `cwd` and not in one of its `excluded` folders (Go's vendor, a bundle's gems):
+ * the frame to show is the project's own code, not a library's.
+ */
+function isInFolder(cwd: string, file: string, ...excluded: string[]): boolean {
+  const relative = path.relative(cwd, file);
+  return !relative.startsWith('..') && !path.isAbsolute(relative) && !relative.split(path.sep).some((part) => excluded.includes(part));
+}
+
+/**
+ * minitest's failures and errors. A failed assertion names its test and location on one line, what was
+ * expected on the next. A test that raised names its test, then the exception, then the backtrace: the
+ * problem goes where it was raised in the project (the first frame in the folder), as for pytest.
+ */
+function minitestMatcher(at: (file: string) => string, cwd: string, source: string): ProblemMatcher {
   let failure: RegExpExecArray | undefined;
+  let error: { test?: string; exception?: string; linesLeft: number } | undefined;
   return {
     match(line) {
       if (failure) {
@@ -187,9 +209,56 @@ function minitestMatcher(at: (file: string) => string, source: string): ProblemM
         failure = undefined;
         return { file: at(file), line: Number(lineNo), column: 1, severity: 'error', message: `${test}: ${line.trim()}`, source };
       }
+      const report = line.endsWith(':') ? MINITEST_REPORT.exec(line) : undefined;
+      // The next report ends an error whose backtrace had no frame in the folder.
+      if (error && !report) return readError(line);
+      error = report?.[1] === 'Error' ? { linesLeft: MINITEST_ERROR_LINES } : undefined;
       if (line.endsWith(']:') && line.includes('#')) failure = MINITEST_FAILURE.exec(line) ?? undefined;
       return undefined;
     },
+  };
+
+  /** The lines after `N) Error:`, until the first frame in the folder; none there within the limit, nothing. */
+  function readError(line: string): Problem | undefined {
+    const reading = error!;
+    if (--reading.linesLeft <= 0) error = undefined;
+    if (reading.test === undefined) {
+      const test = MINITEST_ERROR_TEST.exec(line);
+      if (test) reading.test = test[1];
+      else error = undefined;
+      return undefined;
+    }
+    if (reading.exception === undefined) {
+      reading.exception = line.trim();
+      return undefined;
+    }
+    const frame = line.startsWith(' ') ? RUBY_FRAME.exec(line) : undefined;
+    if (!frame || !isInFolder(cwd, at(frame[1]), 'vendor', 'gems')) return undefined;
+    error = undefined;
+    return {
+      file: at(frame[1]),
+      line: Number(frame[2]),
+      column: 1,
+      severity: 'error',
+      message: `${reading.test}: ${reading.exception}`,
+      source,
+    };
+  }
+}
+
+/** RuboCop's offenses; its severities as the Ruby LSP shows them (conventions and refactorings as information). */
+function matchRubocop(line: string, at: (file: string) => string, source: string): Problem | undefined {
+  const m = RUBOCOP.exec(line);
+  if (!m) return undefined;
+  const [, file, lineNo, column, severity, cop, message] = m;
+  return {
+    file: at(file),
+    line: Number(lineNo),
+    column: Number(column),
+    severity: severity === 'W' ? 'warning' : severity === 'E' || severity === 'F' ? 'error' : 'info',
+    message,
+    code: cop,
+    source,
   };
 }
 

@@ -360,7 +360,7 @@ describe('pipeline engine on real projects (integration)', function () {
     );
   });
 
-  it('runs a Ruby project’s detected Rakefile test task (minitest) and puts the failed assertion at its line', async () => {
+  it('runs a Ruby project’s detected Rakefile test task (minitest): the failed assertion at its line, an error where it was raised', async () => {
     const ws = workspace({
       Rakefile: "require 'rake/testtask'\n\nRake::TestTask.new do |t|\n  t.libs << 'lib'\n  t.pattern = 'test/**/*_test.rb'\nend\n",
       'lib/cart.rb': 'class Cart\n  def total(prices)\n    prices.sum + 1\n  end\nend\n',
@@ -372,6 +372,10 @@ describe('pipeline engine on real projects (integration)', function () {
         '  def test_total',
         '    assert_equal 5, Cart.new.total([2, 3])',
         '  end',
+        '',
+        '  def test_empty',
+        '    assert_equal 0, Cart.new.total(nil)',
+        '  end',
         'end',
         '',
       ].join('\n'),
@@ -382,12 +386,56 @@ describe('pipeline engine on real projects (integration)', function () {
       ['security:passed', 'test:failed'],
     );
     assert.equal(stage(failed, 'test').command, 'rake test');
+    // minitest runs tests in a random order: the problems are compared sorted.
     assert.deepEqual(
-      stage(failed, 'test').problems.map((p) => [path.relative(ws.dir, p.file), p.line, p.message]),
-      [[path.join('test', 'cart_test.rb'), 6, 'CartTest#test_total: Expected: 5']],
+      stage(failed, 'test')
+        .problems.map((p) => [path.relative(ws.dir, p.file), p.line, p.message])
+        .sort(),
+      [
+        [path.join('lib', 'cart.rb'), 3, "CartTest#test_empty: NoMethodError: undefined method `sum' for nil:NilClass"],
+        [path.join('test', 'cart_test.rb'), 6, 'CartTest#test_total: Expected: 5'],
+      ],
     );
-    writeFileSync(path.join(ws.dir, 'lib', 'cart.rb'), 'class Cart\n  def total(prices)\n    prices.sum\n  end\nend\n');
+    writeFileSync(path.join(ws.dir, 'lib', 'cart.rb'), 'class Cart\n  def total(prices)\n    (prices || []).sum\n  end\nend\n');
     assert.equal((await run(ws)).result, 'passed');
+  });
+
+  it('runs RuboCop where a Ruby project configures it, each offense at its place with its cop and severity', async () => {
+    const ws = workspace({
+      '.rubocop.yml': 'AllCops:\n  NewCops: enable\n  SuggestExtensions: false\nStyle/Documentation:\n  Enabled: false\n',
+      'lib/cart.rb': [
+        '# frozen_string_literal: true',
+        '',
+        'class Cart',
+        '  def total(prices)',
+        '    unused = 1',
+        '    prices.sum == nil',
+        '  end',
+        'end',
+        '',
+      ].join('\n'),
+    });
+    const failed = await run(ws);
+    assert.deepEqual(
+      failed.stages.map((s) => `${s.name}:${s.status}`),
+      ['lint:failed', 'security:skipped'],
+    );
+    assert.equal(stage(failed, 'lint').command, 'rubocop');
+    assert.deepEqual(
+      stage(failed, 'lint').problems.map((p) => [path.relative(ws.dir, p.file), p.line, p.column, p.severity, p.code]),
+      [
+        [path.join('lib', 'cart.rb'), 5, 5, 'warning', 'Lint/UselessAssignment'],
+        [path.join('lib', 'cart.rb'), 6, 16, 'info', 'Style/NilComparison'],
+      ],
+    );
+    writeFileSync(
+      path.join(ws.dir, 'lib', 'cart.rb'),
+      '# frozen_string_literal: true\n\nclass Cart\n  def total(prices)\n    prices.sum\n  end\nend\n',
+    );
+    assert.deepEqual(
+      (await run(ws)).stages.map((s) => `${s.name}:${s.status}`),
+      ['lint:passed', 'security:passed'],
+    );
   });
 
   it('kills a stage that passes its timeout, with every process it started', async () => {

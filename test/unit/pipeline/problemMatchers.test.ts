@@ -152,8 +152,9 @@ describe('problem matchers (unit)', () => {
     ]);
   });
 
-  it('reads a failed minitest assertion (rake test) at its line, with what was expected', () => {
-    // Ruby 3.1's minitest 5.15: a failure, then an error (its location is only in the backtrace, not read).
+  it('reads a failed minitest assertion (rake test) at its line, with what was expected, and an error where it was raised', () => {
+    // Ruby 3.1's minitest 5.15: a failure, then an error raised in the project's code (with error_highlight's
+    // two lines), one raised in a gem (it lands on the test's own line), and one with no frame in the folder.
     const problems = matchAll('generic', [
       '  1) Failure:',
       'CalculatorTest#test_add [/ws/app/test/calculator_test.rb:6]:',
@@ -162,13 +163,73 @@ describe('problem matchers (unit)', () => {
       '',
       '  2) Error:',
       'CalculatorTest#test_raises:',
-      "NoMethodError: undefined method `divide' for #<Calculator:0x00007f59b57c81c8>",
+      "NoMethodError: undefined method `divide' for nil:NilClass",
+      '',
+      '    @calculator.divide(1, 0)',
+      '               ^^^^^^^',
+      "    /ws/app/lib/calculator.rb:12:in `halve'",
       "    /ws/app/test/calculator_test.rb:10:in `test_raises'",
-      '2 runs, 1 assertions, 1 failures, 1 errors, 0 skips',
+      '',
+      '  3) Error:',
+      'CalculatorTest#test_parses:',
+      'JSON::ParserError: unexpected token',
+      "    /usr/lib/ruby/3.1.0/json/common.rb:216:in `parse'",
+      "    /ws/app/vendor/bundle/ruby/3.1.0/gems/oj-3.13/lib/oj.rb:5:in `load'",
+      "    test/calculator_test.rb:14:in 'CalculatorTest#test_parses'",
+      '',
+      '  4) Error:',
+      'CalculatorTest#test_outside:',
+      'RuntimeError: boom',
+      "    /usr/lib/ruby/3.1.0/open3.rb:9:in `popen'",
+      '  5) Failure:',
+      'CalculatorTest#test_sub [/ws/app/test/calculator_test.rb:20]:',
+      'Expected: 1',
+      '5 runs, 2 assertions, 2 failures, 3 errors, 0 skips',
     ]);
     assert.deepEqual(
       problems.map((p) => [p.file, p.line, p.severity, p.message]),
-      [['/ws/app/test/calculator_test.rb', 6, 'error', 'CalculatorTest#test_add: Expected: 3']],
+      [
+        ['/ws/app/test/calculator_test.rb', 6, 'error', 'CalculatorTest#test_add: Expected: 3'],
+        ['/ws/app/lib/calculator.rb', 12, 'error', "CalculatorTest#test_raises: NoMethodError: undefined method `divide' for nil:NilClass"],
+        ['/ws/app/test/calculator_test.rb', 14, 'error', 'CalculatorTest#test_parses: JSON::ParserError: unexpected token'],
+        ['/ws/app/test/calculator_test.rb', 20, 'error', 'CalculatorTest#test_sub: Expected: 1'],
+      ],
+    );
+  });
+
+  it('reads RuboCop’s offenses with their cops, conventions as information', () => {
+    // RuboCop 1.39's default (progress) format, each offense followed by its source line and a caret line.
+    const problems = matchAll('generic', [
+      'Offenses:',
+      '',
+      'Rakefile:1:1: C: [Correctable] Style/FrozenStringLiteralComment: Missing frozen string literal comment.',
+      "require 'rake/testtask'",
+      '^',
+      'lib/bad.rb:3:5: W: Lint/UselessAssignment: Useless assignment to variable - x.',
+      '    x = 1',
+      '    ^',
+      'lib/bad.rb:4:1: E: Lint/Syntax: unexpected token kEND',
+      '/ws/app/lib/bad.rb:9:3: F: Lint/Syntax: An error occurred while Lint/Syntax cop was inspecting it.',
+      'lib/bad.rb:1:1: R: Metrics/AbcSize: Assignment Branch Condition size for total is too high. [<1, 18, 4> 18.47/17]',
+      '',
+      '4 files inspected, 5 offenses detected, 1 offense autocorrectable',
+    ]);
+    assert.deepEqual(
+      problems.map((p) => [p.file, p.line, p.column, p.severity, p.code, p.message]),
+      [
+        ['/ws/app/Rakefile', 1, 1, 'info', 'Style/FrozenStringLiteralComment', 'Missing frozen string literal comment.'],
+        ['/ws/app/lib/bad.rb', 3, 5, 'warning', 'Lint/UselessAssignment', 'Useless assignment to variable - x.'],
+        ['/ws/app/lib/bad.rb', 4, 1, 'error', 'Lint/Syntax', 'unexpected token kEND'],
+        ['/ws/app/lib/bad.rb', 9, 3, 'error', 'Lint/Syntax', 'An error occurred while Lint/Syntax cop was inspecting it.'],
+        [
+          '/ws/app/lib/bad.rb',
+          1,
+          1,
+          'info',
+          'Metrics/AbcSize',
+          'Assignment Branch Condition size for total is too high. [<1, 18, 4> 18.47/17]',
+        ],
+      ],
     );
   });
 
