@@ -36,7 +36,8 @@ function debianPackagesFor(tools: ReadonlySet<Tool>): string[] {
   if (tools.has('otherSentrySdks'))
     packages.push('python3-sentry-sdk', 'ruby', 'ruby-sentry-ruby', 'golang-1.19-go', 'golang-github-getsentry-sentry-go-dev');
   // The pipeline's tests on Rust, Ruby (minitest, RuboCop) and Python projects: any cargo on PATH will do, else Debian's (rustc 1.63).
-  if (tools.has('otherToolchains')) packages.push('ruby', 'rake', 'ruby-minitest', 'rubocop', 'python3-pytest', ...(onPath('cargo') ? [] : ['cargo']));
+  if (tools.has('otherToolchains'))
+    packages.push('ruby', 'rake', 'ruby-minitest', 'rubocop', 'python3-pytest', ...(onPath('cargo') ? [] : ['cargo']));
   if (tools.has('vscodeHost')) packages.push(...VSCODE_HOST_DEBIAN_PACKAGES);
   // Go and the build tools only when the control plane still has to be built.
   if (tools.has('kube') && kubeToolsProblem()) packages.push(...GO_PACKAGES);
