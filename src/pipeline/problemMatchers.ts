@@ -1,5 +1,6 @@
 // Pure functions that turn a stage's output lines into Problems (diagnostics at file:line:col).
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ProblemMatcherConfig } from '../core/config/conveyorConfig';
 import type { Problem, ProblemSeverity } from './problem';
 
@@ -23,6 +24,10 @@ const ESLINT_FILE = /^(\/\S.*|[A-Za-z]:\\.*)$/;
 // `file:line:col: message`, `file:line: message`, with an optional `error:`/`warning:` (gcc, go, eslint unix, mypy…).
 const GENERIC = /^\s*(?:\.\/)?([^\s:()'"`]+?\.[A-Za-z0-9]+):(\d+)(?::(\d+))?:?\s+(?:(error|warning|note|info)\s*:?\s+)?(.*\S.*)$/i;
 
+// Kotlin through Gradle or Maven: `e: file:///abs/App.kt:3:27 Unresolved reference 'x'.` (Kotlin 1.8 and later,
+// sometimes with a colon after the column), `e: /abs/App.kt: (3, 27): Unresolved reference: x` (before) and
+// `e: /abs/build.gradle.kts:32:5: message` (Gradle's Kotlin DSL); `w:` for warnings.
+const KOTLIN = /^([ew]): (file:\/\/\S+?|\S.*?\.kts?)(?::(\d+):(\d+):?|: \((\d+), (\d+)\):) (.*\S.*)$/;
 // Maven's compiler plugin: `[ERROR] /abs/src/main/java/demo/App.java:[3,16] cannot find symbol`.
 const MAVEN = /^\[(ERROR|WARNING)\] (\S.*?\.java):\[(\d+),(\d+)\] (.*\S.*)$/;
 
@@ -90,7 +95,11 @@ export function createProblemMatcher(config: BuiltInMatcherName | undefined, cwd
           goTest.match(line) ??
           pytest.match(line) ??
           (line.includes(':')
-            ? (matchTsc(line, at) ?? matchMaven(line, at, source) ?? matchRubocop(line, at, source) ?? matchGeneric(line, at, source))
+            ? (matchTsc(line, at) ??
+              matchMaven(line, at, source) ??
+              matchKotlin(line, at, source) ??
+              matchRubocop(line, at, source) ??
+              matchGeneric(line, at, source))
             : undefined),
       };
     }
@@ -353,6 +362,28 @@ function matchMaven(line: string, at: (file: string) => string, source: string):
   const m = line.startsWith('[') ? MAVEN.exec(line) : undefined;
   if (!m) return undefined;
   return { file: at(m[2]), line: Number(m[3]), column: Number(m[4]), severity: severityOf(m[1]), message: m[5], source };
+}
+
+function matchKotlin(line: string, at: (file: string) => string, source: string): Problem | undefined {
+  const m = line.charCodeAt(1) === 0x3a ? KOTLIN.exec(line) : undefined;
+  if (!m) return undefined;
+  const [, severity, where, lineNo, column, oldLine, oldColumn, message] = m;
+  let file = where;
+  if (where.startsWith('file://')) {
+    try {
+      file = fileURLToPath(where);
+    } catch {
+      return undefined; // a URL of another machine (file://host/…) names no file here
+    }
+  }
+  return {
+    file: at(file),
+    line: Number(lineNo ?? oldLine),
+    column: Number(column ?? oldColumn),
+    severity: severity === 'w' ? 'warning' : 'error',
+    message,
+    source,
+  };
 }
 
 function matchGeneric(line: string, at: (file: string) => string, source: string): Problem | undefined {

@@ -361,6 +361,33 @@ describe('problem matchers (unit)', () => {
     );
   });
 
+  it('reads Kotlin’s errors and warnings as Gradle and Maven print them, in the forms before and since Kotlin 1.8', () => {
+    // The forms users' Gradle builds print (Gradle and the Kotlin plugin cannot reach their repositories here to run);
+    // kotlinc's own `file:line:col: error: message` is read by the generic pattern (Debian's kotlinc 1.3).
+    const problems = matchAll('generic', [
+      '> Task :compileKotlin FAILED',
+      "e: file:///ws/app/src/main/kotlin/shop/App.kt:3:27 Unresolved reference 'missing'.",
+      'e: file:///ws/app/build.gradle.kts:10:49: Unresolved reference: serviceOf',
+      "w: file:///ws/app/src/main/kotlin/shop/My%20Cart.kt:2:9 Variable 'unused' is never used",
+      'e: /ws/app/src/main/kotlin/shop/Cart.kt: (38, 40): Unresolved reference: sourceAsLineNumber',
+      'e: /ws/app/build.gradle.kts:32:5: Unresolved reference: compile',
+      'w: Kotlin compiler: the -Xverify option is deprecated',
+      'src/App.kt:3:27: error: unresolved reference: missing',
+      'e: file://buildhost/ws/app/App.kt:1:1 not a file here',
+    ]);
+    assert.deepEqual(
+      problems.map((p) => [p.file, p.line, p.column, p.severity, p.message]),
+      [
+        ['/ws/app/src/main/kotlin/shop/App.kt', 3, 27, 'error', "Unresolved reference 'missing'."],
+        ['/ws/app/build.gradle.kts', 10, 49, 'error', 'Unresolved reference: serviceOf'],
+        ['/ws/app/src/main/kotlin/shop/My Cart.kt', 2, 9, 'warning', "Variable 'unused' is never used"],
+        ['/ws/app/src/main/kotlin/shop/Cart.kt', 38, 40, 'error', 'Unresolved reference: sourceAsLineNumber'],
+        ['/ws/app/build.gradle.kts', 32, 5, 'error', 'Unresolved reference: compile'],
+        ['/ws/app/src/App.kt', 3, 27, 'error', 'unresolved reference: missing'],
+      ],
+    );
+  });
+
   it('applies a user problem matcher with its groups, and none matches nothing', async () => {
     const custom = { regexp: '^(WARN|ERR) (\\S+)@(\\d+): (.*)$', severity: 1, file: 2, line: 3, column: 9, message: 4 };
     const [problem] = await matchWithPattern(custom, ['WARN lib/x.rb@17: deprecated call', 'plain output']);
