@@ -17,6 +17,8 @@ import { decodeIngestBody, type DecodedRequest, type IngestEndpoint, type Prepar
 const BATCH_MS = 5;
 /** The smallest outbox buffer: about fifty SDK events. */
 const OUTBOX_START_BYTES = 256 * 1024;
+/** The largest batch buffer kept for the next batch (about 700 SDK events in 5 ms); a burst's larger one is let go. */
+const MAX_SPARE_BYTES = 4 * 1024 * 1024;
 
 /** Main thread → decoder thread: the bodies that arrived in one batch, end to end in one buffer. */
 export interface DecodeRequestsMessage {
@@ -211,7 +213,8 @@ export class IngestThread {
 
   private settle(batch: DecodedBatchMessage): void {
     // The larger of two buffers is kept: batches grow with the load, and a small one would be outgrown at once.
-    if (batch.buffer.byteLength > (this.spareBuffer?.length ?? 0)) this.spareBuffer = Buffer.from(batch.buffer);
+    const returned = batch.buffer.byteLength;
+    if (returned <= MAX_SPARE_BYTES && returned > (this.spareBuffer?.length ?? 0)) this.spareBuffer = Buffer.from(batch.buffer);
     if (batch.awaited.length > 0) {
       const events = JSON.parse(batch.awaitedEventsJson) as PreparedEvent[][];
       batch.awaited.forEach((result, index) => {

@@ -70,6 +70,13 @@ describe('error receiver decoder thread (unit, real worker threads)', function (
       decodeIngestBody('envelope', MESSAGE).events.map((event) => event.detail.exceptionValue),
     );
     assert.deepEqual(allDropped(), []);
+
+    // A burst's batch over 4 MiB is decoded, and its buffer let go rather than kept for a quiet minute.
+    const burst = Math.ceil((4 * 1024 * 1024) / EXCEPTION.length) + 1;
+    for (let n = 0; n < burst; n++) thread.queue('envelope', EXCEPTION);
+    await thread.settled();
+    assert.equal(allEvents().length, 1 + burst);
+    assert.equal((thread as unknown as { spareBuffer?: Buffer }).spareBuffer, undefined);
   });
 
   it('runs the thread at a lower priority than the main thread, on Linux', async function () {
