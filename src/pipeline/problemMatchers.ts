@@ -1,8 +1,9 @@
 // Pure functions that turn a stage's output lines into Problems (diagnostics at file:line:col).
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ProblemMatcherConfig } from '../core/config/conveyorConfig';
+import { isInside } from '../core/fsUtil';
 import type { Problem, ProblemSeverity } from './problem';
+import { toAbsolutePath } from './reports/sourceLocation';
 
 export type BuiltInMatcherName = Extract<ProblemMatcherConfig, string>;
 
@@ -97,7 +98,7 @@ export function createProblemMatcher(config: BuiltInMatcherName | undefined, cwd
           (line.includes(':')
             ? (matchTsc(line, at) ??
               matchMaven(line, at, source) ??
-              matchKotlin(line, at, source) ??
+              matchKotlin(line, cwd, source) ??
               matchRubocop(line, at, source) ??
               matchGeneric(line, at, source))
             : undefined),
@@ -199,8 +200,13 @@ function pytestMatcher(at: (file: string) => string, source: string): ProblemMat
  * the frame to show is the project's own code, not a library's.
  */
 function isInFolder(cwd: string, file: string, ...excluded: string[]): boolean {
-  const relative = path.relative(cwd, file);
-  return !relative.startsWith('..') && !path.isAbsolute(relative) && !relative.split(path.sep).some((part) => excluded.includes(part));
+  return (
+    isInside(cwd, file) &&
+    !path
+      .relative(cwd, file)
+      .split(path.sep)
+      .some((part) => excluded.includes(part))
+  );
 }
 
 /**
@@ -364,20 +370,14 @@ function matchMaven(line: string, at: (file: string) => string, source: string):
   return { file: at(m[2]), line: Number(m[3]), column: Number(m[4]), severity: severityOf(m[1]), message: m[5], source };
 }
 
-function matchKotlin(line: string, at: (file: string) => string, source: string): Problem | undefined {
+function matchKotlin(line: string, cwd: string, source: string): Problem | undefined {
   const m = line.charCodeAt(1) === 0x3a ? KOTLIN.exec(line) : undefined;
-  if (!m) return undefined;
-  const [, severity, where, lineNo, column, oldLine, oldColumn, message] = m;
-  let file = where;
-  if (where.startsWith('file://')) {
-    try {
-      file = fileURLToPath(where);
-    } catch {
-      return undefined; // a URL of another machine (file://host/…) names no file here
-    }
-  }
+  // A file URL of another machine (file://host/…) names no file here.
+  const file = m ? toAbsolutePath(m[2], cwd) : undefined;
+  if (!m || !file) return undefined;
+  const [, severity, , lineNo, column, oldLine, oldColumn, message] = m;
   return {
-    file: at(file),
+    file,
     line: Number(lineNo ?? oldLine),
     column: Number(column ?? oldColumn),
     severity: severity === 'w' ? 'warning' : 'error',
