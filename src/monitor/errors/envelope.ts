@@ -39,25 +39,22 @@ const NEWLINE = 0x0a;
 
 /** Splits an envelope into its header and items; throws EnvelopeError when it is truncated or not JSON. */
 export function parseEnvelope(body: Buffer): Envelope {
-  let offset = 0;
-  const readLine = (): Buffer | undefined => {
-    if (offset >= body.length) return undefined;
-    const end = body.indexOf(NEWLINE, offset);
-    const line = body.subarray(offset, end === -1 ? body.length : end);
-    offset = end === -1 ? body.length : end + 1;
-    return line;
-  };
-
-  const headerLine = readLine();
-  if (headerLine === undefined) throw new EnvelopeError('empty envelope');
-  const headers = parseJsonObject(headerLine, 'envelope header');
+  // Lines are found with plain index arithmetic (no line-reader closure): the receiver runs this for every
+  // envelope before it answers.
+  if (body.length === 0) throw new EnvelopeError('empty envelope');
+  let end = lineEnd(body, 0);
+  const headers = parseJsonObject(body, 0, end, 'envelope header');
   const items: EnvelopeItem[] = [];
-  for (;;) {
-    const itemHeaderLine = readLine();
-    if (itemHeaderLine === undefined) break;
+  let offset = end + 1;
+  while (offset < body.length) {
+    end = lineEnd(body, offset);
     // SDKs may end the envelope with a newline, and some separate items with blank lines.
-    if (itemHeaderLine.length === 0 || isBlank(itemHeaderLine)) continue;
-    const itemHeaders = parseJsonObject(itemHeaderLine, `header of item ${items.length + 1}`);
+    if (isBlank(body, offset, end)) {
+      offset = end + 1;
+      continue;
+    }
+    const itemHeaders = parseJsonObject(body, offset, end, 'header of item', items.length + 1);
+    offset = end + 1;
     const type = typeof itemHeaders.type === 'string' ? itemHeaders.type : undefined;
     if (!type) throw new EnvelopeError(`item ${items.length + 1} has no type`);
     let payload: Buffer;
@@ -66,18 +63,27 @@ export function parseEnvelope(body: Buffer): Envelope {
       if (typeof length !== 'number' || !Number.isInteger(length) || length < 0) {
         throw new EnvelopeError(`item ${items.length + 1} has an invalid length`);
       }
-      if (offset + length > body.length) {
-        throw new EnvelopeError(`item ${items.length + 1} is truncated: ${length} bytes announced, ${body.length - offset} sent`);
+      const available = Math.max(0, body.length - offset);
+      if (length > available) {
+        throw new EnvelopeError(`item ${items.length + 1} is truncated: ${length} bytes announced, ${available} sent`);
       }
       payload = body.subarray(offset, offset + length);
       offset += length;
       if (body[offset] === NEWLINE) offset += 1;
     } else {
-      payload = readLine() ?? Buffer.alloc(0);
+      end = offset < body.length ? lineEnd(body, offset) : offset;
+      payload = body.subarray(offset, end);
+      offset = end + 1;
     }
     items.push({ type, headers: itemHeaders, payload });
   }
   return { headers, items };
+}
+
+/** Where the line starting at `start` ends: its newline, or the end of the body. */
+function lineEnd(body: Buffer, start: number): number {
+  const end = body.indexOf(NEWLINE, start);
+  return end === -1 ? body.length : end;
 }
 
 /** An envelope's error events, and why each event item that could not be read was left out. */
@@ -96,7 +102,7 @@ export function eventsFromEnvelope(envelope: Envelope, receivedAt = new Date()):
   envelope.items.forEach((item, index) => {
     if (item.type !== 'event') return;
     try {
-      const json = parseJsonObject(item.payload, `event in item ${index + 1}`);
+      const json = parseJsonObject(item.payload, 0, item.payload.length, 'event in item', index + 1);
       read.events.push(eventFromJson(json, receivedAt, envelopeEventId));
     } catch (error) {
       read.unreadable.push((error as Error).message);
@@ -137,20 +143,28 @@ export function eventFromJson(event: Record<string, unknown>, receivedAt = new D
   });
 }
 
-function parseJsonObject(bytes: Buffer, what: string): Record<string, unknown> {
+/** `what` (and the item's number) name the part in the error; the name is only built for one. */
+function parseJsonObject(bytes: Buffer, start: number, end: number, what: string, item?: number): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(bytes.toString('utf8'));
+    value = JSON.parse(bytes.toString('utf8', start, end));
   } catch (error) {
-    throw new EnvelopeError(`${what} is not valid JSON (${(error as Error).message})`);
+    throw new EnvelopeError(`${partName(what, item)} is not valid JSON (${(error as Error).message})`);
   }
   const object = record(value);
-  if (!object) throw new EnvelopeError(`${what} is not a JSON object`);
+  if (!object) throw new EnvelopeError(`${partName(what, item)} is not a JSON object`);
   return object;
 }
 
-function isBlank(line: Buffer): boolean {
-  for (const byte of line) if (byte !== 0x20 && byte !== 0x0d && byte !== 0x09) return false;
+function partName(what: string, item: number | undefined): string {
+  return item === undefined ? what : `${what} ${item}`;
+}
+
+function isBlank(body: Buffer, start: number, end: number): boolean {
+  for (let index = start; index < end; index++) {
+    const byte = body[index];
+    if (byte !== 0x20 && byte !== 0x0d && byte !== 0x09) return false;
+  }
   return true;
 }
 

@@ -375,38 +375,68 @@ function reply(response: http.ServerResponse, status: number, body: object): voi
   response.end(text);
 }
 
+type BodyCallback = (error: Error | undefined, body?: Buffer) => void;
+
+/** A body being read (readBody). */
+interface BodyInProgress {
+  chunks: Buffer[];
+  received: number;
+  limit: number;
+  /** Unset once called. */
+  done: BodyCallback | undefined;
+}
+
+const BODY = Symbol('body in progress');
+type ReadingRequest = http.IncomingMessage & { [BODY]?: BodyInProgress };
+
 /**
  * The body, up to `limit` bytes; beyond that a 413 refusal. Whatever the client still sends is read and
  * dropped (up to a cap), so it sees the answer instead of a reset connection. `done` is called once.
+ * The state lives on the request and the listeners are shared functions: four closures per request were a
+ * measurable part of what the receiver adds to an HTTP exchange.
  */
-function readBody(request: http.IncomingMessage, limit: number, done: (error: Error | undefined, body?: Buffer) => void): void {
-  const chunks: Buffer[] = [];
-  let received = 0;
-  let finished = false;
-  const finish = (error: Error | undefined, body?: Buffer) => {
-    if (finished) return;
-    finished = true;
-    done(error, body);
-  };
-  const onData = (chunk: Buffer) => {
-    received += chunk.length;
-    if (received <= limit) {
-      chunks.push(chunk);
-      return;
-    }
-    request.off('data', onData);
-    request.off('end', onEnd);
-    finish(new RequestRefusal(413, `body is over the ${limit}-byte limit`));
-  };
-  // A small body arrives in one chunk: that chunk is the body (it is copied to the decoder's batch next).
-  const onEnd = () => finish(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received));
-  request.on('data', onData);
-  request.on('end', onEnd);
-  request.on('error', finish);
+function readBody(request: http.IncomingMessage, limit: number, done: BodyCallback): void {
+  (request as ReadingRequest)[BODY] = { chunks: [], received: 0, limit, done };
+  request.on('data', onBodyData);
+  request.on('end', onBodyEnd);
+  request.on('error', onBodyError);
   // A client that hangs up mid-body gets no answer; settle so nothing waits for it.
-  request.on('close', () => {
-    if (!request.readableEnded) finish(new RequestRefusal(400, 'the client closed the connection before the body ended'));
-  });
+  request.on('close', onBodyClose);
+}
+
+function finishBody(request: ReadingRequest, error: Error | undefined, body?: Buffer): void {
+  const state = request[BODY];
+  const done = state?.done;
+  if (!state || !done) return;
+  state.done = undefined;
+  state.chunks = [];
+  done(error, body);
+}
+
+function onBodyData(this: ReadingRequest, chunk: Buffer): void {
+  const state = this[BODY]!;
+  state.received += chunk.length;
+  if (state.received <= state.limit) {
+    state.chunks.push(chunk);
+    return;
+  }
+  this.off('data', onBodyData);
+  this.off('end', onBodyEnd);
+  finishBody(this, new RequestRefusal(413, `body is over the ${state.limit}-byte limit`));
+}
+
+function onBodyEnd(this: ReadingRequest): void {
+  const { chunks, received } = this[BODY]!;
+  // A small body arrives in one chunk: that chunk is the body (it is copied to the decoder's batch next).
+  finishBody(this, undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received));
+}
+
+function onBodyError(this: ReadingRequest, error: Error): void {
+  finishBody(this, error);
+}
+
+function onBodyClose(this: ReadingRequest): void {
+  if (!this.readableEnded) finishBody(this, new RequestRefusal(400, 'the client closed the connection before the body ended'));
 }
 
 /** Answers a refused request with its status and `{detail}`, unless an answer went out already. */

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { EnvelopeError } from './envelope';
 import { decodeIngestBody, type DecodedRequest, type IngestEndpoint, type PreparedEvent } from './ingestDecoding';
+import { requestFields, type DecodedBatchMessage, type DecodeRequestsMessage } from './ingestMessages';
 
 /** How long bodies gather before they go to the thread together (their results come back together too). */
 const BATCH_MS = 5;
@@ -19,33 +20,6 @@ const BATCH_MS = 5;
 const OUTBOX_START_BYTES = 256 * 1024;
 /** The largest batch buffer kept for the next batch (about 700 SDK events in 5 ms); a burst's larger one is let go. */
 const MAX_SPARE_BYTES = 4 * 1024 * 1024;
-
-/** Main thread → decoder thread: the bodies that arrived in one batch, end to end in one buffer. */
-export interface DecodeRequestsMessage {
-  requests: Array<{ seq: number; endpoint: IngestEndpoint; length: number; queued: boolean; receivedAt: number }>;
-  bodies: Uint8Array;
-}
-
-/** Decoder thread → main thread: every request decoded since the last batch. */
-export interface DecodedBatchMessage {
-  /** Requests someone waits for (`decode`), in order, their events at the same index of `awaitedEventsJson`. */
-  awaited: Array<{ seq: number; id?: string; unreadable?: string[]; error?: string; invalidBody?: boolean }>;
-  /**
-   * Events as JSON text: the main thread reads JSON faster than it deserializes the same objects from a
-   * structured clone. Awaited: one array per request. Queued: one flat array, in arrival order, where only
-   * the event that will be an issue's latest carries its stack (the store reads no other event's frames).
-   */
-  awaitedEventsJson: string;
-  queuedEventsJson: string;
-  /** Why queued bodies, or event items in them, yielded no events: one entry per body or item dropped. */
-  queuedFailures: string[];
-  queuedCount: number;
-  queuedBytes: number;
-  /** The highest sequence number of the bodies in this batch (they are decoded in order). */
-  lastSeq: number;
-  /** The batch's buffer, handed back to be filled again (see IngestThread.spareBuffer). */
-  buffer: ArrayBuffer;
-}
 
 /** What queued bodies became: events for the store, and reasons for those that were dropped. */
 export interface DecodedEvents {
@@ -70,7 +44,8 @@ export interface IngestThreadOptions {
 export class IngestThread {
   private worker: Worker | undefined;
   private readonly waiting = new Map<number, Waiting>();
-  private outbox: DecodeRequestsMessage['requests'] = [];
+  /** The outbox's requests, as numbers (`requestFields`). */
+  private outbox: number[] = [];
   /**
    * The outbox's bodies, end to end, in a buffer of their own that is handed to the thread without a copy.
    * A body is copied in as it arrives, so it dies young instead of being held (and promoted) until the batch goes.
@@ -162,10 +137,10 @@ export class IngestThread {
     this.idleTimer = undefined;
     this.worker ??= this.startWorker(this.script!);
     const seq = this.nextSeq++;
-    this.outbox.push({ seq, endpoint, length: body.length, queued, receivedAt: Date.now() });
-    this.append(body);
     // One message for all the bodies of a few milliseconds: each message costs more than the bodies in it.
-    if (this.outbox.length === 1) setTimeout(() => this.flushOutbox(), BATCH_MS);
+    if (this.outbox.length === 0) setTimeout(() => this.flushOutbox(), BATCH_MS);
+    this.outbox.push(...requestFields({ seq, endpoint, length: body.length, queued, receivedAt: Date.now() }));
+    this.append(body);
     return seq;
   }
 
@@ -189,9 +164,9 @@ export class IngestThread {
     if (this.outbox.length === 0 || !this.outboxBytes) return;
     const bodies = this.outboxBytes.subarray(0, this.outboxLength);
     this.lastBatchBytes = Math.max(OUTBOX_START_BYTES, this.outboxLength);
-    const message: DecodeRequestsMessage = { requests: this.outbox, bodies };
+    const message: DecodeRequestsMessage = { requests: Float64Array.from(this.outbox), bodies };
     this.clearOutbox();
-    this.worker?.postMessage(message, [bodies.buffer as ArrayBuffer]);
+    this.worker?.postMessage(message, [bodies.buffer as ArrayBuffer, message.requests.buffer as ArrayBuffer]);
   }
 
   private clearOutbox(): void {

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { EnvelopeError } from './envelope';
 import { decodeIngestBody, withoutUnreadFrames, type PreparedEvent } from './ingestDecoding';
-import type { DecodedBatchMessage, DecodeRequestsMessage } from './ingestThread';
+import { batchedRequests, type DecodedBatchMessage, type DecodeRequestsMessage } from './ingestMessages';
 
 /** Nice 10: about a tenth of the CPU share of the main thread when both want a core, all of it when the other is idle. */
 const DECODER_NICE = 10;
@@ -17,7 +17,8 @@ const port = parentPort;
 if (!port) throw new Error('ingestWorker.ts runs as a worker thread of the error receiver');
 lowerThreadPriority();
 
-port.on('message', ({ requests, bodies }: DecodeRequestsMessage) => {
+port.on('message', ({ requests: table, bodies }: DecodeRequestsMessage) => {
+  const requests = batchedRequests(table);
   const all = Buffer.from(bodies.buffer, bodies.byteOffset, bodies.byteLength);
   let offset = 0;
   const awaited: DecodedBatchMessage['awaited'] = [];
