@@ -85,9 +85,9 @@ export class ErrorReceiver {
   private droppedTotal = 0;
 
   constructor(private readonly options: ErrorReceiverOptions) {
-    this.decoder = new IngestThread(({ events, dropped }) => {
+    this.decoder = new IngestThread(({ issues, dropped }) => {
       // Decoded after the answer went out: record what was read, and say what was not.
-      if (events.length > 0) this.options.store.recordPrepared(events);
+      if (issues.length > 0) this.options.store.recordFolded(issues);
       if (dropped.length > 0) {
         this.droppedTotal += dropped.length;
         this.dropped.fire({ count: dropped.length, reason: dropped[0] });

@@ -13,7 +13,7 @@ import { compareReleases, versionOf } from '../../core/releaseVersion';
 import type { ErrorIssue } from './errorModel';
 import type { ReceivedEvent } from './envelope';
 import { boundIssue } from './eventLimits';
-import { prepareEvent, type PreparedEvent } from './ingestDecoding';
+import { foldByIssue, prepareEvent, type IssueEvents, type PreparedEvent } from './ingestDecoding';
 import { titleOf } from './issueGrouping';
 
 export const STORE_FILE_NAME = 'local-errors.json';
@@ -133,12 +133,17 @@ export class ErrorStore {
     return this.recordPrepared(events.map(prepareEvent));
   }
 
-  /** `record` for events already grouped (by the receiver's decoder thread). */
+  /** `record` for events already grouped. */
   recordPrepared(events: readonly PreparedEvent[]): ErrorIssue[] {
-    if (events.length === 0) return [];
+    return this.recordFolded(foldByIssue(events));
+  }
+
+  /** `record` for events already folded by issue (by the receiver's decoder thread). */
+  recordFolded(folds: readonly IssueEvents[]): ErrorIssue[] {
+    if (folds.length === 0) return [];
     const changed = new Map<string, ErrorIssue>();
-    for (const event of events) {
-      const entry = this.add(event);
+    for (const fold of folds) {
+      const entry = this.add(fold);
       changed.set(entry.issue.id, entry.issue);
     }
     const removed = this.evictBeyondBound();
@@ -201,8 +206,9 @@ export class ErrorStore {
     await this.flush();
   }
 
-  private add(event: PreparedEvent): StoredIssue {
-    const { detail, issueId: id, userHash } = event;
+  private add(fold: IssueEvents): StoredIssue {
+    const { latest, issueId: id } = fold;
+    const { detail } = latest;
     let entry = this.entries.get(id);
     if (!entry) {
       entry = {
@@ -211,41 +217,46 @@ export class ErrorStore {
           source: 'local',
           id,
           shortId: `LOCAL-${this.nextShortId++}`,
-          title: titleOf(detail.exceptionType, detail.exceptionValue),
-          exceptionType: detail.exceptionType,
+          title: titleOf(fold.exceptionType, detail.exceptionValue),
+          exceptionType: fold.exceptionType,
           exceptionValue: detail.exceptionValue,
-          culprit: event.culprit,
-          level: event.level,
+          culprit: fold.culprit,
+          level: latest.level,
           count: 0,
           userCount: 0,
-          firstSeen: detail.timestamp,
-          lastSeen: detail.timestamp,
-          firstRelease: detail.release,
-          lastRelease: detail.release,
-          environment: detail.environment,
+          firstSeen: fold.firstSeen,
+          lastSeen: fold.firstSeen,
+          firstRelease: fold.firstRelease,
+          lastRelease: fold.lastRelease,
+          environment: fold.environment,
           latestEvent: detail,
         },
       };
       this.entries.set(id, entry);
     }
-    const { issue } = entry;
-    issue.count += 1;
-    if (userHash && entry.users.size < this.maxUsersPerIssue) entry.users.add(userHash);
-    issue.userCount = Math.max(issue.userCount, entry.users.size);
-    if (compareIso(detail.timestamp, issue.firstSeen) < 0) issue.firstSeen = detail.timestamp;
-    issue.releasesSeen = withRelease(issue.releasesSeen, detail.release ?? '', detail.timestamp);
-    if (issue.status === 'resolved' && reopens(detail.release, issue.resolvedIn)) issue.status = 'regressed';
-    issue.firstRelease ??= detail.release;
+    const { issue, users } = entry;
+    issue.count += fold.count;
+    for (const userHash of fold.userHashes) {
+      if (users.size >= this.maxUsersPerIssue) break;
+      users.add(userHash);
+    }
+    issue.userCount = Math.max(issue.userCount, users.size);
+    if (compareIso(fold.firstSeen, issue.firstSeen) < 0) issue.firstSeen = fold.firstSeen;
+    for (const release in fold.releases) {
+      issue.releasesSeen = withRelease(issue.releasesSeen, release, fold.releases[release]);
+      if (issue.status === 'resolved' && reopens(release || undefined, issue.resolvedIn)) issue.status = 'regressed';
+    }
+    issue.firstRelease ??= fold.firstRelease;
     // Events can arrive out of order (offline SDK queues); the newest one describes the issue.
     if (compareIso(detail.timestamp, issue.lastSeen) >= 0) {
       issue.lastSeen = detail.timestamp;
       issue.latestEvent = detail;
       issue.exceptionValue = detail.exceptionValue;
       issue.title = titleOf(detail.exceptionType, detail.exceptionValue);
-      issue.culprit = event.culprit ?? issue.culprit;
-      issue.level = event.level;
-      if (detail.release) issue.lastRelease = detail.release;
-      if (detail.environment) issue.environment = detail.environment;
+      issue.culprit = fold.culprit ?? issue.culprit;
+      issue.level = latest.level;
+      if (fold.lastRelease) issue.lastRelease = fold.lastRelease;
+      if (fold.environment) issue.environment = fold.environment;
     }
     return entry;
   }

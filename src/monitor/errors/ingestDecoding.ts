@@ -17,7 +17,7 @@ export interface PreparedEvent {
   issueId: string;
   level: ErrorLevel;
   detail: ErrorEventDetail;
-  /** `function (file)` of the top frame, read before the frames may be dropped (withoutUnreadFrames). */
+  /** `function (file)` of the top frame. */
   culprit?: string;
   /** Counting distinct users needs only equality, so emails and IPs never leave the decoder. */
   userHash?: string;
@@ -74,17 +74,63 @@ function storeRequest(body: Buffer, receivedAt: Date): DecodedRequest {
 }
 
 /**
- * Events for `ErrorStore.recordPrepared`, in the order it will record them, with the stack kept only where
- * the store reads it: on each issue's newest event (the last of equals, as the store decides). The others
- * lose their frames, which are most of an event, before they cross to the main thread.
+ * One issue's events from one batch, folded on the decoder thread: the store adds a fold to its issue as it
+ * would add the events one by one, and only the newest event crosses to the main thread, with its stack.
+ * Reading each event there cost the main thread more than recording it.
  */
-export function withoutUnreadFrames(events: readonly PreparedEvent[]): PreparedEvent[] {
-  const latest = new Map<string, number>();
-  events.forEach((event, index) => {
-    const current = latest.get(event.issueId);
-    if (current === undefined || event.detail.timestamp >= events[current].detail.timestamp) latest.set(event.issueId, index);
-  });
-  return events.map((event, index) =>
-    latest.get(event.issueId) === index || event.detail.frames.length === 0 ? event : { ...event, detail: { ...event.detail, frames: [] } },
-  );
+export interface IssueEvents {
+  issueId: string;
+  count: number;
+  /** The newest event (the last of equals): what the issue shows. */
+  latest: PreparedEvent;
+  /** Of the first event in arrival order: an issue keeps the type it was created with. */
+  exceptionType: string;
+  /** The earliest timestamp. */
+  firstSeen: string;
+  /** The first release named, in arrival order. */
+  firstRelease?: string;
+  /** The newest event's, or else that of the newest event that names one (as event by event, in order). */
+  lastRelease?: string;
+  environment?: string;
+  culprit?: string;
+  /** Distinct users (hashes). */
+  userHashes: string[];
+  /** Each release seen ('' for events that name none) with its newest timestamp. */
+  releases: Record<string, string>;
+}
+
+/** Folds events, in arrival order, into one IssueEvents per issue (in the order issues first appear). */
+export function foldByIssue(events: readonly PreparedEvent[]): IssueEvents[] {
+  const folds = new Map<string, IssueEvents & { users: Set<string> }>();
+  for (const event of events) {
+    const { detail } = event;
+    let fold = folds.get(event.issueId);
+    if (!fold) {
+      fold = {
+        issueId: event.issueId,
+        count: 0,
+        latest: event,
+        exceptionType: detail.exceptionType,
+        firstSeen: detail.timestamp,
+        userHashes: [],
+        releases: {},
+        users: new Set(),
+      };
+      folds.set(event.issueId, fold);
+    }
+    fold.count += 1;
+    if (detail.timestamp < fold.firstSeen) fold.firstSeen = detail.timestamp;
+    fold.firstRelease ??= detail.release;
+    const release = detail.release ?? '';
+    const seen = fold.releases[release];
+    if (seen === undefined || detail.timestamp > seen) fold.releases[release] = detail.timestamp;
+    if (event.userHash) fold.users.add(event.userHash);
+    if (detail.timestamp >= fold.latest.detail.timestamp) {
+      fold.latest = event;
+      fold.lastRelease = detail.release ?? fold.lastRelease;
+      fold.environment = detail.environment ?? fold.environment;
+      fold.culprit = event.culprit ?? fold.culprit;
+    }
+  }
+  return [...folds.values()].map(({ users, ...fold }) => ({ ...fold, userHashes: [...users] }));
 }

@@ -53,12 +53,12 @@ export interface DecodedBatchMessage {
   /** Requests someone waits for (`decode`), in order, their events at the same index of `awaitedEventsJson`. */
   awaited: Array<{ seq: number; id?: string; unreadable?: string[]; error?: string; invalidBody?: boolean }>;
   /**
-   * Events as JSON text: the main thread reads JSON faster than it deserializes the same objects from a
-   * structured clone. Awaited: one array per request. Queued: one flat array, in arrival order, where only
-   * the event that will be an issue's latest carries its stack (the store reads no other event's frames).
+   * As JSON text: the main thread reads JSON faster than it deserializes the same objects from a structured
+   * clone. Awaited: the events, one array per request. Queued: the batch's events folded by issue
+   * (IssueEvents[], `foldByIssue`), so only each issue's newest event crosses whole.
    */
   awaitedEventsJson: string;
-  queuedEventsJson: string;
+  queuedIssuesJson: string;
   /** Why queued bodies, or event items in them, yielded no events: one entry per body or item dropped. */
   queuedFailures: string[];
   queuedCount: number;

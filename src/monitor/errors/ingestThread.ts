@@ -4,14 +4,21 @@
  * starts with the first event and stops after a quiet minute.
  *
  * Two ways in, as in Sentry's Relay: `queue` for envelopes, whose framing the receiver has checked and
- * answered already (their events reach `onDecoded` in batches, and an unreadable event is reported there
+ * answered already (their events reach `onDecoded` in batches, folded by issue, and an unreadable event is reported there
  * as dropped), and `decode` for a caller that needs the result before it answers (legacy `/store/`).
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { EnvelopeError } from './envelope';
-import { decodeIngestBody, type DecodedRequest, type IngestEndpoint, type PreparedEvent } from './ingestDecoding';
+import {
+  decodeIngestBody,
+  foldByIssue,
+  type DecodedRequest,
+  type IngestEndpoint,
+  type IssueEvents,
+  type PreparedEvent,
+} from './ingestDecoding';
 import { requestFields, type DecodedBatchMessage, type DecodeRequestsMessage } from './ingestMessages';
 
 /** How long bodies gather before they go to the thread together (their results come back together too). */
@@ -21,9 +28,9 @@ const OUTBOX_START_BYTES = 256 * 1024;
 /** The largest batch buffer kept for the next batch (about 700 SDK events in 5 ms); a burst's larger one is let go. */
 const MAX_SPARE_BYTES = 4 * 1024 * 1024;
 
-/** What queued bodies became: events for the store, and reasons for those that were dropped. */
+/** What queued bodies became: their events folded by issue for the store, and reasons for those that were dropped. */
 export interface DecodedEvents {
-  events: PreparedEvent[];
+  issues: IssueEvents[];
   dropped: string[];
 }
 
@@ -200,7 +207,7 @@ export class IngestThread {
       });
     }
     if (batch.queuedCount > 0) {
-      this.onDecoded({ events: JSON.parse(batch.queuedEventsJson) as PreparedEvent[], dropped: batch.queuedFailures });
+      this.onDecoded({ issues: JSON.parse(batch.queuedIssuesJson) as IssueEvents[], dropped: batch.queuedFailures });
       this.queuedBodies -= batch.queuedCount;
       this.queuedByteCount -= batch.queuedBytes;
     }
@@ -235,7 +242,7 @@ export class IngestThread {
     this.queuedBodies = 0;
     this.doneSeq = this.nextSeq - 1;
     this.clearOutbox();
-    if (lost > 0) this.onDecoded({ events: [], dropped: Array.from({ length: lost }, () => reason) });
+    if (lost > 0) this.onDecoded({ issues: [], dropped: Array.from({ length: lost }, () => reason) });
     this.afterProgress();
   }
 }
@@ -243,9 +250,9 @@ export class IngestThread {
 function decodeInline(endpoint: IngestEndpoint, body: Buffer): DecodedEvents {
   try {
     const decoded = decodeIngestBody(endpoint, body);
-    return { events: decoded.events, dropped: decoded.unreadable };
+    return { issues: foldByIssue(decoded.events), dropped: decoded.unreadable };
   } catch (error) {
-    return { events: [], dropped: [(error as Error).message] };
+    return { issues: [], dropped: [(error as Error).message] };
   }
 }
 

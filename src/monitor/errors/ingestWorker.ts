@@ -7,7 +7,7 @@ import { setPriority } from 'node:os';
 import * as path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { EnvelopeError } from './envelope';
-import { decodeIngestBody, withoutUnreadFrames, type PreparedEvent } from './ingestDecoding';
+import { decodeIngestBody, foldByIssue, type PreparedEvent } from './ingestDecoding';
 import { batchedRequests, type DecodedBatchMessage, type DecodeRequestsMessage } from './ingestMessages';
 
 /** Nice 10: about a tenth of the CPU share of the main thread when both want a core, all of it when the other is idle. */
@@ -51,7 +51,7 @@ port.on('message', ({ requests: table, bodies }: DecodeRequestsMessage) => {
   const batch: DecodedBatchMessage = {
     awaited,
     awaitedEventsJson: awaited.length > 0 ? JSON.stringify(awaitedEvents) : '',
-    queuedEventsJson: JSON.stringify(withoutUnreadFrames(queuedEvents)),
+    queuedIssuesJson: JSON.stringify(foldByIssue(queuedEvents)),
     queuedFailures,
     queuedCount: requests.length - awaited.length,
     queuedBytes,

@@ -6,7 +6,7 @@ import { threadId } from 'node:worker_threads';
 import type { StackFrame } from '../../../src/monitor/errors/errorModel';
 import { EnvelopeError } from '../../../src/monitor/errors/envelope';
 import { ErrorStore } from '../../../src/monitor/errors/errorStore';
-import { decodeIngestBody, prepareEvent, withoutUnreadFrames, type PreparedEvent } from '../../../src/monitor/errors/ingestDecoding';
+import { decodeIngestBody, foldByIssue, prepareEvent, type PreparedEvent } from '../../../src/monitor/errors/ingestDecoding';
 import { IngestThread, type DecodedEvents, type IngestThreadOptions } from '../../../src/monitor/errors/ingestThread';
 
 const ENVELOPES = path.join(__dirname, '..', '..', 'fixtures', 'sentry-app', 'envelopes');
@@ -25,7 +25,8 @@ describe('error receiver decoder thread (unit, real worker threads)', function (
     threads.push(thread);
     return thread;
   };
-  const allEvents = () => decoded.flatMap((batch) => batch.events);
+  const allIssues = () => decoded.flatMap((batch) => batch.issues);
+  const eventCount = () => allIssues().reduce((sum, issue) => sum + issue.count, 0);
   const allDropped = () => decoded.flatMap((batch) => batch.dropped);
 
   afterEach(async () => {
@@ -47,8 +48,8 @@ describe('error receiver decoder thread (unit, real worker threads)', function (
     assert.deepEqual(thread.backlog, { bodies: 0, bytes: 0 });
     const expected = [...decodeIngestBody('envelope', EXCEPTION).events, ...decodeIngestBody('envelope', MESSAGE).events];
     assert.deepEqual(
-      allEvents().map((event) => [event.issueId, event.detail.exceptionType, event.detail.exceptionValue]),
-      expected.map((event) => [event.issueId, event.detail.exceptionType, event.detail.exceptionValue]),
+      allIssues().map(({ issueId, latest, count }) => [issueId, latest.detail.exceptionType, latest.detail.exceptionValue, count]),
+      expected.map((event) => [event.issueId, event.detail.exceptionType, event.detail.exceptionValue, 1]),
     );
     assert.equal(allDropped().length, 1);
     assert.match(allDropped()[0], /^event in item 1 is not valid JSON/);
@@ -66,7 +67,7 @@ describe('error receiver decoder thread (unit, real worker threads)', function (
     assert.equal((thread as unknown as { spareBuffer?: Buffer }).spareBuffer, undefined, 'taken for the new batch');
     await thread.settled();
     assert.deepEqual(
-      allEvents().map((event) => event.detail.exceptionValue),
+      allIssues().map((issue) => issue.latest.detail.exceptionValue),
       decodeIngestBody('envelope', MESSAGE).events.map((event) => event.detail.exceptionValue),
     );
     assert.deepEqual(allDropped(), []);
@@ -75,7 +76,7 @@ describe('error receiver decoder thread (unit, real worker threads)', function (
     const burst = Math.ceil((4 * 1024 * 1024) / EXCEPTION.length) + 1;
     for (let n = 0; n < burst; n++) thread.queue('envelope', EXCEPTION);
     await thread.settled();
-    assert.equal(allEvents().length, 1 + burst);
+    assert.equal(eventCount(), 1 + burst);
     assert.equal((thread as unknown as { spareBuffer?: Buffer }).spareBuffer, undefined);
   });
 
@@ -112,12 +113,12 @@ describe('error receiver decoder thread (unit, real worker threads)', function (
     await new Promise((resolve) => setTimeout(resolve, 100));
     const sentBefore = sent;
     await thread.settled();
-    assert.ok(allEvents().length >= sentBefore, `${allEvents().length} of the ${sentBefore} bodies sent before are decoded`);
+    assert.ok(eventCount() >= sentBefore, `${eventCount()} of the ${sentBefore} bodies sent before are decoded`);
     assert.ok(sent > sentBefore, 'bodies kept coming meanwhile');
     sending = false;
     await sender;
     await thread.settled();
-    assert.equal(allEvents().length, sent);
+    assert.equal(eventCount(), sent);
   });
 
   it('answers an awaited /store/ body with its events, or with the EnvelopeError that becomes a 400', async () => {
@@ -163,7 +164,7 @@ describe('error receiver decoder thread (unit, real worker threads)', function (
     thread.queue('envelope', mixed);
     await thread.settled();
     assert.deepEqual(
-      allEvents().map((e) => e.detail.exceptionValue),
+      allIssues().map((issue) => issue.latest.detail.exceptionValue),
       ['kept'],
     );
     assert.equal(allDropped().length, 1);
@@ -191,7 +192,7 @@ describe('error receiver decoder thread (unit, real worker threads)', function (
     thread.queue('envelope', MESSAGE);
     await thread.settled();
     assert.notEqual(thread.threadId, first);
-    assert.equal(allEvents().length, 2);
+    assert.equal(eventCount(), 2);
   });
 
   it('decodes on the calling thread where the bundle has no worker script', async () => {
@@ -200,64 +201,90 @@ describe('error receiver decoder thread (unit, real worker threads)', function (
     thread.queue('envelope', EXCEPTION);
     thread.queue('envelope', BROKEN_EVENT);
     await thread.settled();
-    assert.equal(allEvents().length, 1);
+    assert.equal(eventCount(), 1);
     assert.equal(allDropped().length, 1);
     assert.equal(thread.threadId, undefined);
   });
 });
 
-describe('frames that cross to the main thread (unit)', () => {
+describe('a batch’s events folded by issue on the decoder thread (unit)', () => {
   const frame = (fn: string): StackFrame => ({ filename: '/app/orders.js', function: fn, lineno: 3, inApp: true });
-  const prepared = (issueId: string, minute: number, fn: string, release?: string): PreparedEvent => ({
+  const prepared = (
+    issueId: string,
+    minute: number,
+    fn: string,
+    more: Partial<PreparedEvent['detail']> & { user?: string } = {},
+  ): PreparedEvent => ({
     issueId,
     level: 'error',
     culprit: `${fn} (/app/orders.js)`,
+    userHash: more.user,
     detail: {
       eventId: `${issueId}-${minute}-${fn}`,
       timestamp: new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString(),
-      release,
+      release: more.release,
+      environment: more.environment,
       exceptionType: 'TypeError',
       exceptionValue: `${issueId} at ${minute}`,
       frames: [frame(fn)],
     },
   });
-
-  it('keeps only the stack of each issue’s newest event (the last of equals), and the store ends up the same', () => {
-    // Out of order, with a tie at minute 5 for issue a, and a second issue.
-    const events = [
-      prepared('a', 3, 'first', 'app@1.0.0'),
-      prepared('a', 5, 'tieEarlier'),
-      prepared('b', 1, 'onlyB'),
-      prepared('a', 2, 'late', 'app@0.9.0'),
-      prepared('a', 5, 'tieLater', 'app@1.1.0'),
-    ];
-    const slim = withoutUnreadFrames(events);
-    assert.deepEqual(
-      slim.map((event) => event.detail.frames.map((f) => f.function)),
-      [[], [], ['onlyB'], [], ['tieLater']],
-    );
-
-    const directory = mkdtempSync(path.join(tmpdir(), 'cnv-slim-'));
+  /** The store's issues after recording `batches` folded, and after recording their events one at a time. */
+  const recordBothWays = (batches: PreparedEvent[][]) => {
+    const directory = mkdtempSync(path.join(tmpdir(), 'cnv-fold-'));
     try {
-      const full = new ErrorStore({ directory: path.join(directory, 'full') });
-      const thin = new ErrorStore({ directory: path.join(directory, 'thin') });
-      // Two batches: the second must not be changed by the first's missing frames.
-      full.recordPrepared(events.slice(0, 2));
-      full.recordPrepared(events.slice(2));
-      thin.recordPrepared(withoutUnreadFrames(events.slice(0, 2)));
-      thin.recordPrepared(withoutUnreadFrames(events.slice(2)));
-      assert.deepEqual(thin.issues(), full.issues());
-      assert.equal(full.issues().find((issue) => issue.id === 'a')?.culprit, 'tieLater (/app/orders.js)');
+      const oneByOne = new ErrorStore({ directory: path.join(directory, 'events') });
+      const folded = new ErrorStore({ directory: path.join(directory, 'folds') });
+      for (const batch of batches) {
+        for (const event of batch) oneByOne.recordPrepared([event]);
+        folded.recordFolded(foldByIssue(batch));
+      }
+      return { oneByOne: oneByOne.issues(), folded: folded.issues() };
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
+  };
+
+  it('keeps each issue’s newest event (the last of equals) whole, counts the rest, and the store ends up the same', () => {
+    // Out of order, with a tie at minute 5 for issue a, and a second issue.
+    const events = [
+      prepared('a', 3, 'first', { release: 'app@1.0.0', user: 'u1' }),
+      prepared('a', 5, 'tieEarlier', { user: 'u2' }),
+      prepared('b', 1, 'onlyB'),
+      prepared('a', 2, 'late', { release: 'app@0.9.0', user: 'u1' }),
+      prepared('a', 5, 'tieLater', { release: 'app@1.1.0' }),
+    ];
+    const folds = foldByIssue(events);
+    assert.deepEqual(
+      folds.map((fold) => [fold.issueId, fold.count, fold.latest.detail.frames.map((f) => f.function), fold.userHashes]),
+      [
+        ['a', 4, ['tieLater'], ['u1', 'u2']],
+        ['b', 1, ['onlyB'], []],
+      ],
+    );
+    assert.equal(folds[0].firstSeen, '2026-01-01T00:02:00.000Z');
+    assert.equal(folds[0].firstRelease, 'app@1.0.0');
+    assert.deepEqual(folds[0].releases, {
+      'app@1.0.0': '2026-01-01T00:03:00.000Z',
+      '': '2026-01-01T00:05:00.000Z',
+      'app@0.9.0': '2026-01-01T00:02:00.000Z',
+      'app@1.1.0': '2026-01-01T00:05:00.000Z',
+    });
+
+    // Two batches: the second adds to the issues the first created.
+    const { oneByOne, folded } = recordBothWays([events.slice(0, 2), events.slice(2)]);
+    assert.deepEqual(folded, oneByOne);
+    const a = folded.find((issue) => issue.id === 'a');
+    assert.deepEqual([a?.count, a?.userCount, a?.culprit, a?.lastRelease], [4, 2, 'tieLater (/app/orders.js)', 'app@1.1.0']);
   });
 
-  it('keeps the culprit of a stack whose frames were dropped when the newest event has no stack (a message)', () => {
+  it('keeps the names of the newest event that has them when the newest has none (culprit, release, environment)', () => {
     const withStack = prepareEvent({
       detail: {
         eventId: 'x1',
         timestamp: '2026-01-01T00:01:00.000Z',
+        release: 'shop@2.0.0',
+        environment: 'staging',
         exceptionType: 'TypeError',
         exceptionValue: 'boom',
         frames: [frame('parseOrder')],
@@ -273,16 +300,26 @@ describe('frames that cross to the main thread (unit)', () => {
       messageOnly: true,
     });
     assert.equal(withStack.issueId, message.issueId, 'one issue, by the SDK fingerprint');
-    const directory = mkdtempSync(path.join(tmpdir(), 'cnv-slim-'));
+    const [fold] = foldByIssue([withStack, message]);
+    assert.equal(fold.latest, message);
+    assert.deepEqual(
+      [fold.culprit, fold.lastRelease, fold.environment, fold.exceptionType],
+      ['parseOrder (/app/orders.js)', 'shop@2.0.0', 'staging', 'TypeError'],
+    );
+    const { oneByOne, folded } = recordBothWays([[withStack, message]]);
+    assert.deepEqual(folded, oneByOne);
+    assert.deepEqual([folded[0].culprit, folded[0].level, folded[0].environment], ['parseOrder (/app/orders.js)', 'warning', 'staging']);
+  });
+
+  it('reopens a resolved issue when any event of a batch comes from the resolving release or later', () => {
+    const directory = mkdtempSync(path.join(tmpdir(), 'cnv-fold-'));
     try {
-      const full = new ErrorStore({ directory: path.join(directory, 'full') });
-      const thin = new ErrorStore({ directory: path.join(directory, 'thin') });
-      full.recordPrepared([withStack, message]);
-      const slim = withoutUnreadFrames([withStack, message]);
-      assert.deepEqual(slim[0].detail.frames, [], 'the older event crossed without its stack');
-      thin.recordPrepared(slim);
-      assert.equal(full.issues()[0].culprit, 'parseOrder (/app/orders.js)');
-      assert.deepEqual(thin.issues(), full.issues());
+      const store = new ErrorStore({ directory });
+      store.recordFolded(foldByIssue([prepared('a', 1, 'f', { release: 'app@1.0.0' })]));
+      store.resolve('a', '1.1.0');
+      // The newest event still comes from the old release; an older one in the same batch from the fixed one.
+      store.recordFolded(foldByIssue([prepared('a', 3, 'f', { release: 'app@1.1.0' }), prepared('a', 4, 'f', { release: 'app@1.0.0' })]));
+      assert.equal(store.issue('a')?.status, 'regressed');
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
