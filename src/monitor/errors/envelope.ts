@@ -39,12 +39,29 @@ const NEWLINE = 0x0a;
 
 /** Splits an envelope into its header and items; throws EnvelopeError when it is truncated or not JSON. */
 export function parseEnvelope(body: Buffer): Envelope {
-  // Lines are found with plain index arithmetic (no line-reader closure): the receiver runs this for every
-  // envelope before it answers.
+  const items: EnvelopeItem[] = [];
+  const headers = walkEnvelope(body, (type, itemHeaders, start, end) => {
+    items.push({ type, headers: itemHeaders, payload: body.subarray(start, end) });
+  });
+  return { headers, items };
+}
+
+/**
+ * Checks an envelope's framing as parseEnvelope does, without keeping its items, and returns its header:
+ * the receiver does this for every envelope before it answers (the items are read on the decoder thread).
+ */
+export function checkEnvelopeFraming(body: Buffer): Record<string, unknown> {
+  return walkEnvelope(body);
+}
+
+type ItemVisitor = (type: string, headers: Record<string, unknown>, payloadStart: number, payloadEnd: number) => void;
+
+function walkEnvelope(body: Buffer, visit?: ItemVisitor): Record<string, unknown> {
+  // Lines are found with plain index arithmetic (no line-reader closure, no slice per line).
   if (body.length === 0) throw new EnvelopeError('empty envelope');
   let end = lineEnd(body, 0);
   const headers = parseJsonObject(body, 0, end, 'envelope header');
-  const items: EnvelopeItem[] = [];
+  let item = 0;
   let offset = end + 1;
   while (offset < body.length) {
     end = lineEnd(body, offset);
@@ -53,31 +70,29 @@ export function parseEnvelope(body: Buffer): Envelope {
       offset = end + 1;
       continue;
     }
-    const itemHeaders = parseJsonObject(body, offset, end, 'header of item', items.length + 1);
+    item++;
+    const itemHeaders = parseJsonObject(body, offset, end, 'header of item', item);
     offset = end + 1;
     const type = typeof itemHeaders.type === 'string' ? itemHeaders.type : undefined;
-    if (!type) throw new EnvelopeError(`item ${items.length + 1} has no type`);
-    let payload: Buffer;
+    if (!type) throw new EnvelopeError(`item ${item} has no type`);
+    let payloadEnd: number;
     if (itemHeaders.length !== undefined) {
       const length = itemHeaders.length;
       if (typeof length !== 'number' || !Number.isInteger(length) || length < 0) {
-        throw new EnvelopeError(`item ${items.length + 1} has an invalid length`);
+        throw new EnvelopeError(`item ${item} has an invalid length`);
       }
       const available = Math.max(0, body.length - offset);
       if (length > available) {
-        throw new EnvelopeError(`item ${items.length + 1} is truncated: ${length} bytes announced, ${available} sent`);
+        throw new EnvelopeError(`item ${item} is truncated: ${length} bytes announced, ${available} sent`);
       }
-      payload = body.subarray(offset, offset + length);
-      offset += length;
-      if (body[offset] === NEWLINE) offset += 1;
+      payloadEnd = offset + length;
     } else {
-      end = offset < body.length ? lineEnd(body, offset) : offset;
-      payload = body.subarray(offset, end);
-      offset = end + 1;
+      payloadEnd = offset < body.length ? lineEnd(body, offset) : offset;
     }
-    items.push({ type, headers: itemHeaders, payload });
+    visit?.(type, itemHeaders, offset, payloadEnd);
+    offset = itemHeaders.length !== undefined && body[payloadEnd] !== NEWLINE ? payloadEnd : payloadEnd + 1;
   }
-  return { headers, items };
+  return headers;
 }
 
 /** Where the line starting at `start` ends: its newline, or the end of the body. */

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import type { ErrorIssue } from './errorModel';
-import { EnvelopeError, parseEnvelope } from './envelope';
+import { checkEnvelopeFraming, EnvelopeError } from './envelope';
 import type { IngestEndpoint } from './ingestDecoding';
 import { IngestThread, type IngestThreadOptions } from './ingestThread';
 import { Emitter, type Disposable, type Event } from '../../core/events';
@@ -247,7 +247,7 @@ export class ErrorReceiver {
         throw new RequestRefusal(429, `the receiver is still reading ${backlog.bodies} earlier envelopes; retry in a second`);
       }
       // Like Relay: the framing is checked now (a bad one gets 400 and changes nothing), the events are read after the answer.
-      const headerId = parseEnvelope(body).headers.event_id;
+      const headerId = checkEnvelopeFraming(body).event_id;
       this.decoder.queue('envelope', body);
       reply(response, 200, typeof headerId === 'string' ? { id: headerId } : {});
     } catch (error) {

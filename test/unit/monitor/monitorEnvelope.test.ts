@@ -1,7 +1,13 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { EnvelopeError, eventFromJson, eventsFromEnvelope, parseEnvelope } from '../../../src/monitor/errors/envelope';
+import {
+  checkEnvelopeFraming,
+  EnvelopeError,
+  eventFromJson,
+  eventsFromEnvelope,
+  parseEnvelope,
+} from '../../../src/monitor/errors/envelope';
 
 const ENVELOPES = path.join(__dirname, '..', '..', 'fixtures', 'sentry-app', 'envelopes');
 const recorded = (name: string) => readFileSync(path.join(ENVELOPES, name));
@@ -89,18 +95,20 @@ describe('Sentry envelopes (unit)', () => {
     assert.equal(eventsFromEnvelope(parsed).events[0].detail.exceptionValue, 'x');
   });
 
-  it('refuses truncated, malformed and empty envelopes with a reason', () => {
-    assert.throws(
-      () => parseEnvelope(Buffer.from('{}\n{"type":"event","length":500}\n{"message":"x"}\n')),
-      /truncated: 500 bytes announced/,
-    );
-    assert.throws(
-      () => parseEnvelope(Buffer.from('{"event_id":\n{"type":"event"}\n{}\n')),
-      (error: Error) => error instanceof EnvelopeError && /envelope header is not valid JSON/.test(error.message),
-    );
-    assert.throws(() => parseEnvelope(Buffer.from('[]\n')), /envelope header is not a JSON object/);
-    assert.throws(() => parseEnvelope(Buffer.from('{}\n{"length":2}\n{}\n')), /has no type/);
-    assert.throws(() => parseEnvelope(Buffer.alloc(0)), /empty envelope/);
+  it('refuses truncated, malformed and empty envelopes with a reason (parsing, and the receiver’s framing check alike)', () => {
+    for (const check of [parseEnvelope, checkEnvelopeFraming]) {
+      assert.throws(() => check(Buffer.from('{}\n{"type":"event","length":500}\n{"message":"x"}\n')), /truncated: 500 bytes announced/);
+      assert.throws(
+        () => check(Buffer.from('{"event_id":\n{"type":"event"}\n{}\n')),
+        (error: Error) => error instanceof EnvelopeError && /envelope header is not valid JSON/.test(error.message),
+      );
+      assert.throws(() => check(Buffer.from('[]\n')), /envelope header is not a JSON object/);
+      assert.throws(() => check(Buffer.from('{}\n{"length":2}\n{}\n')), /item 1 has no type/);
+      assert.throws(() => check(Buffer.from('{}\n{"type":"event"}\n{}\n\n{"type":"event","length":-1}\n')), /item 2 has an invalid length/);
+      assert.throws(() => check(Buffer.alloc(0)), /empty envelope/);
+    }
+    const recordedEnvelope = recorded('node-exception.envelope');
+    assert.deepEqual(checkEnvelopeFraming(recordedEnvelope), parseEnvelope(recordedEnvelope).headers);
     // An unreadable event item is dropped on its own, with its reason; a readable one beside it is kept.
     const mixed = eventsFromEnvelope(
       parseEnvelope(Buffer.from('{}\n{"type":"event"}\n{"exception":\n{"type":"event"}\n{"message":"still here"}\n')),
