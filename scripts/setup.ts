@@ -28,6 +28,15 @@ const PHASES: Record<string, readonly Tool[]> = {
   bench: ['docker', 'kube', 'chromium', 'vscodeHost'],
 };
 
+const MAVEN_DEBIAN_PACKAGES = [
+  'maven',
+  'default-jdk-headless',
+  'libmaven-compiler-plugin-java',
+  'libmaven-resources-plugin-java',
+  'libsurefire-java',
+  'junit5',
+];
+
 function debianPackagesFor(tools: ReadonlySet<Tool>): string[] {
   const packages: string[] = [];
   if (tools.has('docker')) packages.push(...DOCKER_DEBIAN_PACKAGES);
@@ -35,9 +44,19 @@ function debianPackagesFor(tools: ReadonlySet<Tool>): string[] {
   // The receiver's tests against other languages' real SDKs: Sentry's Python, Ruby and Go SDKs, Debian's toolchains.
   if (tools.has('otherSentrySdks'))
     packages.push('python3-sentry-sdk', 'ruby', 'ruby-sentry-ruby', 'golang-1.19-go', 'golang-github-getsentry-sentry-go-dev');
-  // The pipeline's tests on Rust, Ruby (minitest, RuboCop) and Python projects: any cargo on PATH will do, else Debian's (rustc 1.63).
+  // The pipeline's tests on Rust, Ruby (minitest, RuboCop), Python and Java projects: any cargo on PATH will do, else
+  // Debian's (rustc 1.63); Maven with the compiler, resources and Surefire plugins and JUnit 5 that Debian packages into
+  // /usr/share/maven-repo, which the Maven test reads offline.
   if (tools.has('otherToolchains'))
-    packages.push('ruby', 'rake', 'ruby-minitest', 'rubocop', 'python3-pytest', ...(onPath('cargo') ? [] : ['cargo']));
+    packages.push(
+      'ruby',
+      'rake',
+      'ruby-minitest',
+      'rubocop',
+      'python3-pytest',
+      ...(onPath('cargo') ? [] : ['cargo']),
+      ...MAVEN_DEBIAN_PACKAGES,
+    );
   if (tools.has('vscodeHost')) packages.push(...VSCODE_HOST_DEBIAN_PACKAGES);
   // Go and the build tools only when the control plane still has to be built.
   if (tools.has('kube') && kubeToolsProblem()) packages.push(...GO_PACKAGES);

@@ -17,3 +17,18 @@ export interface Problem {
 }
 
 export type ProblemSeverity = 'error' | 'warning' | 'info';
+
+/**
+ * The problems without repeats, in order: some tools report a finding twice (Maven repeats every compiler
+ * error in its build summary), and the editor would show each twice.
+ */
+export function distinctProblems(problems: readonly Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const { file, line, column, endLine, endColumn, severity, code, message, source } = problem;
+    const key = JSON.stringify([file, line, column, endLine, endColumn, severity, code, message, source]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -11,7 +11,9 @@ export interface ProblemMatcher {
   /**
    * A problem when this line reports one, or the problems of earlier lines that this one completes (go test
    * names a failure's package only after its lines); an empty list when the line was read and is not one.
-   * Matchers may keep state between lines (eslint's file headers).
+   * Matchers may keep state between lines (eslint's file headers), and may add the lines that explain a problem
+   * to the message of the one they returned last (javac's `symbol:` and `location:`): problems are read once
+   * the output has ended.
    */
   match(line: string): Problem | Problem[] | undefined;
 }
@@ -29,8 +31,22 @@ const GENERIC = /^\s*(?:\.\/)?([^\s:()'"`]+?\.[A-Za-z0-9]+):(\d+)(?::(\d+))?:?\s
 // sometimes with a colon after the column), `e: /abs/App.kt: (3, 27): Unresolved reference: x` (before) and
 // `e: /abs/build.gradle.kts:32:5: message` (Gradle's Kotlin DSL); `w:` for warnings.
 const KOTLIN = /^([ew]): (file:\/\/\S+?|\S.*?\.kts?)(?::(\d+):(\d+):?|: \((\d+), (\d+)\):) (.*\S.*)$/;
-// Maven's compiler plugin: `[ERROR] /abs/src/main/java/demo/App.java:[3,16] cannot find symbol`.
+// Maven's compiler plugin: `[ERROR] /abs/src/main/java/demo/App.java:[3,16] cannot find symbol`, then javac's
+// explanation, indented: bare in the compiler's section (`  symbol:   variable x`), after `[ERROR]` in the
+// build's summary, which repeats every error.
 const MAVEN = /^\[(ERROR|WARNING)\] (\S.*?\.java):\[(\d+),(\d+)\] (.*\S.*)$/;
+const MAVEN_DETAIL = /^(?:\[(?:ERROR|WARNING)\] )? {2,}(\S.*?)\s*$/;
+// Surefire's failed tests (mvn test): `[ERROR] total(shop.CartTest)  Time elapsed: 0.01 s  <<< FAILURE!` (JUnit 4),
+// `[ERROR] shop.CartTest.total -- Time elapsed: …` (JUnit 5 on Surefire 3), `[ERROR] total  Time elapsed: …` (JUnit 5
+// on Surefire 2, the class named by `Running shop.CartTest` before), without `[ERROR]` before Maven 3.5; then the
+// exception, its message over one line or more, and its stack, a frame a line: `\tat shop.CartTest.total(CartTest.java:11)`.
+const SUREFIRE_RUNNING = /^(?:\[INFO\] )?Running ([\w$.]+)$/;
+const SUREFIRE_FAILED =
+  /^(?:\[ERROR\] )?(?:([\w$]+)\(([\w$.]+)\)|([\w$.]+)\.([\w$]+)|([\w$]+))\s+(?:-- )?Time elapsed: .*<<< (?:FAILURE|ERROR)!$/;
+const JAVA_FRAME = /^\s+at ((?:[\w$]+\.)*?)([\w$]+)\.[\w$<>]+\(([\w$]+\.(java|kt)):(\d+)\)$/;
+/** Lines a failed test's exception and stack may take before the test's own frame is given up on. */
+const SUREFIRE_STACK_LINES = 80;
+const SUREFIRE_MESSAGE_LINES = 10;
 
 const ESLINT_UNIX_SUFFIX = /^(.*?)\s+\[(Error|Warning)\/([^\]\s]+)\]$/;
 
@@ -84,6 +100,8 @@ export function createProblemMatcher(config: BuiltInMatcherName | undefined, cwd
     case 'eslint':
       return eslintMatcher(at, source);
     case 'generic': {
+      const maven = mavenMatcher(at, source);
+      const surefire = surefireMatcher(at, source);
       const rust = rustMatcher(at, source);
       const minitest = minitestMatcher(at, cwd, source);
       const goTest = goTestMatcher(at, cwd, source);
@@ -91,16 +109,14 @@ export function createProblemMatcher(config: BuiltInMatcherName | undefined, cwd
       // Every format read here has a colon (`file:line`, `): error`): most output lines are skipped at once.
       return {
         match: (line) =>
+          maven.match(line) ??
+          surefire.match(line) ??
           rust.match(line) ??
           minitest.match(line) ??
           goTest.match(line) ??
           pytest.match(line) ??
           (line.includes(':')
-            ? (matchTsc(line, at) ??
-              matchMaven(line, at, source) ??
-              matchKotlin(line, cwd, source) ??
-              matchRubocop(line, at, source) ??
-              matchGeneric(line, at, source))
+            ? (matchTsc(line, at) ?? matchKotlin(line, cwd, source) ?? matchRubocop(line, at, source) ?? matchGeneric(line, at, source))
             : undefined),
       };
     }
@@ -261,6 +277,56 @@ function minitestMatcher(at: (file: string) => string, cwd: string, source: stri
   }
 }
 
+/**
+ * Surefire's failed and erroring tests, at the test's line: the frame of the test class in the exception's stack
+ * (an assertion's line, or the call into the code that raised), as the Java test runners show a failure. The
+ * file is where Maven keeps test sources, `src/test/<java|kotlin>/<package>/`.
+ */
+function surefireMatcher(at: (file: string) => string, source: string): ProblemMatcher {
+  let running: string | undefined;
+  let failed: { testClass: string; test: string; message: string[]; inStack: boolean; linesLeft: number } | undefined;
+  return {
+    match(line) {
+      const started = line.endsWith('!') && line.includes('Time elapsed') ? SUREFIRE_FAILED.exec(line) : undefined;
+      const [, junit4Method, junit4Class, qualifiedClass, qualifiedMethod, bareMethod] = started ?? [];
+      const testClass = junit4Class ?? qualifiedClass ?? running;
+      if (started && testClass) {
+        const test = junit4Method ?? qualifiedMethod ?? bareMethod;
+        failed = { testClass, test, message: [], inStack: false, linesLeft: SUREFIRE_STACK_LINES };
+        return [];
+      }
+      if (line.includes('Running ')) running = SUREFIRE_RUNNING.exec(line)?.[1] ?? running;
+      // Maven's next log line, or a blank line after the stack, ends it: the stack had no frame of the test.
+      if (!failed || --failed.linesLeft <= 0 || line.startsWith('[') || (failed.inStack && line.trim() === '')) {
+        failed = undefined;
+        return undefined;
+      }
+      const frame = line.includes('at ') ? JAVA_FRAME.exec(line) : undefined;
+      if (!frame) {
+        // `java.lang.AssertionError: expected:<5> but was:<6>`: the exception by its simple name, and the lines of its message.
+        if (!failed.inStack && failed.message.length < SUREFIRE_MESSAGE_LINES)
+          failed.message.push(failed.message.length === 0 ? line.trim().replace(/^(?:[a-z_$][\w$]*\.)+(?=[A-Z])/, '') : line.trim());
+        return [];
+      }
+      failed.inStack = true;
+      const [, packagePrefix, frameClass, file, language, lineNo] = frame;
+      // A nested or anonymous class of the test (`CartTest$1`) is in the test's file.
+      if (`${packagePrefix}${frameClass.split('$')[0]}` !== failed.testClass) return [];
+      const { test, message } = failed;
+      failed = undefined;
+      const folders = packagePrefix.split('.').filter(Boolean);
+      return {
+        file: at(path.join('src', 'test', language === 'kt' ? 'kotlin' : 'java', ...folders, file)),
+        line: Number(lineNo),
+        column: 1,
+        severity: 'error',
+        message: `${frameClass.split('$')[0]}.${test}: ${message.filter(Boolean).join('\n')}`,
+        source,
+      };
+    },
+  };
+}
+
 /** RuboCop's offenses; its severities as the Ruby LSP shows them (conventions and refactorings as information). */
 function matchRubocop(line: string, at: (file: string) => string, source: string): Problem | undefined {
   const m = RUBOCOP.exec(line);
@@ -364,10 +430,27 @@ function eslintMatcher(at: (file: string) => string, source: string): ProblemMat
   };
 }
 
-function matchMaven(line: string, at: (file: string) => string, source: string): Problem | undefined {
-  const m = line.startsWith('[') ? MAVEN.exec(line) : undefined;
-  if (!m) return undefined;
-  return { file: at(m[2]), line: Number(m[3]), column: Number(m[4]), severity: severityOf(m[1]), message: m[5], source };
+/**
+ * Maven's compiler errors and warnings, each with javac's explanation lines (`symbol: variable x`, `location:
+ * class App`) joined to its message: the summary's copy of an error then equals the first, and the engine keeps one.
+ */
+function mavenMatcher(at: (file: string) => string, source: string): ProblemMatcher {
+  let explained: Problem | undefined;
+  return {
+    match(line) {
+      const detail = explained ? MAVEN_DETAIL.exec(line) : undefined;
+      if (explained && detail) {
+        // javac aligns the explanation in columns; one space reads the same in a diagnostic.
+        explained.message += `\n${detail[1].replace(/\s{2,}/g, ' ')}`;
+        return [];
+      }
+      const m = line.startsWith('[') ? MAVEN.exec(line) : undefined;
+      explained = m
+        ? { file: at(m[2]), line: Number(m[3]), column: Number(m[4]), severity: severityOf(m[1]), message: m[5], source }
+        : undefined;
+      return explained;
+    },
+  };
 }
 
 function matchKotlin(line: string, cwd: string, source: string): Problem | undefined {

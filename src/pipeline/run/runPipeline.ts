@@ -10,7 +10,7 @@ import { goModuleFiles, goModulesAt } from '../../core/goModules';
 import { runProcess } from '../../core/processRunner';
 import type { ProcessResult } from '../../core/processRunner';
 import type { PipelineDefinition } from '../pipelineDefinition';
-import type { Problem } from '../problem';
+import { distinctProblems, type Problem } from '../problem';
 import type { StageDefinition } from '../stageDefinition';
 import { startStageMatcher } from '../stageMatcher';
 import { plannedStages } from './plannedStages';
@@ -192,7 +192,7 @@ async function runStage(run: PipelineRun, stage: StageRun, planned: PlannedStage
       }
     }
   }
-  stage.problems = await existingFilesOnly(await inGoPackageFolders(problems, cwd));
+  stage.problems = await existingFilesOnly(await inGoPackageFolders(distinctProblems(problems), cwd));
   stage.lastLines = lastLines.toArray();
   stage.durationMs = Date.now() - startedAt;
   log.heading(`${stage.name} ${stage.status} in ${formatDuration(stage.durationMs)}${stage.summary ? ` (${stage.summary})` : ''}`);

@@ -282,6 +282,103 @@ describe('pipeline engine on real projects (integration)', function () {
     assert.equal(passed.commit, commit);
   });
 
+  it('runs a Maven project’s detected stages with Maven itself: a compile error once, with javac’s explanation, then a failing JUnit 5 test at its line; fixed, it is ready', async function () {
+    // Three runs of Maven, each starting a JVM or two: about 30 s on two cores.
+    this.timeout(180_000);
+    const cart = (total: string) =>
+      [
+        'package shop;',
+        '',
+        'import java.util.List;',
+        '',
+        'public class Cart {',
+        '    public int total(List<Integer> prices) {',
+        '        int sum = 0;',
+        '        for (int price : prices) sum += price;',
+        `        return ${total};`,
+        '    }',
+        '',
+        '    public int legacy() { return new Integer(5); }',
+        '}',
+        '',
+      ].join('\n');
+    const plugin = (artifact: string, version: string, configuration = '') =>
+      `<plugin><groupId>org.apache.maven.plugins</groupId><artifactId>${artifact}</artifactId><version>${version}</version>${configuration}</plugin>`;
+    const ws = workspace({
+      // Plugin versions as Debian packages them: the setup installs them into /usr/share/maven-repo, which the project
+      // reads offline through .mvn/maven.config (where a project keeps Maven's options; a user's Maven reads Maven Central).
+      'pom.xml': [
+        '<project xmlns="http://maven.apache.org/POM/4.0.0">',
+        '  <modelVersion>4.0.0</modelVersion>',
+        '  <groupId>shop</groupId><artifactId>shop</artifactId><version>1.0</version>',
+        '  <properties><maven.compiler.release>17</maven.compiler.release><project.build.sourceEncoding>UTF-8</project.build.sourceEncoding></properties>',
+        '  <dependencies>',
+        '    <dependency><groupId>org.junit.jupiter</groupId><artifactId>junit-jupiter</artifactId><version>5.9.2</version><scope>test</scope></dependency>',
+        '  </dependencies>',
+        '  <build><plugins>',
+        `    ${plugin('maven-compiler-plugin', '3.10.1', '<configuration><compilerArgs><arg>-Xlint:all</arg></compilerArgs></configuration>')}`,
+        `    ${plugin('maven-resources-plugin', '3.3.0')}`,
+        `    ${plugin('maven-surefire-plugin', '2.22.3')}`,
+        '  </plugins></build>',
+        '</project>',
+        '',
+      ].join('\n'),
+      '.mvn/maven.config': '-o\n-Dmaven.repo.local=/usr/share/maven-repo\n',
+      '.gitignore': '/target\n',
+      'src/main/java/shop/Cart.java': cart('sum + discount'),
+      'src/test/java/shop/CartTest.java': [
+        'package shop;',
+        '',
+        'import static org.junit.jupiter.api.Assertions.assertEquals;',
+        '',
+        'import java.util.List;',
+        'import org.junit.jupiter.api.Test;',
+        '',
+        'class CartTest {',
+        '    @Test',
+        '    void total() {',
+        '        assertEquals(5, new Cart().total(List.of(2, 3)));',
+        '    }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    const cartFile = path.join('src', 'main', 'java', 'shop', 'Cart.java');
+    const deprecation = [cartFile, 12, 34, 'warning', 'Integer(int) in java.lang.Integer has been deprecated and marked for removal'];
+    const where = (s: StageRun) => s.problems.map((p) => [path.relative(ws.dir, p.file), p.line, p.column, p.severity, p.message]);
+
+    const compileError = await run(ws);
+    assert.deepEqual(
+      compileError.stages.map((s) => `${s.name}:${s.status}`),
+      ['build:failed', 'security:skipped', 'test:skipped'],
+    );
+    assert.equal(stage(compileError, 'build').command, 'mvn -B compile');
+    // Maven prints the error twice (the compiler's section and the build's summary): it is one problem.
+    assert.deepEqual(where(stage(compileError, 'build')), [
+      deprecation,
+      [cartFile, 9, 22, 'error', 'cannot find symbol\nsymbol: variable discount\nlocation: class shop.Cart'],
+    ]);
+
+    writeFileSync(path.join(ws.dir, cartFile), cart('sum + 1'));
+    const failingTest = await run(ws);
+    assert.deepEqual(
+      failingTest.stages.map((s) => `${s.name}:${s.status}`),
+      ['build:passed', 'security:passed', 'test:failed'],
+    );
+    assert.deepEqual(where(stage(failingTest, 'build')), [deprecation]);
+    assert.deepEqual(
+      stage(failingTest, 'test').problems.map((p) => [path.relative(ws.dir, p.file), p.line, p.message]),
+      [[path.join('src', 'test', 'java', 'shop', 'CartTest.java'), 11, 'CartTest.total: AssertionFailedError: expected: <5> but was: <6>']],
+    );
+
+    writeFileSync(path.join(ws.dir, cartFile), cart('sum'));
+    const commit = commitAll(ws, 'total without the extra unit');
+    const passed = await run(ws);
+    assert.equal(passed.result, 'passed', passed.stages.map((s) => `${s.name}: ${s.summary ?? s.status}`).join('; '));
+    assert.equal(passed.readyForRelease, true, passed.notReadyReason);
+    assert.equal(passed.commit, commit);
+  });
+
   it('runs a Go module’s detected stages and puts a failing and a panicking test in a subpackage at their files and lines', async () => {
     const ws = workspace({
       'go.mod': 'module example.com/shop\n\ngo 1.19\n',

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { cleanLine, LineSplitter, MAX_LINE_LENGTH, RingBuffer } from '../../../src/core/outputLines';
 import { createProblemMatcher } from '../../../src/pipeline/problemMatchers';
 import type { ProblemMatcherConfig } from '../../../src/core/config/conveyorConfig';
-import type { Problem } from '../../../src/pipeline/problem';
+import { distinctProblems, type Problem } from '../../../src/pipeline/problem';
 import { LINE_BUDGET_MS, startStageMatcher } from '../../../src/pipeline/stageMatcher';
 
 function matchAll(matcherName: Parameters<typeof createProblemMatcher>[0], lines: string[]): Problem[] {
@@ -344,19 +344,105 @@ describe('problem matchers (unit)', () => {
     );
   });
 
-  it('reads the compiler errors and warnings Maven prints with their line and column', () => {
-    // Maven 3's compiler plugin, in the form its build logs show (Maven cannot reach its repository here to run).
+  it('reads the compiler errors and warnings Maven prints with their line and column, and javac’s explanation of each', () => {
+    // Maven 3.8.7's compiler plugin 3.10.1 (javac 17, -Xlint:all), as printed, colours aside: the summary repeats the error.
     const problems = matchAll('generic', [
-      '[INFO] --- maven-compiler-plugin:3.11.0:compile (default-compile) @ shop ---',
-      '[WARNING] /ws/app/src/main/java/shop/Cart.java:[12,20] unchecked conversion',
-      '[ERROR] /ws/app/src/main/java/shop/App.java:[3,16] cannot find symbol',
-      '[ERROR] Failed to execute goal org.apache.maven.plugins:maven-compiler-plugin:3.11.0:compile (default-compile) on project shop: Compilation failure',
+      '[INFO] --- maven-compiler-plugin:3.10.1:compile (default-compile) @ shop ---',
+      '[WARNING] COMPILATION WARNING : ',
+      '[INFO] -------------------------------------------------------------',
+      '[WARNING] /ws/app/src/main/java/shop/Cart.java:[15,31] Integer(int) in java.lang.Integer has been deprecated and marked for removal',
+      '[INFO] 1 warning',
+      '[ERROR] COMPILATION ERROR : ',
+      '[INFO] -------------------------------------------------------------',
+      '[ERROR] /ws/app/src/main/java/shop/Cart.java:[9,22] cannot find symbol',
+      '  symbol:   variable discount',
+      '  location: class shop.Cart',
+      '[INFO] 1 error',
+      '[INFO] BUILD FAILURE',
+      '[ERROR] Failed to execute goal org.apache.maven.plugins:maven-compiler-plugin:3.10.1:compile (default-compile) on project shop: Compilation failure',
+      '[ERROR] /ws/app/src/main/java/shop/Cart.java:[9,22] cannot find symbol',
+      '[ERROR]   symbol:   variable discount',
+      '[ERROR]   location: class shop.Cart',
+      '[ERROR] -> [Help 1]',
+      '[ERROR] ',
+      '[ERROR] To see the full stack trace of the errors, re-run Maven with the -e switch.',
+    ]);
+    const found = (list: Problem[]) => list.map((p) => [p.file, p.line, p.column, p.severity, p.message]);
+    const cannotFindSymbol = [
+      '/ws/app/src/main/java/shop/Cart.java',
+      9,
+      22,
+      'error',
+      'cannot find symbol\nsymbol: variable discount\nlocation: class shop.Cart',
+    ];
+    const deprecated = [
+      '/ws/app/src/main/java/shop/Cart.java',
+      15,
+      31,
+      'warning',
+      'Integer(int) in java.lang.Integer has been deprecated and marked for removal',
+    ];
+    assert.deepEqual(found(problems), [deprecated, cannotFindSymbol, cannotFindSymbol]);
+    assert.deepEqual(found(distinctProblems(problems)), [deprecated, cannotFindSymbol], 'the engine keeps one of equal problems');
+  });
+
+  it('reads Surefire’s failed and erroring tests at the test’s line, with the exception and its message', () => {
+    const problems = matchAll('generic', [
+      // Surefire 2.22.3 with JUnit 4 (Maven 3.8.7): the class in parentheses; the stack trimmed to the test.
+      '[INFO] Running shop.CartTest',
+      '[ERROR] Tests run: 2, Failures: 1, Errors: 1, Skipped: 0, Time elapsed: 0.01 s <<< FAILURE! - in shop.CartTest',
+      '[ERROR] empty(shop.CartTest)  Time elapsed: 0.005 s  <<< ERROR!',
+      'java.lang.NullPointerException: Cannot invoke "java.util.List.iterator()" because "prices" is null',
+      '\tat shop.CartTest.empty(CartTest.java:16)',
+      '',
+      '[ERROR] total(shop.CartTest)  Time elapsed: 0.002 s  <<< FAILURE!',
+      'java.lang.AssertionError: expected:<5> but was:<6>',
+      '\tat shop.CartTest.total(CartTest.java:11)',
+      '',
+      // Surefire 2.22.3 with JUnit 5: the method alone, the class from `Running`.
+      '[INFO] Running shop.PriceTest',
+      '[ERROR] rounds  Time elapsed: 0.036 s  <<< FAILURE!',
+      'org.opentest4j.AssertionFailedError: expected: <5> but was: <6>',
+      '\tat shop.PriceTest.rounds(PriceTest.java:9)',
+      '',
+      '[INFO] Results:',
+      '[ERROR]   CartTest.total:11 expected:<5> but was:<6>',
+      // Surefire 3 (`--`), the whole stack, a message over lines, the failing line in a nested class of the test.
+      '[ERROR] com.acme.shop.TaxTest.appliesTheRate -- Time elapsed: 0.02 s <<< FAILURE!',
+      'java.lang.AssertionError: ',
+      'Expected: is <7>',
+      '     but: was <8>',
+      '\tat org.hamcrest.MatcherAssert.assertThat(MatcherAssert.java:20)',
+      '\tat com.acme.shop.internal.Rates.check(Rates.java:4)',
+      '\tat com.acme.shop.TaxTest$Given.check(TaxTest.java:31)',
+      '\tat com.acme.shop.TaxTest.appliesTheRate(TaxTest.java:12)',
+      '',
+      // Before Maven 3.5: no `[ERROR]`, seconds as `sec`; a stack without the test's frame gives nothing.
+      'setUpClass(shop.StockTest)  Time elapsed: 0.4 sec  <<< ERROR!',
+      'java.lang.IllegalStateException: no database',
+      '\tat shop.Database.open(Database.java:3)',
+      '',
+      'Tests run: 1, Failures: 0, Errors: 1, Skipped: 0',
     ]);
     assert.deepEqual(
       problems.map((p) => [p.file, p.line, p.column, p.severity, p.message]),
       [
-        ['/ws/app/src/main/java/shop/Cart.java', 12, 20, 'warning', 'unchecked conversion'],
-        ['/ws/app/src/main/java/shop/App.java', 3, 16, 'error', 'cannot find symbol'],
+        [
+          '/ws/app/src/test/java/shop/CartTest.java',
+          16,
+          1,
+          'error',
+          'CartTest.empty: NullPointerException: Cannot invoke "java.util.List.iterator()" because "prices" is null',
+        ],
+        ['/ws/app/src/test/java/shop/CartTest.java', 11, 1, 'error', 'CartTest.total: AssertionError: expected:<5> but was:<6>'],
+        ['/ws/app/src/test/java/shop/PriceTest.java', 9, 1, 'error', 'PriceTest.rounds: AssertionFailedError: expected: <5> but was: <6>'],
+        [
+          '/ws/app/src/test/java/com/acme/shop/TaxTest.java',
+          31,
+          1,
+          'error',
+          'TaxTest.appliesTheRate: AssertionError:\nExpected: is <7>\nbut: was <8>',
+        ],
       ],
     );
   });
