@@ -4,8 +4,8 @@
  * starts with the first event and stops after a quiet minute.
  *
  * Two ways in, as in Sentry's Relay: `queue` for envelopes, whose framing the receiver has checked and
- * answered already (their events reach `onDecoded` in batches, folded by issue, and an unreadable event is reported there
- * as dropped), and `decode` for a caller that needs the result before it answers (legacy `/store/`).
+ * answered already (their events reach `onDecoded` in batches, folded by issue, and an unreadable event is
+ * reported there as dropped), and `decode` for a caller that needs the result before it answers (legacy `/store/`).
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
