@@ -249,7 +249,7 @@ export class ErrorReceiver {
       // Like Relay: the framing is checked now (a bad one gets 400 and changes nothing), the events are read after the answer.
       const headerId = checkEnvelopeFraming(body).event_id;
       this.decoder.queue('envelope', body);
-      reply(response, 200, typeof headerId === 'string' ? { id: headerId } : {});
+      replyText(response, 200, idAnswer(headerId));
     } catch (error) {
       refuse(request, response, error);
     }
@@ -261,7 +261,7 @@ export class ErrorReceiver {
       const { id, events } = await this.decoder.decode('store', body);
       if (!this.server) throw new RequestRefusal(503, 'the error receiver is stopping; send again once it is back');
       this.options.store.recordPrepared(events);
-      reply(response, 200, id ? { id } : {});
+      replyText(response, 200, idAnswer(id));
     } catch (error) {
       refuse(request, response, error);
     }
@@ -368,8 +368,20 @@ function setCorsHeaders(request: http.IncomingMessage, response: http.ServerResp
   response.setHeader('Access-Control-Max-Age', '3600');
 }
 
+/** What an accepted event is answered with, as Relay does: `{"id":"<event id>"}`, or `{}` without one. */
+function idAnswer(id: unknown): string {
+  if (typeof id !== 'string' || id === '') return '{}';
+  // An SDK's id (32 hex digits, or a UUID) needs no escaping: the answer is written without serializing an object.
+  return SDK_EVENT_ID.test(id) ? `{"id":"${id}"}` : JSON.stringify({ id });
+}
+
+const SDK_EVENT_ID = /^[0-9a-fA-F-]{1,64}$/;
+
 function reply(response: http.ServerResponse, status: number, body: object): void {
-  const text = JSON.stringify(body);
+  replyText(response, status, JSON.stringify(body));
+}
+
+function replyText(response: http.ServerResponse, status: number, text: string): void {
   // Headers as one flat list: Node writes them as given, where an object is first copied and checked name by name.
   response.writeHead(status, ['Content-Type', 'application/json', 'Content-Length', String(Buffer.byteLength(text))]);
   response.end(text);
