@@ -19,16 +19,25 @@ export interface Problem {
 export type ProblemSeverity = 'error' | 'warning' | 'info';
 
 /**
- * The problems without repeats, in order: some tools report a finding twice (Maven repeats every compiler
- * error in its build summary), and the editor would show each twice.
+ * A stage's problems as they are found: each once (some tools report a finding twice: Maven repeats every
+ * compiler error in its build summary, and the editor would show both), at most `limit`, the rest counted.
  */
-export function distinctProblems(problems: readonly Problem[]): Problem[] {
-  const seen = new Set<string>();
-  return problems.filter((problem) => {
+export class StageProblems {
+  readonly found: Problem[] = [];
+  dropped = 0;
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly limit: number) {}
+
+  add(problem: Problem): void {
     const { file, line, column, endLine, endColumn, severity, code, message, source } = problem;
     const key = JSON.stringify([file, line, column, endLine, endColumn, severity, code, message, source]);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+    if (this.seen.has(key)) return;
+    if (this.found.length >= this.limit) {
+      this.dropped++;
+      return;
+    }
+    this.seen.add(key);
+    this.found.push(problem);
+  }
 }

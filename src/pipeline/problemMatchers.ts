@@ -11,11 +11,11 @@ export interface ProblemMatcher {
   /**
    * A problem when this line reports one, or the problems of earlier lines that this one completes (go test
    * names a failure's package only after its lines); an empty list when the line was read and is not one.
-   * Matchers may keep state between lines (eslint's file headers), and may add the lines that explain a problem
-   * to the message of the one they returned last (javac's `symbol:` and `location:`): problems are read once
-   * the output has ended.
+   * Matchers may keep state between lines (eslint's file headers).
    */
   match(line: string): Problem | Problem[] | undefined;
+  /** Problems still held when the output ends (one whose explanation might have gone on). */
+  finish?(): Problem[];
 }
 
 // `src/a.ts(3,7): error TS2322: …` (plain) and `src/a.ts:3:7 - error TS2322: …` (--pretty).
@@ -35,14 +35,19 @@ const KOTLIN = /^([ew]): (file:\/\/\S+?|\S.*?\.kts?)(?::(\d+):(\d+):?|: \((\d+),
 // explanation, indented: bare in the compiler's section (`  symbol:   variable x`), after `[ERROR]` in the
 // build's summary, which repeats every error.
 const MAVEN = /^\[(ERROR|WARNING)\] (\S.*?\.java):\[(\d+),(\d+)\] (.*\S.*)$/;
-const MAVEN_DETAIL = /^(?:\[(?:ERROR|WARNING)\] )? {2,}(\S.*?)\s*$/;
+const MAVEN_DETAIL = /^(\[(?:ERROR|WARNING)\] )? {2,}(\S.*?)\s*$/;
+/** javac explains an error in up to four lines (symbol, location; required, found, reason). */
+const MAVEN_EXPLANATION_LINES = 6;
 // Surefire's failed tests (mvn test): `[ERROR] total(shop.CartTest)  Time elapsed: 0.01 s  <<< FAILURE!` (JUnit 4),
 // `[ERROR] shop.CartTest.total -- Time elapsed: …` (JUnit 5 on Surefire 3), `[ERROR] total  Time elapsed: …` (JUnit 5
 // on Surefire 2, the class named by `Running shop.CartTest` before), without `[ERROR]` before Maven 3.5; then the
 // exception, its message over one line or more, and its stack, a frame a line: `\tat shop.CartTest.total(CartTest.java:11)`.
 const SUREFIRE_RUNNING = /^(?:\[INFO\] )?Running ([\w$.]+)$/;
-const SUREFIRE_FAILED =
-  /^(?:\[ERROR\] )?(?:([\w$]+)\(([\w$.]+)\)|([\w$.]+)\.([\w$]+)|([\w$]+))\s+(?:-- )?Time elapsed: .*<<< (?:FAILURE|ERROR)!$/;
+// A parameterized test's name carries its parameters and index: `total[0]` (JUnit 4), `total(int)[1]`, `total{int}[1]`.
+const TEST_METHOD = String.raw`[\w$]+(?:\([^)]*\)|\{[^}]*\})?(?:\[[^\]]*\])?`;
+const SUREFIRE_FAILED = new RegExp(
+  String.raw`^(?:\[ERROR\] )?(?:(${TEST_METHOD})\(([\w$.]+)\)|([\w$.]+)\.(${TEST_METHOD})|(${TEST_METHOD}))\s+(?:-- )?Time elapsed: .*<<< (?:FAILURE|ERROR)!$`,
+);
 const JAVA_FRAME = /^\s+at ((?:[\w$]+\.)*?)([\w$]+)\.[\w$<>]+\(([\w$]+\.(java|kt)):(\d+)\)$/;
 /** Lines a failed test's exception and stack may take before the test's own frame is given up on. */
 const SUREFIRE_STACK_LINES = 80;
@@ -108,6 +113,7 @@ export function createProblemMatcher(config: BuiltInMatcherName | undefined, cwd
       const pytest = pytestMatcher(at, source);
       // Every format read here has a colon (`file:line`, `): error`): most output lines are skipped at once.
       return {
+        finish: () => maven.finish(),
         match: (line) =>
           maven.match(line) ??
           surefire.match(line) ??
@@ -310,9 +316,10 @@ function surefireMatcher(at: (file: string) => string, source: string): ProblemM
       }
       failed.inStack = true;
       const [, packagePrefix, frameClass, file, language, lineNo] = frame;
-      // A nested or anonymous class of the test (`CartTest$1`) is in the test's file.
-      if (`${packagePrefix}${frameClass.split('$')[0]}` !== failed.testClass) return [];
-      const { test, message } = failed;
+      // A nested test class (`CartTest$Empty`) and an anonymous one (`CartTest$1`) are in the test's file.
+      const [topClass] = failed.testClass.split('$');
+      if (`${packagePrefix}${frameClass.split('$')[0]}` !== topClass) return [];
+      const { testClass: failedClass, test, message } = failed;
       failed = undefined;
       const folders = packagePrefix.split('.').filter(Boolean);
       return {
@@ -320,7 +327,7 @@ function surefireMatcher(at: (file: string) => string, source: string): ProblemM
         line: Number(lineNo),
         column: 1,
         severity: 'error',
-        message: `${frameClass.split('$')[0]}.${test}: ${message.filter(Boolean).join('\n')}`,
+        message: `${failedClass.slice(packagePrefix.length).replaceAll('$', '.')}.${test}: ${message.filter(Boolean).join('\n')}`,
         source,
       };
     },
@@ -432,24 +439,47 @@ function eslintMatcher(at: (file: string) => string, source: string): ProblemMat
 
 /**
  * Maven's compiler errors and warnings, each with javac's explanation lines (`symbol: variable x`, `location:
- * class App`) joined to its message: the summary's copy of an error then equals the first, and the engine keeps one.
+ * class App`) joined to its message: the summary's copy of an error then equals the first, and the engine keeps
+ * one. A problem is held until the next Maven problem or the end of the output; its explanation ends at the first
+ * line that is not one (other lines are left to the other matchers).
  */
-function mavenMatcher(at: (file: string) => string, source: string): ProblemMatcher {
-  let explained: Problem | undefined;
+function mavenMatcher(at: (file: string) => string, source: string): ProblemMatcher & { finish(): Problem[] } {
+  let held: { problem: Problem; explanation: string[]; explaining: boolean; prefixed?: boolean } | undefined;
+  const release = (): Problem[] => {
+    if (!held) return [];
+    const { problem, explanation } = held;
+    held = undefined;
+    return [explanation.length === 0 ? problem : { ...problem, message: [problem.message, ...explanation].join('\n') }];
+  };
   return {
     match(line) {
-      const detail = explained ? MAVEN_DETAIL.exec(line) : undefined;
-      if (explained && detail) {
-        // javac aligns the explanation in columns; one space reads the same in a diagnostic.
-        explained.message += `\n${detail[1].replace(/\s{2,}/g, ' ')}`;
-        return [];
+      if (held?.explaining) {
+        const detail = held.explanation.length < MAVEN_EXPLANATION_LINES ? MAVEN_DETAIL.exec(line) : undefined;
+        // Bare in the compiler's section, after `[ERROR]` in the summary: one error's lines are all of one kind.
+        const prefixed = detail?.[1] !== undefined;
+        if (detail && (held.prefixed ?? prefixed) === prefixed) {
+          held.prefixed = prefixed;
+          // javac aligns the explanation in columns; one space reads the same in a diagnostic.
+          held.explanation.push(detail[2].replace(/\s{2,}/g, ' '));
+          return [];
+        }
+        held.explaining = false;
       }
       const m = line.startsWith('[') ? MAVEN.exec(line) : undefined;
-      explained = m
-        ? { file: at(m[2]), line: Number(m[3]), column: Number(m[4]), severity: severityOf(m[1]), message: m[5], source }
-        : undefined;
-      return explained;
+      if (!m) return undefined;
+      const done = release();
+      const problem: Problem = {
+        file: at(m[2]),
+        line: Number(m[3]),
+        column: Number(m[4]),
+        severity: severityOf(m[1]),
+        message: m[5],
+        source,
+      };
+      held = { problem, explanation: [], explaining: true };
+      return done;
     },
+    finish: release,
   };
 }
 

@@ -36,7 +36,10 @@ export function startStageMatcher(
       if (Array.isArray(found)) found.forEach(onProblem);
       else if (found) onProblem(found);
     },
-    finish: () => Promise.resolve(undefined),
+    finish() {
+      matcher.finish?.().forEach(onProblem);
+      return Promise.resolve(undefined);
+    },
   };
 }
 

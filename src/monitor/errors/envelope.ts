@@ -72,25 +72,28 @@ function walkEnvelope(body: Buffer, visit?: ItemVisitor): Record<string, unknown
     }
     item++;
     const itemHeaders = parseJsonObject(body, offset, end, 'header of item', item);
-    offset = end + 1;
+    // The payload starts after the header's newline; a header that ends the body has an empty payload.
+    offset = Math.min(end + 1, body.length);
     const type = typeof itemHeaders.type === 'string' ? itemHeaders.type : undefined;
     if (!type) throw new EnvelopeError(`item ${item} has no type`);
+    // With a length the payload may hold newlines (an attachment); without, it is the next line.
+    const hasLength = itemHeaders.length !== undefined;
     let payloadEnd: number;
-    if (itemHeaders.length !== undefined) {
+    if (hasLength) {
       const length = itemHeaders.length;
       if (typeof length !== 'number' || !Number.isInteger(length) || length < 0) {
         throw new EnvelopeError(`item ${item} has an invalid length`);
       }
-      const available = Math.max(0, body.length - offset);
+      const available = body.length - offset;
       if (length > available) {
         throw new EnvelopeError(`item ${item} is truncated: ${length} bytes announced, ${available} sent`);
       }
       payloadEnd = offset + length;
     } else {
-      payloadEnd = offset < body.length ? lineEnd(body, offset) : offset;
+      payloadEnd = lineEnd(body, offset);
     }
     visit?.(type, itemHeaders, offset, payloadEnd);
-    offset = itemHeaders.length !== undefined && body[payloadEnd] !== NEWLINE ? payloadEnd : payloadEnd + 1;
+    offset = hasLength && body[payloadEnd] !== NEWLINE ? payloadEnd : payloadEnd + 1;
   }
   return headers;
 }

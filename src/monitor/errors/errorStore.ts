@@ -13,7 +13,7 @@ import { compareReleases, versionOf } from '../../core/releaseVersion';
 import type { ErrorIssue } from './errorModel';
 import type { ReceivedEvent } from './envelope';
 import { boundIssue } from './eventLimits';
-import { foldByIssue, prepareEvent, type IssueEvents, type PreparedEvent } from './ingestDecoding';
+import { foldByIssue, prepareEvent, type IssueEvents, type NamedAt, type PreparedEvent } from './ingestDecoding';
 import { titleOf } from './issueGrouping';
 
 export const STORE_FILE_NAME = 'local-errors.json';
@@ -217,18 +217,15 @@ export class ErrorStore {
           source: 'local',
           id,
           shortId: `LOCAL-${this.nextShortId++}`,
-          title: titleOf(fold.exceptionType, detail.exceptionValue),
+          // Title, value, level, last seen and names come from the fold's newest event below, as for any issue.
+          title: '',
           exceptionType: fold.exceptionType,
-          exceptionValue: detail.exceptionValue,
-          culprit: fold.culprit,
+          exceptionValue: '',
           level: latest.level,
           count: 0,
           userCount: 0,
           firstSeen: fold.firstSeen,
-          lastSeen: fold.firstSeen,
-          firstRelease: fold.firstRelease,
-          lastRelease: fold.lastRelease,
-          environment: fold.environment,
+          lastSeen: '',
           latestEvent: detail,
         },
       };
@@ -247,17 +244,20 @@ export class ErrorStore {
       if (issue.status === 'resolved' && reopens(release || undefined, issue.resolvedIn)) issue.status = 'regressed';
     }
     issue.firstRelease ??= fold.firstRelease;
-    // Events can arrive out of order (offline SDK queues); the newest one describes the issue.
-    if (compareIso(detail.timestamp, issue.lastSeen) >= 0) {
+    // Events can arrive out of order (offline SDK queues); the newest one describes the issue, and a name is
+    // taken from an event only if it is not older than the issue's last one (as when recording event by event).
+    const lastSeen = issue.lastSeen;
+    const named = (name: NamedAt | undefined) => (name && compareIso(name.at, lastSeen) >= 0 ? name.value : undefined);
+    if (compareIso(detail.timestamp, lastSeen) >= 0) {
       issue.lastSeen = detail.timestamp;
       issue.latestEvent = detail;
       issue.exceptionValue = detail.exceptionValue;
       issue.title = titleOf(detail.exceptionType, detail.exceptionValue);
-      issue.culprit = fold.culprit ?? issue.culprit;
       issue.level = latest.level;
-      if (fold.lastRelease) issue.lastRelease = fold.lastRelease;
-      if (fold.environment) issue.environment = fold.environment;
     }
+    issue.culprit = named(fold.culprit) ?? issue.culprit;
+    issue.lastRelease = named(fold.lastRelease) ?? issue.lastRelease;
+    issue.environment = named(fold.environment) ?? issue.environment;
     return entry;
   }
 

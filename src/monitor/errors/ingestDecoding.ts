@@ -89,14 +89,23 @@ export interface IssueEvents {
   firstSeen: string;
   /** The first release named, in arrival order. */
   firstRelease?: string;
-  /** The newest event's, or else that of the newest event that names one (as event by event, in order). */
-  lastRelease?: string;
-  environment?: string;
-  culprit?: string;
+  /**
+   * Names an issue takes from the newest event that gives one: events that were each the newest so far, in
+   * arrival order; the store takes a name only if its event is not older than the issue's last one.
+   */
+  lastRelease?: NamedAt;
+  environment?: NamedAt;
+  culprit?: NamedAt;
   /** Distinct users (hashes). */
   userHashes: string[];
   /** Each release seen ('' for events that name none) with its newest timestamp. */
   releases: Record<string, string>;
+}
+
+/** A name and the time of the event that gave it. */
+export interface NamedAt {
+  value: string;
+  at: string;
 }
 
 /** Folds events, in arrival order, into one IssueEvents per issue (in the order issues first appear). */
@@ -113,7 +122,8 @@ export function foldByIssue(events: readonly PreparedEvent[]): IssueEvents[] {
         exceptionType: detail.exceptionType,
         firstSeen: detail.timestamp,
         userHashes: [],
-        releases: {},
+        // No prototype: a release named `constructor` is a release like any other.
+        releases: Object.create(null) as Record<string, string>,
         users: new Set(),
       };
       folds.set(event.issueId, fold);
@@ -126,10 +136,11 @@ export function foldByIssue(events: readonly PreparedEvent[]): IssueEvents[] {
     if (seen === undefined || detail.timestamp > seen) fold.releases[release] = detail.timestamp;
     if (event.userHash) fold.users.add(event.userHash);
     if (detail.timestamp >= fold.latest.detail.timestamp) {
+      const at = detail.timestamp;
       fold.latest = event;
-      fold.lastRelease = detail.release ?? fold.lastRelease;
-      fold.environment = detail.environment ?? fold.environment;
-      fold.culprit = event.culprit ?? fold.culprit;
+      if (detail.release) fold.lastRelease = { value: detail.release, at };
+      if (detail.environment) fold.environment = { value: detail.environment, at };
+      if (event.culprit) fold.culprit = { value: event.culprit, at };
     }
   }
   return [...folds.values()].map(({ users, ...fold }) => ({ ...fold, userHashes: [...users] }));

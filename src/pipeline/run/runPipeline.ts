@@ -10,7 +10,7 @@ import { goModuleFiles, goModulesAt } from '../../core/goModules';
 import { runProcess } from '../../core/processRunner';
 import type { ProcessResult } from '../../core/processRunner';
 import type { PipelineDefinition } from '../pipelineDefinition';
-import { distinctProblems, type Problem } from '../problem';
+import { StageProblems, type Problem } from '../problem';
 import type { StageDefinition } from '../stageDefinition';
 import { startStageMatcher } from '../stageMatcher';
 import { plannedStages } from './plannedStages';
@@ -140,12 +140,12 @@ async function runStage(run: PipelineRun, stage: StageRun, planned: PlannedStage
 
   const cwd = planned.kind === 'command' ? path.resolve(folder, planned.definition.cwd ?? '.') : folder;
   const lastLines = new RingBuffer<string>(LAST_LINES);
-  const problems: Problem[] = [];
+  const problems = new StageProblems(MAX_PROBLEMS_PER_STAGE);
   const matcher = startStageMatcher(
     planned.kind === 'command' ? planned.definition.problemMatcher : 'none',
     cwd,
     stage.name,
-    (problem) => addProblem(stage, problems, problem),
+    (problem) => problems.add(problem),
     { signal: request.signal },
   );
   const onLine = (line: string) => {
@@ -158,7 +158,7 @@ async function runStage(run: PipelineRun, stage: StageRun, planned: PlannedStage
 
   if (planned.kind === 'security') {
     const outcome = await runSecurityStage(folder, { signal: request.signal, line: onLine });
-    for (const problem of outcome.problems) addProblem(stage, problems, problem);
+    for (const problem of outcome.problems) problems.add(problem);
     stage.status = request.signal?.aborted ? 'cancelled' : outcome.passed ? 'passed' : 'failed';
     stage.summary = outcome.summary;
   } else {
@@ -182,7 +182,7 @@ async function runStage(run: PipelineRun, stage: StageRun, planned: PlannedStage
       stage.tests = tests;
       for (const failure of tests.failures) {
         if (failure.location)
-          addProblem(stage, problems, {
+          problems.add({
             ...failure.location,
             column: failure.location.column ?? 1,
             severity: 'error',
@@ -192,7 +192,8 @@ async function runStage(run: PipelineRun, stage: StageRun, planned: PlannedStage
       }
     }
   }
-  stage.problems = await existingFilesOnly(await inGoPackageFolders(distinctProblems(problems), cwd));
+  stage.problems = await existingFilesOnly(await inJavaModules(await inGoPackageFolders(problems.found, cwd), cwd));
+  if (problems.dropped > 0) stage.droppedProblems = problems.dropped;
   stage.lastLines = lastLines.toArray();
   stage.durationMs = Date.now() - startedAt;
   log.heading(`${stage.name} ${stage.status} in ${formatDuration(stage.durationMs)}${stage.summary ? ` (${stage.summary})` : ''}`);
@@ -248,11 +249,6 @@ function outcomeOf(
   return { status: 'failed', exitCode: result.exitCode, summary: `exit code ${result.exitCode}` };
 }
 
-function addProblem(stage: StageRun, problems: Problem[], problem: Problem): void {
-  if (problems.length < MAX_PROBLEMS_PER_STAGE) problems.push(problem);
-  else stage.droppedProblems = (stage.droppedProblems ?? 0) + 1;
-}
-
 /** Output mentions paths that are not files (URLs, stack frames of other machines): keep real files only. */
 async function existingFilesOnly(problems: Problem[]): Promise<Problem[]> {
   const files = [...new Set(problems.map((p) => p.file))];
@@ -276,6 +272,49 @@ async function inGoPackageFolders(problems: Problem[], cwd: string): Promise<Pro
       return problem;
     }),
   );
+}
+
+/**
+ * Surefire names a failed test by its class, not its module: the matcher puts it under the stage's folder
+ * (`src/test/java/shop/CartTest.java`), and in a build of several modules it is in one of them
+ * (`core/src/test/java/…`). Modules (folders with a pom.xml or a Gradle build, two levels down at most) are
+ * looked for only when such a file is missing.
+ */
+async function inJavaModules(problems: Problem[], cwd: string): Promise<Problem[]> {
+  const relativeSource = (file: string) => {
+    const relative = path.relative(cwd, file);
+    return /^src[\\/](?:test|main)[\\/](?:java|kotlin)[\\/]/.test(relative) ? relative : undefined;
+  };
+  const missing = await Promise.all(problems.map(async (p) => relativeSource(p.file) !== undefined && !(await isFile(p.file))));
+  if (!missing.includes(true)) return problems;
+  const modules = await javaModulesUnder(cwd, JAVA_MODULE_DEPTH);
+  return Promise.all(
+    problems.map(async (problem, i) => {
+      if (!missing[i]) return problem;
+      for (const module of modules) {
+        const candidate = path.join(module, relativeSource(problem.file)!);
+        if (await isFile(candidate)) return { ...problem, file: candidate };
+      }
+      return problem;
+    }),
+  );
+}
+
+const JAVA_MODULE_DEPTH = 2;
+const JAVA_BUILD_FILES = ['pom.xml', 'build.gradle', 'build.gradle.kts'];
+
+async function javaModulesUnder(folder: string, depth: number): Promise<string[]> {
+  if (depth === 0) return [];
+  const entries = await fs.readdir(folder, { withFileTypes: true }).catch(() => []);
+  const children = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules' && e.name !== 'target');
+  const found = await Promise.all(
+    children.map(async ({ name }) => {
+      const child = path.join(folder, name);
+      const isModule = (await Promise.all(JAVA_BUILD_FILES.map((f) => isFile(path.join(child, f))))).includes(true);
+      return [...(isModule ? [child] : []), ...(await javaModulesUnder(child, depth - 1))];
+    }),
+  );
+  return found.flat();
 }
 
 function isFile(file: string): Promise<boolean> {

@@ -379,6 +379,37 @@ describe('pipeline engine on real projects (integration)', function () {
     assert.equal(passed.commit, commit);
   });
 
+  it('puts a Surefire failure of a build of several modules in the module that holds the test (the output names only the class)', async () => {
+    const ws = workspace({
+      'conveyor.yml': [
+        'pipeline:',
+        '  security: false',
+        '  stages:',
+        '    - name: test',
+        '      run: cat surefire.out; exit 1',
+        '      problemMatcher: generic',
+        '',
+      ].join('\n'),
+      // As Maven prints a failed test of the `core` module (its reactor runs from the parent's folder).
+      'surefire.out': [
+        '[INFO] Running shop.CartTest',
+        '[ERROR] total(shop.CartTest)  Time elapsed: 0.002 s  <<< FAILURE!',
+        'java.lang.AssertionError: expected:<5> but was:<6>',
+        '\tat shop.CartTest.total(CartTest.java:3)',
+        '',
+      ].join('\n'),
+      'pom.xml': '<project><modules><module>app</module><module>core</module></modules></project>\n',
+      'app/pom.xml': '<project/>\n',
+      'core/pom.xml': '<project/>\n',
+      'core/src/test/java/shop/CartTest.java': 'package shop;\nclass CartTest {\n  void total() {}\n}\n',
+    });
+    const result = await run(ws);
+    assert.deepEqual(
+      stage(result, 'test').problems.map((p) => [path.relative(ws.dir, p.file), p.line, p.message]),
+      [[path.join('core', 'src', 'test', 'java', 'shop', 'CartTest.java'), 3, 'CartTest.total: AssertionError: expected:<5> but was:<6>']],
+    );
+  });
+
   it('runs a Go module’s detected stages and puts a failing and a panicking test in a subpackage at their files and lines', async () => {
     const ws = workspace({
       'go.mod': 'module example.com/shop\n\ngo 1.19\n',

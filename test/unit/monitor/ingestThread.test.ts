@@ -264,12 +264,15 @@ describe('a batch’s events folded by issue on the decoder thread (unit)', () =
     );
     assert.equal(folds[0].firstSeen, '2026-01-01T00:02:00.000Z');
     assert.equal(folds[0].firstRelease, 'app@1.0.0');
-    assert.deepEqual(folds[0].releases, {
-      'app@1.0.0': '2026-01-01T00:03:00.000Z',
-      '': '2026-01-01T00:05:00.000Z',
-      'app@0.9.0': '2026-01-01T00:02:00.000Z',
-      'app@1.1.0': '2026-01-01T00:05:00.000Z',
-    });
+    assert.deepEqual(
+      { ...folds[0].releases },
+      {
+        'app@1.0.0': '2026-01-01T00:03:00.000Z',
+        '': '2026-01-01T00:05:00.000Z',
+        'app@0.9.0': '2026-01-01T00:02:00.000Z',
+        'app@1.1.0': '2026-01-01T00:05:00.000Z',
+      },
+    );
 
     // Two batches: the second adds to the issues the first created.
     const { oneByOne, folded } = recordBothWays([events.slice(0, 2), events.slice(2)]);
@@ -303,12 +306,28 @@ describe('a batch’s events folded by issue on the decoder thread (unit)', () =
     const [fold] = foldByIssue([withStack, message]);
     assert.equal(fold.latest, message);
     assert.deepEqual(
-      [fold.culprit, fold.lastRelease, fold.environment, fold.exceptionType],
+      [fold.culprit?.value, fold.lastRelease?.value, fold.environment?.value, fold.exceptionType],
       ['parseOrder (/app/orders.js)', 'shop@2.0.0', 'staging', 'TypeError'],
     );
     const { oneByOne, folded } = recordBothWays([[withStack, message]]);
     assert.deepEqual(folded, oneByOne);
     assert.deepEqual([folded[0].culprit, folded[0].level, folded[0].environment], ['parseOrder (/app/orders.js)', 'warning', 'staging']);
+  });
+
+  it('takes names only from events not older than the issue’s last one, as event by event (an offline queue flushed late)', () => {
+    const { oneByOne, folded } = recordBothWays([
+      [prepared('a', 15, 'current', { release: 'app@2.0.0', environment: 'production' })],
+      // Older than the issue's last event, then a newer one that names nothing.
+      [
+        prepared('a', 10, 'queued', { release: 'app@1.0.0', environment: 'staging' }),
+        { ...prepared('a', 20, 'message'), culprit: undefined },
+      ],
+    ]);
+    assert.deepEqual(folded, oneByOne);
+    assert.deepEqual(
+      [folded[0].culprit, folded[0].lastRelease, folded[0].environment, folded[0].count, folded[0].lastSeen],
+      ['current (/app/orders.js)', 'app@2.0.0', 'production', 3, '2026-01-01T00:20:00.000Z'],
+    );
   });
 
   it('reopens a resolved issue when any event of a batch comes from the resolving release or later', () => {

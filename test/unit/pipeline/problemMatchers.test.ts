@@ -2,12 +2,12 @@ import * as assert from 'node:assert/strict';
 import { cleanLine, LineSplitter, MAX_LINE_LENGTH, RingBuffer } from '../../../src/core/outputLines';
 import { createProblemMatcher } from '../../../src/pipeline/problemMatchers';
 import type { ProblemMatcherConfig } from '../../../src/core/config/conveyorConfig';
-import { distinctProblems, type Problem } from '../../../src/pipeline/problem';
+import { StageProblems, type Problem } from '../../../src/pipeline/problem';
 import { LINE_BUDGET_MS, startStageMatcher } from '../../../src/pipeline/stageMatcher';
 
 function matchAll(matcherName: Parameters<typeof createProblemMatcher>[0], lines: string[]): Problem[] {
   const matcher = createProblemMatcher(matcherName, '/ws/app', 'stage');
-  return lines.flatMap((l) => matcher.match(cleanLine(l)) ?? []);
+  return [...lines.flatMap((l) => matcher.match(cleanLine(l)) ?? []), ...(matcher.finish?.() ?? [])];
 }
 
 // Output captured from the real tools (tsc 5.9, eslint 10) on small files.
@@ -383,7 +383,39 @@ describe('problem matchers (unit)', () => {
       'Integer(int) in java.lang.Integer has been deprecated and marked for removal',
     ];
     assert.deepEqual(found(problems), [deprecated, cannotFindSymbol, cannotFindSymbol]);
-    assert.deepEqual(found(distinctProblems(problems)), [deprecated, cannotFindSymbol], 'the engine keeps one of equal problems');
+    const stage = new StageProblems(500);
+    problems.forEach((problem) => stage.add(problem));
+    assert.deepEqual(found(stage.found), [deprecated, cannotFindSymbol], 'the engine keeps one of equal problems');
+    assert.equal(stage.dropped, 0, 'a repeat is not a problem dropped over the limit');
+  });
+
+  it('ends a Maven error’s explanation at the first line that is not one, leaving the next lines to the other matchers', () => {
+    const problems = matchAll('generic', [
+      '[ERROR] /ws/app/src/main/java/shop/Cart.java:[9,22] cannot find symbol',
+      '  symbol:   variable discount',
+      // The summary's kind of line after the bare kind: not this error's explanation.
+      '[ERROR]   location: class shop.Other',
+      'error[E0425]: cannot find value `shipping` in this scope',
+      '  --> src/lib.rs:3:11',
+      '[WARNING] /ws/app/src/main/java/shop/Cart.java:[12,34] Integer(int) in java.lang.Integer has been deprecated',
+      ...Array.from({ length: 10 }, (_, n) => `    line ${n} of another tool`),
+    ]);
+    assert.deepEqual(
+      problems.map((p) => [p.file, p.line, p.severity, p.message]),
+      [
+        ['/ws/app/src/lib.rs', 3, 'error', 'cannot find value `shipping` in this scope'],
+        ['/ws/app/src/main/java/shop/Cart.java', 9, 'error', 'cannot find symbol\nsymbol: variable discount'],
+        [
+          '/ws/app/src/main/java/shop/Cart.java',
+          12,
+          'warning',
+          [
+            'Integer(int) in java.lang.Integer has been deprecated',
+            ...Array.from({ length: 6 }, (_, n) => `line ${n} of another tool`),
+          ].join('\n'),
+        ],
+      ],
+    );
   });
 
   it('reads Surefire’s failed and erroring tests at the test’s line, with the exception and its message', () => {
@@ -417,6 +449,19 @@ describe('problem matchers (unit)', () => {
       '\tat com.acme.shop.TaxTest$Given.check(TaxTest.java:31)',
       '\tat com.acme.shop.TaxTest.appliesTheRate(TaxTest.java:12)',
       '',
+      // A nested test class (JUnit 5 @Nested) and parameterized tests (JUnit 4, and JUnit 5 on Surefire 3).
+      '[ERROR] shop.CartTest$WhenEmpty.total -- Time elapsed: 0.01 s <<< FAILURE!',
+      'org.opentest4j.AssertionFailedError: expected: <0> but was: <1>',
+      '\tat shop.CartTest$WhenEmpty.total(CartTest.java:40)',
+      '',
+      '[ERROR] rounds[2](shop.PriceTest)  Time elapsed: 0.001 s  <<< FAILURE!',
+      'java.lang.AssertionError: expected:<3> but was:<4>',
+      '\tat shop.PriceTest.rounds(PriceTest.java:21)',
+      '',
+      '[ERROR] shop.PriceTest.scales(int)[1] -- Time elapsed: 0.001 s <<< FAILURE!',
+      'org.opentest4j.AssertionFailedError: expected: <2> but was: <3>',
+      '\tat shop.PriceTest.scales(PriceTest.java:30)',
+      '',
       // Before Maven 3.5: no `[ERROR]`, seconds as `sec`; a stack without the test's frame gives nothing.
       'setUpClass(shop.StockTest)  Time elapsed: 0.4 sec  <<< ERROR!',
       'java.lang.IllegalStateException: no database',
@@ -442,6 +487,21 @@ describe('problem matchers (unit)', () => {
           1,
           'error',
           'TaxTest.appliesTheRate: AssertionError:\nExpected: is <7>\nbut: was <8>',
+        ],
+        [
+          '/ws/app/src/test/java/shop/CartTest.java',
+          40,
+          1,
+          'error',
+          'CartTest.WhenEmpty.total: AssertionFailedError: expected: <0> but was: <1>',
+        ],
+        ['/ws/app/src/test/java/shop/PriceTest.java', 21, 1, 'error', 'PriceTest.rounds[2]: AssertionError: expected:<3> but was:<4>'],
+        [
+          '/ws/app/src/test/java/shop/PriceTest.java',
+          30,
+          1,
+          'error',
+          'PriceTest.scales(int)[1]: AssertionFailedError: expected: <2> but was: <3>',
         ],
       ],
     );
