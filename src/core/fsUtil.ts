@@ -31,6 +31,31 @@ export async function listDir(dir: string): Promise<string[]> {
 }
 
 /**
+ * Folders at or below `roots`, at most `maxDepth` levels down, that hold a file named one of `markers` (a
+ * go.mod, a pom.xml): the modules of a monorepo. Hidden folders and `skipped` ones are not entered, and at
+ * most `maxFolders` folders are read, so a large tree costs a bounded walk.
+ */
+export async function foldersHolding(
+  roots: readonly string[],
+  markers: readonly string[],
+  { maxDepth, maxFolders, skipped }: { maxDepth: number; maxFolders: number; skipped: ReadonlySet<string> },
+): Promise<string[]> {
+  const found: string[] = [];
+  let budget = maxFolders;
+  const visit = async (folder: string, depth: number): Promise<void> => {
+    if (budget-- <= 0) return;
+    const entries = await fs.readdir(folder, { withFileTypes: true }).catch(() => []);
+    if (entries.some((entry) => markers.includes(entry.name) && entry.isFile())) found.push(folder);
+    if (depth >= maxDepth) return;
+    for (const entry of entries)
+      if (entry.isDirectory() && !entry.name.startsWith('.') && !skipped.has(entry.name))
+        await visit(path.join(folder, entry.name), depth + 1);
+  };
+  for (const root of roots) await visit(root, 0);
+  return found;
+}
+
+/**
  * Writes a file so that readers see the old content or the new one, never half of it: write a sibling
  * temporary file, flush it, then rename over the target (rename is atomic on one filesystem). Content
  * given as pieces is written as it is produced, so a large file never has to be one string.

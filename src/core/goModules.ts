@@ -6,6 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { foldersHolding } from './fsUtil';
 
 /** A Go module in the workspace: its import path and the folder that is that path. */
 export interface GoModule {
@@ -30,22 +31,13 @@ const SKIPPED = new Set(['node_modules', 'vendor', 'testdata']);
 
 /** The modules whose go.mod is at a root of the workspace or a few folders below one (a monorepo's services). */
 export async function goModulesAt(roots: readonly string[]): Promise<GoModule[]> {
+  const folders = await foldersHolding(roots, ['go.mod'], { maxDepth: MAX_MODULE_DEPTH, maxFolders: MAX_FOLDERS_READ, skipped: SKIPPED });
   const modules: GoModule[] = [];
-  let budget = MAX_FOLDERS_READ;
-  const visit = async (folder: string, depth: number): Promise<void> => {
-    if (budget-- <= 0) return;
-    const entries = await fs.readdir(folder, { withFileTypes: true }).catch(() => []);
-    if (entries.some((entry) => entry.name === 'go.mod' && entry.isFile())) {
-      const text = await fs.readFile(path.join(folder, 'go.mod'), 'utf8').catch(() => undefined);
-      const modulePath = text === undefined ? undefined : goModulePath(text);
-      if (modulePath) modules.push({ modulePath, folder });
-    }
-    if (depth >= MAX_MODULE_DEPTH) return;
-    for (const entry of entries)
-      if (entry.isDirectory() && !entry.name.startsWith('.') && !SKIPPED.has(entry.name))
-        await visit(path.join(folder, entry.name), depth + 1);
-  };
-  for (const root of roots) await visit(root, 0);
+  for (const folder of folders) {
+    const text = await fs.readFile(path.join(folder, 'go.mod'), 'utf8').catch(() => undefined);
+    const modulePath = text === undefined ? undefined : goModulePath(text);
+    if (modulePath) modules.push({ modulePath, folder });
+  }
   // The longest import path first, so a nested module wins over the one that contains it.
   return modules.sort((a, b) => b.modulePath.length - a.modulePath.length);
 }

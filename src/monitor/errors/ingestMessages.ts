@@ -16,8 +16,8 @@ export interface BatchedRequest {
 /** Main thread → decoder thread: the bodies that arrived in one batch, end to end in one buffer. */
 export interface DecodeRequestsMessage {
   /**
-   * The requests as numbers, REQUEST_FIELDS each (`requestFields`, read back by `batchedRequests`): cloning an object per request
-   * across threads cost the main thread more than the rest of posting the batch.
+   * The requests as numbers, REQUEST_FIELDS each (`requestFields`, read back by `batchedRequests`): cloning an
+   * object per request across threads cost the main thread more than the rest of posting the batch.
    */
   requests: Float64Array;
   bodies: Uint8Array;

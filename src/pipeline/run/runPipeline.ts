@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { readWorkingTree } from '../../code/workingTree';
 import type { WorkingTreeState } from '../../code/workingTree';
 import { LineSplitter, RingBuffer } from '../../core/outputLines';
+import { foldersHolding } from '../../core/fsUtil';
 import { goModuleFiles, goModulesAt } from '../../core/goModules';
 import { runProcess } from '../../core/processRunner';
 import type { ProcessResult } from '../../core/processRunner';
@@ -287,7 +288,7 @@ async function inJavaModules(problems: Problem[], cwd: string): Promise<Problem[
   };
   const missing = await Promise.all(problems.map(async (p) => relativeSource(p.file) !== undefined && !(await isFile(p.file))));
   if (!missing.includes(true)) return problems;
-  const modules = await javaModulesUnder(cwd, JAVA_MODULE_DEPTH);
+  const modules = await foldersHolding([cwd], JAVA_BUILD_FILES, { maxDepth: 2, maxFolders: 300, skipped: NOT_JAVA_MODULES });
   return Promise.all(
     problems.map(async (problem, i) => {
       if (!missing[i]) return problem;
@@ -300,22 +301,9 @@ async function inJavaModules(problems: Problem[], cwd: string): Promise<Problem[
   );
 }
 
-const JAVA_MODULE_DEPTH = 2;
 const JAVA_BUILD_FILES = ['pom.xml', 'build.gradle', 'build.gradle.kts'];
-
-async function javaModulesUnder(folder: string, depth: number): Promise<string[]> {
-  if (depth === 0) return [];
-  const entries = await fs.readdir(folder, { withFileTypes: true }).catch(() => []);
-  const children = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules' && e.name !== 'target');
-  const found = await Promise.all(
-    children.map(async ({ name }) => {
-      const child = path.join(folder, name);
-      const isModule = (await Promise.all(JAVA_BUILD_FILES.map((f) => isFile(path.join(child, f))))).includes(true);
-      return [...(isModule ? [child] : []), ...(await javaModulesUnder(child, depth - 1))];
-    }),
-  );
-  return found.flat();
-}
+/** Where build outputs go (a copy of the sources may be there), never a module. */
+const NOT_JAVA_MODULES = new Set(['node_modules', 'target', 'build']);
 
 function isFile(file: string): Promise<boolean> {
   return fs.stat(file).then(
