@@ -100,13 +100,17 @@ async function fromCargo(folder: string): Promise<StageDefinition[]> {
   ];
 }
 
+const SUREFIRE_REPORTS = '**/target/surefire-reports/TEST-*.xml';
+const GRADLE_TEST_REPORTS = '**/build/test-results/test/TEST-*.xml';
+
 /** Maven: compile, then test, in batch mode; through the project's wrapper when it has one. */
 async function fromMaven(folder: string): Promise<StageDefinition[]> {
   if (!(await exists(path.join(folder, 'pom.xml')))) return [];
   const mvn = (await exists(path.join(folder, 'mvnw'))) ? './mvnw' : 'mvn';
   return [
     { name: 'build', run: `${mvn} -B compile`, problemMatcher: 'generic', source: 'pom.xml' },
-    { name: 'test', run: `${mvn} -B test`, problemMatcher: 'generic', source: 'pom.xml' },
+    // Surefire's reports, a file per test class and one folder per module, show the tests in the Testing view.
+    { name: 'test', run: `${mvn} -B test`, problemMatcher: 'generic', junit: SUREFIRE_REPORTS, source: 'pom.xml' },
   ];
 }
 
@@ -118,7 +122,7 @@ async function fromGradle(folder: string): Promise<StageDefinition[]> {
   const gradle = (await exists(path.join(folder, 'gradlew'))) ? './gradlew' : 'gradle';
   return [
     { name: 'build', run: `${gradle} assemble`, problemMatcher: 'generic', source: files[found] },
-    { name: 'test', run: `${gradle} test`, problemMatcher: 'generic', source: files[found] },
+    { name: 'test', run: `${gradle} test`, problemMatcher: 'generic', junit: GRADLE_TEST_REPORTS, source: files[found] },
   ];
 }
 

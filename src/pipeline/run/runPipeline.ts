@@ -142,6 +142,7 @@ async function runStage(run: PipelineRun, stage: StageRun, planned: PlannedStage
   const cwd = planned.kind === 'command' ? path.resolve(folder, planned.definition.cwd ?? '.') : folder;
   const lastLines = new RingBuffer<string>(LAST_LINES);
   const problems = new StageProblems(MAX_PROBLEMS_PER_STAGE);
+  const testFailures: Problem[] = [];
   const matcher = startStageMatcher(
     planned.kind === 'command' ? planned.definition.problemMatcher : 'none',
     cwd,
@@ -183,7 +184,7 @@ async function runStage(run: PipelineRun, stage: StageRun, planned: PlannedStage
       stage.tests = tests;
       for (const failure of tests.failures) {
         if (failure.location)
-          problems.add({
+          testFailures.push({
             ...failure.location,
             column: failure.location.column ?? 1,
             severity: 'error',
@@ -193,7 +194,12 @@ async function runStage(run: PipelineRun, stage: StageRun, planned: PlannedStage
       }
     }
   }
-  stage.problems = await existingFilesOnly(await inJavaModules(await inGoPackageFolders(problems.found, cwd), cwd));
+  const fromOutput = await inJavaModules(await inGoPackageFolders(problems.found, cwd), cwd);
+  // A failed test that both the output and the report name (Surefire, go test) is one problem: the output's, which
+  // also says the exception's type. Compared once the output's files are found (a module, a Go package).
+  const atLines = new Set(fromOutput.map((p) => `${p.file}:${p.line}`));
+  for (const failure of testFailures) if (!atLines.has(`${failure.file}:${failure.line}`)) problems.add(failure);
+  stage.problems = await existingFilesOnly([...fromOutput, ...problems.found.slice(fromOutput.length)]);
   if (problems.dropped > 0) stage.droppedProblems = problems.dropped;
   stage.lastLines = lastLines.toArray();
   stage.durationMs = Date.now() - startedAt;

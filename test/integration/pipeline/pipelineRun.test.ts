@@ -369,7 +369,16 @@ describe('pipeline engine on real projects (integration)', function () {
     assert.deepEqual(
       stage(failingTest, 'test').problems.map((p) => [path.relative(ws.dir, p.file), p.line, p.message]),
       [[path.join('src', 'test', 'java', 'shop', 'CartTest.java'), 11, 'CartTest.total: AssertionFailedError: expected: <5> but was: <6>']],
+      'the report names the same failure at the same line: one problem, the output’s',
     );
+    // Surefire's report (detected: target/surefire-reports/TEST-*.xml) puts the test in the Testing view.
+    const failedTests = stage(failingTest, 'test').tests;
+    assert.deepEqual(failedTests?.counts, { total: 1, passed: 0, failed: 1, skipped: 0 });
+    assert.deepEqual(
+      failedTests?.results.map((r) => [r.suite, r.name, r.outcome, r.location && path.relative(ws.dir, r.location.file), r.location?.line]),
+      [['shop.CartTest', 'total', 'failed', path.join('src', 'test', 'java', 'shop', 'CartTest.java'), 11]],
+    );
+    assert.equal(failedTests?.reportFile, path.join(ws.dir, 'target', 'surefire-reports', 'TEST-shop.CartTest.xml'));
 
     writeFileSync(path.join(ws.dir, cartFile), cart('sum'));
     const commit = commitAll(ws, 'total without the extra unit');
@@ -377,6 +386,7 @@ describe('pipeline engine on real projects (integration)', function () {
     assert.equal(passed.result, 'passed', passed.stages.map((s) => `${s.name}: ${s.summary ?? s.status}`).join('; '));
     assert.equal(passed.readyForRelease, true, passed.notReadyReason);
     assert.equal(passed.commit, commit);
+    assert.deepEqual(stage(passed, 'test').tests?.counts, { total: 1, passed: 1, failed: 0, skipped: 0 });
   });
 
   it('puts a Surefire failure of a build of several modules in the module that holds the test (the output names only the class)', async () => {

@@ -53,7 +53,7 @@ describe('detection parsers (unit)', () => {
       const folder = mkdtempSync(path.join(os.tmpdir(), 'conveyor-detect-'));
       try {
         for (const [name, text] of Object.entries(files)) writeFileSync(path.join(folder, name), text);
-        return (await detectStages(folder)).map((s) => `${s.name}: ${s.run} (${s.source})`);
+        return (await detectStages(folder)).map((s) => `${s.name}: ${s.run} (${s.source})${s.junit ? ` junit ${s.junit}` : ''}`);
       } finally {
         rmSync(folder, { recursive: true, force: true });
       }
@@ -69,12 +69,15 @@ describe('detection parsers (unit)', () => {
     ]);
     assert.deepEqual(await detect({ 'pom.xml': '<project/>', mvnw: '#!/bin/sh\n' }), [
       'build: ./mvnw -B compile (pom.xml)',
-      'test: ./mvnw -B test (pom.xml)',
+      'test: ./mvnw -B test (pom.xml) junit **/target/surefire-reports/TEST-*.xml',
     ]);
-    assert.deepEqual(await detect({ 'pom.xml': '<project/>' }), ['build: mvn -B compile (pom.xml)', 'test: mvn -B test (pom.xml)']);
+    assert.deepEqual(await detect({ 'pom.xml': '<project/>' }), [
+      'build: mvn -B compile (pom.xml)',
+      'test: mvn -B test (pom.xml) junit **/target/surefire-reports/TEST-*.xml',
+    ]);
     assert.deepEqual(await detect({ 'settings.gradle.kts': '', gradlew: '#!/bin/sh\n' }), [
       'build: ./gradlew assemble (settings.gradle.kts)',
-      'test: ./gradlew test (settings.gradle.kts)',
+      'test: ./gradlew test (settings.gradle.kts) junit **/build/test-results/test/TEST-*.xml',
     ]);
     assert.deepEqual(
       await detect({ Gemfile: "source 'https://rubygems.org'\n", '.rspec': '--require spec_helper\n', '.rubocop.yml': '' }),

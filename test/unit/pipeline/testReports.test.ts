@@ -1,11 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseJUnit } from '../../../src/pipeline/reports/junitReport';
 import { parseTap } from '../../../src/pipeline/reports/tapReport';
 import { MAX_REPORT_BYTES, readTestReport } from '../../../src/pipeline/reports/readTestReport';
 import type { TestCaseResult, TestReport } from '../../../src/pipeline/reports/testReport';
+import { readStageTests } from '../../../src/pipeline/run/stageTests';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', 'fixtures', 'reports');
 // The sample tests the fixtures came from are not on disk; the parsers only compute paths.
@@ -126,6 +127,33 @@ describe('JUnit reports (unit)', () => {
     assert.deepEqual(failed.location, { file: path.join(FOLDER, 'src', 'api.js'), line: 40, column: 11 });
     assert.equal(failed.output, 'request <1>\nwarning');
     assert.equal(failed.durationMs, 250);
+  });
+
+  it('reads a Surefire report: a failure and an error at the test class’s line, in the module’s test sources', async () => {
+    // The test class (JUnit 4): line 11 `assertEquals(5, new Cart().total(List.of(2, 4)));`,
+    // line 16 `assertEquals(0, new Cart().total(null));` (Cart.total throws; Surefire trims the trace to the test).
+    const xml = await fixture('surefire-TEST-shop.CartTest.xml');
+    const inModule = parseJUnit(xml, path.join(FOLDER, 'core', 'target', 'surefire-reports', 'TEST-shop.CartTest.xml'), FOLDER);
+    assert.deepEqual(outcomes(inModule), [
+      'shop.CartTest / shop.CartTest / empty: failed',
+      'shop.CartTest / shop.CartTest / total: failed',
+    ]);
+    const testFile = path.join(FOLDER, 'core', 'src', 'test', 'java', 'shop', 'CartTest.java');
+    assert.deepEqual(testNamed(inModule, 'total').location, { file: testFile, line: 11 });
+    assert.equal(testNamed(inModule, 'total').message, 'expected:<5> but was:<6>');
+    assert.deepEqual(testNamed(inModule, 'empty').location, { file: testFile, line: 16 });
+    assert.match(testNamed(inModule, 'empty').message ?? '', /^Cannot invoke "java\.util\.List\.iterator\(\)"/);
+    // Gradle's folder, a Kotlin test, a nested class; a frame of another class is not the test's line.
+    const kotlin = xml
+      .replaceAll('CartTest.java', 'CartTest.kt')
+      .replaceAll('classname="shop.CartTest"', 'classname="shop.CartTest$Empty"');
+    const gradle = parseJUnit(kotlin, path.join(FOLDER, 'build', 'test-results', 'test', 'TEST-shop.CartTest.xml'), FOLDER);
+    assert.deepEqual(testNamed(gradle, 'total').location, {
+      file: path.join(FOLDER, 'src', 'test', 'kotlin', 'shop', 'CartTest.kt'),
+      line: 11,
+    });
+    const otherClass = xml.replaceAll('at shop.CartTest.total', 'at shop.Cart.total');
+    assert.equal(testNamed(parseJUnit(otherClass, 'TEST-shop.CartTest.xml', FOLDER), 'total').location, undefined);
   });
 
   it('reads a report with no tests as an empty report', () => {
@@ -301,6 +329,82 @@ describe('readTestReport (unit)', () => {
     await assert.rejects(
       readTestReport('junit', huge, folder),
       /The JUnit report reports[/\\]huge\.xml is 60 MB; Conveyor reads reports up to 50 MB/,
+    );
+  });
+});
+
+describe('a stage’s reports found by a glob (unit)', () => {
+  let folder: string;
+  const surefire = '**/target/surefire-reports/TEST-*.xml';
+  const write = async (relative: string, text: string) => {
+    await mkdir(path.dirname(path.join(folder, relative)), { recursive: true });
+    await writeFile(path.join(folder, relative), text);
+  };
+  const passing = (className: string) =>
+    `<testsuite name="${className}" tests="1"><testcase name="adds" classname="${className}" time="0.001"/></testsuite>`;
+
+  beforeEach(async () => {
+    folder = await mkdtemp(path.join(os.tmpdir(), 'conveyor-glob-reports-'));
+  });
+
+  afterEach(async () => {
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  it('adds up the reports this run wrote in every module, leaves out an older one, and shows the failing report', async () => {
+    const started = Date.now();
+    await write('core/target/surefire-reports/TEST-shop.CartTest.xml', await fixture('surefire-TEST-shop.CartTest.xml', folder));
+    await write('app/target/surefire-reports/TEST-shop.AppTest.xml', passing('shop.AppTest'));
+    // A test class deleted since: Surefire leaves its report until `mvn clean`.
+    await write('app/target/surefire-reports/TEST-shop.GoneTest.xml', passing('shop.GoneTest'));
+    const hourAgo = new Date(started - 3_600_000);
+    await utimes(path.join(folder, 'app/target/surefire-reports/TEST-shop.GoneTest.xml'), hourAgo, hourAgo);
+    await write('node_modules/x/target/surefire-reports/TEST-x.XTest.xml', passing('x.XTest'));
+    // Links out of the folder are not followed, a linked report is not read.
+    const outside = await mkdtemp(path.join(os.tmpdir(), 'conveyor-outside-'));
+    await mkdir(path.join(outside, 'target', 'surefire-reports'), { recursive: true });
+    await writeFile(path.join(outside, 'target', 'surefire-reports', 'TEST-o.OTest.xml'), passing('o.OTest'));
+    await symlink(outside, path.join(folder, 'linked'));
+    await symlink(
+      path.join(outside, 'target', 'surefire-reports', 'TEST-o.OTest.xml'),
+      path.join(folder, 'app/target/surefire-reports/TEST-o.OTest.xml'),
+    );
+
+    const tests = await readStageTests({ name: 'test', run: 'mvn -B test', junit: surefire, source: 'pom.xml' }, folder, started);
+    assert.ok(tests);
+    assert.deepEqual(tests.counts, { total: 3, passed: 1, failed: 2, skipped: 0 });
+    assert.deepEqual(
+      tests.results.map((r) => `${r.suite} ${r.name} ${r.outcome}`),
+      ['shop.AppTest adds passed', 'shop.CartTest empty failed', 'shop.CartTest total failed'],
+    );
+    assert.deepEqual(
+      tests.failures.map((f) => f.location),
+      [
+        { file: path.join(folder, 'core', 'src', 'test', 'java', 'shop', 'CartTest.java'), line: 16 },
+        { file: path.join(folder, 'core', 'src', 'test', 'java', 'shop', 'CartTest.java'), line: 11 },
+      ],
+    );
+    assert.equal(tests.reportFile, path.join(folder, 'core', 'target', 'surefire-reports', 'TEST-shop.CartTest.xml'));
+    assert.equal(tests.error, undefined);
+    await rm(outside, { recursive: true, force: true });
+  });
+
+  it('counts the readable reports and names the one it could not read', async () => {
+    const started = Date.now();
+    await write('target/surefire-reports/TEST-shop.AppTest.xml', passing('shop.AppTest'));
+    await write('target/surefire-reports/TEST-shop.BrokenTest.xml', '<testsuite name="shop.BrokenTest"><testcase');
+    const tests = await readStageTests({ name: 'test', run: 'mvn test', junit: surefire, source: 'conveyor.yml' }, folder, started);
+    assert.deepEqual(tests?.counts, { total: 1, passed: 1, failed: 0, skipped: 0 });
+    assert.match(tests?.error ?? '', /The JUnit report target[/\\]surefire-reports[/\\]TEST-shop\.BrokenTest\.xml is not well-formed XML/);
+  });
+
+  it('says so when a glob of conveyor.yml finds no report of this run; a detected stage of a project without tests shows none', async () => {
+    const started = Date.now();
+    const configured = await readStageTests({ name: 'test', run: 'mvn test', junit: surefire, source: 'conveyor.yml' }, folder, started);
+    assert.equal(configured?.error, `No JUnit report matching ${surefire} was written by this run.`);
+    assert.equal(
+      await readStageTests({ name: 'test', run: 'mvn -B test', junit: surefire, source: 'pom.xml' }, folder, started),
+      undefined,
     );
   });
 });
