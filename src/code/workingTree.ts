@@ -12,12 +12,14 @@ export interface WorkingTreeState {
 
 const LISTED_CHANGES = 20;
 
-/** Undefined when the folder is not inside a git working tree. One `git status` answers everything. */
+/** Undefined when the folder is not inside a git working tree. One `git status` answers everything, and changes nothing. */
 export async function readWorkingTree(folder: string): Promise<WorkingTreeState | undefined> {
   const git = simpleGit({ baseDir: folder, timeout: { block: 30_000 } });
   let output: string;
   try {
-    output = await git.raw(['status', '--porcelain=v2', '--branch', '--untracked-files=normal', '-z']);
+    // Without optional locks: a plain status refreshes the index and rewrites it under index.lock, and a commit the
+    // user makes at that moment fails ("index.lock: File exists"), as the git docs warn for background processes.
+    output = await git.raw(['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '--untracked-files=normal', '-z']);
   } catch {
     return undefined;
   }

@@ -143,6 +143,24 @@ describe('pipeline engine on real projects (integration)', function () {
     );
   });
 
+  it('reads the tree without taking git’s index lock, so a commit made meanwhile in a terminal does not fail', async () => {
+    const ws = workspace({
+      'conveyor.yml': ['pipeline:', '  security: false', '  stages:', '    - name: test', '      run: node -e "1"', ''].join('\n'),
+      'src/app.js': 'console.log(1);\n',
+    });
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ws.dir, encoding: 'utf8' }).trim();
+    // Saved again unchanged: a plain `git status` refreshes the index's file times and rewrites .git/index under
+    // index.lock (a `git commit` at that moment fails with "index.lock: File exists").
+    const later = new Date(Date.now() + 5000);
+    utimesSync(path.join(ws.dir, 'src', 'app.js'), later, later);
+    const index = path.join(ws.dir, '.git', 'index');
+    const indexBefore = statSync(index).mtimeMs;
+    const result = await run(ws);
+    assert.equal(result.readyForRelease, true, result.notReadyReason);
+    assert.equal(result.commit, commit);
+    assert.equal(statSync(index).mtimeMs, indexBefore, '.git/index was rewritten');
+  });
+
   it('does not mark a passing run ready when the tree has uncommitted changes, and says why', async () => {
     const ws = workspace({ 'package.json': JSON.stringify({ scripts: { test: 'node -e "1"' } }) });
     ws.write('notes.txt', 'work in progress\n');
