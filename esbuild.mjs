@@ -1,5 +1,6 @@
 // Bundles the extension, the CLI and (with --tests) the suites that run inside the extension host.
 // Heavy SDKs added by later stages must be loaded with dynamic import() so they stay out of activation.
+import { createRequire } from 'node:module';
 import * as esbuild from 'esbuild';
 import { writeConfigValidator } from './scripts/build/configValidator.mjs';
 
@@ -16,8 +17,20 @@ const withoutBuildkit = {
   },
 };
 
+// Packages that ship an ES module and a CommonJS build are bundled from the CommonJS one, whose `require`s work in
+// these CommonJS bundles: fdir's ES module (under tinyglobby's) calls createRequire(import.meta.url), and
+// import.meta.url is undefined in a CommonJS bundle, so the bundle threw as it loaded.
+const requireResolve = createRequire(import.meta.url).resolve;
+const COMMONJS_BUILDS = ['tinyglobby'];
+const commonJsBuilds = {
+  name: 'commonjs-builds',
+  setup(build) {
+    build.onResolve({ filter: new RegExp(`^(?:${COMMONJS_BUILDS.join('|')})$`) }, (args) => ({ path: requireResolve(args.path) }));
+  },
+};
+
 const common = {
-  plugins: [withoutBuildkit],
+  plugins: [withoutBuildkit, commonJsBuilds],
   bundle: true,
   platform: 'node',
   format: 'cjs',
