@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import type { ProblemMatcherConfig } from '../core/config/conveyorConfig';
 import { isInside } from '../core/fsUtil';
+import { isFrameOf, parseJvmFrame, testSourcePath } from './jvmFrames';
 import type { Problem, ProblemSeverity } from './problem';
 import { toAbsolutePath } from './reports/sourceLocation';
 
@@ -48,7 +49,6 @@ const TEST_METHOD = String.raw`[\w$]+(?:\([^)]*\)|\{[^}]*\})?(?:\[[^\]]*\])?`;
 const SUREFIRE_FAILED = new RegExp(
   String.raw`^(?:\[ERROR\] )?(?:(${TEST_METHOD})\(([\w$.]+)\)|([\w$.]+)\.(${TEST_METHOD})|(${TEST_METHOD}))\s+(?:-- )?Time elapsed: .*<<< (?:FAILURE|ERROR)!$`,
 );
-const JAVA_FRAME = /^\s+at ((?:[\w$]+\.)*?)([\w$]+)\.[\w$<>]+\(([\w$]+\.(java|kt)):(\d+)\)$/;
 /** Lines a failed test's exception and stack may take before the test's own frame is given up on. */
 const SUREFIRE_STACK_LINES = 80;
 const SUREFIRE_MESSAGE_LINES = 10;
@@ -307,7 +307,7 @@ function surefireMatcher(at: (file: string) => string, source: string): ProblemM
         failed = undefined;
         return undefined;
       }
-      const frame = line.includes('at ') ? JAVA_FRAME.exec(line) : undefined;
+      const frame = parseJvmFrame(line);
       if (!frame) {
         // `java.lang.AssertionError: expected:<5> but was:<6>`: the exception by its simple name, and the lines of its message.
         if (!failed.inStack && failed.message.length < SUREFIRE_MESSAGE_LINES)
@@ -315,19 +315,16 @@ function surefireMatcher(at: (file: string) => string, source: string): ProblemM
         return [];
       }
       failed.inStack = true;
-      const [, packagePrefix, frameClass, file, language, lineNo] = frame;
-      // A nested test class (`CartTest$Empty`) and an anonymous one (`CartTest$1`) are in the test's file.
-      const [topClass] = failed.testClass.split('$');
-      if (`${packagePrefix}${frameClass.split('$')[0]}` !== topClass) return [];
+      if (!isFrameOf(frame, failed.testClass)) return [];
       const { testClass: failedClass, test, message } = failed;
       failed = undefined;
-      const folders = packagePrefix.split('.').filter(Boolean);
+      const packageLength = failedClass.split('$')[0].lastIndexOf('.') + 1;
       return {
-        file: at(path.join('src', 'test', language === 'kt' ? 'kotlin' : 'java', ...folders, file)),
-        line: Number(lineNo),
+        file: at(testSourcePath(frame)),
+        line: frame.line,
         column: 1,
         severity: 'error',
-        message: `${failedClass.slice(packagePrefix.length).replaceAll('$', '.')}.${test}: ${message.filter(Boolean).join('\n')}`,
+        message: `${failedClass.slice(packageLength).replaceAll('$', '.')}.${test}: ${message.filter(Boolean).join('\n')}`,
         source,
       };
     },

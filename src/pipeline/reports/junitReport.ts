@@ -3,6 +3,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { displayPath, firstFrameInFolder, makeLocation, toAbsolutePath } from './sourceLocation';
 import type { SourceLocation } from './sourceLocation';
 import { countTests } from './testReport';
+import { isFrameOf, parseJvmFrame, testSourcePath } from '../jvmFrames';
 import type { TestCaseResult, TestCounts, TestReport, TestSuiteResult } from './testReport';
 import { isRecord } from '../../core/records';
 
@@ -160,34 +161,24 @@ function failureLocation(element: XmlElement, details: string, context: JUnitCon
       return fromAttributes;
     }
   }
-  return firstFrameInFolder(details, context.folder) ?? jvmTestFrame(details, element.attributes.classname, context);
+  return firstFrameInFolder(details, context.folder) ?? jvmTestLocation(details, element.attributes.classname, context);
 }
 
-// `at shop.CartTest.total(CartTest.java:11)`: a JVM frame names the class and the file's name, not its folder.
-const JVM_FRAME = /^\s*at\s+([\w$.]+)\.[\w$<>-]+\(([\w$-]+\.(java|kt|groovy|scala)):(\d+)\)/;
-const SOURCE_LANGUAGE: Record<string, string> = { java: 'java', kt: 'kotlin', groovy: 'groovy', scala: 'scala' };
 // Where Maven (Surefire, Failsafe) and Gradle write their reports, below the module they ran in.
 const JVM_REPORT_FOLDER = /[\\/](?:target[\\/](?:surefire|failsafe)-reports|build[\\/]test-results)(?:[\\/]|$)/;
 
 /**
  * A JVM test's failing line: the frame of its own class (Surefire trims the trace down to it), in the module's
- * test sources (`src/test/java/shop/CartTest.java`); the module is the folder above the report's `target` or `build`.
+ * test sources; the module is the folder above the report's `target` or `build`.
  */
-function jvmTestFrame(details: string, className: string | undefined, context: JUnitContext): SourceLocation | undefined {
-  if (!className) return undefined;
-  const testClass = className.split('$')[0];
+function jvmTestLocation(details: string, testClass: string | undefined, context: JUnitContext): SourceLocation | undefined {
+  if (!testClass) return undefined;
   for (const line of details.split(/\r?\n/)) {
-    const frame = JVM_FRAME.exec(line);
-    if (!frame || frame[1].split('$')[0] !== testClass) continue;
-    const packageFolders = testClass.split('.').slice(0, -1);
+    const frame = parseJvmFrame(line);
+    if (!frame || !isFrameOf(frame, testClass)) continue;
     const reportFolder = JVM_REPORT_FOLDER.exec(context.reportFile);
-    const module = reportFolder ? context.reportFile.slice(0, reportFolder.index) : context.folder;
-    return makeLocation(
-      path.join(module, 'src', 'test', SOURCE_LANGUAGE[frame[3]], ...packageFolders, frame[2]),
-      frame[4],
-      undefined,
-      context.folder,
-    );
+    const moduleFolder = reportFolder ? context.reportFile.slice(0, reportFolder.index) : context.folder;
+    return makeLocation(path.join(moduleFolder, testSourcePath(frame)), frame.line, undefined, context.folder);
   }
   return undefined;
 }

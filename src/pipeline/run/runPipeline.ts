@@ -195,9 +195,10 @@ async function runStage(run: PipelineRun, stage: StageRun, planned: PlannedStage
     }
   }
   const fromOutput = await inJavaModules(await inGoPackageFolders(problems.found, cwd), cwd);
-  // A failed test that both the output and the report name (Surefire, go test) is one problem: the output's, which
-  // also says the exception's type. Compared once the output's files are found (a module, a Go package).
-  const atLines = new Set(fromOutput.map((p) => `${p.file}:${p.line}`));
+  // A failed test that both the output and the report name (Surefire, go test) is one problem: the output's error,
+  // which also says the exception's type (a warning at that line does not hide the failure). Compared once the
+  // output's files are found (a module, a Go package).
+  const atLines = new Set(fromOutput.filter((p) => p.severity === 'error').map((p) => `${p.file}:${p.line}`));
   for (const failure of testFailures) if (!atLines.has(`${failure.file}:${failure.line}`)) problems.add(failure);
   stage.problems = await existingFilesOnly([...fromOutput, ...problems.found.slice(fromOutput.length)]);
   if (problems.dropped > 0) stage.droppedProblems = problems.dropped;

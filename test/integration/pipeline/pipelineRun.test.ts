@@ -171,6 +171,49 @@ describe('pipeline engine on real projects (integration)', function () {
     assert.match(result.notReadyReason ?? '', /uncommitted changes \(notes\.txt\)/);
   });
 
+  it('shows a failed test once when the output names it too: an error at its line stands for it, a warning does not', async () => {
+    const report = [
+      '<testsuite name="cart" tests="2" failures="2">',
+      '  <testcase name="adds" classname="cart" file="test/cart.test.js" line="3"><failure message="expected 2"/></testcase>',
+      '  <testcase name="totals" classname="cart" file="test/cart.test.js" line="5"><failure message="expected 7"/></testcase>',
+      '</testsuite>',
+      '',
+    ].join('\n');
+    const ws = workspace({
+      'conveyor.yml': [
+        'pipeline:',
+        '  security: false',
+        '  stages:',
+        '    - name: test',
+        // The report is written by the run (an older one would be refused as stale).
+        '      run: sh test.sh',
+        '      problemMatcher: generic',
+        '      junit: junit.xml',
+        '',
+      ].join('\n'),
+      'test.sh': [
+        "printf 'test/cart.test.js:3:9: warning: x is never read\\n'",
+        "printf 'test/cart.test.js:5:1: error: expected 7, got 6\\n'",
+        'cp report.xml junit.xml',
+        'exit 1',
+        '',
+      ].join('\n'),
+      'report.xml': report,
+      'test/cart.test.js': 'const x = 1;\n\nit("adds", () => {});\n\nit("totals", () => {});\n',
+    });
+    const result = await run(ws);
+    const test = stage(result, 'test');
+    assert.deepEqual(test.tests?.counts, { total: 2, passed: 0, failed: 2, skipped: 0 });
+    assert.deepEqual(
+      test.problems.map((p) => [p.line, p.severity, p.message]),
+      [
+        [3, 'warning', 'x is never read'],
+        [5, 'error', 'expected 7, got 6'],
+        [3, 'error', 'adds: expected 2'],
+      ],
+    );
+  });
+
   it('reads a failing mocha run’s JUnit report (mocha’s xunit reporter): counts, the failed test and its location', async () => {
     const ws = workspace({
       'package.json': JSON.stringify({ scripts: {} }),

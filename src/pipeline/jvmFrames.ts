@@ -1,0 +1,31 @@
+// JVM stack frames as Surefire, Gradle and their reports print them: `at shop.CartTest.total(CartTest.java:11)`.
+// A frame names the class and the file's name, not its folder: a test's file is found where Maven and Gradle keep
+// test sources, by its package. Shared by the Surefire output matcher and the JUnit report reader.
+import * as path from 'node:path';
+
+export interface JvmFrame {
+  /** `shop.CartTest$Empty`: the package, the class, and a nested or anonymous class after `$`. */
+  className: string;
+  /** `CartTest.java` */
+  file: string;
+  line: number;
+}
+
+const FRAME = /^\s*at\s+((?:[\w$]+\.)*[\w$]+)\.[\w$<>-]+\(([\w$-]+\.(?:java|kt|groovy|scala)):(\d+)\)\s*$/;
+const SOURCE_FOLDER: Record<string, string> = { '.java': 'java', '.kt': 'kotlin', '.groovy': 'groovy', '.scala': 'scala' };
+
+export function parseJvmFrame(line: string): JvmFrame | undefined {
+  const frame = line.includes('at ') ? FRAME.exec(line) : undefined;
+  return frame ? { className: frame[1], file: frame[2], line: Number(frame[3]) } : undefined;
+}
+
+/** Whether the frame is in the test class's file: its nested (`CartTest$Empty`) and anonymous (`CartTest$1`) classes are. */
+export function isFrameOf(frame: JvmFrame, testClass: string): boolean {
+  return frame.className.split('$')[0] === testClass.split('$')[0];
+}
+
+/** The frame's file below its module, where Maven and Gradle keep test sources: `src/test/java/shop/CartTest.java`. */
+export function testSourcePath(frame: JvmFrame): string {
+  const packageFolders = frame.className.split('$')[0].split('.').slice(0, -1);
+  return path.join('src', 'test', SOURCE_FOLDER[path.extname(frame.file)], ...packageFolders, frame.file);
+}
