@@ -101,7 +101,8 @@ async function fromCargo(folder: string): Promise<StageDefinition[]> {
 }
 
 const SUREFIRE_REPORTS = '**/target/surefire-reports/TEST-*.xml';
-const GRADLE_TEST_REPORTS = '**/build/test-results/test/TEST-*.xml';
+// `test`, and on Android one folder per variant (`testDebugUnitTest`).
+const GRADLE_TEST_REPORTS = '**/build/test-results/*/TEST-*.xml';
 
 /** Maven: compile, then test, in batch mode; through the project's wrapper when it has one. */
 async function fromMaven(folder: string): Promise<StageDefinition[]> {

@@ -11,12 +11,14 @@ export interface JvmFrame {
   line: number;
 }
 
-const FRAME = /^\s*at\s+((?:[\w$]+\.)*[\w$]+)\.[\w$<>-]+\(([\w$-]+\.(?:java|kt|groovy|scala)):(\d+)\)\s*$/;
+// A class loader's and a module's name may come first (`app//shop.CartTest…` from Gradle's test workers since Java 9,
+// `core@1.0/shop.…`), and a method's name may hold spaces (Kotlin's backquoted test names, Spock's features).
+const FRAME = /^\s*at\s+(?:[^\s/()]*\/){0,2}((?:[\w$]+\.)*[\w$]+)\.([^()]+)\(([\w$-]+\.(?:java|kt|groovy|scala)):(\d+)\)\s*$/;
 const SOURCE_FOLDER: Record<string, string> = { '.java': 'java', '.kt': 'kotlin', '.groovy': 'groovy', '.scala': 'scala' };
 
 export function parseJvmFrame(line: string): JvmFrame | undefined {
   const frame = line.includes('at ') ? FRAME.exec(line) : undefined;
-  return frame ? { className: frame[1], file: frame[2], line: Number(frame[3]) } : undefined;
+  return frame ? { className: frame[1], file: frame[3], line: Number(frame[4]) } : undefined;
 }
 
 /** Whether the frame is in the test class's file: its nested (`CartTest$Empty`) and anonymous (`CartTest$1`) classes are. */

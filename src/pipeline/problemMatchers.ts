@@ -286,7 +286,7 @@ function minitestMatcher(at: (file: string) => string, cwd: string, source: stri
 /**
  * Surefire's failed and erroring tests, at the test's line: the frame of the test class in the exception's stack
  * (an assertion's line, or the call into the code that raised), as the Java test runners show a failure. The
- * file is where Maven keeps test sources, `src/test/<java|kotlin>/<package>/`.
+ * file is where Maven keeps test sources, `src/test/<java|kotlin|groovy|scala>/<package>/` (jvmFrames.ts).
  */
 function surefireMatcher(at: (file: string) => string, source: string): ProblemMatcher {
   let running: string | undefined;

@@ -165,7 +165,7 @@ function failureLocation(element: XmlElement, details: string, context: JUnitCon
 }
 
 // Where Maven (Surefire, Failsafe) and Gradle write their reports, below the module they ran in.
-const JVM_REPORT_FOLDER = /[\\/](?:target[\\/](?:surefire|failsafe)-reports|build[\\/]test-results)(?:[\\/]|$)/;
+const JVM_REPORT_FOLDER = /[\\/](?:target[\\/](?:surefire|failsafe)-reports|build[\\/]test-results)(?:[\\/]|$)/g;
 
 /**
  * A JVM test's failing line: the frame of its own class (Surefire trims the trace down to it), in the module's
@@ -176,7 +176,8 @@ function jvmTestLocation(details: string, testClass: string | undefined, context
   for (const line of details.split(/\r?\n/)) {
     const frame = parseJvmFrame(line);
     if (!frame || !isFrameOf(frame, testClass)) continue;
-    const reportFolder = JVM_REPORT_FOLDER.exec(context.reportFile);
+    // The last one: the folders above the module may have any names.
+    const reportFolder = [...context.reportFile.matchAll(JVM_REPORT_FOLDER)].at(-1);
     const moduleFolder = reportFolder ? context.reportFile.slice(0, reportFolder.index) : context.folder;
     return makeLocation(path.join(moduleFolder, testSourcePath(frame)), frame.line, undefined, context.folder);
   }

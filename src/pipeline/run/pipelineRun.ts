@@ -39,6 +39,8 @@ export interface StageTests {
   reportFile: string;
   /** Set when the report could not be read. */
   error?: string;
+  /** Set when some of the reports a glob found could not be read or were left out: the others count. */
+  warning?: string;
 }
 
 export interface PipelineRun {

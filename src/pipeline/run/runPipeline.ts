@@ -194,13 +194,14 @@ async function runStage(run: PipelineRun, stage: StageRun, planned: PlannedStage
       }
     }
   }
-  const fromOutput = await inJavaModules(await inGoPackageFolders(problems.found, cwd), cwd);
+  const fromOutput = [...(await inJavaModules(await inGoPackageFolders(problems.found, cwd), cwd))];
+  const outputCount = problems.found.length;
   // A failed test that both the output and the report name (Surefire, go test) is one problem: the output's error,
   // which also says the exception's type (a warning at that line does not hide the failure). Compared once the
   // output's files are found (a module, a Go package).
   const atLines = new Set(fromOutput.filter((p) => p.severity === 'error').map((p) => `${p.file}:${p.line}`));
   for (const failure of testFailures) if (!atLines.has(`${failure.file}:${failure.line}`)) problems.add(failure);
-  stage.problems = await existingFilesOnly([...fromOutput, ...problems.found.slice(fromOutput.length)]);
+  stage.problems = await existingFilesOnly([...fromOutput, ...problems.found.slice(outputCount)]);
   if (problems.dropped > 0) stage.droppedProblems = problems.dropped;
   stage.lastLines = lastLines.toArray();
   stage.durationMs = Date.now() - startedAt;
@@ -291,7 +292,7 @@ async function inGoPackageFolders(problems: Problem[], cwd: string): Promise<Pro
 async function inJavaModules(problems: Problem[], cwd: string): Promise<Problem[]> {
   const relativeSource = (file: string) => {
     const relative = path.relative(cwd, file);
-    return /^src[\\/](?:test|main)[\\/](?:java|kotlin)[\\/]/.test(relative) ? relative : undefined;
+    return /^src[\\/](?:test|main)[\\/](?:java|kotlin|groovy|scala)[\\/]/.test(relative) ? relative : undefined;
   };
   const missing = await Promise.all(problems.map(async (p) => relativeSource(p.file) !== undefined && !(await isFile(p.file))));
   if (!missing.includes(true)) return problems;

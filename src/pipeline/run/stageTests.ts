@@ -7,11 +7,14 @@ import type { TestReport } from '../reports/testReport';
 import type { StageDefinition } from '../stageDefinition';
 import type { StageTests } from './pipelineRun';
 import { messageOf } from '../../core/errors';
+import { isInside } from '../../core/fsUtil';
 
 const MAX_RESULTS = 5000;
 const MAX_FAILURES = 100;
 /** Surefire and Gradle write a report per test class: a large build has hundreds. */
 const MAX_REPORT_FILES = 2000;
+/** Reports are read one after the other up to this much in all (each one is bounded too: MAX_REPORT_BYTES). */
+const MAX_TOTAL_REPORT_BYTES = 200 * 1024 * 1024;
 /** A report last written before the stage started (less this) is an earlier run's. */
 const STALE_MS = 1000;
 
@@ -23,17 +26,15 @@ export async function readStageTests(definition: StageDefinition, folder: string
   const kind = definition.junit ? 'junit' : definition.tap ? 'tap' : undefined;
   const reportPath = definition.junit ?? definition.tap;
   if (!kind || !reportPath) return undefined;
-  if (isDynamicPattern(reportPath)) return readMatchingReports(kind, reportPath, definition, folder, stageStartedAt);
   const reportFile = path.resolve(folder, reportPath);
-  const modified = await fs.stat(reportFile).then(
-    (s) => s.mtimeMs,
-    () => undefined,
-  );
+  const stat = await fs.stat(reportFile).catch(() => undefined);
+  // A path that names a file is that file, even with glob characters in it (`reports (ci)/junit.xml`).
+  if (!stat && isDynamicPattern(reportPath)) return readMatchingReports(kind, reportPath, definition, folder, stageStartedAt);
   // A report left by an earlier run would show old results as if they were this run's.
-  if (modified !== undefined && modified < stageStartedAt - STALE_MS) {
+  if (stat && stat.mtimeMs < stageStartedAt - STALE_MS) {
     return {
       ...noTests(reportFile),
-      error: `${reportPath} was not updated by this run (last written ${new Date(modified).toLocaleString()})`,
+      error: `${reportPath} was not updated by this run (last written ${new Date(stat.mtimeMs).toLocaleString()})`,
     };
   }
   try {
@@ -45,8 +46,8 @@ export async function readStageTests(definition: StageDefinition, folder: string
 
 /**
  * Every report the glob finds that this run wrote: Surefire leaves the reports of test classes since deleted
- * until `mvn clean`, so older ones are left out rather than reported. A report that cannot be read is named in
- * `error`; the others still count.
+ * until `mvn clean`, so older ones are left out rather than reported. Reports that cannot be read, or past the
+ * limits, are named in `warning`; the others still count.
  */
 async function readMatchingReports(
   kind: TestReportKind,
@@ -55,43 +56,67 @@ async function readMatchingReports(
   folder: string,
   stageStartedAt: number,
 ): Promise<StageTests | undefined> {
-  // Links are not followed, and a linked file is not read: a report is the folder's own (as conveyor.yml's paths are).
-  const found = await glob(pattern, {
+  const label = kind === 'junit' ? 'JUnit' : 'TAP';
+  let files: { file: string; size: number }[];
+  try {
+    files = await reportsWrittenSince(pattern, folder, stageStartedAt - STALE_MS);
+  } catch (error) {
+    return {
+      ...noTests(path.resolve(folder, pattern)),
+      error: `Could not look for ${label} reports matching ${pattern}: ${messageOf(error)}`,
+    };
+  }
+  if (files.length === 0) {
+    // A detected test stage of a project without tests writes no report: nothing to show, nothing wrong.
+    if (definition.source !== 'conveyor.yml') return undefined;
+    return { ...noTests(path.resolve(folder, pattern)), error: `No ${label} report matching ${pattern} was written by this run.` };
+  }
+  const reports: TestReport[] = [];
+  const problems: string[] = [];
+  if (files.length > MAX_REPORT_FILES)
+    problems.push(`${files.length - MAX_REPORT_FILES} of ${files.length} reports were left out (at most ${MAX_REPORT_FILES} are read)`);
+  let bytes = 0;
+  for (const { file, size } of files.slice(0, MAX_REPORT_FILES)) {
+    if ((bytes += size) > MAX_TOTAL_REPORT_BYTES) {
+      problems.push(`reports past ${MAX_TOTAL_REPORT_BYTES / 1024 / 1024} MB in all were left out`);
+      break;
+    }
+    try {
+      reports.push(await readTestReport(kind, file, folder));
+    } catch (error) {
+      problems.push(messageOf(error));
+    }
+  }
+  const shown = reports.find((r) => r.counts.failed > 0)?.file ?? reports[0]?.file ?? files[0].file;
+  const tests = stageTestsOf(reports, shown);
+  if (problems.length > 0) tests.warning = problems.length === 1 ? problems[0] : `${problems[0]} (and ${problems.length - 1} more)`;
+  return tests;
+}
+
+/**
+ * The regular files the glob finds in the folder that were written at or after `since`, in path order. Links are
+ * not followed and a file reached through one is not read: a report is the folder's own, as conveyor.yml's paths are.
+ */
+async function reportsWrittenSince(pattern: string, folder: string, since: number): Promise<{ file: string; size: number }[]> {
+  const found = await glob(process.platform === 'win32' ? pattern.replaceAll('\\', '/') : pattern, {
     cwd: folder,
     absolute: true,
     onlyFiles: true,
     followSymbolicLinks: false,
+    expandDirectories: false,
     ignore: ['**/node_modules/**', '**/.git/**'],
   });
+  const realFolder = await fs.realpath(folder);
   const written = await Promise.all(
-    found.sort().map(async (file) => {
+    found.map(async (match) => {
+      const file = path.resolve(match);
       const stat = await fs.lstat(file).catch(() => undefined);
-      return stat !== undefined && stat.isFile() && stat.mtimeMs >= stageStartedAt - STALE_MS;
+      if (!stat?.isFile() || stat.mtimeMs < since) return undefined;
+      const real = await fs.realpath(file).catch(() => undefined);
+      return real !== undefined && isInside(realFolder, real) ? { file, size: stat.size } : undefined;
     }),
   );
-  const files = found.filter((_, i) => written[i]).slice(0, MAX_REPORT_FILES);
-  if (files.length === 0) {
-    // A detected test stage of a project without tests writes no report: nothing to show, nothing wrong.
-    if (definition.source !== 'conveyor.yml') return undefined;
-    return {
-      ...noTests(path.resolve(folder, pattern)),
-      error: `No ${kind === 'junit' ? 'JUnit' : 'TAP'} report matching ${pattern} was written by this run.`,
-    };
-  }
-  const reports: TestReport[] = [];
-  const errors: string[] = [];
-  for (const file of files) {
-    try {
-      reports.push(await readTestReport(kind, file, folder));
-    } catch (error) {
-      errors.push(messageOf(error));
-    }
-  }
-  const shown = reports.find((r) => r.counts.failed > 0)?.file ?? reports[0]?.file ?? files[0];
-  const tests = stageTestsOf(reports, shown);
-  if (errors.length > 0)
-    tests.error = errors.length === 1 ? errors[0] : `${errors[0]} (and ${errors.length - 1} more reports could not be read)`;
-  return tests;
+  return written.filter((w) => w !== undefined).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }
 
 function stageTestsOf(reports: TestReport[], reportFile: string): StageTests {

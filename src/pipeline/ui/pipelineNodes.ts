@@ -98,9 +98,15 @@ function testsNode(stageId: string, stage: StageRun): ViewNode {
   return {
     id: `${stageId}/tests`,
     label: tests.error ? 'Test report unavailable' : `Tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`,
-    description: tests.error,
-    tooltip: tests.error ?? tests.reportFile,
-    icon: tests.error ? 'warning' : failed > 0 ? 'testing-failed-icon:testing.iconFailed' : 'testing-passed-icon:testing.iconPassed',
+    // A warning (some of a glob's reports unreadable or left out) keeps the counts of the others.
+    description: tests.error ?? tests.warning,
+    tooltip: tests.error ?? (tests.warning ? `${tests.warning}\n${tests.reportFile}` : tests.reportFile),
+    icon:
+      tests.error || (tests.warning && failed === 0)
+        ? 'warning'
+        : failed > 0
+          ? 'testing-failed-icon:testing.iconFailed'
+          : 'testing-passed-icon:testing.iconPassed',
     file: tests.error ? undefined : tests.reportFile,
     expanded: failed > 0,
     children: tests.failures.map((f, i) => ({

@@ -77,7 +77,7 @@ describe('detection parsers (unit)', () => {
     ]);
     assert.deepEqual(await detect({ 'settings.gradle.kts': '', gradlew: '#!/bin/sh\n' }), [
       'build: ./gradlew assemble (settings.gradle.kts)',
-      'test: ./gradlew test (settings.gradle.kts) junit **/build/test-results/test/TEST-*.xml',
+      'test: ./gradlew test (settings.gradle.kts) junit **/build/test-results/*/TEST-*.xml',
     ]);
     assert.deepEqual(
       await detect({ Gemfile: "source 'https://rubygems.org'\n", '.rspec': '--require spec_helper\n', '.rubocop.yml': '' }),

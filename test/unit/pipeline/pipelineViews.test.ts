@@ -112,6 +112,30 @@ describe('pipeline status bar and view with runs (unit)', () => {
     assert.match(historyRow.description ?? '', /^main · 4c7e1d2 · clean · failed · 4\.2 s$/);
     assert.deepEqual(historyRow.command?.arguments, [failedRun.logFile]);
   });
+
+  it('shows a stage’s test counts with a warning when some of its reports could not be read, and none when the report could not', () => {
+    const counts = { total: 3, passed: 2, failed: 1, skipped: 0 };
+    const tests = { counts, failures: [], results: [], reportFile: '/ws/shop/target/surefire-reports/TEST-shop.CartTest.xml' };
+    const testsRow = (extra: object) =>
+      pipelineNodes(status, {
+        run: pipelineRun([stage('test', 'failed', { tests: { ...tests, ...extra } })]),
+        history: [],
+      })
+        .find((r) => r.label === 'test')
+        ?.children?.find((c) => c.id.endsWith('/tests'));
+    const partial = testsRow({ warning: 'The JUnit report target/surefire-reports/TEST-shop.BrokenTest.xml is empty' });
+    assert.deepEqual(
+      [partial?.label, partial?.description, partial?.icon, partial?.file],
+      [
+        'Tests: 2 passed, 1 failed',
+        'The JUnit report target/surefire-reports/TEST-shop.BrokenTest.xml is empty',
+        'testing-failed-icon:testing.iconFailed',
+        tests.reportFile,
+      ],
+    );
+    const unreadable = testsRow({ error: 'The stage did not write its JUnit report at junit.xml.' });
+    assert.deepEqual([unreadable?.label, unreadable?.icon, unreadable?.file], ['Test report unavailable', 'warning', undefined]);
+  });
 });
 
 describe('run history on disk (unit)', () => {
