@@ -1,6 +1,6 @@
 // JVM stack frames as Surefire, Gradle and their reports print them: `at shop.CartTest.total(CartTest.java:11)`.
 // A frame names the class and the file's name, not its folder: a test's file is found where Maven and Gradle keep
-// test sources, by its package. Shared by the Surefire output matcher and the JUnit report reader.
+// test sources, by its package. Shared by the Surefire output matcher, the JUnit report reader and the stage's tests.
 import * as path from 'node:path';
 
 export interface JvmFrame {
@@ -30,4 +30,22 @@ export function isFrameOf(frame: JvmFrame, testClass: string): boolean {
 export function testSourcePath(frame: JvmFrame): string {
   const packageFolders = frame.className.split('$')[0].split('.').slice(0, -1);
   return path.join('src', 'test', SOURCE_FOLDER[path.extname(frame.file)], ...packageFolders, frame.file);
+}
+
+// Where Maven (Surefire, Failsafe) and Gradle write their reports, below the module they ran in.
+const REPORT_FOLDER = /[\\/](?:target[\\/](?:surefire|failsafe)-reports|build[\\/]test-results)(?:[\\/]|$)/g;
+
+/** The module a Surefire or Gradle report belongs to: the folder above its `target` or `build` (the last in the path). */
+export function moduleOfReport(reportFile: string): string | undefined {
+  const reportFolder = [...reportFile.matchAll(REPORT_FOLDER)].at(-1);
+  return reportFolder ? reportFile.slice(0, reportFolder.index) : undefined;
+}
+
+/** Where a test class's file may be below its module, one path per JVM language (`src/test/kotlin/shop/CartTest.kt`). */
+export function testSourceCandidates(className: string): string[] {
+  const parts = className.split('$')[0].split('.');
+  const simpleName = parts.pop()!;
+  return Object.entries(SOURCE_FOLDER).map(([extension, folder]) =>
+    path.join('src', 'test', folder, ...parts, `${simpleName}${extension}`),
+  );
 }

@@ -3,7 +3,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { displayPath, firstFrameInFolder, makeLocation, toAbsolutePath } from './sourceLocation';
 import type { SourceLocation } from './sourceLocation';
 import { countTests } from './testReport';
-import { isFrameOf, parseJvmFrame, testSourcePath } from '../jvmFrames';
+import { isFrameOf, moduleOfReport, parseJvmFrame, testSourcePath } from '../jvmFrames';
 import type { TestCaseResult, TestCounts, TestReport, TestSuiteResult } from './testReport';
 import { isRecord } from '../../core/records';
 
@@ -164,9 +164,6 @@ function failureLocation(element: XmlElement, details: string, context: JUnitCon
   return firstFrameInFolder(details, context.folder) ?? jvmTestLocation(details, element.attributes.classname, context);
 }
 
-// Where Maven (Surefire, Failsafe) and Gradle write their reports, below the module they ran in.
-const JVM_REPORT_FOLDER = /[\\/](?:target[\\/](?:surefire|failsafe)-reports|build[\\/]test-results)(?:[\\/]|$)/g;
-
 /**
  * A JVM test's failing line: the frame of its own class (Surefire trims the trace down to it), in the module's
  * test sources; the module is the folder above the report's `target` or `build`.
@@ -176,9 +173,7 @@ function jvmTestLocation(details: string, testClass: string | undefined, context
   for (const line of details.split(/\r?\n/)) {
     const frame = parseJvmFrame(line);
     if (!frame || !isFrameOf(frame, testClass)) continue;
-    // The last one: the folders above the module may have any names.
-    const reportFolder = [...context.reportFile.matchAll(JVM_REPORT_FOLDER)].at(-1);
-    const moduleFolder = reportFolder ? context.reportFile.slice(0, reportFolder.index) : context.folder;
+    const moduleFolder = moduleOfReport(context.reportFile) ?? context.folder;
     return makeLocation(path.join(moduleFolder, testSourcePath(frame)), frame.line, undefined, context.folder);
   }
   return undefined;

@@ -8,6 +8,7 @@ import type { StageDefinition } from '../stageDefinition';
 import type { StageTests } from './pipelineRun';
 import { messageOf } from '../../core/errors';
 import { isInside } from '../../core/fsUtil';
+import { moduleOfReport, testSourceCandidates } from '../jvmFrames';
 
 const MAX_RESULTS = 5000;
 const MAX_FAILURES = 100;
@@ -38,7 +39,9 @@ export async function readStageTests(definition: StageDefinition, folder: string
     };
   }
   try {
-    return stageTestsOf([await readTestReport(kind, reportPath, folder)], reportFile);
+    const report = await readTestReport(kind, reportPath, folder);
+    await addJvmSuiteFiles([report]);
+    return stageTestsOf([report], reportFile);
   } catch (error) {
     return { ...noTests(reportFile), error: messageOf(error) };
   }
@@ -87,6 +90,7 @@ async function readMatchingReports(
       problems.push(messageOf(error));
     }
   }
+  await addJvmSuiteFiles(reports);
   const shown = reports.find((r) => r.counts.failed > 0)?.file ?? reports[0]?.file ?? files[0].file;
   const tests = stageTestsOf(reports, shown);
   if (problems.length > 0) tests.warning = problems.length === 1 ? problems[0] : `${problems[0]} (and ${problems.length - 1} more)`;
@@ -117,6 +121,29 @@ async function reportsWrittenSince(pattern: string, folder: string, since: numbe
     }),
   );
   return written.filter((w) => w !== undefined).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+}
+
+/**
+ * Surefire and Gradle name no file for a test class: it is the class's file in the module's test sources, when it is
+ * there, so each of its tests in the Testing view opens it (a failed one at its line).
+ */
+async function addJvmSuiteFiles(reports: TestReport[]): Promise<void> {
+  const lookups = reports.flatMap((report) => {
+    const moduleFolder = moduleOfReport(report.file);
+    if (!moduleFolder) return [];
+    return report.suites
+      .filter((suite) => suite.file === undefined)
+      .map(async (suite) => {
+        for (const candidate of testSourceCandidates(suite.tests[0]?.className ?? suite.name)) {
+          const file = path.join(moduleFolder, candidate);
+          if ((await fs.stat(file).catch(() => undefined))?.isFile()) {
+            suite.file = file;
+            return;
+          }
+        }
+      });
+  });
+  await Promise.all(lookups);
 }
 
 function stageTestsOf(reports: TestReport[], reportFile: string): StageTests {

@@ -440,6 +440,11 @@ describe('pipeline engine on real projects (integration)', function () {
       [['shop.CartTest', 'total', 'failed', path.join('src', 'test', 'java', 'shop', 'CartTest.java'), 11]],
     );
     assert.equal(failedTests?.reportFile, path.join(ws.dir, 'target', 'surefire-reports', 'TEST-shop.CartTest.xml'));
+    assert.equal(
+      failedTests?.results[0].suiteFile,
+      path.join(ws.dir, 'src', 'test', 'java', 'shop', 'CartTest.java'),
+      'the test class opens from the Testing view',
+    );
 
     writeFileSync(path.join(ws.dir, cartFile), cart('sum'));
     const commit = commitAll(ws, 'total without the extra unit');

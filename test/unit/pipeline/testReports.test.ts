@@ -374,6 +374,9 @@ describe('a stage’s reports found by a glob (unit)', () => {
     const started = Date.now();
     await write('core/target/surefire-reports/TEST-shop.CartTest.xml', await fixture('surefire-TEST-shop.CartTest.xml', folder));
     await write('app/target/surefire-reports/TEST-shop.AppTest.xml', passing('shop.AppTest'));
+    // The test classes' files: Surefire's reports do not name them.
+    await write('core/src/test/java/shop/CartTest.java', 'package shop;\n');
+    await write('app/src/test/kotlin/shop/AppTest.kt', 'package shop\n');
     // A test class deleted since: Surefire leaves its report until `mvn clean`.
     await write('app/target/surefire-reports/TEST-shop.GoneTest.xml', passing('shop.GoneTest'));
     const hourAgo = new Date(started - 3_600_000);
@@ -404,6 +407,15 @@ describe('a stage’s reports found by a glob (unit)', () => {
       ],
     );
     assert.equal(tests.reportFile, path.join(folder, 'core', 'target', 'surefire-reports', 'TEST-shop.CartTest.xml'));
+    assert.deepEqual(
+      tests.results.map((r) => r.suiteFile && path.relative(folder, r.suiteFile)),
+      [
+        path.join('app', 'src', 'test', 'kotlin', 'shop', 'AppTest.kt'),
+        path.join('core', 'src', 'test', 'java', 'shop', 'CartTest.java'),
+        path.join('core', 'src', 'test', 'java', 'shop', 'CartTest.java'),
+      ],
+      'each test opens its class’s file, found in its module by its package',
+    );
     assert.equal(tests.error, undefined);
   });
 
