@@ -21,6 +21,14 @@ export async function exists(file: string): Promise<boolean> {
   }
 }
 
+/** Whether `file` is a regular file (through links); false when it is missing or unreadable. */
+export function isFile(file: string): Promise<boolean> {
+  return fs.stat(file).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}
+
 export async function listDir(dir: string): Promise<string[]> {
   try {
     return await fs.readdir(dir);

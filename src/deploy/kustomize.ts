@@ -4,6 +4,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { findExecutable } from '../core/findExecutable';
+import { isFile } from '../core/fsUtil';
 import { runProcess } from '../core/processRunner';
 import { DeployError } from './deployError';
 import { parseManifests } from './renderManifests';
@@ -87,13 +88,7 @@ export async function renderKustomization(
 async function findKustomizationFile(directory: string, kustomizeDir: string): Promise<string> {
   for (const name of KUSTOMIZATION_FILES) {
     const file = path.join(directory, name);
-    if (
-      await fs.stat(file).then(
-        (s) => s.isFile(),
-        () => false,
-      )
-    )
-      return file;
+    if (await isFile(file)) return file;
   }
   throw new DeployError(
     'not-found',

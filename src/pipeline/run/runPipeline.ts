@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { readWorkingTree } from '../../code/workingTree';
 import type { WorkingTreeState } from '../../code/workingTree';
 import { LineSplitter, RingBuffer } from '../../core/outputLines';
-import { foldersHolding } from '../../core/fsUtil';
+import { foldersHolding, isFile } from '../../core/fsUtil';
 import { goModuleFiles, goModulesAt } from '../../core/goModules';
 import { runProcess } from '../../core/processRunner';
 import type { ProcessResult } from '../../core/processRunner';
@@ -312,13 +312,6 @@ async function inJavaModules(problems: Problem[], cwd: string): Promise<Problem[
 const JAVA_BUILD_FILES = ['pom.xml', 'build.gradle', 'build.gradle.kts'];
 /** Where build outputs go (a copy of the sources may be there), never a module. */
 const NOT_JAVA_MODULES = new Set(['node_modules', 'target', 'build']);
-
-function isFile(file: string): Promise<boolean> {
-  return fs.stat(file).then(
-    (s) => s.isFile(),
-    () => false,
-  );
-}
 
 async function decideReadiness(run: PipelineRun, before: WorkingTreeState | undefined, request: PipelineRunRequest): Promise<void> {
   const reason = await notReadyReason(run, before, request);

@@ -7,7 +7,7 @@ import type { TestReport } from '../reports/testReport';
 import type { StageDefinition } from '../stageDefinition';
 import type { StageTests } from './pipelineRun';
 import { messageOf } from '../../core/errors';
-import { isInside } from '../../core/fsUtil';
+import { isFile, resolveInsideFolder } from '../../core/fsUtil';
 import { moduleOfReport, testSourceCandidates } from '../jvmFrames';
 
 const MAX_RESULTS = 5000;
@@ -110,14 +110,12 @@ async function reportsWrittenSince(pattern: string, folder: string, since: numbe
     expandDirectories: false,
     ignore: ['**/node_modules/**', '**/.git/**'],
   });
-  const realFolder = await fs.realpath(folder);
   const written = await Promise.all(
     found.map(async (match) => {
       const file = path.resolve(match);
       const stat = await fs.lstat(file).catch(() => undefined);
       if (!stat?.isFile() || stat.mtimeMs < since) return undefined;
-      const real = await fs.realpath(file).catch(() => undefined);
-      return real !== undefined && isInside(realFolder, real) ? { file, size: stat.size } : undefined;
+      return (await resolveInsideFolder(folder, file)) ? { file, size: stat.size } : undefined;
     }),
   );
   return written.filter((w) => w !== undefined).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
@@ -136,7 +134,7 @@ async function addJvmSuiteFiles(reports: TestReport[]): Promise<void> {
       .map(async (suite) => {
         for (const candidate of testSourceCandidates(suite.tests[0]?.className ?? suite.name)) {
           const file = path.join(moduleFolder, candidate);
-          if ((await fs.stat(file).catch(() => undefined))?.isFile()) {
+          if (await isFile(file)) {
             suite.file = file;
             return;
           }
