@@ -32,10 +32,13 @@ export function testSourcePath(frame: JvmFrame): string {
   return path.join('src', 'test', SOURCE_FOLDER[path.extname(frame.file)], ...packageFolders, frame.file);
 }
 
-// Where Maven (Surefire, Failsafe) and Gradle write their reports, below the module they ran in.
-const REPORT_FOLDER = /[\\/](?:target[\\/](?:surefire|failsafe)-reports|build[\\/]test-results)(?:[\\/]|$)/g;
+// Where Maven (Surefire, Failsafe), sbt and Gradle write their reports, below the module they ran in.
+const REPORT_FOLDER = /[\\/](?:target[\\/](?:surefire-reports|failsafe-reports|test-reports)|build[\\/]test-results)(?:[\\/]|$)/g;
 
-/** The module a Surefire or Gradle report belongs to: the folder above its `target` or `build` (the last in the path). */
+/**
+ * The module a Surefire, sbt or Gradle report belongs to: the folder above its `target` or `build` (the last in the
+ * path); undefined for a report written elsewhere (the caller takes the stage's folder).
+ */
 export function moduleOfReport(reportFile: string): string | undefined {
   const reportFolder = [...reportFile.matchAll(REPORT_FOLDER)].at(-1);
   return reportFolder ? reportFile.slice(0, reportFolder.index) : undefined;

@@ -17,6 +17,8 @@ interface XmlElement {
 
 interface JUnitContext {
   folder: string;
+  /** The module of a JVM report written outside `target` and `build`: the stage's working directory. */
+  stageFolder: string;
   reportFile: string;
   /** pytest numbers `line` attributes from 0; everyone else from 1. */
   lineBase: 0 | 1;
@@ -41,10 +43,10 @@ const xmlParser = new XMLParser({
 });
 
 /** Reads a JUnit XML report as written by mocha-junit-reporter, Node's test runner, pytest, Surefire and the like. */
-export function parseJUnit(xmlText: string, reportFile: string, folder: string): TestReport {
+export function parseJUnit(xmlText: string, reportFile: string, folder: string, stageFolder = folder): TestReport {
   const file = path.resolve(folder, reportFile);
   const root = parseRoot(xmlText, displayPath(file, folder));
-  const context: JUnitContext = { folder, reportFile: file, lineBase: isPytestReport(root) ? 0 : 1 };
+  const context: JUnitContext = { folder, stageFolder, reportFile: file, lineBase: isPytestReport(root) ? 0 : 1 };
   const suites = suitesIn(root, context);
   return { format: 'junit', file, suites, counts: withUnlistedSkips(countTests(suites), root) };
 }
@@ -166,14 +168,14 @@ function failureLocation(element: XmlElement, details: string, context: JUnitCon
 
 /**
  * A JVM test's failing line: the frame of its own class (Surefire trims the trace down to it), in the module's
- * test sources; the module is the folder above the report's `target` or `build`.
+ * test sources; the module is the folder above the report's `target` or `build`, else the stage's folder.
  */
 function jvmTestLocation(details: string, testClass: string | undefined, context: JUnitContext): SourceLocation | undefined {
   if (!testClass) return undefined;
   for (const line of details.split(/\r?\n/)) {
     const frame = parseJvmFrame(line);
     if (!frame || !isFrameOf(frame, testClass)) continue;
-    const moduleFolder = moduleOfReport(context.reportFile) ?? context.folder;
+    const moduleFolder = moduleOfReport(context.reportFile) ?? context.stageFolder;
     return makeLocation(path.join(moduleFolder, testSourcePath(frame)), frame.line, undefined, context.folder);
   }
   return undefined;

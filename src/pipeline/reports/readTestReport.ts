@@ -12,11 +12,14 @@ export const MAX_REPORT_BYTES = 50 * 1024 * 1024;
 
 const KIND_LABEL: Record<TestReportKind, string> = { junit: 'JUnit', tap: 'TAP' };
 
-/** Reads the report a stage wrote, `reportPath` being relative to the workspace folder or absolute. */
-export async function readTestReport(kind: TestReportKind, reportPath: string, folder: string): Promise<TestReport> {
+/**
+ * Reads the report a stage wrote, `reportPath` being relative to the workspace folder or absolute. `stageFolder`, the
+ * stage's working directory, is the module of a JVM report written outside `target` and `build`.
+ */
+export async function readTestReport(kind: TestReportKind, reportPath: string, folder: string, stageFolder = folder): Promise<TestReport> {
   const file = path.resolve(folder, reportPath);
   const text = await readReportText(kind, file, folder);
-  return kind === 'junit' ? parseJUnit(text, file, folder) : parseTap(text, file, folder);
+  return kind === 'junit' ? parseJUnit(text, file, folder, stageFolder) : parseTap(text, file, folder);
 }
 
 async function readReportText(kind: TestReportKind, file: string, folder: string): Promise<string> {

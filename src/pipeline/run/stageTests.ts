@@ -28,9 +28,10 @@ export async function readStageTests(definition: StageDefinition, folder: string
   const reportPath = definition.junit ?? definition.tap;
   if (!kind || !reportPath) return undefined;
   const reportFile = path.resolve(folder, reportPath);
+  const stageFolder = path.resolve(folder, definition.cwd ?? '.');
   const stat = await fs.stat(reportFile).catch(() => undefined);
   // A path that names a file is that file, even with glob characters in it (`reports (ci)/junit.xml`).
-  if (!stat && isDynamicPattern(reportPath)) return readMatchingReports(kind, reportPath, definition, folder, stageStartedAt);
+  if (!stat && isDynamicPattern(reportPath)) return readMatchingReports(kind, reportPath, definition, folder, stageFolder, stageStartedAt);
   // A report left by an earlier run would show old results as if they were this run's.
   if (stat && stat.mtimeMs < stageStartedAt - STALE_MS) {
     return {
@@ -39,8 +40,8 @@ export async function readStageTests(definition: StageDefinition, folder: string
     };
   }
   try {
-    const report = await readTestReport(kind, reportPath, folder);
-    await addJvmSuiteFiles([report]);
+    const report = await readTestReport(kind, reportPath, folder, stageFolder);
+    await addJvmSuiteFiles([report], stageFolder);
     return stageTestsOf([report], reportFile);
   } catch (error) {
     return { ...noTests(reportFile), error: messageOf(error) };
@@ -57,6 +58,7 @@ async function readMatchingReports(
   pattern: string,
   definition: StageDefinition,
   folder: string,
+  stageFolder: string,
   stageStartedAt: number,
 ): Promise<StageTests | undefined> {
   const label = kind === 'junit' ? 'JUnit' : 'TAP';
@@ -85,12 +87,12 @@ async function readMatchingReports(
       break;
     }
     try {
-      reports.push(await readTestReport(kind, file, folder));
+      reports.push(await readTestReport(kind, file, folder, stageFolder));
     } catch (error) {
       problems.push(messageOf(error));
     }
   }
-  await addJvmSuiteFiles(reports);
+  await addJvmSuiteFiles(reports, stageFolder);
   const shown = reports.find((r) => r.counts.failed > 0)?.file ?? reports[0]?.file ?? files[0].file;
   const tests = stageTestsOf(reports, shown);
   if (problems.length > 0) tests.warning = problems.length === 1 ? problems[0] : `${problems[0]} (and ${problems.length - 1} more)`;
@@ -122,18 +124,21 @@ async function reportsWrittenSince(pattern: string, folder: string, since: numbe
 }
 
 /**
- * Surefire and Gradle name no file for a test class: it is the class's file in the module's test sources, when it is
- * there, so each of its tests in the Testing view opens it (a failed one at its line).
+ * Surefire, sbt and Gradle name no file for a test class: it is the class's file in the module's test sources, when
+ * it is there, so each of its tests in the Testing view opens it (a failed one at its line). The module of a report
+ * written outside `target` and `build` is the stage's folder; there only names that look like a JVM class are looked
+ * up (a mocha suite's title is not one).
  */
-async function addJvmSuiteFiles(reports: TestReport[]): Promise<void> {
+async function addJvmSuiteFiles(reports: TestReport[], stageFolder: string): Promise<void> {
   const lookups = reports.flatMap((report) => {
-    const moduleFolder = moduleOfReport(report.file);
-    if (!moduleFolder) return [];
+    const reportModule = moduleOfReport(report.file);
     return report.suites
       .filter((suite) => suite.file === undefined)
       .map(async (suite) => {
-        for (const candidate of testSourceCandidates(suite.tests[0]?.className ?? suite.name)) {
-          const file = path.join(moduleFolder, candidate);
+        const className = suite.tests[0]?.className ?? suite.name;
+        if (!reportModule && !JVM_CLASS_NAME.test(className)) return;
+        for (const candidate of testSourceCandidates(className)) {
+          const file = path.join(reportModule ?? stageFolder, candidate);
           if (await isFile(file)) {
             suite.file = file;
             return;
@@ -143,6 +148,9 @@ async function addJvmSuiteFiles(reports: TestReport[]): Promise<void> {
   });
   await Promise.all(lookups);
 }
+
+/** `shop.CartTest`, `CartTest$Empty`: dotted identifiers, the class's own name capitalized as JVM classes are. */
+const JVM_CLASS_NAME = /^(?:[a-z_$][\w$]*\.)*[A-Z][\w$]*$/;
 
 function stageTestsOf(reports: TestReport[], reportFile: string): StageTests {
   const suites = reports.flatMap((report) => report.suites);

@@ -419,6 +419,41 @@ describe('a stage’s reports found by a glob (unit)', () => {
     assert.equal(tests.error, undefined);
   });
 
+  it('finds a JVM test class in the stage’s folder when the report is outside target and build, and below target for sbt', async () => {
+    const started = Date.now();
+    // Surefire's reportsDirectory pointed elsewhere, in a stage that runs in backend/.
+    await write('backend/reports/TEST-shop.CartTest.xml', await fixture('surefire-TEST-shop.CartTest.xml', folder));
+    await write('backend/src/test/java/shop/CartTest.java', 'package shop;\n');
+    // A suite named like a sentence (mocha) is not taken for a class.
+    await write('backend/reports/TEST-mocha.xml', passing('Cart totals'));
+    const stage = { name: 'test', run: 'mvn test', cwd: 'backend', junit: 'backend/reports/TEST-*.xml', source: 'conveyor.yml' };
+    const tests = await readStageTests(stage, folder, started);
+    const testFile = path.join(folder, 'backend', 'src', 'test', 'java', 'shop', 'CartTest.java');
+    assert.deepEqual(
+      tests?.failures.map((f) => f.location),
+      [
+        { file: testFile, line: 16 },
+        { file: testFile, line: 11 },
+      ],
+    );
+    assert.deepEqual(
+      tests?.results.map((r) => `${r.suite}: ${r.suiteFile ?? 'no file'}`),
+      ['Cart totals: no file', `shop.CartTest: ${testFile}`, `shop.CartTest: ${testFile}`],
+    );
+    // sbt writes target/test-reports/ below the module it tested.
+    await write('api/target/test-reports/TEST-shop.ApiTest.xml', passing('shop.ApiTest'));
+    await write('api/src/test/scala/shop/ApiTest.scala', 'package shop\n');
+    const sbt = await readStageTests(
+      { name: 'test', run: 'sbt test', junit: '**/target/test-reports/TEST-*.xml', source: 'conveyor.yml' },
+      folder,
+      started,
+    );
+    assert.deepEqual(
+      sbt?.results.map((r) => r.suiteFile),
+      [path.join(folder, 'api', 'src', 'test', 'scala', 'shop', 'ApiTest.scala')],
+    );
+  });
+
   it('counts the readable reports and names the one it could not read', async () => {
     const started = Date.now();
     await write('target/surefire-reports/TEST-shop.AppTest.xml', passing('shop.AppTest'));
