@@ -19,7 +19,17 @@ export async function readWorkingTree(folder: string): Promise<WorkingTreeState 
   try {
     // Without optional locks: a plain status refreshes the index and rewrites it under index.lock, and a commit the
     // user makes at that moment fails ("index.lock: File exists"), as the git docs warn for background processes.
-    output = await git.raw(['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '--untracked-files=normal', '-z']);
+    // Without ahead/behind counts, which are not used: they walk every commit between the branch and its upstream
+    // (160 ms instead of 3 ms for a branch 50,000 commits behind).
+    output = await git.raw([
+      '--no-optional-locks',
+      'status',
+      '--porcelain=v2',
+      '--branch',
+      '--no-ahead-behind',
+      '--untracked-files=normal',
+      '-z',
+    ]);
   } catch {
     return undefined;
   }
