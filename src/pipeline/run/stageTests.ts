@@ -63,8 +63,9 @@ async function readMatchingReports(
 ): Promise<StageTests | undefined> {
   const label = kind === 'junit' ? 'JUnit' : 'TAP';
   let files: { file: string; size: number }[];
+  let olderCount: number;
   try {
-    files = await reportsWrittenSince(pattern, folder, stageStartedAt - STALE_MS);
+    ({ files, olderCount } = await reportsWrittenSince(pattern, folder, stageStartedAt - STALE_MS));
   } catch (error) {
     return {
       ...noTests(path.resolve(folder, pattern)),
@@ -74,7 +75,12 @@ async function readMatchingReports(
   if (files.length === 0) {
     // A detected test stage of a project without tests writes no report: nothing to show, nothing wrong.
     if (definition.source !== 'conveyor.yml') return undefined;
-    return { ...noTests(path.resolve(folder, pattern)), error: `No ${label} report matching ${pattern} was written by this run.` };
+    // Gradle writes none when its test task is up to date: the reports of the run that was are still there.
+    const older =
+      olderCount === 0
+        ? ''
+        : ` (${olderCount} from an earlier run ${olderCount === 1 ? 'is' : 'are'} there: a test task that was up to date writes none)`;
+    return { ...noTests(path.resolve(folder, pattern)), error: `No ${label} report matching ${pattern} was written by this run${older}.` };
   }
   const reports: TestReport[] = [];
   const problems: string[] = [];
@@ -103,7 +109,11 @@ async function readMatchingReports(
  * The regular files the glob finds in the folder that were written at or after `since`, in path order. Links are
  * not followed and a file reached through one is not read: a report is the folder's own, as conveyor.yml's paths are.
  */
-async function reportsWrittenSince(pattern: string, folder: string, since: number): Promise<{ file: string; size: number }[]> {
+async function reportsWrittenSince(
+  pattern: string,
+  folder: string,
+  since: number,
+): Promise<{ files: { file: string; size: number }[]; olderCount: number }> {
   const found = await glob(process.platform === 'win32' ? pattern.replaceAll('\\', '/') : pattern, {
     cwd: folder,
     absolute: true,
@@ -116,11 +126,17 @@ async function reportsWrittenSince(pattern: string, folder: string, since: numbe
     found.map(async (match) => {
       const file = path.resolve(match);
       const stat = await fs.lstat(file).catch(() => undefined);
-      if (!stat?.isFile() || stat.mtimeMs < since) return undefined;
-      return (await resolveInsideFolder(folder, file)) ? { file, size: stat.size } : undefined;
+      if (!stat?.isFile()) return undefined;
+      if (stat.mtimeMs < since) return { file, size: stat.size, older: true };
+      return (await resolveInsideFolder(folder, file)) ? { file, size: stat.size, older: false } : undefined;
     }),
   );
-  return written.filter((w) => w !== undefined).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  const reports = written.filter((w) => w !== undefined);
+  const files = reports
+    .filter((r) => !r.older)
+    .map(({ file, size }) => ({ file, size }))
+    .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  return { files, olderCount: reports.length - files.length };
 }
 
 /**

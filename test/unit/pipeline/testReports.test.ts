@@ -483,6 +483,16 @@ describe('a stage’s reports found by a glob (unit)', () => {
     const started = Date.now();
     const configured = await readStageTests({ name: 'test', run: 'mvn test', junit: surefire, source: 'conveyor.yml' }, folder, started);
     assert.equal(configured?.error, `No JUnit report matching ${surefire} was written by this run.`);
+    // Gradle's test task, up to date, ran nothing and left the last run's reports.
+    const gradle = '**/build/test-results/*/TEST-*.xml';
+    await write('build/test-results/test/TEST-shop.AppTest.xml', passing('shop.AppTest'));
+    const hourAgo = new Date(started - 3_600_000);
+    await utimes(path.join(folder, 'build/test-results/test/TEST-shop.AppTest.xml'), hourAgo, hourAgo);
+    const upToDate = await readStageTests({ name: 'test', run: 'gradle test', junit: gradle, source: 'conveyor.yml' }, folder, started);
+    assert.equal(
+      upToDate?.error,
+      `No JUnit report matching ${gradle} was written by this run (1 from an earlier run is there: a test task that was up to date writes none).`,
+    );
     assert.equal(
       await readStageTests({ name: 'test', run: 'mvn -B test', junit: surefire, source: 'pom.xml' }, folder, started),
       undefined,
