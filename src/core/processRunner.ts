@@ -3,6 +3,8 @@
 // On Stop or a timeout, processes that left the group and lost their parent are found by a marker in their
 // environment (processTracking.ts).
 import { spawn } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { timerDelay } from './clock';
 import { descendantsOf, isRunning, readProcessTable, startTracking } from './processTracking';
 import type { ProcessTracking } from './processTracking';
@@ -27,6 +29,11 @@ export interface RunProcessOptions {
    * a daemon) can hold them for ever; past this the command is over and what it prints is not read.
    */
   pipeGraceMs?: number;
+  /**
+   * Output is not read until this settles: the caller is not ready for it yet (the pipeline announces its run first).
+   * Meanwhile the command blocks once the pipe is full, so nothing piles up in memory.
+   */
+  holdOutput?: Promise<unknown>;
 }
 
 export interface ProcessResult {
@@ -58,6 +65,7 @@ export function runProcess(spec: CommandSpec, options: RunProcessOptions = {}): 
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     tracking.firstPid = child.pid;
+    const outputRead = deliverOutput(child, options.onOutput, options.holdOutput);
     const finish = (result: Omit<ProcessResult, 'durationMs' | 'timedOut' | 'cancelled'>) => {
       if (settled) return;
       settled = true;
@@ -65,8 +73,8 @@ export function runProcess(spec: CommandSpec, options: RunProcessOptions = {}): 
       clearTimeout(pipesTimer);
       options.signal?.removeEventListener('abort', onAbort);
       const durationMs = Math.round(performance.now() - started);
-      // Stopped: over once everything it started has ended, not when its shell has.
-      void (stopping ?? Promise.resolve()).then(() => resolve({ ...result, timedOut, cancelled, durationMs }));
+      // Stopped: over once everything it started has ended, not when its shell has; and once held output is read.
+      void Promise.all([stopping, outputRead]).then(() => resolve({ ...result, timedOut, cancelled, durationMs }));
     };
     let stopping: Promise<void> | undefined;
     const stop = () => void (stopping ??= killProcessTree(child.pid, options.killGraceMs ?? DEFAULT_KILL_GRACE_MS, tracking));
@@ -83,8 +91,6 @@ export function runProcess(spec: CommandSpec, options: RunProcessOptions = {}): 
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
 
-    child.stdout.on('data', (chunk: Buffer) => options.onOutput?.(chunk, 'stdout'));
-    child.stderr.on('data', (chunk: Buffer) => options.onOutput?.(chunk, 'stderr'));
     child.on('error', (error) => finish({ exitCode: null, signal: null, spawnError: error.message }));
     child.on('exit', (exitCode, signal) => {
       // The stage's main process is done; anything it left running in its group is an orphan-to-be. A process
@@ -92,14 +98,51 @@ export function runProcess(spec: CommandSpec, options: RunProcessOptions = {}): 
       // after a command in a terminal; Stop and a timeout end those too.
       if (child.pid) signalGroup(child.pid, 'SIGKILL');
       // 'close' waits for every holder of the pipes; one outside the group would keep the stage (and Stop) waiting.
-      pipesTimer = setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
-        finish({ exitCode, signal });
-      }, options.pipeGraceMs ?? DEFAULT_PIPE_GRACE_MS);
+      // Counted from when the output is read: held output is not given up on.
+      void outputRead.then(() => {
+        if (settled) return;
+        pipesTimer = setTimeout(() => {
+          child.stdout.destroy();
+          child.stderr.destroy();
+          finish({ exitCode, signal });
+        }, options.pipeGraceMs ?? DEFAULT_PIPE_GRACE_MS);
+      });
     });
     child.on('close', (exitCode, signal) => finish({ exitCode, signal }));
   });
+}
+
+/**
+ * Hands the command's output to `onOutput`, or, while `hold` is pending, leaves it in the pipe (the command waits once
+ * the pipe is full): the streams are paused before their listeners are added, so they stay paused. Node resumes them
+ * when the command exits; what they read then is kept for later, and they are paused again. Resolves once the held
+ * output is handed over.
+ */
+function deliverOutput(
+  child: ChildProcessByStdio<null, Readable, Readable>,
+  onOutput: RunProcessOptions['onOutput'],
+  hold: Promise<unknown> | undefined,
+): Promise<void> {
+  let held: [Buffer, 'stdout' | 'stderr'][] | undefined = hold ? [] : undefined;
+  if (hold) {
+    child.stdout.pause();
+    child.stderr.pause();
+  }
+  for (const stream of ['stdout', 'stderr'] as const)
+    child[stream].on('data', (chunk: Buffer) => {
+      if (!held) return onOutput?.(chunk, stream);
+      held.push([chunk, stream]);
+      child[stream].pause();
+    });
+  if (!hold) return Promise.resolve();
+  const released = () => {
+    const chunks = held ?? [];
+    held = undefined;
+    for (const [chunk, stream] of chunks) onOutput?.(chunk, stream);
+    child.stdout.resume();
+    child.stderr.resume();
+  };
+  return hold.then(released, released);
 }
 
 /**

@@ -30,6 +30,11 @@ async function run(ws: SampleWorkspace, request: Partial<PipelineRunRequest> = {
   });
 }
 
+/** A conveyor.yml of these stages (their lines as written below `stages:`), without the security stage. */
+function stagesYml(...lines: string[]): string {
+  return ['pipeline:', '  security: false', '  stages:', ...lines, ''].join('\n');
+}
+
 function stage(run: PipelineRun, name: string): StageRun {
   const found = run.stages.find((s) => s.name === name);
   assert.ok(found, `no stage ${name} in ${run.stages.map((s) => s.name).join(', ')}`);
@@ -116,7 +121,7 @@ describe('pipeline engine on real projects (integration)', function () {
 
   it('keeps stdout and stderr lines apart: an unfinished stdout line, a problem on stderr, a character split across stderr chunks', async () => {
     const ws = workspace({
-      'conveyor.yml': ['pipeline:', '  security: false', '  stages:', '    - name: build', '      run: sh streams.sh', ''].join('\n'),
+      'conveyor.yml': stagesYml('    - name: build', '      run: sh streams.sh'),
       'src/a.c': 'int main(void) { return 0 }\n',
       // printf's octal escapes are the three bytes of "€"; the pauses make each write a chunk of its own.
       'streams.sh': [
@@ -145,7 +150,7 @@ describe('pipeline engine on real projects (integration)', function () {
 
   it('reads the tree without taking git’s index lock, so a commit made meanwhile in a terminal does not fail', async () => {
     const ws = workspace({
-      'conveyor.yml': ['pipeline:', '  security: false', '  stages:', '    - name: test', '      run: node -e "1"', ''].join('\n'),
+      'conveyor.yml': stagesYml('    - name: test', '      run: node -e "1"'),
       'src/app.js': 'console.log(1);\n',
     });
     const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ws.dir, encoding: 'utf8' }).trim();
@@ -457,15 +462,7 @@ describe('pipeline engine on real projects (integration)', function () {
 
   it('puts a Surefire failure of a build of several modules in the module that holds the test (the output names only the class)', async () => {
     const ws = workspace({
-      'conveyor.yml': [
-        'pipeline:',
-        '  security: false',
-        '  stages:',
-        '    - name: test',
-        '      run: cat surefire.out; exit 1',
-        '      problemMatcher: generic',
-        '',
-      ].join('\n'),
+      'conveyor.yml': stagesYml('    - name: test', '      run: cat surefire.out; exit 1', '      problemMatcher: generic'),
       // As Maven prints a failed test of the `core` module (its reactor runs from the parent's folder).
       'surefire.out': [
         '[INFO] Running shop.CartTest',
@@ -644,15 +641,7 @@ describe('pipeline engine on real projects (integration)', function () {
 
   it('kills a stage that passes its timeout, with every process it started', async () => {
     const ws = workspace({
-      'conveyor.yml': [
-        'pipeline:',
-        '  security: false',
-        '  stages:',
-        '    - name: hang',
-        '      run: sleep 300 & echo $! > child.pid; sleep 300',
-        '      timeout: 1s',
-        '',
-      ].join('\n'),
+      'conveyor.yml': stagesYml('    - name: hang', '      run: sleep 300 & echo $! > child.pid; sleep 300', '      timeout: 1s'),
     });
     const started = Date.now();
     const result = await run(ws);
@@ -668,16 +657,12 @@ describe('pipeline engine on real projects (integration)', function () {
 
   it('stops a run on request, leaving no process behind', async () => {
     const ws = workspace({
-      'conveyor.yml': [
-        'pipeline:',
-        '  security: false',
-        '  stages:',
+      'conveyor.yml': stagesYml(
         '    - name: serve',
         '      run: sleep 300 & echo $! > child.pid; wait',
         '    - name: after',
         '      run: echo never',
-        '',
-      ].join('\n'),
+      ),
     });
     const abort = new AbortController();
     const result = await run(ws, { signal: abort.signal, listener: { stageStarted: () => setTimeout(() => abort.abort(), 300) } });
@@ -724,16 +709,59 @@ describe('pipeline engine on real projects (integration)', function () {
     }
   });
 
+  it('announces the run with its commit before the first stage’s output, though that stage starts while the tree is read', async () => {
+    const ws = workspace({
+      'conveyor.yml': stagesYml(
+        '    - name: first',
+        '      run: echo printed at once; echo and on stderr >&2',
+        '    - name: second',
+        '      run: echo second',
+      ),
+    });
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ws.dir, encoding: 'utf8' }).trim();
+    const events: string[] = [];
+    const result = await run(ws, {
+      listener: {
+        runStarted: (started) => events.push(`run started at ${started.commit} (dirty: ${started.dirty})`),
+        stageStarted: (_, s) => events.push(`${s.name} started`),
+        line: (s, line) => events.push(`${s.name}: ${line}`),
+        stageFinished: (_, s) => events.push(`${s.name} ${s.status}`),
+        runFinished: (finished) => events.push(`run ${finished.result}`),
+      },
+    });
+    assert.deepEqual(events, [
+      `run started at ${commit} (dirty: false)`,
+      'first started',
+      'first: printed at once',
+      'first: and on stderr',
+      'first passed',
+      'second started',
+      'second: second',
+      'second passed',
+      'run passed',
+    ]);
+    assert.equal(result.readyForRelease, true, result.notReadyReason);
+    const log = readFileSync(result.logFile, 'utf8');
+    assert.ok(
+      log.startsWith(
+        `\n━━ Conveyor pipeline run ${result.id} in ${ws.dir} — main at ${commit.slice(0, 12)}\n\n━━ first: echo printed at once`,
+      ),
+      log,
+    );
+  });
+
+  it('says a stage’s working directory is missing rather than that the shell could not start', async () => {
+    const ws = workspace({
+      'conveyor.yml': stagesYml('    - name: build', '      cwd: services/api', '      run: make'),
+    });
+    const build = stage(await run(ws), 'build');
+    assert.equal(build.status, 'failed');
+    assert.equal(build.summary, `working directory not found: ${path.join(ws.dir, 'services', 'api')}`);
+  });
+
   it('reports a command that does not exist as such', async () => {
     const ws = workspace({
-      'conveyor.yml': [
-        'pipeline:',
-        '  security: false',
-        '  stages:',
-        '    - name: build',
-        '      run: definitely-not-a-command --all',
-        '',
-      ].join('\n'),
+      'conveyor.yml': stagesYml('    - name: build', '      run: definitely-not-a-command --all'),
     });
     const build = stage(await run(ws), 'build');
     assert.equal(build.status, 'failed');
@@ -746,7 +774,7 @@ describe('pipeline engine on real projects (integration)', function () {
       "const out=process.stdout;let s='';for(let i=1;i<=1000000;i++){s+='line '+i+' of the flood\\n';if(s.length>65536){out.write(s);s='';}}out.write(s);out.write(require('crypto').randomBytes(200000));out.write('\\nflood done\\n');";
     const ws = workspace({
       'flood.js': script,
-      'conveyor.yml': ['pipeline:', '  security: false', '  stages:', '    - name: flood', '      run: node flood.js', ''].join('\n'),
+      'conveyor.yml': stagesYml('    - name: flood', '      run: node flood.js'),
     });
     const result = await run(ws);
     const flood = stage(result, 'flood');
@@ -763,18 +791,14 @@ describe('pipeline engine on real projects (integration)', function () {
 
   it('re-runs the failed stage and the ones after it, carrying the stages that passed', async () => {
     const ws = workspace({
-      'conveyor.yml': [
-        'pipeline:',
-        '  security: false',
-        '  stages:',
+      'conveyor.yml': stagesYml(
         '    - name: first',
         '      run: echo one >> ran.txt',
         '    - name: second',
         '      run: test -f fixed',
         '    - name: third',
         '      run: echo three',
-        '',
-      ].join('\n'),
+      ),
       '.gitignore': 'ran.txt\n',
     });
     const failed = await run(ws);
@@ -846,18 +870,14 @@ describe('pipeline engine on real projects (integration)', function () {
 
   it('reads a TAP report from Node’s test runner, and refuses a stale report the stage did not rewrite', async () => {
     const ws = workspace({
-      'conveyor.yml': [
-        'pipeline:',
-        '  security: false',
-        '  stages:',
+      'conveyor.yml': stagesYml(
         '    - name: unit',
         '      run: node --test --test-reporter=tap --test-reporter-destination=unit.tap test/unit.test.js',
         '      tap: unit.tap',
         '    - name: e2e',
         '      run: echo "no report written"',
         '      junit: old-report.xml',
-        '',
-      ].join('\n'),
+      ),
       '.gitignore': 'unit.tap\n',
       'test/unit.test.js': "const test = require('node:test');\ntest('one', () => {});\ntest('two', { skip: true }, () => {});\n",
       'old-report.xml': '<testsuite name="old" tests="1"><testcase name="old test"/></testsuite>\n',

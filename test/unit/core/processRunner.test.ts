@@ -117,6 +117,38 @@ describe('process runner (unit, real processes)', () => {
     assert.equal(result.exitCode, 0);
     assert.equal(bytes, 5_000_000);
   });
+
+  it('reads nothing while the output is held, and loses nothing once it is released, past the pipes’ grace', async () => {
+    const held = async (script: string) => {
+      let release!: () => void;
+      let released = false;
+      const chunks: { early: boolean; text: string }[] = [];
+      const running = runProcess(
+        { command: '/bin/sh', args: ['-c', script], cwd: process.cwd() },
+        {
+          pipeGraceMs: 50,
+          holdOutput: new Promise<void>((resolve) => (release = resolve)),
+          onOutput: (chunk) => chunks.push({ early: !released, text: chunk.toString('latin1') }),
+        },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      released = true;
+      release();
+      const result = await running;
+      return { result, early: chunks.filter((c) => c.early).length, output: chunks.map((c) => c.text).join('') };
+    };
+    // Exits at once: its output waits in the pipe beyond the 50 ms the pipes are given after an exit.
+    const quick = await held('echo printed; echo on stderr >&2');
+    assert.equal(quick.result.exitCode, 0);
+    assert.equal(quick.early, 0, 'nothing read while held');
+    assert.deepEqual(quick.output.split('\n').sort(), ['', 'on stderr', 'printed']);
+    // Prints more than a pipe holds: it waits for the reader, then finishes.
+    const large = await held('head -c 5000000 /dev/zero; echo done >&2');
+    assert.equal(large.result.exitCode, 0);
+    assert.equal(large.early, 0, 'nothing read while held');
+    assert.equal(large.output.length, 5_000_005);
+    assert.ok(large.result.durationMs >= 400, `the command waited for its reader (${large.result.durationMs} ms)`);
+  });
 });
 
 describe('which pids a stopped command may own (unit)', () => {
