@@ -12,8 +12,8 @@ import { runPipeline } from '../src/pipeline/run/runPipeline';
 import { RunHistory } from '../src/pipeline/run/runHistory';
 import type { StageDefinition } from '../src/pipeline/stageDefinition';
 
-// Nine: with five, the median moved by ±1.5% from run to run, more than the difference it is read for.
-const RUNS = Number(process.env.BENCH_RUNS ?? 9);
+// Fifteen: with five, the median moved by ±1.5% from run to run, more than the difference it is read for.
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const WORK = 'let x=0;for(let i=0;i<3e7;i++)x+=i%7;';
 const STAGES: StageDefinition[] = [
   { name: 'lint', run: `node -e "${WORK}console.log('lint ok')"`, source: 'bench' },
@@ -71,15 +71,18 @@ async function main(): Promise<void> {
     const ownSession: number[] = [];
     const conveyor: number[] = [];
     await runDirectly(folder); // warm the file cache for both
-    for (let i = 0; i < RUNS; i++) {
-      direct.push(await runDirectly(folder));
-      ownSession.push(await runDirectly(folder, true));
-      conveyor.push(await runWithConveyor(folder, history));
-    }
+    // The order turns each round, so each kind follows each other equally often: a run right after one in its own
+    // session measured slower (the session's teardown), which a fixed order charged to the same kind every time.
+    const kinds = [
+      async () => direct.push(await runDirectly(folder)),
+      async () => ownSession.push(await runDirectly(folder, true)),
+      async () => conveyor.push(await runWithConveyor(folder, history)),
+    ];
+    for (let i = 0; i < RUNS; i++) for (let k = 0; k < kinds.length; k++) await kinds[(i + k) % kinds.length]();
     const d = median(direct);
     const s = median(ownSession);
     const c = median(conveyor);
-    console.log(`pipeline overhead (3 stages, 22,000 output lines, median of ${RUNS} alternating runs)`);
+    console.log(`pipeline overhead (3 stages, 22,000 output lines, median of ${RUNS} rounds, in turn)`);
     console.log(`  sh -c directly                  : ${d.toFixed(0)} ms`);
     console.log(`  sh -c, each in its own session  : ${s.toFixed(0)} ms  (as a terminal starts it)`);
     console.log(`  conveyor                        : ${c.toFixed(0)} ms`);
