@@ -12,8 +12,8 @@ import { runPipeline } from '../src/pipeline/run/runPipeline';
 import { RunHistory } from '../src/pipeline/run/runHistory';
 import type { StageDefinition } from '../src/pipeline/stageDefinition';
 
-// Fifteen: with five, the median moved by ±1.5% from run to run, more than the difference it is read for.
-const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+// Eighteen (three times the six orders): with five, the median moved by ±1.5% from run to run, more than the difference it is read for.
+const RUNS = Number(process.env.BENCH_RUNS ?? 18);
 const WORK = 'let x=0;for(let i=0;i<3e7;i++)x+=i%7;';
 const STAGES: StageDefinition[] = [
   { name: 'lint', run: `node -e "${WORK}console.log('lint ok')"`, source: 'bench' },
@@ -71,14 +71,23 @@ async function main(): Promise<void> {
     const ownSession: number[] = [];
     const conveyor: number[] = [];
     await runDirectly(folder); // warm the file cache for both
-    // The order turns each round, so each kind follows each other equally often: a run right after one in its own
-    // session measured slower (the session's teardown), which a fixed order charged to the same kind every time.
+    // Each round takes the next of the six orders of the three kinds, so each kind follows each other about equally
+    // often: a run right after one in its own session measured slower (the session's teardown), which a fixed order
+    // charged to the same kind every time.
     const kinds = [
       async () => direct.push(await runDirectly(folder)),
       async () => ownSession.push(await runDirectly(folder, true)),
       async () => conveyor.push(await runWithConveyor(folder, history)),
     ];
-    for (let i = 0; i < RUNS; i++) for (let k = 0; k < kinds.length; k++) await kinds[(i + k) % kinds.length]();
+    const orders = [
+      [0, 1, 2],
+      [0, 2, 1],
+      [1, 0, 2],
+      [1, 2, 0],
+      [2, 0, 1],
+      [2, 1, 0],
+    ];
+    for (let round = 0; round < RUNS; round++) for (const kind of orders[round % orders.length]) await kinds[kind]();
     const d = median(direct);
     const s = median(ownSession);
     const c = median(conveyor);

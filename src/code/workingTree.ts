@@ -1,6 +1,9 @@
 // The commit a run builds and whether the tree matches it, asked of the system git (through simple-git).
 // Unlike gitInfo.ts this starts a process, so it is only used where commands may run (trusted workspaces).
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { simpleGit } from 'simple-git';
+import { readGitInfo } from './gitInfo';
 
 export interface WorkingTreeState {
   commit?: string;
@@ -10,6 +13,7 @@ export interface WorkingTreeState {
   dirty: boolean;
 }
 
+/** Changes listed at most; `dirty` counts them all. */
 const LISTED_CHANGES = 20;
 
 /** Undefined when the folder is not inside a git working tree. One `git status` answers everything, and changes nothing. */
@@ -65,4 +69,26 @@ export function parseStatusV2(output: string): WorkingTreeState {
     }
   }
   return { commit, branch, changes: changes.slice(0, LISTED_CHANGES), dirty: changes.length > 0 };
+}
+
+/**
+ * The tree as it was at `since`, from a tree read after it (while a pipeline's first stage ran): a change written
+ * since (a file's modification time at or after it) is left out. Kept as read when the listing is cut or the
+ * repository's root is unknown; a change with no file (a deletion) stays. File times come from a clock that may lag
+ * a few milliseconds, so a change written just after `since` may stay: this errs towards a dirty tree.
+ */
+export async function withoutChangesSince(tree: WorkingTreeState, folder: string, since: number): Promise<WorkingTreeState> {
+  if (!tree.dirty || tree.changes.length >= LISTED_CHANGES) return tree;
+  const root = (await readGitInfo(folder)).root;
+  if (!root) return tree;
+  const written = await Promise.all(
+    tree.changes.map((change) =>
+      fs.stat(path.join(root, change)).then(
+        (s) => s.mtimeMs >= since,
+        () => false,
+      ),
+    ),
+  );
+  const changes = tree.changes.filter((_, i) => !written[i]);
+  return { ...tree, changes, dirty: changes.length > 0 };
 }

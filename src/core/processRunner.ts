@@ -58,12 +58,20 @@ export function runProcess(spec: CommandSpec, options: RunProcessOptions = {}): 
     let settled = false;
     let pipesTimer: NodeJS.Timeout | undefined;
     const tracking = startTracking();
-    const child = spawn(spec.command, spec.args, {
-      cwd: spec.cwd,
-      env: { ...process.env, ...spec.env, ...tracking.env },
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    let child: ChildProcessByStdio<null, Readable, Readable>;
+    try {
+      child = spawn(spec.command, spec.args, {
+        cwd: spec.cwd,
+        env: { ...process.env, ...spec.env, ...tracking.env },
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    } catch (error) {
+      // Node reports a missing cwd or executable as an 'error' event, and throws the rest at once: a cwd that is a
+      // file (ENOTDIR), a NUL byte in an argument.
+      resolve({ exitCode: null, signal: null, timedOut: false, cancelled: false, durationMs: 0, spawnError: (error as Error).message });
+      return;
+    }
     tracking.firstPid = child.pid;
     const outputRead = deliverOutput(child, options.onOutput, options.holdOutput);
     const finish = (result: Omit<ProcessResult, 'durationMs' | 'timedOut' | 'cancelled'>) => {
@@ -138,11 +146,19 @@ function deliverOutput(
   const released = () => {
     const chunks = held ?? [];
     held = undefined;
-    for (const [chunk, stream] of chunks) onOutput?.(chunk, stream);
-    child.stdout.resume();
-    child.stderr.resume();
+    try {
+      for (const [chunk, stream] of chunks) onOutput?.(chunk, stream);
+    } finally {
+      child.stdout.resume();
+      child.stderr.resume();
+    }
   };
-  return hold.then(released, released);
+  // A throwing onOutput is the caller's bug, as it is for a live chunk: raised on its own, never holding the command up.
+  return hold.then(released, released).catch((error: unknown) => {
+    process.nextTick(() => {
+      throw error;
+    });
+  });
 }
 
 /**

@@ -3,7 +3,7 @@
 // passing commit ready for release. Shared by the extension and `conveyor pipeline run`.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { readWorkingTree } from '../../code/workingTree';
+import { readWorkingTree, withoutChangesSince } from '../../code/workingTree';
 import type { WorkingTreeState } from '../../code/workingTree';
 import { LineSplitter, RingBuffer } from '../../core/outputLines';
 import { foldersHolding, isFile } from '../../core/fsUtil';
@@ -70,12 +70,12 @@ export async function runPipeline(request: PipelineRunRequest): Promise<Pipeline
   const log = new RunLog(run.logFile);
   // What the run builds is read while the first stage's process starts, not before it: `git status` took 115 ms in a
   // repository of 75,000 files. The run is announced (its heading, runStarted) once the tree is read, and the stage's
-  // output is read after that. A first stage that changes tracked files at once may be seen in the tree read: the run
-  // then counts them as uncommitted changes and is not marked ready.
+  // output is read after that. Files the first stage wrote meanwhile are not the tree's changes.
   let before: WorkingTreeState | undefined;
   let announced: Promise<void> | undefined;
-  const announceRun = () =>
+  const announceRun = (firstProcessStartedAt?: number) =>
     (announced ??= readWorkingTree(folder)
+      .then((tree) => (tree && firstProcessStartedAt !== undefined ? withoutChangesSince(tree, folder, firstProcessStartedAt) : tree))
       .then(undefined, () => undefined)
       .then((tree) => {
         before = tree;
@@ -147,15 +147,15 @@ async function runStage(
   planned: PlannedStage,
   request: PipelineRunRequest,
   log: RunLog,
-  /** Reads the tree and announces the run, once; the first stage's process does not wait for it. */
-  announceRun: () => Promise<void>,
+  /** Reads the tree and announces the run, once; the first stage's process (started then) does not wait for it. */
+  announceRun: (firstProcessStartedAt?: number) => Promise<void>,
 ): Promise<void> {
   const { folder, listener } = request;
   const startedAt = Date.now();
   stage.status = 'running';
   stage.startedAt = new Date(startedAt).toISOString();
-  const announceStage = async () => {
-    await announceRun();
+  const announceStage = async (processStartedAt?: number) => {
+    await announceRun(processStartedAt);
     listener?.stageStarted?.(run, stage);
     log.heading(`${stage.name}: ${stage.command}`);
   };
@@ -195,13 +195,26 @@ async function runStage(
     };
     // The process starts first, then the tree is read (git's process must not delay the stage's); what the stage
     // prints is read once the stage is announced.
-    let announced!: () => void;
-    const finished = runCommandStage(planned.definition, cwd, request, handle, new Promise<void>((resolve) => (announced = resolve)));
+    let releaseOutput!: () => void;
+    const outputHeld = new Promise<void>((resolve) => (releaseOutput = resolve));
+    const stopped = new AbortController();
+    const finished = runCommandStage(
+      planned.definition,
+      cwd,
+      { ...request, signal: anySignal(request.signal, stopped.signal) },
+      handle,
+      outputHeld,
+    );
     try {
-      await announceStage();
-    } finally {
-      announced();
+      await announceStage(startedAt);
+    } catch (error) {
+      // A listener failed (the caller's bug): the run ends with it, and so does the process it started.
+      stopped.abort();
+      releaseOutput();
+      await finished;
+      throw error;
     }
+    releaseOutput();
     const result = await finished;
     splitters.stdout.end();
     splitters.stderr.end();
@@ -210,8 +223,9 @@ async function runStage(
       log.line(matcherNote);
       listener?.line?.(stage, matcherNote);
     }
-    Object.assign(stage, outcomeOf(result, planned.definition, cwd, lastLines.toArray()));
-    const tests = await readStageTests(planned.definition, folder, startedAt);
+    const outcome = outcomeOf(result, planned.definition, cwd, lastLines.toArray());
+    Object.assign(stage, outcome);
+    const tests = await readStageTests(planned.definition, folder, startedAt, outcome.status === 'passed');
     if (tests) {
       stage.tests = tests;
       for (const failure of tests.failures) {
@@ -259,14 +273,10 @@ async function runCommandStage(
       holdOutput,
     },
   );
-  if (
-    result.spawnError &&
-    !(await fs.stat(cwd).then(
-      (s) => s.isDirectory(),
-      () => false,
-    ))
-  )
-    return { ...result, spawnError: `working directory not found: ${cwd}` };
+  if (!result.spawnError) return result;
+  const found = await fs.stat(cwd).catch(() => undefined);
+  if (!found) return { ...result, spawnError: `working directory not found: ${cwd}` };
+  if (!found.isDirectory()) return { ...result, spawnError: `working directory is not a folder: ${cwd}` };
   return result;
 }
 
@@ -386,6 +396,11 @@ async function carriedStagesPassedOn(run: PipelineRun, commit: string, request: 
 
 function describeStage(stage: PlannedStage): string {
   return stage.kind === 'command' ? stage.definition.run : 'secret scan of tracked files and dependency audit (built in)';
+}
+
+/** Aborted when either is. */
+function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
+  return AbortSignal.any(signals.filter((signal) => signal !== undefined));
 }
 
 function newRunId(): string {

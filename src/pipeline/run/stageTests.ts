@@ -23,7 +23,12 @@ const STALE_MS = 1000;
  * The stage's JUnit or TAP report, when it declares one: a file, or a glob for a report per test class
  * (`**\/target/surefire-reports/TEST-*.xml`). An unreadable or stale report is reported, not thrown.
  */
-export async function readStageTests(definition: StageDefinition, folder: string, stageStartedAt: number): Promise<StageTests | undefined> {
+export async function readStageTests(
+  definition: StageDefinition,
+  folder: string,
+  stageStartedAt: number,
+  stagePassed = true,
+): Promise<StageTests | undefined> {
   const kind = definition.junit ? 'junit' : definition.tap ? 'tap' : undefined;
   const reportPath = definition.junit ?? definition.tap;
   if (!kind || !reportPath) return undefined;
@@ -31,7 +36,8 @@ export async function readStageTests(definition: StageDefinition, folder: string
   const stageFolder = path.resolve(folder, definition.cwd ?? '.');
   const stat = await fs.stat(reportFile).catch(() => undefined);
   // A path that names a file is that file, even with glob characters in it (`reports (ci)/junit.xml`).
-  if (!stat && isDynamicPattern(reportPath)) return readMatchingReports(kind, reportPath, definition, folder, stageFolder, stageStartedAt);
+  if (!stat && isDynamicPattern(reportPath))
+    return readMatchingReports(kind, reportPath, definition, folder, stageFolder, stageStartedAt, stagePassed);
   // A report left by an earlier run would show old results as if they were this run's.
   if (stat && stat.mtimeMs < stageStartedAt - STALE_MS) {
     return {
@@ -60,6 +66,7 @@ async function readMatchingReports(
   folder: string,
   stageFolder: string,
   stageStartedAt: number,
+  stagePassed: boolean,
 ): Promise<StageTests | undefined> {
   const label = kind === 'junit' ? 'JUnit' : 'TAP';
   let files: { file: string; size: number }[];
@@ -75,9 +82,10 @@ async function readMatchingReports(
   if (files.length === 0) {
     // A detected test stage of a project without tests writes no report: nothing to show, nothing wrong.
     if (definition.source !== 'conveyor.yml') return undefined;
-    // Gradle writes none when its test task is up to date: the reports of the run that was are still there.
+    // Gradle writes none when its test task is up to date: the reports of the run that was are still there. (A stage
+    // that failed may have stopped before its tests.)
     const older =
-      olderCount === 0
+      olderCount === 0 || !stagePassed
         ? ''
         : ` (${olderCount} from an earlier run ${olderCount === 1 ? 'is' : 'are'} there: a test task that was up to date writes none)`;
     return { ...noTests(path.resolve(folder, pattern)), error: `No ${label} report matching ${pattern} was written by this run${older}.` };
@@ -166,7 +174,7 @@ async function addJvmSuiteFiles(reports: TestReport[], stageFolder: string): Pro
 }
 
 /** `shop.CartTest`, `CartTest$Empty`: dotted identifiers, the class's own name capitalized as JVM classes are. */
-const JVM_CLASS_NAME = /^(?:[a-z_$][\w$]*\.)*[A-Z][\w$]*$/;
+const JVM_CLASS_NAME = /^(?:[\w$]+\.)*[A-Z][\w$]*$/;
 
 function stageTestsOf(reports: TestReport[], reportFile: string): StageTests {
   const suites = reports.flatMap((report) => report.suites);

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describeFolder } from '../../../src/loop/folderStatus';
 import type { PipelineRun, StageRun } from '../../../src/pipeline/run/pipelineRun';
@@ -50,6 +50,20 @@ function commitAll(ws: SampleWorkspace, message: string): string {
   git('add', '-A');
   git('commit', '-q', '-m', message);
   return git('rev-parse', 'HEAD').trim();
+}
+
+/** Pids of the running processes whose working directory is `dir` (from /proc). */
+function processesIn(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readlinkSync(`/proc/${pid}/cwd`) === dir && readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 /** Runs `body` with these environment variables set (the engine's stages inherit them), then puts them back. */
@@ -757,6 +771,32 @@ describe('pipeline engine on real projects (integration)', function () {
     const build = stage(await run(ws), 'build');
     assert.equal(build.status, 'failed');
     assert.equal(build.summary, `working directory not found: ${path.join(ws.dir, 'services', 'api')}`);
+  });
+
+  it('says a stage’s working directory is a file, not a folder', async () => {
+    const ws = workspace({
+      'conveyor.yml': stagesYml('    - name: build', '      cwd: package.json', '      run: make'),
+      'package.json': '{}\n',
+    });
+    const build = stage(await run(ws), 'build');
+    assert.equal(build.status, 'failed');
+    assert.equal(build.summary, `working directory is not a folder: ${path.join(ws.dir, 'package.json')}`);
+  });
+
+  it('stops the first stage’s process when announcing the run fails (a listener that throws), leaving nothing running', async () => {
+    const ws = workspace({ 'conveyor.yml': stagesYml('    - name: serve', '      run: sleep 300 & wait') });
+    await assert.rejects(
+      run(ws, {
+        listener: {
+          runStarted: () => {
+            throw new Error('the view is gone');
+          },
+        },
+      }),
+      /the view is gone/,
+    );
+    // Whether or not the sleep had started when the run failed, no process may be left working in the folder.
+    assert.deepEqual(processesIn(ws.dir), [], 'processes of the stage still running');
   });
 
   it('reports a command that does not exist as such', async () => {

@@ -1,5 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { parseStatusV2 } from '../../../src/code/workingTree';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { parseStatusV2, withoutChangesSince } from '../../../src/code/workingTree';
 
 describe('git status --porcelain=v2 (unit)', () => {
   it('reads the commit, the branch and every kind of change, including renames and paths with spaces', () => {
@@ -29,5 +32,44 @@ describe('git status --porcelain=v2 (unit)', () => {
       dirty: false,
     });
     assert.equal(parseStatusV2('# branch.oid abc\0# branch.head (detached)\0').branch, undefined);
+  });
+});
+
+describe('the tree before a pipeline’s first stage, from one read while it ran (unit, real files)', () => {
+  let folder: string;
+  const since = Date.now();
+  beforeEach(() => {
+    folder = mkdtempSync(path.join(tmpdir(), 'conveyor-tree-'));
+    mkdirSync(path.join(folder, '.git'));
+    for (const [file, when] of [
+      ['edited-before.js', since - 60_000],
+      ['written-by-stage.js', since + 5],
+    ] as const) {
+      writeFileSync(path.join(folder, file), 'x\n');
+      utimesSync(path.join(folder, file), new Date(when), new Date(when));
+    }
+    mkdirSync(path.join(folder, 'coverage'));
+  });
+  afterEach(() => rmSync(folder, { recursive: true, force: true }));
+  const tree = (changes: string[]) => ({ commit: 'abc', branch: 'main', changes, dirty: changes.length > 0 });
+
+  it('leaves out the changes written since the stage started, and keeps older ones and deletions', async () => {
+    assert.deepEqual(
+      await withoutChangesSince(tree(['edited-before.js', 'written-by-stage.js', 'deleted.js', 'coverage/']), folder, since),
+      tree(['edited-before.js', 'deleted.js']),
+    );
+    assert.deepEqual(await withoutChangesSince(tree(['written-by-stage.js', 'coverage/']), folder, since), tree([]));
+  });
+
+  it('keeps a cut listing as read (an unlisted change may be older), and a folder outside git', async () => {
+    const listed = Array.from({ length: 20 }, () => 'written-by-stage.js');
+    assert.deepEqual(await withoutChangesSince(tree(listed), folder, since), tree(listed));
+    rmSync(path.join(folder, '.git'), { recursive: true });
+    const outside = mkdtempSync(path.join(tmpdir(), 'conveyor-no-git-'));
+    try {
+      assert.deepEqual(await withoutChangesSince(tree(['written-by-stage.js']), outside, since), tree(['written-by-stage.js']));
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 });

@@ -118,6 +118,12 @@ describe('process runner (unit, real processes)', () => {
     assert.equal(bytes, 5_000_000);
   });
 
+  it('answers a start Node refuses at once (a working directory that is a file) with spawnError, not a rejection', async () => {
+    const result = await runProcess({ command: '/bin/sh', args: ['-c', 'true'], cwd: __filename });
+    assert.match(result.spawnError ?? '', /ENOTDIR/);
+    assert.equal(result.exitCode, null);
+  });
+
   it('reads nothing while the output is held, and loses nothing once it is released, past the pipes’ grace', async () => {
     const held = async (script: string) => {
       let release!: () => void;

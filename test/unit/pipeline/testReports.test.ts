@@ -493,6 +493,14 @@ describe('a stage’s reports found by a glob (unit)', () => {
       upToDate?.error,
       `No JUnit report matching ${gradle} was written by this run (1 from an earlier run is there: a test task that was up to date writes none).`,
     );
+    // A stage that failed may have stopped before its tests (a compile error): no guess about why.
+    const failed = await readStageTests(
+      { name: 'test', run: 'gradle test', junit: gradle, source: 'conveyor.yml' },
+      folder,
+      started,
+      false,
+    );
+    assert.equal(failed?.error, `No JUnit report matching ${gradle} was written by this run.`);
     assert.equal(
       await readStageTests({ name: 'test', run: 'mvn -B test', junit: surefire, source: 'pom.xml' }, folder, started),
       undefined,
