@@ -17,6 +17,8 @@ import type { ErrorStore, IssuesChange } from './errorStore';
 
 export const RECEIVER_HOST = '127.0.0.1';
 const MIB = 1024 * 1024;
+/** Queued bodies not decoded yet, at most, by default: past either limit the receiver answers 429. */
+export const DEFAULT_MAX_BACKLOG = { bodies: 10_000, bytes: 64 * MIB };
 /** Bytes of a refused body read and thrown away (so the client sees the answer) before the socket is cut. */
 const MAX_DISCARDED_BYTES = 64 * MIB;
 /**
@@ -93,7 +95,7 @@ export class ErrorReceiver {
         this.dropped.fire({ count: dropped.length, reason: dropped[0] });
       }
     }, options.decoder);
-    this.maxBacklog = options.maxBacklog ?? { bodies: 10_000, bytes: 64 * MIB };
+    this.maxBacklog = options.maxBacklog ?? DEFAULT_MAX_BACKLOG;
     this.keyBytes = Buffer.from(options.publicKey, 'utf8');
     this.maxBodyBytes = options.maxBodyBytes ?? MIB;
     this.maxDecompressedBytes = options.maxDecompressedBytes ?? 20 * MIB;

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import type { StackFrame } from '../../../src/monitor/errors/errorModel';
 import { EnvelopeError } from '../../../src/monitor/errors/envelope';
+import { DEFAULT_MAX_BACKLOG } from '../../../src/monitor/errors/errorReceiver';
 import { ErrorStore } from '../../../src/monitor/errors/errorStore';
 import { decodeIngestBody, foldByIssue, prepareEvent, type PreparedEvent } from '../../../src/monitor/errors/ingestDecoding';
 import { IngestThread, type DecodedEvents, type IngestThreadOptions } from '../../../src/monitor/errors/ingestThread';
@@ -14,8 +15,6 @@ const EXCEPTION = readFileSync(path.join(ENVELOPES, 'node-exception.envelope'));
 const MESSAGE = readFileSync(path.join(ENVELOPES, 'node-message.envelope'));
 /** The recorded envelope with its event cut short: the framing holds, the event's JSON does not. */
 const BROKEN_EVENT = EXCEPTION.subarray(0, EXCEPTION.length - 200);
-/** The error receiver's default limit of queued bodies (errorReceiver.ts). */
-const RECEIVER_MAX_BACKLOG = 10_000;
 
 describe('error receiver decoder thread (unit, real worker threads)', function () {
   // A thread started from source compiles its TypeScript first.
@@ -108,7 +107,8 @@ describe('error receiver decoder thread (unit, real worker threads)', function (
       while (sending) {
         // Past the receiver's backlog limit it answers 429 and queues nothing: without that, on a loaded machine
         // the backlog grew by gigabytes, and the decoding of the bodies sent before the call with it.
-        if (thread.backlog.bodies < RECEIVER_MAX_BACKLOG) {
+        const { bodies, bytes } = thread.backlog;
+        if (bodies < DEFAULT_MAX_BACKLOG.bodies && bytes + MESSAGE.length <= DEFAULT_MAX_BACKLOG.bytes) {
           thread.queue('envelope', MESSAGE);
           sent++;
         }
