@@ -199,17 +199,13 @@ describe('pipeline engine on real projects (integration)', function () {
       '',
     ].join('\n');
     const ws = workspace({
-      'conveyor.yml': [
-        'pipeline:',
-        '  security: false',
-        '  stages:',
+      'conveyor.yml': stagesYml(
         '    - name: test',
         // The report is written by the run (an older one would be refused as stale).
         '      run: sh test.sh',
         '      problemMatcher: generic',
         '      junit: junit.xml',
-        '',
-      ].join('\n'),
+      ),
       'test.sh': [
         "printf 'test/cart.test.js:3:9: warning: x is never read\\n'",
         "printf 'test/cart.test.js:5:1: error: expected 7, got 6\\n'",
@@ -236,15 +232,11 @@ describe('pipeline engine on real projects (integration)', function () {
   it('reads a failing mocha run’s JUnit report (mocha’s xunit reporter): counts, the failed test and its location', async () => {
     const ws = workspace({
       'package.json': JSON.stringify({ scripts: {} }),
-      'conveyor.yml': [
-        'pipeline:',
-        '  security: false',
-        '  stages:',
+      'conveyor.yml': stagesYml(
         '    - name: test',
         `      run: mkdir -p reports && node ${MOCHA} --reporter xunit --reporter-options output=reports/junit.xml test/*.test.js`,
         '      junit: reports/junit.xml',
-        '',
-      ].join('\n'),
+      ),
       'test/math.test.js': [
         "const assert = require('node:assert');",
         "describe('math', () => {",
@@ -693,16 +685,12 @@ describe('pipeline engine on real projects (integration)', function () {
     const detach = (file: string) =>
       `node -e "const c = require('child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' }); c.unref(); require('fs').writeFileSync('${file}', String(c.pid))"`;
     const ws = workspace({
-      'conveyor.yml': [
-        'pipeline:',
-        '  security: false',
-        '  stages:',
+      'conveyor.yml': stagesYml(
         '    - name: warm',
         `      run: ${JSON.stringify(detach('warm.pid'))}`,
         '    - name: serve',
         `      run: ${JSON.stringify(`${detach('serve.pid')} && sleep 300`)}`,
-        '',
-      ].join('\n'),
+      ),
     });
     const abort = new AbortController();
     const result = await run(ws, {
@@ -858,17 +846,13 @@ describe('pipeline engine on real projects (integration)', function () {
 
   it('does not mark a commit ready on a stage carried through two re-runs from an older commit', async () => {
     const ws = workspace({
-      'conveyor.yml': [
-        'pipeline:',
-        '  security: false',
-        '  stages:',
+      'conveyor.yml': stagesYml(
         '    - name: lint',
         '      run: grep -q good lint.txt',
         '    - name: test',
         // Outside the tree, so creating it leaves the working tree clean.
         '      run: test -f .git/flag',
-        '',
-      ].join('\n'),
+      ),
       'lint.txt': 'good\n',
     });
     const onGood = await run(ws);
