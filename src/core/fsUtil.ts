@@ -67,8 +67,17 @@ export async function foldersHolding(
  * Writes a file so that readers see the old content or the new one, never half of it: write a sibling
  * temporary file, flush it, then rename over the target (rename is atomic on one filesystem). Content
  * given as pieces is written as it is produced, so a large file never has to be one string.
+ *
+ * `cache: true` skips the flush, for a file that is rebuilt or may be lost (a power cut then leaves the old
+ * content, the new, or on some filesystems an empty file, which its reader takes as none). On ext4 the flush
+ * commits the journal, so it also waits for every other file written just before (a run's log: 2 ms a run).
  */
-export async function writeFileAtomic(file: string, content: string | Iterable<string>, mode?: number): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  content: string | Iterable<string>,
+  mode?: number,
+  { cache = false }: { cache?: boolean } = {},
+): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   // Unique per write: a name from pid and time collided between writes in the same millisecond.
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomUUID()}.tmp`);
@@ -76,7 +85,7 @@ export async function writeFileAtomic(file: string, content: string | Iterable<s
   try {
     if (typeof content === 'string') await handle.writeFile(content, 'utf8');
     else await writePieces(handle, content);
-    await handle.sync();
+    if (!cache) await handle.sync();
   } catch (error) {
     // A full disk or a failing source: the target keeps its old content, and no partial temp file stays behind.
     await handle.close().catch(() => undefined);

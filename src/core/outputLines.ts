@@ -1,6 +1,7 @@
 // Turns a process's byte chunks into clean text lines: split across chunk boundaries, ANSI colours and
 // control bytes removed (matchers and the view see plain text; the terminal gets the raw bytes), and
 // every line bounded so a stage printing binary noise or one enormous line cannot exhaust memory.
+import { StringDecoder } from 'node:string_decoder';
 
 export const MAX_LINE_LENGTH = 4096;
 
@@ -29,12 +30,14 @@ function printedLine(raw: string): string {
 /** Feeds chunks in, calls back once per complete, cleaned line. Call `end()` for the last partial line. */
 export class LineSplitter {
   private pending = '';
-  private readonly decoder = new TextDecoder('utf-8');
+  // StringDecoder rather than TextDecoder: both keep a character split across chunks whole, and with
+  // `stream` TextDecoder took nine times as long (0.5 ms for 430 KB of output).
+  private readonly decoder = new StringDecoder('utf8');
 
   constructor(private readonly onLine: (line: string) => void) {}
 
   push(chunk: Buffer): void {
-    const all = this.pending + this.decoder.decode(chunk, { stream: true });
+    const all = this.pending + this.decoder.write(chunk);
     // One scan of the whole chunk for control bytes: without any (most output), no line needs cleaning.
     const clean = !ANY_CONTROL.test(all);
     // Lines are cut out of the chunk by index: slicing off the rest after every line copied it each time.
@@ -60,7 +63,7 @@ export class LineSplitter {
   }
 
   end(): void {
-    const rest = this.pending + this.decoder.decode();
+    const rest = this.pending + this.decoder.end();
     this.pending = '';
     if (rest.length > 0) this.onLine(printedLine(rest));
   }

@@ -106,8 +106,8 @@ export async function runPipeline(request: PipelineRunRequest): Promise<Pipeline
   log.heading(
     `Run ${run.result} in ${formatDuration(run.durationMs)}${run.readyForRelease ? ` — ${run.commit?.slice(0, 12)} is ready for release` : run.notReadyReason ? ` — not marked ready: ${run.notReadyReason}` : ''}`,
   );
-  await log.close();
-  await history.record(run);
+  // The log's last write and the record touch different files: neither waits for the other.
+  await Promise.all([log.close(), history.record(run)]);
   if (run.readyForRelease && run.commit) await history.markReady(run.commit, run.id);
   listener?.runFinished?.(run);
   return run;

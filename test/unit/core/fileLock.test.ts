@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { withFileLock, writeFileAtomic } from '../../../src/core/fsUtil';
@@ -52,5 +52,20 @@ describe('file locks and atomic writes (unit, real files)', () => {
     await assert.rejects(writeFileAtomic(file, failing()), /the source failed/);
     assert.equal(readFileSync(file, 'utf8'), 'old\n');
     assert.deepEqual(readdirSync(dir), ['uptime.jsonl']);
+  });
+
+  it('writes a cache file (not flushed) whole, with its mode, and as atomically: a failed write keeps the old content', async () => {
+    const file = path.join(dir, 'runs.json');
+    writeFileSync(file, 'old\n');
+    await writeFileAtomic(file, ['{"runs":', '[]}\n'], 0o600, { cache: true });
+    assert.equal(readFileSync(file, 'utf8'), '{"runs":[]}\n');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    function* failing(): Generator<string> {
+      yield 'x'.repeat(100_000);
+      throw new Error('the source failed');
+    }
+    await assert.rejects(writeFileAtomic(file, failing(), undefined, { cache: true }), /the source failed/);
+    assert.equal(readFileSync(file, 'utf8'), '{"runs":[]}\n');
+    assert.deepEqual(readdirSync(dir), ['runs.json'], 'no temp file is left');
   });
 });
