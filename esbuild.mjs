@@ -108,6 +108,8 @@ const builds = [
   { ...shared, entryPoints: ['src/monitor/monitorEngine.ts'], outfile: 'dist/monitorEngine.js' },
   // The error receiver's decoder thread (src/monitor/errors/ingestThread.ts), beside the bundles that start it.
   { ...shared, entryPoints: ['src/monitor/errors/ingestWorker.ts'], outfile: 'dist/ingestWorker.js' },
+  // The watcher that stops a command when its host dies (src/core/processGuard.ts), beside the bundles that start it.
+  { ...common, entryPoints: ['src/core/processGuardMain.ts'], outfile: 'dist/processGuard.js' },
   // Loaded on the first deploy or Environments refresh: it carries @kubernetes/client-node.
   { ...shared, entryPoints: ['src/deploy/deployEngine.ts'], outfile: 'dist/deployEngine.js' },
   // Loaded on first use (src/loop/ui/loopEngineLoader.ts): trace, delivery metrics, after-belt steps; it reads git.

@@ -1,11 +1,12 @@
 // Runs one command as a child process in its own process group, so Stop and timeouts can end the whole
 // tree it started (a shell, npm, the compiler npm started, a server a test left behind) without orphans.
 // On Stop or a timeout, processes that left the group and lost their parent are found by a marker in their
-// environment (processTracking.ts).
+// environment (processTracking.ts); if the host itself dies first, a watcher process stops them (processGuard.ts).
 import { spawn } from 'node:child_process';
 import type { ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { timerDelay } from './clock';
+import { guardCommand } from './processGuard';
 import { descendantsOf, isRunning, readProcessTable, startTracking } from './processTracking';
 import type { ProcessTracking } from './processTracking';
 
@@ -73,6 +74,7 @@ export function runProcess(spec: CommandSpec, options: RunProcessOptions = {}): 
       return;
     }
     tracking.firstPid = child.pid;
+    const unguard = child.pid ? guardCommand(child.pid, tracking.id) : () => undefined;
     const outputRead = deliverOutput(child, options.onOutput, options.holdOutput);
     const finish = (result: Omit<ProcessResult, 'durationMs' | 'timedOut' | 'cancelled'>) => {
       if (settled) return;
@@ -82,7 +84,10 @@ export function runProcess(spec: CommandSpec, options: RunProcessOptions = {}): 
       options.signal?.removeEventListener('abort', onAbort);
       const durationMs = Math.round(performance.now() - started);
       // Stopped: over once everything it started has ended, not when its shell has; and once held output is read.
-      void Promise.all([stopping, outputRead]).then(() => resolve({ ...result, timedOut, cancelled, durationMs }));
+      void Promise.all([stopping, outputRead]).then(() => {
+        unguard();
+        resolve({ ...result, timedOut, cancelled, durationMs });
+      });
     };
     let stopping: Promise<void> | undefined;
     const stop = () => void (stopping ??= killProcessTree(child.pid, options.killGraceMs ?? DEFAULT_KILL_GRACE_MS, tracking));
@@ -163,18 +168,20 @@ function deliverOutput(
 
 /**
  * SIGTERM to the process group, to every descendant (found through /proc, which also catches children that
- * started their own group) and to every process the command's `tracking` finds (which also catches those
- * whose parent has exited); SIGKILL to whatever is still running after the grace period; then the tracked
- * processes once more, for any started meanwhile.
+ * started their own group), to every process the command's `tracking` finds (which also catches those whose
+ * parent has exited) and to theirs (Chromium's helpers do not keep the marker); SIGKILL to whatever is still
+ * running after the grace period; then the tracked processes once more, for any started meanwhile. Without
+ * `pid` (the command's own process has gone), only what the tracking finds.
  */
 export async function killProcessTree(pid: number | undefined, graceMs = DEFAULT_KILL_GRACE_MS, tracking?: ProcessTracking): Promise<void> {
-  if (!pid) return;
+  if (!pid && !tracking) return;
   const table = await readProcessTable({ tracking, parents: true });
-  const targets = [pid, ...descendantsOf(pid, table), ...table.filter((p) => p.tracked).map((p) => p.pid)];
-  signalGroup(pid, 'SIGTERM');
+  const roots = [...(pid ? [pid] : []), ...table.filter((p) => p.tracked).map((p) => p.pid)];
+  const targets = [...new Set([...roots, ...roots.flatMap((root) => descendantsOf(root, table))])];
+  if (pid) signalGroup(pid, 'SIGTERM');
   for (const p of targets) signalPid(p, 'SIGTERM');
   await untilEnded(targets, graceMs);
-  signalGroup(pid, 'SIGKILL');
+  if (pid) signalGroup(pid, 'SIGKILL');
   for (const p of targets) signalPid(p, 'SIGKILL');
   if (tracking) await killTracked(tracking);
 }

@@ -2,7 +2,7 @@
 // fork) and lost their parent: each carries a marker in its environment, as GitHub Actions' runner finds a
 // job's processes by RUNNER_TRACKING_ID. Linux only (/proc); elsewhere nothing is found.
 import { randomBytes } from 'node:crypto';
-import { promises as fs, readFileSync } from 'node:fs';
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
 
 /**
  * Every process a command starts inherits this variable with the command's own value. A stage that means to
@@ -11,6 +11,8 @@ import { promises as fs, readFileSync } from 'node:fs';
 export const TRACKING_VARIABLE = 'CONVEYOR_TRACKING_ID';
 
 export interface ProcessTracking {
+  /** The marker's value, unique to one command. */
+  id: string;
   /** The environment entry to give the command. */
   env: Record<string, string>;
   marker: Buffer;
@@ -21,8 +23,25 @@ export interface ProcessTracking {
 }
 
 export function startTracking(): ProcessTracking {
-  const id = randomBytes(12).toString('hex');
-  return { env: { [TRACKING_VARIABLE]: id }, marker: Buffer.from(`${TRACKING_VARIABLE}=${id}\0`), createdBefore: createdSoFar() };
+  return trackingFor(randomBytes(12).toString('hex'), createdSoFar());
+}
+
+/**
+ * The tracking of a command known by its id only (processGuardMain.ts): with no count of processes from before it
+ * started, every process's environment is read.
+ */
+export function trackingFor(id: string, createdBefore?: number): ProcessTracking {
+  return { id, env: { [TRACKING_VARIABLE]: id }, marker: Buffer.from(`${TRACKING_VARIABLE}=${id}\0`), createdBefore };
+}
+
+/** Whether `pid` is still one of the command's processes (not ended, its pid not reused); true where /proc cannot tell. */
+export function carriesMarker(pid: number, tracking: ProcessTracking): boolean {
+  if (!existsSync('/proc/self')) return true;
+  try {
+    return readFileSync(`/proc/${pid}/environ`).includes(tracking.marker);
+  } catch {
+    return false;
+  }
 }
 
 export interface ProcessEntry {

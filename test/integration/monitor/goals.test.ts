@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,19 +15,32 @@ import { startProbeTargets, type ProbeTargets } from '../../support/probeTargets
 import { closedPort } from '../../support/stubServer';
 
 const CHROMIUM = '/usr/bin/chromium';
+/** Runs Lighthouse as the extension host would, until the test kills it. */
+const LIGHTHOUSE_HOST = path.resolve(__dirname, '../../support/lighthouseHost.ts');
 
-/** Command lines of running processes that mention `needle` (to prove a killed run left nothing behind). */
-function processesMentioning(needle: string): string[] {
+/** Running Lighthouse and Lighthouse-driven Chromium processes, as `pid command line`. */
+function lighthouseProcesses(): string[] {
   const found: string[] = [];
   for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (cmdline.includes(needle) && !cmdline.includes('mocha')) found.push(`${pid} ${cmdline.slice(0, 120)}`);
+      const lighthouse = cmdline.includes('conveyor-lighthouse-') || cmdline.includes('--user-data-dir=/tmp/lighthouse.');
+      if (lighthouse && !cmdline.includes('mocha') && !/^\S*sh /.test(cmdline)) found.push(`${pid} ${cmdline.slice(0, 120)}`);
     } catch {
       // The process ended while we looked.
     }
   }
   return found;
+}
+
+/**
+ * Waits up to 5 s for the Lighthouse processes that were not running `before` to end (to prove a stopped run left
+ * nothing behind; another run's leftovers are not this one's); returns those still running.
+ */
+async function lighthouseLeftovers(before: string[]): Promise<string[]> {
+  const started = () => lighthouseProcesses().filter((p) => !before.includes(p));
+  for (let i = 0; i < 50 && started().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  return started();
 }
 
 describe('goals against real servers (integration)', function () {
@@ -187,6 +201,7 @@ describe('goals against real servers (integration)', function () {
     });
 
     it('stops a run that outlasts its timeout, with its whole process group', async () => {
+      const before = lighthouseProcesses();
       // A page whose body never ends keeps Lighthouse (and its Chromium) busy until the timeout.
       const started = performance.now();
       await assert.rejects(
@@ -196,15 +211,22 @@ describe('goals against real servers (integration)', function () {
         },
       );
       assert.ok(performance.now() - started < 9000);
-      const leftovers = async () => {
-        for (let i = 0; i < 30; i++) {
-          const found = [...processesMentioning('conveyor-lighthouse-'), ...processesMentioning('--user-data-dir=/tmp/lighthouse.')];
-          if (found.length === 0) return found;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        return [...processesMentioning('conveyor-lighthouse-'), ...processesMentioning('--user-data-dir=/tmp/lighthouse.')];
-      };
-      assert.deepEqual(await leftovers(), [], 'neither Lighthouse nor the Chromium it started is left running');
+      assert.deepEqual(await lighthouseLeftovers(before), [], 'neither Lighthouse nor the Chromium it started is left running');
+    });
+
+    it('stops a run whose host was killed (an extension host dropped with its window), Chromium included', async () => {
+      const before = lighthouseProcesses();
+      const host = spawn(process.execPath, ['--import', 'tsx', LIGHTHOUSE_HOST, `${targets.url}/slow-body`, CHROMIUM], { stdio: 'ignore' });
+      try {
+        // Killed once Lighthouse has its Chromium running on the page.
+        const chromium = () => lighthouseProcesses().filter((p) => !before.includes(p) && /chrom/.test(p));
+        for (let i = 0; i < 300 && chromium().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+        assert.notDeepEqual(chromium(), [], 'Lighthouse started Chromium');
+        host.kill('SIGKILL');
+        assert.deepEqual(await lighthouseLeftovers(before), [], 'neither Lighthouse nor its Chromium outlives the host');
+      } finally {
+        host.kill('SIGKILL');
+      }
     });
   });
 });
