@@ -42,6 +42,7 @@ function startWatcher(): void {
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
       stdio: ['pipe', 'ignore', 'ignore'],
       detached: true,
+      windowsHide: true,
     });
   } catch {
     return;
