@@ -14,6 +14,7 @@ import type { Writable } from 'node:stream';
 /** Commands running now: pid → tracking id. Replayed to a watcher started anew. */
 const running = new Map<number, string>();
 let watcher: ChildProcessByStdio<Writable, null, null> | undefined;
+let unavailable = false;
 
 /**
  * Registers a command with the watcher (starting it on first use); the returned function unregisters it once the
@@ -33,6 +34,7 @@ function tell(line: string): void {
 }
 
 function startWatcher(): void {
+  if (unavailable) return;
   const script = watcherScript();
   if (!script) return;
   let child: ChildProcessByStdio<Writable, null, null>;
@@ -56,10 +58,16 @@ function startWatcher(): void {
   }
   // The watcher exits when idle; a line written as it did is lost (EPIPE), and the exit handler replays it.
   child.stdin.on('error', () => undefined);
-  child.on('error', () => forget(child));
-  child.on('exit', () => {
+  child.on('error', () => {
     forget(child);
-    if (running.size > 0) startWatcher();
+    unavailable = true;
+  });
+  child.on('exit', (code) => {
+    forget(child);
+    // Exited idle just as a command started: start another with the list. One that failed or was killed is not
+    // started again (no loop of failing starts); the host's commands then run unguarded.
+    if (code !== 0) unavailable = true;
+    else if (running.size > 0) startWatcher();
   });
   child.stdin.write([...running].map(([pid, id]) => `start ${pid} ${id}\n`).join(''));
   // Neither the watcher nor its pipe keeps the host's event loop (the CLI's) alive.
