@@ -25,7 +25,7 @@ function lighthouseProcesses(): string[] {
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
       const lighthouse = cmdline.includes('conveyor-lighthouse-') || cmdline.includes('--user-data-dir=/tmp/lighthouse.');
-      if (lighthouse && !cmdline.includes('mocha') && !/^\S*sh /.test(cmdline)) found.push(`${pid} ${cmdline.slice(0, 120)}`);
+      if (lighthouse && !cmdline.includes('mocha')) found.push(`${pid} ${cmdline.slice(0, 120)}`);
     } catch {
       // The process ended while we looked.
     }
