@@ -7,7 +7,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { FaultScript, StubServer } from './stubServer';
 import type { Fault, StubExchange } from './stubServer';
 
-export type FakeResource = 'deployments' | 'statefulsets' | 'daemonsets' | 'replicasets' | 'pods' | 'events';
+export type FakeResource = 'deployments' | 'statefulsets' | 'daemonsets' | 'replicasets' | 'pods' | 'events' | 'horizontalpodautoscalers';
 
 export interface FakeObject {
   apiVersion: string;
@@ -54,6 +54,10 @@ const ROUTES: { pattern: RegExp; resource: FakeResource }[] = [
   { pattern: /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/replicasets(?:\/([^/]+))?()$/, resource: 'replicasets' },
   { pattern: /^\/api\/v1\/namespaces\/([^/]+)\/pods(?:\/([^/]+))?(\/log)?$/, resource: 'pods' },
   { pattern: /^\/api\/v1\/namespaces\/([^/]+)\/events(?:\/([^/]+))?()$/, resource: 'events' },
+  {
+    pattern: /^\/apis\/autoscaling\/v2\/namespaces\/([^/]+)\/horizontalpodautoscalers(?:\/([^/]+))?()$/,
+    resource: 'horizontalpodautoscalers',
+  },
 ];
 
 export class FakeKubeApi {
@@ -67,6 +71,8 @@ export class FakeKubeApi {
   readonly refusePaths: { path: RegExp; status: number; body: object }[] = [];
   /** Log text per pod; served in small chunks so lines and UTF-8 characters straddle them. */
   readonly logs = new Map<string, string>();
+  /** Serves the autoscaling API group (autoscaling/v2); without it, /apis/autoscaling is 404 as on a cluster without it. */
+  autoscaling = false;
   /** With follow=true, one more line per pod this often. */
   followIntervalMs = 50;
 
@@ -217,6 +223,7 @@ export class FakeKubeApi {
     if (refused) return exchange.sendJson(refused.status, refused.body);
     const fault = this.faults.take(exchange);
     if (fault) return exchange.fault(fault);
+    if (url.pathname === '/apis/autoscaling' && this.autoscaling) return sendJson(200, AUTOSCALING_GROUP);
     const route = ROUTES.map((r) => ({ ...r, match: r.pattern.exec(url.pathname) })).find((r) => r.match);
     if (!route?.match) return sendJson(404, status(404, 'NotFound', `the server could not find the requested resource`));
     const [, , name, sub] = route.match;
@@ -449,6 +456,22 @@ export function eventObject(
   };
 }
 
+/** An autoscaling/v2 HorizontalPodAutoscaler of a Deployment, on CPU, as `kubectl autoscale` makes it. */
+export function autoscalerFakeObject(deployment: string, bounds: { min: number; max: number; targetCPU: number }): FakeObject {
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: deployment, namespace: 'default' },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: deployment },
+      minReplicas: bounds.min,
+      maxReplicas: bounds.max,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: bounds.targetCPU } } }],
+    },
+    status: { currentReplicas: bounds.min, desiredReplicas: bounds.min },
+  };
+}
+
 /** A Status body as the apiserver writes it. */
 export function status(code: number, reason: string, message: string, details?: object): object {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, details, code };
@@ -459,8 +482,21 @@ function goneStatus(): object {
 }
 
 function groupSuffix(resource: FakeResource): string {
+  if (resource === 'horizontalpodautoscalers') return '.autoscaling';
   return ['deployments', 'statefulsets', 'daemonsets', 'replicasets'].includes(resource) ? '.apps' : '';
 }
+
+/** The APIGroup document of GET /apis/autoscaling, as a 1.23+ API server answers it. */
+const AUTOSCALING_GROUP = {
+  kind: 'APIGroup',
+  apiVersion: 'v1',
+  name: 'autoscaling',
+  versions: [
+    { groupVersion: 'autoscaling/v2', version: 'v2' },
+    { groupVersion: 'autoscaling/v1', version: 'v1' },
+  ],
+  preferredVersion: { groupVersion: 'autoscaling/v2', version: 'v2' },
+};
 
 function fieldOf(object: FakeObject, field: string): unknown {
   return field.split('.').reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], object);

@@ -12,14 +12,14 @@ import type {
   V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import { realClock, type Clock } from '../../core/clock';
-import type { ServiceError } from '../../core/errors';
+import { isServiceError, type ServiceError } from '../../core/errors';
 import { KubeClient, collectionPath } from '../kubeClient';
 import type { KubeList } from '../kubeObject';
 import { Emitter, type Event } from '../../core/events';
 import { servedAutoscalingVersion, type AutoscalingVersion, type HorizontalPodAutoscaler } from './autoscale';
 import { autoscalerRow, type AutoscalerRow } from './autoscalerRows';
 import { eventRow, type EventRow } from './events';
-import { Reflector, type OpenWatch, type ReflectorTiming, type ResourceSource, type WatchState } from './reflector';
+import { Reflector, backoffDelay, type OpenWatch, type ReflectorTiming, type ResourceSource, type WatchState } from './reflector';
 import {
   daemonSetRow,
   deploymentRow,
@@ -62,6 +62,9 @@ export class ClusterWatch {
   /** Made once discovery said which autoscaling version the cluster serves (none on a cluster serving neither). */
   private autoscalerCache?: Reflector<V2HorizontalPodAutoscaler>;
   private autoscalingVersion?: Promise<AutoscalingVersion | undefined>;
+  private discoveryFailures = 0;
+  private discoveryTimer?: unknown;
+  private readonly timing: ReflectorTiming;
   private running = false;
   private readonly client: KubeClient;
   private readonly make: <T extends KubernetesObject>(path: string, noun: string, query?: Record<string, string>) => Reflector<T>;
@@ -77,12 +80,12 @@ export class ClusterWatch {
   ) {
     this.clock = options.clock ?? realClock;
     this.debounceMs = options.debounceMs ?? 300;
-    const timing: ReflectorTiming = {
+    const timing: ReflectorTiming = (this.timing = {
       initialBackoffMs: options.initialBackoffMs ?? DEFAULT_TIMING.initialBackoffMs,
       maxBackoffMs: options.maxBackoffMs ?? DEFAULT_TIMING.maxBackoffMs,
       requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_TIMING.requestTimeoutMs,
       watchTimeoutSeconds: options.watchTimeoutSeconds ?? DEFAULT_TIMING.watchTimeoutSeconds,
-    };
+    });
     const client = (this.client = new KubeClient(kubeConfig));
     const openWatch: OpenWatch =
       options.openWatch ??
@@ -120,11 +123,16 @@ export class ClusterWatch {
     for (const cache of this.allCaches()) cache.stop();
     if (this.pending !== undefined) this.clock.clearTimeout(this.pending);
     this.pending = undefined;
+    this.cancelDiscoveryRetry();
   }
 
   /** Retry now rather than at the end of the back-off. */
   refresh(): void {
     for (const cache of this.allCaches()) cache.retryNow();
+    if (this.discoveryTimer !== undefined) {
+      this.cancelDiscoveryRetry();
+      this.startAutoscalers();
+    }
   }
 
   dispose(): void {
@@ -206,11 +214,27 @@ export class ClusterWatch {
   }
 
   private startAutoscalers(): void {
-    this.autoscalingVersion ??= servedAutoscalingVersion(this.client).catch(() => {
-      // Asked again on the next start; the other caches report the cluster's trouble meanwhile.
-      this.autoscalingVersion = undefined;
-      return undefined;
-    });
+    this.autoscalingVersion ??= servedAutoscalingVersion(this.client).then(
+      (version) => {
+        this.discoveryFailures = 0;
+        return version;
+      },
+      (error: unknown) => {
+        // A 404: the cluster has no autoscaling API, so no autoscaler rows. Anything else (a slow or restarting
+        // API server) is asked again after a back-off, as the watches are, rather than only on the next start.
+        if (isServiceError(error) && error.kind === 'not-found') return undefined;
+        this.autoscalingVersion = undefined;
+        if (this.running)
+          this.discoveryTimer = this.clock.setTimeout(
+            () => {
+              this.discoveryTimer = undefined;
+              if (this.running) this.startAutoscalers();
+            },
+            backoffDelay(this.timing, ++this.discoveryFailures),
+          );
+        return undefined;
+      },
+    );
     void this.autoscalingVersion.then((version) => {
       if (!version || !this.running) return;
       this.autoscalerCache ??= this.make<V2HorizontalPodAutoscaler>(
@@ -219,6 +243,11 @@ export class ClusterWatch {
       );
       this.autoscalerCache.start();
     });
+  }
+
+  private cancelDiscoveryRetry(): void {
+    if (this.discoveryTimer !== undefined) this.clock.clearTimeout(this.discoveryTimer);
+    this.discoveryTimer = undefined;
   }
 
   /** The workloads and pods: their state and errors are the environment's. */

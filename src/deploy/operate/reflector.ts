@@ -42,6 +42,13 @@ const WATCHDOG_GRACE_MS = 30_000;
 /** Failures a user must fix (credentials, RBAC, a wrong namespace) rather than wait out. */
 const PERMANENT: ServiceError['kind'][] = ['unauthorized', 'forbidden', 'not-found', 'invalid'];
 
+/** How long to wait before asking again after `failures` failures in a row: doubling, capped, with jitter. */
+export function backoffDelay(timing: Pick<ReflectorTiming, 'initialBackoffMs' | 'maxBackoffMs'>, failures: number): number {
+  const base = Math.min(timing.maxBackoffMs, timing.initialBackoffMs * 2 ** Math.max(0, failures - 1));
+  // Jitter so several caches (or several windows) don't hammer a recovering server in step.
+  return Math.round(base * (1 + Math.random() * 0.2));
+}
+
 export class Reflector<T extends KubernetesObject> {
   /** Every list and watch request this reflector started: a stopped one must not add any. */
   readonly requests = { lists: 0, watches: 0 };
@@ -228,13 +235,13 @@ export class Reflector<T extends KubernetesObject> {
   private scheduleRetry(failures: number): void {
     if (!this.running) return;
     this.clearTimer('retryTimer');
-    const base = Math.min(this.timing.maxBackoffMs, this.timing.initialBackoffMs * 2 ** Math.max(0, failures - 1));
-    // Jitter so several caches (or several windows) don't hammer a recovering server in step.
-    const delay = Math.round(base * (1 + Math.random() * 0.2));
-    this.retryTimer = this.clock.setTimeout(() => {
-      this.retryTimer = undefined;
-      if (this.running) this.connect();
-    }, delay);
+    this.retryTimer = this.clock.setTimeout(
+      () => {
+        this.retryTimer = undefined;
+        if (this.running) this.connect();
+      },
+      backoffDelay(this.timing, failures),
+    );
   }
 
   private armWatchdog(attempt: number): void {

@@ -193,23 +193,15 @@ describe('deploying a release to a real Kubernetes API server from code-server (
       await page.locator('.quick-input-widget input').fill(value);
       await page.keyboard.press('Enter');
     }
-    // The autoscaler's row is under the deployment's.
-    await deployment.click();
-    await page.keyboard.press('ArrowRight');
+    // The deployment row names its autoscaler's bounds as soon as the watch has the new HPA.
+    await waitForRow(environments, deployment.filter({ hasText: 'autoscaled 3–5' }), 60_000);
     // The cluster's HPA controller (no metrics server here) scales to the minimum and says it cannot read CPU.
     const autoscaler = environments.locator('.monaco-list-row', { hasText: 'Autoscaler shop-web' }).first();
-    await autoscaler.filter({ hasText: 'min 3–max 5' }).waitFor({ timeout: 60_000 });
-    // Its conditions come with the controller's first sync: until then the row has nothing to expand.
     const metricsRow = environments.locator('.monaco-list-row', { hasText: 'Metrics unavailable: no metrics server in the cluster?' });
-    const deadline = Date.now() + 90_000;
-    while (!(await metricsRow.first().isVisible())) {
-      assert.ok(Date.now() < deadline, `the metrics explanation under ${await autoscaler.innerText()}`);
-      if ((await autoscaler.getAttribute('aria-expanded')) === 'false') {
-        await autoscaler.click();
-        await page.keyboard.press('ArrowRight');
-      }
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
+    // The autoscaler's row is under the deployment's; its conditions come with the controller's first sync, and
+    // until then the row has nothing to expand.
+    await expandUntil(deployment, autoscaler.filter({ hasText: 'min 3–max 5' }), 'the autoscaler row, min 3–max 5', environments, 30_000);
+    await expandUntil(autoscaler, metricsRow.first(), 'the metrics explanation under the autoscaler', environments, 90_000);
     await autoscaler.filter({ hasText: '3 replicas' }).waitFor({ timeout: 60_000 });
     assert.match(await autoscaler.innerText(), /cpu <unknown> \/ 60%/);
     await screenshot(page, '22-environments-autoscaled');
@@ -283,6 +275,27 @@ describe('deploying a release to a real Kubernetes API server from code-server (
     await assert.rejects(get(url), (error: NodeJS.ErrnoException) => error.code === 'ECONNREFUSED');
   });
 });
+
+/** Waits for `row`; on timeout the message lists the view's rows, so a failure says what was shown instead. */
+async function waitForRow(view: Locator, row: Locator, timeout: number): Promise<void> {
+  await row.waitFor({ timeout }).catch(async (error: unknown) => {
+    assert.fail(`${(error as Error).message.split('\n')[0]}\nThe view's rows:\n${(await treeRows(view)).join('\n')}`);
+  });
+}
+
+/**
+ * Expands `parent` until `child` shows. A click on a row that the watch re-renders at that moment can be lost,
+ * and a row whose first children arrive later has nothing to expand until then, so this looks again each second.
+ */
+async function expandUntil(parent: Locator, child: Locator, what: string, view: Locator, timeout: number): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!(await child.isVisible())) {
+    if (Date.now() > deadline)
+      assert.fail(`${what} did not show in ${timeout / 1000} s. The view's rows:\n${(await treeRows(view)).join('\n')}`);
+    if ((await parent.getAttribute('aria-expanded')) === 'false') await parent.locator('.monaco-tl-twistie').click();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
 
 async function readyDeploymentRow(environments: Locator): Promise<Locator> {
   const row = environments.locator('.monaco-list-row', { hasText: 'shop-web' }).filter({ hasText: 'ready' }).first();

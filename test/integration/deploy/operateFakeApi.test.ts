@@ -6,7 +6,15 @@ import type { ServiceError } from '../../../src/core/errors';
 import { streamLogs, type LogLine } from '../../../src/deploy/operate/logs';
 import { RESTARTED_AT_ANNOTATION, restartWorkload } from '../../../src/deploy/operate/restart';
 import { scaleWorkload } from '../../../src/deploy/operate/scale';
-import { FakeKubeApi, deploymentObject, eventObject, podObject, replicaSetObject, status } from '../../support/fakeKubeApi';
+import {
+  FakeKubeApi,
+  autoscalerFakeObject,
+  deploymentObject,
+  eventObject,
+  podObject,
+  replicaSetObject,
+  status,
+} from '../../support/fakeKubeApi';
 
 const FAST = { debounceMs: 20, initialBackoffMs: 100, maxBackoffMs: 400, requestTimeoutMs: 5000, watchTimeoutSeconds: 60 };
 
@@ -224,6 +232,41 @@ describe('operate: watch cache and operations (integration, fake API server)', f
     assert.deepEqual(watch.autoscalerEvents('web'), []);
   });
 
+  it('asks again for the autoscaling API when the first answer was 503, then shows the autoscaler', async () => {
+    api.autoscaling = true;
+    api.put('horizontalpodautoscalers', autoscalerFakeObject('web', { min: 2, max: 4, targetCPU: 70 }));
+    failDiscoveryOnce(api);
+    const watch = startCache();
+    await waitFor('the autoscaler of web', () => watch.autoscaler('web') !== undefined, 5000);
+    assert.deepEqual(
+      { min: watch.autoscaler('web')?.min, max: watch.autoscaler('web')?.max, targets: watch.autoscaler('web')?.targets },
+      { min: 2, max: 4, targets: ['cpu <unknown> / 70%'] },
+    );
+    assert.equal(discoveries(api), 2);
+    // Followed through the watch from then on.
+    api.put('horizontalpodautoscalers', autoscalerFakeObject('web', { min: 3, max: 5, targetCPU: 70 }));
+    await waitFor('the new bounds', () => watch.autoscaler('web')?.max === 5);
+  });
+
+  it('does not ask again for the autoscaling API on a cluster without it (404), nor while stopped', async () => {
+    const watch = startCache();
+    await waitFor('connected', () => watch.state === 'connected');
+    await sleep(500);
+    assert.equal(discoveries(api), 1);
+    assert.equal(watch.autoscaler('web'), undefined);
+
+    // A failed discovery is not asked again once the view is hidden.
+    watch.dispose();
+    api.autoscaling = true;
+    failDiscoveryOnce(api);
+    const hidden = startCache();
+    await waitFor('the second discovery', () => discoveries(api) === 2);
+    hidden.stop();
+    await sleep(600);
+    assert.equal(discoveries(api), 2);
+    assert.equal(hidden.autoscaler('web'), undefined);
+  });
+
   it('makes no request at all while stopped', async () => {
     const watch = startCache();
     await waitFor('connected', () => watch.state === 'connected');
@@ -417,3 +460,12 @@ describe('operate: watch cache and operations (integration, fake API server)', f
     );
   });
 });
+
+const DISCOVERY = /^\/apis\/autoscaling$/;
+
+/** The API server is briefly unavailable for the autoscaling group's discovery (503, as during a restart). */
+function failDiscoveryOnce(api: FakeKubeApi): void {
+  api.failNext('GET', DISCOVERY, 503, status(503, 'ServiceUnavailable', 'the server is currently unable to handle the request'));
+}
+
+const discoveries = (api: FakeKubeApi) => api.requestsTo(DISCOVERY, 'GET').length;
