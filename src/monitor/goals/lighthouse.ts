@@ -213,7 +213,9 @@ export async function runLighthouse(url: string, options: LighthouseOptions = {}
     if (text !== undefined) return parseLighthouseReport(JSON.parse(text) as unknown, url);
     throw new Error(explainLighthouseFailure(stderr, result.exitCode, chromePath));
   } finally {
-    await fs.rm(dir, { recursive: true, force: true });
+    // Chromium may still be writing its profile here just after it was stopped: retried, and never in place of the
+    // run's own outcome.
+    await fs.rm(dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
   }
 }
 

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
@@ -63,6 +64,7 @@ describe('the belt against real git, Docker, registry, Kubernetes and the Sentry
   let receiverPort: number;
   let receiver: ErrorReceiver;
   let store: ErrorStore;
+  let storeDir: string | undefined;
   const git = (...args: string[]) => execFileSync('git', args, { cwd: ws.dir, encoding: 'utf8' }).trim();
   const admin = () => ({ server: cluster.get().server, token: cluster.get().token, ca: cluster.get().caData });
   const runningRelease = async (namespace: string) =>
@@ -85,7 +87,8 @@ describe('the belt against real git, Docker, registry, Kubernetes and the Sentry
     }
     const appPort = await app.start();
     // The receiver's port goes into conveyor.yml; the CLI case later listens there itself.
-    store = new ErrorStore({ directory: path.join(process.env.TMPDIR ?? '/tmp', `belt-errors-${process.pid}`), saveDelayMs: 10 });
+    storeDir = mkdtempSync(path.join(tmpdir(), 'belt-errors-'));
+    store = new ErrorStore({ directory: storeDir, saveDelayMs: 10 });
     receiver = new ErrorReceiver({ store, publicKey: RECEIVER_KEY, port: 0, notifyDelayMs: 10 });
     await receiver.start();
     receiverPort = receiver.port;
@@ -101,6 +104,8 @@ describe('the belt against real git, Docker, registry, Kubernetes and the Sentry
   after(async () => {
     delete process.env.DOCKER_HOST;
     if (receiver?.isRunning) await receiver.stop();
+    await store?.close();
+    if (storeDir) rmSync(storeDir, { recursive: true, force: true });
     await app.stop();
     await registry?.stop();
     await engine?.stop();

@@ -184,6 +184,7 @@ describe('goals against real servers (integration)', function () {
       const progress = history.progress(goal);
       assert.equal(progress.direction, 'down', 'lower LCP is better');
       assert.equal(progress.met, true);
+      await history.flush();
     });
 
     it('says the page could not be loaded, from the runtimeError in the report', async () => {
@@ -216,6 +217,8 @@ describe('goals against real servers (integration)', function () {
 
     it('stops a run whose host was killed (an extension host dropped with its window), Chromium included', async () => {
       const before = lighthouseProcesses();
+      const runDirs = () => readdirSync(tmpdir()).filter((name) => name.startsWith('conveyor-lighthouse-'));
+      const dirsBefore = runDirs();
       const host = spawn(process.execPath, ['--import', 'tsx', LIGHTHOUSE_HOST, `${targets.url}/slow-body`, CHROMIUM], { stdio: 'ignore' });
       try {
         // Killed once Lighthouse has its Chromium running on the page.
@@ -226,6 +229,8 @@ describe('goals against real servers (integration)', function () {
         assert.deepEqual(await lighthouseLeftovers(before), [], 'neither Lighthouse nor its Chromium outlives the host');
       } finally {
         host.kill('SIGKILL');
+        // The killed host could not remove its run's folder.
+        for (const name of runDirs()) if (!dirsBefore.includes(name)) rmSync(path.join(tmpdir(), name), { recursive: true, force: true });
       }
     });
   });

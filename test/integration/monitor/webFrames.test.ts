@@ -19,6 +19,7 @@ describe('errors of a web front end in Chromium land on their TypeScript lines (
   this.timeout(120_000);
   let workspace: string;
   let store: ErrorStore;
+  let storeDir: string;
   let receiver: ErrorReceiver;
   let shop: ShopServer;
   let browser: Browser;
@@ -47,7 +48,8 @@ describe('errors of a web front end in Chromium land on their TypeScript lines (
     copyWebShop(workspace);
     cart = path.join(workspace, 'src', 'cart.ts');
     bundleWebShop(workspace);
-    store = new ErrorStore({ directory: mkdtempSync(path.join(tmpdir(), 'cnv-web-store-')), saveDelayMs: 50 });
+    storeDir = mkdtempSync(path.join(tmpdir(), 'cnv-web-store-'));
+    store = new ErrorStore({ directory: storeDir, saveDelayMs: 50 });
     await store.load();
     receiver = new ErrorReceiver({ store, publicKey: generatePublicKey(), port: 0, notifyDelayMs: 20 });
     await receiver.start();
@@ -60,6 +62,7 @@ describe('errors of a web front end in Chromium land on their TypeScript lines (
     await receiver?.dispose();
     await store?.close();
     rmSync(workspace, { recursive: true, force: true });
+    rmSync(storeDir, { recursive: true, force: true });
   });
 
   it('maps a minified esbuild bundle served from public/ back to src/cart.ts, and says why the widget frame does not map', async () => {

@@ -236,22 +236,18 @@ describe('a batch’s events folded by issue on the decoder thread (unit)', () =
     },
   });
   /** The store's issues after recording `batches` folded, and after recording their events one at a time. */
-  const recordBothWays = (batches: PreparedEvent[][]) => {
-    const directory = mkdtempSync(path.join(tmpdir(), 'cnv-fold-'));
-    try {
-      const oneByOne = new ErrorStore({ directory: path.join(directory, 'events') });
-      const folded = new ErrorStore({ directory: path.join(directory, 'folds') });
+  const recordBothWays = (batches: PreparedEvent[][]) =>
+    withStores((store) => {
+      const oneByOne = store('events');
+      const folded = store('folds');
       for (const batch of batches) {
         for (const event of batch) oneByOne.recordPrepared([event]);
         folded.recordFolded(foldByIssue(batch));
       }
       return { oneByOne: oneByOne.issues(), folded: folded.issues() };
-    } finally {
-      rmSync(directory, { recursive: true, force: true });
-    }
-  };
+    });
 
-  it('keeps each issue’s newest event (the last of equals) whole, counts the rest, and the store ends up the same', () => {
+  it('keeps each issue’s newest event (the last of equals) whole, counts the rest, and the store ends up the same', async () => {
     // Out of order, with a tie at minute 5 for issue a, and a second issue.
     const events = [
       prepared('a', 3, 'first', { release: 'app@1.0.0', user: 'u1' }),
@@ -281,13 +277,13 @@ describe('a batch’s events folded by issue on the decoder thread (unit)', () =
     );
 
     // Two batches: the second adds to the issues the first created.
-    const { oneByOne, folded } = recordBothWays([events.slice(0, 2), events.slice(2)]);
+    const { oneByOne, folded } = await recordBothWays([events.slice(0, 2), events.slice(2)]);
     assert.deepEqual(folded, oneByOne);
     const a = folded.find((issue) => issue.id === 'a');
     assert.deepEqual([a?.count, a?.userCount, a?.culprit, a?.lastRelease], [4, 2, 'tieLater (/app/orders.js)', 'app@1.1.0']);
   });
 
-  it('keeps the names of the newest event that has them when the newest has none (culprit, release, environment)', () => {
+  it('keeps the names of the newest event that has them when the newest has none (culprit, release, environment)', async () => {
     const withStack = prepareEvent({
       detail: {
         eventId: 'x1',
@@ -315,13 +311,13 @@ describe('a batch’s events folded by issue on the decoder thread (unit)', () =
       [fold.culprit?.value, fold.lastRelease?.value, fold.environment?.value, fold.exceptionType],
       ['parseOrder (/app/orders.js)', 'shop@2.0.0', 'staging', 'TypeError'],
     );
-    const { oneByOne, folded } = recordBothWays([[withStack, message]]);
+    const { oneByOne, folded } = await recordBothWays([[withStack, message]]);
     assert.deepEqual(folded, oneByOne);
     assert.deepEqual([folded[0].culprit, folded[0].level, folded[0].environment], ['parseOrder (/app/orders.js)', 'warning', 'staging']);
   });
 
-  it('takes names only from events not older than the issue’s last one, as event by event (an offline queue flushed late)', () => {
-    const { oneByOne, folded } = recordBothWays([
+  it('takes names only from events not older than the issue’s last one, as event by event (an offline queue flushed late)', async () => {
+    const { oneByOne, folded } = await recordBothWays([
       [prepared('a', 15, 'current', { release: 'app@2.0.0', environment: 'production' })],
       // Older than the issue's last event, then a newer one that names nothing.
       [
@@ -336,17 +332,33 @@ describe('a batch’s events folded by issue on the decoder thread (unit)', () =
     );
   });
 
-  it('reopens a resolved issue when any event of a batch comes from the resolving release or later', () => {
-    const directory = mkdtempSync(path.join(tmpdir(), 'cnv-fold-'));
-    try {
-      const store = new ErrorStore({ directory });
+  it('reopens a resolved issue when any event of a batch comes from the resolving release or later', async () => {
+    await withStores((stores) => {
+      const store = stores('store');
       store.recordFolded(foldByIssue([prepared('a', 1, 'f', { release: 'app@1.0.0' })]));
       store.resolve('a', '1.1.0');
       // The newest event still comes from the old release; an older one in the same batch from the fixed one.
       store.recordFolded(foldByIssue([prepared('a', 3, 'f', { release: 'app@1.1.0' }), prepared('a', 4, 'f', { release: 'app@1.0.0' })]));
       assert.equal(store.issue('a')?.status, 'regressed');
-    } finally {
-      rmSync(directory, { recursive: true, force: true });
-    }
+    });
   });
 });
+
+/**
+ * Runs `use` with error stores in a temporary folder; then the stores write what they still have pending (a store
+ * saves after a delay) and the folder is removed, so no save lands after it.
+ */
+async function withStores<T>(use: (store: (name: string) => ErrorStore) => T): Promise<T> {
+  const directory = mkdtempSync(path.join(tmpdir(), 'cnv-fold-'));
+  const stores: ErrorStore[] = [];
+  try {
+    return use((name) => {
+      const store = new ErrorStore({ directory: path.join(directory, name) });
+      stores.push(store);
+      return store;
+    });
+  } finally {
+    await Promise.all(stores.map((store) => store.close()));
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
