@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
+import { onProcessEnd } from '../processEnd';
 
 export interface BackgroundProcess {
   readonly name: string;
@@ -15,28 +16,17 @@ export interface BackgroundProcess {
   hasExited(): boolean;
 }
 
-/** Still running; killed if the test process exits without stopping them (an uncaught error, process.exit). */
-const running = new Set<number>();
-let exitHookInstalled = false;
-
-function killOnExit(pid: number): void {
-  running.add(pid);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    // Only synchronous work is possible here. SIGTERM, not SIGKILL: dockerd then stops its containerd too.
-    // The temporary folders stay behind.
-    process.once('exit', () => running.forEach((leftover) => signal(leftover, 'SIGTERM')));
-  }
-}
-
+/** Stopped when the test process ends without stopping it (an uncaught error, process.exit, Ctrl-C). */
 export function startInBackground(
   name: string,
   command: string,
   args: string[],
   options: { cwd: string; logFile: string; env?: NodeJS.ProcessEnv },
 ): BackgroundProcess {
-  const { process: proc } = spawnLogged(name, command, args, options, (pid) => running.delete(pid));
-  killOnExit(proc.pid);
+  let forget = () => {};
+  const { process: proc } = spawnLogged(name, command, args, options, () => forget());
+  // SIGTERM, not SIGKILL: dockerd then stops its containerd too. The temporary folders stay behind.
+  forget = onProcessEnd(() => signal(proc.pid, 'SIGTERM'));
   return proc;
 }
 

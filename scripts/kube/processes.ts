@@ -1,29 +1,28 @@
 // The control plane's processes, in the style of scripts/docker/background.ts (log file, readiness probe,
 // errors that quote the log) with two differences that a cluster shared by a whole mocha run needs:
 // each process leads its own process group, stopped as a group; and the children are unref'd, so a test
-// process that is done exits (its 'exit' hook then kills them) instead of waiting for daemons that never end.
+// process that is done exits (scripts/processEnd then kills them) instead of waiting for daemons that never end.
 import { delay, logTail, spawnLogged, type BackgroundProcess } from '../docker/background';
+import { onProcessEnd } from '../processEnd';
 
 export { delay, freePort, logTail, processesMentioning } from '../docker/background';
 
 export type KubeProcess = BackgroundProcess;
 
-const running = new Set<number>();
-let exitHookInstalled = false;
-
-/** Synchronous kill of every group still running, for the 'exit' hook and for failed starts. */
-export function killAllNow(): void {
-  running.forEach((pid) => killGroup(pid, 'SIGKILL'));
-  running.clear();
-}
+/** The groups still running, each with what takes it off the list of groups to kill when the process ends. */
+const running = new Map<number, () => void>();
 
 function trackUntilExit(pid: number): void {
-  running.add(pid);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    // Only synchronous work is possible in 'exit'; SIGKILL because nobody will wait for a graceful stop.
-    process.once('exit', killAllNow);
-  }
+  // Only synchronous work is possible then; SIGKILL because nobody will wait for a graceful stop.
+  running.set(
+    pid,
+    onProcessEnd(() => killGroup(pid, 'SIGKILL')),
+  );
+}
+
+function untrack(pid: number): void {
+  running.get(pid)?.();
+  running.delete(pid);
 }
 
 export function startProcess(
@@ -32,7 +31,7 @@ export function startProcess(
   args: string[],
   options: { cwd: string; logFile: string; env?: NodeJS.ProcessEnv },
 ): KubeProcess {
-  const { process: proc, child } = spawnLogged(name, command, args, { ...options, detached: true }, (pid) => running.delete(pid));
+  const { process: proc, child } = spawnLogged(name, command, args, { ...options, detached: true }, untrack);
   child.unref();
   trackUntilExit(proc.pid);
   return proc;
@@ -78,7 +77,7 @@ export async function stopKubeProcess(proc: KubeProcess, graceMs = 5_000): Promi
   }
   // Anything the leader left in its group.
   killGroup(proc.pid, 'SIGKILL');
-  running.delete(proc.pid);
+  untrack(proc.pid);
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {

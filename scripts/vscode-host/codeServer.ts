@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { vscodeHostTools } from './tools';
+import { onProcessEnd } from '../processEnd';
 
 export interface CodeServerOptions {
   /** Extensions directory (install the .vsix there first); a fresh one when omitted. */
@@ -124,7 +125,12 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   closeSync(log);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let alive = true;
-  void exited.then(() => (alive = false));
+  // Its own process group, so a Ctrl-C in the terminal does not reach it: stopped when this process ends.
+  const forget = onProcessEnd(() => process.kill(-child.pid!, 'SIGKILL'));
+  void exited.then(() => {
+    alive = false;
+    forget();
+  });
 
   const stop = async () => {
     try {

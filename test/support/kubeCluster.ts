@@ -4,6 +4,7 @@
 // stopped when the process exits. Fails loudly (never skips) when it cannot start.
 import { KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane } from '../../scripts/kube/cluster';
+import { onProcessEnd } from '../../scripts/processEnd';
 import type { KubeControlPlane } from '../../scripts/kube/cluster';
 
 export interface KubeCluster {
@@ -28,7 +29,7 @@ export async function startKubeCluster(): Promise<KubeCluster> {
     const begin = performance.now();
     const plane = await startControlPlane();
     // Synchronous last resort when nobody called stop(): the daemons must not outlive the test run.
-    process.once('exit', () => plane.killNow());
+    onProcessEnd(() => plane.killNow());
     console.log(
       `      [kube] cluster ${plane.server} up in ${((performance.now() - begin) / 1000).toFixed(1)} s ${JSON.stringify(plane.timings)} (logs: ${plane.dir})`,
     );
