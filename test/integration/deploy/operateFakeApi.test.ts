@@ -248,6 +248,21 @@ describe('operate: watch cache and operations (integration, fake API server)', f
     await waitFor('the new bounds', () => watch.autoscaler('web')?.max === 5);
   });
 
+  it('asks again for the autoscaling API at once on Refresh, rather than at the end of the back-off', async () => {
+    api.autoscaling = true;
+    api.put('horizontalpodautoscalers', autoscalerFakeObject('web', { min: 2, max: 4, targetCPU: 70 }));
+    failDiscoveryOnce(api);
+    cache = new ClusterWatch(api.kubeConfig(), 'default', { ...FAST, initialBackoffMs: 60_000, maxBackoffMs: 60_000 });
+    const watch = cache;
+    watch.start();
+    await waitFor('connected', () => watch.state === 'connected');
+    await sleep(200);
+    assert.equal(discoveries(api), 1, 'the next try waits for the back-off');
+    watch.refresh();
+    await waitFor('the autoscaler of web', () => watch.autoscaler('web') !== undefined, 2000);
+    assert.equal(discoveries(api), 2);
+  });
+
   it('does not ask again for the autoscaling API on a cluster without it (404), nor while stopped', async () => {
     const watch = startCache();
     await waitFor('connected', () => watch.state === 'connected');
