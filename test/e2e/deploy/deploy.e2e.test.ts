@@ -22,7 +22,6 @@ import {
   screenshot,
   statusBarItem,
   treeRows,
-  viewPane,
 } from '../harness/workbench';
 
 const NAMESPACE = `e2e-${randomBytes(3).toString('hex')}`;
@@ -123,7 +122,8 @@ describe('deploying a release to a real Kubernetes API server from code-server (
     const page = await host.browser.freshPage();
     await openWorkbench(page, host.server.url({ folder: ws.dir }));
     await openConveyorContainer(page);
-    const environments = await viewPane(page, 'Environments');
+    // The view alone, so the pods' rows under the deployment are not scrolled out of a small pane.
+    const environments = await onlyViewPane(page, 'Environments');
     await environments.locator('.monaco-list-row', { hasText: 'staging' }).first().waitFor({ timeout: 60_000 });
     await statusBarItem(page, 'conveyor-dev.conveyor.conveyor.deploy').filter({ hasText: 'conveyor-admin' }).waitFor({ timeout: 30_000 });
 
@@ -144,13 +144,8 @@ describe('deploying a release to a real Kubernetes API server from code-server (
     const deployment = environments.locator('.monaco-list-row', { hasText: 'shop-web' }).first();
     await deployment.filter({ hasText: '2/2 ready' }).waitFor({ timeout: 60_000 });
     assert.match(await deployment.innerText(), new RegExp(DIGEST.slice(7, 19)));
-    await deployment.click();
-    await page.keyboard.press('ArrowRight');
-    await environments
-      .locator('.monaco-list-row', { hasText: /shop-web-[a-z0-9]+-[a-z0-9]+/ })
-      .filter({ hasText: 'Running' })
-      .first()
-      .waitFor({ timeout: 30_000 });
+    const runningPod = environments.locator('.monaco-list-row', { hasText: /shop-web-[a-z0-9]+-[a-z0-9]+/ }).filter({ hasText: 'Running' });
+    await expandUntil(deployment, runningPod.first(), 'a Running pod row under the deployment', environments, 30_000);
     const rows = await treeRows(environments);
     assert.equal(rows.filter((r) => /^shop-web-\w+-\w+ Running · 1\/1/.test(r)).length, 2, rows.join('\n'));
     await screenshot(page, '20-environments-deployed');
