@@ -122,7 +122,10 @@ export function lighthouseCommand(
       `--chrome-flags=${CHROME_FLAGS}`,
     ],
     cwd,
-    env: { ELECTRON_RUN_AS_NODE: '1', ...(chromePath ? { CHROME_PATH: chromePath } : {}) },
+    // Temporary files in the run's folder, which is removed after the run: chrome-launcher makes Chromium's profile
+    // folder under TMPDIR (TEMP on Windows) and removes it itself only when Lighthouse ends on its own, not when a
+    // timeout or Stop kills it.
+    env: { ELECTRON_RUN_AS_NODE: '1', TMPDIR: cwd, TMP: cwd, TEMP: cwd, ...(chromePath ? { CHROME_PATH: chromePath } : {}) },
   };
 }
 

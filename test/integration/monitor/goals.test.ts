@@ -33,6 +33,11 @@ function lighthouseProcesses(): string[] {
   return found;
 }
 
+/** Folders a Lighthouse run makes in the temporary folder: the run's own, and Chromium's profile (chrome-launcher's). */
+function lighthouseFolders(): string[] {
+  return readdirSync(tmpdir()).filter((name) => name.startsWith('conveyor-lighthouse-') || name.startsWith('lighthouse.'));
+}
+
 /**
  * Waits up to 5 s for the Lighthouse processes that were not running `before` to end (to prove a stopped run left
  * nothing behind; another run's leftovers are not this one's); returns those still running.
@@ -166,12 +171,14 @@ describe('goals against real servers (integration)', function () {
     });
 
     it('measures a local page with real Lighthouse 12.2.3 and Chromium', async () => {
+      const foldersBefore = lighthouseFolders();
       const metrics = await runLighthouse(`${targets.url}/page`, { searchDirs: [process.cwd()], chromePath: CHROMIUM });
       assert.equal(metrics.lighthouseVersion, '12.2.3');
       assert.ok(metrics.performance >= 0 && metrics.performance <= 100, `score ${metrics.performance}`);
       assert.ok(metrics.lcpMs > 0, `LCP ${metrics.lcpMs}`);
       assert.ok(metrics.tbtMs >= 0);
       assert.ok(metrics.cls >= 0);
+      assert.deepEqual(lighthouseFolders(), foldersBefore, 'the run removed its folder and Chromium profile');
     });
 
     it('measures a lighthouse goal through the runner and history', async () => {
@@ -203,6 +210,7 @@ describe('goals against real servers (integration)', function () {
 
     it('stops a run that outlasts its timeout, with its whole process group', async () => {
       const before = lighthouseProcesses();
+      const foldersBefore = lighthouseFolders();
       // A page whose body never ends keeps Lighthouse (and its Chromium) busy until the timeout.
       const started = performance.now();
       await assert.rejects(
@@ -213,12 +221,13 @@ describe('goals against real servers (integration)', function () {
       );
       assert.ok(performance.now() - started < 9000);
       assert.deepEqual(await lighthouseLeftovers(before), [], 'neither Lighthouse nor the Chromium it started is left running');
+      // chrome-launcher removes Chromium's profile only when Lighthouse ends on its own; here the run's removal does.
+      assert.deepEqual(lighthouseFolders(), foldersBefore, 'the stopped run left no folder or Chromium profile behind');
     });
 
     it('stops a run whose host was killed (an extension host dropped with its window), Chromium included', async () => {
       const before = lighthouseProcesses();
-      const runDirs = () => readdirSync(tmpdir()).filter((name) => name.startsWith('conveyor-lighthouse-'));
-      const dirsBefore = runDirs();
+      const dirsBefore = lighthouseFolders();
       const host = spawn(process.execPath, ['--import', 'tsx', LIGHTHOUSE_HOST, `${targets.url}/slow-body`, CHROMIUM], { stdio: 'ignore' });
       try {
         // Killed once Lighthouse has its Chromium running on the page.
@@ -230,7 +239,8 @@ describe('goals against real servers (integration)', function () {
       } finally {
         host.kill('SIGKILL');
         // The killed host could not remove its run's folder.
-        for (const name of runDirs()) if (!dirsBefore.includes(name)) rmSync(path.join(tmpdir(), name), { recursive: true, force: true });
+        for (const name of lighthouseFolders())
+          if (!dirsBefore.includes(name)) rmSync(path.join(tmpdir(), name), { recursive: true, force: true });
       }
     });
   });

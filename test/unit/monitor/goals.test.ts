@@ -126,12 +126,14 @@ describe('lighthouse report and command (unit)', () => {
       { command: '/node', args: ['/lh/cli/index.js'], source: 'installed' },
       '/tmp/r.json',
       '/usr/bin/chromium',
-      '/tmp',
+      '/tmp/conveyor-lighthouse-1',
     );
     assert.deepEqual(spec.args.slice(0, 3), ['/lh/cli/index.js', 'http://x/', '--output=json']);
     assert.ok(spec.args.includes('--output-path=/tmp/r.json'));
     assert.ok(spec.args.includes('--chrome-flags=--headless=new --no-sandbox --disable-gpu'));
     assert.equal(spec.env?.CHROME_PATH, '/usr/bin/chromium');
+    // Chromium's profile goes in the run's folder, which the run removes however it ends.
+    assert.deepEqual([spec.env?.TMPDIR, spec.env?.TMP, spec.env?.TEMP], Array(3).fill('/tmp/conveyor-lighthouse-1'));
   });
 
   it('finds the Chrome, Chromium or Edge a macOS or Windows machine has, not only a Linux path', () => {
