@@ -1,9 +1,9 @@
 // bench/pipeline: (1) the same stages run by Conveyor's engine and directly by `sh -c`, one after the
 // other, in the same run: wall-time ratio (goal ≤ 1.05). Also against `sh -c` started in a session of its own, as
-// a terminal or a VS Code task starts a command and as the engine starts a stage (its process group is what Stop
-// and timeouts end): with Linux's autogroup scheduling a process in another session than its reader's took about
-// 1% longer here, which the ratio against plain `sh -c` counts as the engine's; (2) peak memory of the engine while a stage
-// prints 100,000 and 1,000,000 lines: bounded, not growing with output.
+// a terminal or a VS Code task starts a command: with Linux's autogroup scheduling a process in another session than
+// its reader's ran 1-10% longer here. The engine starts a stage in a process group of its own (what Stop and timeouts
+// end) but, without a terminal, in the engine's session (src/core/processGroupStart.ts); (2) peak memory of the engine
+// while a stage prints 100,000 and 1,000,000 lines: bounded, not growing with output.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';

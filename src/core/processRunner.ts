@@ -1,11 +1,12 @@
-// Runs one command as a child process in its own process group, so Stop and timeouts can end the whole
-// tree it started (a shell, npm, the compiler npm started, a server a test left behind) without orphans.
+// Runs one command as a child process in its own process group (processGroupStart.ts), so Stop and timeouts can
+// end the whole tree it started (a shell, npm, the compiler npm started, a server a test left behind) without orphans.
 // On Stop or a timeout, processes that left the group and lost their parent are found by a marker in their
 // environment (processTracking.ts); if the host itself dies first, a watcher process stops them (processGuard.ts).
 import { spawn } from 'node:child_process';
 import type { ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { timerDelay } from './clock';
+import { groupStart } from './processGroupStart';
 import { guardCommand } from './processGuard';
 import { descendantsOf, isRunning, readProcessTable, startTracking } from './processTracking';
 import type { ProcessTracking } from './processTracking';
@@ -61,12 +62,9 @@ export function runProcess(spec: CommandSpec, options: RunProcessOptions = {}): 
     const tracking = startTracking();
     let child: ChildProcessByStdio<null, Readable, Readable>;
     try {
-      child = spawn(spec.command, spec.args, {
-        cwd: spec.cwd,
-        env: { ...process.env, ...spec.env, ...tracking.env },
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const env = { ...process.env, ...spec.env, ...tracking.env };
+      const start = groupStart(spec.command, spec.args, env);
+      child = spawn(start.command, start.args, { cwd: spec.cwd, env, detached: start.detached, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (error) {
       // Node reports a missing cwd or executable as an 'error' event, and throws the rest at once: a cwd that is a
       // file (ENOTDIR), a NUL byte in an argument.

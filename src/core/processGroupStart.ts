@@ -1,0 +1,65 @@
+// How a command is started in a process group of its own (what Stop, timeouts and the clean-up at its exit signal).
+// Node offers one way: `detached`, a new session. On Linux, with autogroup scheduling (on by default in Debian's and
+// Ubuntu's kernels), a new session is also a new scheduling group, and a command that prints a lot then ran 5-10%
+// slower than the same command started in its reader's session (bench/pipeline). A process group in this session
+// avoids that: perl's setpgrp, then exec into the command, so the command keeps the pid and leads the group.
+// That is only done where this process has no controlling terminal (the extension host, CI): from a terminal (the
+// CLI), a new session keeps the command away from it, so a prompt on /dev/tty fails at once instead of stopping a
+// background group until its timeout.
+import { accessSync, closeSync, constants, openSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+
+/** What spawn is given: the command itself in a new session, or perl putting it in a new group of this session. */
+export interface GroupStart {
+  command: string;
+  args: string[];
+  /** True: a new session (Node's `detached`). */
+  detached: boolean;
+}
+
+export interface GroupStartFacts {
+  platform: NodeJS.Platform;
+  /** Whether this process has a controlling terminal. */
+  hasTerminal: boolean;
+  /** An executable perl, if there is one. */
+  perl: string | undefined;
+}
+
+const PERL = '/usr/bin/perl';
+// exec's block form runs $ARGV[0] with @ARGV as its argv, with no shell in between; a failed exec says why (exit 255).
+const SETPGRP_EXEC = 'setpgrp(0, 0); exec { $ARGV[0] } @ARGV or die "$ARGV[0]: $!\\n"';
+
+let facts: GroupStartFacts | undefined;
+
+/** How to start `command`: in a group of this session where that is possible and safe, else in a new session. */
+export function groupStart(command: string, args: string[], env: NodeJS.ProcessEnv): GroupStart {
+  facts ??= { platform: process.platform, hasTerminal: hasControllingTerminal(), perl: isExecutable(PERL) ? PERL : undefined };
+  return chooseGroupStart(command, args, env, facts);
+}
+
+export function chooseGroupStart(command: string, args: string[], env: NodeJS.ProcessEnv, facts: GroupStartFacts): GroupStart {
+  const inNewSession = { command, args, detached: true };
+  // Only Linux schedules sessions apart. A command given by name or missing is started as before, so a missing one is
+  // Node's spawn error (ENOENT) and not perl's. PERL5OPT would load modules into perl (and slow every start).
+  if (facts.platform !== 'linux' || facts.hasTerminal || !facts.perl || env.PERL5OPT) return inNewSession;
+  if (!path.isAbsolute(command) || !isExecutable(command)) return inNewSession;
+  return { command: facts.perl, args: ['-e', SETPGRP_EXEC, command, ...args], detached: false };
+}
+
+function hasControllingTerminal(): boolean {
+  try {
+    closeSync(openSync('/dev/tty', 'r'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
