@@ -46,7 +46,8 @@ export function chooseGroupStart(command: string, args: string[], env: NodeJS.Pr
   return { command: facts.perl, args: ['-e', SETPGRP_EXEC, command, ...args], detached: false };
 }
 
-function hasControllingTerminal(): boolean {
+/** Whether this process has a controlling terminal (one it could open as /dev/tty). */
+export function hasControllingTerminal(): boolean {
   try {
     closeSync(openSync('/dev/tty', 'r'));
     return true;

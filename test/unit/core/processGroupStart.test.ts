@@ -1,23 +1,14 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { chooseGroupStart, type GroupStartFacts } from '../../../src/core/processGroupStart';
+import { chooseGroupStart, hasControllingTerminal, type GroupStartFacts } from '../../../src/core/processGroupStart';
 import { runProcess } from '../../../src/core/processRunner';
 
 const LINUX: GroupStartFacts = { platform: 'linux', hasTerminal: false, perl: '/usr/bin/perl' };
 /** Prints the shell's pid, process group and session, from /proc. */
 const IDS = 'cut -d" " -f1,5,6 /proc/$$/stat';
-
-function hasTerminal(): boolean {
-  try {
-    closeSync(openSync('/dev/tty', 'r'));
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** This process's session id. */
 function ownSession(): number {
@@ -49,7 +40,7 @@ describe('starting a command in a process group of its own (unit, real processes
     assert.equal(result.exitCode, 0, output);
     const [pid, group, session] = output.trim().split(' ').map(Number);
     assert.equal(group, pid, 'the command leads its own process group (what Stop signals)');
-    if (hasTerminal()) assert.equal(session, pid, 'a new session, away from the terminal');
+    if (hasControllingTerminal()) assert.equal(session, pid, 'a new session, away from the terminal');
     else assert.equal(session, ownSession(), "this process's session (no new scheduling group)");
   });
 
