@@ -1,6 +1,6 @@
 // Finds a command on a PATH the way a shell would, without running a shell: tools that are optional
 // (terraform, kustomize, kubectl) are looked up first, so their absence is a message, not a spawn error.
-import { promises as fs } from 'node:fs';
+import { accessSync, constants, promises as fs, statSync } from 'node:fs';
 import * as path from 'node:path';
 
 /**
@@ -30,4 +30,14 @@ export async function findExecutable(
     }
   }
   return undefined;
+}
+
+/** Whether `file` is a regular file this process may execute; synchronous, for a decision made right before a spawn. */
+export function isExecutableFile(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }

@@ -6,8 +6,9 @@
 // That is only done where this process has no controlling terminal (the extension host, CI): from a terminal (the
 // CLI), a new session keeps the command away from it, so a prompt on /dev/tty fails at once instead of stopping a
 // background group until its timeout.
-import { accessSync, closeSync, constants, openSync, statSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import * as path from 'node:path';
+import { isExecutableFile } from './findExecutable';
 
 /** What spawn is given: the command itself in a new session, or perl putting it in a new group of this session. */
 export interface GroupStart {
@@ -33,7 +34,7 @@ let facts: GroupStartFacts | undefined;
 
 /** How to start `command`: in a group of this session where that is possible and safe, else in a new session. */
 export function groupStart(command: string, args: string[], env: NodeJS.ProcessEnv): GroupStart {
-  facts ??= { platform: process.platform, hasTerminal: hasControllingTerminal(), perl: isExecutable(PERL) ? PERL : undefined };
+  facts ??= { platform: process.platform, hasTerminal: hasControllingTerminal(), perl: isExecutableFile(PERL) ? PERL : undefined };
   return chooseGroupStart(command, args, env, facts);
 }
 
@@ -42,7 +43,7 @@ export function chooseGroupStart(command: string, args: string[], env: NodeJS.Pr
   // Only Linux schedules sessions apart. A command given by name or missing is started as before, so a missing one is
   // Node's spawn error (ENOENT) and not perl's. PERL5OPT would load modules into perl (and slow every start).
   if (facts.platform !== 'linux' || facts.hasTerminal || !facts.perl || env.PERL5OPT) return inNewSession;
-  if (!path.isAbsolute(command) || !isExecutable(command)) return inNewSession;
+  if (!path.isAbsolute(command) || !isExecutableFile(command)) return inNewSession;
   return { command: facts.perl, args: ['-e', SETPGRP_EXEC, command, ...args], detached: false };
 }
 
@@ -51,15 +52,6 @@ export function hasControllingTerminal(): boolean {
   try {
     closeSync(openSync('/dev/tty', 'r'));
     return true;
-  } catch {
-    return false;
-  }
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return statSync(file).isFile();
   } catch {
     return false;
   }
