@@ -85,6 +85,8 @@ export class ErrorReceiver {
   private readonly maxBacklog: { bodies: number; bytes: number };
   private readonly dropped = new Emitter<DroppedEvents>();
   private droppedTotal = 0;
+  /** The query string and auth headers of the last request whose key matched (see checkKey). */
+  private acceptedCredentials: { query: string; sentryAuth?: string | string[]; authorization?: string } | undefined;
 
   constructor(private readonly options: ErrorReceiverOptions) {
     this.decoder = new IngestThread(({ issues, dropped }) => {
@@ -270,15 +272,19 @@ export class ErrorReceiver {
   }
 
   private checkKey(query: string, request: http.IncomingMessage): void {
-    const key =
-      queryValue(query, 'sentry_key') ??
-      keyFromAuthHeader(request.headers['x-sentry-auth']) ??
-      keyFromAuthHeader(request.headers.authorization);
+    const sentryAuth = request.headers['x-sentry-auth'];
+    const authorization = request.headers.authorization;
+    // An SDK presents the same query string and headers with every event: the set that passed last passes again
+    // without being parsed (the key is found and compared in full only when something differs).
+    const accepted = this.acceptedCredentials;
+    if (accepted && accepted.query === query && accepted.sentryAuth === sentryAuth && accepted.authorization === authorization) return;
+    const key = queryValue(query, 'sentry_key') ?? keyFromAuthHeader(sentryAuth) ?? keyFromAuthHeader(authorization);
     if (!key) throw new RequestRefusal(401, 'missing authorization information: send sentry_key in the query string or X-Sentry-Auth');
     const given = Buffer.from(key, 'utf8');
     if (given.length !== this.keyBytes.length || !timingSafeEqual(given, this.keyBytes)) {
       throw new RequestRefusal(401, 'invalid sentry_key: the DSN does not match this receiver');
     }
+    this.acceptedCredentials = { query, sentryAuth, authorization };
   }
 
   private queueNotification(change: IssuesChange): void {

@@ -16,7 +16,7 @@ export interface BatchedRequest {
 /** Main thread → decoder thread: the bodies that arrived in one batch, end to end in one buffer. */
 export interface DecodeRequestsMessage {
   /**
-   * The requests as numbers, REQUEST_FIELDS each (`requestFields`, read back by `batchedRequests`): cloning an
+   * The requests as numbers, REQUEST_FIELDS each (`pushRequestFields`, read back by `batchedRequests`): cloning an
    * object per request across threads cost the main thread more than the rest of posting the batch.
    */
   requests: Float64Array;
@@ -27,9 +27,12 @@ const REQUEST_FIELDS = 4;
 const STORE_ENDPOINT = 1;
 const QUEUED = 2;
 
-/** A request as the REQUEST_FIELDS numbers of `DecodeRequestsMessage.requests` (on the main thread). */
-export function requestFields({ seq, endpoint, length, queued, receivedAt }: BatchedRequest): number[] {
-  return [seq, length, (endpoint === 'store' ? STORE_ENDPOINT : 0) | (queued ? QUEUED : 0), receivedAt];
+/**
+ * Appends a request as the REQUEST_FIELDS numbers of `DecodeRequestsMessage.requests` (on the main thread, once
+ * per event an app sends: no object or array is made for it).
+ */
+export function pushRequestFields(table: number[], { seq, endpoint, length, queued, receivedAt }: BatchedRequest): void {
+  table.push(seq, length, (endpoint === 'store' ? STORE_ENDPOINT : 0) | (queued ? QUEUED : 0), receivedAt);
 }
 
 /** The requests of a batch message (read on the decoder thread). */

@@ -19,7 +19,7 @@ import {
   type IssueEvents,
   type PreparedEvent,
 } from './ingestDecoding';
-import { requestFields, type DecodedBatchMessage, type DecodeRequestsMessage } from './ingestMessages';
+import { pushRequestFields, type DecodedBatchMessage, type DecodeRequestsMessage } from './ingestMessages';
 
 /** How long bodies gather before they go to the thread together (their results come back together too). */
 const BATCH_MS = 5;
@@ -51,7 +51,7 @@ export interface IngestThreadOptions {
 export class IngestThread {
   private worker: Worker | undefined;
   private readonly waiting = new Map<number, Waiting>();
-  /** The outbox's requests, as numbers (`requestFields`). */
+  /** The outbox's requests, as numbers (`pushRequestFields`). */
   private outbox: number[] = [];
   /**
    * The outbox's bodies, end to end, in a buffer of their own that is handed to the thread without a copy.
@@ -146,7 +146,7 @@ export class IngestThread {
     const seq = this.nextSeq++;
     // One message for all the bodies of a few milliseconds: each message costs more than the bodies in it.
     if (this.outbox.length === 0) setTimeout(() => this.flushOutbox(), BATCH_MS);
-    this.outbox.push(...requestFields({ seq, endpoint, length: body.length, queued, receivedAt: Date.now() }));
+    pushRequestFields(this.outbox, { seq, endpoint, length: body.length, queued, receivedAt: Date.now() });
     this.append(body);
     return seq;
   }

@@ -412,6 +412,45 @@ describe('local error receiver with the real Sentry SDK (integration)', function
     assert.equal(preflight.headers['access-control-allow-headers'], 'content-type, sentry-trace');
   });
 
+  it("lets no other key through after accepting one: an SDK's repeated credentials are remembered, not trusted blindly", async () => {
+    const port = receiver.port;
+    const otherKey = generatePublicKey();
+    const sentryAuth = (key: string) => ({
+      'X-Sentry-Auth': `Sentry sentry_version=7, sentry_client=sentry.python/2.0.0, sentry_key=${key}`,
+    });
+    const answers: Array<[string, number]> = [];
+    for (const [name, request] of [
+      ['query key', { path: envelopeUrl() }],
+      ['same query again', { path: envelopeUrl() }],
+      ['same query, other key', { path: envelopeUrl(otherKey) }],
+      ['header key', { path: '/api/1/envelope/', headers: sentryAuth(publicKey) }],
+      ['same header again', { path: '/api/1/envelope/', headers: sentryAuth(publicKey) }],
+      ['same path, other header key', { path: '/api/1/envelope/', headers: sentryAuth(otherKey) }],
+      ['same path, no header', { path: '/api/1/envelope/' }],
+      [
+        'accepted query with an Authorization header added',
+        { path: envelopeUrl(), headers: { Authorization: `Sentry sentry_key=${otherKey}` } },
+      ],
+      ['Authorization header alone, other key', { path: '/api/1/envelope/', headers: { Authorization: `Sentry sentry_key=${otherKey}` } }],
+    ] as const) {
+      answers.push([name, (await send(port, { ...request, body: RECORDED_EVENT })).status]);
+    }
+    assert.deepEqual(answers, [
+      ['query key', 200],
+      ['same query again', 200],
+      ['same query, other key', 401],
+      ['header key', 200],
+      ['same header again', 200],
+      ['same path, other header key', 401],
+      ['same path, no header', 401],
+      // The query's key is the one read first (as before), so an extra header does not change the answer.
+      ['accepted query with an Authorization header added', 200],
+      ['Authorization header alone, other key', 401],
+    ]);
+    await receiver.settled();
+    assert.equal(store.issues()[0].count, 5, 'the five accepted envelopes, and none of the refused ones, were stored');
+  });
+
   it('keeps oversized events bounded: gzip envelopes that inflate to 19 MiB, stacks of 10,000 frames; all load after a restart', async () => {
     const [header, itemHeader, payload] = RECORDED_EVENT.toString('utf8').split('\n');
     const recorded = JSON.parse(payload) as {
