@@ -4,6 +4,7 @@
  */
 import type { ErrorEventDetail, ErrorIssue, StackFrame } from './errorModel';
 import { boundEvent } from './eventLimits';
+import { scanHeaderFields } from './headerScan';
 
 export type ErrorLevel = ErrorIssue['level'];
 
@@ -40,27 +41,35 @@ const NEWLINE = 0x0a;
 /** Splits an envelope into its header and items; throws EnvelopeError when it is truncated or not JSON. */
 export function parseEnvelope(body: Buffer): Envelope {
   const items: EnvelopeItem[] = [];
-  const headers = walkEnvelope(body, (type, itemHeaders, start, end) => {
+  const headers = walkEnvelope(body, parseJsonObject, (type, itemHeaders, start, end) => {
     items.push({ type, headers: itemHeaders, payload: body.subarray(start, end) });
   });
   return { headers, items };
 }
 
 /**
- * Checks an envelope's framing as parseEnvelope does, without keeping its items, and returns its header:
- * the receiver does this for every envelope before it answers (the items are read on the decoder thread).
+ * Checks an envelope's framing as parseEnvelope does, without keeping its items, and returns its header's
+ * `event_id` (whatever JSON value it is, or undefined): the receiver does this for every envelope before it
+ * answers (the items are read on the decoder thread). The header lines are scanned for the fields it needs
+ * (headerScan.ts); a line the scan leaves is parsed, so the errors are parseEnvelope's.
  */
-export function checkEnvelopeFraming(body: Buffer): Record<string, unknown> {
-  return walkEnvelope(body);
+export function checkEnvelopeFraming(body: Buffer): unknown {
+  return walkEnvelope(body, readHeaderFields).event_id;
 }
 
-type ItemVisitor = (type: string, headers: Record<string, unknown>, payloadStart: number, payloadEnd: number) => void;
+/** What walkEnvelope reads of a header line. */
+type HeaderLine = { event_id?: unknown; type?: unknown; length?: unknown };
+type HeaderReader<H extends HeaderLine> = (body: Buffer, start: number, end: number, what: string, item?: number) => H;
+type ItemVisitor<H> = (type: string, headers: H, payloadStart: number, payloadEnd: number) => void;
 
-function walkEnvelope(body: Buffer, visit?: ItemVisitor): Record<string, unknown> {
+const readHeaderFields: HeaderReader<HeaderLine> = (body, start, end, what, item) =>
+  scanHeaderFields(body, start, end) ?? parseJsonObject(body, start, end, what, item);
+
+function walkEnvelope<H extends HeaderLine>(body: Buffer, readHeader: HeaderReader<H>, visit?: ItemVisitor<H>): H {
   // Lines are found with plain index arithmetic (no line-reader closure, no slice per line).
   if (body.length === 0) throw new EnvelopeError('empty envelope');
   let end = lineEnd(body, 0);
-  const headers = parseJsonObject(body, 0, end, 'envelope header');
+  const headers = readHeader(body, 0, end, 'envelope header');
   let item = 0;
   let offset = end + 1;
   while (offset < body.length) {
@@ -71,7 +80,7 @@ function walkEnvelope(body: Buffer, visit?: ItemVisitor): Record<string, unknown
       continue;
     }
     item++;
-    const itemHeaders = parseJsonObject(body, offset, end, 'header of item', item);
+    const itemHeaders = readHeader(body, offset, end, 'header of item', item);
     // The payload starts after the header's newline; a header that ends the body has an empty payload.
     offset = Math.min(end + 1, body.length);
     const type = typeof itemHeaders.type === 'string' ? itemHeaders.type : undefined;

@@ -251,7 +251,7 @@ export class ErrorReceiver {
         throw new RequestRefusal(429, `the receiver is still reading ${backlog.bodies} earlier envelopes; retry in a second`);
       }
       // Like Relay: the framing is checked now (a bad one gets 400 and changes nothing), the events are read after the answer.
-      const headerId = checkEnvelopeFraming(body).event_id;
+      const headerId = checkEnvelopeFraming(body);
       this.decoder.queue('envelope', body);
       replyText(response, 200, idAnswer(headerId));
     } catch (error) {
