@@ -3,7 +3,8 @@
 // closed. The command runs in a process group of its own (processGroupStart.ts), so nothing else would end it,
 // and a Lighthouse run left so keeps a headless Chromium for ever. One watcher process per host
 // (processGuardMain.ts) holds a pipe from it; the kernel closes the pipe however the host ends, and the watcher
-// then stops each command still registered, as Stop would. (Language servers guard against a dead client the same way, by watching its pid.)
+// then stops each command still registered, as Stop would. (Language servers guard against a dead client the
+// same way, by watching its pid.)
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';

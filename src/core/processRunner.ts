@@ -168,8 +168,8 @@ function deliverOutput(
  * SIGTERM to the process group, to every descendant (found through /proc, which also catches children that
  * started their own group), to every process the command's `tracking` finds (which also catches those whose
  * parent has exited) and to theirs (Chromium's helpers do not keep the marker); SIGKILL to whatever is still
- * running after the grace period; then the tracked processes once more, for any started meanwhile. Without
- * `pid` (the command's own process has gone), only what the tracking finds.
+ * running after the grace period; then the tracked processes once more, for any started meanwhile; and resolves once
+ * all of them have ended. Without `pid` (the command's own process has gone), only what the tracking finds.
  */
 export async function killProcessTree(pid: number | undefined, graceMs = DEFAULT_KILL_GRACE_MS, tracking?: ProcessTracking): Promise<void> {
   if (!pid && !tracking) return;
@@ -181,8 +181,14 @@ export async function killProcessTree(pid: number | undefined, graceMs = DEFAULT
   await untilEnded(targets, graceMs);
   if (pid) signalGroup(pid, 'SIGKILL');
   for (const p of targets) signalPid(p, 'SIGKILL');
-  if (tracking) await killTracked(tracking);
+  const killedLate = tracking ? await killTracked(tracking) : [];
+  // SIGKILL is sent, not done: a process frees its memory before it ends (130 ms for a 2 GB heap here), and one
+  // that is ending no longer shows the marker. Stopped means ended, so wait for them (a process stuck in the kernel,
+  // on a dead NFS mount, say, is not waited for beyond KILLED_EXIT_WAIT_MS).
+  await untilEnded([...targets, ...killedLate], KILLED_EXIT_WAIT_MS);
 }
+
+const KILLED_EXIT_WAIT_MS = 5000;
 
 /** Waits until none of `pids` is running (a zombie has ended), or `graceMs` has passed. */
 async function untilEnded(pids: number[], graceMs: number): Promise<void> {
@@ -197,12 +203,15 @@ const END_POLL_MS = 20;
  * SIGKILL to every process `tracking` finds, again until a pass finds none: one found may have forked between
  * the read and the kill, and its child carries the marker too (actions/runner#4601).
  */
-async function killTracked(tracking: ProcessTracking): Promise<void> {
+async function killTracked(tracking: ProcessTracking): Promise<number[]> {
+  const killed: number[] = [];
   for (let pass = 0; pass < MAX_SWEEPS; pass++) {
     const tracked = (await readProcessTable({ tracking, parents: false })).filter((p) => p.tracked);
-    if (tracked.length === 0) return;
+    if (tracked.length === 0) break;
     for (const p of tracked) signalPid(p.pid, 'SIGKILL');
+    killed.push(...tracked.map((p) => p.pid));
   }
+  return killed;
 }
 
 const MAX_SWEEPS = 5;

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { runProcess } from '../../../src/core/processRunner';
 import { pidsAllocatedSince } from '../../../src/core/processTracking';
 import { isAlive, killIfAlive } from '../../support/processes';
@@ -92,6 +93,50 @@ describe('process runner (unit, real processes)', () => {
       assert.deepEqual(pids.filter(isAlive), [], 'no process of the stopped command is still running');
     } finally {
       pids.forEach(killIfAlive);
+    }
+  });
+
+  it('is over only once the processes it killed have ended, even one that ignores SIGTERM and takes long to exit', async function () {
+    this.timeout(20_000);
+    // An escaped server with a large heap that does not hold the command's pipes (so their closing does not tell when
+    // it ended): after SIGKILL the kernel frees its 1.5 GB before the process ends (200-300 ms here), and meanwhile
+    // /proc shows it running but no longer shows its environment, marker included. Perl, as it is on every Debian.
+    const server = `/usr/bin/perl -e '$SIG{TERM} = "IGNORE"; my $heap = "x" x (1536 * 1024 * 1024); sleep 300'`;
+    const script = `(setsid ${server} </dev/null >/dev/null 2>&1 & echo $!); sleep 300`;
+    let output = '';
+    const controller = new AbortController();
+    const residentKb = (pid: number) => {
+      try {
+        return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+      } catch {
+        return 0;
+      }
+    };
+    let watching = false;
+    const stopOnceItsHeapIsFull = (pid: number) => {
+      watching = true;
+      if (residentKb(pid) > 1.4 * 1024 ** 2) controller.abort();
+      else setTimeout(() => stopOnceItsHeapIsFull(pid), 20);
+    };
+    const result = await runProcess(
+      { command: '/bin/sh', args: ['-c', script], cwd: process.cwd() },
+      {
+        signal: controller.signal,
+        killGraceMs: 100,
+        onOutput: (chunk) => {
+          output += chunk.toString('utf8');
+          const [pid] = printedPids(output);
+          if (pid && !watching) stopOnceItsHeapIsFull(pid);
+        },
+      },
+    );
+    const [pid] = printedPids(output);
+    try {
+      assert.equal(result.cancelled, true);
+      assert.ok(pid, `the server started: ${output}`);
+      assert.equal(isAlive(pid), false, 'the server had ended when the stopped command was over');
+    } finally {
+      if (pid) killIfAlive(pid);
     }
   });
 
