@@ -1,6 +1,6 @@
 // bench/release: (1) pushing the same ~50 MB image by Conveyor (dockerode) and by the docker CLI, each
-// into a fresh registry so no layer is already there, alternating: median wall time and ratio (goal
-// ≤ 1.10); (2) packing a 10,000-file build context by Conveyor (tar-stream + .dockerignore) against `tar`.
+// into a fresh registry so no layer is already there, alternating: median wall time and ratio (issue 19: keep
+// ≤ 1.05); (2) packing a 10,000-file build context by Conveyor (tar-stream + .dockerignore) against `tar`.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -10,7 +10,8 @@ import { ensureBaseImage, startDockerEngine, startRegistry } from '../scripts/do
 import { packBuildContext } from '../src/release/image/buildContext';
 import { buildImage, pushImage } from '../src/release/image/imageEngine';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+// Five: both sides wait on the same engine, so the ratio is about 1 and the spread of three runs (±5%) was all it showed.
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const CONTEXT_RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const DOCKER_CLI = '/usr/bin/docker';
 
@@ -60,7 +61,7 @@ async function benchPush(): Promise<void> {
     console.log(`image push (~52 MB, fresh registry each time, median of ${RUNS} alternating runs)`);
     console.log(`  docker CLI push : ${d.toFixed(0)} ms`);
     console.log(`  conveyor push   : ${c.toFixed(0)} ms`);
-    console.log(`  ratio           : ${(c / d).toFixed(3)}  (goal ≤ 1.10)`);
+    console.log(`  ratio           : ${(c / d).toFixed(3)}  (keep ≤ 1.05)`);
   } finally {
     await engine.stop();
     rmSync(scratch, { recursive: true, force: true });
