@@ -1,7 +1,7 @@
 /**
  * Reads the few fields the receiver's framing check needs (`event_id`, an item's `type` and `length`) from an
  * envelope's header line without building the JSON object. The receiver checks every envelope's framing before
- * it answers, on the main thread, and JSON.parse of the two small header lines cost it 8 to 10% of its ingest
+ * it answers, on the main thread, and JSON.parse of the two small header lines cost it 6 to 8% of its ingest
  * rate (bench/monitorIngest.ts), where a scan of their bytes costs about 1%.
  *
  * Conservative by design: `scanHeaderFields` answers only for a line that is plainly a valid JSON object (every

@@ -29,7 +29,7 @@ const QUEUED = 2;
 
 /**
  * Appends a request as the REQUEST_FIELDS numbers of `DecodeRequestsMessage.requests` (on the main thread, once
- * per event an app sends: no object or array is made for it).
+ * per event an app sends: no array is made for it).
  */
 export function pushRequestFields(table: number[], { seq, endpoint, length, queued, receivedAt }: BatchedRequest): void {
   table.push(seq, length, (endpoint === 'store' ? STORE_ENDPOINT : 0) | (queued ? QUEUED : 0), receivedAt);
