@@ -3,10 +3,9 @@
 // On Stop or a timeout, processes that left the group and lost their parent are found by a marker in their
 // environment (processTracking.ts); if the host itself dies first, a watcher process stops them (processGuard.ts).
 import { spawn } from 'node:child_process';
-import type { ChildProcessByStdio } from 'node:child_process';
-import type { Readable } from 'node:stream';
 import { timerDelay } from './clock';
-import { groupStart } from './processGroupStart';
+import { LaunchError, launchInGroup, type StartedCommand } from './commandLauncher';
+import { groupStart, perlGroupStart, type GroupStart } from './processGroupStart';
 import { guardCommand } from './processGuard';
 import { descendantsOf, isRunning, readProcessTable, startTracking } from './processTracking';
 import type { ProcessTracking } from './processTracking';
@@ -36,6 +35,8 @@ export interface RunProcessOptions {
    * Meanwhile the command blocks once the pipe is full, so nothing piles up in memory.
    */
   holdOutput?: Promise<unknown>;
+  /** Called once the command is running (not for one that could not start). */
+  onStarted?: () => void;
 }
 
 export interface ProcessResult {
@@ -54,23 +55,50 @@ const DEFAULT_PIPE_GRACE_MS = 2000;
 
 export function runProcess(spec: CommandSpec, options: RunProcessOptions = {}): Promise<ProcessResult> {
   const started = performance.now();
+  const tracking = startTracking();
+  const env = { ...process.env, ...spec.env, ...tracking.env };
+  const start = groupStart(spec.command, spec.args, env);
+  const watch = (startChild: () => StartedCommand) => {
+    let child: StartedCommand;
+    try {
+      child = startChild();
+    } catch (error) {
+      // Node reports a missing cwd or executable as an 'error' event, and throws the rest at once: a cwd that is a
+      // file (ENOTDIR), a NUL byte in an argument.
+      return Promise.resolve(startFailed(error));
+    }
+    const watched = watchCommand(child, tracking, started, options);
+    options.onStarted?.();
+    return watched;
+  };
+  const spawnChild = (how: Extract<GroupStart, { via: 'spawn' }>) => () =>
+    spawn(how.command, how.args, { cwd: spec.cwd, env, detached: how.detached, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (start.via === 'spawn') return watch(spawnChild(start));
+  return launchInGroup(start.perl, start.command, start.args, spec.cwd, env).then(
+    (child) => watch(() => child),
+    // A launcher that cannot run here, or the command's own failure (a missing folder): Node's spawn of perl then
+    // starts it, or says why not in Node's words. Never a second start of a command that may have run.
+    (error: unknown) =>
+      error instanceof LaunchError && !error.beforeStart ? startFailed(error) : watch(spawnChild(perlGroupStart(start))),
+  );
+}
+
+function startFailed(error: unknown): ProcessResult {
+  return { exitCode: null, signal: null, timedOut: false, cancelled: false, durationMs: 0, spawnError: (error as Error).message };
+}
+
+/** Follows a started command (listeners added at once: Node emits a failed start on the next tick) to its end. */
+function watchCommand(
+  child: StartedCommand,
+  tracking: ProcessTracking,
+  started: number,
+  options: RunProcessOptions,
+): Promise<ProcessResult> {
   return new Promise((resolve) => {
     let timedOut = false;
     let cancelled = false;
     let settled = false;
     let pipesTimer: NodeJS.Timeout | undefined;
-    const tracking = startTracking();
-    let child: ChildProcessByStdio<null, Readable, Readable>;
-    try {
-      const env = { ...process.env, ...spec.env, ...tracking.env };
-      const start = groupStart(spec.command, spec.args, env);
-      child = spawn(start.command, start.args, { cwd: spec.cwd, env, detached: start.detached, stdio: ['ignore', 'pipe', 'pipe'] });
-    } catch (error) {
-      // Node reports a missing cwd or executable as an 'error' event, and throws the rest at once: a cwd that is a
-      // file (ENOTDIR), a NUL byte in an argument.
-      resolve({ exitCode: null, signal: null, timedOut: false, cancelled: false, durationMs: 0, spawnError: (error as Error).message });
-      return;
-    }
     tracking.firstPid = child.pid;
     const unguard = child.pid ? guardCommand(child.pid, tracking.id) : () => undefined;
     const outputRead = deliverOutput(child, options.onOutput, options.holdOutput);
@@ -129,11 +157,7 @@ export function runProcess(spec: CommandSpec, options: RunProcessOptions = {}): 
  * when the command exits; what they read then is kept for later, and they are paused again. Resolves once the held
  * output is handed over.
  */
-function deliverOutput(
-  child: ChildProcessByStdio<null, Readable, Readable>,
-  onOutput: RunProcessOptions['onOutput'],
-  hold: Promise<unknown> | undefined,
-): Promise<void> {
+function deliverOutput(child: StartedCommand, onOutput: RunProcessOptions['onOutput'], hold: Promise<unknown> | undefined): Promise<void> {
   let held: [Buffer, 'stdout' | 'stderr'][] | undefined = hold ? [] : undefined;
   if (hold) {
     child.stdout.pause();
@@ -145,7 +169,12 @@ function deliverOutput(
       held.push([chunk, stream]);
       child[stream].pause();
     });
-  if (!hold) return Promise.resolve();
+  if (!hold) {
+    // A launched command's streams start paused (commandLauncher.ts); Node's are flowing already.
+    child.stdout.resume();
+    child.stderr.resume();
+    return Promise.resolve();
+  }
   const released = () => {
     const chunks = held ?? [];
     held = undefined;

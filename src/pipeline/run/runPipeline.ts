@@ -198,14 +198,20 @@ async function runStage(
     let releaseOutput!: () => void;
     const outputHeld = new Promise<void>((resolve) => (releaseOutput = resolve));
     const stopped = new AbortController();
+    let processStarted!: () => void;
+    const running = new Promise<void>((resolve) => (processStarted = resolve));
     const finished = runCommandStage(
       planned.definition,
       cwd,
       { ...request, signal: anySignal(request.signal, stopped.signal) },
       handle,
       outputHeld,
+      processStarted,
     );
     try {
+      // git's start waits for the stage's: the launcher starts it without this process's fork, which git's
+      // (from simple-git) is, and which took 15 ms in a process of an extension host's size.
+      await Promise.race([running, finished]);
       await announceStage(startedAt);
     } catch (error) {
       // A listener failed (the caller's bug): the run ends with it, and so does the process it started.
@@ -261,6 +267,7 @@ async function runCommandStage(
   request: PipelineRunRequest,
   onOutput: (chunk: Buffer, stream: 'stdout' | 'stderr') => void,
   holdOutput: Promise<void>,
+  onStarted: () => void,
 ): Promise<ProcessResult> {
   const color: Record<string, string> = request.color ? { FORCE_COLOR: '1', CLICOLOR_FORCE: '1' } : { NO_COLOR: '1' };
   // Started at once (the caller reads the tree meanwhile); a missing folder is told apart once the start failed.
@@ -271,6 +278,7 @@ async function runCommandStage(
       signal: request.signal,
       onOutput,
       holdOutput,
+      onStarted,
     },
   );
   if (!result.spawnError) return result;

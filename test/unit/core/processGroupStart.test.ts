@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { chooseGroupStart, hasControllingTerminal, type GroupStartFacts } from '../../../src/core/processGroupStart';
+import { chooseGroupStart, hasControllingTerminal, perlGroupStart, type GroupStartFacts } from '../../../src/core/processGroupStart';
 import { runProcess } from '../../../src/core/processRunner';
 
 const LINUX: GroupStartFacts = { platform: 'linux', hasTerminal: false, perl: '/usr/bin/perl' };
@@ -18,17 +18,21 @@ function ownSession(): number {
 describe('starting a command in a process group of its own (unit, real processes)', () => {
   it('uses a group in this session on Linux without a terminal, and a new session otherwise', () => {
     const inGroup = chooseGroupStart('/bin/sh', ['-c', 'make'], {}, LINUX);
-    assert.equal(inGroup.command, '/usr/bin/perl');
-    assert.deepEqual(inGroup.args.slice(2), ['/bin/sh', '-c', 'make']);
-    assert.equal(inGroup.detached, false);
-    const inNewSession = { command: '/bin/sh', args: ['-c', 'make'], detached: true };
+    assert.deepEqual(inGroup, { via: 'launcher', perl: '/usr/bin/perl', command: '/bin/sh', args: ['-c', 'make'] });
+    // Where the launcher cannot run: perl per command, which leads a new group of this session and execs the command.
+    if (inGroup.via !== 'launcher') throw new Error('not the launcher');
+    const perl = perlGroupStart(inGroup);
+    assert.equal(perl.command, '/usr/bin/perl');
+    assert.deepEqual(perl.args.slice(2), ['/bin/sh', '-c', 'make']);
+    assert.equal(perl.detached, false);
+    const inNewSession = { via: 'spawn', command: '/bin/sh', args: ['-c', 'make'], detached: true };
     assert.deepEqual(chooseGroupStart('/bin/sh', ['-c', 'make'], {}, { ...LINUX, hasTerminal: true }), inNewSession, 'from a terminal');
     assert.deepEqual(chooseGroupStart('/bin/sh', ['-c', 'make'], {}, { ...LINUX, platform: 'darwin' }), inNewSession, 'macOS');
     assert.deepEqual(chooseGroupStart('/bin/sh', ['-c', 'make'], {}, { ...LINUX, perl: undefined }), inNewSession, 'no perl');
     assert.deepEqual(chooseGroupStart('/bin/sh', ['-c', 'make'], { PERL5OPT: '-MDevel::Cover' }, LINUX), inNewSession, 'PERL5OPT');
     // Node's own errors for a command it cannot start.
-    assert.equal(chooseGroupStart('npm', ['audit'], {}, LINUX).detached, true, 'a command found on PATH');
-    assert.equal(chooseGroupStart('/nonexistent/tool', [], {}, LINUX).detached, true, 'a missing command');
+    assert.deepEqual(chooseGroupStart('npm', ['audit'], {}, LINUX), { ...inNewSession, command: 'npm', args: ['audit'] }, 'on PATH');
+    assert.equal(chooseGroupStart('/nonexistent/tool', [], {}, LINUX).via, 'spawn', 'a missing command');
   });
 
   it('runs the command as the leader of its own group: in this session without a terminal, in a new one with a terminal', async () => {
