@@ -32,14 +32,19 @@ export interface StartedCommand {
  *     command, which connects its stdout and stderr to the sockets ID.1 and ID.2 in the folder, leads a new process
  *     group, changes folder and execs. The monitor answers `pid ID PID` once the exec worked (a close-on-exec pipe
  *     tells it, as libuv does for Node), or `fail ID ERRNO`; then `exit ID CODE|- SIGNAL|-` when the command ends.
- * At the end of its input (this process ended, however it ended) it removes the folder and exits. Commands still
- * running are not its business: processGuard.ts stops those.
+ * At the end of its input (this process ended, however it ended) it removes the folder and exits, as on SIGTERM. It
+ * leads a process group of its own, so a kill of this process's group reaches it only through that end. Commands
+ * still running are not its business: processGuard.ts stops those.
  */
 const LAUNCHER_SOURCE = String.raw`
 use strict; use POSIX (); use Socket qw(PF_UNIX SOCK_STREAM pack_sockaddr_un);
 my $dir = shift @ARGV;
 open(my $answers, '>&', \*STDOUT) or die "dup: $!";
 $SIG{CHLD} = 'IGNORE';
+sub removeFolder { if (opendir(my $entries, $dir)) { unlink("$dir/$_") for grep { !/^\.\.?$/ } readdir($entries); } rmdir($dir); }
+$SIG{$_} = sub { removeFolder(); POSIX::_exit(0); } for qw(TERM HUP INT);
+# A group of its own: what kills the host's group (code-server dropping a window) leaves it to end at its input's end.
+setpgrp(0, 0);
 sub answer { syswrite($answers, "$_[0]\n"); }
 while (defined(my $request = <STDIN>)) {
   chomp $request;
@@ -51,7 +56,7 @@ while (defined(my $request = <STDIN>)) {
   my $monitor = fork();
   if (!defined $monitor) { answer("fail $id " . ($! + 0)); next; }
   next if $monitor;
-  $SIG{CHLD} = 'DEFAULT';
+  $SIG{$_} = 'DEFAULT' for qw(CHLD TERM HUP INT);
   close(STDIN);
   pipe(my $execFailed, my $execFailedWriter) or do { answer("fail $id " . ($! + 0)); POSIX::_exit(0); };
   my $pid = fork();
@@ -82,7 +87,7 @@ while (defined(my $request = <STDIN>)) {
   answer("exit $id " . (($status & 127) ? "- " . ($status & 127) : ($status >> 8) . " -"));
   POSIX::_exit(0);
 }
-rmdir($dir);
+removeFolder();
 `;
 
 const ERRNO_NAMES = new Map(Object.entries(osConstants.errno).map(([name, number]) => [number, name]));

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -103,22 +103,21 @@ describe('the command launcher (unit, real processes)', () => {
           `import { runningLauncher } from ${JSON.stringify(path.resolve(__dirname, '../../../src/core/commandLauncher'))};`,
           "void runProcess({ command: '/bin/sh', args: ['-c', 'true'], cwd: process.cwd() }).then(() => {",
           '  console.log(JSON.stringify(runningLauncher()));',
-          // Ends by SIGKILL: no handler of its own runs.
+          // SIGKILL: no handler of its own runs. 'group': it waits for its process group to be killed.
           "  if (process.argv[2] === 'kill') process.kill(process.pid, 'SIGKILL');",
+          "  if (process.argv[2] === 'group') setInterval(() => undefined, 1000);",
           '});',
         ].join('\n'),
       );
-      for (const ending of ['exit', 'kill']) {
-        let printed: string;
-        try {
-          printed = execFileSync(process.execPath, ['--import', 'tsx', host, ending], {
-            encoding: 'utf8',
-            stdio: ['ignore', 'pipe', 'inherit'],
-          });
-        } catch (error) {
-          printed = String((error as { stdout?: string }).stdout ?? '');
-        }
+      // exit: it ends by itself; kill: SIGKILL; group: SIGTERM to its whole process group, as code-server ends an
+      // extension host's and test harnesses end a server's.
+      for (const ending of ['exit', 'kill', 'group']) {
+        const child = spawn(process.execPath, ['--import', 'tsx', host, ending], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+        let printed = '';
+        child.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
+        await until(() => printed.includes('\n'), `the host (${ending}) printed its launcher`);
         const launcher = JSON.parse(printed.trim()) as { pid: number; folder: string };
+        if (ending === 'group') process.kill(-child.pid!, 'SIGTERM');
         await until(() => !isAlive(launcher.pid), `the launcher ended after the host's ${ending}`);
         assert.equal(existsSync(launcher.folder), false, `its folder is removed after the host's ${ending}`);
       }
