@@ -3,7 +3,8 @@
 // closed. The command runs in a process group of its own (processGroupStart.ts), so nothing else would end it,
 // and a Lighthouse run left so keeps a headless Chromium for ever. One watcher process per host
 // (processGuardMain.ts) holds a pipe from it; the kernel closes the pipe however the host ends, and the watcher
-// then stops each command still registered, as Stop would. (Language servers guard against a dead client the
+// then stops each command still registered, as Stop would, and removes the work folder it was given (Lighthouse's
+// Chromium profile: the host's own clean-up never runs). (Language servers guard against a dead client the
 // same way, by watching its pid.)
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,8 +13,8 @@ import { setPriority } from 'node:os';
 import * as path from 'node:path';
 import type { Writable } from 'node:stream';
 
-/** Commands running now: pid → tracking id. Replayed to a watcher started anew. */
-const running = new Map<number, string>();
+/** Commands running now: pid → tracking id and work folder. Replayed to a watcher started anew. */
+const running = new Map<number, { id: string; workFolder?: string }>();
 let watcher: ChildProcessByStdio<Writable, null, null> | undefined;
 let unavailable = false;
 
@@ -21,12 +22,19 @@ let unavailable = false;
  * Registers a command with the watcher (starting it on first use); the returned function unregisters it once the
  * command is over. Where no watcher can be started the command simply runs unguarded.
  */
-export function guardCommand(pid: number, trackingId: string): () => void {
-  running.set(pid, trackingId);
-  tell(`start ${pid} ${trackingId}`);
+export function guardCommand(pid: number, trackingId: string, workFolder?: string): () => void {
+  // A line per message: a folder whose path holds a newline is not handed over (the caller still removes it).
+  const folder = workFolder && !workFolder.includes('\n') ? workFolder : undefined;
+  running.set(pid, { id: trackingId, workFolder: folder });
+  tell(startLines(pid, running.get(pid)!));
   return () => {
     if (running.delete(pid)) tell(`end ${pid}`);
   };
+}
+
+/** `start PID ID`, then `folder PID PATH` (the rest of the line, spaces and all) for a command with a work folder. */
+function startLines(pid: number, { id, workFolder }: { id: string; workFolder?: string }): string {
+  return `start ${pid} ${id}${workFolder ? `\nfolder ${pid} ${workFolder}` : ''}`;
 }
 
 function tell(line: string): void {
@@ -70,7 +78,7 @@ function startWatcher(): void {
     if (code !== 0) unavailable = true;
     else if (running.size > 0) startWatcher();
   });
-  child.stdin.write([...running].map(([pid, id]) => `start ${pid} ${id}\n`).join(''));
+  child.stdin.write([...running].map(([pid, command]) => `${startLines(pid, command)}\n`).join(''));
   // Neither the watcher nor its pipe keeps the host's event loop (the CLI's) alive.
   child.unref();
   (child.stdin as Writable & { unref?: () => void }).unref?.();

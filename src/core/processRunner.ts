@@ -37,6 +37,11 @@ export interface RunProcessOptions {
   holdOutput?: Promise<unknown>;
   /** Called once the command is running (not for one that could not start). */
   onStarted?: () => void;
+  /**
+   * A folder the command writes in that the caller removes when it is over: removed too if this process ends while
+   * the command runs (processGuard.ts), when the caller's own clean-up cannot run.
+   */
+  workFolder?: string;
 }
 
 export interface ProcessResult {
@@ -100,7 +105,7 @@ function watchCommand(
     let settled = false;
     let pipesTimer: NodeJS.Timeout | undefined;
     tracking.firstPid = child.pid;
-    const unguard = child.pid ? guardCommand(child.pid, tracking.id) : () => undefined;
+    const unguard = child.pid ? guardCommand(child.pid, tracking.id, options.workFolder) : () => undefined;
     const outputRead = deliverOutput(child, options.onOutput, options.holdOutput);
     const finish = (result: Omit<ProcessResult, 'durationMs' | 'timedOut' | 'cancelled'>) => {
       if (settled) return;

@@ -203,6 +203,8 @@ export async function runLighthouse(url: string, options: LighthouseOptions = {}
       timeoutMs,
       ...(options.signal ? { signal: options.signal } : {}),
       killGraceMs: 1000,
+      // Chromium's profile and the report: a window closed mid-run ends the host before the finally below.
+      workFolder: dir,
       // Only the end of stderr matters for the error sentence; keep it bounded.
       onOutput: (chunk, stream) => {
         if (stream === 'stderr') stderr = (stderr + chunk.toString('utf8')).slice(-8192);

@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { isAlive, killIfAlive } from '../../support/processes';
 
@@ -55,6 +57,35 @@ describe('process guard (unit, real processes)', function () {
     } finally {
       host.kill('SIGKILL');
       Object.values(pids).forEach(killIfAlive);
+    }
+  });
+
+  it("removes a killed host's command's work folder once the command is stopped, one ignoring SIGTERM included", async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'conveyor-guard-work folder '));
+    // The command keeps writing in it, as Chromium writes its profile, until it is stopped, and outlives SIGTERM: the
+    // watcher must stay for the grace period and SIGKILL it (it once ended first, as nothing held its event loop).
+    const writer = `trap '' TERM; echo ready $$; while :; do date > "$GUARDED_WORK_FOLDER/profile"; sleep 0.05; done`;
+    const host = spawn(process.execPath, ['--import', 'tsx', HOST, writer], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, GUARDED_WORK_FOLDER: folder },
+    });
+    let command = 0;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        host.stdout.on('data', (chunk: Buffer) => {
+          command = Number(/ready (\d+)/.exec(chunk.toString('utf8'))?.[1] ?? command);
+          if (command) resolve();
+        });
+        host.on('exit', () => reject(new Error('the host exited early')));
+      });
+      host.kill('SIGKILL');
+      for (let i = 0; i < 100 && existsSync(folder); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(isAlive(command), false, 'the command that ignored SIGTERM is killed');
+      assert.equal(existsSync(folder), false, 'the work folder is removed once its host is gone');
+    } finally {
+      host.kill('SIGKILL');
+      if (command) killIfAlive(command);
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 });
